@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.tenancy.models import Tenant, slug_validator, validate_not_reserved
+
+from .models import User
+
+
+class LoginForm(AuthenticationForm):
+    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+
+
+class PasswordFieldsMixin(forms.Form):
+    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_password2(self) -> str:
+        p1, p2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
+        if p1 and p2 and p1 != p2:
+            raise forms.ValidationError(_("The two passwords differ."))
+        return p2
+
+    def validate_password_for(self, user: User) -> None:
+        password = self.cleaned_data.get("password2")
+        if password:
+            try:
+                password_validation.validate_password(password, user)
+            except forms.ValidationError as error:
+                self.add_error("password2", error)
+
+
+class SignupForm(PasswordFieldsMixin):
+    """A new service center with its owner and first location, on one page."""
+
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    tenant_name = forms.CharField(label=_("Service center name"), max_length=120)
+    slug = forms.CharField(
+        label=_("Address"),
+        max_length=50,
+        validators=[slug_validator, validate_not_reserved],
+        help_text=_("Your pages will live at /<address>/. Lower-case Latin letters, digits, hyphens."),
+    )
+    location_name = forms.CharField(label=_("First location"), max_length=120, initial=_("Main office"))
+    location_address = forms.CharField(label=_("Its address"), max_length=300, required=False)
+    language = forms.ChoiceField(label=_("Language of documents and messages"), choices=settings.LANGUAGES, initial="ru")
+    time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Europe/Moscow")
+
+    field_order = ["full_name", "email", "password1", "password2", "tenant_name", "slug", "location_name",
+                   "location_address", "language", "time_zone"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise forms.ValidationError(_("An account with this e-mail exists already. Log in and ask to be invited instead."))
+        return email
+
+    def clean_slug(self) -> str:
+        slug = self.cleaned_data["slug"].strip().lower()
+        if Tenant.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("This address is taken; choose another."))
+        return slug
+
+    def clean_time_zone(self) -> str:
+        from servicedesk.tenancy.models import validate_time_zone
+
+        value = self.cleaned_data["time_zone"].strip()
+        validate_time_zone(value)
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_password_for(User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", "")))
+        return cleaned
+
+
+class InvitationSignupForm(PasswordFieldsMixin):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        cleaned = super().clean()
+        self.validate_password_for(User(email=self.email, full_name=cleaned.get("full_name", "")))
+        return cleaned
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name", "phone"]

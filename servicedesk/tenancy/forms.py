@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Location, Membership, Tenant
+from .roles import GRANTABLE_ROLES, Role
+
+
+def _grantable_choices(actor: Membership) -> list[tuple[str, str]]:
+    allowed = GRANTABLE_ROLES[Role(actor.role)]
+    return [(role.value, role.label) for role in Role if role in allowed]
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, actor: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _grantable_choices(actor)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, actor: Membership, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _grantable_choices(actor)
+
+
+class LocationForm(forms.ModelForm):
+    class Meta:
+        model = Location
+        fields = ["name", "kind", "address", "phone", "opening_hours", "is_active"]
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.tenant = tenant
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Location.objects.for_tenant(self.instance.tenant).filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("There is already a location with this name."))
+        return name
+
+
+class TenantSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Tenant
+        fields = [
+            "name", "phone", "email", "website", "time_zone", "language", "currency",
+            "legal_name", "tax_id", "registration_number", "legal_address",
+        ]

@@ -1,0 +1,220 @@
+"""Tenants (service centers), their locations and their members.
+
+The rule every tenant-owned table follows (see docs/architecture.md):
+- a NOT NULL `tenant` foreign key, leading every index and every unique constraint;
+- a unique (tenant, id), so the key can later become (tenant_id, id) on a sharded PostgreSQL;
+- rows are read through `Model.objects.for_tenant(tenant)`, never an unscoped query in a view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+from typing import Self
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .roles import Role
+
+CURRENCIES = [("RUB", "RUB ₽"), ("EUR", "EUR €"), ("USD", "USD $"), ("KZT", "KZT ₸"), ("BYN", "BYN Br")]
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    _("Use 1-50 lower-case Latin letters, digits and hyphens; start and end with a letter or digit."),
+)
+
+
+def validate_not_reserved(value: str) -> None:
+    if value in settings.RESERVED_TENANT_SLUGS:
+        raise ValidationError(_("“%(slug)s” is reserved; choose another address."), params={"slug": value})
+
+
+def validate_time_zone(value: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(_("Unknown time zone “%(tz)s”."), params={"tz": value}) from None
+
+
+class Tenant(models.Model):
+    """A service center: the unit of isolation."""
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(
+        _("address"), max_length=50, unique=True, validators=[slug_validator, validate_not_reserved]
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone])
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ru")
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="RUB")
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    # Legal details printed on contracts and acts (the documents issue adds bank details, stamp ...).
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
+    tax_id = models.CharField(_("tax number (INN)"), max_length=20, blank=True)
+    registration_number = models.CharField(_("registration number (OGRN)"), max_length=20, blank=True)
+    legal_address = models.CharField(_("legal address"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("service center")
+        verbose_name_plural = _("service centers")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant: Tenant | int) -> Self:
+        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+        return self.filter(tenant_id=tenant_id)
+
+
+class TenantOwned(models.Model):
+    """Base for every tenant-owned model. Subclasses that set Meta.constraints must keep these."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("service center"))
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="%(app_label)s_%(class)s_tenant_id_uniq"),
+        ]
+
+
+class Location(TenantOwned):
+    """A place of the service center: where clients are received, where work is done, or both."""
+
+    class Kind(models.TextChoices):
+        RECEPTION = "reception", _("Reception point")
+        WORKSHOP = "workshop", _("Workshop")
+        BOTH = "both", _("Reception and workshop")
+
+    name = models.CharField(_("name"), max_length=120)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.BOTH)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("location")
+        verbose_name_plural = _("locations")
+        ordering = ["name"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "name"], name="tenancy_location_tenant_name_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def receives_clients(self) -> bool:
+        return self.kind in {self.Kind.RECEPTION, self.Kind.BOTH}
+
+    @property
+    def does_work(self) -> bool:
+        return self.kind in {self.Kind.WORKSHOP, self.Kind.BOTH}
+
+
+class Membership(TenantOwned):
+    """A user's place in one service center, with their role. Deactivated members are locked out."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("joined"), auto_now_add=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "user"], name="tenancy_membership_tenant_user_uniq"),
+        ]
+        indexes = [models.Index(fields=["user", "is_active"], name="tenancy_membership_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.tenant_id} ({self.role})"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(TenantQuerySet):
+    def pending(self) -> Self:
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(TenantOwned):
+    """A single-use, expiring link that makes its holder a member with a role.
+
+    Only the token's SHA-256 is stored: a database leak does not leak working links.
+    """
+
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["tenant", "-created_at"], name="tenancy_invitation_list_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.role})"
+
+    @classmethod
+    def new_token(cls) -> tuple[str, str]:
+        """A fresh (token, hash) pair: the token goes in the e-mail, the hash in the database."""
+        token = secrets.token_urlsafe(32)
+        return token, _hash_token(token)
+
+    @classmethod
+    def find_by_token(cls, token: str) -> Invitation | None:
+        if not token or len(token) > 100:
+            return None
+        return cls.objects.select_related("tenant").filter(token_hash=_hash_token(token)).first()
+
+    @staticmethod
+    def default_expiry():
+        return timezone.now() + timedelta(days=settings.INVITATION_TTL_DAYS)
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

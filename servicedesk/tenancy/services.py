@@ -1,0 +1,166 @@
+"""Business rules of tenants and staff: sign-up, invitations, roles, deactivation.
+
+Views, commands and tests call these; nothing else creates memberships.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from servicedesk.accounts.models import User
+
+from .models import Invitation, Location, Membership, Tenant
+from .roles import Role, can_manage_member
+
+
+@transaction.atomic
+def create_tenant_with_owner(
+    *,
+    tenant_name: str,
+    slug: str,
+    owner: User,
+    location_name: str,
+    location_address: str = "",
+    time_zone: str = "Europe/Moscow",
+    language: str = "ru",
+    currency: str = "RUB",
+) -> Tenant:
+    tenant = Tenant(name=tenant_name, slug=slug, time_zone=time_zone, language=language, currency=currency)
+    tenant.full_clean()
+    tenant.save()
+    Location.objects.create(
+        tenant=tenant, name=location_name, kind=Location.Kind.BOTH, address=location_address
+    )
+    Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    return tenant
+
+
+@dataclass(frozen=True)
+class SentInvitation:
+    invitation: Invitation
+    url: str
+
+
+def invite_member(*, tenant: Tenant, actor: Membership, email: str, role: str) -> SentInvitation:
+    """Create an invitation and e-mail its single-use link. Only roles the actor may grant."""
+    if not can_manage_member(actor.role, role):
+        raise PermissionDenied(_("You may not invite someone as %(role)s.") % {"role": Role(role).label})
+    email = email.strip().lower()
+    if Membership.objects.for_tenant(tenant).filter(user__email=email).exists():
+        raise ValidationError(_("%(email)s is already a member here.") % {"email": email})
+    token, token_hash = Invitation.new_token()
+    with transaction.atomic():
+        # A new invitation replaces any pending one for the same address.
+        Invitation.objects.for_tenant(tenant).pending().filter(email=email).update(revoked_at=timezone.now())
+        invitation = Invitation.objects.create(
+            tenant=tenant,
+            email=email,
+            role=role,
+            token_hash=token_hash,
+            invited_by=actor.user,
+            expires_at=Invitation.default_expiry(),
+        )
+    url = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
+    with translation.override(tenant.language):
+        context = {"tenant": tenant, "invitation": invitation, "url": url, "inviter": actor.user}
+        send_mail(
+            subject=_("You are invited to %(tenant)s on ServiceDesk") % {"tenant": tenant.name},
+            message=render_to_string("emails/invitation.txt", context),
+            from_email=None,
+            recipient_list=[email],
+            fail_silently=False,
+        )
+    return SentInvitation(invitation=invitation, url=url)
+
+
+class InvitationUnusable(Exception):
+    """The link is known but can no longer be used; the message says why."""
+
+
+def check_invitation_usable(invitation: Invitation) -> None:
+    state = invitation.state
+    if state == "accepted":
+        raise InvitationUnusable(_("This invitation has already been used."))
+    if state == "revoked":
+        raise InvitationUnusable(_("This invitation was withdrawn. Ask for a new one."))
+    if state == "expired":
+        raise InvitationUnusable(_("This invitation has expired. Ask for a new one."))
+
+
+@transaction.atomic
+def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
+    """Make the user a member. Single use: the conditional update lets only one acceptance win."""
+    check_invitation_usable(invitation)
+    if user.email.lower() != invitation.email.lower():
+        raise InvitationUnusable(
+            _("This invitation was sent to %(email)s. Log in with that address to accept it.")
+            % {"email": invitation.email}
+        )
+    claimed = Invitation.objects.filter(
+        pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    ).update(accepted_at=timezone.now(), accepted_by=user)
+    if not claimed:
+        raise InvitationUnusable(_("This invitation has already been used."))
+    membership, created = Membership.objects.get_or_create(
+        tenant=invitation.tenant, user=user, defaults={"role": invitation.role}
+    )
+    if not created:
+        membership.role = invitation.role
+        membership.is_active = True
+        membership.save(update_fields=["role", "is_active"])
+    return membership
+
+
+def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
+    if not can_manage_member(actor.role, invitation.role):
+        raise PermissionDenied(_("You may not withdraw this invitation."))
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def _check_can_manage(actor: Membership, target: Membership) -> None:
+    if target.pk == actor.pk:
+        raise PermissionDenied(_("You cannot change your own role or deactivate yourself."))
+    if not can_manage_member(actor.role, target.role):
+        raise PermissionDenied(_("You may not change a member whose role is %(role)s.") % {"role": target.get_role_display()})
+
+
+def _ensure_an_owner_remains(target: Membership) -> None:
+    if target.role == Role.OWNER and not (
+        Membership.objects.for_tenant(target.tenant_id)
+        .filter(role=Role.OWNER, is_active=True)
+        .exclude(pk=target.pk)
+        .exists()
+    ):
+        raise ValidationError(_("A service center must keep at least one active owner."))
+
+
+@transaction.atomic
+def change_role(*, actor: Membership, target: Membership, role: str) -> Membership:
+    _check_can_manage(actor, target)
+    if not can_manage_member(actor.role, role):
+        raise PermissionDenied(_("You may not grant the role %(role)s.") % {"role": Role(role).label})
+    if role != Role.OWNER:
+        _ensure_an_owner_remains(target)
+    target.role = role
+    target.save(update_fields=["role"])
+    return target
+
+
+@transaction.atomic
+def set_member_active(*, actor: Membership, target: Membership, active: bool) -> Membership:
+    """Deactivated members keep their history but can no longer open the tenant's pages."""
+    _check_can_manage(actor, target)
+    if not active:
+        _ensure_an_owner_remains(target)
+    target.is_active = active
+    target.save(update_fields=["is_active"])
+    return target

@@ -1,0 +1,30 @@
+"""Top-level URLs. Fixed words come first; everything under /<tenant_slug>/ belongs to one tenant.
+
+Slugs that would shadow a fixed word are refused at sign-up (settings.RESERVED_TENANT_SLUGS).
+"""
+
+from django.contrib import admin
+from django.http import HttpResponse
+from django.urls import include, path
+from django.views.decorators.http import require_GET
+
+from servicedesk.tenancy import views as tenancy_views
+
+
+@require_GET
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+tenant_patterns = [
+    path("", include("servicedesk.tenancy.urls")),
+]
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("servicedesk.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("<slug:tenant_slug>/", include(tenant_patterns)),
+]
