@@ -292,6 +292,13 @@ LOGGING = {
 }
 
 # --- Product settings -----------------------------------------------------------------------------
+# The client's public status link stops working this many days after the order is closed.
+PUBLIC_LINK_DAYS_AFTER_CLOSE = env_int("PUBLIC_LINK_DAYS_AFTER_CLOSE", 30)
+# Requests per minute one IP may make to public status pages.
+PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "30/m")
+# Version of the personal-data processing text recorded with each client's consent.
+PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
+ORDER_PHOTO_MAX_BYTES = env_int("ORDER_PHOTO_MAX_MB", 8) * 1024 * 1024
 # Slugs a tenant may never take: they are (or may become) the project's own top-level URLs.
 RESERVED_TENANT_SLUGS = frozenset(
     {

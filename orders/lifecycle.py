@@ -1,0 +1,228 @@
+"""The order lifecycle: request -> planning -> execution -> handover. The only code that changes status.
+
+One table (TRANSITIONS) says which action leads from which statuses to which, who may do it and what
+must be true. `transition()` checks all of that, updates the order only if nobody changed it meanwhile
+(optimistic concurrency on `version`), writes the OrderEvent, and announces it to the listeners
+(notifications, work-log auto-stop ...) inside the same transaction. Templates draw their buttons from
+`available_actions()`, so the screen and the server can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.roles import Perm, Role, has_perm
+
+from .models import (
+    CLOSED_STATUSES,
+    EstimateState,
+    EventKind,
+    Order,
+    OrderEvent,
+    OrderStatus,
+    ServiceFormat,
+)
+
+S = OrderStatus
+
+
+class TransitionRefused(Exception):
+    """The action is not allowed now; str(error) is a sentence for the user."""
+
+
+class OrderChanged(Exception):
+    """Someone else changed the order since the user loaded it."""
+
+    def __init__(self) -> None:
+        super().__init__(_("This order was changed by someone else meanwhile. Reload the page and try again."))
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: object  # lazy string
+    sources: frozenset[str]
+    target: str | None  # None: back to where the order was before it was put on hold
+    perm: Perm
+    needs_reason: bool = False
+    style: str = "primary"
+    client_may: bool = False  # the client may do it from the public page
+
+
+_EXECUTION_ACTIVE = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.action: t
+    for t in [
+        Transition("plan", gettext_lazy("Plan"), frozenset({S.NEW}), S.PLANNED, Perm.ORDERS_PLAN),
+        Transition("start_diagnostics", gettext_lazy("Start diagnostics"), frozenset({S.PLANNED}), S.DIAGNOSTICS, Perm.ORDERS_WORK),
+        Transition("request_approval", gettext_lazy("Ask the client to approve the estimate"),
+                   frozenset({S.DIAGNOSTICS, S.IN_PROGRESS}), S.AWAITING_APPROVAL, Perm.ORDERS_WORK, style="warning"),
+        Transition("approve", gettext_lazy("Client approved the estimate"), frozenset({S.AWAITING_APPROVAL}),
+                   S.IN_PROGRESS, Perm.ORDERS_PLAN, style="success", client_may=True),
+        Transition("decline", gettext_lazy("Client declined the estimate"), frozenset({S.AWAITING_APPROVAL}),
+                   S.QUALITY_CHECK, Perm.ORDERS_PLAN, style="outline-danger", client_may=True),
+        Transition("wait_for_parts", gettext_lazy("Waiting for parts"), frozenset({S.DIAGNOSTICS, S.IN_PROGRESS}),
+                   S.AWAITING_PARTS, Perm.ORDERS_WORK, style="warning"),
+        Transition("parts_arrived", gettext_lazy("Parts arrived"), frozenset({S.AWAITING_PARTS}), S.IN_PROGRESS, Perm.ORDERS_WORK),
+        Transition("start_work", gettext_lazy("Start work"), frozenset({S.PLANNED, S.DIAGNOSTICS}), S.IN_PROGRESS, Perm.ORDERS_WORK),
+        Transition("finish_work", gettext_lazy("Work done, to quality check"), frozenset({S.IN_PROGRESS}),
+                   S.QUALITY_CHECK, Perm.ORDERS_WORK, style="success"),
+        Transition("pass_check", gettext_lazy("Checked, ready for pickup"), frozenset({S.QUALITY_CHECK}), S.READY,
+                   Perm.ORDERS_WORK, style="success"),
+        Transition("return_to_work", gettext_lazy("Check failed, back to work"), frozenset({S.QUALITY_CHECK}),
+                   S.IN_PROGRESS, Perm.ORDERS_WORK, needs_reason=True, style="outline-danger"),
+        Transition("hand_over", gettext_lazy("Hand over to the client"), frozenset({S.READY}), S.HANDED_OVER,
+                   Perm.ORDERS_HANDOVER, style="success"),
+        Transition("hold", gettext_lazy("Put on hold"), _EXECUTION_ACTIVE, S.ON_HOLD, Perm.ORDERS_PLAN,
+                   needs_reason=True, style="outline-secondary"),
+        Transition("resume", gettext_lazy("Resume"), frozenset({S.ON_HOLD}), None, Perm.ORDERS_PLAN),
+        Transition("cancel", gettext_lazy("Cancel the order"), frozenset(S) - CLOSED_STATUSES, S.CANCELLED,
+                   Perm.ORDERS_CANCEL, needs_reason=True, style="outline-danger"),
+    ]
+}
+
+# The statuses in which a technician must be assigned: execution never starts without one.
+_NEEDS_TECHNICIAN = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK})
+
+
+# --- Listeners -------------------------------------------------------------------------------------
+# Called inside the transaction for every event, so their own writes (outbox rows ...) commit or
+# roll back with it. Apps register in AppConfig.ready().
+_listeners: list[Callable[[OrderEvent], None]] = []
+
+
+def on_order_event(listener: Callable[[OrderEvent], None]) -> Callable[[OrderEvent], None]:
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def announce(event: OrderEvent) -> None:
+    for listener in _listeners:
+        listener(event)
+
+
+def record_event(order: Order, kind: str, *, actor=None, by_client: bool = False, message: str = "",
+                 is_public: bool = False, action: str = "", from_status: str = "", to_status: str = "",
+                 data: dict | None = None) -> OrderEvent:
+    """Append to the order's timeline and announce it. Every event goes through here."""
+    event = OrderEvent.objects.create(
+        tenant_id=order.tenant_id, order=order, kind=kind, actor=actor, by_client=by_client, message=message,
+        is_public=is_public, action=action, from_status=from_status, to_status=to_status, data=data or {},
+    )
+    event.order = order
+    announce(event)
+    return event
+
+
+# --- Guards ----------------------------------------------------------------------------------------
+def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False) -> str | None:
+    """The reason this action cannot happen now, or None when it can."""
+    if order.status not in t.sources:
+        return _("“%(action)s” is not possible while the order is “%(status)s”.") % {
+            "action": t.label, "status": order.get_status_display()}
+    if by is None:
+        if not t.client_may:
+            return _("Only staff can do this.")
+    else:
+        if not has_perm(by.role, t.perm):
+            return _("Your role (%(role)s) may not do this.") % {"role": by.get_role_display()}
+        if by.role == Role.TECHNICIAN and order.technician_id != by.pk:
+            return _("Only the technician assigned to this order can do this.")
+    target = t.target or order.status_before_hold
+    if target in _NEEDS_TECHNICIAN and order.technician_id is None:
+        return _("Assign a technician first.")
+    if t.action == "plan" and order.format in {ServiceFormat.IN_SHOP, ServiceFormat.COMBINED} and order.workshop_id is None:
+        return _("Choose the workshop first.")
+    if t.action == "plan" and order.needs_visit and not (order.visit_address and order.visit_start):
+        return _("An on-site visit needs an address and a time slot first.")
+    if t.action == "request_approval" and not order.estimate:
+        return _("Enter the estimate first.")
+    if t.action == "start_work" and order.estimate_state == EstimateState.PENDING:
+        return _("The client has not approved the estimate yet.")
+    if t.action == "hand_over" and order.amount_due > 0:
+        if not waive_payment:
+            return _("%(amount)s is still due. Record the payment first.") % {"amount": order.amount_due}
+        if by is None or not has_perm(by.role, Perm.ORDERS_WAIVE_PAYMENT):
+            return _("Only a manager may hand over with money still due.")
+    return None
+
+
+def available_actions(order: Order, by: Membership) -> list[Transition]:
+    """Actions this member may take on this order now: the buttons on the order page."""
+    return [t for t in TRANSITIONS.values() if why_not(order, t, by, waive_payment=True) is None]
+
+
+# --- The transition --------------------------------------------------------------------------------
+def transition(order: Order, action: str, *, by: Membership | None, expected_version: int,
+               reason: str = "", waive_payment: bool = False) -> OrderEvent:
+    """Move the order by `action`. by=None means the client, from the public page.
+
+    Raises TransitionRefused (with the reason) or OrderChanged (someone else was faster).
+    """
+    t = TRANSITIONS.get(action)
+    if t is None:
+        raise TransitionRefused(_("Unknown action."))
+    if order.version != expected_version:
+        raise OrderChanged()
+    problem = why_not(order, t, by, waive_payment=waive_payment)
+    if problem:
+        raise TransitionRefused(problem)
+    reason = (reason or "").strip()
+    if t.needs_reason and not reason:
+        raise TransitionRefused(_("Give a reason for “%(action)s”.") % {"action": t.label})
+
+    now = timezone.now()
+    source = order.status
+    target = t.target or order.status_before_hold
+    updates: dict = {"status": target, "status_changed_at": now, "version": F("version") + 1}
+    if target == S.ON_HOLD:
+        updates["status_before_hold"] = source
+    elif source == S.ON_HOLD:
+        updates["status_before_hold"] = ""
+    if target in CLOSED_STATUSES:
+        updates["closed_at"] = now
+        updates["public_token_expires_at"] = now + timedelta(days=settings.PUBLIC_LINK_DAYS_AFTER_CLOSE)
+    if target == S.HANDED_OVER:
+        updates["warranty_until"] = (now + timedelta(days=order.service_type.warranty_days)).date()
+    if action == "request_approval":
+        updates["estimate_state"] = EstimateState.PENDING
+    elif action == "approve":
+        updates["estimate_state"] = EstimateState.APPROVED
+    elif action == "decline":
+        updates["estimate_state"] = EstimateState.DECLINED
+
+    with transaction.atomic():
+        changed = Order.objects.filter(
+            pk=order.pk, tenant_id=order.tenant_id, version=expected_version, status=source
+        ).update(**updates)
+        if not changed:
+            raise OrderChanged()
+        order.refresh_from_db()
+        data = {"waived_payment": str(order.amount_due)} if waive_payment and order.amount_due > 0 else {}
+        return record_event(
+            order, EventKind.STATUS, actor=by.user if by else None, by_client=by is None, message=reason,
+            is_public=True, action=action, from_status=source, to_status=target, data=data,
+        )
+
+
+def bump_version(order: Order, expected_version: int, **fields) -> None:
+    """Save plain field edits only if nobody changed the order since it was loaded."""
+    with transaction.atomic():
+        changed = Order.objects.filter(pk=order.pk, tenant_id=order.tenant_id, version=expected_version).update(
+            version=F("version") + 1, **fields
+        )
+        if not changed:
+            raise OrderChanged()
+        order.refresh_from_db()

@@ -1,0 +1,389 @@
+"""Orders: clients, their items, the service catalogue, orders with their timeline, line items and payments.
+
+Status changes go through orders.lifecycle only; totals through orders.services.recalculate_totals.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned, TenantQuerySet
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ServiceFormat(models.TextChoices):
+    IN_SHOP = "in_shop", _("In the shop")
+    ON_SITE = "on_site", _("On-site visit")
+    ONLINE = "online", _("Online")
+    COMBINED = "combined", _("Combined")
+
+
+class ServiceType(TenantOwned):
+    """One line of the tenant's catalogue: what the center offers, how, for how much."""
+
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    formats = models.JSONField(_("formats"), default=list, help_text=_("How it can be delivered."))
+    needs_item = models.BooleanField(
+        _("an item is brought or serviced"), default=True,
+        help_text=_("Off for consultations and training: intake then asks for no device."),
+    )
+    default_duration_minutes = models.PositiveIntegerField(_("usual duration, minutes"), default=60)
+    base_price = models.DecimalField(_("base price"), default=Decimal("0"), **MONEY)
+    equipment = models.TextField(_("equipment needed"), blank=True)
+    materials = models.TextField(_("materials needed"), blank=True)
+    warranty_days = models.PositiveIntegerField(_("warranty, days"), default=365)
+    target_days = models.PositiveIntegerField(
+        _("promised within, days"), default=3, help_text=_("Used to propose the promised date at intake.")
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("service type")
+        verbose_name_plural = _("service types")
+        ordering = ["name"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "name"], name="orders_servicetype_tenant_name_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def format_labels(self) -> list[str]:
+        labels = dict(ServiceFormat.choices)
+        return [str(labels.get(value, value)) for value in self.formats]
+
+
+class Client(TenantOwned):
+    name = models.CharField(_("name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("Stored in international form, e.g. +79161234567."))
+    email = models.EmailField(_("e-mail"), blank=True)
+    notes = models.TextField(_("notes (staff only)"), blank=True)
+    notify_email = models.BooleanField(_("send e-mail updates"), default=True)
+    notify_sms = models.BooleanField(_("send SMS updates"), default=True)
+    consent_at = models.DateTimeField(_("consent to personal-data processing given"), null=True, blank=True)
+    consent_version = models.CharField(_("privacy text version"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("client")
+        verbose_name_plural = _("clients")
+        ordering = ["name"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "phone"], name="orders_client_tenant_phone_uniq"),
+        ]
+        indexes = [models.Index(fields=["tenant", "name"], name="orders_client_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Item(TenantOwned):
+    """A device, machine or car the client brings or has serviced."""
+
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="items", verbose_name=_("client"))
+    kind = models.CharField(_("kind"), max_length=60, help_text=_("Phone, laptop, washing machine, car ..."))
+    brand = models.CharField(_("brand"), max_length=60, blank=True)
+    model = models.CharField(_("model"), max_length=100, blank=True)
+    serial = models.CharField(_("serial number / IMEI / VIN"), max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        indexes = [models.Index(fields=["tenant", "serial"], name="orders_item_serial_idx")]
+
+    def __str__(self) -> str:
+        return " ".join(part for part in [self.kind, self.brand, self.model] if part)
+
+
+class OrderStatus(models.TextChoices):
+    NEW = "new", _("New")
+    PLANNED = "planned", _("Planned")
+    DIAGNOSTICS = "diagnostics", _("Diagnostics")
+    AWAITING_APPROVAL = "awaiting_approval", _("Awaiting client approval")
+    AWAITING_PARTS = "awaiting_parts", _("Awaiting parts")
+    IN_PROGRESS = "in_progress", _("In progress")
+    QUALITY_CHECK = "quality_check", _("Quality check")
+    READY = "ready", _("Ready for pickup")
+    HANDED_OVER = "handed_over", _("Handed over")
+    CANCELLED = "cancelled", _("Cancelled")
+    ON_HOLD = "on_hold", _("On hold")
+
+
+class Stage(models.TextChoices):
+    REQUEST = "request", _("Request")
+    PLANNING = "planning", _("Planning")
+    EXECUTION = "execution", _("Execution")
+    HANDOVER = "handover", _("Handover")
+    CLOSED = "closed", _("Closed")
+
+
+STAGE_OF_STATUS: dict[str, str] = {
+    OrderStatus.NEW: Stage.REQUEST,
+    OrderStatus.PLANNED: Stage.PLANNING,
+    OrderStatus.DIAGNOSTICS: Stage.EXECUTION,
+    OrderStatus.AWAITING_APPROVAL: Stage.EXECUTION,
+    OrderStatus.AWAITING_PARTS: Stage.EXECUTION,
+    OrderStatus.IN_PROGRESS: Stage.EXECUTION,
+    OrderStatus.ON_HOLD: Stage.EXECUTION,
+    OrderStatus.QUALITY_CHECK: Stage.HANDOVER,
+    OrderStatus.READY: Stage.HANDOVER,
+    OrderStatus.HANDED_OVER: Stage.CLOSED,
+    OrderStatus.CANCELLED: Stage.CLOSED,
+}
+CLOSED_STATUSES = frozenset({OrderStatus.HANDED_OVER, OrderStatus.CANCELLED})
+OPEN_STATUSES = frozenset(OrderStatus) - CLOSED_STATUSES
+# The SLA clock stops while the order waits on the client or on parts, or is on hold.
+PAUSED_STATUSES = frozenset({OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD})
+
+
+def statuses_of_stage(stage: str) -> list[str]:
+    return [status for status, s in STAGE_OF_STATUS.items() if s == stage]
+
+
+class Priority(models.IntegerChoices):
+    LOW = 0, _("Low")
+    NORMAL = 1, _("Normal")
+    HIGH = 2, _("High")
+    URGENT = 3, _("Urgent")
+
+
+class EstimateState(models.TextChoices):
+    NONE = "", _("Not sent")
+    PENDING = "pending", _("Waiting for the client")
+    APPROVED = "approved", _("Approved")
+    DECLINED = "declined", _("Declined")
+
+
+class OrderQuerySet(TenantQuerySet):
+    def open(self):
+        return self.exclude(status__in=CLOSED_STATUSES)
+
+    def overdue(self, now=None):
+        return self.open().filter(promised_at__lt=now or timezone.now())
+
+
+def new_public_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits
+
+
+class Order(TenantOwned):
+    number = models.PositiveIntegerField(_("number"), editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders", verbose_name=_("client"))
+    item = models.ForeignKey(
+        Item, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("item")
+    )
+    # Condition and accessories belong to this visit, not to the item.
+    item_condition = models.TextField(_("condition on intake"), blank=True)
+    item_accessories = models.CharField(_("accessories left with it"), max_length=300, blank=True)
+    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service"))
+    format = models.CharField(_("format"), max_length=16, choices=ServiceFormat.choices, default=ServiceFormat.IN_SHOP)
+    intake_location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="intake_orders", verbose_name=_("received at")
+    )
+    workshop = models.ForeignKey(
+        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="workshop_orders", verbose_name=_("workshop")
+    )
+    technician = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_orders",
+        verbose_name=_("technician"),
+    )
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    problem = models.TextField(_("problem in the client's words"))
+    terms = models.TextField(_("agreed terms"), blank=True)
+    promised_at = models.DateTimeField(_("promised by"), null=True, blank=True)
+    estimate = models.DecimalField(_("estimate"), null=True, blank=True, **MONEY)
+    estimate_state = models.CharField(_("estimate"), max_length=10, choices=EstimateState.choices, blank=True, default="")
+    total_amount = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
+    paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
+    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
+    status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
+    status_before_hold = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    visit_address = models.CharField(_("visit address"), max_length=300, blank=True)
+    visit_start = models.DateTimeField(_("visit from"), null=True, blank=True)
+    visit_end = models.DateTimeField(_("visit until"), null=True, blank=True)
+    public_token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
+    public_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("taken in by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "number"], name="orders_order_tenant_number_uniq"),
+        ]
+        indexes = [
+            # The default list: newest first, keyset-paginated on (created_at, id).
+            models.Index(fields=["tenant", "-created_at", "-id"], name="orders_list_idx"),
+            models.Index(fields=["tenant", "status", "-created_at"], name="orders_status_idx"),
+            models.Index(fields=["tenant", "technician", "status"], name="orders_technician_idx"),
+            models.Index(fields=["tenant", "client", "-created_at"], name="orders_client_idx"),
+            models.Index(
+                fields=["tenant", "promised_at"], name="orders_open_promised_idx",
+                condition=~Q(status__in=["handed_over", "cancelled"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.number}"
+
+    @property
+    def stage(self) -> str:
+        return STAGE_OF_STATUS[self.status]
+
+    def get_stage_display(self) -> str:
+        return str(Stage(self.stage).label)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in CLOSED_STATUSES
+
+    @property
+    def amount_due(self) -> Decimal:
+        return max(self.total_amount - self.paid_amount, Decimal("0"))
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.promised_at is not None and self.promised_at < timezone.now()
+
+    @property
+    def needs_visit(self) -> bool:
+        return self.format in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
+
+
+class OrderCounter(models.Model):
+    """The last order number of a tenant; bumped under a row lock so numbers have no gaps."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Order taken in")
+    STATUS = "status", _("Status changed")
+    ASSIGNED = "assigned", _("Assigned")
+    NOTE = "note", _("Note")
+    ESTIMATE = "estimate", _("Estimate")
+    PAYMENT = "payment", _("Payment")
+    LINE_ITEM = "line_item", _("Work or part")
+    PHOTO = "photo", _("Photo")
+    LINK = "link", _("Public link")
+    EDITED = "edited", _("Details edited")
+
+
+class OrderEvent(TenantOwned):
+    """Append-only timeline. Status events carry from/to, so stage durations and pauses can be computed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
+    action = models.CharField(max_length=32, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_client = models.BooleanField(default=False)
+    message = models.TextField(blank=True)
+    is_public = models.BooleanField(default=False, help_text=_("Shown to the client on the public page."))
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "order", "created_at"], name="orders_event_order_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind} {self.to_status}"
+
+
+class LineItem(TenantOwned):
+    class Kind(models.TextChoices):
+        WORK = "work", _("Work")
+        PART = "part", _("Part or material")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.WORK)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, default=Decimal("1"))
+    unit_price = models.DecimalField(_("price"), **MONEY)
+    performed_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "order"], name="orders_lineitem_order_idx")]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class Payment(TenantOwned):
+    class Method(models.TextChoices):
+        CASH = "cash", _("Cash")
+        CARD = "card", _("Card")
+        TRANSFER = "transfer", _("Bank transfer")
+        ONLINE = "online", _("Online")
+
+    class Kind(models.TextChoices):
+        PREPAYMENT = "prepayment", _("Prepayment")
+        PAYMENT = "payment", _("Payment")
+        REFUND = "refund", _("Refund")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="payments")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PAYMENT)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.CASH)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "order"], name="orders_payment_order_idx")]
+
+    @property
+    def signed_amount(self) -> Decimal:
+        return -self.amount if self.kind == self.Kind.REFUND else self.amount
+
+
+def photo_path(instance: OrderPhoto, filename: str) -> str:
+    # Random names: an upload's name never reveals or collides with another's.
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
+    return f"orders/{instance.tenant_id}/{secrets.token_hex(16)}.{ext}"
+
+
+class OrderPhoto(TenantOwned):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to=photo_path)
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "order"], name="orders_photo_order_idx")]
