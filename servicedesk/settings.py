@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "csp",
     "servicedesk.accounts",
     "servicedesk.tenancy",
+    "servicedesk.notifications",
     "orders",
     "technicians",
     "quality",

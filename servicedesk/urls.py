@@ -18,6 +18,11 @@ def healthz(request):
 
 tenant_patterns = [
     path("", include("servicedesk.tenancy.urls")),
+    path("", include("orders.urls")),
+    path("", include("technicians.urls")),
+    path("", include("documents.urls")),
+    path("", include("quality.urls")),
+    path("", include("servicedesk.notifications.urls")),
 ]
 
 urlpatterns = [

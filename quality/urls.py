@@ -1,0 +1,7 @@
+"""URLs of the quality app, mounted under /<tenant_slug>/ (every view is wrapped in tenant_view)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "quality"
+
+urlpatterns: list = []
