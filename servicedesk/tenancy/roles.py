@@ -37,6 +37,7 @@ class Perm(StrEnum):
     STOCK_VIEW = "stock_view"
     STOCK_MANAGE = "stock_manage"
     DOCUMENTS_ISSUE = "documents_issue"
+    DOCUMENTS_MANAGE = "documents_manage"
     NOTIFICATIONS_MANAGE = "notifications_manage"
     REPORTS_VIEW = "reports_view"
 
@@ -65,6 +66,7 @@ MATRIX: dict[Perm, tuple[frozenset[Role], str]] = {
     Perm.STOCK_VIEW: (_ALL, _("See parts and stock")),
     Perm.STOCK_MANAGE: (_MANAGEMENT, _("Receive, move and correct stock")),
     Perm.DOCUMENTS_ISSUE: (_OFFICE, _("Issue documents")),
+    Perm.DOCUMENTS_MANAGE: (_MANAGEMENT, _("Edit document details, templates and the privacy policy")),
     Perm.NOTIFICATIONS_MANAGE: (_MANAGEMENT, _("Edit notification texts, resend")),
     Perm.REPORTS_VIEW: (_MANAGEMENT, _("See reports and SLA dashboards")),
 }
