@@ -237,6 +237,7 @@ class Order(TenantOwned):
             # The default list: newest first, keyset-paginated on (created_at, id).
             models.Index(fields=["tenant", "-created_at", "-id"], name="orders_list_idx"),
             models.Index(fields=["tenant", "status", "-created_at"], name="orders_status_idx"),
+            models.Index(fields=["tenant", "-priority", "-created_at", "-id"], name="orders_priority_idx"),
             models.Index(fields=["tenant", "technician", "status"], name="orders_technician_idx"),
             models.Index(fields=["tenant", "client", "-created_at"], name="orders_client_idx"),
             models.Index(

@@ -10,7 +10,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -282,6 +282,20 @@ def add_payment(order: Order, *, amount: Decimal, method: str, kind: str = Payme
 
 
 # --- Notes, estimate, photos, link -----------------------------------------------------------------
+def edit_order(order: Order, *, changes: dict, by: Membership, expected_version: int) -> None:
+    """Edit the intake details; the timeline records which fields changed."""
+    allowed = {"problem", "priority", "promised_at", "item_condition", "item_accessories", "terms"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"Not editable here: {sorted(unknown)}")
+    if not order.is_open:
+        raise ValidationError(_("A closed order cannot be changed."))
+    with transaction.atomic():
+        bump_version(order, expected_version, **changes)
+        labels = [str(Order._meta.get_field(name).verbose_name) for name in sorted(changes)]
+        record_event(order, EventKind.EDITED, actor=by.user, message=", ".join(labels), data={"fields": sorted(changes)})
+
+
 def add_note(order: Order, *, text: str, public: bool, by: Membership) -> None:
     text = text.strip()
     if not text:

@@ -1,7 +1,40 @@
-"""URLs of the orders app, mounted under /<tenant_slug>/ (every view is wrapped in tenant_view)."""
+"""Order URLs. Staff pages live under /<tenant_slug>/ (every view wrapped in tenant_view);
+the client's public status page lives under /s/<token>/ (no account, no tenant in the URL)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from . import public, views
 
 app_name = "orders"
 
-urlpatterns: list = []
+tenant_urlpatterns = [
+    path("orders/", views.order_list, name="list"),
+    path("orders/new/", views.intake, name="intake"),
+    path("orders/new/clients/", views.client_search, name="client_search"),
+    path("orders/new/clients/<int:client_id>/", views.client_pick, name="client_pick"),
+    path("orders/<int:order_number>/", views.order_detail, name="detail"),
+    path("orders/<int:order_number>/edit/", views.order_edit, name="edit"),
+    path("orders/<int:order_number>/do/<slug:action>/", views.order_transition, name="transition"),
+    path("orders/<int:order_number>/assign/", views.order_assign, name="assign"),
+    path("orders/<int:order_number>/estimate/", views.order_estimate, name="estimate"),
+    path("orders/<int:order_number>/lines/", views.line_add, name="line_add"),
+    path("orders/<int:order_number>/lines/<int:line_id>/remove/", views.line_remove, name="line_remove"),
+    path("orders/<int:order_number>/payments/", views.payment_add, name="payment_add"),
+    path("orders/<int:order_number>/notes/", views.note_add, name="note_add"),
+    path("orders/<int:order_number>/photos/", views.photo_add, name="photo_add"),
+    path("orders/<int:order_number>/photos/<int:photo_id>/", views.photo, name="photo"),
+    path("orders/<int:order_number>/link/", views.public_link_replace, name="public_link_replace"),
+    path("orders/<int:order_number>/receipt/", views.receipt, name="receipt"),
+    path("clients/", views.client_list, name="client_list"),
+    path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
+    path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
+    path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/new/", views.service_type_edit, name="service_type_new"),
+    path("catalogue/<int:service_type_id>/", views.service_type_edit, name="service_type_edit"),
+]
+
+urlpatterns = [
+    path("s/<str:token>/", public.public_status, name="public_status"),
+    path("s/<str:token>/<slug:decision>/", public.public_decide, name="public_decide"),
+    path("<slug:tenant_slug>/", include(tenant_urlpatterns)),
+]

@@ -244,6 +244,31 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceDesk <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Notifications (docs/notifications.md) -------------------------------------------------------
+# SMS: servicedesk.notifications.sms.ConsoleBackend (default), .LogBackend, .HttpGatewayBackend.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "servicedesk.notifications.sms.ConsoleBackend")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_LOGIN = os.environ.get("SMS_GATEWAY_LOGIN", "")
+SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
+SMS_SENDER = os.environ.get("SMS_SENDER", "ServiceDesk")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
+if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SMS_GATEWAY_URL={SMS_GATEWAY_URL!r} must start with https:// (or http://).")
+NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6)  # then the row is "failed"
+NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)  # doubles per attempt
+NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
+# A "sending" claim older than this is a dead worker's: the relay puts the row back in the queue.
+NOTIFICATIONS_CLAIM_TTL_SECONDS = env_int("NOTIFICATIONS_CLAIM_TTL_SECONDS", 600)
+NOTIFICATIONS_RELAY_SECONDS = env_int("NOTIFICATIONS_RELAY_SECONDS", 30)  # how often beat runs the relay
+NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "notifications-relay": {"task": "notifications.relay", "schedule": NOTIFICATIONS_RELAY_SECONDS},
+        "notifications-overdue": {"task": "notifications.scan_overdue", "schedule": 300},
+        "notifications-visit-reminders": {"task": "notifications.scan_visit_reminders", "schedule": 600},
+    }
+)
+
 # --- Forms ----------------------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -260,6 +285,8 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Preloading is a one-way decision about the whole domain: the operator opts in, so its warning is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_TLS_PROXY", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]

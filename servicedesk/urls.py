@@ -18,7 +18,6 @@ def healthz(request):
 
 tenant_patterns = [
     path("", include("servicedesk.tenancy.urls")),
-    path("", include("orders.urls")),
     path("", include("technicians.urls")),
     path("", include("documents.urls")),
     path("", include("quality.urls")),
@@ -31,5 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("servicedesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Orders mount their own tenant prefix, beside the client's public /s/<token>/ pages.
+    path("", include("orders.urls")),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

@@ -14,6 +14,11 @@ from .models import User
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
 
+    def clean_username(self) -> str:
+        # Lower-cased before authenticate(): django-axes counts failures per username as given, so
+        # "Owner@X" and "owner@x" must be one name, or changing the case would dodge the lockout.
+        return self.cleaned_data["username"].lower()
+
 
 class PasswordFieldsMixin(forms.Form):
     password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))

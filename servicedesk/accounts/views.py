@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,9 +13,11 @@ from django.views.decorators.http import require_http_methods
 from servicedesk.tenancy.models import Invitation
 from servicedesk.tenancy.services import (
     InvitationUnusable,
-    accept_invitation as accept,
     check_invitation_usable,
     create_tenant_with_owner,
+)
+from servicedesk.tenancy.services import (
+    accept_invitation as accept,
 )
 
 from .forms import InvitationSignupForm, ProfileForm, SignupForm
@@ -28,20 +31,25 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        with transaction.atomic():
-            user = User.objects.create_user(data["email"], data["password2"], full_name=data["full_name"])
-            tenant = create_tenant_with_owner(
-                tenant_name=data["tenant_name"],
-                slug=data["slug"],
-                owner=user,
-                location_name=data["location_name"],
-                location_address=data["location_address"],
-                language=data["language"],
-                time_zone=data["time_zone"],
-            )
-        login(request, user, backend=BACKEND)
-        messages.success(request, _("Welcome! %(tenant)s is ready. Invite your staff next.") % {"tenant": tenant.name})
-        return redirect("tenancy:dashboard", tenant_slug=tenant.slug)
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(data["email"], data["password2"], full_name=data["full_name"])
+                tenant = create_tenant_with_owner(
+                    tenant_name=data["tenant_name"],
+                    slug=data["slug"],
+                    owner=user,
+                    location_name=data["location_name"],
+                    location_address=data["location_address"],
+                    language=data["language"],
+                    time_zone=data["time_zone"],
+                )
+        except (IntegrityError, ValidationError):
+            # Someone took the address or e-mail between the form's checks and the save.
+            form.add_error(None, _("This address or e-mail was taken a moment ago. Check the form and try again."))
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(request, _("Welcome! %(tenant)s is ready. Invite your staff next.") % {"tenant": tenant.name})
+            return redirect("tenancy:dashboard", tenant_slug=tenant.slug)
     return render(request, "accounts/signup.html", {"form": form})
 
 

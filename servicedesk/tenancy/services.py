@@ -126,6 +126,17 @@ def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
 
 
+def _lock_and_refresh(actor: Membership, target: Membership) -> None:
+    """Serialise staff changes of one tenant and decide on current rows, not on what the request loaded.
+
+    Without the lock two owners demoting each other at once both see "another owner remains" and the
+    tenant is left with none (PostgreSQL, READ COMMITTED). Call inside the transaction.
+    """
+    Tenant.objects.select_for_update().only("pk").get(pk=target.tenant_id)
+    actor.refresh_from_db(fields=["role", "is_active"])
+    target.refresh_from_db(fields=["role", "is_active"])
+
+
 def _check_can_manage(actor: Membership, target: Membership) -> None:
     if target.pk == actor.pk:
         raise PermissionDenied(_("You cannot change your own role or deactivate yourself."))
@@ -145,6 +156,7 @@ def _ensure_an_owner_remains(target: Membership) -> None:
 
 @transaction.atomic
 def change_role(*, actor: Membership, target: Membership, role: str) -> Membership:
+    _lock_and_refresh(actor, target)
     _check_can_manage(actor, target)
     if not can_manage_member(actor.role, role):
         raise PermissionDenied(_("You may not grant the role %(role)s.") % {"role": Role(role).label})
@@ -158,6 +170,7 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> Membersh
 @transaction.atomic
 def set_member_active(*, actor: Membership, target: Membership, active: bool) -> Membership:
     """Deactivated members keep their history but can no longer open the tenant's pages."""
+    _lock_and_refresh(actor, target)
     _check_can_manage(actor, target)
     if not active:
         _ensure_an_owner_remains(target)

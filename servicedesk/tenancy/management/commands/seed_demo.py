@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from servicedesk.tenancy.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo_staff
@@ -14,7 +15,7 @@ class Command(BaseCommand):
             seed_demo_orders = None
         if seed_demo_orders is not None:
             seed_demo_orders(staff)
-        self.stdout.write(self.style.SUCCESS(f"Demo service center: http://127.0.0.1:8000/{staff.tenant.slug}/"))
+        self.stdout.write(self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/"))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for role, email, _name in DEMO_PEOPLE:
             self.stdout.write(f"  {role.label:<11} {email}")

@@ -1,0 +1,133 @@
+"""Demo catalogue, clients and orders in every state, made through the real services and lifecycle
+(so their timelines look like real ones). Idempotent: a tenant that has orders is left alone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.roles import Role
+
+from . import services
+from .lifecycle import transition
+from .models import Client, LineItem, Order, Payment, ServiceFormat, ServiceType
+
+CATALOGUE = [
+    # name, formats, needs_item, minutes, price, warranty days, target days
+    ("Phone screen replacement", [ServiceFormat.IN_SHOP], True, 90, "4500", 180, 2),
+    ("Laptop diagnostics and repair", [ServiceFormat.IN_SHOP], True, 180, "2500", 365, 5),
+    ("Washing machine repair", [ServiceFormat.ON_SITE, ServiceFormat.IN_SHOP], True, 120, "3000", 365, 3),
+    ("Data recovery", [ServiceFormat.IN_SHOP, ServiceFormat.ONLINE], True, 240, "6000", 30, 7),
+    ("Smart-home consultation", [ServiceFormat.ONLINE, ServiceFormat.ON_SITE], False, 60, "2000", 0, 2),
+    ("Car diagnostics", [ServiceFormat.IN_SHOP, ServiceFormat.COMBINED], True, 120, "3500", 90, 2),
+]
+
+CLIENTS = [
+    ("Ivan Petrov", "+79161234501", "ivan@example.com"),
+    ("Maria Sokolova", "+79161234502", "maria@example.com"),
+    ("Alexey Smirnov", "+79161234503", ""),
+    ("Elena Kuznetsova", "+79161234504", "elena@example.com"),
+    ("Dmitry Volkov", "+79161234505", ""),
+    ("Anna Morozova", "+79161234506", "anna@example.com"),
+    ("Sergey Lebedev", "+79161234507", ""),
+    ("Olga Novikova", "+79161234508", "olga@example.com"),
+]
+
+ITEMS = [
+    ("Phone", "Apple", "iPhone 13", "356789104512345", "Cracked screen, scratches on the back", "Case"),
+    ("Laptop", "Lenovo", "ThinkPad T14", "PF3XK2LA", "Worn keyboard", "Charger"),
+    ("Washing machine", "Bosch", "WAN28280", "FD9807123", "", ""),
+    ("Phone", "Samsung", "Galaxy S22", "354987112233445", "Dent on the corner", ""),
+    ("Laptop", "Apple", "MacBook Air M1", "C02FK1ZXQ6L4", "Spilled coffee", "Charger, sleeve"),
+    ("Car", "Lada", "Vesta", "XTAGFK330L1234567", "Check-engine light on", "Keys"),
+]
+
+# The path each demo order walks; the last status is where it stays.
+PATHS = {
+    "new": [],
+    "planned": ["plan"],
+    "diagnostics": ["plan", "start_diagnostics"],
+    "awaiting_approval": ["plan", "start_diagnostics", "request_approval"],
+    "awaiting_parts": ["plan", "start_diagnostics", "wait_for_parts"],
+    "in_progress": ["plan", "start_diagnostics", "start_work"],
+    "quality_check": ["plan", "start_work", "finish_work"],
+    "ready": ["plan", "start_diagnostics", "start_work", "finish_work", "pass_check"],
+    "handed_over": ["plan", "start_work", "finish_work", "pass_check", "hand_over"],
+    "cancelled": ["cancel"],
+    "on_hold": ["plan", "start_diagnostics", "hold"],
+}
+
+
+def seed_catalogue(tenant) -> list[ServiceType]:
+    types = []
+    for name, formats, needs_item, minutes, price, warranty, target in CATALOGUE:
+        service_type, _ = ServiceType.objects.get_or_create(
+            tenant=tenant, name=name,
+            defaults={"formats": list(formats), "needs_item": needs_item, "default_duration_minutes": minutes,
+                      "base_price": Decimal(price), "warranty_days": warranty, "target_days": target},
+        )
+        types.append(service_type)
+    return types
+
+
+@transaction.atomic
+def seed_demo_orders(staff) -> None:
+    tenant = staff.tenant
+    types = seed_catalogue(tenant)
+    if Order.objects.for_tenant(tenant).exists():
+        return
+    members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user")}
+    reception, manager, technician = members[Role.RECEPTION], members[Role.MANAGER], members[Role.TECHNICIAN]
+    now = timezone.now()
+    statuses = list(PATHS)
+    for index in range(26):
+        status = statuses[index % len(statuses)]
+        name, phone, email = CLIENTS[index % len(CLIENTS)]
+        client = Client.objects.for_tenant(tenant).filter(phone=phone).first()
+        service_type = types[index % len(types)]
+        kind, brand, model, serial, condition, accessories = ITEMS[index % len(ITEMS)]
+        fmt = service_type.formats[index % len(service_type.formats)]
+        visit = fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
+        visit_start = (now + timedelta(days=1 + index % 4)).replace(hour=10 + index % 6, minute=0, second=0, microsecond=0)
+        order = services.take_in(
+            tenant,
+            services.IntakeData(
+                client=client, client_name=name, client_phone=phone, client_email=email, consent=True,
+                service_type=service_type, format=fmt, intake_location=staff.head_office,
+                problem=["Does not turn on", "Screen flickers", "Makes a loud noise", "Needs setup advice",
+                         "Battery drains fast", "Will not charge"][index % 6],
+                item_kind=kind if service_type.needs_item else "", item_brand=brand, item_model=model,
+                item_serial=f"{serial}{index}" if serial else "", item_condition=condition,
+                item_accessories=accessories, priority=[1, 1, 2, 0, 3][index % 5],
+                promised_at=now + timedelta(days=(index % 7) - 2, hours=index),
+                estimate=service_type.base_price,
+                prepayment=Decimal("1000") if index % 3 == 0 else Decimal("0"),
+                visit_address="Moscow, Lenina st. %d, apt. %d" % (index + 3, index * 7 % 90 + 1) if visit else "",
+                visit_start=visit_start if visit else None,
+                visit_end=visit_start + timedelta(hours=2) if visit else None,
+            ),
+            by=reception,
+        )
+        # Spread intake dates over the last weeks, so lists and reports have history.
+        created = now - timedelta(days=26 - index, hours=index % 5)
+        Order.objects.filter(pk=order.pk).update(created_at=created)
+        order.refresh_from_db()
+        for action in PATHS[status]:
+            if action == "plan":
+                services.assign(order, technician=technician, workshop=staff.workshop, by=manager,
+                                expected_version=order.version)
+                order.refresh_from_db()
+            if action == "finish_work" and not order.line_items.exists():
+                services.add_line_item(order, kind=LineItem.Kind.WORK, description=service_type.name,
+                                       quantity=Decimal("1"), unit_price=service_type.base_price, by=technician,
+                                       performed_by=technician)
+            if action == "hand_over" and order.amount_due:
+                services.add_payment(order, amount=order.amount_due, method=Payment.Method.CARD, by=reception)
+            actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception}.get(action, technician)
+            transition(order, action, by=actor, expected_version=order.version,
+                       reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(action, ""))
+            order.refresh_from_db()

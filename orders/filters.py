@@ -1,0 +1,94 @@
+"""The order list's filters. The queryset is already restricted to the tenant before this runs
+(NetBox's order: restrict first, then filter), and every choice list is the tenant's own."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from servicedesk.tenancy.models import Location, Membership
+
+from .models import OPEN_STATUSES, Order, OrderStatus, Priority, ServiceType, Stage, statuses_of_stage
+from .services import technician_choices
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+# Ready-made views: name -> (label, filter). "mine" is filled in with the member.
+PRESETS: dict[str, object] = {
+    "mine": _("My jobs"),
+    "new": _("New"),
+    "overdue": _("Overdue"),
+    "awaiting_parts": _("Awaiting parts"),
+    "ready": _("Ready for pickup"),
+    "open": _("All open"),
+}
+
+
+class OrderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": _("Number, client, phone, serial")}))
+    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=OrderStatus.choices,
+                                                 widget=forms.SelectMultiple(attrs={"size": 1}))
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, method="filter_stage")
+    technician = django_filters.ModelChoiceFilter(label=_("Technician"), queryset=lambda r: technician_choices(r.tenant))
+    service_type = django_filters.ModelChoiceFilter(
+        label=_("Service"), queryset=lambda r: ServiceType.objects.for_tenant(r.tenant))
+    intake_location = django_filters.ModelChoiceFilter(
+        label=_("Received at"), queryset=lambda r: Location.objects.for_tenant(r.tenant))
+    priority = django_filters.TypedChoiceFilter(label=_("Priority"), choices=Priority.choices, coerce=int)
+    created_after = django_filters.DateFilter(label=_("Created from"), field_name="created_at", lookup_expr="date__gte",
+                                              widget=DateInput)
+    created_before = django_filters.DateFilter(label=_("Created until"), field_name="created_at",
+                                               lookup_expr="date__lte", widget=DateInput)
+    promised_before = django_filters.DateFilter(label=_("Promised by"), field_name="promised_at",
+                                                lookup_expr="date__lte", widget=DateInput)
+    overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue",
+                                           widget=forms.CheckboxInput)
+    view = django_filters.ChoiceFilter(label=_("View"), choices=list(PRESETS.items()), method="filter_view",
+                                       widget=forms.HiddenInput)
+
+    class Meta:
+        model = Order
+        fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        if value.lstrip("#").isdigit() and len(value.lstrip("#")) <= 9:
+            number = int(value.lstrip("#"))
+            digits = value.lstrip("#")
+            # A number is an order number, or part of a phone number.
+            by_phone = Q(client__phone__contains=digits) if len(digits) >= 5 else Q()
+            return queryset.filter(Q(number=number) | by_phone)
+        return queryset.filter(
+            Q(client__name__icontains=value) | Q(item__serial__iexact=value) | Q(client__phone__contains=value.replace(" ", ""))
+        )
+
+    def filter_stage(self, queryset, name, value):
+        return queryset.filter(status__in=statuses_of_stage(value)) if value else queryset
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.overdue() if value else queryset
+
+    def filter_view(self, queryset, name, value):
+        membership: Membership = self.request.membership
+        if value == "mine":
+            return queryset.filter(technician=membership, status__in=OPEN_STATUSES)
+        if value == "new":
+            return queryset.filter(status=OrderStatus.NEW)
+        if value == "overdue":
+            return queryset.filter(status__in=OPEN_STATUSES, promised_at__lt=timezone.now())
+        if value == "awaiting_parts":
+            return queryset.filter(status=OrderStatus.AWAITING_PARTS)
+        if value == "ready":
+            return queryset.filter(status=OrderStatus.READY)
+        if value == "open":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset

@@ -1,0 +1,278 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from servicedesk.tenancy.models import Location, Tenant
+
+from .models import Client, LineItem, Payment, Priority, ServiceFormat, ServiceType
+from .services import normalise_phone, technician_choices
+
+ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
+MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def validate_photo(upload) -> None:
+    """Only real JPEG/PNG/WebP images under the size limit: the type is read from the bytes, not the name."""
+    if upload.size > settings.ORDER_PHOTO_MAX_BYTES:
+        raise forms.ValidationError(
+            _("%(name)s is too large (%(size)d MB); the limit is %(limit)d MB.")
+            % {"name": upload.name, "size": upload.size // 1_048_576, "limit": settings.ORDER_PHOTO_MAX_BYTES // 1_048_576}
+        )
+    try:
+        with Image.open(upload) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise forms.ValidationError(_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name}) from None
+    finally:
+        upload.seek(0)
+    if kind not in ALLOWED_IMAGE_FORMATS:
+        raise forms.ValidationError(_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultiplePhotoField(forms.FileField):
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "multiple": True})
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > 10:
+            raise forms.ValidationError(_("At most 10 photos at once."))
+        cleaned = [super(MultiplePhotoField, self).clean(f, initial) for f in files]
+        for upload in cleaned:
+            validate_photo(upload)
+        return cleaned
+
+
+class ServiceTypeSelect(forms.Select):
+    """Options carry the service type's formats and whether it needs an item, for app.js to show the right fields."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-needs-item"] = "1" if instance.needs_item else "0"
+            option["attrs"]["data-formats"] = ",".join(instance.formats)
+        return option
+
+
+class IntakeForm(forms.Form):
+    client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False, widget=forms.HiddenInput)
+    client_name = forms.CharField(label=_("Client's name"), max_length=150, required=False)
+    client_phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
+                                   widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+    client_email = forms.EmailField(label=_("E-mail"), required=False)
+    consent = forms.BooleanField(
+        label=_("The client agrees to the processing of personal data"), required=False,
+        help_text=_("Required once per client; recorded with the privacy text version."),
+    )
+    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), widget=ServiceTypeSelect)
+    format = forms.ChoiceField(label=_("Format"), choices=ServiceFormat.choices, initial=ServiceFormat.IN_SHOP)
+    intake_location = forms.ModelChoiceField(label=_("Received at"), queryset=Location.objects.none())
+    item_kind = forms.CharField(label=_("Item"), max_length=60, required=False,
+                                widget=forms.TextInput(attrs={"list": "item-kinds", "placeholder": _("Phone, laptop, washing machine …")}))
+    item_brand = forms.CharField(label=_("Brand"), max_length=60, required=False)
+    item_model = forms.CharField(label=_("Model"), max_length=100, required=False)
+    item_serial = forms.CharField(label=_("Serial / IMEI / VIN"), max_length=64, required=False)
+    item_condition = forms.CharField(label=_("Condition on intake"), required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Scratches, cracks, missing screws …")}))
+    item_accessories = forms.CharField(label=_("Accessories left"), max_length=300, required=False)
+    problem = forms.CharField(label=_("Problem in the client's words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
+    promised_at = forms.DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput(),
+                                      help_text=_("Empty: the service's usual term."))
+    estimate = forms.DecimalField(label=_("Estimate"), required=False, **MONEY_FIELD)
+    prepayment = forms.DecimalField(label=_("Prepayment"), required=False, **MONEY_FIELD)
+    prepayment_method = forms.ChoiceField(label=_("Paid by"), choices=Payment.Method.choices, initial=Payment.Method.CASH)
+    terms = forms.CharField(label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
+    visit_start = forms.DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
+    visit_end = forms.DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
+    photos = MultiplePhotoField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        self.fields["client"].queryset = Client.objects.for_tenant(tenant)
+        self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).filter(is_active=True)
+        self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True)
+        search = {"hx-get": reverse("orders:client_search", args=[tenant.slug]), "hx-target": "#client-matches",
+                  "hx-trigger": "input changed delay:300ms"}
+        self.fields["client_phone"].widget.attrs.update(search)
+        self.fields["client_name"].widget.attrs.update(search | {"autocomplete": "off"})
+        receptions = [loc for loc in self.fields["intake_location"].queryset if loc.receives_clients]
+        if receptions and not self.is_bound:
+            self.fields["intake_location"].initial = receptions[0].pk
+
+    def clean_client_phone(self) -> str:
+        raw = self.cleaned_data.get("client_phone", "")
+        return normalise_phone(raw) if raw else ""
+
+    def clean(self):
+        cleaned = super().clean()
+        client: Client | None = cleaned.get("client")
+        phone = cleaned.get("client_phone")
+        if client is None and phone:
+            # A returning client typed in again is found by phone, not duplicated.
+            client = Client.objects.for_tenant(self.tenant).filter(phone=phone).first()
+            cleaned["client"] = client
+        if client is None:
+            if not cleaned.get("client_name", "").strip():
+                self.add_error("client_name", _("Enter the client's name or pick a returning client."))
+            if not phone and "client_phone" not in self.errors:
+                self.add_error("client_phone", _("Enter a phone number."))
+        if not cleaned.get("consent") and (client is None or client.consent_at is None):
+            self.add_error("consent", _("The client must agree to the processing of personal data before intake."))
+        service: ServiceType | None = cleaned.get("service_type")
+        fmt = cleaned.get("format")
+        if service is not None:
+            if service.formats and fmt and fmt not in service.formats:
+                self.add_error("format", _("“%(service)s” is offered as: %(formats)s.")
+                               % {"service": service.name, "formats": ", ".join(service.format_labels())})
+            if service.needs_item and not cleaned.get("item_kind", "").strip():
+                self.add_error("item_kind", _("Describe the item taken in (phone, laptop …)."))
+        if fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}:
+            if not cleaned.get("visit_address", "").strip():
+                self.add_error("visit_address", _("An on-site visit needs an address."))
+            if not cleaned.get("visit_start"):
+                self.add_error("visit_start", _("An on-site visit needs a time."))
+        start, end = cleaned.get("visit_start"), cleaned.get("visit_end")
+        if start and end and end <= start:
+            self.add_error("visit_end", _("The visit must end after it starts."))
+        promised = cleaned.get("promised_at")
+        if promised and promised < timezone.now() - timedelta(minutes=5):
+            self.add_error("promised_at", _("The promised date is in the past."))
+        return cleaned
+
+
+class OrderEditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    problem = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
+    promised_at = forms.DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput())
+    item_condition = forms.CharField(label=_("Condition on intake"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    item_accessories = forms.CharField(label=_("Accessories left"), max_length=300, required=False)
+    terms = forms.CharField(label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class AssignForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, required=False)
+    workshop = forms.ModelChoiceField(label=_("Workshop"), queryset=None, required=False)
+    visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
+    visit_start = forms.DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
+    visit_end = forms.DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["technician"].queryset = technician_choices(tenant)
+        self.fields["technician"].label_from_instance = lambda m: f"{m.user.full_name} ({m.get_role_display()})"
+        self.fields["workshop"].queryset = Location.objects.for_tenant(tenant).filter(
+            is_active=True, kind__in=[Location.Kind.WORKSHOP, Location.Kind.BOTH])
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("visit_start"), cleaned.get("visit_end")
+        if start and end and end <= start:
+            self.add_error("visit_end", _("The visit must end after it starts."))
+        return cleaned
+
+
+class TransitionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
+    waive_payment = forms.BooleanField(required=False)
+
+
+class EstimateForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    amount = forms.DecimalField(label=_("Estimate"), **MONEY_FIELD)
+    comment = forms.CharField(label=_("What it includes"), max_length=500, required=False)
+
+
+class LineItemForm(forms.ModelForm):
+    quantity = forms.DecimalField(label=_("Qty"), max_digits=10, decimal_places=3, min_value=Decimal("0.001"), initial=1)
+    unit_price = forms.DecimalField(label=_("Price"), **MONEY_FIELD)
+
+    class Meta:
+        model = LineItem
+        fields = ["kind", "description", "quantity", "unit_price"]
+
+
+class PaymentForm(forms.ModelForm):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+
+    class Meta:
+        model = Payment
+        fields = ["kind", "method", "amount", "note"]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    public = forms.BooleanField(label=_("The client sees it on the status page"), required=False)
+
+
+class PhotoForm(forms.Form):
+    photos = MultiplePhotoField(label=_("Photos"))
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
+class ClientForm(forms.ModelForm):
+    phone = forms.CharField(label=_("Phone"), max_length=40)
+
+    class Meta:
+        model = Client
+        fields = ["name", "phone", "email", "notify_email", "notify_sms", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+
+    def clean_phone(self) -> str:
+        phone = normalise_phone(self.cleaned_data["phone"])
+        clash = Client.objects.for_tenant(self.tenant).filter(phone=phone).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("Another client has this phone number."))
+        return phone
+
+
+class ServiceTypeForm(forms.ModelForm):
+    formats = forms.MultipleChoiceField(label=_("Formats"), choices=ServiceFormat.choices,
+                                        widget=forms.CheckboxSelectMultiple, initial=[ServiceFormat.IN_SHOP])
+    base_price = forms.DecimalField(label=_("Base price"), **MONEY_FIELD)
+
+    class Meta:
+        model = ServiceType
+        fields = ["name", "description", "formats", "needs_item", "default_duration_minutes", "target_days",
+                  "base_price", "warranty_days", "equipment", "materials", "is_active"]
+        widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in ["description", "equipment", "materials"]}
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.tenant = tenant
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = ServiceType.objects.for_tenant(self.instance.tenant).filter(name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(_("The catalogue already has a service with this name."))
+        return name

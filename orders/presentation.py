@@ -1,0 +1,30 @@
+"""How an order is shown outside the staff pages: its public link and QR code."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import qrcode.image.svg
+from django.conf import settings
+from django.urls import reverse
+
+from .models import Order
+
+
+def public_status_url(order: Order) -> str:
+    """The absolute link the client opens (receipts, e-mails, SMS, QR codes carry it)."""
+    return settings.SITE_URL + reverse("orders:public_status", args=[order.public_token])
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code as a data: URI: no file, no request, allowed by the CSP and by WeasyPrint's fetcher."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def order_qr_data_uri(order: Order) -> str:
+    return qr_data_uri(public_status_url(order))

@@ -1,0 +1,127 @@
+"""The client's public status page: /s/<token>/, no account.
+
+Same 404 for unknown and expired tokens; no full name, phone or address; no internal notes; no-referrer,
+no-store and noindex; rate-limited per client IP.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.core import is_ratelimited
+
+from .lifecycle import OrderChanged, TransitionRefused, transition
+from .models import STAGE_OF_STATUS, EventKind, Order, OrderStatus, Stage
+from .services import mask_name, public_link_works
+
+TOKEN_MIN_LENGTH = 32  # shorter strings cannot be ours (ours are 43 characters): no database look-up
+PUBLIC_EVENT_KINDS = {EventKind.CREATED, EventKind.STATUS, EventKind.NOTE, EventKind.ESTIMATE, EventKind.PAYMENT}
+
+# What the client reads for each status: plain words, not the workshop's jargon.
+CLIENT_WORDS = {
+    OrderStatus.NEW: _("We have your request and will plan the work shortly."),
+    OrderStatus.PLANNED: _("A technician is assigned and the work is scheduled."),
+    OrderStatus.DIAGNOSTICS: _("The technician is finding out what is wrong."),
+    OrderStatus.AWAITING_APPROVAL: _("Please approve or decline the estimate below."),
+    OrderStatus.AWAITING_PARTS: _("We are waiting for parts to arrive."),
+    OrderStatus.IN_PROGRESS: _("The work is in progress."),
+    OrderStatus.QUALITY_CHECK: _("The work is being checked."),
+    OrderStatus.READY: _("Ready! You can pick it up."),
+    OrderStatus.HANDED_OVER: _("Handed over. Thank you!"),
+    OrderStatus.CANCELLED: _("The order was cancelled."),
+    OrderStatus.ON_HOLD: _("The work is paused; we will contact you."),
+}
+STAGES = [Stage.REQUEST, Stage.PLANNING, Stage.EXECUTION, Stage.HANDOVER]
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address; behind PROXY_COUNT trusted proxies, taken from X-Forwarded-For."""
+    proxies = settings.AXES_IPWARE_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _ratelimit_key(group, request) -> str:
+    return client_ip(request)
+
+
+def _guarded(request: HttpRequest, token: str) -> Order:
+    if is_ratelimited(request, group="public_status", key=_ratelimit_key, rate=settings.PUBLIC_PAGE_RATE,
+                      method=is_ratelimited.ALL, increment=True):
+        raise _TooMany()
+    if len(token) < TOKEN_MIN_LENGTH or len(token) > 64:
+        raise Http404()
+    order = (Order.objects.select_related("tenant", "item", "service_type", "intake_location", "client")
+             .filter(public_token=token).first())
+    if order is None or not public_link_works(order) or not order.tenant.is_active:
+        raise Http404()
+    return order
+
+
+class _TooMany(Exception):
+    pass
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Referrer-Policy"] = "no-referrer"
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _too_many() -> HttpResponse:
+    response = HttpResponse(_("Too many requests. Please wait a minute."), status=429, content_type="text/plain")
+    response["Retry-After"] = "60"
+    return _private(response)
+
+
+@require_GET
+def public_status(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        order = _guarded(request, token)
+    except _TooMany:
+        return _too_many()
+    events = [e for e in order.events.filter(is_public=True, kind__in=PUBLIC_EVENT_KINDS).order_by("-created_at", "-id")[:50]]
+    current_stage = STAGE_OF_STATUS[order.status]
+    stage_index = STAGES.index(current_stage) if current_stage in STAGES else len(STAGES)
+    context = {
+        "order": order,
+        "tenant": None,  # the staff layout's tenant menus must not appear
+        "center": order.tenant,
+        "events": events,
+        "client_name": mask_name(order.client.name),
+        "words": CLIENT_WORDS[order.status],
+        "stages": [(stage.label, i < stage_index, i == stage_index) for i, stage in enumerate(STAGES)],
+        "can_decide": order.status == OrderStatus.AWAITING_APPROVAL,
+        "pickup": order.status == OrderStatus.READY,
+    }
+    return _private(render(request, "orders/public_status.html", context))
+
+
+@require_POST
+def public_decide(request: HttpRequest, token: str, decision: str) -> HttpResponse:
+    """The client approves or declines the estimate. Works once: the status guard refuses a repeat."""
+    try:
+        order = _guarded(request, token)
+    except _TooMany:
+        return _too_many()
+    if decision not in {"approve", "decline"}:
+        raise Http404()
+    try:
+        transition(order, decision, by=None, expected_version=order.version,
+                   reason=_("Decided by the client on the status page."))
+    except (TransitionRefused, OrderChanged):
+        messages.warning(request, _("This estimate has already been answered."))
+    else:
+        if decision == "approve":
+            messages.success(request, _("Thank you! We will start the work."))
+        else:
+            messages.info(request, _("Understood. We will prepare your item for pickup without the repair."))
+    return _private(redirect("orders:public_status", token=order.public_token))

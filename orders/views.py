@@ -1,0 +1,458 @@
+"""Staff pages of orders: list, intake, order page and its actions, clients, catalogue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from servicedesk.pagination import SortKey, bounded_count, keyset_page
+from servicedesk.tenancy.access import get_for_tenant_or_404, require_perm, tenant_view
+from servicedesk.tenancy.roles import Perm, has_perm
+
+from . import services
+from .filters import PRESETS, OrderFilter
+from .forms import (
+    AssignForm,
+    ClientForm,
+    EstimateForm,
+    IntakeForm,
+    LineItemForm,
+    NoteForm,
+    OrderEditForm,
+    PaymentForm,
+    PhotoForm,
+    ServiceTypeForm,
+    TransitionForm,
+)
+from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
+from .models import Client, LineItem, Order, OrderEvent, ServiceType
+from .presentation import order_qr_data_uri, public_status_url
+
+PAGE_SIZE = 50
+SORTS: dict[str, tuple[str, list[SortKey]]] = {
+    "-created": (_("Newest first"), [SortKey("created_at", True), SortKey("id", True)]),
+    "created": (_("Oldest first"), [SortKey("created_at", False), SortKey("id", False)]),
+    "promised": (_("Promised date"), [SortKey("promised_at", False), SortKey("id", False)]),
+    "-priority": (_("Priority"), [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)]),
+    "-number": (_("Number"), [SortKey("number", True)]),
+}
+
+
+def _order(request: HttpRequest, number: int) -> Order:
+    return get_for_tenant_or_404(
+        Order.objects.select_related(
+            "client", "item", "service_type", "intake_location", "workshop", "technician__user", "created_by"
+        ),
+        request.tenant,
+        number=number,
+    )
+
+
+def _to_order(request: HttpRequest, order: Order) -> HttpResponse:
+    return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
+
+
+def _say_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+# --- List ------------------------------------------------------------------------------------------
+@tenant_view(Perm.ORDERS_VIEW)
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    base = Order.objects.for_tenant(request.tenant)
+    params = request.GET.copy()
+    if "view" not in params and not any(k for k in params if k not in {"sort", "cursor"}):
+        # Technicians start on their own jobs; the office on all open orders.
+        params["view"] = "mine" if request.membership.role == "technician" else "open"
+    filterset = OrderFilter(params, queryset=base, request=request)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    sort = request.GET.get("sort", "-created")
+    if sort not in SORTS:
+        sort = "-created"
+    qs = qs.select_related("client", "item", "service_type", "technician__user", "intake_location")
+    page = keyset_page(qs, SORTS[sort][1], request.GET.get("cursor"), PAGE_SIZE)
+    count, more = bounded_count(filterset.qs if filterset.is_valid() else base.none())
+    query_without_cursor = params.copy()
+    query_without_cursor.pop("cursor", None)
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "orders": page.rows,
+        "count": count,
+        "count_more": more,
+        "sort": sort,
+        "sorts": [(key, label) for key, (label, _keys) in SORTS.items()],
+        "presets": PRESETS,
+        "current_view": params.get("view", ""),
+        "query": query_without_cursor.urlencode(),
+        "first_page_query": query_without_cursor.urlencode(),
+    }
+    template = "orders/_order_rows.html" if request.htmx and request.htmx.target == "order-rows" else "orders/order_list.html"
+    return render(request, template, context)
+
+
+# --- Intake ----------------------------------------------------------------------------------------
+@tenant_view(Perm.ORDERS_CREATE)
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    tenant = request.tenant
+    form = IntakeForm(request.POST or None, request.FILES or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        with transaction.atomic():
+            order = services.take_in(
+                tenant,
+                services.IntakeData(
+                    client=data["client"], client_name=data["client_name"].strip(), client_phone=data["client_phone"],
+                    client_email=data["client_email"], consent=data["consent"], service_type=data["service_type"],
+                    format=data["format"], intake_location=data["intake_location"], problem=data["problem"].strip(),
+                    item_kind=data["item_kind"].strip(), item_brand=data["item_brand"].strip(),
+                    item_model=data["item_model"].strip(), item_serial=data["item_serial"].strip(),
+                    item_condition=data["item_condition"].strip(), item_accessories=data["item_accessories"].strip(),
+                    priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
+                    prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
+                    terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
+                    visit_start=data["visit_start"], visit_end=data["visit_end"],
+                ),
+                by=request.membership,
+            )
+            for upload in data["photos"]:
+                services.add_photo(order, image=upload, caption=_("At intake"), by=request.membership)
+        messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
+        return _to_order(request, order)
+    picked = form.cleaned_data.get("client") if form.is_bound and hasattr(form, "cleaned_data") else None
+    return render(request, "orders/intake.html", {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS,
+                                                   "picked_client": picked})
+
+
+SUGGESTED_ITEM_KINDS = [
+    _("Phone"), _("Laptop"), _("Tablet"), _("Desktop computer"), _("Monitor"), _("TV"), _("Washing machine"),
+    _("Refrigerator"), _("Dishwasher"), _("Coffee machine"), _("Vacuum cleaner"), _("Car"), _("Printer"),
+]
+
+
+@tenant_view(Perm.ORDERS_CREATE)
+@require_GET
+def client_search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("client_phone") or request.GET.get("client_name") or request.GET.get("q", "")
+    clients = services.find_clients(request.tenant, query)
+    return render(request, "orders/_client_matches.html", {"clients": clients, "query": query})
+
+
+@tenant_view(Perm.ORDERS_CREATE)
+@require_GET
+def client_pick(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
+    recent = Order.objects.for_tenant(request.tenant).filter(client=client).select_related("service_type", "item")[:5]
+    return render(request, "orders/_client_picked.html", {"client": client, "recent": recent})
+
+
+# --- Order page and actions ------------------------------------------------------------------------
+@tenant_view(Perm.ORDERS_VIEW)
+@require_GET
+def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    order.tenant = request.tenant
+    membership = request.membership
+    events = OrderEvent.objects.filter(tenant=request.tenant, order=order).select_related("actor")
+    actions = available_actions(order, membership)
+    context = {
+        "order": order,
+        "events": events,
+        "line_items": LineItem.objects.filter(tenant=request.tenant, order=order).select_related("performed_by__user"),
+        "payments": order.payments.filter(tenant=request.tenant).select_related("received_by"),
+        "photos": order.photos.filter(tenant=request.tenant),
+        "actions": actions,
+        "version": order.version,
+        "can_plan": has_perm(membership.role, Perm.ORDERS_PLAN),
+        "can_work": has_perm(membership.role, Perm.ORDERS_WORK),
+        "can_handover": has_perm(membership.role, Perm.ORDERS_HANDOVER),
+        "can_edit": has_perm(membership.role, Perm.ORDERS_CREATE),
+        "can_waive": has_perm(membership.role, Perm.ORDERS_WAIVE_PAYMENT),
+        "can_see_client": has_perm(membership.role, Perm.CLIENTS_VIEW),
+        "assign_form": AssignForm(tenant=request.tenant, initial={
+            "version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
+            "visit_address": order.visit_address, "visit_start": order.visit_start, "visit_end": order.visit_end}),
+        "estimate_form": EstimateForm(initial={"version": order.version, "amount": order.estimate}),
+        "line_form": LineItemForm(),
+        "payment_form": PaymentForm(initial={"amount": order.amount_due or None}),
+        "note_form": NoteForm(),
+        "photo_form": PhotoForm(),
+        "public_url": public_status_url(order),
+        "qr": order_qr_data_uri(order),
+        "phone_display": services.format_phone(order.client.phone),
+    }
+    return render(request, "orders/order_detail.html", context)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def order_transition(request: HttpRequest, order_number: int, action: str) -> HttpResponse:
+    order = _order(request, order_number)
+    if action not in TRANSITIONS:
+        raise Http404("Unknown action.")
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return _to_order(request, order)
+    try:
+        transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
+                   reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"])
+    except (TransitionRefused, OrderChanged) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Order #%(number)s: %(status)s.") % {"number": order.number, "status": order.get_status_display()})
+    if request.POST.get("next") == "my_jobs":
+        return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_PLAN)
+@require_POST
+def order_assign(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = AssignForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        _say_errors(request, form)
+        return _to_order(request, order)
+    data = form.cleaned_data
+    try:
+        services.assign(order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
+                        expected_version=data["version"], visit_address=data["visit_address"],
+                        visit_start=data["visit_start"], visit_end=data["visit_end"])
+    except (ValidationError, OrderChanged) as problem:
+        messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
+    else:
+        messages.success(request, _("Assignment saved."))
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_CREATE)
+@require_http_methods(["GET", "POST"])
+def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    initial = {field: getattr(order, field) for field in ["problem", "priority", "promised_at", "item_condition",
+                                                          "item_accessories", "terms", "version"]}
+    form = OrderEditForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        changed = {key: value for key, value in data.items() if value != getattr(order, key)}
+        try:
+            if changed:
+                services.edit_order(order, changes=changed, by=request.membership, expected_version=version)
+        except OrderChanged as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(request, _("Order saved."))
+            return _to_order(request, order)
+    return render(request, "orders/order_edit.html", {"order": order, "form": form})
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
+    if not (has_perm(request.membership.role, Perm.ORDERS_WORK) or has_perm(request.membership.role, Perm.ORDERS_PLAN)):
+        require_perm(request, Perm.ORDERS_WORK)
+    order = _order(request, order_number)
+    form = EstimateForm(request.POST)
+    if not form.is_valid():
+        _say_errors(request, form)
+        return _to_order(request, order)
+    try:
+        services.set_estimate(order, amount=form.cleaned_data["amount"], comment=form.cleaned_data["comment"],
+                              by=request.membership, expected_version=form.cleaned_data["version"])
+    except (ValidationError, OrderChanged) as problem:
+        messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
+    else:
+        messages.success(request, _("Estimate saved."))
+    return _to_order(request, order)
+
+
+def _require_work_or_handover(request: HttpRequest) -> None:
+    role = request.membership.role
+    if not (has_perm(role, Perm.ORDERS_WORK) or has_perm(role, Perm.ORDERS_HANDOVER)):
+        require_perm(request, Perm.ORDERS_WORK)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    _require_work_or_handover(request)
+    order = _order(request, order_number)
+    form = LineItemForm(request.POST)
+    if not form.is_valid():
+        _say_errors(request, form)
+        return _to_order(request, order)
+    data = form.cleaned_data
+    try:
+        services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
+                               unit_price=data["unit_price"], by=request.membership,
+                               performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def line_remove(request: HttpRequest, order_number: int, line_id: int) -> HttpResponse:
+    _require_work_or_handover(request)
+    order = _order(request, order_number)
+    line = get_for_tenant_or_404(LineItem, request.tenant, pk=line_id, order=order)
+    line.order = order
+    try:
+        services.remove_line_item(line, by=request.membership)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_HANDOVER)
+@require_POST
+def payment_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = PaymentForm(request.POST)
+    if not form.is_valid():
+        _say_errors(request, form)
+        return _to_order(request, order)
+    data = form.cleaned_data
+    try:
+        services.add_payment(order, amount=data["amount"], method=data["method"], kind=data["kind"],
+                             note=data["note"], by=request.membership)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("Payment recorded."))
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def note_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_note(order, text=form.cleaned_data["text"], public=form.cleaned_data["public"], by=request.membership)
+    else:
+        _say_errors(request, form)
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def photo_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = PhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        for upload in form.cleaned_data["photos"]:
+            services.add_photo(order, image=upload, caption=form.cleaned_data["caption"], by=request.membership)
+        messages.success(request, _("Photos added."))
+    else:
+        _say_errors(request, form)
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_GET
+def photo(request: HttpRequest, order_number: int, photo_id: int) -> HttpResponse:
+    """Photos are served through this scoped view, never from a public media URL."""
+    order = _order(request, order_number)
+    item = get_for_tenant_or_404(order.photos.all(), request.tenant, pk=photo_id)
+    try:
+        response = FileResponse(item.image.open("rb"))
+    except FileNotFoundError:
+        raise Http404("Photo file missing.") from None
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@tenant_view(Perm.ORDERS_CREATE)
+@require_POST
+def public_link_replace(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    services.replace_public_link(order, by=request.membership)
+    messages.success(request, _("A new public link was made; the old one no longer works."))
+    return _to_order(request, order)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_GET
+def receipt(request: HttpRequest, order_number: int) -> HttpResponse:
+    """Print-friendly intake receipt (the documents app renders the archived PDF)."""
+    order = _order(request, order_number)
+    order.tenant = request.tenant
+    prepaid = sum((p.signed_amount for p in order.payments.all()), 0)
+    return render(request, "orders/receipt.html", {
+        "order": order, "qr": order_qr_data_uri(order), "public_url": public_status_url(order), "prepaid": prepaid,
+        "phone_display": services.format_phone(order.client.phone)})
+
+
+# --- Clients ---------------------------------------------------------------------------------------
+@tenant_view(Perm.CLIENTS_VIEW)
+@require_GET
+def client_list(request: HttpRequest) -> HttpResponse:
+    qs = Client.objects.for_tenant(request.tenant)
+    query = request.GET.get("q", "").strip()
+    if query:
+        qs = services.find_clients(request.tenant, query, limit=200)
+        page = None
+        clients = list(qs)
+    else:
+        page = keyset_page(qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
+        clients = page.rows
+    return render(request, "orders/client_list.html", {"clients": clients, "page": page, "query": query})
+
+
+@tenant_view(Perm.CLIENTS_VIEW)
+@require_GET
+def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
+    orders = (Order.objects.for_tenant(request.tenant).filter(client=client)
+              .select_related("item", "service_type", "technician__user")[:200])
+    items = client.items.filter(tenant=request.tenant).annotate(order_count=Count("orders"))
+    return render(request, "orders/client_detail.html", {
+        "client": client, "orders": orders, "items": items, "phone_display": services.format_phone(client.phone)})
+
+
+@tenant_view(Perm.CLIENTS_VIEW)
+@require_http_methods(["GET", "POST"])
+def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+    client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
+    form = ClientForm(request.POST or None, instance=client, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Client saved."))
+        return redirect("orders:client_detail", tenant_slug=request.tenant.slug, client_id=client.pk)
+    return render(request, "orders/client_form.html", {"form": form, "client": client})
+
+
+# --- Catalogue -------------------------------------------------------------------------------------
+@tenant_view(Perm.ORDERS_VIEW)
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    service_types = ServiceType.objects.for_tenant(request.tenant).order_by("-is_active", "name")
+    return render(request, "orders/catalogue.html", {"service_types": service_types})
+
+
+@tenant_view(Perm.CATALOGUE_MANAGE)
+@require_http_methods(["GET", "POST"])
+def service_type_edit(request: HttpRequest, service_type_id: int | None = None) -> HttpResponse:
+    instance = get_for_tenant_or_404(ServiceType, request.tenant, pk=service_type_id) if service_type_id else None
+    form = ServiceTypeForm(request.POST or None, instance=instance, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Service saved."))
+        return redirect("orders:catalogue", tenant_slug=request.tenant.slug)
+    return render(request, "orders/service_type_form.html", {"form": form, "service_type": instance})
+
