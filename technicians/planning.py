@@ -1,0 +1,302 @@
+"""Planning: who does what, when. Guards run before orders.services.assign(), which writes the event.
+
+- `visit_conflicts()` / overlapping visits: refused (one technician cannot be in two places).
+- `assignment_warnings()`: a missing skill, a day over capacity, a visit outside working hours or by
+  someone who does not do visits. Warnings, not refusals: the planner confirms and assigns anyway.
+- `plan()`: the guarded assignment used by the planning board (and offered to the order page).
+- `board()`: the planning board's data in a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.lifecycle import OrderChanged, TransitionRefused, transition
+from orders.models import CLOSED_STATUSES, Order, OrderStatus
+from orders.services import assign, technician_choices
+from servicedesk.tenancy.models import Location, Membership, Tenant
+
+from . import stock
+from .models import TechnicianProfile
+from .worklog import tenant_tz
+
+ZERO = Decimal("0")
+
+
+def profile_of(member: Membership) -> TechnicianProfile:
+    """The member's profile, or an unsaved one with the defaults (Mon-Fri 9-18, no skills recorded)."""
+    try:
+        return member.technician_profile
+    except TechnicianProfile.DoesNotExist:
+        return TechnicianProfile(tenant_id=member.tenant_id, membership=member)
+
+
+def visit_end(order: Order, start: datetime | None = None, end: datetime | None = None) -> datetime | None:
+    """A visit's end: as booked, else its start plus the service's usual duration."""
+    start = start if start is not None else order.visit_start
+    end = end if end is not None else order.visit_end
+    if start is None:
+        return None
+    return end or start + timedelta(minutes=order.service_type.default_duration_minutes or 60)
+
+
+def job_hours(order: Order) -> Decimal:
+    """The time a job is expected to take: the visit slot, else the service's usual duration."""
+    if order.visit_start:
+        delta = visit_end(order) - order.visit_start
+        return (Decimal(delta.total_seconds()) / 3600).quantize(Decimal("0.01"))
+    return (Decimal(order.service_type.default_duration_minutes or 60) / 60).quantize(Decimal("0.01"))
+
+
+def job_day(order: Order, tz) -> date | None:
+    """The local day a job is booked for: the visit's day, else the promised day."""
+    moment = order.visit_start or order.promised_at
+    return timezone.localtime(moment, tz).date() if moment else None
+
+
+def visit_conflicts(order: Order, technician: Membership, start: datetime, end: datetime | None) -> list[Order]:
+    """The technician's other open visits overlapping [start, end)."""
+    end = visit_end(order, start, end)
+    candidates = (
+        Order.objects.for_tenant(order.tenant_id)
+        .filter(technician=technician, visit_start__isnull=False, visit_start__lt=end,
+                visit_start__gte=start - timedelta(days=2))
+        .exclude(pk=order.pk).exclude(status__in=CLOSED_STATUSES)
+        .select_related("service_type").order_by("visit_start")
+    )
+    return [other for other in candidates if visit_end(other) > start]
+
+
+def check_no_overlap(order: Order, technician: Membership | None, start: datetime | None, end: datetime | None) -> None:
+    if technician is None or start is None:
+        return
+    clashes = visit_conflicts(order, technician, start, end)
+    if clashes:
+        tz = tenant_tz(order.tenant)
+        other = clashes[0]
+        raise ValidationError(
+            _("%(name)s already has a visit then: order #%(number)s, %(start)s – %(end)s.") % {
+                "name": technician.user, "number": other.number,
+                "start": timezone.localtime(other.visit_start, tz).strftime("%d.%m %H:%M"),
+                "end": timezone.localtime(visit_end(other), tz).strftime("%H:%M")})
+
+
+def booked_hours(technician: Membership, day: date, tz, *, exclude: Order | None = None) -> Decimal:
+    """Hours of the technician's open jobs booked on that local day."""
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
+    end = start + timedelta(days=1)
+    qs = (Order.objects.for_tenant(technician.tenant_id).filter(technician=technician)
+          .exclude(status__in=CLOSED_STATUSES)
+          .filter(Q(visit_start__gte=start, visit_start__lt=end)
+                  | Q(visit_start__isnull=True, promised_at__gte=start, promised_at__lt=end))
+          .select_related("service_type"))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return sum((job_hours(o) for o in qs), ZERO)
+
+
+def assignment_warnings(order: Order, technician: Membership | None, *, visit_start: datetime | None = None,
+                        visit_end_at: datetime | None = None) -> list[str]:
+    """What a planner should know before assigning: sentences, empty when all is well."""
+    if technician is None:
+        return []
+    warnings = []
+    profile = profile_of(technician)
+    name = technician.user
+    tz = tenant_tz(order.tenant)
+    if profile.pk is None or not profile.skill_rows.filter(service_type_id=order.service_type_id).exists():
+        warnings.append(_("%(name)s has no recorded skill for “%(service)s”.") % {
+            "name": name, "service": order.service_type.name})
+    if profile.pk is not None and not profile.is_active:
+        warnings.append(_("%(name)s is marked as not taking jobs.") % {"name": name})
+    start = visit_start or order.visit_start
+    if order.needs_visit and profile.pk is not None and not profile.does_visits:
+        warnings.append(_("%(name)s does not do on-site visits.") % {"name": name})
+    probe = Order(tenant_id=order.tenant_id, service_type=order.service_type, visit_start=start,
+                  visit_end=visit_end_at or order.visit_end, promised_at=order.promised_at)
+    day = job_day(probe, tz)
+    if day is not None:
+        capacity = profile.capacity_hours(day)
+        booked = booked_hours(technician, day, tz, exclude=order)
+        needed = job_hours(probe)
+        if capacity <= 0:
+            warnings.append(_("%(day)s is a day off for %(name)s.") % {"day": day.strftime("%d.%m"), "name": name})
+        elif booked + needed > capacity:
+            warnings.append(
+                _("%(name)s would have %(total)s h booked on %(day)s, over the %(capacity)s h working day.") % {
+                    "name": name, "total": booked + needed, "day": day.strftime("%d.%m"), "capacity": capacity})
+        if start is not None and capacity > 0:
+            day_from, day_to = profile.working_window(day, tz)
+            if start < day_from or visit_end(probe) > day_to:
+                warnings.append(_("The visit is outside %(name)s's working hours (%(from)s–%(to)s).") % {
+                    "name": name, "from": profile.day_start.strftime("%H:%M"), "to": profile.day_end.strftime("%H:%M")})
+    return warnings
+
+
+@dataclass
+class PlanResult:
+    warnings: list[str]
+    planned: bool = False
+    plan_problem: str = ""
+    parts_moved: list = field(default_factory=list)
+
+
+def plan(order: Order, *, technician: Membership | None, workshop: Location | None, by: Membership,
+         expected_version: int, visit_address: str | None = None, visit_start: datetime | None = None,
+         visit_end_at: datetime | None = None, accept_warnings: bool = False, mark_planned: bool = False,
+         release_parts: bool = False) -> PlanResult:
+    """Guarded assignment: refuse overlapping visits, warn (unless accepted), then orders.services.assign().
+
+    Raises ValidationError (refusals, or warnings not accepted: .warnings on the result of
+    assignment_warnings) and OrderChanged.
+    """
+    for obj in (technician, workshop):
+        if obj is not None and obj.tenant_id != order.tenant_id:
+            raise ValidationError(_("Unknown technician or workshop."))
+    if order.needs_visit and visit_start is None and order.visit_start is None and technician is not None:
+        raise ValidationError(_("An on-site visit needs a time slot."))
+    with transaction.atomic():
+        if technician is not None:
+            # Serialise planning per technician (PostgreSQL row lock), so two planners cannot both pass the
+            # overlap check for the same slot.
+            Membership.objects.select_for_update().filter(pk=technician.pk).first()
+        start = visit_start if visit_start is not None else order.visit_start
+        if visit_end_at is not None:
+            end = visit_end_at
+        elif visit_start is not None:  # a new start without an end: the service's usual duration
+            end = visit_end(order, visit_start, None)
+        else:
+            end = order.visit_end
+        slot_changed = visit_start is not None or visit_end_at is not None
+        if order.needs_visit or start is not None:
+            if start is not None and end is not None and end <= start:
+                raise ValidationError(_("The visit must end after it starts."))
+            check_no_overlap(order, technician, start, end)
+        warnings = assignment_warnings(order, technician, visit_start=start, visit_end_at=end)
+        if warnings and not accept_warnings:
+            raise ValidationError(warnings)
+        moved = []
+        if release_parts and workshop != order.workshop:
+            moved = stock.release_all(order, by_user=by.user, reason=_("Order moved to another workshop"))
+        assign(order, technician=technician, workshop=workshop, by=by, expected_version=expected_version,
+               visit_address=visit_address, visit_start=visit_start, visit_end=end if slot_changed else None)
+    result = PlanResult(warnings=warnings, parts_moved=moved)
+    if mark_planned and order.status == OrderStatus.NEW:
+        try:
+            transition(order, "plan", by=by, expected_version=order.version)
+            result.planned = True
+        except (TransitionRefused, OrderChanged) as problem:
+            result.plan_problem = str(problem)
+    return result
+
+
+# --- The board -------------------------------------------------------------------------------------
+@dataclass
+class Cell:
+    day: date
+    capacity: Decimal
+    jobs: list[Order] = field(default_factory=list)
+    hours: Decimal = ZERO
+
+    @property
+    def over(self) -> bool:
+        return self.hours > self.capacity
+
+    @property
+    def load_percent(self) -> int:
+        if self.capacity <= 0:
+            return 100 if self.hours > 0 else 0
+        return min(int(self.hours * 100 / self.capacity), 100)
+
+
+@dataclass
+class Row:
+    member: Membership
+    profile: TechnicianProfile
+    cells: list[Cell]
+    backlog: list[Order] = field(default_factory=list)  # overdue or undated open jobs
+    later: int = 0  # open jobs booked after the range
+    open_jobs: int = 0
+
+    @property
+    def skills(self) -> list:
+        return [row.service_type for row in self.profile.skill_rows.all()] if self.profile.pk else []
+
+
+@dataclass
+class Board:
+    start: date
+    days: list[date]
+    rows: list[Row]
+    unassigned: list[Order]
+    unassigned_more: bool
+
+
+BOARD_UNASSIGNED_LIMIT = 60
+
+
+def board_members(tenant: Tenant):
+    """Who appears on the board: technicians, and anyone else with an active technician profile."""
+    return (technician_choices(tenant)
+            .filter(Q(role="technician") | Q(technician_profile__is_active=True))
+            .select_related("technician_profile__home_workshop")
+            .prefetch_related("technician_profile__skill_rows__service_type"))
+
+
+def board(tenant: Tenant, start: date, days: int = 7) -> Board:
+    tz = tenant_tz(tenant)
+    day_list = [start + timedelta(days=i) for i in range(days)]
+    members = list(board_members(tenant))
+    rows: dict[int, Row] = {}
+    for member in members:
+        profile = profile_of(member)
+        rows[member.pk] = Row(member=member, profile=profile,
+                              cells=[Cell(day=d, capacity=profile.capacity_hours(d)) for d in day_list])
+    jobs = (Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).exclude(status__in=CLOSED_STATUSES)
+            .select_related("service_type", "client", "item").order_by("visit_start", "promised_at", "id"))
+    today = timezone.localtime(timezone.now(), tz).date()
+    for job in jobs:
+        row = rows[job.technician_id]
+        row.open_jobs += 1
+        day = job_day(job, tz)
+        if day is None or (day < start and not job.visit_start):
+            if day is None or day < today:
+                row.backlog.append(job)
+            continue
+        if day < start:
+            continue
+        index = (day - start).days
+        if index >= days:
+            row.later += 1
+            continue
+        cell = row.cells[index]
+        cell.jobs.append(job)
+        cell.hours += job_hours(job)
+    unassigned_qs = (Order.objects.for_tenant(tenant).filter(technician__isnull=True).exclude(status__in=CLOSED_STATUSES)
+                     .select_related("service_type", "client", "item")
+                     .order_by("-priority", "promised_at", "id"))
+    unassigned = list(unassigned_qs[: BOARD_UNASSIGNED_LIMIT + 1])
+    return Board(start=start, days=day_list, rows=list(rows.values()), unassigned=unassigned[:BOARD_UNASSIGNED_LIMIT],
+                 unassigned_more=len(unassigned) > BOARD_UNASSIGNED_LIMIT)
+
+
+def day_visits(tenant: Tenant, day: date, technician: Membership | None = None):
+    """Visits on a local day, ordered by technician and time (the day view and route sheet)."""
+    tz = tenant_tz(tenant)
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
+    qs = (Order.objects.for_tenant(tenant).filter(visit_start__gte=start, visit_start__lt=start + timedelta(days=1))
+          .exclude(status=OrderStatus.CANCELLED)
+          .select_related("client", "item", "service_type", "technician__user")
+          .order_by("technician__user__full_name", "visit_start", "id"))
+    if technician is not None:
+        qs = qs.filter(technician=technician)
+    return qs

@@ -1,0 +1,328 @@
+"""The work log: timers, entries by hand, durations by day, labour billing. The only code that writes WorkLog.
+
+Times are stored as aware UTC datetimes, so a duration is plain subtraction (a night across a DST change is
+an hour shorter or longer, as the clock on the wall says). Days are the tenant's local days: a period is
+split at local midnight when reports group by day or clip to a date range.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.lifecycle import record_event
+from orders.models import EventKind, LineItem, Order, OrderStatus
+from orders.services import add_line_item
+from servicedesk.tenancy.models import Membership, Tenant
+from servicedesk.tenancy.roles import Role
+
+from .models import TechnicianProfile, WorkLog
+
+# The order timeline's kind for work-log events (orders.EventKind may gain a dedicated one).
+WORK_LOG_EVENT = getattr(EventKind, "WORK_LOG", EventKind.NOTE)
+# A timer runs only while the order is being worked on; leaving these statuses stops it.
+EXECUTION_STATUSES = frozenset({OrderStatus.DIAGNOSTICS, OrderStatus.IN_PROGRESS})
+MAX_MANUAL_HOURS = 16
+
+
+def tenant_tz(tenant: Tenant) -> ZoneInfo:
+    return ZoneInfo(tenant.time_zone)
+
+
+def format_duration(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
+    return _("%(m)d min") % {"m": minutes}
+
+
+def hours(delta: timedelta) -> Decimal:
+    return (Decimal(delta.total_seconds()) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _check_can_log(order: Order, technician: Membership, by: Membership) -> None:
+    if technician.tenant_id != order.tenant_id or by.tenant_id != order.tenant_id:
+        raise ValidationError(_("Unknown technician."))
+    if not technician.is_active:
+        raise ValidationError(_("%(name)s is no longer active here.") % {"name": technician.user})
+    if by.role == Role.TECHNICIAN and by.pk != technician.pk:
+        raise ValidationError(_("You can log only your own time."))
+    if by.role == Role.TECHNICIAN and order.technician_id != by.pk:
+        raise ValidationError(_("Only the technician assigned to this order can log time on it."))
+
+
+def running_timer(technician: Membership) -> WorkLog | None:
+    return (WorkLog.objects.filter(tenant_id=technician.tenant_id, technician=technician, ended_at__isnull=True)
+            .select_related("order").first())
+
+
+@dataclass
+class TimerStart:
+    entry: WorkLog
+    stopped: WorkLog | None  # the timer that was running on another order and was stopped
+
+
+@transaction.atomic
+def start_timer(order: Order, *, technician: Membership, by: Membership) -> TimerStart:
+    """Start the technician's timer on the order; a timer running on another order is stopped first."""
+    _check_can_log(order, technician, by)
+    if order.status not in EXECUTION_STATUSES:
+        raise ValidationError(
+            _("The timer runs during diagnostics and work; order #%(number)s is “%(status)s”. Start diagnostics or work first.")
+            % {"number": order.number, "status": order.get_status_display()})
+    current = running_timer(technician)
+    stopped = None
+    if current is not None:
+        if current.order_id == order.pk:
+            raise ValidationError(_("The timer is already running on this order."))
+        stopped = stop_timer(technician, by=by)
+    try:
+        with transaction.atomic():
+            entry = WorkLog.objects.create(
+                tenant_id=order.tenant_id, order=order, technician=technician, started_at=timezone.now(),
+                source=WorkLog.Source.TIMER, created_by=by.user,
+            )
+    except IntegrityError:  # another request started one at the same moment: the database said no
+        raise ValidationError(_("A timer is already running for %(name)s.") % {"name": technician.user}) from None
+    return TimerStart(entry=entry, stopped=stopped)
+
+
+def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str = "") -> WorkLog | None:
+    end = max(at, entry.started_at + timedelta(seconds=1))
+    changed = WorkLog.objects.filter(pk=entry.pk, ended_at__isnull=True).update(ended_at=end, stopped_automatically=automatic)
+    if not changed:
+        return None
+    entry.ended_at, entry.stopped_automatically = end, automatic
+    message = _("Work logged by %(name)s: %(start)s – %(end)s (%(duration)s)") % {
+        "name": entry.technician.user if entry.technician_id else "—",
+        "start": _local(entry.started_at, entry.order), "end": _local(end, entry.order),
+        "duration": format_duration(entry.duration()),
+    }
+    if why:
+        message += f". {why}"
+    record_event(entry.order, WORK_LOG_EVENT, actor=by_user, message=message, data={
+        "work_log": entry.pk, "technician": entry.technician_id, "started_at": entry.started_at.isoformat(),
+        "ended_at": end.isoformat(), "seconds": int(entry.duration().total_seconds()), "automatic": automatic})
+    return entry
+
+
+def _local(moment: datetime, order: Order) -> str:
+    return timezone.localtime(moment, tenant_tz(order.tenant)).strftime("%d.%m %H:%M")
+
+
+@transaction.atomic
+def stop_timer(technician: Membership, *, by: Membership) -> WorkLog | None:
+    """Stop the technician's running timer, if any. Returns the finished entry."""
+    if by.role == Role.TECHNICIAN and by.pk != technician.pk:
+        raise ValidationError(_("You can stop only your own timer."))
+    entry = (WorkLog.objects.select_for_update().filter(tenant_id=technician.tenant_id, technician=technician,
+                                                        ended_at__isnull=True).first())
+    if entry is None:
+        return None
+    entry = WorkLog.objects.select_related("order__tenant", "technician__user").get(pk=entry.pk)
+    return _close(entry, at=timezone.now(), by_user=by.user, automatic=False)
+
+
+def stop_order_timers(order: Order, *, by_user=None, why: str = "", only_other_than: int | None = None) -> list[WorkLog]:
+    """Stop every timer running on the order (called when it leaves execution, or is reassigned)."""
+    qs = WorkLog.objects.filter(tenant_id=order.tenant_id, order=order, ended_at__isnull=True)
+    if only_other_than is not None:
+        qs = qs.exclude(technician_id=only_other_than)
+    stopped = []
+    now = timezone.now()
+    for entry in qs.select_related("technician__user", "order__tenant"):
+        entry.order = order
+        if _close(entry, at=now, by_user=by_user, automatic=True, why=why):
+            stopped.append(entry)
+    return stopped
+
+
+@transaction.atomic
+def add_manual(order: Order, *, technician: Membership, start: datetime, end: datetime, reason: str,
+               by: Membership) -> WorkLog:
+    """A period entered by hand (the timer was forgotten, work done off-line): needs a reason."""
+    _check_can_log(order, technician, by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(_("Say why the time is entered by hand."))
+    if start is None or end is None:
+        raise ValidationError(_("Enter both the start and the end."))
+    if timezone.is_naive(start) or timezone.is_naive(end):
+        raise ValidationError(_("Times must carry a time zone."))
+    if end <= start:
+        raise ValidationError(_("The end must be after the start."))
+    if end > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(_("The end is in the future; log work once it is done."))
+    if end - start > timedelta(hours=MAX_MANUAL_HOURS):
+        raise ValidationError(_("One entry can be at most %(h)d hours; split longer work into days.") % {"h": MAX_MANUAL_HOURS})
+    if order.created_at and end < order.created_at - timedelta(days=1):
+        raise ValidationError(_("That is before the order was taken in."))
+    overlap = (WorkLog.objects.filter(tenant_id=order.tenant_id, technician=technician, started_at__lt=end)
+               .filter(Q(ended_at__gt=start) | Q(ended_at__isnull=True)).select_related("order").first())
+    if overlap is not None:
+        raise ValidationError(_("%(name)s already has time logged then (order #%(number)s).")
+                              % {"name": technician.user, "number": overlap.order.number})
+    entry = WorkLog.objects.create(
+        tenant_id=order.tenant_id, order=order, technician=technician, started_at=start, ended_at=end,
+        source=WorkLog.Source.MANUAL, reason=reason[:300], created_by=by.user,
+    )
+    record_event(order, WORK_LOG_EVENT, actor=by.user,
+                 message=_("Work entered by hand for %(name)s: %(start)s – %(end)s (%(duration)s). %(reason)s") % {
+                     "name": technician.user, "start": _local(start, order), "end": _local(end, order),
+                     "duration": format_duration(end - start), "reason": reason},
+                 data={"work_log": entry.pk, "technician": technician.pk, "started_at": start.isoformat(),
+                       "ended_at": end.isoformat(), "seconds": int((end - start).total_seconds()), "manual": True})
+    return entry
+
+
+# --- Durations by day and reports -----------------------------------------------------------------
+def split_by_day(start: datetime, end: datetime, tz) -> dict[date, timedelta]:
+    """How much of [start, end) falls on each local day of the zone. Sums to end - start exactly."""
+    out: dict[date, timedelta] = defaultdict(timedelta)
+    if end <= start:
+        return {}
+    cursor = start
+    while cursor < end:
+        local_day = timezone.localtime(cursor, tz).date()
+        next_midnight = timezone.make_aware(datetime.combine(local_day + timedelta(days=1), time.min), tz)
+        piece_end = min(end, next_midnight)
+        out[local_day] += piece_end - cursor
+        cursor = piece_end
+    return dict(out)
+
+
+def day_bounds(first: date, last: date, tz) -> tuple[datetime, datetime]:
+    """[first 00:00, last+1 00:00) in the zone, as aware datetimes."""
+    return (timezone.make_aware(datetime.combine(first, time.min), tz),
+            timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min), tz))
+
+
+def clipped(start: datetime, end: datetime, lower: datetime, upper: datetime) -> timedelta:
+    return max(min(end, upper) - max(start, lower), timedelta(0))
+
+
+@dataclass
+class HoursRow:
+    key: object
+    label: str
+    total: timedelta = timedelta(0)
+    by_day: dict[date, timedelta] = field(default_factory=lambda: defaultdict(timedelta))
+    entries: int = 0
+
+    @property
+    def hours(self) -> Decimal:
+        return hours(self.total)
+
+
+@dataclass
+class HoursReport:
+    first: date
+    last: date
+    technicians: list[HoursRow]
+    orders: list[HoursRow]
+    total: timedelta
+    days: list[date]
+
+    @property
+    def total_hours(self) -> Decimal:
+        return hours(self.total)
+
+
+def hours_report(tenant: Tenant, first: date, last: date, *, technician: Membership | None = None,
+                 now: datetime | None = None) -> HoursReport:
+    """Hours per technician and per order between two local dates (inclusive), clipped to the range.
+
+    Running timers count up to now. One query, whatever the number of entries' orders and technicians.
+    """
+    tz = tenant_tz(tenant)
+    lower, upper = day_bounds(first, last, tz)
+    now = now or timezone.now()
+    qs = (WorkLog.objects.for_tenant(tenant).filter(started_at__lt=upper)
+          .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True))
+          .select_related("technician__user", "order"))
+    if technician is not None:
+        qs = qs.filter(technician=technician)
+    by_tech: dict[int, HoursRow] = {}
+    by_order: dict[int, HoursRow] = {}
+    total = timedelta(0)
+    for entry in qs.order_by("started_at", "id"):
+        end = entry.ended_at or now
+        start, stop = max(entry.started_at, lower), min(end, upper)
+        if stop <= start:
+            continue
+        tech = by_tech.setdefault(entry.technician_id, HoursRow(entry.technician, str(entry.technician.user)))
+        order = by_order.setdefault(entry.order_id, HoursRow(entry.order, f"#{entry.order.number}"))
+        for row in (tech, order):
+            row.entries += 1
+            row.total += stop - start
+        for day, piece in split_by_day(start, stop, tz).items():
+            tech.by_day[day] += piece
+        total += stop - start
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return HoursReport(
+        first=first, last=last, total=total, days=days,
+        technicians=sorted(by_tech.values(), key=lambda r: r.label.lower()),
+        orders=sorted(by_order.values(), key=lambda r: -r.total.total_seconds()),
+    )
+
+
+# --- Labour ----------------------------------------------------------------------------------------
+class RateSource:
+    TECHNICIAN = "technician"
+    SERVICE_TYPE = "service_type"
+
+
+def service_type_rate(order: Order) -> Decimal:
+    """The service type's price per hour: its base price over its usual duration."""
+    service_type = order.service_type
+    minutes = service_type.default_duration_minutes or 60
+    return (service_type.base_price * 60 / Decimal(minutes)).quantize(Decimal("0.01"))
+
+
+@transaction.atomic
+def bill_labour(order: Order, *, by: Membership, rate_source: str = RateSource.TECHNICIAN) -> list[LineItem]:
+    """Turn the order's finished, unbilled work-log time into labour line items: one per technician."""
+    if rate_source not in {RateSource.TECHNICIAN, RateSource.SERVICE_TYPE}:
+        raise ValidationError(_("Unknown rate."))
+    if not order.is_open:
+        raise ValidationError(_("A closed order cannot be changed."))
+    entries = list(WorkLog.objects.select_for_update().filter(
+        tenant_id=order.tenant_id, order=order, ended_at__isnull=False, line_item__isnull=True).order_by("id"))
+    if not entries:
+        raise ValidationError(_("There is no unbilled finished work on this order."))
+    per_tech: dict[int, list[WorkLog]] = defaultdict(list)
+    for entry in entries:
+        per_tech[entry.technician_id].append(entry)
+    members = {m.pk: m for m in Membership.objects.filter(pk__in=per_tech).select_related("user")}
+    profiles = {p.membership_id: p for p in TechnicianProfile.objects.filter(tenant_id=order.tenant_id, membership_id__in=per_tech)}
+    lines = []
+    for tech_id, tech_entries in per_tech.items():
+        total = sum((e.duration() for e in tech_entries), timedelta(0))
+        quantity = hours(total)
+        if quantity <= 0:
+            continue
+        if rate_source == RateSource.TECHNICIAN:
+            profile = profiles.get(tech_id)
+            rate = profile.hourly_rate if profile else Decimal("0")
+        else:
+            rate = service_type_rate(order)
+        line = add_line_item(
+            order, kind=LineItem.Kind.WORK,
+            description=(_("Labour: %(name)s, %(hours)s h") % {"name": members[tech_id].user, "hours": quantity})[:200],
+            quantity=quantity, unit_price=rate, by=by, performed_by=members[tech_id],
+        )
+        WorkLog.objects.filter(pk__in=[e.pk for e in tech_entries]).update(line_item=line)
+        lines.append(line)
+    if not lines:
+        raise ValidationError(_("The logged time is too short to bill."))
+    return lines
