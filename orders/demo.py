@@ -14,7 +14,7 @@ from servicedesk.tenancy.roles import Role
 
 from . import services
 from .lifecycle import transition
-from .models import Client, LineItem, Order, Payment, ServiceFormat, ServiceType
+from .models import Client, LineItem, Order, OrderEvent, Payment, ServiceFormat, ServiceType
 
 CATALOGUE = [
     # name, formats, needs_item, minutes, price, warranty days, target days
@@ -131,3 +131,16 @@ def seed_demo_orders(staff) -> None:
             transition(order, action, by=actor, expected_version=order.version,
                        reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(action, ""))
             order.refresh_from_db()
+        _spread_timeline(order, created, now)
+
+
+def _spread_timeline(order: Order, start, end) -> None:
+    """Demo orders are made in a second; spread their events over their real-looking life instead."""
+    events = list(order.events.order_by("id"))
+    step = (end - start) / (len(events) + 1)
+    for index, event in enumerate(events):
+        event.created_at = start + step * index
+    OrderEvent.objects.bulk_update(events, ["created_at"])
+    Payment.objects.filter(order=order).update(created_at=start)
+    Order.objects.filter(pk=order.pk).update(status_changed_at=events[-1].created_at,
+                                             closed_at=events[-1].created_at if not order.is_open else None)

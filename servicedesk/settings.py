@@ -270,6 +270,7 @@ CELERY_BEAT_SCHEDULE.update(
 )
 
 # --- Forms ----------------------------------------------------------------------------------------
+FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now: a bare "example.com" means https
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -9,12 +9,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         staff = seed_demo_staff()
-        try:
-            from orders.demo import seed_demo_orders
-        except ImportError:  # orders app without demo data yet
-            seed_demo_orders = None
-        if seed_demo_orders is not None:
-            seed_demo_orders(staff)
+        from orders.demo import seed_demo_orders
+
+        seed_demo_orders(staff)
+        try:  # TODO(lead): plain import once technicians.demo lands
+            from technicians.demo import seed_demo_planning
+        except ImportError:
+            seed_demo_planning = None
+        if seed_demo_planning:
+            seed_demo_planning(staff)
         self.stdout.write(self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/"))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for role, email, _name in DEMO_PEOPLE:
