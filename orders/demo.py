@@ -106,7 +106,7 @@ def seed_demo_orders(staff) -> None:
                 promised_at=now + timedelta(days=(index % 7) - 2, hours=index),
                 estimate=service_type.base_price,
                 prepayment=Decimal("1000") if index % 3 == 0 else Decimal("0"),
-                visit_address="Moscow, Lenina st. %d, apt. %d" % (index + 3, index * 7 % 90 + 1) if visit else "",
+                visit_address=f"Moscow, Lenina st. {index + 3}, apt. {index * 7 % 90 + 1}" if visit else "",
                 visit_start=visit_start if visit else None,
                 visit_end=visit_start + timedelta(hours=2) if visit else None,
             ),

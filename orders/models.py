@@ -279,6 +279,9 @@ class OrderCounter(models.Model):
     tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
     last_number = models.PositiveIntegerField(default=0)
 
+    def __str__(self) -> str:
+        return f"{self.tenant_id}: {self.last_number}"
+
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Order taken in")

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from servicedesk.tenancy.access import activate_tenant_timezone
+
 from .lifecycle import OrderChanged, TransitionRefused, transition
 from .models import STAGE_OF_STATUS, EventKind, Order, OrderStatus, Stage
 from .services import mask_name, public_link_works
@@ -62,6 +64,7 @@ def _guarded(request: HttpRequest, token: str) -> Order:
              .filter(public_token=token).first())
     if order is None or not public_link_works(order) or not order.tenant.is_active:
         raise Http404()
+    activate_tenant_timezone(order.tenant)
     return order
 
 

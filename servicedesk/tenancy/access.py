@@ -14,11 +14,13 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Membership, Tenant
@@ -51,6 +53,7 @@ def tenant_view(perm: Perm) -> Callable:
                 raise Http404("No such service center.")
             request.tenant = membership.tenant
             request.membership = membership
+            activate_tenant_timezone(membership.tenant)
             if not has_perm(membership.role, perm):
                 raise PermissionDenied(
                     _("Your role (%(role)s) may not: %(action)s.")
@@ -64,6 +67,14 @@ def tenant_view(perm: Perm) -> Callable:
         return wrapper
 
     return decorator
+
+
+def activate_tenant_timezone(tenant: Tenant) -> None:
+    """Dates on tenant pages read in the service center's own time zone."""
+    try:
+        timezone.activate(ZoneInfo(tenant.time_zone))
+    except (ZoneInfoNotFoundError, ValueError):
+        timezone.deactivate()
 
 
 def get_for_tenant_or_404(queryset: models.QuerySet[M] | type[M], tenant: Tenant, **lookup) -> M:
