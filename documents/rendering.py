@@ -1,0 +1,168 @@
+"""HTML -> PDF with WeasyPrint, fetching nothing but the project's own files. Pure: no database.
+
+Every URL in a document resolves against BASE_URL, an origin that does not exist
+(https://servicedesk.invalid/). The fetcher then allows exactly:
+- data: URIs (QR codes, inline images),
+- BASE_URL/static/<path>: the project's static files (fonts, images), read from disk,
+- BASE_URL/media/<path>: uploads of THIS tenant only (documents/<tenant_id>/..., orders/<tenant_id>/...),
+  read through the default storage.
+Everything else is refused before any I/O: http(s)://anything else, file://, ftp://, internal addresses
+(127.0.0.1, 10.x, [::1], metadata endpoints ...), paths with "..", other tenants' uploads. Redirects
+cannot happen (nothing is fetched over the network at all).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import mimetypes
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.core.files.storage import default_storage
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+logger = logging.getLogger(__name__)
+# WeasyPrint logs every rendering step at INFO: keep its warnings (refused fetches, CSS errors) only.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+BASE_URL = "https://servicedesk.invalid/"
+_ORIGIN = "https://servicedesk.invalid"
+STATIC_EXTENSIONS = {".css", ".ttf", ".otf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+MAX_MEDIA_BYTES = 5 * 1024 * 1024
+
+
+class FetchRefused(ValueError):
+    """A document tried to load something it may not."""
+
+
+def _clean_path(path: str) -> str:
+    path = unquote(path)
+    if "\x00" in path or "\\" in path:
+        raise FetchRefused("bad characters in path")
+    parts = path.split("/")
+    if any(part in {"..", "."} for part in parts):
+        raise FetchRefused("relative path segments")
+    normal = posixpath.normpath(path)
+    if normal != path.rstrip("/") and normal != path:
+        raise FetchRefused("path is not normal")
+    return normal
+
+
+@functools.lru_cache(maxsize=64)
+def _static_bytes(path: str) -> bytes:
+    """Static files are few and never change while the process runs: keep them in memory (fonts!)."""
+    found = finders.find(path)
+    if not found:
+        candidate = settings.STATIC_ROOT / path
+        if candidate.is_file() and candidate.resolve().is_relative_to(settings.STATIC_ROOT.resolve()):
+            found = str(candidate)
+    if not found:
+        raise FetchRefused(f"no such static file: {path}")
+    with open(found, "rb") as handle:
+        return handle.read()
+
+
+class SafeFetcher(URLFetcher):
+    """WeasyPrint's URL fetcher, reduced to the allow-list above. `refused` lists what was blocked."""
+
+    def __init__(self, tenant_id: int | None) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False, timeout=1)
+        self.tenant_id = tenant_id
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        try:
+            return self._fetch(url, headers)
+        except Exception:
+            self.refused.append(url[:200])
+            logger.warning("Document fetch refused: %s", url[:200])
+            raise
+
+    def _fetch(self, url: str, headers=None) -> URLFetcherResponse:
+        if url[:5].lower() == "data:":
+            return super().fetch(url, headers)
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}" != _ORIGIN or parts.query or parts.username:
+            raise FetchRefused(f"outside the allow-list: {url[:100]}")
+        path = _clean_path(parts.path)
+        extension = posixpath.splitext(path)[1].lower()
+        if path.startswith("/static/"):
+            if extension not in STATIC_EXTENSIONS:
+                raise FetchRefused("static file type not allowed")
+            relative = path.removeprefix("/static/")
+            return URLFetcherResponse(url, _static_bytes(relative), {"Content-Type": _mime(relative)})
+        if path.startswith("/media/"):
+            name = path.removeprefix("/media/")
+            allowed = (f"documents/{self.tenant_id}/assets/", f"orders/{self.tenant_id}/")
+            if self.tenant_id is None or not name.startswith(allowed) or extension not in MEDIA_EXTENSIONS:
+                raise FetchRefused("not this tenant's image")
+            if default_storage.size(name) > MAX_MEDIA_BYTES:
+                raise FetchRefused("image too large")
+            with default_storage.open(name, "rb") as handle:
+                return URLFetcherResponse(url, handle.read(), {"Content-Type": _mime(name)})
+        raise FetchRefused(f"outside the allow-list: {url[:100]}")
+
+
+def _mime(name: str) -> str:
+    if name.endswith(".ttf"):
+        return "font/ttf"
+    return mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    refused: list[str]
+
+
+def page_css(*, footer_left: str, page_label: str, of_label: str) -> str:
+    """The page box every document shares: A4, margins, the document number and "Page 1 of 2" below."""
+
+    def css_string(text: str) -> str:
+        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+    return (
+        "@page { size: A4; margin: 16mm 14mm 18mm 16mm;"
+        f" @bottom-left {{ content: {css_string(footer_left)}; font-size: 8pt; color: #666; }}"
+        f" @bottom-right {{ content: {css_string(page_label)} ' ' counter(page) ' ' {css_string(of_label)} ' ' counter(pages);"
+        " font-size: 8pt; color: #666; } }"
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _base_stylesheet_text() -> str:
+    return _static_bytes("documents/documents.css").decode()
+
+
+def html_to_pdf(html: str, *, tenant_id: int | None, extra_css: str = "", title: str = "",
+                language: str = "en") -> Rendered:
+    """Render a document body (HTML) to PDF bytes with the shared stylesheet and the safe fetcher."""
+    fetcher = SafeFetcher(tenant_id)
+    font_config = FontConfiguration()
+    stylesheets = [
+        CSS(string=_base_stylesheet_text(), base_url=BASE_URL, url_fetcher=fetcher, font_config=font_config),
+    ]
+    if extra_css:
+        stylesheets.append(CSS(string=extra_css, base_url=BASE_URL, url_fetcher=fetcher, font_config=font_config))
+    document = HTML(
+        string=_wrap(html, title=title, language=language), base_url=BASE_URL, url_fetcher=fetcher,
+    ).render(stylesheets=stylesheets, font_config=font_config)
+    pdf = document.write_pdf()
+    return Rendered(pdf=pdf, pages=len(document.pages), refused=fetcher.refused)
+
+
+def _wrap(body: str, *, title: str, language: str) -> str:
+    from django.utils.html import escape
+
+    return (
+        f'<!doctype html><html lang="{escape(language)}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head><body>{body}</body></html>"
+    )

@@ -1,0 +1,311 @@
+"""Issuing documents: which template, the number, the PDF, the archive row. And the privacy policy.
+
+issue() is the one way a Document comes to exist:
+1. checks the kind may be issued for the order now (why_not_issue),
+2. in one transaction: locks the order row (issues of one order queue up), takes the next number of
+   (tenant, kind, year) from its counter row (gapless: the UPDATE holds the row until commit, a failed
+   issue rolls the counter back), or for a re-issue keeps the number and takes version + 1,
+3. renders the template (tenant's own or the default) in the sandbox, then the PDF with the safe fetcher,
+4. stores the PDF under media/documents/<tenant_id>/..., with its SHA-256, size and issuer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from orders.lifecycle import record_event
+from orders.models import EventKind, Order, OrderStatus
+from servicedesk.tenancy.models import Membership, Tenant
+
+from . import rendering, sandbox
+from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
+from .variables import build_context, sample_context
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "documents" / "defaults"
+LANGUAGES = [code for code, _name in settings.LANGUAGES]
+
+PAGE_WORDS = {"en": ("Page", "of"), "ru": ("Стр.", "из")}
+
+
+# --- Templates ------------------------------------------------------------------------------------
+def default_template(kind: str, language: str) -> str:
+    """The shipped default (templates/documents/defaults/<kind>.<language>.html)."""
+    if kind not in Kind.values or language not in LANGUAGES:
+        raise ValueError(f"No default template for {kind}/{language}")
+    return (DEFAULTS_DIR / f"{kind}.{language}.html").read_text(encoding="utf-8")
+
+
+def template_for(tenant: Tenant | int, kind: str, language: str) -> tuple[str, str]:
+    """(source, "tenant" | "default"): the tenant's own version if it made one, else the default."""
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    own = DocumentTemplate.objects.filter(tenant_id=tenant_id, kind=kind, language=language).only("body").first()
+    if own is not None:
+        return own.body, "tenant"
+    return default_template(kind, language), "default"
+
+
+def save_template(tenant: Tenant, kind: str, language: str, body: str, *, by: Membership) -> DocumentTemplate:
+    """Validate (sandbox.validate raises TemplateRefused with the reason) and store the tenant's version."""
+    sandbox.validate(body)
+    template, _created = DocumentTemplate.objects.update_or_create(
+        tenant=tenant, kind=kind, language=language, defaults={"body": body, "updated_by": by.user},
+    )
+    return template
+
+
+def reset_template(tenant: Tenant, kind: str, language: str) -> None:
+    DocumentTemplate.objects.filter(tenant=tenant, kind=kind, language=language).delete()
+
+
+# --- Privacy policy -------------------------------------------------------------------------------
+def current_policy(tenant: Tenant | int) -> PrivacyPolicy | None:
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    return PrivacyPolicy.objects.filter(tenant_id=tenant_id).order_by("-published_at", "-id").first()
+
+
+def current_privacy_version(tenant: Tenant | int) -> str:
+    """The version a client consents to now: the tenant's newest published policy, else the setting.
+
+    orders.services.take_in should record this in Client.consent_version (see docs/documents.md).
+    """
+    policy = current_policy(tenant)
+    return policy.version if policy else settings.PRIVACY_POLICY_VERSION
+
+
+def privacy_context(tenant: Tenant | int) -> dict:
+    policy = current_policy(tenant)
+    if policy is None:
+        return {"version": settings.PRIVACY_POLICY_VERSION, "title": ""}
+    return {"version": policy.version, "title": policy.title}
+
+
+def publish_policy(tenant: Tenant, *, version: str, language: str, title: str, text: str,
+                   by: Membership) -> PrivacyPolicy:
+    """Publish a new version; versions are never edited, so what a client agreed to stays readable."""
+    version = version.strip()
+    if PrivacyPolicy.objects.filter(tenant=tenant, version=version).exists():
+        raise ValidationError(_("Version “%(version)s” is already published; give the new text a new version.")
+                              % {"version": version})
+    policy = PrivacyPolicy(tenant=tenant, version=version, language=language, title=title.strip(),
+                           text=text.strip(), published_by=by.user)
+    policy.full_clean()
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError:
+        raise ValidationError(_("Version “%(version)s” is already published.") % {"version": version}) from None
+    return policy
+
+
+# --- Numbering ------------------------------------------------------------------------------------
+def next_number(tenant: Tenant | int, kind: str, year: int) -> int:
+    """The next number of this kind this year, gapless: call inside the transaction that stores it.
+
+    The UPDATE keeps the counter row locked until commit (PostgreSQL), so concurrent issues queue;
+    SQLite serialises writers anyway. A rolled-back issue rolls the counter back too: no gaps.
+    """
+    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+    counters = DocumentCounter.objects.filter(tenant_id=tenant_id, kind=kind, year=year)
+    for _attempt in range(2):
+        if counters.update(last_number=F("last_number") + 1):
+            return counters.values_list("last_number", flat=True).get()
+        try:
+            with transaction.atomic():
+                DocumentCounter.objects.create(tenant_id=tenant_id, kind=kind, year=year, last_number=1)
+            return 1
+        except IntegrityError:  # another issue created the counter first: take the UPDATE path
+            continue
+    raise RuntimeError("Could not allocate a document number.")
+
+
+# --- Issuing --------------------------------------------------------------------------------------
+def why_not_issue(order: Order, kind: str, *, has_lines: bool | None = None) -> str | None:
+    """Why this kind cannot be issued for the order now, or None. has_lines=None asks the database."""
+    if kind not in Kind.values:
+        return _("Unknown document.")
+    if order.status == OrderStatus.CANCELLED and kind != Kind.INTAKE_RECEIPT:
+        return _("The order is cancelled.")
+    if kind == Kind.COMPLETION_ACT:
+        if order.status not in {OrderStatus.QUALITY_CHECK, OrderStatus.READY, OrderStatus.HANDED_OVER}:
+            return _("The completion act is issued once the work is done (quality check, ready or handed over).")
+        if not (has_lines if has_lines is not None else order.line_items.exists()):
+            return _("Record the works and parts first: the act lists them.")
+    if kind == Kind.WARRANTY_CARD and order.status not in {OrderStatus.READY, OrderStatus.HANDED_OVER}:
+        return _("The warranty card is issued when the order is ready or handed over.")
+    return None
+
+
+def _order_for_document(order_id: int, tenant_id: int, *, lock: bool) -> Order:
+    qs = Order.objects.filter(pk=order_id, tenant_id=tenant_id).select_related(
+        "tenant", "client", "item", "service_type", "intake_location", "technician__user",
+    )
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.get()
+
+
+def page_css_for(number: str, language: str) -> str:
+    page, of = PAGE_WORDS.get(language, PAGE_WORDS["en"])
+    return rendering.page_css(footer_left=number, page_label=page, of_label=of)
+
+
+def render_pdf(source: str, context: dict, *, tenant_id: int, language: str) -> rendering.Rendered:
+    """Template body + context -> PDF (sandboxed template, safe fetcher)."""
+    body = sandbox.render(source, context, language=language)
+    number = str(context["document"]["number"])
+    with translation.override(language):
+        return rendering.html_to_pdf(
+            body, tenant_id=tenant_id, extra_css=page_css_for(number, language),
+            title=f"{context['document']['title']} {number}", language=language,
+        )
+
+
+def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document:
+    """Issue (or re-issue as a new version) a document of the order. ValidationError if not possible."""
+    if language not in LANGUAGES:
+        raise ValidationError(_("Unknown language."))
+    if by.tenant_id != order.tenant_id:
+        raise ValidationError(_("Unknown order."))
+    problem = why_not_issue(order, kind)
+    if problem:
+        raise ValidationError(problem)
+    tenant_id = order.tenant_id
+    source, template_source = template_for(tenant_id, kind, language)
+    paper = DocumentSettings.for_tenant(tenant_id)
+    privacy = privacy_context(tenant_id)
+    issued_by_name = (by.user.get_full_name() or by.user.get_username())[:150]
+
+    with transaction.atomic():
+        locked = _order_for_document(order.pk, tenant_id, lock=True)
+        now = timezone.now()
+        previous = (
+            Document.objects.filter(tenant_id=tenant_id, order=locked, kind=kind)
+            .order_by("-version").values("year", "number", "version").first()
+        )
+        if previous:
+            year, number, version = previous["year"], previous["number"], previous["version"] + 1
+        else:
+            from zoneinfo import ZoneInfo
+
+            year = timezone.localtime(now, ZoneInfo(locked.tenant.time_zone)).year
+            number, version = next_number(tenant_id, kind, year), 1
+        document = Document(
+            tenant_id=tenant_id, order=locked, kind=kind, year=year, number=number, version=version,
+            language=language, template_source=template_source, issued_at=now, issued_by=by.user,
+            issued_by_name=issued_by_name,
+        )
+        context = build_context(
+            locked, kind=kind, language=language, number=document.display_number, version=version,
+            issued_at=now, paper=paper, privacy=privacy,
+        )
+        with timezone.override(locked.tenant.time_zone):
+            rendered = render_pdf(source, context, tenant_id=tenant_id, language=language)
+        document.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
+        document.size = len(rendered.pdf)
+        document.pages = rendered.pages
+        document.file.save("document.pdf", ContentFile(rendered.pdf), save=False)
+        try:
+            document.save()
+            with translation.override(locked.tenant.language):
+                record_event(
+                    locked, EventKind.NOTE, actor=by.user,
+                    message=_("Issued: %(title)s %(number)s (version %(version)s, %(language)s)") % {
+                        "title": Kind(kind).label, "number": document.display_number, "version": version,
+                        "language": language},
+                    data={"document_id": document.pk, "kind": kind},
+                )
+        except Exception:
+            document.file.storage.delete(document.file.name)  # the row is rolled back: drop its file
+            raise
+    order.refresh_from_db(fields=["version"])
+    return document
+
+
+def preview(tenant: Tenant, kind: str, language: str, source: str) -> bytes:
+    """A template (the tenant's draft) rendered with sample data: nothing is numbered or stored."""
+    paper = DocumentSettings.for_tenant(tenant)
+    context = sample_context(tenant, kind=kind, language=language, paper=paper, privacy=privacy_context(tenant))
+    with timezone.override(tenant.time_zone):
+        return render_pdf(source, context, tenant_id=tenant.pk, language=language).pdf
+
+
+def documents_of_order(order: Order):
+    """The order's documents, newest version of each kind first (one query)."""
+    return (
+        Document.objects.for_tenant(order.tenant_id).filter(order_id=order.pk)
+        .select_related("issued_by").order_by("kind", "-version")
+    )
+
+
+def verify(document: Document) -> bool:
+    """Does the stored PDF still hash to the recorded SHA-256?"""
+    digest = hashlib.sha256()
+    with document.file.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(65536), b""):
+            digest.update(chunk)
+    return digest.hexdigest() == document.sha256
+
+
+@dataclass
+class BatchResult:
+    issued: list[int]
+    refused: dict[int, str]
+
+
+def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: str, membership_id: int) -> BatchResult:
+    """Issue one kind for many orders (the Celery task calls this); each order in its own transaction."""
+    membership = Membership.objects.select_related("user").get(pk=membership_id, tenant_id=tenant_id, is_active=True)
+    result = BatchResult(issued=[], refused={})
+    orders = Order.objects.for_tenant(tenant_id).filter(number__in=order_numbers)
+    found = {o.number: o for o in orders}
+    for number in order_numbers:
+        order = found.get(number)
+        if order is None:
+            result.refused[number] = _("No such order.")
+            continue
+        try:
+            document = issue(order, kind, language, by=membership)
+        except ValidationError as error:
+            result.refused[number] = "; ".join(error.messages)
+        else:
+            result.issued.append(document.pk)
+    return result
+
+
+
+def email_to_client(document: Document, *, by: Membership) -> str:
+    """Queue the PDF to the client's e-mail (a Celery task with retries); returns the address."""
+    from .tasks import email_document_task
+
+    client = document.order.client
+    if not client.email:
+        raise ValidationError(_("The client has no e-mail address. Add one on the client's page first."))
+
+    def enqueue() -> None:
+        try:
+            email_document_task.delay(document.tenant_id, document.pk, client.email)
+        except Exception:  # broker down: say so in the log; staff can press the button again
+            logger.exception("Could not queue the e-mail of document %s", document.pk)
+
+    with transaction.atomic():
+        record_event(
+            document.order, EventKind.NOTE, actor=by.user,
+            message=_("%(number)s e-mailed to the client (%(email)s)") % {"number": document.display_number,
+                                                                         "email": client.email},
+            data={"document_id": document.pk},
+        )
+        transaction.on_commit(enqueue, robust=True)
+    return client.email

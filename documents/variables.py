@@ -1,0 +1,375 @@
+"""The documented variables of document templates: their schema, and the context built for an order.
+
+SCHEMA is the single list: the template editor prints it, docs/documents.md describes it, the sandbox
+refuses any path not in it, and a test checks that build_context() provides exactly these keys.
+The context is plain data (dicts, lists, strings, Decimals, dates), never model instances.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy
+
+from .words import amount_in_words_ru
+
+
+@dataclass(frozen=True)
+class Leaf:
+    description: object
+
+
+@dataclass(frozen=True)
+class Seq:
+    description: object
+    fields: dict
+
+
+L = Leaf
+g = gettext_lazy
+
+LINE = {
+    "kind": L(g("“work” or “part”")),
+    "kind_label": L(g("Work / Part or material, in the document's language")),
+    "description": L(g("What was done or used")),
+    "quantity": L(g("Quantity (use |qty)")),
+    "unit_price": L(g("Price per unit (use |money)")),
+    "amount": L(g("Quantity × price (use |money)")),
+}
+
+SCHEMA: dict = {
+    "document": {
+        "number": L(g("Document number, e.g. A-2026-00012 (“PREVIEW” in previews)")),
+        "title": L(g("Document title in its language, e.g. Completion act")),
+        "kind": L(g("intake_receipt, service_contract, completion_act or warranty_card")),
+        "date": L(g("Date of issue (use |date:\"d.m.Y\")")),
+        "version": L(g("1 for the first issue, 2 for a re-issue ...")),
+        "language": L(g("en or ru")),
+    },
+    "tenant": {
+        "name": L(g("Service center's name")),
+        "legal_name": L(g("Legal name (falls back to the name)")),
+        "tax_id": L(g("Tax number (INN)")),
+        "kpp": L(g("KPP")),
+        "registration_number": L(g("Registration number (OGRN)")),
+        "legal_address": L(g("Legal address")),
+        "phone": L(g("Phone")),
+        "email": L(g("E-mail")),
+        "website": L(g("Website")),
+        "bank_name": L(g("Bank")),
+        "bank_bik": L(g("Bank identifier (BIC)")),
+        "bank_account": L(g("Account number")),
+        "bank_correspondent_account": L(g("Correspondent account")),
+        "signer_name": L(g("Who signs for the center")),
+        "signer_title": L(g("The signer's title")),
+        "signer_basis": L(g("Acts on the basis of")),
+        "logo": L(g("Logo image address for <img src> (empty if none)")),
+        "signature": L(g("Signature image address (empty if none)")),
+        "stamp": L(g("Stamp image address (empty if none)")),
+        "receipt_terms": L(g("Standard intake terms (document details page)")),
+        "contract_terms": L(g("Standard contract terms (document details page)")),
+        "currency": L(g("Currency code, e.g. RUB")),
+    },
+    "order": {
+        "number": L(g("Order number")),
+        "created_at": L(g("Taken in (date and time)")),
+        "promised_at": L(g("Promised by (date and time)")),
+        "service": L(g("Service type")),
+        "service_description": L(g("Service type's description")),
+        "format": L(g("Format: in the shop, on-site ...")),
+        "status": L(g("Current status")),
+        "problem": L(g("The problem in the client's words")),
+        "terms": L(g("Agreed terms of this order")),
+        "estimate": L(g("Estimate (empty if none)")),
+        "intake_location": L(g("Where it was received")),
+        "intake_address": L(g("Address of that location")),
+        "intake_phone": L(g("Phone of that location")),
+        "technician": L(g("Assigned technician's name")),
+        "visit_address": L(g("On-site visit address")),
+        "visit_start": L(g("Visit from")),
+        "visit_end": L(g("Visit until")),
+        "handed_over_at": L(g("Handed over (date and time), empty before")),
+        "public_url": L(g("The client's status page address")),
+        "qr_code": L(g("QR code of the status page, an image address for <img src>")),
+    },
+    "client": {
+        "name": L(g("Client's name")),
+        "phone": L(g("Client's phone")),
+        "email": L(g("Client's e-mail")),
+        "consent_at": L(g("When the client consented to personal-data processing")),
+        "consent_version": L(g("Privacy policy version the client consented to")),
+    },
+    "item": {
+        "present": L(g("True when the order has an item")),
+        "description": L(g("Kind, brand and model in one line")),
+        "kind": L(g("Kind: phone, laptop ...")),
+        "brand": L(g("Brand")),
+        "model": L(g("Model")),
+        "serial": L(g("Serial number / IMEI / VIN")),
+        "condition": L(g("Condition on intake")),
+        "accessories": L(g("Accessories left with it")),
+    },
+    "lines": Seq(g("Every work and part: {% for line in lines %}"), LINE),
+    "works": Seq(g("Only the works"), LINE),
+    "parts": Seq(g("Only the parts and materials"), LINE),
+    "totals": {
+        "works": L(g("Sum of works")),
+        "parts": L(g("Sum of parts")),
+        "total": L(g("Total")),
+        "prepayment": L(g("Prepaid at intake")),
+        "paid": L(g("Paid so far (payments less refunds)")),
+        "due": L(g("Still to pay")),
+        "in_words": L(g("Total in words (Russian documents; empty in English)")),
+        "currency": L(g("Currency sign, e.g. ₽")),
+    },
+    "warranty": {
+        "days": L(g("Warranty period in days")),
+        "start": L(g("Warranty start: the handover date")),
+        "end": L(g("Warranty end")),
+    },
+    "privacy": {
+        "version": L(g("Privacy policy version in force")),
+        "title": L(g("Its title")),
+    },
+}
+
+
+def flat_schema(schema: dict | None = None, prefix: str = "") -> list[tuple[str, str]]:
+    """[("order.number", "Order number"), ("lines", "..."), ("line.amount", ...)] for the editor and docs."""
+    rows: list[tuple[str, str]] = []
+    for name, node in (schema or SCHEMA).items():
+        path = f"{prefix}{name}"
+        if isinstance(node, Leaf):
+            rows.append((path, str(node.description)))
+        elif isinstance(node, Seq):
+            rows.append((path, str(node.description)))
+            rows += [(f"line.{field}", str(leaf.description)) for field, leaf in node.fields.items()] if name == "lines" else []
+        else:
+            rows += flat_schema(node, f"{path}.")
+    return rows
+
+
+# --- Building the context -------------------------------------------------------------------------
+
+CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "Br"}
+
+# Printed words that must be right in each document language whatever the UI translations say.
+LINE_KIND_LABELS = {
+    "en": {"work": "Work", "part": "Part or material"},
+    "ru": {"work": "Работа", "part": "Запчасть, материал"},
+}
+TITLES = {
+    "en": {"intake_receipt": "Intake receipt", "service_contract": "Service contract",
+           "completion_act": "Completion act", "warranty_card": "Warranty card"},
+    "ru": {"intake_receipt": "Квитанция о приёме", "service_contract": "Договор оказания услуг",
+           "completion_act": "Акт выполненных работ", "warranty_card": "Гарантийный талон"},
+}
+
+
+def qr_data_uri(text: str) -> str:
+    """An SVG QR code as a data: URI (crisp at any print size, a few KB)."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathFillImage, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def public_url(order) -> str:
+    try:
+        path = reverse("orders:public_status", args=[order.public_token])
+    except NoReverseMatch:
+        path = f"/s/{order.public_token}/"
+    return settings.SITE_URL + path
+
+
+def media_ref(field) -> str:
+    """How a template addresses a tenant's uploaded image: /media/<name>, served to WeasyPrint only by
+    documents.rendering's fetcher, which checks the tenant."""
+    return f"/media/{field.name}" if field else ""
+
+
+def _local(value: datetime | None, tz) -> datetime | None:
+    return timezone.localtime(value, tz) if value else None
+
+
+def _line(line, labels: dict) -> dict:
+    return {
+        "kind": line.kind,
+        "kind_label": labels.get(line.kind, line.kind),
+        "description": line.description,
+        "quantity": line.quantity,
+        "unit_price": line.unit_price,
+        "amount": line.amount,
+    }
+
+
+def build_context(order, *, kind: str, language: str, number: str, version: int, issued_at: datetime,
+                  paper, privacy: dict) -> dict:
+    """The context of one document of one order. `paper` is the tenant's DocumentSettings.
+
+    The order must come with client, item, service_type, intake_location, technician__user and
+    tenant loaded; lines and payments are read here (two queries).
+    """
+    from zoneinfo import ZoneInfo
+
+    from orders.models import LineItem, Payment
+
+    tenant = order.tenant
+    tz = ZoneInfo(tenant.time_zone)
+    labels = LINE_KIND_LABELS.get(language, LINE_KIND_LABELS["en"])
+    title = TITLES.get(language, TITLES["en"])[kind]
+    with translation.override(language):
+        status = order.get_status_display()
+        format_label = order.get_format_display()
+        lines = [_line(line, labels) for line in order.line_items.all().order_by("created_at", "id")]
+    payments = list(order.payments.all())
+    prepayment = sum((p.amount for p in payments if p.kind == Payment.Kind.PREPAYMENT), Decimal("0"))
+    works = [line for line in lines if line["kind"] == LineItem.Kind.WORK]
+    parts = [line for line in lines if line["kind"] != LineItem.Kind.WORK]
+    total = sum((line["amount"] for line in lines), Decimal("0"))
+    paid = order.paid_amount
+    handed_over_at = _local(order.closed_at, tz) if order.status == "handed_over" else None
+    warranty_days = order.service_type.warranty_days
+    warranty_start = handed_over_at.date() if handed_over_at else timezone.localtime(issued_at, tz).date()
+    warranty_end = order.warranty_until or (warranty_start + timedelta(days=warranty_days))
+    item = order.item
+    client = order.client
+    technician = order.technician
+    url = public_url(order)
+    return {
+        "document": {
+            "number": number, "title": title, "kind": kind, "date": timezone.localtime(issued_at, tz).date(),
+            "version": version, "language": language,
+        },
+        "tenant": {
+            "name": tenant.name, "legal_name": tenant.legal_name or tenant.name, "tax_id": tenant.tax_id,
+            "kpp": paper.kpp, "registration_number": tenant.registration_number,
+            "legal_address": tenant.legal_address, "phone": tenant.phone, "email": tenant.email,
+            "website": tenant.website, "bank_name": paper.bank_name, "bank_bik": paper.bank_bik,
+            "bank_account": paper.bank_account, "bank_correspondent_account": paper.bank_correspondent_account,
+            "signer_name": paper.signer_name, "signer_title": paper.signer_title, "signer_basis": paper.signer_basis,
+            "logo": media_ref(paper.logo), "signature": media_ref(paper.signature), "stamp": media_ref(paper.stamp),
+            "receipt_terms": paper.receipt_terms, "contract_terms": paper.contract_terms, "currency": tenant.currency,
+        },
+        "order": {
+            "number": order.number, "created_at": _local(order.created_at, tz),
+            "promised_at": _local(order.promised_at, tz), "service": order.service_type.name,
+            "service_description": order.service_type.description, "format": format_label, "status": status,
+            "problem": order.problem, "terms": order.terms, "estimate": order.estimate,
+            "intake_location": order.intake_location.name, "intake_address": order.intake_location.address,
+            "intake_phone": order.intake_location.phone or tenant.phone,
+            "technician": (technician.user.get_full_name() or str(technician.user)) if technician else "",
+            "visit_address": order.visit_address, "visit_start": _local(order.visit_start, tz),
+            "visit_end": _local(order.visit_end, tz), "handed_over_at": handed_over_at,
+            "public_url": url, "qr_code": qr_data_uri(url),
+        },
+        "client": {
+            "name": client.name, "phone": _format_phone(client.phone), "email": client.email,
+            "consent_at": _local(client.consent_at, tz), "consent_version": client.consent_version,
+        },
+        "item": {
+            "present": item is not None, "description": str(item) if item else "",
+            "kind": item.kind if item else "", "brand": item.brand if item else "",
+            "model": item.model if item else "", "serial": item.serial if item else "",
+            "condition": order.item_condition, "accessories": order.item_accessories,
+        },
+        "lines": lines,
+        "works": works,
+        "parts": parts,
+        "totals": {
+            "works": sum((line["amount"] for line in works), Decimal("0")),
+            "parts": sum((line["amount"] for line in parts), Decimal("0")),
+            "total": total, "prepayment": prepayment, "paid": paid, "due": max(total - paid, Decimal("0")),
+            "in_words": amount_in_words_ru(total, tenant.currency) if language == "ru" else "",
+            "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
+        },
+        "warranty": {"days": warranty_days, "start": warranty_start, "end": warranty_end},
+        "privacy": privacy,
+    }
+
+
+def _format_phone(e164: str) -> str:
+    from orders.services import format_phone
+
+    return format_phone(e164) if e164 else ""
+
+
+def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) -> dict:
+    """Made-up order data for template previews: every variable filled, nothing read from orders."""
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(tenant.time_zone)
+    now = timezone.localtime(timezone.now(), tz)
+    ru = language == "ru"
+    labels = LINE_KIND_LABELS.get(language, LINE_KIND_LABELS["en"])
+    title = TITLES.get(language, TITLES["en"])[kind]
+    sample_lines = [
+        ("work", "Диагностика" if ru else "Diagnostics", Decimal("1"), Decimal("500.00")),
+        ("part", "Дисплейный модуль" if ru else "Display module", Decimal("1"), Decimal("6900.00")),
+        ("work", "Замена дисплея" if ru else "Display replacement", Decimal("1"), Decimal("1500.00")),
+        ("part", "Термопаста" if ru else "Thermal paste", Decimal("0.5"), Decimal("300.00")),
+    ]
+    lines = [
+        {"kind": k, "kind_label": labels[k], "description": d, "quantity": q, "unit_price": p,
+         "amount": (q * p).quantize(Decimal("0.01"))}
+        for k, d, q, p in sample_lines
+    ]
+    works = [line for line in lines if line["kind"] == "work"]
+    parts = [line for line in lines if line["kind"] == "part"]
+    total = sum((line["amount"] for line in lines), Decimal("0"))
+    url = settings.SITE_URL + "/s/sample-token/"
+    return {
+        "document": {"number": "ОБРАЗЕЦ" if ru else "PREVIEW", "title": title, "kind": kind, "date": now.date(), "version": 1,
+                     "language": language},
+        "tenant": {
+            "name": tenant.name, "legal_name": tenant.legal_name or tenant.name, "tax_id": tenant.tax_id,
+            "kpp": paper.kpp, "registration_number": tenant.registration_number,
+            "legal_address": tenant.legal_address, "phone": tenant.phone, "email": tenant.email,
+            "website": tenant.website, "bank_name": paper.bank_name, "bank_bik": paper.bank_bik,
+            "bank_account": paper.bank_account, "bank_correspondent_account": paper.bank_correspondent_account,
+            "signer_name": paper.signer_name, "signer_title": paper.signer_title, "signer_basis": paper.signer_basis,
+            "logo": media_ref(paper.logo), "signature": media_ref(paper.signature), "stamp": media_ref(paper.stamp),
+            "receipt_terms": paper.receipt_terms, "contract_terms": paper.contract_terms, "currency": tenant.currency,
+        },
+        "order": {
+            "number": 1024, "created_at": now - timedelta(days=3), "promised_at": now + timedelta(days=2),
+            "service": "Ремонт смартфона" if ru else "Smartphone repair", "service_description": "",
+            "format": "В мастерской" if ru else "In the shop", "status": "Готов к выдаче" if ru else "Ready for pickup",
+            "problem": "Разбит экран, не работает сенсор" if ru else "Cracked screen, touch does not respond",
+            "terms": "", "estimate": Decimal("9000.00"), "intake_location": "Main office",
+            "intake_address": tenant.legal_address, "intake_phone": tenant.phone, "technician": "Ivan Petrov",
+            "visit_address": "", "visit_start": None, "visit_end": None, "handed_over_at": now,
+            "public_url": url, "qr_code": qr_data_uri(url),
+        },
+        "client": {"name": "Анна Смирнова" if ru else "Anna Smith", "phone": "+7 916 123-45-67",
+                   "email": "anna@example.com", "consent_at": now - timedelta(days=3), "consent_version": privacy["version"]},
+        "item": {"present": True, "description": "Phone Apple iPhone 12", "kind": "Phone", "brand": "Apple",
+                 "model": "iPhone 12", "serial": "356789101234567",
+                 "condition": "Царапины на корпусе" if ru else "Scratches on the back",
+                 "accessories": "Чехол" if ru else "Case"},
+        "lines": lines, "works": works, "parts": parts,
+        "totals": {
+            "works": sum((line["amount"] for line in works), Decimal("0")),
+            "parts": sum((line["amount"] for line in parts), Decimal("0")),
+            "total": total, "prepayment": Decimal("1000.00"), "paid": Decimal("1000.00"),
+            "due": total - Decimal("1000.00"),
+            "in_words": amount_in_words_ru(total, tenant.currency) if ru else "",
+            "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
+        },
+        "warranty": {"days": 90, "start": now.date(), "end": now.date() + timedelta(days=90)},
+        "privacy": privacy,
+    }
+
+
+def date_only(value: datetime | date | None) -> date | None:
+    return value.date() if isinstance(value, datetime) else value
