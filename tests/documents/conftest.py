@@ -61,3 +61,27 @@ def done_order(tenant_a, users_a):
 @pytest.fixture
 def reception_a(tenant_a, users_a):
     return member(tenant_a, Role.RECEPTION)
+
+
+@pytest.fixture(autouse=True)
+def celery_eager():
+    """Tasks run in-process here, also in the PostgreSQL + Redis run."""
+    from servicedesk.celery import app as celery_app
+
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
+def pdf_text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def stored_text(document) -> str:
+    with document.file.open("rb") as handle:
+        return pdf_text(handle.read())

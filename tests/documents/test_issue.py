@@ -1,0 +1,271 @@
+"""Issuing documents: content of each kind in each language, numbering, versions, immutability, e-mail."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+
+from documents import rendering, services
+from documents.models import Document, DocumentCounter, DocumentSettings, ImmutableError, Kind
+from documents.tasks import issue_documents_task
+from documents.variables import qr_data_uri
+from orders.models import OrderEvent, OrderStatus
+from servicedesk.tenancy.roles import Role
+
+from .conftest import make_order, member, stored_text
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+@pytest.mark.parametrize("kind", Kind.values)
+def test_each_kind_renders_in_each_language_with_the_order_facts(done_order, reception_a, kind, language):
+    document = services.issue(done_order, kind, language, by=reception_a)
+    text = _flat(stored_text(document))
+    assert document.display_number in text
+    assert str(done_order.number) in text
+    assert "Ivan Petrov" in text
+    assert "Samsung Galaxy S21" in text
+    if kind in {Kind.COMPLETION_ACT, Kind.WARRANTY_CARD}:
+        for description in ("Diagnostics 1", "Display module 2", "Display replacement 3"):
+            assert description in text
+    if kind == Kind.COMPLETION_ACT:
+        total = "8 900,00" if language == "ru" else "8,900.00"
+        assert total in text.replace("\xa0", " ")
+        assert ("6 900,00" if language == "ru" else "6,900.00") in text.replace("\xa0", " ")
+        assert ("90 дн." if language == "ru" else "90 days") in text
+    if kind == Kind.INTAKE_RECEIPT:
+        for fact in ("Scratched back", "Case, charger", "Screen cracked", "IMEI356789"):
+            assert fact in text
+        assert ("9 000,00" if language == "ru" else "9,000.00") in text.replace("\xa0", " ")  # the estimate
+        assert ("1 000,00" if language == "ru" else "1,000.00") in text.replace("\xa0", " ")  # the prepayment
+        assert done_order.public_token[:20] in text.replace(" ", "")
+    assert document.sha256 == hashlib.sha256(document.file.open("rb").read()).hexdigest()
+    assert document.pages == 1 and document.template_source == "default"
+
+
+def test_russian_act_has_the_total_in_words(done_order, reception_a):
+    document = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
+    text = _flat(stored_text(document))
+    assert "Восемь тысяч девятьсот рублей 00 копеек" in text
+    assert "Акт выполненных работ" in text and "Стр. 1 из 1" in text
+    english = _flat(stored_text(services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)))
+    assert "рубл" not in english and "Page 1 of 1" in english
+
+
+def test_a_long_act_spans_pages_with_page_numbers(tenant_a, users_a, reception_a):
+    order = make_order(tenant_a, lines=60)
+    document = services.issue(order, Kind.COMPLETION_ACT, "en", by=reception_a)
+    text = stored_text(document)
+    assert document.pages >= 2
+    assert f"Page {document.pages} of {document.pages}" in text
+    assert "Display replacement 60" in text
+
+
+def test_the_receipt_qr_code_points_at_the_public_status_page(done_order, reception_a, settings):
+    from documents.variables import build_context, public_url
+
+    url = public_url(done_order)
+    assert url == settings.SITE_URL + f"/s/{done_order.public_token}/"
+    order = services._order_for_document(done_order.pk, done_order.tenant_id, lock=False)
+    from django.utils import timezone
+
+    context = build_context(order, kind=Kind.INTAKE_RECEIPT, language="en", number="R-1", version=1,
+                            issued_at=timezone.now(), paper=DocumentSettings.for_tenant(order.tenant_id),
+                            privacy=services.privacy_context(order.tenant_id))
+    assert context["order"]["qr_code"] == qr_data_uri(url)
+    assert context["order"]["qr_code"].startswith("data:image/svg+xml;base64,")
+
+
+def test_numbers_are_per_tenant_kind_and_year_and_sequential(tenant_a, tenant_b, users_a, users_b, reception_a):
+    orders = [make_order(tenant_a) for _ in range(3)]
+    receipts = [services.issue(o, Kind.INTAKE_RECEIPT, "en", by=reception_a) for o in orders]
+    assert [d.number for d in receipts] == [1, 2, 3]
+    act = services.issue(orders[0], Kind.COMPLETION_ACT, "en", by=reception_a)
+    assert act.number == 1 and act.display_number.startswith("A-")
+    other = services.issue(make_order(tenant_b), Kind.INTAKE_RECEIPT, "en", by=member(tenant_b, Role.RECEPTION))
+    assert other.number == 1
+    year = receipts[0].year
+    assert services.next_number(tenant_a, Kind.INTAKE_RECEIPT, year + 1) == 1  # a new year starts again
+    assert services.next_number(tenant_a, Kind.INTAKE_RECEIPT, year) == 4
+
+
+def test_reissuing_makes_a_new_version_and_keeps_the_old(done_order, reception_a):
+    first = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
+    first_bytes = first.file.open("rb").read()
+    second = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
+    assert (second.number, second.year, second.version) == (first.number, first.year, 2)
+    assert second.file.name != first.file.name
+    first.refresh_from_db()
+    assert first.file.open("rb").read() == first_bytes and services.verify(first) and services.verify(second)
+    assert Document.objects.filter(order=done_order, kind=Kind.COMPLETION_ACT).count() == 2
+    assert DocumentCounter.objects.get(tenant=done_order.tenant, kind=Kind.COMPLETION_ACT).last_number == 1
+
+
+def test_an_issued_document_never_changes(done_order, reception_a):
+    document = services.issue(done_order, Kind.WARRANTY_CARD, "en", by=reception_a)
+    digest = document.sha256
+    document.sha256 = "0" * 64
+    with pytest.raises(ImmutableError):
+        document.save()
+    with pytest.raises(ImmutableError):
+        Document.objects.filter(pk=document.pk).update(sha256="0" * 64)
+    with pytest.raises(ImmutableError):
+        document.delete()
+    # The order changes afterwards (a new line): the stored PDF does not.
+    from tests.orders.factories import LineItemFactory
+
+    LineItemFactory(order=done_order, description="Late addition", unit_price=Decimal("1"))
+    document = Document.objects.get(pk=document.pk)
+    assert document.sha256 == digest and services.verify(document)
+    assert "Late addition" not in stored_text(document)
+
+
+def test_a_failed_render_leaves_no_number_used_and_no_file(done_order, reception_a, monkeypatch, media_root):
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(rendering, "html_to_pdf", broken)
+    with pytest.raises(RuntimeError):
+        services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
+    monkeypatch.undo()
+    assert not Document.objects.exists()
+    assert services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a).number == 1
+
+
+def test_a_failed_save_removes_the_stored_file(done_order, reception_a, monkeypatch, media_root):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("documents.services.record_event", broken)
+    with pytest.raises(RuntimeError):
+        services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
+    assert not Document.objects.exists()
+    assert not list(media_root.rglob("*.pdf"))
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "says"),
+    [
+        (OrderStatus.NEW, Kind.COMPLETION_ACT, "once the work is done"),
+        (OrderStatus.IN_PROGRESS, Kind.WARRANTY_CARD, "ready or handed over"),
+        (OrderStatus.CANCELLED, Kind.SERVICE_CONTRACT, "cancelled"),
+    ],
+)
+def test_documents_that_do_not_fit_the_order_are_refused_with_a_reason(tenant_a, users_a, reception_a, status, kind, says):
+    order = make_order(tenant_a, status=status)
+    with pytest.raises(ValidationError) as error:
+        services.issue(order, kind, "en", by=reception_a)
+    assert says in error.value.messages[0]
+    assert not Document.objects.exists() and not DocumentCounter.objects.exists()
+
+
+def test_an_act_needs_line_items_and_bad_input_is_refused(tenant_a, users_a, reception_a, tenant_b, users_b):
+    order = make_order(tenant_a, status=OrderStatus.READY, lines=0)
+    with pytest.raises(ValidationError, match="works and parts"):
+        services.issue(order, Kind.COMPLETION_ACT, "en", by=reception_a)
+    with pytest.raises(ValidationError, match="language"):
+        services.issue(order, Kind.INTAKE_RECEIPT, "de", by=reception_a)
+    with pytest.raises(ValidationError, match="Unknown document"):
+        services.issue(order, "invoice", "en", by=reception_a)
+    with pytest.raises(ValidationError, match="Unknown order"):
+        services.issue(order, Kind.INTAKE_RECEIPT, "en", by=member(tenant_b, Role.RECEPTION))
+    # The receipt of a cancelled order can still be printed (the client may need it to collect the item).
+    cancelled = make_order(tenant_a, status=OrderStatus.CANCELLED)
+    assert services.issue(cancelled, Kind.INTAKE_RECEIPT, "en", by=reception_a).number == 1
+
+
+def test_the_tenants_own_template_is_used_and_recorded(done_order, reception_a, tenant_a):
+    manager = member(tenant_a, Role.MANAGER)
+    services.save_template(tenant_a, Kind.WARRANTY_CARD, "en", "<h1>Our card {{ document.number }} for {{ client.name }}</h1>", by=manager)
+    document = services.issue(done_order, Kind.WARRANTY_CARD, "en", by=reception_a)
+    assert document.template_source == "tenant"
+    assert "Our card W-" in stored_text(document)
+    # The Russian one is still the default.
+    assert services.issue(done_order, Kind.WARRANTY_CARD, "ru", by=reception_a).template_source == "default"
+    services.reset_template(tenant_a, Kind.WARRANTY_CARD, "en")
+    assert services.template_for(tenant_a, Kind.WARRANTY_CARD, "en")[1] == "default"
+
+
+def test_the_paper_details_and_images_are_printed(done_order, reception_a, tenant_a):
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 40), (10, 80, 160)).save(buffer, "PNG")
+    paper = DocumentSettings(tenant=tenant_a, signer_name="Olga Director", signer_title="Director", bank_bik="044525225",
+                             bank_account="40702810900000000001", bank_name="Sberbank")
+    paper.stamp.save("stamp.png", ContentFile(buffer.getvalue()), save=False)
+    paper.save()
+    tenant_a.legal_name, tenant_a.tax_id = "Alpha Repairs LLC", "7701234567"
+    tenant_a.save()
+    document = services.issue(done_order, Kind.SERVICE_CONTRACT, "ru", by=reception_a)
+    text = _flat(stored_text(document))
+    for fact in ("Olga Director", "Alpha Repairs LLC", "7701234567", "40702810900000000001", "044525225"):
+        assert fact in text
+    from pypdf import PdfReader
+
+    page = PdfReader(document.file.open("rb")).pages[0]
+    assert len(page.images) >= 1  # the stamp came through the fetcher (and the QR is on the receipt only)
+
+
+def test_the_timeline_records_the_issue(done_order, reception_a):
+    document = services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
+    event = OrderEvent.objects.filter(order=done_order).latest("id")
+    assert document.display_number in event.message and event.data["document_id"] == document.pk
+    assert document.issued_by == reception_a.user and document.issued_by_name
+
+
+def test_emailing_sends_the_stored_pdf(done_order, reception_a, django_capture_on_commit_callbacks):
+    document = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.email_to_client(document, by=reception_a)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [done_order.client.email]
+    assert document.display_number in message.subject
+    filename, content, mimetype = message.attachments[0]
+    assert mimetype == "application/pdf" and filename == document.filename
+    assert hashlib.sha256(content).hexdigest() == document.sha256
+
+
+def test_emailing_without_an_address_is_refused(done_order, reception_a):
+    done_order.client.email = ""
+    done_order.client.save()
+    document = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
+    with pytest.raises(ValidationError, match="no e-mail"):
+        services.email_to_client(document, by=reception_a)
+
+
+def test_a_failed_send_is_retried(done_order, reception_a, monkeypatch):
+    from documents.tasks import email_document_task
+
+    document = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
+    calls = []
+
+    def flaky(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) < 3:
+            raise ConnectionError("SMTP down")
+        return 1
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", flaky)
+    monkeypatch.setattr(email_document_task, "retry_backoff", False)
+    email_document_task.apply(args=[document.tenant_id, document.pk, "x@example.test"], throw=False)
+    assert len(calls) == 3
+
+
+def test_the_batch_task_issues_for_many_orders(tenant_a, users_a, reception_a):
+    orders = [make_order(tenant_a, status=OrderStatus.READY) for _ in range(3)]
+    numbers = [o.number for o in orders] + [9999]
+    result = issue_documents_task.delay(tenant_a.pk, numbers, Kind.WARRANTY_CARD, "ru", reception_a.pk).get()
+    assert len(result["issued"]) == 3 and set(result["refused"]) == {"9999"}
+    assert sorted(Document.objects.values_list("number", flat=True)) == [1, 2, 3]
