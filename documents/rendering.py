@@ -130,7 +130,7 @@ def page_css(*, footer_left: str, page_label: str, of_label: str) -> str:
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
     return (
-        "@page { size: A4; margin: 16mm 14mm 18mm 16mm;"
+        "@page { size: A4; margin: 12mm 12mm 16mm 16mm;"
         f" @bottom-left {{ content: {css_string(footer_left)}; font-size: 8pt; color: #666; }}"
         f" @bottom-right {{ content: {css_string(page_label)} ' ' counter(page) ' ' {css_string(of_label)} ' ' counter(pages);"
         " font-size: 8pt; color: #666; } }"
