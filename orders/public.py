@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
@@ -91,6 +92,8 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         order = _guarded(request, token)
     except _TooMany:
         return _too_many()
+    if "language" in request.GET:
+        return _private(_switch_language(request, order))
     events = [e for e in order.events.filter(is_public=True, kind__in=PUBLIC_EVENT_KINDS).order_by("-created_at", "-id")[:50]]
     current_stage = STAGE_OF_STATUS[order.status]
     stage_index = STAGES.index(current_stage) if current_stage in STAGES else len(STAGES)
@@ -108,6 +111,28 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
     return _private(render(request, "orders/public_status.html", context))
 
 
+def _switch_language(request: HttpRequest, order: Order) -> HttpResponse:
+    """?language=ru: remember the client's language and come back to the clean link.
+
+    A link, not a POST to Django's set_language: this page's no-referrer policy makes browsers send
+    "Origin: null" with its forms, which Django's CSRF check refuses.
+    """
+    response = redirect("orders:public_status", token=order.public_token)
+    language = request.GET["language"]
+    if language in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    return response
+
+
+# No CSRF check: the unguessable token in the URL is the client's only credential (no session or cookie
+# authorises anything here), so a forged request needs the token and gains nothing; and the page's
+# no-referrer policy makes browsers send "Origin: null", which Django's CSRF check would refuse.
+@csrf_exempt
 @require_POST
 def public_decide(request: HttpRequest, token: str, decision: str) -> HttpResponse:
     """The client approves or declines the estimate. Works once: the status guard refuses a repeat."""

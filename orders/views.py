@@ -180,12 +180,13 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
         "can_edit": has_perm(membership.role, Perm.ORDERS_CREATE),
         "can_waive": has_perm(membership.role, Perm.ORDERS_WAIVE_PAYMENT),
         "can_see_client": has_perm(membership.role, Perm.CLIENTS_VIEW),
-        "assign_form": AssignForm(tenant=request.tenant, initial={
+        # Several forms share field names (kind, amount, version): prefixed ids keep the page's ids unique.
+        "assign_form": AssignForm(tenant=request.tenant, auto_id="id_assign_%s", initial={
             "version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
             "visit_address": order.visit_address, "visit_start": order.visit_start, "visit_end": order.visit_end}),
-        "estimate_form": EstimateForm(initial={"version": order.version, "amount": order.estimate}),
-        "line_form": LineItemForm(),
-        "payment_form": PaymentForm(initial={"amount": order.amount_due or None}),
+        "estimate_form": EstimateForm(auto_id="id_estimate_%s", initial={"version": order.version, "amount": order.estimate}),
+        "line_form": LineItemForm(auto_id="id_line_%s"),
+        "payment_form": PaymentForm(auto_id="id_payment_%s", initial={"amount": order.amount_due or None}),
         "note_form": NoteForm(),
         "photo_form": PhotoForm(),
         "public_url": public_status_url(order),
