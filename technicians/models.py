@@ -238,6 +238,11 @@ class StockLevel(TenantOwned):
     def is_low(self) -> bool:
         return self.free < self.min_level
 
+    @property
+    def shortfall(self) -> Decimal:
+        """How much to order to bring the free quantity back to the minimum."""
+        return max(self.min_level - self.free, ZERO)
+
 
 class PartReservation(TenantOwned):
     """Parts set aside for an order at a location; `missing` is what was wanted but not in stock yet."""

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +29,10 @@ from .models import TechnicianProfile
 from .worklog import tenant_tz
 
 ZERO = Decimal("0")
+
+
+class NeedsConfirmation(ValidationError):
+    """The assignment raises warnings the planner has not accepted yet; .messages are the warnings."""
 
 
 def profile_of(member: Membership) -> TechnicianProfile:
@@ -183,7 +186,7 @@ def plan(order: Order, *, technician: Membership | None, workshop: Location | No
             check_no_overlap(order, technician, start, end)
         warnings = assignment_warnings(order, technician, visit_start=start, visit_end_at=end)
         if warnings and not accept_warnings:
-            raise ValidationError(warnings)
+            raise NeedsConfirmation(warnings)
         moved = []
         if release_parts and workshop != order.workshop:
             moved = stock.release_all(order, by_user=by.user, reason=_("Order moved to another workshop"))
@@ -216,6 +219,11 @@ class Cell:
         if self.capacity <= 0:
             return 100 if self.hours > 0 else 0
         return min(int(self.hours * 100 / self.capacity), 100)
+
+    @property
+    def load_bucket(self) -> int:
+        """The load rounded to tens: the CSS class load-0 ... load-100 (no inline styles under the CSP)."""
+        return int(round(self.load_percent / 10) * 10)
 
 
 @dataclass

@@ -1,7 +1,41 @@
 """URLs of the technicians app, mounted under /<tenant_slug>/ (every view is wrapped in tenant_view)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import stock_views, views
 
 app_name = "technicians"
 
-urlpatterns: list = []
+urlpatterns = [
+    # Planning
+    path("planning/", views.planning_board, name="board"),
+    path("planning/<int:order_number>/", views.plan_order, name="plan"),
+    path("visits/", views.visits, name="visits"),
+    path("visits/<int:membership_id>/route/", views.route_sheet, name="route_sheet"),
+    path("technicians/", views.technician_list, name="technicians"),
+    path("technicians/<int:membership_id>/", views.technician_edit, name="technician_edit"),
+    # Execution
+    path("my-jobs/", views.my_jobs, name="my_jobs"),
+    path("my-jobs/timer/stop/", views.timer_stop, name="timer_stop"),
+    path("jobs/<int:order_number>/action/", views.job_action, name="job_action"),
+    path("jobs/<int:order_number>/timer/", views.timer, name="timer"),
+    path("jobs/<int:order_number>/note/", views.job_note, name="job_note"),
+    path("jobs/<int:order_number>/work-log/", views.worklog_add, name="worklog_add"),
+    path("jobs/<int:order_number>/labour/", views.bill_labour, name="bill_labour"),
+    path("jobs/<int:order_number>/parts/reserve/", views.parts_reserve, name="parts_reserve"),
+    path("jobs/<int:order_number>/parts/use/", views.parts_use, name="parts_use"),
+    path("jobs/<int:order_number>/parts/<int:reservation_id>/release/", views.parts_release, name="parts_release"),
+    path("hours/", views.hours, name="hours"),
+    # Stock
+    path("stock/", stock_views.stock_list, name="stock"),
+    path("stock/low/", stock_views.low_stock, name="low_stock"),
+    path("stock/movements/", stock_views.movements, name="movements"),
+    path("stock/receive/", stock_views.receive, name="receive"),
+    path("stock/transfer/", stock_views.transfer, name="transfer"),
+    path("stock/correct/", stock_views.correct, name="correct"),
+    path("parts/", stock_views.part_list, name="parts"),
+    path("parts/new/", stock_views.part_edit, name="part_new"),
+    path("parts/<int:part_id>/", stock_views.part_detail, name="part"),
+    path("parts/<int:part_id>/edit/", stock_views.part_edit, name="part_edit"),
+    path("parts/<int:part_id>/minimum/", stock_views.part_min_level, name="part_min_level"),
+]

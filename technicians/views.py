@@ -1,0 +1,584 @@
+"""Pages of planning and execution: planning board, assignment, visits, my jobs, timer, work log, hours.
+
+Plain function views wrapped in tenant_view; the rules live in planning.py, worklog.py and stock.py.
+Times are shown and read in the tenant's time zone (`in_tenant_time`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from orders import services as order_services
+from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
+from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
+from servicedesk.tenancy.access import get_for_tenant_or_404, require_perm, tenant_view
+from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.roles import Perm, Role, has_perm
+
+from . import planning, stock, worklog
+from .forms import (
+    BoardForm,
+    DayForm,
+    HoursForm,
+    JobActionForm,
+    JobNoteForm,
+    LabourForm,
+    PlanForm,
+    ReleaseForm,
+    ReserveForm,
+    TechnicianProfileForm,
+    TimerForm,
+    UsePartForm,
+    WorkLogForm,
+)
+from .models import PartReservation, PartServiceType, StockLevel, TechnicianProfile, TechnicianSkill, WorkLog
+
+
+def in_tenant_time(view):
+    """Read and show dates in the service center's time zone (forms parse naive input in it)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        with timezone.override(worklog.tenant_tz(request.tenant)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _order(request: HttpRequest, number: int) -> Order:
+    order = get_for_tenant_or_404(
+        Order.objects.select_related("client", "item", "service_type", "workshop", "intake_location", "technician__user"),
+        request.tenant, number=number,
+    )
+    order.tenant = request.tenant
+    return order
+
+
+def _say(request: HttpRequest, problem: Exception) -> None:
+    for text in getattr(problem, "messages", None) or [str(problem)]:
+        messages.error(request, text)
+
+
+def _say_form_errors(request: HttpRequest, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
+
+
+def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
+    """Where a POST returns: my jobs (to the job's card), the board, or the order page."""
+    slug = request.tenant.slug
+    target = request.POST.get("next", "")
+    if target == "my_jobs" or order is None:
+        url = reverse("technicians:my_jobs", args=[slug])
+        return redirect(f"{url}#job-{order.number}" if order else url)
+    if target == "board":
+        return redirect("technicians:board", tenant_slug=slug)
+    return redirect("orders:detail", tenant_slug=slug, order_number=order.number)
+
+
+def _today(request: HttpRequest):
+    return timezone.localtime(timezone.now(), worklog.tenant_tz(request.tenant)).date()
+
+
+# --- Technicians -----------------------------------------------------------------------------------
+@tenant_view(Perm.ORDERS_PLAN)
+@require_GET
+def technician_list(request: HttpRequest) -> HttpResponse:
+    members = planning.board_members(request.tenant).select_related("user")
+    rows = [(m, planning.profile_of(m)) for m in members]
+    others = (order_services.technician_choices(request.tenant).exclude(pk__in=[m.pk for m, _p in rows]))
+    return render(request, "technicians/technician_list.html", {"rows": rows, "others": others,
+                                                                "can_edit": has_perm(request.membership.role, Perm.MEMBERS_MANAGE)})
+
+
+@tenant_view(Perm.MEMBERS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+    member = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
+    profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=member).first() or TechnicianProfile(
+        tenant=request.tenant, membership=member)
+    form = TechnicianProfileForm(request.POST or None, instance=profile, tenant=request.tenant)
+    if request.method == "POST" and form.is_valid():
+        profile = form.save()
+        TechnicianSkill.objects.filter(tenant=request.tenant, profile=profile).exclude(
+            service_type__in=form.cleaned_data["skills"]).delete()
+        have = set(TechnicianSkill.objects.filter(profile=profile).values_list("service_type_id", flat=True))
+        TechnicianSkill.objects.bulk_create([
+            TechnicianSkill(tenant=request.tenant, profile=profile, service_type=st)
+            for st in form.cleaned_data["skills"] if st.pk not in have])
+        messages.success(request, _("Profile of %(name)s saved.") % {"name": member.user})
+        return redirect("technicians:technicians", tenant_slug=request.tenant.slug)
+    return render(request, "technicians/technician_form.html", {"form": form, "member": member})
+
+
+# --- Planning board --------------------------------------------------------------------------------
+@tenant_view(Perm.ORDERS_PLAN)
+@in_tenant_time
+@require_GET
+def planning_board(request: HttpRequest) -> HttpResponse:
+    form = BoardForm(request.GET or None)
+    today = _today(request)
+    start, days = today, 7
+    if form.is_valid():
+        start = form.cleaned_data["start"] or today
+        days = form.cleaned_data["days"] or 7
+    data = planning.board(request.tenant, start, days)
+    return render(request, "technicians/planning_board.html", {
+        "board": data, "form": form, "today": today, "days": days,
+        "previous": start - timedelta(days=days), "next": start + timedelta(days=days),
+    })
+
+
+@tenant_view(Perm.ORDERS_PLAN)
+@in_tenant_time
+@require_http_methods(["GET", "POST"])
+def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    if order.status in CLOSED_STATUSES:
+        messages.error(request, _("A closed order cannot be reassigned."))
+        return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
+    initial = {"version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
+               "visit_address": order.visit_address, "visit_start": order.visit_start,
+               "visit_end": order.visit_end, "mark_planned": order.status == OrderStatus.NEW}
+    form = PlanForm(request.POST or None, tenant=request.tenant, initial=initial)
+    warnings: list[str] = []
+    conflict = ""
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = planning.plan(
+                order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
+                expected_version=data["version"], visit_address=data["visit_address"].strip() if order.needs_visit else None,
+                visit_start=data["visit_start"], visit_end_at=data["visit_end"],
+                accept_warnings=data["accept_warnings"], mark_planned=data["mark_planned"],
+                release_parts=data["release_parts"],
+            )
+        except OrderChanged as changed:
+            messages.error(request, str(changed))
+            return redirect("technicians:plan", tenant_slug=request.tenant.slug, order_number=order.number)
+        except planning.NeedsConfirmation as unconfirmed:
+            warnings = unconfirmed.messages
+        except ValidationError as problem:
+            conflict = " ".join(problem.messages)
+        else:
+            messages.success(request, _("Order #%(number)s assigned.") % {"number": order.number})
+            for text in result.warnings:
+                messages.warning(request, text)
+            if result.plan_problem:
+                messages.warning(request, result.plan_problem)
+            if request.POST.get("next") == "order":
+                return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
+            return redirect("technicians:board", tenant_slug=request.tenant.slug)
+    reservations = PartReservation.objects.filter(tenant=request.tenant, order=order).select_related("part", "location")
+    return render(request, "technicians/plan_order.html", {
+        "order": order, "form": form, "warnings": warnings, "conflict": conflict, "reservations": reservations,
+        "next": request.GET.get("next", request.POST.get("next", "")),
+    })
+
+
+# --- Visits ----------------------------------------------------------------------------------------
+def _day_and_technician(request: HttpRequest, default_me: bool):
+    form = DayForm(request.GET or None, tenant=request.tenant)
+    day, technician = _today(request), None
+    if form.is_valid():
+        day = form.cleaned_data["date"] or day
+        technician = form.cleaned_data["technician"]
+    elif request.GET:
+        messages.error(request, _("That day or technician is not valid; showing today."))
+    if technician is None and default_me and not request.GET.get("technician") and request.membership.role == Role.TECHNICIAN:
+        technician = request.membership
+    return form, day, technician
+
+
+def _may_see_contacts(request: HttpRequest, order: Order) -> bool:
+    return has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@in_tenant_time
+@require_GET
+def visits(request: HttpRequest) -> HttpResponse:
+    form, day, technician = _day_and_technician(request, default_me=True)
+    groups: dict = defaultdict(list)
+    for order in planning.day_visits(request.tenant, day, technician):
+        order.show_contacts = _may_see_contacts(request, order)
+        order.visit_until = planning.visit_end(order)
+        groups[order.technician].append(order)
+    return render(request, "technicians/visits.html", {
+        "form": form, "day": day, "groups": dict(groups), "technician": technician,
+        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
+    })
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@in_tenant_time
+@require_GET
+def route_sheet(request: HttpRequest, membership_id: int) -> HttpResponse:
+    technician = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
+    form, day, _ignored = _day_and_technician(request, default_me=False)
+    stops = list(planning.day_visits(request.tenant, day, technician))
+    for order in stops:
+        order.show_contacts = _may_see_contacts(request, order)
+        order.visit_until = planning.visit_end(order)
+    return render(request, "technicians/route_sheet.html", {"technician": technician, "day": day, "stops": stops,
+                                                             "printed_at": timezone.localtime()})
+
+
+# --- My jobs ---------------------------------------------------------------------------------------
+WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD}
+
+
+def _job_sort_key(order: Order, running_order_id: int | None, today):
+    """The order I should do my jobs in: what I am on, today's visits by time, work under way, planned, waiting."""
+    if order.pk == running_order_id:
+        group = 0
+    elif order.visit_start and timezone.localtime(order.visit_start).date() <= today and order.status not in WAITING:
+        group = 1
+    elif order.status in worklog.EXECUTION_STATUSES:
+        group = 2
+    elif order.status == OrderStatus.QUALITY_CHECK:
+        group = 3
+    elif order.status == OrderStatus.PLANNED:
+        group = 4
+    else:
+        group = 5
+    visit = order.visit_start.timestamp() if order.visit_start else float("inf")
+    promised = order.promised_at.timestamp() if order.promised_at else float("inf")
+    return (group, visit if group == 1 else 0, -order.priority, promised, order.number)
+
+
+def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
+    """Timer, parts and suggestions for job cards: a fixed number of queries for any number of jobs."""
+    me = request.membership
+    running = worklog.running_timer(me)
+    profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=me).first()
+    location_of = {o.pk: o.workshop_id or (profile.home_workshop_id if profile else None) or o.intake_location_id
+                   for o in orders}
+    type_ids = {o.service_type_id for o in orders}
+    parts_for_type: dict[int, set[int]] = defaultdict(set)
+    for part_id, type_id in PartServiceType.objects.filter(tenant=request.tenant, service_type_id__in=type_ids,
+                                                           part__is_active=True).values_list("part_id", "service_type_id"):
+        parts_for_type[type_id].add(part_id)
+    all_part_ids = set().union(*parts_for_type.values()) if parts_for_type else set()
+    levels: dict[tuple[int, int], StockLevel] = {}
+    if all_part_ids:
+        for level in StockLevel.objects.filter(tenant=request.tenant, location_id__in=set(location_of.values()),
+                                               part_id__in=all_part_ids).select_related("part"):
+            levels[(level.location_id, level.part_id)] = level
+    for order in orders:
+        location_id = location_of[order.pk]
+        order.timer_running = running is not None and running.order_id == order.pk
+        order.can_time = order.status in worklog.EXECUTION_STATUSES
+        order.actions = [t for t in available_actions(order, me) if not t.needs_reason and t.perm == Perm.ORDERS_WORK]
+        reserved_ids = {r.part_id for r in order.reservations}
+        order.suggested = sorted(
+            (lvl for (loc, pid), lvl in levels.items()
+             if loc == location_id and pid in parts_for_type.get(order.service_type_id, ()) and lvl.free > 0
+             and pid not in reserved_ids),
+            key=lambda lvl: lvl.part.name)
+    return {"running": running, "profile": profile}
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@in_tenant_time
+@require_GET
+def my_jobs(request: HttpRequest) -> HttpResponse:
+    me = request.membership
+    orders = list(
+        Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=CLOSED_STATUSES)
+        .select_related("client", "item", "service_type", "workshop", "intake_location")
+        .prefetch_related(
+            Prefetch("part_reservations", to_attr="reservations",
+                     queryset=PartReservation.objects.filter(tenant=request.tenant).select_related("part", "location")),
+            Prefetch("line_items", to_attr="used_parts",
+                     queryset=LineItem.objects.filter(tenant=request.tenant, kind=LineItem.Kind.PART)),
+        )[:200]
+    )
+    context = jobs_context(request, orders)
+    today = _today(request)
+    running = context["running"]
+    orders.sort(key=lambda o: _job_sort_key(o, running.order_id if running else None, today))
+    for order in orders:
+        order.tenant = request.tenant
+        order.show_contacts = True  # my own jobs: I need to reach the client
+    lower, upper = worklog.day_bounds(today, today, worklog.tenant_tz(request.tenant))
+    logged = worklog.hours_report(request.tenant, today, today, technician=me).total
+    return render(request, "technicians/my_jobs.html", {
+        **context, "jobs": orders, "today": today, "logged_today": worklog.format_duration(logged),
+        "note_form": JobNoteForm(), "day_bounds": (lower, upper),
+    })
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@require_POST
+def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
+    """The big buttons: a lifecycle transition, then back to my jobs (or the order page)."""
+    order = _order(request, order_number)
+    form = JobActionForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return _back(request, order)
+    action = form.cleaned_data["action"]
+    try:
+        transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
+                   reason=form.cleaned_data["reason"])
+    except (TransitionRefused, OrderChanged) as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, _("Order #%(number)s: %(status)s.") % {
+            "number": order.number, "status": order.get_status_display()})
+    return _back(request, order)
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@in_tenant_time
+@require_POST
+def timer(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = TimerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return _back(request, order)
+    try:
+        if form.cleaned_data["command"] == "start":
+            started = worklog.start_timer(order, technician=request.membership, by=request.membership)
+            if started.stopped:
+                messages.info(request, _("The timer on order #%(number)s was stopped.") % {
+                    "number": started.stopped.order.number})
+            messages.success(request, _("Timer started on order #%(number)s.") % {"number": order.number})
+        else:
+            running = worklog.running_timer(request.membership)
+            if running is None or running.order_id != order.pk:
+                messages.info(request, _("No timer is running on this order."))
+            else:
+                entry = worklog.stop_timer(request.membership, by=request.membership)
+                messages.success(request, _("Timer stopped: %(duration)s logged.") % {
+                    "duration": worklog.format_duration(entry.duration())})
+    except ValidationError as problem:
+        _say(request, problem)
+    return _back(request, order)
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@require_POST
+def timer_stop(request: HttpRequest) -> HttpResponse:
+    """Stop my running timer, wherever it is."""
+    entry = worklog.stop_timer(request.membership, by=request.membership)
+    if entry is None:
+        messages.info(request, _("No timer is running."))
+    else:
+        messages.success(request, _("Timer stopped: %(duration)s logged.") % {
+            "duration": worklog.format_duration(entry.duration())})
+    return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@require_POST
+def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = JobNoteForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _say_form_errors(request, form)
+        return _back(request, order)
+    if request.membership.role == Role.TECHNICIAN and order.technician_id != request.membership.pk:
+        messages.error(request, _("Only the technician assigned to this order can do this."))
+        return _back(request, order)
+    text = form.cleaned_data["text"].strip()
+    try:
+        if form.cleaned_data["photo"]:
+            order_services.add_photo(order, image=form.cleaned_data["photo"], caption=text[:200], by=request.membership)
+        else:
+            order_services.add_note(order, text=text, public=False, by=request.membership)
+    except ValidationError as problem:
+        _say(request, problem)
+    else:
+        messages.success(request, _("Saved on order #%(number)s.") % {"number": order.number})
+    return _back(request, order)
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@in_tenant_time
+@require_http_methods(["GET", "POST"])
+def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    me = request.membership
+    fixed = me if me.role == Role.TECHNICIAN else None
+    form = WorkLogForm(request.POST or None, tenant=request.tenant, fixed_technician=fixed,
+                       initial={"technician": order.technician_id or me.pk})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            worklog.add_manual(order, technician=data["technician"], start=data["started_at"], end=data["ended_at"],
+                               reason=data["reason"], by=me)
+        except ValidationError as problem:
+            form.add_error(None, problem)
+        else:
+            messages.success(request, _("Work logged on order #%(number)s.") % {"number": order.number})
+            return _back(request, order)
+    return render(request, "technicians/worklog_form.html", {"form": form, "order": order,
+                                                              "next": request.GET.get("next", request.POST.get("next", ""))})
+
+
+@tenant_view(Perm.ORDERS_PLAN)
+@require_POST
+def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = LabourForm(request.POST)
+    if not form.is_valid():
+        _say_form_errors(request, form)
+        return _back(request, order)
+    try:
+        lines = worklog.bill_labour(order, by=request.membership, rate_source=form.cleaned_data["rate"])
+    except ValidationError as problem:
+        _say(request, problem)
+    else:
+        messages.success(request, _("%(count)d labour line(s) added to the order.") % {"count": len(lines)})
+    return _back(request, order)
+
+
+# --- Parts on an order -----------------------------------------------------------------------------
+def _require_plan_or_work(request: HttpRequest) -> None:
+    role = request.membership.role
+    if not (has_perm(role, Perm.ORDERS_PLAN) or has_perm(role, Perm.ORDERS_WORK)):
+        require_perm(request, Perm.ORDERS_PLAN)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    _require_plan_or_work(request)
+    if request.membership.role == Role.TECHNICIAN and not stock.may_use_parts(order, request.membership):
+        raise PermissionDenied(_("Only the technician assigned to this order can do this."))
+    form = ReserveForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        _say_form_errors(request, form)
+        return _back(request, order)
+    data = form.cleaned_data
+    try:
+        result = stock.reserve(order, part=data["part"], quantity=data["quantity"], by=request.membership,
+                               wait_for_rest=data["wait_for_rest"])
+    except ValidationError as problem:
+        _say(request, problem)
+        if isinstance(problem, stock.StockShortage):
+            messages.info(request, _("Tick “reserve what is free and wait for the rest” to wait for a delivery; "
+                                     "the order can wait in “Awaiting parts”."))
+    else:
+        if result.missing:
+            messages.warning(request, _("%(reserved)s reserved, %(missing)s missing: the order waits for a delivery.") % {
+                "reserved": stock.fmt(result.reserved), "missing": stock.fmt(result.missing)})
+        else:
+            messages.success(request, _("Reserved %(qty)s × %(part)s.") % {"qty": stock.fmt(result.reserved),
+                                                                           "part": data["part"].name})
+    return _back(request, order)
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@require_POST
+def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
+    order = _order(request, order_number)
+    form = UsePartForm(request.POST, tenant=request.tenant)
+    if not form.is_valid():
+        _say_form_errors(request, form)
+        return _back(request, order)
+    data = form.cleaned_data
+    try:
+        stock.consume(order, part=data["part"], quantity=data["quantity"], by=request.membership)
+    except ValidationError as problem:
+        _say(request, problem)
+    else:
+        messages.success(request, _("Used %(qty)s × %(part)s on order #%(number)s.") % {
+            "qty": stock.fmt(data["quantity"]), "part": data["part"].name, "number": order.number})
+    return _back(request, order)
+
+
+@tenant_view(Perm.ORDERS_VIEW)
+@require_POST
+def parts_release(request: HttpRequest, order_number: int, reservation_id: int) -> HttpResponse:
+    order = _order(request, order_number)
+    reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
+                                        pk=reservation_id, order=order)
+    _require_plan_or_work(request)
+    if not stock.may_use_parts(order, request.membership):
+        raise PermissionDenied(_("Only the technician assigned to this order can do this."))
+    form = ReleaseForm(request.POST)
+    if not form.is_valid():
+        _say_form_errors(request, form)
+        return _back(request, order)
+    try:
+        amount = stock.release(reservation, by=request.membership, quantity=form.cleaned_data["quantity"])
+    except ValidationError as problem:
+        _say(request, problem)
+    else:
+        messages.success(request, _("Released %(qty)s × %(part)s.") % {"qty": stock.fmt(amount), "part": reservation.part.name})
+    return _back(request, order)
+
+
+# --- Hours report ----------------------------------------------------------------------------------
+@tenant_view(Perm.REPORTS_VIEW)
+@in_tenant_time
+@require_GET
+def hours(request: HttpRequest) -> HttpResponse:
+    form = HoursForm(request.GET or None, tenant=request.tenant)
+    today = _today(request)
+    first, last, technician = today - timedelta(days=today.weekday()), today, None
+    if form.is_valid():
+        first = form.cleaned_data["date_from"] or first
+        last = form.cleaned_data["date_to"] or max(last, first)
+        technician = form.cleaned_data["technician"]
+    elif request.GET:
+        _say_form_errors(request, form)
+    report = worklog.hours_report(request.tenant, first, last, technician=technician)
+    for row in report.technicians:
+        row.day_cells = [worklog.hours(row.by_day.get(day, timedelta(0))) for day in report.days]
+    return render(request, "technicians/hours.html", {"form": form, "report": report,
+                                                      "show_days": len(report.days) <= 31})
+
+
+def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
+    """The technicians panel on the order page: work log, reservations, parts used. Five queries."""
+    entries = list(WorkLog.objects.filter(tenant=tenant, order=order).select_related("technician__user"))
+    reservations = list(PartReservation.objects.filter(tenant=tenant, order=order).select_related("part", "location"))
+    used = list(LineItem.objects.filter(tenant=tenant, order=order, kind=LineItem.Kind.PART))
+    running_mine = next((e for e in entries if e.is_running and e.technician_id == membership.pk), None)
+    role = membership.role
+    may_work = has_perm(role, Perm.ORDERS_WORK) and stock.may_use_parts(order, membership)
+    location = None
+    suggested = []
+    if order.is_open and (may_work or has_perm(role, Perm.ORDERS_PLAN)):
+        location = stock.stock_location(order)
+        reserved_ids = {r.part_id for r in reservations}
+        suggested = [lvl for lvl in StockLevel.objects.filter(
+            tenant=tenant, location=location, part__is_active=True, on_hand__gt=0,
+            part__service_type_rows__service_type_id=order.service_type_id).select_related("part").order_by("part__name")
+            if lvl.free > 0 and lvl.part_id not in reserved_ids]
+    now = timezone.now()
+    total = sum((e.duration(now) for e in entries), timedelta(0))
+    unbilled = [e for e in entries if not e.is_running and e.line_item_id is None]
+    return {
+        "order": order, "entries": entries, "reservations": reservations, "used": used,
+        "running_mine": running_mine, "may_work": may_work and order.is_open,
+        "may_time": may_work and order.is_open and order.status in worklog.EXECUTION_STATUSES,
+        "may_plan": has_perm(role, Perm.ORDERS_PLAN) and order.is_open,
+        "may_reserve": order.is_open and (has_perm(role, Perm.ORDERS_PLAN) or may_work),
+        "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
+        "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",
+        "reserve_form": ReserveForm(tenant=tenant) if order.is_open else None, "labour_form": LabourForm(),
+        "tenant": tenant, "membership": membership,
+        "tz": tenant.time_zone,
+    }
+
