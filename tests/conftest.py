@@ -1,0 +1,240 @@
+"""Shared fixtures of the ServiceDesk test suite.
+
+Services (PostgreSQL, Redis)
+----------------------------
+Tests that need a real service say so with a marker:
+
+    @pytest.mark.postgres   # runs only when DATABASES["default"] is PostgreSQL (DATABASE_URL=postgres://...)
+    @pytest.mark.redis      # runs only when settings.REDIS_URL is set and Redis answers PING
+
+Locally a missing service SKIPS such tests, with the reason in the report (`pytest -rs`).
+In CI (environment variable CI is "true" or "1") a missing service is a FAILURE, never a skip:
+a CI run that silently skipped the PostgreSQL tests would prove nothing about PostgreSQL.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/servicedesk REDIS_URL=redis://127.0.0.1:6379/15 pytest
+
+Tenants and people
+------------------
+Two tenants, A ("alpha") and B ("beta"), each with one location and one user per role:
+
+    tenant_a, tenant_b              the tenants
+    users_a, users_b                dict Role -> User (members of A, of B)
+    outsider                        a user who belongs to no tenant
+    member_client(role, tenant)     a django test Client logged in as that member (tenant defaults to A)
+    client_for(user)                a django test Client logged in as any user
+    world                           A and B filled with one of every tenant-owned object (A has more of
+                                    each than B); the cross-tenant and role tests use it. Extend it when
+                                    you add a model (see the fixture).
+
+Every factory user's password is tests.factories.PASSWORD.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from servicedesk.tenancy.models import Tenant
+from servicedesk.tenancy.roles import Role
+
+from .factories import InvitationFactory, LocationFactory, MembershipFactory, TenantFactory, UserFactory
+
+# --- Service markers ------------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    # Also declared in pyproject.toml; repeated here so the markers exist wherever this conftest goes.
+    config.addinivalue_line("markers", "postgres: needs PostgreSQL; skipped locally without it, fails in CI")
+    config.addinivalue_line("markers", "redis: needs Redis (REDIS_URL); skipped locally without it, fails in CI")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"true", "1"}
+
+
+def postgres_problem() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None when they can."""
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.vendor != "postgresql":
+        return (
+            f"needs PostgreSQL, but the database engine is {connection.settings_dict['ENGINE']} "
+            "(set DATABASE_URL=postgres://...)"
+        )
+    return None
+
+
+@functools.cache
+def _redis_ping_problem(url: str) -> str | None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2).ping()
+    except (redis.RedisError, OSError, ValueError) as error:
+        return f"needs Redis, but REDIS_URL={url} does not answer PING ({error})"
+    return None
+
+
+def redis_problem() -> str | None:
+    """Why Redis tests cannot run here, or None when they can."""
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return "needs Redis, but REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379/15)"
+    return _redis_ping_problem(settings.REDIS_URL)
+
+
+SERVICE_CHECKS = {"postgres": postgres_problem, "redis": redis_problem}
+
+
+def pytest_runtest_setup(item):
+    for marker, problem_of in SERVICE_CHECKS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        problem = problem_of()
+        if problem is None:
+            continue
+        if in_ci():
+            pytest.fail(f"CI is set, so a missing service is an error, not a skip: {problem}", pytrace=False)
+        pytest.skip(problem)
+
+
+# --- Isolation and speed --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (rate limits, cached pages), locmem or Redis alike."""
+    from django.conf import settings
+    from django.core.cache import cache
+
+    if not settings.REDIS_URL or _redis_ping_problem(settings.REDIS_URL) is None:
+        cache.clear()
+
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Tenants and people ---------------------------------------------------------------------------
+
+
+def _staff(tenant: Tenant) -> dict[Role, object]:
+    """One member per role, e-mail <role>@<slug>.test, e.g. owner@alpha.test."""
+    users = {}
+    for role in Role:
+        user = UserFactory(email=f"{role.value}@{tenant.slug}.test", full_name=f"{role.label} of {tenant.name}")
+        MembershipFactory(tenant=tenant, user=user, role=role)
+        users[role] = user
+    return users
+
+
+@pytest.fixture
+def tenant_a(db):
+    return TenantFactory(slug="alpha", name="Alpha Repairs")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return TenantFactory(slug="beta", name="Beta Service")
+
+
+@pytest.fixture
+def location_a(tenant_a):
+    return LocationFactory(tenant=tenant_a, name="Alpha main office")
+
+
+@pytest.fixture
+def location_b(tenant_b):
+    return LocationFactory(tenant=tenant_b, name="Beta main office")
+
+
+@pytest.fixture
+def users_a(tenant_a, location_a):
+    return _staff(tenant_a)
+
+
+@pytest.fixture
+def users_b(tenant_b, location_b):
+    return _staff(tenant_b)
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(email="outsider@example.test", full_name="Oscar Outsider")
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a test Client logged in as that user."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def member_client(tenant_a, tenant_b, users_a, users_b, client_for):
+    """member_client(Role.MANAGER) -> Client of A's manager; member_client(Role.OWNER, tenant_b) -> B's owner.
+
+    The tenant may be given as a Tenant or its slug.
+    """
+    staff = {tenant_a.slug: users_a, tenant_b.slug: users_b}
+
+    def make(role: Role | str, tenant: Tenant | str | None = None) -> Client:
+        slug = tenant_a.slug if tenant is None else getattr(tenant, "slug", tenant)
+        return client_for(staff[slug][Role(role)])
+
+    return make
+
+
+# --- The world: one of every tenant-owned object ----------------------------------------------------
+
+
+@pytest.fixture
+def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b):
+    """Tenants A and B filled with objects, for the cross-tenant and role tests.
+
+    HOW TO EXTEND (when you add a tenant-owned model and URLs with a new kwarg):
+    1. Create the objects below, for B first and then for A, giving A MORE of each kind than B
+       (e.g. B one order, A three orders). Per-tenant numbers (order number 3 of A) then do not
+       exist in B, so a view that looks up by number without the tenant is caught.
+    2. Keep A's object the test should use on `world`, e.g. `world.order_a = orders_a[-1]` (the LAST
+       one: its number is the one B does not have).
+    3. Add one line to KWARG_FILLERS in tests/test_cross_tenant.py, e.g.
+       "order_number": lambda world: world.order_a.number,
+    """
+    # Tenant B: one of each kind (B's staff and location come from users_b / location_b).
+    InvitationFactory(tenant=tenant_b, email="someone@beta.test")
+
+    # Tenant A: more of each kind than B.
+    locations_a = [location_a, *LocationFactory.create_batch(2, tenant=tenant_a)]
+    extra_member_a = MembershipFactory(
+        tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(email="extra-tech@alpha.test")
+    )
+    invitations_a = [
+        InvitationFactory(tenant=tenant_a, email="first@alpha.test", role=Role.RECEPTION),
+        InvitationFactory(tenant=tenant_a, email="second@alpha.test", role=Role.TECHNICIAN),
+    ]
+
+    return SimpleNamespace(
+        tenant_a=tenant_a,
+        tenant_b=tenant_b,
+        users_a=users_a,
+        users_b=users_b,
+        outsider=outsider,
+        # A's objects the URL kwargs point at (see KWARG_FILLERS):
+        location_a=locations_a[-1],
+        membership_a=extra_member_a,
+        invitation_a=invitations_a[-1],
+    )

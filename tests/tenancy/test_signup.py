@@ -1,0 +1,169 @@
+"""Sign-up: one form creates a user, their service center, its first location, and logs them in."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from servicedesk.accounts.forms import SignupForm
+from servicedesk.accounts.models import User
+from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.tenancy.roles import Role
+from tests.helpers import logged_in_user_id, text_of
+
+SIGNUP_URL = reverse("accounts:signup")
+GOOD_PASSWORD = "violet-Harbor-2931-lamp"
+
+
+def signup_data(**changes) -> dict:
+    data = {
+        "full_name": "Sasha Founder",
+        "email": "sasha@gamma.test",
+        "password1": GOOD_PASSWORD,
+        "password2": GOOD_PASSWORD,
+        "tenant_name": "Gamma Fix",
+        "slug": "gamma",
+        "location_name": "Head office",
+        "location_address": "1 Main Street",
+        "language": "en",
+        "time_zone": "Europe/Berlin",
+    }
+    data.update(changes)
+    return data
+
+
+def test_signup_page_opens(client, db):
+    response = client.get(SIGNUP_URL)
+    assert response.status_code == 200
+    assert "Register a service center" in text_of(response)
+
+
+def test_signup_creates_tenant_owner_and_location_and_logs_in(client, db):
+    response = client.post(SIGNUP_URL, signup_data(email="Sasha@Gamma.TEST"))
+
+    assert response.status_code == 302
+    assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+
+    tenant = Tenant.objects.get(slug="gamma")
+    assert tenant.name == "Gamma Fix"
+    assert tenant.time_zone == "Europe/Berlin"
+    assert tenant.language == "en"
+    user = User.objects.get(email="sasha@gamma.test")  # stored lower-case
+    assert user.full_name == "Sasha Founder"
+    assert user.check_password(GOOD_PASSWORD)
+    membership = Membership.objects.get(tenant=tenant, user=user)
+    assert membership.role == Role.OWNER
+    assert membership.is_active
+    location = Location.objects.get(tenant=tenant)
+    assert (location.name, location.address) == ("Head office", "1 Main Street")
+
+    assert logged_in_user_id(client) == str(user.pk)
+    dashboard = client.get(response.url)
+    assert dashboard.status_code == 200
+    assert "Gamma Fix" in text_of(dashboard)
+    assert "Welcome!" in text_of(dashboard)
+
+
+def test_after_signup_home_leads_to_the_dashboard(client, db):
+    client.post(SIGNUP_URL, signup_data())
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+
+
+@pytest.mark.parametrize(
+    "changes, field, message",
+    [
+        ({"slug": "admin"}, "slug", "is reserved"),
+        ({"slug": "s"}, "slug", "is reserved"),
+        ({"slug": "api"}, "slug", "is reserved"),
+        ({"slug": "accounts"}, "slug", "is reserved"),
+        ({"slug": "Gamma"}, "slug", "lower-case Latin letters"),
+        ({"slug": "my shop"}, "slug", "lower-case Latin letters"),
+        ({"slug": "сервис"}, "slug", "lower-case Latin letters"),
+        ({"slug": "-gamma"}, "slug", "lower-case Latin letters"),
+        ({"slug": "g" * 51}, "slug", "at most 50 characters"),
+        ({"slug": ""}, "slug", "This field is required."),
+        ({"tenant_name": "x" * 121}, "tenant_name", "at most 120 characters"),
+        ({"full_name": "x" * 151}, "full_name", "at most 150 characters"),
+        ({"location_name": "x" * 121}, "location_name", "at most 120 characters"),
+        ({"email": "not-an-email"}, "email", "Enter a valid email address."),
+        ({"email": "a@b@c.test"}, "email", "Enter a valid email address."),
+        ({"password2": GOOD_PASSWORD + "x"}, "password2", "The two passwords differ."),
+        ({"password1": "password", "password2": "password"}, "password2", "This password is too common."),
+        ({"password1": "12345", "password2": "12345"}, "password2", "too short"),
+        ({"password1": "83920174659", "password2": "83920174659"}, "password2", "entirely numeric"),
+        ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "Unknown time zone"),
+        ({"time_zone": "Europe/../etc"}, "time_zone", "Unknown time zone"),
+        ({"time_zone": "/etc/passwd"}, "time_zone", "Unknown time zone"),
+        ({"time_zone": "zone.tab"}, "time_zone", "Unknown time zone"),
+        ({"language": "de"}, "language", "Select a valid choice."),
+    ],
+)
+def test_signup_bad_input_is_a_form_error(client, db, changes, field, message):
+    response = client.post(SIGNUP_URL, signup_data(**changes))
+
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert message in text_of(response)
+    assert not Tenant.objects.exists()
+    assert not User.objects.exists()
+    assert logged_in_user_id(client) is None
+
+
+def test_signup_with_a_taken_slug(client, tenant_a):
+    response = client.post(SIGNUP_URL, signup_data(slug="alpha"))
+    assert response.status_code == 200
+    assert "This address is taken" in text_of(response)
+    assert Tenant.objects.count() == 1
+
+
+def test_signup_with_an_existing_email_in_any_case(client, users_a):
+    response = client.post(SIGNUP_URL, signup_data(email="OWNER@alpha.test"))
+    assert response.status_code == 200
+    assert "An account with this e-mail exists already" in text_of(response)
+    assert not Tenant.objects.filter(slug="gamma").exists()
+
+
+def test_password_similar_to_the_name_is_refused(client, db):
+    response = client.post(SIGNUP_URL, signup_data(email="sasha.founder@gamma.test", password1="sasha.founder", password2="sasha.founder"))
+    assert response.status_code == 200
+    assert "too similar" in text_of(response)
+
+
+@pytest.mark.parametrize("taken", ["slug", "email"])
+def test_signup_race_is_a_form_error_and_leaves_nothing_behind(client, db, monkeypatch, taken):
+    """The slug or e-mail is taken after the form's checks passed: a form error, no half-made account."""
+    monkeypatch.setattr(SignupForm, "clean_slug", lambda form: form.cleaned_data["slug"])
+    monkeypatch.setattr(SignupForm, "clean_email", lambda form: form.cleaned_data["email"])
+    if taken == "slug":
+        Tenant.objects.create(name="Someone else", slug="gamma")
+    else:
+        User.objects.create_user("sasha@gamma.test", "x", full_name="Earlier Sasha")
+
+    response = client.post(SIGNUP_URL, signup_data())
+
+    assert response.status_code == 200
+    assert "was taken a moment ago" in text_of(response)
+    assert User.objects.count() == (0 if taken == "slug" else 1)  # only the earlier one
+    assert Tenant.objects.count() == (1 if taken == "slug" else 0)
+    assert not Location.objects.exists()
+    assert logged_in_user_id(client) is None
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    slug=st.text(max_size=60),
+    tenant_name=st.text(max_size=130),
+    time_zone=st.text(max_size=70),
+    email=st.text(max_size=60),
+)
+def test_signup_form_never_crashes(db, slug, tenant_name, time_zone, email):
+    """Whatever is typed, the form answers with errors or valid data, never an exception."""
+    form = SignupForm(signup_data(slug=slug, tenant_name=tenant_name, time_zone=time_zone, email=email))
+    if form.is_valid():
+        Tenant(name=form.cleaned_data["tenant_name"], slug=form.cleaned_data["slug"],
+               time_zone=form.cleaned_data["time_zone"]).full_clean()
