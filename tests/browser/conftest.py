@@ -22,7 +22,9 @@ Fixtures
 
 Helpers (import them: `from .conftest import login, PHONE`)
 -------
-    login(page, email, password=DEMO_PASSWORD)  logs in through the real login form, waits to leave it
+    login(page, email, password=DEMO_PASSWORD, next=None)
+                                                 logs in through the real login form, waits to leave it
+                                                 (for `next`, when given)
     console_errors(page)                         the console errors (and uncaught page errors) seen so far
     assert_no_csp_errors(page)                   fails if any of them is a Content Security Policy violation
     path_of(url)                                 "/s/<token>/" of an absolute link (links are built with
@@ -284,15 +286,23 @@ def _fresh_cache():
 # --- Helpers ------------------------------------------------------------------------------------------
 
 
-def login(page, email: str, password: str = DEMO_PASSWORD) -> None:
-    """Log in through the real login form; returns once the browser has left the login page."""
+def login(page, email: str, password: str = DEMO_PASSWORD, next: str | None = None) -> None:
+    """Log in through the real login form; returns once the browser has left the login page.
+
+    next="/demo/orders/7/" goes straight there afterwards (as following a link while logged out does).
+    """
+    from urllib.parse import quote
+
     from playwright.sync_api import expect
 
-    page.goto("/accounts/login/")
+    page.goto("/accounts/login/" + (f"?next={quote(next)}" if next else ""))
     page.locator("#id_username").fill(email)
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    if next:
+        expect(page).to_have_url(re.compile(re.escape(next) + "$"))
+    else:
+        expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def path_of(url: str) -> str:

@@ -132,8 +132,7 @@ def test_order_travels_from_intake_to_handover_and_the_client_follows_it(demo, p
 
     # The manager assigns the technician and the workshop, then plans it.
     office = page_for(DESKTOP)
-    login(office, DEMO_EMAILS["manager"])
-    office.goto(f"/demo/orders/{number}/")
+    login(office, DEMO_EMAILS["manager"], next=f"/demo/orders/{number}/")
     assign = office.locator(f"form[action='/demo/orders/{number}/assign/']")
     assign.locator("select[name=technician]").select_option(label="Timur Technician (Technician)")
     assign.locator("select[name=workshop]").select_option(label="North workshop")
@@ -144,8 +143,7 @@ def test_order_travels_from_intake_to_handover_and_the_client_follows_it(demo, p
 
     # The technician, on a phone, diagnoses, repairs, records the work and checks it.
     phone = page_for(PHONE)
-    login(phone, DEMO_EMAILS["technician"])
-    phone.goto(f"/demo/orders/{number}/")
+    login(phone, DEMO_EMAILS["technician"], next=f"/demo/orders/{number}/")
     act(phone, "start_diagnostics", "Diagnostics")
     act(phone, "start_work", "In progress")
     lines = phone.locator(f"form[action='/demo/orders/{number}/lines/']")
@@ -207,8 +205,7 @@ def test_intake_finds_a_returning_client_by_phone(demo_orders, page_for):
     orders_before = Order.objects.for_tenant(demo_orders.tenant).filter(client=returning).count()
 
     page = page_for(DESKTOP)
-    login(page, DEMO_EMAILS["reception"])
-    page.goto("/demo/orders/new/")
+    login(page, DEMO_EMAILS["reception"], next="/demo/orders/new/")
     page.locator("#id_client_phone").press_sequentially("916 123-45-01", delay=20)
     matches = page.get_by_test_id("client-matches")
     expect(matches).to_be_visible()
@@ -277,8 +274,7 @@ def test_client_approves_the_estimate_once_on_a_phone(make_order, page_for):
 
 def test_intake_without_consent_explains_and_saves_nothing(demo, page_for):
     page = page_for(DESKTOP)
-    login(page, DEMO_EMAILS["reception"])
-    page.goto("/demo/orders/new/")
+    login(page, DEMO_EMAILS["reception"], next="/demo/orders/new/")
     fill_intake(page, phone="+7 903 555-77-88", name="Vera Belova", consent=False)
     page.get_by_test_id("save-order").click()
 
