@@ -8,7 +8,8 @@ WeasyPrint, the bundled DejaVu fonts and the safe URL fetcher: exactly documents
 what issue() runs between taking the number and storing the file. The database and storage writes
 around it are not (they are milliseconds). Data: sample_context() with L lines, no database needed.
 
-Memory: the process's peak RSS after the run (ru_maxrss; WeasyPrint's C libraries included), its growth
+Wall time depends on what else runs on the machine; CPU time per document (process_time) does not,
+so compare runs by it. Memory: the process's peak RSS after the run (ru_maxrss; WeasyPrint's C libraries included), its growth
 over the run (does memory come back?), and the Python-level peak of one render (tracemalloc, measured
 on a separate pass because tracing slows rendering down).
 """
@@ -91,11 +92,12 @@ def main() -> None:
     with timezone.override(tenant.time_zone):
         services.render_pdf(source, context, tenant_id=tenant.pk, language=args.language)  # warm-up (imports, fonts)
         rss_warm = rss_mib()
-        times, sizes, pages = [], [], set()
+        times, cpu_times, sizes, pages = [], [], [], set()
         for _ in range(args.count):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             rendered = services.render_pdf(source, context, tenant_id=tenant.pk, language=args.language)
             times.append(time.perf_counter() - started)
+            cpu_times.append(time.process_time() - cpu_started)
             sizes.append(len(rendered.pdf))
             pages.add(rendered.pages)
         rss_end = rss_mib()
@@ -118,6 +120,8 @@ def main() -> None:
     print(f"time per document: median {statistics.median(times) * 1000:.0f} ms, "
           f"p90 {times[int(len(times) * 0.9) - 1] * 1000:.0f} ms, min {times[0] * 1000:.0f} ms, "
           f"max {times[-1] * 1000:.0f} ms; total {sum(times):.1f} s")
+    # CPU time does not grow when other processes share the cores: the figure to compare across runs.
+    print(f"CPU time per document: median {statistics.median(cpu_times) * 1000:.0f} ms")
     print(f"memory: peak RSS {peak_rss:.0f} MiB (before {rss_start:.0f}, after warm-up {rss_warm:.0f}, "
           f"after {args.count} renders {rss_end:.0f}); Python peak per render {statistics.median(python_peaks):.1f} MiB")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
