@@ -10,13 +10,14 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
 
+from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
 from .lifecycle import bump_version, record_event
 from .models import (
     Client,
@@ -165,10 +166,11 @@ def find_clients(tenant: Tenant, query: str, limit: int = 8):
     qs = Client.objects.for_tenant(tenant)
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3 and len(digits) >= len(query.replace(" ", "").replace("+", "").replace("-", "")) - 2:
-        # Phones are stored as +7XXXXXXXXXX: a local 8XXXXXXXXXX prefix is the same number.
-        if digits.startswith("8") and len(digits) == 11:
-            digits = "7" + digits[1:]
-        return qs.filter(phone__contains=digits).order_by("name")[:limit]
+        by_phone = Q(phone__contains=digits)
+        if digits.startswith("8") and len(digits) <= 11:
+            # Phones are stored as +7XXXXXXXXXX: a local 8XXX... prefix, whole or still being typed, is the same number.
+            by_phone |= Q(phone__startswith="+7" + digits[1:])
+        return qs.filter(by_phone).order_by("name")[:limit]
     return qs.filter(name__icontains=query).order_by("name")[:limit]
 
 
@@ -192,6 +194,9 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
         raise ValidationError(_("Unknown workshop."))
     if not order.is_open:
         raise ValidationError(_("A closed order cannot be reassigned."))
+    if technician is None and order.technician_id is not None and order.status in NEEDS_TECHNICIAN:
+        # Execution never goes on without a technician: the lifecycle guards rely on it.
+        raise ValidationError(_("This order is being worked on: choose another technician instead of none."))
     changes: dict = {}
     data: dict = {}
     if technician != order.technician:
