@@ -227,6 +227,11 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
         InvitationFactory(tenant=tenant_a, email="second@alpha.test", role=Role.TECHNICIAN),
     ]
 
+    # Notifications (failed outbox rows, so "resend" has something to do): B one, A two.
+    from tests.notifications.world import add_notifications
+
+    notification_a = add_notifications(tenant_b, tenant_a)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -237,4 +242,5 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
         location_a=locations_a[-1],
         membership_a=extra_member_a,
         invitation_a=invitations_a[-1],
+        notification_a=notification_a,
     )

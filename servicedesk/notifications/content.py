@@ -8,6 +8,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
 
@@ -42,18 +43,11 @@ def feedback_url(order: Order) -> str:
 
 def staff_order_url(order: Order, tenant: Tenant) -> str:
     """The order's page for staff (log-in required)."""
-    candidates = [
-        ("orders:detail", {"number": order.number}),
-        ("orders:order_detail", {"number": order.number}),
-        ("orders:detail", {"order_number": order.number}),
-        ("orders:order_detail", {"order_number": order.number}),
-    ]
-    for name, kwargs in candidates:
-        try:
-            return settings.SITE_URL + reverse(name, kwargs={"tenant_slug": tenant.slug, **kwargs})
-        except NoReverseMatch:
-            continue
-    return settings.SITE_URL + reverse("tenancy:dashboard", kwargs={"tenant_slug": tenant.slug})
+    try:
+        path = reverse("orders:detail", kwargs={"tenant_slug": tenant.slug, "order_number": order.number})
+    except NoReverseMatch:
+        path = reverse("tenancy:dashboard", kwargs={"tenant_slug": tenant.slug})
+    return settings.SITE_URL + path
 
 
 def _money(amount: Decimal | None, tenant: Tenant) -> str:
@@ -134,11 +128,11 @@ class Rendered:
     body_html: str
 
 
-def render_message(texts: Texts, channel: str, context: dict[str, str]) -> Rendered:
+def render_message(texts: Texts, channel: str, context: dict[str, str], language: str = "en") -> Rendered:
+    """The message for one channel: SMS on one line; e-mail as plain text plus an escaped HTML alternative."""
     if channel == Channel.SMS:
         return Rendered("", " ".join(templating.render(texts.sms_body, context).split()), "")
-    return Rendered(
-        templating.one_line(templating.render(texts.email_subject, context)),
-        templating.render(texts.email_body, context),
-        templating.render_html(texts.email_body, context),
-    )
+    subject = templating.one_line(templating.render(texts.email_subject, context))
+    html = render_to_string("emails/notification.html", {
+        "subject": subject, "language": language, "body_html": templating.render_html(texts.email_body, context)})
+    return Rendered(subject, templating.render(texts.email_body, context), html)

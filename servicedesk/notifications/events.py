@@ -60,7 +60,7 @@ def client_drafts(order: Order, kind: str, source_key: str, *, event: OrderEvent
     context = build_context(order, language=language)
     drafts = []
     for channel, recipient in channels:
-        rendered = render_message(texts, channel, context)
+        rendered = render_message(texts, channel, context, language)
         if not rendered.body.strip():
             continue
         not_before = outbox.sms_release_time(tenant, now) if channel == Channel.SMS else None
@@ -84,7 +84,7 @@ def staff_drafts(order: Order, kind: str, source_key: str, members: Iterable[Mem
         if not (member.is_active and user.is_active and user.email):
             continue
         context = build_context(order, language=language, recipient_name=user.get_full_name() or user.email)
-        rendered = render_message(texts, Channel.EMAIL, context)
+        rendered = render_message(texts, Channel.EMAIL, context, language)
         drafts.append(outbox.Draft(
             tenant_id=tenant.pk, order=order, event=event, source_key=source_key, kind=kind, channel=Channel.EMAIL,
             recipient=user.email, recipient_user_id=user.pk, audience=Audience.STAFF, language=language,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from orders.services import mask_phone
+from orders.services import format_phone, mask_phone
 
 from ..models import Audience, Channel, Notification
 
@@ -20,8 +20,10 @@ def mask_email(address: str) -> str:
 
 def shown_recipient(row: Notification, can_see_contacts: bool) -> str:
     """Client contacts only for roles that may see clients (technicians see a masked form)."""
-    if row.audience == Audience.STAFF or can_see_contacts:
+    if row.audience == Audience.STAFF:
         return row.recipient
+    if can_see_contacts:
+        return format_phone(row.recipient) if row.channel == Channel.SMS else row.recipient
     return mask_phone(row.recipient) if row.channel == Channel.SMS else mask_email(row.recipient)
 
 
