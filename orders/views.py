@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -238,6 +240,13 @@ def order_assign(request: HttpRequest, order_number: int) -> HttpResponse:
     return _to_order(request, order)
 
 
+def _unchanged(sent, stored) -> bool:
+    if isinstance(sent, datetime) and isinstance(stored, datetime):
+        # The form shows minutes only: a time sent back untouched has lost its seconds, not changed.
+        return sent == stored.replace(second=0, microsecond=0)
+    return sent == stored
+
+
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
 def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
@@ -248,12 +257,12 @@ def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("version")
-        changed = {key: value for key, value in data.items() if value != getattr(order, key)}
+        changed = {key: value for key, value in data.items() if not _unchanged(value, getattr(order, key))}
         try:
             if changed:
                 services.edit_order(order, changes=changed, by=request.membership, expected_version=version)
-        except OrderChanged as problem:
-            form.add_error(None, str(problem))
+        except (OrderChanged, ValidationError) as problem:
+            form.add_error(None, " ".join(getattr(problem, "messages", [str(problem)])))
         else:
             messages.success(request, _("Order saved."))
             return _to_order(request, order)
