@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import TENANT_SESSION_KEY, get_for_tenant_or_404, tenant_view
 from .forms import InviteForm, LocationForm, MemberRoleForm, TenantSettingsForm
-from .models import Invitation, Location, Membership
+from .models import Invitation, Location, Membership, Tenant
 from .roles import MATRIX, Perm, Role, can_manage_member
 
 
@@ -138,7 +138,8 @@ def location_edit(request: HttpRequest, location_id: int | None = None) -> HttpR
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def tenant_settings(request: HttpRequest) -> HttpResponse:
-    form = TenantSettingsForm(request.POST or None, instance=request.tenant)
+    # A fresh copy: an invalid form must not rename the tenant shown in the page's header.
+    form = TenantSettingsForm(request.POST or None, instance=Tenant.objects.get(pk=request.tenant.pk))
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Settings saved."))
