@@ -170,6 +170,9 @@ class DocumentCounter(models.Model):
             models.UniqueConstraint(fields=["tenant", "kind", "year"], name="documents_counter_uniq"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} {self.year}: {self.last_number}"
+
 
 def document_path(instance: Document, filename: str) -> str:
     # Random names: a stored PDF is never overwritten and its name reveals nothing.

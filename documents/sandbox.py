@@ -20,8 +20,15 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
-from django.template import Context, Engine, Library, Template, TemplateSyntaxError
-from django.template import defaultfilters, defaulttags
+from django.template import (
+    Context,
+    Engine,
+    Library,
+    Template,
+    TemplateSyntaxError,
+    defaultfilters,
+    defaulttags,
+)
 from django.template.base import FilterExpression, Node, TextNode, Variable, VariableNode
 from django.template.defaulttags import (
     CycleNode,

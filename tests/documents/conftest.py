@@ -12,7 +12,14 @@ from orders.models import LineItem, OrderStatus, Payment
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
-from ..orders.factories import ClientFactory, ItemFactory, LineItemFactory, OrderFactory, PaymentFactory, ServiceTypeFactory
+from ..orders.factories import (
+    ClientFactory,
+    ItemFactory,
+    LineItemFactory,
+    OrderFactory,
+    PaymentFactory,
+    ServiceTypeFactory,
+)
 
 
 @pytest.fixture(autouse=True)
