@@ -173,13 +173,14 @@ def page_for(request, browser, live_server):
         contexts.append(context)
 
         def track(page) -> None:
+            if hasattr(page, _CONSOLE_ERRORS_ATTR):
+                return  # already watched (the "page" event and the call below may both see it)
             _watch_console(page)
             pages.append(page)
 
-        context.on("page", track)  # also pages opened by target=_blank links
+        context.on("page", track)  # also pages opened by target=_blank links and new tabs
         page = context.new_page()
-        if not hasattr(page, _CONSOLE_ERRORS_ATTR):
-            track(page)
+        track(page)
         return page
 
     yield make
