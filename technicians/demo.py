@@ -211,6 +211,9 @@ def seed_work_logs(staff) -> None:
 @transaction.atomic
 def seed_demo_planning(staff) -> None:
     """Called by seed_demo after the demo orders. Safe to run again."""
+    from orders.demo import seed_catalogue
+
+    seed_catalogue(staff.tenant)  # skills and parts refer to the catalogue (idempotent)
     people = seed_profiles(staff)
     seed_parts(staff, people["manager"])
     if not Order.objects.for_tenant(staff.tenant).exists():

@@ -7,7 +7,7 @@ work-log entries only through technicians.worklog.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -151,8 +151,9 @@ class WorkLog(TenantOwned):
         return self.ended_at is None
 
     def duration(self, now: datetime | None = None) -> timedelta:
-        end = self.ended_at or now or timezone.now()
-        return max(end - self.started_at, timedelta(0))
+        # In UTC: two datetimes of one zone subtract by wall clock in Python, wrong across a DST change.
+        end = (self.ended_at or now or timezone.now()).astimezone(UTC)
+        return max(end - self.started_at.astimezone(UTC), timedelta(0))
 
 
 # --- Parts and stock -------------------------------------------------------------------------------

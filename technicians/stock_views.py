@@ -48,7 +48,7 @@ def _can_manage(request: HttpRequest) -> bool:
 @require_GET
 def stock_list(request: HttpRequest) -> HttpResponse:
     base = StockLevel.objects.for_tenant(request.tenant)
-    filterset = StockFilter(request.GET or None, queryset=base, request=request)
+    filterset = StockFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     qs = qs.select_related("part", "location")
     page = keyset_page(qs, [SortKey("part__name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
@@ -77,7 +77,7 @@ def low_stock(request: HttpRequest) -> HttpResponse:
 @require_GET
 def movements(request: HttpRequest) -> HttpResponse:
     base = StockMovement.objects.for_tenant(request.tenant)
-    filterset = MovementFilter(request.GET or None, queryset=base, request=request)
+    filterset = MovementFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     qs = qs.select_related("part", "location", "other_location", "order", "by")
     page = keyset_page(qs, [SortKey("created_at", True), SortKey("id", True)], request.GET.get("cursor"), PAGE_SIZE)
@@ -89,7 +89,7 @@ def movements(request: HttpRequest) -> HttpResponse:
 @require_GET
 def part_list(request: HttpRequest) -> HttpResponse:
     base = Part.objects.for_tenant(request.tenant)
-    filterset = PartFilter(request.GET or None, queryset=base, request=request)
+    filterset = PartFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     qs = qs.annotate(total_on_hand=Sum("levels__on_hand"), total_reserved=Sum("levels__reserved"))
     page = keyset_page(qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
@@ -159,6 +159,7 @@ def add_manual(order: Order, *, technician: Membership, start: datetime, end: da
         raise ValidationError(_("Enter both the start and the end."))
     if timezone.is_naive(start) or timezone.is_naive(end):
         raise ValidationError(_("Times must carry a time zone."))
+    start, end = start.astimezone(UTC), end.astimezone(UTC)  # real durations, also across a DST change
     if end <= start:
         raise ValidationError(_("The end must be after the start."))
     if end > timezone.now() + timedelta(minutes=5):
@@ -189,12 +190,14 @@ def add_manual(order: Order, *, technician: Membership, start: datetime, end: da
 def split_by_day(start: datetime, end: datetime, tz) -> dict[date, timedelta]:
     """How much of [start, end) falls on each local day of the zone. Sums to end - start exactly."""
     out: dict[date, timedelta] = defaultdict(timedelta)
+    # In UTC: Python subtracts two datetimes of the same zone by their wall clocks, which is wrong across DST.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end <= start:
         return {}
     cursor = start
     while cursor < end:
         local_day = timezone.localtime(cursor, tz).date()
-        next_midnight = timezone.make_aware(datetime.combine(local_day + timedelta(days=1), time.min), tz)
+        next_midnight = timezone.make_aware(datetime.combine(local_day + timedelta(days=1), time.min), tz).astimezone(UTC)
         piece_end = min(end, next_midnight)
         out[local_day] += piece_end - cursor
         cursor = piece_end
@@ -245,7 +248,7 @@ def hours_report(tenant: Tenant, first: date, last: date, *, technician: Members
     Running timers count up to now. One query, whatever the number of entries' orders and technicians.
     """
     tz = tenant_tz(tenant)
-    lower, upper = day_bounds(first, last, tz)
+    lower, upper = (bound.astimezone(UTC) for bound in day_bounds(first, last, tz))
     now = now or timezone.now()
     qs = (WorkLog.objects.for_tenant(tenant).filter(started_at__lt=upper)
           .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True))

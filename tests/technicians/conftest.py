@@ -19,6 +19,17 @@ from technicians.models import Part, TechnicianProfile
 _phones = itertools.count(9160000000)
 
 
+def count_queries(client, url: str) -> int:
+    """Queries one GET makes (after a first GET, so session and caches are warm)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured.captured_queries)
+
+
 def member(tenant, user) -> Membership:
     return Membership.objects.select_related("user", "tenant").get(tenant=tenant, user=user)
 
