@@ -61,7 +61,7 @@ class OrderFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        if value.lstrip("#").isdigit() and len(value.lstrip("#")) <= 9:
+        if value.lstrip("#").isascii() and value.lstrip("#").isdigit() and len(value.lstrip("#")) <= 9:  # not "²"
             number = int(value.lstrip("#"))
             digits = value.lstrip("#")
             # A number is an order number, or part of a phone number.
