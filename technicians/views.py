@@ -240,6 +240,9 @@ def route_sheet(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 # --- My jobs ---------------------------------------------------------------------------------------
 WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD}
+# Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
+NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
+ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
 
 
 def _job_sort_key(order: Order, running_order_id: int | None, today):
@@ -283,7 +286,9 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
         location_id = location_of[order.pk]
         order.timer_running = running is not None and running.order_id == order.pk
         order.can_time = order.status in worklog.EXECUTION_STATUSES
-        order.actions = [t for t in available_actions(order, me) if not t.needs_reason and t.perm == Perm.ORDERS_WORK]
+        order.actions = sorted(
+            (t for t in available_actions(order, me) if not t.needs_reason and t.perm == Perm.ORDERS_WORK),
+            key=lambda t: ACTION_ORDER.get(t.style, 9))  # the usual next step first
         reserved_ids = {r.part_id for r in order.reservations}
         order.suggested = sorted(
             (lvl for (loc, pid), lvl in levels.items()
@@ -299,7 +304,7 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
 def my_jobs(request: HttpRequest) -> HttpResponse:
     me = request.membership
     orders = list(
-        Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=CLOSED_STATUSES)
+        Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=NOT_MY_JOB)
         .select_related("client", "item", "service_type", "workshop", "intake_location")
         .prefetch_related(
             Prefetch("part_reservations", to_attr="reservations",
