@@ -6,6 +6,8 @@ no-store and noindex; rate-limited per client IP.
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -22,6 +24,7 @@ from .models import STAGE_OF_STATUS, EventKind, Order, OrderStatus, Stage
 from .services import mask_name, public_link_works
 
 TOKEN_MIN_LENGTH = 32  # shorter strings cannot be ours (ours are 43 characters): no database look-up
+TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")  # secrets.token_urlsafe's alphabet
 PUBLIC_EVENT_KINDS = {EventKind.CREATED, EventKind.STATUS, EventKind.NOTE, EventKind.ESTIMATE, EventKind.PAYMENT}
 
 # What the client reads for each status: plain words, not the workshop's jargon.
@@ -59,8 +62,8 @@ def _guarded(request: HttpRequest, token: str) -> Order:
     if is_ratelimited(request, group="public_status", key=_ratelimit_key, rate=settings.PUBLIC_PAGE_RATE,
                       method=is_ratelimited.ALL, increment=True):
         raise _TooMany()
-    if len(token) < TOKEN_MIN_LENGTH or len(token) > 64:
-        raise Http404()
+    if len(token) < TOKEN_MIN_LENGTH or len(token) > 64 or not TOKEN_CHARACTERS.fullmatch(token):
+        raise Http404()  # cannot be ours: no database look-up (and no NUL byte sent to PostgreSQL)
     order = (Order.objects.select_related("tenant", "item", "service_type", "intake_location", "client")
              .filter(public_token=token).first())
     if order is None or not public_link_works(order) or not order.tenant.is_active:

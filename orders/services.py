@@ -160,7 +160,7 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
 
 def find_clients(tenant: Tenant, query: str, limit: int = 8):
     """Returning clients by phone digits or name, for the intake search-as-you-type."""
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return Client.objects.none()
     qs = Client.objects.for_tenant(tenant)
