@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -29,17 +30,17 @@ PUBLIC_EVENT_KINDS = {EventKind.CREATED, EventKind.STATUS, EventKind.NOTE, Event
 
 # What the client reads for each status: plain words, not the workshop's jargon.
 CLIENT_WORDS = {
-    OrderStatus.NEW: _("We have your request and will plan the work shortly."),
-    OrderStatus.PLANNED: _("A technician is assigned and the work is scheduled."),
-    OrderStatus.DIAGNOSTICS: _("The technician is finding out what is wrong."),
-    OrderStatus.AWAITING_APPROVAL: _("Please approve or decline the estimate below."),
-    OrderStatus.AWAITING_PARTS: _("We are waiting for parts to arrive."),
-    OrderStatus.IN_PROGRESS: _("The work is in progress."),
-    OrderStatus.QUALITY_CHECK: _("The work is being checked."),
-    OrderStatus.READY: _("Ready! You can pick it up."),
-    OrderStatus.HANDED_OVER: _("Handed over. Thank you!"),
-    OrderStatus.CANCELLED: _("The order was cancelled."),
-    OrderStatus.ON_HOLD: _("The work is paused; we will contact you."),
+    OrderStatus.NEW: gettext_lazy("We have your request and will plan the work shortly."),
+    OrderStatus.PLANNED: gettext_lazy("A technician is assigned and the work is scheduled."),
+    OrderStatus.DIAGNOSTICS: gettext_lazy("The technician is finding out what is wrong."),
+    OrderStatus.AWAITING_APPROVAL: gettext_lazy("Please approve or decline the estimate below."),
+    OrderStatus.AWAITING_PARTS: gettext_lazy("We are waiting for parts to arrive."),
+    OrderStatus.IN_PROGRESS: gettext_lazy("The work is in progress."),
+    OrderStatus.QUALITY_CHECK: gettext_lazy("The work is being checked."),
+    OrderStatus.READY: gettext_lazy("Ready! You can pick it up."),
+    OrderStatus.HANDED_OVER: gettext_lazy("Handed over. Thank you!"),
+    OrderStatus.CANCELLED: gettext_lazy("The order was cancelled."),
+    OrderStatus.ON_HOLD: gettext_lazy("The work is paused; we will contact you."),
 }
 STAGES = [Stage.REQUEST, Stage.PLANNING, Stage.EXECUTION, Stage.HANDOVER]
 

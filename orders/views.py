@@ -11,6 +11,7 @@ from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.pagination import SortKey, bounded_count, keyset_page
@@ -38,11 +39,11 @@ from .presentation import order_qr_data_uri, public_status_url
 
 PAGE_SIZE = 50
 SORTS: dict[str, tuple[str, list[SortKey]]] = {
-    "-created": (_("Newest first"), [SortKey("created_at", True), SortKey("id", True)]),
-    "created": (_("Oldest first"), [SortKey("created_at", False), SortKey("id", False)]),
-    "promised": (_("Promised date"), [SortKey("promised_at", False), SortKey("id", False)]),
-    "-priority": (_("Priority"), [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)]),
-    "-number": (_("Number"), [SortKey("number", True)]),
+    "-created": (gettext_lazy("Newest first"), [SortKey("created_at", True), SortKey("id", True)]),
+    "created": (gettext_lazy("Oldest first"), [SortKey("created_at", False), SortKey("id", False)]),
+    "promised": (gettext_lazy("Promised date"), [SortKey("promised_at", False), SortKey("id", False)]),
+    "-priority": (gettext_lazy("Priority"), [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)]),
+    "-number": (gettext_lazy("Number"), [SortKey("number", True)]),
 }
 
 
@@ -138,8 +139,8 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 SUGGESTED_ITEM_KINDS = [
-    _("Phone"), _("Laptop"), _("Tablet"), _("Desktop computer"), _("Monitor"), _("TV"), _("Washing machine"),
-    _("Refrigerator"), _("Dishwasher"), _("Coffee machine"), _("Vacuum cleaner"), _("Car"), _("Printer"),
+    gettext_lazy("Phone"), gettext_lazy("Laptop"), gettext_lazy("Tablet"), gettext_lazy("Desktop computer"), gettext_lazy("Monitor"), gettext_lazy("TV"), gettext_lazy("Washing machine"),
+    gettext_lazy("Refrigerator"), gettext_lazy("Dishwasher"), gettext_lazy("Coffee machine"), gettext_lazy("Vacuum cleaner"), gettext_lazy("Car"), gettext_lazy("Printer"),
 ]
 
 

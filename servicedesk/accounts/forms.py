@@ -49,7 +49,7 @@ class SignupForm(PasswordFieldsMixin):
         label=_("Address"),
         max_length=50,
         validators=[slug_validator, validate_not_reserved],
-        help_text=_("Your pages will live at /<address>/. Lower-case Latin letters, digits, hyphens."),
+        help_text=_("Your pages will live at /your-address/. Lower-case Latin letters, digits, hyphens."),
     )
     location_name = forms.CharField(label=_("First location"), max_length=120, initial=_("Main office"))
     location_address = forms.CharField(label=_("Its address"), max_length=300, required=False)
