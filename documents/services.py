@@ -163,14 +163,25 @@ def page_css_for(number: str, language: str) -> str:
 
 
 def render_pdf(source: str, context: dict, *, tenant_id: int, language: str) -> rendering.Rendered:
-    """Template body + context -> PDF (sandboxed template, safe fetcher)."""
+    """Template body + context -> PDF (sandboxed template, safe fetcher).
+
+    A refused template raises TemplateRefused; any other failure (WeasyPrint on odd HTML) is logged and
+    raised as a ValidationError with a sentence for the user, never a 500.
+    """
     body = sandbox.render(source, context, language=language)
     number = str(context["document"]["number"])
-    with translation.override(language):
-        return rendering.html_to_pdf(
-            body, tenant_id=tenant_id, extra_css=page_css_for(number, language),
-            title=f"{context['document']['title']} {number}", language=language,
-        )
+    try:
+        with translation.override(language):
+            return rendering.html_to_pdf(
+                body, tenant_id=tenant_id, extra_css=page_css_for(number, language),
+                title=f"{context['document']['title']} {number}", language=language,
+            )
+    except Exception:
+        logger.exception("Rendering %s for tenant %s failed", number, tenant_id)
+        raise ValidationError(
+            _("The document could not be rendered (the error is logged). If the center uses its own "
+              "template for it, check that template with the preview.")
+        ) from None
 
 
 def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document:

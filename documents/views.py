@@ -191,7 +191,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
             if action == "preview":
                 try:
                     pdf = services.preview(request.tenant, kind, language, form.cleaned_data["body"])
-                except sandbox.TemplateRefused as error:
+                except ValidationError as error:  # TemplateRefused, or the renderer failed
                     form.add_error("body", error.messages)
                 else:
                     return _pdf_response(pdf, f"preview_{kind}_{language}.pdf")

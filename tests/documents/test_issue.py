@@ -132,7 +132,7 @@ def test_a_failed_render_leaves_no_number_used_and_no_file(done_order, reception
         raise RuntimeError("renderer crashed")
 
     monkeypatch.setattr(rendering, "html_to_pdf", broken)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ValidationError, match="could not be rendered"):
         services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
     monkeypatch.undo()
     assert not Document.objects.exists()

@@ -320,3 +320,32 @@ def test_the_receipt_prints_the_version_the_client_consented_to(done_order, rece
 
     text = stored_text(services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a))
     assert "2025-07" in " ".join(text.split())
+
+
+def test_the_order_page_shows_the_panel_to_the_office_only(done_order, member_client, tenant_a, reception_a):
+    document = services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
+    page = reverse("orders:detail", args=[tenant_a.slug, done_order.number])
+    office = member_client(Role.RECEPTION).get(page)
+    assert office.status_code == 200
+    html = text_of(office)
+    assert 'data-testid="documents-panel"' in html and document.display_number in html
+    assert reverse("documents:issue", args=[tenant_a.slug, done_order.number]) in html
+    # The technician assigned to the order sees it, but not the documents.
+    technician = member(tenant_a, Role.TECHNICIAN)
+    Order.objects.filter(pk=done_order.pk).update(technician=technician)
+    workshop = member_client(Role.TECHNICIAN).get(page)
+    assert workshop.status_code == 200 and 'data-testid="documents-panel"' not in text_of(workshop)
+
+
+def test_a_broken_render_is_a_message_not_a_500(done_order, member_client, tenant_a, monkeypatch):
+    from documents import rendering
+
+    def broken(*args, **kwargs):
+        raise AssertionError("WeasyPrint tripped over something")
+
+    monkeypatch.setattr(rendering, "html_to_pdf", broken)
+    client = member_client(Role.RECEPTION)
+    response = client.post(url("issue", tenant_a, done_order.number), {"kind": "intake_receipt", "language": "en"})
+    assert response.status_code == 302 and not Document.objects.exists()
+    response = member_client(Role.MANAGER).post(edit_url(tenant_a), {"body": "<p>{{ order.number }}</p>", "action": "preview"})
+    assert response.status_code == 200 and "could not be rendered" in " ".join(response.context["form"].errors["body"])
