@@ -202,7 +202,7 @@ def member_client(tenant_a, tenant_b, users_a, users_b, client_for):
 
 
 @pytest.fixture
-def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b):
+def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b, settings, tmp_path):
     """Tenants A and B filled with objects, for the cross-tenant and role tests.
 
     HOW TO EXTEND (when you add a tenant-owned model and URLs with a new kwarg):
@@ -227,6 +227,12 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
         InvitationFactory(tenant=tenant_a, email="second@alpha.test", role=Role.TECHNICIAN),
     ]
 
+    # Documents (archived PDFs, stored under a temporary media folder): B one, A two.
+    from tests.documents.world import add_documents, orders_for
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    document_a = add_documents(orders_for(tenant_b, 1), orders_for(tenant_a, 2))
+
     # Notifications (failed outbox rows, so "resend" has something to do): B one, A two.
     from tests.notifications.world import add_notifications
 
@@ -242,5 +248,6 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
         location_a=locations_a[-1],
         membership_a=extra_member_a,
         invitation_a=invitations_a[-1],
+        document_a=document_a,
         notification_a=notification_a,
     )

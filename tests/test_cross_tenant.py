@@ -49,6 +49,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "membership_id": lambda world: world.membership_a.pk,
     "invitation_id": lambda world: world.invitation_a.pk,
     "location_id": lambda world: world.location_a.pk,
+    "document_id": lambda world: world.document_a.pk,
     "notification_id": lambda world: world.notification_a.pk,
 }
 
