@@ -116,22 +116,29 @@ def seed_demo_orders(staff) -> None:
         created = now - timedelta(days=26 - index, hours=index % 5)
         Order.objects.filter(pk=order.pk).update(created_at=created)
         order.refresh_from_db()
-        for action in PATHS[status]:
-            if action == "plan":
-                services.assign(order, technician=technician, workshop=staff.workshop, by=manager,
-                                expected_version=order.version)
-                order.refresh_from_db()
-            if action == "finish_work" and not order.line_items.exists():
-                services.add_line_item(order, kind=LineItem.Kind.WORK, description=service_type.name,
-                                       quantity=Decimal("1"), unit_price=service_type.base_price, by=technician,
-                                       performed_by=technician)
-            if action == "hand_over" and order.amount_due:
-                services.add_payment(order, amount=order.amount_due, method=Payment.Method.CARD, by=reception)
-            actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception}.get(action, technician)
-            transition(order, action, by=actor, expected_version=order.version,
-                       reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(action, ""))
-            order.refresh_from_db()
+        walk_to(order, status, manager=manager, technician=technician, reception=reception, workshop=staff.workshop)
         _spread_timeline(order, created, now)
+
+
+def walk_to(order: Order, status: str, *, manager: Membership, technician: Membership, reception: Membership,
+            workshop) -> Order:
+    """Move a new order to `status` through the real lifecycle, doing what each step needs first."""
+    service_type = order.service_type
+    for action in PATHS[status]:
+        if action == "plan":
+            services.assign(order, technician=technician, workshop=workshop, by=manager, expected_version=order.version)
+            order.refresh_from_db()
+        if action == "finish_work" and not order.line_items.exists():
+            services.add_line_item(order, kind=LineItem.Kind.WORK, description=service_type.name,
+                                   quantity=Decimal("1"), unit_price=service_type.base_price, by=technician,
+                                   performed_by=technician)
+        if action == "hand_over" and order.amount_due:
+            services.add_payment(order, amount=order.amount_due, method=Payment.Method.CARD, by=reception)
+        actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception}.get(action, technician)
+        transition(order, action, by=actor, expected_version=order.version,
+                   reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(action, ""))
+        order.refresh_from_db()
+    return order
 
 
 def _spread_timeline(order: Order, start, end) -> None:

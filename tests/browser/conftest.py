@@ -236,9 +236,8 @@ def make_order(demo):
     from decimal import Decimal
 
     from orders import services
-    from orders.demo import PATHS
-    from orders.lifecycle import transition
-    from orders.models import Client, LineItem, Payment, ServiceFormat
+    from orders.demo import walk_to
+    from orders.models import Client, ServiceFormat
     from servicedesk.tenancy.roles import Role
 
     members = demo.members
@@ -254,22 +253,8 @@ def make_order(demo):
             problem="The screen is cracked", item_kind="Phone", item_brand="Apple", item_model="iPhone 12",
             estimate=Decimal(estimate),
         ), by=reception)
-        for action in PATHS[status]:
-            if action == "plan":
-                services.assign(order, technician=technician, workshop=demo.workshop, by=manager,
-                                expected_version=order.version)
-                order.refresh_from_db()
-            if action == "finish_work" and not order.line_items.exists():
-                services.add_line_item(order, kind=LineItem.Kind.WORK, description=service_type.name,
-                                       quantity=Decimal("1"), unit_price=service_type.base_price, by=technician,
-                                       performed_by=technician)
-            if action == "hand_over" and order.amount_due:
-                services.add_payment(order, amount=order.amount_due, method=Payment.Method.CARD, by=reception)
-            actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception}.get(action, technician)
-            transition(order, action, by=actor, expected_version=order.version,
-                       reason={"cancel": "Client changed their mind", "hold": "Waiting for the client"}.get(action, ""))
-            order.refresh_from_db()
-        return order
+        return walk_to(order, status, manager=manager, technician=technician, reception=reception,
+                       workshop=demo.workshop)
 
     return make
 
