@@ -62,9 +62,11 @@ class DocumentSettings(TenantOwned):
     bank_account = models.CharField(_("account number"), max_length=34, blank=True)
     bank_correspondent_account = models.CharField(_("correspondent account"), max_length=34, blank=True)
     signer_name = models.CharField(_("signer's name"), max_length=150, blank=True)
-    signer_title = models.CharField(_("signer's title"), max_length=150, blank=True)
+    signer_title = models.CharField(
+        _("signer's title"), max_length=150, blank=True, help_text=_("E.g. Director / Генеральный директор.")
+    )
     signer_basis = models.CharField(
-        _("acts on the basis of"), max_length=200, blank=True, help_text=_("E.g. “the Charter” or a power of attorney.")
+        _("acts on the basis of"), max_length=200, blank=True, help_text=_("Printed after “on the basis of” (Russian: “на основании”), e.g. “the Charter” / “Устава”.")
     )
     logo = models.ImageField(_("logo"), upload_to=asset_path, blank=True, validators=[validate_image_size])
     signature = models.ImageField(_("signature image"), upload_to=asset_path, blank=True, validators=[validate_image_size])

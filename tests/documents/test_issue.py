@@ -269,3 +269,19 @@ def test_the_batch_task_issues_for_many_orders(tenant_a, users_a, reception_a):
     result = issue_documents_task.delay(tenant_a.pk, numbers, Kind.WARRANTY_CARD, "ru", reception_a.pk).get()
     assert len(result["issued"]) == 3 and set(result["refused"]) == {"9999"}
     assert sorted(Document.objects.values_list("number", flat=True)) == [1, 2, 3]
+
+
+def test_the_demo_details_print_logo_signature_and_stamp(done_order, reception_a, tenant_a):
+    from types import SimpleNamespace
+
+    from documents.demo import seed_demo_documents
+    from documents.models import PrivacyPolicy
+
+    seed_demo_documents(SimpleNamespace(tenant=tenant_a))
+    seed_demo_documents(SimpleNamespace(tenant=tenant_a))  # again: nothing doubles
+    assert DocumentSettings.objects.filter(tenant=tenant_a).count() == 1 and PrivacyPolicy.objects.count() == 1
+    document = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
+    from pypdf import PdfReader
+
+    assert len(PdfReader(document.file.open("rb")).pages[0].images) == 3
+    assert "Ольга Иванова" in stored_text(document)

@@ -18,6 +18,9 @@ class Command(BaseCommand):
             seed_demo_planning = None
         if seed_demo_planning:
             seed_demo_planning(staff)
+        from documents.demo import seed_demo_documents
+
+        seed_demo_documents(staff)
         self.stdout.write(self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/"))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for role, email, _name in DEMO_PEOPLE:
