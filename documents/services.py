@@ -85,6 +85,20 @@ def current_privacy_version(tenant: Tenant | int) -> str:
     return policy.version if policy else settings.PRIVACY_POLICY_VERSION
 
 
+def policy_for_client(client) -> PrivacyPolicy | None:
+    """The text this client agreed to (its Client.consent_version), else the one in force, else None.
+
+    For the client's public pages (e.g. a /s/<token>/privacy/ page of the orders app): what a client
+    consented to stays readable even after newer versions are published.
+    """
+    policies = PrivacyPolicy.objects.filter(tenant_id=client.tenant_id)
+    if client.consent_version:
+        agreed = policies.filter(version=client.consent_version).first()
+        if agreed is not None:
+            return agreed
+    return policies.order_by("-published_at", "-id").first()
+
+
 def privacy_context(tenant: Tenant | int) -> dict:
     policy = current_policy(tenant)
     if policy is None:

@@ -349,3 +349,17 @@ def test_a_broken_render_is_a_message_not_a_500(done_order, member_client, tenan
     assert response.status_code == 302 and not Document.objects.exists()
     response = member_client(Role.MANAGER).post(edit_url(tenant_a), {"body": "<p>{{ order.number }}</p>", "action": "preview"})
     assert response.status_code == 200 and "could not be rendered" in " ".join(response.context["form"].errors["body"])
+
+
+def test_the_policy_a_client_agreed_to_stays_findable(done_order, tenant_a, tenant_b, users_b):
+    manager = member(tenant_a, Role.MANAGER)
+    client = done_order.client
+    assert services.policy_for_client(client) is None
+    services.publish_policy(tenant_b, version="2025-07", language="en", title="B's", text="B", by=member(tenant_b, Role.OWNER))
+    first = services.publish_policy(tenant_a, version="2025-07", language="en", title="Old", text="Old text", by=manager)
+    client.consent_version = "2025-07"
+    client.save()
+    newer = services.publish_policy(tenant_a, version="2026-02", language="en", title="New", text="New text", by=manager)
+    assert services.policy_for_client(client) == first
+    client.consent_version = "unknown"
+    assert services.policy_for_client(client) == newer
