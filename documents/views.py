@@ -79,7 +79,7 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
     document = get_for_tenant_or_404(Document.objects.select_related("order"), request.tenant, pk=document_id)
     try:
         handle = document.file.open("rb")
-    except (FileNotFoundError, OSError):
+    except (FileNotFoundError, OSError, ValueError):  # ValueError: no file attached at all
         raise Http404("The stored file is missing.") from None
     return _pdf_response(handle, document.filename, inline=request.GET.get("download") != "1")
 
