@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -115,8 +115,19 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
 
 
 def on_order_event(event: OrderEvent) -> None:
-    """The lifecycle listener: runs inside the event's transaction."""
-    drafts = drafts_for_event(event)
+    """The lifecycle listener: runs inside the event's transaction.
+
+    Database errors propagate (the change and its messages stay one transaction). Any other error while
+    composing messages is a bug here: it is logged, and the order change goes through without them,
+    since a notification bug must not stop reception from taking in orders.
+    """
+    try:
+        drafts = drafts_for_event(event)
+    except DatabaseError:
+        raise
+    except Exception:
+        logger.exception("Could not compose the notifications of order event %s", event.pk)
+        return
     if drafts:
         outbox.create(drafts)
 

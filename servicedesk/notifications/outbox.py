@@ -29,6 +29,7 @@ import logging
 import random
 import secrets
 import smtplib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -336,9 +337,13 @@ def requeue_stale(now: datetime | None = None) -> int:
 
 
 def relay(*, max_batches: int = 20, now: datetime | None = None) -> dict[str, int]:
-    """Send every due pending row, batch by batch, until none are left or max_batches is reached."""
+    """Send due pending rows batch by batch until none are left, max_batches is reached or a quarter of the
+    claim lifetime has passed (well inside the task's time limit; beat's next run goes on from there)."""
     totals = {"requeued": requeue_stale(now)}
+    deadline = time.monotonic() + settings.NOTIFICATIONS_CLAIM_TTL_SECONDS / 4
     for _batch in range(max_batches):
+        if time.monotonic() > deadline:
+            break
         token, rows = claim(now=now)
         if not rows:
             break

@@ -79,13 +79,28 @@ def validate(text: str) -> None:
         raise ValidationError(problems)
 
 
+def _kept_lines(text: str, context: dict[str, str]) -> list[str]:
+    """The lines worth sending: a line whose variables are all empty (a visit line of an in-shop order,
+    an estimate not given yet) is left out, so texts need no conditions."""
+    kept = []
+    for line in text.split("\n"):
+        names = VARIABLE_RE.findall(line)
+        if names and not any(str(context.get(name, "")).strip() for name in names):
+            continue
+        kept.append(line)
+    return kept
+
+
 def render(text: str, context: dict[str, str]) -> str:
     """Plain text: each {{ name }} replaced by its value (unknown names, refused at save, become "")."""
-    return VARIABLE_RE.sub(lambda match: str(context.get(match.group(1), "")), text)
+    return "\n".join(
+        VARIABLE_RE.sub(lambda match: str(context.get(match.group(1), "")), line) for line in _kept_lines(text, context)
+    )
 
 
 def render_html(text: str, context: dict[str, str]) -> str:
     """HTML for an e-mail: literal text and values escaped, links clickable, paragraphs kept."""
+    text = "\n".join(_kept_lines(text, context))
     parts: list[str] = []
     position = 0
     for match in VARIABLE_RE.finditer(text):

@@ -290,3 +290,14 @@ def test_visit_reminder_the_day_before_once(tenant_a, users_a, django_capture_on
     # Moved to another day: a new reminder for the new slot.
     Order.objects.filter(pk=order.pk).update(visit_start=visit + timedelta(hours=3))
     assert events.scan_visit_reminders(now=visit - timedelta(hours=10)) == 2
+
+
+def test_a_bug_composing_messages_does_not_stop_the_intake(tenant_a, users_a, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise KeyError("bug")
+
+    monkeypatch.setattr(events, "build_context", broken)
+    order = take_in(tenant_a)
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert not Notification.objects.exists()
+    assert "Could not compose the notifications" in caplog.text

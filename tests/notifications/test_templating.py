@@ -80,3 +80,12 @@ def test_sms_size():
     assert templating.sms_size("Заказ готов") == templating.SmsSize(11, 1, True)
     assert templating.sms_size("я" * 71).parts == 2
     assert templating.sms_size("").parts == 0
+
+
+def test_a_line_whose_variables_are_all_empty_is_left_out():
+    text = "Order {{ order.number }}\nVisit: {{ visit.date }} {{ visit.time }}\n\nThanks, {{ client.name }}"
+    context = {"order.number": "5", "visit.date": "", "visit.time": " ", "client.name": "Anna"}
+    assert templating.render(text, context) == "Order 5\n\nThanks, Anna"
+    assert "Visit" not in templating.render_html(text, context)
+    context["visit.date"] = "1 May"
+    assert "Visit: 1 May" in templating.render(text, context)
