@@ -41,7 +41,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     if state != "all":
         rows = rows.filter(state=state)
     before = request.GET.get("before", "")
-    if before.isdigit():
+    if before.isdigit() and len(before) <= 18:  # a bigint; anything else is ignored
         rows = rows.filter(pk__lt=int(before))
     page = list(rows[: PAGE_SIZE + 1])
     more = len(page) > PAGE_SIZE

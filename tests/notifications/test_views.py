@@ -59,6 +59,7 @@ def test_list_shows_failed_first_with_the_error(member_client, failed_row):
 def test_list_tabs_and_bad_input(member_client, failed_row, state):
     url = reverse("notifications:list", args=["alpha"])
     assert member_client(Role.OWNER).get(url, {"state": state, "before": "x1"}).status_code == 200
+    assert member_client(Role.OWNER).get(url, {"state": state, "before": "9" * 40}).status_code == 200
 
 
 @pytest.mark.parametrize(("role", "status"), [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403),
