@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 import phonenumbers
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -130,7 +129,10 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
         client.save(update_fields=["email"])
     if data.consent and client.consent_at is None:
         client.consent_at = now
-        client.consent_version = settings.PRIVACY_POLICY_VERSION
+        # The privacy text is published per tenant by the documents app (lazy import: documents builds on orders).
+        from documents.services import current_privacy_version
+
+        client.consent_version = current_privacy_version(tenant)
         client.save(update_fields=["consent_at", "consent_version"])
 
     item = None
