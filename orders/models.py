@@ -238,6 +238,8 @@ class Order(TenantOwned):
             models.Index(fields=["tenant", "-created_at", "-id"], name="orders_list_idx"),
             models.Index(fields=["tenant", "status", "-created_at"], name="orders_status_idx"),
             models.Index(fields=["tenant", "-priority", "-created_at", "-id"], name="orders_priority_idx"),
+            # The list sorted by promised date (NULLs last, as PostgreSQL's ascending index keeps them).
+            models.Index(fields=["tenant", "promised_at", "id"], name="orders_promised_idx"),
             models.Index(fields=["tenant", "technician", "status"], name="orders_technician_idx"),
             models.Index(fields=["tenant", "client", "-created_at"], name="orders_client_idx"),
             models.Index(
