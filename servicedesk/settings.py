@@ -320,6 +320,8 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # In-process tasks (no Redis) would log every task run into the dev server's console.
+        "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },
 }
 
