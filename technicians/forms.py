@@ -198,17 +198,9 @@ class PartChoiceField(forms.ModelChoiceField):
         return f"{part.name} · {part.sku}"
 
 
-class ReserveForm(forms.Form):
-    part = PartChoiceField(label=_("Part"), queryset=None)
-    quantity = quantity_field(initial=1)
-    wait_for_rest = forms.BooleanField(label=_("Reserve what is free and wait for the rest"), required=False)
-
-    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["part"].queryset = _parts(tenant)
-
-
 class UsePartForm(forms.Form):
+    """A part chosen from a short list (reserved, or used for the service) or typed in by its SKU."""
+
     part = PartChoiceField(label=_("Part"), queryset=None, required=False)
     sku = forms.CharField(label=_("or SKU"), max_length=64, required=False)
     quantity = quantity_field(initial=1)
@@ -229,6 +221,10 @@ class UsePartForm(forms.Form):
                 self.add_error("sku", _("No part with SKU “%(sku)s”.") % {"sku": sku[:64]})
             cleaned["part"] = part
         return cleaned
+
+
+class ReserveForm(UsePartForm):
+    wait_for_rest = forms.BooleanField(label=_("Reserve what is free and wait for the rest"), required=False)
 
 
 class ReleaseForm(forms.Form):
@@ -397,7 +393,10 @@ class PartFilter(django_filters.FilterSet):
 
 class MovementFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=StockMovement.Kind.choices)
-    part = django_filters.ModelChoiceFilter(label=_("Part"), queryset=lambda r: Part.objects.for_tenant(r.tenant))
+    q = django_filters.CharFilter(label=_("Part"), method="search",
+                                  widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")}))
+    part = django_filters.NumberFilter(field_name="part_id", widget=forms.HiddenInput, min_value=1,
+                                       max_value=2**62, decimal_places=0)
     location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=lambda r: _locations(r.tenant))
     order = django_filters.NumberFilter(label=_("Order number"), field_name="order__number", min_value=1,
                                         max_value=2_147_483_647, decimal_places=0)
@@ -406,6 +405,10 @@ class MovementFilter(django_filters.FilterSet):
     class Meta:
         model = StockMovement
         fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()[:100]
+        return queryset.filter(Q(part__name__icontains=value) | Q(part__sku__icontains=value)) if value else queryset
 
     def filter_since(self, queryset, name, value):
         from datetime import datetime

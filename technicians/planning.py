@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -231,7 +232,8 @@ class Row:
     member: Membership
     profile: TechnicianProfile
     cells: list[Cell]
-    backlog: list[Order] = field(default_factory=list)  # overdue or undated open jobs
+    backlog: list[Order] = field(default_factory=list)  # the first few overdue or undated open jobs
+    backlog_count: int = 0  # all of them
     later: int = 0  # open jobs booked after the range
     open_jobs: int = 0
 
@@ -260,35 +262,45 @@ def board_members(tenant: Tenant):
             .prefetch_related("technician_profile__skill_rows__service_type"))
 
 
+BACKLOG_CHIPS = 4
+BOARD_JOBS_LIMIT = 3000
+
+
 def board(tenant: Tenant, start: date, days: int = 7) -> Board:
+    """The board in a fixed number of queries, reading only the jobs inside the range (plus counts and the
+    first few overdue jobs per technician), so a tenant with years of orders costs the same."""
     tz = tenant_tz(tenant)
     day_list = [start + timedelta(days=i) for i in range(days)]
-    members = list(board_members(tenant))
+    lower = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
+    upper = lower + timedelta(days=days)
+    today_start = timezone.make_aware(
+        datetime.combine(timezone.localtime(timezone.now(), tz).date(), datetime.min.time()), tz)
     rows: dict[int, Row] = {}
-    for member in members:
+    for member in board_members(tenant):
         profile = profile_of(member)
         rows[member.pk] = Row(member=member, profile=profile,
                               cells=[Cell(day=d, capacity=profile.capacity_hours(d)) for d in day_list])
-    jobs = (Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).exclude(status__in=CLOSED_STATUSES)
-            .select_related("service_type", "client", "item").order_by("visit_start", "promised_at", "id"))
-    today = timezone.localtime(timezone.now(), tz).date()
-    for job in jobs:
-        row = rows[job.technician_id]
-        row.open_jobs += 1
+    open_jobs = Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).exclude(status__in=CLOSED_STATUSES)
+    undated_or_overdue = Q(visit_start__isnull=True) & (Q(promised_at__isnull=True) | Q(promised_at__lt=today_start))
+    after = Q(visit_start__gte=upper) | Q(visit_start__isnull=True, promised_at__gte=upper)
+    for counts in open_jobs.order_by().values("technician_id").annotate(
+            total=Count("id"), backlog=Count("id", filter=undated_or_overdue), later=Count("id", filter=after)):
+        row = rows[counts["technician_id"]]
+        row.open_jobs, row.backlog_count, row.later = counts["total"], counts["backlog"], counts["later"]
+    in_range = (Q(visit_start__gte=lower, visit_start__lt=upper)
+                | Q(visit_start__isnull=True, promised_at__gte=lower, promised_at__lt=upper))
+    for job in (open_jobs.filter(in_range).select_related("service_type", "item")
+                .order_by("visit_start", "promised_at", "id")[:BOARD_JOBS_LIMIT]):
         day = job_day(job, tz)
-        if day is None or (day < start and not job.visit_start):
-            if day is None or day < today:
-                row.backlog.append(job)
-            continue
-        if day < start:
-            continue
-        index = (day - start).days
-        if index >= days:
-            row.later += 1
-            continue
-        cell = row.cells[index]
+        cell = rows[job.technician_id].cells[(day - start).days]
         cell.jobs.append(job)
         cell.hours += job_hours(job)
+    first_overdue = (open_jobs.filter(undated_or_overdue).select_related("service_type")
+                     .annotate(place=Window(RowNumber(), partition_by=F("technician_id"),
+                                            order_by=[F("promised_at").asc(nulls_first=True), F("id").asc()]))
+                     .filter(place__lte=BACKLOG_CHIPS).order_by("technician_id", "place"))
+    for job in first_overdue:
+        rows[job.technician_id].backlog.append(job)
     unassigned_qs = (Order.objects.for_tenant(tenant).filter(technician__isnull=True).exclude(status__in=CLOSED_STATUSES)
                      .select_related("service_type", "client", "item")
                      .order_by("-priority", "promised_at", "id"))

@@ -12,7 +12,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch, Window
+from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,7 +44,14 @@ from .forms import (
     UsePartForm,
     WorkLogForm,
 )
-from .models import PartReservation, PartServiceType, StockLevel, TechnicianProfile, TechnicianSkill, WorkLog
+from .models import (
+    Part,
+    PartReservation,
+    StockLevel,
+    TechnicianProfile,
+    TechnicianSkill,
+    WorkLog,
+)
 
 
 def in_tenant_time(view):
@@ -243,6 +251,7 @@ WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatu
 # Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
 NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
 ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
+SUGGESTED_PARTS = 25  # per card; any other part by its SKU
 
 
 def _job_sort_key(order: Order, running_order_id: int | None, today):
@@ -272,29 +281,27 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
     location_of = {o.pk: o.workshop_id or (profile.home_workshop_id if profile else None) or o.intake_location_id
                    for o in orders}
     type_ids = {o.service_type_id for o in orders}
-    parts_for_type: dict[int, set[int]] = defaultdict(set)
-    for part_id, type_id in PartServiceType.objects.filter(tenant=request.tenant, service_type_id__in=type_ids,
-                                                           part__is_active=True).values_list("part_id", "service_type_id"):
-        parts_for_type[type_id].add(part_id)
-    all_part_ids = set().union(*parts_for_type.values()) if parts_for_type else set()
-    levels: dict[tuple[int, int], StockLevel] = {}
-    if all_part_ids:
-        for level in StockLevel.objects.filter(tenant=request.tenant, location_id__in=set(location_of.values()),
-                                               part_id__in=all_part_ids).select_related("part"):
-            levels[(level.location_id, level.part_id)] = level
+    # (location, service type) -> up to SUGGESTED_PARTS levels with free stock, in one windowed query.
+    suggestions: dict[tuple[int, int], list[StockLevel]] = defaultdict(list)
+    if orders:
+        levels = (StockLevel.objects.filter(tenant=request.tenant, location_id__in=set(location_of.values()),
+                                            on_hand__gt=F("reserved"), part__is_active=True,
+                                            part__service_type_rows__service_type_id__in=type_ids)
+                  .annotate(type_id=F("part__service_type_rows__service_type_id"))
+                  .annotate(place=Window(RowNumber(), partition_by=[F("location_id"), F("type_id")],
+                                         order_by=[F("part__name").asc(), F("id").asc()]))
+                  .filter(place__lte=SUGGESTED_PARTS).select_related("part").order_by("place"))
+        for level in levels:
+            suggestions[(level.location_id, level.type_id)].append(level)
     for order in orders:
-        location_id = location_of[order.pk]
         order.timer_running = running is not None and running.order_id == order.pk
         order.can_time = order.status in worklog.EXECUTION_STATUSES
         order.actions = sorted(
             (t for t in available_actions(order, me) if not t.needs_reason and t.perm == Perm.ORDERS_WORK),
             key=lambda t: ACTION_ORDER.get(t.style, 9))  # the usual next step first
         reserved_ids = {r.part_id for r in order.reservations}
-        order.suggested = sorted(
-            (lvl for (loc, pid), lvl in levels.items()
-             if loc == location_id and pid in parts_for_type.get(order.service_type_id, ()) and lvl.free > 0
-             and pid not in reserved_ids),
-            key=lambda lvl: lvl.part.name)
+        order.suggested = [lvl for lvl in suggestions.get((location_of[order.pk], order.service_type_id), [])
+                           if lvl.part_id not in reserved_ids]
     return {"running": running, "profile": profile}
 
 
@@ -568,9 +575,14 @@ def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
         location = stock.stock_location(order)
         reserved_ids = {r.part_id for r in reservations}
         suggested = [lvl for lvl in StockLevel.objects.filter(
-            tenant=tenant, location=location, part__is_active=True, on_hand__gt=0,
-            part__service_type_rows__service_type_id=order.service_type_id).select_related("part").order_by("part__name")
-            if lvl.free > 0 and lvl.part_id not in reserved_ids]
+            tenant=tenant, location=location, part__is_active=True, on_hand__gt=F("reserved"),
+            part__service_type_rows__service_type_id=order.service_type_id).select_related("part")
+            .order_by("part__name")[:SUGGESTED_PARTS] if lvl.part_id not in reserved_ids]
+    service_parts = []
+    if order.is_open and (may_work or has_perm(role, Perm.ORDERS_PLAN)):
+        service_parts = list(Part.objects.filter(tenant=tenant, is_active=True,
+                                                 service_type_rows__service_type_id=order.service_type_id)
+                             .order_by("name", "id")[:SUGGESTED_PARTS])
     now = timezone.now()
     total = sum((e.duration(now) for e in entries), timedelta(0))
     unbilled = [e for e in entries if not e.is_running and e.line_item_id is None]
@@ -582,7 +594,7 @@ def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
         "may_reserve": order.is_open and (has_perm(role, Perm.ORDERS_PLAN) or may_work),
         "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
         "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",
-        "reserve_form": ReserveForm(tenant=tenant) if order.is_open else None, "labour_form": LabourForm(),
+        "service_parts": service_parts, "labour_form": LabourForm(),
         "tenant": tenant, "membership": membership,
         "tz": tenant.time_zone,
     }

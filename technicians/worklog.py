@@ -32,6 +32,7 @@ WORK_LOG_EVENT = getattr(EventKind, "WORK_LOG", EventKind.NOTE)
 # A timer runs only while the order is being worked on; leaving these statuses stops it.
 EXECUTION_STATUSES = frozenset({OrderStatus.DIAGNOSTICS, OrderStatus.IN_PROGRESS})
 MAX_MANUAL_HOURS = 16
+REPORT_ORDERS = 200  # the report lists the orders with the most time
 
 
 def tenant_tz(tenant: Tenant) -> ZoneInfo:
@@ -245,37 +246,46 @@ def hours_report(tenant: Tenant, first: date, last: date, *, technician: Members
                  now: datetime | None = None) -> HoursReport:
     """Hours per technician and per order between two local dates (inclusive), clipped to the range.
 
-    Running timers count up to now. One query, whatever the number of entries' orders and technicians.
+    Running timers count up to now. Three queries: the entries (as tuples), their technicians, and the
+    orders with the most time (REPORT_ORDERS of them).
     """
     tz = tenant_tz(tenant)
     lower, upper = (bound.astimezone(UTC) for bound in day_bounds(first, last, tz))
     now = now or timezone.now()
     qs = (WorkLog.objects.for_tenant(tenant).filter(started_at__lt=upper)
-          .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True))
-          .select_related("technician__user", "order"))
+          .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True)))
     if technician is not None:
         qs = qs.filter(technician=technician)
+    # Plain tuples, not model instances: a month of a big center is tens of thousands of entries.
     by_tech: dict[int, HoursRow] = {}
     by_order: dict[int, HoursRow] = {}
     total = timedelta(0)
-    for entry in qs.order_by("started_at", "id"):
-        end = entry.ended_at or now
-        start, stop = max(entry.started_at, lower), min(end, upper)
+    for tech_id, order_id, started_at, ended_at in qs.order_by().values_list(
+            "technician_id", "order_id", "started_at", "ended_at").iterator(chunk_size=5000):
+        start, stop = max(started_at, lower), min(ended_at or now, upper)
         if stop <= start:
             continue
-        tech = by_tech.setdefault(entry.technician_id, HoursRow(entry.technician, str(entry.technician.user)))
-        order = by_order.setdefault(entry.order_id, HoursRow(entry.order, f"#{entry.order.number}"))
+        tech = by_tech.get(tech_id) or by_tech.setdefault(tech_id, HoursRow(tech_id, ""))
+        order = by_order.get(order_id) or by_order.setdefault(order_id, HoursRow(order_id, ""))
         for row in (tech, order):
             row.entries += 1
             row.total += stop - start
         for day, piece in split_by_day(start, stop, tz).items():
             tech.by_day[day] += piece
         total += stop - start
+    members = Membership.objects.filter(pk__in=list(by_tech)).select_related("user").in_bulk()
+    for tech_id, row in by_tech.items():
+        row.key = members[tech_id]
+        row.label = str(row.key.user)
+    top_orders = sorted(by_order.values(), key=lambda r: -r.total.total_seconds())[:REPORT_ORDERS]
+    numbers = Order.objects.filter(tenant=tenant, pk__in=[r.key for r in top_orders]).in_bulk()
+    for row in top_orders:
+        row.key = numbers[row.key]
+        row.label = f"#{row.key.number}"
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return HoursReport(
         first=first, last=last, total=total, days=days,
-        technicians=sorted(by_tech.values(), key=lambda r: r.label.lower()),
-        orders=sorted(by_order.values(), key=lambda r: -r.total.total_seconds()),
+        technicians=sorted(by_tech.values(), key=lambda r: r.label.lower()), orders=top_orders,
     )
 
 

@@ -224,3 +224,12 @@ def test_order_panel_query_count_is_constant(member_client, tenant_a, job_a, par
     with django_assert_num_queries(len(small.captured_queries)):
         context = order_panel_context(job_a, tech_a, tenant_a)
     assert len(context["reservations"]) == 7 and len(context["entries"]) == 7
+
+
+def test_reserve_by_sku_from_the_order_page(member_client, tenant_a, job_a, part_a):
+    client = member_client(Role.MANAGER)
+    url = reverse("technicians:parts_reserve", args=[tenant_a.slug, job_a.number])
+    client.post(url, {"sku": f" {part_a.sku.lower()} ", "quantity": "2", "next": "order"})
+    assert PartReservation.objects.get(order=job_a).reserved == 2
+    response = client.post(url, {"sku": "NOPE", "quantity": "1"}, follow=True)
+    assert b"No part with SKU" in response.content

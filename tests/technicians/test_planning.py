@@ -290,3 +290,19 @@ def test_visits_bad_input(member_client, tenant_a):
     url = reverse("technicians:visits", args=[tenant_a.slug])
     for query in ["?date=x", "?technician=abc", "?technician=999999", "?date=2026-13-01"]:
         assert member_client(Role.RECEPTION).get(url + query).status_code == 200
+
+
+def test_board_rows_count_overdue_and_later_jobs(tenant_a, tech_a, service_type_a):
+    today = timezone.localtime(timezone.now(), MSK).date()
+    overdue = [make_order(tenant_a, technician=tech_a, status=OrderStatus.IN_PROGRESS, service_type=service_type_a,
+                          promised_at=at(today - timedelta(days=n + 1), 12)) for n in range(6)]
+    make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a,
+               promised_at=at(today + timedelta(days=30), 12))
+    this_week = make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a,
+                           promised_at=at(today + timedelta(days=2), 12))
+    make_order(tenant_a, technician=tech_a, status=OrderStatus.HANDED_OVER, service_type=service_type_a,
+               promised_at=at(today + timedelta(days=2), 12))
+    row = planning.board(tenant_a, today, 7).rows[0]
+    assert (row.open_jobs, row.backlog_count, row.later) == (8, 6, 1)
+    assert [o.pk for o in row.backlog] == [o.pk for o in reversed(overdue)][:planning.BACKLOG_CHIPS]
+    assert [o.pk for o in row.cells[2].jobs] == [this_week.pk] and row.cells[2].hours == 1
