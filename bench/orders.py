@@ -16,8 +16,9 @@ listeners); then the planner's statistics are refreshed (ANALYZE), as autovacuum
 
 Then, logged in as the measured tenant's manager through Django's test client (so the time is the server's
 time: URL routing, middleware, the view, its queries, the template; no network), it requests each page
-`requests` times after 3 warm-ups and prints the median and the 90th percentile, and the number of queries
-of one request:
+`requests` times after 3 warm-ups and prints the median and 90th percentile wall time, the median CPU
+time of the process (comparable across runs on a busy machine; it includes SQLite's work but not
+PostgreSQL's), and the number of queries of one request:
 
     order list, first page       the default view (open orders), all orders newest first, by priority, by date
     filtered page                status=in_progress & technician=<one of 12>
@@ -27,7 +28,9 @@ of one request:
     public page                  /s/<token>/ of that order
 
 Settings are production-like (DEBUG off, templates cached; static files served plainly). With --explain it
-prints the database's plan of the list queries (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY PLAN on SQLite).
+prints the database's plan of the list and search queries (EXPLAIN ANALYZE on PostgreSQL, EXPLAIN QUERY
+PLAN on SQLite). The SQLite file is deleted at the end unless --keep; the PostgreSQL database is left for
+inspection (the next run drops it). Figures and notes: docs/performance.md, section Orders.
 """
 
 from __future__ import annotations
@@ -88,7 +91,7 @@ def configure(url: str) -> None:
         "DJANGO_SETTINGS_MODULE": "servicedesk.settings", "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
         "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0", "BEHIND_TLS_PROXY": "0",
         "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "PUBLIC_PAGE_RATE": "1000000/m",
-        "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600",
+        "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600", "STATIC_ROOT": str(ROOT / "static"),
     })
     sys.path.insert(0, str(ROOT))
 
