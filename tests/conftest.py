@@ -238,6 +238,16 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
 
     notification_a = add_notifications(tenant_b, tenant_a)
 
+    # Technicians: orders in progress with a technician, parts, stock, reservations, work logged: B one, A three.
+    from tests.technicians.world import add_technicians
+
+    technicians_a = add_technicians(tenant_b, tenant_a)
+
+    # Orders: clients, catalogue entries, and line items and photos on the world's order of A: B one, A two.
+    from tests.orders.world import add_orders
+
+    orders_a = add_orders(tenant_b, tenant_a, order_a=technicians_a.order)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -250,4 +260,11 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
         invitation_a=invitations_a[-1],
         document_a=document_a,
         notification_a=notification_a,
+        order_a=technicians_a.order,
+        part_a=technicians_a.part,
+        reservation_a=technicians_a.reservation,
+        client_a=orders_a.client,
+        service_type_a=orders_a.service_type,
+        line_a=orders_a.line,
+        photo_a=orders_a.photo,
     )

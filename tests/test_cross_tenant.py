@@ -51,6 +51,14 @@ KWARG_FILLERS: dict[str, Callable] = {
     "location_id": lambda world: world.location_a.pk,
     "document_id": lambda world: world.document_a.pk,
     "notification_id": lambda world: world.notification_a.pk,
+    "order_number": lambda world: world.order_a.number,
+    "part_id": lambda world: world.part_a.pk,
+    "reservation_id": lambda world: world.reservation_a.pk,
+    "client_id": lambda world: world.client_a.pk,
+    "service_type_id": lambda world: world.service_type_a.pk,
+    "line_id": lambda world: world.line_a.pk,
+    "photo_id": lambda world: world.photo_a.pk,
+    "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
 }
 
 # --- Query strings for views that pick what they show from the query, not the path ------------------
