@@ -11,6 +11,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.forms import DateTimeInput, validate_photo
 from orders.models import ServiceType
@@ -276,8 +277,8 @@ class ReceiveForm(forms.Form):
 
 class TransferForm(forms.Form):
     part = PartChoiceField(label=_("Part"), queryset=None)
-    source = forms.ModelChoiceField(label=_("From"), queryset=None)
-    target = forms.ModelChoiceField(label=_("To"), queryset=None)
+    source = forms.ModelChoiceField(label=pgettext_lazy("stock transfer", "From"), queryset=None)
+    target = forms.ModelChoiceField(label=pgettext_lazy("stock transfer", "To"), queryset=None)
     quantity = quantity_field()
     reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
 
