@@ -177,7 +177,9 @@ def test_random_action_sequences_keep_the_order_consistent(staff_a, tech_a, othe
               "tech": tech_a, "other_tech": other_tech_a, "client": None}
     REACHED.clear()
 
-    @settings(max_examples=30, deadline=None, database=None,
+    # derandomize: the same sequences on every run, so CI cannot fail on an unlucky draw of the generator's
+    # own sanity check below (drop derandomize locally to explore new sequences).
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(prepared=st.booleans(), steps=st.lists(step, min_size=15, max_size=30))
     def play(prepared, steps):
