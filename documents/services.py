@@ -246,7 +246,7 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
             document.save()
             with translation.override(locked.tenant.language):
                 record_event(
-                    locked, EventKind.NOTE, actor=by.user,
+                    locked, EventKind.DOCUMENT, actor=by.user,
                     message=_("Issued: %(title)s %(number)s (version %(version)s, %(language)s)") % {
                         "title": Kind(kind).label, "number": document.display_number, "version": version,
                         "language": language},
@@ -327,7 +327,7 @@ def email_to_client(document: Document, *, by: Membership) -> str:
 
     with transaction.atomic():
         record_event(
-            document.order, EventKind.NOTE, actor=by.user,
+            document.order, EventKind.DOCUMENT, actor=by.user,
             message=_("%(number)s e-mailed to the client (%(email)s)") % {"number": document.display_number,
                                                                          "email": client.email},
             data={"document_id": document.pk},

@@ -246,6 +246,11 @@ class Order(TenantOwned):
                 fields=["tenant", "promised_at"], name="orders_open_promised_idx",
                 condition=~Q(status__in=["handed_over", "cancelled"]),
             ),
+            # On-site visits: a technician's day view and the overlap check; a day's route sheet.
+            models.Index(fields=["tenant", "technician", "visit_start"], name="orders_visit_tech_idx",
+                         condition=Q(visit_start__isnull=False)),
+            models.Index(fields=["tenant", "visit_start"], name="orders_visit_day_idx",
+                         condition=Q(visit_start__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -296,6 +301,9 @@ class EventKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
     LINK = "link", _("Public link")
     EDITED = "edited", _("Details edited")
+    WORK_LOG = "work_log", _("Work time")
+    PARTS = "parts", _("Parts")
+    DOCUMENT = "document", _("Document")
 
 
 class OrderEvent(TenantOwned):

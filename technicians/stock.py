@@ -30,8 +30,6 @@ from servicedesk.tenancy.roles import Role
 
 from .models import ZERO, Part, PartReservation, StockLevel, StockMovement, TechnicianProfile
 
-# The order timeline's kind for parts events (orders.EventKind may gain a dedicated one).
-PARTS_EVENT = getattr(EventKind, "PARTS", EventKind.LINE_ITEM)
 MAX_QUANTITY = Decimal("100000")
 
 
@@ -179,7 +177,7 @@ def _fill_waiting(level: StockLevel, by: Membership) -> list[tuple[Order, Decima
             reserved=_plus("reserved", take), missing=_plus("missing", -take))
         _journal(StockMovement.Kind.RESERVATION, level, reserved=take, by=by, order=reservation.order,
                  reason=_("Reserved from a receipt for a waiting order"))
-        record_event(reservation.order, PARTS_EVENT, actor=getattr(by, "user", None),
+        record_event(reservation.order, EventKind.PARTS, actor=getattr(by, "user", None),
                      message=_("Parts arrived and were reserved: %(part)s × %(qty)s") % {
                          "part": reservation.part.name, "qty": fmt(take)})
         filled.append((reservation.order, take))
@@ -314,7 +312,7 @@ def reserve(order: Order, *, part: Part, quantity, by: Membership, wait_for_rest
     message = _("Reserved %(part)s × %(qty)s") % {"part": part.name, "qty": fmt(take)}
     if missing:
         message += "; " + _("%(qty)s still missing: waiting for a delivery") % {"qty": fmt(missing)}
-    record_event(order, PARTS_EVENT, actor=by.user, message=message,
+    record_event(order, EventKind.PARTS, actor=by.user, message=message,
                  data={"part": part.pk, "reserved": str(take), "missing": str(missing)})
     return ReserveResult(reserved=take, missing=missing)
 
@@ -374,7 +372,7 @@ def release(reservation: PartReservation, *, by: Membership | None, quantity=Non
     PartReservation.objects.filter(pk=reservation.pk).update(**updates)
     _tidy(reservation.order)
     if record:
-        record_event(reservation.order, PARTS_EVENT, actor=getattr(by, "user", None),
+        record_event(reservation.order, EventKind.PARTS, actor=getattr(by, "user", None),
                      message=_("Released %(part)s × %(qty)s") % {"part": reservation.part.name, "qty": fmt(amount)}
                      + (f" ({reason})" if reason else ""))
     return amount
@@ -388,7 +386,7 @@ def release_all(order: Order, *, by_user=None, reason: str) -> list[tuple[Part, 
         released.append((reservation.part, amount))
     done = [f"{part.name} × {fmt(qty)}" for part, qty in released if qty]
     if done:
-        record_event(order, PARTS_EVENT, actor=by_user, message=f"{reason}: {', '.join(done)}")
+        record_event(order, EventKind.PARTS, actor=by_user, message=f"{reason}: {', '.join(done)}")
     return released
 
 
@@ -429,7 +427,7 @@ def follow_order(order: Order, *, by_user=None, release_instead: bool = False) -
         moved.append((reservation.part, amount))
     if moved:
         verb = _("Reserved parts released") if release_instead else _("Reserved parts moved to %(loc)s") % {"loc": target.name}
-        record_event(order, PARTS_EVENT, actor=by_user, message=verb + ": " + ", ".join(
+        record_event(order, EventKind.PARTS, actor=by_user, message=verb + ": " + ", ".join(
             f"{part.name} × {fmt(qty)}" for part, qty in moved))
     return moved
 

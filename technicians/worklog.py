@@ -27,8 +27,6 @@ from servicedesk.tenancy.roles import Role
 
 from .models import TechnicianProfile, WorkLog
 
-# The order timeline's kind for work-log events (orders.EventKind may gain a dedicated one).
-WORK_LOG_EVENT = getattr(EventKind, "WORK_LOG", EventKind.NOTE)
 # A timer runs only while the order is being worked on; leaving these statuses stops it.
 EXECUTION_STATUSES = frozenset({OrderStatus.DIAGNOSTICS, OrderStatus.IN_PROGRESS})
 MAX_MANUAL_HOURS = 16
@@ -111,7 +109,7 @@ def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str =
     }
     if why:
         message += f". {why}"
-    record_event(entry.order, WORK_LOG_EVENT, actor=by_user, message=message, data={
+    record_event(entry.order, EventKind.WORK_LOG, actor=by_user, message=message, data={
         "work_log": entry.pk, "technician": entry.technician_id, "started_at": entry.started_at.isoformat(),
         "ended_at": end.isoformat(), "seconds": int(entry.duration().total_seconds()), "automatic": automatic})
     return entry
@@ -178,7 +176,7 @@ def add_manual(order: Order, *, technician: Membership, start: datetime, end: da
         tenant_id=order.tenant_id, order=order, technician=technician, started_at=start, ended_at=end,
         source=WorkLog.Source.MANUAL, reason=reason[:300], created_by=by.user,
     )
-    record_event(order, WORK_LOG_EVENT, actor=by.user,
+    record_event(order, EventKind.WORK_LOG, actor=by.user,
                  message=_("Work entered by hand for %(name)s: %(start)s – %(end)s (%(duration)s). %(reason)s") % {
                      "name": technician.user, "start": _local(start, order), "end": _local(end, order),
                      "duration": format_duration(end - start), "reason": reason},

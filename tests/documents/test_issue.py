@@ -13,7 +13,7 @@ from documents import rendering, services
 from documents.models import Document, DocumentCounter, DocumentSettings, ImmutableError, Kind
 from documents.tasks import issue_documents_task
 from documents.variables import qr_data_uri
-from orders.models import OrderEvent, OrderStatus
+from orders.models import EventKind, OrderEvent, OrderStatus
 from servicedesk.tenancy.roles import Role
 
 from .conftest import make_order, member, stored_text
@@ -220,6 +220,7 @@ def test_the_paper_details_and_images_are_printed(done_order, reception_a, tenan
 def test_the_timeline_records_the_issue(done_order, reception_a):
     document = services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
     event = OrderEvent.objects.filter(order=done_order).latest("id")
+    assert event.kind == EventKind.DOCUMENT
     assert document.display_number in event.message and event.data["document_id"] == document.pk
     assert document.issued_by == reception_a.user and document.issued_by_name
 

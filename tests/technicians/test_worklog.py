@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.lifecycle import transition
-from orders.models import LineItem, OrderStatus
+from orders.models import EventKind, LineItem, OrderStatus
 from orders.services import assign
 from servicedesk.tenancy.roles import Role
 from technicians import worklog
@@ -38,7 +38,7 @@ def test_start_and_stop(job_a, tech_a):
     assert started.stopped is None and started.entry.is_running
     entry = worklog.stop_timer(tech_a, by=tech_a)
     assert entry.ended_at > entry.started_at and not entry.is_running
-    assert job_a.events.filter(kind=worklog.WORK_LOG_EVENT, message__contains="Work logged").exists()
+    assert job_a.events.filter(kind=EventKind.WORK_LOG, message__contains="Work logged").exists()
     assert worklog.stop_timer(tech_a, by=tech_a) is None  # nothing running any more
 
 
