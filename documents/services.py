@@ -30,7 +30,7 @@ from servicedesk.tenancy.models import Membership, Tenant
 
 from . import rendering, sandbox
 from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
-from .variables import build_context, sample_context
+from .variables import TITLES, build_context, sample_context
 
 logger = logging.getLogger(__name__)
 
@@ -311,26 +311,34 @@ def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: s
 
 
 
+def document_title(document: Document) -> str:
+    """The document's title in its own language: "Completion act", "Акт выполненных работ"."""
+    return TITLES.get(document.language, TITLES["en"])[document.kind]
+
+
 def email_to_client(document: Document, *, by: Membership) -> str:
-    """Queue the PDF to the client's e-mail (a Celery task with retries); returns the address."""
-    from .tasks import email_document_task
+    """E-mail the stored PDF to the client through the notifications outbox; returns the address.
+
+    The timeline event and the outbox row commit together, so the e-mail is never lost (the outbox
+    retries, and its relay sends it when the broker was down) and never sent twice.
+    """
+    from servicedesk.notifications.events import document_email
 
     client = document.order.client
     if not client.email:
         raise ValidationError(_("The client has no e-mail address. Add one on the client's page first."))
-
-    def enqueue() -> None:
-        try:
-            email_document_task.delay(document.tenant_id, document.pk, client.email)
-        except Exception:  # broker down: say so in the log; staff can press the button again
-            logger.exception("Could not queue the e-mail of document %s", document.pk)
+    if not client.notify_email:
+        raise ValidationError(_("The client has opted out of e-mail. Change that on the client's page first."))
 
     with transaction.atomic():
-        record_event(
+        event = record_event(
             document.order, EventKind.DOCUMENT, actor=by.user,
             message=_("%(number)s e-mailed to the client (%(email)s)") % {"number": document.display_number,
                                                                          "email": client.email},
             data={"document_id": document.pk},
         )
-        transaction.on_commit(enqueue, robust=True)
+        document_email(
+            event, recipient=client.email, language=document.language, title=document_title(document),
+            number=document.display_number, attachment=document.file.name, attachment_name=document.filename,
+        )
     return client.email

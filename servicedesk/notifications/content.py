@@ -63,7 +63,8 @@ def _datetime(value: datetime | None, tz: ZoneInfo) -> str:
     return f"{formats.date_format(local, 'DATE_FORMAT')} {local:%H:%M}"
 
 
-def build_context(order: Order, *, language: str, recipient_name: str = "") -> dict[str, str]:
+def build_context(order: Order, *, language: str, recipient_name: str = "", document_title: str = "",
+                  document_number: str = "") -> dict[str, str]:
     """Every variable of templating.VARIABLES for this order, formatted in the tenant's language and time zone.
 
     Reads order.tenant, client, item, service_type, intake_location and technician.user (select_related
@@ -107,6 +108,8 @@ def build_context(order: Order, *, language: str, recipient_name: str = "") -> d
             "technician.name": technician,
             "recipient.name": recipient_name,
             "order_url": staff_order_url(order, tenant),
+            "document.title": document_title,
+            "document.number": document_number,
         }
     assert set(context) == set(templating.VARIABLES), "build_context and templating.VARIABLES disagree"
     return context

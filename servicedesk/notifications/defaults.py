@@ -95,6 +95,14 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "{{ order_url }}",
             "",
         ),
+        Kind.DOCUMENT: Texts(
+            "{{ document.title }} {{ document.number }} · order #{{ order.number }}",
+            "Hello, {{ client.name }}!\n\n"
+            "Attached: {{ document.title }} {{ document.number }}, for your order "
+            "#{{ order.number }} ({{ order.item }}).\n\n"
+            "Order status: {{ public_url }}" + _SIGNATURE_EN,
+            "",
+        ),
     },
     "ru": {
         Kind.ORDER_RECEIVED: Texts(
@@ -167,6 +175,14 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "Статус: {{ status }}\n"
             "Мастер: {{ technician.name }}\n\n"
             "{{ order_url }}",
+            "",
+        ),
+        Kind.DOCUMENT: Texts(
+            "{{ document.title }} № {{ document.number }} · заказ №{{ order.number }}",
+            "Здравствуйте, {{ client.name }}!\n\n"
+            "Во вложении: {{ document.title }} № {{ document.number }} по вашему заказу "
+            "№{{ order.number }} ({{ order.item }}).\n\n"
+            "Статус заказа: {{ public_url }}" + _SIGNATURE_RU,
             "",
         ),
     },

@@ -93,6 +93,26 @@ def staff_drafts(order: Order, kind: str, source_key: str, members: Iterable[Mem
     return drafts
 
 
+def document_email(event: OrderEvent, *, recipient: str, language: str, title: str, number: str, attachment: str,
+                   attachment_name: str) -> list[Notification]:
+    """Write the e-mail that carries an issued document to the client, inside the caller's transaction.
+
+    `event` is the order event that records the sending (one e-mail per event: pressing the button again
+    sends again, a retried task never does). The text is the tenant's "Document by e-mail" text in the
+    document's language. Like every client message it is not sent if the client has opted out of e-mail
+    (the caller refuses earlier, with a message).
+    """
+    order = _full_order(event.order_id)
+    texts = texts_in_force(order.tenant_id, Kind.DOCUMENT, language)
+    context = build_context(order, language=language, document_title=title, document_number=number)
+    rendered = render_message(texts, Channel.EMAIL, context, language)
+    return outbox.create([outbox.Draft(
+        tenant_id=order.tenant_id, order=order, event=event, source_key=f"event:{event.pk}", kind=Kind.DOCUMENT,
+        channel=Channel.EMAIL, recipient=recipient, language=language, subject=rendered.subject,
+        body=rendered.body, body_html=rendered.body_html, attachment=attachment, attachment_name=attachment_name,
+    )])
+
+
 def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
     """The messages an order event causes (none for most events)."""
     kind: str | None = None

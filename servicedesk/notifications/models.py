@@ -31,10 +31,13 @@ class Kind(models.TextChoices):
     VISIT_REMINDER = "visit_reminder", _("On-site visit tomorrow")
     TECHNICIAN_ASSIGNED = "technician_assigned", _("Technician assigned (staff)")
     ORDER_OVERDUE = "order_overdue", _("Order overdue (managers)")
+    DOCUMENT = "document", _("Document by e-mail")
 
 
 STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE})
 CLIENT_KINDS = frozenset(Kind) - STAFF_KINDS
+# Sent by e-mail only (no SMS text): staff alerts, and documents (a PDF cannot go by SMS).
+EMAIL_ONLY_KINDS = STAFF_KINDS | {Kind.DOCUMENT}
 
 
 class Channel(models.TextChoices):
@@ -76,6 +79,10 @@ class Notification(TenantOwned):
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     body = models.TextField(_("text"))
     body_html = models.TextField(blank=True)
+    # A file to attach (an issued document's PDF): its name in the default storage, and the name the
+    # client sees. Issued documents never change, so the row can point at the stored file.
+    attachment = models.CharField(max_length=200, blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     # Not sent before this moment: retry backoff and SMS quiet hours keep their delays here, not in the broker.

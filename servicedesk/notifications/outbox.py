@@ -26,6 +26,7 @@ Life of a row
 from __future__ import annotations
 
 import logging
+import mimetypes
 import random
 import secrets
 import smtplib
@@ -36,6 +37,7 @@ from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -74,6 +76,8 @@ class Draft:
     event: OrderEvent | None = None
     not_before: datetime | None = None
     resent_from_id: int | None = None
+    attachment: str = ""  # a file in the default storage to attach (e-mail only)
+    attachment_name: str = ""
     extra: dict = field(default_factory=dict)
 
 
@@ -97,7 +101,8 @@ def create(drafts: Iterable[Draft]) -> list[Notification]:
             kind=draft.kind, channel=draft.channel, audience=draft.audience, recipient=draft.recipient,
             recipient_user_id=draft.recipient_user_id, language=draft.language, subject=draft.subject,
             body=draft.body, body_html=draft.body_html, next_attempt_at=draft.not_before or now,
-            resent_from_id=draft.resent_from_id, created_at=now,
+            resent_from_id=draft.resent_from_id, created_at=now, attachment=draft.attachment,
+            attachment_name=draft.attachment_name,
         )
         try:
             with transaction.atomic():  # a savepoint: a duplicate must not break the caller's transaction
@@ -239,6 +244,10 @@ def _email_message(row: Notification, connection) -> EmailMultiAlternatives:
     )
     if row.body_html:
         message.attach_alternative(row.body_html, "text/html")
+    if row.attachment:
+        with default_storage.open(row.attachment, "rb") as handle:
+            message.attach(row.attachment_name or row.attachment.rsplit("/", 1)[-1], handle.read(),
+                           mimetypes.guess_type(row.attachment)[0] or "application/octet-stream")
     return message
 
 
@@ -391,7 +400,8 @@ def resend(row: Notification) -> Notification:
                 tenant_id=row.tenant_id, order=row.order, source_key=f"resend:{row.pk}:{copies + 1}", kind=row.kind,
                 channel=row.channel, recipient=row.recipient, language=row.language, subject=row.subject,
                 body=row.body, body_html=row.body_html, audience=row.audience, recipient_user_id=row.recipient_user_id,
-                event=row.event, not_before=not_before, resent_from_id=row.pk,
+                event=row.event, not_before=not_before, resent_from_id=row.pk, attachment=row.attachment,
+                attachment_name=row.attachment_name,
             )
         ])
         if not created:

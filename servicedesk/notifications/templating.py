@@ -49,6 +49,8 @@ VARIABLES: dict[str, object] = {
     "technician.name": _("Assigned technician"),
     "recipient.name": _("Staff alerts: the staff member's name"),
     "order_url": _("Staff alerts: the order's page"),
+    "document.title": _("Document e-mails: the document's title"),
+    "document.number": _("Document e-mails: the document's number"),
 }
 URL_VARIABLES = frozenset({"public_url", "feedback_url", "order_url"})
 

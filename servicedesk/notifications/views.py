@@ -8,6 +8,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,7 +22,16 @@ from .content import Rendered, build_context, render_message, texts_in_force
 from .defaults import Texts, default_texts
 from .events import ORDER_RELATED
 from .forms import MessageTextsForm, QuietHoursForm
-from .models import STAFF_KINDS, Channel, Kind, MessageTemplate, Notification, NotificationSettings, State
+from .models import (
+    EMAIL_ONLY_KINDS,
+    STAFF_KINDS,
+    Channel,
+    Kind,
+    MessageTemplate,
+    Notification,
+    NotificationSettings,
+    State,
+)
 
 PAGE_SIZE = 50
 STATE_TABS = ["failed", "pending", "sent", "all"]
@@ -121,8 +131,12 @@ def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str]
     order = (
         Order.objects.for_tenant(request.tenant).select_related(*ORDER_RELATED).order_by("-created_at", "-id").first()
     )
+    document = {  # what a document e-mail would name
+        "document_title": "Completion act" if language == "en" else "Акт выполненных работ",
+        "document_number": f"A-{timezone.now().year}-00042",
+    }
     if order is not None:
-        return build_context(order, language=language, recipient_name=request.user.get_full_name()), order
+        return build_context(order, language=language, recipient_name=request.user.get_full_name(), **document), order
     tenant = request.tenant
     sample = {name: f"[{name}]" for name in templating.VARIABLES}
     sample.update({
@@ -130,6 +144,7 @@ def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str]
         "tenant.name": tenant.name, "tenant.phone": tenant.phone, "tenant.email": tenant.email,
         "tenant.website": tenant.website, "public_url": f"{settings.SITE_URL}/s/EXAMPLE-TOKEN/",
         "feedback_url": f"{settings.SITE_URL}/s/EXAMPLE-TOKEN/", "recipient.name": request.user.get_full_name(),
+        "document.title": document["document_title"], "document.number": document["document_number"],
     })
     return sample, None
 
@@ -144,7 +159,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
     if kind not in Kind.values or language not in dict(settings.LANGUAGES):
         raise Http404("Unknown message or language.")
     kind = Kind(kind)
-    with_sms = kind not in STAFF_KINDS
+    with_sms = kind not in EMAIL_ONLY_KINDS
     override = MessageTemplate.objects.for_tenant(tenant).filter(kind=kind, language=language).first()
     default = default_texts(kind, language)
     current = texts_in_force(tenant.pk, kind, language) if override else default

@@ -8,12 +8,16 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from documents import rendering, services
 from documents.models import Document, DocumentCounter, DocumentSettings, ImmutableError, Kind
 from documents.tasks import issue_documents_task
 from documents.variables import qr_data_uri
 from orders.models import EventKind, OrderEvent, OrderStatus
+from servicedesk.notifications import outbox
+from servicedesk.notifications.models import Kind as NotificationKind
+from servicedesk.notifications.models import Notification, State
 from servicedesk.tenancy.roles import Role
 
 from .conftest import make_order, member, stored_text
@@ -225,14 +229,18 @@ def test_the_timeline_records_the_issue(done_order, reception_a):
     assert document.issued_by == reception_a.user and document.issued_by_name
 
 
-def test_emailing_sends_the_stored_pdf(done_order, reception_a, django_capture_on_commit_callbacks):
+def test_emailing_sends_the_stored_pdf_through_the_outbox(done_order, reception_a, django_capture_on_commit_callbacks):
     document = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
     with django_capture_on_commit_callbacks(execute=True):
         services.email_to_client(document, by=reception_a)
+    row = Notification.objects.get(kind=NotificationKind.DOCUMENT)
+    assert row.state == State.SENT and row.recipient == done_order.client.email and row.tenant_id == done_order.tenant_id
+    assert row.event.kind == EventKind.DOCUMENT and row.event.data["document_id"] == document.pk
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [done_order.client.email]
-    assert document.display_number in message.subject
+    assert document.display_number in message.subject and "Акт выполненных работ" in message.subject  # the document's language
+    assert str(done_order.number) in message.body
     filename, content, mimetype = message.attachments[0]
     assert mimetype == "application/pdf" and filename == document.filename
     assert hashlib.sha256(content).hexdigest() == document.sha256
@@ -244,24 +252,41 @@ def test_emailing_without_an_address_is_refused(done_order, reception_a):
     document = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
     with pytest.raises(ValidationError, match="no e-mail"):
         services.email_to_client(document, by=reception_a)
+    assert not Notification.objects.exists()
 
 
-def test_a_failed_send_is_retried(done_order, reception_a, monkeypatch):
-    from documents.tasks import email_document_task
-
+def test_emailing_a_client_who_opted_out_is_refused(done_order, reception_a):
+    done_order.client.notify_email = False
+    done_order.client.save()
     document = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
-    calls = []
+    with pytest.raises(ValidationError, match="opted out"):
+        services.email_to_client(document, by=reception_a)
+    assert not Notification.objects.exists()
 
-    def flaky(self, *args, **kwargs):
-        calls.append(1)
-        if len(calls) < 3:
-            raise ConnectionError("SMTP down")
-        return 1
 
-    monkeypatch.setattr("django.core.mail.EmailMessage.send", flaky)
-    monkeypatch.setattr(email_document_task, "retry_backoff", False)
-    email_document_task.apply(args=[document.tenant_id, document.pk, "x@example.test"], throw=False)
-    assert len(calls) == 3
+def test_a_failed_send_stays_in_the_outbox_and_is_retried(done_order, reception_a, monkeypatch,
+                                                          django_capture_on_commit_callbacks):
+    """The mail server is down when the button is pressed: the e-mail waits, with its PDF, and goes later."""
+    document = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
+
+    def down(*args, **kwargs):
+        raise ConnectionRefusedError("SMTP down")
+
+    with monkeypatch.context() as patched:
+        patched.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", down)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.email_to_client(document, by=reception_a)
+    row = Notification.objects.get(kind=NotificationKind.DOCUMENT)
+    assert row.state == State.PENDING and row.attempts == 1 and "SMTP down" in row.last_error
+    assert not mail.outbox
+
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())  # the backoff has passed
+    outbox.deliver(row.tenant_id, [row.pk])
+    row.refresh_from_db()
+    assert row.state == State.SENT
+    assert [m.attachments[0][0] for m in mail.outbox] == [document.filename]
+    outbox.deliver(row.tenant_id, [row.pk])  # a duplicate task sends nothing
+    assert len(mail.outbox) == 1
 
 
 def test_the_batch_task_issues_for_many_orders(tenant_a, users_a, reception_a):

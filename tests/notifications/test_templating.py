@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from servicedesk.notifications import templating
 from servicedesk.notifications.defaults import DEFAULTS
-from servicedesk.notifications.models import STAFF_KINDS, Kind
+from servicedesk.notifications.models import EMAIL_ONLY_KINDS, Kind
 
 
 def errors_of(text: str) -> list[str]:
@@ -26,7 +26,7 @@ def test_every_shipped_text_is_valid_and_complete():
             for text in (entry.email_subject, entry.email_body, entry.sms_body):
                 assert errors_of(text) == [], (language, kind, text)
             assert entry.email_subject and entry.email_body
-            assert bool(entry.sms_body) == (kind not in STAFF_KINDS)
+            assert bool(entry.sms_body) == (kind not in EMAIL_ONLY_KINDS)
 
 
 def test_known_variables_pass():
