@@ -1,5 +1,6 @@
 """Demo data of the documents app: the demo center's paper details (bank, signer, drawn logo, signature and
-stamp) and its privacy policy. Called by `manage.py seed_demo`; safe to run again."""
+stamp), its privacy policy, and a few issued documents so the archive is not empty. Called by
+`manage.py seed_demo`; safe to run again."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
-from .models import DocumentSettings, PrivacyPolicy
+from orders.models import Order, OrderStatus
+from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.roles import Role
+
+from . import services
+from .models import Document, DocumentSettings, Kind, PrivacyPolicy
 
 FONT = settings.BASE_DIR / "static" / "fonts" / "dejavu" / "DejaVuSans-Bold.ttf"
 BLUE = (32, 64, 160, 235)
@@ -88,3 +94,26 @@ def seed_demo_documents(staff) -> None:
             text=PRIVACY_TEXT_RU.format(legal_name=tenant.legal_name or tenant.name, tax_id=tenant.tax_id or "—",
                                         address=tenant.legal_address or "—", email=tenant.email or "—"),
         )
+    seed_issued_documents(tenant)
+
+
+def seed_issued_documents(tenant) -> None:
+    """Issue what reception would have printed: receipts and contracts for open orders, completion acts
+    and warranty cards for handed-over ones (in Russian, one in English). Skipped once any exists."""
+    if Document.objects.for_tenant(tenant).exists():
+        return
+    reception = Membership.objects.for_tenant(tenant).filter(role=Role.RECEPTION).first()
+    if reception is None:
+        return
+    orders = Order.objects.for_tenant(tenant).select_related("tenant").order_by("number")
+    plan = [
+        (orders.filter(status=OrderStatus.IN_PROGRESS).first(), [(Kind.INTAKE_RECEIPT, "ru"), (Kind.SERVICE_CONTRACT, "ru")]),
+        (orders.filter(status=OrderStatus.READY).first(), [(Kind.INTAKE_RECEIPT, "en")]),
+        (orders.filter(status=OrderStatus.HANDED_OVER).first(), [(Kind.COMPLETION_ACT, "ru"), (Kind.WARRANTY_CARD, "ru")]),
+    ]
+    for order, kinds in plan:
+        if order is None:
+            continue
+        for kind, language in kinds:
+            if services.why_not_issue(order, kind) is None:
+                services.issue(order, kind, language, by=reception)

@@ -311,3 +311,17 @@ def test_the_demo_details_print_logo_signature_and_stamp(done_order, reception_a
 
     assert len(PdfReader(document.file.open("rb")).pages[0].images) == 3
     assert "Ольга Иванова" in stored_text(document)
+
+
+def test_the_demo_archive_has_documents_of_every_kind_once(db):
+    from documents.demo import seed_demo_documents
+    from orders.demo import seed_demo_orders
+    from servicedesk.tenancy.demo import seed_demo_staff
+
+    staff = seed_demo_staff()
+    seed_demo_orders(staff)
+    seed_demo_documents(staff)
+    issued = sorted(Document.objects.filter(tenant=staff.tenant).values_list("kind", "language"))
+    assert {kind for kind, _ in issued} == set(Kind.values) and {"ru", "en"} <= {lang for _, lang in issued}
+    seed_demo_documents(staff)  # again: nothing new
+    assert Document.objects.filter(tenant=staff.tenant).count() == len(issued)
