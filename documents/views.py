@@ -104,7 +104,7 @@ def archive(request: HttpRequest) -> HttpResponse:
     """Every issued document of the tenant, newest first; and the batch form (issued by a Celery task)."""
     from .tasks import issue_documents_task
 
-    batch_form = BatchForm(request.POST or None)
+    batch_form = BatchForm(request.POST or None, initial={"language": request.tenant.language})
     if request.method == "POST":
         if batch_form.is_valid():
             data = batch_form.cleaned_data
