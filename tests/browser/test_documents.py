@@ -87,7 +87,11 @@ def issue(page: Page, kind: str, language: str, button: str) -> None:
     """Issue (or re-issue) a document from the order page's panel, in `language`."""
     row = panel_row(page, kind)
     row.locator("select[name=language]").select_option(language)
-    row.get_by_role("button", name=button).click()
+    # Wait for the POST's answer: an alert of the previous issue may still be on the page until it arrives.
+    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/documents/issue/")) as answer:
+        row.get_by_role("button", name=button).click()
+    assert answer.value.status == 302, answer.value.status
+    page.wait_for_load_state()
     expect(page.locator("[role=alert].alert-success")).to_be_visible()
 
 
@@ -136,8 +140,11 @@ def test_reception_prints_the_intake_receipt_with_a_working_qr_code(paper, make_
     expect(row.get_by_role("button", name="Re-issue")).to_be_visible()
     shoot(page, "order-reception", focus=page.get_by_test_id("documents-panel"))
 
-    # The printer button opens the stored PDF in a new tab; the arrow saves it.
-    printed = fetch_pdf(page, row.get_by_role("link", name="Open and print"))
+    # The printer button opens the stored PDF in a new tab (whose viewer hides the bytes from Playwright, so
+    # its address is read with the person's session); the arrow saves it.
+    printer = row.get_by_role("link", name="Open and print")
+    expect(printer).to_have_attribute("target", "_blank")
+    printed = fetch_pdf(page, printer)
     filename, saved = download_pdf(page, row.get_by_role("link", name="Download"))
     assert saved == printed
     assert filename == f"intake_receipt_{document.display_number}_order-{order.number}.pdf"
