@@ -304,6 +304,7 @@ class EventKind(models.TextChoices):
     WORK_LOG = "work_log", _("Work time")
     PARTS = "parts", _("Parts")
     DOCUMENT = "document", _("Document")
+    FEEDBACK = "feedback", _("Client feedback")
 
 
 class OrderEvent(TenantOwned):

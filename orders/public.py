@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -59,10 +60,12 @@ def _ratelimit_key(group, request) -> str:
     return client_ip(request)
 
 
-def _guarded(request: HttpRequest, token: str) -> Order:
+def guarded_order(request: HttpRequest, token: str) -> Order:
+    """The order a public link points to, for every /s/<token>/ page (also the quality app's feedback page):
+    rate-limited per IP (TooMany), 404 for malformed, unknown and expired tokens alike."""
     if is_ratelimited(request, group="public_status", key=_ratelimit_key, rate=settings.PUBLIC_PAGE_RATE,
                       method=is_ratelimited.ALL, increment=True):
-        raise _TooMany()
+        raise TooMany()
     if len(token) < TOKEN_MIN_LENGTH or len(token) > 64 or not TOKEN_CHARACTERS.fullmatch(token):
         raise Http404()  # cannot be ours: no database look-up (and no NUL byte sent to PostgreSQL)
     order = (Order.objects.select_related("tenant", "item", "service_type", "intake_location", "client")
@@ -73,31 +76,31 @@ def _guarded(request: HttpRequest, token: str) -> Order:
     return order
 
 
-class _TooMany(Exception):
+class TooMany(Exception):
     pass
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def private(response: HttpResponse) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
 
-def _too_many() -> HttpResponse:
+def too_many() -> HttpResponse:
     response = HttpResponse(_("Too many requests. Please wait a minute."), status=429, content_type="text/plain")
     response["Retry-After"] = "60"
-    return _private(response)
+    return private(response)
 
 
 @require_GET
 def public_status(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        order = _guarded(request, token)
-    except _TooMany:
-        return _too_many()
+        order = guarded_order(request, token)
+    except TooMany:
+        return too_many()
     if "language" in request.GET:
-        return _private(_switch_language(request, order))
+        return private(switch_language(request, reverse("orders:public_status", args=[order.public_token])))
     events = [e for e in order.events.filter(is_public=True, kind__in=PUBLIC_EVENT_KINDS).order_by("-created_at", "-id")[:50]]
     current_stage = STAGE_OF_STATUS[order.status]
     stage_index = STAGES.index(current_stage) if current_stage in STAGES else len(STAGES)
@@ -112,16 +115,16 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         "can_decide": order.status == OrderStatus.AWAITING_APPROVAL,
         "pickup": order.status == OrderStatus.READY,
     }
-    return _private(render(request, "orders/public_status.html", context))
+    return private(render(request, "orders/public_status.html", context))
 
 
-def _switch_language(request: HttpRequest, order: Order) -> HttpResponse:
-    """?language=ru: remember the client's language and come back to the clean link.
+def switch_language(request: HttpRequest, back: str) -> HttpResponse:
+    """?language=ru: remember the client's language and come back to the clean link (`back`).
 
     A link, not a POST to Django's set_language: this page's no-referrer policy makes browsers send
     "Origin: null" with its forms, which Django's CSRF check refuses.
     """
-    response = redirect("orders:public_status", token=order.public_token)
+    response = redirect(back)
     language = request.GET["language"]
     if language in dict(settings.LANGUAGES):
         response.set_cookie(
@@ -141,9 +144,9 @@ def _switch_language(request: HttpRequest, order: Order) -> HttpResponse:
 def public_decide(request: HttpRequest, token: str, decision: str) -> HttpResponse:
     """The client approves or declines the estimate. Works once: the status guard refuses a repeat."""
     try:
-        order = _guarded(request, token)
-    except _TooMany:
-        return _too_many()
+        order = guarded_order(request, token)
+    except TooMany:
+        return too_many()
     if decision not in {"approve", "decline"}:
         raise Http404()
     try:
@@ -156,4 +159,4 @@ def public_decide(request: HttpRequest, token: str, decision: str) -> HttpRespon
             messages.success(request, _("Thank you! We will start the work."))
         else:
             messages.info(request, _("Understood. We will prepare your item for pickup without the repair."))
-    return _private(redirect("orders:public_status", token=order.public_token))
+    return private(redirect("orders:public_status", token=order.public_token))

@@ -20,7 +20,6 @@ tenant_patterns = [
     path("", include("servicedesk.tenancy.urls")),
     path("", include("technicians.urls")),
     path("", include("documents.urls")),
-    path("", include("quality.urls")),
     path("", include("servicedesk.notifications.urls")),
 ]
 
@@ -30,7 +29,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("servicedesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    # Orders mount their own tenant prefix, beside the client's public /s/<token>/ pages.
+    # Orders and quality mount their own tenant prefix, beside the client's public /s/<token>/ pages
+    # (quality first: /s/<token>/feedback/ must not be taken for an estimate decision).
+    path("", include("quality.urls")),
     path("", include("orders.urls")),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

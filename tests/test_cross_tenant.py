@@ -87,6 +87,7 @@ PUBLIC_PATTERNS: dict[str, str] = {
     "accounts:accept_invitation": "public token URL; a random token gives 404 (test below)",
     "orders:public_status": "the client's status page: public token URL; a random token gives 404 (test below)",
     "orders:public_decide": "the client's estimate decision: public token URL; a random token gives 404 (test below)",
+    "quality:feedback": "the client's feedback form: public token URL; a random token gives 404 (test below)",
 }
 
 # Public patterns with a `token` kwarg that are NOT expected to 404 on a random token, with why.

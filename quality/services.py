@@ -1,0 +1,77 @@
+"""Business rules of client feedback: who may leave it and when, and the summary managers read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from orders.lifecycle import record_event
+from orders.models import EventKind, Order, OrderStatus
+
+from .models import MAX_COMMENT_LENGTH, Feedback
+
+LOW_RATING = 3  # this and below: the manager should call the client
+
+
+def why_no_feedback(order: Order) -> str | None:
+    """None if the client may leave feedback on this order now, else why not (shown on the public page)."""
+    if order.status != OrderStatus.HANDED_OVER:
+        return _("You can rate the work once the order has been handed over to you.")
+    if Feedback.objects.filter(tenant_id=order.tenant_id, order=order).exists():
+        return _("Thank you, your feedback on this order has already been received.")
+    return None
+
+
+def leave_feedback(order: Order, *, rating: int, comment: str = "") -> Feedback:
+    """Record the client's rating once; the order's timeline gets an event with it."""
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationError(_("Choose a rating from 1 to 5."))
+    comment = comment.replace("\r\n", "\n").strip()
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise ValidationError(_("The comment is too long (at most %(max)s characters).") % {"max": MAX_COMMENT_LENGTH})
+    reason = why_no_feedback(order)
+    if reason:
+        raise ValidationError(reason)
+    try:
+        with transaction.atomic():
+            feedback = Feedback.objects.create(tenant_id=order.tenant_id, order=order, rating=rating, comment=comment,
+                                               technician_id=order.technician_id)
+            with translation.override(order.tenant.language):  # staff read the timeline in the center's language
+                message = _("Rated %(rating)s of 5") % {"rating": rating} + (f": {comment}" if comment else "")
+            record_event(order, EventKind.FEEDBACK, by_client=True, message=message,
+                         data={"feedback": feedback.pk, "rating": rating})
+    except IntegrityError:  # two submissions at once: the second finds the first
+        raise ValidationError(_("Thank you, your feedback on this order has already been received.")) from None
+    return feedback
+
+
+@dataclass(frozen=True)
+class Summary:
+    count: int
+    average: float | None
+    low: int  # ratings of LOW_RATING and below
+    by_rating: dict[int, int]
+
+
+def summarize(feedback: QuerySet[Feedback]) -> Summary:
+    """Count, average and distribution of a (filtered) feedback queryset: one aggregate query."""
+    row = feedback.order_by().aggregate(
+        count=Count("id"), average=Avg("rating"), low=Count("id", filter=Q(rating__lte=LOW_RATING)),
+        **{f"r{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)},
+    )
+    return Summary(count=row["count"], average=row["average"], low=row["low"],
+                   by_rating={n: row[f"r{n}"] for n in range(5, 0, -1)})
+
+
+def by_technician(feedback: QuerySet[Feedback]) -> list[dict]:
+    """Average rating and count per technician (one grouped query), best first."""
+    return list(
+        feedback.order_by().values("technician", "technician__user__full_name")
+        .annotate(count=Count("id"), average=Avg("rating"), low=Count("id", filter=Q(rating__lte=LOW_RATING)))
+        .order_by("-average", "-count", "technician__user__full_name")[:100]
+    )
