@@ -12,6 +12,7 @@ from orders.services import technician_choices
 from .models import MAX_COMMENT_LENGTH, Feedback
 
 RATINGS = [(n, str(n)) for n in range(5, 0, -1)]
+RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
 
 
 class FeedbackForm(forms.Form):
@@ -36,7 +37,7 @@ def _day_start(day) -> datetime:
 
 
 class FeedbackFilter(django_filters.FilterSet):
-    rating = django_filters.TypedChoiceFilter(label=_("Rating"), choices=RATINGS, coerce=int)
+    rating = django_filters.ChoiceFilter(label=_("Rating"), choices=RATING_FILTER_CHOICES)
     low = django_filters.BooleanFilter(label=_("Only 1-3"), method="filter_low", widget=forms.CheckboxInput)
     technician = django_filters.ModelChoiceFilter(label=_("Technician"), queryset=lambda r: technician_choices(r.tenant))
     since = django_filters.DateFilter(label=_("From"), method="filter_since", widget=DateInput())
