@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from servicedesk.pagination import SortKey, bounded_count, keyset_page
+from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import get_for_tenant_or_404, require_perm, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
@@ -85,8 +85,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     qs = qs.select_related("client", "item", "service_type", "technician__user", "intake_location")
     page = keyset_page(qs, SORTS[sort][1], request.GET.get("cursor"), PAGE_SIZE)
     count, more = bounded_count(filterset.qs if filterset.is_valid() else base.none())
-    query_without_cursor = params.copy()
-    query_without_cursor.pop("cursor", None)
+    query = query_without_cursor(params)
     context = {
         "filterset": filterset,
         "page": page,
@@ -97,8 +96,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "sorts": [(key, label) for key, (label, _keys) in SORTS.items()],
         "presets": PRESETS,
         "current_view": params.get("view", ""),
-        "query": query_without_cursor.urlencode(),
-        "first_page_query": query_without_cursor.urlencode(),
+        "query": query,
+        "first_page_query": query,
     }
     template = "orders/_order_rows.html" if request.htmx and request.htmx.target == "order-rows" else "orders/order_list.html"
     return render(request, template, context)

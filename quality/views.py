@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from orders.public import TooMany, guarded_order, private, switch_language, too_many
-from servicedesk.pagination import SortKey, keyset_page
+from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import tenant_view
 from servicedesk.tenancy.roles import Perm
 
@@ -51,11 +51,6 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
     return private(render(request, "quality/public_feedback.html", context))
 
 
-def _query_without_cursor(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    return params.urlencode()
-
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
@@ -71,7 +66,7 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
                             queryset=base, request=request)
     period_qs = period.qs if period.is_valid() else base.none()
     return render(request, "quality/feedback_list.html", {
-        "filterset": filterset, "page": page, "rows": page.rows, "query": _query_without_cursor(request),
+        "filterset": filterset, "page": page, "rows": page.rows, "query": query_without_cursor(request.GET),
         "summary": services.summarize(period_qs), "technicians": services.by_technician(period_qs),
         "low_rating": services.LOW_RATING,
     })

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import F, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
 
@@ -173,3 +174,10 @@ def bounded_count(queryset: QuerySet, limit: int = 1000) -> tuple[int, bool]:
     """Count at most `limit` + 1 rows: (count, more). A 100,000-row tenant never pays for a full count."""
     count = queryset.order_by()[: limit + 1].count()
     return min(count, limit), count > limit
+
+
+def query_without_cursor(params: QueryDict) -> str:
+    """The list's query string minus the cursor: what the pager's "first page" and "next page" links build on."""
+    params = params.copy()
+    params.pop("cursor", None)
+    return params.urlencode()

@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from servicedesk.pagination import SortKey, keyset_page
+from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
@@ -34,11 +34,6 @@ from .views import in_tenant_time
 PAGE_SIZE = 50
 
 
-def _query_without_cursor(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("cursor", None)
-    return params.urlencode()
-
 
 def _can_manage(request: HttpRequest) -> bool:
     return has_perm(request.membership.role, Perm.STOCK_MANAGE)
@@ -53,7 +48,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
     qs = qs.select_related("part", "location")
     page = keyset_page(qs, [SortKey("part__name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
     return render(request, "technicians/stock_list.html", {
-        "filterset": filterset, "page": page, "levels": page.rows, "query": _query_without_cursor(request),
+        "filterset": filterset, "page": page, "levels": page.rows, "query": query_without_cursor(request.GET),
         "can_manage": _can_manage(request),
     })
 
@@ -82,7 +77,7 @@ def movements(request: HttpRequest) -> HttpResponse:
     qs = qs.select_related("part", "location", "other_location", "order", "by")
     page = keyset_page(qs, [SortKey("created_at", True), SortKey("id", True)], request.GET.get("cursor"), PAGE_SIZE)
     return render(request, "technicians/movements.html", {
-        "filterset": filterset, "page": page, "movements": page.rows, "query": _query_without_cursor(request)})
+        "filterset": filterset, "page": page, "movements": page.rows, "query": query_without_cursor(request.GET)})
 
 
 @tenant_view(Perm.STOCK_VIEW)
@@ -94,7 +89,7 @@ def part_list(request: HttpRequest) -> HttpResponse:
     qs = qs.annotate(total_on_hand=Sum("levels__on_hand"), total_reserved=Sum("levels__reserved"))
     page = keyset_page(qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
     return render(request, "technicians/part_list.html", {
-        "filterset": filterset, "page": page, "parts": page.rows, "query": _query_without_cursor(request),
+        "filterset": filterset, "page": page, "parts": page.rows, "query": query_without_cursor(request.GET),
         "can_manage": _can_manage(request)})
 
 
