@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.test.utils import override_settings
+from django.utils import translation
 
 from documents.demo import seed_demo_documents
 from orders.demo import seed_demo_orders
@@ -18,10 +19,12 @@ class Command(BaseCommand):
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
                                SMS_BACKEND="servicedesk.notifications.sms.LocmemBackend"):
             staff = seed_demo_staff()
-            seed_demo_orders(staff)
-            seed_demo_planning(staff)
-            seed_demo_documents(staff)
-            seed_demo_feedback(staff)
+            # Timeline entries are written in the language of the staff who act; the demo center's is its own.
+            with translation.override(staff.tenant.language):
+                seed_demo_orders(staff)
+                seed_demo_planning(staff)
+                seed_demo_documents(staff)
+                seed_demo_feedback(staff)
         self.stdout.write(self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/"))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for role, email, _name in DEMO_PEOPLE:
