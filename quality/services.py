@@ -43,8 +43,10 @@ def leave_feedback(order: Order, *, rating: int, comment: str = "") -> Feedback:
                                                technician_id=order.technician_id)
             with translation.override(order.tenant.language):  # staff read the timeline in the center's language
                 message = _("Rated %(rating)s of 5") % {"rating": rating} + (f": {comment}" if comment else "")
+            # "low" makes the notifications app alert the managers (in this transaction, via the outbox).
             record_event(order, EventKind.FEEDBACK, by_client=True, message=message,
-                         data={"feedback": feedback.pk, "rating": rating})
+                         data={"feedback": feedback.pk, "rating": rating, "comment": comment,
+                               "low": rating <= LOW_RATING})
     except IntegrityError:  # two submissions at once: the second finds the first
         raise ValidationError(_("Thank you, your feedback on this order has already been received.")) from None
     return feedback

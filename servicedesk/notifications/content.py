@@ -64,7 +64,7 @@ def _datetime(value: datetime | None, tz: ZoneInfo) -> str:
 
 
 def build_context(order: Order, *, language: str, recipient_name: str = "", document_title: str = "",
-                  document_number: str = "") -> dict[str, str]:
+                  document_number: str = "", feedback_rating: str = "", feedback_comment: str = "") -> dict[str, str]:
     """Every variable of templating.VARIABLES for this order, formatted in the tenant's language and time zone.
 
     Reads order.tenant, client, item, service_type, intake_location and technician.user (select_related
@@ -110,6 +110,8 @@ def build_context(order: Order, *, language: str, recipient_name: str = "", docu
             "order_url": staff_order_url(order, tenant),
             "document.title": document_title,
             "document.number": document_number,
+            "feedback.rating": feedback_rating,
+            "feedback.comment": feedback_comment,
         }
     assert set(context) == set(templating.VARIABLES), "build_context and templating.VARIABLES disagree"
     return context

@@ -95,6 +95,17 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "{{ order_url }}",
             "",
         ),
+        Kind.LOW_RATING: Texts(
+            "Order #{{ order.number }} rated {{ feedback.rating }} of 5",
+            "{{ recipient.name }},\n\n"
+            "{{ client.name }} rated order #{{ order.number }} ({{ order.service }}, {{ order.item }}) "
+            "{{ feedback.rating }} of 5:\n"
+            "{{ feedback.comment }}\n\n"
+            "Technician: {{ technician.name }}\n"
+            "Please call the client.\n\n"
+            "{{ order_url }}",
+            "",
+        ),
         Kind.DOCUMENT: Texts(
             "{{ document.title }} {{ document.number }} · order #{{ order.number }}",
             "Hello, {{ client.name }}!\n\n"
@@ -174,6 +185,17 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "заказ №{{ order.number }} обещали к {{ order.promised_at }}, но он ещё не закрыт.\n"
             "Статус: {{ status }}\n"
             "Мастер: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.LOW_RATING: Texts(
+            "Заказ №{{ order.number }}: оценка {{ feedback.rating }} из 5",
+            "{{ recipient.name }},\n\n"
+            "{{ client.name }} оценил(а) заказ №{{ order.number }} ({{ order.service }}, {{ order.item }}) "
+            "на {{ feedback.rating }} из 5:\n"
+            "{{ feedback.comment }}\n\n"
+            "Мастер: {{ technician.name }}\n"
+            "Позвоните клиенту.\n\n"
             "{{ order_url }}",
             "",
         ),

@@ -73,8 +73,8 @@ def client_drafts(order: Order, kind: str, source_key: str, *, event: OrderEvent
 
 
 def staff_drafts(order: Order, kind: str, source_key: str, members: Iterable[Membership], *,
-                 event: OrderEvent | None = None) -> list[outbox.Draft]:
-    """E-mail to staff members (staff alerts go by e-mail only)."""
+                 event: OrderEvent | None = None, values: dict[str, str] | None = None) -> list[outbox.Draft]:
+    """E-mail to staff members (staff alerts go by e-mail only). `values`: more of build_context's values."""
     tenant = order.tenant
     language = tenant.language
     texts = texts_in_force(tenant.pk, kind, language)
@@ -83,7 +83,8 @@ def staff_drafts(order: Order, kind: str, source_key: str, members: Iterable[Mem
         user = member.user
         if not (member.is_active and user.is_active and user.email):
             continue
-        context = build_context(order, language=language, recipient_name=user.get_full_name() or user.email)
+        context = build_context(order, language=language, recipient_name=user.get_full_name() or user.email,
+                                **(values or {}))
         rendered = render_message(texts, Channel.EMAIL, context, language)
         drafts.append(outbox.Draft(
             tenant_id=tenant.pk, order=order, event=event, source_key=source_key, kind=kind, channel=Channel.EMAIL,
@@ -122,10 +123,15 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
         kind = STATUS_KINDS.get(event.to_status)
     elif event.kind == EventKind.ASSIGNED and event.data.get("technician"):
         kind = Kind.TECHNICIAN_ASSIGNED
+    elif event.kind == EventKind.FEEDBACK and event.data.get("low"):  # the quality app decides what is low
+        kind = Kind.LOW_RATING
     if kind is None:
         return []
     order = _full_order(event.order_id)
     source_key = f"event:{event.pk}"
+    if kind == Kind.LOW_RATING:
+        values = {"feedback_rating": str(event.data.get("rating", "")), "feedback_comment": event.data.get("comment", "")}
+        return staff_drafts(order, kind, source_key, _managers(order.tenant_id), event=event, values=values)
     if kind == Kind.TECHNICIAN_ASSIGNED:
         technician = order.technician
         if technician is None or technician.user_id == event.actor_id:  # no alert for taking a job yourself

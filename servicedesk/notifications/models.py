@@ -32,9 +32,10 @@ class Kind(models.TextChoices):
     TECHNICIAN_ASSIGNED = "technician_assigned", _("Technician assigned (staff)")
     ORDER_OVERDUE = "order_overdue", _("Order overdue (managers)")
     DOCUMENT = "document", _("Document by e-mail")
+    LOW_RATING = "low_rating", _("Low rating from a client (managers)")
 
 
-STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE})
+STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE, Kind.LOW_RATING})
 CLIENT_KINDS = frozenset(Kind) - STAFF_KINDS
 # Sent by e-mail only (no SMS text): staff alerts, and documents (a PDF cannot go by SMS).
 EMAIL_ONLY_KINDS = STAFF_KINDS | {Kind.DOCUMENT}

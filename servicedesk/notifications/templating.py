@@ -51,6 +51,8 @@ VARIABLES: dict[str, object] = {
     "order_url": _("Staff alerts: the order's page"),
     "document.title": _("Document e-mails: the document's title"),
     "document.number": _("Document e-mails: the document's number"),
+    "feedback.rating": _("Low-rating alerts: the client's rating, 1 to 5"),
+    "feedback.comment": _("Low-rating alerts: the client's comment"),
 }
 URL_VARIABLES = frozenset({"public_url", "feedback_url", "order_url"})
 

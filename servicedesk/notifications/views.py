@@ -131,12 +131,14 @@ def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str]
     order = (
         Order.objects.for_tenant(request.tenant).select_related(*ORDER_RELATED).order_by("-created_at", "-id").first()
     )
-    document = {  # what a document e-mail would name
+    examples = {  # what a document e-mail or a low-rating alert would name
         "document_title": "Completion act" if language == "en" else "Акт выполненных работ",
         "document_number": f"A-{timezone.now().year}-00042",
+        "feedback_rating": "2",
+        "feedback_comment": "Ready two days late." if language == "en" else "Готово на два дня позже.",
     }
     if order is not None:
-        return build_context(order, language=language, recipient_name=request.user.get_full_name(), **document), order
+        return build_context(order, language=language, recipient_name=request.user.get_full_name(), **examples), order
     tenant = request.tenant
     sample = {name: f"[{name}]" for name in templating.VARIABLES}
     sample.update({
@@ -144,7 +146,8 @@ def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str]
         "tenant.name": tenant.name, "tenant.phone": tenant.phone, "tenant.email": tenant.email,
         "tenant.website": tenant.website, "public_url": f"{settings.SITE_URL}/s/EXAMPLE-TOKEN/",
         "feedback_url": f"{settings.SITE_URL}/s/EXAMPLE-TOKEN/", "recipient.name": request.user.get_full_name(),
-        "document.title": document["document_title"], "document.number": document["document_number"],
+        "document.title": examples["document_title"], "document.number": examples["document_number"],
+        "feedback.rating": examples["feedback_rating"], "feedback.comment": examples["feedback_comment"],
     })
     return sample, None
 

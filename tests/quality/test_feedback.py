@@ -31,11 +31,30 @@ def test_feedback_is_recorded_once_with_the_technician_and_a_timeline_event(done
     feedback = services.leave_feedback(done, rating=4, comment="  Good, but slow.\r\nThanks ")
     assert (feedback.rating, feedback.comment, feedback.technician_id) == (4, "Good, but slow.\nThanks", done.technician_id)
     event = done.events.get(kind=EventKind.FEEDBACK)
-    assert event.by_client and event.data == {"feedback": feedback.pk, "rating": 4} and "4" in event.message
+    assert event.by_client and "4" in event.message
+    assert event.data == {"feedback": feedback.pk, "rating": 4, "comment": "Good, but slow.\nThanks", "low": False}
     assert not event.is_public
     with pytest.raises(ValidationError, match="already been received"):
         services.leave_feedback(done, rating=1)
     assert Feedback.objects.count() == 1
+
+
+@pytest.mark.parametrize(("rating", "alerted"), [(1, True), (3, True), (4, False), (5, False)])
+def test_a_low_rating_alerts_the_managers_by_e_mail(done, users_a, rating, alerted, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    from servicedesk.notifications.models import Audience, Notification
+    from servicedesk.notifications.models import Kind as NotificationKind
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.leave_feedback(done, rating=rating, comment="Nobody called me back")
+    alerts = Notification.objects.filter(kind=NotificationKind.LOW_RATING)
+    assert alerts.exists() == alerted
+    if alerted:
+        alert = alerts.get()
+        assert (alert.audience, alert.recipient, alert.tenant_id) == (Audience.STAFF, users_a[Role.MANAGER].email, done.tenant_id)
+        assert f"{rating} of 5" in alert.subject and "Nobody called me back" in alert.body
+        assert [m.to for m in mail.outbox if "of 5" in m.subject] == [[users_a[Role.MANAGER].email]]
 
 
 @pytest.mark.parametrize("status", [s for s in OrderStatus.values if s != OrderStatus.HANDED_OVER])
