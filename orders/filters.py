@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.fields import DateFilter
 from servicedesk.tenancy.models import Location, Membership
 
 from .models import (
@@ -52,11 +53,11 @@ class OrderFilter(django_filters.FilterSet):
     intake_location = django_filters.ModelChoiceFilter(
         label=_("Received at"), queryset=lambda r: Location.objects.for_tenant(r.tenant))
     priority = django_filters.TypedChoiceFilter(label=_("Priority"), choices=Priority.choices, coerce=int)
-    created_after = django_filters.DateFilter(label=_("Created from"), field_name="created_at", lookup_expr="date__gte",
+    created_after = DateFilter(label=_("Created from"), field_name="created_at", lookup_expr="date__gte",
                                               widget=DateInput)
-    created_before = django_filters.DateFilter(label=_("Created until"), field_name="created_at",
+    created_before = DateFilter(label=_("Created until"), field_name="created_at",
                                                lookup_expr="date__lte", widget=DateInput)
-    promised_before = django_filters.DateFilter(label=_("Promised by"), field_name="promised_at",
+    promised_before = DateFilter(label=_("Promised by"), field_name="promised_at",
                                                 lookup_expr="date__lte", widget=DateInput)
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue",
                                            widget=forms.CheckboxInput)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
+from servicedesk.fields import DateTimeField
 from servicedesk.tenancy.models import Location, Tenant
 
 from .models import Client, LineItem, Payment, Priority, ServiceFormat, ServiceType
@@ -97,15 +98,15 @@ class IntakeForm(forms.Form):
     item_accessories = forms.CharField(label=_("Accessories left"), max_length=300, required=False)
     problem = forms.CharField(label=_("Problem in the client's words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
-    promised_at = forms.DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput(),
+    promised_at = DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput(),
                                       help_text=_("Empty: the service's usual term."))
     estimate = forms.DecimalField(label=_("Estimate"), required=False, **MONEY_FIELD)
     prepayment = forms.DecimalField(label=_("Prepayment"), required=False, **MONEY_FIELD)
     prepayment_method = forms.ChoiceField(label=_("Paid by"), choices=Payment.Method.choices, initial=Payment.Method.CASH)
     terms = forms.CharField(label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
     visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
-    visit_start = forms.DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
-    visit_end = forms.DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
+    visit_start = DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
+    visit_end = DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
     photos = MultiplePhotoField(label=_("Photos"), required=False)
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -167,7 +168,7 @@ class OrderEditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     problem = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
-    promised_at = forms.DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput())
+    promised_at = DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput())
     item_condition = forms.CharField(label=_("Condition on intake"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     item_accessories = forms.CharField(label=_("Accessories left"), max_length=300, required=False)
     terms = forms.CharField(label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
@@ -178,8 +179,8 @@ class AssignForm(forms.Form):
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, required=False)
     workshop = forms.ModelChoiceField(label=_("Workshop"), queryset=None, required=False)
     visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
-    visit_start = forms.DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
-    visit_end = forms.DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
+    visit_start = DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
+    visit_end = DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.services import technician_choices
+from servicedesk.fields import DateFilter
 
 from .models import MAX_COMMENT_LENGTH, Feedback
 
@@ -40,8 +41,8 @@ class FeedbackFilter(django_filters.FilterSet):
     rating = django_filters.ChoiceFilter(label=_("Rating"), choices=RATING_FILTER_CHOICES)
     low = django_filters.BooleanFilter(label=_("Only 1-3"), method="filter_low", widget=forms.CheckboxInput)
     technician = django_filters.ModelChoiceFilter(label=_("Technician"), queryset=lambda r: technician_choices(r.tenant))
-    since = django_filters.DateFilter(label=_("From"), method="filter_since", widget=DateInput())
-    until = django_filters.DateFilter(label=_("To"), method="filter_until", widget=DateInput())
+    since = DateFilter(label=_("From"), method="filter_since", widget=DateInput())
+    until = DateFilter(label=_("To"), method="filter_until", widget=DateInput())
 
     class Meta:
         model = Feedback

@@ -16,6 +16,7 @@ from django.utils.translation import pgettext_lazy
 from orders.forms import DateTimeInput, validate_photo
 from orders.models import ServiceType
 from orders.services import technician_choices
+from servicedesk.fields import DateField, DateFilter, DateTimeField
 from servicedesk.tenancy.models import Location, Tenant
 
 from .models import WEEKDAYS, Part, StockLevel, StockMovement, TechnicianProfile
@@ -93,8 +94,8 @@ class PlanForm(forms.Form):
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, required=False)
     workshop = forms.ModelChoiceField(label=_("Workshop"), queryset=None, required=False)
     visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
-    visit_start = forms.DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
-    visit_end = forms.DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput(),
+    visit_start = DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
+    visit_end = DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput(),
                                     help_text=_("Empty: the service's usual duration."))
     mark_planned = forms.BooleanField(label=_("Mark the order as planned"), required=False, initial=True)
     release_parts = forms.BooleanField(
@@ -120,12 +121,12 @@ class PlanForm(forms.Form):
 
 
 class BoardForm(forms.Form):
-    start = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    start = DateField(label=_("From"), required=False, widget=DateInput())
     days = forms.TypedChoiceField(label=_("Days"), choices=[(7, "7"), (14, "14")], coerce=int, required=False)
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(label=_("Day"), required=False, widget=DateInput())
+    date = DateField(label=_("Day"), required=False, widget=DateInput())
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, required=False)
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -166,8 +167,8 @@ class JobNoteForm(forms.Form):
 
 class WorkLogForm(forms.Form):
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=None)
-    started_at = forms.DateTimeField(label=_("Started"), widget=DateTimeInput())
-    ended_at = forms.DateTimeField(label=_("Ended"), widget=DateTimeInput())
+    started_at = DateTimeField(label=_("Started"), widget=DateTimeInput())
+    ended_at = DateTimeField(label=_("Ended"), widget=DateTimeInput())
     reason = forms.CharField(label=_("Why by hand"), max_length=300,
                              help_text=_("For example: the timer was forgotten; worked at the client's without a signal."))
 
@@ -321,8 +322,8 @@ class MinLevelForm(forms.Form):
 
 
 class HoursForm(forms.Form):
-    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    date_from = DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = DateField(label=_("To"), required=False, widget=DateInput())
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=None, required=False)
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -401,7 +402,7 @@ class MovementFilter(django_filters.FilterSet):
     location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=lambda r: _locations(r.tenant))
     order = django_filters.NumberFilter(label=_("Order number"), field_name="order__number", min_value=1,
                                         max_value=2_147_483_647, decimal_places=0)
-    since = django_filters.DateFilter(label=_("From"), method="filter_since", widget=DateInput())
+    since = DateFilter(label=_("From"), method="filter_since", widget=DateInput())
 
     class Meta:
         model = StockMovement
