@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -88,10 +88,13 @@ def resend(request: HttpRequest, notification_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Queued again: %(what)s to %(to)s.") % {
                 "what": row.get_kind_display(), "to": row.recipient})
+    # Back to the page the button was on (the outbox, an order's panel): a path on this site, never a
+    # view name or another host (redirect() would try to reverse "abc" and fail with a 500).
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                   require_https=request.is_secure()):
-        return redirect(target)
+    if (target.startswith("/") and target.isprintable()
+            and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                                require_https=request.is_secure())):
+        return HttpResponseRedirect(target)
     return redirect("notifications:list", tenant_slug=request.tenant.slug)
 
 
