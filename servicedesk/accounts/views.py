@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,7 +23,7 @@ from servicedesk.tenancy.services import (
     accept_invitation as accept,
 )
 
-from .forms import InvitationSignupForm, ProfileForm, SignupForm
+from .forms import InvitationSignupForm, LoginForm, ProfileForm, SignupForm
 from .models import User
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -93,6 +96,18 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         messages.success(request, _("Welcome to %(tenant)s.") % {"tenant": membership.tenant.name})
         return redirect("tenancy:dashboard", tenant_slug=membership.tenant.slug)
     return render(request, "accounts/invitation_signup.html", {"invitation": invitation, "form": form})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's log-in page, except that a `next` pointing back at the log-in page is ignored: for a
+    logged-in visitor Django would raise "Redirection loop" (a 500) on /accounts/login/?next=/accounts/login/."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        url = super().get_redirect_url()
+        return "" if urlsplit(url).path == self.request.path else url
 
 
 def _login_url() -> str:
