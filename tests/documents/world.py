@@ -1,6 +1,7 @@
 """The documents part of the cross-tenant `world` (tests/conftest.py): archived documents of A and B.
 
-Rows with stand-in PDFs (no rendering: the world is built for every URL of the cross-tenant test).
+Rows with stand-in PDFs (no rendering: the world is built for every URL of the cross-tenant test),
+numbered by the tenant's counter like issued ones, so issuing another document in the world works.
 A gets more documents than B, so A's last document id does not exist in B.
 """
 
@@ -12,15 +13,18 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from documents.models import Document, Kind
+from documents.services import next_number
 from servicedesk.tenancy.models import Membership
 
 STAND_IN_PDF = b"%PDF-1.4\n% stand-in for the cross-tenant test\n%%EOF\n"
 
 
-def _document(order, number: int) -> Document:
+def _document(order) -> Document:
     issuer = Membership.objects.filter(tenant=order.tenant).select_related("user").first()
+    year = timezone.now().year
+    number = next_number(order.tenant, Kind.INTAKE_RECEIPT, year)
     document = Document(
-        tenant=order.tenant, order=order, kind=Kind.INTAKE_RECEIPT, year=timezone.now().year, number=number,
+        tenant=order.tenant, order=order, kind=Kind.INTAKE_RECEIPT, year=year, number=number,
         language="en", sha256=hashlib.sha256(STAND_IN_PDF).hexdigest(), size=len(STAND_IN_PDF),
         template_source="default", issued_by=issuer.user if issuer else None, issued_by_name="Stand-in",
     )
@@ -31,8 +35,8 @@ def _document(order, number: int) -> Document:
 
 def add_documents(world_orders_b: list, world_orders_a: list) -> Document:
     """One document of B, two of A; returns A's last (the one the URL kwargs point at)."""
-    _document(world_orders_b[0], 1)
-    documents_a = [_document(order, n) for n, order in enumerate(world_orders_a[:2], start=1)]
+    _document(world_orders_b[0])
+    documents_a = [_document(order) for order in world_orders_a[:2]]
     return documents_a[-1]
 
 
