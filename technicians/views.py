@@ -144,6 +144,8 @@ def planning_board(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         start = form.cleaned_data["start"] or today
         days = form.cleaned_data["days"] or 7
+    elif request.GET:
+        _say_form_errors(request, form)  # and show this week
     data = planning.board(request.tenant, start, days)
     return render(request, "technicians/planning_board.html", {
         "board": data, "form": form, "today": today, "days": days,
