@@ -203,7 +203,13 @@ def member_client(tenant_a, tenant_b, users_a, users_b, client_for):
 
 @pytest.fixture
 def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b, settings, tmp_path):
-    """Tenants A and B filled with objects, for the cross-tenant and role tests.
+    """Tenants A and B filled with objects, for the cross-tenant and role tests (see build_world)."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b)
+
+
+def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b) -> SimpleNamespace:
+    """The `world` fixture's objects (documents are stored under settings.MEDIA_ROOT).
 
     HOW TO EXTEND (when you add a tenant-owned model and URLs with a new kwarg):
     1. Create the objects below, for B first and then for A, giving A MORE of each kind than B
@@ -230,7 +236,6 @@ def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b
     # Documents (archived PDFs, stored under a temporary media folder): B one, A two.
     from tests.documents.world import add_documents, orders_for
 
-    settings.MEDIA_ROOT = tmp_path / "media"
     document_a = add_documents(orders_for(tenant_b, 1), orders_for(tenant_a, 2))
 
     # Notifications (failed outbox rows, so "resend" has something to do): B one, A two.
