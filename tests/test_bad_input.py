@@ -46,7 +46,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -241,6 +241,21 @@ class Form:
         return out
 
 
+CONTROLS = {
+    "input",
+    "select",
+    "option",
+    "textarea",
+    "button",
+    "label",
+    "form",
+    "datalist",
+    "script",
+    "a",
+    "img",
+}
+
+
 def _limits(attr: dict) -> dict[str, str]:
     return {key: attr[key] for key in ("maxlength", "min", "max") if attr.get(key)}
 
@@ -251,6 +266,9 @@ class _PageParser(HTMLParser):
         self.page = page
         self.forms: list[Form] = []
         self.links: list[str] = []
+        self.ids: set[str] = (
+            set()
+        )  # ids of elements htmx could swap (not form controls, not crispy's wrappers)
         self.hx: list[
             tuple[str, str, str, str]
         ] = []  # (method, url, target id, name of the input that sends)
@@ -263,6 +281,8 @@ class _PageParser(HTMLParser):
         attr = {key: (value if value is not None else "") for key, value in attrs}
         if tag == "a" and attr.get("href"):
             self.links.append(urljoin(self.page, attr["href"]))
+        if attr.get("id") and tag not in CONTROLS and not attr["id"].startswith(("div_id_", "id_")):
+            self.ids.add(attr["id"])
         for method in ("get", "post"):
             if attr.get(f"hx-{method}"):
                 url = urljoin(self.page, attr[f"hx-{method}"])
@@ -458,6 +478,13 @@ def discover(world) -> Discovery:
                 _record(found, (name, role), found.parsed[name, role], no_kwargs)
         # Round 2: the public pages with a token that round 1 found links to (the client's status page).
         sources = [(name, None) for name in found.public_links]
+    # A view may answer an htmx request for one of its own elements with a fragment (the order list's
+    # rows): each page's ids but the layout's (those on most pages) become its htmx targets.
+    seen = Counter(element for page in found.parsed.values() for element in page.ids)
+    for (name, _role), page in found.parsed.items():
+        found.hx_targets[name].update(
+            element for element in page.ids if seen[element] <= len(found.parsed) // 2
+        )
     return found
 
 
