@@ -118,6 +118,22 @@ def empty_cache():
 
 
 
+@pytest.fixture
+def celery_eager(request):
+    """Celery tasks run in-process (as in the demo), also in the PostgreSQL + Redis pass, so a test sees the
+    mail its action sends; tests marked `redis` keep the real broker. The documents, notifications and
+    quality tests turn this on for every test in their conftest."""
+    from servicedesk.celery import app as celery_app
+
+    if request.node.get_closest_marker("redis"):
+        yield
+        return
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -71,14 +71,8 @@ def reception_a(tenant_a, users_a):
 
 
 @pytest.fixture(autouse=True)
-def celery_eager():
-    """Tasks run in-process here, also in the PostgreSQL + Redis run."""
-    from servicedesk.celery import app as celery_app
-
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
+def _tasks_in_process(celery_eager):
+    """Every test here runs Celery tasks in-process (see celery_eager in tests/conftest.py)."""
 
 
 def pdf_text(pdf: bytes) -> str:

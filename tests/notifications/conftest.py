@@ -16,7 +16,6 @@ from django.utils import timezone
 
 from orders import lifecycle, services
 from orders.models import Client, Order, ServiceFormat, ServiceType
-from servicedesk.celery import app as celery_app
 from servicedesk.notifications import sms
 from servicedesk.notifications.models import NotificationSettings
 from servicedesk.tenancy.models import Membership
@@ -26,15 +25,8 @@ _phones = itertools.count(9161000000)
 
 
 @pytest.fixture(autouse=True)
-def celery_eager(request):
-    """In-process tasks (as in the demo), except for tests that talk to a real Redis worker."""
-    if request.node.get_closest_marker("redis"):
-        yield
-        return
-    before = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = before
+def _tasks_in_process(celery_eager):
+    """Every test here runs Celery tasks in-process (see celery_eager in tests/conftest.py)."""
 
 
 @pytest.fixture(autouse=True)
