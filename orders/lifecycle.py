@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from servicedesk.tenancy.models import Membership
-from servicedesk.tenancy.roles import Perm, Role, has_perm
+from servicedesk.tenancy.roles import Perm, has_perm
 
 from .models import (
     CLOSED_STATUSES,
@@ -32,6 +32,7 @@ from .models import (
     OrderStatus,
     ServiceFormat,
 )
+from .permissions import actor_problem
 
 S = OrderStatus
 
@@ -136,10 +137,9 @@ def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment
         if not t.client_may:
             return _("Only staff can do this.")
     else:
-        if not has_perm(by.role, t.perm):
-            return _("Your role (%(role)s) may not do this.") % {"role": by.get_role_display()}
-        if by.role == Role.TECHNICIAN and order.technician_id != by.pk:
-            return _("Only the technician assigned to this order can do this.")
+        problem = actor_problem(by, t.perm, order)
+        if problem:
+            return problem
     target = t.target or order.status_before_hold
     if target in _NEEDS_TECHNICIAN and order.technician_id is None:
         return _("Assign a technician first.")

@@ -82,7 +82,7 @@ def test_a_short_token_is_404_without_touching_the_database(token, client, order
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("token", [*GARBAGE, secrets.token_urlsafe(32)], ids=lambda t: repr(t)[:20])
+@pytest.mark.parametrize("token", [*GARBAGE, secrets.token_urlsafe(32)], ids=[*(repr(t)[:20] for t in GARBAGE), "random-token"])
 def test_wrong_and_garbage_tokens_are_404(token, client, order):
     if not token:
         assert client.get("/s//").status_code == 404
