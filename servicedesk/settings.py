@@ -291,7 +291,7 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
 if env_bool("BEHIND_TLS_PROXY", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # django-csp 4: only the app's own scripts and styles; images may be data: URIs (QR codes).
 CONTENT_SECURITY_POLICY = {
@@ -336,7 +336,7 @@ ORDER_PHOTO_MAX_BYTES = env_int("ORDER_PHOTO_MAX_MB", 8) * 1024 * 1024
 # Slugs a tenant may never take: they are (or may become) the project's own top-level URLs.
 RESERVED_TENANT_SLUGS = frozenset(
     {
-        "admin", "accounts", "account", "static", "media", "s", "api", "i18n", "healthz", "signup",
+        "admin", "accounts", "account", "static", "media", "s", "api", "i18n", "healthz", "readyz", "signup",
         "login", "logout", "invite", "invitations", "www", "app", "help", "docs", "status", "public",
         "settings", "new", "dashboard", "select", "tenants", "favicon.ico", "robots.txt",
     }

@@ -4,17 +4,10 @@ Slugs that would shadow a fixed word are refused at sign-up (settings.RESERVED_T
 """
 
 from django.contrib import admin
-from django.http import HttpResponse
 from django.urls import include, path
-from django.views.decorators.http import require_GET
 
+from servicedesk import health
 from servicedesk.tenancy import views as tenancy_views
-
-
-@require_GET
-def healthz(request):
-    return HttpResponse("ok", content_type="text/plain")
-
 
 tenant_patterns = [
     path("", include("servicedesk.tenancy.urls")),
@@ -25,7 +18,8 @@ tenant_patterns = [
 
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("servicedesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

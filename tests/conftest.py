@@ -50,6 +50,34 @@ def pytest_configure(config):
     # Also declared in pyproject.toml; repeated here so the markers exist wherever this conftest goes.
     config.addinivalue_line("markers", "postgres: needs PostgreSQL; skipped locally without it, fails in CI")
     config.addinivalue_line("markers", "redis: needs Redis (REDIS_URL); skipped locally without it, fails in CI")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw"):
+        _own_redis_database(int(worker[2:]))
+
+
+def _own_redis_database(worker: int) -> None:
+    """Under pytest-xdist each worker gets its own Redis database (REDIS_URL's number minus the worker's).
+
+    Every test empties the cache (FLUSHDB) and the Celery tests purge their queue: in a shared database
+    one worker would wipe the other's rate-limit counters and queued tasks. The test databases are already
+    per worker (pytest-django adds the suffix).
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.conf import settings
+
+    if not settings.REDIS_URL:
+        return
+    parts = urlsplit(settings.REDIS_URL)
+    base = int(parts.path.strip("/") or 0)
+    number = base - worker if base - worker >= 0 else base + worker
+    url = urlunsplit(parts._replace(path=f"/{number}"))
+    settings.REDIS_URL = url
+    settings.CELERY_BROKER_URL = url
+    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+    from servicedesk.celery import app as celery_app
+
+    celery_app.conf.broker_url = url
 
 
 def in_ci() -> bool:
