@@ -7,8 +7,10 @@
 #   2. finds a Python >= 3.11 ($PYTHON if set, else python3, python3.13, python3.12, python3.11);
 #   3. creates .venv if it is missing or broken (installing Debian's python3.X-venv first when
 #      running as root and ensurepip is missing, otherwise saying what to install);
-#   4. runs `pip install -e '.[dev]'` only when pyproject.toml is newer than the stamp file
-#      .venv/.servicedesk-installed (delete that file, or set SD_REINSTALL=1, to force a re-install);
+#   4. installs the pinned, hashed dependencies of requirements/dev.lock (bin/lock writes it) and the
+#      project itself (`pip install --no-deps -e .`), only when pyproject.toml or the lock file is newer
+#      than the stamp file .venv/.servicedesk-installed (delete that file, or set SD_REINSTALL=1, to
+#      force a re-install);
 #   5. activates the venv for the rest of the calling script (VIRTUAL_ENV, PATH).
 #
 # Afterwards SD_ROOT is the repository root and `python` is the venv's interpreter.
@@ -18,6 +20,7 @@ cd "$SD_ROOT"
 
 SD_VENV="$SD_ROOT/.venv"
 SD_STAMP="$SD_VENV/.servicedesk-installed"
+SD_LOCK="$SD_ROOT/requirements/dev.lock"
 
 _sd_say() { printf '[bootstrap] %s\n' "$*" >&2; }
 _sd_die() {
@@ -77,6 +80,11 @@ _sd_venv_ok() {
         && "$SD_VENV/bin/python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' 2>/dev/null
 }
 
+_sd_install_due() {
+    [[ "${SD_REINSTALL:-0}" == "1" || ! -f "$SD_STAMP" || "$SD_ROOT/pyproject.toml" -nt "$SD_STAMP" \
+        || "$SD_LOCK" -nt "$SD_STAMP" ]]
+}
+
 _sd_bootstrap() {
     local py
     if ! _sd_venv_ok; then
@@ -93,19 +101,22 @@ _sd_bootstrap() {
         fi
     fi
 
-    if [[ "${SD_REINSTALL:-0}" == "1" || ! -f "$SD_STAMP" || "$SD_ROOT/pyproject.toml" -nt "$SD_STAMP" ]]; then
+    if _sd_install_due; then
         # One installer at a time (bin/dev and bin/test may start together).
         if command -v flock >/dev/null 2>&1; then
             exec 9>"$SD_VENV/.install.lock"
             flock 9
         fi
         # Re-check: another process may have finished the install while we waited for the lock.
-        if [[ "${SD_REINSTALL:-0}" == "1" || ! -f "$SD_STAMP" || "$SD_ROOT/pyproject.toml" -nt "$SD_STAMP" ]]; then
-            _sd_say "installing the project and its dev dependencies into .venv (pyproject.toml changed)"
+        if _sd_install_due; then
+            _sd_say "installing the pinned dependencies (requirements/dev.lock) and the project into .venv"
             local started=$SECONDS
             "$SD_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q \
-                -e "$SD_ROOT[dev]" \
-                || _sd_die "pip install -e '.[dev]' failed (see above)"
+                --require-hashes -r "$SD_LOCK" \
+                || _sd_die "pip install --require-hashes -r requirements/dev.lock failed (see above)"
+            "$SD_VENV/bin/python" -m pip install --disable-pip-version-check --progress-bar off -q \
+                --no-deps -e "$SD_ROOT" \
+                || _sd_die "pip install --no-deps -e . failed (see above)"
             touch "$SD_STAMP"
             _sd_say "dependencies installed in $((SECONDS - started)) s"
         fi
