@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderStatus
+from servicedesk.metrics import DOCUMENTS_RENDERED
 from servicedesk.tenancy.models import Membership, Tenant
 
 from . import rendering, sandbox
@@ -238,6 +239,7 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
         )
         with timezone.override(locked.tenant.time_zone):
             rendered = render_pdf(source, context, tenant_id=tenant_id, language=language)
+        DOCUMENTS_RENDERED.labels(kind=kind).inc()
         document.sha256 = hashlib.sha256(rendered.pdf).hexdigest()
         document.size = len(rendered.pdf)
         document.pages = rendered.pages

@@ -84,9 +84,13 @@ INSTALLED_APPS = [
     "technicians",
     "quality",
     "documents",
+    "ops",
 ]
 
 MIDDLEWARE = [
+    # First: every log line of the request carries its id; the timer sees the whole stack.
+    "ops.logging.RequestIdMiddleware",
+    "ops.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -309,11 +313,25 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id) for log shippers.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
@@ -324,6 +342,28 @@ LOGGING = {
         "celery.app.trace": {"level": "INFO" if REDIS_URL else "WARNING"},
     },
 }
+
+# --- Operations: error reports, metrics, retention -------------------------------------------------
+# Errors go to Sentry only when SENTRY_DSN is set; personal data is scrubbed (ops/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ops.sentry import init_sentry
+
+    try:
+        _traces = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
+    except ValueError:
+        raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.") from None
+    init_sentry(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+                release=os.environ.get("SENTRY_RELEASE", ""), traces_sample_rate=_traces)
+# /metrics (Prometheus) answers only with this bearer token or to these addresses; else it is a 404.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
+# A Celery worker serves its own metrics (task failures, documents rendered) on this port; 0: off.
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
+# How long history is kept (days): sent/failed outbox rows, log-in logs. Purged daily by beat.
+NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 180)
+LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
+CELERY_BEAT_SCHEDULE["ops-purge-old-data"] = {"task": "ops.purge_old_data", "schedule": 24 * 3600}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.
@@ -336,7 +376,7 @@ ORDER_PHOTO_MAX_BYTES = env_int("ORDER_PHOTO_MAX_MB", 8) * 1024 * 1024
 # Slugs a tenant may never take: they are (or may become) the project's own top-level URLs.
 RESERVED_TENANT_SLUGS = frozenset(
     {
-        "admin", "accounts", "account", "static", "media", "s", "api", "i18n", "healthz", "readyz", "signup",
+        "admin", "accounts", "account", "static", "media", "s", "api", "i18n", "healthz", "readyz", "metrics", "signup",
         "login", "logout", "invite", "invitations", "www", "app", "help", "docs", "status", "public",
         "settings", "new", "dashboard", "select", "tenants", "favicon.ico", "robots.txt",
     }

@@ -74,6 +74,7 @@ PUBLIC_PATTERNS: dict[str, str] = {
     "home": "log-in required; redirects to the user's own tenants (looked up by user), no tenant in the URL",
     "healthz": "load-balancer probe; answers 'ok' and reads no data",
     "readyz": "readiness probe; names its dependencies' states, reads no tenant data",
+    "ops:metrics": "Prometheus metrics: 404 without the bearer token or an allowed address; no tenant data",
     "set_language": "i18n: stores the chosen language in a cookie, no data",
     "accounts:login": "authentication (django-axes guards it)",
     "accounts:logout": "authentication",
