@@ -23,6 +23,7 @@ from servicedesk.tenancy.services import (
     accept_invitation as accept,
 )
 
+from . import limits
 from .forms import InvitationSignupForm, LoginForm, ProfileForm, SignupForm
 from .models import User
 
@@ -100,10 +101,22 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 class LoginView(auth_views.LoginView):
     """Django's log-in page, except that a `next` pointing back at the log-in page is ignored: for a
-    logged-in visitor Django would raise "Redirection loop" (a 500) on /accounts/login/?next=/accounts/login/."""
+    logged-in visitor Django would raise "Redirection loop" (a 500) on /accounts/login/?next=/accounts/login/.
+
+    Besides django-axes (per username and IP), failed log-ins are counted per IP across usernames: an IP
+    over LOGIN_IP_FAILURE_RATE is refused before any password is checked."""
 
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if limits.login_failures_reached(request):
+            return render(request, "accounts/locked_out.html", {"whole_ip": True}, status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form) -> HttpResponse:
+        limits.count_login_failure(self.request)
+        return super().form_invalid(form)
 
     def get_redirect_url(self) -> str:
         url = super().get_redirect_url()
