@@ -286,3 +286,31 @@ def test_the_burst_limit_counts_every_post(client, db, settings):
     settings.SIGNUP_BURST_RATE = "3/m"
     answers = [client.post(SIGNUP_URL, {"email": "junk"}).status_code for _ in range(5)]
     assert answers == [200, 200, 200, 429, 429]
+
+
+# --- Accounts from before the rule ---------------------------------------------------------------------
+
+
+def test_the_migration_counts_existing_users_as_confirmed(db):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("servicedesk.accounts.migrations.0002_user_email_confirmed_at")
+    old = User.objects.create_user("old@example.test", "x", full_name="Old Timer")
+    assert old.email_confirmed_at is None
+    migration.existing_users_are_confirmed(apps, None)
+    old.refresh_from_db()
+    assert old.email_confirmed_at == old.date_joined
+
+
+def test_centers_made_outside_sign_up_count_as_confirmed(db):
+    assert Tenant.objects.create(name="Admin-made", slug="admin-made").owner_confirmed_at is not None
+
+
+def test_the_demo_owner_and_center_are_confirmed(db):
+    from servicedesk.tenancy.demo import seed_demo_staff
+
+    staff = seed_demo_staff()
+    assert staff.users[Role.OWNER].email_confirmed_at is not None
+    assert staff.tenant.owner_confirmed_at is not None
