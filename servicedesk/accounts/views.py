@@ -47,6 +47,9 @@ def signup(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         existing = User.objects.filter(email=data["email"]).first()
         if existing is not None:
+            # Hash the password anyway, as the new-address path does: most of its time, so the answer's
+            # timing does not tell the two apart either (Django's log-in does the same for unknown users).
+            User().set_password(data["password2"])
             send_signup_attempt_notice(existing)
             return redirect("accounts:signup_sent")
         try:

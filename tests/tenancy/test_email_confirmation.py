@@ -183,6 +183,14 @@ def test_an_unconfirmed_owner_cannot_invite(signed_up, mailoutbox):
     assert mailoutbox == []
 
 
+def test_the_invite_page_says_why_before_anyone_tries(signed_up, member_client):
+    owner, _tenant, _link = signed_up
+    page = text_of(owner_client(owner).get(INVITE_GAMMA_URL))
+    assert "Confirm your e-mail address first." in page
+    confirmed = text_of(member_client(Role.OWNER).get(reverse("tenancy:invite", kwargs={"tenant_slug": "alpha"})))
+    assert "Confirm your e-mail address first." not in confirmed
+
+
 def test_after_confirming_the_owner_can_invite(client, signed_up, mailoutbox):
     owner, _tenant, link = signed_up
     client.get(link)
