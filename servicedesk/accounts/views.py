@@ -39,11 +39,11 @@ def signup(request: HttpRequest) -> HttpResponse:
     ("check your inbox"); a new address gets a confirmation link, an existing one a notice. Rate-limited
     per IP: any posts (a burst), and completed sign-ups."""
     if request.method == "POST" and limits.signup_burst_limited(request):
-        return _signup_too_many(request)
+        return _signup_too_many(request, retry_after=60)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if limits.signup_limited(request):
-            return _signup_too_many(request)
+            return _signup_too_many(request, retry_after=3600)
         data = form.cleaned_data
         existing = User.objects.filter(email=data["email"]).first()
         if existing is not None:
@@ -77,9 +77,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form})
 
 
-def _signup_too_many(request: HttpRequest) -> HttpResponse:
+def _signup_too_many(request: HttpRequest, *, retry_after: int) -> HttpResponse:
     response = render(request, "accounts/signup_limited.html", status=429)
-    response["Retry-After"] = "3600"
+    response["Retry-After"] = str(retry_after)
     return response
 
 
