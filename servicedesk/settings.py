@@ -102,6 +102,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes asks: it watches the login attempts the views above produce.
     "axes.middleware.AxesMiddleware",
@@ -204,6 +205,15 @@ AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_IPWARE_PROXY_COUNT = env_int("PROXY_COUNT", 0)
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+# Axes cannot give the IP alone its own, higher limit, so django-ratelimit counts failed log-ins per IP
+# across all usernames (servicedesk/accounts/limits.py); at this many the IP is refused (429) until the
+# window ends.
+LOGIN_IP_FAILURE_RATE = os.environ.get("LOGIN_IP_FAILURE_RATE", "30/h")
+# Sign-up per IP: completed sign-ups (new or existing address alike), and any sign-up POSTs (a burst).
+SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "3/h")
+SIGNUP_BURST_RATE = os.environ.get("SIGNUP_BURST_RATE", "10/m")
+# Days the link that confirms a new owner's e-mail address works.
+EMAIL_CONFIRMATION_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3)
 
 # --- i18n -----------------------------------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
@@ -311,6 +321,26 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
         "base-uri": [SELF],
     }
+}
+
+# Permissions-Policy (django-permissions-policy): browser features no page uses are switched off for the
+# app and anything it might embed. The camera stays allowed for our own pages: technicians photograph the
+# work from the job card (<input capture>).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "camera": ["self"],
+    "geolocation": [],
+    "microphone": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "bluetooth": [],
+    "hid": [],
+    "midi": [],
+    "magnetometer": [],
+    "gyroscope": [],
+    "accelerometer": [],
+    "display-capture": [],
+    "browsing-topics": [],
 }
 
 # LOG_FORMAT=json: one JSON object per line (time, level, logger, message, request_id) for log shippers.

@@ -7,6 +7,7 @@ Other apps add theirs here (OrderFactory, ClientFactory ...): keep one factory p
 from __future__ import annotations
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from servicedesk.accounts.models import User
@@ -24,6 +25,8 @@ class UserFactory(DjangoModelFactory):
     email = factory.Sequence(lambda n: f"person{n}@example.test")
     full_name = factory.Sequence(lambda n: f"Person {n}")
     password = PASSWORD
+    # Staff of the test centers are settled accounts (invited, or from before e-mail confirmation came in).
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):

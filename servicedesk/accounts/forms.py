@@ -60,10 +60,9 @@ class SignupForm(PasswordFieldsMixin):
                    "location_address", "language", "time_zone"]
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email=email).exists():
-            raise forms.ValidationError(_("An account with this e-mail exists already. Log in and ask to be invited instead."))
-        return email
+        # No "this address has an account" error: that would tell anyone who has an account. The view
+        # answers the same either way and mails the existing address instead.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean_slug(self) -> str:
         slug = self.cleaned_data["slug"].strip().lower()

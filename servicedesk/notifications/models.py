@@ -56,6 +56,9 @@ class State(models.TextChoices):
     SENDING = "sending", _("Sending")
     SENT = "sent", _("Sent")
     FAILED = "failed", _("Failed")
+    # A client message of a center whose owner has not confirmed their e-mail address yet; queued when
+    # they do (outbox.release_held).
+    HELD = "held", _("Held: e-mail not confirmed")
 
 
 class Notification(TenantOwned):

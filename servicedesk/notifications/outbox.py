@@ -195,6 +195,35 @@ def _release(row: Notification, token: str, until: datetime, *, reason: str) -> 
     )
 
 
+HELD_REASON = "Held until the center's owner confirms their e-mail address."
+
+
+def _hold_unconfirmed(row: Notification, token: str) -> None:
+    """The one gate on client messages of an unconfirmed sign-up (tenancy.services.check_owner_confirmed):
+    checked here, where every client message passes before it leaves, whatever wrote it. The row waits in
+    "held" (no attempt used) until release_held() queues it."""
+    Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
+        state=State.HELD, claim_token="", claimed_at=None, attempts=F("attempts") - 1, last_error=HELD_REASON
+    )
+
+
+def release_held(tenant_id: int) -> int:
+    """The owner confirmed: queue the tenant's held messages (SMS still wait for the end of quiet hours).
+    A row held meanwhile is left pending too; the relay sends it."""
+    now = timezone.now()
+    held = Notification.objects.filter(tenant_id=tenant_id, state=State.HELD)
+    released = 0
+    quiet_until = sms_release_time(Tenant.objects.get(pk=tenant_id), now)
+    if quiet_until is not None:
+        released += held.filter(channel=Channel.SMS).update(state=State.PENDING, next_attempt_at=quiet_until,
+                                                            last_error="")
+    due = list(held.values_list("pk", flat=True))
+    released += held.filter(pk__in=due).update(state=State.PENDING, next_attempt_at=now, last_error="")
+    if due:
+        transaction.on_commit(lambda: enqueue(tenant_id, due), robust=True)
+    return released
+
+
 def _mark_sent(row: Notification, token: str, provider_id: str) -> bool:
     done = Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
         state=State.SENT, sent_at=timezone.now(), claim_token="", last_error="", provider_id=provider_id[:100]
@@ -265,6 +294,10 @@ def send_claimed(token: str, rows: list[Notification], *, now: datetime | None =
                 # Too late to start: the relay may re-queue this claim before the send ends. Give it back.
                 _release(row, token, current, reason="claim expired before sending; queued again")
                 outcome.skipped += 1
+                continue
+            if row.audience == Audience.CLIENT and row.tenant.owner_confirmed_at is None:
+                _hold_unconfirmed(row, token)
+                outcome.held += 1
                 continue
             if _client_opted_out(row):
                 _mark_error(row, token, "The client has opted out of this channel.", permanent=True)

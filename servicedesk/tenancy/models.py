@@ -64,6 +64,10 @@ class Tenant(models.Model):
     legal_address = models.CharField(_("legal address"), max_length=300, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Empty while the owner who signed the center up has not confirmed their e-mail address: until then
+    # client messages are held and staff cannot be invited (tenancy.services). Centers made any other way
+    # (admin, demo, existing ones) count as confirmed.
+    owner_confirmed_at = models.DateTimeField(_("owner's e-mail confirmed"), null=True, blank=True, default=timezone.now)
 
     class Meta:
         verbose_name = _("service center")

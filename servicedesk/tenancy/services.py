@@ -34,7 +34,9 @@ def create_tenant_with_owner(
     language: str = "ru",
     currency: str = "RUB",
 ) -> Tenant:
-    tenant = Tenant(name=tenant_name, slug=slug, time_zone=time_zone, language=language, currency=currency)
+    tenant = Tenant(name=tenant_name, slug=slug, time_zone=time_zone, language=language, currency=currency,
+                    # A fresh sign-up's owner has not proved the address yet: see confirm_email().
+                    owner_confirmed_at=owner.email_confirmed_at)
     tenant.full_clean()
     tenant.save()
     Location.objects.create(
@@ -42,6 +44,40 @@ def create_tenant_with_owner(
     )
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
     return tenant
+
+
+def check_owner_confirmed(tenant: Tenant) -> None:
+    """A center signed up by someone who has not confirmed their e-mail address may not invite staff
+    (and its client messages are held: notifications.outbox). Stops a throw-away sign-up from mailing
+    strangers."""
+    if tenant.owner_confirmed_at is None:
+        raise PermissionDenied(
+            _("Confirm your e-mail address first: open the link we mailed to you, or send a new one from the dashboard.")
+        )
+
+
+@transaction.atomic
+def confirm_email(user: User) -> None:
+    """The user proved they read their address (the confirmation link, or an invitation mailed to it).
+
+    The centers they own become confirmed, and the client messages held for them are queued.
+    Idempotent: confirming again changes nothing.
+    """
+    from servicedesk.notifications.outbox import release_held
+
+    now = timezone.now()
+    if user.email_confirmed_at is None:
+        User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(email_confirmed_at=now)
+        user.email_confirmed_at = now
+    # Across tenants on purpose: the person's own memberships, as on the home page.
+    owned = list(
+        Membership.objects.filter(
+            user=user, role=Role.OWNER, is_active=True, tenant__owner_confirmed_at__isnull=True
+        ).values_list("tenant_id", flat=True)
+    )
+    for tenant_id in owned:
+        if Tenant.objects.filter(pk=tenant_id, owner_confirmed_at__isnull=True).update(owner_confirmed_at=now):
+            release_held(tenant_id)
 
 
 @dataclass(frozen=True)
@@ -52,6 +88,7 @@ class SentInvitation:
 
 def invite_member(*, tenant: Tenant, actor: Membership, email: str, role: str) -> SentInvitation:
     """Create an invitation and e-mail its single-use link. Only roles the actor may grant."""
+    check_owner_confirmed(tenant)
     if not can_manage_member(actor.role, role):
         raise PermissionDenied(_("You may not invite someone as %(role)s.") % {"role": Role(role).label})
     email = email.strip().lower()
@@ -117,6 +154,8 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
         membership.role = invitation.role
         membership.is_active = True
         membership.save(update_fields=["role", "is_active"])
+    # The invitation reached this address and was opened from it: that confirms the address.
+    confirm_email(user)
     return membership
 
 

@@ -75,6 +75,8 @@ def invite(request: HttpRequest) -> HttpResponse:
             )
         except ValidationError as error:
             form.add_error("email", error)
+        except PermissionDenied as refused:  # e.g. the owner has not confirmed their e-mail address yet
+            form.add_error(None, str(refused))
         else:
             messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("tenancy:members", tenant_slug=request.tenant.slug)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -11,6 +13,18 @@ from tests.factories import PASSWORD
 from tests.helpers import links_in, logged_in_user_id, text_of
 
 LOGIN_URL = reverse("accounts:login")
+
+
+@pytest.fixture
+def steady_rate_window(monkeypatch):
+    """django-ratelimit counts in fixed windows (e.g. each minute): freeze its clock, so a window boundary
+    falling inside the test cannot reset the count halfway."""
+    import types
+
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
 
 
 def log_in(client, email: str, password: str):
@@ -158,3 +172,42 @@ def test_pages_need_login(client, tenant_a):
     assert response.url.startswith(LOGIN_URL)
     assert client.get(reverse("home")).status_code == 302
     assert client.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_one_ip_trying_a_password_on_many_accounts_is_stopped(client, users_a, users_b, settings, steady_rate_window):
+    """Axes counts per username and IP; one IP spraying one password over 40 usernames must be stopped too."""
+    settings.LOGIN_IP_FAILURE_RATE = "30/h"
+    answers = [log_in(client, f"person{i}@spray.test", "Summer2026!").status_code for i in range(40)]
+
+    assert answers[:30] == [200] * 30, "each name fails once: below the per-name lock-out"
+    assert answers[30:] == [429] * 10
+    # Even a right password is refused from that IP now (nothing is checked) ...
+    refused = log_in(client, "owner@alpha.test", PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed log-ins came from your network" in text_of(refused)
+    assert logged_in_user_id(client) is None
+    # ... while another IP logs in as usual.
+    other = client.post(LOGIN_URL, {"username": "owner@beta.test", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9")
+    assert other.status_code == 302
+
+
+def test_successful_log_ins_do_not_count_towards_the_ip_limit(client, users_a, settings, steady_rate_window):
+    settings.LOGIN_IP_FAILURE_RATE = "3/h"
+    for _ in range(5):
+        assert log_in(client, "owner@alpha.test", PASSWORD).status_code == 302
+        client.post(reverse("accounts:logout"))
+    assert log_in(client, "owner@alpha.test", PASSWORD).status_code == 302
+
+
+def test_the_ip_limit_counts_behind_a_proxy_by_the_forwarded_address(client, users_a, settings, steady_rate_window):
+    settings.LOGIN_IP_FAILURE_RATE = "3/h"
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    for i in range(3):
+        client.post(LOGIN_URL, {"username": f"x{i}@spray.test", "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
+    blocked = client.post(LOGIN_URL, {"username": "owner@alpha.test", "password": PASSWORD},
+                          HTTP_X_FORWARDED_FOR="198.51.100.7")
+    assert blocked.status_code == 429
+    # Another client behind the same proxy (same REMOTE_ADDR) is not affected.
+    other = client.post(LOGIN_URL, {"username": "owner@alpha.test", "password": PASSWORD},
+                        HTTP_X_FORWARDED_FOR="198.51.100.8")
+    assert other.status_code == 302

@@ -12,9 +12,11 @@ from servicedesk.accounts.forms import SignupForm
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
-from tests.helpers import logged_in_user_id, text_of
+from tests.factories import PASSWORD
+from tests.helpers import links_in, logged_in_user_id, text_of
 
 SIGNUP_URL = reverse("accounts:signup")
+SENT_URL = reverse("accounts:signup_sent")
 GOOD_PASSWORD = "violet-Harbor-2931-lamp"
 
 
@@ -41,37 +43,80 @@ def test_signup_page_opens(client, db):
     assert "Register a service center" in text_of(response)
 
 
-def test_signup_creates_tenant_owner_and_location_and_logs_in(client, db):
+def test_signup_creates_tenant_owner_and_location_and_mails_a_confirmation_link(client, db, mailoutbox):
     response = client.post(SIGNUP_URL, signup_data(email="Sasha@Gamma.TEST"))
 
     assert response.status_code == 302
-    assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+    assert response.url == SENT_URL
+    assert "Check your inbox to finish signing up" in text_of(client.get(response.url))
 
     tenant = Tenant.objects.get(slug="gamma")
     assert tenant.name == "Gamma Fix"
     assert tenant.time_zone == "Europe/Berlin"
     assert tenant.language == "en"
+    assert tenant.owner_confirmed_at is None, "held until the owner confirms"
     user = User.objects.get(email="sasha@gamma.test")  # stored lower-case
     assert user.full_name == "Sasha Founder"
     assert user.check_password(GOOD_PASSWORD)
+    assert user.email_confirmed_at is None
     membership = Membership.objects.get(tenant=tenant, user=user)
     assert membership.role == Role.OWNER
     assert membership.is_active
     location = Location.objects.get(tenant=tenant)
     assert (location.name, location.address) == ("Head office", "1 Main Street")
+    # Not logged in: the answer must be the same as for an address that has an account.
+    assert logged_in_user_id(client) is None
 
-    assert logged_in_user_id(client) == str(user.pk)
-    dashboard = client.get(response.url)
-    assert dashboard.status_code == 200
-    assert "Gamma Fix" in text_of(dashboard)
-    assert "Welcome!" in text_of(dashboard)
+    [mail] = mailoutbox
+    assert mail.to == ["sasha@gamma.test"]
+    assert mail.subject == "Confirm your e-mail address for ServiceDesk"
+    confirm_link, login_link = links_in(mail.body)
+    assert confirm_link.startswith("http://127.0.0.1:8000/accounts/confirm/")
+    assert login_link == "http://127.0.0.1:8000/accounts/login/"
 
 
-def test_after_signup_home_leads_to_the_dashboard(client, db):
+def test_the_new_owner_can_log_in_and_set_up_before_confirming(client, db):
     client.post(SIGNUP_URL, signup_data())
+    assert client.post(reverse("accounts:login"), {"username": "sasha@gamma.test", "password": GOOD_PASSWORD}).status_code == 302
+
+    home = client.get(reverse("home"))
+    assert home.status_code == 302
+    assert home.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+    dashboard = text_of(client.get(home.url))
+    assert "Gamma Fix" in dashboard
+    assert "Confirm your e-mail address first." in dashboard
+    assert "Send the link again" in dashboard
+
+
+def test_an_existing_address_gets_the_same_answer_and_a_notice_by_mail(client, users_a, mailoutbox):
+    new = client.post(SIGNUP_URL, signup_data(email="new-person@gamma.test", slug="gamma"))
+    taken = client.post(SIGNUP_URL, signup_data(email="OWNER@alpha.test", slug="delta"))
+
+    assert (taken.status_code, taken.url) == (new.status_code, new.url) == (302, SENT_URL)
+    assert logged_in_user_id(client) is None
+    assert not Tenant.objects.filter(slug="delta").exists(), "nothing is created for an existing address"
+    owner = User.objects.get(email="owner@alpha.test")
+    assert owner.check_password(PASSWORD), "the existing account is unchanged"
+    assert Membership.objects.filter(user=owner).count() == 1
+
+    confirmation, notice = mailoutbox
+    assert confirmation.to == ["new-person@gamma.test"]
+    assert notice.to == ["owner@alpha.test"]
+    assert notice.subject == "Someone tried to sign up to ServiceDesk with your address"
+    assert "You already have an account, so nothing was created." in notice.body
+    assert links_in(notice.body) == ["http://127.0.0.1:8000/accounts/login/",
+                                     "http://127.0.0.1:8000/accounts/password/reset/"]
+    assert "/accounts/confirm/" not in notice.body
+
+
+def test_after_confirming_and_logging_in_home_leads_to_the_dashboard(client, db, mailoutbox):
+    client.post(SIGNUP_URL, signup_data())
+    client.get(links_in(mailoutbox[0].body)[0])
+    client.post(reverse("accounts:login"), {"username": "sasha@gamma.test", "password": GOOD_PASSWORD})
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+    assert "Confirm your e-mail address first." not in text_of(client.get(response.url))
 
 
 @pytest.mark.parametrize(
@@ -121,13 +166,6 @@ def test_signup_with_a_taken_slug(client, tenant_a):
     assert Tenant.objects.count() == 1
 
 
-def test_signup_with_an_existing_email_in_any_case(client, users_a):
-    response = client.post(SIGNUP_URL, signup_data(email="OWNER@alpha.test"))
-    assert response.status_code == 200
-    assert "An account with this e-mail exists already" in text_of(response)
-    assert not Tenant.objects.filter(slug="gamma").exists()
-
-
 def test_password_similar_to_the_name_is_refused(client, db):
     response = client.post(SIGNUP_URL, signup_data(email="sasha.founder@gamma.test", password1="sasha.founder", password2="sasha.founder"))
     assert response.status_code == 200
@@ -146,8 +184,11 @@ def test_signup_race_is_a_form_error_and_leaves_nothing_behind(client, db, monke
 
     response = client.post(SIGNUP_URL, signup_data())
 
-    assert response.status_code == 200
-    assert "was taken a moment ago" in text_of(response)
+    if taken == "slug":
+        assert response.status_code == 200
+        assert "was taken a moment ago" in text_of(response)
+    else:  # the e-mail: the same answer as for any existing address
+        assert (response.status_code, response.url) == (302, SENT_URL)
     assert User.objects.count() == (0 if taken == "slug" else 1)  # only the earlier one
     assert Tenant.objects.count() == (1 if taken == "slug" else 0)
     assert not Location.objects.exists()
