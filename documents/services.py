@@ -26,8 +26,10 @@ from django.utils.translation import gettext as _
 
 from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderStatus
+from orders.permissions import ActorRefused, check_actor
 from servicedesk.metrics import DOCUMENTS_RENDERED
 from servicedesk.tenancy.models import Membership, Tenant
+from servicedesk.tenancy.roles import Perm
 
 from . import rendering, sandbox
 from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
@@ -201,10 +203,9 @@ def render_pdf(source: str, context: dict, *, tenant_id: int, language: str) -> 
 
 def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document:
     """Issue (or re-issue as a new version) a document of the order. ValidationError if not possible."""
+    check_actor(by, Perm.DOCUMENTS_ISSUE, order)
     if language not in LANGUAGES:
         raise ValidationError(_("Unknown language."))
-    if by.tenant_id != order.tenant_id:
-        raise ValidationError(_("Unknown order."))
     problem = why_not_issue(order, kind)
     if problem:
         raise ValidationError(problem)
@@ -305,7 +306,7 @@ def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: s
             continue
         try:
             document = issue(order, kind, language, by=membership)
-        except ValidationError as error:
+        except (ValidationError, ActorRefused) as error:
             result.refused[number] = "; ".join(error.messages)
         else:
             result.issued.append(document.pk)
@@ -326,6 +327,7 @@ def email_to_client(document: Document, *, by: Membership) -> str:
     """
     from servicedesk.notifications.events import document_email
 
+    check_actor(by, Perm.DOCUMENTS_ISSUE, document.order)
     client = document.order.client
     if not client.email:
         raise ValidationError(_("The client has no e-mail address. Add one on the client's page first."))

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.models import Order
+from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
@@ -62,7 +63,7 @@ def issue(request: HttpRequest, order_number: int) -> HttpResponse:
         return _to_order(request, order)
     try:
         document = services.issue(order, form.cleaned_data["kind"], form.cleaned_data["language"], by=request.membership)
-    except ValidationError as error:
+    except (ValidationError, ActorRefused) as error:
         messages.error(request, " ".join(error.messages))
         return _to_order(request, order)
     messages.success(request, _("Issued %(title)s %(number)s.") % {"title": document.get_kind_display(),
@@ -90,7 +91,7 @@ def email(request: HttpRequest, document_id: int) -> HttpResponse:
     document = get_for_tenant_or_404(Document.objects.select_related("order__client"), request.tenant, pk=document_id)
     try:
         address = services.email_to_client(document, by=request.membership)
-    except ValidationError as error:
+    except (ValidationError, ActorRefused) as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("%(number)s is on its way to %(email)s.") % {"number": document.display_number,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from servicedesk.tenancy.models import Location, Membership, Tenant
-from servicedesk.tenancy.roles import Role
+from servicedesk.tenancy.roles import Perm, Role
 
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
 from .lifecycle import bump_version, record_event
@@ -31,6 +31,7 @@ from .models import (
     ServiceType,
     new_public_token,
 )
+from .permissions import check_actor
 
 DEFAULT_PHONE_REGION = {"ru": "RU", "en": "RU"}
 
@@ -118,6 +119,7 @@ class IntakeData:
 @transaction.atomic
 def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
     """Reception's intake: client (found or new), item, order, prepayment, first event. All or nothing."""
+    check_actor(by, Perm.ORDERS_CREATE, tenant_id=tenant.pk)
     now = timezone.now()
     client = data.client
     if client is None:
@@ -190,6 +192,7 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
            expected_version: int, visit_address: str | None = None, visit_start: datetime | None = None,
            visit_end: datetime | None = None) -> None:
     """Assign or reassign the technician, workshop and visit slot; an event records who changed what."""
+    check_actor(by, Perm.ORDERS_PLAN, order)
     if technician is not None and technician.tenant_id != order.tenant_id:
         raise ValidationError(_("Unknown technician."))
     if workshop is not None and workshop.tenant_id != order.tenant_id:
@@ -245,6 +248,7 @@ def recalculate_totals(order: Order) -> None:
 @transaction.atomic
 def add_line_item(order: Order, *, kind: str, description: str, quantity: Decimal, unit_price: Decimal,
                   by: Membership, performed_by: Membership | None = None) -> LineItem:
+    check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_HANDOVER), order)  # the assigned technician, or the counter
     if not order.is_open:
         raise ValidationError(_("A closed order cannot be changed."))
     if quantity <= 0:
@@ -263,6 +267,7 @@ def add_line_item(order: Order, *, kind: str, description: str, quantity: Decima
 
 @transaction.atomic
 def remove_line_item(line: LineItem, *, by: Membership) -> None:
+    check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_HANDOVER), line.order)
     order = line.order
     if not order.is_open:
         raise ValidationError(_("A closed order cannot be changed."))
@@ -275,6 +280,7 @@ def remove_line_item(line: LineItem, *, by: Membership) -> None:
 @transaction.atomic
 def add_payment(order: Order, *, amount: Decimal, method: str, kind: str = Payment.Kind.PAYMENT,
                 by: Membership, note: str = "") -> Payment:
+    check_actor(by, Perm.ORDERS_HANDOVER, order)
     if amount <= 0:
         raise ValidationError(_("The amount must be more than zero."))
     if kind == Payment.Kind.REFUND and amount > order.paid_amount:
@@ -291,6 +297,7 @@ def add_payment(order: Order, *, amount: Decimal, method: str, kind: str = Payme
 # --- Notes, estimate, photos, link -----------------------------------------------------------------
 def edit_order(order: Order, *, changes: dict, by: Membership, expected_version: int) -> None:
     """Edit the intake details; the timeline records which fields changed."""
+    check_actor(by, Perm.ORDERS_CREATE, order)
     allowed = {"problem", "priority", "promised_at", "item_condition", "item_accessories", "terms"}
     unknown = set(changes) - allowed
     if unknown:
@@ -304,6 +311,12 @@ def edit_order(order: Order, *, changes: dict, by: Membership, expected_version:
 
 
 def add_note(order: Order, *, text: str, public: bool, by: Membership) -> None:
+    """An internal note: any member who sees the order. A public one speaks to the client: the office or the
+    assigned technician only (docs/architecture.md, Who may do what)."""
+    if public:
+        check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_PLAN), order)
+    else:
+        check_actor(by, Perm.ORDERS_VIEW, tenant_id=order.tenant_id)
     text = text.strip()
     if not text:
         raise ValidationError(_("The note is empty."))
@@ -311,6 +324,7 @@ def add_note(order: Order, *, text: str, public: bool, by: Membership) -> None:
 
 
 def set_estimate(order: Order, *, amount: Decimal, by: Membership, expected_version: int, comment: str = "") -> None:
+    check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_PLAN), order)  # the assigned technician, or the office
     if amount < 0:
         raise ValidationError(_("The estimate cannot be negative."))
     with transaction.atomic():
@@ -321,6 +335,7 @@ def set_estimate(order: Order, *, amount: Decimal, by: Membership, expected_vers
 
 
 def add_photo(order: Order, *, image, caption: str, by: Membership) -> OrderPhoto:
+    check_actor(by, Perm.ORDERS_VIEW, tenant_id=order.tenant_id)  # staff-only, like an internal note
     with transaction.atomic():
         photo = OrderPhoto.objects.create(tenant_id=order.tenant_id, order=order, image=image, caption=caption,
                                           uploaded_by=by.user)
@@ -330,6 +345,7 @@ def add_photo(order: Order, *, image, caption: str, by: Membership) -> OrderPhot
 
 def replace_public_link(order: Order, *, by: Membership) -> str:
     """A new token: the old link stops working at once (e.g. the client shared it by mistake)."""
+    check_actor(by, Perm.ORDERS_CREATE, order)
     token = new_public_token()
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(public_token=token, version=F("version") + 1)

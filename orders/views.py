@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, require_perm, tenant_view
+from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import services
@@ -35,6 +35,7 @@ from .forms import (
 )
 from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from .models import Client, LineItem, Order, OrderEvent, ServiceType
+from .permissions import ActorRefused, actor_problem
 from .presentation import order_qr_data_uri, public_status_url
 
 PAGE_SIZE = 50
@@ -177,7 +178,8 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
         "actions": actions,
         "version": order.version,
         "can_plan": has_perm(membership.role, Perm.ORDERS_PLAN),
-        "can_work": has_perm(membership.role, Perm.ORDERS_WORK),
+        # The role's permission and, for a technician, the assignment: the same rule the services apply.
+        "can_work": actor_problem(membership, Perm.ORDERS_WORK, order) is None,
         "can_handover": has_perm(membership.role, Perm.ORDERS_HANDOVER),
         "can_edit": has_perm(membership.role, Perm.ORDERS_CREATE),
         "can_waive": has_perm(membership.role, Perm.ORDERS_WAIVE_PAYMENT),
@@ -233,7 +235,7 @@ def order_assign(request: HttpRequest, order_number: int) -> HttpResponse:
         services.assign(order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
                         expected_version=data["version"], visit_address=data["visit_address"],
                         visit_start=data["visit_start"], visit_end=data["visit_end"])
-    except (ValidationError, OrderChanged) as problem:
+    except (ValidationError, ActorRefused, OrderChanged) as problem:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Assignment saved."))
@@ -261,7 +263,7 @@ def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
         try:
             if changed:
                 services.edit_order(order, changes=changed, by=request.membership, expected_version=version)
-        except (OrderChanged, ValidationError) as problem:
+        except (OrderChanged, ValidationError, ActorRefused) as problem:
             form.add_error(None, " ".join(getattr(problem, "messages", [str(problem)])))
         else:
             messages.success(request, _("Order saved."))
@@ -272,8 +274,6 @@ def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
-    if not (has_perm(request.membership.role, Perm.ORDERS_WORK) or has_perm(request.membership.role, Perm.ORDERS_PLAN)):
-        require_perm(request, Perm.ORDERS_WORK)
     order = _order(request, order_number)
     form = EstimateForm(request.POST)
     if not form.is_valid():
@@ -282,23 +282,16 @@ def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
     try:
         services.set_estimate(order, amount=form.cleaned_data["amount"], comment=form.cleaned_data["comment"],
                               by=request.membership, expected_version=form.cleaned_data["version"])
-    except (ValidationError, OrderChanged) as problem:
+    except (ValidationError, ActorRefused, OrderChanged) as problem:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Estimate saved."))
     return _to_order(request, order)
 
 
-def _require_work_or_handover(request: HttpRequest) -> None:
-    role = request.membership.role
-    if not (has_perm(role, Perm.ORDERS_WORK) or has_perm(role, Perm.ORDERS_HANDOVER)):
-        require_perm(request, Perm.ORDERS_WORK)
-
-
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
-    _require_work_or_handover(request)
     order = _order(request, order_number)
     form = LineItemForm(request.POST)
     if not form.is_valid():
@@ -309,7 +302,7 @@ def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
         services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
                                unit_price=data["unit_price"], by=request.membership,
                                performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return _to_order(request, order)
 
@@ -317,13 +310,12 @@ def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def line_remove(request: HttpRequest, order_number: int, line_id: int) -> HttpResponse:
-    _require_work_or_handover(request)
     order = _order(request, order_number)
     line = get_for_tenant_or_404(LineItem, request.tenant, pk=line_id, order=order)
     line.order = order
     try:
         services.remove_line_item(line, by=request.membership)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return _to_order(request, order)
 
@@ -340,7 +332,7 @@ def payment_add(request: HttpRequest, order_number: int) -> HttpResponse:
     try:
         services.add_payment(order, amount=data["amount"], method=data["method"], kind=data["kind"],
                              note=data["note"], by=request.membership)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("Payment recorded."))
@@ -353,7 +345,11 @@ def note_add(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = NoteForm(request.POST)
     if form.is_valid():
-        services.add_note(order, text=form.cleaned_data["text"], public=form.cleaned_data["public"], by=request.membership)
+        try:
+            services.add_note(order, text=form.cleaned_data["text"], public=form.cleaned_data["public"],
+                              by=request.membership)
+        except (ValidationError, ActorRefused) as problem:
+            messages.error(request, " ".join(problem.messages))
     else:
         _say_errors(request, form)
     return _to_order(request, order)
@@ -365,9 +361,13 @@ def photo_add(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
-        for upload in form.cleaned_data["photos"]:
-            services.add_photo(order, image=upload, caption=form.cleaned_data["caption"], by=request.membership)
-        messages.success(request, _("Photos added."))
+        try:
+            for upload in form.cleaned_data["photos"]:
+                services.add_photo(order, image=upload, caption=form.cleaned_data["caption"], by=request.membership)
+        except ActorRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, _("Photos added."))
     else:
         _say_errors(request, form)
     return _to_order(request, order)

@@ -22,8 +22,10 @@ from django.utils.translation import gettext as _
 
 from orders.lifecycle import OrderChanged, TransitionRefused, transition
 from orders.models import CLOSED_STATUSES, Order, OrderStatus
+from orders.permissions import check_actor
 from orders.services import assign, technician_choices
 from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.tenancy.roles import Perm
 
 from . import stock
 from .models import TechnicianProfile
@@ -163,6 +165,7 @@ def plan(order: Order, *, technician: Membership | None, workshop: Location | No
     Raises ValidationError (refusals, or warnings not accepted: .warnings on the result of
     assignment_warnings) and OrderChanged.
     """
+    check_actor(by, Perm.ORDERS_PLAN, order)
     for obj in (technician, workshop):
         if obj is not None and obj.tenant_id != order.tenant_id:
             raise ValidationError(_("Unknown technician or workshop."))

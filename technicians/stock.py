@@ -24,9 +24,10 @@ from django.utils.translation import gettext as _
 
 from orders.lifecycle import record_event
 from orders.models import EventKind, LineItem, Order
+from orders.permissions import check_actor
 from orders.services import add_line_item
 from servicedesk.tenancy.models import Location, Membership, Tenant
-from servicedesk.tenancy.roles import Role
+from servicedesk.tenancy.roles import Perm
 
 from .models import ZERO, Part, PartReservation, StockLevel, StockMovement, TechnicianProfile
 
@@ -276,6 +277,10 @@ class ReserveResult:
     missing: Decimal
 
 
+# Reserving and releasing parts for an order: the office when it plans, or the technician assigned to it.
+RESERVE_PERMS = (Perm.ORDERS_PLAN, Perm.ORDERS_WORK)
+
+
 @transaction.atomic
 def reserve(order: Order, *, part: Part, quantity, by: Membership, wait_for_rest: bool = False) -> ReserveResult:
     """Set parts aside for the order at its stock location.
@@ -283,6 +288,7 @@ def reserve(order: Order, *, part: Part, quantity, by: Membership, wait_for_rest
     Beyond what is free: refused with the shortfall (StockShortage), or with wait_for_rest the free part is
     reserved and the rest recorded as missing; a later receipt reserves it, oldest order first.
     """
+    check_actor(by, RESERVE_PERMS, order)
     _check_same_tenant(order.tenant_id, part)
     _check_order(order)
     quantity = clean_quantity(part, quantity)
@@ -317,17 +323,12 @@ def reserve(order: Order, *, part: Part, quantity, by: Membership, wait_for_rest
     return ReserveResult(reserved=take, missing=missing)
 
 
-def may_use_parts(order: Order, by: Membership) -> bool:
-    return by.role != Role.TECHNICIAN or order.technician_id == by.pk
-
-
 @transaction.atomic
 def consume(order: Order, *, part: Part, quantity, by: Membership) -> LineItem:
     """Use parts on the order: the order's reservation first, then free stock. Adds the order's line item."""
+    check_actor(by, Perm.ORDERS_WORK, order)
     _check_same_tenant(order.tenant_id, part)
     _check_order(order)
-    if not may_use_parts(order, by):
-        raise ValidationError(_("Only the technician assigned to this order can use parts on it."))
     quantity = clean_quantity(part, quantity)
     reservation = (
         PartReservation.objects.select_for_update()
@@ -351,10 +352,15 @@ def consume(order: Order, *, part: Part, quantity, by: Membership) -> LineItem:
                          quantity=quantity, unit_price=part.sale_price, by=by, performed_by=by)
 
 
+def release(reservation: PartReservation, *, by: Membership, quantity=None, reason: str = "") -> Decimal:
+    """A member gives reserved parts back to free stock (all of them by default, and forget what was missing)."""
+    check_actor(by, RESERVE_PERMS, reservation.order)
+    return _release(reservation, by=by, quantity=quantity, reason=reason)
+
+
 @transaction.atomic
-def release(reservation: PartReservation, *, by: Membership | None, quantity=None, reason: str = "",
-            record: bool = True) -> Decimal:
-    """Give reserved parts back to free stock (all of them by default, and forget what was missing)."""
+def _release(reservation: PartReservation, *, by, quantity=None, reason: str = "", record: bool = True) -> Decimal:
+    """Release without an actor check: also called by the system (cancel, handover, a moved order; by a User or None)."""
     reservation = PartReservation.objects.select_for_update().select_related("part", "location", "order").get(
         pk=reservation.pk)
     amount = reservation.reserved if quantity is None else clean_quantity(reservation.part, quantity)
@@ -382,7 +388,7 @@ def release_all(order: Order, *, by_user=None, reason: str) -> list[tuple[Part, 
     """Release every reservation of the order (cancel, handover). Called from the order-event listener."""
     released = []
     for reservation in PartReservation.objects.filter(tenant_id=order.tenant_id, order=order).select_related("part"):
-        amount = release(reservation, by=by_user, reason=reason, record=False)
+        amount = _release(reservation, by=by_user, reason=reason, record=False)
         released.append((reservation.part, amount))
     done = [f"{part.name} × {fmt(qty)}" for part, qty in released if qty]
     if done:
@@ -401,7 +407,7 @@ def follow_order(order: Order, *, by_user=None, release_instead: bool = False) -
                         .filter(tenant_id=order.tenant_id, order=order).exclude(location=target)
                         .select_related("part", "location")):
         if release_instead:
-            amount = release(reservation, by=by_user, reason=_("Order moved to %(loc)s") % {"loc": target.name}, record=False)
+            amount = _release(reservation, by=by_user, reason=_("Order moved to %(loc)s") % {"loc": target.name}, record=False)
             moved.append((reservation.part, amount))
             continue
         amount = reservation.reserved

@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
@@ -24,7 +24,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders import services as order_services
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
-from servicedesk.tenancy.access import get_for_tenant_or_404, require_perm, tenant_view
+from orders.permissions import ActorRefused, actor_problem
+from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
 
@@ -182,7 +183,7 @@ def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
             return redirect("technicians:plan", tenant_slug=request.tenant.slug, order_number=order.number)
         except planning.NeedsConfirmation as unconfirmed:
             warnings = unconfirmed.messages
-        except ValidationError as problem:
+        except (ValidationError, ActorRefused) as problem:
             conflict = " ".join(problem.messages)
         else:
             messages.success(request, _("Order #%(number)s assigned.") % {"number": order.number})
@@ -382,7 +383,7 @@ def timer(request: HttpRequest, order_number: int) -> HttpResponse:
                 entry = worklog.stop_timer(request.membership, by=request.membership)
                 messages.success(request, _("Timer stopped: %(duration)s logged.") % {
                     "duration": worklog.format_duration(entry.duration())})
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     return _back(request, order)
 
@@ -408,16 +409,13 @@ def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
     if not form.is_valid():
         _say_form_errors(request, form)
         return _back(request, order)
-    if request.membership.role == Role.TECHNICIAN and order.technician_id != request.membership.pk:
-        messages.error(request, _("Only the technician assigned to this order can do this."))
-        return _back(request, order)
     text = form.cleaned_data["text"].strip()
     try:
         if form.cleaned_data["photo"]:
             order_services.add_photo(order, image=form.cleaned_data["photo"], caption=text[:200], by=request.membership)
         else:
             order_services.add_note(order, text=text, public=False, by=request.membership)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
         messages.success(request, _("Saved on order #%(number)s.") % {"number": order.number})
@@ -440,6 +438,8 @@ def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
                                reason=data["reason"], by=me)
         except ValidationError as problem:
             form.add_error(None, problem)
+        except ActorRefused as refused:
+            form.add_error(None, str(refused))
         else:
             messages.success(request, _("Work logged on order #%(number)s.") % {"number": order.number})
             return _back(request, order)
@@ -457,7 +457,7 @@ def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
         return _back(request, order)
     try:
         lines = worklog.bill_labour(order, by=request.membership, rate_source=form.cleaned_data["rate"])
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
         messages.success(request, _("%(count)d labour line(s) added to the order.") % {"count": len(lines)})
@@ -465,19 +465,10 @@ def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 # --- Parts on an order -----------------------------------------------------------------------------
-def _require_plan_or_work(request: HttpRequest) -> None:
-    role = request.membership.role
-    if not (has_perm(role, Perm.ORDERS_PLAN) or has_perm(role, Perm.ORDERS_WORK)):
-        require_perm(request, Perm.ORDERS_PLAN)
-
-
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
-    _require_plan_or_work(request)
-    if request.membership.role == Role.TECHNICIAN and not stock.may_use_parts(order, request.membership):
-        raise PermissionDenied(_("Only the technician assigned to this order can do this."))
     form = ReserveForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
         _say_form_errors(request, form)
@@ -486,7 +477,7 @@ def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
     try:
         result = stock.reserve(order, part=data["part"], quantity=data["quantity"], by=request.membership,
                                wait_for_rest=data["wait_for_rest"])
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
         if isinstance(problem, stock.StockShortage):
             messages.info(request, _("Tick “reserve what is free and wait for the rest” to wait for a delivery; "
@@ -512,7 +503,7 @@ def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
     data = form.cleaned_data
     try:
         stock.consume(order, part=data["part"], quantity=data["quantity"], by=request.membership)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
         messages.success(request, _("Used %(qty)s × %(part)s on order #%(number)s.") % {
@@ -526,16 +517,13 @@ def parts_release(request: HttpRequest, order_number: int, reservation_id: int) 
     order = _order(request, order_number)
     reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
                                         pk=reservation_id, order=order)
-    _require_plan_or_work(request)
-    if not stock.may_use_parts(order, request.membership):
-        raise PermissionDenied(_("Only the technician assigned to this order can do this."))
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         _say_form_errors(request, form)
         return _back(request, order)
     try:
         amount = stock.release(reservation, by=request.membership, quantity=form.cleaned_data["quantity"])
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
         messages.success(request, _("Released %(qty)s × %(part)s.") % {"qty": stock.fmt(amount), "part": reservation.part.name})
@@ -570,10 +558,12 @@ def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
     used = list(LineItem.objects.filter(tenant=tenant, order=order, kind=LineItem.Kind.PART))
     running_mine = next((e for e in entries if e.is_running and e.technician_id == membership.pk), None)
     role = membership.role
-    may_work = has_perm(role, Perm.ORDERS_WORK) and stock.may_use_parts(order, membership)
+    # The services' own rules (orders/permissions.py), so the panel offers only what they will accept.
+    may_work = actor_problem(membership, Perm.ORDERS_WORK, order) is None
+    may_reserve = actor_problem(membership, stock.RESERVE_PERMS, order) is None
     location = None
     suggested = []
-    if order.is_open and (may_work or has_perm(role, Perm.ORDERS_PLAN)):
+    if order.is_open and may_reserve:
         location = stock.stock_location(order)
         reserved_ids = {r.part_id for r in reservations}
         suggested = [lvl for lvl in StockLevel.objects.filter(
@@ -581,7 +571,7 @@ def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
             part__service_type_rows__service_type_id=order.service_type_id).select_related("part")
             .order_by("part__name")[:SUGGESTED_PARTS] if lvl.part_id not in reserved_ids]
     service_parts = []
-    if order.is_open and (may_work or has_perm(role, Perm.ORDERS_PLAN)):
+    if order.is_open and may_reserve:
         service_parts = list(Part.objects.filter(tenant=tenant, is_active=True,
                                                  service_type_rows__service_type_id=order.service_type_id)
                              .order_by("name", "id")[:SUGGESTED_PARTS])
@@ -593,7 +583,7 @@ def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
         "running_mine": running_mine, "may_work": may_work and order.is_open,
         "may_time": may_work and order.is_open and order.status in worklog.EXECUTION_STATUSES,
         "may_plan": has_perm(role, Perm.ORDERS_PLAN) and order.is_open,
-        "may_reserve": order.is_open and (has_perm(role, Perm.ORDERS_PLAN) or may_work),
+        "may_reserve": order.is_open and may_reserve,
         "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
         "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",
         "service_parts": service_parts, "labour_form": LabourForm(),

@@ -21,9 +21,10 @@ from django.utils.translation import gettext as _
 
 from orders.lifecycle import record_event
 from orders.models import EventKind, LineItem, Order, OrderStatus
+from orders.permissions import check_actor
 from orders.services import add_line_item
 from servicedesk.tenancy.models import Membership, Tenant
-from servicedesk.tenancy.roles import Role
+from servicedesk.tenancy.roles import Perm, Role
 
 from .models import TechnicianProfile, WorkLog
 
@@ -50,14 +51,13 @@ def hours(delta: timedelta) -> Decimal:
 
 
 def _check_can_log(order: Order, technician: Membership, by: Membership) -> None:
-    if technician.tenant_id != order.tenant_id or by.tenant_id != order.tenant_id:
+    check_actor(by, Perm.ORDERS_WORK, order)  # a technician logs time only on orders assigned to them
+    if technician.tenant_id != order.tenant_id:
         raise ValidationError(_("Unknown technician."))
     if not technician.is_active:
         raise ValidationError(_("%(name)s is no longer active here.") % {"name": technician.user})
     if by.role == Role.TECHNICIAN and by.pk != technician.pk:
         raise ValidationError(_("You can log only your own time."))
-    if by.role == Role.TECHNICIAN and order.technician_id != by.pk:
-        raise ValidationError(_("Only the technician assigned to this order can log time on it."))
 
 
 def running_timer(technician: Membership) -> WorkLog | None:
@@ -122,6 +122,8 @@ def _local(moment: datetime, order: Order) -> str:
 @transaction.atomic
 def stop_timer(technician: Membership, *, by: Membership) -> WorkLog | None:
     """Stop the technician's running timer, if any. Returns the finished entry."""
+    # No order here: a technician stops their own timer even on an order taken from them meanwhile.
+    check_actor(by, Perm.ORDERS_WORK, tenant_id=technician.tenant_id)
     if by.role == Role.TECHNICIAN and by.pk != technician.pk:
         raise ValidationError(_("You can stop only your own timer."))
     entry = (WorkLog.objects.select_for_update().filter(tenant_id=technician.tenant_id, technician=technician,
@@ -303,6 +305,7 @@ def service_type_rate(order: Order) -> Decimal:
 @transaction.atomic
 def bill_labour(order: Order, *, by: Membership, rate_source: str = RateSource.TECHNICIAN) -> list[LineItem]:
     """Turn the order's finished, unbilled work-log time into labour line items: one per technician."""
+    check_actor(by, Perm.ORDERS_PLAN, order)
     if rate_source not in {RateSource.TECHNICIAN, RateSource.SERVICE_TYPE}:
         raise ValidationError(_("Unknown rate."))
     if not order.is_open:

@@ -44,7 +44,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from orders.models import Client, Order, OrderEvent
-from servicedesk.tenancy.models import Tenant
+from orders.permissions import check_actor
+from servicedesk.tenancy.models import Membership, Tenant
+from servicedesk.tenancy.roles import Perm
 
 from . import quiet, sms
 from .models import Audience, Channel, Notification, NotificationSettings, State
@@ -401,13 +403,14 @@ class ResendRefused(Exception):
     """str(error) is a sentence for the user."""
 
 
-def resend(row: Notification) -> Notification:
+def resend(row: Notification, *, by: Membership) -> Notification:
     """Failed: queue it again with fresh attempts. Sent: send a copy. Queued or sending: refuse.
 
     The client's opt-out still counts (a manager cannot override it), and SMS keep to quiet hours.
     """
     from django.utils.translation import gettext as _
 
+    check_actor(by, Perm.NOTIFICATIONS_MANAGE, tenant_id=row.tenant_id)
     if row.audience == Audience.CLIENT and _client_opted_out(row):
         raise ResendRefused(_("The client has opted out of this channel."))
     not_before = timezone.now()

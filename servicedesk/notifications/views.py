@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.models import Order
+from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
@@ -79,8 +80,8 @@ def resend(request: HttpRequest, notification_id: int) -> HttpResponse:
     row = get_for_tenant_or_404(Notification.objects.select_related("tenant", "order__client"), request.tenant,
                                 pk=notification_id)
     try:
-        copy = outbox.resend(row)
-    except outbox.ResendRefused as refusal:
+        copy = outbox.resend(row, by=request.membership)
+    except (outbox.ResendRefused, ActorRefused) as refusal:
         messages.error(request, str(refusal))
     else:
         if copy.is_held:

@@ -15,6 +15,7 @@ from documents.models import Document, DocumentCounter, DocumentSettings, Immuta
 from documents.tasks import issue_documents_task
 from documents.variables import qr_data_uri
 from orders.models import EventKind, OrderEvent, OrderStatus
+from orders.permissions import ActorRefused
 from servicedesk.notifications import outbox
 from servicedesk.notifications.models import Kind as NotificationKind
 from servicedesk.notifications.models import Notification, State
@@ -178,7 +179,7 @@ def test_an_act_needs_line_items_and_bad_input_is_refused(tenant_a, users_a, rec
         services.issue(order, Kind.INTAKE_RECEIPT, "de", by=reception_a)
     with pytest.raises(ValidationError, match="Unknown document"):
         services.issue(order, "invoice", "en", by=reception_a)
-    with pytest.raises(ValidationError, match="Unknown order"):
+    with pytest.raises(ActorRefused, match="not a member of this service center"):
         services.issue(order, Kind.INTAKE_RECEIPT, "en", by=member(tenant_b, Role.RECEPTION))
     # The receipt of a cancelled order can still be printed (the client may need it to collect the item).
     cancelled = make_order(tenant_a, status=OrderStatus.CANCELLED)

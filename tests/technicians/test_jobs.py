@@ -186,8 +186,10 @@ def test_reserve_and_release_pages(member_client, tenant_a, job_a, part_a):
 def test_reserve_refused_for_technician_on_someone_elses_order(member_client, tenant_a, manager_a, part_a):
     order = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a)
     response = member_client(Role.TECHNICIAN).post(
-        reverse("technicians:parts_reserve", args=[tenant_a.slug, order.number]), {"part": part_a.pk, "quantity": "1"})
-    assert response.status_code == 403
+        reverse("technicians:parts_reserve", args=[tenant_a.slug, order.number]), {"part": part_a.pk, "quantity": "1"},
+        follow=True)
+    assert "Only the technician assigned to this order can do this." in response.content.decode()
+    assert not PartReservation.objects.filter(order=order).exists()
 
 
 def test_order_panel_shows_work_and_parts(member_client, tenant_a, job_a, part_a, tech_a, manager_a):

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from orders.lifecycle import transition
 from orders.models import EventKind, LineItem, OrderStatus
+from orders.permissions import ActorRefused
 from servicedesk.tenancy.models import Location
 from technicians import stock
 from technicians.models import Part, PartReservation, StockLevel, StockMovement
@@ -90,7 +91,7 @@ def test_technician_uses_parts_only_on_own_orders(tenant_a, part_a, location_a, 
 
     other_tech = member(tenant_a, users_a[Role.TECHNICIAN])
     order = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a, workshop=location_a)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActorRefused, match="Only the technician assigned"):
         stock.consume(order, part=part_a, quantity=1, by=other_tech)
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from orders.lifecycle import transition
 from orders.models import EventKind, LineItem, OrderStatus
+from orders.permissions import ActorRefused
 from orders.services import assign
 from servicedesk.tenancy.roles import Role
 from technicians import worklog
@@ -73,9 +74,9 @@ def test_timer_only_during_execution(tenant_a, tech_a, location_a):
 
 def test_technician_times_only_own_jobs(tenant_a, users_a, manager_a, location_a, tech_a):
     someone_elses = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a, workshop=location_a)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActorRefused, match="Only the technician assigned"):
         worklog.start_timer(someone_elses, technician=tech_a, by=tech_a)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ActorRefused, match="Only the technician assigned"):
         worklog.start_timer(someone_elses, technician=manager_a, by=tech_a)
 
 
