@@ -66,12 +66,13 @@ def test_confirming_sends_the_held_messages_once(unconfirmed, users_a, django_ca
     assert len(mail.outbox) == 1 and len(sms_outbox) == 1
 
 
-def test_a_held_message_cannot_be_resent(unconfirmed, django_capture_on_commit_callbacks):
+def test_a_held_message_cannot_be_resent(unconfirmed, users_a, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(unconfirmed, email="anna@example.test", phone="")
     row = Notification.objects.get(order=order, channel=Channel.EMAIL)
+    manager = users_a[Role.MANAGER].memberships.get(tenant=unconfirmed)
     with pytest.raises(outbox.ResendRefused):
-        outbox.resend(row)
+        outbox.resend(row, by=manager)
 
 
 def test_the_outbox_page_says_why_a_message_waits(unconfirmed, member_client, django_capture_on_commit_callbacks):
