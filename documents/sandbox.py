@@ -27,7 +27,9 @@ import re
 import time
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
 
+import tinycss2
 from django.core.exceptions import ValidationError
 from django.template import (
     Context,
@@ -285,13 +287,12 @@ FORLOOP = {
 }
 
 _URL_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):|^\s*//|^\s*\\\\")
-_RESOURCE_REFS = [
-    re.compile(r"""\b(?:src|srcset|poster|data|background|xlink:href)\s*=\s*["']?\s*([^"'\s>]*)""", re.I),
-    re.compile(r"""url\(\s*["']?\s*([^"')\s]*)""", re.I),
-    re.compile(r"""@import\s+["']([^"']*)""", re.I),
-    re.compile(r"""<link\b[^>]*\bhref\s*=\s*["']?\s*([^"'\s>]*)""", re.I),
-    re.compile(r"""<(?:image|use|feImage)\b[^>]*\bhref\s*=\s*["']?\s*([^"'\s>]*)""", re.I),
-]
+# Attributes whose value WeasyPrint may fetch; href only on the elements that load it (a link is printed).
+_RESOURCE_ATTRIBUTES = {"src", "srcset", "poster", "data", "background", "xlink:href"}
+_HREF_ELEMENTS = {"link", "image", "use", "feimage", "base"}
+# CSS functions whose string argument is a URL (url("...") is a function when quoted).
+_CSS_URL_FUNCTIONS = {"url", "src", "image", "image-set", "-webkit-image-set"}
+_VARIABLE_MARK = "sandbox-variable"
 
 
 def _refuse(message: str, lineno: int | None = None) -> TemplateRefused:
@@ -305,24 +306,98 @@ def _lineno(node: Node) -> int | None:
     return getattr(token, "lineno", None)
 
 
+def _check_url(url: str, line: int) -> None:
+    url = url.strip()
+    if not url or url.startswith((_VARIABLE_MARK, "#")):
+        return
+    scheme = _URL_SCHEME.match(url)
+    if scheme and (scheme.group(1) or "").lower() == "data":
+        return
+    if scheme or not url.startswith("/static/"):
+        raise _refuse(
+            _("“%(url)s” cannot be loaded: documents may only use images and styles given by the "
+              "variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.")
+            % {"url": url[:80]},
+            line,
+        )
+
+
+def _check_css_tokens(tokens, first_line: int) -> None:
+    """Every URL in parsed CSS: url(...) tokens, url("...")/image-set("...") functions, @import "...".
+
+    tinycss2 decodes escapes as a browser would, so \\75 rl(http://...) is a url token like any other."""
+    for token in tokens or ():
+        line = first_line + max(getattr(token, "source_line", 1), 1) - 1
+        if token.type == "url":
+            _check_url(token.value, line)
+        elif token.type == "function" and token.lower_name in _CSS_URL_FUNCTIONS:
+            for argument in token.arguments:
+                if argument.type in ("string", "url"):
+                    _check_url(argument.value, line)
+        elif token.type == "at-rule" and token.lower_at_keyword == "import":
+            for part in token.prelude:
+                if part.type == "string":
+                    _check_url(part.value, line)
+        for attribute in ("prelude", "content", "arguments"):
+            children = getattr(token, attribute, None)
+            if isinstance(children, list):
+                _check_css_tokens(children, first_line)
+
+
+class _ResourceFinder(HTMLParser):
+    """Reads the template as HTML (entities decoded, as WeasyPrint will) and checks every resource URL
+    of attributes, style attributes and <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._style: list[str] | None = None
+        self._style_line = 1
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        line = self.getpos()[0]
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in _RESOURCE_ATTRIBUTES or (name == "href" and tag in _HREF_ELEMENTS):
+                candidates = [part.split()[0] for part in value.split(",") if part.split()] if name == "srcset" else [value]
+                for url in candidates:
+                    _check_url(url, line)
+            elif name == "style":
+                _check_css_tokens(tinycss2.parse_component_value_list(value), line)
+        if tag == "style":
+            self._style, self._style_line = [], line
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data: str) -> None:
+        if self._style is not None:
+            self._style.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style" and self._style is not None:
+            _check_css_tokens(tinycss2.parse_stylesheet("".join(self._style)), self._style_line)
+            self._style = None
+
+    def close(self) -> None:
+        if self._style is not None:  # <style> never closed: html.parser keeps the rest unparsed, WeasyPrint reads it
+            self._style.append(self.rawdata)
+            self.handle_endtag("style")
+        super().close()
+
+
 def check_resource_urls(source: str) -> None:
-    """Resources may only be data: URIs, template variables ({{ tenant.logo }}) or /static/ paths."""
-    for pattern in _RESOURCE_REFS:
-        for match in pattern.finditer(source):
-            url = match.group(1).strip()
-            if not url or url.startswith("{{") or url.startswith("#"):
-                continue
-            scheme = _URL_SCHEME.match(url)
-            if scheme and (scheme.group(1) or "").lower() == "data":
-                continue
-            if scheme or not url.startswith("/static/"):
-                line = source.count("\n", 0, match.start()) + 1
-                raise _refuse(
-                    _("“%(url)s” cannot be loaded: documents may only use images and styles given by the "
-                      "variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.")
-                    % {"url": url[:80]},
-                    line,
-                )
+    """Resources may only be data: URIs, template variables ({{ tenant.logo }}) or /static/ paths.
+
+    Parsed, not pattern-matched: HTML with html.parser (entities decoded), CSS with tinycss2 (escapes
+    decoded), so "\\75 rl(" or "&#104;ttp:" cannot hide a URL. Template tags are dropped and every
+    {{ value }} becomes a marker first; a value can only be what the context gives. The URL fetcher of
+    documents.rendering stays the real guard: it refuses at render time whatever this check missed.
+    """
+    text = re.sub(r"\{#.*?#\}|\{%.*?%\}", "", source)
+    text = re.sub(r"\{\{.*?\}\}", _VARIABLE_MARK, text)
+    finder = _ResourceFinder()
+    finder.feed(text)
+    finder.close()
 
 
 def _describe(path: tuple[str, ...]) -> str:

@@ -35,6 +35,10 @@ def test_every_default_template_passes_the_sandbox(kind, language):
         '<img src="{{ tenant.logo }}"><img src="data:image/png;base64,iVBORw0KGgo=">',
         "<style>@font-face { src: url('/static/fonts/dejavu/DejaVuSans.ttf'); }</style>",
         '<a href="https://example.com">our website</a>',  # a link is printed, never fetched
+        "<style>.logo { background: url({{ tenant.logo }}) } p { color: red }</style>",
+        '<p style="background-image: url(\'{{ tenant.stamp }}\')">x</p>',
+        '<img srcset="{{ tenant.logo }} 1x, /static/documents/x.png 2x">',
+        "<style>/* url(http://example.com/x.png) is only a comment */ p { color: #333 }</style>",
     ],
 )
 def test_documented_templates_are_accepted(source):
@@ -108,12 +112,32 @@ def test_refusal_names_the_line():
         '<img src="/media/documents/999/assets/x.png">',  # another tenant's file: only variables may name uploads
         '<img src="../../../etc/passwd">',
         '<svg><image href="http://example.com/x.png"/></svg>',
+        # Escapes and entities the regular expressions did not decode (the fetcher held; now the editor too):
+        r"<style>body { background: \75 rl(http://127.0.0.1/x.png) }</style>",
+        r"<style>body { background: u\72 l('http://127.0.0.1/x.png') }</style>",
+        r'<style>@\69mport "http://example.com/x.css";</style>',
+        "<style>@import url(http://example.com/x.css);</style>",
+        "<style>body { background: image-set('http://example.com/x.png' 1x) }</style>",
+        '<p style="background: \\75 rl(http://example.com/x.png)">x</p>',
+        '<p style="background:url(&#104;ttp://example.com/x.png)">x</p>',
+        '<img src="&#104;ttp://example.com/x.png">',
+        '<img srcset="/static/a.png 1x, http://example.com/x.png 2x">',
+        '<img src = http://example.com/x.png>',
+        "<style>body { background: url(h{% if order.number %}{% endif %}ttp://example.com/x.png) }</style>",
+        "<style>body { background: url(http://example.com/x.png) }",  # never closed
+        '<base href="http://example.com/">',
     ],
 )
 def test_templates_naming_outside_resources_are_refused(source):
     with pytest.raises(TemplateRefused) as error:
         validate(source)
     assert "cannot be loaded" in error.value.messages[0]
+
+
+def test_a_refused_resource_names_its_line_and_decoded_address():
+    with pytest.raises(TemplateRefused) as error:
+        validate("<p>{{ order.number }}</p>\n<style>\np { color: red }\nbody { background: \\75 rl(http://10.0.0.1/x) }\n</style>")
+    assert error.value.messages[0].startswith("Line 4: “http://10.0.0.1/x” cannot be loaded")
 
 
 def test_autoescape_keeps_client_input_as_text():
