@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
 
@@ -320,12 +322,41 @@ def set_estimate(order: Order, *, amount: Decimal, by: Membership, expected_vers
                      data={"amount": str(amount)})
 
 
-def add_photo(order: Order, *, image, caption: str, by: Membership) -> OrderPhoto:
+def add_photo(order: Order, *, image: NormalisedImage | File, caption: str, by: Membership) -> OrderPhoto:
+    """Store a photo of the order. An upload not yet checked goes through servicedesk.images first
+    (ImageRefused, a ValidationError, if it is not a photo): stored without metadata, named by its format."""
+    if not isinstance(image, NormalisedImage):
+        image = normalise_photo(image)
     with transaction.atomic():
-        photo = OrderPhoto.objects.create(tenant_id=order.tenant_id, order=order, image=image, caption=caption,
-                                          uploaded_by=by.user)
-        record_event(order, EventKind.PHOTO, actor=by.user, message=caption or _("Photo added"))
+        photo = OrderPhoto(tenant_id=order.tenant_id, order=order, caption=caption, uploaded_by=by.user)
+        photo.image.save(image.file.name, image.file, save=False)
+        if image.display is not None:
+            photo.display.save(image.display.name, image.display, save=False)
+        try:
+            photo.save()
+            record_event(order, EventKind.PHOTO, actor=by.user, message=caption or _("Photo added"))
+        except Exception:  # the row is rolled back: drop its files
+            photo.image.storage.delete(photo.image.name)
+            if photo.display:
+                photo.display.storage.delete(photo.display.name)
+            raise
     return photo
+
+
+def ensure_display_copy(photo: OrderPhoto) -> bool:
+    """Make the display copy of a photo stored before copies existed; False if the original is unreadable."""
+    if photo.display:
+        return True
+    try:
+        with photo.image.open("rb") as handle:
+            normalised = normalise_photo(File(handle, name=photo.image.name))
+    except (OSError, ValidationError):
+        return False
+    photo.display.save(normalised.display.name, normalised.display, save=False)
+    if not OrderPhoto.objects.filter(pk=photo.pk, tenant_id=photo.tenant_id, display="").update(display=photo.display.name):
+        photo.display.storage.delete(photo.display.name)  # another request made it first
+        photo.refresh_from_db(fields=["display"])
+    return True
 
 
 def replace_public_link(order: Order, *, by: Membership) -> str:
