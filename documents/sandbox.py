@@ -111,7 +111,7 @@ class Budget:
             raise self.error
         if time.monotonic() > self.deadline:
             raise self.fail(_("The template takes too long to render (over %(seconds)s s); simplify its loops.")
-                            % {"seconds": formats.localize(self.seconds)})
+                            % {"seconds": f"{self.seconds:g}"})
 
     def loop(self) -> None:
         self.iterations += 1
