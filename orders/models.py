@@ -396,8 +396,8 @@ def photo_path(instance: OrderPhoto, filename: str) -> str:
 class OrderPhoto(TenantOwned):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("photo"), upload_to=photo_path)
-    # At most 1600 px a side, JPEG: what pages show. Empty for photos stored before it existed (the
-    # photo view then makes it on first request).
+    # At most 1600 px a side, JPEG: what pages show. Empty for photos stored before normalisation
+    # (services.ensure_display_copy: lazily in the photo view, or manage.py normalise_photos).
     display = models.ImageField(_("display copy"), upload_to=photo_path, blank=True)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")

@@ -344,7 +344,10 @@ def add_photo(order: Order, *, image: NormalisedImage | File, caption: str, by: 
 
 
 def ensure_display_copy(photo: OrderPhoto) -> bool:
-    """Make the display copy of a photo stored before copies existed; False if the original is unreadable."""
+    """Bring a photo stored before normalisation existed up to date: the original re-encoded without
+    metadata under its real format's extension, plus the display copy. The photo view calls this
+    lazily; `manage.py normalise_photos` does all. False if the stored file is not a readable photo
+    (it is then served as a download)."""
     if photo.display:
         return True
     try:
@@ -352,10 +355,18 @@ def ensure_display_copy(photo: OrderPhoto) -> bool:
             normalised = normalise_photo(File(handle, name=photo.image.name))
     except (OSError, ValidationError):
         return False
+    old_name = photo.image.name
+    storage = photo.image.storage
+    photo.image.save(normalised.file.name, normalised.file, save=False)
     photo.display.save(normalised.display.name, normalised.display, save=False)
-    if not OrderPhoto.objects.filter(pk=photo.pk, tenant_id=photo.tenant_id, display="").update(display=photo.display.name):
-        photo.display.storage.delete(photo.display.name)  # another request made it first
-        photo.refresh_from_db(fields=["display"])
+    updated = OrderPhoto.objects.filter(pk=photo.pk, tenant_id=photo.tenant_id, display="").update(
+        image=photo.image.name, display=photo.display.name)
+    if updated:
+        storage.delete(old_name)
+    else:  # another request did it first: keep theirs
+        storage.delete(photo.image.name)
+        storage.delete(photo.display.name)
+        photo.refresh_from_db(fields=["image", "display"])
     return True
 
 

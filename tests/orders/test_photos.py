@@ -188,3 +188,26 @@ def test_document_images_lose_their_metadata_too(tenant_a, users_a, member_clien
     assert paper.logo.name.endswith(".jpg")
     with paper.logo.open("rb") as handle, Image.open(handle) as stored:
         assert dict(stored.getexif()) == {}
+
+
+def test_old_photos_are_normalised_by_the_command(make_order):
+    from django.core.management import call_command
+
+    order = make_order(OrderStatus.IN_PROGRESS)
+    old = OrderPhoto.objects.create(tenant=order.tenant, order=order,
+                                    image=ContentFile(jpeg_with_gps(), name="home.jpeg"))
+    junk = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=ContentFile(HTML, name="x.html"))
+    old_name = old.image.name
+    out = io.StringIO()
+    call_command("normalise_photos", stdout=out)
+    assert out.getvalue().strip() == "normalised: 1, not readable as photos (left as they are): 1"
+
+    old.refresh_from_db()
+    assert old.image.name.endswith(".jpg") and old.display.name.endswith(".jpg")
+    assert not old.image.storage.exists(old_name)
+    with old.image.open("rb") as handle:
+        assert b"Client's phone" not in handle.read()
+    junk.refresh_from_db()
+    assert junk.image.name.endswith(".html") and not junk.display
+    call_command("normalise_photos", stdout=io.StringIO())  # again: nothing left to do
+    assert OrderPhoto.objects.get(pk=old.pk).image.name == old.image.name
