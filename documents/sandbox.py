@@ -241,6 +241,8 @@ class SandboxTemplate(Template):
         token = _budget.set(budget)
         try:
             html = super().render(context)
+        except RecursionError:
+            raise _too_deep() from None
         finally:
             _budget.reset(token)
         if budget.error is not None:  # spent inside an {% if %} comparison, which swallows errors
@@ -527,11 +529,19 @@ def compile_template(source: str) -> Template:
     return template
 
 
+def _too_deep() -> TemplateRefused:
+    return TemplateRefused(_("The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
+                             "and {% with %} inside each other."))
+
+
 def validate(source: str) -> Template:
     """Refuse (TemplateRefused) unknown tags, filters, variables and external resource URLs."""
     check_resource_urls(source)
-    template = compile_template(source)
-    _walk(template.nodelist, dict(SCHEMA))
+    try:  # parsing, walking and rendering recurse once per level of nesting
+        template = compile_template(source)
+        _walk(template.nodelist, dict(SCHEMA))
+    except RecursionError:
+        raise _too_deep() from None
     return template
 
 

@@ -306,3 +306,14 @@ def test_the_budget_changes_nothing_in_the_default_documents(kind, language, ten
     with translation.override(language):
         expected = Template(source, engine=engine).render(Context(context, autoescape=True))
     assert sandbox.render(source, context, language=language) == expected
+
+
+@pytest.mark.parametrize("levels", [300, 3000])
+def test_tags_nested_too_deeply_are_a_message_not_a_500(levels):
+    source = "{% if order.number %}" * levels + "x" + "{% endif %}" * levels
+    with pytest.raises(TemplateRefused) as error:
+        sandbox.render(source, {"order": {"number": 1}}, language="en")
+    assert error.value.messages == ["The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
+                                    "and {% with %} inside each other."]
+    assert sandbox.render("{% if order.number %}" * 50 + "x" + "{% endif %}" * 50, {"order": {"number": 1}},
+                          language="en") == "x"
