@@ -6,34 +6,27 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+
+from servicedesk.images import normalise_image
 
 from . import sandbox
 from .models import MAX_IMAGE_BYTES, DocumentSettings, Kind, PrivacyPolicy
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
+MAX_IMAGE_SIDE = 3000
 
 
-def check_image(upload) -> None:
-    """A real PNG or JPEG of at most 1 MB and 3000 px a side (what WeasyPrint embeds in every PDF)."""
+def check_image(upload):
+    """A real PNG or JPEG of at most 1 MB and 3000 px a side (what WeasyPrint embeds in every PDF),
+    re-encoded without metadata and named by its real format (servicedesk.images), whatever the upload
+    was called."""
     if upload.size > MAX_IMAGE_BYTES:
         raise ValidationError(_("The image is too large: at most 1 MB, please."))
-    try:
-        upload.seek(0)
-        with Image.open(upload) as image:
-            fmt = image.format
-            width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(_("This is not a PNG or JPEG image.")) from None
-    finally:
-        upload.seek(0)
-    if fmt not in IMAGE_FORMATS:
-        raise ValidationError(_("Use a PNG or JPEG image."))
-    if width > 3000 or height > 3000:
+    image = normalise_image(upload, formats=set(IMAGE_FORMATS), max_bytes=MAX_IMAGE_BYTES,
+                            max_pixels=MAX_IMAGE_SIDE * MAX_IMAGE_SIDE, not_an_image=_("This is not a PNG or JPEG image."))
+    if image.width > MAX_IMAGE_SIDE or image.height > MAX_IMAGE_SIDE:
         raise ValidationError(_("The image is too big: at most 3000 pixels a side."))
-    # The stored name's extension follows the real format, whatever the upload was called.
-    upload.name = f"image.{IMAGE_FORMATS[fmt]}"
+    return image.file
 
 
 class DocumentSettingsForm(forms.ModelForm):
@@ -55,7 +48,7 @@ class DocumentSettingsForm(forms.ModelForm):
     def _clean_image(self, name: str):
         upload = self.cleaned_data.get(name)
         if upload and hasattr(upload, "content_type"):  # a new upload, not the stored file
-            check_image(upload)
+            return check_image(upload)
         return upload
 
     def clean_logo(self):

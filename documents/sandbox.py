@@ -10,15 +10,26 @@ filters and only the documented variables (documents.variables.SCHEMA).
   a template naming http://, file:// or an internal address is refused before it is ever rendered.
 - The context holds plain dicts, lists, strings, numbers and dates (never model instances), so even a
   path that slipped through could not reach the database.
+- A work budget (Budget) is checked while rendering, because Django's template engine has none: four
+  nested {% for %} over a 55-character text ran 37 s and froze every worker. Loop iterations, output
+  size, the length of any value a filter makes, the numbers given to width/precision filters
+  (stringformat, floatformat, money) and the wall-clock time are counted; past a limit the render stops
+  with TemplateTooCostly, a sentence naming the problem, within about a second.
 - At render time WeasyPrint's URL fetcher (documents.rendering) refuses everything but the project's
   static files, the tenant's own media and data: URIs: the second lock on the same door.
 """
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import re
+import time
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from html.parser import HTMLParser
 
+import tinycss2
 from django.core.exceptions import ValidationError
 from django.template import (
     Context,
@@ -53,11 +64,143 @@ ALLOWED_FILTERS = (
 
 MAX_TEMPLATE_CHARS = 100_000
 
+# The work budget of one render. The default documents use a few dozen loop iterations and about
+# 10-20 thousand characters; these limits leave room for orders with hundreds of lines.
+MAX_LOOP_ITERATIONS = 10_000
+MAX_OUTPUT_CHARS = 200_000  # also the longest value any filter may make; WeasyPrint lays out ~30k chars a second
+MAX_RENDER_SECONDS = 1.0
+# Numbers a filter turns into that many characters: stringformat:"%099999d", floatformat:99999, money:99999.
+MAX_FILTER_NUMBER = {"stringformat": 100, "floatformat": 20, "money": 10}
+
+
+class TemplateRefused(ValidationError):
+    pass
+
+
+class TemplateTooCostly(TemplateRefused):
+    """The render went over the work budget; the message names which limit."""
+
+
+@dataclass
+class Budget:
+    """What one render may spend. Charged by the loop ticks, the output of leaf nodes and the filters.
+
+    Hand-written because Django's engine has no limits of its own. Once spent, the error is kept:
+    {% if %} swallows exceptions of its comparisons, so every later charge and the end of the render
+    raise it again.
+    """
+
+    max_iterations: int = MAX_LOOP_ITERATIONS
+    max_output: int = MAX_OUTPUT_CHARS
+    seconds: float = MAX_RENDER_SECONDS
+    iterations: int = 0
+    output: int = 0
+    deadline: float = 0.0
+    error: TemplateTooCostly | None = None
+
+    def start(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def fail(self, message: str) -> TemplateTooCostly:
+        if self.error is None:
+            self.error = TemplateTooCostly(message)
+        return self.error
+
+    def check(self) -> None:
+        if self.error is not None:
+            raise self.error
+        if time.monotonic() > self.deadline:
+            raise self.fail(_("The template takes too long to render (over %(seconds)s s); simplify its loops.")
+                            % {"seconds": f"{self.seconds:g}"})
+
+    def loop(self) -> None:
+        self.iterations += 1
+        if self.iterations > self.max_iterations:
+            raise self.fail(_("The template repeats a loop too many times (over %(n)s iterations).")
+                            % {"n": formats.number_format(self.max_iterations, force_grouping=True)})
+        self.check()
+
+    def emit(self, size: int) -> None:
+        self.output += size
+        if self.output > self.max_output:
+            raise self.fail(_("The document would be too long (over %(n)s characters of HTML).")
+                            % {"n": formats.number_format(self.max_output, force_grouping=True)})
+        self.check()
+
+    def value(self, name: str, value) -> None:
+        if isinstance(value, str | list | tuple) and len(value) > self.max_output:
+            raise self.fail(_("The filter |%(filter)s makes a value too long (over %(n)s characters or items).")
+                            % {"filter": name, "n": formats.number_format(self.max_output, force_grouping=True)})
+
+
+_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("documents_sandbox_budget", default=None)
+
+
+def _current_budget() -> Budget:
+    budget = _budget.get()
+    if budget is None:  # rendered outside SandboxTemplate.render: refuse rather than run without limits
+        raise RuntimeError("Sandbox templates render only through SandboxTemplate.render().")
+    return budget
+
+
+def filter_argument_problem(name: str, arg) -> str | None:
+    """Why a filter argument asks for too much work (a huge width or precision), or None."""
+    limit = MAX_FILTER_NUMBER.get(name)
+    if limit is None or arg is None:
+        return None
+    for digits in re.findall(r"\d+", str(arg)[:200]):
+        if len(digits) > 6 or int(digits) > limit:
+            return (_("|%(filter)s:\"%(arg)s\" asks for %(number)s characters; at most %(limit)s.")
+                    % {"filter": name, "arg": str(arg)[:20], "number": digits[:12], "limit": limit})
+    return None
+
+
+def _budgeted(name: str, func):
+    """A filter that checks its arguments first and the size of what it made after."""
+
+    @functools.wraps(func)  # keeps is_safe/needs_autoescape/... and __wrapped__ for Django's argument check
+    def wrapper(value, *args, **kwargs):
+        budget = _current_budget()
+        budget.check()
+        problem = filter_argument_problem(name, args[0]) if args else None
+        if problem:
+            raise budget.fail(problem)
+        try:
+            result = func(value, *args, **kwargs)
+        except TemplateRefused:
+            raise
+        except Exception:  # divisibleby:0, a number too long to convert ...: a message, not a 500
+            raise budget.fail(_("The filter |%(filter)s cannot work with the value it was given.")
+                              % {"filter": name}) from None
+        budget.value(name, result)
+        return result
+
+    wrapper.sandbox_name = name
+    return wrapper
+
+
 library = Library()
 for _name in ALLOWED_TAGS:
     library.tags[_name] = defaulttags.register.tags[_name]
 for _name in ALLOWED_FILTERS:
     library.filters[_name] = defaultfilters.register.filters[_name]
+
+
+class LoopTick(Node):
+    """Placed first in every {% for %} body: charges one iteration of the budget per pass."""
+
+    child_nodelists = ()
+
+    def render(self, context) -> str:
+        _current_budget().loop()
+        return ""
+
+
+@library.tag("for")
+def do_for(parser, token) -> ForNode:
+    node = defaulttags.do_for(parser, token)
+    node.nodelist_loop.insert(0, LoopTick())
+    return node
 
 
 @library.filter(is_safe=False)
@@ -86,6 +229,51 @@ def qty(value) -> str:
     return formats.number_format(amount, use_l10n=True)
 
 
+for _name, _func in list(library.filters.items()):
+    library.filters[_name] = _budgeted(_name, _func)
+
+class SandboxTemplate(Template):
+    """A template of the sandbox engine: every render runs under a fresh Budget."""
+
+    def render(self, context=None, *, budget: Budget | None = None) -> str:
+        budget = budget or Budget()
+        budget.start()
+        token = _budget.set(budget)
+        try:
+            html = super().render(context)
+        except RecursionError:
+            raise _too_deep() from None
+        finally:
+            _budget.reset(token)
+        if budget.error is not None:  # spent inside an {% if %} comparison, which swallows errors
+            raise budget.error
+        return html
+
+
+def _charged(render_annotated):
+    def charged(context) -> str:
+        budget = _current_budget()
+        budget.check()
+        html = render_annotated(context)
+        budget.emit(len(html))
+        return html
+
+    return charged
+
+
+def _instrument(nodelist) -> None:
+    """Charge the output of every leaf node (text, {{ values }}, {% cycle %} ...) to the budget: blocks
+    ({% for %}, {% if %} ...) only join what their leaves make, so the leaves' sum bounds the output."""
+    for node in nodelist:
+        children = [getattr(node, attr, None) for attr in node.child_nodelists]
+        children = [child for child in children if child]
+        if children:
+            for child in children:
+                _instrument(child)
+        elif not isinstance(node, LoopTick):
+            node.render_annotated = _charged(node.render_annotated)
+
+
 # No loaders, no libraries, and in place of Django's builtins only the whitelisted library above.
 engine = Engine(dirs=[], app_dirs=False, loaders=[], libraries={}, builtins=[], autoescape=True, debug=False)
 engine.template_builtins = [library]
@@ -101,17 +289,12 @@ FORLOOP = {
 }
 
 _URL_SCHEME = re.compile(r"^\s*([a-zA-Z][a-zA-Z0-9+.\-]*):|^\s*//|^\s*\\\\")
-_RESOURCE_REFS = [
-    re.compile(r"""\b(?:src|srcset|poster|data|background|xlink:href)\s*=\s*["']?\s*([^"'\s>]*)""", re.I),
-    re.compile(r"""url\(\s*["']?\s*([^"')\s]*)""", re.I),
-    re.compile(r"""@import\s+["']([^"']*)""", re.I),
-    re.compile(r"""<link\b[^>]*\bhref\s*=\s*["']?\s*([^"'\s>]*)""", re.I),
-    re.compile(r"""<(?:image|use|feImage)\b[^>]*\bhref\s*=\s*["']?\s*([^"'\s>]*)""", re.I),
-]
-
-
-class TemplateRefused(ValidationError):
-    pass
+# Attributes whose value WeasyPrint may fetch; href only on the elements that load it (a link is printed).
+_RESOURCE_ATTRIBUTES = {"src", "srcset", "poster", "data", "background", "xlink:href"}
+_HREF_ELEMENTS = {"link", "image", "use", "feimage", "base"}
+# CSS functions whose string argument is a URL (url("...") is a function when quoted).
+_CSS_URL_FUNCTIONS = {"url", "src", "image", "image-set", "-webkit-image-set"}
+_VARIABLE_MARK = "sandbox-variable"
 
 
 def _refuse(message: str, lineno: int | None = None) -> TemplateRefused:
@@ -125,24 +308,98 @@ def _lineno(node: Node) -> int | None:
     return getattr(token, "lineno", None)
 
 
+def _check_url(url: str, line: int) -> None:
+    url = url.strip()
+    if not url or url.startswith((_VARIABLE_MARK, "#")):
+        return
+    scheme = _URL_SCHEME.match(url)
+    if scheme and (scheme.group(1) or "").lower() == "data":
+        return
+    if scheme or not url.startswith("/static/"):
+        raise _refuse(
+            _("“%(url)s” cannot be loaded: documents may only use images and styles given by the "
+              "variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.")
+            % {"url": url[:80]},
+            line,
+        )
+
+
+def _check_css_tokens(tokens, first_line: int) -> None:
+    """Every URL in parsed CSS: url(...) tokens, url("...")/image-set("...") functions, @import "...".
+
+    tinycss2 decodes escapes as a browser would, so \\75 rl(http://...) is a url token like any other."""
+    for token in tokens or ():
+        line = first_line + max(getattr(token, "source_line", 1), 1) - 1
+        if token.type == "url":
+            _check_url(token.value, line)
+        elif token.type == "function" and token.lower_name in _CSS_URL_FUNCTIONS:
+            for argument in token.arguments:
+                if argument.type in ("string", "url"):
+                    _check_url(argument.value, line)
+        elif token.type == "at-rule" and token.lower_at_keyword == "import":
+            for part in token.prelude:
+                if part.type == "string":
+                    _check_url(part.value, line)
+        for attribute in ("prelude", "content", "arguments"):
+            children = getattr(token, attribute, None)
+            if isinstance(children, list):
+                _check_css_tokens(children, first_line)
+
+
+class _ResourceFinder(HTMLParser):
+    """Reads the template as HTML (entities decoded, as WeasyPrint will) and checks every resource URL
+    of attributes, style attributes and <style> elements."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._style: list[str] | None = None
+        self._style_line = 1
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        line = self.getpos()[0]
+        for name, value in attrs:
+            if value is None:
+                continue
+            if name in _RESOURCE_ATTRIBUTES or (name == "href" and tag in _HREF_ELEMENTS):
+                candidates = [part.split()[0] for part in value.split(",") if part.split()] if name == "srcset" else [value]
+                for url in candidates:
+                    _check_url(url, line)
+            elif name == "style":
+                _check_css_tokens(tinycss2.parse_component_value_list(value), line)
+        if tag == "style":
+            self._style, self._style_line = [], line
+
+    handle_startendtag = handle_starttag
+
+    def handle_data(self, data: str) -> None:
+        if self._style is not None:
+            self._style.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "style" and self._style is not None:
+            _check_css_tokens(tinycss2.parse_stylesheet("".join(self._style)), self._style_line)
+            self._style = None
+
+    def close(self) -> None:
+        if self._style is not None:  # <style> never closed: html.parser keeps the rest unparsed, WeasyPrint reads it
+            self._style.append(self.rawdata)
+            self.handle_endtag("style")
+        super().close()
+
+
 def check_resource_urls(source: str) -> None:
-    """Resources may only be data: URIs, template variables ({{ tenant.logo }}) or /static/ paths."""
-    for pattern in _RESOURCE_REFS:
-        for match in pattern.finditer(source):
-            url = match.group(1).strip()
-            if not url or url.startswith("{{") or url.startswith("#"):
-                continue
-            scheme = _URL_SCHEME.match(url)
-            if scheme and (scheme.group(1) or "").lower() == "data":
-                continue
-            if scheme or not url.startswith("/static/"):
-                line = source.count("\n", 0, match.start()) + 1
-                raise _refuse(
-                    _("“%(url)s” cannot be loaded: documents may only use images and styles given by the "
-                      "variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.")
-                    % {"url": url[:80]},
-                    line,
-                )
+    """Resources may only be data: URIs, template variables ({{ tenant.logo }}) or /static/ paths.
+
+    Parsed, not pattern-matched: HTML with html.parser (entities decoded), CSS with tinycss2 (escapes
+    decoded), so "\\75 rl(" or "&#104;ttp:" cannot hide a URL. Template tags are dropped and every
+    {{ value }} becomes a marker first; a value can only be what the context gives. The URL fetcher of
+    documents.rendering stays the real guard: it refuses at render time whatever this check missed.
+    """
+    text = re.sub(r"\{#.*?#\}|\{%.*?%\}", "", source)
+    text = re.sub(r"\{\{.*?\}\}", _VARIABLE_MARK, text)
+    finder = _ResourceFinder()
+    finder.feed(text)
+    finder.close()
 
 
 def _describe(path: tuple[str, ...]) -> str:
@@ -172,10 +429,15 @@ def _check_filter_expression(fe: FilterExpression, scope: dict, lineno: int | No
     var = fe.var
     if isinstance(var, Variable) and var.lookups is not None:
         node = _check_path(tuple(var.lookups), scope, lineno)
-    for _func, args in fe.filters:
+    for func, args in fe.filters:
         for is_lookup, arg in args:
             if is_lookup and isinstance(arg, Variable) and arg.lookups is not None:
                 _check_path(tuple(arg.lookups), scope, lineno)
+            else:  # a literal: "05d" (a constant) or 99999 (a Variable holding a number)
+                literal = arg.literal if isinstance(arg, Variable) else arg
+                problem = filter_argument_problem(getattr(func, "sandbox_name", ""), literal)
+                if problem:
+                    raise _refuse(problem, lineno)
     return node
 
 
@@ -246,7 +508,7 @@ def compile_template(source: str) -> Template:
     if len(source) > MAX_TEMPLATE_CHARS:
         raise _refuse(_("The template is too long (at most %(n)s characters).") % {"n": MAX_TEMPLATE_CHARS})
     try:
-        return Template(source, engine=engine)
+        template = SandboxTemplate(source, engine=engine)
     except TemplateSyntaxError as error:
         text = str(error)
         match = re.search(r"Invalid block tag on line (\d+): '([^']+)'", text)
@@ -263,13 +525,23 @@ def compile_template(source: str) -> Template:
                 % {"filter": match.group(1), "filters": ", ".join((*ALLOWED_FILTERS, "money", "qty"))}
             ) from None
         raise _refuse(_("the template cannot be read: %(error)s") % {"error": text}) from None
+    _instrument(template.nodelist)
+    return template
+
+
+def _too_deep() -> TemplateRefused:
+    return TemplateRefused(_("The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
+                             "and {% with %} inside each other."))
 
 
 def validate(source: str) -> Template:
     """Refuse (TemplateRefused) unknown tags, filters, variables and external resource URLs."""
     check_resource_urls(source)
-    template = compile_template(source)
-    _walk(template.nodelist, dict(SCHEMA))
+    try:  # parsing, walking and rendering recurse once per level of nesting
+        template = compile_template(source)
+        _walk(template.nodelist, dict(SCHEMA))
+    except RecursionError:
+        raise _too_deep() from None
     return template
 
 

@@ -16,6 +16,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -267,7 +268,14 @@ def preview(tenant: Tenant, kind: str, language: str, source: str) -> bytes:
     paper = DocumentSettings.for_tenant(tenant)
     context = sample_context(tenant, kind=kind, language=language, paper=paper, privacy=privacy_context(tenant))
     with timezone.override(tenant.time_zone):
-        return render_pdf(source, context, tenant_id=tenant.pk, language=language).pdf
+        rendered = render_pdf(source, context, tenant_id=tenant.pk, language=language)
+    if rendered.refused:  # what the editor's check missed, the fetcher refused: say so rather than hide it
+        urls = ", ".join(f"“{url.removeprefix(rendering._ORIGIN)[:80]}”" for url in dict.fromkeys(rendered.refused))
+        raise ValidationError(
+            _("The document tried to load %(urls)s, which documents may not use: only images and styles given by "
+              "the variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.") % {"urls": urls}
+        )
+    return rendered.pdf
 
 
 def documents_of_order(order: Order):
@@ -299,7 +307,7 @@ def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: s
     result = BatchResult(issued=[], refused={})
     orders = Order.objects.for_tenant(tenant_id).filter(number__in=order_numbers)
     found = {o.number: o for o in orders}
-    for number in order_numbers:
+    for position, number in enumerate(order_numbers):
         order = found.get(number)
         if order is None:
             result.refused[number] = _("No such order.")
@@ -308,6 +316,11 @@ def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: s
             document = issue(order, kind, language, by=membership)
         except (ValidationError, ActorRefused) as error:
             result.refused[number] = "; ".join(error.messages)
+        except SoftTimeLimitExceeded:  # the task's time is up: this order's transaction rolled back
+            for left in order_numbers[position:]:
+                result.refused[left] = _("Not issued: the batch ran out of time; issue the rest in another batch.")
+            logger.warning("Batch of %s for tenant %s stopped at the time limit", kind, tenant_id)
+            break
         else:
             result.issued.append(document.pk)
     return result

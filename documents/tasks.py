@@ -15,7 +15,14 @@ from .services import issue_batch
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True, max_retries=0)
+# A batch is at most 200 documents of ~0.3-0.5 s each. At the soft limit issue_batch stops and reports
+# the orders it did not reach; the hard limit kills a child stuck inside WeasyPrint (acked as failed,
+# not redelivered, so a poisonous batch does not come back).
+BATCH_SOFT_TIME_LIMIT = 240
+BATCH_TIME_LIMIT = 300
+
+
+@shared_task(acks_late=True, max_retries=0, soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
 def issue_documents_task(tenant_id: int, order_numbers: list[int], kind: str, language: str, membership_id: int) -> dict:
     result = issue_batch(tenant_id, order_numbers, kind, language, membership_id)
     logger.info("Batch of %s for tenant %s: %s issued, %s refused", kind, tenant_id, len(result.issued), len(result.refused))

@@ -4,19 +4,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django import forms
-from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
 
 from servicedesk.fields import DateTimeField
+from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Tenant
 
 from .models import Client, LineItem, Payment, Priority, ServiceFormat, ServiceType
 from .services import normalise_phone, technician_choices
 
-ALLOWED_IMAGE_FORMATS = {"JPEG", "PNG", "WEBP"}
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
 
@@ -27,23 +25,10 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-def validate_photo(upload) -> None:
-    """Only real JPEG/PNG/WebP images under the size limit: the type is read from the bytes, not the name."""
-    if upload.size > settings.ORDER_PHOTO_MAX_BYTES:
-        raise forms.ValidationError(
-            _("%(name)s is too large (%(size)d MB); the limit is %(limit)d MB.")
-            % {"name": upload.name, "size": upload.size // 1_048_576, "limit": settings.ORDER_PHOTO_MAX_BYTES // 1_048_576}
-        )
-    try:
-        with Image.open(upload) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise forms.ValidationError(_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name}) from None
-    finally:
-        upload.seek(0)
-    if kind not in ALLOWED_IMAGE_FORMATS:
-        raise forms.ValidationError(_("%(name)s is not a photo (JPEG, PNG or WebP).") % {"name": upload.name})
+def validate_photo(upload) -> NormalisedImage:
+    """Only real JPEG/PNG/WebP images under the size and pixel limits, read from the bytes, not the name;
+    returns the photo re-encoded without metadata, with its display copy (servicedesk.images)."""
+    return normalise_photo(upload)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -58,9 +43,7 @@ class MultiplePhotoField(forms.FileField):
         if len(files) > 10:
             raise forms.ValidationError(_("At most 10 photos at once."))
         cleaned = [super(MultiplePhotoField, self).clean(f, initial) for f in files]
-        for upload in cleaned:
-            validate_photo(upload)
-        return cleaned
+        return [validate_photo(upload) for upload in cleaned]
 
 
 class ServiceTypeSelect(forms.Select):

@@ -387,7 +387,8 @@ class Payment(TenantOwned):
 
 
 def photo_path(instance: OrderPhoto, filename: str) -> str:
-    # Random names: an upload's name never reveals or collides with another's.
+    # Random names: an upload's name never reveals or collides with another's. The extension is the
+    # one servicedesk.images named after the format Pillow detected, never the uploader's.
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
     return f"orders/{instance.tenant_id}/{secrets.token_hex(16)}.{ext}"
 
@@ -395,6 +396,9 @@ def photo_path(instance: OrderPhoto, filename: str) -> str:
 class OrderPhoto(TenantOwned):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="photos")
     image = models.ImageField(_("photo"), upload_to=photo_path)
+    # At most 1600 px a side, JPEG: what pages show. Empty for photos stored before normalisation
+    # (services.ensure_display_copy: lazily in the photo view, or manage.py normalise_photos).
+    display = models.ImageField(_("display copy"), upload_to=photo_path, blank=True)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import phonenumbers
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 
@@ -334,13 +336,53 @@ def set_estimate(order: Order, *, amount: Decimal, by: Membership, expected_vers
                      data={"amount": str(amount)})
 
 
-def add_photo(order: Order, *, image, caption: str, by: Membership) -> OrderPhoto:
+def add_photo(order: Order, *, image: NormalisedImage | File, caption: str, by: Membership) -> OrderPhoto:
+    """Store a photo of the order. An upload not yet checked goes through servicedesk.images first
+    (ImageRefused, a ValidationError, if it is not a photo): stored without metadata, named by its format."""
     check_actor(by, Perm.ORDERS_VIEW, tenant_id=order.tenant_id)  # staff-only, like an internal note
+    if not isinstance(image, NormalisedImage):
+        image = normalise_photo(image)
     with transaction.atomic():
-        photo = OrderPhoto.objects.create(tenant_id=order.tenant_id, order=order, image=image, caption=caption,
-                                          uploaded_by=by.user)
-        record_event(order, EventKind.PHOTO, actor=by.user, message=caption or _("Photo added"))
+        photo = OrderPhoto(tenant_id=order.tenant_id, order=order, caption=caption, uploaded_by=by.user)
+        photo.image.save(image.file.name, image.file, save=False)
+        if image.display is not None:
+            photo.display.save(image.display.name, image.display, save=False)
+        try:
+            photo.save()
+            record_event(order, EventKind.PHOTO, actor=by.user, message=caption or _("Photo added"))
+        except Exception:  # the row is rolled back: drop its files
+            photo.image.storage.delete(photo.image.name)
+            if photo.display:
+                photo.display.storage.delete(photo.display.name)
+            raise
     return photo
+
+
+def ensure_display_copy(photo: OrderPhoto) -> bool:
+    """Bring a photo stored before normalisation existed up to date: the original re-encoded without
+    metadata under its real format's extension, plus the display copy. The photo view calls this
+    lazily; `manage.py normalise_photos` does all. False if the stored file is not a readable photo
+    (it is then served as a download)."""
+    if photo.display:
+        return True
+    try:
+        with photo.image.open("rb") as handle:
+            normalised = normalise_photo(File(handle, name=photo.image.name))
+    except (OSError, ValidationError):
+        return False
+    old_name = photo.image.name
+    storage = photo.image.storage
+    photo.image.save(normalised.file.name, normalised.file, save=False)
+    photo.display.save(normalised.display.name, normalised.display, save=False)
+    updated = OrderPhoto.objects.filter(pk=photo.pk, tenant_id=photo.tenant_id, display="").update(
+        image=photo.image.name, display=photo.display.name)
+    if updated:
+        storage.delete(old_name)
+    else:  # another request did it first: keep theirs
+        storage.delete(photo.image.name)
+        storage.delete(photo.display.name)
+        photo.refresh_from_db(fields=["image", "display"])
+    return True
 
 
 def replace_public_link(order: Order, *, by: Membership) -> str:

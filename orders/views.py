@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from servicedesk.images import image_response
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
@@ -376,12 +377,17 @@ def photo_add(request: HttpRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
 def photo(request: HttpRequest, order_number: int, photo_id: int) -> HttpResponse:
-    """Photos are served through this scoped view, never from a public media URL."""
+    """Photos are served through this scoped view, never from a public media URL: with the type read
+    from the bytes, nosniff, inline only if it is an image. ?size=display gives the display copy (made
+    now for a photo stored before copies existed), anything else the original."""
     order = _order(request, order_number)
     item = get_for_tenant_or_404(order.photos.all(), request.tenant, pk=photo_id)
+    wanted = item.image
+    if request.GET.get("size") == "display" and services.ensure_display_copy(item):
+        wanted = item.display
     try:
-        response = FileResponse(item.image.open("rb"))
-    except FileNotFoundError:
+        response = image_response(wanted, filename=f"photo-{order.number}-{item.pk}")
+    except (FileNotFoundError, OSError, ValueError):  # ValueError: no file attached at all
         raise Http404("Photo file missing.") from None
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -403,6 +403,8 @@ PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "30/m")
 # Version of the personal-data processing text recorded with each client's consent.
 PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
 ORDER_PHOTO_MAX_BYTES = env_int("ORDER_PHOTO_MAX_MB", 8) * 1024 * 1024
+# Checked from the header before decoding (a 20000x20000 header is 1.2 GB of pixels); 50 MP phones fit.
+ORDER_PHOTO_MAX_PIXELS = env_int("ORDER_PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 # Slugs a tenant may never take: they are (or may become) the project's own top-level URLs.
 RESERVED_TENANT_SLUGS = frozenset(
     {

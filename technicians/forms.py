@@ -148,15 +148,13 @@ class TimerForm(forms.Form):
 
 class JobNoteForm(forms.Form):
     text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False)
-    photo = forms.ImageField(label=_("Photo"), required=False,
+    photo = forms.FileField(label=_("Photo"), required=False,  # checked by validate_photo, with its messages
                              widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
                                                                     "capture": "environment"}))
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
-        if photo:
-            validate_photo(photo)
-        return photo
+        return validate_photo(photo) if photo else None
 
     def clean(self):
         cleaned = super().clean()

@@ -326,3 +326,28 @@ def test_the_demo_archive_has_documents_of_every_kind_once(db):
     assert {kind for kind, _ in issued} == set(Kind.values) and {"ru", "en"} <= {lang for _, lang in issued}
     seed_demo_documents(staff)  # again: nothing new
     assert Document.objects.filter(tenant=staff.tenant).count() == len(issued)
+
+
+def test_the_batch_task_has_time_limits_and_stops_at_the_soft_one(tenant_a, users_a, reception_a, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    assert (issue_documents_task.soft_time_limit, issue_documents_task.time_limit) == (240, 300)
+    orders = [make_order(tenant_a, status=OrderStatus.READY) for _ in range(3)]
+    real_issue = services.issue
+    calls = []
+
+    def issue_until_the_time_is_up(order, *args, **kwargs):
+        calls.append(order.number)
+        if len(calls) == 2:
+            raise SoftTimeLimitExceeded()
+        return real_issue(order, *args, **kwargs)
+
+    monkeypatch.setattr(services, "issue", issue_until_the_time_is_up)
+    result = issue_documents_task.delay(tenant_a.pk, [o.number for o in orders], Kind.WARRANTY_CARD, "ru",
+                                        reception_a.pk).get()
+    assert len(result["issued"]) == 1
+    assert result["refused"] == {
+        str(orders[1].number): "Not issued: the batch ran out of time; issue the rest in another batch.",
+        str(orders[2].number): "Not issued: the batch ran out of time; issue the rest in another batch.",
+    }
+    assert Document.objects.count() == 1

@@ -363,3 +363,17 @@ def test_the_policy_a_client_agreed_to_stays_findable(done_order, tenant_a, tena
     assert services.policy_for_client(client) == first
     client.consent_version = "unknown"
     assert services.policy_for_client(client) == newer
+
+
+def test_the_preview_shows_what_the_fetcher_refused(tenant_a, users_a, member_client, monkeypatch):
+    # Were the editor's check ever bypassed, the renderer's fetcher still refuses, and the preview says what.
+    from documents import sandbox
+
+    monkeypatch.setattr(sandbox, "check_resource_urls", lambda source: None)
+    body = '<p>{{ order.number }}</p><img src="http://127.0.0.1:8000/admin/">'
+    response = member_client(Role.MANAGER).post(edit_url(tenant_a), {"body": body, "action": "preview"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["body"] == [
+        "The document tried to load “http://127.0.0.1:8000/admin/”, which documents may not use: only images and "
+        "styles given by the variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files."
+    ]
