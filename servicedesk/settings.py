@@ -242,6 +242,25 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    # file:///absolute/dir writes each mail as a file there. dj-email-url drops the leading "/" (a
+    # relative path) and Django's backend fails every send without a usable directory, which the outbox
+    # would retry until it gives up: so the directory is checked (and created) here, at start-up.
+    from urllib.parse import urlsplit
+
+    _email_url = urlsplit(os.environ.get("EMAIL_URL", ""))
+    EMAIL_FILE_PATH = _email_url.path
+    if _email_url.netloc or not EMAIL_FILE_PATH.startswith("/") or EMAIL_FILE_PATH == "/":
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={os.environ.get('EMAIL_URL')!r}: a file:// mail URL needs an absolute directory, "
+            "e.g. file:///var/lib/servicedesk/mail (three slashes)."
+        )
+    try:
+        os.makedirs(EMAIL_FILE_PATH, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(f"EMAIL_URL: cannot create the mail directory {EMAIL_FILE_PATH!r}: {error}") from None
+    if not os.access(EMAIL_FILE_PATH, os.W_OK | os.X_OK):
+        raise ImproperlyConfigured(f"EMAIL_URL: the mail directory {EMAIL_FILE_PATH!r} is not writable.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceDesk <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
