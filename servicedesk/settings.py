@@ -16,6 +16,7 @@ import dj_email_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -173,6 +174,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One queue per channel, so a slow SMS gateway never delays e-mail (docs/notifications.md): "email" and
+# "sms" take the notifications' send tasks, "celery" everything else (beat's jobs, the relay's fan-out).
+# Workers consume all three unless told otherwise (-Q); docker-compose.yml runs one worker for SMS.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("email"), Queue("sms")]
+CELERY_TASK_ROUTES = {
+    "notifications.*_email": {"queue": "email"},
+    "notifications.*_sms": {"queue": "sms"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -270,17 +280,25 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SMS: servicedesk.notifications.sms.ConsoleBackend (default), .LogBackend, .HttpGatewayBackend.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "servicedesk.notifications.sms.ConsoleBackend")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+# Where the HTTP gateway answers "do you have the message with this reference?" (empty: it cannot be asked,
+# and an ambiguous send waits for a manager's decision).
+SMS_GATEWAY_STATUS_URL = os.environ.get("SMS_GATEWAY_STATUS_URL", "")
 SMS_GATEWAY_LOGIN = os.environ.get("SMS_GATEWAY_LOGIN", "")
 SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
 SMS_SENDER = os.environ.get("SMS_SENDER", "ServiceDesk")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"SMS_GATEWAY_URL={SMS_GATEWAY_URL!r} must start with https:// (or http://).")
+if SMS_GATEWAY_STATUS_URL and not SMS_GATEWAY_STATUS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SMS_GATEWAY_STATUS_URL={SMS_GATEWAY_STATUS_URL!r} must start with https:// (or http://)."
+    )
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6)  # then the row is "failed"
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)  # doubles per attempt
 NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
-# A "sending" claim older than this is a dead worker's: the relay puts the row back in the queue.
-NOTIFICATIONS_CLAIM_TTL_SECONDS = env_int("NOTIFICATIONS_CLAIM_TTL_SECONDS", 600)
+# The lease of a worker's claim: a "sending" claim older than this is a dead worker's. The relay queues it
+# again if its send had not started, else asks the provider / a manager (never a blind resend).
+NOTIFICATIONS_CLAIM_TTL_SECONDS = env_int("NOTIFICATIONS_CLAIM_TTL_SECONDS", 60)
 NOTIFICATIONS_RELAY_SECONDS = env_int("NOTIFICATIONS_RELAY_SECONDS", 30)  # how often beat runs the relay
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50)
 CELERY_BEAT_SCHEDULE.update(

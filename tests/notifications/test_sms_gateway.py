@@ -130,5 +130,7 @@ def test_outbox_through_the_gateway_retries_then_sends(gateway, tenant_a, users_
     assert outbox.relay()["sent"] == 1
     row.refresh_from_db()
     assert (row.state, row.attempts, row.provider_id, row.last_error) == (State.SENT, 2, "gw-77", "")
-    assert [r["body"]["reference"] for r in gateway.requests] == [f"sd-{row.pk}", f"sd-{row.pk}"]
+    assert row.reference.startswith("sd-") and len(row.reference) == 35
+    assert [r["body"]["reference"] for r in gateway.requests] == [row.reference, row.reference]
+    assert [r["headers"]["Idempotency-Key"] for r in gateway.requests] == [row.reference, row.reference]
     assert gateway.requests[-1]["body"]["to"] == "+79160001122"
