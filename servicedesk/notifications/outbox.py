@@ -9,7 +9,7 @@ Life of a row
        |--- relay: stale claim, the send had not started (worker died before it) ---/
        |                                 relay: stale claim, the send had started --> checking
        |   checking --provider: has it--> sent
-       \\-- checking --provider: never got it-- ; checking --cannot ask / no answer--> unknown
+       \\-- checking --provider: never got it (same reference) ; checking --cannot ask / no answer--> unknown
            unknown --a manager: "Mark as sent"--> sent ; --"Send again"--> pending
 
 - `create()` runs inside the caller's transaction (the order change): the rows commit or roll back
