@@ -411,12 +411,14 @@ def check_ambiguous(channel: str, *, now: datetime | None = None, deadline: floa
     """
     now = now or timezone.now()
     totals = {"confirmed": 0, "not_found": 0, "undecided": 0, "asked_later": 0}
+    due = list(Notification.objects.filter(state=State.CHECKING, channel=channel, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[: settings.NOTIFICATIONS_BATCH_SIZE])
+    if not due:
+        return {}
     backend = sms.get_backend() if channel == Channel.SMS else None
     can_ask = backend is not None and backend.supports_status
     lease = timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS)
-    due = (Notification.objects.filter(state=State.CHECKING, channel=channel, next_attempt_at__lte=now)
-           .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[: settings.NOTIFICATIONS_BATCH_SIZE])
-    for pk, due_at in list(due):
+    for pk, due_at in due:
         if deadline is not None and time.monotonic() > deadline:
             break
         checking = Notification.objects.filter(pk=pk, state=State.CHECKING, next_attempt_at=due_at)
@@ -562,7 +564,7 @@ def decide(row: Notification, decision: str, *, by: Membership) -> Notification:
     undecided = Notification.objects.filter(pk=row.pk, tenant_id=row.tenant_id, state=State.UNKNOWN)
     with transaction.atomic():
         if decision == MARK_SENT:
-            updated = undecided.update(state=State.SENT, sent_at=now, decided_by=by.user, decided_at=now,
+            updated = undecided.update(state=State.SENT, sent_at=now, decided_by_id=by.user_id, decided_at=now,
                                        last_error="")
         else:
             if row.audience == Audience.CLIENT and _client_opted_out(row):
@@ -571,7 +573,7 @@ def decide(row: Notification, decision: str, *, by: Membership) -> Notification:
             if row.channel == Channel.SMS and row.audience == Audience.CLIENT:
                 not_before = sms_release_time(row.tenant) or now
             updated = undecided.update(state=State.PENDING, attempts=0, next_attempt_at=not_before, claim_token="",
-                                       claimed_at=None, send_started_at=None, decided_by=by.user, decided_at=now,
+                                       claimed_at=None, send_started_at=None, decided_by_id=by.user_id, decided_at=now,
                                        last_error="")
             if updated and not_before <= now:
                 transaction.on_commit(lambda: enqueue(row.tenant_id, [row.pk], row.channel), robust=True)

@@ -350,3 +350,13 @@ def test_only_undecided_rows_can_be_decided(member_client, tenant_a, users_a, dj
     response = member_client(Role.MANAGER).post(_decide_url(row), {"decision": "again"}, follow=True)
     assert "changed meanwhile" in response.content.decode()
     assert Notification.objects.get(pk=row.pk).state == State.SENT
+
+
+def test_beats_relay_runs_both_channels_in_process(tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks):
+    """bin/dev and the tests run tasks in-process: the relay's per-channel fan-out still sends everything."""
+    with django_capture_on_commit_callbacks(execute=False):
+        take_in(tenant_a)
+    assert Notification.objects.filter(state=State.PENDING).count() == 2
+    tasks.relay.delay()
+    assert set(Notification.objects.values_list("state", flat=True)) == {State.SENT}
+    assert len(mail.outbox) == 1 and len(sms_outbox) == 1
