@@ -116,3 +116,22 @@ def test_other_errors_are_still_500(member_client, tenant_a, monkeypatch):
     client = member_client(Role.MANAGER)
     client.raise_request_exception = False
     assert client.get(f"/{tenant_a.slug}/notifications/").status_code == 500
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_on_a_dead_port_answers_503_then_recovers(client, caplog):
+    """The real thing: the connection points at a port where nothing listens, then back at PostgreSQL."""
+    port = connection.settings_dict["PORT"]
+    connection.close()
+    connection.settings_dict["PORT"] = 1
+    try:
+        with caplog.at_level(logging.INFO):
+            response = client.post("/accounts/login/", {"username": "a@example.test", "password": "x"})
+        assert_back_in_a_minute(response)
+        errors = _errors(caplog)
+        assert len(errors) == 1 and "Database unavailable: POST /accounts/login/ answered 503" in errors[0].getMessage()
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+    assert client.get("/accounts/login/").status_code == 200  # PostgreSQL "is back": no restart needed
