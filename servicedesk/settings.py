@@ -16,6 +16,7 @@ import dj_email_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -91,6 +92,8 @@ MIDDLEWARE = [
     # First: every log line of the request carries its id; the timer sees the whole stack.
     "ops.logging.RequestIdMiddleware",
     "ops.metrics.RequestMetricsMiddleware",
+    # Then: a database outage from anywhere below answers 503, logged once (servicedesk/outage.py).
+    "servicedesk.outage.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -176,6 +179,15 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
+# One queue per channel, so a slow SMS gateway never delays e-mail (docs/notifications.md): "email" and
+# "sms" take the notifications' send tasks, "celery" everything else (beat's jobs, the relay's fan-out).
+# Workers consume all three unless told otherwise (-Q); docker-compose.yml runs one worker for SMS.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue("celery"), Queue("email"), Queue("sms")]
+CELERY_TASK_ROUTES = {
+    "notifications.*_email": {"queue": "email"},
+    "notifications.*_sms": {"queue": "sms"},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 
 # --- Auth -----------------------------------------------------------------------------------------
@@ -256,6 +268,25 @@ EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
 EMAIL_USE_TLS = _email["EMAIL_USE_TLS"]
 EMAIL_USE_SSL = _email["EMAIL_USE_SSL"]
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
+    # file:///absolute/dir writes each mail as a file there. dj-email-url drops the leading "/" (a
+    # relative path) and Django's backend fails every send without a usable directory, which the outbox
+    # would retry until it gives up: so the directory is checked (and created) here, at start-up.
+    from urllib.parse import urlsplit
+
+    _email_url = urlsplit(os.environ.get("EMAIL_URL", ""))
+    EMAIL_FILE_PATH = _email_url.path
+    if _email_url.netloc or not EMAIL_FILE_PATH.startswith("/") or EMAIL_FILE_PATH == "/":
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={os.environ.get('EMAIL_URL')!r}: a file:// mail URL needs an absolute directory, "
+            "e.g. file:///var/lib/servicedesk/mail (three slashes)."
+        )
+    try:
+        os.makedirs(EMAIL_FILE_PATH, exist_ok=True)
+    except OSError as error:
+        raise ImproperlyConfigured(f"EMAIL_URL: cannot create the mail directory {EMAIL_FILE_PATH!r}: {error}") from None
+    if not os.access(EMAIL_FILE_PATH, os.W_OK | os.X_OK):
+        raise ImproperlyConfigured(f"EMAIL_URL: the mail directory {EMAIL_FILE_PATH!r} is not writable.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceDesk <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -263,17 +294,25 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # SMS: servicedesk.notifications.sms.ConsoleBackend (default), .LogBackend, .HttpGatewayBackend.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "servicedesk.notifications.sms.ConsoleBackend")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+# Where the HTTP gateway answers "do you have the message with this reference?" (empty: it cannot be asked,
+# and an ambiguous send waits for a manager's decision).
+SMS_GATEWAY_STATUS_URL = os.environ.get("SMS_GATEWAY_STATUS_URL", "")
 SMS_GATEWAY_LOGIN = os.environ.get("SMS_GATEWAY_LOGIN", "")
 SMS_GATEWAY_PASSWORD = os.environ.get("SMS_GATEWAY_PASSWORD", "")
 SMS_SENDER = os.environ.get("SMS_SENDER", "ServiceDesk")
 SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)
 if SMS_GATEWAY_URL and not SMS_GATEWAY_URL.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"SMS_GATEWAY_URL={SMS_GATEWAY_URL!r} must start with https:// (or http://).")
+if SMS_GATEWAY_STATUS_URL and not SMS_GATEWAY_STATUS_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"SMS_GATEWAY_STATUS_URL={SMS_GATEWAY_STATUS_URL!r} must start with https:// (or http://)."
+    )
 NOTIFICATIONS_MAX_ATTEMPTS = env_int("NOTIFICATIONS_MAX_ATTEMPTS", 6)  # then the row is "failed"
 NOTIFICATIONS_RETRY_BASE_SECONDS = env_int("NOTIFICATIONS_RETRY_BASE_SECONDS", 60)  # doubles per attempt
 NOTIFICATIONS_RETRY_MAX_SECONDS = env_int("NOTIFICATIONS_RETRY_MAX_SECONDS", 3600)
-# A "sending" claim older than this is a dead worker's: the relay puts the row back in the queue.
-NOTIFICATIONS_CLAIM_TTL_SECONDS = env_int("NOTIFICATIONS_CLAIM_TTL_SECONDS", 600)
+# The lease of a worker's claim: a "sending" claim older than this is a dead worker's. The relay queues it
+# again if its send had not started, else asks the provider / a manager (never a blind resend).
+NOTIFICATIONS_CLAIM_TTL_SECONDS = env_int("NOTIFICATIONS_CLAIM_TTL_SECONDS", 60)
 NOTIFICATIONS_RELAY_SECONDS = env_int("NOTIFICATIONS_RELAY_SECONDS", 30)  # how often beat runs the relay
 NOTIFICATIONS_BATCH_SIZE = env_int("NOTIFICATIONS_BATCH_SIZE", 50)
 CELERY_BEAT_SCHEDULE.update(
@@ -350,7 +389,10 @@ if LOG_FORMAT not in {"plain", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "ops.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "ops.logging.RequestIdFilter"},
+        "quiet_database_errors": {"()": "servicedesk.outage.QuietDatabaseErrors"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -365,6 +407,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # A database outage is logged in one line by servicedesk.outage, not as a traceback per request.
+        "django.request": {"filters": ["quiet_database_errors"]},
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -65,3 +65,34 @@ def test_deploy_check_passes_with_the_minimal_production_env():
     """DEBUG=0, SECRET_KEY and ALLOWED_HOSTS are all production needs: the rest defaults to safe values."""
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **production_env())
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_file_email_url_writes_mails_to_that_directory(tmp_path):
+    """EMAIL_URL=file:///dir used to be accepted and then fail every send (no EMAIL_FILE_PATH)."""
+    mail_dir = tmp_path / "mail" / "out"  # created at start-up
+    script = (
+        "import django; django.setup();"
+        "from django.conf import settings; from django.core.mail import send_mail;"
+        "print(settings.EMAIL_FILE_PATH);"
+        "send_mail('Hello', 'Body', 'a@example.test', ['b@example.test'])"
+    )
+    result = run(["-c", script], DJANGO_SETTINGS_MODULE="servicedesk.settings", EMAIL_URL=f"file://{mail_dir}")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(mail_dir)
+    files = list(mail_dir.iterdir())
+    assert len(files) == 1 and "Subject: Hello" in files[0].read_text()
+
+
+@pytest.mark.parametrize("url", ["file://", "file://relative/mail", "file:///"])
+def test_file_email_url_without_an_absolute_directory_refuses_to_start(url):
+    result = run(["-c", "import servicedesk.settings"], EMAIL_URL=url)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and "needs an absolute directory" in result.stderr
+
+
+def test_file_email_url_with_an_unusable_directory_refuses_to_start(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    result = run(["-c", "import servicedesk.settings"], EMAIL_URL=f"file://{blocker}/mail")
+    assert result.returncode != 0
+    assert "cannot create the mail directory" in result.stderr

@@ -8,6 +8,7 @@ explains the design.
 
 from __future__ import annotations
 
+import uuid
 from datetime import time
 
 from django.conf import settings
@@ -59,6 +60,17 @@ class State(models.TextChoices):
     # A client message of a center whose owner has not confirmed their e-mail address yet; queued when
     # they do (outbox.release_held).
     HELD = "held", _("Held: e-mail not confirmed")
+    # Ambiguous: the send may have reached the provider (a timeout after the request went out, a worker
+    # that died mid-send). Never sent again blindly: the relay asks the provider (CHECKING), and where it
+    # cannot, a manager decides (UNKNOWN). See docs/notifications.md, "Ambiguous sends".
+    CHECKING = "checking", _("Checking with the provider")
+    UNKNOWN = "unknown", _("Needs a decision")
+
+
+def new_reference() -> str:
+    """The stable reference a provider can deduplicate on: random, so a restored or second database never
+    reuses one (an id alone would repeat after a reset, and a deduplicating gateway would drop real messages)."""
+    return f"sd-{uuid.uuid4().hex}"
 
 
 class Notification(TenantOwned):
@@ -96,6 +108,17 @@ class Notification(TenantOwned):
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     provider_id = models.CharField(max_length=100, blank=True)
+    # Sent with every attempt (the SMS gateway's client reference / idempotency key); "" on rows older
+    # than the field, which keep their old reference "sd-<id>" (see provider_reference()).
+    reference = models.CharField(max_length=40, blank=True, default=new_reference, editable=False)
+    # When this attempt's send began: a claim found stale with this set may have reached the provider.
+    send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who settled an ambiguous send ("Mark as sent" / "Send again"), and when.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     resent_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
@@ -121,10 +144,15 @@ class Notification(TenantOwned):
             ),
             # ... and claims a dead worker left behind.
             models.Index(fields=["claimed_at"], name="notifications_claimed_idx", condition=Q(state="sending")),
+            # ... and ambiguous sends waiting for a status check.
+            models.Index(fields=["next_attempt_at"], name="notifications_checking_idx", condition=Q(state="checking")),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.recipient} ({self.state})"
+
+    def provider_reference(self) -> str:
+        return self.reference or f"sd-{self.pk}"
 
     @property
     def is_held(self) -> bool:

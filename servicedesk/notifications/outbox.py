@@ -1,26 +1,35 @@
-"""The outbox: write notification rows with the change, send them after commit, never lose or repeat one.
+"""The outbox: write notification rows with the change, send them after commit, never lose one, never
+send one twice blindly.
 
 Life of a row
     pending --claim--> sending --sent--> sent
        ^                  |  \\--error, attempts left--> pending (next_attempt_at = now + backoff)
-       |                  \\---error, no attempts left / permanent error--> failed --resend--> pending
-       \\--- relay: claim older than NOTIFICATIONS_CLAIM_TTL_SECONDS (the worker died) ---/
+       |                  |  \\--error, no attempts left / permanent error--> failed --resend--> pending
+       |                  \\--ambiguous (timeout after the request went out)--> checking
+       |--- relay: stale claim, the send had not started (worker died before it) ---/
+       |                                 relay: stale claim, the send had started --> checking
+       |   checking --provider: has it--> sent
+       \\-- checking --provider: never got it (same reference) ; checking --cannot ask / no answer--> unknown
+           unknown --a manager: "Mark as sent"--> sent ; --"Send again"--> pending
 
 - `create()` runs inside the caller's transaction (the order change): the rows commit or roll back
-  with it. After commit it queues `tasks.deliver` (fast path); if the broker is down, the row simply
-  stays pending.
-- `relay()` (Celery beat, every NOTIFICATIONS_RELAY_SECONDS) re-queues dead workers' claims and sends
-  every due pending row, in batches, choosing rows with SELECT ... FOR UPDATE SKIP LOCKED so several
-  workers share the load (slow path: nothing is lost while Redis or the mail server is down).
+  with it. After commit it queues the channel's deliver task (`deliver_email` on the "email" queue,
+  `deliver_sms` on "sms"); if the broker is down, the row simply stays pending.
+- `relay()` (Celery beat, every NOTIFICATIONS_RELAY_SECONDS) handles dead workers' claims, then per
+  channel asks the provider about ambiguous sends and sends every due pending row, in batches, choosing
+  rows with SELECT ... FOR UPDATE SKIP LOCKED so several workers share the load.
 - Sending = claim (a conditional UPDATE pending -> sending that only one worker can win, with a fresh
-  claim token), send, then mark sent with an UPDATE conditional on that token: a row is marked sent
-  once, and a duplicate task or a racing worker finds nothing to claim.
-- A worker only *starts* a send in the first half of its claim's lifetime (CLAIM_TTL / 2), every send
-  is bounded by socket timeouts and the task's hard time limit (CLAIM_TTL / 2), and the relay re-queues
-  a claim only after the whole CLAIM_TTL: so a re-queued row's first worker is dead, never still
-  sending. The one window left is inherent to any outbox: a worker that dies after the provider took
-  the message and before its "sent" UPDATE commits; that message is sent again (at least once). The
-  stable Message-ID and the SMS gateway `reference` let providers that deduplicate drop it.
+  claim token), note that the send starts (send_started_at), send, then mark sent with an UPDATE
+  conditional on that token: a row is marked sent once, and a duplicate task finds nothing to claim.
+- Leases: a worker only *starts* a send in the first half of its claim's lifetime (CLAIM_TTL / 2), every
+  send is bounded by socket timeouts, the tasks' hard time limit is below CLAIM_TTL, and the relay
+  takes a claim over only after the whole CLAIM_TTL: its first worker is then dead, never still sending.
+- Ambiguous sends (docs/notifications.md): the SMS timed out after the request went out, or the worker
+  died after send_started_at. The provider may have the message, so it is not sent again blindly: the
+  row waits a lease (CHECKING), then the relay asks the backend's status(reference) where it has one
+  (has it -> sent; never got it -> sent again, same reference; no answer for an hour -> UNKNOWN), and
+  otherwise a manager decides (UNKNOWN, `decide()`). Every attempt carries the row's stable reference
+  (SMS gateway reference / idempotency key, e-mail Message-ID) so providers that deduplicate drop a copy.
 """
 
 from __future__ import annotations
@@ -117,19 +126,23 @@ def create(drafts: Iterable[Draft]) -> list[Notification]:
             raise
         created.append(row)
     due = [row for row in created if row.next_attempt_at <= now]
-    for tenant_id in {row.tenant_id for row in due}:
-        ids = [row.pk for row in due if row.tenant_id == tenant_id]
-        transaction.on_commit(lambda tenant_id=tenant_id, ids=ids: enqueue(tenant_id, ids), robust=True)
+    for tenant_id, channel in sorted({(row.tenant_id, row.channel) for row in due}):
+        ids = [row.pk for row in due if row.tenant_id == tenant_id and row.channel == channel]
+        transaction.on_commit(
+            lambda tenant_id=tenant_id, ids=ids, channel=channel: enqueue(tenant_id, ids, channel), robust=True
+        )
     return created
 
 
-def enqueue(tenant_id: int, ids: list[int]) -> bool:
-    """Queue delivery now (fast path). A broker error is logged, never raised: the relay sends the rows later."""
-    from .tasks import deliver
+def enqueue(tenant_id: int, ids: list[int], channel: str) -> bool:
+    """Queue delivery now on the channel's queue (fast path). A broker error is logged, never raised: the
+    relay sends the rows later."""
+    from . import tasks
 
+    task = tasks.deliver_sms if channel == Channel.SMS else tasks.deliver_email
     try:
         # retry=False: with the broker down, fail in about a second instead of holding the request.
-        deliver.apply_async((tenant_id, ids), retry=False)
+        task.apply_async((tenant_id, ids), retry=False)
     except Exception as error:  # noqa: BLE001 - kombu/redis raise many kinds; the row is safe either way
         logger.warning("Notifications %s not queued (%s: %s); the relay will send them.", ids,
                        type(error).__name__, error)
@@ -148,7 +161,7 @@ def backoff_seconds(attempts: int) -> float:
 
 
 def claim(ids: Iterable[int] | None = None, *, tenant_id: int | None = None, now: datetime | None = None,
-          limit: int | None = None) -> tuple[str, list[Notification]]:
+          limit: int | None = None, channel: str | None = None) -> tuple[str, list[Notification]]:
     """Claim due pending rows for this worker: pending -> sending, attempts + 1, a fresh claim token.
 
     The UPDATE's WHERE state='pending' makes the claim exclusive: of two workers (or a duplicate task)
@@ -160,6 +173,8 @@ def claim(ids: Iterable[int] | None = None, *, tenant_id: int | None = None, now
         candidates = Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=now)
         if tenant_id is not None:
             candidates = candidates.filter(tenant_id=tenant_id)
+        if channel is not None:
+            candidates = candidates.filter(channel=channel)
         if ids is not None:
             chosen = list(candidates.filter(pk__in=list(ids)).values_list("pk", flat=True))
         else:
@@ -171,7 +186,7 @@ def claim(ids: Iterable[int] | None = None, *, tenant_id: int | None = None, now
         if not chosen:
             return token, []
         Notification.objects.filter(pk__in=chosen, state=State.PENDING).update(
-            state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1
+            state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1, send_started_at=None
         )
     rows = list(
         Notification.objects.filter(pk__in=chosen, claim_token=token, state=State.SENDING)
@@ -183,7 +198,7 @@ def claim(ids: Iterable[int] | None = None, *, tenant_id: int | None = None, now
 
 class _Outcome:
     def __init__(self) -> None:
-        self.sent = self.retried = self.failed = self.held = self.skipped = 0
+        self.sent = self.retried = self.failed = self.held = self.skipped = self.ambiguous = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(vars(self))
@@ -219,11 +234,29 @@ def release_held(tenant_id: int) -> int:
     if quiet_until is not None:
         released += held.filter(channel=Channel.SMS).update(state=State.PENDING, next_attempt_at=quiet_until,
                                                             last_error="")
-    due = list(held.values_list("pk", flat=True))
-    released += held.filter(pk__in=due).update(state=State.PENDING, next_attempt_at=now, last_error="")
-    if due:
-        transaction.on_commit(lambda: enqueue(tenant_id, due), robust=True)
+    due = list(held.values_list("pk", "channel"))
+    released += held.filter(pk__in=[pk for pk, _channel in due]).update(
+        state=State.PENDING, next_attempt_at=now, last_error="")
+    for channel in {channel for _pk, channel in due}:
+        ids = [pk for pk, row_channel in due if row_channel == channel]
+        transaction.on_commit(lambda ids=ids, channel=channel: enqueue(tenant_id, ids, channel), robust=True)
     return released
+
+
+def _mark_started(row: Notification, token: str) -> bool:
+    """Record, durably, that the send begins: if this worker dies from here on, the provider may have the
+    message, and the relay must not send it again blindly. False: the claim is no longer ours."""
+    return bool(Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
+        send_started_at=timezone.now()
+    ))
+
+
+def _mark_checking(row: Notification, token: str, error: str) -> None:
+    """An ambiguous send: ask the provider after a lease (it may still be working on the request)."""
+    Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
+        state=State.CHECKING, claim_token="", claimed_at=None, last_error=error[:ERROR_MAX_LENGTH],
+        next_attempt_at=timezone.now() + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS),
+    )
 
 
 def _mark_sent(row: Notification, token: str, provider_id: str) -> bool:
@@ -318,12 +351,26 @@ def send_claimed(token: str, rows: list[Notification], *, now: datetime | None =
                     if connection is None:
                         connection = get_connection(fail_silently=False)
                         connection.open()
-                    _email_message(row, connection).send()
+                    message = _email_message(row, connection)
+                    if not _mark_started(row, token):
+                        outcome.skipped += 1
+                        continue
+                    message.send()
                     provider_id = ""
                 else:
                     sms_backend = sms_backend or sms.get_backend()
-                    provider_id = sms_backend.send(to=row.recipient, text=row.body, reference=f"sd-{row.pk}")
+                    if not _mark_started(row, token):
+                        outcome.skipped += 1
+                        continue
+                    provider_id = sms_backend.send(to=row.recipient, text=row.body,
+                                                   reference=row.provider_reference())
             except sms.SmsError as error:
+                if error.ambiguous:
+                    logger.warning("Notification %s: ambiguous send (%s); not sent again until the provider or "
+                                   "a manager says so.", row.pk, error)
+                    _mark_checking(row, token, str(error))
+                    outcome.ambiguous += 1
+                    continue
                 state = _mark_error(row, token, str(error), permanent=error.permanent)
             except smtplib.SMTPRecipientsRefused as error:
                 state = _mark_error(row, token, f"Address refused: {error.recipients}", permanent=True)
@@ -355,9 +402,9 @@ def _discard(connection) -> None:
     return None
 
 
-def deliver(tenant_id: int, ids: Iterable[int]) -> dict[str, int]:
+def deliver(tenant_id: int, ids: Iterable[int], channel: str | None = None) -> dict[str, int]:
     """Send these rows if they are still pending and due (a duplicate or late task sends nothing)."""
-    token, rows = claim(ids, tenant_id=tenant_id)
+    token, rows = claim(ids, tenant_id=tenant_id, channel=channel)
     return send_claimed(token, rows)
 
 
@@ -365,30 +412,112 @@ def deliver(tenant_id: int, ids: Iterable[int]) -> dict[str, int]:
 
 
 def requeue_stale(now: datetime | None = None) -> int:
-    """Claims older than the TTL belong to dead workers: queue them again (or fail them: no attempts left)."""
+    """Claims older than the lease belong to dead workers. A row whose send had not started goes back to the
+    queue (or fails: no attempts left); one whose send had started is ambiguous and goes to CHECKING."""
     now = now or timezone.now()
     stale = Notification.objects.filter(
         state=State.SENDING, claimed_at__lt=now - timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS)
     )
-    note = "The worker stopped while sending; tried again."
+    ambiguous = stale.filter(send_started_at__isnull=False).update(
+        state=State.CHECKING, claim_token="", claimed_at=None, next_attempt_at=now,
+        last_error="The worker stopped while sending: the provider may have the message. Not sent again "
+                   "until the provider or a manager says so.",
+    )
+    note = "The worker stopped before sending; tried again."
     failed = stale.filter(attempts__gte=settings.NOTIFICATIONS_MAX_ATTEMPTS).update(
         state=State.FAILED, claim_token="", claimed_at=None, last_error=note
     )
     requeued = stale.update(state=State.PENDING, claim_token="", claimed_at=None, next_attempt_at=now, last_error=note)
-    if failed or requeued:
-        logger.warning("Relay: %s stale notification claims re-queued, %s failed.", requeued, failed)
-    return failed + requeued
+    if failed or requeued or ambiguous:
+        logger.warning("Relay: stale notification claims: %s re-queued, %s failed, %s ambiguous (checking).",
+                       requeued, failed, ambiguous)
+    return failed + requeued + ambiguous
 
 
-def relay(*, max_batches: int = 20, now: datetime | None = None) -> dict[str, int]:
-    """Send due pending rows batch by batch until none are left, max_batches is reached or a quarter of the
-    claim lifetime has passed (well inside the task's time limit; beat's next run goes on from there)."""
-    totals = {"requeued": requeue_stale(now)}
+# An ambiguous send the provider cannot answer about for this long is left to a manager.
+CHECK_GIVE_UP = timedelta(hours=1)
+
+
+def check_ambiguous(channel: str, *, now: datetime | None = None, deadline: float | None = None) -> dict[str, int]:
+    """Settle due CHECKING rows of one channel: ask the provider where the backend can, else leave to a person.
+
+    Each row is taken by pushing its next check a lease ahead (a conditional UPDATE), so two relays never
+    ask about the same row at once; the answer is then applied only if the row is still CHECKING.
+    """
+    now = now or timezone.now()
+    totals = {"confirmed": 0, "not_found": 0, "undecided": 0, "asked_later": 0}
+    due = list(Notification.objects.filter(state=State.CHECKING, channel=channel, next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[: settings.NOTIFICATIONS_BATCH_SIZE])
+    if not due:
+        return {}
+    backend = sms.get_backend() if channel == Channel.SMS else None
+    can_ask = backend is not None and backend.supports_status
+    lease = timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS)
+    for pk, due_at in due:
+        if deadline is not None and time.monotonic() > deadline:
+            break
+        checking = Notification.objects.filter(pk=pk, state=State.CHECKING, next_attempt_at=due_at)
+        if not can_ask:
+            if checking.update(state=State.UNKNOWN, last_error=_unknown_note(channel)):
+                totals["undecided"] += 1
+            continue
+        if not checking.update(next_attempt_at=timezone.now() + lease):
+            continue  # another relay took it
+        row = Notification.objects.get(pk=pk)
+        try:
+            answer = backend.status(row.provider_reference())
+        except Exception as error:  # noqa: BLE001 - any failure to ask is "no answer yet"
+            logger.warning("Notification %s: status check failed: %s: %s", pk, type(error).__name__, error)
+            answer = sms.UNKNOWN
+        still = Notification.objects.filter(pk=pk, state=State.CHECKING)
+        if answer == sms.ACCEPTED:
+            if still.update(state=State.SENT, sent_at=timezone.now(), last_error=""):
+                totals["confirmed"] += 1
+        elif answer == sms.NOT_FOUND:
+            # The provider never got it: an ordinary retry (same reference). The ambiguous attempt counted.
+            if row.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
+                updated = still.update(state=State.FAILED, last_error="The provider did not receive it; "
+                                       "no attempts left.")
+            else:
+                updated = still.update(state=State.PENDING, next_attempt_at=timezone.now(), send_started_at=None,
+                                       last_error="The provider did not receive it; sending again.")
+            totals["not_found"] += bool(updated)
+        elif row.send_started_at is None or timezone.now() - row.send_started_at > CHECK_GIVE_UP:
+            if still.update(state=State.UNKNOWN, last_error=_unknown_note(channel, asked=True)):
+                totals["undecided"] += 1
+        else:
+            totals["asked_later"] += 1  # stays CHECKING; asked again after the lease
+    return {key: value for key, value in totals.items() if value}
+
+
+def _unknown_note(channel: str, *, asked: bool = False) -> str:
+    if asked:
+        return ("The provider could not say whether it received this message. Check with the recipient or the "
+                "provider's account, then mark it as sent or send it again.")
+    what = "mail server" if channel == Channel.EMAIL else "SMS provider"
+    return (f"The send may have reached the {what}, which cannot be asked. Check with the recipient or the "
+            "provider's account, then mark it as sent or send it again.")
+
+
+def relay(*, max_batches: int = 20, now: datetime | None = None, channels: Iterable[str] | None = None,
+          requeue: bool = True) -> dict[str, int]:
+    """Handle stale claims, then per channel: settle ambiguous sends and send due pending rows."""
+    totals = {"requeued": requeue_stale(now)} if requeue else {}
+    for channel in channels or Channel.values:
+        for key, value in relay_channel(channel, max_batches=max_batches, now=now).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def relay_channel(channel: str, *, max_batches: int = 20, now: datetime | None = None) -> dict[str, int]:
+    """Send this channel's due pending rows batch by batch until none are left, max_batches is reached or a
+    quarter of the claim lifetime has passed (well inside the task's time limit; beat's next run goes on)."""
     deadline = time.monotonic() + settings.NOTIFICATIONS_CLAIM_TTL_SECONDS / 4
+    totals = check_ambiguous(channel, now=now, deadline=deadline)
     for _batch in range(max_batches):
         if time.monotonic() > deadline:
             break
-        token, rows = claim(now=now)
+        token, rows = claim(now=now, channel=channel)
         if not rows:
             break
         for key, value in send_claimed(token, rows, now=now).items():
@@ -426,8 +555,11 @@ def resend(row: Notification, *, by: Membership) -> Notification:
                 raise ResendRefused(_("This notification has changed meanwhile; reload the page."))
             row.refresh_from_db()
             if row.next_attempt_at <= timezone.now():
-                transaction.on_commit(lambda: enqueue(row.tenant_id, [row.pk]), robust=True)
+                transaction.on_commit(lambda: enqueue(row.tenant_id, [row.pk], row.channel), robust=True)
             return row
+        if row.state in (State.CHECKING, State.UNKNOWN):
+            raise ResendRefused(_("It is not known yet whether this message arrived: decide with "
+                                  "\u201cMark as sent\u201d or \u201cSend again\u201d."))
         if row.state != State.SENT:
             raise ResendRefused(_("This notification is still queued; it will be sent shortly."))
         copies = Notification.objects.filter(tenant_id=row.tenant_id, resent_from=row).count()
@@ -443,3 +575,46 @@ def resend(row: Notification, *, by: Membership) -> Notification:
         if not created:
             raise ResendRefused(_("It has just been resent; reload the page."))
         return created[0]
+
+
+# --- A person decides an ambiguous send ---------------------------------------------------------
+
+MARK_SENT = "sent"
+SEND_AGAIN = "again"
+DECISIONS = (MARK_SENT, SEND_AGAIN)
+
+
+def decide(row: Notification, decision: str, *, by: Membership) -> Notification:
+    """Settle a row that "needs a decision" (UNKNOWN): mark it sent, or send it again (same reference, fresh
+    attempts, quiet hours and opt-outs still apply). Managers only; records who decided and when.
+
+    Raises ActorRefused (a PermissionDenied) for a member who may not, ResendRefused with a sentence for
+    the user when the decision does not apply (any more).
+    """
+    from django.utils.translation import gettext as _
+
+    check_actor(by, Perm.NOTIFICATIONS_MANAGE, row.order)
+    if decision not in DECISIONS:
+        raise ResendRefused(_("Choose \u201cMark as sent\u201d or \u201cSend again\u201d."))
+    now = timezone.now()
+    undecided = Notification.objects.filter(pk=row.pk, tenant_id=row.tenant_id, state=State.UNKNOWN)
+    with transaction.atomic():
+        if decision == MARK_SENT:
+            updated = undecided.update(state=State.SENT, sent_at=now, decided_by_id=by.user_id, decided_at=now,
+                                       last_error="")
+        else:
+            if row.audience == Audience.CLIENT and _client_opted_out(row):
+                raise ResendRefused(_("The client has opted out of this channel."))
+            not_before = now
+            if row.channel == Channel.SMS and row.audience == Audience.CLIENT:
+                not_before = sms_release_time(row.tenant) or now
+            updated = undecided.update(state=State.PENDING, attempts=0, next_attempt_at=not_before, claim_token="",
+                                       claimed_at=None, send_started_at=None, decided_by_id=by.user_id, decided_at=now,
+                                       last_error="")
+            if updated and not_before <= now:
+                transaction.on_commit(lambda: enqueue(row.tenant_id, [row.pk], row.channel), robust=True)
+        if not updated:
+            raise ResendRefused(_("This notification has changed meanwhile; reload the page."))
+    row.refresh_from_db()
+    logger.info("Notification %s: ambiguous send settled (%s) by user %s.", row.pk, decision, by.user_id)
+    return row

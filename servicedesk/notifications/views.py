@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,7 +36,7 @@ from .models import (
 )
 
 PAGE_SIZE = 50
-STATE_TABS = ["failed", "pending", "sent", "all"]
+STATE_TABS = ["unknown", "failed", "pending", "sent", "all"]
 
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
@@ -44,11 +45,13 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     """The outbox of this tenant, newest first, one state at a time (keyset pages on id)."""
     tenant = request.tenant
     scoped = Notification.objects.for_tenant(tenant)
-    failed_count = scoped.filter(state=State.FAILED).count()
-    state = request.GET.get("state") or ("failed" if failed_count else "all")
+    counts = scoped.filter(state__in=[State.FAILED, State.UNKNOWN]).aggregate(
+        failed=Count("pk", filter=Q(state=State.FAILED)), unknown=Count("pk", filter=Q(state=State.UNKNOWN)))
+    failed_count, unknown_count = counts["failed"], counts["unknown"]
+    state = request.GET.get("state") or ("unknown" if unknown_count else "failed" if failed_count else "all")
     if state not in STATE_TABS:
         state = "all"
-    rows = scoped.select_related("order").order_by("-id")
+    rows = scoped.select_related("order", "decided_by").order_by("-id")
     if state != "all":
         rows = rows.filter(state=state)
     before = request.GET.get("before", "")
@@ -65,13 +68,15 @@ def notification_list(request: HttpRequest) -> HttpResponse:
         "state": state,
         "tabs": [(tab, _tab_label(tab)) for tab in STATE_TABS],
         "failed_count": failed_count,
+        "unknown_count": unknown_count,
         "next_url": next_url,
         "first_page": not before,
     })
 
 
 def _tab_label(tab: str) -> str:
-    return {"failed": _("Failed"), "pending": _("Queued"), "sent": _("Sent"), "all": _("All")}[tab]
+    return {"unknown": _("Needs a decision"), "failed": _("Failed"), "pending": _("Queued"), "sent": _("Sent"),
+            "all": _("All")}[tab]
 
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
@@ -89,6 +94,10 @@ def resend(request: HttpRequest, notification_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Queued again: %(what)s to %(to)s.") % {
                 "what": row.get_kind_display(), "to": row.recipient})
+    return _back(request)
+
+
+def _back(request: HttpRequest) -> HttpResponse:
     # Back to the page the button was on (the outbox, an order's panel): a path on this site, never a
     # view name or another host (redirect() would try to reverse "abc" and fail with a 500).
     target = request.POST.get("next", "")
@@ -97,6 +106,28 @@ def resend(request: HttpRequest, notification_id: int) -> HttpResponse:
                                                 require_https=request.is_secure())):
         return HttpResponseRedirect(target)
     return redirect("notifications:list", tenant_slug=request.tenant.slug)
+
+
+@tenant_view(Perm.NOTIFICATIONS_MANAGE)
+@require_POST
+def decide(request: HttpRequest, notification_id: int) -> HttpResponse:
+    """An ambiguous send (state "needs a decision"): "Mark as sent" or "Send again" (outbox.decide checks who)."""
+    row = get_for_tenant_or_404(Notification.objects.select_related("tenant", "order__client"), request.tenant,
+                                pk=notification_id)
+    try:
+        row = outbox.decide(row, request.POST.get("decision", ""), by=request.membership)
+    except outbox.ResendRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        if row.state == State.SENT:
+            messages.success(request, _("Marked as sent: %(what)s to %(to)s.") % {
+                "what": row.get_kind_display(), "to": row.recipient})
+        elif row.is_held:
+            messages.info(request, _("Queued again; it waits for the end of the SMS quiet hours."))
+        else:
+            messages.success(request, _("Queued again: %(what)s to %(to)s.") % {
+                "what": row.get_kind_display(), "to": row.recipient})
+    return _back(request)
 
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)

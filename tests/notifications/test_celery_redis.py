@@ -120,3 +120,15 @@ def test_broker_down_at_the_change_nothing_lost_relay_delivers_after(run_worker,
         time.sleep(1)
     assert [m.subject for m in mail.outbox] == [f"Order #{order.number} is ready for pickup"]
     assert len(sms_outbox) == 1
+
+
+def test_each_channel_has_its_own_redis_queue(redis_broker, transactional_db, tenant_a, users_a):
+    """No worker runs: the tasks wait in Redis, e-mail and SMS in separate lists (a slow SMS gateway cannot
+    hold up e-mail: the e-mail worker never takes an SMS task)."""
+    import redis
+    from django.conf import settings
+
+    take_in(tenant_a, email="anna@example.test")  # commits; on_commit queues one task per channel
+    broker = redis.Redis.from_url(settings.REDIS_URL)
+    assert (broker.llen("email"), broker.llen("sms"), broker.llen("celery")) == (1, 1, 0)
+    celery_app.control.purge()

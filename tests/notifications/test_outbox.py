@@ -72,7 +72,7 @@ def test_rows_commit_with_the_status_change(tenant_a, users_a, django_capture_on
     rows = Notification.objects.filter(kind=Kind.ESTIMATE_WAITING)
     assert rows.count() == 2 and {r.state for r in rows} == {State.PENDING}
     assert rows.first().event.to_status == OrderStatus.AWAITING_APPROVAL
-    assert len(callbacks) == 1  # one delivery task for the event's rows, queued only after the commit
+    assert len(callbacks) == 2  # one delivery task per channel (its own queue), queued only after the commit
 
 
 def test_broker_down_order_saved_and_relay_delivers_later(tenant_a, users_a, monkeypatch,
@@ -85,7 +85,8 @@ def test_broker_down_order_saved_and_relay_delivers_later(tenant_a, users_a, mon
     def broker_down(*args, **kwargs):
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.deliver, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.deliver_email, "apply_async", broker_down)
+    monkeypatch.setattr(tasks.deliver_sms, "apply_async", broker_down)
     with django_capture_on_commit_callbacks(execute=True):
         walk(order, "pass_check")  # -> ready: the client must hear about it
     order.refresh_from_db()
@@ -110,6 +111,8 @@ def test_duplicate_task_for_a_sent_row_sends_nothing(tenant_a, users_a, django_c
     assert len(mail.outbox) == 1 and len(sms_outbox) == 1
     assert tasks.deliver.delay(tenant_a.pk, ids) is not None  # a redelivered / duplicate task
     tasks.deliver(tenant_a.pk, ids)
+    tasks.deliver_email(tenant_a.pk, ids)
+    tasks.deliver_sms(tenant_a.pk, ids)
     assert outbox.relay()["requeued"] == 0
     assert len(mail.outbox) == 1 and len(sms_outbox) == 1
     assert set(Notification.objects.filter(pk__in=ids).values_list("attempts", flat=True)) == {1}
@@ -175,7 +178,7 @@ def test_failing_backend_is_retried_with_backoff_then_failed(tenant_a, users_a, 
         assert ceiling * 0.5 - 2 <= delay <= ceiling + 1
     row.refresh_from_db()
     assert (row.state, row.attempts) == (State.FAILED, 4)
-    assert len(flaky_sms.calls) == 4 and set(flaky_sms.calls) == {f"sd-{row.pk}"}
+    assert len(flaky_sms.calls) == 4 and set(flaky_sms.calls) == {row.provider_reference()}
     _make_due(row)
     outbox.relay()
     assert len(flaky_sms.calls) == 4  # failed rows are not retried by themselves
@@ -265,6 +268,6 @@ def test_relay_works_in_batches(tenant_a, users_a, settings, django_capture_on_c
         for n in range(4):
             take_in(tenant_a, email=f"c{n}@example.test")
     assert Notification.objects.filter(state=State.PENDING).count() == 8
-    assert outbox.relay(max_batches=2)["sent"] == 6
+    assert outbox.relay(max_batches=1)["sent"] == 6  # one batch of 3 per channel
     assert outbox.relay()["sent"] == 2
     assert len(mail.outbox) == 4

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_relay_skips_rows_another_worker_has_locked(tenant_a, users_a, monkeypatch):
-    monkeypatch.setattr(outbox, "enqueue", lambda tenant_id, ids: False)  # leave every row to the relay
+    monkeypatch.setattr(outbox, "enqueue", lambda tenant_id, ids, channel: False)  # leave every row to the relay
     for n in range(3):
         take_in(tenant_a, email=f"c{n}@example.test")
     ids = sorted(Notification.objects.values_list("pk", flat=True))
@@ -51,7 +51,7 @@ def test_relay_skips_rows_another_worker_has_locked(tenant_a, users_a, monkeypat
 
 
 def test_the_relay_query_can_use_the_partial_due_index(tenant_a, users_a, monkeypatch):
-    monkeypatch.setattr(outbox, "enqueue", lambda tenant_id, ids: False)
+    monkeypatch.setattr(outbox, "enqueue", lambda tenant_id, ids, channel: False)
     take_in(tenant_a)
     from django.utils import timezone
 

@@ -24,6 +24,10 @@ class FakeGateway:
         self.requests: list[dict] = []
         self.answers: list[tuple[int, bytes]] = [(200, b'{"id": "msg-1"}')]
         self.delay = 0.0
+        # GET <url>?reference=...: the gateway's status API (tests of ambiguous sends). reference -> status
+        # word; an unknown reference answers 404.
+        self.statuses: dict[str, str] = {}
+        self.status_requests: list[str] = []
         gateway = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -42,11 +46,27 @@ class FakeGateway:
                 self.end_headers()
                 self.wfile.write(body)
 
+            def do_GET(self):  # noqa: N802 - http.server's name
+                from urllib.parse import parse_qs, urlsplit
+
+                reference = parse_qs(urlsplit(self.path).query).get("reference", [""])[0]
+                gateway.status_requests.append(reference)
+                if reference in gateway.statuses:
+                    status, body = 200, json.dumps({"status": gateway.statuses[reference]}).encode()
+                else:
+                    status, body = 404, b'{"error": "no such message"}'
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/sms/send"
+        self.status_url = f"http://127.0.0.1:{self.server.server_port}/api/sms/status"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -64,6 +84,7 @@ def gateway(settings):
     settings.SMS_GATEWAY_PASSWORD = "s3cret:pass"
     settings.SMS_SENDER = "AlphaRepair"
     settings.SMS_TIMEOUT = 2
+    settings.SMS_GATEWAY_STATUS_URL = ""
     yield fake
     fake.stop()
 
@@ -130,5 +151,7 @@ def test_outbox_through_the_gateway_retries_then_sends(gateway, tenant_a, users_
     assert outbox.relay()["sent"] == 1
     row.refresh_from_db()
     assert (row.state, row.attempts, row.provider_id, row.last_error) == (State.SENT, 2, "gw-77", "")
-    assert [r["body"]["reference"] for r in gateway.requests] == [f"sd-{row.pk}", f"sd-{row.pk}"]
+    assert row.reference.startswith("sd-") and len(row.reference) == 35
+    assert [r["body"]["reference"] for r in gateway.requests] == [row.reference, row.reference]
+    assert [r["headers"]["Idempotency-Key"] for r in gateway.requests] == [row.reference, row.reference]
     assert gateway.requests[-1]["body"]["to"] == "+79160001122"
