@@ -222,7 +222,9 @@ def test_the_preview_of_a_runaway_template_is_a_form_error(tenant_a, users_a, me
     response = member_client(Role.MANAGER).post(edit_url(tenant_a), {"body": NESTED_LOOPS, "action": "preview"})
     assert time.monotonic() - started < 3  # generous: the refusal itself comes after 10,000 passes
     assert response.status_code == 200
-    assert "repeats a loop too many times" in " ".join(response.context["form"].errors["body"])
+    errors = " ".join(response.context["form"].errors["body"])
+    # Either limit may stop it first: 10,000 passes, or the 1 s clock on a machine busy with other tests.
+    assert "repeats a loop too many times" in errors or "takes too long to render (over 1 s)" in errors
 
 
 @pytest.mark.parametrize(
