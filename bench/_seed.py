@@ -22,7 +22,7 @@ import random
 import secrets
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -203,6 +203,11 @@ def realistic_status(age_days: float, rng: random.Random) -> str:
     return rng.choices(list(weights), list(weights.values()))[0]
 
 
+def open_status_since(created: datetime, n: int, now: datetime) -> datetime:
+    """When a realistic open order reached its status: 20-90 % of its age ago, the same for its last event."""
+    return created + (now - created) * (0.2 + 0.7 * ((n * 37) % 100) / 100)
+
+
 @dataclass
 class Center:
     tenant: object
@@ -287,7 +292,7 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                     changed = closed_at
                 else:
                     closed_at = None
-                    changed = created + (now - created) * rng.uniform(0.2, 0.9)
+                    changed = open_status_since(created, n, now)
             technician = technicians[n % len(technicians)].pk if status != "new" else None
             is_open = status not in CLOSED
             visit = technician is not None and n % 7 == 0
@@ -330,8 +335,13 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                 path = PATHS[status]
                 at, previous = created, "new"
                 yield (t, ids[n], "created", "", "new", "", actor, False, "Order taken in.", True, "{}", v.dt(at))
-                end = closed_at or now
-                gap = (end - created) / (len(path) + 1)
+                if closed_at:
+                    end = closed_at
+                elif pathological:
+                    end = created + timedelta(hours=len(path))
+                else:
+                    end = open_status_since(created, n, now)
+                gap = (end - created) / max(len(path), 1)  # the last step at status_changed_at / closed_at
                 for target in path:
                     at += gap
                     yield (t, ids[n], "status", previous, target, target, actor, False, "", True, "{}", v.dt(at))

@@ -22,8 +22,9 @@ project's full middleware stack, anonymous; bench/bare_urls.py), before and afte
 each page ratio = bare median CPU / page median CPU, against its target (issue 12, "Fast pages"). With
 --json PATH it writes {"bare_cpu_ms", "orders", "pages": {name: {"cpu_ms", "wall_ms", "queries", "ratio"}}}.
 
---growth (PostgreSQL) seeds each size of --growth-orders in turn (pathological shape unless --realistic) and
-prints each page's median wall time at each size and the ratio largest/smallest (target: at most 1.3).
+--growth (PostgreSQL) seeds each size of --growth-orders into its own scratch database (the given one, then
+<name>_2 ...; pathological shape unless --realistic), measures each page at every size in turn, and prints
+its median wall time at each size and the ratio last/first (target: at most 1.3), with CPU and queries.
 Figures and notes: docs/performance.md, section "Pages against a bare view".
 """
 
@@ -159,13 +160,17 @@ def measure_pages(pages: list[Page], clients: dict, requests: int, warmup: int,
     return bare_cpu, results
 
 
-def reset_process_state() -> None:
-    """Between two seeded databases in one process: forget what was cached about the first one."""
+def use_database(name: str) -> None:
+    """Point the default connection at another scratch database of the same server (--growth), and forget
+    what the process cached about the previous one. Outside the timed requests (the warm-ups reconnect)."""
     from django.contrib.contenttypes.models import ContentType
     from django.core.cache import caches
     from django.db import connection
 
+    if connection.settings_dict["NAME"] == name:
+        return
     connection.close()
+    connection.settings_dict["NAME"] = name
     ContentType.objects.clear_cache()
     for cache in caches.all():
         cache.clear()
@@ -217,28 +222,46 @@ def run_growth(args: argparse.Namespace) -> None:
         raise SystemExit("--growth measures PostgreSQL: give a scratch --database-url postgres://...")
     sizes = [int(size) for size in args.growth_orders.split(",")]
     pathological = not args.realistic
-    walls: dict[int, dict[str, Timing]] = {}
-    names: list[str] = []
+    # One scratch database per size (the given one, then <name>_2, <name>_3 ...), all kept until the end, so
+    # each page is measured at every size in turn: a change in the machine's load (other sessions share it)
+    # then falls on every size alike instead of on whichever size happened to run during it.
+    base_name = connection.settings_dict["NAME"]
+    databases = {size: base_name if index == 0 else f"{base_name}_{index + 1}" for index, size in enumerate(sizes)}
+    built: dict[int, tuple[list[Page], dict]] = {}
     for index, size in enumerate(sizes):
         if index:
-            reset_process_state()
-            fresh_database(args.database_url)
+            fresh_database(args.database_url.rsplit("/", 1)[0] + "/" + databases[size])
+            use_database(databases[size])
         migrated = migrate()
-        center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
-        names = [page.name for page in pages]
-        print(f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape): migrated in "
-              f"{migrated:.1f} s, seeded in {seeded:.1f} s", flush=True)
-        with override_settings(STORAGES=PLAIN_STORAGES, ROOT_URLCONF="bench.bare_urls"):
-            _bare, walls[size] = measure_pages(pages, clients_for(users), args.requests, args.warmup)
+        _center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
+        print(f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in {databases[size]}: "
+              f"migrated in {migrated:.1f} s, seeded in {seeded:.1f} s", flush=True)
+        built[size] = (pages, clients_for(users))
+    names = [page.name for page in built[sizes[0]][0]]
+    walls: dict[int, dict[str, Timing]] = {size: {} for size in sizes}
+    with override_settings(STORAGES=PLAIN_STORAGES, ROOT_URLCONF="bench.bare_urls"):
+        for position, name in enumerate(names):
+            for size in sizes:
+                use_database(databases[size])
+                pages, clients = built[size]
+                page = pages[position]
+                walls[size][name] = measure(clients[page.role], page.url, args.requests, args.warmup)
+            print(f"  measured {name}: " + ", ".join(f"{walls[size][name].wall_ms:.1f} ms at {size:,}"
+                                                     for size in sizes), flush=True)
     first, last = sizes[0], sizes[-1]
-    print(f"\n{'page':<22} " + " ".join(f"{f'{size:,} ms':>14}" for size in sizes) + f" {'ratio':>7}")
+    # Wall time is the target (it includes PostgreSQL's work); the process's CPU time and the query count are
+    # printed beside it: on a loaded machine, wall time growing with flat CPU points at the database.
+    print(f"\n{'page':<22} " + " ".join(f"{f'wall ms {size:,}':>18}" for size in sizes) + f" {'ratio':>7}  "
+          + " ".join(f"{f'CPU ms {size:,}':>17}" for size in sizes) + "  queries")
     figures = {}
     for name in names:
         ratio = walls[last][name].wall_ms / walls[first][name].wall_ms
         verdict = "" if ratio <= GROWTH_LIMIT else f"  MISS (limit {GROWTH_LIMIT})"
-        print(f"{name:<22} " + " ".join(f"{walls[size][name].wall_ms:>14.1f}" for size in sizes)
-              + f" {ratio:>7.2f}{verdict}", flush=True)
+        print(f"{name:<22} " + " ".join(f"{walls[size][name].wall_ms:>18.1f}" for size in sizes)
+              + f" {ratio:>7.2f}  " + " ".join(f"{walls[size][name].cpu_ms:>17.1f}" for size in sizes)
+              + "  " + "/".join(str(walls[size][name].queries) for size in sizes) + verdict, flush=True)
         figures[name] = {"wall_ms": {str(size): round(walls[size][name].wall_ms, 3) for size in sizes},
+                         "cpu_ms": {str(size): round(walls[size][name].cpu_ms, 3) for size in sizes},
                          "queries": {str(size): walls[size][name].queries for size in sizes}, "ratio": round(ratio, 3)}
     if args.json:
         Path(args.json).write_text(json.dumps({"sizes": sizes, "pages": figures}, indent=2) + "\n")
