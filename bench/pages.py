@@ -147,7 +147,7 @@ def clients_for(users: dict):
 
 def measure_pages(pages: list[Page], clients: dict, requests: int, warmup: int,
                   progress: bool = True) -> tuple[float, dict[str, Timing]]:
-    """The bare view before and after the pages (its CPU median over both runs), then each page."""
+    """Each page, and the bare view before and after them (its CPU figure: the mean of the two medians)."""
     anonymous = clients["anonymous"]
     bare_before = measure(anonymous, BARE_URL, requests, warmup)
     results: dict[str, Timing] = {}
