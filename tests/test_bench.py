@@ -1,0 +1,40 @@
+"""The page benchmark still runs: bench/pages.py seeds a tiny center on SQLite and requests every page it
+measures, so a page or model change that breaks the benchmark (a new NOT NULL column its bulk insert does
+not fill, a page that no longer answers 200, a renamed URL) fails here rather than on the day someone
+measures. A subprocess with a clean environment: the benchmark sets up Django its own way."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PAGES = {
+    "order_list", "order_list_filtered", "order_list_deep", "order_search_phone", "order_detail", "public_status",
+    "dashboard", "planning_board", "my_jobs", "client_detail", "stock_list", "feedback_list", "document_archive",
+}
+
+
+def test_pages_benchmark_seeds_and_measures_every_page(tmp_path):
+    report = tmp_path / "pages.json"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "bench/pages.py", "--orders", "200", "--tenants", "2", "--requests", "2", "--warmup", "1",
+         "--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--json", str(report)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    figures = json.loads(report.read_text())
+    assert figures["orders"] == 200
+    assert figures["bare_cpu_ms"] > 0
+    assert set(figures["pages"]) == PAGES
+    for name, page in figures["pages"].items():
+        assert page["queries"] >= 1, name
+        assert page["cpu_ms"] > 0 and page["wall_ms"] > 0, name
+        assert abs(page["ratio"] - figures["bare_cpu_ms"] / page["cpu_ms"]) < 1e-3, name
+    assert "bare view: median CPU" in result.stdout
+    assert not (tmp_path / "bench.sqlite3").exists()  # the scratch file is removed afterwards
