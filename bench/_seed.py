@@ -479,8 +479,9 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
                 documents())
     DocumentCounter.objects.bulk_create([DocumentCounter(tenant=tenant, kind=kind, year=year, last_number=last)
                                          for (kind, year), last in counters.items()])
-    insert_rows(OrderPhoto, ["tenant", "order", "image", "caption", "uploaded_by", "created_at"],
-                ((t, ids[n], f"orders/{t}/{n:08d}.jpg", "On intake", manager_user, v.dt(created))
+    insert_rows(OrderPhoto, ["tenant", "order", "image", "display", "caption", "uploaded_by", "created_at"],
+                ((t, ids[n], f"orders/{t}/{n:08d}.jpg", f"orders/{t}/{n:08d}-display.jpg", "On intake", manager_user,
+                  v.dt(created))
                  for n, _s, created, _c in center.plans if n % 10 == 0))
 
 
@@ -509,5 +510,6 @@ def enrich_one_order(center: Center, rounds: int = 13):
         order.refresh_from_db()
         order.tenant = tenant
     OrderPhoto.objects.bulk_create([OrderPhoto(tenant=tenant, order=order, image=f"orders/{tenant.pk}/enriched{i}.jpg",
+                                               display=f"orders/{tenant.pk}/enriched{i}-display.jpg",
                                                caption=f"Photo {i}", uploaded_by=manager.user) for i in range(6)])
     return Order.objects.select_related("client", "technician").get(pk=order.pk)
