@@ -175,7 +175,10 @@ def working_time_between(calendar: WorkingCalendar, start: datetime, end: dateti
 
 
 def add_working_time(calendar: WorkingCalendar, start: datetime, duration: timedelta) -> datetime:
-    """The instant at which `duration` of working time after `start` has passed, in the calendar's zone.
+    """The instant at which `duration` of working time after `start` has passed, as an aware UTC datetime.
+
+    UTC, not the calendar's zone: Python never finds a datetime in a repeated hour (02:30 on the autumn
+    Sunday, fold=1) equal to one in another zone (PEP 495), so a local result would compare wrongly.
 
     Outside the hours the count begins at the next opening; a duration that fills a period exactly ends at
     its closing time (19:00, not the next morning). A zero duration gives `start` itself. Then
@@ -187,7 +190,7 @@ def add_working_time(calendar: WorkingCalendar, start: datetime, duration: timed
     if duration < timedelta():
         raise ValueError("The duration must not be negative.")
     if not duration:
-        return moment.astimezone(calendar.tz)
+        return moment
     remaining = duration
     day, idle_days = _local_date(moment, calendar.tz) - DAY, 0
     while idle_days <= MAX_IDLE_DAYS:
@@ -198,7 +201,7 @@ def add_working_time(calendar: WorkingCalendar, start: datetime, duration: timed
             opens = max(opens, moment)
             worked = True
             if remaining <= closes - opens:
-                return (opens + remaining).astimezone(calendar.tz)
+                return opens + remaining
             remaining -= closes - opens
         idle_days = 0 if worked else idle_days + 1
         day += DAY
