@@ -222,3 +222,25 @@ def test_the_page_lists_the_countrys_holidays_of_the_next_60_days(member_client,
 def test_the_locations_page_links_to_the_hours(member_client, location_a):
     page = text_of(member_client(Role.MANAGER).get(reverse("tenancy:locations", args=["alpha"])))
     assert HOURS in page and week_url(location_a) in page
+
+
+# --- The demo -------------------------------------------------------------------------------------
+
+
+def test_the_demo_sets_its_locations_hours_and_days_once():
+    from quality.demo import seed_demo_hours
+    from servicedesk.tenancy.demo import seed_demo_staff
+
+    staff = seed_demo_staff()
+    with time_machine.travel(datetime(2026, 5, 20, 12, tzinfo=MOSCOW), tick=False):
+        seed_demo_hours(staff)
+        seed_demo_hours(staff)
+    head_office = calendar_for(staff.head_office)
+    assert head_office.weekly[5] == (Span(time(10), time(20)),) and head_office.weekly[6] == ()
+    workshop = calendar_for(staff.workshop)
+    assert workshop.weekly[0] == (Span(time(9), time(13)), Span(time(14), time(18)))
+    assert workshop.hours_on(date(2026, 6, 3)) == ()  # stock-taking, two weeks on
+    assert head_office.hours_on(date(2026, 6, 3)) == (Span(time(10), time(20)),)
+    assert head_office.hours_on(date(2026, 12, 31)) == (Span(time(10), time(15)),)
+    assert BusinessHours.objects.filter(tenant=staff.tenant).count() == 6 + 5 * 2
+    assert CalendarDay.objects.filter(tenant=staff.tenant).count() == 2
