@@ -28,15 +28,21 @@ def public_holidays(tenant: Tenant, language: str | None = None) -> holidays.Hol
     return holidays.country_holidays(tenant.country, language=language)
 
 
+def own_weeks(tenant: Tenant | int, locations: Sequence[Location] | None = None) -> dict[int, tuple[Day, ...]]:
+    """Location id -> its own weekly hours, Monday first, in one query; a location keeping the standard
+    week is absent."""
+    rows = BusinessHours.objects.for_tenant(tenant)
+    if locations is not None:
+        rows = rows.filter(location__in=locations)
+    weeks: dict[int, list[list[Span]]] = {}
+    for row in rows.order_by("location_id", "weekday", "opens"):
+        weeks.setdefault(row.location_id, [[] for _day in range(7)])[row.weekday].append(Span(row.opens, row.closes))
+    return {location_id: tuple(check_day(spans) for spans in week) for location_id, week in weeks.items()}
+
+
 def own_week(location: Location) -> tuple[Day, ...] | None:
     """The location's own weekly hours, Monday first, or None when it keeps the standard week."""
-    rows = BusinessHours.objects.for_tenant(location.tenant_id).filter(location=location)
-    week: list[list[Span]] = [[] for _day in range(7)]
-    found = False
-    for row in rows.order_by("weekday", "opens"):
-        week[row.weekday].append(Span(row.opens, row.closes))
-        found = True
-    return tuple(check_day(spans) for spans in week) if found else None
+    return own_weeks(location.tenant_id, [location]).get(location.pk)
 
 
 def week_for(location: Location) -> tuple[Day, ...]:

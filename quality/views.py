@@ -103,11 +103,12 @@ def business_hours(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
             return redirect("quality:business_hours", tenant_slug=tenant.slug)
     today = timezone.localdate()
+    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    weeks = hours.own_weeks(tenant, active)
     locations = []
-    for location in Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"):
-        own = hours.own_week(location)
-        week = own or hours.DEFAULT_WEEK
-        locations.append((location, own is not None, [(day.label, format_hours(week[day.value])) for day in Weekday]))
+    for location in active:
+        week = weeks.get(location.pk, hours.DEFAULT_WEEK)
+        locations.append((location, location.pk in weeks, [(day.label, format_hours(week[day.value])) for day in Weekday]))
     days = (CalendarDay.objects.for_tenant(tenant).filter(date__gte=today - timedelta(days=7))
             .select_related("location").order_by("date", "location__name"))
     return render(request, "quality/business_hours.html", {

@@ -114,6 +114,27 @@ def test_another_centers_location_and_day_are_not_found(member_client, location_
     assert CalendarDay.objects.filter(pk=day_b.pk).exists() and not BusinessHours.objects.exists()
 
 
+def test_the_hours_page_costs_the_same_for_1_and_6_locations(member_client, tenant_a, location_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = member_client(Role.MANAGER)
+
+    def count_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert manager.get(HOURS).status_code == 200
+        return len(captured)
+
+    BusinessHours.objects.create(tenant=tenant_a, location=location_a, weekday=0, opens=time(9), closes=time(18))
+    count_queries()  # the first request of a session pays for the session itself
+    few = count_queries()
+    for n in range(5):
+        location = LocationFactory(tenant=tenant_a, name=f"Workshop {n}")
+        BusinessHours.objects.create(tenant=tenant_a, location=location, weekday=1, opens=time(9), closes=time(18))
+        CalendarDay.objects.create(tenant=tenant_a, location=location, date=date.today() + timedelta(days=n))
+    assert count_queries() == few
+
+
 # --- Editing a week ---------------------------------------------------------------------------------
 
 
