@@ -190,6 +190,14 @@ def test_a_shift_across_the_old_sao_paulo_midnight_change():
     assert working_time_between(calendar, at(sao_paulo, 2018, 11, 3), at(sao_paulo, 2018, 11, 5)) == 47 * H
 
 
+def test_a_day_the_zone_skipped_entirely_has_no_working_time():
+    # Samoa moved across the date line: 2011-12-30 never happened in Pacific/Apia.
+    apia = ZoneInfo("Pacific/Apia")
+    calendar = WorkingCalendar(tz=apia, weekly=(ALL_DAY,) * 7)
+    assert list(calendar.periods_on(date(2011, 12, 30))) == []
+    assert working_time_between(calendar, at(apia, 2011, 12, 29), at(apia, 2011, 12, 31, 12)) == 36 * H
+
+
 # --- Edges and refusals -----------------------------------------------------------------------------
 
 
