@@ -1,16 +1,21 @@
-"""Quality: what clients say about finished orders (the first part of the quality app; checklists and SLA
-targets come later)."""
+"""Quality: what clients say about finished orders, and the business hours every SLA clock counts in
+(checklists and SLA targets come later)."""
 
 from __future__ import annotations
 
+from datetime import time
+
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
-from servicedesk.tenancy.models import Membership, TenantOwned
+from servicedesk.tenancy.models import Location, Membership, TenantOwned
+
+from .calendar import parse_hours
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -50,3 +55,88 @@ class Feedback(TenantOwned):
     @property
     def stars(self) -> str:
         return "★" * self.rating + "☆" * (5 - self.rating)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class BusinessHours(TenantOwned):
+    """One opening interval of a location on a weekday; several a day make breaks (09-13, 14-19).
+
+    A location without any row works the center's standard week (quality.calendar.DEFAULT_WEEK). A closing
+    time of 00:00 means midnight at the end of the day (24:00).
+    """
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="business_hours",
+                                 verbose_name=_("location"))
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "location", "weekday", "opens"],
+                                    name="quality_businesshours_one_start_uniq"),
+            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="quality_businesshours_weekday"),
+            models.CheckConstraint(condition=Q(opens__lt=F("closes")) | Q(closes=time(0)),
+                                   name="quality_businesshours_opens_before_closes"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{'24:00' if self.closes == time(0) else format(self.closes, '%H:%M')}"
+
+
+def validate_hours(value: str) -> None:
+    try:
+        parse_hours(value)
+    except ValueError as problem:
+        raise ValidationError(str(problem)) from None
+
+
+class CalendarDay(TenantOwned):
+    """The center's own exception to its week: a day off, a shortened day or an extra working day.
+
+    It beats the public holidays (a center may work on one) and, for its location, a center-wide day.
+    """
+
+    class Kind(models.TextChoices):
+        CLOSED = "closed", _("Day off")
+        SHORTENED = "shortened", _("Shortened day")
+        WORKING = "working", _("Extra working day")
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("location"), help_text=_("Empty: every location."))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CLOSED)
+    hours = models.CharField(_("hours"), max_length=100, blank=True, validators=[validate_hours],
+                             help_text=_("For a shortened or extra working day, e.g. 10:00-13:00, 14:00-17:00."))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "date"], condition=Q(location__isnull=True),
+                                    name="quality_calendarday_center_date_uniq"),
+            models.UniqueConstraint(fields=["tenant", "location", "date"], condition=Q(location__isnull=False),
+                                    name="quality_calendarday_location_date_uniq"),
+            # A day off has no hours; a shortened or extra working day has some.
+            models.CheckConstraint(condition=Q(kind="closed", hours="") | (~Q(kind="closed") & ~Q(hours="")),
+                                   name="quality_calendarday_hours_match_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.hours}".strip()

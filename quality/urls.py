@@ -9,6 +9,9 @@ app_name = "quality"
 
 tenant_urlpatterns = [
     path("quality/feedback/", views.feedback_list, name="feedback_list"),
+    path("quality/hours/", views.business_hours, name="business_hours"),
+    path("quality/hours/<int:location_id>/", views.location_hours, name="location_hours"),
+    path("quality/hours/days/<int:calendar_day_id>/delete/", views.calendar_day_delete, name="calendar_day_delete"),
 ]
 
 urlpatterns = [

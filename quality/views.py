@@ -1,24 +1,32 @@
-"""Pages of the quality app: the client's feedback form (public link, no account) and the managers' list."""
+"""Pages of the quality app: the client's feedback form (public link, no account), the managers' list,
+and the business hours (locations' weeks, the center's own days off, the coming public holidays)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.public import TooMany, guarded_order, private, switch_language, too_many
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import tenant_view
+from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm
 
-from . import services
-from .forms import FeedbackFilter, FeedbackForm
-from .models import Feedback
+from . import hours, services
+from .calendar import format_hours
+from .forms import CalendarDayForm, FeedbackFilter, FeedbackForm, WeekForm
+from .models import CalendarDay, Feedback, Weekday
 
 PAGE_SIZE = 50
 PERIOD_FILTERS = ("technician", "since", "until")
@@ -74,3 +82,67 @@ def feedback_list(request: HttpRequest) -> HttpResponse:
         "summary": services.summarize(period_qs), "technicians": services.by_technician(period_qs),
         "low_rating": services.LOW_RATING,
     })
+
+
+HOLIDAYS_AHEAD = 60  # days of public holidays shown on the hours page
+
+
+@tenant_view(Perm.LOCATIONS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def business_hours(request: HttpRequest) -> HttpResponse:
+    """Each location's week, the center's own days (with a form to add one) and the coming holidays."""
+    tenant = request.tenant
+    form = CalendarDayForm(request.POST or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                day = form.save()
+        except IntegrityError:  # the same date saved a moment ago by someone else
+            messages.error(request, _("This date already has an entry; delete it first."))
+        else:
+            messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
+            return redirect("quality:business_hours", tenant_slug=tenant.slug)
+    today = timezone.localdate()
+    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    weeks = hours.own_weeks(tenant, active)
+    locations = []
+    for location in active:
+        week = weeks.get(location.pk, hours.DEFAULT_WEEK)
+        locations.append((location, location.pk in weeks, [(day.label, format_hours(week[day.value])) for day in Weekday]))
+    days = (CalendarDay.objects.for_tenant(tenant).filter(date__gte=today - timedelta(days=7))
+            .select_related("location").order_by("date", "location__name"))
+    return render(request, "quality/business_hours.html", {
+        "form": form, "locations": locations, "days": days, "country": tenant.country,
+        "holidays": hours.coming_holidays(tenant, today, HOLIDAYS_AHEAD), "holidays_ahead": HOLIDAYS_AHEAD,
+    })
+
+
+@tenant_view(Perm.LOCATIONS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
+    """Edit one location's week, or send it back to the center's standard week."""
+    location = get_for_tenant_or_404(Location, request.tenant, pk=location_id)
+    own = hours.own_week(location)
+    if request.method == "POST" and request.POST.get("action") == "standard":
+        hours.reset_week(location)
+        messages.success(request, _("%(location)s works the standard week again.") % {"location": location})
+        return redirect("quality:business_hours", tenant_slug=request.tenant.slug)
+    form = WeekForm(request.POST or None, week=own or hours.DEFAULT_WEEK)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hours.set_week(location, form.week)
+        except ValidationError as problem:
+            form.add_error(None, problem)
+        else:
+            messages.success(request, _("Business hours of %(location)s saved.") % {"location": location})
+            return redirect("quality:business_hours", tenant_slug=request.tenant.slug)
+    return render(request, "quality/location_hours.html", {"form": form, "location": location, "own": own is not None})
+
+
+@tenant_view(Perm.LOCATIONS_MANAGE)
+@require_POST
+def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpResponse:
+    day = get_for_tenant_or_404(CalendarDay, request.tenant, pk=calendar_day_id)
+    day.delete()
+    messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})
+    return redirect("quality:business_hours", tenant_slug=request.tenant.slug)

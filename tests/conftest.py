@@ -297,6 +297,11 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     orders_a = add_orders(tenant_b, tenant_a, order_a=technicians_a.order)
 
+    # Business hours: weekly hours and the centers' own days off: B one day, A two.
+    from tests.quality.world import add_business_hours
+
+    calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -316,4 +321,5 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         service_type_a=orders_a.service_type,
         line_a=orders_a.line,
         photo_a=orders_a.photo,
+        calendar_day_a=calendar_day_a,
     )

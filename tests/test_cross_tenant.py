@@ -58,6 +58,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "service_type_id": lambda world: world.service_type_a.pk,
     "line_id": lambda world: world.line_a.pk,
     "photo_id": lambda world: world.photo_a.pk,
+    "calendar_day_id": lambda world: world.calendar_day_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
 }
 

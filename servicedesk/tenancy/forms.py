@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import gettext
+
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import Location, Membership, Tenant
@@ -46,10 +49,30 @@ class LocationForm(forms.ModelForm):
         return name
 
 
+def country_choices() -> list[tuple[str, str]]:
+    """Every country the `holidays` package has public holidays for, named in the page's language.
+
+    pycountry carries the ISO 3166 names and their translations (Django has no list of countries).
+    """
+    import holidays
+    import pycountry
+
+    language = (get_language() or "en").split("-")[0]
+    names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
+    choices = []
+    for code in holidays.list_supported_countries():
+        country = pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+        if country is not None:
+            choices.append((code, names.gettext(getattr(country, "common_name", country.name))))
+    return sorted(choices, key=lambda choice: choice[1])
+
+
 class TenantSettingsForm(forms.ModelForm):
+    country = forms.ChoiceField(label=_("Country (public holidays)"), choices=country_choices)
+
     class Meta:
         model = Tenant
         fields = [
-            "name", "phone", "email", "website", "time_zone", "language", "currency",
+            "name", "phone", "email", "website", "time_zone", "country", "language", "currency",
             "legal_name", "tax_id", "registration_number", "legal_address",
         ]

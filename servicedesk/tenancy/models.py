@@ -44,6 +44,14 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("Unknown time zone “%(tz)s”."), params={"tz": value}) from None
 
 
+def validate_country(value: str) -> None:
+    """A country the `holidays` package knows (ISO 3166-1 alpha-2): its public holidays close the center."""
+    import holidays
+
+    if len(value) != 2 or value not in holidays.list_supported_countries():
+        raise ValidationError(_("No public holidays are known for the country “%(country)s”."), params={"country": value})
+
+
 class Tenant(models.Model):
     """A service center: the unit of isolation."""
 
@@ -52,6 +60,8 @@ class Tenant(models.Model):
         _("address"), max_length=50, unique=True, validators=[slug_validator, validate_not_reserved]
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone])
+    # Whose public holidays close the center (business hours, quality.hours); ISO 3166-1 alpha-2.
+    country = models.CharField(_("country"), max_length=2, default="RU", validators=[validate_country])
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ru")
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="RUB")
     phone = models.CharField(_("phone"), max_length=32, blank=True)

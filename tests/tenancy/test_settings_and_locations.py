@@ -122,7 +122,7 @@ def test_reception_and_technician_cannot_manage_locations(member_client, tenant_
 def settings_data(tenant: Tenant, **changes) -> dict:
     data = {
         "name": tenant.name, "phone": "+7 495 123-45-67", "email": "hello@alpha.test", "website": "https://alpha.test",
-        "time_zone": "Asia/Almaty", "language": "ru", "currency": "KZT", "legal_name": "LLC Alpha",
+        "time_zone": "Asia/Almaty", "country": "KZ", "language": "ru", "currency": "KZT", "legal_name": "LLC Alpha",
         "tax_id": "7700000001", "registration_number": "1027700000001", "legal_address": "Moscow",
     }
     data.update(changes)
@@ -142,12 +142,14 @@ def test_owner_edits_settings(member_client, tenant_a):
         "Alpha Repairs Ltd", "Asia/Almaty", "KZT", "7700000001"
     )
     assert tenant_a.slug == "alpha"  # the address is not editable here
+    assert tenant_a.country == "KZ"  # whose public holidays close the center
 
 
 @pytest.mark.parametrize(
     "changes, message",
     [
         ({"time_zone": "Mars/Olympus_Mons"}, "Unknown time zone"),
+        ({"country": "XX"}, "Select a valid choice."),
         ({"name": ""}, "This field is required."),
         ({"name": "x" * 121}, "at most 120 characters"),
         ({"email": "nope"}, "Enter a valid email address."),
