@@ -18,7 +18,7 @@ from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_wi
 from servicedesk.tenancy.access import get_for_tenant_or_404, require_perm, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
-from . import services
+from . import money, services
 from .filters import PRESETS, OrderFilter
 from .forms import (
     AssignForm,
@@ -34,7 +34,8 @@ from .forms import (
     TransitionForm,
 )
 from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
-from .models import Client, LineItem, Order, OrderEvent, ServiceType
+from .models import Client, Estimate, LineItem, Order, OrderEvent, ServiceType
+from .permissions import ActorRefused
 from .presentation import order_qr_data_uri, public_status_url
 
 PAGE_SIZE = 50
@@ -168,6 +169,7 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
     membership = request.membership
     events = OrderEvent.objects.filter(tenant=request.tenant, order=order).select_related("actor")
     actions = available_actions(order, membership)
+    bill_problem = money.bill_problem(order) if order.is_open else None
     context = {
         "order": order,
         "events": events,
@@ -186,7 +188,16 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
         "assign_form": AssignForm(tenant=request.tenant, auto_id="id_assign_%s", initial={
             "version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
             "visit_address": order.visit_address, "visit_start": order.visit_start, "visit_end": order.visit_end}),
-        "estimate_form": EstimateForm(auto_id="id_estimate_%s", initial={"version": order.version, "amount": order.estimate}),
+        "estimate_form": EstimateForm(auto_id="id_estimate_%s", initial={
+            "version": order.version,
+            # Billed above the approval: propose the bill as the new amount to ask the client for.
+            "amount": order.total_amount if bill_problem else order.estimate}),
+        "estimates": Estimate.objects.filter(tenant=request.tenant, order=order).select_related("decided_by")
+        .prefetch_related("lines").order_by("-version"),
+        "bill_problem": bill_problem,
+        "can_override": has_perm(membership.role, Perm.ORDERS_OVERRIDE_ESTIMATE),
+        # The actions a manager may take past the bill's ceiling: their form asks for the override and a reason.
+        "override_actions": {"finish_work", "pass_check"} if bill_problem else set(),
         "line_form": LineItemForm(auto_id="id_line_%s"),
         "payment_form": PaymentForm(auto_id="id_payment_%s", initial={"amount": order.amount_due or None}),
         "note_form": NoteForm(),
@@ -210,7 +221,8 @@ def order_transition(request: HttpRequest, order_number: int, action: str) -> Ht
         return _to_order(request, order)
     try:
         transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
-                   reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"])
+                   reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"],
+                   override_estimate=form.cleaned_data["override_estimate"])
     except (TransitionRefused, OrderChanged) as refused:
         messages.error(request, str(refused))
     else:
@@ -269,20 +281,19 @@ def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
     return render(request, "orders/order_edit.html", {"order": order, "form": form})
 
 
-@tenant_view(Perm.ORDERS_VIEW)
+@tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
-    if not (has_perm(request.membership.role, Perm.ORDERS_WORK) or has_perm(request.membership.role, Perm.ORDERS_PLAN)):
-        require_perm(request, Perm.ORDERS_WORK)
     order = _order(request, order_number)
     form = EstimateForm(request.POST)
     if not form.is_valid():
         _say_errors(request, form)
         return _to_order(request, order)
     try:
-        services.set_estimate(order, amount=form.cleaned_data["amount"], comment=form.cleaned_data["comment"],
-                              by=request.membership, expected_version=form.cleaned_data["version"])
-    except (ValidationError, OrderChanged) as problem:
+        services.set_estimate(order, amount=form.cleaned_data["amount"], lines=form.cleaned_data["lines"],
+                              comment=form.cleaned_data["comment"], by=request.membership,
+                              expected_version=form.cleaned_data["version"])
+    except (ValidationError, ActorRefused, OrderChanged) as problem:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Estimate saved."))
@@ -309,7 +320,7 @@ def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
         services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
                                unit_price=data["unit_price"], by=request.membership,
                                performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return _to_order(request, order)
 
@@ -323,7 +334,7 @@ def line_remove(request: HttpRequest, order_number: int, line_id: int) -> HttpRe
     line.order = order
     try:
         services.remove_line_item(line, by=request.membership)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return _to_order(request, order)
 
@@ -340,7 +351,7 @@ def payment_add(request: HttpRequest, order_number: int) -> HttpResponse:
     try:
         services.add_payment(order, amount=data["amount"], method=data["method"], kind=data["kind"],
                              note=data["note"], by=request.membership)
-    except ValidationError as problem:
+    except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("Payment recorded."))

@@ -52,4 +52,5 @@ class TenantSettingsForm(forms.ModelForm):
         fields = [
             "name", "phone", "email", "website", "time_zone", "language", "currency",
             "legal_name", "tax_id", "registration_number", "legal_address",
+            "estimate_tolerance_amount", "estimate_tolerance_percent", "diagnostic_fee",
         ]
