@@ -250,7 +250,7 @@ class EstimateForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and cleaned.get("amount") is None and not cleaned.get("lines"):
-            raise forms.ValidationError(_("Enter the estimate's total or its lines."))
+            self.add_error("amount", _("Enter the estimate's total or its lines."))
         if sum((line.quantity * line.unit_price for line in cleaned.get("lines") or []), Decimal("0")) >= Decimal("1e10"):
             raise forms.ValidationError(_("The estimate is too large."))
         return cleaned
