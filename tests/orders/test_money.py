@@ -483,3 +483,26 @@ def test_the_order_page_shows_approved_versus_billed(make_order, tech_a, member_
     text = text_of(member_client(Role.MANAGER).get(order_url("detail", order)))
     assert "Approved by the client" in text and "Billed" in text
     assert "The bill (1620.00) is more than the client approved (120.00)" in text
+
+
+# --- The demo ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_demo_bills_match_what_the_clients_approved():
+    from documents.demo import seed_demo_documents
+    from orders.demo import seed_demo_orders
+    from servicedesk.tenancy.demo import seed_demo_staff
+    from technicians.demo import seed_demo_planning
+
+    staff = seed_demo_staff()
+    seed_demo_orders(staff)
+    seed_demo_planning(staff)
+    seed_demo_documents(staff)
+    orders = list(Order.objects.for_tenant(staff.tenant).select_related("tenant"))
+    assert all(order.total_amount <= (order.approved_amount or 0) for order in orders), [
+        (o.number, o.status, o.total_amount, o.approved_amount) for o in orders if o.total_amount > (o.approved_amount or 0)]
+    billed = [o for o in orders if o.status in {S.QUALITY_CHECK, S.READY, S.HANDED_OVER}]
+    assert billed and all(o.total_amount == o.approved_amount for o in billed)
+    quoted = [o for o in orders if o.line_items.filter(description="Spare part", estimate__isnull=False).exists()]
+    assert {o.status for o in quoted} == {S.READY, S.HANDED_OVER}
