@@ -8,6 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 from PIL import Image, UnidentifiedImageError
 
 from servicedesk.fields import DateTimeField
@@ -224,8 +225,8 @@ class EstimateForm(forms.Form):
         rows = [row.strip() for row in self.cleaned_data["lines"].splitlines() if row.strip()]
         if len(rows) > MAX_ESTIMATE_LINES:
             raise forms.ValidationError(_("At most %(count)d lines.") % {"count": MAX_ESTIMATE_LINES})
-        part_words = {LineItem.Kind.PART.value, str(LineItem.Kind.PART.label).lower()}
-        work_words = {LineItem.Kind.WORK.value, str(LineItem.Kind.WORK.label).lower(), ""}
+        part_words = {LineItem.Kind.PART.value, pgettext("estimate line kind", "part").lower()}
+        work_words = {LineItem.Kind.WORK.value, pgettext("estimate line kind", "work").lower(), ""}
         parsed = []
         for number, row in enumerate(rows, 1):
             cells = [cell.strip() for cell in row.split(";")]
