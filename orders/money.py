@@ -77,7 +77,8 @@ def bill_ceiling(order: Order) -> Decimal:
 
 def bill_problem(order: Order) -> str | None:
     """Why the bill cannot go to the quality check or "ready" as it is, or None."""
-    if order.total_amount <= bill_ceiling(order):
+    # Within the approval needs no tolerance (and no tenant row: lists of orders ask this per order).
+    if order.total_amount <= (order.approved_amount or ZERO) or order.total_amount <= bill_ceiling(order):
         return None
     return _("The bill (%(billed)s) is more than the client approved (%(approved)s). Ask the client to approve "
              "the new amount; a manager may override with a reason.") % {
