@@ -506,3 +506,44 @@ def test_the_demo_bills_match_what_the_clients_approved():
     assert billed and all(o.total_amount == o.approved_amount for o in billed)
     quoted = [o for o in orders if o.line_items.filter(description="Spare part", estimate__isnull=False).exists()]
     assert {o.status for o in quoted} == {S.READY, S.HANDED_OVER}
+
+
+# --- Through the pages ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_manager_overrides_from_the_order_page(make_order, tech_a, member_client):
+    order = make_order(S.IN_PROGRESS, approved_amount=Decimal("120"))
+    add(order, "1620", tech_a)
+    manager = member_client(Role.MANAGER)
+    page = manager.get(order_url("detail", order)).content.decode()
+    assert 'name="override_estimate"' in page and 'data-action="finish_work"' in page
+    technician_page = member_client(Role.TECHNICIAN).get(order_url("detail", order)).content.decode()
+    assert 'data-action="finish_work"' not in technician_page and 'data-testid="bill-problem"' in technician_page
+
+    url = order_url("transition", order, "finish_work")
+    refused = manager.post(url, {"version": fresh(order).version, "reason": "Agreed"}, follow=True)
+    assert TOO_MUCH in text_of(refused) and fresh(order).status == S.IN_PROGRESS
+    manager.post(url, {"version": fresh(order).version, "reason": "Agreed by phone", "override_estimate": "1"})
+    assert (fresh(order).status, fresh(order).approved_amount) == (S.QUALITY_CHECK, Decimal("1620.00"))
+
+
+@pytest.mark.django_db
+def test_the_owner_sets_the_money_rules(member_client, tenant_a):
+    url = f"/{tenant_a.slug}/settings/"
+    owner = member_client(Role.OWNER)
+    data = {"name": "Alpha", "time_zone": "Europe/Moscow", "language": "en", "currency": "RUB",
+            "estimate_tolerance_amount": "200", "estimate_tolerance_percent": "5", "diagnostic_fee": "500"}
+    assert owner.post(url, data).status_code == 302
+    tenant_a.refresh_from_db()
+    assert (tenant_a.estimate_tolerance_amount, tenant_a.estimate_tolerance_percent, tenant_a.diagnostic_fee) == (
+        Decimal("200"), Decimal("5"), Decimal("500"))
+    for bad in ({"estimate_tolerance_amount": "-1"}, {"estimate_tolerance_percent": "101"}, {"diagnostic_fee": "abc"},
+                {"diagnostic_fee": "1" * 20}):
+        assert owner.post(url, {**data, **bad}).status_code == 200  # the form again, with the error
+    tenant_a.refresh_from_db()
+    assert tenant_a.diagnostic_fee == Decimal("500")
+    assert member_client(Role.MANAGER).post(url, {**data, "diagnostic_fee": "0"}).status_code == 403
+    owner.post(url, {**data, "estimate_tolerance_amount": "", "estimate_tolerance_percent": "", "diagnostic_fee": ""})
+    tenant_a.refresh_from_db()
+    assert tenant_a.diagnostic_fee == Decimal("0")  # empty means none
