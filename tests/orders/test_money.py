@@ -355,6 +355,18 @@ def test_payments_are_the_offices_and_lines_the_workshops(make_order, tech_a, re
     assert (fresh(order).total_amount, fresh(order).paid_amount) == (0, 0)
 
 
+@pytest.mark.django_db
+def test_reception_neither_sees_nor_posts_the_line_form(make_order, member_client, tech_a):
+    order = make_order(S.READY)
+    line = add(order, "10", tech_a)
+    reception = member_client(Role.RECEPTION)
+    assert f'action="{order_url("line_add", order)}"' not in reception.get(order_url("detail", order)).content.decode()
+    assert reception.post(order_url("line_add", order), {"kind": "work", "description": "X", "quantity": "1",
+                                                        "unit_price": "5"}).status_code == 403
+    assert reception.post(order_url("line_remove", order, line.pk)).status_code == 403
+    assert fresh(order).total_amount == Decimal("10.00")
+
+
 # --- Totals -----------------------------------------------------------------------------------------------
 
 
