@@ -239,6 +239,8 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
                 data.update(money.decide_estimate(order, approve=action == "approve", by=by, expected=expected_estimate))
             except money.EstimateChanged as changed_estimate:
                 raise EstimateOutdated(str(changed_estimate)) from None
+        elif t.action in _BILL_CHECKED and not overriding and money.bill_problem(order):
+            raise TransitionRefused(money.bill_problem(order))  # a line added since the guard ran: roll back
         elif overriding:
             data.update(money.override_ceiling(order, by=by, reason=reason))
         if waive_payment and order.amount_due > 0:
