@@ -126,6 +126,10 @@ SCHEMA: dict = {
         "prepayment": L(_("Prepaid at intake")),
         "paid": L(_("Paid so far (payments less refunds)")),
         "due": L(_("Still to pay")),
+        "credit": L(_("Paid more than the total: to return to the client")),
+        "approved": L(_("The amount the client approved (empty if none)")),
+        "has_approval": L(_("True when the client approved an amount")),
+        "override_reason": L(_("Why a manager accepted a bill above the approved amount (empty if not)")),
         "in_words": L(_("Total in words (Russian documents; empty in English)")),
         "currency": L(_("Currency sign, e.g. ₽")),
     },
@@ -233,6 +237,8 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
         format_label = order.get_format_display()
         lines = [_line(line, labels) for line in order.line_items.all().order_by("created_at", "id")]
     payments = list(order.payments.all())
+    approval = order.estimates.filter(state="approved").order_by("-version").only("override_reason").first()
+    override_reason = approval.override_reason if approval else ""
     prepayment = sum((p.amount for p in payments if p.kind == Payment.Kind.PREPAYMENT), Decimal("0"))
     works = [line for line in lines if line["kind"] == LineItem.Kind.WORK]
     parts = [line for line in lines if line["kind"] != LineItem.Kind.WORK]
@@ -290,6 +296,9 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
             "works": sum((line["amount"] for line in works), Decimal("0")),
             "parts": sum((line["amount"] for line in parts), Decimal("0")),
             "total": total, "prepayment": prepayment, "paid": paid, "due": max(total - paid, Decimal("0")),
+            "credit": max(paid - total, Decimal("0")), "approved": order.approved_amount if order.approved_amount is not None else "",
+            "has_approval": order.approved_amount is not None,
+            "override_reason": override_reason,
             "in_words": amount_in_words_ru(total, tenant.currency) if language == "ru" else "",
             "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
         },
@@ -362,7 +371,8 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
             "works": sum((line["amount"] for line in works), Decimal("0")),
             "parts": sum((line["amount"] for line in parts), Decimal("0")),
             "total": total, "prepayment": Decimal("1000.00"), "paid": Decimal("1000.00"),
-            "due": total - Decimal("1000.00"),
+            "due": total - Decimal("1000.00"), "credit": Decimal("0"), "approved": total, "has_approval": True,
+            "override_reason": "",
             "in_words": amount_in_words_ru(total, tenant.currency) if ru else "",
             "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
         },

@@ -60,6 +60,13 @@ PATHS = {
     "cancelled": ["cancel"],
     "on_hold": ["plan", "start_diagnostics", "hold"],
 }
+# Some demo orders show the estimate flow instead: an itemised quote after diagnostics, approved by the
+# client, becomes the bill (walk_to quotes the work and a part before asking).
+QUOTED_PATHS = {
+    "ready": ["plan", "start_diagnostics", "request_approval", "approve", "finish_work", "pass_check"],
+    "handed_over": ["plan", "start_diagnostics", "request_approval", "approve", "finish_work", "pass_check",
+                    "hand_over"],
+}
 
 
 def seed_catalogue(tenant) -> list[ServiceType]:
@@ -116,25 +123,37 @@ def seed_demo_orders(staff) -> None:
         created = now - timedelta(days=26 - index, hours=index % 5)
         Order.objects.filter(pk=order.pk).update(created_at=created)
         order.refresh_from_db()
-        walk_to(order, status, manager=manager, technician=technician, reception=reception, workshop=staff.workshop)
+        quoted = index >= len(statuses) and status in QUOTED_PATHS  # the second order of these statuses
+        walk_to(order, status, manager=manager, technician=technician, reception=reception, workshop=staff.workshop,
+                path=QUOTED_PATHS[status] if quoted else None)
         _spread_timeline(order, created, now)
 
 
 def walk_to(order: Order, status: str, *, manager: Membership, technician: Membership, reception: Membership,
-            workshop) -> Order:
-    """Move a new order to `status` through the real lifecycle, doing what each step needs first."""
+            workshop, path: list[str] | None = None) -> Order:
+    """Move a new order to `status` through the real lifecycle, doing what each step needs first.
+
+    Bills follow what the client approved: the intake estimate (the service's base price) is billed as one
+    line; on a quoted path the approved quote's lines are the bill."""
     service_type = order.service_type
-    for action in PATHS[status]:
+    quoted = path is not None and "approve" in path
+    for action in path or PATHS[status]:
         if action == "plan":
             services.assign(order, technician=technician, workshop=workshop, by=manager, expected_version=order.version)
             order.refresh_from_db()
+        if action == "request_approval" and quoted:
+            services.set_estimate(order, by=technician, expected_version=order.version, lines=[
+                services.EstimateLineData(LineItem.Kind.WORK, service_type.name, Decimal("1"), service_type.base_price),
+                services.EstimateLineData(LineItem.Kind.PART, "Spare part", Decimal("1"), Decimal("900")),
+            ])
         if action == "finish_work" and not order.line_items.exists():
             services.add_line_item(order, kind=LineItem.Kind.WORK, description=service_type.name,
                                    quantity=Decimal("1"), unit_price=service_type.base_price, by=technician,
                                    performed_by=technician)
         if action == "hand_over" and order.amount_due:
             services.add_payment(order, amount=order.amount_due, method=Payment.Method.CARD, by=reception)
-        actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception}.get(action, technician)
+        actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception,
+                 "approve": reception}.get(action, technician)  # reception records the client's yes on the phone
         transition(order, action, by=actor, expected_version=order.version,
                    reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(action, ""))
         order.refresh_from_db()

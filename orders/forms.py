@@ -7,13 +7,14 @@ from django import forms
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from servicedesk.fields import DateTimeField
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Tenant
 
 from .models import Client, LineItem, Payment, Priority, ServiceFormat, ServiceType
-from .services import normalise_phone, technician_choices
+from .services import EstimateLineData, normalise_phone, technician_choices
 
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
@@ -184,12 +185,59 @@ class TransitionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
     waive_payment = forms.BooleanField(required=False)
+    override_estimate = forms.BooleanField(required=False)
+
+
+MAX_ESTIMATE_LINES = 50
 
 
 class EstimateForm(forms.Form):
+    """A total, or lines written one per row: "description; quantity; price" and optionally "; part"."""
+
     version = forms.IntegerField(widget=forms.HiddenInput)
-    amount = forms.DecimalField(label=_("Estimate"), **MONEY_FIELD)
+    amount = forms.DecimalField(label=_("Estimate"), required=False, **MONEY_FIELD)
+    lines = forms.CharField(
+        label=_("Or itemised, one line each"), required=False, max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Screen replacement; 1; 3500; part")}),
+        help_text=_("Description; quantity; price; and “part” for a part (work otherwise)."),
+    )
     comment = forms.CharField(label=_("What it includes"), max_length=500, required=False)
+
+    def clean_lines(self) -> list[EstimateLineData]:
+        # Hand-written: a few "a; b; c" rows are simpler to type at the counter than a formset.
+        rows = [row.strip() for row in self.cleaned_data["lines"].splitlines() if row.strip()]
+        if len(rows) > MAX_ESTIMATE_LINES:
+            raise forms.ValidationError(_("At most %(count)d lines.") % {"count": MAX_ESTIMATE_LINES})
+        part_words = {LineItem.Kind.PART.value, pgettext("estimate line kind", "part").lower()}
+        work_words = {LineItem.Kind.WORK.value, pgettext("estimate line kind", "work").lower(), ""}
+        parsed = []
+        for number, row in enumerate(rows, 1):
+            cells = [cell.strip() for cell in row.split(";")]
+            kind_word = cells[3].lower() if len(cells) == 4 else ""
+            problem = len(cells) not in (3, 4) or not cells[0] or len(cells[0]) > 200 or (
+                kind_word not in part_words | work_words)
+            try:
+                quantity = Decimal(cells[1].replace(",", ".").replace(" ", "")) if not problem else None
+                price = Decimal(cells[2].replace(",", ".").replace(" ", "")) if not problem else None
+            except (ArithmeticError, ValueError):
+                problem = True
+            if problem or not (quantity.is_finite() and price.is_finite()) or quantity <= 0 or price < 0 or (
+                    quantity >= Decimal("10000000") or price >= Decimal("10000000000")):
+                raise forms.ValidationError(
+                    _("Line %(number)d: write “description; quantity; price” (and “; part” for a part).")
+                    % {"number": number})
+            parsed.append(EstimateLineData(
+                kind=LineItem.Kind.PART if kind_word in part_words else LineItem.Kind.WORK, description=cells[0],
+                quantity=quantity.quantize(Decimal("0.001")), unit_price=price.quantize(Decimal("0.01"))))
+        return parsed
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and cleaned.get("amount") is None and not cleaned.get("lines"):
+            self.add_error("amount", _("Enter the estimate's total or its lines."))
+        if sum((line.quantity * line.unit_price for line in cleaned.get("lines") or []), Decimal("0")) >= Decimal("1e10"):
+            raise forms.ValidationError(_("The estimate is too large."))
+        return cleaned
 
 
 class LineItemForm(forms.ModelForm):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, has_perm
 
+from . import money
 from .models import (
     CLOSED_STATUSES,
     EstimateState,
@@ -39,6 +41,10 @@ S = OrderStatus
 
 class TransitionRefused(Exception):
     """The action is not allowed now; str(error) is a sentence for the user."""
+
+
+class EstimateOutdated(TransitionRefused):
+    """The client answered an estimate version or amount that is no longer the one waiting for them."""
 
 
 class OrderChanged(Exception):
@@ -93,6 +99,9 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
+# Moving to these statuses requires a bill within what the client approved (orders.money).
+_BILL_CHECKED = frozenset({"finish_work", "pass_check"})
+
 # The statuses in which a technician must be assigned: execution never starts without one.
 _NEEDS_TECHNICIAN = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK})
 
@@ -128,7 +137,8 @@ def record_event(order: Order, kind: str, *, actor=None, by_client: bool = False
 
 
 # --- Guards ----------------------------------------------------------------------------------------
-def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False) -> str | None:
+def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False,
+            override_estimate: bool = False) -> str | None:
     """The reason this action cannot happen now, or None when it can."""
     if order.status not in t.sources:
         return _("“%(action)s” is not possible while the order is “%(status)s”.") % {
@@ -151,6 +161,11 @@ def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment
         return _("Enter the estimate first.")
     if t.action == "start_work" and order.estimate_state == EstimateState.PENDING:
         return _("The client has not approved the estimate yet.")
+    if t.action in _BILL_CHECKED and money.bill_problem(order):
+        if not override_estimate:
+            return money.bill_problem(order)
+        if by is None or not has_perm(by.role, Perm.ORDERS_OVERRIDE_ESTIMATE):
+            return _("Only a manager may bill more than the client approved.")
     if t.action == "hand_over" and order.amount_due > 0:
         if not waive_payment:
             return _("%(amount)s is still due. Record the payment first.") % {"amount": order.amount_due}
@@ -161,14 +176,16 @@ def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment
 
 def available_actions(order: Order, by: Membership) -> list[Transition]:
     """Actions this member may take on this order now: the buttons on the order page."""
-    return [t for t in TRANSITIONS.values() if why_not(order, t, by, waive_payment=True) is None]
+    return [t for t in TRANSITIONS.values() if why_not(order, t, by, waive_payment=True, override_estimate=True) is None]
 
 
 # --- The transition --------------------------------------------------------------------------------
 def transition(order: Order, action: str, *, by: Membership | None, expected_version: int,
-               reason: str = "", waive_payment: bool = False) -> OrderEvent:
+               reason: str = "", waive_payment: bool = False, override_estimate: bool = False,
+               expected_estimate: tuple[int, Decimal] | None = None) -> OrderEvent:
     """Move the order by `action`. by=None means the client, from the public page.
 
+    `expected_estimate` (version, amount): what the client was shown when answering the estimate.
     Raises TransitionRefused (with the reason) or OrderChanged (someone else was faster).
     """
     t = TRANSITIONS.get(action)
@@ -176,12 +193,15 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         raise TransitionRefused(_("Unknown action."))
     if order.version != expected_version:
         raise OrderChanged()
-    problem = why_not(order, t, by, waive_payment=waive_payment)
+    problem = why_not(order, t, by, waive_payment=waive_payment, override_estimate=override_estimate)
     if problem:
         raise TransitionRefused(problem)
     reason = (reason or "").strip()
     if t.needs_reason and not reason:
         raise TransitionRefused(_("Give a reason for “%(action)s”.") % {"action": t.label})
+    overriding = override_estimate and t.action in _BILL_CHECKED and money.bill_problem(order) is not None
+    if overriding and not reason:
+        raise TransitionRefused(_("Give a reason for billing more than the client approved."))
 
     now = timezone.now()
     source = order.status
@@ -210,7 +230,21 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         if not changed:
             raise OrderChanged()
         order.refresh_from_db()
-        data = {"waived_payment": str(order.amount_due)} if waive_payment and order.amount_due > 0 else {}
+        # The UPDATE above holds the order's row lock: the money changes below are serialised with it.
+        data: dict = {}
+        if action == "request_approval":
+            money.send_estimate(order)
+        elif action in {"approve", "decline"}:
+            try:
+                data.update(money.decide_estimate(order, approve=action == "approve", by=by, expected=expected_estimate))
+            except money.EstimateChanged as changed_estimate:
+                raise EstimateOutdated(str(changed_estimate)) from None
+        elif t.action in _BILL_CHECKED and not overriding and money.bill_problem(order):
+            raise TransitionRefused(money.bill_problem(order))  # a line added since the guard ran: roll back
+        elif overriding:
+            data.update(money.override_ceiling(order, by=by, reason=reason))
+        if waive_payment and order.amount_due > 0:
+            data["waived_payment"] = str(order.amount_due)
         return record_event(
             order, EventKind.STATUS, actor=by.user if by else None, by_client=by is None, message=reason,
             is_public=True, action=action, from_status=source, to_status=target, data=data,

@@ -205,6 +205,9 @@ class Order(TenantOwned):
     promised_at = models.DateTimeField(_("promised by"), null=True, blank=True)
     estimate = models.DecimalField(_("estimate"), null=True, blank=True, **MONEY)
     estimate_state = models.CharField(_("estimate"), max_length=10, choices=EstimateState.choices, blank=True, default="")
+    # `estimate`/`estimate_state` mirror the order's latest Estimate version; `approved_amount` is the
+    # latest amount the client approved (or a manager's override): the ceiling of the bill (orders.money).
+    approved_amount = models.DecimalField(_("approved amount"), null=True, blank=True, **MONEY)
     total_amount = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
     paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
@@ -272,6 +275,11 @@ class Order(TenantOwned):
         return max(self.total_amount - self.paid_amount, Decimal("0"))
 
     @property
+    def credit_amount(self) -> Decimal:
+        """Paid more than the bill: the money to return to the client."""
+        return max(self.paid_amount - self.total_amount, Decimal("0"))
+
+    @property
     def is_overdue(self) -> bool:
         return self.is_open and self.promised_at is not None and self.promised_at < timezone.now()
 
@@ -330,16 +338,87 @@ class OrderEvent(TenantOwned):
         return f"{self.order_id} {self.kind} {self.to_status}"
 
 
+class LineKind(models.TextChoices):
+    WORK = "work", _("Work")
+    PART = "part", _("Part or material")
+
+
+def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
+    return (quantity * unit_price).quantize(Decimal("0.01"))
+
+
+class Estimate(TenantOwned):
+    """One version of the order's quote. A change makes a new version; the client approves a version.
+
+    Either itemised (EstimateLine rows, amount = their sum) or just a total. On approval its lines (or
+    its total) become the order's lines; see orders.money.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Not sent")
+        PENDING = "pending", _("Waiting for the client")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        SUPERSEDED = "superseded", _("Replaced by a newer version")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="estimates")
+    version = models.PositiveIntegerField(_("version"))
+    amount = models.DecimalField(_("amount"), **MONEY)
+    comment = models.CharField(_("what it includes"), max_length=500, blank=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # Who answered: the client on the status page (by_client, decided_by empty), the client at the
+    # counter or on the phone (by_client, decided_by = the staff member who recorded it), or a manager's
+    # override (override_reason set).
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+")
+    by_client = models.BooleanField(default=False)
+    override_reason = models.CharField(_("override reason"), max_length=1000, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["version"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "order", "version"], name="orders_estimate_order_version_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} v{self.version} {self.amount}"
+
+
+class EstimateLine(TenantOwned):
+    estimate = models.ForeignKey(Estimate, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(_("kind"), max_length=8, choices=LineKind.choices, default=LineKind.WORK)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, default=Decimal("1"))
+    unit_price = models.DecimalField(_("price"), **MONEY)
+
+    class Meta(TenantOwned.Meta):
+        ordering = ["id"]
+        indexes = [models.Index(fields=["tenant", "estimate"], name="orders_estimateline_est_idx")]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        return line_amount(self.quantity, self.unit_price)
+
+
 class LineItem(TenantOwned):
-    class Kind(models.TextChoices):
-        WORK = "work", _("Work")
-        PART = "part", _("Part or material")
+    Kind = LineKind
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.WORK)
     description = models.CharField(_("description"), max_length=200)
     quantity = models.DecimalField(_("quantity"), max_digits=10, decimal_places=3, default=Decimal("1"))
     unit_price = models.DecimalField(_("price"), **MONEY)
+    # Stored (rounded once, here) so the order's total is a plain SUM in SQL, under the order's lock.
+    amount = models.DecimalField(_("amount"), default=Decimal("0"), editable=False, **MONEY)
+    # The approved estimate this line came from; a newer approved version replaces these lines.
+    estimate = models.ForeignKey(Estimate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     performed_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
     )
@@ -352,9 +431,11 @@ class LineItem(TenantOwned):
     def __str__(self) -> str:
         return self.description
 
-    @property
-    def amount(self) -> Decimal:
-        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+    def save(self, *args, **kwargs) -> None:
+        self.amount = line_amount(self.quantity, self.unit_price)
+        if kwargs.get("update_fields") is not None and {"quantity", "unit_price"} & set(kwargs["update_fields"]):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "amount"}
+        super().save(*args, **kwargs)
 
 
 class Payment(TenantOwned):

@@ -7,6 +7,7 @@ no-store and noindex; rate-limited per client IP.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,8 +22,9 @@ from django_ratelimit.core import is_ratelimited
 
 from servicedesk.tenancy.access import activate_tenant_timezone
 
-from .lifecycle import OrderChanged, TransitionRefused, transition
-from .models import STAGE_OF_STATUS, EventKind, Order, OrderStatus, Stage
+from .lifecycle import EstimateOutdated, OrderChanged, TransitionRefused, transition
+from .models import STAGE_OF_STATUS, Estimate, EventKind, Order, OrderStatus, Stage
+from .money import EstimateChanged, current_estimate
 from .services import mask_name, public_link_works
 
 TOKEN_MIN_LENGTH = 32  # shorter strings cannot be ours (ours are 43 characters): no database look-up
@@ -102,6 +104,8 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
     if "language" in request.GET:
         return private(switch_language(request, reverse("orders:public_status", args=[order.public_token])))
     events = [e for e in order.events.filter(is_public=True, kind__in=PUBLIC_EVENT_KINDS).order_by("-created_at", "-id")[:50]]
+    estimate = current_estimate(order) if order.status == OrderStatus.AWAITING_APPROVAL else None
+    can_decide = estimate is not None and estimate.state == Estimate.State.PENDING
     current_stage = STAGE_OF_STATUS[order.status]
     stage_index = STAGES.index(current_stage) if current_stage in STAGES else len(STAGES)
     context = {
@@ -112,7 +116,10 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         "client_name": mask_name(order.client.name),
         "words": CLIENT_WORDS[order.status],
         "stages": [(stage.label, i < stage_index, i == stage_index) for i, stage in enumerate(STAGES)],
-        "can_decide": order.status == OrderStatus.AWAITING_APPROVAL,
+        "can_decide": can_decide,
+        "estimate": estimate,
+        "estimate_lines": list(estimate.lines.all()) if estimate else [],
+        "diagnostic_fee": order.tenant.diagnostic_fee,
         "pickup": order.status == OrderStatus.READY,
     }
     return private(render(request, "orders/public_status.html", context))
@@ -136,6 +143,18 @@ def switch_language(request: HttpRequest, back: str) -> HttpResponse:
     return response
 
 
+def _shown_estimate(request: HttpRequest) -> tuple[int, Decimal] | None:
+    """The (version, amount) the client's page showed, from the decision form; None if absent or garbled."""
+    try:
+        version = int(request.POST.get("estimate_version", ""))
+        amount = Decimal(request.POST.get("estimate_amount", ""))
+    except (ValueError, ArithmeticError):
+        return None
+    if not amount.is_finite() or version < 1 or version > 2**31:
+        return None
+    return version, amount
+
+
 # No CSRF check: the unguessable token in the URL is the client's only credential (no session or cookie
 # authorises anything here), so a forged request needs the token and gains nothing; and the page's
 # no-referrer policy makes browsers send "Origin: null", which Django's CSRF check would refuse.
@@ -149,11 +168,19 @@ def public_decide(request: HttpRequest, token: str, decision: str) -> HttpRespon
         return too_many()
     if decision not in {"approve", "decline"}:
         raise Http404()
+    shown = _shown_estimate(request)
     try:
-        transition(order, decision, by=None, expected_version=order.version,
+        if order.status == OrderStatus.AWAITING_APPROVAL and shown is None:
+            raise EstimateChanged()  # the answer does not say which estimate: show the current one again
+        transition(order, decision, by=None, expected_version=order.version, expected_estimate=shown,
                    reason=_("Decided by the client on the status page."))
-    except (TransitionRefused, OrderChanged):
+    except (EstimateChanged, EstimateOutdated) as changed:
+        messages.warning(request, str(changed))
+    except TransitionRefused:
         messages.warning(request, _("This estimate has already been answered."))
+    except OrderChanged:
+        # Staff changed the order between loading it here and the update: the estimate may have changed too.
+        messages.warning(request, str(EstimateChanged()))
     else:
         if decision == "approve":
             messages.success(request, _("Thank you! We will start the work."))

@@ -18,10 +18,12 @@ from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 
+from . import money
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
 from .lifecycle import bump_version, record_event
 from .models import (
     Client,
+    Estimate,
     EventKind,
     Item,
     LineItem,
@@ -31,6 +33,7 @@ from .models import (
     OrderStatus,
     Payment,
     ServiceType,
+    line_amount,
     new_public_token,
 )
 from .permissions import check_actor
@@ -154,9 +157,14 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
         service_type=data.service_type, format=data.format, intake_location=data.intake_location,
         workshop=data.intake_location if data.intake_location.does_work else None,
         priority=data.priority, problem=data.problem, terms=data.terms, promised_at=promised_at,
-        estimate=data.estimate, visit_address=data.visit_address, visit_start=data.visit_start,
+        visit_address=data.visit_address, visit_start=data.visit_start,
         visit_end=data.visit_end, created_by=by.user, created_at=now,
     )
+    if data.estimate is not None:
+        # The client signs the intake receipt, which quotes this estimate: it is approved at the counter
+        # and caps the bill; it becomes no line, since nothing has been done yet (docs/architecture.md).
+        money.new_estimate(order, amount=data.estimate, lines=None, comment="", state=Estimate.State.APPROVED, by=by,
+                           decided_at=now, decided_by=by.user, by_client=True)
     record_event(order, EventKind.CREATED, actor=by.user, is_public=True, to_status=OrderStatus.NEW,
                  message=_("Order taken in at %(location)s.") % {"location": data.intake_location.name})
     if data.prepayment and data.prepayment > 0:
@@ -237,26 +245,25 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
         record_event(order, EventKind.ASSIGNED, actor=by.user, message="; ".join(parts), data=data)
 
 
-# --- Money -----------------------------------------------------------------------------------------
-def recalculate_totals(order: Order) -> None:
-    """Totals are stored on the order so lists can show and filter "amount due" without joins."""
-    total = sum((line.amount for line in LineItem.objects.filter(order=order)), Decimal("0"))
-    payments = Payment.objects.filter(order=order)
-    paid = sum((p.signed_amount for p in payments), Decimal("0"))
-    Order.objects.filter(pk=order.pk).update(total_amount=total, paid_amount=paid)
-    order.total_amount, order.paid_amount = total, paid
+# --- Money (rules in orders.money) ----------------------------------------------------------------
+recalculate_totals = money.recalculate_totals
+
+
+def _check_open(order: Order) -> None:
+    if not order.is_open:
+        raise ValidationError(_("A closed order cannot be changed."))
 
 
 @transaction.atomic
 def add_line_item(order: Order, *, kind: str, description: str, quantity: Decimal, unit_price: Decimal,
                   by: Membership, performed_by: Membership | None = None) -> LineItem:
-    check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_HANDOVER), order)  # the assigned technician, or the counter
-    if not order.is_open:
-        raise ValidationError(_("A closed order cannot be changed."))
+    check_actor(by, Perm.ORDERS_WORK, order)
     if quantity <= 0:
         raise ValidationError(_("The quantity must be more than zero."))
     if unit_price < 0:
         raise ValidationError(_("The price cannot be negative."))
+    money.lock_order(order)
+    _check_open(order)
     line = LineItem.objects.create(
         tenant_id=order.tenant_id, order=order, kind=kind, description=description, quantity=quantity,
         unit_price=unit_price, performed_by=performed_by,
@@ -271,10 +278,12 @@ def add_line_item(order: Order, *, kind: str, description: str, quantity: Decima
 def remove_line_item(line: LineItem, *, by: Membership) -> None:
     check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_HANDOVER), line.order)
     order = line.order
-    if not order.is_open:
-        raise ValidationError(_("A closed order cannot be changed."))
+    check_actor(by, Perm.ORDERS_WORK, order)
+    money.lock_order(order)
+    _check_open(order)
     description = line.description
-    line.delete()
+    if not LineItem.objects.filter(pk=line.pk, tenant_id=order.tenant_id, order_id=order.pk).delete()[0]:
+        return  # removed meanwhile (a double click): nothing left to do
     recalculate_totals(order)
     record_event(order, EventKind.LINE_ITEM, actor=by.user, message=_("Removed: %(what)s") % {"what": description})
 
@@ -285,6 +294,7 @@ def add_payment(order: Order, *, amount: Decimal, method: str, kind: str = Payme
     check_actor(by, Perm.ORDERS_HANDOVER, order)
     if amount <= 0:
         raise ValidationError(_("The amount must be more than zero."))
+    money.lock_order(order)  # the refund check below reads the paid amount under the lock
     if kind == Payment.Kind.REFUND and amount > order.paid_amount:
         raise ValidationError(_("Cannot refund more than was paid (%(paid)s).") % {"paid": order.paid_amount})
     payment = Payment.objects.create(
@@ -325,15 +335,53 @@ def add_note(order: Order, *, text: str, public: bool, by: Membership) -> None:
     record_event(order, EventKind.NOTE, actor=by.user, message=text, is_public=public)
 
 
-def set_estimate(order: Order, *, amount: Decimal, by: Membership, expected_version: int, comment: str = "") -> None:
-    check_actor(by, (Perm.ORDERS_WORK, Perm.ORDERS_PLAN), order)  # the assigned technician, or the office
+@dataclass
+class EstimateLineData:
+    kind: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+
+
+def set_estimate(order: Order, *, amount: Decimal | None = None, lines: list[EstimateLineData] | None = None,
+                 by: Membership, expected_version: int, comment: str = "") -> Estimate:
+    """A new estimate version: itemised (`lines`, the amount is their sum) or just a total (`amount`).
+
+    While the order waits for the client the new version waits in its place: the client's answer to
+    the older one is refused (orders.money.decide_estimate). Approval is asked with request_approval.
+    """
+    check_actor(by, Perm.ORDERS_WORK, order)
+    if lines:
+        for line in lines:
+            if line.quantity <= 0:
+                raise ValidationError(_("The quantity must be more than zero."))
+            if line.unit_price < 0:
+                raise ValidationError(_("The price cannot be negative."))
+            if not line.description.strip():
+                raise ValidationError(_("Each line needs a description."))
+            if line.kind not in LineItem.Kind.values:
+                raise ValidationError(_("Unknown kind of line."))
+        total = sum((line_amount(line.quantity, line.unit_price) for line in lines), Decimal("0"))
+        if amount is not None and amount != total:
+            raise ValidationError(_("The total (%(amount)s) differs from the sum of the lines (%(total)s).") % {
+                "amount": amount, "total": total})
+        amount = total
+    if amount is None:
+        raise ValidationError(_("Enter the estimate's total or its lines."))
     if amount < 0:
         raise ValidationError(_("The estimate cannot be negative."))
+    _check_open(order)
     with transaction.atomic():
-        bump_version(order, expected_version, estimate=amount)
+        bump_version(order, expected_version)  # takes the order's row lock; refuses a stale page
+        state = Estimate.State.PENDING if order.status == OrderStatus.AWAITING_APPROVAL else Estimate.State.DRAFT
+        estimate = money.new_estimate(
+            order, amount=amount, comment=comment, state=state, by=by,
+            lines=[{"kind": line.kind, "description": line.description.strip()[:200], "quantity": line.quantity,
+                    "unit_price": line.unit_price} for line in lines or []])
         record_event(order, EventKind.ESTIMATE, actor=by.user, is_public=True,
                      message=(_("Estimate: %(amount)s") % {"amount": amount}) + (f". {comment}" if comment else ""),
-                     data={"amount": str(amount)})
+                     data={"amount": str(amount), "estimate_version": estimate.version})
+    return estimate
 
 
 def add_photo(order: Order, *, image: NormalisedImage | File, caption: str, by: Membership) -> OrderPhoto:

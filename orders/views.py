@@ -19,7 +19,7 @@ from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_wi
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
-from . import services
+from . import money, services
 from .filters import PRESETS, OrderFilter
 from .forms import (
     AssignForm,
@@ -35,7 +35,7 @@ from .forms import (
     TransitionForm,
 )
 from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
-from .models import Client, LineItem, Order, OrderEvent, ServiceType
+from .models import Client, Estimate, LineItem, Order, OrderEvent, ServiceType
 from .permissions import ActorRefused, actor_problem
 from .presentation import order_qr_data_uri, public_status_url
 
@@ -170,6 +170,7 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
     membership = request.membership
     events = OrderEvent.objects.filter(tenant=request.tenant, order=order).select_related("actor")
     actions = available_actions(order, membership)
+    bill_problem = money.bill_problem(order) if order.is_open else None
     context = {
         "order": order,
         "events": events,
@@ -189,7 +190,16 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
         "assign_form": AssignForm(tenant=request.tenant, auto_id="id_assign_%s", initial={
             "version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
             "visit_address": order.visit_address, "visit_start": order.visit_start, "visit_end": order.visit_end}),
-        "estimate_form": EstimateForm(auto_id="id_estimate_%s", initial={"version": order.version, "amount": order.estimate}),
+        "estimate_form": EstimateForm(auto_id="id_estimate_%s", initial={
+            "version": order.version,
+            # Billed above the approval: propose the bill as the new amount to ask the client for.
+            "amount": order.total_amount if bill_problem else order.estimate}),
+        "estimates": Estimate.objects.filter(tenant=request.tenant, order=order).select_related("decided_by")
+        .prefetch_related("lines").order_by("-version"),
+        "bill_problem": bill_problem,
+        "can_override": has_perm(membership.role, Perm.ORDERS_OVERRIDE_ESTIMATE),
+        # The actions a manager may take past the bill's ceiling: their form asks for the override and a reason.
+        "override_actions": {"finish_work", "pass_check"} if bill_problem else set(),
         "line_form": LineItemForm(auto_id="id_line_%s"),
         "payment_form": PaymentForm(auto_id="id_payment_%s", initial={"amount": order.amount_due or None}),
         "note_form": NoteForm(),
@@ -213,7 +223,8 @@ def order_transition(request: HttpRequest, order_number: int, action: str) -> Ht
         return _to_order(request, order)
     try:
         transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
-                   reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"])
+                   reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"],
+                   override_estimate=form.cleaned_data["override_estimate"])
     except (TransitionRefused, OrderChanged) as refused:
         messages.error(request, str(refused))
     else:
@@ -272,7 +283,7 @@ def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
     return render(request, "orders/order_edit.html", {"order": order, "form": form})
 
 
-@tenant_view(Perm.ORDERS_VIEW)
+@tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
@@ -281,8 +292,9 @@ def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
         _say_errors(request, form)
         return _to_order(request, order)
     try:
-        services.set_estimate(order, amount=form.cleaned_data["amount"], comment=form.cleaned_data["comment"],
-                              by=request.membership, expected_version=form.cleaned_data["version"])
+        services.set_estimate(order, amount=form.cleaned_data["amount"], lines=form.cleaned_data["lines"],
+                              comment=form.cleaned_data["comment"], by=request.membership,
+                              expected_version=form.cleaned_data["version"])
     except (ValidationError, ActorRefused, OrderChanged) as problem:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
@@ -290,7 +302,7 @@ def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
     return _to_order(request, order)
 
 
-@tenant_view(Perm.ORDERS_VIEW)
+@tenant_view(Perm.ORDERS_WORK)  # the bill is the workshop's; the office takes payments (orders.services)
 @require_POST
 def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
@@ -308,7 +320,7 @@ def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
     return _to_order(request, order)
 
 
-@tenant_view(Perm.ORDERS_VIEW)
+@tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def line_remove(request: HttpRequest, order_number: int, line_id: int) -> HttpResponse:
     order = _order(request, order_number)

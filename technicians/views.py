@@ -323,13 +323,13 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
                      queryset=LineItem.objects.filter(tenant=request.tenant, kind=LineItem.Kind.PART)),
         )[:200]
     )
+    for order in orders:
+        order.tenant = request.tenant  # before jobs_context: the actions' money guard reads the tenant's tolerance
+        order.show_contacts = True  # my own jobs: I need to reach the client
     context = jobs_context(request, orders)
     today = _today(request)
     running = context["running"]
     orders.sort(key=lambda o: _job_sort_key(o, running.order_id if running else None, today))
-    for order in orders:
-        order.tenant = request.tenant
-        order.show_contacts = True  # my own jobs: I need to reach the client
     lower, upper = worklog.day_bounds(today, today, worklog.tenant_tz(request.tenant))
     logged = worklog.hours_report(request.tenant, today, today, technician=me).total
     return render(request, "technicians/my_jobs.html", {

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import gettext
+from decimal import Decimal
 
 from django import forms
 from django.utils.translation import get_language
@@ -75,4 +76,19 @@ class TenantSettingsForm(forms.ModelForm):
         fields = [
             "name", "phone", "email", "website", "time_zone", "country", "language", "currency",
             "legal_name", "tax_id", "registration_number", "legal_address",
+            "estimate_tolerance_amount", "estimate_tolerance_percent", "diagnostic_fee",
         ]
+
+    MONEY_RULES = ("estimate_tolerance_amount", "estimate_tolerance_percent", "diagnostic_fee")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.MONEY_RULES:
+            self.fields[name].required = False  # empty means none: 0
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.MONEY_RULES:
+            if name in cleaned and cleaned[name] is None:
+                cleaned[name] = Decimal("0")
+        return cleaned

@@ -15,7 +15,7 @@ from typing import Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +72,20 @@ class Tenant(models.Model):
     tax_id = models.CharField(_("tax number (INN)"), max_length=20, blank=True)
     registration_number = models.CharField(_("registration number (OGRN)"), max_length=20, blank=True)
     legal_address = models.CharField(_("legal address"), max_length=300, blank=True)
+    # Money rules (orders.money): how far a bill may exceed what the client approved without a new
+    # approval (the larger of the two allowances), and what a declined estimate still costs.
+    estimate_tolerance_amount = models.DecimalField(
+        _("bill may exceed the approved estimate by, amount"), max_digits=12, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )
+    estimate_tolerance_percent = models.DecimalField(
+        _("bill may exceed the approved estimate by, %"), max_digits=5, decimal_places=2, default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    diagnostic_fee = models.DecimalField(
+        _("diagnostic fee when the client declines the estimate"), max_digits=12, decimal_places=2, default=0,
+        validators=[MinValueValidator(0)],
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Empty while the owner who signed the center up has not confirmed their e-mail address: until then

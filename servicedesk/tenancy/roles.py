@@ -32,6 +32,7 @@ class Perm(StrEnum):
     ORDERS_HANDOVER = "orders_handover"
     ORDERS_CANCEL = "orders_cancel"
     ORDERS_WAIVE_PAYMENT = "orders_waive_payment"
+    ORDERS_OVERRIDE_ESTIMATE = "orders_override_estimate"
     CLIENTS_VIEW = "clients_view"
     CATALOGUE_MANAGE = "catalogue_manage"
     STOCK_VIEW = "stock_view"
@@ -61,6 +62,7 @@ MATRIX: dict[Perm, tuple[frozenset[Role], str]] = {
     Perm.ORDERS_HANDOVER: (_OFFICE, _("Take payments and hand orders over")),
     Perm.ORDERS_CANCEL: (_OFFICE, _("Cancel orders")),
     Perm.ORDERS_WAIVE_PAYMENT: (_MANAGEMENT, _("Hand over with money still due")),
+    Perm.ORDERS_OVERRIDE_ESTIMATE: (_MANAGEMENT, _("Bill more than the client approved (with a reason)")),
     Perm.CLIENTS_VIEW: (_OFFICE, _("See clients and their contacts")),
     Perm.CATALOGUE_MANAGE: (_MANAGEMENT, _("Edit the service catalogue")),
     Perm.STOCK_VIEW: (_ALL, _("See parts and stock")),

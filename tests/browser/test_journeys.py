@@ -116,6 +116,7 @@ def test_order_travels_from_intake_to_handover_and_the_client_follows_it(demo, p
     desk.locator("nav").get_by_role("link", name="New order").click()
     expect(desk.locator("h1")).to_have_text("New order")
     fill_intake(desk, phone="8 (903) 555-01-23", name="Pavel Sidorov")
+    desk.locator("#id_estimate").fill("4500")  # the price the client agrees to: the bill may not exceed it
     expect(desk.locator("#client-matches")).to_contain_text("No returning client found")
     desk.get_by_test_id("save-order").click()
 

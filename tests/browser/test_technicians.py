@@ -21,7 +21,7 @@ def test_technician_runs_a_job_from_a_phone(demo, make_order, page_for):
     from servicedesk.tenancy.roles import Role
 
     manager = demo.members[Role.MANAGER]
-    order = make_order("in_progress")
+    order = make_order("in_progress", estimate="8200")  # the client agreed to the screen and the glue at intake
     screen = Part.objects.create(tenant=demo.tenant, sku="SCR-12", name="iPhone 12 screen", sale_price=Decimal("7900"))
     glue = Part.objects.create(tenant=demo.tenant, sku="GLUE-B7000", name="B-7000 glue", sale_price=Decimal("300"))
     for part in (screen, glue):

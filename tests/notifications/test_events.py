@@ -41,7 +41,8 @@ def test_walking_an_order_tells_the_client_each_stage(tenant_a, users_a, django_
         order = assign_technician(take_in(tenant_a, email="anna@example.test"))
         walk(order, "plan", "start_diagnostics", "request_approval", "approve", "wait_for_parts", "parts_arrived",
              "finish_work", "pass_check")
-        services.add_payment(order, amount=Decimal("100"), method="cash", by=member(tenant_a, Role.RECEPTION))
+        # The approved estimate (2,500) is the bill: paid in full at pickup.
+        services.add_payment(order, amount=Decimal("2500"), method="cash", by=member(tenant_a, Role.RECEPTION))
         order.refresh_from_db()
         walk(order, "hand_over", by_role=Role.RECEPTION)
     expected = [Kind.ORDER_RECEIVED, Kind.ESTIMATE_WAITING, Kind.AWAITING_PARTS, Kind.READY_FOR_PICKUP,

@@ -84,12 +84,14 @@ def service_a(tenant_a):
 @pytest.fixture
 def make_order(tenant_a, location_a, tech_a, service_a):
     """make_order(status) -> an order of A in that status that passes every guard of the actions from it:
-    technician and workshop assigned, an estimate, nothing due; on hold it was in progress before."""
+    technician and workshop assigned, an estimate the client approved, nothing due; on hold it was in
+    progress before."""
 
     def make(status: str = S.NEW, **fields):
         defaults = {
             "tenant": tenant_a, "service_type": service_a, "intake_location": location_a, "workshop": location_a,
             "technician": tech_a, "estimate": Decimal("1000"), "status": status,
+            "approved_amount": Decimal("1000"),  # the client agreed to it at intake
         }
         if status == S.ON_HOLD:
             defaults["status_before_hold"] = S.IN_PROGRESS

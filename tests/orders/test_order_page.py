@@ -236,11 +236,13 @@ def test_the_estimate_is_set_and_recorded(make_order, member_client):
     assert "Screen and labour" in event.message and event.is_public
 
 
-def test_reception_may_set_the_estimate(make_order, member_client):
-    # Reception holds ORDERS_PLAN, which allows the estimate too (the office agrees prices with the client).
+def test_reception_may_not_change_the_estimate(make_order, member_client):
+    # The quote is the workshop's (ORDERS_WORK); reception records it only at intake.
     order = make_order(S.NEW)
     response = member_client(Role.RECEPTION).post(order_url("estimate", order), {"version": 1, "amount": "10"})
-    assert response.status_code == 302
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert (order.estimate, order.version) == (Decimal("1000"), 1)
 
 
 def test_assignment_through_the_view(make_order, member_client, other_tech_a, location_a):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import timedelta
+from decimal import Decimal
 from urllib.parse import quote
 
 import pytest
@@ -29,6 +30,10 @@ def status_url(token: str) -> str:
 
 def decide_url(token: str, decision: str) -> str:
     return reverse("orders:public_decide", args=[token, decision])
+
+
+# What the decision form of make_order's order carries: its estimate's version and amount.
+SHOWN = {"estimate_version": "1", "estimate_amount": "1000.00"}
 
 
 @pytest.fixture
@@ -139,7 +144,7 @@ def test_the_client_approves_once(client, order):
     page = client.get(status_url(order.public_token))
     assert 'data-testid="estimate-decision"' in page.content.decode()
 
-    response = client.post(decide_url(order.public_token, "approve"), follow=True)
+    response = client.post(decide_url(order.public_token, "approve"), SHOWN, follow=True)
 
     assert response.status_code == 200 and "Thank you! We will start the work." in text_of(response)
     assert response["Cache-Control"] == "no-store"
@@ -148,7 +153,7 @@ def test_the_client_approves_once(client, order):
     decisions = OrderEvent.objects.filter(order=order, kind=EventKind.STATUS)
     assert [(e.action, e.by_client, e.actor_id) for e in decisions] == [("approve", True, None)]
 
-    again = client.post(decide_url(order.public_token, "approve"), follow=True)
+    again = client.post(decide_url(order.public_token, "approve"), SHOWN, follow=True)
 
     assert "This estimate has already been answered." in text_of(again)
     assert OrderEvent.objects.filter(order=order, kind=EventKind.STATUS).count() == 1
@@ -156,20 +161,76 @@ def test_the_client_approves_once(client, order):
 
 
 def test_the_client_declines(client, order):
-    response = client.post(decide_url(order.public_token, "decline"), follow=True)
+    response = client.post(decide_url(order.public_token, "decline"), SHOWN, follow=True)
     assert "We will prepare your item for pickup without the repair." in text_of(response)
     order.refresh_from_db()
     assert (order.status, order.estimate_state) == (S.QUALITY_CHECK, "declined")
     # Changing one's mind afterwards does nothing.
-    client.post(decide_url(order.public_token, "approve"))
+    client.post(decide_url(order.public_token, "approve"), SHOWN)
     order.refresh_from_db()
     assert order.status == S.QUALITY_CHECK
+
+
+def test_the_form_carries_the_estimate_it_shows(client, order):
+    page = client.get(status_url(order.public_token)).content.decode()
+    assert page.count('name="estimate_version" value="1"') == 2  # approve and decline
+    assert page.count('name="estimate_amount" value="1000.00"') == 2
+
+
+def test_staff_changing_the_estimate_while_the_client_looks_refuses_the_old_answer(client, order, tech_a):
+    client.get(status_url(order.public_token))  # the client sees 1,000.00 (version 1)
+    services.set_estimate(order, amount=Decimal("1800"), by=tech_a, expected_version=order.version)
+
+    response = client.post(decide_url(order.public_token, "approve"), SHOWN, follow=True)
+
+    assert "The estimate has changed, please review it again." in text_of(response)
+    order.refresh_from_db()
+    assert (order.status, order.estimate, order.estimate_state) == (S.AWAITING_APPROVAL, Decimal("1800"), "pending")
+    assert order.approved_amount == Decimal("1000")  # still only what was agreed before
+    # The page now shows version 2, and answering that one works.
+    assert 'name="estimate_amount" value="1800.00"' in text_of(client.get(status_url(order.public_token)))
+    client.post(decide_url(order.public_token, "approve"), {"estimate_version": "2", "estimate_amount": "1800.00"})
+    order.refresh_from_db()
+    assert (order.status, order.approved_amount, order.total_amount) == (S.IN_PROGRESS, Decimal("1800"), Decimal("1800"))
+
+
+@pytest.mark.parametrize("shown", [
+    {"estimate_version": "1", "estimate_amount": "999.99"},  # another amount
+    {"estimate_version": "2", "estimate_amount": "1000.00"},  # another version
+    {"estimate_version": "1"},  # no amount
+    {},  # nothing: an old page or a hand-made request
+    {"estimate_version": "x", "estimate_amount": "NaN"},
+    {"estimate_version": "99999999999999999999", "estimate_amount": "1e999999"},
+], ids=["amount", "version", "no-amount", "nothing", "garbage", "huge"])
+@pytest.mark.parametrize("decision", ["approve", "decline"])
+def test_an_answer_to_another_estimate_is_refused(shown, decision, client, order):
+    response = client.post(decide_url(order.public_token, decision), shown, follow=True)
+    assert response.status_code == 200
+    assert "The estimate has changed, please review it again." in text_of(response)
+    order.refresh_from_db()
+    assert (order.status, order.estimate_state, order.version) == (S.AWAITING_APPROVAL, "pending", 1)
+    assert not OrderEvent.objects.filter(order=order, kind=EventKind.STATUS).exists()
+
+
+def test_the_client_approves_the_lines_of_an_itemised_estimate(client, order, tech_a):
+    services.set_estimate(order, by=tech_a, expected_version=order.version, lines=[
+        services.EstimateLineData("part", "Screen", Decimal("1"), Decimal("3500")),
+        services.EstimateLineData("work", "Labour", Decimal("1.5"), Decimal("1000"))])
+    page = text_of(client.get(status_url(order.public_token)))
+    assert "Screen" in page and "Labour" in page and "5,000.00" in page
+
+    client.post(decide_url(order.public_token, "approve"), {"estimate_version": "2", "estimate_amount": "5000.00"})
+
+    order.refresh_from_db()
+    lines = list(order.line_items.order_by("id").values_list("kind", "description", "amount"))
+    assert lines == [("part", "Screen", Decimal("3500.00")), ("work", "Labour", Decimal("1500.00"))]
+    assert (order.total_amount, order.approved_amount) == (Decimal("5000.00"), Decimal("5000.00"))
 
 
 def test_no_decision_when_none_is_asked_for(client, make_order):
     order = make_order(S.IN_PROGRESS)
     assert 'data-testid="estimate-decision"' not in client.get(status_url(order.public_token)).content.decode()
-    response = client.post(decide_url(order.public_token, "approve"), follow=True)
+    response = client.post(decide_url(order.public_token, "approve"), SHOWN, follow=True)
     assert "already been answered" in text_of(response)
     order.refresh_from_db()
     assert order.status == S.IN_PROGRESS
@@ -190,7 +251,7 @@ def test_deciding_needs_a_post(client, order):
 def test_an_expired_link_cannot_decide(client, order):
     order.public_token_expires_at = timezone.now() - timedelta(seconds=1)
     order.save()
-    assert client.post(decide_url(order.public_token, "approve")).status_code == 404
+    assert client.post(decide_url(order.public_token, "approve"), SHOWN).status_code == 404
     order.refresh_from_db()
     assert order.status == S.AWAITING_APPROVAL
 
@@ -207,7 +268,7 @@ def test_the_page_is_rate_limited_per_client_address(client, order, settings):
 
     assert limited.status_code == 429
     assert limited["Retry-After"] == "60" and limited["Cache-Control"] == "no-store"
-    assert client.post(decide_url(order.public_token, "approve")).status_code == 429
+    assert client.post(decide_url(order.public_token, "approve"), SHOWN).status_code == 429
     order.refresh_from_db()
     assert order.status == S.AWAITING_APPROVAL
     # Another address is not affected.
