@@ -583,6 +583,8 @@ def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
         "running_mine": running_mine, "may_work": may_work and order.is_open,
         "may_time": may_work and order.is_open and order.status in worklog.EXECUTION_STATUSES,
         "may_plan": has_perm(role, Perm.ORDERS_PLAN) and order.is_open,
+        # Billing labour plans the money and writes the bill's lines: the office's and the workshop's right.
+        "may_bill": has_perm(role, Perm.ORDERS_PLAN) and has_perm(role, Perm.ORDERS_WORK) and order.is_open,
         "may_reserve": order.is_open and may_reserve,
         "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
         "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",

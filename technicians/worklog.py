@@ -304,8 +304,12 @@ def service_type_rate(order: Order) -> Decimal:
 
 @transaction.atomic
 def bill_labour(order: Order, *, by: Membership, rate_source: str = RateSource.TECHNICIAN) -> list[LineItem]:
-    """Turn the order's finished, unbilled work-log time into labour line items: one per technician."""
+    """Turn the order's finished, unbilled work-log time into labour line items: one per technician.
+
+    Both rights: planning the money (ORDERS_PLAN) and writing the bill's lines (ORDERS_WORK, as
+    orders.services.add_line_item checks again): owners and managers."""
     check_actor(by, Perm.ORDERS_PLAN, order)
+    check_actor(by, Perm.ORDERS_WORK, order)
     if rate_source not in {RateSource.TECHNICIAN, RateSource.SERVICE_TYPE}:
         raise ValidationError(_("Unknown rate."))
     if not order.is_open:

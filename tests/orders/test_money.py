@@ -544,7 +544,7 @@ def test_a_manager_overrides_from_the_order_page(make_order, tech_a, member_clie
 def test_the_owner_sets_the_money_rules(member_client, tenant_a):
     url = f"/{tenant_a.slug}/settings/"
     owner = member_client(Role.OWNER)
-    data = {"name": "Alpha", "time_zone": "Europe/Moscow", "language": "en", "currency": "RUB",
+    data = {"name": "Alpha", "time_zone": "Europe/Moscow", "language": "en", "currency": "RUB", "country": "RU",
             "estimate_tolerance_amount": "200", "estimate_tolerance_percent": "5", "diagnostic_fee": "500"}
     assert owner.post(url, data).status_code == 302
     tenant_a.refresh_from_db()
