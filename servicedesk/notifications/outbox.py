@@ -559,7 +559,7 @@ def resend(row: Notification, *, by: Membership) -> Notification:
             return row
         if row.state in (State.CHECKING, State.UNKNOWN):
             raise ResendRefused(_("It is not known yet whether this message arrived: decide with "
-                                  "\u201cMark as sent\u201d or \u201cSend again\u201d."))
+                                  "“Mark as sent” or “Send again”."))
         if row.state != State.SENT:
             raise ResendRefused(_("This notification is still queued; it will be sent shortly."))
         copies = Notification.objects.filter(tenant_id=row.tenant_id, resent_from=row).count()
@@ -595,7 +595,7 @@ def decide(row: Notification, decision: str, *, by: Membership) -> Notification:
 
     check_actor(by, Perm.NOTIFICATIONS_MANAGE, row.order)
     if decision not in DECISIONS:
-        raise ResendRefused(_("Choose \u201cMark as sent\u201d or \u201cSend again\u201d."))
+        raise ResendRefused(_("Choose “Mark as sent” or “Send again”."))
     now = timezone.now()
     undecided = Notification.objects.filter(pk=row.pk, tenant_id=row.tenant_id, state=State.UNKNOWN)
     with transaction.atomic():
