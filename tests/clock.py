@@ -4,11 +4,14 @@ A test that depends on the hour, the weekday or the date says which instant it m
 time zone, with the `clock` fixture (time-machine underneath: it patches the C-level clocks, so
 `timezone.now()`, `date.today()`, `datetime.now()` and `time.time()` all agree):
 
+    @pytest.mark.clock("2026-03-10 23:50")  # 23:50 on the centers' wall clock, before any fixture runs
     def test_overdue_after_midnight(clock, tenant_a):
-        clock.set("2026-03-10 23:50")           # 23:50 on the centers' wall clock; the clock stands still
-        ...
+        ...                                     # the clock stands still (clock(..., tick=True) lets it run)
         clock.shift(minutes=20)                 # 00:10 the next day
         assert clock.today() == date(2026, 3, 11)
+
+Without the marker, `clock.set("2026-03-10 23:50")` pins it from that line on (objects the fixtures made
+earlier carry the real time then: prefer the marker).
 
 Everything else reads "now" when it runs and must pass at any instant. Two options prove it:
 
@@ -76,6 +79,11 @@ def pytest_configure(config: pytest.Config) -> None:
     global _center_time_zone
     config.addinivalue_line(
         "markers",
+        "clock(local, tick=False): pin the wall clock at this wall time in the centers' zone for the whole "
+        "test, fixtures included (the `clock` fixture; tests/clock.py)",
+    )
+    config.addinivalue_line(
+        "markers",
         "clock_sensitive: depends on the date or hour; .ci/run repeats these under hard instants (--clock)",
     )
     zone = config.getoption("clock_tz") or DEFAULT_CENTER_TIME_ZONE
@@ -104,7 +112,13 @@ def pytest_report_header(config: pytest.Config) -> str:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     root = Path(str(config.rootpath))
     for item in items:
-        fixtures = getattr(item, "fixturenames", ())
+        fixtures = getattr(item, "fixturenames", None)
+        if fixtures is not None and item.get_closest_marker("clock") is not None and "clock" not in fixtures[:1]:
+            # First, so the clock is pinned before the other fixtures make their rows.
+            if "clock" in fixtures:
+                fixtures.remove("clock")
+            fixtures.insert(0, "clock")
+        fixtures = fixtures or ()
         try:
             path = Path(str(item.path)).relative_to(root).as_posix()
         except ValueError:
@@ -154,6 +168,11 @@ class Clock:
 
 
 @pytest.fixture
-def clock(time_machine: time_machine.TimeMachineFixture) -> Clock:
-    """The test's wall clock in the centers' zone: `clock.set("2026-03-10 23:50")` pins it there."""
-    return Clock(time_machine)
+def clock(request: pytest.FixtureRequest, time_machine: time_machine.TimeMachineFixture) -> Clock:
+    """The test's wall clock in the centers' zone: `@pytest.mark.clock("2026-03-10 23:50")` or
+    `clock.set("2026-03-10 23:50")` pins it there."""
+    test_clock = Clock(time_machine)
+    marker = request.node.get_closest_marker("clock")
+    if marker is not None:
+        test_clock.set(*marker.args, **marker.kwargs)
+    return test_clock

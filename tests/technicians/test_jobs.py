@@ -31,9 +31,9 @@ def my_jobs_url(tenant):
     return reverse("technicians:my_jobs", args=[tenant.slug])
 
 
+@pytest.mark.clock("2026-03-11 10:00")  # a visit at 10:30 is today's (it would be tomorrow's after 23:30)
 def test_my_jobs_lists_only_my_open_jobs_in_working_order(clock, member_client, tenant_a, tech_a, manager_a,
                                                           location_a):
-    clock.set("2026-03-11 10:00")  # a visit at 10:30 is today's (it would be tomorrow's after 23:30)
     waiting = make_order(tenant_a, status=OrderStatus.AWAITING_PARTS, technician=tech_a, priority=3)
     planned = make_order(tenant_a, status=OrderStatus.PLANNED, technician=tech_a)
     working = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a)
@@ -50,10 +50,10 @@ def test_my_jobs_lists_only_my_open_jobs_in_working_order(clock, member_client, 
     assert 'data-testid="running-banner"' in body
 
 
+@pytest.mark.clock("2026-03-10 23:50")
 def test_a_visit_after_midnight_is_not_todays_visit(clock, member_client, tenant_a, tech_a):
     """At 23:50 in the center, a visit at 00:20 is tomorrow's: it waits with the planned jobs, after work under
     way; at 00:10 the next day it is today's visit and comes first."""
-    clock.set("2026-03-10 23:50")
     working = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a)
     visit = make_order(tenant_a, status=OrderStatus.PLANNED, technician=tech_a, format=ServiceFormat.ON_SITE,
                        visit_address="Mira 1", visit_start=clock.at(date(2026, 3, 11), 0, 20))

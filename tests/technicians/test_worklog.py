@@ -3,7 +3,7 @@ hand (end after start, a reason, no overlap), durations across midnight and time
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -279,16 +279,26 @@ def test_manual_entry_form_errors(member_client, tenant_a, job_a, tech_a, data):
     assert not WorkLog.objects.filter(order=job_a).exists()
 
 
-def test_manual_entry_form_in_tenant_time(member_client, tenant_a, job_a, tech_a):
+@pytest.mark.clock("2026-03-11 09:00")
+def test_manual_entry_form_in_tenant_time(clock, member_client, tenant_a, job_a, tech_a):
     url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
-    yesterday = timezone.localtime(timezone.now(), MSK).date() - timedelta(days=1)
     response = member_client(Role.TECHNICIAN).post(url, {
-        "technician": tech_a.pk, "started_at": f"{yesterday}T23:30", "ended_at": f"{yesterday + timedelta(days=1)}T00:30",
+        "technician": tech_a.pk, "started_at": "2026-03-10T23:30", "ended_at": "2026-03-11T00:30",
         "reason": "Night call", "next": "order"})
     assert response.status_code == 302
     entry = WorkLog.objects.get(order=job_a)
-    assert entry.started_at == timezone.make_aware(datetime.combine(yesterday, time(23, 30)), MSK)
+    assert entry.started_at == clock.at(date(2026, 3, 10), 23, 30)  # the center's wall clock, not the server's
     assert entry.duration() == timedelta(hours=1)
+
+
+@pytest.mark.clock("2026-03-11 00:10")  # the night call until 00:30 is not over yet
+def test_manual_entry_that_ends_later_tonight_is_refused(clock, member_client, tenant_a, job_a, tech_a):
+    url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
+    response = member_client(Role.TECHNICIAN).post(url, {
+        "technician": tech_a.pk, "started_at": "2026-03-10T23:30", "ended_at": "2026-03-11T00:30",
+        "reason": "Night call"})
+    assert response.status_code == 200 and b"in the future" in response.content
+    assert not WorkLog.objects.filter(order=job_a).exists()
 
 
 def test_technician_form_cannot_pick_someone_else(member_client, tenant_a, job_a, manager_a):
