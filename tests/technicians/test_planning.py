@@ -211,6 +211,17 @@ def test_plan_page_times_are_the_tenants_local_time(member_client, tenant_a, tec
     assert order.visit_start == at(day, 10)  # 10:00 in the center's zone, whatever the server's
 
 
+def test_the_assignment_event_shows_the_visit_in_the_centers_time(tenant_a, tech_a, manager_a, service_type_a,
+                                                                    location_a):
+    """Written outside a request too (no active time zone): the timeline says 10:00, the center's time."""
+    day = next_weekday()
+    order = visit_order(tenant_a, service_type_a)
+    planning.plan(order, technician=tech_a, workshop=location_a, by=manager_a, expected_version=order.version,
+                  visit_address="Mira 5", visit_start=at(day, 10), accept_warnings=True)
+    event = order.events.filter(kind=EventKind.ASSIGNED).latest("id")
+    assert f"{day:%d.%m} 10:00" in event.message
+
+
 @pytest.mark.parametrize("bad", [
     {"version": "x"}, {"version": "1", "technician": "999999"}, {"version": "1", "visit_start": "yesterday"},
     {"version": "1", "visit_start": "2030-01-01T10:00", "visit_end": "2030-01-01T09:00"},
