@@ -176,6 +176,7 @@ def test_client_values_are_never_expanded_or_injected(tenant_a, users_a, django_
 # --- Quiet hours -------------------------------------------------------------------------------
 
 
+@pytest.mark.clock_sensitive
 def test_quiet_hours_window():
     night, morning = time(21), time(9)
     assert quiet.in_quiet_hours(time(23), night, morning)
@@ -186,6 +187,7 @@ def test_quiet_hours_window():
     assert not quiet.in_quiet_hours(time(3), time(0), time(0))  # same time twice: no quiet hours
 
 
+@pytest.mark.clock_sensitive
 def test_release_time_in_the_tenant_time_zone():
     moscow = ZoneInfo("Europe/Moscow")
     late = datetime(2026, 3, 10, 22, 30, tzinfo=moscow)
@@ -209,6 +211,7 @@ def _quiet_now(tenant) -> datetime:
     return quiet.release_time(timezone.now(), tenant.time_zone, start, end)
 
 
+@pytest.mark.clock_sensitive
 def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(tenant_a, users_a, sms_outbox,
                                                              django_capture_on_commit_callbacks):
     release = _quiet_now(tenant_a)
@@ -225,6 +228,7 @@ def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(tenant_a, users_a, 
     assert (sms_row.state, sms_row.attempts) == (State.SENT, 1)
 
 
+@pytest.mark.clock_sensitive
 def test_sms_due_by_retry_inside_quiet_hours_is_held_without_using_an_attempt(
         tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
@@ -236,6 +240,7 @@ def test_sms_due_by_retry_inside_quiet_hours_is_held_without_using_an_attempt(
     assert sms_outbox == []
 
 
+@pytest.mark.clock_sensitive
 def test_quiet_hours_do_not_hold_staff_email(tenant_a, users_a, django_capture_on_commit_callbacks):
     _quiet_now(tenant_a)
     order = take_in(tenant_a)
@@ -244,9 +249,26 @@ def test_quiet_hours_do_not_hold_staff_email(tenant_a, users_a, django_capture_o
     assert Notification.objects.get(kind=Kind.TECHNICIAN_ASSIGNED).state == State.SENT
 
 
+@pytest.mark.parametrize("local, release", [
+    ("2026-03-10 23:50", "2026-03-11 09:00"),  # before midnight: tomorrow morning
+    ("2026-03-11 00:10", "2026-03-11 09:00"),  # after midnight: this morning, not the next
+    ("2026-03-11 08:59", "2026-03-11 09:00"),
+])
+def test_an_sms_written_at_night_waits_for_the_morning(clock, tenant_a, users_a, sms_outbox, local, release,
+                                                       django_capture_on_commit_callbacks):
+    clock.set(local)
+    NotificationSettings.objects.filter(tenant=tenant_a).update(quiet_from=time(21), quiet_to=time(9))
+    with django_capture_on_commit_callbacks(execute=True):
+        order = take_in(tenant_a)
+    row = Notification.objects.get(order=order, channel=Channel.SMS)
+    assert row.is_held and row.next_attempt_at == datetime.fromisoformat(release).replace(tzinfo=clock.tz)
+    assert sms_outbox == []
+
+
 # --- Scans: overdue orders, visit reminders ------------------------------------------------------
 
 
+@pytest.mark.clock_sensitive
 def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b, django_capture_on_commit_callbacks):
     late = take_in(tenant_a, promised_at=timezone.now() + timedelta(hours=1))
     on_time = take_in(tenant_a, promised_at=timezone.now() + timedelta(days=2))
@@ -270,12 +292,14 @@ def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b
     assert events.scan_overdue(now=timezone.now() + timedelta(hours=2)) == 1
 
 
+@pytest.mark.clock_sensitive
 def test_closed_orders_are_never_overdue(tenant_a, users_a):
     order = take_in(tenant_a)
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED, promised_at=timezone.now() - timedelta(days=1))
     assert events.scan_overdue() == 0
 
 
+@pytest.mark.clock_sensitive
 def test_visit_reminder_the_day_before_once(tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox):
     visit = timezone.now() + timedelta(days=2)
     order = take_in(tenant_a, format=ServiceFormat.ON_SITE, visit_address="Lenina 5, flat 3", visit_start=visit,
@@ -284,7 +308,7 @@ def test_visit_reminder_the_day_before_once(tenant_a, users_a, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         assert events.scan_visit_reminders(now=visit - timedelta(hours=20)) == 2  # e-mail and SMS
     reminder = next(m for m in mail.outbox if m.subject.startswith("Reminder"))
-    local = visit.astimezone(ZoneInfo("Europe/Moscow"))
+    local = visit.astimezone(ZoneInfo(tenant_a.time_zone))
     assert "Lenina 5, flat 3" in reminder.body and f"{local:%H:%M}–" in reminder.body
     assert events.scan_visit_reminders(now=visit - timedelta(hours=10)) == 0  # once
     # Moved to another day: a new reminder for the new slot.
