@@ -44,7 +44,17 @@ CLOCK_SENSITIVE_PATHS = (
     "tests/technicians/test_demo.py", "tests/quality/",
 )
 
+# What .ci/run's clock step collects (`python -m tests.clock` prints it): the files above plus every file
+# with a test that is clock-sensitive by its fixture or marker. Listing only these keeps the step short
+# (collecting the whole suite costs more than running the subset); a clock-sensitive test outside them
+# fails, saying to add its file here.
+CLOCK_CI_PATHS = (
+    *CLOCK_SENSITIVE_PATHS,
+    "tests/documents/test_issue.py", "tests/notifications/test_events.py", "tests/orders/test_lifecycle.py",
+)
+
 _center_time_zone = DEFAULT_CENTER_TIME_ZONE
+_unlisted: set[str] = set()
 
 
 def center_time_zone() -> str:
@@ -129,6 +139,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             path = ""
         if "clock" in fixtures or "time_machine" in fixtures or path.startswith(CLOCK_SENSITIVE_PATHS):
             item.add_marker(pytest.mark.clock_sensitive)
+        if item.get_closest_marker("clock_sensitive") is not None and not path.startswith(CLOCK_CI_PATHS):
+            _unlisted.add(item.nodeid)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.nodeid in _unlisted:
+        pytest.fail(f"{item.path.name} has a clock-sensitive test but is not in tests/clock.py CLOCK_CI_PATHS, so "
+                    ".ci/run would not repeat it under the hard instants: add the file there", pytrace=False)
 
 
 class Clock:
@@ -180,3 +198,7 @@ def clock(request: pytest.FixtureRequest, time_machine: time_machine.TimeMachine
     if marker is not None:
         test_clock.set(*marker.args, **marker.kwargs)
     return test_clock
+
+
+if __name__ == "__main__":  # python -m tests.clock: the paths .ci/run's clock step collects
+    print(" ".join(CLOCK_CI_PATHS))
