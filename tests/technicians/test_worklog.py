@@ -319,7 +319,8 @@ def test_bill_labour_page(member_client, tenant_a, job_a, tech_a):
     assert LineItem.objects.filter(order=job_a, kind=LineItem.Kind.WORK).count() == 1
 
 
-def test_hours_report_page(member_client, tenant_a, job_a, tech_a):
+@pytest.mark.clock("2026-03-11 15:00")  # a Wednesday afternoon: an hour ago is this week (not at 00:10 on Monday)
+def test_hours_report_page(clock, member_client, tenant_a, job_a, tech_a):
     now = timezone.now()
     _entry(tenant_a, job_a, tech_a, now - timedelta(hours=2), now - timedelta(hours=1))
     url = reverse("technicians:hours", args=[tenant_a.slug])
@@ -339,3 +340,13 @@ def test_manual_entry_across_a_dst_change(tenant_a, job_a, tech_a):
     assert entry.duration() == timedelta(hours=7)
     entry.refresh_from_db()
     assert entry.duration() == timedelta(hours=7)
+
+
+@pytest.mark.clock("2026-03-16 00:10")  # Monday 00:10 in the center
+def test_hours_report_starts_the_week_on_monday_in_the_centers_time(clock, member_client, tenant_a, job_a, tech_a):
+    _entry(tenant_a, job_a, tech_a, clock.at(date(2026, 3, 15), 22), clock.at(date(2026, 3, 15), 23))  # Sunday
+    url = reverse("technicians:hours", args=[tenant_a.slug])
+    this_week = member_client(Role.MANAGER).get(url)
+    assert this_week.status_code == 200 and b'data-testid="tech-row"' not in this_week.content
+    sunday = member_client(Role.MANAGER).get(url + "?date_from=2026-03-15&date_to=2026-03-15")
+    assert b'data-testid="tech-row"' in sunday.content
