@@ -202,6 +202,26 @@ def test_release_time_in_the_tenant_time_zone():
         2026, 3, 12, 9, 0, tzinfo=ZoneInfo("Asia/Vladivostok"))
 
 
+@pytest.mark.clock_sensitive
+def test_quiet_hours_end_on_the_wall_clock_on_dst_nights():
+    berlin, utc = ZoneInfo("Europe/Berlin"), ZoneInfo("UTC")
+    # 29 March 2026: 02:00 jumps to 03:00. Quiet until 02:30, a time that does not exist that night: the SMS
+    # goes at the jump, 03:00 CEST (01:00 UTC), not an hour later.
+    assert quiet.release_time(datetime(2026, 3, 29, 1, 30, tzinfo=berlin), "Europe/Berlin", time(21), time(2, 30)) \
+        == datetime(2026, 3, 29, 1, 0, tzinfo=utc)
+    # 25 October 2026: 03:00 CEST falls back to 02:00 CET, so 02:00-03:00 comes twice. At 02:10 the second time
+    # (00:10 UTC + 1 h = 01:10 UTC), quiet until 02:30 means 02:30 CET (01:30 UTC), not the 02:30 CEST just past.
+    second_pass = datetime(2026, 10, 25, 1, 10, tzinfo=utc)
+    assert quiet.release_time(second_pass, "Europe/Berlin", time(21), time(2, 30)) \
+        == datetime(2026, 10, 25, 1, 30, tzinfo=utc)
+    # The first time through, 02:10 CEST (00:10 UTC): 02:30 CEST (00:30 UTC).
+    assert quiet.release_time(datetime(2026, 10, 25, 0, 10, tzinfo=utc), "Europe/Berlin", time(21), time(2, 30)) \
+        == datetime(2026, 10, 25, 0, 30, tzinfo=utc)
+    # Ending at 09:00 on the short night is 09:00 CEST, 07:00 UTC.
+    assert quiet.release_time(datetime(2026, 3, 28, 23, 0, tzinfo=berlin), "Europe/Berlin", time(21), time(9)) \
+        == datetime(2026, 3, 29, 7, 0, tzinfo=utc)
+
+
 def _quiet_now(tenant) -> datetime:
     """Make the current moment fall in the tenant's quiet hours (two hours wide); return when they end."""
     local = timezone.now().astimezone(ZoneInfo(tenant.time_zone))
