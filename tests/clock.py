@@ -16,7 +16,8 @@ earlier carry the real time then: prefer the marker).
 Everything else reads "now" when it runs and must pass at any instant. Two options prove it:
 
     --clock=2026-12-31T23:59:00+03:00   move the wall clock for the whole session to this instant (it
-                                        keeps ticking from there), before Django's test database exists
+                                        keeps ticking from there), before Django's test database exists;
+                                        browser tests still run at the real time (chromium's clock)
     --clock-tz=Europe/Berlin            the test centers' time zone: every TenantFactory tenant gets it
                                         (default Europe/Moscow, the zone the tests were written in)
 
@@ -51,9 +52,11 @@ CLOCK_SENSITIVE_PATHS = (
 CLOCK_CI_PATHS = (
     *CLOCK_SENSITIVE_PATHS,
     "tests/documents/test_issue.py", "tests/notifications/test_events.py", "tests/orders/test_lifecycle.py",
+    "tests/orders/test_list.py",
 )
 
 _center_time_zone = DEFAULT_CENTER_TIME_ZONE
+_session_travel: time_machine.travel | None = None
 _unlisted: set[str] = set()
 
 
@@ -112,9 +115,31 @@ def pytest_configure(config: pytest.Config) -> None:
         # Started here, before pytest-django creates the test database, so every row, token and
         # expiry of the session is made under the moved clock. Ticking: durations still make sense.
         # pytest's and hypothesis' timings use the monotonic clocks, which time-machine leaves alone.
-        traveller = time_machine.travel(parse_instant(text), tick=True)
-        traveller.start()
-        config.add_cleanup(traveller.stop)
+        global _session_travel
+        _session_travel = time_machine.travel(parse_instant(text), tick=True)
+        _session_travel.start()
+        config.add_cleanup(_stop_session_travel)
+
+
+def _stop_session_travel() -> None:
+    global _session_travel
+    if _session_travel is not None:
+        _session_travel.stop()
+        _session_travel = None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):
+    """Browser tests run at the real time even under --clock: chromium keeps the real clock (its cookie
+    expiry too: a session cookie set by a server weeks in the past would be dropped at once), and the
+    pages' date rules are proven by the server-side tests. The session clock starts again after them."""
+    if _session_travel is None or item.get_closest_marker("browser") is None:
+        return (yield)
+    _session_travel.stop()
+    try:
+        return (yield)
+    finally:
+        _session_travel.start()
 
 
 def pytest_report_header(config: pytest.Config) -> str:
