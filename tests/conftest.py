@@ -126,6 +126,17 @@ def empty_cache():
 
 
 
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: LocaleMiddleware leaves a request's language active on the
+    thread, so a Russian page in one test made the next test's service messages Russian (seen under xdist)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def celery_eager(request):
     """Celery tasks run in-process (as in the demo), also in the PostgreSQL + Redis pass, so a test sees the
