@@ -215,7 +215,8 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         updates["closed_at"] = now
         updates["public_token_expires_at"] = now + timedelta(days=settings.PUBLIC_LINK_DAYS_AFTER_CLOSE)
     if target == S.HANDED_OVER:
-        updates["warranty_until"] = (now + timedelta(days=order.service_type.warranty_days)).date()
+        # Counted from the day of handover on the center's calendar (a UTC date is a day off near midnight).
+        updates["warranty_until"] = order.tenant.local_date(now) + timedelta(days=order.service_type.warranty_days)
     if action == "request_approval":
         updates["estimate_state"] = EstimateState.PENDING
     elif action == "approve":

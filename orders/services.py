@@ -241,7 +241,8 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
             parts.append(_("workshop: %(name)s") % {"name": data["workshop"] or "—"})
         if any(key.startswith("visit") for key in data):
             parts.append(_("visit: %(address)s %(start)s") % {
-                "address": order.visit_address, "start": timezone.localtime(order.visit_start).strftime("%d.%m %H:%M") if order.visit_start else ""})
+                "address": order.visit_address, "start": timezone.localtime(order.visit_start, order.tenant.tz).strftime("%d.%m %H:%M")
+                if order.visit_start else ""})  # the center's wall clock, also outside a request (Celery, demo)
         record_event(order, EventKind.ASSIGNED, actor=by.user, message="; ".join(parts), data=data)
 
 

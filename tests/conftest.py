@@ -27,6 +27,11 @@ Two tenants, A ("alpha") and B ("beta"), each with one location and one user per
                                     you add a model (see the fixture).
 
 Every factory user's password is tests.factories.PASSWORD.
+
+Time
+----
+    clock                           the test's wall clock in the centers' zone: clock.set("2026-03-10 23:50")
+                                    pins it; --clock / --clock-tz move the whole session (tests/clock.py)
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from servicedesk.tenancy.models import Tenant
 from servicedesk.tenancy.roles import Role
 
 from .factories import InvitationFactory, LocationFactory, MembershipFactory, TenantFactory, UserFactory
+
+# The test clock: the `clock` fixture, the --clock / --clock-tz options and the clock_sensitive marker.
+pytest_plugins = ["tests.clock"]
 
 # --- Service markers ------------------------------------------------------------------------------
 
@@ -144,6 +152,17 @@ def empty_cache():
     if not settings.REDIS_URL or _redis_ping_problem(settings.REDIS_URL) is None:
         cache.clear()
 
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: LocaleMiddleware leaves a request's language active on the
+    thread, so a Russian page in one test made the next test's service messages Russian (seen under xdist)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -18,6 +18,14 @@ from servicedesk.tenancy.roles import Role
 PASSWORD = "correct-horse-battery-staple-42"
 
 
+def _center_time_zone() -> str:
+    # Imported when called: tests.clock is a pytest plugin, and importing it here first would keep
+    # pytest from rewriting its asserts.
+    from .clock import center_time_zone
+
+    return center_time_zone()
+
+
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
@@ -44,7 +52,8 @@ class TenantFactory(DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"center-{n}")
     # English, so e-mails and pages read the same whatever translations exist.
     language = "en"
-    time_zone = "Europe/Moscow"
+    # The session's zone: Europe/Moscow unless pytest --clock-tz=... moves every center elsewhere.
+    time_zone = factory.LazyFunction(lambda: _center_time_zone())
 
 
 class LocationFactory(DjangoModelFactory):

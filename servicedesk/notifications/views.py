@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -168,7 +167,7 @@ def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str]
     )
     examples = {  # what a document e-mail or a low-rating alert would name
         "document_title": "Completion act" if language == "en" else "Акт выполненных работ",
-        "document_number": f"A-{timezone.now().year}-00042",
+        "document_number": f"A-{request.tenant.local_date().year}-00042",  # numbered by the center's year
         "feedback_rating": "2",
         "feedback_comment": "Ready two days late." if language == "en" else "Готово на два дня позже.",
     }

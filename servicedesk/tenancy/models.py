@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Self
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -100,6 +101,14 @@ class Tenant(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def local_date(self, moment: datetime | None = None) -> date:
+        """The date on the center's wall clock at `moment` (default now): not the server's, not UTC's."""
+        return timezone.localtime(moment or timezone.now(), self.tz).date()
 
 
 class TenantQuerySet(models.QuerySet):

@@ -47,6 +47,8 @@ from urllib.request import urlopen
 
 import pytest
 
+from ..clock import center_time_zone
+
 # Playwright's sync API runs an asyncio event loop in this thread; Django refuses ORM calls from a thread
 # with a running loop unless told it is fine (it is: the loop only drives the browser).
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -162,7 +164,7 @@ def page_for(request, browser, live_server):
             "viewport": viewport,
             "base_url": live_server.url,
             "locale": "en-US",  # Accept-Language: the pages start in English
-            "timezone_id": "Europe/Moscow",
+            "timezone_id": center_time_zone(),  # the centers' zone (pytest --clock-tz; tests/clock.py)
             "is_mobile": phone,
             "has_touch": phone,
         }

@@ -88,6 +88,7 @@ def test_the_receipt_qr_code_points_at_the_public_status_page(done_order, recept
     assert context["order"]["qr_code"].startswith("data:image/svg+xml;base64,")
 
 
+@pytest.mark.clock_sensitive
 def test_numbers_are_per_tenant_kind_and_year_and_sequential(tenant_a, tenant_b, users_a, users_b, reception_a):
     orders = [make_order(tenant_a) for _ in range(3)]
     receipts = [services.issue(o, Kind.INTAKE_RECEIPT, "en", by=reception_a) for o in orders]
@@ -99,6 +100,16 @@ def test_numbers_are_per_tenant_kind_and_year_and_sequential(tenant_a, tenant_b,
     year = receipts[0].year
     assert services.next_number(tenant_a, Kind.INTAKE_RECEIPT, year + 1) == 1  # a new year starts again
     assert services.next_number(tenant_a, Kind.INTAKE_RECEIPT, year) == 4
+
+
+@pytest.mark.parametrize("local, year", [("2026-12-31 23:59", 2026), ("2027-01-01 00:01", 2027)])
+def test_the_number_year_is_the_centers_year_at_the_stroke_of_midnight(clock, tenant_a, users_a, reception_a,
+                                                                         local, year):
+    """At 00:01 on 1 January in the center it is still 31 December in UTC (or already 2 January far east):
+    the receipt is the first of the center's new year."""
+    clock.set(local)
+    receipt = services.issue(make_order(tenant_a), Kind.INTAKE_RECEIPT, "en", by=reception_a)
+    assert (receipt.year, receipt.number, receipt.display_number) == (year, 1, f"R-{year}-00001")
 
 
 def test_reissuing_makes_a_new_version_and_keeps_the_old(done_order, reception_a):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from documents.models import Document, Kind
 from documents.services import next_number
@@ -21,7 +20,7 @@ STAND_IN_PDF = b"%PDF-1.4\n% stand-in for the cross-tenant test\n%%EOF\n"
 
 def _document(order) -> Document:
     issuer = Membership.objects.filter(tenant=order.tenant).select_related("user").first()
-    year = timezone.now().year
+    year = order.tenant.local_date().year  # numbered by the center's year, as documents.services does
     number = next_number(order.tenant, Kind.INTAKE_RECEIPT, year)
     document = Document(
         tenant=order.tenant, order=order, kind=Kind.INTAKE_RECEIPT, year=year, number=number,

@@ -178,6 +178,7 @@ def test_client_values_are_never_expanded_or_injected(tenant_a, users_a, django_
 # --- Quiet hours -------------------------------------------------------------------------------
 
 
+@pytest.mark.clock_sensitive
 def test_quiet_hours_window():
     night, morning = time(21), time(9)
     assert quiet.in_quiet_hours(time(23), night, morning)
@@ -188,6 +189,7 @@ def test_quiet_hours_window():
     assert not quiet.in_quiet_hours(time(3), time(0), time(0))  # same time twice: no quiet hours
 
 
+@pytest.mark.clock_sensitive
 def test_release_time_in_the_tenant_time_zone():
     moscow = ZoneInfo("Europe/Moscow")
     late = datetime(2026, 3, 10, 22, 30, tzinfo=moscow)
@@ -202,15 +204,39 @@ def test_release_time_in_the_tenant_time_zone():
         2026, 3, 12, 9, 0, tzinfo=ZoneInfo("Asia/Vladivostok"))
 
 
+@pytest.mark.clock_sensitive
+def test_quiet_hours_end_on_the_wall_clock_on_dst_nights():
+    berlin, utc = ZoneInfo("Europe/Berlin"), ZoneInfo("UTC")
+    # 29 March 2026: 02:00 jumps to 03:00. Quiet until 02:30, a time that does not exist that night: the SMS
+    # goes at the jump, 03:00 CEST (01:00 UTC), not an hour later.
+    assert quiet.release_time(datetime(2026, 3, 29, 1, 30, tzinfo=berlin), "Europe/Berlin", time(21), time(2, 30)) \
+        == datetime(2026, 3, 29, 1, 0, tzinfo=utc)
+    # 25 October 2026: 03:00 CEST falls back to 02:00 CET, so 02:00-03:00 comes twice. At 02:10 the second time
+    # (00:10 UTC + 1 h = 01:10 UTC), quiet until 02:30 means 02:30 CET (01:30 UTC), not the 02:30 CEST just past.
+    second_pass = datetime(2026, 10, 25, 1, 10, tzinfo=utc)
+    assert quiet.release_time(second_pass, "Europe/Berlin", time(21), time(2, 30)) \
+        == datetime(2026, 10, 25, 1, 30, tzinfo=utc)
+    # The first time through, 02:10 CEST (00:10 UTC): 02:30 CEST (00:30 UTC).
+    assert quiet.release_time(datetime(2026, 10, 25, 0, 10, tzinfo=utc), "Europe/Berlin", time(21), time(2, 30)) \
+        == datetime(2026, 10, 25, 0, 30, tzinfo=utc)
+    # Ending at 09:00 on the short night is 09:00 CEST, 07:00 UTC.
+    assert quiet.release_time(datetime(2026, 3, 28, 23, 0, tzinfo=berlin), "Europe/Berlin", time(21), time(9)) \
+        == datetime(2026, 3, 29, 7, 0, tzinfo=utc)
+
+
 def _quiet_now(tenant) -> datetime:
     """Make the current moment fall in the tenant's quiet hours (two hours wide); return when they end."""
     local = timezone.now().astimezone(ZoneInfo(tenant.time_zone))
     start = (local - timedelta(hours=1)).time().replace(second=0, microsecond=0)
     end = (local + timedelta(hours=1)).time().replace(second=0, microsecond=0)
     NotificationSettings.objects.filter(tenant=tenant).update(quiet_from=start, quiet_to=end)
-    return quiet.release_time(timezone.now(), tenant.time_zone, start, end)
+    release = quiet.release_time(timezone.now(), tenant.time_zone, start, end)
+    # In UTC: on a spring-forward night the end may be a wall time the clocks skip, and such a datetime
+    # never compares equal to one in another zone (PEP 495), although it is the same instant.
+    return release.astimezone(ZoneInfo("UTC"))
 
 
+@pytest.mark.clock_sensitive
 def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(tenant_a, users_a, sms_outbox,
                                                              django_capture_on_commit_callbacks):
     release = _quiet_now(tenant_a)
@@ -227,6 +253,7 @@ def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(tenant_a, users_a, 
     assert (sms_row.state, sms_row.attempts) == (State.SENT, 1)
 
 
+@pytest.mark.clock_sensitive
 def test_sms_due_by_retry_inside_quiet_hours_is_held_without_using_an_attempt(
         tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
@@ -238,6 +265,7 @@ def test_sms_due_by_retry_inside_quiet_hours_is_held_without_using_an_attempt(
     assert sms_outbox == []
 
 
+@pytest.mark.clock_sensitive
 def test_quiet_hours_do_not_hold_staff_email(tenant_a, users_a, django_capture_on_commit_callbacks):
     _quiet_now(tenant_a)
     order = take_in(tenant_a)
@@ -246,9 +274,26 @@ def test_quiet_hours_do_not_hold_staff_email(tenant_a, users_a, django_capture_o
     assert Notification.objects.get(kind=Kind.TECHNICIAN_ASSIGNED).state == State.SENT
 
 
+@pytest.mark.parametrize("local, release", [
+    ("2026-03-10 23:50", "2026-03-11 09:00"),  # before midnight: tomorrow morning
+    ("2026-03-11 00:10", "2026-03-11 09:00"),  # after midnight: this morning, not the next
+    ("2026-03-11 08:59", "2026-03-11 09:00"),
+])
+def test_an_sms_written_at_night_waits_for_the_morning(clock, tenant_a, users_a, sms_outbox, local, release,
+                                                       django_capture_on_commit_callbacks):
+    clock.set(local)
+    NotificationSettings.objects.filter(tenant=tenant_a).update(quiet_from=time(21), quiet_to=time(9))
+    with django_capture_on_commit_callbacks(execute=True):
+        order = take_in(tenant_a)
+    row = Notification.objects.get(order=order, channel=Channel.SMS)
+    assert row.is_held and row.next_attempt_at == datetime.fromisoformat(release).replace(tzinfo=clock.tz)
+    assert sms_outbox == []
+
+
 # --- Scans: overdue orders, visit reminders ------------------------------------------------------
 
 
+@pytest.mark.clock_sensitive
 def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b, django_capture_on_commit_callbacks):
     late = take_in(tenant_a, promised_at=timezone.now() + timedelta(hours=1))
     on_time = take_in(tenant_a, promised_at=timezone.now() + timedelta(days=2))
@@ -272,12 +317,14 @@ def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b
     assert events.scan_overdue(now=timezone.now() + timedelta(hours=2)) == 1
 
 
+@pytest.mark.clock_sensitive
 def test_closed_orders_are_never_overdue(tenant_a, users_a):
     order = take_in(tenant_a)
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED, promised_at=timezone.now() - timedelta(days=1))
     assert events.scan_overdue() == 0
 
 
+@pytest.mark.clock_sensitive
 def test_visit_reminder_the_day_before_once(tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox):
     visit = timezone.now() + timedelta(days=2)
     order = take_in(tenant_a, format=ServiceFormat.ON_SITE, visit_address="Lenina 5, flat 3", visit_start=visit,
@@ -286,7 +333,7 @@ def test_visit_reminder_the_day_before_once(tenant_a, users_a, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         assert events.scan_visit_reminders(now=visit - timedelta(hours=20)) == 2  # e-mail and SMS
     reminder = next(m for m in mail.outbox if m.subject.startswith("Reminder"))
-    local = visit.astimezone(ZoneInfo("Europe/Moscow"))
+    local = visit.astimezone(ZoneInfo(tenant_a.time_zone))
     assert "Lenina 5, flat 3" in reminder.body and f"{local:%H:%M}–" in reminder.body
     assert events.scan_visit_reminders(now=visit - timedelta(hours=10)) == 0  # once
     # Moved to another day: a new reminder for the new slot.

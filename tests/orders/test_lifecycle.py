@@ -3,7 +3,7 @@ refused with a sentence a person can read, and the guards hold."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -259,8 +259,19 @@ def test_handover_starts_the_warranty_and_closes_the_public_link_later(make_orde
 
     order.refresh_from_db()
     assert order.closed_at >= before
-    assert order.warranty_until == (order.closed_at + timedelta(days=order.service_type.warranty_days)).date()
+    assert order.warranty_until == order.tenant.local_date(order.closed_at) + timedelta(days=90)
     assert order.public_token_expires_at == order.closed_at + timedelta(days=30)
+
+
+@pytest.mark.parametrize("local", ["2026-03-01 00:10", "2026-03-01 23:50"])
+def test_the_warranty_counts_from_the_handover_day_in_the_center(clock, make_order, reception_a, local):
+    """Handed over at 00:10 or 23:50 on 1 March on the center's wall clock: a 90-day warranty runs until
+    30 May, whatever the date in UTC is then (it was 28 February or 2 March far from UTC)."""
+    clock.set(local)
+    order = make_order(S.READY)
+    transition(order, "hand_over", by=reception_a, expected_version=order.version)
+    order.refresh_from_db()
+    assert order.warranty_until == date(2026, 5, 30)
 
 
 def test_cancel_closes_the_order_and_its_link_too(make_order, reception_a, settings):

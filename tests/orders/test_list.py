@@ -93,9 +93,10 @@ def listing(client, tenant, query: str) -> set[int]:
     return set(numbers)
 
 
-def test_each_filter_returns_the_right_orders(catalogue, manager, tenant_a, tech_a, location_a):
+@pytest.mark.clock("2026-03-11 12:00")  # midday: "promised an hour ago" is today (not yesterday, as at 00:10)
+def test_each_filter_returns_the_right_orders(clock, catalogue, manager, tenant_a, tech_a, location_a):
     c = catalogue
-    today = timezone.localdate()
+    today = clock.today()  # the filters read dates on the center's calendar
     cases = {
         "view=&status=new": ["new"],
         "view=&status=ready&status=planned": ["ready", "planned"],

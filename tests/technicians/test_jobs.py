@@ -4,7 +4,7 @@ parts, notes; refusals are messages; a constant number of queries."""
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,13 +31,15 @@ def my_jobs_url(tenant):
     return reverse("technicians:my_jobs", args=[tenant.slug])
 
 
-def test_my_jobs_lists_only_my_open_jobs_in_working_order(member_client, tenant_a, tech_a, manager_a, location_a):
+@pytest.mark.clock("2026-03-11 10:00")  # a visit at 10:30 is today's (it would be tomorrow's after 23:30)
+def test_my_jobs_lists_only_my_open_jobs_in_working_order(clock, member_client, tenant_a, tech_a, manager_a,
+                                                          location_a):
     waiting = make_order(tenant_a, status=OrderStatus.AWAITING_PARTS, technician=tech_a, priority=3)
     planned = make_order(tenant_a, status=OrderStatus.PLANNED, technician=tech_a)
     working = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a)
     timed = make_order(tenant_a, status=OrderStatus.DIAGNOSTICS, technician=tech_a)
     visit_today = make_order(tenant_a, status=OrderStatus.PLANNED, technician=tech_a, format=ServiceFormat.ON_SITE,
-                             visit_address="Mira 1", visit_start=timezone.now() + timedelta(minutes=30))
+                             visit_address="Mira 1", visit_start=clock.at(clock.today(), 10, 30))
     closed = make_order(tenant_a, status=OrderStatus.HANDED_OVER, technician=tech_a)
     not_mine = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a)
     worklog.start_timer(timed, technician=tech_a, by=tech_a)
@@ -46,6 +48,24 @@ def test_my_jobs_lists_only_my_open_jobs_in_working_order(member_client, tenant_
     assert positions == sorted(positions)
     assert f'id="job-{closed.number}"' not in body and f'id="job-{not_mine.number}"' not in body
     assert 'data-testid="running-banner"' in body
+
+
+@pytest.mark.clock("2026-03-10 23:50")
+def test_a_visit_after_midnight_is_not_todays_visit(clock, member_client, tenant_a, tech_a):
+    """At 23:50 in the center, a visit at 00:20 is tomorrow's: it waits with the planned jobs, after work under
+    way; at 00:10 the next day it is today's visit and comes first."""
+    working = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a)
+    visit = make_order(tenant_a, status=OrderStatus.PLANNED, technician=tech_a, format=ServiceFormat.ON_SITE,
+                       visit_address="Mira 1", visit_start=clock.at(date(2026, 3, 11), 0, 20))
+    client = member_client(Role.TECHNICIAN)
+
+    def order_on_page() -> list[int]:
+        body = client.get(my_jobs_url(tenant_a)).content.decode()
+        return sorted((working.number, visit.number), key=lambda n: body.index(f'id="job-{n}"'))
+
+    assert order_on_page() == [working.number, visit.number]
+    clock.shift(minutes=20)  # 00:10 on the 11th
+    assert order_on_page() == [visit.number, working.number]
 
 
 def test_my_jobs_shows_the_right_buttons(member_client, tenant_a, tech_a):

@@ -3,7 +3,7 @@ hand (end after start, a reason, no overlap), durations across midnight and time
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -280,16 +280,26 @@ def test_manual_entry_form_errors(member_client, tenant_a, job_a, tech_a, data):
     assert not WorkLog.objects.filter(order=job_a).exists()
 
 
-def test_manual_entry_form_in_tenant_time(member_client, tenant_a, job_a, tech_a):
+@pytest.mark.clock("2026-03-11 09:00")
+def test_manual_entry_form_in_tenant_time(clock, member_client, tenant_a, job_a, tech_a):
     url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
-    yesterday = timezone.localtime(timezone.now(), MSK).date() - timedelta(days=1)
     response = member_client(Role.TECHNICIAN).post(url, {
-        "technician": tech_a.pk, "started_at": f"{yesterday}T23:30", "ended_at": f"{yesterday + timedelta(days=1)}T00:30",
+        "technician": tech_a.pk, "started_at": "2026-03-10T23:30", "ended_at": "2026-03-11T00:30",
         "reason": "Night call", "next": "order"})
     assert response.status_code == 302
     entry = WorkLog.objects.get(order=job_a)
-    assert entry.started_at == timezone.make_aware(datetime.combine(yesterday, time(23, 30)), MSK)
+    assert entry.started_at == clock.at(date(2026, 3, 10), 23, 30)  # the center's wall clock, not the server's
     assert entry.duration() == timedelta(hours=1)
+
+
+@pytest.mark.clock("2026-03-11 00:10")  # the night call until 00:30 is not over yet
+def test_manual_entry_that_ends_later_tonight_is_refused(clock, member_client, tenant_a, job_a, tech_a):
+    url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
+    response = member_client(Role.TECHNICIAN).post(url, {
+        "technician": tech_a.pk, "started_at": "2026-03-10T23:30", "ended_at": "2026-03-11T00:30",
+        "reason": "Night call"})
+    assert response.status_code == 200 and b"in the future" in response.content
+    assert not WorkLog.objects.filter(order=job_a).exists()
 
 
 def test_technician_form_cannot_pick_someone_else(member_client, tenant_a, job_a, manager_a):
@@ -310,7 +320,8 @@ def test_bill_labour_page(member_client, tenant_a, job_a, tech_a):
     assert LineItem.objects.filter(order=job_a, kind=LineItem.Kind.WORK).count() == 1
 
 
-def test_hours_report_page(member_client, tenant_a, job_a, tech_a):
+@pytest.mark.clock("2026-03-11 15:00")  # a Wednesday afternoon: an hour ago is this week (not at 00:10 on Monday)
+def test_hours_report_page(clock, member_client, tenant_a, job_a, tech_a):
     now = timezone.now()
     _entry(tenant_a, job_a, tech_a, now - timedelta(hours=2), now - timedelta(hours=1))
     url = reverse("technicians:hours", args=[tenant_a.slug])
@@ -330,3 +341,13 @@ def test_manual_entry_across_a_dst_change(tenant_a, job_a, tech_a):
     assert entry.duration() == timedelta(hours=7)
     entry.refresh_from_db()
     assert entry.duration() == timedelta(hours=7)
+
+
+@pytest.mark.clock("2026-03-16 00:10")  # Monday 00:10 in the center
+def test_hours_report_starts_the_week_on_monday_in_the_centers_time(clock, member_client, tenant_a, job_a, tech_a):
+    _entry(tenant_a, job_a, tech_a, clock.at(date(2026, 3, 15), 22), clock.at(date(2026, 3, 15), 23))  # Sunday
+    url = reverse("technicians:hours", args=[tenant_a.slug])
+    this_week = member_client(Role.MANAGER).get(url)
+    assert this_week.status_code == 200 and b'data-testid="tech-row"' not in this_week.content
+    sunday = member_client(Role.MANAGER).get(url + "?date_from=2026-03-15&date_to=2026-03-15")
+    assert b'data-testid="tech-row"' in sunday.content
