@@ -14,7 +14,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from orders.lifecycle import transition
@@ -45,26 +45,34 @@ class Rollback(Exception):
     pass
 
 
+def _qty(value) -> Decimal:
+    """A database sum as the quantity fields hold it: SQLite adds decimals as binary floats (5 - 4.9 =
+    0.0999999999999996), PostgreSQL exactly; the fields keep three decimal places."""
+    return Decimal(value or 0).quantize(Decimal("0.001"))
+
+
 def check_invariants(tenant) -> None:
     for level in StockLevel.objects.filter(tenant=tenant):
         assert Decimal(0) <= level.reserved <= level.on_hand, level
         moves = StockMovement.objects.filter(tenant=tenant, part_id=level.part_id, location_id=level.location_id)
         sums = moves.aggregate(on_hand=Sum("on_hand_delta"), reserved=Sum("reserved_delta"))
-        assert (sums["on_hand"] or 0) == level.on_hand, (level, sums)
-        assert (sums["reserved"] or 0) == level.reserved, (level, sums)
+        assert _qty(sums["on_hand"]) == level.on_hand, (level, sums)
+        assert _qty(sums["reserved"]) == level.reserved, (level, sums)
         held = PartReservation.objects.filter(tenant=tenant, part_id=level.part_id, location_id=level.location_id)
-        assert (held.aggregate(total=Sum("reserved"))["total"] or 0) == level.reserved, level
+        assert _qty(held.aggregate(total=Sum("reserved"))["total"]) == level.reserved, level
     for reservation in PartReservation.objects.filter(tenant=tenant):
         assert reservation.reserved >= 0 and reservation.missing >= 0
-    consumed = -(StockMovement.objects.filter(tenant=tenant, kind=StockMovement.Kind.CONSUMPTION)
-                 .aggregate(total=Sum("on_hand_delta"))["total"] or 0)
-    billed = LineItem.objects.filter(tenant=tenant, kind=LineItem.Kind.PART).aggregate(total=Sum("quantity"))["total"] or 0
+    consumed = -_qty(StockMovement.objects.filter(tenant=tenant, kind=StockMovement.Kind.CONSUMPTION)
+                     .aggregate(total=Sum("on_hand_delta"))["total"])
+    billed = _qty(LineItem.objects.filter(tenant=tenant, kind=LineItem.Kind.PART).aggregate(total=Sum("quantity"))["total"])
     assert consumed == billed
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(operations=st.lists(OPERATION, min_size=1, max_size=25))
+# Found by the generator: on SQLite 5 - 4.9 summed to 0.0999999999999996 (see _qty).
+@example(operations=[("receive", 0, 0, "5"), ("correct", 0, 0, "0.1")])
 def test_random_sequences_keep_stock_consistent(tenant_a, location_a, manager_a, tech_a, operations):
     try:
         with transaction.atomic():
