@@ -51,6 +51,8 @@ from django.template.defaulttags import (
     WithNode,
 )
 from django.utils import formats, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
 from .variables import SCHEMA, Leaf, Seq
@@ -101,36 +103,49 @@ class Budget:
     def start(self) -> None:
         self.deadline = time.monotonic() + self.seconds
 
-    def fail(self, message: str) -> TemplateTooCostly:
+    def fail(self, message: str, **params: object) -> TemplateTooCostly:
+        """`message` is marked with gettext_noop and translated when shown, not here: the render runs in
+        the document's language, the editor shows errors in the staff member's."""
         if self.error is None:
-            self.error = TemplateTooCostly(message)
+            self.error = TemplateTooCostly(_shown_later(message, params))
         return self.error
 
     def check(self) -> None:
         if self.error is not None:
             raise self.error
         if time.monotonic() > self.deadline:
-            raise self.fail(_("The template takes too long to render (over %(seconds)s s); simplify its loops.")
-                            % {"seconds": f"{self.seconds:g}"})
+            raise self.fail(gettext_noop(
+                "The template takes too long to render (over %(seconds)s s); simplify its loops."),
+                seconds=f"{self.seconds:g}")
 
     def loop(self) -> None:
         self.iterations += 1
         if self.iterations > self.max_iterations:
-            raise self.fail(_("The template repeats a loop too many times (over %(n)s iterations).")
-                            % {"n": formats.number_format(self.max_iterations, force_grouping=True)})
+            raise self.fail(gettext_noop("The template repeats a loop too many times (over %(n)s iterations)."),
+                            n=self.max_iterations)
         self.check()
 
     def emit(self, size: int) -> None:
         self.output += size
         if self.output > self.max_output:
-            raise self.fail(_("The document would be too long (over %(n)s characters of HTML).")
-                            % {"n": formats.number_format(self.max_output, force_grouping=True)})
+            raise self.fail(gettext_noop("The document would be too long (over %(n)s characters of HTML)."),
+                            n=self.max_output)
         self.check()
 
     def value(self, name: str, value) -> None:
         if isinstance(value, str | list | tuple) and len(value) > self.max_output:
-            raise self.fail(_("The filter |%(filter)s makes a value too long (over %(n)s characters or items).")
-                            % {"filter": name, "n": formats.number_format(self.max_output, force_grouping=True)})
+            raise self.fail(gettext_noop(
+                "The filter |%(filter)s makes a value too long (over %(n)s characters or items)."),
+                filter=name, n=self.max_output)
+
+
+def _translate_later(message: str, params: dict[str, object]) -> str:
+    shown = {key: formats.number_format(value, force_grouping=True) if isinstance(value, int) else value
+             for key, value in params.items()}
+    return gettext(message) % shown
+
+
+_shown_later = lazy(_translate_later, str)
 
 
 _budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("documents_sandbox_budget", default=None)
