@@ -40,13 +40,14 @@ def day_data(**changes) -> dict:
 # --- calendar_for ----------------------------------------------------------------------------------
 
 
-def test_a_location_without_hours_works_the_standard_week_in_the_centers_zone(location_a):
+def test_a_location_without_hours_works_the_standard_week_in_the_centers_zone(tenant_a, location_a):
     calendar = calendar_for(location_a)
     assert calendar.weekly == DEFAULT_WEEK
-    assert calendar.tz == ZoneInfo("Europe/Moscow")
+    zone = ZoneInfo(tenant_a.time_zone)  # Europe/Moscow, or the zone a --clock-tz run puts the centers in
+    assert calendar.tz == zone
     # The standard week: Friday 18:00 to Monday 10:00 is 1 h + Saturday's 6 h + 1 h.
-    assert working_time_between(calendar, datetime(2026, 3, 27, 18, tzinfo=MOSCOW),
-                                datetime(2026, 3, 30, 10, tzinfo=MOSCOW)) == 8 * H
+    assert working_time_between(calendar, datetime(2026, 3, 27, 18, tzinfo=zone),
+                                datetime(2026, 3, 30, 10, tzinfo=zone)) == 8 * H
 
 
 def test_calendar_for_reads_the_locations_week_the_centers_days_and_the_countrys_holidays(tenant_a, location_a, tenant_b, location_b):
@@ -174,6 +175,8 @@ def test_bad_hours_are_explained_and_nothing_is_saved(member_client, location_a,
 # --- The center's own days --------------------------------------------------------------------------
 
 
+# The whole test on one day: the log-in session and the page's "coming days" share the clock.
+@pytest.mark.clock("2026-12-01 12:00")
 def test_adding_and_deleting_the_centers_own_days(member_client, tenant_a, location_a):
     client = member_client(Role.OWNER)
     assert client.post(HOURS, day_data()).status_code == 302
@@ -185,8 +188,7 @@ def test_adding_and_deleting_the_centers_own_days(member_client, tenant_a, locat
     short = CalendarDay.objects.get(tenant=tenant_a, date=date(2026, 12, 30))
     assert (closed.kind, closed.hours, closed.location) == ("closed", "", None)
     assert (short.kind, short.hours, short.location) == ("shortened", "10:00-15:00", location_a)
-    with time_machine.travel(datetime(2026, 12, 1, 12, tzinfo=MOSCOW), tick=False):
-        page = text_of(client.get(HOURS))
+    page = text_of(client.get(HOURS))
     assert "Stock-taking" in page and "10:00-15:00" in page
 
     response = client.post(reverse("quality:calendar_day_delete", args=["alpha", short.pk]))
