@@ -50,7 +50,6 @@ from .factories import LocationFactory, MembershipFactory, UserFactory
 from .orders.factories import ClientFactory, OrderFactory, ServiceTypeFactory
 
 S = OrderStatus
-TENANT_TZ = "Europe/Moscow"  # tests.factories.TenantFactory
 ROLES = ("owner", "manager", "reception", "technician_assigned", "technician_not_assigned")
 
 # case -> may each role do it?       owner  manager reception tech.assigned tech.not_assigned
@@ -158,10 +157,6 @@ def _png() -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
     return SimpleUploadedFile("photo.png", buffer.getvalue(), content_type="image/png")
-
-
-def _local(moment) -> str:
-    return timezone.localtime(moment, ZoneInfo(TENANT_TZ)).strftime("%Y-%m-%dT%H:%M")
 
 
 def case_intake(shop: Shop, me: Membership) -> Post:
@@ -278,10 +273,11 @@ def case_job_note(shop: Shop, me: Membership) -> Post:
 
 def case_worklog_add(shop: Shop, me: Membership) -> Post:
     order = shop.order(created_at=timezone.now() - timedelta(days=2))
-    now = timezone.now()
+    # 10:00-11:00 on the center's clock two days ago: always past, never in a DST gap (those are at night).
+    day = timezone.localtime(timezone.now() - timedelta(days=2), ZoneInfo(shop.tenant.time_zone)).date()
     return Post(_url("technicians:worklog_add", order),
-                {"technician": me.pk, "started_at": _local(now - timedelta(hours=3)),
-                 "ended_at": _local(now - timedelta(hours=2)), "reason": "Forgot the timer"},
+                {"technician": me.pk, "started_at": f"{day}T10:00", "ended_at": f"{day}T11:00",
+                 "reason": "Forgot the timer"},
                 lambda: WorkLog.objects.filter(order=order, source=WorkLog.Source.MANUAL).exists())
 
 
