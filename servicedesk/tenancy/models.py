@@ -187,7 +187,8 @@ class Membership(TenantOwned):
         indexes = [models.Index(fields=["user", "is_active"], name="tenancy_membership_user_idx")]
 
     def __str__(self) -> str:
-        return f"{self.user} @ {self.tenant_id} ({self.role})"
+        # The person's name: it is what every choice of a person (filters, selects) shows.
+        return str(self.user)
 
 
 def _hash_token(token: str) -> str:

@@ -190,6 +190,15 @@ def test_another_tenants_technician_is_an_invalid_filter_not_a_leak(catalogue, m
     assert "Some filters are not valid" in response.content.decode()
 
 
+def test_the_technician_filter_names_people(catalogue, manager, tenant_a, users_a):
+    users_a[Role.TECHNICIAN].full_name = "Ivan Visitov"
+    users_a[Role.TECHNICIAN].save(update_fields=["full_name"])
+    page = manager.get(tenant_url("list", tenant_a)).content.decode()
+    options = re.findall(r'<select name="technician"[^>]*>(.*?)</select>', page, re.S)[0]
+    assert ">Ivan Visitov</option>" in options
+    assert "@" not in options and "(technician)" not in options  # was "Ivan Visitov @ 1 (technician)"
+
+
 def forged_cursor(values) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
