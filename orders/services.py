@@ -250,7 +250,8 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
 recalculate_totals = money.recalculate_totals
 
 
-def _check_open(order: Order) -> None:
+def check_open(order: Order) -> None:
+    """The one refusal of changes to a closed (handed-over or cancelled) order."""
     if not order.is_open:
         raise ValidationError(_("A closed order cannot be changed."))
 
@@ -264,7 +265,7 @@ def add_line_item(order: Order, *, kind: str, description: str, quantity: Decima
     if unit_price < 0:
         raise ValidationError(_("The price cannot be negative."))
     money.lock_order(order)
-    _check_open(order)
+    check_open(order)
     line = LineItem.objects.create(
         tenant_id=order.tenant_id, order=order, kind=kind, description=description, quantity=quantity,
         unit_price=unit_price, performed_by=performed_by,
@@ -281,7 +282,7 @@ def remove_line_item(line: LineItem, *, by: Membership) -> None:
     order = line.order
     check_actor(by, Perm.ORDERS_WORK, order)
     money.lock_order(order)
-    _check_open(order)
+    check_open(order)
     description = line.description
     if not LineItem.objects.filter(pk=line.pk, tenant_id=order.tenant_id, order_id=order.pk).delete()[0]:
         return  # removed meanwhile (a double click): nothing left to do
@@ -315,8 +316,7 @@ def edit_order(order: Order, *, changes: dict, by: Membership, expected_version:
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"Not editable here: {sorted(unknown)}")
-    if not order.is_open:
-        raise ValidationError(_("A closed order cannot be changed."))
+    check_open(order)
     with transaction.atomic():
         bump_version(order, expected_version, **changes)
         labels = [str(Order._meta.get_field(name).verbose_name) for name in sorted(changes)]
@@ -371,7 +371,7 @@ def set_estimate(order: Order, *, amount: Decimal | None = None, lines: list[Est
         raise ValidationError(_("Enter the estimate's total or its lines."))
     if amount < 0:
         raise ValidationError(_("The estimate cannot be negative."))
-    _check_open(order)
+    check_open(order)
     with transaction.atomic():
         bump_version(order, expected_version)  # takes the order's row lock; refuses a stale page
         state = Estimate.State.PENDING if order.status == OrderStatus.AWAITING_APPROVAL else Estimate.State.DRAFT

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from orders.lifecycle import record_event
 from orders.models import EventKind, LineItem, Order, OrderStatus
 from orders.permissions import check_actor
-from orders.services import add_line_item
+from orders.services import add_line_item, check_open
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 
@@ -312,8 +312,7 @@ def bill_labour(order: Order, *, by: Membership, rate_source: str = RateSource.T
     check_actor(by, Perm.ORDERS_WORK, order)
     if rate_source not in {RateSource.TECHNICIAN, RateSource.SERVICE_TYPE}:
         raise ValidationError(_("Unknown rate."))
-    if not order.is_open:
-        raise ValidationError(_("A closed order cannot be changed."))
+    check_open(order)
     entries = list(WorkLog.objects.select_for_update().filter(
         tenant_id=order.tenant_id, order=order, ended_at__isnull=False, line_item__isnull=True).order_by("id"))
     if not entries:
