@@ -377,16 +377,8 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
     from documents.models import Document, DocumentCounter
     from orders.models import OrderPhoto
     from quality.models import Feedback
-    from technicians.models import (
-        Part,
-        PartReservation,
-        PartServiceType,
-        StockLevel,
-        StockMovement,
-        TechnicianProfile,
-        TechnicianSkill,
-        WorkLog,
-    )
+    from stock.models import Part, PartReservation, PartServiceType, StockLevel, StockMovement
+    from technicians.models import TechnicianProfile, TechnicianSkill, WorkLog
 
     now = timezone.now()
     v = Values(connection.vendor)

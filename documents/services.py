@@ -25,9 +25,9 @@ from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import ActorRefused, check_actor
+from orders.timeline import record_event
 from servicedesk.metrics import DOCUMENTS_RENDERED
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
@@ -338,7 +338,7 @@ def email_to_client(document: Document, *, by: Membership) -> str:
     The timeline event and the outbox row commit together, so the e-mail is never lost (the outbox
     retries, and its relay sends it when the broker was down) and never sent twice.
     """
-    from servicedesk.notifications.events import document_email
+    from notifications.events import document_email
 
     check_actor(by, Perm.DOCUMENTS_ISSUE, document.order)
     client = document.order.client

@@ -20,7 +20,7 @@ from servicedesk.tenancy.roles import Perm, Role
 
 from . import money
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
-from .lifecycle import bump_version, record_event
+from .lifecycle import bump_version
 from .models import (
     Client,
     Estimate,
@@ -37,6 +37,7 @@ from .models import (
     new_public_token,
 )
 from .permissions import check_actor
+from .timeline import record_event
 
 DEFAULT_PHONE_REGION = {"ru": "RU", "en": "RU"}
 

@@ -99,7 +99,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "presets": PRESETS,
         "current_view": params.get("view", ""),
         "query": query,
-        "first_page_query": query,
     }
     template = "orders/_order_rows.html" if request.htmx and request.htmx.target == "order-rows" else "orders/order_list.html"
     return render(request, template, context)

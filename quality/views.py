@@ -103,7 +103,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
             return redirect("quality:business_hours", tenant_slug=tenant.slug)
     today = timezone.localdate()
-    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    active = list(Location.objects.for_tenant(tenant).active().order_by("name"))
     weeks = hours.own_weeks(tenant, active)
     locations = []
     for location in active:

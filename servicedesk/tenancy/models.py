@@ -131,6 +131,15 @@ class TenantOwned(models.Model):
         ]
 
 
+class LocationQuerySet(TenantQuerySet):
+    def active(self) -> Self:
+        return self.filter(is_active=True)
+
+    def workshops(self) -> Self:
+        """Where work is done: workshops, and places that both receive clients and work."""
+        return self.filter(kind__in=[Location.Kind.WORKSHOP, Location.Kind.BOTH])
+
+
 class Location(TenantOwned):
     """A place of the service center: where clients are received, where work is done, or both."""
 
@@ -145,6 +154,8 @@ class Location(TenantOwned):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = LocationQuerySet.as_manager()
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("location")
@@ -189,6 +200,10 @@ class Membership(TenantOwned):
     def __str__(self) -> str:
         # The person's name: it is what every choice of a person (filters, selects) shows.
         return str(self.user)
+
+    def name_and_role(self) -> str:
+        """For choices where the role matters (assigning work): "Ivan Petrov (Technician)"."""
+        return f"{self.user} ({self.get_role_display()})"
 
 
 def _hash_token(token: str) -> str:

@@ -63,7 +63,7 @@ def confirm_email(user: User) -> None:
     The centers they own become confirmed, and the client messages held for them are queued.
     Idempotent: confirming again changes nothing.
     """
-    from servicedesk.notifications.outbox import release_held
+    from notifications.outbox import release_held
 
     now = timezone.now()
     if user.email_confirmed_at is None:

@@ -14,11 +14,11 @@ from documents import rendering, services
 from documents.models import Document, DocumentCounter, DocumentSettings, ImmutableError, Kind
 from documents.tasks import issue_documents_task
 from documents.variables import qr_data_uri
+from notifications import outbox
+from notifications.models import Kind as NotificationKind
+from notifications.models import Notification, State
 from orders.models import EventKind, OrderEvent, OrderStatus
 from orders.permissions import ActorRefused
-from servicedesk.notifications import outbox
-from servicedesk.notifications.models import Kind as NotificationKind
-from servicedesk.notifications.models import Notification, State
 from servicedesk.tenancy.roles import Role
 
 from .conftest import make_order, member, stored_text
