@@ -30,10 +30,11 @@ from orders.permissions import ActorRefused, check_actor
 from orders.timeline import record_event
 from servicedesk.metrics import DOCUMENTS_RENDERED
 from servicedesk.tenancy.models import Membership, Tenant
+from servicedesk.tenancy.privacy import current_policy
 from servicedesk.tenancy.roles import Perm
 
 from . import rendering, sandbox
-from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
+from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind
 from .variables import TITLES, build_context, sample_context
 
 logger = logging.getLogger(__name__)
@@ -75,57 +76,11 @@ def reset_template(tenant: Tenant, kind: str, language: str) -> None:
 
 
 # --- Privacy policy -------------------------------------------------------------------------------
-def current_policy(tenant: Tenant | int) -> PrivacyPolicy | None:
-    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    return PrivacyPolicy.objects.filter(tenant_id=tenant_id).order_by("-published_at", "-id").first()
-
-
-def current_privacy_version(tenant: Tenant | int) -> str:
-    """The version a client consents to now: the tenant's newest published policy, else the setting.
-
-    orders.services.take_in should record this in Client.consent_version (see docs/documents.md).
-    """
-    policy = current_policy(tenant)
-    return policy.version if policy else settings.PRIVACY_POLICY_VERSION
-
-
-def policy_for_client(client) -> PrivacyPolicy | None:
-    """The text this client agreed to (its Client.consent_version), else the one in force, else None.
-
-    For the client's public pages (e.g. a /s/<token>/privacy/ page of the orders app): what a client
-    consented to stays readable even after newer versions are published.
-    """
-    policies = PrivacyPolicy.objects.filter(tenant_id=client.tenant_id)
-    if client.consent_version:
-        agreed = policies.filter(version=client.consent_version).first()
-        if agreed is not None:
-            return agreed
-    return policies.order_by("-published_at", "-id").first()
-
-
 def privacy_context(tenant: Tenant | int) -> dict:
     policy = current_policy(tenant)
     if policy is None:
         return {"version": settings.PRIVACY_POLICY_VERSION, "title": ""}
     return {"version": policy.version, "title": policy.title}
-
-
-def publish_policy(tenant: Tenant, *, version: str, language: str, title: str, text: str,
-                   by: Membership) -> PrivacyPolicy:
-    """Publish a new version; versions are never edited, so what a client agreed to stays readable."""
-    version = version.strip()
-    if PrivacyPolicy.objects.filter(tenant=tenant, version=version).exists():
-        raise ValidationError(_("Version “%(version)s” is already published; give the new text a new version.")
-                              % {"version": version})
-    policy = PrivacyPolicy(tenant=tenant, version=version, language=language, title=title.strip(),
-                           text=text.strip(), published_by=by.user)
-    policy.full_clean()
-    try:
-        with transaction.atomic():
-            policy.save()
-    except IntegrityError:
-        raise ValidationError(_("Version “%(version)s” is already published.") % {"version": version}) from None
-    return policy
 
 
 # --- Numbering ------------------------------------------------------------------------------------

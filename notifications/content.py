@@ -46,7 +46,7 @@ def staff_order_url(order: Order, tenant: Tenant) -> str:
     try:
         path = reverse("orders:detail", kwargs={"tenant_slug": tenant.slug, "order_number": order.number})
     except NoReverseMatch:
-        path = reverse("tenancy:dashboard", kwargs={"tenant_slug": tenant.slug})
+        path = reverse("orders:dashboard", kwargs={"tenant_slug": tenant.slug})
     return settings.SITE_URL + path
 
 

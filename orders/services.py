@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.tenancy.privacy import current_privacy_version
 from servicedesk.tenancy.roles import Perm, Role
 
 from . import money
@@ -137,8 +138,6 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
         client.save(update_fields=["email"])
     if data.consent and client.consent_at is None:
         client.consent_at = now
-        # The privacy text is published per tenant by the documents app (lazy import: documents builds on orders).
-        from documents.services import current_privacy_version
 
         client.consent_version = current_privacy_version(tenant)
         client.save(update_fields=["consent_at", "consent_version"])

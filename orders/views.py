@@ -20,6 +20,7 @@ from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import money, services
+from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
 from .forms import (
     AssignForm,
@@ -68,6 +69,13 @@ def _say_errors(request: HttpRequest, form) -> None:
         label = form.fields[field].label if field in form.fields else ""
         for error in errors:
             messages.error(request, f"{label}: {error}" if label else error)
+
+
+# --- The center's front page -----------------------------------------------------------------------
+@tenant_view(Perm.DASHBOARD)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "orders/dashboard.html", dashboard_context(request.tenant, request.membership))
 
 
 # --- List ------------------------------------------------------------------------------------------

@@ -51,3 +51,27 @@ def test_a_database_made_before_the_stock_move_keeps_its_parts():
     level = StockLevel.objects.get(part=moved)
     assert (level.on_hand, level.reserved, level.free) == (Decimal("4"), Decimal("1"), Decimal("3"))
     assert StockMovement.objects.filter(part=moved, kind="receipt").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_made_before_the_privacy_move_keeps_its_policies():
+    """documents 0001 held the privacy policy; tenancy 0005 takes it over in Django's state only."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("tenancy", "0004_money_rules"), ("documents", "0002_alter_documentsettings_signer_basis_and_more")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
+    old.get_model("documents", "PrivacyPolicy").objects.create(
+        tenant_id=tenant.pk, version="2025-01", language="ru", title="Политика", text="Мы бережём данные.")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from servicedesk.tenancy.models import PrivacyPolicy
+    from servicedesk.tenancy.privacy import current_privacy_version
+
+    assert current_privacy_version(tenant.pk) == "2025-01"
+    assert PrivacyPolicy.objects.get(tenant_id=tenant.pk).text == "Мы бережём данные."

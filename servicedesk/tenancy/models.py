@@ -271,3 +271,39 @@ class Invitation(TenantOwned):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class PrivacyPolicy(TenantOwned):
+    """One published version of the tenant's privacy policy. Versions are never edited, only added.
+
+    The newest version is in force; tenancy.privacy.current_privacy_version(tenant) names it (or
+    settings.PRIVACY_POLICY_VERSION while the tenant has published none), and a client's consent
+    records that name in Client.consent_version. Moved here from documents/ (state only: the table and
+    its constraint names stay documents_*): orders records consent and may not import documents.
+    """
+
+    version = models.CharField(
+        _("version"), max_length=32,
+        validators=[RegexValidator(r"^[\w.\-]+$", _("Letters, digits, dots, hyphens and underscores only."))],
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), max_length=100_000)
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("published by")
+    )
+
+    class Meta(TenantOwned.Meta):
+        db_table = "documents_privacypolicy"
+        verbose_name = _("privacy policy")
+        verbose_name_plural = _("privacy policy versions")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="documents_privacypolicy_tenant_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "version"], name="documents_privacy_version_uniq"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-published_at", "-id"], name="documents_privacy_list_idx")]
+
+    def __str__(self) -> str:
+        return self.version

@@ -313,7 +313,7 @@ def test_the_demo_details_print_logo_signature_and_stamp(done_order, reception_a
     from types import SimpleNamespace
 
     from documents.demo import seed_demo_documents
-    from documents.models import PrivacyPolicy
+    from servicedesk.tenancy.models import PrivacyPolicy
 
     seed_demo_documents(SimpleNamespace(tenant=tenant_a))
     seed_demo_documents(SimpleNamespace(tenant=tenant_a))  # again: nothing doubles
