@@ -125,28 +125,6 @@ class DocumentTemplate(TenantOwned):
         return f"{self.kind} ({self.language})"
 
 
-class DocumentCounter(models.Model):
-    """The last number given to a kind of document in a year, per tenant. Bumped under a row lock."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "kind", "year"], name="documents_counter_uniq"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.year}: {self.last_number}"
-
-
-def document_path(instance: Document, filename: str) -> str:
-    # Random names: a stored PDF is never overwritten and its name reveals nothing.
-    return f"documents/{instance.tenant_id}/{instance.year}/{instance.kind}/{secrets.token_hex(16)}.pdf"
-
-
 class ImmutableError(Exception):
     """Issued documents are never changed or deleted."""
 
@@ -157,6 +135,11 @@ class DocumentQuerySet(TenantQuerySet):
 
     def latest_per_kind(self) -> Self:
         return self.order_by("kind", "-version")
+
+
+def document_path(instance: Document, filename: str) -> str:
+    # Random names: a stored PDF is never overwritten and its name reveals nothing.
+    return f"documents/{instance.tenant_id}/{instance.year}/{instance.kind}/{secrets.token_hex(16)}.pdf"
 
 
 class Document(TenantOwned):

@@ -20,21 +20,21 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import ActorRefused, check_actor
 from orders.timeline import record_event
+from servicedesk import counters
 from servicedesk.metrics import DOCUMENTS_RENDERED
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.privacy import current_policy
 from servicedesk.tenancy.roles import Perm
 
 from . import rendering, sandbox
-from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind
+from .models import Document, DocumentSettings, DocumentTemplate, Kind
 from .variables import TITLES, build_context, sample_context
 
 logger = logging.getLogger(__name__)
@@ -84,24 +84,14 @@ def privacy_context(tenant: Tenant | int) -> dict:
 
 
 # --- Numbering ------------------------------------------------------------------------------------
-def next_number(tenant: Tenant | int, kind: str, year: int) -> int:
-    """The next number of this kind this year, gapless: call inside the transaction that stores it.
+def series(kind: str, year: int) -> str:
+    """Each kind of document is numbered from 1 every year: R-2026-00001, A-2026-00001 ..."""
+    return f"document:{kind}:{year}"
 
-    The UPDATE keeps the counter row locked until commit (PostgreSQL), so concurrent issues queue;
-    SQLite serialises writers anyway. A rolled-back issue rolls the counter back too: no gaps.
-    """
-    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    counters = DocumentCounter.objects.filter(tenant_id=tenant_id, kind=kind, year=year)
-    for _attempt in range(2):
-        if counters.update(last_number=F("last_number") + 1):
-            return counters.values_list("last_number", flat=True).get()
-        try:
-            with transaction.atomic():
-                DocumentCounter.objects.create(tenant_id=tenant_id, kind=kind, year=year, last_number=1)
-            return 1
-        except IntegrityError:  # another issue created the counter first: take the UPDATE path
-            continue
-    raise RuntimeError("Could not allocate a document number.")
+
+def next_number(tenant: Tenant | int, kind: str, year: int) -> int:
+    """The next number of this kind this year, gapless: call inside the transaction that stores it."""
+    return counters.next_number(tenant, series(kind, year))
 
 
 # --- Issuing --------------------------------------------------------------------------------------

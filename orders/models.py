@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned, TenantQuerySet
+from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -299,16 +299,6 @@ class Order(TenantOwned):
     @property
     def needs_visit(self) -> bool:
         return self.format in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
-
-
-class OrderCounter(models.Model):
-    """The last order number of a tenant; bumped under a row lock so numbers have no gaps."""
-
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.last_number}"
 
 
 class EventKind(models.TextChoices):

@@ -75,3 +75,32 @@ def test_a_database_made_before_the_privacy_move_keeps_its_policies():
 
     assert current_privacy_version(tenant.pk) == "2025-01"
     assert PrivacyPolicy.objects.get(tenant_id=tenant.pk).text == "Мы бережём данные."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_numbers_carry_over_to_the_one_counter():
+    """Order and document numbers went on from their own counters' last numbers: no number given twice."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("orders", "0007_versioned_estimates"), ("documents", "0003_privacy_policy_to_tenancy"),
+              ("tenancy", "0005_privacy_policy_from_documents")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
+    old.get_model("orders", "OrderCounter").objects.create(tenant_id=tenant.pk, last_number=41)
+    old.get_model("documents", "DocumentCounter").objects.create(tenant_id=tenant.pk, kind="completion_act",
+                                                                 year=2026, last_number=7)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from documents.services import next_number
+    from orders.services import next_order_number
+    from servicedesk.tenancy.models import Tenant
+
+    shop = Tenant.objects.get(pk=tenant.pk)
+    assert next_order_number(shop) == 42
+    assert next_number(shop, "completion_act", 2026) == 8
+    assert next_number(shop, "completion_act", 2027) == 1

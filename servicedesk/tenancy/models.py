@@ -307,3 +307,18 @@ class PrivacyPolicy(TenantOwned):
 
     def __str__(self) -> str:
         return self.version
+
+
+class Counter(models.Model):
+    """The last number given in one of a center's gapless series ("order", "document:act:2026" ...).
+    Bumped only by servicedesk.counters.next_number, under the row's lock."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="tenancy_counter_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.key}: {self.last_number}"
