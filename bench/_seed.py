@@ -229,9 +229,8 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
     from django.utils import timezone
 
     from orders.models import Client, Item, LineItem, Order, OrderEvent, Payment, ServiceType
-    from servicedesk.tenancy.models import Counter
     from servicedesk.accounts.models import User
-    from servicedesk.tenancy.models import Location, Membership, Tenant
+    from servicedesk.tenancy.models import Counter, Location, Membership, Tenant
     from servicedesk.tenancy.roles import Role
 
     now = timezone.now()
@@ -376,9 +375,9 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
     from django.utils import timezone
 
     from documents.models import Document
-    from servicedesk.tenancy.models import Counter
     from orders.models import OrderPhoto
     from quality.models import Feedback
+    from servicedesk.tenancy.models import Counter
     from stock.models import Part, PartReservation, PartServiceType, StockLevel, StockMovement
     from technicians.models import TechnicianProfile, TechnicianSkill, WorkLog
 

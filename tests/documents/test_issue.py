@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from documents import rendering, services
 from documents.models import Document, DocumentSettings, ImmutableError, Kind
-from servicedesk.tenancy.models import Counter
 from documents.tasks import issue_documents_task
 from documents.variables import qr_data_uri
 from notifications import outbox
@@ -20,6 +19,7 @@ from notifications.models import Kind as NotificationKind
 from notifications.models import Notification, State
 from orders.models import EventKind, OrderEvent, OrderStatus
 from orders.permissions import ActorRefused
+from servicedesk.tenancy.models import Counter
 from servicedesk.tenancy.roles import Role
 
 from .conftest import make_order, member, stored_text
