@@ -23,13 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders import services as order_services
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
-from orders.permissions import ActorRefused, actor_problem
+from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
 from stock import services as stock
 from stock.forms import ReleaseForm, ReserveForm, UsePartForm
-from stock.models import Part, PartReservation, StockLevel
+from stock.models import PartReservation, StockLevel
 
 from . import planning, worklog
 from .forms import (
@@ -47,8 +47,8 @@ from .forms import (
 from .models import (
     TechnicianProfile,
     TechnicianSkill,
-    WorkLog,
 )
+from .panels import SUGGESTED_PARTS
 
 
 def _order(request: HttpRequest, number: int) -> Order:
@@ -231,7 +231,6 @@ WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatu
 # Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
 NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
 ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
-SUGGESTED_PARTS = 25  # per card; any other part by its SKU
 
 
 def _job_sort_key(order: Order, running_order_id: int | None, today):
@@ -522,47 +521,3 @@ def hours(request: HttpRequest) -> HttpResponse:
         row.day_cells = [worklog.hours(row.by_day.get(day, timedelta(0))) for day in report.days]
     return render(request, "technicians/hours.html", {"form": form, "report": report,
                                                       "show_days": len(report.days) <= 31})
-
-
-def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
-    """The technicians panel on the order page: work log, reservations, parts used. Five queries."""
-    entries = list(WorkLog.objects.filter(tenant=tenant, order=order).select_related("technician__user"))
-    reservations = list(PartReservation.objects.filter(tenant=tenant, order=order).select_related("part", "location"))
-    used = list(LineItem.objects.filter(tenant=tenant, order=order, kind=LineItem.Kind.PART))
-    running_mine = next((e for e in entries if e.is_running and e.technician_id == membership.pk), None)
-    role = membership.role
-    # The services' own rules (orders/permissions.py), so the panel offers only what they will accept.
-    may_work = actor_problem(membership, Perm.ORDERS_WORK, order) is None
-    may_reserve = actor_problem(membership, stock.RESERVE_PERMS, order) is None
-    location = None
-    suggested = []
-    if order.is_open and may_reserve:
-        location = stock.stock_location(order)
-        reserved_ids = {r.part_id for r in reservations}
-        suggested = [lvl for lvl in StockLevel.objects.filter(
-            tenant=tenant, location=location, part__is_active=True, on_hand__gt=F("reserved"),
-            part__service_type_rows__service_type_id=order.service_type_id).select_related("part")
-            .order_by("part__name")[:SUGGESTED_PARTS] if lvl.part_id not in reserved_ids]
-    service_parts = []
-    if order.is_open and may_reserve:
-        service_parts = list(Part.objects.filter(tenant=tenant, is_active=True,
-                                                 service_type_rows__service_type_id=order.service_type_id)
-                             .order_by("name", "id")[:SUGGESTED_PARTS])
-    now = timezone.now()
-    total = sum((e.duration(now) for e in entries), timedelta(0))
-    unbilled = [e for e in entries if not e.is_running and e.line_item_id is None]
-    return {
-        "order": order, "entries": entries, "reservations": reservations, "used": used,
-        "running_mine": running_mine, "may_work": may_work and order.is_open,
-        "may_time": may_work and order.is_open and order.status in worklog.EXECUTION_STATUSES,
-        "may_plan": has_perm(role, Perm.ORDERS_PLAN) and order.is_open,
-        # Billing labour plans the money and writes the bill's lines: the office's and the workshop's right.
-        "may_bill": has_perm(role, Perm.ORDERS_PLAN) and has_perm(role, Perm.ORDERS_WORK) and order.is_open,
-        "may_reserve": order.is_open and may_reserve,
-        "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
-        "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",
-        "service_parts": service_parts, "labour_form": LabourForm(),
-        "tenant": tenant, "membership": membership,
-        "tz": tenant.time_zone,
-    }
-
