@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.models import Order
+from orders.access import order_or_404, to_order
 from orders.permissions import ActorRefused
 from servicedesk.tenancy import privacy as policies
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
@@ -34,12 +34,8 @@ from .variables import flat_schema
 PDF_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
-def _order(request: TenantRequest, number: int) -> Order:
-    return get_for_tenant_or_404(Order.objects.select_related("client"), request.tenant, number=number)
 
 
-def _to_order(request: TenantRequest, order: Order) -> HttpResponse:
-    return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
 
 
 def _pdf_response(content, filename: str, *, inline: bool = True) -> HttpResponse:
@@ -58,21 +54,21 @@ def _pdf_response(content, filename: str, *, inline: bool = True) -> HttpRespons
 @require_POST
 def issue(request: TenantRequest, order_number: int) -> HttpResponse:
     """One click: render now, in the request, then show the stored PDF (or go back with the reason)."""
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = KindLanguageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a document and a language."))
-        return _to_order(request, order)
+        return to_order(request, order)
     try:
         document = services.issue(order, form.cleaned_data["kind"], form.cleaned_data["language"], by=request.membership)
     except (ValidationError, ActorRefused) as error:
         messages.error(request, " ".join(error.messages))
-        return _to_order(request, order)
+        return to_order(request, order)
     messages.success(request, _("Issued %(title)s %(number)s.") % {"title": document.get_kind_display(),
                                                                       "number": document.display_number})
     if request.POST.get("then") == "open":
         return redirect("documents:file", tenant_slug=request.tenant.slug, document_id=document.pk)
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.DOCUMENTS_ISSUE)
@@ -98,7 +94,7 @@ def email(request: TenantRequest, document_id: int) -> HttpResponse:
     else:
         messages.success(request, _("%(number)s is on its way to %(email)s.") % {"number": document.display_number,
                                                                                   "email": address})
-    return _to_order(request, document.order)
+    return to_order(request, document.order)
 
 
 @tenant_view(Perm.DOCUMENTS_ISSUE)

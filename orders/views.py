@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,8 +18,10 @@ from servicedesk.images import image_response
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
+from servicedesk.web import say_form_errors
 
 from . import money, services
+from .access import order_or_404, to_order
 from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
 from .forms import (
@@ -50,25 +52,10 @@ SORTS: dict[str, tuple[str, list[SortKey]]] = {
 }
 
 
-def _order(request: TenantRequest, number: int) -> Order:
-    return get_for_tenant_or_404(
-        Order.objects.select_related(
-            "client", "item", "service_type", "intake_location", "workshop", "technician__user", "created_by"
-        ),
-        request.tenant,
-        number=number,
-    )
 
 
-def _to_order(request: TenantRequest, order: Order) -> HttpResponse:
-    return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
 
 
-def _say_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 # --- The center's front page -----------------------------------------------------------------------
@@ -140,7 +127,7 @@ def intake(request: TenantRequest) -> HttpResponse:
             for upload in data["photos"]:
                 services.add_photo(order, image=upload, caption=_("At intake"), by=request.membership)
         messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
-        return _to_order(request, order)
+        return to_order(request, order)
     picked = form.cleaned_data.get("client") if form.is_bound and hasattr(form, "cleaned_data") else None
     return render(request, "orders/intake.html", {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS,
                                                    "picked_client": picked})
@@ -172,7 +159,7 @@ def client_pick(request: TenantRequest, client_id: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
 def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     order.tenant = request.tenant
     membership = request.membership
     events = OrderEvent.objects.filter(tenant=request.tenant, order=order).select_related("actor")
@@ -221,13 +208,13 @@ def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def order_transition(request: TenantRequest, order_number: int, action: str) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     if action not in TRANSITIONS:
         raise Http404("Unknown action.")
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
-        return _to_order(request, order)
+        return to_order(request, order)
     try:
         transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
                    reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"],
@@ -238,17 +225,17 @@ def order_transition(request: TenantRequest, order_number: int, action: str) -> 
         messages.success(request, _("Order #%(number)s: %(status)s.") % {"number": order.number, "status": order.get_status_display()})
     if request.POST.get("next") == "my_jobs":
         return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_POST
 def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = AssignForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
-        _say_errors(request, form)
-        return _to_order(request, order)
+        say_form_errors(request, form)
+        return to_order(request, order)
     data = form.cleaned_data
     try:
         services.assign(order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
@@ -258,7 +245,7 @@ def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Assignment saved."))
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 def _unchanged(sent, stored) -> bool:
@@ -271,7 +258,7 @@ def _unchanged(sent, stored) -> bool:
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
 def order_edit(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     initial = {field: getattr(order, field) for field in ["problem", "priority", "promised_at", "item_condition",
                                                           "item_accessories", "terms", "version"]}
     form = OrderEditForm(request.POST or None, initial=initial)
@@ -286,18 +273,18 @@ def order_edit(request: TenantRequest, order_number: int) -> HttpResponse:
             form.add_error(None, " ".join(getattr(problem, "messages", [str(problem)])))
         else:
             messages.success(request, _("Order saved."))
-            return _to_order(request, order)
+            return to_order(request, order)
     return render(request, "orders/order_edit.html", {"order": order, "form": form})
 
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def order_estimate(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = EstimateForm(request.POST)
     if not form.is_valid():
-        _say_errors(request, form)
-        return _to_order(request, order)
+        say_form_errors(request, form)
+        return to_order(request, order)
     try:
         services.set_estimate(order, amount=form.cleaned_data["amount"], lines=form.cleaned_data["lines"],
                               comment=form.cleaned_data["comment"], by=request.membership,
@@ -306,17 +293,17 @@ def order_estimate(request: TenantRequest, order_number: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Estimate saved."))
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_WORK)  # the bill is the workshop's; the office takes payments (orders.services)
 @require_POST
 def line_add(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = LineItemForm(request.POST)
     if not form.is_valid():
-        _say_errors(request, form)
-        return _to_order(request, order)
+        say_form_errors(request, form)
+        return to_order(request, order)
     data = form.cleaned_data
     try:
         services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
@@ -324,30 +311,30 @@ def line_add(request: TenantRequest, order_number: int) -> HttpResponse:
                                performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
     except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def line_remove(request: TenantRequest, order_number: int, line_id: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     line = get_for_tenant_or_404(LineItem, request.tenant, pk=line_id, order=order)
     line.order = order
     try:
         services.remove_line_item(line, by=request.membership)
     except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_HANDOVER)
 @require_POST
 def payment_add(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = PaymentForm(request.POST)
     if not form.is_valid():
-        _say_errors(request, form)
-        return _to_order(request, order)
+        say_form_errors(request, form)
+        return to_order(request, order)
     data = form.cleaned_data
     try:
         services.add_payment(order, amount=data["amount"], method=data["method"], kind=data["kind"],
@@ -356,13 +343,13 @@ def payment_add(request: TenantRequest, order_number: int) -> HttpResponse:
         messages.error(request, " ".join(problem.messages))
     else:
         messages.success(request, _("Payment recorded."))
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def note_add(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
@@ -371,14 +358,14 @@ def note_add(request: TenantRequest, order_number: int) -> HttpResponse:
         except (ValidationError, ActorRefused) as problem:
             messages.error(request, " ".join(problem.messages))
     else:
-        _say_errors(request, form)
-    return _to_order(request, order)
+        say_form_errors(request, form)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def photo_add(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -389,8 +376,8 @@ def photo_add(request: TenantRequest, order_number: int) -> HttpResponse:
         else:
             messages.success(request, _("Photos added."))
     else:
-        _say_errors(request, form)
-    return _to_order(request, order)
+        say_form_errors(request, form)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_VIEW)
@@ -399,7 +386,7 @@ def photo(request: TenantRequest, order_number: int, photo_id: int) -> HttpRespo
     """Photos are served through this scoped view, never from a public media URL: with the type read
     from the bytes, nosniff, inline only if it is an image. ?size=display gives the display copy (made
     now for a photo stored before copies existed), anything else the original."""
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     item = get_for_tenant_or_404(order.photos.all(), request.tenant, pk=photo_id)
     wanted = item.image
     if request.GET.get("size") == "display" and services.ensure_display_copy(item):
@@ -415,17 +402,17 @@ def photo(request: TenantRequest, order_number: int, photo_id: int) -> HttpRespo
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
 def public_link_replace(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     services.replace_public_link(order, by=request.membership)
     messages.success(request, _("A new public link was made; the old one no longer works."))
-    return _to_order(request, order)
+    return to_order(request, order)
 
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
 def receipt(request: TenantRequest, order_number: int) -> HttpResponse:
     """Print-friendly intake receipt (the documents app renders the archived PDF)."""
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     order.tenant = request.tenant
     prepaid = sum((p.signed_amount for p in order.payments.all()), 0)
     return render(request, "orders/receipt.html", {

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
+from servicedesk.web import say_form_errors
 
 from . import services as stock
 from .forms import (
@@ -136,9 +137,7 @@ def part_min_level(request: TenantRequest, part_id: int) -> HttpResponse:
                             min_level=form.cleaned_data["min_level"])
         messages.success(request, _("Minimum saved."))
     else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else error)
+        say_form_errors(request, form)
     return redirect("stock:part", tenant_slug=request.tenant.slug, part_id=part.pk)
 
 

@@ -21,12 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import services as order_services
+from orders.access import order_or_404, to_order
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
+from servicedesk.web import say_form_errors
 from stock import services as stock
 from stock.forms import ReleaseForm, ReserveForm, UsePartForm
 from stock.models import PartReservation, StockLevel
@@ -51,25 +53,11 @@ from .models import (
 from .panels import SUGGESTED_PARTS
 
 
-def _order(request: TenantRequest, number: int) -> Order:
-    order = get_for_tenant_or_404(
-        Order.objects.select_related("client", "item", "service_type", "workshop", "intake_location", "technician__user"),
-        request.tenant, number=number,
-    )
-    order.tenant = request.tenant
-    return order
-
-
 def _say(request: HttpRequest, problem: Exception) -> None:
     for text in getattr(problem, "messages", None) or [str(problem)]:
         messages.error(request, text)
 
 
-def _say_form_errors(request: HttpRequest, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
@@ -126,7 +114,7 @@ def planning_board(request: TenantRequest) -> HttpResponse:
         start = form.cleaned_data["start"] or today
         days = form.cleaned_data["days"] or 7
     elif request.GET:
-        _say_form_errors(request, form)  # and show this week
+        say_form_errors(request, form)  # and show this week
     data = planning.board(request.tenant, start, days)
     return render(request, "technicians/planning_board.html", {
         "board": data, "form": form, "today": today, "days": days,
@@ -137,10 +125,10 @@ def planning_board(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.ORDERS_PLAN)
 @require_http_methods(["GET", "POST"])
 def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     if order.status in CLOSED_STATUSES:
         messages.error(request, _("A closed order cannot be reassigned."))
-        return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
+        return to_order(request, order)
     initial = {"version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
                "visit_address": order.visit_address, "visit_start": order.visit_start,
                "visit_end": order.visit_end, "mark_planned": order.status == OrderStatus.NEW}
@@ -171,7 +159,7 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
             if result.plan_problem:
                 messages.warning(request, result.plan_problem)
             if request.POST.get("next") == "order":
-                return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
+                return to_order(request, order)
             return redirect("technicians:board", tenant_slug=request.tenant.slug)
     reservations = PartReservation.objects.filter(tenant=request.tenant, order=order).select_related("part", "location")
     return render(request, "technicians/plan_order.html", {
@@ -317,7 +305,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
 @require_POST
 def job_action(request: TenantRequest, order_number: int) -> HttpResponse:
     """The big buttons: a lifecycle transition, then back to my jobs (or the order page)."""
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = JobActionForm(request.POST)
     if not form.is_valid() or form.cleaned_data["action"] not in TRANSITIONS:
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
@@ -337,7 +325,7 @@ def job_action(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def timer(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = TimerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
@@ -378,10 +366,10 @@ def timer_stop(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def job_note(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = JobNoteForm(request.POST, request.FILES)
     if not form.is_valid():
-        _say_form_errors(request, form)
+        say_form_errors(request, form)
         return _back(request, order)
     text = form.cleaned_data["text"].strip()
     try:
@@ -399,7 +387,7 @@ def job_note(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_WORK)
 @require_http_methods(["GET", "POST"])
 def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     me = request.membership
     fixed = me if me.role == Role.TECHNICIAN else None
     form = WorkLogForm(request.POST or None, tenant=request.tenant, fixed_technician=fixed,
@@ -423,10 +411,10 @@ def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_PLAN)
 @require_POST
 def bill_labour(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = LabourForm(request.POST)
     if not form.is_valid():
-        _say_form_errors(request, form)
+        say_form_errors(request, form)
         return _back(request, order)
     try:
         lines = worklog.bill_labour(order, by=request.membership, rate_source=form.cleaned_data["rate"])
@@ -441,10 +429,10 @@ def bill_labour(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def parts_reserve(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = ReserveForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
-        _say_form_errors(request, form)
+        say_form_errors(request, form)
         return _back(request, order)
     data = form.cleaned_data
     try:
@@ -468,10 +456,10 @@ def parts_reserve(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
 def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     form = UsePartForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
-        _say_form_errors(request, form)
+        say_form_errors(request, form)
         return _back(request, order)
     data = form.cleaned_data
     try:
@@ -487,12 +475,12 @@ def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
 def parts_release(request: TenantRequest, order_number: int, reservation_id: int) -> HttpResponse:
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
                                         pk=reservation_id, order=order)
     form = ReleaseForm(request.POST)
     if not form.is_valid():
-        _say_form_errors(request, form)
+        say_form_errors(request, form)
         return _back(request, order)
     try:
         amount = stock.release(reservation, by=request.membership, quantity=form.cleaned_data["quantity"])
@@ -515,7 +503,7 @@ def hours(request: TenantRequest) -> HttpResponse:
         last = form.cleaned_data["date_to"] or max(last, first)
         technician = form.cleaned_data["technician"]
     elif request.GET:
-        _say_form_errors(request, form)
+        say_form_errors(request, form)
     report = worklog.hours_report(request.tenant, first, last, technician=technician)
     for row in report.technicians:
         row.day_cells = [worklog.hours(row.by_day.get(day, timedelta(0))) for day in report.days]
