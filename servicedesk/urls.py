@@ -14,6 +14,7 @@ tenant_patterns = [
     path("", include("technicians.urls")),
     path("", include("documents.urls")),
     path("", include("servicedesk.notifications.urls")),
+    path("", include("api.center_urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("servicedesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),  # the REST API: JSON, API keys (api/, docs/integrations.md)
     # Orders and quality mount their own tenant prefix, beside the client's public /s/<token>/ pages
     # (quality first: /s/<token>/feedback/ must not be taken for an estimate decision).
     path("", include("quality.urls")),
