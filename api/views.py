@@ -254,7 +254,8 @@ def order_detail(request, order_number: int):
         editable = ["problem", "priority", "promised_at", "item_condition", "item_accessories", "terms"]
         data = form_data(request, OrderEditForm, initial={name: getattr(order, name) for name in editable})
         version = data.pop("version")
-        changed = {key: value for key, value in data.items() if value != getattr(order, key)}
+        sent = set(request.data)  # only what the client sent can change (a default is the current value)
+        changed = {key: value for key, value in data.items() if key in sent and value != getattr(order, key)}
         if changed:
             services.edit_order(order, changes=changed, by=request.membership, expected_version=version)
     return _order_answer(request, order_number)

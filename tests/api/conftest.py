@@ -60,8 +60,14 @@ def key_for(tenant_a, users_a, users_b):
 
 @pytest.fixture
 def api(key_for):
+    """api(role, tenant) -> an Api client with that role's key (one key per role and tenant per test)."""
+    made: dict = {}
+
     def make(role=Role.OWNER, tenant=None) -> Api:
-        return Api(key_for(role, tenant)[1])
+        slot = (Role(role), getattr(tenant, "pk", None))
+        if slot not in made:
+            made[slot] = Api(key_for(role, tenant)[1])
+        return made[slot]
     return make
 
 
