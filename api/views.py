@@ -45,7 +45,7 @@ from servicedesk.tenancy.access import get_for_tenant_or_404
 from servicedesk.tenancy.roles import Perm, perms_for
 from technicians import planning
 from technicians.forms import PartFilter, StockFilter
-from technicians.models import Part, StockLevel, TechnicianSkill
+from technicians.models import Part, StockLevel
 
 from . import serializers as s
 from .endpoints import endpoint
@@ -101,7 +101,7 @@ def root(request):
 
 
 # --- Clients and items ----------------------------------------------------------------------------
-ClientRequest = form_serializer("ClientRequest", ClientForm, tenant=None)
+ClientRequest = form_serializer("ClientChange", ClientForm, tenant=None)
 
 
 @extend_schema(summary="Clients, by name", parameters=[
@@ -153,7 +153,7 @@ def item_detail(request, item_id: int):
 
 
 # --- Catalogue ------------------------------------------------------------------------------------
-ServiceTypeRequest = form_serializer("ServiceTypeRequest", ServiceTypeForm, tenant=None)
+ServiceTypeRequest = form_serializer("ServiceTypeChange", ServiceTypeForm, tenant=None)
 
 
 def _save_service_type(request, instance: ServiceType | None) -> ServiceType:
@@ -185,15 +185,15 @@ def service_type_detail(request, service_type_id: int):
 
 # --- Orders ---------------------------------------------------------------------------------------
 ORDER_RELATED = ("client", "item", "service_type", "intake_location", "workshop", "technician__user")
-IntakeRequest = form_serializer("IntakeRequest", IntakeForm, tenant=None)
-OrderEditRequest = form_serializer("OrderEditRequest", OrderEditForm)
-TransitionRequest = form_serializer("TransitionRequest", TransitionForm)
-AssignRequest = form_serializer("AssignRequest", AssignForm, tenant=None)
-EstimateRequest = form_serializer("EstimateRequest", EstimateForm)
-LineRequest = form_serializer("LineRequest", LineItemForm)
-PaymentRequest = form_serializer("PaymentRequest", PaymentForm)
-NoteRequest = form_serializer("NoteRequest", NoteForm)
-IssueRequest = form_serializer("IssueRequest", KindLanguageForm)
+IntakeRequest = form_serializer("Intake", IntakeForm, tenant=None)
+OrderEditRequest = form_serializer("OrderEdit", OrderEditForm)
+TransitionRequest = form_serializer("Transition", TransitionForm)
+AssignRequest = form_serializer("Assign", AssignForm, tenant=None)
+EstimateRequest = form_serializer("Estimate", EstimateForm)
+LineRequest = form_serializer("Line", LineItemForm)
+PaymentRequest = form_serializer("Payment", PaymentForm)
+NoteRequest = form_serializer("Note", NoteForm)
+IssueRequest = form_serializer("Issue", KindLanguageForm)
 
 
 def _order(request, number: int) -> Order:
@@ -377,8 +377,7 @@ def order_documents(request, order_number: int):
 
 # --- Technicians, parts and stock ------------------------------------------------------------------
 def _technicians(request):
-    return planning.board_members(request.tenant).prefetch_related(
-        Prefetch("technician_profile__skill_rows", queryset=TechnicianSkill.objects.select_related("service_type")))
+    return planning.board_members(request.tenant)  # with profiles, workshops and skills, as the web's list
 
 
 @extend_schema(summary="Technicians: who can be assigned, their skills and workshop",
