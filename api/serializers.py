@@ -7,7 +7,6 @@ list costs the same number of queries however long it is (tests/api/test_query_c
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from orders.models import Client, Item, LineItem, Order, OrderEvent, Payment, ServiceType

@@ -43,9 +43,9 @@ from quality.models import Feedback
 from servicedesk.pagination import SortKey
 from servicedesk.tenancy.access import get_for_tenant_or_404
 from servicedesk.tenancy.roles import Perm, perms_for
+from stock.forms import PartFilter, StockFilter
+from stock.models import Part, StockLevel
 from technicians import planning
-from technicians.forms import PartFilter, StockFilter
-from technicians.models import Part, StockLevel
 
 from . import serializers as s
 from .endpoints import endpoint

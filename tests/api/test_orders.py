@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from notifications.models import Notification
 from orders.models import EventKind, Order, OrderEvent, OrderStatus
-from servicedesk.notifications.models import Notification
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from tests.orders.factories import ClientFactory, OrderFactory, ServiceTypeFactory
