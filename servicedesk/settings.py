@@ -78,6 +78,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our own static (no CDN)
     "servicedesk.accounts",
     "servicedesk.tenancy",
     "notifications",
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
     "quality",
     "documents",
     "ops",
+    "api",
     "demo",
 ]
 
@@ -440,6 +444,45 @@ CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 180)
 LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["ops-purge-old-data"] = {"task": "ops.purge_old_data", "schedule": 24 * 3600}
+
+# --- REST API (api/, docs/integrations.md) ------------------------------------------------------------
+# Requests per API key (DRF throttling, counted in the shared cache: Redis in production).
+API_KEY_RATE = os.environ.get("API_KEY_RATE", "600/min")
+# A key's "last used" is written at most this often (seconds): no write on every request.
+API_KEY_LAST_USED_EVERY = env_int("API_KEY_LAST_USED_EVERY", 60)
+API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.auth.HasApiKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.ApiKeyThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": API_KEY_RATE},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+    "COERCE_DECIMAL_TO_STRING": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ServiceDesk API",
+    "DESCRIPTION": "A service center's orders, clients, catalogue, stock, documents and feedback. "
+                   "Authenticate with an API key: `Authorization: Bearer sdk_...` (docs/integrations.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "ServiceFormatEnum": "orders.models.ServiceFormat",
+        "LineKindEnum": "orders.models.LineKind",
+        "PaymentKindEnum": "orders.models.Payment.Kind",
+        "PaymentMethodEnum": "orders.models.Payment.Method",
+        "EventKindEnum": "orders.models.EventKind",
+        "DocumentKindEnum": "documents.models.Kind",
+    },
+}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.

@@ -15,6 +15,7 @@ tenant_patterns = [
     path("", include("stock.urls")),
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
+    path("", include("api.center_urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("servicedesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("api.urls")),  # the REST API: JSON, API keys (api/, docs/integrations.md)
     # Orders and quality mount their own tenant prefix, beside the client's public /s/<token>/ pages
     # (quality first: /s/<token>/feedback/ must not be taken for an estimate decision).
     path("", include("quality.urls")),

@@ -321,6 +321,11 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
 
+    # The API: keys, feedback, the item of A's world order: B one key and one rating, A two.
+    from tests.api.world import add_api
+
+    api_a = add_api(tenant_b, tenant_a, order_a=technicians_a.order)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -341,4 +346,7 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         line_a=orders_a.line,
         photo_a=orders_a.photo,
         calendar_day_a=calendar_day_a,
+        api_key_a=api_a.api_key,
+        item_a=api_a.item,
+        feedback_a=api_a.feedback,
     )

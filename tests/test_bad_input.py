@@ -43,10 +43,12 @@ NUL bytes and over-long strings only fail there (DATABASE_URL=postgres://...).
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 import traceback
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from html.parser import HTMLParser
 from urllib.parse import urlencode, urljoin, urlsplit
@@ -950,3 +952,174 @@ def test_log_in_page_pointing_at_itself_sends_a_logged_in_user_home(world):
     response = visitor(world, Role.OWNER).get(f"{login}?next={login}")
     assert response.status_code == 302
     assert response.url == reverse("home")
+
+
+# --- The REST API --------------------------------------------------------------------------------
+# Every API URL (tests/test_cross_tenant.py's API_DATA_URLS) with A's own ids, with the keys of A's owner
+# (thorough) and A's technician. What each endpoint takes is read from the OpenAPI schema: its query
+# parameters and its request body's fields with their types. Rounds: the plain request; GET with the
+# common junk and every parameter junk (together, then alone); each write method with bodies that are no
+# JSON object, an empty object, every field junk at once, each field junk alone on a body that is
+# otherwise right (API_HAPPY), the right body, and a form-encoded body. Every answer below 500; B's rows
+# unchanged; no row of A pointing at a row of B.
+import json as _json  # noqa: E402
+import re as _re  # noqa: E402
+
+from tests.test_cross_tenant import API_DATA_URLS  # noqa: E402
+
+API_JUNK: dict[str, list] = {
+    "integer": ["abc", -1, 99999999999999999999, 1e30, True, [], {"a": 1}, NUL, "1.5", ""],
+    "number": ["abc", "NaN", "Infinity", -1, 1e30, "99999999999999999999", True, [], NUL, ""],
+    "string": [LONG, NUL, 12, [], {"a": 1}, "   ", "<script>alert(1)</script>", True],
+    "boolean": ["garbage", 2, NUL, [], {}],
+    "date-time": ["2026-02-30T10:00", "0001-01-01T00:00", "9999-12-31T23:59", "abc", NUL, 0],
+    "date": ["2026-02-30", "0001-01-01", "9999-12-31", NUL],
+    "array": ["x", [NUL], [{}], [LONG], ["bogus"], [1] * 500],
+}
+NOT_OBJECTS = ["[]", '"x"', "null", "{bad json", "\x00", _json.dumps(LONG), "1e999", '{"a":' * 200]
+
+
+def api_happy(world) -> dict[str, Callable]:
+    """A right body per request component (the schema's name), made when it is sent (versions move on)."""
+    def version():
+        from orders.models import Order
+
+        return Order.objects.get(pk=world.order_a.pk).version
+
+    return {
+        "IntakeRequest": lambda: {"client_name": "Junk Client", "client_phone": "+79160000001", "consent": True,
+                                  "service_type": world.service_type_a.pk, "problem": "Junk", "item_kind": "Phone"},
+        "OrderEditRequest": lambda: {"version": version(), "problem": "Edited"},
+        "TransitionRequest": lambda: {"version": version(), "reason": "Junk"},
+        "AssignRequest": lambda: {"version": version()},
+        "EstimateRequest": lambda: {"version": version(), "amount": "100"},
+        "LineRequest": lambda: {"kind": "work", "description": "Junk", "quantity": "1", "unit_price": "10"},
+        "PaymentRequest": lambda: {"kind": "payment", "method": "cash", "amount": "10"},
+        "NoteRequest": lambda: {"text": "Junk"},
+        "ClientChangeRequest": lambda: {},
+        "ServiceTypeChangeRequest": lambda: {"name": "Junk service", "formats": ["in_shop"], "base_price": "100"},
+    }
+
+
+@functools.cache
+def api_schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def schema_path(entry) -> str:
+    return "/" + _re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", entry.route)
+
+
+def field_kind(spec: dict) -> str:
+    if "$ref" in spec or "allOf" in spec or "oneOf" in spec:
+        return "string"
+    kind = spec.get("type", "string")
+    if kind == "string" and spec.get("format") in {"date-time", "date"}:
+        return spec["format"]
+    if kind == "string" and spec.get("format") == "decimal":
+        return "number"
+    return kind if kind in API_JUNK else "string"
+
+
+def body_fields(operation: dict) -> tuple[str | None, dict[str, str]]:
+    content = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+    ref = content.get("schema", {}).get("$ref", "")
+    if not ref:
+        return None, {}
+    name = ref.rsplit("/", 1)[-1]
+    properties = api_schema()["components"]["schemas"][name].get("properties", {})
+    return name, {field: field_kind(spec) for field, spec in properties.items()}
+
+
+class ApiFuzzer(Fuzzer):
+    def call(self, key: str, method: str, url: str, body=None, *, who: str, case: str, content_type="application/json"):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+        self.requests += 1
+        client = Client()
+        try:
+            with transaction.atomic():
+                if method in {"get", "delete"}:
+                    response = getattr(client, method)(url, body or {}, **headers) if method == "get" else \
+                        client.delete(url, **headers)
+                else:
+                    data = body if isinstance(body, str) else _json.dumps(body, default=str)
+                    if content_type != "application/json":
+                        data = {"junk": "1"}
+                        response = client.post(url, data, **headers)
+                    else:
+                        response = getattr(client, method)(url, data, content_type=content_type, **headers)
+        except Exception as error:
+            frames = traceback.extract_tb(error.__traceback__)
+            ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
+            self.problems.append(f"{who}: {method.upper()} {short(url)} [{case}] raised {type(error).__name__}: "
+                                 f"{short(str(error), 200)} (at {ours[-1].filename}:{ours[-1].lineno})")
+            return None
+        if method != "get" and response.status_code not in {403, 405}:
+            self.posts_read += 1
+        if response.status_code >= 500:
+            self.problems.append(f"{who}: {method.upper()} {short(url)} [{case}] gave {response.status_code}")
+        return response
+
+
+def fuzz_api_url(fuzzer: ApiFuzzer, key: str, who: str, url: str, operations: dict, happy: dict, *, thorough: bool):
+    for method, operation in operations.items():
+        first = fuzzer.call(key, method, url, {}, who=who, case="plain")
+        if getattr(first, "status_code", None) == 403 and "may not:" in first.json().get("detail", ""):
+            continue  # refused at the door, before any input is read
+        if method == "get":
+            names = [p["name"] for p in operation.get("parameters", []) if p.get("in") == "query"]
+            for i, junk in enumerate(QUERY_ROUNDS):
+                params = {name: values[i % len(values)] for name, values in COMMON_QUERY.items()}
+                params.update({name: junk for name in names})
+                fuzzer.call(key, "get", url, params, who=who, case=f"round {i}")
+            if thorough:
+                for name in names:
+                    for junk in [*QUERY_ALONE, LONG, "-1", "0001-01-01", "9999-12-31", "1e30", ""]:
+                        fuzzer.call(key, "get", url, {name: junk}, who=who, case=f"{name}={describe(junk)}")
+            continue
+        if method == "delete":
+            continue  # no body: the plain request was all
+        component, fields = body_fields(operation)
+        for body in NOT_OBJECTS:
+            fuzzer.call(key, method, url, body, who=who, case=f"body {describe(body)}")
+        fuzzer.call(key, method, url, {}, who=who, case="form-encoded", content_type="multipart/form-data")
+        rounds = max((len(API_JUNK[kind]) for kind in fields.values()), default=0)
+        for i in range(rounds):
+            body = {name: API_JUNK[kind][i % len(API_JUNK[kind])] for name, kind in fields.items()}
+            fuzzer.call(key, method, url, body, who=who, case=f"all junk, round {i}")
+        make_happy = happy.get(component)
+        if make_happy is None or not thorough:
+            continue
+        for name, kind in fields.items():
+            for junk in API_JUNK[kind]:
+                fuzzer.call(key, method, url, {**make_happy(), name: junk}, who=who, case=f"{name}={describe(junk)}")
+        fuzzer.call(key, method, url, make_happy(), who=who, case="the right body")
+
+
+def test_the_api_schema_describes_what_is_fuzzed():
+    paths = api_schema()["paths"]
+    assert {"cursor", "status", "technician", "q"} <= {p["name"] for p in paths["/api/v1/orders/"]["get"]["parameters"]}
+    component, fields = body_fields(paths["/api/v1/orders/"]["post"])
+    assert component == "IntakeRequest" and fields["service_type"] == "integer" and fields["promised_at"] == "date-time"
+
+
+@pytest.mark.parametrize("entry", API_DATA_URLS, ids=lambda entry: entry.label)
+def test_api_url_survives_bad_input(entry, world, settings):
+    from tests.api.conftest import make_key
+
+    settings.API_KEY_RATE = "1000000/min"
+    url = reverse(entry.name, kwargs=fill_object_kwargs(entry, world))
+    path = api_schema()["paths"].get(schema_path(entry))
+    assert path is not None, f"{entry.label}: {schema_path(entry)} is not in the OpenAPI schema"
+    operations = {method: path[method] for method in ("get", "post", "patch", "delete") if method in path}
+    fuzzer = ApiFuzzer(entry.label)
+    happy = api_happy(world)
+    for role in ROLES:
+        key = make_key(world.tenant_a, role, name=f"Junk {role.value}")[1]
+        fuzz_api_url(fuzzer, key, f"A's {role.value} key", url, operations, happy, thorough=role == Role.OWNER)
+    fuzzer.check()
+    assert b_rows(world) == _B_SNAPSHOT[0], f"Junk sent with A's keys to {entry.label} changed B's data"
+    assert not rows_pointing_across(world.tenant_a), (
+        f"After junk sent to {entry.label}, rows of A point at rows of B: {rows_pointing_across(world.tenant_a)}")

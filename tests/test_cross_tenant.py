@@ -60,6 +60,8 @@ KWARG_FILLERS: dict[str, Callable] = {
     "photo_id": lambda world: world.photo_a.pk,
     "calendar_day_id": lambda world: world.calendar_day_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
+    "api_key_id": lambda world: world.api_key_a.pk,
+    "item_id": lambda world: world.item_a.pk,
 }
 
 # --- Query strings for views that pick what they show from the query, not the path ------------------
@@ -145,7 +147,9 @@ def walk_urls(patterns=None, route="", namespaces=(), kwargs=()) -> Iterator[Url
 
 ALL_URLS = [entry for entry in walk_urls() if "admin" not in entry.namespaces]
 TENANT_URLS = [entry for entry in ALL_URLS if "tenant_slug" in entry.kwargs]
-PUBLIC_URLS = [entry for entry in ALL_URLS if "tenant_slug" not in entry.kwargs]
+# The REST API (/api/v1/): the key, not the path, selects the center; walked by the API tests below.
+API_URLS = [entry for entry in ALL_URLS if "api" in entry.namespaces]
+PUBLIC_URLS = [entry for entry in ALL_URLS if "tenant_slug" not in entry.kwargs and entry not in API_URLS]
 
 
 def fill_object_kwargs(entry: UrlEntry, world) -> dict:
@@ -314,3 +318,77 @@ def test_public_token_url_with_random_token_is_404(entry, logged_in, world):
                 f"{method.upper()} {url} gave {response.status_code}, expected 404"
             )
         assert 404 in {response.status_code for response in answers.values()}, f"{url}: no method answered 404"
+
+
+# --- The REST API ---------------------------------------------------------------------------------
+# /api/v1/ has no tenant in the path: the API key selects the center. Every API view is made with
+# api.endpoints.endpoint({method: perm}) (its `api_perms`), except these, each with why it is safe:
+API_PUBLIC: dict[str, str] = {
+    "api:schema": "the OpenAPI schema: describes the endpoints, no data",
+    "api:docs": "the documentation page (Swagger UI on the schema), no data",
+    "api:not_found": "any other path under /api/: a JSON 404, reads nothing",
+}
+API_DATA_URLS = [entry for entry in API_URLS if entry.name not in API_PUBLIC]
+
+
+def api_keys_of(tenant: Tenant) -> dict[Role, str]:
+    from tests.api.conftest import make_key
+
+    return {role: make_key(tenant, role, name=f"Cross-tenant {role.value}")[1] for role in Role}
+
+
+def api_request(method: str, url: str, key: str | None):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"} if key else {}
+    client = Client()
+    if method in {"get", "delete"}:
+        return getattr(client, method)(url, **headers)
+    return getattr(client, method)(url, "{}", content_type="application/json", **headers)
+
+
+def test_the_api_walk_finds_its_urls():
+    assert {"api:orders", "api:order", "api:order_action", "api:document_pdf"} <= {e.name for e in API_DATA_URLS}
+    assert set(API_PUBLIC) <= {entry.name for entry in API_URLS}
+
+
+@pytest.mark.parametrize("entry", API_DATA_URLS, ids=lambda entry: entry.label)
+def test_api_url_is_closed_to_other_tenants(entry, world, settings):
+    """B's keys (every role) with A's ids: 404, or 403 at the door for a role the matrix denies (decided
+    before any lookup); no key: 401. A list answers B's rows only (nothing of "Alpha" in it). A's rows are
+    unchanged; A's owner's key finds the URL (the filled-in ids exist)."""
+    settings.API_KEY_RATE = "100000/min"
+    perms = getattr(entry.callback, "api_perms", None)
+    assert perms, f"{entry.label} is an API URL but its view is not made with api.endpoints.endpoint(perms)"
+    object_kwargs = fill_object_kwargs(entry, world)
+    url = reverse(entry.name, kwargs=object_kwargs)
+    before = snapshot(world.tenant_a)
+    keys_b = api_keys_of(world.tenant_b)
+    problems = []
+    for method in ("get", "post", "patch", "put", "delete"):
+        allowed = method.upper() in perms
+        anonymous = api_request(method, url, None)
+        if anonymous.status_code != 401:
+            problems.append(f"no key: {method.upper()} {url} gave {anonymous.status_code}, expected 401")
+        for role, key in keys_b.items():
+            response = api_request(method, url, key)
+            code = response.status_code
+            if not allowed:
+                ok, expected = code == 405, "405"
+            elif not has_perm(role, perms[method.upper()]):
+                ok, expected = code in {403, 404}, "403 or 404 (the role lacks the perm)"
+            elif object_kwargs:
+                ok, expected = code == 404, "404"
+            else:  # a list or a create: B's own rows only
+                ok = code < 500 and "alpha" not in response.content.decode(errors="replace").lower()
+                expected = "an answer about B's rows only"
+            if not ok:
+                problems.append(f"B's {role.value} key: {method.upper()} {url} gave {code}, expected {expected}")
+    assert not problems, f"{entry.label} leaks across tenants:\n" + "\n".join(problems)
+    assert snapshot(world.tenant_a) == before, f"Requests from outside tenant A changed A's data via {entry.label}"
+
+    owner_a = api_keys_of(world.tenant_a)[Role.OWNER]
+    method = "get" if "GET" in perms else next(iter(perms)).lower()
+    response = api_request(method, url, owner_a)
+    assert response.status_code != 404, (
+        f"A's owner's key gets 404 on {method.upper()} {url}: the KWARG_FILLERS values for {entry.label} do not "
+        "point at existing objects of tenant A."
+    )

@@ -1,0 +1,27 @@
+"""The API part of the cross-tenant `world` (tests/conftest.py): API keys, feedback, and the item of A's
+world order. B gets one key and one rating, A two of each."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from orders.models import Order
+from quality.models import Feedback
+from servicedesk.tenancy.roles import Role
+
+
+def _fill(tenant, count: int) -> SimpleNamespace:
+    from tests.api.conftest import make_key
+
+    api_keys = [make_key(tenant, Role.RECEPTION, name=f"World key {n}")[0] for n in range(count)]
+    orders = list(Order.objects.filter(tenant=tenant).order_by("id")[:count])
+    feedback = [Feedback.objects.create(tenant=tenant, order=order, rating=4, comment="World feedback",
+                                        technician=order.technician) for order in orders]
+    return SimpleNamespace(api_key=api_keys[-1], feedback=feedback[-1])
+
+
+def add_api(tenant_b, tenant_a, *, order_a: Order) -> SimpleNamespace:
+    _fill(tenant_b, 1)
+    made = _fill(tenant_a, 2)
+    made.item = order_a.item
+    return made
