@@ -321,6 +321,16 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
 
+    # The reception queue: a desk and visits at A's last location (B one, A two), one with its order.
+    from tests.reception.world import add_visits
+
+    visit_a = add_visits(tenant_b, location_b, tenant_a, locations_a[-1])
+
+    # Standards and goals: B one of each, A two.
+    from tests.quality.world import add_standards
+
+    standard_a, goal_a = add_standards(tenant_b, tenant_a)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -341,4 +351,7 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         line_a=orders_a.line,
         photo_a=orders_a.photo,
         calendar_day_a=calendar_day_a,
+        visit_a=visit_a,
+        standard_a=standard_a,
+        goal_a=goal_a,
     )

@@ -1,0 +1,394 @@
+"""The registry of metrics the system can compute: what service standards and goals are set on.
+
+Each metric is a small typed function over a scope (the center, and optionally one location and one
+service type) and a run of periods (a week, a month, a quarter, or any span of days). It reads its rows
+for the whole run with one or two indexed range queries (tenant first, then the period's column), at
+most MAX_ROWS of them, and returns one `Reading` per period. Nothing is stored: a standard or a goal
+asks again when its page is shown.
+
+Every metric is built from *items* (a client's wait, an order's time to ready, a rating ...). An item
+that is finished has its value; one still running (a client still waiting, an order not yet ready) has
+the value it has reached so far, which can only grow. A reading's `value` is the mean of the finished
+items; against a threshold ("<= 5 min") an item counts once its verdict is certain: a finished one by
+its value, a running one as soon as it has already broken an "at most" threshold (or already reached an
+"at least" one). So an order stuck unplanned for ten days is a failure today, not only once it moves.
+How each figure is computed: docs/quality.md, "Standards and goals".
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from statistics import fmean
+
+from django.db import models
+from django.db.models import Min
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from orders.models import EventKind, Order, OrderEvent, OrderStatus
+from reception.models import Visit, VisitState
+from reception.services import STALE_AFTER
+from servicedesk.tenancy.models import Tenant
+
+from .calendar import WorkingCalendar, working_time_between
+from .hours import calendars_for
+from .models import Comparison, Feedback, PeriodKind
+
+# The most rows one metric reads for one run of periods; a reading that hit it says so (`partial`).
+MAX_ROWS = 100_000
+
+
+# --- Periods ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days on the center's calendar, `first` to `last` inclusive."""
+
+    first: date
+    last: date
+    kind: str = ""
+
+    def bounds(self, tz) -> tuple[datetime, datetime]:
+        """The instants of local midnight before `first` and after `last`: [start, end)."""
+        return (datetime.combine(self.first, time.min, tzinfo=tz),
+                datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=tz))
+
+    @property
+    def label(self) -> str:
+        if self.kind == PeriodKind.MONTH:
+            return date_format(self.first, "F Y")
+        if self.kind == PeriodKind.QUARTER:
+            return _("Q%(quarter)s %(year)s") % {"quarter": (self.first.month - 1) // 3 + 1, "year": self.first.year}
+        if self.kind == PeriodKind.WEEK:
+            return _("Week of %(date)s") % {"date": date_format(self.first, "j M")}
+        return f"{date_format(self.first, 'SHORT_DATE_FORMAT')} – {date_format(self.last, 'SHORT_DATE_FORMAT')}"
+
+    @property
+    def short_label(self) -> str:
+        if self.kind == PeriodKind.MONTH:
+            return date_format(self.first, "M Y")
+        if self.kind == PeriodKind.QUARTER:
+            return f"Q{(self.first.month - 1) // 3 + 1} {self.first.year}"
+        return date_format(self.first, "j M")
+
+
+def period_of(kind: str, day: date) -> Period:
+    """The week (Monday to Sunday), month or quarter that contains `day`."""
+    if kind == PeriodKind.WEEK:
+        first = day - timedelta(days=day.weekday())
+        return Period(first, first + timedelta(days=6), kind)
+    if kind == PeriodKind.MONTH:
+        first = day.replace(day=1)
+    elif kind == PeriodKind.QUARTER:
+        first = day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    else:
+        raise ValueError(f"Unknown period kind {kind!r}")
+    months = 1 if kind == PeriodKind.MONTH else 3
+    after = date(first.year + (first.month - 1 + months) // 12, (first.month - 1 + months) % 12 + 1, 1)
+    return Period(first, after - timedelta(days=1), kind)
+
+
+def periods_up_to(kind: str, day: date, count: int) -> list[Period]:
+    """`count` periods, oldest first; the last one contains `day`."""
+    periods = [period_of(kind, day)]
+    while len(periods) < count:
+        periods.insert(0, period_of(kind, periods[0].first - timedelta(days=1)))
+    return periods
+
+
+def periods_between(kind: str, first_day: date, last_day: date) -> list[Period]:
+    """The periods from the one containing `first_day` to the one containing `last_day`, oldest first."""
+    periods = [period_of(kind, first_day)]
+    while periods[-1].last < last_day:
+        periods.append(period_of(kind, periods[-1].last + timedelta(days=1)))
+    return periods
+
+
+# --- Scope, thresholds, readings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a metric looks at: the center, and optionally one location and one service type."""
+
+    tenant: Tenant
+    location_id: int | None = None
+    service_type_id: int | None = None
+
+
+def compare(value: float, comparison: str, target: float) -> bool:
+    return value <= target if comparison == Comparison.AT_MOST else value >= target
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A per-item limit, e.g. "at most 5 minutes" (the first half of "wait <= 5 min for 90 % of clients")."""
+
+    comparison: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Item:
+    """One client's wait, one order's time, one rating ... placed in a period by `at`.
+
+    `value` once finished; while still running `value` is None and `so_far` is what it has reached (it can
+    only grow). An item with neither (an order promised for later, not ready yet) is not counted yet.
+    """
+
+    at: datetime
+    value: float | None
+    so_far: float | None = None
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A metric over one period."""
+
+    period: Period
+    count: int = 0  # finished items: the value is their mean
+    value: float | None = None
+    judged: int = 0  # items whose verdict against the threshold is certain
+    within: int = 0  # of those, the ones that meet it
+    running: int = 0  # items still running (not in `count`)
+    partial: bool = False  # the run of periods had more than MAX_ROWS rows: this is computed from the first ones
+
+    @property
+    def share(self) -> float | None:
+        """Percent of the judged items that meet the threshold."""
+        return self.within / self.judged * 100 if self.judged else None
+
+
+def readings(periods: Sequence[Period], tz, items: Iterable[Item], threshold: Threshold | None = None,
+             *, partial: bool = False) -> list[Reading]:
+    """Put each item in its period (by its local date) and sum up each period."""
+    firsts = [period.first for period in periods]
+    buckets: list[list[Item]] = [[] for _period in periods]
+    for item in items:
+        day = timezone.localtime(item.at, tz).date()
+        index = bisect.bisect_right(firsts, day) - 1
+        if index >= 0 and day <= periods[index].last:
+            buckets[index].append(item)
+    result = []
+    for period, bucket in zip(periods, buckets, strict=True):
+        finished = [item.value for item in bucket if item.value is not None]
+        judged = within = 0
+        if threshold is not None:
+            for item in bucket:
+                if item.value is not None:
+                    judged += 1
+                    within += compare(item.value, threshold.comparison, threshold.value)
+                elif item.so_far is not None and (
+                        compare(item.so_far, threshold.comparison, threshold.value)
+                        == (threshold.comparison == Comparison.AT_LEAST)):
+                    # Running, and already past an "at most" limit (a failure) or over an "at least" one (a success).
+                    judged += 1
+                    within += threshold.comparison == Comparison.AT_LEAST
+        result.append(Reading(period=period, count=len(finished), value=fmean(finished) if finished else None,
+                              judged=judged, within=within, partial=partial,
+                              running=sum(1 for item in bucket if item.value is None and item.so_far is not None)))
+    return result
+
+
+# --- The metrics -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What one page's metrics share: the center's working calendars (read once, on first need)."""
+
+    tenant: Tenant
+    now: datetime = field(default_factory=timezone.now)
+    _calendars: dict[int, WorkingCalendar] | None = None
+
+    def calendar(self, location_id: int) -> WorkingCalendar:
+        if self._calendars is None:
+            self._calendars = calendars_for(self.tenant)
+        return self._calendars[location_id]
+
+    def working_hours(self, location_id: int, start: datetime, end: datetime) -> float:
+        return working_time_between(self.calendar(location_id), start, end).total_seconds() / 3600
+
+
+MetricFunction = Callable[[Context, Scope, Sequence[Period], Threshold | None], list[Reading]]
+
+
+def _span(scope: Scope, periods: Sequence[Period]) -> tuple[datetime, datetime]:
+    return periods[0].bounds(scope.tenant.tz)[0], periods[-1].bounds(scope.tenant.tz)[1]
+
+
+def _orders(scope: Scope):
+    orders = Order.objects.for_tenant(scope.tenant)
+    if scope.location_id:
+        orders = orders.filter(intake_location_id=scope.location_id)
+    if scope.service_type_id:
+        orders = orders.filter(service_type_id=scope.service_type_id)
+    return orders
+
+
+def _first_status(scope: Scope, orders, status: str) -> dict[int, datetime]:
+    """Order id -> when it first reached `status`, for the orders of a queryset (one grouped query)."""
+    events = (OrderEvent.objects.for_tenant(scope.tenant)
+              .filter(kind=EventKind.STATUS, to_status=status, order__in=orders.values("id"))
+              .values("order_id").annotate(at=Min("created_at")).order_by())
+    return {row["order_id"]: row["at"] for row in events}
+
+
+def reception_wait(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+    """Minutes from check-in to the start of service, per client served at reception (by check-in time).
+
+    Clients still waiting count with their wait so far; clients who left without service do not count."""
+    start, end = _span(scope, periods)
+    visits = Visit.objects.for_tenant(scope.tenant).filter(
+        checked_in_at__gte=start, checked_in_at__lt=end, state__in=[VisitState.SERVED, VisitState.WAITING])
+    if scope.location_id:
+        visits = visits.filter(location_id=scope.location_id)
+    rows = list(visits.order_by().values_list("checked_in_at", "state", "wait_seconds")[:MAX_ROWS])
+    stale = context.now - STALE_AFTER
+    items = [Item(at, seconds / 60) if state == VisitState.SERVED
+             else Item(at, None, max(0.0, (context.now - at).total_seconds() / 60))
+             for at, state, seconds in rows
+             if state == VisitState.SERVED and seconds is not None or state == VisitState.WAITING and at >= stale]
+    return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+
+
+def _time_to(status: str):
+    def measure(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+        start, end = _span(scope, periods)
+        orders = _orders(scope).filter(created_at__gte=start, created_at__lt=end)
+        rows = list(orders.order_by().values_list("id", "created_at", "intake_location_id", "status")[:MAX_ROWS])
+        reached = _first_status(scope, orders, status)
+        items = []
+        for order_id, created, location_id, current in rows:
+            if order_id in reached:
+                items.append(Item(created, context.working_hours(location_id, created, reached[order_id])))
+            elif current not in (OrderStatus.CANCELLED, OrderStatus.HANDED_OVER):
+                items.append(Item(created, None, context.working_hours(location_id, created, context.now)))
+        return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+
+    return measure
+
+
+time_to_plan = _time_to(OrderStatus.PLANNED)
+time_to_plan.__doc__ = """Working hours from intake to "planned" (a technician assigned), per order taken in during the period."""
+time_to_ready = _time_to(OrderStatus.READY)
+time_to_ready.__doc__ = """Working hours from intake to "ready for pickup", per order taken in during the period."""
+
+
+def on_time(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+    """Percent of the orders promised in the period that were ready by the promised time.
+
+    Not ready and the promise passed: late. Not ready and promised for later: not counted yet. Cancelled: left out."""
+    start, end = _span(scope, periods)
+    orders = _orders(scope).filter(promised_at__gte=start, promised_at__lt=end).exclude(status=OrderStatus.CANCELLED)
+    rows = list(orders.order_by().values_list("id", "promised_at")[:MAX_ROWS])
+    ready = _first_status(scope, orders, OrderStatus.READY)
+    items = []
+    for order_id, promised in rows:
+        if order_id in ready:
+            items.append(Item(promised, 100.0 if ready[order_id] <= promised else 0.0))
+        elif promised < context.now:
+            items.append(Item(promised, 0.0))
+    return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+
+
+def first_time_fix(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+    """Percent of the orders taken in during the period and handed over that never failed the quality
+    check (no "check failed, back to work")."""
+    start, end = _span(scope, periods)
+    orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end)
+    rows = list(orders.order_by().values_list("id", "created_at")[:MAX_ROWS])
+    returned = set(OrderEvent.objects.for_tenant(scope.tenant).filter(
+        kind=EventKind.STATUS, action="return_to_work", order__in=orders.values("id")).values_list("order_id", flat=True))
+    items = [Item(created, 0.0 if order_id in returned else 100.0) for order_id, created in rows]
+    return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+
+
+def warranty_days(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+    """Days of warranty on the work, per order taken in during the period and handed over (from the
+    handover day to the warranty's last day)."""
+    start, end = _span(scope, periods)
+    orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end,
+                                   warranty_until__isnull=False, closed_at__isnull=False)
+    rows = list(orders.order_by().values_list("created_at", "closed_at", "warranty_until")[:MAX_ROWS])
+    tz = scope.tenant.tz
+    items = [Item(created, float((until - timezone.localtime(closed, tz).date()).days)) for created, closed, until in rows]
+    return readings(periods, tz, items, threshold, partial=len(rows) == MAX_ROWS)
+
+
+def average_rating(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+    """The clients' ratings (1-5 stars) received in the period."""
+    start, end = _span(scope, periods)
+    feedback = Feedback.objects.for_tenant(scope.tenant).filter(created_at__gte=start, created_at__lt=end)
+    if scope.location_id:
+        feedback = feedback.filter(order__intake_location_id=scope.location_id)
+    if scope.service_type_id:
+        feedback = feedback.filter(order__service_type_id=scope.service_type_id)
+    rows = list(feedback.order_by().values_list("created_at", "rating")[:MAX_ROWS])
+    return readings(periods, scope.tenant.tz, [Item(at, float(rating)) for at, rating in rows], threshold,
+                    partial=len(rows) == MAX_ROWS)
+
+
+# --- The registry ----------------------------------------------------------------------------------
+
+
+class Unit(models.TextChoices):
+    MINUTES = "minutes", pgettext_lazy("unit", "min")
+    HOURS = "hours", pgettext_lazy("unit", "working h")
+    PERCENT = "percent", pgettext_lazy("unit", "%")
+    DAYS = "days", pgettext_lazy("unit", "days")
+    STARS = "stars", pgettext_lazy("unit", "★")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str  # lazy
+    unit: str
+    higher_is_better: bool
+    # A value per client or order, so a share of them can be asked for ("for 90 % of clients"); a percent
+    # metric is already a share.
+    per_item: bool
+    items: str  # lazy: what the items are ("clients", "orders", "ratings")
+    function: MetricFunction
+    by_service_type: bool = True
+    maximum: float | None = None  # the largest value it can take (100 %, 5 stars)
+
+    @property
+    def unit_label(self) -> str:
+        return Unit(self.unit).label
+
+    @property
+    def description(self) -> str:
+        return " ".join((self.function.__doc__ or "").split())
+
+
+METRICS: dict[str, Metric] = {
+    metric.key: metric for metric in [
+        Metric("reception_wait", _("Reception wait"), Unit.MINUTES, False, True, _("clients"), reception_wait,
+               by_service_type=False),
+        Metric("time_to_plan", _("Time to plan"), Unit.HOURS, False, True, _("orders"), time_to_plan),
+        Metric("time_to_ready", _("Time to ready (repair time)"), Unit.HOURS, False, True, _("orders"), time_to_ready),
+        Metric("on_time", _("Ready by the promised time"), Unit.PERCENT, True, False, _("orders"), on_time,
+               maximum=100),
+        Metric("first_time_fix", _("Fixed the first time"), Unit.PERCENT, True, False, _("orders"), first_time_fix,
+               maximum=100),
+        Metric("warranty_days", _("Warranty on the work"), Unit.DAYS, True, True, _("orders"), warranty_days),
+        Metric("average_rating", _("Client rating"), Unit.STARS, True, True, _("ratings"), average_rating, maximum=5),
+    ]
+}
+METRIC_CHOICES = [(metric.key, metric.label) for metric in METRICS.values()]
+
+
+def measure(metric: Metric | str, scope: Scope, periods: Sequence[Period], *, threshold: Threshold | None = None,
+            context: Context | None = None) -> list[Reading]:
+    """The metric over each of the periods (contiguous, oldest first), with a threshold if one is asked."""
+    metric = METRICS[metric] if isinstance(metric, str) else metric
+    context = context or Context(scope.tenant)
+    return metric.function(context, scope, periods, threshold)
