@@ -183,7 +183,7 @@ class GoalForm(forms.Form):
     """A SMART goal: a metric, the baseline period the system measures, the change wanted, the deadline."""
 
     title = forms.CharField(label=_("Goal"), max_length=200,
-                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Repair time down 15 % in three months")}))
+                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Repair time down by fifteen per cent in three months")}))
     metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES)
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
     service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False)

@@ -355,32 +355,49 @@ class Metric:
     # A value per client or order, so a share of them can be asked for ("for 90 % of clients"); a percent
     # metric is already a share.
     per_item: bool
-    items: str  # lazy: what the items are ("clients", "orders", "ratings")
+    items: str  # lazy: what the items are, as counted ("clients", "orders", "ratings"; genitive plural in Russian)
     function: MetricFunction
     by_service_type: bool = True
     maximum: float | None = None  # the largest value it can take (100 %, 5 stars)
+    about: str = ""  # lazy: how it is computed, for people (the functions' docstrings say it for developers)
 
     @property
     def unit_label(self) -> str:
         return Unit(self.unit).label
 
-    @property
-    def description(self) -> str:
-        return " ".join((self.function.__doc__ or "").split())
-
 
 METRICS: dict[str, Metric] = {
     metric.key: metric for metric in [
-        Metric("reception_wait", _("Reception wait"), Unit.MINUTES, False, True, _("clients"), reception_wait,
-               by_service_type=False),
-        Metric("time_to_plan", _("Time to plan"), Unit.HOURS, False, True, _("orders"), time_to_plan),
-        Metric("time_to_ready", _("Time to ready (repair time)"), Unit.HOURS, False, True, _("orders"), time_to_ready),
-        Metric("on_time", _("Ready by the promised time"), Unit.PERCENT, True, False, _("orders"), on_time,
-               maximum=100),
-        Metric("first_time_fix", _("Fixed the first time"), Unit.PERCENT, True, False, _("orders"), first_time_fix,
-               maximum=100),
-        Metric("warranty_days", _("Warranty on the work"), Unit.DAYS, True, True, _("orders"), warranty_days),
-        Metric("average_rating", _("Client rating"), Unit.STARS, True, True, _("ratings"), average_rating, maximum=5),
+        Metric("reception_wait", _("Reception wait"), Unit.MINUTES, False, True,
+               pgettext_lazy("counted items", "clients"), reception_wait, by_service_type=False,
+               about=_("Minutes from check-in to the start of service, per client served at reception (by check-in "
+                       "time). Clients still waiting count with their wait so far; clients who left without service "
+                       "do not count.")),
+        Metric("time_to_plan", _("Time to plan"), Unit.HOURS, False, True, pgettext_lazy("counted items", "orders"),
+               time_to_plan,
+               about=_("Working hours from intake until a technician is assigned, per order taken in during the "
+                       "period. Orders not planned yet count with their time so far.")),
+        Metric("time_to_ready", _("Time to ready (repair time)"), Unit.HOURS, False, True,
+               pgettext_lazy("counted items", "orders"), time_to_ready,
+               about=_("Working hours from intake to “ready for pickup”, per order taken in during the "
+                       "period. Orders not ready yet count with their time so far.")),
+        Metric("on_time", _("Ready by the promised time"), Unit.PERCENT, True, False,
+               pgettext_lazy("counted items", "orders"), on_time, maximum=100,
+               about=_("Percent of the orders promised in the period that were ready by the promised time. Not "
+                       "ready when the promise passed: late. Promised for later and not ready yet: not counted yet. "
+                       "Cancelled orders are left out.")),
+        Metric("first_time_fix", _("Fixed the first time"), Unit.PERCENT, True, False,
+               pgettext_lazy("counted items", "orders"), first_time_fix, maximum=100,
+               about=_("Percent of the orders taken in during the period and handed over that never failed the "
+                       "quality check.")),
+        Metric("warranty_days", _("Warranty on the work"), Unit.DAYS, True, True,
+               pgettext_lazy("counted items", "orders"), warranty_days,
+               about=_("Days of warranty on the work, per order taken in during the period and handed over (from "
+                       "the handover day to the warranty's last day).")),
+        Metric("average_rating", _("Client rating"), Unit.STARS, True, True, pgettext_lazy("counted items", "ratings"),
+               average_rating, maximum=5,
+               about=_("The clients' ratings (1 to 5 stars) received in the period, for the location and service of "
+                       "their order.")),
     ]
 }
 METRIC_CHOICES = [(metric.key, metric.label) for metric in METRICS.values()]

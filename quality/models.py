@@ -174,8 +174,8 @@ class Standard(TenantOwned):
     comparison = models.CharField(_("comparison"), max_length=3, choices=Comparison.choices, default=Comparison.AT_MOST)
     value = models.DecimalField(_("target value"), max_digits=10, decimal_places=2)
     share = models.DecimalField(_("for this share, %"), max_digits=5, decimal_places=2, null=True, blank=True,
-                                help_text=_("E.g. 90: the target must hold for 90 % of clients or orders. Empty: "
-                                            "the period's average must meet it."))
+                                help_text=_("E.g. 90: the target must hold for ninety per cent of the clients or "
+                                            "orders. Empty: the period's average must meet it."))
     period = models.CharField(_("judged per"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH)
     control_method = models.TextField(_("control method"), max_length=1000, blank=True,
                                       help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."))

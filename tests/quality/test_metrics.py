@@ -248,7 +248,7 @@ def test_the_registry_leaves_out_what_nothing_records():
     """Warranty returns and complaints are recorded nowhere yet: no metric pretends to measure them."""
     assert set(metrics.METRICS) == {"reception_wait", "time_to_plan", "time_to_ready", "on_time", "first_time_fix",
                                     "warranty_days", "average_rating"}
-    assert all(metric.description for metric in metrics.METRICS.values())
+    assert all(metric.about for metric in metrics.METRICS.values())
     assert metrics.METRICS["on_time"].per_item is False and metrics.METRICS["reception_wait"].by_service_type is False
 
 
