@@ -20,9 +20,10 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from statistics import fmean
 
+from django.core.cache import cache
 from django.db import models
 from django.db.models import Min
 from django.utils import timezone
@@ -33,6 +34,7 @@ from django.utils.translation import pgettext_lazy
 from orders.models import EventKind, Order, OrderEvent, OrderStatus
 from reception.models import Visit, VisitState
 from reception.services import STALE_AFTER
+from servicedesk.tenancy.access import tenant_cache_key
 from servicedesk.tenancy.models import Tenant
 
 from .calendar import WorkingCalendar, working_time_between
@@ -168,13 +170,16 @@ class Reading:
 def readings(periods: Sequence[Period], tz, items: Iterable[Item], threshold: Threshold | None = None,
              *, partial: bool = False) -> list[Reading]:
     """Put each item in its period (by its local date) and sum up each period."""
-    firsts = [period.first for period in periods]
+    # The periods' bounds as instants: an item is placed by comparing instants, no time-zone arithmetic per item.
+    # In UTC, as the rows come: comparing datetimes of one tzinfo skips the offset look-ups.
+    starts = [period.bounds(tz)[0].astimezone(UTC) for period in periods]
+    end = periods[-1].bounds(tz)[1].astimezone(UTC)
     buckets: list[list[Item]] = [[] for _period in periods]
     for item in items:
-        day = timezone.localtime(item.at, tz).date()
-        index = bisect.bisect_right(firsts, day) - 1
-        if index >= 0 and day <= periods[index].last:
-            buckets[index].append(item)
+        if item.at < end:
+            index = bisect.bisect_right(starts, item.at) - 1
+            if index >= 0:
+                buckets[index].append(item)
     result = []
     for period, bucket in zip(periods, buckets, strict=True):
         finished = [item.value for item in bucket if item.value is not None]
@@ -199,13 +204,77 @@ def readings(periods: Sequence[Period], tz, items: Iterable[Item], threshold: Th
 # --- The metrics -----------------------------------------------------------------------------------
 
 
+class WorkingTimeIndex:
+    """Working time from a fixed origin to any instant, for many look-ups over one calendar: the working
+    periods of the days from `first` to `last` in order, with the working time before each (prefix sums).
+    between(a, b) = at(b) - at(a): one bisection instead of walking the days, and exactly what
+    quality.calendar.working_time_between gives (the same periods, the same timedelta sums; tested)."""
+
+    def __init__(self, calendar: WorkingCalendar, first: date, last: date) -> None:
+        self.calendar, self.first, self.last = calendar, first, last
+        self.starts: list[datetime] = []
+        self.ends: list[datetime] = []
+        self.before: list[timedelta] = []
+        total = timedelta()
+        day = first - timedelta(days=1)  # a day's periods may begin the evening before in its UTC instants
+        while day <= last + timedelta(days=1):
+            for opens, closes in calendar.periods_on(day):
+                self.starts.append(opens)
+                self.ends.append(closes)
+                self.before.append(total)
+                total += closes - opens
+            day += timedelta(days=1)
+        # Instants the index answers for: those whose local date lies within first..last.
+        self.low = datetime.combine(first, time.min, tzinfo=calendar.tz).astimezone(UTC)
+        self.high = datetime.combine(last + timedelta(days=1), time.min, tzinfo=calendar.tz).astimezone(UTC)
+
+    def covers(self, moment: datetime) -> bool:
+        return self.low <= moment < self.high
+
+    def at(self, moment: datetime) -> timedelta:
+        index = bisect.bisect_right(self.starts, moment) - 1
+        if index < 0:
+            return timedelta()
+        return self.before[index] + min(moment, self.ends[index]) - self.starts[index]
+
+    def between(self, start: datetime, end: datetime) -> timedelta:
+        if end <= start:
+            return timedelta()
+        if not (self.covers(start) and self.covers(end)):
+            return working_time_between(self.calendar, start, end)
+        return self.at(end) - self.at(start)
+
+
 @dataclass
 class Context:
-    """What one page's metrics share: the center's working calendars (read once, on first need)."""
+    """What one page's metrics share: the center's working calendars (read once, on first need) and their
+    working-time indexes."""
 
     tenant: Tenant
     now: datetime = field(default_factory=timezone.now)
+    # Readings are kept this long in the cache (0: never; the standards page uses STANDARDS_CACHE_SECONDS).
+    cache_seconds: int = 0
     _calendars: dict[int, WorkingCalendar] | None = None
+    _indexes: dict[int, WorkingTimeIndex] = field(default_factory=dict)
+    _items: dict[tuple, tuple[datetime, datetime, Items]] = field(default_factory=dict)
+    _wanted: dict[tuple, tuple[datetime, datetime]] = field(default_factory=dict)
+
+    def prefetch(self, metric: Metric, scope: Scope, periods: Sequence[Period]) -> None:
+        """Say a metric will be asked for these periods: its rows are then read once, for the widest span."""
+        start, end = _span(scope, periods)
+        key = (metric.key, scope)
+        if key in self._wanted:
+            start, end = min(start, self._wanted[key][0]), max(end, self._wanted[key][1])
+        self._wanted[key] = (start, end)
+
+    def items(self, metric: Metric, scope: Scope, start: datetime, end: datetime) -> Items:
+        key = (metric.key, scope)
+        cached = self._items.get(key)
+        if cached is None or cached[0] > start or cached[1] < end:
+            wanted = self._wanted.get(key, (start, end))
+            span = (min(start, wanted[0]), max(end, wanted[1]))
+            cached = self._items[key] = (*span, metric.function(self, scope, *span))
+        return cached[2]
 
     def calendar(self, location_id: int) -> WorkingCalendar:
         if self._calendars is None:
@@ -213,10 +282,20 @@ class Context:
         return self._calendars[location_id]
 
     def working_hours(self, location_id: int, start: datetime, end: datetime) -> float:
-        return working_time_between(self.calendar(location_id), start, end).total_seconds() / 3600
+        index = self._indexes.get(location_id)
+        if index is None or not index.covers(start):
+            tz = self.tenant.tz
+            first = timezone.localtime(start, tz).date() - timedelta(days=7)  # some room for the next look-ups
+            if index is not None:
+                first = min(first, index.first)
+            last = max(timezone.localtime(self.now, tz).date() + timedelta(days=1), timezone.localtime(end, tz).date())
+            index = self._indexes[location_id] = WorkingTimeIndex(self.calendar(location_id), first, last)
+        return index.between(start, end).total_seconds() / 3600
 
 
-MetricFunction = Callable[[Context, Scope, Sequence[Period], Threshold | None], list[Reading]]
+# A metric's items from start to end (instants), and whether MAX_ROWS cut them short.
+Items = tuple[list[Item], bool]
+MetricFunction = Callable[[Context, Scope, datetime, datetime], Items]
 
 
 def _span(scope: Scope, periods: Sequence[Period]) -> tuple[datetime, datetime]:
@@ -240,11 +319,10 @@ def _first_status(scope: Scope, orders, status: str) -> dict[int, datetime]:
     return {row["order_id"]: row["at"] for row in events}
 
 
-def reception_wait(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+def reception_wait(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """Minutes from check-in to the start of service, per client served at reception (by check-in time).
 
     Clients still waiting count with their wait so far; clients who left without service do not count."""
-    start, end = _span(scope, periods)
     visits = Visit.objects.for_tenant(scope.tenant).filter(
         checked_in_at__gte=start, checked_in_at__lt=end, state__in=[VisitState.SERVED, VisitState.WAITING])
     if scope.location_id:
@@ -255,12 +333,11 @@ def reception_wait(context: Context, scope: Scope, periods: Sequence[Period], th
              else Item(at, None, max(0.0, (context.now - at).total_seconds() / 60))
              for at, state, seconds in rows
              if state == VisitState.SERVED and seconds is not None or state == VisitState.WAITING and at >= stale]
-    return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+    return items, len(rows) == MAX_ROWS
 
 
 def _time_to(status: str):
-    def measure(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
-        start, end = _span(scope, periods)
+    def measure(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
         orders = _orders(scope).filter(created_at__gte=start, created_at__lt=end)
         rows = list(orders.order_by().values_list("id", "created_at", "intake_location_id", "status")[:MAX_ROWS])
         reached = _first_status(scope, orders, status)
@@ -270,7 +347,7 @@ def _time_to(status: str):
                 items.append(Item(created, context.working_hours(location_id, created, reached[order_id])))
             elif current not in (OrderStatus.CANCELLED, OrderStatus.HANDED_OVER):
                 items.append(Item(created, None, context.working_hours(location_id, created, context.now)))
-        return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+        return items, len(rows) == MAX_ROWS
 
     return measure
 
@@ -281,11 +358,10 @@ time_to_ready = _time_to(OrderStatus.READY)
 time_to_ready.__doc__ = """Working hours from intake to "ready for pickup", per order taken in during the period."""
 
 
-def on_time(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+def on_time(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """Percent of the orders promised in the period that were ready by the promised time.
 
     Not ready and the promise passed: late. Not ready and promised for later: not counted yet. Cancelled: left out."""
-    start, end = _span(scope, periods)
     orders = _orders(scope).filter(promised_at__gte=start, promised_at__lt=end).exclude(status=OrderStatus.CANCELLED)
     rows = list(orders.order_by().values_list("id", "promised_at")[:MAX_ROWS])
     ready = _first_status(scope, orders, OrderStatus.READY)
@@ -295,44 +371,40 @@ def on_time(context: Context, scope: Scope, periods: Sequence[Period], threshold
             items.append(Item(promised, 100.0 if ready[order_id] <= promised else 0.0))
         elif promised < context.now:
             items.append(Item(promised, 0.0))
-    return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+    return items, len(rows) == MAX_ROWS
 
 
-def first_time_fix(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+def first_time_fix(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """Percent of the orders taken in during the period and handed over that never failed the quality
     check (no "check failed, back to work")."""
-    start, end = _span(scope, periods)
     orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end)
     rows = list(orders.order_by().values_list("id", "created_at")[:MAX_ROWS])
     returned = set(OrderEvent.objects.for_tenant(scope.tenant).filter(
         kind=EventKind.STATUS, action="return_to_work", order__in=orders.values("id")).values_list("order_id", flat=True))
     items = [Item(created, 0.0 if order_id in returned else 100.0) for order_id, created in rows]
-    return readings(periods, scope.tenant.tz, items, threshold, partial=len(rows) == MAX_ROWS)
+    return items, len(rows) == MAX_ROWS
 
 
-def warranty_days(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+def warranty_days(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """Days of warranty on the work, per order taken in during the period and handed over (from the
     handover day to the warranty's last day)."""
-    start, end = _span(scope, periods)
     orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end,
                                    warranty_until__isnull=False, closed_at__isnull=False)
     rows = list(orders.order_by().values_list("created_at", "closed_at", "warranty_until")[:MAX_ROWS])
     tz = scope.tenant.tz
     items = [Item(created, float((until - timezone.localtime(closed, tz).date()).days)) for created, closed, until in rows]
-    return readings(periods, tz, items, threshold, partial=len(rows) == MAX_ROWS)
+    return items, len(rows) == MAX_ROWS
 
 
-def average_rating(context: Context, scope: Scope, periods: Sequence[Period], threshold: Threshold | None) -> list[Reading]:
+def average_rating(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """The clients' ratings (1-5 stars) received in the period."""
-    start, end = _span(scope, periods)
     feedback = Feedback.objects.for_tenant(scope.tenant).filter(created_at__gte=start, created_at__lt=end)
     if scope.location_id:
         feedback = feedback.filter(order__intake_location_id=scope.location_id)
     if scope.service_type_id:
         feedback = feedback.filter(order__service_type_id=scope.service_type_id)
     rows = list(feedback.order_by().values_list("created_at", "rating")[:MAX_ROWS])
-    return readings(periods, scope.tenant.tz, [Item(at, float(rating)) for at, rating in rows], threshold,
-                    partial=len(rows) == MAX_ROWS)
+    return [Item(at, float(rating)) for at, rating in rows], len(rows) == MAX_ROWS
 
 
 # --- The registry ----------------------------------------------------------------------------------
@@ -405,7 +477,23 @@ METRIC_CHOICES = [(metric.key, metric.label) for metric in METRICS.values()]
 
 def measure(metric: Metric | str, scope: Scope, periods: Sequence[Period], *, threshold: Threshold | None = None,
             context: Context | None = None) -> list[Reading]:
-    """The metric over each of the periods (contiguous, oldest first), with a threshold if one is asked."""
+    """The metric over each of the periods (contiguous, oldest first), with a threshold if one is asked.
+
+    The items come from the context, which reads them once per metric and scope for the widest span asked
+    (`Context.prefetch`): a page with a weekly and a monthly standard on one metric reads its rows once."""
     metric = METRICS[metric] if isinstance(metric, str) else metric
     context = context or Context(scope.tenant)
-    return metric.function(context, scope, periods, threshold)
+    key = None
+    if context.cache_seconds:
+        key = tenant_cache_key(scope.tenant, "metric", metric.key, scope.location_id, scope.service_type_id,
+                               *[f"{period.first}:{period.last}" for period in periods],
+                               threshold.comparison if threshold else "", threshold.value if threshold else "")
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    start, end = _span(scope, periods)
+    items, partial = context.items(metric, scope, start, end)
+    result = readings(periods, scope.tenant.tz, items, threshold, partial=partial)
+    if key is not None:
+        cache.set(key, result, context.cache_seconds)
+    return result

@@ -198,6 +198,31 @@ class StandardStatus:
         return [(reading, figure(self.standard, reading), holds(self.standard, reading)) for reading in self.readings]
 
 
+def _standard_plan(standard: Standard, tenant: Tenant, day: date) -> tuple[Metric, Scope, list[Period]]:
+    return (METRICS[standard.metric], Scope(tenant, standard.location_id, standard.service_type_id),
+            periods_up_to(standard.period, day, TREND_PERIODS[standard.period]))
+
+
+def _goal_plan(goal: Goal, today: date) -> tuple[Metric, Scope, list[Period], int]:
+    """The goal's metric and scope, its tracked periods so far, and the deadline's period index."""
+    all_periods = periods_between(goal.period, goal.starts_on, goal.deadline)
+    tracked = [period for period in all_periods if period.first <= today] or all_periods[:1]
+    return (METRICS[goal.metric], Scope(goal.tenant, goal.location_id, goal.service_type_id), tracked,
+            len(all_periods) - 1)
+
+
+def prefetch(context: Context, standards: Sequence[Standard], goals: Sequence[Goal], today: date) -> None:
+    """Tell the context every span the page will measure, so each metric's rows are read once per scope."""
+    for standard in standards:
+        if standard.metric in METRICS:
+            metric, scope, periods = _standard_plan(standard, context.tenant, today)
+            context.prefetch(metric, scope, periods)
+    for goal in goals:
+        if goal.metric in METRICS:
+            metric, scope, periods, _deadline = _goal_plan(goal, today)
+            context.prefetch(metric, scope, periods)
+
+
 def judge(standards: Sequence[Standard], *, today: date | None = None, context: Context | None = None) -> list[StandardStatus]:
     """Each standard's trend over its last periods and whether it holds now. The figures of standards
     on the same metric, scope, period and target are measured once."""
@@ -207,17 +232,16 @@ def judge(standards: Sequence[Standard], *, today: date | None = None, context: 
     context = context or Context(standards[0].tenant)
     tenant = context.tenant
     day = today or tenant.local_date(context.now)
+    prefetch(context, standards, [], day)
     measured: dict[tuple, list[Reading]] = {}
     for standard in standards:
         metric = METRICS.get(standard.metric)
         if metric is None:
             continue  # a metric taken out of the registry: nothing to judge
-        periods = periods_up_to(standard.period, day, TREND_PERIODS[standard.period])
-        key = (standard.metric, standard.location_id, standard.service_type_id, standard.period,
-               standard.comparison, standard.value)
+        _metric, scope, periods = _standard_plan(standard, tenant, day)
+        key = (standard.metric, scope, standard.period, standard.comparison, standard.value, standard.share is None)
         if key not in measured:
-            measured[key] = measure(metric, Scope(tenant, standard.location_id, standard.service_type_id), periods,
-                                    threshold=threshold_of(standard), context=context)
+            measured[key] = measure(metric, scope, periods, threshold=threshold_of(standard), context=context)
         readings = measured[key]
         verdict = readings[-1]
         if holds(standard, verdict) is None and len(readings) > 1:
@@ -283,12 +307,9 @@ class GoalStatus:
 def follow(goal: Goal, *, today: date | None = None, context: Context | None = None) -> GoalStatus:
     """Where a goal stands: its value per tracked period, progress, the forecast and whether it is on track."""
     context = context or Context(goal.tenant)
-    metric = METRICS[goal.metric]
     today = today or goal.tenant.local_date(context.now)
-    all_periods = periods_between(goal.period, goal.starts_on, goal.deadline)
-    deadline_index = len(all_periods) - 1
-    tracked = [period for period in all_periods if period.first <= today] or all_periods[:1]
-    readings = measure(metric, Scope(goal.tenant, goal.location_id, goal.service_type_id), tracked, context=context)
+    metric, scope, tracked, deadline_index = _goal_plan(goal, today)
+    readings = measure(metric, scope, tracked, context=context)
     with_data = [(index, reading) for index, reading in enumerate(readings) if reading.value is not None]
     current = with_data[-1][1] if with_data else None
     baseline, target = float(goal.baseline_value), float(goal.target_value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -157,7 +158,9 @@ def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpRespo
 def standards(request: HttpRequest) -> HttpResponse:
     """Each standard's value now, its trend and whether it holds; each goal's progress and forecast."""
     tenant = request.tenant
-    context = metrics.Context(tenant)
+    # Figures are kept a few minutes (standards are judged per week or more); edits show at once, since
+    # the cache key holds the target.
+    context = metrics.Context(tenant, cache_seconds=settings.STANDARDS_CACHE_SECONDS)
     rows = list(Standard.objects.for_tenant(tenant).select_related("location", "service_type", "responsible__user")
                 .order_by("-is_active", "name")[:standards_service.MAX_STANDARDS])
     for row in rows:
@@ -166,8 +169,10 @@ def standards(request: HttpRequest) -> HttpResponse:
                  .order_by("deadline", "id")[:standards_service.MAX_GOALS])
     for goal in goals:
         goal.tenant = tenant
+    in_force = [row for row in rows if row.is_active]
+    standards_service.prefetch(context, in_force, goals, tenant.local_date(context.now))
     return render(request, "quality/standards.html", {
-        "statuses": standards_service.judge([row for row in rows if row.is_active], context=context),
+        "statuses": standards_service.judge(in_force, context=context),
         "inactive": [row for row in rows if not row.is_active],
         "goals": [standards_service.follow(goal, context=context) for goal in goals if goal.metric in metrics.METRICS],
         "can_manage": has_perm(request.membership.role, Perm.STANDARDS_MANAGE),

@@ -449,6 +449,8 @@ PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "30/m")
 # taken. Clients on the shop's own guest Wi-Fi share one address: raise the second if they use it.
 RECEPTION_TICKET_BURST_RATE = os.environ.get("RECEPTION_TICKET_BURST_RATE", "10/m")
 RECEPTION_TICKET_RATE = os.environ.get("RECEPTION_TICKET_RATE", "10/h")
+# Seconds the standards page keeps each standard's figures in the cache (0: always measure afresh).
+STANDARDS_CACHE_SECONDS = env_int("STANDARDS_CACHE_SECONDS", 300)
 CELERY_BEAT_SCHEDULE["reception-close-stale-visits"] = {"task": "reception.close_stale_visits", "schedule": 3600}
 # Version of the personal-data processing text recorded with each client's consent.
 PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")

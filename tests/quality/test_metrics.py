@@ -255,3 +255,29 @@ def test_the_registry_leaves_out_what_nothing_records():
 def test_money_free_decimal_targets_compare_as_numbers():
     assert metrics.compare(5.0, AT_MOST, float(Decimal("5.00"))) and not metrics.compare(5.01, AT_MOST, 5)
     assert metrics.compare(95, AT_LEAST, 95) and not metrics.compare(94.9, AT_LEAST, 95)
+
+
+def test_the_working_time_index_agrees_with_the_calendar_to_the_microsecond():
+    """Random instants over a year in Berlin (both DST changes), a week with lunch breaks and a night shift,
+    a holiday and a shortened day: the prefix sums give exactly working_time_between."""
+    import random
+    from datetime import time as clock_time
+    from zoneinfo import ZoneInfo
+
+    from quality.calendar import Span, WorkingCalendar, working_time_between
+    from quality.metrics import WorkingTimeIndex
+
+    week = [(Span(clock_time(9), clock_time(13)), Span(clock_time(14), clock_time(19)))] * 4 + [
+        (Span(clock_time(20), clock_time(0)),), (Span(clock_time(0), clock_time(4)), Span(clock_time(10), clock_time(16))), ()]
+    calendar = WorkingCalendar(tz=ZoneInfo("Europe/Berlin"), weekly=week, holidays={date(2026, 5, 1)},
+                               exceptions={date(2026, 12, 31): (Span(clock_time(10), clock_time(15)),)})
+    index = WorkingTimeIndex(calendar, date(2026, 1, 1), date(2026, 12, 31))
+    rng = random.Random(7)
+    origin = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))
+    for _case in range(2000):
+        start = origin + timedelta(seconds=rng.randint(0, 364 * 86400), microseconds=rng.randint(0, 999_999))
+        end = start + timedelta(seconds=rng.randint(0, 20 * 86400))
+        assert index.between(start, end) == working_time_between(calendar, start, end), (start, end)
+    beyond = datetime(2027, 3, 1, 12, tzinfo=ZoneInfo("UTC"))  # outside the index: the calendar answers
+    assert index.between(origin, beyond) == working_time_between(calendar, origin, beyond)
+    assert index.between(beyond, origin) == timedelta()

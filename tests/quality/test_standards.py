@@ -345,7 +345,8 @@ def test_the_standards_page_says_what_holds_and_what_fails(clock, place, users_a
 
 
 def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(tenant_a, place, users_a, member_client,
-                                                                          manager, clock):
+                                                                          manager, clock, settings):
+    settings.STANDARDS_CACHE_SECONDS = 0  # measure afresh on every load
     clock.set("2026-04-29 12:00")
     for metric, comparison in [("reception_wait", "lte"), ("time_to_ready", "lte"), ("on_time", "gte"),
                                ("first_time_fix", "gte"), ("average_rating", "gte"), ("warranty_days", "gte"),
@@ -372,3 +373,27 @@ def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(tenan
         OrderFactory(tenant=tenant_a, intake_location=place, status="handed_over",
                      created_at=clock.at(date(2026, 4, day), 10))
     assert cost() == little
+
+
+@pytest.mark.clock("2026-04-15 12:00")
+def test_the_figures_are_kept_a_few_minutes_and_a_changed_target_shows_at_once(clock, place, users_a, member_client):
+    wait = standard(place.tenant)
+    served(place, clock.at(date(2026, 4, 14), 11), 2)
+    browser = member_client(Role.MANAGER)
+    url = reverse("quality:standards", args=["alpha"])
+
+    def load() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as queries:
+            page = browser.get(url).content.decode()
+        return len(queries), page
+
+    first, page = load()
+    assert 'data-testid="holds"' in page
+    served(place, clock.at(date(2026, 4, 14), 12), 9)  # a slow client: the kept figure does not know yet
+    second, page = load()
+    assert second < first and 'data-testid="holds"' in page
+    Standard.objects.filter(pk=wait.pk).update(value=Decimal("1"))  # a new target is measured at once
+    assert 'data-testid="fails"' in load()[1]
+    clock.shift(minutes=6)  # past STANDARDS_CACHE_SECONDS (300): measured again
+    Standard.objects.filter(pk=wait.pk).update(value=Decimal("5"))
+    assert "50 %" in load()[1]
