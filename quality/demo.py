@@ -133,6 +133,7 @@ def seed_demo_standards(staff) -> None:
     if made is not None and standards.follow(made, context=context).state != standards.GoalState.TOO_EARLY:
         return
     # Too little repair history for a trend yet: the goal is set on the reception wait, which has weeks of it.
-    Goal.objects.filter(pk=getattr(made, "pk", None)).delete()
+    if made is not None:
+        Goal.objects.filter(pk=made.pk).delete()
     standards.set_goal(tenant, goal | {"title": "Reception wait down 15 % in three months", "metric": "reception_wait",
                                        "location": staff.head_office}, by=manager, context=context)

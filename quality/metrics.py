@@ -36,6 +36,7 @@ from reception.models import Visit, VisitState
 from reception.services import STALE_AFTER
 from servicedesk.tenancy.access import tenant_cache_key
 from servicedesk.tenancy.models import Tenant
+from servicedesk.tenancy.roles import StrOrPromise
 
 from .calendar import WorkingCalendar, working_time_between
 from .hours import calendars_for
@@ -329,7 +330,7 @@ def reception_wait(context: Context, scope: Scope, start: datetime, end: datetim
         visits = visits.filter(location_id=scope.location_id)
     rows = list(visits.order_by().values_list("checked_in_at", "state", "wait_seconds")[:MAX_ROWS])
     stale = context.now - STALE_AFTER
-    items = [Item(at, seconds / 60) if state == VisitState.SERVED
+    items = [Item(at, (seconds or 0) / 60) if state == VisitState.SERVED
              else Item(at, None, max(0.0, (context.now - at).total_seconds() / 60))
              for at, state, seconds in rows
              if state == VisitState.SERVED and seconds is not None or state == VisitState.WAITING and at >= stale]
@@ -421,20 +422,20 @@ class Unit(models.TextChoices):
 @dataclass(frozen=True)
 class Metric:
     key: str
-    label: str  # lazy
+    label: StrOrPromise
     unit: str
     higher_is_better: bool
     # A value per client or order, so a share of them can be asked for ("for 90 % of clients"); a percent
     # metric is already a share.
     per_item: bool
-    items: str  # lazy: what the items are, as counted ("clients", "orders", "ratings"; genitive plural in Russian)
+    items: StrOrPromise  # what the items are, as counted ("clients", "orders", "ratings"; genitive plural in Russian)
     function: MetricFunction
     by_service_type: bool = True
     maximum: float | None = None  # the largest value it can take (100 %, 5 stars)
-    about: str = ""  # lazy: how it is computed, for people (the functions' docstrings say it for developers)
+    about: StrOrPromise = ""  # how it is computed, for people (the functions' docstrings say it for developers)
 
     @property
-    def unit_label(self) -> str:
+    def unit_label(self) -> StrOrPromise:
         return Unit(self.unit).label
 
 

@@ -44,7 +44,7 @@ from .metrics import (
 from .models import Comparison, Goal, PeriodKind, Standard
 
 # How many periods a standard's trend shows (the current one included).
-TREND_PERIODS = {PeriodKind.WEEK: 8, PeriodKind.MONTH: 6, PeriodKind.QUARTER: 4}
+TREND_PERIODS: dict[str, int] = {PeriodKind.WEEK: 8, PeriodKind.MONTH: 6, PeriodKind.QUARTER: 4}
 MAX_STANDARDS = 50  # per center: the standards page measures each one
 MAX_GOALS = 50
 MAX_GOAL_DAYS = 2 * 366  # a goal's deadline at most two years after it starts
@@ -55,6 +55,10 @@ MAX_GOAL_DAYS = 2 * 366  # a goal's deadline at most two years after it starts
 
 STANDARD_FIELDS = ("name", "metric", "location", "service_type", "comparison", "value", "share", "period",
                    "control_method", "responsible", "is_active")
+
+
+def _field_label(model: type[Standard] | type[Goal], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "verbose_name", name))
 
 
 def standard_problem(tenant: Tenant, data: dict) -> str | None:
@@ -73,7 +77,7 @@ def standard_problem(tenant: Tenant, data: dict) -> str | None:
     for field in ("location", "service_type", "responsible"):
         related = data.get(field)
         if related is not None and related.tenant_id != tenant.pk:
-            return _("Unknown %(field)s.") % {"field": Standard._meta.get_field(field).verbose_name}
+            return _("Unknown %(field)s.") % {"field": _field_label(Standard, field)}
     return None
 
 
@@ -91,7 +95,7 @@ def save_standard(tenant: Tenant, data: dict, *, by: Membership, standard: Stand
                 if Standard.objects.for_tenant(tenant).count() >= MAX_STANDARDS:
                     raise ValidationError(_("A center can keep at most %(count)s standards.") % {"count": MAX_STANDARDS})
                 return Standard.objects.create(tenant=tenant, **values)
-            changed = Standard.objects.filter(pk=standard.pk, tenant=tenant, version=expected_version).update(
+            changed = Standard.objects.filter(pk=standard.pk, tenant=tenant, version=expected_version or 0).update(
                 version=F("version") + 1, **values)
             if not changed:
                 raise ValidationError(_("Someone changed this standard meanwhile. Reload the page and try again."))
@@ -119,7 +123,7 @@ def set_goal(tenant: Tenant, data: dict, *, by: Membership, context: Context | N
     for field in ("location", "service_type", "responsible"):
         related = data.get(field)
         if related is not None and related.tenant_id != tenant.pk:
-            raise ValidationError(_("Unknown %(field)s.") % {"field": Goal._meta.get_field(field).verbose_name})
+            raise ValidationError(_("Unknown %(field)s.") % {"field": _field_label(Goal, field)})
     if data.get("service_type") is not None and not metric.by_service_type:
         raise ValidationError(_("“%(metric)s” is not measured per service: leave the service empty.") % {"metric": metric.label})
     start, end, starts_on, deadline = data["baseline_start"], data["baseline_end"], data["starts_on"], data["deadline"]
@@ -310,10 +314,10 @@ def follow(goal: Goal, *, today: date | None = None, context: Context | None = N
     today = today or goal.tenant.local_date(context.now)
     metric, scope, tracked, deadline_index = _goal_plan(goal, today)
     readings = measure(metric, scope, tracked, context=context)
-    with_data = [(index, reading) for index, reading in enumerate(readings) if reading.value is not None]
-    current = with_data[-1][1] if with_data else None
+    with_data = [(float(index), reading.value) for index, reading in enumerate(readings) if reading.value is not None]
+    current = next((reading for reading in reversed(readings) if reading.value is not None), None)
     baseline, target = float(goal.baseline_value), float(goal.target_value)
-    line = least_squares([(index, reading.value) for index, reading in with_data])
+    line = least_squares(with_data)
     forecast = line[0] + line[1] * deadline_index if line else None
     if forecast is not None:  # a straight line may run below zero or past the most the metric can be
         forecast = min(max(forecast, 0.0), metric.maximum if metric.maximum is not None else forecast)
@@ -328,7 +332,8 @@ def follow(goal: Goal, *, today: date | None = None, context: Context | None = N
             else GoalState.OFF_TRACK
     return GoalStatus(
         goal=goal, metric=metric, readings=readings, deadline_index=deadline_index, current=current,
-        progress=progress(baseline, target, current.value) if current is not None else None, forecast=forecast,
+        progress=progress(baseline, target, current.value) if current is not None and current.value is not None
+        else None, forecast=forecast,
         state=state, sparkline=sparkline([reading.value for reading in readings], target, None,
                                          slots=deadline_index + 1, line=line))
 

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.public import TooMany, guarded_order, private, switch_language, too_many
+from orders.public import guarded_order
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.public import TooMany, private, switch_language, too_many
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm, has_perm
 
@@ -65,7 +66,7 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def feedback_list(request: HttpRequest) -> HttpResponse:
+def feedback_list(request: TenantRequest) -> HttpResponse:
     """Every rating clients left, newest first, with the average and the split by technician."""
     base = Feedback.objects.for_tenant(request.tenant)
     filterset = FeedbackFilter(request.GET, queryset=base, request=request)
@@ -91,7 +92,7 @@ HOLIDAYS_AHEAD = 60  # days of public holidays shown on the hours page
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def business_hours(request: HttpRequest) -> HttpResponse:
+def business_hours(request: TenantRequest) -> HttpResponse:
     """Each location's week, the center's own days (with a form to add one) and the coming holidays."""
     tenant = request.tenant
     form = CalendarDayForm(request.POST or None, tenant=tenant)
@@ -105,7 +106,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
             return redirect("quality:business_hours", tenant_slug=tenant.slug)
     today = timezone.localdate()
-    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    active = list(Location.objects.for_tenant(tenant).active().order_by("name"))
     weeks = hours.own_weeks(tenant, active)
     locations = []
     for location in active:
@@ -121,7 +122,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
+def location_hours(request: TenantRequest, location_id: int) -> HttpResponse:
     """Edit one location's week, or send it back to the center's standard week."""
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id)
     own = hours.own_week(location)
@@ -143,7 +144,7 @@ def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_POST
-def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpResponse:
+def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpResponse:
     day = get_for_tenant_or_404(CalendarDay, request.tenant, pk=calendar_day_id)
     day.delete()
     messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})
@@ -155,7 +156,7 @@ def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpRespo
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def standards(request: HttpRequest) -> HttpResponse:
+def standards(request: TenantRequest) -> HttpResponse:
     """Each standard's value now, its trend and whether it holds; each goal's progress and forecast."""
     tenant = request.tenant
     # Figures are kept a few minutes (standards are judged per week or more); edits show at once, since
@@ -181,10 +182,10 @@ def standards(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STANDARDS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def standard_edit(request: HttpRequest, standard_id: int | None = None) -> HttpResponse:
+def standard_edit(request: TenantRequest, standard_id: int | None = None) -> HttpResponse:
     tenant = request.tenant
     standard = get_for_tenant_or_404(Standard, tenant, pk=standard_id) if standard_id else None
-    initial = {"is_active": True}
+    initial: dict[str, object] = {"is_active": True}
     if standard is not None:
         initial = {field: getattr(standard, field) for field in standards_service.STANDARD_FIELDS}
         initial["version"] = standard.version
@@ -206,7 +207,7 @@ def standard_edit(request: HttpRequest, standard_id: int | None = None) -> HttpR
 
 @tenant_view(Perm.STANDARDS_MANAGE)
 @require_POST
-def standard_delete(request: HttpRequest, standard_id: int) -> HttpResponse:
+def standard_delete(request: TenantRequest, standard_id: int) -> HttpResponse:
     standard = get_for_tenant_or_404(Standard, request.tenant, pk=standard_id)
     standards_service.delete_standard(standard, by=request.membership)
     messages.success(request, _("Standard “%(name)s” deleted.") % {"name": standard.name})
@@ -215,7 +216,7 @@ def standard_delete(request: HttpRequest, standard_id: int) -> HttpResponse:
 
 @tenant_view(Perm.STANDARDS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def goal_new(request: HttpRequest) -> HttpResponse:
+def goal_new(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     today = tenant.local_date()
     last_month = metrics.period_of(metrics.PeriodKind.MONTH, today.replace(day=1) - timedelta(days=1))
@@ -236,7 +237,7 @@ def goal_new(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STANDARDS_MANAGE)
 @require_POST
-def goal_delete(request: HttpRequest, goal_id: int) -> HttpResponse:
+def goal_delete(request: TenantRequest, goal_id: int) -> HttpResponse:
     goal = get_for_tenant_or_404(Goal, request.tenant, pk=goal_id)
     standards_service.delete_goal(goal, by=request.membership)
     messages.success(request, _("Goal “%(title)s” deleted.") % {"title": goal.title})

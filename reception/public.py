@@ -23,7 +23,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from orders.public import TOKEN_CHARACTERS, TOKEN_MIN_LENGTH, client_ip, private, switch_language, too_many
+from orders.public import TOKEN_CHARACTERS, TOKEN_MIN_LENGTH
+from servicedesk.public import client_ip, private, switch_language, too_many
 from servicedesk.tenancy.access import activate_tenant_timezone
 
 from . import services
@@ -37,6 +38,11 @@ TICKET_COOKIE_SALT = "reception.ticket"
 def checkin_url(desk: ReceptionDesk) -> str:
     """The absolute link the door's QR code carries."""
     return settings.SITE_URL + reverse("reception:checkin", args=[desk.public_token])
+
+
+def htmx_target(request: HttpRequest) -> str | None:
+    """The element an htmx request will swap (its HX-Target), None for an ordinary request."""
+    return request.headers.get("HX-Target") if request.headers.get("HX-Request") == "true" else None
 
 
 def _by_ip(group: str, request: HttpRequest) -> str:
@@ -64,7 +70,7 @@ def _held_ticket(request: HttpRequest, desk: ReceptionDesk) -> Visit | None:
         token = request.get_signed_cookie(TICKET_COOKIE, salt=TICKET_COOKIE_SALT, max_age=services.STALE_AFTER)
     except (KeyError, signing.BadSignature):
         return None
-    if not _well_formed(token):
+    if not token or not _well_formed(token):
         return None
     visit = services.find_ticket(token)
     if visit is None or visit.location_id != desk.location_id or visit.state != VisitState.WAITING:
@@ -98,9 +104,10 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as refused:
             problem = " ".join(refused.messages)
         else:
-            response = redirect("reception:ticket", token=visit.public_token)
+            token_of_ticket = visit.public_token or ""
+            response = redirect("reception:ticket", token=token_of_ticket)
             response.set_signed_cookie(
-                TICKET_COOKIE, visit.public_token, salt=TICKET_COOKIE_SALT,
+                TICKET_COOKIE, token_of_ticket, salt=TICKET_COOKIE_SALT,
                 max_age=int(services.STALE_AFTER.total_seconds()), path="/q/", httponly=True, samesite="Lax",
                 secure=settings.SESSION_COOKIE_SECURE)
             return _noindex(response)
@@ -125,7 +132,7 @@ def ticket(request: HttpRequest, token: str) -> HttpResponse:
     if "language" in request.GET:
         return private(switch_language(request, reverse("reception:ticket", args=[token])))
     context = {"tenant": None, "center": visit.tenant, "visit": visit}
-    if request.htmx and request.htmx.target == "ticket-state":
+    if htmx_target(request) == "ticket-state":
         return private(render(request, "reception/_ticket_state.html", context))
     return private(render(request, "reception/public_ticket.html", context))
 

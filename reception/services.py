@@ -18,10 +18,10 @@ from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import Client, EventKind, Order
 from orders.permissions import check_actor
 from orders.services import normalise_phone
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
@@ -203,7 +203,7 @@ def link_order(visit: Visit, order: Order, *, by: Membership) -> None:
     locked.save(update_fields=["order", "state", "ended_at", "served_as", "served_by", "wait_seconds"])
     record_event(order, EventKind.NOTE, actor=by.user, data={"visit": locked.pk, "wait_seconds": locked.wait_seconds},
                  message=_("Walk-in client, ticket %(ticket)s: waited %(minutes)s min at reception.") % {
-                     "ticket": locked.ticket, "minutes": round(locked.wait_seconds / 60)})
+                     "ticket": locked.ticket, "minutes": round((locked.wait_seconds or 0) / 60)})
     visit.order, visit.state, visit.wait_seconds = order, locked.state, locked.wait_seconds
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,41 +16,41 @@ from orders.permissions import ActorRefused
 from orders.presentation import qr_data_uri
 from orders.services import format_phone
 from orders.views import intake_context, take_in_from_form
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import services
 from .forms import CheckInForm, DeskForm, ServeForm
 from .models import Purpose, ServedAs, Visit
-from .public import checkin_url
+from .public import checkin_url, htmx_target
 
 LAST_LOCATION_KEY = "reception_location"
 
 
-def _location(request: HttpRequest, location_id: int) -> Location:
+def _location(request: TenantRequest, location_id: int) -> Location:
     location = get_for_tenant_or_404(Location.objects.filter(is_active=True), request.tenant, pk=location_id)
     location.tenant = request.tenant
     return location
 
 
-def _visit(request: HttpRequest, visit_id: int) -> Visit:
+def _visit(request: TenantRequest, visit_id: int) -> Visit:
     visit = get_for_tenant_or_404(Visit.objects.select_related("location"), request.tenant, pk=visit_id)
     visit.location.tenant = request.tenant
     return visit
 
 
-def _to_board(request: HttpRequest, location_id: int) -> HttpResponse:
+def _to_board(request: TenantRequest, location_id: int) -> HttpResponse:
     return redirect("reception:board", tenant_slug=request.tenant.slug, location_id=location_id)
 
 
-def _say(request: HttpRequest, problem: Exception) -> None:
+def _say(request: TenantRequest, problem: Exception) -> None:
     messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
 
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def queue_home(request: HttpRequest) -> HttpResponse:
+def queue_home(request: TenantRequest) -> HttpResponse:
     """The board of the desk this person used last, else of the first reception location."""
     locations = services.receiving_locations(request.tenant)
     if not locations:
@@ -62,11 +62,11 @@ def queue_home(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def board(request: HttpRequest, location_id: int) -> HttpResponse:
+def board(request: TenantRequest, location_id: int) -> HttpResponse:
     """Who is waiting and for how long against the standard; the live part refreshes itself (htmx)."""
     location = _location(request, location_id)
     context = {"board": services.board(location), "location": location}
-    if request.htmx and request.htmx.target == "queue-live":
+    if htmx_target(request) == "queue-live":
         return render(request, "reception/_live.html", context)
     if request.session.get(LAST_LOCATION_KEY) != location.pk:
         request.session[LAST_LOCATION_KEY] = location.pk
@@ -77,12 +77,12 @@ def board(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
-def check_in(request: HttpRequest, location_id: int) -> HttpResponse:
+def check_in(request: TenantRequest, location_id: int) -> HttpResponse:
     location = _location(request, location_id)
     form = CheckInForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+            messages.error(request, " ".join(str(error) for error in errors))
         return _to_board(request, location.pk)
     data = form.cleaned_data
     try:
@@ -98,7 +98,7 @@ def check_in(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
-def start_intake(request: HttpRequest, visit_id: int) -> HttpResponse:
+def start_intake(request: TenantRequest, visit_id: int) -> HttpResponse:
     """Stop the clock (the client is at the desk now) and open the intake form for them."""
     visit = _visit(request, visit_id)
     try:
@@ -112,7 +112,7 @@ def start_intake(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
-def serve(request: HttpRequest, visit_id: int) -> HttpResponse:
+def serve(request: TenantRequest, visit_id: int) -> HttpResponse:
     """Served without an order: a pickup, a consultation, a question. The clock stops."""
     visit = _visit(request, visit_id)
     form = ServeForm(request.POST)
@@ -125,13 +125,13 @@ def serve(request: HttpRequest, visit_id: int) -> HttpResponse:
         _say(request, problem)
     else:
         messages.success(request, _("Ticket %(ticket)s served after %(minutes)s min.") % {
-            "ticket": visit.ticket, "minutes": visit.wait_seconds // 60})
+            "ticket": visit.ticket, "minutes": (visit.wait_seconds or 0) // 60})
     return _to_board(request, visit.location_id)
 
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
-def left(request: HttpRequest, visit_id: int) -> HttpResponse:
+def left(request: TenantRequest, visit_id: int) -> HttpResponse:
     visit = _visit(request, visit_id)
     try:
         services.mark_left(visit, by=request.membership)
@@ -144,13 +144,13 @@ def left(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest, visit_id: int) -> HttpResponse:
+def intake(request: TenantRequest, visit_id: int) -> HttpResponse:
     """The orders app's intake form, prefilled from the visit; saving it links the visit to the new order."""
     visit = _visit(request, visit_id)
     problem = services.intake_problem(visit)
     if problem:
         messages.error(request, problem)
-        if visit.order_id:
+        if visit.order is not None:
             return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=visit.order.number)
         return _to_board(request, visit.location_id)
     initial, client = services.intake_initial(visit)
@@ -160,8 +160,8 @@ def intake(request: HttpRequest, visit_id: int) -> HttpResponse:
             with transaction.atomic():
                 order = take_in_from_form(request, form)
                 services.link_order(visit, order, by=request.membership)
-        except (ValidationError, ActorRefused) as problem:
-            _say(request, problem)
+        except (ValidationError, ActorRefused) as refused:
+            _say(request, refused)
             return _to_board(request, visit.location_id)
         messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
         return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
@@ -172,7 +172,7 @@ def intake(request: HttpRequest, visit_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def desk_qr(request: HttpRequest, location_id: int) -> HttpResponse:
+def desk_qr(request: TenantRequest, location_id: int) -> HttpResponse:
     """A sheet to print and put on the door: the QR code that opens the phone check-in page."""
     location = _location(request, location_id)
     desk = services.desk_for(location)
@@ -184,7 +184,7 @@ def desk_qr(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_POST
-def desk_settings(request: HttpRequest, location_id: int) -> HttpResponse:
+def desk_settings(request: TenantRequest, location_id: int) -> HttpResponse:
     """Replace the door's QR link (old prints stop working), or switch phone check-in on or off."""
     location = _location(request, location_id)
     desk = services.desk_for(location)

@@ -13,7 +13,7 @@ from ..metrics import Unit
 
 register = template.Library()
 
-DECIMALS = {Unit.MINUTES: 1, Unit.HOURS: 1, Unit.PERCENT: 0, Unit.DAYS: 0, Unit.STARS: 1}
+DECIMALS: dict[str, int] = {Unit.MINUTES: 1, Unit.HOURS: 1, Unit.PERCENT: 0, Unit.DAYS: 0, Unit.STARS: 1}
 
 
 @register.filter

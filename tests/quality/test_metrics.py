@@ -5,6 +5,7 @@ April has no public holiday in Russia. "This week" is Monday 13 to Sunday 19 Apr
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -83,11 +84,13 @@ def test_a_period_runs_from_local_midnight_to_local_midnight(clock):
 # --- Reception wait -------------------------------------------------------------------------------
 
 
-def visit(place, clock, arrived: datetime, state=VisitState.SERVED, minutes: float | None = None, ticket=[0]) -> Visit:
-    ticket[0] += 1
+TICKETS = itertools.count(1)
+
+
+def visit(place, clock, arrived: datetime, state=VisitState.SERVED, minutes: float | None = None) -> Visit:
     seconds = None if minutes is None else int(minutes * 60)
     return Visit.objects.create(
-        tenant=place.tenant, location=place, day=arrived.date(), ticket=ticket[0], state=state, checked_in_at=arrived,
+        tenant=place.tenant, location=place, day=arrived.date(), ticket=next(TICKETS), state=state, checked_in_at=arrived,
         wait_seconds=seconds, ended_at=None if state == VisitState.WAITING else arrived + timedelta(seconds=seconds or 0))
 
 
