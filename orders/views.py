@@ -103,34 +103,45 @@ def order_list(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
 def intake(request: TenantRequest) -> HttpResponse:
-    tenant = request.tenant
-    form = IntakeForm(request.POST or None, request.FILES or None, tenant=tenant)
+    form = IntakeForm(request.POST or None, request.FILES or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         with transaction.atomic():
-            order = services.take_in(
-                tenant,
-                services.IntakeData(
-                    client=data["client"], client_name=data["client_name"].strip(), client_phone=data["client_phone"],
-                    client_email=data["client_email"], consent=data["consent"], service_type=data["service_type"],
-                    format=data["format"], intake_location=data["intake_location"], problem=data["problem"].strip(),
-                    item_kind=data["item_kind"].strip(), item_brand=data["item_brand"].strip(),
-                    item_model=data["item_model"].strip(), item_serial=data["item_serial"].strip(),
-                    item_condition=data["item_condition"].strip(), item_accessories=data["item_accessories"].strip(),
-                    priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
-                    prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
-                    terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
-                    visit_start=data["visit_start"], visit_end=data["visit_end"],
-                ),
-                by=request.membership,
-            )
-            for upload in data["photos"]:
-                services.add_photo(order, image=upload, caption=_("At intake"), by=request.membership)
+            order = take_in_from_form(request, form)
         messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
         return to_order(request, order)
-    picked = form.cleaned_data.get("client") if form.is_bound and hasattr(form, "cleaned_data") else None
-    return render(request, "orders/intake.html", {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS,
-                                                   "picked_client": picked})
+    return render(request, "orders/intake.html", intake_context(form))
+
+
+def take_in_from_form(request: TenantRequest, form: IntakeForm) -> Order:
+    """Take in the order a valid intake form describes, with its photos (call inside a transaction). Other
+    pages that open the intake form (the reception queue) save it through here too."""
+    data = form.cleaned_data
+    order = services.take_in(
+        request.tenant,
+        services.IntakeData(
+            client=data["client"], client_name=data["client_name"].strip(), client_phone=data["client_phone"],
+            client_email=data["client_email"], consent=data["consent"], service_type=data["service_type"],
+            format=data["format"], intake_location=data["intake_location"], problem=data["problem"].strip(),
+            item_kind=data["item_kind"].strip(), item_brand=data["item_brand"].strip(),
+            item_model=data["item_model"].strip(), item_serial=data["item_serial"].strip(),
+            item_condition=data["item_condition"].strip(), item_accessories=data["item_accessories"].strip(),
+            priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
+            prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
+            terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
+            visit_start=data["visit_start"], visit_end=data["visit_end"],
+        ),
+        by=request.membership,
+    )
+    for upload in data["photos"]:
+        services.add_photo(order, image=upload, caption=_("At intake"), by=request.membership)
+    return order
+
+
+def intake_context(form: IntakeForm, picked_client: Client | None = None) -> dict:
+    """The intake page's context (orders/intake.html): the form, item suggestions, the picked client."""
+    if picked_client is None and form.is_bound and hasattr(form, "cleaned_data"):
+        picked_client = form.cleaned_data.get("client")
+    return {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS, "picked_client": picked_client}
 
 
 SUGGESTED_ITEM_KINDS = [

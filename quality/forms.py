@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from decimal import Decimal
 
 import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.models import ServiceType
 from orders.services import technician_choices
 from servicedesk.fields import DateField, DateFilter, DateInput
-from servicedesk.tenancy.models import Location, Tenant
+from servicedesk.tenancy.models import Location, Membership, Tenant
 
 from .calendar import Day, format_hours, parse_hours
-from .models import MAX_COMMENT_LENGTH, CalendarDay, Feedback, Weekday
+from .metrics import METRIC_CHOICES
+from .models import MAX_COMMENT_LENGTH, CalendarDay, Comparison, Feedback, PeriodKind, Weekday
+from .standards import standard_problem
 
 RATINGS = [(n, str(n)) for n in range(5, 0, -1)]
 RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
@@ -117,3 +121,76 @@ class CalendarDayForm(forms.ModelForm):
             if same.exclude(pk=self.instance.pk).exists():
                 self.add_error("date", _("This date already has an entry; delete it first."))
         return cleaned
+
+
+# --- Standards and goals ---------------------------------------------------------------------------
+
+
+def _scope_fields(form: forms.Form, tenant: Tenant) -> None:
+    form.fields["location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+    form.fields["location"].empty_label = _("Every location")
+    form.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).order_by("name")
+    form.fields["service_type"].empty_label = _("Every service")
+    form.fields["responsible"].queryset = (Membership.objects.for_tenant(tenant).filter(is_active=True)
+                                           .select_related("user").order_by("user__full_name"))
+    form.fields["responsible"].empty_label = _("Nobody named")
+
+
+class StandardForm(forms.Form):
+    """A standard in the words of the articles' table: what, the target, how it is controlled, who answers."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("Name"), max_length=120,
+                           widget=forms.TextInput(attrs={"placeholder": _("e.g. Reception wait")}))
+    metric = forms.ChoiceField(label=_("Measured by"), choices=METRIC_CHOICES)
+    comparison = forms.ChoiceField(label=_("Target"), choices=Comparison.choices, initial=Comparison.AT_MOST)
+    value = forms.DecimalField(label=_("Value"), max_digits=10, decimal_places=2, min_value=Decimal("0"),
+                               help_text=_("In the metric's unit: minutes, working hours, %, days or stars."))
+    share = forms.DecimalField(label=_("For this share of clients or orders, %"), max_digits=5, decimal_places=2,
+                               min_value=Decimal("0.01"), max_value=Decimal("100"), required=False,
+                               help_text=_("E.g. 90. Empty: the period's average must meet the target."))
+    period = forms.ChoiceField(label=_("Judged per"), choices=PeriodKind.choices, initial=PeriodKind.MONTH)
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
+    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False)
+    control_method = forms.CharField(label=_("Control method"), max_length=1000, required=False,
+                                     widget=forms.Textarea(attrs={"rows": 2}),
+                                     help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."))
+    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=Membership.objects.none(), required=False)
+    is_active = forms.BooleanField(label=_("In force"), required=False, initial=True)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.tenant = tenant
+        _scope_fields(self, tenant)
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if not self.errors:
+            problem = standard_problem(self.tenant, cleaned)
+            if problem:
+                raise forms.ValidationError(problem)
+        return cleaned
+
+
+class GoalForm(forms.Form):
+    """A SMART goal: a metric, the baseline period the system measures, the change wanted, the deadline."""
+
+    title = forms.CharField(label=_("Goal"), max_length=200,
+                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Repair time down by fifteen per cent in three months")}))
+    metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES)
+    location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
+    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False)
+    baseline_start = DateField(label=_("Baseline from"), widget=DateInput())
+    baseline_end = DateField(label=_("Baseline to"), widget=DateInput(),
+                             help_text=_("The system measures the metric over these days: the starting point."))
+    change_percent = forms.DecimalField(label=_("Change, %"), max_digits=6, decimal_places=2,
+                                        min_value=Decimal("-99"), max_value=Decimal("1000"),
+                                        help_text=_("E.g. -15 for fifteen per cent less."))
+    starts_on = DateField(label=_("From"), widget=DateInput())
+    deadline = DateField(label=_("Deadline"), widget=DateInput())
+    period = forms.ChoiceField(label=_("Tracked per"), choices=PeriodKind.choices[:2], initial=PeriodKind.WEEK)
+    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=Membership.objects.none(), required=False)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _scope_fields(self, tenant)

@@ -67,6 +67,25 @@ def calendar_for(location: Location) -> WorkingCalendar:
     )
 
 
+def calendars_for(tenant: Tenant, locations: Sequence[Location] | None = None) -> dict[int, WorkingCalendar]:
+    """Location id -> its working calendar, for many locations at once in two queries (the reports that
+    measure working time over many orders use this; `calendar_for` reads the rows of one location)."""
+    if locations is None:
+        locations = list(Location.objects.for_tenant(tenant))
+    weeks = own_weeks(tenant, locations)
+    center_days: dict[date, Day] = {}
+    own_days: dict[int, dict[date, Day]] = {}
+    for day in CalendarDay.objects.for_tenant(tenant).order_by("date"):
+        target = center_days if day.location_id is None else own_days.setdefault(day.location_id, {})
+        target[day.date] = parse_hours(day.hours)
+    zone, public = ZoneInfo(tenant.time_zone), public_holidays(tenant)
+    return {
+        location.pk: WorkingCalendar(tz=zone, weekly=weeks.get(location.pk, DEFAULT_WEEK),
+                                     exceptions=center_days | own_days.get(location.pk, {}), holidays=public)
+        for location in locations
+    }
+
+
 @transaction.atomic
 def set_week(location: Location, week: Sequence[Sequence[Span]]) -> None:
     """Replace the location's weekly hours; a week without any opening is refused (see reset_week)."""

@@ -140,3 +140,101 @@ class CalendarDay(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.get_kind_display()} {self.hours}".strip()
+
+
+# --- Standards and goals (quality.metrics computes the figures; quality.standards judges them) ---------
+
+
+class PeriodKind(models.TextChoices):
+    WEEK = "week", _("Week")
+    MONTH = "month", _("Month")
+    QUARTER = "quarter", _("Quarter")
+
+
+class Comparison(models.TextChoices):
+    AT_MOST = "lte", _("at most")
+    AT_LEAST = "gte", _("at least")
+
+
+class Standard(TenantOwned):
+    """A measurable service standard: a metric of the registry (quality.metrics.METRICS), a target, the period
+    it is judged over, how it is controlled and who answers for it.
+
+    "Reception wait at most 5 min for 90 % of clients, per week": metric reception_wait, comparison lte,
+    value 5, share 90, period week. Without a share the metric's value itself is compared ("fixed the
+    first time at least 95 %", "client rating at least 4.5"). Optionally for one location or service type.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    metric = models.CharField(_("metric"), max_length=32)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("location"), help_text=_("Empty: every location."))
+    service_type = models.ForeignKey("orders.ServiceType", on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="+", verbose_name=_("service"), help_text=_("Empty: every service."))
+    comparison = models.CharField(_("comparison"), max_length=3, choices=Comparison.choices, default=Comparison.AT_MOST)
+    value = models.DecimalField(_("target value"), max_digits=10, decimal_places=2)
+    share = models.DecimalField(_("for this share, %"), max_digits=5, decimal_places=2, null=True, blank=True,
+                                help_text=_("E.g. 90: the target must hold for ninety per cent of the clients or "
+                                            "orders. Empty: the period's average must meet it."))
+    period = models.CharField(_("judged per"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH)
+    control_method = models.TextField(_("control method"), max_length=1000, blank=True,
+                                      help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."))
+    responsible = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("responsible"))
+    is_active = models.BooleanField(_("in force"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("service standard")
+        verbose_name_plural = _("service standards")
+        ordering = ["name"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "name"], name="quality_standard_tenant_name_uniq"),
+            models.CheckConstraint(condition=Q(share__isnull=True) | Q(share__gt=0, share__lte=100),
+                                   name="quality_standard_share_0_100"),
+        ]
+        indexes = [models.Index(fields=["tenant", "metric", "is_active"], name="quality_standard_metric_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(TenantOwned):
+    """A SMART goal on a metric: from the baseline the system measured over a past period, change it by
+    `change_percent` (-15: down 15 %) by the deadline; tracked per week or month from `starts_on`."""
+
+    title = models.CharField(_("goal"), max_length=200)
+    metric = models.CharField(_("metric"), max_length=32)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                 verbose_name=_("location"), help_text=_("Empty: every location."))
+    service_type = models.ForeignKey("orders.ServiceType", on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="+", verbose_name=_("service"), help_text=_("Empty: every service."))
+    baseline_start = models.DateField(_("baseline from"))
+    baseline_end = models.DateField(_("baseline to"))
+    baseline_value = models.DecimalField(_("baseline"), max_digits=12, decimal_places=2, editable=False)
+    baseline_count = models.PositiveIntegerField(_("measured over"), default=0, editable=False)
+    change_percent = models.DecimalField(_("change, %"), max_digits=6, decimal_places=2,
+                                         help_text=_("E.g. -15 for fifteen per cent less."))
+    target_value = models.DecimalField(_("target"), max_digits=12, decimal_places=2, editable=False)
+    starts_on = models.DateField(_("from"))
+    deadline = models.DateField(_("deadline"))
+    period = models.CharField(_("tracked per"), max_length=8, choices=PeriodKind.choices[:2], default=PeriodKind.WEEK)
+    responsible = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                    verbose_name=_("responsible"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        ordering = ["deadline", "id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.CheckConstraint(condition=Q(baseline_start__lte=F("baseline_end")), name="quality_goal_baseline_order"),
+            models.CheckConstraint(condition=Q(starts_on__lt=F("deadline")), name="quality_goal_starts_before_deadline"),
+        ]
+        indexes = [models.Index(fields=["tenant", "deadline"], name="quality_goal_deadline_idx")]
+
+    def __str__(self) -> str:
+        return self.title

@@ -12,6 +12,12 @@ tenant_urlpatterns = [
     path("quality/hours/", views.business_hours, name="business_hours"),
     path("quality/hours/<int:location_id>/", views.location_hours, name="location_hours"),
     path("quality/hours/days/<int:calendar_day_id>/delete/", views.calendar_day_delete, name="calendar_day_delete"),
+    path("quality/standards/", views.standards, name="standards"),
+    path("quality/standards/new/", views.standard_edit, name="standard_new"),
+    path("quality/standards/<int:standard_id>/", views.standard_edit, name="standard_edit"),
+    path("quality/standards/<int:standard_id>/delete/", views.standard_delete, name="standard_delete"),
+    path("quality/goals/new/", views.goal_new, name="goal_new"),
+    path("quality/goals/<int:goal_id>/delete/", views.goal_delete, name="goal_delete"),
 ]
 
 urlpatterns = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -22,12 +23,13 @@ from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.public import TooMany, private, switch_language, too_many
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
-from servicedesk.tenancy.roles import Perm
+from servicedesk.tenancy.roles import Perm, has_perm
 
-from . import hours, services
+from . import hours, metrics, services
+from . import standards as standards_service
 from .calendar import format_hours
-from .forms import CalendarDayForm, FeedbackFilter, FeedbackForm, WeekForm
-from .models import CalendarDay, Feedback, Weekday
+from .forms import CalendarDayForm, FeedbackFilter, FeedbackForm, GoalForm, StandardForm, WeekForm
+from .models import CalendarDay, Feedback, Goal, Standard, Weekday
 
 PAGE_SIZE = 50
 PERIOD_FILTERS = ("technician", "since", "until")
@@ -147,3 +149,96 @@ def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpRes
     day.delete()
     messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})
     return redirect("quality:business_hours", tenant_slug=request.tenant.slug)
+
+
+# --- Standards and goals ---------------------------------------------------------------------------
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+@require_GET
+def standards(request: TenantRequest) -> HttpResponse:
+    """Each standard's value now, its trend and whether it holds; each goal's progress and forecast."""
+    tenant = request.tenant
+    # Figures are kept a few minutes (standards are judged per week or more); edits show at once, since
+    # the cache key holds the target.
+    context = metrics.Context(tenant, cache_seconds=settings.STANDARDS_CACHE_SECONDS)
+    rows = list(Standard.objects.for_tenant(tenant).select_related("location", "service_type", "responsible__user")
+                .order_by("-is_active", "name")[:standards_service.MAX_STANDARDS])
+    for row in rows:
+        row.tenant = tenant
+    goals = list(Goal.objects.for_tenant(tenant).select_related("location", "service_type", "responsible__user")
+                 .order_by("deadline", "id")[:standards_service.MAX_GOALS])
+    for goal in goals:
+        goal.tenant = tenant
+    in_force = [row for row in rows if row.is_active]
+    standards_service.prefetch(context, in_force, goals, tenant.local_date(context.now))
+    return render(request, "quality/standards.html", {
+        "statuses": standards_service.judge(in_force, context=context),
+        "inactive": [row for row in rows if not row.is_active],
+        "goals": [standards_service.follow(goal, context=context) for goal in goals if goal.metric in metrics.METRICS],
+        "can_manage": has_perm(request.membership.role, Perm.STANDARDS_MANAGE),
+    })
+
+
+@tenant_view(Perm.STANDARDS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def standard_edit(request: TenantRequest, standard_id: int | None = None) -> HttpResponse:
+    tenant = request.tenant
+    standard = get_for_tenant_or_404(Standard, tenant, pk=standard_id) if standard_id else None
+    initial: dict[str, object] = {"is_active": True}
+    if standard is not None:
+        initial = {field: getattr(standard, field) for field in standards_service.STANDARD_FIELDS}
+        initial["version"] = standard.version
+    form = StandardForm(request.POST or None, tenant=tenant, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            saved = standards_service.save_standard(tenant, data, by=request.membership, standard=standard,
+                                                    expected_version=version)
+        except ValidationError as problem:
+            form.add_error(None, problem)
+        else:
+            messages.success(request, _("Standard “%(name)s” saved.") % {"name": saved.name})
+            return redirect("quality:standards", tenant_slug=tenant.slug)
+    return render(request, "quality/standard_form.html", {
+        "form": form, "standard": standard, "metrics": metrics.METRICS.values()})
+
+
+@tenant_view(Perm.STANDARDS_MANAGE)
+@require_POST
+def standard_delete(request: TenantRequest, standard_id: int) -> HttpResponse:
+    standard = get_for_tenant_or_404(Standard, request.tenant, pk=standard_id)
+    standards_service.delete_standard(standard, by=request.membership)
+    messages.success(request, _("Standard “%(name)s” deleted.") % {"name": standard.name})
+    return redirect("quality:standards", tenant_slug=request.tenant.slug)
+
+
+@tenant_view(Perm.STANDARDS_MANAGE)
+@require_http_methods(["GET", "POST"])
+def goal_new(request: TenantRequest) -> HttpResponse:
+    tenant = request.tenant
+    today = tenant.local_date()
+    last_month = metrics.period_of(metrics.PeriodKind.MONTH, today.replace(day=1) - timedelta(days=1))
+    form = GoalForm(request.POST or None, tenant=tenant, initial={
+        "baseline_start": last_month.first, "baseline_end": last_month.last, "change_percent": "-15",
+        "starts_on": today, "deadline": today + timedelta(days=91), "metric": "time_to_ready"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            goal = standards_service.set_goal(tenant, form.cleaned_data, by=request.membership)
+        except ValidationError as problem:
+            form.add_error(None, problem)
+        else:
+            messages.success(request, _("Goal “%(title)s” set: from %(baseline)s to %(target)s.") % {
+                "title": goal.title, "baseline": goal.baseline_value, "target": goal.target_value})
+            return redirect("quality:standards", tenant_slug=tenant.slug)
+    return render(request, "quality/goal_form.html", {"form": form, "metrics": metrics.METRICS.values()})
+
+
+@tenant_view(Perm.STANDARDS_MANAGE)
+@require_POST
+def goal_delete(request: TenantRequest, goal_id: int) -> HttpResponse:
+    goal = get_for_tenant_or_404(Goal, request.tenant, pk=goal_id)
+    standards_service.delete_goal(goal, by=request.membership)
+    messages.success(request, _("Goal “%(title)s” deleted.") % {"title": goal.title})
+    return redirect("quality:standards", tenant_slug=request.tenant.slug)

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "orders",
     "stock",
     "technicians",
+    "reception",
     "quality",
     "documents",
     "ops",
@@ -489,6 +490,13 @@ SPECTACULAR_SETTINGS = {
 PUBLIC_LINK_DAYS_AFTER_CLOSE = env_int("PUBLIC_LINK_DAYS_AFTER_CLOSE", 30)
 # Requests per minute one IP may make to public status pages.
 PUBLIC_PAGE_RATE = os.environ.get("PUBLIC_PAGE_RATE", "30/m")
+# The reception queue's phone check-in (the QR code at the door), per IP: any posts (a burst), and tickets
+# taken. Clients on the shop's own guest Wi-Fi share one address: raise the second if they use it.
+RECEPTION_TICKET_BURST_RATE = os.environ.get("RECEPTION_TICKET_BURST_RATE", "10/m")
+RECEPTION_TICKET_RATE = os.environ.get("RECEPTION_TICKET_RATE", "10/h")
+# Seconds the standards page keeps each standard's figures in the cache (0: always measure afresh).
+STANDARDS_CACHE_SECONDS = env_int("STANDARDS_CACHE_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["reception-close-stale-visits"] = {"task": "reception.close_stale_visits", "schedule": 3600}
 # Version of the personal-data processing text recorded with each client's consent.
 PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
 ORDER_PHOTO_MAX_BYTES = env_int("ORDER_PHOTO_MAX_MB", 8) * 1024 * 1024
@@ -497,7 +505,7 @@ ORDER_PHOTO_MAX_PIXELS = env_int("ORDER_PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 # Slugs a tenant may never take: they are (or may become) the project's own top-level URLs.
 RESERVED_TENANT_SLUGS = frozenset(
     {
-        "admin", "accounts", "account", "static", "media", "s", "api", "i18n", "healthz", "readyz", "metrics", "signup",
+        "admin", "accounts", "account", "static", "media", "s", "q", "api", "i18n", "healthz", "readyz", "metrics", "signup",
         "login", "logout", "invite", "invitations", "www", "app", "help", "docs", "status", "public",
         "settings", "new", "dashboard", "select", "tenants", "favicon.ico", "robots.txt",
     }

@@ -27,9 +27,10 @@ urlpatterns = [
     path("accounts/", include("servicedesk.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),  # the REST API: JSON, API keys (api/, docs/integrations.md)
-    # Orders and quality mount their own tenant prefix, beside the client's public /s/<token>/ pages
-    # (quality first: /s/<token>/feedback/ must not be taken for an estimate decision).
+    # Orders, quality and reception mount their own tenant prefix, beside the client's public pages
+    # (/s/<token>/, /q/<token>/; quality first: /s/<token>/feedback/ must not be taken for an estimate decision).
     path("", include("quality.urls")),
+    path("", include("reception.urls")),
     path("", include("orders.urls")),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

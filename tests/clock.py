@@ -42,7 +42,7 @@ DEFAULT_CENTER_TIME_ZONE = "Europe/Moscow"
 # tests/technicians read no dates.)
 CLOCK_SENSITIVE_PATHS = (
     "tests/technicians/test_jobs.py", "tests/technicians/test_planning.py", "tests/technicians/test_worklog.py",
-    "tests/technicians/test_demo.py", "tests/quality/",
+    "tests/technicians/test_demo.py", "tests/quality/", "tests/reception/",
 )
 
 # What .ci/run's clock step collects (`python -m tests.clock` prints it): the files above plus every file

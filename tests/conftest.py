@@ -325,6 +325,15 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
     from tests.api.world import add_api
 
     api_a = add_api(tenant_b, tenant_a, order_a=technicians_a.order)
+    # The reception queue: a desk and visits at A's last location (B one, A two), one with its order.
+    from tests.reception.world import add_visits
+
+    visit_a = add_visits(tenant_b, location_b, tenant_a, locations_a[-1])
+
+    # Standards and goals: B one of each, A two.
+    from tests.quality.world import add_standards
+
+    standard_a, goal_a = add_standards(tenant_b, tenant_a)
 
     return SimpleNamespace(
         tenant_a=tenant_a,
@@ -349,4 +358,7 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         api_key_a=api_a.api_key,
         item_a=api_a.item,
         feedback_a=api_a.feedback,
+        visit_a=visit_a,
+        standard_a=standard_a,
+        goal_a=goal_a,
     )

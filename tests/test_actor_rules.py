@@ -80,6 +80,7 @@ MAY: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "documents:issue":                (True,  True,   True,     False,        False),
     "documents:email":                (True,  True,   True,     False,        False),
     "notifications:resend":           (True,  True,   False,    False,        False),
+    "reception:intake":               (True,  True,   True,     False,        False),
 }
 
 
@@ -168,6 +169,17 @@ def case_intake(shop: Shop, me: Membership) -> Post:
             "problem": "Does not turn on", "priority": "1", "prepayment_method": "cash"}
     return Post(reverse("orders:intake", args=[shop.tenant.slug]), data,
                 lambda: Order.objects.filter(tenant=shop.tenant).count() == before + 1)
+
+
+def case_reception_intake(shop: Shop, me: Membership) -> Post:
+    """The intake opened from a walk-in client's visit: the same order, linked to the visit."""
+    from reception.models import Purpose, Visit, VisitState
+
+    visit = Visit.objects.create(tenant=shop.tenant, location=shop.location, day=shop.tenant.local_date(), ticket=1,
+                                 purpose=Purpose.DROP_OFF, state=VisitState.WAITING)
+    post = case_intake(shop, me)
+    return Post(reverse("reception:intake", args=[shop.tenant.slug, visit.pk]), post.data,
+                lambda: post.happened() and Visit.objects.get(pk=visit.pk).order_id is not None)
 
 
 def case_edit(shop: Shop, me: Membership) -> Post:
@@ -361,6 +373,7 @@ CASES: dict[str, Callable[[Shop, Membership], Post]] = {
     "documents:issue": case_document_issue,
     "documents:email": case_document_email,
     "notifications:resend": case_resend,
+    "reception:intake": case_reception_intake,
 }
 
 

@@ -59,6 +59,9 @@ KWARG_FILLERS: dict[str, Callable] = {
     "line_id": lambda world: world.line_a.pk,
     "photo_id": lambda world: world.photo_a.pk,
     "calendar_day_id": lambda world: world.calendar_day_a.pk,
+    "visit_id": lambda world: world.visit_a.pk,
+    "standard_id": lambda world: world.standard_a.pk,
+    "goal_id": lambda world: world.goal_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
     "api_key_id": lambda world: world.api_key_a.pk,
     "item_id": lambda world: world.item_a.pk,
@@ -96,6 +99,10 @@ PUBLIC_PATTERNS: dict[str, str] = {
     "orders:public_status": "the client's status page: public token URL; a random token gives 404 (test below)",
     "orders:public_decide": "the client's estimate decision: public token URL; a random token gives 404 (test below)",
     "quality:feedback": "the client's feedback form: public token URL; a random token gives 404 (test below)",
+    "reception:checkin": "the door's QR code: take a ticket at that desk; public token URL, a random token gives 404 "
+                         "(test below); shows nothing of other clients (tests/reception/test_public.py)",
+    "reception:ticket": "the client's own ticket: public token URL; a random token gives 404 (test below)",
+    "reception:ticket_leave": "the client leaves the queue: public token URL; a random token gives 404 (test below)",
 }
 
 # Public patterns with a `token` kwarg that are NOT expected to 404 on a random token, with why.

@@ -44,6 +44,7 @@ class Perm(StrEnum):
     DOCUMENTS_MANAGE = "documents_manage"
     NOTIFICATIONS_MANAGE = "notifications_manage"
     REPORTS_VIEW = "reports_view"
+    STANDARDS_MANAGE = "standards_manage"
 
 
 _ALL = frozenset(Role)
@@ -74,6 +75,7 @@ MATRIX: dict[Perm, tuple[frozenset[Role], StrOrPromise]] = {
     Perm.DOCUMENTS_MANAGE: (_MANAGEMENT, _("Edit document details, templates and the privacy policy")),
     Perm.NOTIFICATIONS_MANAGE: (_MANAGEMENT, _("Edit notification texts, resend")),
     Perm.REPORTS_VIEW: (_MANAGEMENT, _("See reports and SLA dashboards")),
+    Perm.STANDARDS_MANAGE: (_MANAGEMENT, _("Set service standards and goals")),
 }
 
 # Who may grant which role: managers run the staff but cannot create owners or demote them.

@@ -20,3 +20,25 @@ def add_business_hours(tenant_b: Tenant, location_b: Location, tenant_a: Tenant,
     CalendarDay.objects.create(tenant=tenant_a, date=date(2030, 1, 2), note="A's day off")
     return CalendarDay.objects.create(tenant=tenant_a, location=location_a, date=date(2030, 1, 3),
                                       kind=CalendarDay.Kind.SHORTENED, hours="10:00-15:00", note="A's short day")
+
+
+def add_standards(tenant_b: Tenant, tenant_a: Tenant) -> tuple:
+    """B: one standard and one goal; A: two of each. Returns A's last standard and goal."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from quality.models import Goal, Standard
+
+    def make(tenant: Tenant, count: int) -> tuple:
+        today = tenant.local_date()
+        standards = [Standard.objects.create(tenant=tenant, name=f"Wait {n}", metric="reception_wait", value=Decimal("5"),
+                                             share=Decimal("90"), period="week") for n in range(count)]
+        goals = [Goal.objects.create(
+            tenant=tenant, title=f"Faster {n}", metric="time_to_ready", baseline_start=today - timedelta(days=60),
+            baseline_end=today - timedelta(days=31), baseline_value=Decimal("40"), baseline_count=10,
+            change_percent=Decimal("-15"), target_value=Decimal("34"), starts_on=today - timedelta(days=30),
+            deadline=today + timedelta(days=60)) for n in range(count)]
+        return standards[-1], goals[-1]
+
+    make(tenant_b, 1)
+    return make(tenant_a, 2)

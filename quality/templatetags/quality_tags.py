@@ -1,0 +1,58 @@
+"""Figures of the metrics as people read them: "4.2 min", "12.5 working h", "87 %", "365 days", "4.6 ★"."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from ..metrics import Unit
+
+register = template.Library()
+
+DECIMALS: dict[str, int] = {Unit.MINUTES: 1, Unit.HOURS: 1, Unit.PERCENT: 0, Unit.DAYS: 0, Unit.STARS: 1}
+
+
+@register.filter
+def in_unit(value: float | Decimal | None, unit: str) -> str:
+    """The value with its unit; an em dash when there is none."""
+    if value is None:
+        return "—"
+    places = DECIMALS.get(unit, 1)
+    number = number_format(round(float(value), places), decimal_pos=places if places and float(value) % 1 else 0)
+    if unit == Unit.PERCENT:
+        return f"{number} %"
+    if unit == Unit.STARS:
+        return f"{number} ★"
+    if unit == Unit.MINUTES:
+        return f"{number} {pgettext('unit', 'min')}"
+    if unit == Unit.HOURS:
+        return f"{number} {pgettext('unit', 'working h')}"
+    if unit == Unit.DAYS:
+        return f"{number} {pgettext('unit', 'days')}"
+    return number
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{number_format(round(value))} %"
+
+
+@register.filter
+def signed(value: Decimal | float) -> str:
+    """-15 -> "−15 %", 10 -> "+10 %"."""
+    number = float(value)
+    text = number_format(abs(number), decimal_pos=0 if number == int(number) else 2)
+    return f"{'−' if number < 0 else '+'}{text} %"
+
+
+@register.simple_tag
+def target_sentence(standard, metric) -> str:
+    """"at most 5 min for 90 % of clients" / "at least 95 %"."""
+    text = f"{standard.get_comparison_display()} {in_unit(standard.value, metric.unit)}"
+    if standard.share is not None:
+        text += " " + _("for %(share)s of %(items)s") % {"share": percent(float(standard.share)), "items": metric.items}
+    return text
