@@ -44,6 +44,7 @@ SORTS: dict[str, tuple[str, list[SortKey]]] = {
     "-created": (gettext_lazy("Newest first"), [SortKey("created_at", True), SortKey("id", True)]),
     "created": (gettext_lazy("Oldest first"), [SortKey("created_at", False), SortKey("id", False)]),
     "promised": (gettext_lazy("Promised date"), [SortKey("promised_at", False), SortKey("id", False)]),
+    "sla": (gettext_lazy("Next SLA deadline"), [SortKey("sla_due_at", False), SortKey("id", False)]),
     "-priority": (gettext_lazy("Priority"), [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)]),
     "-number": (gettext_lazy("Number"), [SortKey("number", True)]),
 }

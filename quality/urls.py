@@ -12,6 +12,9 @@ tenant_urlpatterns = [
     path("quality/hours/", views.business_hours, name="business_hours"),
     path("quality/hours/<int:location_id>/", views.location_hours, name="location_hours"),
     path("quality/hours/days/<int:calendar_day_id>/delete/", views.calendar_day_delete, name="calendar_day_delete"),
+    path("quality/sla/", views.sla_policies, name="sla_policies"),
+    path("quality/sla/<int:policy_id>/", views.sla_policy_edit, name="sla_policy_edit"),
+    path("quality/sla/<int:policy_id>/delete/", views.sla_policy_delete, name="sla_policy_delete"),
 ]
 
 urlpatterns = [

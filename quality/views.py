@@ -1,5 +1,6 @@
 """Pages of the quality app: the client's feedback form (public link, no account), the managers' list,
-and the business hours (locations' weeks, the center's own days off, the coming public holidays)."""
+the business hours (locations' weeks, the center's own days off, the coming public holidays) and the
+service-level policies."""
 
 from __future__ import annotations
 
@@ -23,10 +24,11 @@ from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm
 
-from . import hours, services
+from . import hours, policies, services
 from .calendar import format_hours
-from .forms import CalendarDayForm, FeedbackFilter, FeedbackForm, WeekForm
-from .models import CalendarDay, Feedback, Weekday
+from .clocks import policies_of
+from .forms import CalendarDayForm, FeedbackFilter, FeedbackForm, SlaPolicyForm, WeekForm
+from .models import CalendarDay, Feedback, SlaPolicy, Weekday
 
 PAGE_SIZE = 50
 PERIOD_FILTERS = ("technician", "since", "until")
@@ -146,3 +148,55 @@ def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpRespo
     day.delete()
     messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})
     return redirect("quality:business_hours", tenant_slug=request.tenant.slug)
+
+
+# --- Service-level policies --------------------------------------------------------------------------
+def _policy_rows(tenant) -> list[SlaPolicy]:
+    """The general policy first, then by service and priority."""
+    return sorted(policies_of(tenant), key=lambda p: (
+        p.service_type_id is not None, p.service_type.name if p.service_type_id else "", p.priority is not None,
+        p.priority or 0, p.pk))
+
+
+def _save_policy(request: HttpRequest, form: SlaPolicyForm, policy: SlaPolicy | None) -> SlaPolicy | None:
+    try:
+        return policies.save_policy(request.tenant, form.policy_data(), by=request.membership, policy=policy)
+    except ValidationError as problem:
+        form.add_error(None, problem)
+        return None
+
+
+@tenant_view(Perm.SLA_MANAGE)
+@require_http_methods(["GET", "POST"])
+def sla_policies(request: HttpRequest) -> HttpResponse:
+    """The center's service-level targets, and a form to add a policy for a service or a priority."""
+    tenant = request.tenant
+    form = SlaPolicyForm(request.POST or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid() and _save_policy(request, form, None):
+        messages.success(request, _("Policy added. Open orders follow it from now on."))
+        return redirect("quality:sla_policies", tenant_slug=tenant.slug)
+    return render(request, "quality/sla_policies.html", {"policies": _policy_rows(tenant), "form": form})
+
+
+@tenant_view(Perm.SLA_MANAGE)
+@require_http_methods(["GET", "POST"])
+def sla_policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = get_for_tenant_or_404(SlaPolicy.objects.select_related("service_type"), request.tenant, pk=policy_id)
+    form = SlaPolicyForm(request.POST or None, tenant=request.tenant, policy=policy)
+    if request.method == "POST" and form.is_valid() and _save_policy(request, form, policy):
+        messages.success(request, _("Policy saved. Open orders follow it from now on."))
+        return redirect("quality:sla_policies", tenant_slug=request.tenant.slug)
+    return render(request, "quality/sla_policy_edit.html", {"form": form, "policy": policy})
+
+
+@tenant_view(Perm.SLA_MANAGE)
+@require_POST
+def sla_policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+    policy = get_for_tenant_or_404(SlaPolicy, request.tenant, pk=policy_id)
+    try:
+        policies.delete_policy(policy, by=request.membership)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("Policy deleted."))
+    return redirect("quality:sla_policies", tenant_slug=request.tenant.slug)

@@ -41,6 +41,7 @@ class Perm(StrEnum):
     DOCUMENTS_MANAGE = "documents_manage"
     NOTIFICATIONS_MANAGE = "notifications_manage"
     REPORTS_VIEW = "reports_view"
+    SLA_MANAGE = "sla_manage"
 
 
 _ALL = frozenset(Role)
@@ -71,6 +72,7 @@ MATRIX: dict[Perm, tuple[frozenset[Role], str]] = {
     Perm.DOCUMENTS_MANAGE: (_MANAGEMENT, _("Edit document details, templates and the privacy policy")),
     Perm.NOTIFICATIONS_MANAGE: (_MANAGEMENT, _("Edit notification texts, resend")),
     Perm.REPORTS_VIEW: (_MANAGEMENT, _("See reports and SLA dashboards")),
+    Perm.SLA_MANAGE: (_MANAGEMENT, _("Set the service-level targets")),
 }
 
 # Who may grant which role: managers run the staff but cannot create owners or demote them.

@@ -1,0 +1,46 @@
+"""Quality template tags: `{% sla_order_panel %}` (the order page's SLA panel) and durations as people read them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def format_working(delta: timedelta | int | None) -> str:
+    """'4 h', '1 h 30 min', '45 min' (a number is seconds)."""
+    if delta is None:
+        return "—"
+    seconds = delta if isinstance(delta, int) else int(delta.total_seconds())
+    minutes = max(seconds, 0) // 60
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(m)d min") % {"m": minutes}
+
+
+@register.filter
+def working(value) -> str:
+    """A timedelta or seconds as working time."""
+    return format_working(value)
+
+
+@register.filter
+def minutes_text(value) -> str:
+    """A policy's minutes as working time ('—' when the target is not measured)."""
+    return "—" if value is None else format_working(timedelta(minutes=value))
+
+
+@register.inclusion_tag("quality/_sla_panel_body.html", takes_context=True)
+def sla_order_panel(context) -> dict:
+    from quality.panel import order_sla
+
+    order, tenant = context.get("order"), context.get("tenant")
+    if order is None or tenant is None:
+        return {"order": None}
+    return {"order": order, "tenant": tenant, **order_sla(order, tenant)}
