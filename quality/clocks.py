@@ -82,8 +82,11 @@ def ensure_policies(tenant: Tenant | int) -> None:
 
 def policies_of(tenant: Tenant | int) -> list[SlaPolicy]:
     """The center's policies (its first ones created on first use)."""
-    ensure_policies(tenant)
-    return list(SlaPolicy.objects.for_tenant(tenant).select_related("service_type"))
+    rows = list(SlaPolicy.objects.for_tenant(tenant).select_related("service_type"))
+    if not rows:
+        ensure_policies(tenant)
+        rows = list(SlaPolicy.objects.for_tenant(tenant).select_related("service_type"))
+    return rows
 
 
 def choose_policy(policies: Iterable[SlaPolicy], service_type_id: int | None, priority: int | None) -> SlaPolicy | None:
@@ -156,7 +159,10 @@ def recompute_order(order: Order, *, now: datetime | None = None, policies: Sequ
         policies = policies_of(order.tenant_id)
     policy = choose_policy(policies, order.service_type_id, order.priority)
     if calendar is None:
-        calendar = calendar_for(order.intake_location)
+        location = order.intake_location
+        if Order.tenant.is_cached(order):
+            location.tenant = order.tenant  # calendar_for reads the center's zone and country
+        calendar = calendar_for(location)
     specs = clock_specs(timeline, budgets_of(policy), calendar,
                         visit_start=order.visit_start if order.needs_visit else None, visit_end=order.visit_end)
     existing = {clock.target: clock for clock in SlaClock.objects.filter(tenant_id=order.tenant_id, order_id=order.pk)}

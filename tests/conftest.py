@@ -321,6 +321,11 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
 
+    # Service-level policies: B its two defaults and one more, A its defaults and two more.
+    from tests.quality.world import add_sla_policies
+
+    sla_policy_a = add_sla_policies(tenant_b, tenant_a)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -341,4 +346,5 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         line_a=orders_a.line,
         photo_a=orders_a.photo,
         calendar_day_a=calendar_day_a,
+        sla_policy_a=sla_policy_a,
     )

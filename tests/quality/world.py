@@ -20,3 +20,16 @@ def add_business_hours(tenant_b: Tenant, location_b: Location, tenant_a: Tenant,
     CalendarDay.objects.create(tenant=tenant_a, date=date(2030, 1, 2), note="A's day off")
     return CalendarDay.objects.create(tenant=tenant_a, location=location_a, date=date(2030, 1, 3),
                                       kind=CalendarDay.Kind.SHORTENED, hours="10:00-15:00", note="A's short day")
+
+
+def add_sla_policies(tenant_b: Tenant, tenant_a: Tenant):
+    """B: its default policies and one for high priority; A: its defaults and two more. Returns A's last."""
+    from orders.models import Priority
+    from quality.clocks import ensure_policies
+    from quality.models import SlaPolicy
+
+    ensure_policies(tenant_b)
+    SlaPolicy.objects.create(tenant=tenant_b, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
+    ensure_policies(tenant_a)
+    SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.LOW, plan_minutes=480, ready_minutes=3000)
+    return SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
