@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from orders import services
 from orders.lifecycle import transition
-from orders.models import EventKind, Order, OrderEvent, OrderStatus, Priority, ServiceFormat, SlaState
+from orders.models import EventKind, Order, OrderEvent, Priority, ServiceFormat, SlaState
 from quality import clocks, hours
 from quality.calendar import parse_hours
 from quality.models import SlaClock, SlaPause, SlaPolicy
