@@ -6,14 +6,12 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.fields import DateFilter
+from servicedesk.fields import DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership
 
 from .models import (
-    OPEN_STATUSES,
     Client,
     Item,
     Order,
@@ -25,11 +23,6 @@ from .models import (
     statuses_of_stage,
 )
 from .services import technician_choices
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
 
 # Ready-made views: name -> (label, filter). "mine" is filled in with the member.
 PRESETS: dict[str, object] = {
@@ -101,19 +94,19 @@ class OrderFilter(django_filters.FilterSet):
     def filter_view(self, queryset, name, value):
         membership: Membership = self.request.membership
         if value == "mine":
-            return queryset.filter(technician=membership, status__in=OPEN_STATUSES)
+            return queryset.open().filter(technician=membership)
         if value == "new":
             return queryset.filter(status=OrderStatus.NEW)
         if value == "overdue":
-            return queryset.filter(status__in=OPEN_STATUSES, promised_at__lt=timezone.now())
+            return queryset.overdue()
         if value == "awaiting_parts":
             return queryset.filter(status=OrderStatus.AWAITING_PARTS)
         if value == "ready":
             return queryset.filter(status=OrderStatus.READY)
         if value == "at_risk":
-            return queryset.filter(status__in=OPEN_STATUSES, sla_state=SlaState.AT_RISK)
+            return queryset.open().filter(sla_state=SlaState.AT_RISK)
         if value == "breached":
-            return queryset.filter(status__in=OPEN_STATUSES, sla_state=SlaState.BREACHED)
+            return queryset.open().filter(sla_state=SlaState.BREACHED)
         if value == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
+            return queryset.open()
         return queryset

@@ -23,8 +23,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import OPEN_STATUSES, EventKind, Order, OrderEvent, Priority, SlaState
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Location, Tenant
 
 from .calendar import NoWorkingTime, WorkingCalendar, working_time_between
@@ -70,7 +70,7 @@ CLOCK_EVENT_KINDS = (EventKind.CREATED, EventKind.STATUS, EventKind.ASSIGNED)
 # --- Policies --------------------------------------------------------------------------------------
 def ensure_policies(tenant: Tenant | int) -> None:
     """Give a center its first policies if it has none yet (a new center, or one from before them)."""
-    tenant_id = getattr(tenant, "pk", tenant)
+    tenant_id: int = tenant.pk if isinstance(tenant, Tenant) else tenant
     if SlaPolicy.objects.filter(tenant_id=tenant_id).exists():
         return
     try:

@@ -191,7 +191,7 @@ class SlaPolicy(TenantOwned):
         ]
 
     def __str__(self) -> str:
-        service = self.service_type.name if self.service_type_id else _("Every service")
+        service = self.service_type.name if self.service_type else _("Every service")
         priority = self.get_priority_display() if self.priority is not None else _("every priority")
         return f"{service}, {priority}"
 

@@ -1,4 +1,5 @@
-"""The SLA panel of the order page: each clock read now (used, left, due, state) and the pauses.
+"""The SLA panel of the order page (registered with orders.panels in QualityConfig.ready(), in the side
+column): each clock read now (used, left, due, state) and the pauses.
 
 Reads the stored clocks and continues the running ones to now with the calendar (quality.clocks), writing
 nothing: four queries (clocks, pauses, and the location's hours and own days when a clock runs).
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from orders.models import Order
+from servicedesk.tenancy.access import TenantRequest
 from servicedesk.tenancy.models import Tenant
 
 from .calendar import NoWorkingTime, working_time_between
@@ -88,3 +90,8 @@ def order_sla(order: Order, tenant: Tenant, now: datetime | None = None) -> dict
             working = working_time_between(calendar, pause.started_at, max(now, pause.started_at))
         pause_lines.append(PauseLine(pause, working))
     return {"clocks": lines, "pauses": pause_lines, "location": order.intake_location}
+
+
+def sla_panel(request: TenantRequest, order: Order) -> dict:
+    """The panel's context: every member who sees the order sees its service level."""
+    return order_sla(order, request.tenant)

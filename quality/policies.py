@@ -89,7 +89,8 @@ def delete_policy(policy: SlaPolicy, *, by: Membership) -> None:
 
 
 def _follow_after_commit(tenant: Tenant) -> None:
-    transaction.on_commit(lambda tenant_id=tenant.pk: queue_rebuild(tenant_id), robust=True)
+    tenant_id: int = tenant.pk
+    transaction.on_commit(lambda: queue_rebuild(tenant_id), robust=True)
 
 
 def queue_rebuild(tenant_id: int) -> bool:

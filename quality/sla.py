@@ -239,9 +239,9 @@ def read_clock(spec: ClockSpec, now: datetime, *, used_before: timedelta = timed
     """The clock `spec` at `now` (aware). `used_before`: working time already used before `spec.start`
     (the periodic task continues a stored clock from the instant it was last computed)."""
     # Everything in UTC: Python compares and subtracts two datetimes of one zone by their wall clocks.
-    spec = ClockSpec(spec.target, _utc(spec.start), spec.budget, spec.calendar, _utc(spec.stop),
-                     tuple(Pause(p.reason, _utc(p.start), _utc(p.end)) for p in spec.pauses))
-    now = _utc(now)
+    spec = ClockSpec(spec.target, spec.start.astimezone(UTC), spec.budget, spec.calendar, _utc(spec.stop),
+                     tuple(Pause(p.reason, p.start.astimezone(UTC), _utc(p.end)) for p in spec.pauses))
+    now = now.astimezone(UTC)
     calendar, budget = spec.calendar, spec.budget
     end = spec.stop if spec.stop is not None else now
     end = max(end, spec.start)

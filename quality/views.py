@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.public import TooMany, guarded_order, private, switch_language, too_many
+from orders.public import guarded_order
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.public import TooMany, private, switch_language, too_many
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm
 
@@ -65,7 +66,7 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def feedback_list(request: HttpRequest) -> HttpResponse:
+def feedback_list(request: TenantRequest) -> HttpResponse:
     """Every rating clients left, newest first, with the average and the split by technician."""
     base = Feedback.objects.for_tenant(request.tenant)
     filterset = FeedbackFilter(request.GET, queryset=base, request=request)
@@ -91,7 +92,7 @@ HOLIDAYS_AHEAD = 60  # days of public holidays shown on the hours page
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def business_hours(request: HttpRequest) -> HttpResponse:
+def business_hours(request: TenantRequest) -> HttpResponse:
     """Each location's week, the center's own days (with a form to add one) and the coming holidays."""
     tenant = request.tenant
     form = CalendarDayForm(request.POST or None, tenant=tenant)
@@ -105,7 +106,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
             return redirect("quality:business_hours", tenant_slug=tenant.slug)
     today = timezone.localdate()
-    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    active = list(Location.objects.for_tenant(tenant).active().order_by("name"))
     weeks = hours.own_weeks(tenant, active)
     locations = []
     for location in active:
@@ -121,7 +122,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
+def location_hours(request: TenantRequest, location_id: int) -> HttpResponse:
     """Edit one location's week, or send it back to the center's standard week."""
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id)
     own = hours.own_week(location)
@@ -143,7 +144,7 @@ def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_POST
-def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpResponse:
+def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpResponse:
     day = get_for_tenant_or_404(CalendarDay, request.tenant, pk=calendar_day_id)
     day.delete()
     messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})
@@ -154,11 +155,11 @@ def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpRespo
 def _policy_rows(tenant) -> list[SlaPolicy]:
     """The general policy first, then by service and priority."""
     return sorted(policies_of(tenant), key=lambda p: (
-        p.service_type_id is not None, p.service_type.name if p.service_type_id else "", p.priority is not None,
+        p.service_type_id is not None, p.service_type.name if p.service_type else "", p.priority is not None,
         p.priority or 0, p.pk))
 
 
-def _save_policy(request: HttpRequest, form: SlaPolicyForm, policy: SlaPolicy | None) -> SlaPolicy | None:
+def _save_policy(request: TenantRequest, form: SlaPolicyForm, policy: SlaPolicy | None) -> SlaPolicy | None:
     try:
         return policies.save_policy(request.tenant, form.policy_data(), by=request.membership, policy=policy)
     except ValidationError as problem:
@@ -168,7 +169,7 @@ def _save_policy(request: HttpRequest, form: SlaPolicyForm, policy: SlaPolicy | 
 
 @tenant_view(Perm.SLA_MANAGE)
 @require_http_methods(["GET", "POST"])
-def sla_policies(request: HttpRequest) -> HttpResponse:
+def sla_policies(request: TenantRequest) -> HttpResponse:
     """The center's service-level targets, and a form to add a policy for a service or a priority."""
     tenant = request.tenant
     form = SlaPolicyForm(request.POST or None, tenant=tenant)
@@ -180,7 +181,7 @@ def sla_policies(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.SLA_MANAGE)
 @require_http_methods(["GET", "POST"])
-def sla_policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
+def sla_policy_edit(request: TenantRequest, policy_id: int) -> HttpResponse:
     policy = get_for_tenant_or_404(SlaPolicy.objects.select_related("service_type"), request.tenant, pk=policy_id)
     form = SlaPolicyForm(request.POST or None, tenant=request.tenant, policy=policy)
     if request.method == "POST" and form.is_valid() and _save_policy(request, form, policy):
@@ -191,7 +192,7 @@ def sla_policy_edit(request: HttpRequest, policy_id: int) -> HttpResponse:
 
 @tenant_view(Perm.SLA_MANAGE)
 @require_POST
-def sla_policy_delete(request: HttpRequest, policy_id: int) -> HttpResponse:
+def sla_policy_delete(request: TenantRequest, policy_id: int) -> HttpResponse:
     policy = get_for_tenant_or_404(SlaPolicy, request.tenant, pk=policy_id)
     try:
         policies.delete_policy(policy, by=request.membership)

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0008_order_sla_summary'),
+        ('orders', '0010_order_sla_indexes'),
         ('quality', '0002_business_hours'),
         ('tenancy', '0004_money_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

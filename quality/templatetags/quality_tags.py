@@ -1,4 +1,4 @@
-"""Quality template tags: `{% sla_order_panel %}` (the order page's SLA panel) and durations as people read them."""
+"""Quality template filters: durations as people read them."""
 
 from __future__ import annotations
 
@@ -34,13 +34,3 @@ def working(value) -> str:
 def minutes_text(value) -> str:
     """A policy's minutes as working time ('—' when the target is not measured)."""
     return "—" if value is None else format_working(timedelta(minutes=value))
-
-
-@register.inclusion_tag("quality/_sla_panel_body.html", takes_context=True)
-def sla_order_panel(context) -> dict:
-    from quality.panel import order_sla
-
-    order, tenant = context.get("order"), context.get("tenant")
-    if order is None or tenant is None:
-        return {"order": None}
-    return {"order": order, "tenant": tenant, **order_sla(order, tenant)}

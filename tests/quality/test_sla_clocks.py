@@ -16,13 +16,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.urls import reverse
 
+from notifications.models import Kind, Notification
 from orders import services
 from orders.lifecycle import transition
 from orders.models import EventKind, Order, OrderEvent, Priority, ServiceFormat, SlaState
 from quality import clocks, hours
 from quality.calendar import parse_hours
 from quality.models import SlaClock, SlaPause, SlaPolicy
-from servicedesk.notifications.models import Kind, Notification
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from tests.helpers import text_of

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from notifications.models import Kind, Notification
 from orders.demo import seed_demo_orders
 from orders.models import Order, SlaState
 from quality.demo import seed_demo_hours, seed_demo_sla
 from quality.models import SlaClock, SlaPause, SlaPolicy
-from servicedesk.notifications.models import Kind, Notification
 from servicedesk.tenancy.demo import seed_demo_staff
 
 pytestmark = pytest.mark.django_db
