@@ -220,6 +220,15 @@ class Center:
     plans: list = field(default_factory=list)  # (number, status, created, closed) per order
 
 
+def sla_state(n: int, is_open: bool) -> str:
+    """Order.sla_state by the order's number (no draw from the random stream): open orders 85 % on track,
+    10 % at risk, 5 % breached; closed ones 95 % met."""
+    share = n * 37 % 100
+    if is_open:
+        return "on_track" if share < 85 else "at_risk" if share < 95 else "breached"
+    return "met" if share < 95 else "missed"
+
+
 def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathological: bool = False,
                 per_day: int = 40, extras: bool = True) -> Center:
     """One service center: locations, catalogue, staff (a manager, reception, 12 technicians), clients (one per
@@ -317,13 +326,15 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                 v.dt(closed_at + timedelta(days=30) if closed_at else None),
                 v.day((closed_at + timedelta(days=90)).date() if status == "handed_over" else None),
                 manager.user_id, v.dt(created), v.dt(closed_at), 1 + len(PATHS[status]),
+                # Service level as the quality app's clocks leave it: a few percent of promises broken.
+                sla_state(n, is_open), v.dt(changed + timedelta(days=1) if is_open else None),
             ))
         insert_rows(Order, ["tenant", "number", "client", "item", "item_condition", "item_accessories", "service_type",
                             "format", "intake_location", "workshop", "technician", "priority", "problem", "terms",
                             "promised_at", "estimate", "estimate_state", "total_amount", "paid_amount", "status",
                             "status_changed_at", "status_before_hold", "visit_address", "visit_start", "visit_end",
                             "public_token", "public_token_expires_at", "warranty_until", "created_by", "created_at",
-                            "closed_at", "version"], order_rows)
+                            "closed_at", "version", "sla_state", "sla_due_at"], order_rows)
         del order_rows
         Counter.objects.create(tenant=tenant, key="order", last_number=orders)
         ids = dict(Order.objects.filter(tenant=tenant).values_list("number", "id"))

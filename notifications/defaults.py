@@ -106,6 +106,26 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "{{ order_url }}",
             "",
         ),
+        Kind.SLA_AT_RISK: Texts(
+            "At risk: order #{{ order.number }}, {{ sla.target }}",
+            "{{ recipient.name }},\n\n"
+            "order #{{ order.number }} ({{ order.service }}, {{ order.item }}) has used three quarters of its "
+            "time for “{{ sla.target }}”: due {{ sla.due_at }}.\n"
+            "Status: {{ status }}\n"
+            "Technician: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.SLA_BREACHED: Texts(
+            "Breached: order #{{ order.number }}, {{ sla.target }}",
+            "{{ recipient.name }},\n\n"
+            "order #{{ order.number }} ({{ order.service }}, {{ order.item }}) has missed its deadline for "
+            "“{{ sla.target }}”: it was due {{ sla.due_at }}.\n"
+            "Status: {{ status }}\n"
+            "Technician: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
         Kind.DOCUMENT: Texts(
             "{{ document.title }} {{ document.number }} · order #{{ order.number }}",
             "Hello, {{ client.name }}!\n\n"
@@ -196,6 +216,26 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "{{ feedback.comment }}\n\n"
             "Мастер: {{ technician.name }}\n"
             "Позвоните клиенту.\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.SLA_AT_RISK: Texts(
+            "Под угрозой: заказ №{{ order.number }}, {{ sla.target }}",
+            "{{ recipient.name }},\n\n"
+            "заказ №{{ order.number }} ({{ order.service }}, {{ order.item }}) израсходовал три четверти "
+            "времени по нормативу «{{ sla.target }}»: срок {{ sla.due_at }}.\n"
+            "Статус: {{ status }}\n"
+            "Мастер: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.SLA_BREACHED: Texts(
+            "Нарушен срок: заказ №{{ order.number }}, {{ sla.target }}",
+            "{{ recipient.name }},\n\n"
+            "заказ №{{ order.number }} ({{ order.service }}, {{ order.item }}) нарушил норматив "
+            "«{{ sla.target }}»: срок был {{ sla.due_at }}.\n"
+            "Статус: {{ status }}\n"
+            "Мастер: {{ technician.name }}\n\n"
             "{{ order_url }}",
             "",
         ),

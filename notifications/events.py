@@ -11,17 +11,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from orders.models import EventKind, Order, OrderEvent, OrderStatus
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
 from . import outbox
-from .content import build_context, render_message, texts_in_force
+from .content import _datetime, build_context, render_message, texts_in_force
 from .models import Audience, Channel, Kind, Notification
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,8 @@ STATUS_KINDS: dict[str, Kind] = {
 }
 # Resuming from hold returns to a status the client was already told about.
 SILENT_ACTIONS = frozenset({"resume"})
+# The quality app's SLA events (data: target, target_label, stage, due_at) by stage.
+SLA_KINDS: dict[str, Kind] = {"at_risk": Kind.SLA_AT_RISK, "breached": Kind.SLA_BREACHED}
 
 ORDER_RELATED = ("tenant", "client", "item", "service_type", "intake_location", "technician__user")
 
@@ -125,10 +128,14 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
         kind = Kind.TECHNICIAN_ASSIGNED
     elif event.kind == EventKind.FEEDBACK and event.data.get("low"):  # the quality app decides what is low
         kind = Kind.LOW_RATING
+    elif event.kind == EventKind.SLA:  # the quality app's clocks: at risk, or breached
+        kind = SLA_KINDS.get(event.data.get("stage", ""))
     if kind is None:
         return []
     order = _full_order(event.order_id)
     source_key = f"event:{event.pk}"
+    if kind in SLA_KINDS.values():
+        return _sla_drafts(order, kind, event)
     if kind == Kind.LOW_RATING:
         values = {"feedback_rating": str(event.data.get("rating", "")), "feedback_comment": event.data.get("comment", "")}
         return staff_drafts(order, kind, source_key, _managers(order.tenant_id), event=event, values=values)
@@ -138,6 +145,21 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
             return []
         return staff_drafts(order, kind, source_key, [technician], event=event)
     return client_drafts(order, kind, source_key, event=event)
+
+
+def _sla_drafts(order: Order, kind: str, event: OrderEvent) -> list[outbox.Draft]:
+    """The managers hear of a service-level clock at risk or breached once per order, target and stage,
+    whatever records the event again: the key is "sla:<order>:<target>:<stage>", not the event's."""
+    data = event.data
+    due = ""
+    try:
+        with translation.override(order.tenant.language):  # as build_context formats dates
+            due = _datetime(datetime.fromisoformat(data["due_at"]), ZoneInfo(order.tenant.time_zone))
+    except (KeyError, TypeError, ValueError):
+        pass
+    values = {"sla_target": str(data.get("target_label") or data.get("target", "")), "sla_due_at": due}
+    source_key = f"sla:{order.pk}:{data.get('target', '')}:{data.get('stage', '')}"
+    return staff_drafts(order, kind, source_key, _managers(order.tenant_id), event=event, values=values)
 
 
 def on_order_event(event: OrderEvent) -> None:

@@ -34,9 +34,12 @@ class Kind(models.TextChoices):
     ORDER_OVERDUE = "order_overdue", _("Order overdue (managers)")
     DOCUMENT = "document", _("Document by e-mail")
     LOW_RATING = "low_rating", _("Low rating from a client (managers)")
+    SLA_AT_RISK = "sla_at_risk", _("Service level at risk (managers)")
+    SLA_BREACHED = "sla_breached", _("Service level breached (managers)")
 
 
-STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE, Kind.LOW_RATING})
+STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE, Kind.LOW_RATING, Kind.SLA_AT_RISK,
+                         Kind.SLA_BREACHED})
 CLIENT_KINDS = frozenset(Kind) - STAFF_KINDS
 # Sent by e-mail only (no SMS text): staff alerts, and documents (a PDF cannot go by SMS).
 EMAIL_ONLY_KINDS = STAFF_KINDS | {Kind.DOCUMENT}
@@ -78,7 +81,7 @@ class Notification(TenantOwned):
 
     (tenant, source_key, channel, recipient) is unique: the same event can never produce the same
     message twice. source_key names what caused it: "event:<OrderEvent id>", "overdue:<order>:<promised
-    timestamp>", "visit:<order>:<visit timestamp>", "resend:<notification id>:<n>".
+    timestamp>", "visit:<order>:<visit timestamp>", "sla:<order>:<target>:<stage>", "resend:<notification id>:<n>".
     """
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("order"))

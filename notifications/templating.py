@@ -53,6 +53,8 @@ VARIABLES: dict[str, object] = {
     "document.number": _("Document e-mails: the document's number"),
     "feedback.rating": _("Low-rating alerts: the client's rating, 1 to 5"),
     "feedback.comment": _("Low-rating alerts: the client's comment"),
+    "sla.target": _("Service-level alerts: the target (time to plan, time to ready, on-site arrival)"),
+    "sla.due_at": _("Service-level alerts: the deadline (date and time)"),
 }
 URL_VARIABLES = frozenset({"public_url", "feedback_url", "order_url"})
 

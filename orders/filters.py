@@ -18,6 +18,7 @@ from .models import (
     OrderStatus,
     Priority,
     ServiceType,
+    SlaState,
     Stage,
     statuses_of_stage,
 )
@@ -30,6 +31,8 @@ PRESETS: dict[str, object] = {
     "overdue": _("Overdue"),
     "awaiting_parts": _("Awaiting parts"),
     "ready": _("Ready for pickup"),
+    "at_risk": _("At risk"),
+    "breached": _("Breached"),
     "open": _("All open"),
 }
 
@@ -54,6 +57,9 @@ class OrderFilter(django_filters.FilterSet):
                                                 lookup_expr="date__lte", widget=DateInput)
     overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue",
                                            widget=forms.CheckboxInput)
+    # Service level, as the quality app's clocks left it on the order (indexed with the tenant).
+    sla = django_filters.ChoiceFilter(label=_("Service level"), field_name="sla_state",
+                                      choices=[c for c in SlaState.choices if c[0]])
     view = django_filters.ChoiceFilter(label=_("View"), choices=list(PRESETS.items()), method="filter_view",
                                        widget=forms.HiddenInput)
 
@@ -97,6 +103,10 @@ class OrderFilter(django_filters.FilterSet):
             return queryset.filter(status=OrderStatus.AWAITING_PARTS)
         if value == "ready":
             return queryset.filter(status=OrderStatus.READY)
+        if value == "at_risk":
+            return queryset.open().filter(sla_state=SlaState.AT_RISK)
+        if value == "breached":
+            return queryset.open().filter(sla_state=SlaState.BREACHED)
         if value == "open":
             return queryset.open()
         return queryset

@@ -175,6 +175,20 @@ class EstimateState(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
+class SlaState(models.TextChoices):
+    """The order's service-level summary, written by the quality app (orders never computes it).
+
+    Open orders: the worst state of their running clocks; closed ones: whether every promise was kept.
+    """
+
+    NONE = "", _("No target")
+    ON_TRACK = "on_track", _("On track")
+    AT_RISK = "at_risk", _("At risk")
+    BREACHED = "breached", _("Breached")
+    MET = "met", _("Met")
+    MISSED = "missed", _("Missed")
+
+
 def open_q() -> Q:
     return ~Q(status__in=CLOSED_STATUS_LIST)
 
@@ -243,6 +257,14 @@ class Order(TenantOwned):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    # Service level, written by the quality app's clocks (quality.clocks) in the transaction of each event
+    # and by its periodic task; never by orders. Stored here so the list filters and sorts on an index.
+    sla_state = models.CharField(_("service level"), max_length=10, choices=SlaState.choices, blank=True,
+                                 default="", editable=False)
+    sla_due_at = models.DateTimeField(_("next service-level deadline"), null=True, blank=True, editable=False)
+    # When the order should be ready: the "time to ready" clock's deadline, moved by the pauses (the client's
+    # status page shows it).
+    expected_ready_at = models.DateTimeField(_("expected ready"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OrderQuerySet.as_manager()
@@ -273,6 +295,10 @@ class Order(TenantOwned):
                          condition=Q(visit_start__isnull=False)),
             models.Index(fields=["tenant", "visit_start"], name="orders_visit_day_idx",
                          condition=Q(visit_start__isnull=False)),
+            # Service level: the "At risk" / "Breached" views (by state, nearest deadline first) and the list
+            # sorted by the next deadline.
+            models.Index(fields=["tenant", "sla_state", "sla_due_at", "id"], name="orders_sla_state_idx"),
+            models.Index(fields=["tenant", "sla_due_at", "id"], name="orders_sla_due_idx"),
         ]
 
     def __str__(self) -> str:
@@ -322,6 +348,7 @@ class EventKind(models.TextChoices):
     PARTS = "parts", _("Parts")
     DOCUMENT = "document", _("Document")
     FEEDBACK = "feedback", _("Client feedback")
+    SLA = "sla", _("Service level")
 
 
 class OrderEvent(TenantOwned):

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -43,10 +44,11 @@ from .permissions import ActorRefused, actor_problem
 from .presentation import order_qr_data_uri, public_status_url
 
 PAGE_SIZE = 50
-SORTS: dict[str, tuple[str, list[SortKey]]] = {
+SORTS: dict[str, tuple[str | Promise, list[SortKey]]] = {
     "-created": (gettext_lazy("Newest first"), [SortKey("created_at", True), SortKey("id", True)]),
     "created": (gettext_lazy("Oldest first"), [SortKey("created_at", False), SortKey("id", False)]),
     "promised": (gettext_lazy("Promised date"), [SortKey("promised_at", False), SortKey("id", False)]),
+    "sla": (gettext_lazy("Next SLA deadline"), [SortKey("sla_due_at", False), SortKey("id", False)]),
     "-priority": (gettext_lazy("Priority"), [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)]),
     "-number": (gettext_lazy("Number"), [SortKey("number", True)]),
 }

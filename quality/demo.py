@@ -137,3 +137,21 @@ def seed_demo_standards(staff) -> None:
         Goal.objects.filter(pk=made.pk).delete()
     standards.set_goal(tenant, goal | {"title": "Reception wait down 15 % in three months", "metric": "reception_wait",
                                        "location": staff.head_office}, by=manager, context=context)
+def seed_demo_sla(staff) -> None:
+    """The demo center's service-level policies (the general and urgent ones, and tighter targets for screen
+    replacements), then every demo order's clocks from its timeline, and the alerts they owe."""
+    from orders.models import Priority, ServiceType
+
+    from .clocks import ensure_policies, rebuild_clocks, tick
+    from .models import SlaPolicy
+
+    tenant = staff.tenant
+    ensure_policies(tenant)
+    screens = ServiceType.objects.for_tenant(tenant).filter(name="Phone screen replacement").first()
+    if screens is not None:
+        SlaPolicy.objects.get_or_create(tenant=tenant, service_type=screens, priority=None, defaults={
+            "plan_minutes": 60, "ready_minutes": 9 * 60, "arrival_grace_minutes": None, "handover_minutes": 27 * 60})
+        SlaPolicy.objects.get_or_create(tenant=tenant, service_type=screens, priority=Priority.URGENT, defaults={
+            "plan_minutes": 30, "ready_minutes": 4 * 60, "arrival_grace_minutes": None, "handover_minutes": 9 * 60})
+    rebuild_clocks(tenant)
+    tick()

@@ -1,21 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import ServiceType
+from orders.models import Priority, ServiceType
 from orders.services import technician_choices
 from servicedesk.fields import DateField, DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership, Tenant
 
 from .calendar import Day, format_hours, parse_hours
 from .metrics import METRIC_CHOICES
-from .models import MAX_COMMENT_LENGTH, CalendarDay, Comparison, Feedback, PeriodKind, Weekday
+from .models import MAX_COMMENT_LENGTH, CalendarDay, Comparison, Feedback, PeriodKind, SlaPolicy, Weekday
+from .policies import PolicyData
 from .standards import standard_problem
 
 RATINGS = [(n, str(n)) for n in range(5, 0, -1)]
@@ -194,3 +195,61 @@ class GoalForm(forms.Form):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _scope_fields(self, tenant)
+# --- Service-level policies ------------------------------------------------------------------------
+def _hours_field(label, help_text=""):
+    return forms.DecimalField(label=label, required=False, min_value=Decimal("0.01"), max_value=Decimal("10000"),
+                              max_digits=7, decimal_places=2, help_text=help_text,
+                              widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}))
+
+
+def hours_of(minutes: int | None) -> Decimal | None:
+    """Minutes as the hours the form shows (90 -> 1.5)."""
+    if minutes is None:
+        return None
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
+
+
+def minutes_of(hours: Decimal | None) -> int | None:
+    return None if hours is None else int((hours * 60).to_integral_value(ROUND_HALF_UP))
+
+
+class SlaPolicyForm(forms.Form):
+    """A policy's scope (service and priority, each may be "every") and its four targets, in working hours."""
+
+    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False,
+                                          empty_label=_("Every service"))
+    priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
+                                      choices=[("", _("Every priority")), *Priority.choices])
+    plan_hours = _hours_field(_("Time to plan, working hours"),
+                              _("From intake until a technician is assigned. Empty: not measured."))
+    ready_hours = _hours_field(_("Time to ready, working hours"),
+                               _("From intake until ready for pickup, less the time waiting on the client, on parts "
+                                 "or on hold."))
+    arrival_grace_minutes = forms.IntegerField(
+        label=_("On-site arrival, minutes after the slot"), required=False, min_value=0, max_value=24 * 60,
+        help_text=_("The technician starts the job by the end of the booked slot plus this many minutes."))
+    handover_hours = _hours_field(_("Time to hand over, working hours"),
+                                  _("From ready until the client collects: the client's side, for information."))
+
+    def __init__(self, *args, tenant: Tenant, policy: SlaPolicy | None = None, **kwargs) -> None:
+        if policy is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "service_type": policy.service_type_id, "priority": policy.priority,
+                "plan_hours": hours_of(policy.plan_minutes), "ready_hours": hours_of(policy.ready_minutes),
+                "arrival_grace_minutes": policy.arrival_grace_minutes,
+                "handover_hours": hours_of(policy.handover_minutes),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).order_by("-is_active", "name")
+        if policy is not None and policy.is_general:
+            # The general policy's scope is every service and priority, always.
+            for name in ("service_type", "priority"):
+                self.fields[name].disabled = True
+
+    def policy_data(self) -> PolicyData:
+        data = self.cleaned_data
+        return PolicyData(
+            service_type=data["service_type"], priority=data["priority"],
+            plan_minutes=minutes_of(data["plan_hours"]), ready_minutes=minutes_of(data["ready_hours"]),
+            arrival_grace_minutes=data["arrival_grace_minutes"], handover_minutes=minutes_of(data["handover_hours"]),
+        )

@@ -1,10 +1,11 @@
-"""Quality: what clients say about finished orders, and the business hours every SLA clock counts in
-(checklists and SLA targets come later)."""
+"""Quality: what clients say about finished orders, the business hours every SLA clock counts in, the
+service-level policies and the clocks that measure each order against them (checklists come later)."""
 
 from __future__ import annotations
 
 from datetime import time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,10 +13,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import Order
+from orders.models import Order, OrderStatus, Priority, ServiceType
 from servicedesk.tenancy.models import Location, Membership, TenantOwned
 
 from .calendar import parse_hours
+from .sla import ClockState, Target
 
 MAX_COMMENT_LENGTH = 2000
 
@@ -238,3 +240,143 @@ class Goal(TenantOwned):
 
     def __str__(self) -> str:
         return self.title
+# --- Service levels --------------------------------------------------------------------------------
+class SlaPolicy(TenantOwned):
+    """The center's service-level targets for a service type (or all) and a priority (or all).
+
+    The most specific policy applies to an order: its service and priority, then its service at any
+    priority, then any service at its priority, then the center's general policy (no service, no priority),
+    which always exists and cannot be deleted. An empty target is not measured for the orders it covers.
+    Budgets are working time of the order's intake location, in minutes (arrival: wall-clock minutes after
+    the booked slot ends).
+    """
+
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                     verbose_name=_("service"), help_text=_("Empty: every service."))
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, null=True, blank=True,
+                                                help_text=_("Empty: every priority."))
+    plan_minutes = models.PositiveIntegerField(_("time to plan, minutes"), null=True, blank=True)
+    ready_minutes = models.PositiveIntegerField(_("time to ready, minutes"), null=True, blank=True)
+    arrival_grace_minutes = models.PositiveIntegerField(_("on-site arrival, minutes after the slot"), null=True,
+                                                        blank=True)
+    handover_minutes = models.PositiveIntegerField(_("time to hand over, minutes"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("changed by"))
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("service-level policy")
+        verbose_name_plural = _("service-level policies")
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            # One policy per scope (NULL means "every", so each combination needs its own constraint).
+            models.UniqueConstraint(fields=["tenant", "service_type", "priority"], name="quality_slapolicy_both_uniq",
+                                    condition=Q(service_type__isnull=False, priority__isnull=False)),
+            models.UniqueConstraint(fields=["tenant", "service_type"], name="quality_slapolicy_service_uniq",
+                                    condition=Q(service_type__isnull=False, priority__isnull=True)),
+            models.UniqueConstraint(fields=["tenant", "priority"], name="quality_slapolicy_priority_uniq",
+                                    condition=Q(service_type__isnull=True, priority__isnull=False)),
+            models.UniqueConstraint(fields=["tenant"], name="quality_slapolicy_general_uniq",
+                                    condition=Q(service_type__isnull=True, priority__isnull=True)),
+            models.CheckConstraint(condition=Q(plan_minutes__isnull=True) | Q(plan_minutes__gt=0),
+                                   name="quality_slapolicy_plan_positive"),
+            models.CheckConstraint(condition=Q(ready_minutes__isnull=True) | Q(ready_minutes__gt=0),
+                                   name="quality_slapolicy_ready_positive"),
+            models.CheckConstraint(condition=Q(handover_minutes__isnull=True) | Q(handover_minutes__gt=0),
+                                   name="quality_slapolicy_handover_positive"),
+        ]
+
+    def __str__(self) -> str:
+        service = self.service_type.name if self.service_type else _("Every service")
+        priority = self.get_priority_display() if self.priority is not None else _("every priority")
+        return f"{service}, {priority}"
+
+    @property
+    def is_general(self) -> bool:
+        return self.service_type_id is None and self.priority is None
+
+
+class SlaClock(TenantOwned):
+    """One order's clock for one target, as last computed (quality.clocks; rules in quality.sla).
+
+    `used_seconds` is the working time used as of `computed_at` (the periodic task continues from there);
+    `due_at` the instant the budget runs out (projected from `computed_at` while paused); `stopped_at` when
+    the target was reached (or the order cancelled after a miss). `next_check_at`: when the periodic task
+    should look again (the 75 % mark, the due, an alert owed, or a paused clock's projection); None once
+    nothing can change without an event. `alerted`: the last alert stage written (never twice).
+    """
+
+    class Alerted(models.TextChoices):
+        NONE = "", _("None")
+        AT_RISK = "at_risk", _("At risk")
+        BREACHED = "breached", _("Breached")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sla_clocks", verbose_name=_("order"))
+    target = models.CharField(_("target"), max_length=10, choices=Target.choices)
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="clocks",
+                               verbose_name=_("policy"))
+    state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
+    budget_seconds = models.PositiveIntegerField(_("budget, seconds"))
+    used_seconds = models.PositiveIntegerField(_("used, seconds"), default=0)
+    started_at = models.DateTimeField(_("started"))
+    due_at = models.DateTimeField(_("due"))
+    stopped_at = models.DateTimeField(_("stopped"), null=True, blank=True)
+    paused_since = models.DateTimeField(_("paused since"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    next_check_at = models.DateTimeField(null=True, blank=True, editable=False)
+    alerted = models.CharField(max_length=10, choices=Alerted.choices, blank=True, default="", editable=False)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("service-level clock")
+        verbose_name_plural = _("service-level clocks")
+        ordering = ["order", "started_at", "id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "order", "target"], name="quality_slaclock_order_target_uniq"),
+            models.CheckConstraint(condition=Q(target__in=Target.values), name="quality_slaclock_target_known"),
+        ]
+        indexes = [
+            # Compliance per target and period (the managers' dashboard).
+            models.Index(fields=["tenant", "target", "started_at"], name="quality_slaclock_target_idx"),
+            # The periodic task (all tenants at once, so it cannot lead with the tenant): running clocks due
+            # for a look, soonest first.
+            models.Index(fields=["next_check_at"], name="quality_slaclock_check_idx",
+                         condition=Q(stopped_at__isnull=True, next_check_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.target} {self.state}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.stopped_at is None
+
+
+PAUSE_REASONS = [(status.value, status.label) for status in
+                 (OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD)]
+
+
+class SlaPause(TenantOwned):
+    """A time the order waited (on the client's approval, on parts, on hold): its clocks did not run.
+
+    Rebuilt from the timeline with the clocks; `working_seconds` is the working time it held the clocks
+    (as of the clocks' computation while it lasts).
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sla_pauses", verbose_name=_("order"))
+    reason = models.CharField(_("reason"), max_length=20, choices=PAUSE_REASONS)
+    started_at = models.DateTimeField(_("from"))
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    working_seconds = models.PositiveIntegerField(_("working time, seconds"), default=0)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("service-level pause")
+        verbose_name_plural = _("service-level pauses")
+        ordering = ["started_at", "id"]
+        indexes = [
+            models.Index(fields=["tenant", "order", "started_at"], name="quality_slapause_order_idx"),
+            models.Index(fields=["tenant", "reason", "started_at"], name="quality_slapause_reason_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.reason} {self.started_at:%Y-%m-%d %H:%M}"

@@ -18,6 +18,9 @@ tenant_urlpatterns = [
     path("quality/standards/<int:standard_id>/delete/", views.standard_delete, name="standard_delete"),
     path("quality/goals/new/", views.goal_new, name="goal_new"),
     path("quality/goals/<int:goal_id>/delete/", views.goal_delete, name="goal_delete"),
+    path("quality/sla/", views.sla_policies, name="sla_policies"),
+    path("quality/sla/<int:policy_id>/", views.sla_policy_edit, name="sla_policy_edit"),
+    path("quality/sla/<int:policy_id>/delete/", views.sla_policy_delete, name="sla_policy_delete"),
 ]
 
 urlpatterns = [

@@ -1,5 +1,6 @@
 """Pages of the quality app: the client's feedback form (public link, no account), the managers' list,
-and the business hours (locations' weeks, the center's own days off, the coming public holidays)."""
+the business hours (locations' weeks, the center's own days off, the coming public holidays) and the
+service-level policies."""
 
 from __future__ import annotations
 
@@ -25,11 +26,20 @@ from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, ten
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm, has_perm
 
-from . import hours, metrics, services
+from . import hours, metrics, policies, services
 from . import standards as standards_service
 from .calendar import format_hours
-from .forms import CalendarDayForm, FeedbackFilter, FeedbackForm, GoalForm, StandardForm, WeekForm
-from .models import CalendarDay, Feedback, Goal, Standard, Weekday
+from .clocks import policies_of
+from .forms import (
+    CalendarDayForm,
+    FeedbackFilter,
+    FeedbackForm,
+    GoalForm,
+    SlaPolicyForm,
+    StandardForm,
+    WeekForm,
+)
+from .models import CalendarDay, Feedback, Goal, SlaPolicy, Standard, Weekday
 
 PAGE_SIZE = 50
 PERIOD_FILTERS = ("technician", "since", "until")
@@ -242,3 +252,53 @@ def goal_delete(request: TenantRequest, goal_id: int) -> HttpResponse:
     standards_service.delete_goal(goal, by=request.membership)
     messages.success(request, _("Goal “%(title)s” deleted.") % {"title": goal.title})
     return redirect("quality:standards", tenant_slug=request.tenant.slug)
+# --- Service-level policies --------------------------------------------------------------------------
+def _policy_rows(tenant) -> list[SlaPolicy]:
+    """The general policy first, then by service and priority."""
+    return sorted(policies_of(tenant), key=lambda p: (
+        p.service_type_id is not None, p.service_type.name if p.service_type else "", p.priority is not None,
+        p.priority or 0, p.pk))
+
+
+def _save_policy(request: TenantRequest, form: SlaPolicyForm, policy: SlaPolicy | None) -> SlaPolicy | None:
+    try:
+        return policies.save_policy(request.tenant, form.policy_data(), by=request.membership, policy=policy)
+    except ValidationError as problem:
+        form.add_error(None, problem)
+        return None
+
+
+@tenant_view(Perm.SLA_MANAGE)
+@require_http_methods(["GET", "POST"])
+def sla_policies(request: TenantRequest) -> HttpResponse:
+    """The center's service-level targets, and a form to add a policy for a service or a priority."""
+    tenant = request.tenant
+    form = SlaPolicyForm(request.POST or None, tenant=tenant)
+    if request.method == "POST" and form.is_valid() and _save_policy(request, form, None):
+        messages.success(request, _("Policy added. Open orders follow it from now on."))
+        return redirect("quality:sla_policies", tenant_slug=tenant.slug)
+    return render(request, "quality/sla_policies.html", {"policies": _policy_rows(tenant), "form": form})
+
+
+@tenant_view(Perm.SLA_MANAGE)
+@require_http_methods(["GET", "POST"])
+def sla_policy_edit(request: TenantRequest, policy_id: int) -> HttpResponse:
+    policy = get_for_tenant_or_404(SlaPolicy.objects.select_related("service_type"), request.tenant, pk=policy_id)
+    form = SlaPolicyForm(request.POST or None, tenant=request.tenant, policy=policy)
+    if request.method == "POST" and form.is_valid() and _save_policy(request, form, policy):
+        messages.success(request, _("Policy saved. Open orders follow it from now on."))
+        return redirect("quality:sla_policies", tenant_slug=request.tenant.slug)
+    return render(request, "quality/sla_policy_edit.html", {"form": form, "policy": policy})
+
+
+@tenant_view(Perm.SLA_MANAGE)
+@require_POST
+def sla_policy_delete(request: TenantRequest, policy_id: int) -> HttpResponse:
+    policy = get_for_tenant_or_404(SlaPolicy, request.tenant, pk=policy_id)
+    try:
+        policies.delete_policy(policy, by=request.membership)
+    except ValidationError as problem:
+        messages.error(request, " ".join(problem.messages))
+    else:
+        messages.success(request, _("Policy deleted."))
+    return redirect("quality:sla_policies", tenant_slug=request.tenant.slug)

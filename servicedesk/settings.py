@@ -445,6 +445,10 @@ CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 180)
 LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["ops-purge-old-data"] = {"task": "ops.purge_old_data", "schedule": 24 * 3600}
+# Service levels (quality.clocks): how often beat moves the running clocks on and sends at-risk / breach
+# alerts; an alert is at most this late.
+SLA_TICK_SECONDS = env_int("SLA_TICK_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["quality-sla-tick"] = {"task": "quality.sla_tick", "schedule": SLA_TICK_SECONDS}
 
 # --- REST API (api/, docs/integrations.md) ------------------------------------------------------------
 # Requests per API key (DRF throttling, counted in the shared cache: Redis in production).

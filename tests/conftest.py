@@ -334,6 +334,10 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
     from tests.quality.world import add_standards
 
     standard_a, goal_a = add_standards(tenant_b, tenant_a)
+    # Service-level policies: B its two defaults and one more, A its defaults and two more.
+    from tests.quality.world import add_sla_policies
+
+    sla_policy_a = add_sla_policies(tenant_b, tenant_a)
 
     return SimpleNamespace(
         tenant_a=tenant_a,
@@ -361,4 +365,5 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         visit_a=visit_a,
         standard_a=standard_a,
         goal_a=goal_a,
+        sla_policy_a=sla_policy_a,
     )

@@ -62,6 +62,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "visit_id": lambda world: world.visit_a.pk,
     "standard_id": lambda world: world.standard_a.pk,
     "goal_id": lambda world: world.goal_a.pk,
+    "policy_id": lambda world: world.sla_policy_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
     "api_key_id": lambda world: world.api_key_a.pk,
     "item_id": lambda world: world.item_a.pk,

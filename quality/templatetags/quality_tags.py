@@ -1,7 +1,8 @@
-"""Figures of the metrics as people read them: "4.2 min", "12.5 working h", "87 %", "365 days", "4.6 ★"."""
+"""Quality figures as people read them: metrics ("4.2 min", "87 %", "4.6 ★") and working time ("1 h 30 min")."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django import template
@@ -56,3 +57,30 @@ def target_sentence(standard, metric) -> str:
     if standard.share is not None:
         text += " " + _("for %(share)s of %(items)s") % {"share": percent(float(standard.share)), "items": metric.items}
     return text
+
+
+
+def format_working(delta: timedelta | int | None) -> str:
+    """'4 h', '1 h 30 min', '45 min' (a number is seconds)."""
+    if delta is None:
+        return "—"
+    seconds = delta if isinstance(delta, int) else int(delta.total_seconds())
+    minutes = max(seconds, 0) // 60
+    hours, minutes = divmod(minutes, 60)
+    if hours and minutes:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    return _("%(m)d min") % {"m": minutes}
+
+
+@register.filter
+def working(value) -> str:
+    """A timedelta or seconds as working time."""
+    return format_working(value)
+
+
+@register.filter
+def minutes_text(value) -> str:
+    """A policy's minutes as working time ('—' when the target is not measured)."""
+    return "—" if value is None else format_working(timedelta(minutes=value))

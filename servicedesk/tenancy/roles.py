@@ -45,6 +45,7 @@ class Perm(StrEnum):
     NOTIFICATIONS_MANAGE = "notifications_manage"
     REPORTS_VIEW = "reports_view"
     STANDARDS_MANAGE = "standards_manage"
+    SLA_MANAGE = "sla_manage"
 
 
 _ALL = frozenset(Role)
@@ -76,6 +77,7 @@ MATRIX: dict[Perm, tuple[frozenset[Role], StrOrPromise]] = {
     Perm.NOTIFICATIONS_MANAGE: (_MANAGEMENT, _("Edit notification texts, resend")),
     Perm.REPORTS_VIEW: (_MANAGEMENT, _("See reports and SLA dashboards")),
     Perm.STANDARDS_MANAGE: (_MANAGEMENT, _("Set service standards and goals")),
+    Perm.SLA_MANAGE: (_MANAGEMENT, _("Set the service-level targets")),
 }
 
 # Who may grant which role: managers run the staff but cannot create owners or demote them.

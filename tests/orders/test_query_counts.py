@@ -79,6 +79,7 @@ LIST_URLS = {
     "by promised date": "?view=&sort=promised",
     "oldest first": "?view=&sort=created",
     "by number": "?view=&sort=-number",
+    "by the next SLA deadline": "?view=&sort=sla",
     "filtered": "?view=&status=planned&status=in_progress&stage=execution",
     "searched": "?view=&q=Client",
 }

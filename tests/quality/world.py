@@ -42,3 +42,14 @@ def add_standards(tenant_b: Tenant, tenant_a: Tenant) -> tuple:
 
     make(tenant_b, 1)
     return make(tenant_a, 2)
+def add_sla_policies(tenant_b: Tenant, tenant_a: Tenant):
+    """B: its default policies and one for high priority; A: its defaults and two more. Returns A's last."""
+    from orders.models import Priority
+    from quality.clocks import ensure_policies
+    from quality.models import SlaPolicy
+
+    ensure_policies(tenant_b)
+    SlaPolicy.objects.create(tenant=tenant_b, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
+    ensure_policies(tenant_a)
+    SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.LOW, plan_minutes=480, ready_minutes=3000)
+    return SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
