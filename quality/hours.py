@@ -67,6 +67,26 @@ def calendar_for(location: Location) -> WorkingCalendar:
     )
 
 
+def calendars_for(tenant: Tenant, locations: Sequence[Location]) -> dict[int | None, WorkingCalendar]:
+    """calendar_for for many locations in two queries (their weeks, the center's days), keyed by location id;
+    key None is the center's standard week with its center-wide days (for whatever belongs to no location)."""
+    weeks = own_weeks(tenant, locations)
+    center_days: dict[date, Day] = {}
+    own_days: dict[int, dict[date, Day]] = {}
+    for row in CalendarDay.objects.for_tenant(tenant).filter(
+            Q(location__isnull=True) | Q(location__in=[location.pk for location in locations])):
+        target = center_days if row.location_id is None else own_days.setdefault(row.location_id, {})
+        target[row.date] = parse_hours(row.hours)
+    tz, public = ZoneInfo(tenant.time_zone), public_holidays(tenant)
+    calendars: dict[int | None, WorkingCalendar] = {
+        location.pk: WorkingCalendar(tz=tz, weekly=weeks.get(location.pk, DEFAULT_WEEK),
+                                     exceptions={**center_days, **own_days.get(location.pk, {})}, holidays=public)
+        for location in locations
+    }
+    calendars[None] = WorkingCalendar(tz=tz, weekly=DEFAULT_WEEK, exceptions=center_days, holidays=public)
+    return calendars
+
+
 @transaction.atomic
 def set_week(location: Location, week: Sequence[Sequence[Span]]) -> None:
     """Replace the location's weekly hours; a week without any opening is refused (see reset_week)."""

@@ -438,6 +438,11 @@ CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 180)
 LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["ops-purge-old-data"] = {"task": "ops.purge_old_data", "schedule": 24 * 3600}
+# The managers' dashboard reads daily rollups; beat recomputes the last days of every center from the raw rows.
+QUALITY_ROLLUP_REPAIR_DAYS = env_int("QUALITY_ROLLUP_REPAIR_DAYS", 3)
+QUALITY_ROLLUP_REPAIR_SECONDS = env_int("QUALITY_ROLLUP_REPAIR_SECONDS", 3600)
+CELERY_BEAT_SCHEDULE["quality-repair-rollups"] = {"task": "quality.repair_rollups",
+                                                  "schedule": QUALITY_ROLLUP_REPAIR_SECONDS}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.
