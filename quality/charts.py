@@ -14,6 +14,7 @@ from datetime import date
 from django.utils.formats import date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import pgettext
 
 WIDTH, HEIGHT = 360, 170
 LEFT, RIGHT, TOP, BOTTOM = 30, 6, 10, 22
@@ -33,9 +34,9 @@ def nice_ceiling(value: int) -> int:
     if value <= 1:
         return 1
     power = 10 ** math.floor(math.log10(value))
-    for step in (1, 2, 5, 10):
+    for step in (1, 2, 2.5, 5, 10):
         if step * power >= value:
-            return step * power
+            return int(step * power) if step * power == int(step * power) else 3 * power
     return 10 * power  # pragma: no cover
 
 
@@ -53,13 +54,15 @@ def _frame(top: int, days: Sequence[date], label: str) -> list[str]:
         if value == int(value):
             parts.append(f'<text class="chart-axis" x="{LEFT - 4}" y="{_n(y + 3)}" text-anchor="end">{int(value)}</text>')
     if days:
+        # Translators: a date format (Django's date filter) for chart axes: "Nov 2"; Russian "j E" ("2 ноября").
+        axis_format = pgettext("chart axis date", "M j")
         marks = sorted({0, len(days) // 2, len(days) - 1}) if len(days) > 2 else list(range(len(days)))
         slot = PLOT_W / len(days)
         for index in marks:
             x = LEFT + slot * (index + 0.5)
             anchor = "start" if index == 0 and len(days) > 2 else "end" if index == len(days) - 1 and len(days) > 2 else "middle"
             parts.append(f'<text class="chart-axis" x="{_n(x)}" y="{HEIGHT - 6}" text-anchor="{anchor}">'
-                         f'{escape(date_format(days[index], "MONTH_DAY_FORMAT"))}</text>')
+                         f'{escape(date_format(days[index], axis_format))}</text>')
     return parts
 
 

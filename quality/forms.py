@@ -130,7 +130,7 @@ class CalendarDayForm(forms.ModelForm):
 class DashboardForm(forms.Form):
     """The managers' dashboard's filters (GET). Choices are the tenant's own, given as lists already read."""
 
-    period = forms.ChoiceField(label=_("Period"), required=False, choices=[
+    period = forms.ChoiceField(label=_("Period"), required=False, initial="30", choices=[
         ("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days")), ("custom", _("Dates"))])
     start = DateField(label=_("From"), required=False, widget=DateInput())
     end = DateField(label=_("To"), required=False, widget=DateInput())

@@ -156,15 +156,18 @@ def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpRespo
 # --- The managers' dashboard ----------------------------------------------------------------------------
 
 
-def _dashboard_scope(request: HttpRequest) -> tuple[DashboardForm, dashboard.Scope, list[ServiceType], bool]:
+def _dashboard_scope(request: HttpRequest, ignore: tuple[str, ...] = ()
+                     ) -> tuple[DashboardForm, dashboard.Scope, list[ServiceType], bool]:
     """The form, the scope it gives (the default one when the filters are not valid), the service types, and
     whether the filters were valid. Two queries: the center's locations and service types."""
     tenant = request.tenant
+    query = request.GET.copy()
+    for name in ignore:
+        query.pop(name, None)
     locations = list(Location.objects.for_tenant(tenant).order_by("name", "pk"))
     service_types = list(ServiceType.objects.for_tenant(tenant).order_by("name", "pk"))
-    form = DashboardForm(request.GET or None, locations=locations, service_types=service_types,
-                         today=tenant.local_date())
-    if not request.GET:
+    form = DashboardForm(query or None, locations=locations, service_types=service_types, today=tenant.local_date())
+    if not query:
         return form, dashboard.default_scope(tenant), service_types, True
     if form.is_valid():
         return form, form.scope(tenant), service_types, True
@@ -289,11 +292,12 @@ def _is_number(text: str) -> bool:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def dashboard_export(request: HttpRequest, table: str) -> HttpResponse:
-    """One of the dashboard's tables as CSV (streamed), with the page's filters."""
+def dashboard_export(request: HttpRequest) -> HttpResponse:
+    """One of the dashboard's tables (?table=...) as CSV, streamed, with the page's filters."""
+    table = request.GET.get("table", "")
     if table not in EXPORTS:
         raise Http404("No such table.")
-    form, scope, service_types, valid = _dashboard_scope(request)
+    form, scope, service_types, valid = _dashboard_scope(request, ignore=("table",))
     if not valid:
         return HttpResponseBadRequest(_("Some filters are not valid: %(errors)s") % {
             "errors": " ".join(str(e) for errors in form.errors.values() for e in errors)}, content_type="text/plain")

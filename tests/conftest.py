@@ -321,6 +321,11 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
 
+    # The managers' dashboard: daily rollups of both, from the orders above.
+    from tests.quality.world import add_rollups
+
+    add_rollups(tenant_b, tenant_a)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,

@@ -208,7 +208,7 @@ def test_the_page_shows_the_figures(history, tenant_a, member_client):
     html = response.content.decode()
     assert 'data-testid="figure-open"' in html and "<svg" in html and "<script>" not in html.split("</nav>", 1)[1]
     assert 'style="' not in html  # the CSP allows no inline style
-    assert reverse("quality:dashboard_export", args=[tenant_a.slug, "technicians"]) in html
+    assert reverse("quality:dashboard_export", args=[tenant_a.slug]) + "?table=technicians&amp;period=30" in html
 
 
 def test_filters_from_the_form(history, tenant_a, member_client):
@@ -253,8 +253,8 @@ def test_another_centers_location_or_service_is_not_a_choice(history, tenant_a, 
                                               (Role.TECHNICIAN, 403)])
 def test_who_may_see_the_dashboard(tenant_a, member_client, role, status):
     assert member_client(role).get(url(tenant_a)).status_code == status
-    export = reverse("quality:dashboard_export", args=[tenant_a.slug, "flow"])
-    assert member_client(role).get(export).status_code == status
+    export = reverse("quality:dashboard_export", args=[tenant_a.slug])
+    assert member_client(role).get(export, {"table": "flow"}).status_code == status
 
 
 def test_the_nav_links_managers_to_the_dashboard(tenant_a, member_client):
@@ -282,8 +282,7 @@ def csv_rows(response) -> list[list[str]]:
 
 
 def export(client, tenant, table, **query):
-    base = reverse("quality:dashboard_export", args=[tenant.slug, table])
-    return client.get(base, query)
+    return client.get(reverse("quality:dashboard_export", args=[tenant.slug]), {"table": table, **query})
 
 
 def test_each_table_exports_to_csv_with_the_pages_figures(history, tenant_a, member_client):

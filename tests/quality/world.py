@@ -20,3 +20,12 @@ def add_business_hours(tenant_b: Tenant, location_b: Location, tenant_a: Tenant,
     CalendarDay.objects.create(tenant=tenant_a, date=date(2030, 1, 2), note="A's day off")
     return CalendarDay.objects.create(tenant=tenant_a, location=location_a, date=date(2030, 1, 3),
                                       kind=CalendarDay.Kind.SHORTENED, hours="10:00-15:00", note="A's short day")
+
+
+def add_rollups(tenant_b: Tenant, tenant_a: Tenant) -> None:
+    """The dashboard's rollups of both centers, recomputed from what the world made (its factory orders have
+    no events): the dashboard and its exports then show figures to both."""
+    from quality.rollups import recompute
+
+    recompute(tenant_b)
+    recompute(tenant_a)
