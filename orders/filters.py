@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import django_filters
 from datetime import date, datetime, time, timedelta
 
+import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone

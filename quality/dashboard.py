@@ -25,7 +25,9 @@ from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
 
 from .models import MEASURE_FIELDS, DailyRollup
-from .rollups import COUNTERS, WorkClock, local_midnight, merge_histograms, percentile
+from .rollups import COUNTERS, WorkClock, local_midnight, merge_histograms, percentile, technician_measure
+
+TECHNICIAN_PREFIX = technician_measure(0)[:-1]  # "repair."
 
 PERIODS = {"7": 7, "30": 30, "90": 90}
 DEFAULT_PERIOD = "30"
@@ -303,13 +305,16 @@ def period_cells(scope: Scope) -> Cells:
     for row in rows:
         for target in (by_type[row["service_type_id"]], by_technician[row["technician_id"]], total):
             target.add_counts(row)
-    for service_type_id, technician_id, hist in scope.rollups().filter(completed__gt=0).values_list(
-            "service_type_id", "technician_id", "hist"):
+    # The histograms live on each cell's row without a technician (quality.rollups): one row per day, location
+    # and service type.
+    for service_type_id, hist in scope.rollups().filter(technician__isnull=True).values_list("service_type_id", "hist"):
         for measure, histogram in (hist or {}).items():
+            if measure.startswith(TECHNICIAN_PREFIX):
+                technician_id = int(measure[len(TECHNICIAN_PREFIX):])
+                merge_histograms(by_technician[technician_id].hist["repair"], histogram)
+                continue
             merge_histograms(by_type[service_type_id].hist[measure], histogram)
             merge_histograms(total.hist[measure], histogram)
-        if "repair" in (hist or {}):
-            merge_histograms(by_technician[technician_id].hist["repair"], hist["repair"])
     return Cells(dict(by_type), dict(by_technician), total)
 
 

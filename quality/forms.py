@@ -143,7 +143,7 @@ class DashboardForm(forms.Form):
         self.today = today
         self.locations = {location.pk: location for location in locations}
         self.service_types = {st.pk: st for st in service_types}
-        self.fields["location"].choices = [("", _("All locations")), *((l.pk, l.name) for l in locations)]
+        self.fields["location"].choices = [("", _("All locations")), *((place.pk, place.name) for place in locations)]
         self.fields["service_type"].choices = [("", _("All services")), *((st.pk, st.name) for st in service_types)]
         for name, field in self.fields.items():
             field.widget.attrs["class"] = "form-select form-select-sm" if name in {"period", "location", "service_type"} \

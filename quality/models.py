@@ -180,8 +180,9 @@ class DailyRollup(TenantOwned):
     wait_client_seconds = models.BigIntegerField(default=0)
     wait_parts_seconds = models.BigIntegerField(default=0)
     pickup_seconds = models.BigIntegerField(default=0)
-    # measure -> {bucket index (quality.rollups.BUCKETS): handed-over orders}: medians and percentiles come from
-    # these, summed over the days and cells asked for.
+    # Only on the row without a technician, for all the cell's handed-over orders: measure -> {bucket index
+    # (quality.rollups.BUCKETS): orders}, and "repair.<technician id>" per technician. Medians and percentiles
+    # come from these, summed over the days and cells asked for (a few rows a day, not one per technician).
     hist = models.JSONField(default=dict, blank=True)
 
     class Meta(TenantOwned.Meta):
