@@ -114,10 +114,11 @@ def percentile(histogram: Mapping[int | str, int], fraction: float) -> int | Non
     return bucket_value(int(max(histogram, key=int)))  # pragma: no cover (rank <= total)
 
 
-def merge_histograms(into: dict[int, int], histogram: Mapping[str | int, int]) -> None:
+def merge_histograms(into: dict, histogram: Mapping[str | int, int]) -> None:
+    """Add a histogram into another (keys as they come: strings from JSON; percentile() reads either)."""
+    get = into.get
     for index, count in histogram.items():
-        index = int(index)
-        into[index] = into.get(index, 0) + count
+        into[index] = get(index, 0) + count
 
 
 # --- Working time, fast -------------------------------------------------------------------------------
