@@ -494,7 +494,7 @@ def sla_now(open_orders: QuerySet[Order], links: Links) -> list[Figure] | None:
         at_risk=Count("id", filter=Q(sla_state="at_risk")), breached=Count("id", filter=Q(sla_state="breached")))
     return [
         Figure("sla_at_risk", _("At risk"), counts["at_risk"], links.orders(view="", **{SLA_ORDER_FILTER: "at_risk"}),
-               _("75 % of a target's time used"), warn=counts["at_risk"] > 0),
+               _("three quarters of a target's time used"), warn=counts["at_risk"] > 0),
         Figure("sla_breached", _("Breached"), counts["breached"], links.orders(view="", **{SLA_ORDER_FILTER: "breached"}),
                warn=counts["breached"] > 0),
     ]
