@@ -380,7 +380,9 @@ def technicians_table(scope: Scope, links: Links, cells: Cells, now: datetime | 
         totals = cells.by_technician.get(member.pk) or Totals()
         rows.append(TechnicianRow(
             membership=member, name=member.user.full_name or member.user.email, completed=totals.counts["completed"],
-            completed_url=links.completed(technician=member.pk), median_repair=totals.median("repair"),
+            # The order list offers the active technicians, managers and owners (orders.services.technician_choices).
+            completed_url=links.completed(technician=member.pk) if member.is_active else "",
+            median_repair=totals.median("repair"),
             first_time_rate=totals.first_time_rate, failed_checks=totals.counts["failed_checks"],
             work_hours=totals.work_hours, available_hours=available.get(member.pk), average_rating=totals.average_rating,
             ratings=totals.counts["rating_count"],
@@ -389,7 +391,7 @@ def technicians_table(scope: Scope, links: Links, cells: Cells, now: datetime | 
     if nobody and nobody.counts["completed"]:
         rows.append(TechnicianRow(
             membership=None, name=str(_("No technician")), completed=nobody.counts["completed"],
-            completed_url=links.completed(), median_repair=nobody.median("repair"),
+            completed_url="", median_repair=nobody.median("repair"),
             first_time_rate=nobody.first_time_rate, failed_checks=nobody.counts["failed_checks"],
             work_hours=nobody.work_hours, available_hours=None, average_rating=nobody.average_rating,
             ratings=nobody.counts["rating_count"],

@@ -344,3 +344,46 @@ def test_the_query_count_does_not_grow_with_the_history(history, tenant_a, membe
     assert len(small.captured_queries) <= 14, [q["sql"][:80] for q in small.captured_queries]
     assert Order.objects.filter(tenant=tenant_a).count() == 46
     assert DailyRollup.objects.filter(tenant=tenant_a).count() > 10
+
+
+# --- SLA (the clocks are another part of issue 9) -------------------------------------------------------
+
+needs_sla = pytest.mark.skipif(not dashboard.sla_ready(), reason="the SLA clocks (quality.models.SlaClock, "
+                               "Order.sla_state) are not merged yet")
+
+
+@pytest.mark.skipif(dashboard.sla_ready(), reason="the SLA clocks exist")
+def test_without_sla_clocks_the_sla_parts_are_left_out(history, tenant_a, member_client):
+    board = board_of(tenant_a)
+    assert board.now.sla is None and board.sla is None
+    html = member_client(Role.MANAGER).get(url(tenant_a)).content.decode()
+    assert 'data-testid="sla"' not in html and "figure-sla_at_risk" not in html
+
+
+@needs_sla
+def test_sla_figures_count_the_clocks(history, tenant_a, clock):
+    """Against the interface the SLA part promised: SlaClock(tenant, order, target, state, due_at, started_at,
+    stopped_at, used_seconds, budget_seconds) and Order.sla_state."""
+    from datetime import datetime, timedelta
+
+    from quality import models
+
+    o1, o2, _o3, o4, o5, o6 = history.orders
+    Order.objects.filter(pk=o5.pk).update(sla_state="at_risk")
+
+    def stopped(order, target, state, when):
+        at = datetime.fromisoformat(when).replace(tzinfo=clock.tz)
+        models.SlaClock.objects.filter(tenant=tenant_a, order=order, target=target).delete()
+        models.SlaClock.objects.create(tenant=tenant_a, order=order, target=target, state=state, due_at=at,
+                                       started_at=at - timedelta(hours=5), stopped_at=at, used_seconds=3600,
+                                       budget_seconds=7200)
+
+    stopped(o1, "ready", "met", "2026-04-07 10:00")  # week of 6 April
+    stopped(o2, "ready", "missed", "2026-04-07 16:00")
+    stopped(o4, "ready", "met", "2026-04-09 14:00")
+    stopped(o6, "ready", "met", "2026-04-13 16:30")  # week of 13 April
+    board = board_of(tenant_a)
+    assert {f.key: f.value for f in board.now.sla} == {"sla_at_risk": 1, "sla_breached": 0}
+    ready = next(row for row in board.sla if row.target == "ready")
+    assert (ready.met, ready.missed, ready.rate) == (3, 1, 0.75)
+    assert ready.weeks == [(date(2026, 4, 6), 2, 1), (date(2026, 4, 13), 1, 0)]
