@@ -22,9 +22,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders.models import ServiceType
-from orders.public import TooMany, guarded_order, private, switch_language, too_many
+from orders.public import guarded_order
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.public import TooMany, private, switch_language, too_many
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm
 
@@ -68,7 +69,7 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def feedback_list(request: HttpRequest) -> HttpResponse:
+def feedback_list(request: TenantRequest) -> HttpResponse:
     """Every rating clients left, newest first, with the average and the split by technician."""
     base = Feedback.objects.for_tenant(request.tenant)
     filterset = FeedbackFilter(request.GET, queryset=base, request=request)
@@ -94,7 +95,7 @@ HOLIDAYS_AHEAD = 60  # days of public holidays shown on the hours page
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def business_hours(request: HttpRequest) -> HttpResponse:
+def business_hours(request: TenantRequest) -> HttpResponse:
     """Each location's week, the center's own days (with a form to add one) and the coming holidays."""
     tenant = request.tenant
     form = CalendarDayForm(request.POST or None, tenant=tenant)
@@ -108,7 +109,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
             return redirect("quality:business_hours", tenant_slug=tenant.slug)
     today = timezone.localdate()
-    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    active = list(Location.objects.for_tenant(tenant).active().order_by("name"))
     weeks = hours.own_weeks(tenant, active)
     locations = []
     for location in active:
@@ -124,7 +125,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
+def location_hours(request: TenantRequest, location_id: int) -> HttpResponse:
     """Edit one location's week, or send it back to the center's standard week."""
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id)
     own = hours.own_week(location)
@@ -146,7 +147,7 @@ def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_POST
-def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpResponse:
+def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpResponse:
     day = get_for_tenant_or_404(CalendarDay, request.tenant, pk=calendar_day_id)
     day.delete()
     messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})

@@ -1,12 +1,11 @@
 """Pages of planning and execution: planning board, assignment, visits, my jobs, timer, work log, hours.
 
-Plain function views wrapped in tenant_view; the rules live in planning.py, worklog.py and stock.py.
-Times are shown and read in the tenant's time zone (`in_tenant_time`).
+Plain function views wrapped in tenant_view; the rules live in planning.py, worklog.py and stock.services.
+Times are shown and read in the tenant's time zone (tenant_view activates it).
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from datetime import timedelta
 
@@ -24,12 +23,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders import services as order_services
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
-from orders.permissions import ActorRefused, actor_problem
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from orders.permissions import ActorRefused
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
+from stock import services as stock
+from stock.forms import ReleaseForm, ReserveForm, UsePartForm
+from stock.models import PartReservation, StockLevel
 
-from . import planning, stock, worklog
+from . import planning, worklog
 from .forms import (
     BoardForm,
     DayForm,
@@ -38,35 +40,18 @@ from .forms import (
     JobNoteForm,
     LabourForm,
     PlanForm,
-    ReleaseForm,
-    ReserveForm,
     TechnicianProfileForm,
     TimerForm,
-    UsePartForm,
     WorkLogForm,
 )
 from .models import (
-    Part,
-    PartReservation,
-    StockLevel,
     TechnicianProfile,
     TechnicianSkill,
-    WorkLog,
 )
+from .panels import SUGGESTED_PARTS
 
 
-def in_tenant_time(view):
-    """Read and show dates in the service center's time zone (forms parse naive input in it)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        with timezone.override(worklog.tenant_tz(request.tenant)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _order(request: HttpRequest, number: int) -> Order:
+def _order(request: TenantRequest, number: int) -> Order:
     order = get_for_tenant_or_404(
         Order.objects.select_related("client", "item", "service_type", "workshop", "intake_location", "technician__user"),
         request.tenant, number=number,
@@ -87,7 +72,7 @@ def _say_form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
+def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
     """Where a POST returns: my jobs (to the job's card), the board, or the order page."""
     slug = request.tenant.slug
     target = request.POST.get("next", "")
@@ -99,14 +84,10 @@ def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
     return redirect("orders:detail", tenant_slug=slug, order_number=order.number)
 
 
-def _today(request: HttpRequest):
-    return timezone.localtime(timezone.now(), worklog.tenant_tz(request.tenant)).date()
-
-
 # --- Technicians -----------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
-def technician_list(request: HttpRequest) -> HttpResponse:
+def technician_list(request: TenantRequest) -> HttpResponse:
     members = planning.board_members(request.tenant).select_related("user")
     rows = [(m, planning.profile_of(m)) for m in members]
     others = (order_services.technician_choices(request.tenant).exclude(pk__in=[m.pk for m, _p in rows]))
@@ -116,7 +97,7 @@ def technician_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+def technician_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
     member = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=member).first() or TechnicianProfile(
         tenant=request.tenant, membership=member)
@@ -136,11 +117,10 @@ def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 # --- Planning board --------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
-@in_tenant_time
 @require_GET
-def planning_board(request: HttpRequest) -> HttpResponse:
+def planning_board(request: TenantRequest) -> HttpResponse:
     form = BoardForm(request.GET or None)
-    today = _today(request)
+    today = request.tenant.local_date()
     start, days = today, 7
     if form.is_valid():
         start = form.cleaned_data["start"] or today
@@ -155,9 +135,8 @@ def planning_board(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_PLAN)
-@in_tenant_time
 @require_http_methods(["GET", "POST"])
-def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
+def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     if order.status in CLOSED_STATUSES:
         messages.error(request, _("A closed order cannot be reassigned."))
@@ -202,9 +181,9 @@ def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 # --- Visits ----------------------------------------------------------------------------------------
-def _day_and_technician(request: HttpRequest, default_me: bool):
+def _day_and_technician(request: TenantRequest, default_me: bool):
     form = DayForm(request.GET or None, tenant=request.tenant)
-    day, technician = _today(request), None
+    day, technician = request.tenant.local_date(), None
     if form.is_valid():
         day = form.cleaned_data["date"] or day
         technician = form.cleaned_data["technician"]
@@ -215,14 +194,13 @@ def _day_and_technician(request: HttpRequest, default_me: bool):
     return form, day, technician
 
 
-def _may_see_contacts(request: HttpRequest, order: Order) -> bool:
+def _may_see_contacts(request: TenantRequest, order: Order) -> bool:
     return has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
 
 
 @tenant_view(Perm.ORDERS_VIEW)
-@in_tenant_time
 @require_GET
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: TenantRequest) -> HttpResponse:
     form, day, technician = _day_and_technician(request, default_me=True)
     groups: dict = defaultdict(list)
     for order in planning.day_visits(request.tenant, day, technician):
@@ -236,9 +214,8 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_VIEW)
-@in_tenant_time
 @require_GET
-def route_sheet(request: HttpRequest, membership_id: int) -> HttpResponse:
+def route_sheet(request: TenantRequest, membership_id: int) -> HttpResponse:
     technician = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     form, day, _ignored = _day_and_technician(request, default_me=False)
     stops = list(planning.day_visits(request.tenant, day, technician))
@@ -254,7 +231,6 @@ WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatu
 # Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
 NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
 ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
-SUGGESTED_PARTS = 25  # per card; any other part by its SKU
 
 
 def _job_sort_key(order: Order, running_order_id: int | None, today):
@@ -276,7 +252,7 @@ def _job_sort_key(order: Order, running_order_id: int | None, today):
     return (group, visit if group == 1 else 0, -order.priority, promised, order.number)
 
 
-def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
+def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     """Timer, parts and suggestions for job cards: a fixed number of queries for any number of jobs."""
     me = request.membership
     running = worklog.running_timer(me)
@@ -309,9 +285,8 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
 
 
 @tenant_view(Perm.ORDERS_WORK)
-@in_tenant_time
 @require_GET
-def my_jobs(request: HttpRequest) -> HttpResponse:
+def my_jobs(request: TenantRequest) -> HttpResponse:
     me = request.membership
     orders = list(
         Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=NOT_MY_JOB)
@@ -327,10 +302,10 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
         order.tenant = request.tenant  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = True  # my own jobs: I need to reach the client
     context = jobs_context(request, orders)
-    today = _today(request)
+    today = request.tenant.local_date()
     running = context["running"]
     orders.sort(key=lambda o: _job_sort_key(o, running.order_id if running else None, today))
-    lower, upper = worklog.day_bounds(today, today, worklog.tenant_tz(request.tenant))
+    lower, upper = worklog.day_bounds(today, today, request.tenant.tz)
     logged = worklog.hours_report(request.tenant, today, today, technician=me).total
     return render(request, "technicians/my_jobs.html", {
         **context, "jobs": orders, "today": today, "logged_today": worklog.format_duration(logged),
@@ -340,7 +315,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
+def job_action(request: TenantRequest, order_number: int) -> HttpResponse:
     """The big buttons: a lifecycle transition, then back to my jobs (or the order page)."""
     order = _order(request, order_number)
     form = JobActionForm(request.POST)
@@ -360,9 +335,8 @@ def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_WORK)
-@in_tenant_time
 @require_POST
-def timer(request: HttpRequest, order_number: int) -> HttpResponse:
+def timer(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = TimerForm(request.POST)
     if not form.is_valid():
@@ -390,7 +364,7 @@ def timer(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def timer_stop(request: HttpRequest) -> HttpResponse:
+def timer_stop(request: TenantRequest) -> HttpResponse:
     """Stop my running timer, wherever it is."""
     entry = worklog.stop_timer(request.membership, by=request.membership)
     if entry is None:
@@ -403,7 +377,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
+def job_note(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = JobNoteForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -423,9 +397,8 @@ def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_WORK)
-@in_tenant_time
 @require_http_methods(["GET", "POST"])
-def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     me = request.membership
     fixed = me if me.role == Role.TECHNICIAN else None
@@ -449,7 +422,7 @@ def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_POST
-def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
+def bill_labour(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = LabourForm(request.POST)
     if not form.is_valid():
@@ -467,7 +440,7 @@ def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
 # --- Parts on an order -----------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
+def parts_reserve(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = ReserveForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -494,7 +467,7 @@ def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
+def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = UsePartForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -513,7 +486,7 @@ def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def parts_release(request: HttpRequest, order_number: int, reservation_id: int) -> HttpResponse:
+def parts_release(request: TenantRequest, order_number: int, reservation_id: int) -> HttpResponse:
     order = _order(request, order_number)
     reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
                                         pk=reservation_id, order=order)
@@ -532,11 +505,10 @@ def parts_release(request: HttpRequest, order_number: int, reservation_id: int) 
 
 # --- Hours report ----------------------------------------------------------------------------------
 @tenant_view(Perm.REPORTS_VIEW)
-@in_tenant_time
 @require_GET
-def hours(request: HttpRequest) -> HttpResponse:
+def hours(request: TenantRequest) -> HttpResponse:
     form = HoursForm(request.GET or None, tenant=request.tenant)
-    today = _today(request)
+    today = request.tenant.local_date()
     first, last, technician = today - timedelta(days=today.weekday()), today, None
     if form.is_valid():
         first = form.cleaned_data["date_from"] or first
@@ -549,47 +521,3 @@ def hours(request: HttpRequest) -> HttpResponse:
         row.day_cells = [worklog.hours(row.by_day.get(day, timedelta(0))) for day in report.days]
     return render(request, "technicians/hours.html", {"form": form, "report": report,
                                                       "show_days": len(report.days) <= 31})
-
-
-def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
-    """The technicians panel on the order page: work log, reservations, parts used. Five queries."""
-    entries = list(WorkLog.objects.filter(tenant=tenant, order=order).select_related("technician__user"))
-    reservations = list(PartReservation.objects.filter(tenant=tenant, order=order).select_related("part", "location"))
-    used = list(LineItem.objects.filter(tenant=tenant, order=order, kind=LineItem.Kind.PART))
-    running_mine = next((e for e in entries if e.is_running and e.technician_id == membership.pk), None)
-    role = membership.role
-    # The services' own rules (orders/permissions.py), so the panel offers only what they will accept.
-    may_work = actor_problem(membership, Perm.ORDERS_WORK, order) is None
-    may_reserve = actor_problem(membership, stock.RESERVE_PERMS, order) is None
-    location = None
-    suggested = []
-    if order.is_open and may_reserve:
-        location = stock.stock_location(order)
-        reserved_ids = {r.part_id for r in reservations}
-        suggested = [lvl for lvl in StockLevel.objects.filter(
-            tenant=tenant, location=location, part__is_active=True, on_hand__gt=F("reserved"),
-            part__service_type_rows__service_type_id=order.service_type_id).select_related("part")
-            .order_by("part__name")[:SUGGESTED_PARTS] if lvl.part_id not in reserved_ids]
-    service_parts = []
-    if order.is_open and may_reserve:
-        service_parts = list(Part.objects.filter(tenant=tenant, is_active=True,
-                                                 service_type_rows__service_type_id=order.service_type_id)
-                             .order_by("name", "id")[:SUGGESTED_PARTS])
-    now = timezone.now()
-    total = sum((e.duration(now) for e in entries), timedelta(0))
-    unbilled = [e for e in entries if not e.is_running and e.line_item_id is None]
-    return {
-        "order": order, "entries": entries, "reservations": reservations, "used": used,
-        "running_mine": running_mine, "may_work": may_work and order.is_open,
-        "may_time": may_work and order.is_open and order.status in worklog.EXECUTION_STATUSES,
-        "may_plan": has_perm(role, Perm.ORDERS_PLAN) and order.is_open,
-        # Billing labour plans the money and writes the bill's lines: the office's and the workshop's right.
-        "may_bill": has_perm(role, Perm.ORDERS_PLAN) and has_perm(role, Perm.ORDERS_WORK) and order.is_open,
-        "may_reserve": order.is_open and may_reserve,
-        "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
-        "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",
-        "service_parts": service_parts, "labour_form": LabourForm(),
-        "tenant": tenant, "membership": membership,
-        "tz": tenant.time_zone,
-    }
-
