@@ -5,7 +5,7 @@ class QualityConfig(AppConfig):
     name = "quality"
 
     def ready(self) -> None:
-        from orders.lifecycle import on_order_event
+        from orders.timeline import on_order_event
 
         from .rollups import on_order_event as keep_rollups_current
 

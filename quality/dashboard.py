@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import OPEN_STATUSES, Order, OrderStatus, ServiceType, Stage, statuses_of_stage
+from servicedesk.tenancy.access import tenant_cache_key
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
 
 from .models import MEASURE_FIELDS, DailyRollup
 from .rollups import COUNTERS, WorkClock, local_midnight, merge_histograms, percentile, technician_measure
+from .rollups import histograms_generation as rollups_generation
 
 TECHNICIAN_PREFIX = technician_measure(0)[:-1]  # "repair."
 
@@ -294,10 +296,9 @@ class Cells:
     total: Totals
 
 
-def period_cells(scope: Scope) -> Cells:
+def period_cells(scope: Scope, today: date | None = None) -> Cells:
     """The period's rollups summed per service type, per technician and in all: the counters in the database
-    (one grouped query, at most types x technicians rows), the histograms of the cells with handed-over orders
-    merged here (the one read that grows with the period's length, never with the history)."""
+    (one grouped query, at most types x technicians rows), the histograms merged here (period_histograms)."""
     by_type: dict[int, Totals] = defaultdict(Totals)
     by_technician: dict[int | None, Totals] = defaultdict(Totals)
     total = Totals()
@@ -305,17 +306,86 @@ def period_cells(scope: Scope) -> Cells:
     for row in rows:
         for target in (by_type[row["service_type_id"]], by_technician[row["technician_id"]], total):
             target.add_counts(row)
-    # The histograms live on each cell's row without a technician (quality.rollups): one row per day, location
-    # and service type.
-    for service_type_id, hist in scope.rollups().filter(technician__isnull=True).values_list("service_type_id", "hist"):
+    types, technicians, overall = period_histograms(scope, today or scope.tenant.local_date())
+    for service_type_id, hist in types.items():
+        by_type[service_type_id].hist.update(hist)
+    for technician_id, hist in technicians.items():
+        by_technician[technician_id].hist["repair"] = hist
+    total.hist.update(overall)
+    return Cells(dict(by_type), dict(by_technician), total)
+
+
+Histograms = tuple[dict[int, dict[str, dict]], dict[int, dict], dict[str, dict]]  # per type, per technician, all
+
+
+def _merge_rows(rows, into: Histograms) -> None:
+    types, technicians, overall = into
+    for service_type_id, hist in rows:
+        per_type = types.setdefault(service_type_id, {})
         for measure, histogram in (hist or {}).items():
             if measure.startswith(TECHNICIAN_PREFIX):
-                technician_id = int(measure[len(TECHNICIAN_PREFIX):])
-                merge_histograms(by_technician[technician_id].hist["repair"], histogram)
+                merge_histograms(technicians.setdefault(int(measure[len(TECHNICIAN_PREFIX):]), {}), histogram)
                 continue
-            merge_histograms(by_type[service_type_id].hist[measure], histogram)
-            merge_histograms(total.hist[measure], histogram)
-    return Cells(dict(by_type), dict(by_technician), total)
+            merge_histograms(per_type.setdefault(measure, {}), histogram)
+            merge_histograms(overall.setdefault(measure, {}), histogram)
+
+
+def _merge_histograms(into: Histograms, part: Histograms) -> None:
+    types, technicians, overall = into
+    for service_type_id, hists in part[0].items():
+        target = types.setdefault(service_type_id, {})
+        for measure, histogram in hists.items():
+            merge_histograms(target.setdefault(measure, {}), histogram)
+    for technician_id, histogram in part[1].items():
+        merge_histograms(technicians.setdefault(technician_id, {}), histogram)
+    for measure, histogram in part[2].items():
+        merge_histograms(overall.setdefault(measure, {}), histogram)
+
+
+def period_histograms(scope: Scope, today: date) -> Histograms:
+    """The histograms of the period's handed-over orders: per service type and measure, per technician (repair
+    times) and in all, from each cell's row without a technician (quality.rollups): about 24 rows a day.
+
+    The days before today never change once past (a handover counts on the day it happens), so their merge is
+    cached per scope, under the tenant's rollup generation (bumped when a recomputation changes a past day).
+    One query either way: today's rows when the past is cached, else the whole period's."""
+    from django.core.cache import cache
+
+    past_last = min(scope.last, today - timedelta(days=1))
+    generation = rollups_generation(scope.tenant.pk)
+    key = tenant_cache_key(scope.tenant, "dashboard-histograms", generation, scope.first, past_last,
+                           scope.location.pk if scope.location else 0,
+                           scope.service_type.pk if scope.service_type else 0)
+    past = None
+    if generation is not None and scope.first <= past_last:
+        try:
+            past = cache.get(key)
+        except Exception:  # no cache: compute (rollups_generation has said so in the log)
+            past = None
+    merged: Histograms = ({}, {}, {})
+    if past is not None or scope.first > past_last:
+        if scope.last >= today:
+            _merge_rows(scope.rollups(today, today).filter(technician__isnull=True).values_list("service_type_id", "hist"),
+                        merged)
+        if past is not None:
+            _merge_histograms(merged, past)
+        return merged
+    past = ({}, {}, {})
+    today_rows = []
+    for day, service_type_id, hist in scope.rollups().filter(technician__isnull=True).values_list(
+            "day", "service_type_id", "hist"):
+        if day <= past_last:
+            _merge_rows(((service_type_id, hist),), past)
+        else:
+            today_rows.append((service_type_id, hist))
+    if generation is not None:
+        try:
+            cache.set(key, past, 26 * 3600)
+        except Exception:
+            pass
+    _merge_histograms(merged, past)
+    _merge_rows(today_rows, merged)
+    return merged
 
 
 @dataclass
@@ -414,24 +484,21 @@ def available_hours(scope: Scope, members: list[Membership], now: datetime | Non
     workshops = {getattr(getattr(m, "technician_profile", None), "home_workshop_id", None) for m in members}
     locations = list(Location.objects.for_tenant(scope.tenant).filter(pk__in=[w for w in workshops if w]))
     calendars = hours.calendars_for(scope.tenant, locations)
-    per_day: dict[tuple[int | None, date], int] = {}  # (workshop, day) -> working seconds in [start, end)
+    # Each day's bounds, clipped to [start, end): computed once for every workshop.
+    days = [(day, max(start, local_midnight(day, tz)), min(end, local_midnight(day + timedelta(days=1), tz)))
+            for day in scope.days]
+    per_workshop: dict[int | None, list[tuple[int, int]]] = {}  # workshop -> [(weekday, working seconds)]
     result = {}
     for member in members:
         profile = getattr(member, "technician_profile", None)
         workshop = profile.home_workshop_id if profile else None
-        calendar = calendars.get(workshop) or calendars[None]
+        if workshop not in calendars:
+            workshop = None
+        if workshop not in per_workshop:
+            clock = WorkClock(calendars[workshop], scope.first - timedelta(days=1), scope.last + timedelta(days=1))
+            per_workshop[workshop] = [(day.weekday(), clock.seconds_between(low, high)) for day, low, high in days]
         working_days = set(profile.working_days or []) if profile else set(range(7))
-        seconds = 0
-        for day in scope.days:
-            if day.weekday() not in working_days:
-                continue
-            key = (workshop, day)
-            if key not in per_day:
-                clock = WorkClock(calendar, day, day)
-                per_day[key] = clock.seconds_between(max(start, local_midnight(day, tz)),
-                                                     min(end, local_midnight(day + timedelta(days=1), tz)))
-            seconds += per_day[key]
-        result[member.pk] = seconds / 3600
+        result[member.pk] = sum(seconds for weekday, seconds in per_workshop[workshop] if weekday in working_days) / 3600
     return result
 
 

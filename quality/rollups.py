@@ -39,6 +39,7 @@ import bisect
 import json
 import logging
 import math
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -312,17 +313,53 @@ def _lock(tenant_id: int, *, exclusive: bool) -> None:
         cursor.execute(f"SELECT {function}(%s, %s)", [_LOCK_CLASS, tenant_id])
 
 
+# The dashboard caches the merged histograms of past days (quality.dashboard.period_histograms): they change only
+# when a recomputation changes them (a handover counts on the day it happens, so past days' histograms are
+# final). This generation, part of the cache key, is bumped after a commit that changed a past day's histograms.
+def generation_key(tenant_id: int) -> str:
+    from servicedesk.tenancy.access import tenant_cache_key
+
+    return tenant_cache_key(tenant_id, "rollups-generation")
+
+
+def histograms_generation(tenant_id: int) -> str | None:
+    """The current generation ("0" before any bump); None when the cache does not answer (compute, cache nothing)."""
+    from django.core.cache import cache
+
+    try:
+        return str(cache.get(generation_key(tenant_id)) or "0")
+    except Exception:
+        log.warning("The cache did not answer for the rollups' generation", exc_info=True)
+        return None
+
+
+def bump_histograms_generation(tenant_id: int) -> None:
+    from django.core.cache import cache
+
+    def bump() -> None:
+        try:
+            cache.set(generation_key(tenant_id), secrets.token_hex(8), None)  # random: never an old one again
+        except Exception:
+            log.warning("The cache did not answer: the dashboard may show past histograms up to a day old",
+                        exc_info=True)
+
+    transaction.on_commit(bump)
+
+
 def _key_filter(key: Key) -> Q:
     day, location_id, service_type_id, technician_id = key
     q = Q(day=day, location_id=location_id, service_type_id=service_type_id)
     return q & (Q(technician__isnull=True) if technician_id is None else Q(technician_id=technician_id))
 
 
-def add_to_cells(tenant_id: int, cells: Mapping[Key, Tally]) -> None:
+def add_to_cells(tenant_id: int, cells: Mapping[Key, Tally], today: date | None = None) -> None:
     """Add tallies to their cells, creating missing rows; under the tenant's shared rollup lock, each row
-    locked while it is changed (two events may add to one cell at once)."""
+    locked while it is changed (two events may add to one cell at once). Histograms added to a day before
+    `today` (None: unknown) make the dashboard's cached past histograms stale: their generation is bumped."""
     if not cells:
         return
+    if any(tally.hist and (today is None or key[0] < today) for key, tally in cells.items()):
+        bump_histograms_generation(tenant_id)
     with transaction.atomic():
         _lock(tenant_id, exclusive=False)
         keys = sorted(cells, key=lambda k: (k[0], k[1], k[2], k[3] or 0))
@@ -362,7 +399,7 @@ def on_order_event(event: OrderEvent) -> None:
         cells = _rated(event)
     else:
         return
-    add_to_cells(event.tenant_id, cells)
+    add_to_cells(event.tenant_id, cells, today=event.order.tenant.local_date())
 
 
 def _tz(order: Order):
@@ -543,15 +580,29 @@ def recompute(tenant: Tenant, since: date | None = None) -> Recomputed:
     """Replace the tenant's rollups from `since` on (None: all) with a recomputation from the raw rows.
 
     One transaction under the tenant's exclusive rollup lock: order events of the center wait meanwhile
-    (a second or so for a few days; minutes for a full rebuild of a big center)."""
+    (a second or so for a few days; minutes for a full rebuild of a big center). If the histograms of a day
+    before today changed, the dashboard's cache of them is dropped (a new generation)."""
     with transaction.atomic():
         _lock(tenant.pk, exclusive=True)
         old = DailyRollup.objects.for_tenant(tenant)
         if since is not None:
             old = old.filter(day__gte=since)
+        before = _past_histograms(tenant, since)
         old.delete()
         written = insert_cells(tenant.pk, compute(tenant, since))
+        if since is None or _past_histograms(tenant, since) != before:
+            bump_histograms_generation(tenant.pk)
     return Recomputed(tenant.slug, since, written)
+
+
+def _past_histograms(tenant: Tenant, since: date | None) -> dict | None:
+    """The histograms of the days from `since` to yesterday (None for a full rebuild: not compared)."""
+    if since is None:
+        return None
+    rows = (DailyRollup.objects.for_tenant(tenant).filter(day__gte=since, day__lt=tenant.local_date(),
+                                                          technician__isnull=True)
+            .order_by().values_list("day", "location_id", "service_type_id", "hist"))
+    return {(day, location_id, service_type_id): hist for day, location_id, service_type_id, hist in rows if hist}
 
 
 def repair(days: int) -> list[Recomputed]:

@@ -53,8 +53,9 @@ def test_dashboard_benchmark_seeds_a_history_and_measures_the_dashboard(tmp_path
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     figures = json.loads(report.read_text())
     assert figures["orders"] == 600 and figures["vendor"] == "sqlite"
-    assert set(figures["pages"]) == {"dashboard", "dashboard_filtered", "dashboard_year", "export_technicians"}
+    assert set(figures["pages"]) == {"dashboard", "dashboard_filtered", "dashboard_year", "dashboard_cold",
+                                     "export_technicians"}
     queries = {name: page["queries"] for name, page in figures["pages"].items()}
-    assert queries["dashboard"] == queries["dashboard_filtered"] == queries["dashboard_year"]
+    assert queries["dashboard"] == queries["dashboard_filtered"] == queries["dashboard_year"] == queries["dashboard_cold"]
     assert "equal to the seeded ones" in result.stdout
     assert not (tmp_path / "bench.sqlite3").exists()

@@ -387,3 +387,60 @@ def test_sla_figures_count_the_clocks(history, tenant_a, clock):
     ready = next(row for row in board.sla if row.target == "ready")
     assert (ready.met, ready.missed, ready.rate) == (3, 1, 0.75)
     assert ready.weeks == [(date(2026, 4, 6), 2, 1), (date(2026, 4, 13), 1, 0)]
+
+
+# --- The cache of past days' histograms -----------------------------------------------------------------
+
+
+def test_past_histograms_are_cached_until_their_generation_moves(history, tenant_a, django_capture_on_commit_callbacks):
+    e2e = board_of(tenant_a).stage_times.total.cells[-1]  # computed, and the days before today cached
+    generation = rollups.histograms_generation(tenant_a.pk)
+    # A recomputation that changes nothing in the past keeps the cache.
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups.recompute(tenant_a, since=date(2026, 4, 8))
+    assert rollups.histograms_generation(tenant_a.pk) == generation
+    # A past day's histograms changed behind the dashboard's back: the cached merge still shows the old ones ...
+    DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 14), technician__isnull=True).update(
+        hist={"e2e": {str(rollups.bucket_of(100 * H)): 1}})
+    assert board_of(tenant_a).stage_times.total.cells[-1] == e2e
+    # ... until a recomputation puts them right and finds they had changed: a new generation, a new merge.
+    DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 14), technician__isnull=True).update(
+        hist={"e2e": {str(rollups.bucket_of(100 * H)): 1}})
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups.recompute(tenant_a, since=date(2026, 4, 8))
+    assert rollups.histograms_generation(tenant_a.pk) != generation
+    assert board_of(tenant_a).stage_times.total.cells[-1] == e2e  # the right figures again, from the database
+    # A full rebuild always starts a new generation.
+    generation = rollups.histograms_generation(tenant_a.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        rollups.recompute(tenant_a)
+    assert rollups.histograms_generation(tenant_a.pk) != generation
+
+
+def test_a_cold_and_a_warm_page_cost_the_same_queries(history, tenant_a, member_client):
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = member_client(Role.MANAGER)
+    manager.get(url(tenant_a))
+    cache.clear()
+    with CaptureQueriesContext(connection) as cold:
+        first = manager.get(url(tenant_a))
+    with CaptureQueriesContext(connection) as warm:
+        second = manager.get(url(tenant_a))
+    assert len(cold.captured_queries) == len(warm.captured_queries)
+    assert first.context["board"].stage_times.total.cells == second.context["board"].stage_times.total.cells
+
+
+def test_without_a_cache_the_dashboard_still_answers(history, tenant_a, member_client, monkeypatch):
+    from django.core.cache import cache
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("the cache is down")
+
+    monkeypatch.setattr(cache, "get", broken)
+    monkeypatch.setattr(cache, "set", broken)
+    response = member_client(Role.MANAGER).get(url(tenant_a))
+    assert response.status_code == 200
+    assert response.context["board"].stage_times.total.completed == 4
