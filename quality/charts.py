@@ -7,10 +7,10 @@ on a 375 px phone it is drawn about 1:1, on a wide screen scaled up.
 from __future__ import annotations
 
 import math
-from html import escape as _escape
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from html import escape as _escape
 
 from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
