@@ -251,7 +251,8 @@ def handed_over_tally(order: ClosedOrder, steps: Iterable[StatusStep], clock: Wo
     (for the technician's cell) completed, first-time fix, failed checks and its working time end to end and
     per measure; (for the cell without a technician) the histograms of those times."""
     spent: dict[str, int] = dict.fromkeys(MEASURE_FIELDS, 0)  # microseconds
-    status, since, end = S.NEW, order.created_at, order.closed_at
+    status: str = S.NEW
+    since, end = order.created_at, order.closed_at
     failed = 0
     for at, from_status, to_status in steps:
         for measure in MEASURES.get(status, ()):
@@ -287,6 +288,8 @@ def closing_contribution(order: ClosedOrder, steps: Iterable[StatusStep], clock:
     day = local_day(order.closed_at, tz)
     key = (day, order.location_id, order.service_type_id, order.technician_id)
     if order.status == S.HANDED_OVER:
+        if clock is None:
+            raise ValueError("A handed-over order's times need the working clock of its location.")
         scalars, histograms = handed_over_tally(order, steps, clock)
         return [(key, scalars), ((day, order.location_id, order.service_type_id, None), histograms)]
     return [(key, Tally({"cancelled": 1}))]
@@ -457,7 +460,7 @@ def _rated(event: OrderEvent) -> dict[Key, Tally]:
 # --- Calendars of many locations --------------------------------------------------------------------
 
 
-def calendars_for(tenant: Tenant, location_ids: Iterable[int] | None = None) -> dict[int, WorkingCalendar]:
+def calendars_for(tenant: Tenant, location_ids: Iterable[int] | None = None) -> dict[int | None, WorkingCalendar]:
     """Location id -> its working calendar, for the tenant's locations (or these), in two queries."""
     from . import hours
 
@@ -527,6 +530,7 @@ def compute(tenant: Tenant, since: date | None = None) -> dict[Key, Tally]:
     work = (WorkLog.objects.for_tenant(tenant).filter(ended_at__isnull=False, **after("started_at")).order_by()
             .values_list("started_at", "ended_at", "technician_id", "order__intake_location_id", "order__service_type_id"))
     for started_at, ended_at, technician_id, location_id, service_type_id in work.iterator(chunk_size=CHUNK):
+        assert ended_at is not None  # filtered above
         seconds = int((ended_at.astimezone(UTC) - started_at.astimezone(UTC)).total_seconds())
         cells[(local_day(started_at, tz), location_id, service_type_id, technician_id)].bump("work_seconds", seconds)
 

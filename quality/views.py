@@ -157,7 +157,7 @@ def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpRes
 # --- The managers' dashboard ----------------------------------------------------------------------------
 
 
-def _dashboard_scope(request: HttpRequest, ignore: tuple[str, ...] = ()
+def _dashboard_scope(request: TenantRequest, ignore: tuple[str, ...] = ()
                      ) -> tuple[DashboardForm, dashboard.Scope, list[ServiceType], bool]:
     """The form, the scope it gives (the default one when the filters are not valid), the service types, and
     whether the filters were valid. Two queries: the center's locations and service types."""
@@ -177,7 +177,7 @@ def _dashboard_scope(request: HttpRequest, ignore: tuple[str, ...] = ()
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def dashboard_page(request: HttpRequest) -> HttpResponse:
+def dashboard_page(request: TenantRequest) -> HttpResponse:
     """The managers' dashboard: now, flow, time, SLA, people; every figure links to its orders."""
     form, scope, service_types, valid = _dashboard_scope(request)
     if not valid:
@@ -227,7 +227,7 @@ def _export_rows(table: str, scope: dashboard.Scope, service_types: list[Service
             yield [str(figure.label) + (f" ({figure.hint})" if figure.hint else ""), figure.value]
     elif table == "flow":
         now = dashboard.now_figures(scope, links)
-        flow = dashboard.flow_figures(scope, links, now.open.value)
+        flow = dashboard.flow_figures(scope, links, now.open.value or 0)
         yield [_("Day"), _("Taken in"), _("Handed over"), _("Cancelled"), _("Open at the end of the day")]
         for day in flow.days:
             yield [day.day.isoformat(), day.taken_in, day.completed, day.cancelled, day.backlog]
@@ -238,33 +238,35 @@ def _export_rows(table: str, scope: dashboard.Scope, service_types: list[Service
         tables = dashboard.time_table(scope, links, cells, types, measures)
         yield [_("Service"), _("Handed over"), *(f"{label} {which}" for label in measures.values()
                                                   for which in (_("median, h"), _("90th percentile, h")))]
-        for row in [*tables.rows, tables.total]:
-            yield [row.label, row.completed, *(_hours(v) for pair in row.cells for v in pair)]
+        for time_row in [*tables.rows, tables.total]:
+            yield [time_row.label, time_row.completed, *(_hours(v) for pair in time_row.cells for v in pair)]
     elif table == "technicians":
         cells = dashboard.period_cells(scope)
         yield [_("Technician"), _("Handed over"), _("Median repair time, h"), _("First-time fix, %"),
                _("Failed checks"), _("Hours logged"), _("Hours available"), _("Load, %"), _("Average rating"),
                _("Ratings")]
-        for row in dashboard.technicians_table(scope, links, cells):
-            yield [row.name, row.completed, _hours(row.median_repair), _share(row.first_time_rate), row.failed_checks,
-                   f"{row.work_hours:.2f}", "" if row.available_hours is None else f"{row.available_hours:.2f}",
-                   _share(row.load), "" if row.average_rating is None else f"{row.average_rating:.2f}", row.ratings]
+        for person in dashboard.technicians_table(scope, links, cells):
+            yield [person.name, person.completed, _hours(person.median_repair), _share(person.first_time_rate),
+                   person.failed_checks, f"{person.work_hours:.2f}",
+                   "" if person.available_hours is None else f"{person.available_hours:.2f}", _share(person.load),
+                   "" if person.average_rating is None else f"{person.average_rating:.2f}", person.ratings]
     elif table == "service_types":
         cells = dashboard.period_cells(scope)
         types = [st for st in service_types if not scope.service_type or st.pk == scope.service_type.pk]
         yield [_("Service"), _("Taken in"), _("Handed over"), _("Cancelled"), _("Median end to end, h"),
                _("90th percentile end to end, h"), _("First-time fix, %"), _("Average rating"), _("Ratings"),
                _("Hours logged")]
-        for row in dashboard.service_types_table(scope, links, cells, types):
-            yield [row.service_type.name, row.taken_in, row.completed, row.cancelled, _hours(row.median_e2e),
-                   _hours(row.p90_e2e), _share(row.first_time_rate),
-                   "" if row.average_rating is None else f"{row.average_rating:.2f}", row.ratings, f"{row.work_hours:.2f}"]
+        for service in dashboard.service_types_table(scope, links, cells, types):
+            yield [service.service_type.name, service.taken_in, service.completed, service.cancelled,
+                   _hours(service.median_e2e), _hours(service.p90_e2e), _share(service.first_time_rate),
+                   "" if service.average_rating is None else f"{service.average_rating:.2f}", service.ratings,
+                   f"{service.work_hours:.2f}"]
     elif table == "sla":
         yield [_("Target"), _("Week"), _("Met"), _("Missed"), _("Compliance, %")]
-        for row in dashboard.sla_compliance(scope) or []:
-            for week, met, missed in row.weeks:
-                yield [row.label, week.isoformat(), met, missed, _share(met / (met + missed) if met + missed else None)]
-            yield [row.label, _("whole period"), row.met, row.missed, _share(row.rate)]
+        for target in dashboard.sla_compliance(scope) or []:
+            for week, met, missed in target.weeks:
+                yield [target.label, week.isoformat(), met, missed, _share(met / (met + missed) if met + missed else None)]
+            yield [target.label, _("whole period"), target.met, target.missed, _share(target.rate)]
 
 
 EXPORTS = {"now": gettext_lazy("Now"), "flow": gettext_lazy("Flow"), "times": gettext_lazy("Time"),
@@ -293,7 +295,7 @@ def _is_number(text: str) -> bool:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def dashboard_export(request: HttpRequest) -> HttpResponse:
+def dashboard_export(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
     """One of the dashboard's tables (?table=...) as CSV, streamed, with the page's filters."""
     table = request.GET.get("table", "")
     if table not in EXPORTS:
