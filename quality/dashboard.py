@@ -116,11 +116,14 @@ class Links:
     def __init__(self, scope: Scope) -> None:
         self.base = reverse("orders:list", args=[scope.tenant.slug])
         self.common = scope.order_filters()
+        self._common = urlencode(self.common)
         self.scope = scope
 
     def orders(self, **filters: object) -> str:
-        query = {**{key: str(value) for key, value in filters.items() if value not in (None, "")}, **self.common}
-        return f"{self.base}?{urlencode(query)}"
+        # The dashboard's own filters win over a figure's (a service type chosen above is the one linked).
+        query = {key: value for key, value in filters.items() if value not in (None, "") and key not in self.common}
+        own = urlencode(query)
+        return f"{self.base}?{own}&{self._common}" if own and self._common else f"{self.base}?{own or self._common}"
 
     def taken_in(self, first: date, last: date, **more: object) -> str:
         return self.orders(view="", created_after=first.isoformat(), created_before=last.isoformat(), **more)

@@ -186,15 +186,16 @@ def dashboard_page(request: TenantRequest) -> HttpResponse:
     board = dashboard.build(scope, service_types)
     query = urlencode(scope.query())
     flow_days = [d.day for d in board.flow.days]
+    day_names = {day: date_format(day) for day in flow_days}
     flow_chart = charts.bar_chart(flow_days, [
         charts.Series("bar-taken", [d.taken_in for d in board.flow.days], [d.taken_in_url for d in board.flow.days],
-                      [_("%(day)s: %(n)s taken in") % {"day": date_format(d.day), "n": d.taken_in} for d in board.flow.days]),
+                      [_("%(day)s: %(n)s taken in") % {"day": day_names[d.day], "n": d.taken_in} for d in board.flow.days]),
         charts.Series("bar-done", [d.completed for d in board.flow.days], [d.completed_url for d in board.flow.days],
-                      [_("%(day)s: %(n)s handed over") % {"day": date_format(d.day), "n": d.completed} for d in board.flow.days]),
+                      [_("%(day)s: %(n)s handed over") % {"day": day_names[d.day], "n": d.completed} for d in board.flow.days]),
     ], _("Orders taken in and handed over per day"))
     backlog_chart = charts.line_chart(
         flow_days, [d.backlog for d in board.flow.days], [d.backlog_url for d in board.flow.days],
-        [_("%(day)s: %(n)s open at the end of the day") % {"day": date_format(d.day), "n": d.backlog}
+        [_("%(day)s: %(n)s open at the end of the day") % {"day": day_names[d.day], "n": d.backlog}
          for d in board.flow.days], "line-backlog", _("Open orders at the end of each day"))
     sla_lines = []
     for row in board.sla or []:
