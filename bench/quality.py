@@ -3,7 +3,7 @@
     .venv/bin/python bench/quality.py [--orders 1000000] [--years 5] [--requests 30] [--json PATH]
                                       [--database-url sqlite:////tmp/servicedesk_bench_quality.sqlite3]
                                       [--database-url postgres://postgres@127.0.0.1:5432/<scratch database>]
-                                      [--rebuild] [--keep]
+                                      [--rebuild] [--keep] [--measure-only]
 
 It creates a FRESH database (the SQLite file is deleted, the PostgreSQL database dropped and created again:
 never point it at a database you care about), migrates it, and seeds in bulk (COPY on PostgreSQL,
@@ -85,6 +85,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
     parser.add_argument("--rebuild", action="store_true", help="also time rebuilding all the center's rollups")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
+    parser.add_argument("--measure-only", action="store_true",
+                        help="measure the database a previous run left (no seeding; SQLite needs --keep then)")
     return parser.parse_args()
 
 
@@ -393,7 +395,8 @@ def check_rollups(tenant, days: int = 30) -> int:
 
 def main() -> None:
     args = parse_args()
-    fresh_database(args.database_url)
+    if not args.measure_only:
+        fresh_database(args.database_url)
     configure(args.database_url)
     import django
 
@@ -403,25 +406,36 @@ def main() -> None:
     from django.test import Client as HttpClient
     from django.test.utils import override_settings
 
-    from orders.models import Order
+    from orders.models import Order, ServiceType
     from quality import rollups
     from quality.models import DailyRollup
+    from servicedesk.tenancy.models import Location, Membership, Tenant
 
-    migrated = migrate()
-    rng = random.Random(2026)
-    tenant, manager, locations, types, figures = seed_history(args.orders, args.years, rng)
-    other = seed_center("bench-other", "Other center", max(args.orders // 50, 10), rng, extras=False)
-    rollups.recompute(other.tenant)
-    analyze()
-    checked = check_rollups(tenant)
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; migrated in {migrated:.1f} s")
-    print(f"seeded {args.orders:,} orders over {args.years:g} years in {figures['seconds']:.0f} s: "
-          f"{figures.get('handed_over', 0) + figures.get('slow', 0):,} handed over ({figures.get('slow', 0):,} slow), "
-          f"{figures.get('cancelled', 0):,} cancelled, {figures.get('open', 0):,} open; "
-          f"{figures['events']:,} events, {figures['work_logs']:,} work-log entries, "
-          f"{figures['ratings']:,} ratings, {DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows "
-          f"(the last 30 days' {checked:,} equal a recomputation); another center with "
-          f"{Order.objects.filter(tenant=other.tenant).count():,} orders", flush=True)
+    figures: dict = {"seconds": 0}
+    if args.measure_only:  # a database an earlier run kept (--keep, or any PostgreSQL one)
+        tenant = Tenant.objects.get(slug="bench")
+        manager = Membership.objects.select_related("user").get(tenant=tenant, role="manager")
+        locations = list(Location.objects.filter(tenant=tenant).order_by("pk"))
+        types = list(ServiceType.objects.filter(tenant=tenant).order_by("pk"))
+        args.orders = Order.objects.filter(tenant=tenant).count()
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}: {args.orders:,} orders, "
+              f"{DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows", flush=True)
+    else:
+        migrated = migrate()
+        rng = random.Random(2026)
+        tenant, manager, locations, types, figures = seed_history(args.orders, args.years, rng)
+        other = seed_center("bench-other", "Other center", max(args.orders // 50, 10), rng, extras=False)
+        rollups.recompute(other.tenant)
+        analyze()
+        checked = check_rollups(tenant)
+        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; migrated in {migrated:.1f} s")
+        print(f"seeded {args.orders:,} orders over {args.years:g} years in {figures['seconds']:.0f} s: "
+              f"{figures.get('handed_over', 0) + figures.get('slow', 0):,} handed over ({figures.get('slow', 0):,} "
+              f"slow), {figures.get('cancelled', 0):,} cancelled, {figures.get('open', 0):,} open; "
+              f"{figures['events']:,} events, {figures['work_logs']:,} work-log entries, "
+              f"{figures['ratings']:,} ratings, {DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows "
+              f"(the last 30 days' {checked:,} equal a recomputation); another center with "
+              f"{Order.objects.filter(tenant=other.tenant).count():,} orders", flush=True)
 
     slug = tenant.slug
     base = f"/{slug}/quality/dashboard/"
@@ -470,7 +484,7 @@ def main() -> None:
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     connection.close()
-    if not args.keep:
+    if not args.keep and not args.measure_only:
         drop_sqlite(args.database_url)
 
 
