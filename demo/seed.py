@@ -9,7 +9,13 @@ from django.utils import translation
 
 from documents.demo import seed_demo_documents
 from orders.demo import seed_demo_orders
-from quality.demo import seed_demo_feedback, seed_demo_hours, seed_demo_sla, seed_demo_standards
+from quality.demo import (
+    seed_demo_feedback,
+    seed_demo_hours,
+    seed_demo_rollups,
+    seed_demo_sla,
+    seed_demo_standards,
+)
 from reception.demo import seed_demo_queue
 from servicedesk.tenancy.demo import DemoStaff, seed_demo_staff
 from stock.demo import seed_demo_stock
@@ -33,4 +39,5 @@ def seed_demo() -> DemoStaff:
             seed_demo_queue(staff)  # after the hours and the orders: the standards measure both
             seed_demo_standards(staff)
             seed_demo_sla(staff)  # after the hours: the clocks count in them
+            seed_demo_rollups(staff)  # last: from the history as dated by the steps above
     return staff

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -253,3 +254,57 @@ class SlaPolicyForm(forms.Form):
             plan_minutes=minutes_of(data["plan_hours"]), ready_minutes=minutes_of(data["ready_hours"]),
             arrival_grace_minutes=data["arrival_grace_minutes"], handover_minutes=minutes_of(data["handover_hours"]),
         )
+class DashboardForm(forms.Form):
+    """The managers' dashboard's filters (GET). Choices are the tenant's own, given as lists already read."""
+
+    period = forms.ChoiceField(label=_("Period"), required=False, initial="30", choices=[
+        ("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days")), ("custom", _("Dates"))])
+    start = DateField(label=_("From"), required=False, widget=DateInput())
+    end = DateField(label=_("To"), required=False, widget=DateInput())
+    location = forms.TypedChoiceField(label=_("Received at"), required=False, coerce=int, empty_value=None)
+    service_type = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
+    ready_days = forms.IntegerField(label=_("Not collected after, days"), required=False, min_value=1, max_value=365)
+
+    def __init__(self, data=None, *, locations, service_types, today, **kwargs) -> None:
+        super().__init__(data, **kwargs)
+        self.today = today
+        self.locations = {location.pk: location for location in locations}
+        self.service_types = {st.pk: st for st in service_types}
+        self.fields["location"].choices = [("", _("All locations")), *((place.pk, place.name) for place in locations)]
+        self.fields["service_type"].choices = [("", _("All services")), *((st.pk, st.name) for st in service_types)]
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select form-select-sm" if name in {"period", "location", "service_type"} \
+                else "form-control form-control-sm"
+
+    def clean(self):
+        from .dashboard import MAX_RANGE_DAYS, PERIODS
+
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        period = data.get("period") or ""
+        if period not in PERIODS and (start or end or period == "custom"):
+            if not (start and end):
+                raise ValidationError(_("Give both dates of the range."))
+            if start > end:
+                raise ValidationError(_("The range must start before it ends."))
+            if end > self.today:
+                raise ValidationError(_("The range cannot end after today."))
+            if (end - start).days + 1 > MAX_RANGE_DAYS:
+                raise ValidationError(_("Choose at most %(days)s days.") % {"days": MAX_RANGE_DAYS})
+            data["period"] = "custom"
+        return data
+
+    def scope(self, tenant: Tenant):
+        """The valid filters as a dashboard Scope (call after is_valid())."""
+        from .dashboard import DEFAULT_PERIOD, DEFAULT_READY_DAYS, PERIODS, Scope
+
+        data = self.cleaned_data
+        period = data.get("period") or DEFAULT_PERIOD
+        if period == "custom":
+            first, last = data["start"], data["end"]
+        else:
+            first, last = self.today - timedelta(days=PERIODS[period] - 1), self.today
+        return Scope(tenant=tenant, first=first, last=last, period=period,
+                     location=self.locations.get(data.get("location")),
+                     service_type=self.service_types.get(data.get("service_type")),
+                     ready_days=data.get("ready_days") or DEFAULT_READY_DAYS)

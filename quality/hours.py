@@ -67,23 +67,26 @@ def calendar_for(location: Location) -> WorkingCalendar:
     )
 
 
-def calendars_for(tenant: Tenant, locations: Sequence[Location] | None = None) -> dict[int, WorkingCalendar]:
-    """Location id -> its working calendar, for many locations at once in two queries (the reports that
-    measure working time over many orders use this; `calendar_for` reads the rows of one location)."""
+def calendars_for(tenant: Tenant, locations: Sequence[Location] | None = None) -> dict[int | None, WorkingCalendar]:
+    """calendar_for for many locations (default: all of the center's) in two queries, keyed by location id;
+    key None is the center's standard week with its center-wide days (for whatever belongs to no location)."""
     if locations is None:
         locations = list(Location.objects.for_tenant(tenant))
     weeks = own_weeks(tenant, locations)
     center_days: dict[date, Day] = {}
     own_days: dict[int, dict[date, Day]] = {}
-    for day in CalendarDay.objects.for_tenant(tenant).order_by("date"):
-        target = center_days if day.location_id is None else own_days.setdefault(day.location_id, {})
-        target[day.date] = parse_hours(day.hours)
-    zone, public = ZoneInfo(tenant.time_zone), public_holidays(tenant)
-    return {
-        location.pk: WorkingCalendar(tz=zone, weekly=weeks.get(location.pk, DEFAULT_WEEK),
-                                     exceptions=center_days | own_days.get(location.pk, {}), holidays=public)
+    for row in CalendarDay.objects.for_tenant(tenant).filter(
+            Q(location__isnull=True) | Q(location__in=[location.pk for location in locations])):
+        target = center_days if row.location_id is None else own_days.setdefault(row.location_id, {})
+        target[row.date] = parse_hours(row.hours)
+    tz, public = ZoneInfo(tenant.time_zone), public_holidays(tenant)
+    calendars: dict[int | None, WorkingCalendar] = {
+        location.pk: WorkingCalendar(tz=tz, weekly=weeks.get(location.pk, DEFAULT_WEEK),
+                                     exceptions={**center_days, **own_days.get(location.pk, {})}, holidays=public)
         for location in locations
     }
+    calendars[None] = WorkingCalendar(tz=tz, weekly=DEFAULT_WEEK, exceptions=center_days, holidays=public)
+    return calendars
 
 
 @transaction.atomic

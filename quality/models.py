@@ -1,5 +1,6 @@
 """Quality: what clients say about finished orders, the business hours every SLA clock counts in, the
-service-level policies and the clocks that measure each order against them (checklists come later)."""
+service-level policies and the clocks that measure each order against them, standards and goals, and the
+daily rollups the managers' dashboard reads."""
 
 from __future__ import annotations
 
@@ -380,3 +381,66 @@ class SlaPause(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.reason} {self.started_at:%Y-%m-%d %H:%M}"
+# The measures of working time a handed-over order contributes (quality.rollups.MEASURES says which statuses
+# count into which); each has a `<measure>_seconds` sum on DailyRollup and a histogram in `DailyRollup.hist`.
+MEASURE_FIELDS = ("e2e", "request", "planning", "execution", "handover", "repair", "wait_client", "wait_parts",
+                  "pickup")
+
+
+class DailyRollup(TenantOwned):
+    """What happened on one day (the center's calendar) to the orders of one intake location and service type,
+    credited to one technician (none: orders taken in, and orders closed without one).
+
+    Derived data: kept current by quality.rollups' order-event listener (in the transaction of the event) and
+    recomputed from the raw rows by quality.rollups.recompute (the periodic repair, `manage.py
+    rebuild_rollups`). The managers' dashboard reads only these rows, never the orders behind them, except for
+    the counts of open orders "now". docs/quality.md, "The managers' dashboard", says how each is computed.
+    """
+
+    day = models.DateField(_("day"))
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("received at"))
+    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+", verbose_name=_("service"))
+    technician = models.ForeignKey(Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                                   verbose_name=_("technician"))
+    taken_in = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)  # handed over
+    cancelled = models.PositiveIntegerField(default=0)
+    first_time = models.PositiveIntegerField(default=0)  # handed over without a failed quality check
+    failed_checks = models.PositiveIntegerField(default=0)  # "check failed, back to work" of the handed-over orders
+    work_seconds = models.BigIntegerField(default=0)  # work logged, by the day the entry started
+    rating_sum = models.PositiveIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+    e2e_seconds = models.BigIntegerField(default=0)
+    request_seconds = models.BigIntegerField(default=0)
+    planning_seconds = models.BigIntegerField(default=0)
+    execution_seconds = models.BigIntegerField(default=0)
+    handover_seconds = models.BigIntegerField(default=0)
+    repair_seconds = models.BigIntegerField(default=0)
+    wait_client_seconds = models.BigIntegerField(default=0)
+    wait_parts_seconds = models.BigIntegerField(default=0)
+    pickup_seconds = models.BigIntegerField(default=0)
+    # Only on the row without a technician, for all the cell's handed-over orders: measure -> {bucket index
+    # (quality.rollups.BUCKETS): orders}, and "repair.<technician id>" per technician. Medians and percentiles
+    # come from these, summed over the days and cells asked for (a few rows a day, not one per technician).
+    hist = models.JSONField(default=dict, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("daily rollup")
+        verbose_name_plural = _("daily rollups")
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            # One row per cell. Two constraints because NULLs are distinct in a unique index (and SQLite has no
+            # NULLS NOT DISTINCT): the partial ones make "no technician" a cell of its own, on both databases.
+            models.UniqueConstraint(fields=["tenant", "day", "location", "service_type", "technician"],
+                                    condition=Q(technician__isnull=False), name="quality_rollup_cell_uniq"),
+            models.UniqueConstraint(fields=["tenant", "day", "location", "service_type"],
+                                    condition=Q(technician__isnull=True), name="quality_rollup_cell_none_uniq"),
+        ]
+        indexes = [
+            # The dashboard: a range of days of the tenant, then location / service type (the unique indexes
+            # above lead with (tenant, day) too, but each covers half of the rows).
+            models.Index(fields=["tenant", "day"], name="quality_rollup_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.location_id}/{self.service_type_id}/{self.technician_id or '-'}"

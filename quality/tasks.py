@@ -1,12 +1,13 @@
-"""Celery tasks of the quality app. The logic lives in quality.clocks."""
+"""Celery tasks of the quality app (periodic work). The logic lives in quality.clocks and quality.rollups."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
 from servicedesk.tenancy.models import Tenant
 
-from . import clocks
+from . import clocks, rollups
 
 
 @shared_task(name="quality.sla_tick", ignore_result=True)
@@ -20,3 +21,11 @@ def rebuild_open_clocks(tenant_id: int) -> int:
     """After a policy change: the center's open orders follow the new targets (verdicts already given stay)."""
     tenant = Tenant.objects.filter(pk=tenant_id, is_active=True).first()
     return clocks.rebuild_clocks(tenant, only_open=True) if tenant else 0
+
+
+
+@shared_task(name="quality.repair_rollups", ignore_result=True, soft_time_limit=1800, time_limit=1900)
+def repair_rollups() -> None:
+    """Recompute the last QUALITY_ROLLUP_REPAIR_DAYS days of every center's rollups from the raw rows: what
+    the order-event listener missed (a row changed without an event, a bug since fixed) is put right."""
+    rollups.repair(settings.QUALITY_ROLLUP_REPAIR_DAYS)

@@ -8,6 +8,8 @@ from . import views
 app_name = "quality"
 
 tenant_urlpatterns = [
+    path("quality/dashboard/", views.dashboard_page, name="dashboard"),
+    path("quality/dashboard/export/", views.dashboard_export, name="dashboard_export"),  # ?table=...&<filters>
     path("quality/feedback/", views.feedback_list, name="feedback_list"),
     path("quality/hours/", views.business_hours, name="business_hours"),
     path("quality/hours/<int:location_id>/", views.location_hours, name="location_hours"),

@@ -1,24 +1,28 @@
 """Pages of the quality app: the client's feedback form (public link, no account), the managers' list,
 the business hours (locations' weeks, the center's own days off, the coming public holidays) and the
-service-level policies."""
+service-level policies, and the managers' dashboard with its CSV exports."""
 
 from __future__ import annotations
 
+import csv
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from orders.models import ServiceType
 from orders.public import guarded_order
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.public import TooMany, private, switch_language, too_many
@@ -26,12 +30,13 @@ from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, ten
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm, has_perm
 
-from . import hours, metrics, policies, services
+from . import charts, dashboard, hours, metrics, policies, services
 from . import standards as standards_service
 from .calendar import format_hours
 from .clocks import policies_of
 from .forms import (
     CalendarDayForm,
+    DashboardForm,
     FeedbackFilter,
     FeedbackForm,
     GoalForm,
@@ -162,6 +167,25 @@ def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpRes
 
 
 # --- Standards and goals ---------------------------------------------------------------------------
+# --- The managers' dashboard ----------------------------------------------------------------------------
+
+
+def _dashboard_scope(request: TenantRequest, ignore: tuple[str, ...] = ()
+                     ) -> tuple[DashboardForm, dashboard.Scope, list[ServiceType], bool]:
+    """The form, the scope it gives (the default one when the filters are not valid), the service types, and
+    whether the filters were valid. Two queries: the center's locations and service types."""
+    tenant = request.tenant
+    query = request.GET.copy()
+    for name in ignore:
+        query.pop(name, None)
+    locations = list(Location.objects.for_tenant(tenant).order_by("name", "pk"))
+    service_types = list(ServiceType.objects.for_tenant(tenant).order_by("name", "pk"))
+    form = DashboardForm(query or None, locations=locations, service_types=service_types, today=tenant.local_date())
+    if not query:
+        return form, dashboard.default_scope(tenant), service_types, True
+    if form.is_valid():
+        return form, form.scope(tenant), service_types, True
+    return form, dashboard.default_scope(tenant), service_types, False
 
 
 @tenant_view(Perm.REPORTS_VIEW)
@@ -302,3 +326,140 @@ def sla_policy_delete(request: TenantRequest, policy_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Policy deleted."))
     return redirect("quality:sla_policies", tenant_slug=request.tenant.slug)
+def dashboard_page(request: TenantRequest) -> HttpResponse:
+    """The managers' dashboard: now, flow, time, SLA, people; every figure links to its orders."""
+    form, scope, service_types, valid = _dashboard_scope(request)
+    if not valid:
+        messages.warning(request, _("Some filters are not valid, so the last 30 days of every location and "
+                                    "service are shown."))
+    board = dashboard.build(scope, service_types)
+    query = urlencode(scope.query())
+    flow_days = [d.day for d in board.flow.days]
+    day_names = {day: date_format(day) for day in flow_days}
+    flow_chart = charts.bar_chart(flow_days, [
+        charts.Series("bar-taken", [d.taken_in for d in board.flow.days], [d.taken_in_url for d in board.flow.days],
+                      [_("%(day)s: %(n)s taken in") % {"day": day_names[d.day], "n": d.taken_in} for d in board.flow.days]),
+        charts.Series("bar-done", [d.completed for d in board.flow.days], [d.completed_url for d in board.flow.days],
+                      [_("%(day)s: %(n)s handed over") % {"day": day_names[d.day], "n": d.completed} for d in board.flow.days]),
+    ], _("Orders taken in and handed over per day"))
+    backlog_chart = charts.line_chart(
+        flow_days, [d.backlog for d in board.flow.days], [d.backlog_url for d in board.flow.days],
+        [_("%(day)s: %(n)s open at the end of the day") % {"day": day_names[d.day], "n": d.backlog}
+         for d in board.flow.days], "line-backlog", _("Open orders at the end of each day"))
+    sla_lines = []
+    for row in board.sla or []:
+        sla_lines.append((row, charts.sparkline(
+            [met / (met + missed) if met + missed else None for _week, met, missed in row.weeks],
+            [_("Week of %(day)s: %(met)s of %(n)s met") % {"day": date_format(week), "met": met, "n": met + missed}
+             for week, met, missed in row.weeks], _("Weekly compliance"))))
+    return render(request, "quality/dashboard.html", {
+        "form": form, "board": board, "scope": scope, "query": query, "flow_chart": flow_chart,
+        "backlog_chart": backlog_chart, "sla_lines": sla_lines, "periods": dashboard.PERIODS,
+        "exports": EXPORTS,
+    })
+
+
+def _hours(seconds: int | None) -> str:
+    return "" if seconds is None else f"{seconds / 3600:.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}"
+
+
+def _export_rows(table: str, scope: dashboard.Scope, service_types: list[ServiceType]):
+    """The header and rows of one table, plain values (hours and percentages as numbers)."""
+    links = dashboard.Links(scope)
+    if table == "now":
+        now = dashboard.now_figures(scope, links)
+        yield [_("Figure"), _("Orders")]
+        for figure in [now.open, *now.stages, *now.waiting, *(now.sla or [])]:
+            yield [str(figure.label) + (f" ({figure.hint})" if figure.hint else ""), figure.value]
+    elif table == "flow":
+        now = dashboard.now_figures(scope, links)
+        flow = dashboard.flow_figures(scope, links, now.open.value or 0)
+        yield [_("Day"), _("Taken in"), _("Handed over"), _("Cancelled"), _("Open at the end of the day")]
+        for day in flow.days:
+            yield [day.day.isoformat(), day.taken_in, day.completed, day.cancelled, day.backlog]
+    elif table == "times":
+        cells = dashboard.period_cells(scope)
+        types = [st for st in service_types if not scope.service_type or st.pk == scope.service_type.pk]
+        measures = dashboard.MEASURE_LABELS
+        tables = dashboard.time_table(scope, links, cells, types, measures)
+        yield [_("Service"), _("Handed over"), *(f"{label} {which}" for label in measures.values()
+                                                  for which in (_("median, h"), _("90th percentile, h")))]
+        for time_row in [*tables.rows, tables.total]:
+            yield [time_row.label, time_row.completed, *(_hours(v) for pair in time_row.cells for v in pair)]
+    elif table == "technicians":
+        cells = dashboard.period_cells(scope)
+        yield [_("Technician"), _("Handed over"), _("Median repair time, h"), _("First-time fix, %"),
+               _("Failed checks"), _("Hours logged"), _("Hours available"), _("Load, %"), _("Average rating"),
+               _("Ratings")]
+        for person in dashboard.technicians_table(scope, links, cells):
+            yield [person.name, person.completed, _hours(person.median_repair), _share(person.first_time_rate),
+                   person.failed_checks, f"{person.work_hours:.2f}",
+                   "" if person.available_hours is None else f"{person.available_hours:.2f}", _share(person.load),
+                   "" if person.average_rating is None else f"{person.average_rating:.2f}", person.ratings]
+    elif table == "service_types":
+        cells = dashboard.period_cells(scope)
+        types = [st for st in service_types if not scope.service_type or st.pk == scope.service_type.pk]
+        yield [_("Service"), _("Taken in"), _("Handed over"), _("Cancelled"), _("Median end to end, h"),
+               _("90th percentile end to end, h"), _("First-time fix, %"), _("Average rating"), _("Ratings"),
+               _("Hours logged")]
+        for service in dashboard.service_types_table(scope, links, cells, types):
+            yield [service.service_type.name, service.taken_in, service.completed, service.cancelled,
+                   _hours(service.median_e2e), _hours(service.p90_e2e), _share(service.first_time_rate),
+                   "" if service.average_rating is None else f"{service.average_rating:.2f}", service.ratings,
+                   f"{service.work_hours:.2f}"]
+    elif table == "sla":
+        yield [_("Target"), _("Week"), _("Met"), _("Missed"), _("Compliance, %")]
+        for target in dashboard.sla_compliance(scope) or []:
+            for week, met, missed in target.weeks:
+                yield [target.label, week.isoformat(), met, missed, _share(met / (met + missed) if met + missed else None)]
+            yield [target.label, _("whole period"), target.met, target.missed, _share(target.rate)]
+
+
+EXPORTS = {"now": gettext_lazy("Now"), "flow": gettext_lazy("Flow"), "times": gettext_lazy("Time"),
+           "technicians": gettext_lazy("Technicians"), "service_types": gettext_lazy("Services"),
+           "sla": gettext_lazy("SLA")}
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _safe_cell(value) -> object:
+    """A text cell a spreadsheet would read as a formula gets a leading apostrophe (CSV injection)."""
+    text = str(value) if value is not None else ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text) else text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+@require_GET
+def dashboard_export(request: TenantRequest) -> HttpResponse | StreamingHttpResponse:
+    """One of the dashboard's tables (?table=...) as CSV, streamed, with the page's filters."""
+    table = request.GET.get("table", "")
+    if table not in EXPORTS:
+        raise Http404("No such table.")
+    form, scope, service_types, valid = _dashboard_scope(request, ignore=("table",))
+    if not valid:
+        return HttpResponseBadRequest(_("Some filters are not valid: %(errors)s") % {
+            "errors": " ".join(str(e) for errors in form.errors.values() for e in errors)}, content_type="text/plain")
+    writer = csv.writer(_Echo())
+    # Computed here, inside the request (its time zone, language and database connection); only the writing is
+    # streamed. A table has at most a few hundred rows (366 days, the center's technicians or services).
+    rows = [[_safe_cell(cell) for cell in row] for row in _export_rows(table, scope, service_types)]
+    response = StreamingHttpResponse((writer.writerow(row) for row in rows),
+                                     content_type="text/csv; charset=utf-8")
+    name = f"{request.tenant.slug}-{table}-{scope.first.isoformat()}-{scope.last.isoformat()}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

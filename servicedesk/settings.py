@@ -488,6 +488,11 @@ SPECTACULAR_SETTINGS = {
         "DocumentKindEnum": "documents.models.Kind",
     },
 }
+# The managers' dashboard reads daily rollups; beat recomputes the last days of every center from the raw rows.
+QUALITY_ROLLUP_REPAIR_DAYS = env_int("QUALITY_ROLLUP_REPAIR_DAYS", 3)
+QUALITY_ROLLUP_REPAIR_SECONDS = env_int("QUALITY_ROLLUP_REPAIR_SECONDS", 3600)
+CELERY_BEAT_SCHEDULE["quality-repair-rollups"] = {"task": "quality.repair_rollups",
+                                                  "schedule": QUALITY_ROLLUP_REPAIR_SECONDS}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.

@@ -338,6 +338,10 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
     from tests.quality.world import add_sla_policies
 
     sla_policy_a = add_sla_policies(tenant_b, tenant_a)
+    # The managers' dashboard: daily rollups of both, from the orders above.
+    from tests.quality.world import add_rollups
+
+    add_rollups(tenant_b, tenant_a)
 
     return SimpleNamespace(
         tenant_a=tenant_a,

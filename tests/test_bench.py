@@ -38,3 +38,24 @@ def test_pages_benchmark_seeds_and_measures_every_page(tmp_path):
         assert abs(page["ratio"] - figures["bare_cpu_ms"] / page["cpu_ms"]) < 1e-3, name
     assert "bare view: median CPU" in result.stdout
     assert not (tmp_path / "bench.sqlite3").exists()  # the scratch file is removed afterwards
+
+
+def test_dashboard_benchmark_seeds_a_history_and_measures_the_dashboard(tmp_path):
+    """bench/quality.py at a tiny size: its bulk seed still fills every NOT NULL column, its rollups equal a
+    recomputation (the script checks and fails otherwise, also after --rebuild), the dashboard answers."""
+    report = tmp_path / "quality.json"
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, "bench/quality.py", "--orders", "600", "--years", "0.5", "--requests", "2", "--warmup", "1",
+         "--rebuild", "--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--json", str(report)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    figures = json.loads(report.read_text())
+    assert figures["orders"] == 600 and figures["vendor"] == "sqlite"
+    assert set(figures["pages"]) == {"dashboard", "dashboard_filtered", "dashboard_year", "dashboard_cold",
+                                     "export_technicians"}
+    queries = {name: page["queries"] for name, page in figures["pages"].items()}
+    assert queries["dashboard"] == queries["dashboard_filtered"] == queries["dashboard_year"] == queries["dashboard_cold"]
+    assert "equal to the seeded ones" in result.stdout
+    assert not (tmp_path / "bench.sqlite3").exists()

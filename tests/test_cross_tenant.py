@@ -74,6 +74,7 @@ KWARG_FILLERS: dict[str, Callable] = {
 URL_QUERIES: dict[str, str] = {
     "notifications:template_edit": "kind=order_received&lang=en",
     "documents:template_edit": "kind=intake_receipt&language=en",
+    "quality:dashboard_export": "table=technicians",
 }
 
 # --- Public (non-tenant) URLs, each with the reason it needs no tenant check ------------------------

@@ -53,3 +53,10 @@ def add_sla_policies(tenant_b: Tenant, tenant_a: Tenant):
     ensure_policies(tenant_a)
     SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.LOW, plan_minutes=480, ready_minutes=3000)
     return SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
+def add_rollups(tenant_b: Tenant, tenant_a: Tenant) -> None:
+    """The dashboard's rollups of both centers, recomputed from what the world made (its factory orders have
+    no events): the dashboard and its exports then show figures to both."""
+    from quality.rollups import recompute
+
+    recompute(tenant_b)
+    recompute(tenant_a)
