@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import services as order_services
-from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
+from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, prepare_guards, transition
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
 from orders.permissions import ActorRefused, actor_problem
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
@@ -326,6 +326,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
     for order in orders:
         order.tenant = request.tenant  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = True  # my own jobs: I need to reach the client
+    prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
     context = jobs_context(request, orders)
     today = _today(request)
     running = context["running"]
