@@ -34,7 +34,7 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
     """Every service type with its checklist in force, the independent-check rule, and rework by technician."""
     tenant = request.tenant
     current = QualitySettings.for_tenant(tenant)
-    form = QualitySettingsForm(request.POST or None, instance=current)
+    form = QualitySettingsForm(request.POST if request.method == "POST" else None, instance=current)
     if request.method == "POST" and form.is_valid():
         checks.save_settings(tenant, independent_check=form.cleaned_data["independent_check"], by=request.membership)
         messages.success(request, _("Quality rules saved."))
