@@ -321,6 +321,11 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
 
+    # Checklists: a version on the service of the world's order of A, pinned to it; B one item, A five.
+    from tests.quality.world import add_checklists
+
+    checklist_item_a = add_checklists(tenant_b, tenant_a, technicians_a.order)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -341,4 +346,5 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         line_a=orders_a.line,
         photo_a=orders_a.photo,
         calendar_day_a=calendar_day_a,
+        checklist_item_a=checklist_item_a,
     )

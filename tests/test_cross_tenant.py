@@ -59,6 +59,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "line_id": lambda world: world.line_a.pk,
     "photo_id": lambda world: world.photo_a.pk,
     "calendar_day_id": lambda world: world.calendar_day_a.pk,
+    "item_id": lambda world: world.checklist_item_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
 }
 
