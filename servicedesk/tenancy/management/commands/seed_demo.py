@@ -5,7 +5,7 @@ from django.utils import translation
 
 from documents.demo import seed_demo_documents
 from orders.demo import seed_demo_orders
-from quality.demo import seed_demo_feedback, seed_demo_hours
+from quality.demo import seed_demo_checklists, seed_demo_feedback, seed_demo_hours
 from servicedesk.tenancy.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_demo_staff
 from technicians.demo import seed_demo_planning
 
@@ -26,6 +26,7 @@ class Command(BaseCommand):
                 seed_demo_documents(staff)
                 seed_demo_feedback(staff)
                 seed_demo_hours(staff)
+                seed_demo_checklists(staff)
         self.stdout.write(self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/"))
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for role, email, _name in DEMO_PEOPLE:

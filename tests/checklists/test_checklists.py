@@ -446,3 +446,26 @@ def test_the_issued_completion_act_pdf_lists_the_checks(shop):
     document = document_services.issue(order, Kind.COMPLETION_ACT, "en", by=shop.reception)
     text = pdf_text(document.file.read())
     assert "Checks made" in text and "Battery capacity" in text and "87.5 %" in text and "Photo taken" in text
+
+
+# --- The demo ------------------------------------------------------------------------------------------
+def test_the_demo_has_checklists_and_orders_that_follow_them(settings, tmp_path):
+    from orders.demo import seed_demo_orders
+    from quality.demo import seed_demo_checklists
+    from quality.models import QualityCheck
+    from servicedesk.tenancy.demo import seed_demo_staff
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    staff = seed_demo_staff()
+    seed_demo_orders(staff)
+    seed_demo_checklists(staff)
+    seed_demo_checklists(staff)  # safe to run again
+    assert ChecklistVersion.objects.filter(tenant=staff.tenant).count() == 5
+    pinned = {oc.order.status: oc.order for oc in OrderChecklist.objects.filter(tenant=staff.tenant).select_related("order")}
+    assert set(pinned) == {S.HANDED_OVER, S.QUALITY_CHECK, S.DIAGNOSTICS, S.NEW}
+    done = checklists.load_state(pinned[S.HANDED_OVER])
+    assert done.answered_count == done.total == 8  # every check answered, the optional ones too
+    back = checklists.load_state(pinned[S.QUALITY_CHECK])
+    assert [e.item.label for e in back.missing(Stage.QUALITY)] == ["Keyboard and touchpad tested",
+                                                                   "Photo of the test results"]
+    assert QualityCheck.objects.filter(order=pinned[S.QUALITY_CHECK], passed=False).exists()

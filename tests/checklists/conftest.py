@@ -1,0 +1,9 @@
+"""Checklists and the quality check (quality/checklists.py, quality/checks.py). Kept out of tests/quality/,
+whose tests all run again at every hard instant of .ci/run's clock step: nothing here depends on the date."""
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process(celery_eager):
+    """Celery tasks (notifications of the status changes) run in-process, as in tests/quality."""
