@@ -5,7 +5,7 @@
   the `created` event), so editing a checklist never changes an order under way.
 - Items are answered with a tick, a number within its range, a short text or a photo (stored as an
   OrderPhoto through servicedesk.images, like every photo of the order). Each belongs to a stage.
-- A stage's required items must be answered before the order leaves the stage (`GATES`, enforced by a
+- A stage's required items must be answered before the order leaves the stage (`gate_stage`, enforced by a
   guard the lifecycle asks: `checklist_guard`); the refusal names what is missing. Once the order is past
   a stage its answers are frozen (`frozen_reason`).
 
@@ -62,13 +62,6 @@ ANSWER_PERMS: dict[str, tuple[Perm, ...]] = {
 # diagnostics into the work itself (starting work straight from "planned" does not skip the
 # diagnostics checks); hold and cancel are never blocked.
 _DIAGNOSTICS_EXITS = frozenset({"start_work", "request_approval", "wait_for_parts"})
-GATE_LABELS = {
-    Stage.INTAKE: "plan",
-    Stage.DIAGNOSTICS: "start_work",
-    Stage.QUALITY: "pass_check",
-    Stage.HANDOVER: "hand_over",
-}
-
 # The statuses (an order on hold counts as the status it was put on hold in) in which a stage is passed.
 _PASSED: dict[str, frozenset[str]] = {
     Stage.INTAKE: frozenset(S) - {S.NEW},

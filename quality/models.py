@@ -177,7 +177,7 @@ class QualitySettings(TenantOwned):
 
 
 class ChecklistStage(models.TextChoices):
-    """When an item is filled in, and which move of the order it must be done before (quality.checklists.GATES)."""
+    """When an item is filled in, and which move of the order it must be done before (quality.checklists.gate_stage)."""
 
     INTAKE = "intake", _("Intake: condition of the item")
     DIAGNOSTICS = "diagnostics", _("Diagnostics")
