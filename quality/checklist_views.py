@@ -68,8 +68,12 @@ def checklist_edit(request: HttpRequest, service_type_id: int) -> HttpResponse:
     service_type = get_for_tenant_or_404(ServiceType, tenant, pk=service_type_id)
     current = checklists.current_version(service_type)
     items = checklists.version_items(current)
-    initial = [{"label": i.label, "stage": i.stage, "kind": i.kind, "required": i.required, "min_value": i.min_value,
-                "max_value": i.max_value, "unit": i.unit, "ORDER": n} for n, i in enumerate(items, start=1)]
+    def plain(number):  # 100.000 shows as 100
+        return checklists.plain_number(number) if number is not None else None
+
+    initial = [{"label": i.label, "stage": i.stage, "kind": i.kind, "required": i.required,
+                "min_value": plain(i.min_value), "max_value": plain(i.max_value), "unit": i.unit, "ORDER": n}
+               for n, i in enumerate(items, start=1)]
     version_form = ChecklistVersionForm(request.POST or None, initial={"version": current.number if current else 0})
     formset = ChecklistItemFormSet(request.POST or None, initial=initial, prefix="items")
     if request.method == "POST":
@@ -124,7 +128,10 @@ def order_checklist_context(request: HttpRequest, order: Order, state: checklist
     stages = []
     if state is not None:
         for stage in state.stages:
-            stages.append({"state": stage, "items": [_item_context(request, order, e) for e in stage.entries]})
+            items = [_item_context(request, order, e) for e in stage.entries]
+            # Why the stage's items cannot be answered here, said once for the stage.
+            note = items[0]["frozen"] or actor_problem(request.membership, checklists.ANSWER_PERMS[stage.stage], order)
+            stages.append({"state": stage, "items": items, "note": note})
     return {"order": order, "state": state, "stages": stages}
 
 

@@ -287,23 +287,25 @@ def clean_number(item: ChecklistItem, value) -> Decimal | None:
     low, high = item.min_value, item.max_value
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValidationError(_("“%(item)s”: %(value)s is outside the allowed range %(range)s.") % {
-            "item": item.label, "value": _fmt(number), "range": range_text(item)})
+            "item": item.label, "value": plain_number(number), "range": range_text(item)})
     return number.quantize(Decimal("0.001"))
 
 
-def _fmt(number: Decimal) -> str:
-    text = format(number.normalize(), "f")
-    return text
+def plain_number(number: Decimal) -> str:
+    """87.500 -> "87.5", 100.000 -> "100" (never "1E+2")."""
+    return format(number.normalize(), "f")
+
+
 
 
 def range_text(item: ChecklistItem) -> str:
     unit = f" {item.unit}" if item.unit else ""
     if item.min_value is not None and item.max_value is not None:
-        return f"{_fmt(item.min_value)}–{_fmt(item.max_value)}{unit}"
+        return f"{plain_number(item.min_value)}–{plain_number(item.max_value)}{unit}"
     if item.min_value is not None:
-        return _("at least %(value)s") % {"value": f"{_fmt(item.min_value)}{unit}"}
+        return _("at least %(value)s") % {"value": f"{plain_number(item.min_value)}{unit}"}
     if item.max_value is not None:
-        return _("at most %(value)s") % {"value": f"{_fmt(item.max_value)}{unit}"}
+        return _("at most %(value)s") % {"value": f"{plain_number(item.max_value)}{unit}"}
     return ""
 
 
@@ -482,7 +484,7 @@ def _answer_text(entry: Entry, words: dict, language: str) -> str:
     if not entry.answered:
         return words["none"]
     if item.kind == ItemKind.NUMBER:
-        number = _fmt(answer.number)
+        number = plain_number(answer.number)
         if language == "ru":
             number = number.replace(".", ",")
         return f"{number} {item.unit}".strip()

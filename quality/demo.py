@@ -100,13 +100,17 @@ DEMO_ANSWERS = {
 }
 
 # (service, path to walk, stages whose required items are answered on the way, extra optional answers)
+# (service, the path it walks (answering each stage's checks before the move that needs them), the client,
+# the item, the problem)
 DEMO_CHECKLIST_ORDERS = [
     ("Phone screen replacement", ["plan", "start_diagnostics", "start_work", "finish_work", "pass_check",
-                                  "hand_over"], "Elena Kuznetsova"),
+                                  "hand_over"], "Elena Kuznetsova", ("Phone", "Apple", "iPhone 14"), "Cracked screen"),
     ("Laptop diagnostics and repair", ["plan", "start_diagnostics", "start_work", "finish_work", "return_to_work",
-                                       "finish_work"], "Dmitry Volkov"),
-    ("Washing machine repair", ["plan", "start_diagnostics"], "Anna Morozova"),
-    ("Phone screen replacement", [], "Sergey Lebedev"),
+                                       "finish_work"], "Dmitry Volkov", ("Laptop", "HP", "EliteBook 840"),
+     "Gets very hot and switches off"),
+    ("Washing machine repair", ["plan", "start_diagnostics"], "Anna Morozova", ("Washing machine", "LG", "F2J3"),
+     "Does not drain"),
+    ("Phone screen replacement", [], "Sergey Lebedev", ("Phone", "Xiaomi", "Redmi Note 12"), "Screen flickers"),
 ]
 
 
@@ -147,7 +151,9 @@ def seed_demo_checklists(staff) -> None:
 
     tenant = staff.tenant
     members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user", "tenant")}
-    manager, reception, technician = members[Role.MANAGER], members[Role.RECEPTION], members[Role.TECHNICIAN]
+    manager, reception = members[Role.MANAGER], members[Role.RECEPTION]
+    # The demo's own technician (tech@), who logs in to try the phone page: not another technician.
+    technician = Membership.objects.select_related("user", "tenant").get(tenant=tenant, user=staff.users[Role.TECHNICIAN])
     types = {t.name: t for t in ServiceType.objects.for_tenant(tenant)}
     for name, rows in DEMO_CHECKLISTS.items():
         service = types.get(name)
@@ -175,7 +181,7 @@ def seed_demo_checklists(staff) -> None:
                                       photo=_demo_photo(item.label) if item.kind == "photo" else None)
             checklists.answer_item(order, item, value, by=by, expected_revision=entry.revision)
 
-    for name, path, client_name in DEMO_CHECKLIST_ORDERS:
+    for name, path, client_name, (kind, brand, model), problem in DEMO_CHECKLIST_ORDERS:
         service = types.get(name)
         if service is None:
             continue
@@ -184,8 +190,8 @@ def seed_demo_checklists(staff) -> None:
             client=Client.objects.for_tenant(tenant).filter(phone=phone).first(), client_name=client_name,
             client_phone=phone, client_email="", consent=True, service_type=service,
             format=ServiceFormat.IN_SHOP if ServiceFormat.IN_SHOP in service.formats else service.formats[0],
-            intake_location=staff.head_office, problem="Checked with the service's checklist", item_kind="Device",
-            item_brand="", item_model="", estimate=service.base_price,
+            intake_location=staff.head_office, problem=problem, item_kind=kind, item_brand=brand, item_model=model,
+            estimate=service.base_price,
         ), by=reception)
         order.tenant = tenant
         everything = path and path[-1] == "hand_over"

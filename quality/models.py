@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from orders.models import Order, OrderEvent, OrderPhoto, ServiceType
 from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
@@ -190,7 +191,7 @@ STAGE_ORDER = [ChecklistStage.INTAKE, ChecklistStage.DIAGNOSTICS, ChecklistStage
 
 class ItemKind(models.TextChoices):
     TICK = "tick", _("Tick")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("checklist answer", "Number")
     TEXT = "text", _("Short text")
     PHOTO = "photo", _("Photo")
 
