@@ -9,21 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from servicedesk.fields import DateTimeField
+from servicedesk.fields import DateTimeField, DateTimeInput
 from servicedesk.images import NormalisedImage, normalise_photo
-from servicedesk.tenancy.models import Location, Tenant
+from servicedesk.tenancy.models import Location, Membership, Tenant
 
 from .models import Client, LineItem, Payment, Priority, ServiceFormat, ServiceType
 from .services import EstimateLineData, normalise_phone, technician_choices
 
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def validate_photo(upload) -> NormalisedImage:
@@ -98,7 +91,7 @@ class IntakeForm(forms.Form):
         self.tenant = tenant
         self.fields["client"].queryset = Client.objects.for_tenant(tenant)
         self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).filter(is_active=True)
-        self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True)
+        self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).active()
         search = {"hx-get": reverse("orders:client_search", args=[tenant.slug]), "hx-target": "#client-matches",
                   "hx-trigger": "input changed delay:300ms"}
         self.fields["client_phone"].widget.attrs.update(search)
@@ -169,9 +162,8 @@ class AssignForm(forms.Form):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = technician_choices(tenant)
-        self.fields["technician"].label_from_instance = lambda m: f"{m.user.full_name} ({m.get_role_display()})"
-        self.fields["workshop"].queryset = Location.objects.for_tenant(tenant).filter(
-            is_active=True, kind__in=[Location.Kind.WORKSHOP, Location.Kind.BOTH])
+        self.fields["technician"].label_from_instance = Membership.name_and_role
+        self.fields["workshop"].queryset = Location.objects.for_tenant(tenant).active().workshops()
 
     def clean(self):
         cleaned = super().clean()

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.services import technician_choices
-from servicedesk.fields import DateField, DateFilter
+from servicedesk.fields import DateField, DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Tenant
 
 from .calendar import Day, format_hours, parse_hours
@@ -25,13 +25,6 @@ class FeedbackForm(forms.Form):
                                     error_messages={"required": _("Choose a rating from 1 to 5.")})
     comment = forms.CharField(label=_("Anything to add?"), required=False, max_length=MAX_COMMENT_LENGTH,
                               widget=forms.Textarea(attrs={"rows": 4}))
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _day_start(day) -> datetime:
@@ -102,7 +95,7 @@ class CalendarDayForm(forms.ModelForm):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.tenant = tenant
-        self.fields["location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True)
+        self.fields["location"].queryset = Location.objects.for_tenant(tenant).active()
         self.fields["location"].empty_label = _("Every location")
 
     def clean_hours(self) -> str:
