@@ -35,7 +35,14 @@ from .forms import (
     ServiceTypeForm,
     TransitionForm,
 )
-from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, prepare_guards, transition
+from .lifecycle import (
+    TRANSITIONS,
+    OrderChanged,
+    TransitionRefused,
+    available_actions,
+    prepare_guards,
+    transition,
+)
 from .models import Client, Estimate, LineItem, Order, OrderEvent, ServiceType
 from .permissions import ActorRefused, actor_problem
 from .presentation import order_qr_data_uri, public_status_url

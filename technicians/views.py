@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import services as order_services
-from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, prepare_guards, transition
+from orders.lifecycle import (
+    TRANSITIONS,
+    OrderChanged,
+    TransitionRefused,
+    available_actions,
+    prepare_guards,
+    transition,
+)
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view

@@ -7,7 +7,6 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -87,9 +86,8 @@ class Shop:
             self.answer(order, entry.item.label, **value)
 
 
-@pytest.fixture
-def shop(tenant_a, users_a, location_a, settings, tmp_path) -> Shop:
-    settings.MEDIA_ROOT = tmp_path / "media"
+def make_shop(tenant_a, users_a, location_a) -> Shop:
+    """Tenant A with a "Phone repair" service whose checklist is PHONE_CHECKLIST (version 1)."""
     manager = member(tenant_a, users_a[Role.MANAGER])
     service = ServiceType.objects.create(tenant=tenant_a, name="Phone repair", formats=[ServiceFormat.IN_SHOP],
                                          base_price=Decimal("0"), warranty_days=90)

@@ -7,3 +7,12 @@ import pytest
 @pytest.fixture(autouse=True)
 def _tasks_in_process(celery_eager):
     """Celery tasks (notifications of the status changes) run in-process, as in tests/quality."""
+
+
+@pytest.fixture
+def shop(tenant_a, users_a, location_a, settings, tmp_path):
+    """Tenant A with a phone-repair checklist and its staff (tests/checklists/checklist_kit.py)."""
+    from .checklist_kit import make_shop
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return make_shop(tenant_a, users_a, location_a)

@@ -16,7 +16,7 @@ from quality.checklists import ItemData
 from quality.models import ChecklistAnswer, ChecklistVersion, ItemKind, QualitySettings
 from servicedesk.tenancy.roles import Role
 
-from .checklist_kit import PHONE_CHECKLIST, Stage, photo, shop  # noqa: F401 (a fixture)
+from .checklist_kit import PHONE_CHECKLIST, Stage, photo
 
 pytestmark = pytest.mark.django_db
 

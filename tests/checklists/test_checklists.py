@@ -21,7 +21,7 @@ from quality import checklists
 from quality.checklists import Answer, ItemData
 from quality.models import ChecklistAnswer, ChecklistItem, ChecklistVersion, ItemKind, OrderChecklist
 
-from .checklist_kit import PHONE_CHECKLIST, Stage, photo, shop  # noqa: F401 (a fixture)
+from .checklist_kit import PHONE_CHECKLIST, Stage, photo
 
 pytestmark = pytest.mark.django_db
 

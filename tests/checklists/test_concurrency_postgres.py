@@ -14,8 +14,6 @@ from quality import checklists
 from quality.checklists import Answer
 from quality.models import ChecklistAnswer
 
-from .checklist_kit import shop  # noqa: F401 (a fixture)
-
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 THREADS = 6
 
@@ -62,11 +60,11 @@ def test_a_stage_is_never_passed_on_an_answer_being_cleared(shop):
         shop.answer(order, "No cracks on the body", done=True)
         item = shop.item(order, "No cracks on the body")
 
-        def clear():
+        def clear(order=order, item=item):
             fresh = Order.objects.get(pk=order.pk)
             checklists.answer_item(fresh, item, Answer(done=False), by=shop.reception, expected_revision=1)
 
-        def plan():
+        def plan(order=order):
             fresh = Order.objects.get(pk=order.pk)
             transition(fresh, "plan", by=shop.manager, expected_version=fresh.version)
 

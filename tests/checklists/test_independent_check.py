@@ -15,7 +15,7 @@ from quality.models import QualityCheck, QualitySettings
 from servicedesk.tenancy.roles import Role
 from tests.factories import MembershipFactory, UserFactory
 
-from .checklist_kit import Stage, member, shop  # noqa: F401 (a fixture)
+from .checklist_kit import Stage, member
 
 pytestmark = pytest.mark.django_db
 S = OrderStatus
