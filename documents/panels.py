@@ -6,16 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 
 from orders.models import Order
+from servicedesk.tenancy.access import TenantRequest
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from .models import Kind
 from .services import documents_of_order, why_not_issue
 
 
-def documents_panel(request: HttpRequest, order: Order) -> dict[str, Any] | None:
+def documents_panel(request: TenantRequest, order: Order) -> dict[str, Any] | None:
     if not has_perm(request.membership.role, Perm.DOCUMENTS_ISSUE):
         return None
     by_kind: dict[str, list] = {}

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
-
 from orders.models import Order
 from orders.services import format_phone, mask_phone
+from servicedesk.tenancy.access import TenantRequest
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from .models import Audience, Channel, Notification
@@ -30,7 +29,7 @@ def shown_recipient(row: Notification, can_see_contacts: bool) -> str:
     return mask_phone(row.recipient) if row.channel == Channel.SMS else mask_email(row.recipient)
 
 
-def notifications_panel(request: HttpRequest, order: Order) -> dict[str, Any]:
+def notifications_panel(request: TenantRequest, order: Order) -> dict[str, Any]:
     role = request.membership.role
     rows = list(
         Notification.objects.filter(tenant_id=order.tenant_id, order_id=order.pk).order_by("-id")[: PANEL_LIMIT + 1]

@@ -17,13 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
+from servicedesk.tenancy.access import TenantRequest
+
 from .models import Order
 
-PanelContext = Callable[[HttpRequest, Order], dict[str, Any] | None]
+PanelContext = Callable[[TenantRequest, Order], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def panels(column: str = "main") -> list[Panel]:
     return sorted((p for p in _panels.values() if p.column == column), key=lambda p: (p.position, p.name))
 
 
-def render_panel(panel: Panel | str, request: HttpRequest, order: Order) -> str:
+def render_panel(panel: Panel | str, request: TenantRequest, order: Order) -> str:
     """One panel as HTML ("" when it leaves itself out), rendered with the request (csrf_token, perms_)."""
     panel = _panels[panel] if isinstance(panel, str) else panel
     extra = panel.context(request, order)
@@ -58,6 +59,6 @@ def render_panel(panel: Panel | str, request: HttpRequest, order: Order) -> str:
     return render_to_string(panel.template, context, request=request)
 
 
-def render_panels(request: HttpRequest, order: Order, column: str = "main") -> SafeString:
+def render_panels(request: TenantRequest, order: Order, column: str = "main") -> SafeString:
     """The column's panels as HTML, in their order."""
     return mark_safe("\n".join(render_panel(panel, request, order) for panel in panels(column)))  # noqa: S308

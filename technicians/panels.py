@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.db.models import F
-from django.http import HttpRequest
 from django.utils import timezone
 
 from orders.models import LineItem, Order
 from orders.permissions import actor_problem
+from servicedesk.tenancy.access import TenantRequest
 from servicedesk.tenancy.roles import Perm, has_perm
 from stock import services as stock
 from stock.models import Part, PartReservation, StockLevel
@@ -21,7 +21,7 @@ from .models import WorkLog
 SUGGESTED_PARTS = 25  # parts offered by name; any other by its SKU
 
 
-def work_panel(request: HttpRequest, order: Order) -> dict:
+def work_panel(request: TenantRequest, order: Order) -> dict:
     """The technicians panel on the order page: work log, reservations, parts used. Five queries."""
     membership, tenant = request.membership, request.tenant
     entries = list(WorkLog.objects.filter(tenant=tenant, order=order).select_related("technician__user"))

@@ -31,7 +31,7 @@ from orders.lifecycle import (
 )
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
 from orders.permissions import ActorRefused
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
 from stock import services as stock
@@ -58,7 +58,7 @@ from .models import (
 from .panels import SUGGESTED_PARTS
 
 
-def _order(request: HttpRequest, number: int) -> Order:
+def _order(request: TenantRequest, number: int) -> Order:
     order = get_for_tenant_or_404(
         Order.objects.select_related("client", "item", "service_type", "workshop", "intake_location", "technician__user"),
         request.tenant, number=number,
@@ -79,7 +79,7 @@ def _say_form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
+def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
     """Where a POST returns: my jobs (to the job's card), the board, or the order page."""
     slug = request.tenant.slug
     target = request.POST.get("next", "")
@@ -94,7 +94,7 @@ def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
 # --- Technicians -----------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
-def technician_list(request: HttpRequest) -> HttpResponse:
+def technician_list(request: TenantRequest) -> HttpResponse:
     members = planning.board_members(request.tenant).select_related("user")
     rows = [(m, planning.profile_of(m)) for m in members]
     others = (order_services.technician_choices(request.tenant).exclude(pk__in=[m.pk for m, _p in rows]))
@@ -104,7 +104,7 @@ def technician_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+def technician_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
     member = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=member).first() or TechnicianProfile(
         tenant=request.tenant, membership=member)
@@ -125,7 +125,7 @@ def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 # --- Planning board --------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
-def planning_board(request: HttpRequest) -> HttpResponse:
+def planning_board(request: TenantRequest) -> HttpResponse:
     form = BoardForm(request.GET or None)
     today = request.tenant.local_date()
     start, days = today, 7
@@ -143,7 +143,7 @@ def planning_board(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_http_methods(["GET", "POST"])
-def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
+def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     if order.status in CLOSED_STATUSES:
         messages.error(request, _("A closed order cannot be reassigned."))
@@ -188,7 +188,7 @@ def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 # --- Visits ----------------------------------------------------------------------------------------
-def _day_and_technician(request: HttpRequest, default_me: bool):
+def _day_and_technician(request: TenantRequest, default_me: bool):
     form = DayForm(request.GET or None, tenant=request.tenant)
     day, technician = request.tenant.local_date(), None
     if form.is_valid():
@@ -201,13 +201,13 @@ def _day_and_technician(request: HttpRequest, default_me: bool):
     return form, day, technician
 
 
-def _may_see_contacts(request: HttpRequest, order: Order) -> bool:
+def _may_see_contacts(request: TenantRequest, order: Order) -> bool:
     return has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
 
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: TenantRequest) -> HttpResponse:
     form, day, technician = _day_and_technician(request, default_me=True)
     groups: dict = defaultdict(list)
     for order in planning.day_visits(request.tenant, day, technician):
@@ -222,7 +222,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def route_sheet(request: HttpRequest, membership_id: int) -> HttpResponse:
+def route_sheet(request: TenantRequest, membership_id: int) -> HttpResponse:
     technician = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     form, day, _ignored = _day_and_technician(request, default_me=False)
     stops = list(planning.day_visits(request.tenant, day, technician))
@@ -259,7 +259,7 @@ def _job_sort_key(order: Order, running_order_id: int | None, today):
     return (group, visit if group == 1 else 0, -order.priority, promised, order.number)
 
 
-def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
+def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     """Timer, parts and suggestions for job cards: a fixed number of queries for any number of jobs."""
     me = request.membership
     running = worklog.running_timer(me)
@@ -293,7 +293,7 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_GET
-def my_jobs(request: HttpRequest) -> HttpResponse:
+def my_jobs(request: TenantRequest) -> HttpResponse:
     me = request.membership
     orders = list(
         Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=NOT_MY_JOB)
@@ -323,7 +323,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
+def job_action(request: TenantRequest, order_number: int) -> HttpResponse:
     """The big buttons: a lifecycle transition, then back to my jobs (or the order page)."""
     order = _order(request, order_number)
     form = JobActionForm(request.POST)
@@ -344,7 +344,7 @@ def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def timer(request: HttpRequest, order_number: int) -> HttpResponse:
+def timer(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = TimerForm(request.POST)
     if not form.is_valid():
@@ -372,7 +372,7 @@ def timer(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def timer_stop(request: HttpRequest) -> HttpResponse:
+def timer_stop(request: TenantRequest) -> HttpResponse:
     """Stop my running timer, wherever it is."""
     entry = worklog.stop_timer(request.membership, by=request.membership)
     if entry is None:
@@ -385,7 +385,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
+def job_note(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = JobNoteForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -406,7 +406,7 @@ def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_http_methods(["GET", "POST"])
-def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     me = request.membership
     fixed = me if me.role == Role.TECHNICIAN else None
@@ -430,7 +430,7 @@ def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_POST
-def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
+def bill_labour(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = LabourForm(request.POST)
     if not form.is_valid():
@@ -448,7 +448,7 @@ def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
 # --- Parts on an order -----------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
+def parts_reserve(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = ReserveForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -475,7 +475,7 @@ def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
+def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = UsePartForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -494,7 +494,7 @@ def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def parts_release(request: HttpRequest, order_number: int, reservation_id: int) -> HttpResponse:
+def parts_release(request: TenantRequest, order_number: int, reservation_id: int) -> HttpResponse:
     order = _order(request, order_number)
     reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
                                         pk=reservation_id, order=order)
@@ -514,7 +514,7 @@ def parts_release(request: HttpRequest, order_number: int, reservation_id: int) 
 # --- Hours report ----------------------------------------------------------------------------------
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def hours(request: HttpRequest) -> HttpResponse:
+def hours(request: TenantRequest) -> HttpResponse:
     form = HoursForm(request.GET or None, tenant=request.tenant)
     today = request.tenant.local_date()
     first, last, technician = today - timedelta(days=today.weekday()), today, None
