@@ -13,7 +13,7 @@ imports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -116,7 +116,7 @@ _NEEDS_TECHNICIAN = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.
 # does not import it): `check(order, transition, by)` returns the reason the action cannot happen now, or
 # None. It runs after the lifecycle's own conditions, so "not possible while ..." and "your role may not"
 # come first. `prepare(orders)` (optional) loads what `check` needs for many orders in a fixed number of
-# queries and keeps it in `order.guard_data[key]`; pages that list actions call `prepare_guards()` first.
+# queries and keeps it in `prepared(order)[key]`; pages that list actions call `prepare_guards()` first.
 # `transition()` drops the prepared data and checks afresh. A guard that is `shown` leaves the action's
 # button on the page when it refuses: pressing it tells what to do first (fill in the checklist); any
 # other refusal hides the button, as the lifecycle's own ones do.
@@ -136,15 +136,24 @@ def register_guard(key: str, check: Callable[[Order, Transition, Membership | No
     _guards[key] = Guard(key, check, prepare, shown)
 
 
-def prepare_guards(orders: list[Order]) -> None:
+_PREPARED = "_guard_data"
+
+
+def prepare_guards(orders: Sequence[Order]) -> None:
     """Load what the registered guards need for these orders at once (a constant number of queries)."""
     if not orders:
         return
     for order in orders:
-        order.guard_data = {}
+        order.__dict__[_PREPARED] = {}
     for guard in _guards.values():
         if guard.prepare is not None:
-            guard.prepare(orders)
+            guard.prepare(list(orders))
+
+
+def prepared(order: Order) -> dict | None:
+    """What prepare_guards() loaded for this order (guards keep theirs under their key), or None: then a
+    guard reads afresh."""
+    return order.__dict__.get(_PREPARED)
 
 
 def _guard_problem(order: Order, t: Transition, by: Membership | None) -> tuple[str, Guard] | None:
@@ -268,7 +277,7 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
             # then ask them, so nothing they rely on changes between their answer and the move. A page's
             # prepared data may be stale: they check afresh.
             Order.objects.select_for_update().filter(pk=order.pk, tenant_id=order.tenant_id).values_list("pk").first()
-            order.__dict__.pop("guard_data", None)
+            order.__dict__.pop(_PREPARED, None)
             guarded = _guard_problem(order, t, by)
             if guarded:
                 raise TransitionRefused(guarded[0])

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import OuterRef, Subquery
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.models import Order, ServiceType
 from orders.permissions import ActorRefused, actor_problem
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
 from . import checklists, checks
@@ -21,7 +22,7 @@ from .checklist_forms import AnswerForm, ChecklistItemFormSet, ChecklistVersionF
 from .models import ChecklistItem, ChecklistVersion, QualitySettings
 
 
-def _say_errors(request: HttpRequest, *errors) -> None:
+def _say_errors(request: TenantRequest, *errors: Exception) -> None:
     for error in errors:
         for text in getattr(error, "messages", None) or [str(error)]:
             messages.error(request, text)
@@ -30,7 +31,7 @@ def _say_errors(request: HttpRequest, *errors) -> None:
 # --- Managers: the checklists and the center's rule -------------------------------------------------
 @tenant_view(Perm.CATALOGUE_MANAGE)
 @require_http_methods(["GET", "POST"])
-def checklist_list(request: HttpRequest) -> HttpResponse:
+def checklist_list(request: TenantRequest) -> HttpResponse:
     """Every service type with its checklist in force, the independent-check rule, and rework by technician."""
     tenant = request.tenant
     current = QualitySettings.for_tenant(tenant)
@@ -40,10 +41,12 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Quality rules saved."))
         return redirect("quality:checklists", tenant_slug=tenant.slug)
     types = list(ServiceType.objects.for_tenant(tenant).order_by("-is_active", "name")[:500])
-    newest: dict[int, ChecklistVersion] = {}
-    for version in (ChecklistVersion.objects.for_tenant(tenant).filter(service_type__in=types)
-                    .order_by("service_type_id", "-number").distinct()):
-        newest.setdefault(version.service_type_id, version)
+    # The version in force of each service: its newest (one query, however many versions were saved).
+    latest = (ChecklistVersion.objects.filter(tenant=tenant, service_type=OuterRef("service_type"))
+              .order_by("-number").values("pk")[:1])
+    newest: dict[int, ChecklistVersion] = {
+        v.service_type_id: v for v in ChecklistVersion.objects.for_tenant(tenant).filter(service_type__in=types,
+                                                                                          pk=Subquery(latest))}
     counts: dict[int, dict[str, int]] = {}
     for item in ChecklistItem.objects.for_tenant(tenant).filter(version__in=list(newest.values())).only("version_id", "stage", "required"):
         counts.setdefault(item.version_id, {}).setdefault(item.stage, 0)
@@ -62,7 +65,7 @@ def checklist_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.CATALOGUE_MANAGE)
 @require_http_methods(["GET", "POST"])
-def checklist_edit(request: HttpRequest, service_type_id: int) -> HttpResponse:
+def checklist_edit(request: TenantRequest, service_type_id: int) -> HttpResponse:
     """Edit a service's checklist: add, reorder, change and remove items; saving makes a new version."""
     tenant = request.tenant
     service_type = get_for_tenant_or_404(ServiceType, tenant, pk=service_type_id)
@@ -109,14 +112,14 @@ def checklist_edit(request: HttpRequest, service_type_id: int) -> HttpResponse:
 
 
 # --- An order's checklist ---------------------------------------------------------------------------
-def _order(request: HttpRequest, number: int) -> Order:
+def _order(request: TenantRequest, number: int) -> Order:
     order = get_for_tenant_or_404(Order.objects.select_related("service_type", "item", "technician__user"),
                                   request.tenant, number=number)
     order.tenant = request.tenant
     return order
 
 
-def _item_context(request: HttpRequest, order: Order, entry: checklists.Entry, error: str = "") -> dict:
+def _item_context(request: TenantRequest, order: Order, entry: checklists.Entry, error: str = "") -> dict:
     stage = entry.item.stage
     problem = checklists.frozen_reason(order, stage)
     may = actor_problem(request.membership, checklists.ANSWER_PERMS[stage], order) is None
@@ -124,7 +127,7 @@ def _item_context(request: HttpRequest, order: Order, entry: checklists.Entry, e
             "may_answer": may and problem is None, "error": error, "range": checklists.range_text(entry.item)}
 
 
-def order_checklist_context(request: HttpRequest, order: Order, state: checklists.ChecklistState | None) -> dict:
+def order_checklist_context(request: TenantRequest, order: Order, state: checklists.ChecklistState | None) -> dict:
     stages = []
     if state is not None:
         for stage in state.stages:
@@ -137,7 +140,7 @@ def order_checklist_context(request: HttpRequest, order: Order, state: checklist
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_http_methods(["GET"])
-def order_checklist(request: HttpRequest, order_number: int) -> HttpResponse:
+def order_checklist(request: TenantRequest, order_number: int) -> HttpResponse:
     """The order's checklist on the phone: every stage, each item saved on its own as it is answered."""
     order = _order(request, order_number)
     state = checklists.load_state(order)
@@ -149,7 +152,7 @@ def order_checklist(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def answer(request: HttpRequest, order_number: int, item_id: int) -> HttpResponse:
+def answer(request: TenantRequest, order_number: int, item_id: int) -> HttpResponse:
     """Save one item's answer. htmx: the item's fragment comes back (with the refusal in it, if any);
     without htmx: back to the checklist with a message."""
     order = _order(request, order_number)
@@ -161,7 +164,7 @@ def answer(request: HttpRequest, order_number: int, item_id: int) -> HttpRespons
     form = AnswerForm(request.POST, request.FILES, kind=item.kind)
     error = ""
     if not form.is_valid():
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
         if "revision" in form.errors:
             error = _("The form was incomplete. Reload the page and try again.")
     else:
@@ -172,7 +175,7 @@ def answer(request: HttpRequest, order_number: int, item_id: int) -> HttpRespons
             checklists.answer_item(order, item, value, by=request.membership, expected_revision=data["revision"])
         except (ValidationError, ActorRefused) as problem:
             error = " ".join(getattr(problem, "messages", None) or [str(problem)])
-    if not request.htmx:
+    if request.headers.get("HX-Request") != "true":
         if error:
             messages.error(request, error)
         else:

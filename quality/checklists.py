@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import Transition
+from orders.lifecycle import Transition, prepared
 from orders.models import Order, OrderStatus, ServiceType
 from orders.money import lock_order
 from orders.permissions import check_actor
@@ -217,14 +217,16 @@ GUARD_KEY = "checklist"
 def prepare(orders: list[Order]) -> None:
     states = load_states(orders)
     for order in orders:
-        order.guard_data[GUARD_KEY] = states.get(order.pk)
+        data = prepared(order)
+        if data is not None:
+            data[GUARD_KEY] = states.get(order.pk)
 
 
 def state_of(order: Order) -> ChecklistState | None:
     """The prepared state (a page called orders.lifecycle.prepare_guards) or a fresh one."""
-    prepared = getattr(order, "guard_data", None)
-    if prepared is not None and GUARD_KEY in prepared:
-        return prepared[GUARD_KEY]
+    data = prepared(order)
+    if data is not None and GUARD_KEY in data:
+        return data[GUARD_KEY]
     return load_state(order)
 
 
@@ -352,6 +354,7 @@ def answer_item(order: Order, item: ChecklistItem, answer: Answer, *, by: Member
         values["text"] = text
     elif answer.photo is None:
         raise ValidationError(_("“%(item)s”: choose a photo.") % {"item": item.label})
+    photo = answer.photo
 
     changed = AnswerChanged(_("Someone else changed “%(item)s” meanwhile; here is their answer. Check it and change "
                               "it again if needed.") % {"item": item.label})
@@ -359,10 +362,10 @@ def answer_item(order: Order, item: ChecklistItem, answer: Answer, *, by: Member
     revision = existing.revision if existing else 0
     if revision != expected_revision:
         raise changed
-    if item.kind == ItemKind.PHOTO:
+    if item.kind == ItemKind.PHOTO and photo is not None:
         # Stored as a photo of the order (re-encoded without metadata, on the timeline, in the gallery).
         caption = (_("Checklist: %(item)s") % {"item": item.label})[:200]
-        values["photo"] = add_photo(order, image=answer.photo, caption=caption, by=by)
+        values["photo"] = add_photo(order, image=photo, caption=caption, by=by)
     values.update(answered_by=by.user, answered_at=timezone.now())
     if existing is None:
         try:
@@ -481,9 +484,9 @@ def _answer_text(entry: Entry, words: dict, language: str) -> str:
     item, answer = entry.item, entry.answer
     if item.kind == ItemKind.TICK:
         return words["yes"] if entry.answered else words["no"]
-    if not entry.answered:
+    if answer is None or not entry.answered:
         return words["none"]
-    if item.kind == ItemKind.NUMBER:
+    if item.kind == ItemKind.NUMBER and answer.number is not None:
         number = plain_number(answer.number)
         if language == "ru":
             number = number.replace(".", ",")

@@ -16,7 +16,7 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import Transition
+from orders.lifecycle import Transition, prepared
 from orders.models import EventKind, Order, OrderEvent, OrderStatus
 from orders.permissions import check_actor
 from servicedesk.tenancy.models import Membership, Tenant
@@ -31,9 +31,9 @@ SETTINGS_KEY = "quality_settings"
 
 def settings_of(order: Order) -> QualitySettings:
     """The center's quality settings: prepared for a page's orders (one query for all), else read afresh."""
-    prepared = getattr(order, "guard_data", None)
-    if prepared is not None and SETTINGS_KEY in prepared:
-        return prepared[SETTINGS_KEY]
+    data = prepared(order)
+    if data is not None and SETTINGS_KEY in data:
+        return data[SETTINGS_KEY]
     return QualitySettings.for_tenant(order.tenant_id)
 
 
@@ -50,19 +50,21 @@ def _finishers(orders: list[Order]) -> dict[int, int | None]:
 
 def prepare(orders: list[Order]) -> None:
     by_tenant = {tenant_id: QualitySettings.for_tenant(tenant_id) for tenant_id in {o.tenant_id for o in orders}}
-    for order in orders:
-        order.guard_data[SETTINGS_KEY] = by_tenant[order.tenant_id]
     waiting = [o for o in orders if o.status == OrderStatus.QUALITY_CHECK and by_tenant[o.tenant_id].independent_check]
-    if waiting:
-        finishers = _finishers(waiting)
-        for order in waiting:
-            order.guard_data[GUARD_KEY] = finishers.get(order.pk)
+    finishers = _finishers(waiting) if waiting else {}
+    for order in orders:
+        data = prepared(order)
+        if data is None:
+            continue
+        data[SETTINGS_KEY] = by_tenant[order.tenant_id]
+        if order.pk in {o.pk for o in waiting}:
+            data[GUARD_KEY] = finishers.get(order.pk)
 
 
 def _finisher(order: Order) -> int | None:
-    prepared = getattr(order, "guard_data", None)
-    if prepared is not None and GUARD_KEY in prepared:
-        return prepared[GUARD_KEY]
+    data = prepared(order)
+    if data is not None and GUARD_KEY in data:
+        return data[GUARD_KEY]
     return _finishers([order]).get(order.pk)
 
 

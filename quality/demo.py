@@ -194,7 +194,7 @@ def seed_demo_checklists(staff) -> None:
             estimate=service.base_price,
         ), by=reception)
         order.tenant = tenant
-        everything = path and path[-1] == "hand_over"
+        everything = bool(path) and path[-1] == "hand_over"
         for action in path:
             order.refresh_from_db()
             stage = checklists.gate_stage(order, TRANSITIONS[action])
@@ -211,7 +211,7 @@ def seed_demo_checklists(staff) -> None:
         order.refresh_from_db()
         if path and path[-1] == "finish_work":  # back at the check: a part answered, the photo still missing
             state = checklists.load_state(order)
-            first = next((e for e in state.missing("quality") if e.item.kind != "photo"), None)
+            first = next((e for e in state.missing("quality") if e.item.kind != "photo"), None) if state else None
             if first is not None:
                 checklists.answer_item(order, first.item, checklists.Answer(done=True, number="64"),
                                        by=technician, expected_revision=first.revision)

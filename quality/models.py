@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from orders.models import Order, OrderEvent, OrderPhoto, ServiceType
+from orders.models import DecimalSpec, Order, OrderEvent, OrderPhoto, ServiceType
 from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
 
 from .calendar import parse_hours
@@ -196,7 +196,7 @@ class ItemKind(models.TextChoices):
     PHOTO = "photo", _("Photo")
 
 
-NUMBER = {"max_digits": 12, "decimal_places": 3}
+NUMBER: DecimalSpec = {"max_digits": 12, "decimal_places": 3}
 MAX_ANSWER_TEXT = 200
 
 
