@@ -3,12 +3,16 @@
 SCHEMA is the single list: the template editor prints it, docs/documents.md describes it, the sandbox
 refuses any path not in it, and a test checks that build_context() provides exactly these keys.
 The context is plain data (dicts, lists, strings, Decimals, dates), never model instances.
+
+Apps downstream of orders add variables of their own with `register_variables` (in AppConfig.ready()),
+so documents never imports them: quality adds `checklist`, the order's checklist answers.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -30,6 +34,7 @@ class Leaf:
 class Seq:
     description: object
     fields: dict
+    element: str = ""  # the loop variable the editor's list names the fields with, e.g. "line"
 
 
 L = Leaf
@@ -116,7 +121,7 @@ SCHEMA: dict = {
         "condition": L(_("Condition on intake")),
         "accessories": L(_("Accessories left with it")),
     },
-    "lines": Seq(_("Every work and part: {% for line in lines %}"), LINE),
+    "lines": Seq(_("Every work and part: {% for line in lines %}"), LINE, element="line"),
     "works": Seq(_("Only the works"), LINE),
     "parts": Seq(_("Only the parts and materials"), LINE),
     "totals": {
@@ -154,10 +159,44 @@ def flat_schema(schema: dict | None = None, prefix: str = "") -> list[tuple[str,
             rows.append((path, str(node.description)))
         elif isinstance(node, Seq):
             rows.append((path, str(node.description)))
-            rows += [(f"line.{field}", str(leaf.description)) for field, leaf in node.fields.items()] if name == "lines" else []
+            rows += [(f"{node.element}.{field}", str(leaf.description)) for field, leaf in node.fields.items()] if node.element else []
         else:
             rows += flat_schema(node, f"{path}.")
     return rows
+
+
+# --- Variables of other apps ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Provider:
+    """Variables another app provides: `build(order, language)` gives the plain data of one order,
+    `sample(language)` made-up data for previews."""
+
+    node: Leaf | Seq | dict
+    build: Callable[..., object]
+    sample: Callable[[str], object]
+
+
+_providers: dict[str, Provider] = {}
+
+
+def register_variables(name: str, node: Leaf | Seq | dict, *, build: Callable[..., object],
+                       sample: Callable[[str], object]) -> None:
+    """Add a top-level variable `name` to every document's context (and to SCHEMA, so the editor lists it
+    and the sandbox accepts it). Called from the providing app's AppConfig.ready()."""
+    if name in SCHEMA and name not in _providers:
+        raise ValueError(f"{name!r} is already a document variable")
+    _providers[name] = Provider(node, build, sample)
+    SCHEMA[name] = node
+
+
+def _provided(order, language: str) -> dict:
+    with translation.override(language):
+        return {name: provider.build(order, language) for name, provider in _providers.items()}
+
+
+def _provided_samples(language: str) -> dict:
+    with translation.override(language):
+        return {name: provider.sample(language) for name, provider in _providers.items()}
 
 
 # --- Building the context -------------------------------------------------------------------------
@@ -304,6 +343,7 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
         },
         "warranty": {"days": warranty_days, "start": warranty_start, "end": warranty_end},
         "privacy": privacy,
+        **_provided(order, language),
     }
 
 
@@ -378,6 +418,7 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
         },
         "warranty": {"days": 90, "start": now.date(), "end": now.date() + timedelta(days=90)},
         "privacy": privacy,
+        **_provided_samples(language),
     }
 
 

@@ -5,10 +5,15 @@ must be true. `transition()` checks all of that, updates the order only if nobod
 (optimistic concurrency on `version`), and records the OrderEvent through orders.timeline, which announces
 it to the listeners (notifications, work-log auto-stop ...) inside the same transaction. Templates draw their buttons from
 `available_actions()`, so the screen and the server can never disagree.
+
+Apps downstream of orders add their own conditions with `register_guard` (quality: the checklist's
+required items, the independent check), as they add listeners with `on_order_event`: orders/ never
+imports them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -106,10 +111,63 @@ _BILL_CHECKED = frozenset({"finish_work", "pass_check"})
 _NEEDS_TECHNICIAN = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK})
 
 
+# --- Guards of other apps --------------------------------------------------------------------------
+# A guard is one more condition of the lifecycle, registered by an app in AppConfig.ready() (so orders/
+# does not import it): `check(order, transition, by)` returns the reason the action cannot happen now, or
+# None. It runs after the lifecycle's own conditions, so "not possible while ..." and "your role may not"
+# come first. `prepare(orders)` (optional) loads what `check` needs for many orders in a fixed number of
+# queries and keeps it in `prepared(order)[key]`; pages that list actions call `prepare_guards()` first.
+# `transition()` drops the prepared data and checks afresh. A guard that is `shown` leaves the action's
+# button on the page when it refuses: pressing it tells what to do first (fill in the checklist); any
+# other refusal hides the button, as the lifecycle's own ones do.
+@dataclass(frozen=True)
+class Guard:
+    key: str
+    check: Callable[[Order, Transition, Membership | None], str | None]
+    prepare: Callable[[list[Order]], None] | None = None
+    shown: bool = False
+
+
+_guards: dict[str, Guard] = {}
+
+
+def register_guard(key: str, check: Callable[[Order, Transition, Membership | None], str | None], *,
+                   prepare: Callable[[list[Order]], None] | None = None, shown: bool = False) -> None:
+    _guards[key] = Guard(key, check, prepare, shown)
+
+
+_PREPARED = "_guard_data"
+
+
+def prepare_guards(orders: Sequence[Order]) -> None:
+    """Load what the registered guards need for these orders at once (a constant number of queries)."""
+    if not orders:
+        return
+    for order in orders:
+        order.__dict__[_PREPARED] = {}
+    for guard in _guards.values():
+        if guard.prepare is not None:
+            guard.prepare(list(orders))
+
+
+def prepared(order: Order) -> dict | None:
+    """What prepare_guards() loaded for this order (guards keep theirs under their key), or None: then a
+    guard reads afresh."""
+    return order.__dict__.get(_PREPARED)
+
+
+def _guard_problem(order: Order, t: Transition, by: Membership | None) -> tuple[str, Guard] | None:
+    for guard in _guards.values():
+        problem = guard.check(order, t, by)
+        if problem:
+            return problem, guard
+    return None
+
+
 # --- Guards ----------------------------------------------------------------------------------------
-def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False,
-            override_estimate: bool = False) -> str | None:
-    """The reason this action cannot happen now, or None when it can."""
+def _own_problem(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False,
+                 override_estimate: bool = False) -> str | None:
+    """The lifecycle's own conditions: the reason this action cannot happen now, or None."""
     if order.status not in t.sources:
         return _("“%(action)s” is not possible while the order is “%(status)s”.") % {
             "action": t.label, "status": order.get_status_display()}
@@ -144,9 +202,28 @@ def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment
     return None
 
 
+def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False,
+            override_estimate: bool = False) -> str | None:
+    """The reason this action cannot happen now, or None when it can: the lifecycle's own conditions,
+    then the guards apps registered."""
+    problem = _own_problem(order, t, by, waive_payment=waive_payment, override_estimate=override_estimate)
+    if problem:
+        return problem
+    guarded = _guard_problem(order, t, by)
+    return guarded[0] if guarded else None
+
+
 def available_actions(order: Order, by: Membership) -> list[Transition]:
-    """Actions this member may take on this order now: the buttons on the order page."""
-    return [t for t in TRANSITIONS.values() if why_not(order, t, by, waive_payment=True, override_estimate=True) is None]
+    """Actions this member may take on this order now: the buttons on the order page. An action only a
+    `shown` guard refuses stays: its button answers with what to do first."""
+    actions = []
+    for t in TRANSITIONS.values():
+        if _own_problem(order, t, by, waive_payment=True, override_estimate=True):
+            continue
+        guarded = _guard_problem(order, t, by)
+        if guarded is None or guarded[1].shown:
+            actions.append(t)
+    return actions
 
 
 # --- The transition --------------------------------------------------------------------------------
@@ -163,7 +240,7 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         raise TransitionRefused(_("Unknown action."))
     if order.version != expected_version:
         raise OrderChanged()
-    problem = why_not(order, t, by, waive_payment=waive_payment, override_estimate=override_estimate)
+    problem = _own_problem(order, t, by, waive_payment=waive_payment, override_estimate=override_estimate)
     if problem:
         raise TransitionRefused(problem)
     reason = (reason or "").strip()
@@ -195,6 +272,15 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         updates["estimate_state"] = EstimateState.DECLINED
 
     with transaction.atomic():
+        if _guards:
+            # What the guards read (a checklist's answers) is written under the order's row lock: take it,
+            # then ask them, so nothing they rely on changes between their answer and the move. A page's
+            # prepared data may be stale: they check afresh.
+            Order.objects.select_for_update().filter(pk=order.pk, tenant_id=order.tenant_id).values_list("pk").first()
+            order.__dict__.pop(_PREPARED, None)
+            guarded = _guard_problem(order, t, by)
+            if guarded:
+                raise TransitionRefused(guarded[0])
         changed = Order.objects.filter(
             pk=order.pk, tenant_id=order.tenant_id, version=expected_version, status=source
         ).update(**updates)

@@ -38,7 +38,14 @@ from .forms import (
     ServiceTypeForm,
     TransitionForm,
 )
-from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
+from .lifecycle import (
+    TRANSITIONS,
+    OrderChanged,
+    TransitionRefused,
+    available_actions,
+    prepare_guards,
+    transition,
+)
 from .models import Client, Estimate, LineItem, Order, OrderEvent, ServiceType
 from .permissions import ActorRefused, actor_problem
 from .presentation import order_qr_data_uri, public_status_url
@@ -176,6 +183,7 @@ def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
     order.tenant = request.tenant
     membership = request.membership
     events = OrderEvent.objects.filter(tenant=request.tenant, order=order).select_related("actor")
+    prepare_guards([order])  # what other apps' guards need, read once (their panels use it too)
     actions = available_actions(order, membership)
     bill_problem = money.bill_problem(order) if order.is_open else None
     context = {

@@ -1,23 +1,41 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class QualityConfig(AppConfig):
     name = "quality"
 
     def ready(self) -> None:
+        # Quality plugs into orders and documents; neither imports it.
+        from documents.variables import Leaf, Seq, register_variables
+        from orders.lifecycle import register_guard
         from orders.panels import Panel, register_panel
         from orders.timeline import on_order_event
         from reception.targets import register_wait_targets
 
+        from . import checklists, checks, listeners
         from .clocks import on_order_event as sla_listener
-        from .panel import sla_panel
+        from .panels import checklist_panel
         from .rollups import on_order_event as keep_rollups_current
+        from .sla_panel import sla_panel
         from .standards import reception_wait_targets
 
-        # SLA clocks follow every order event, in its transaction; the order page shows them.
+        register_guard(checklists.GUARD_KEY, checklists.checklist_guard, prepare=checklists.prepare, shown=True)
+        register_guard(checks.GUARD_KEY, checks.independent_check_guard, prepare=checks.prepare)
+        on_order_event(listeners.on_event)
+        # SLA clocks and the dashboard's daily rollups follow every order event, in its transaction.
         on_order_event(sla_listener)
-        # The managers' dashboard reads daily rollups, kept current in the event's transaction.
         on_order_event(keep_rollups_current)
         register_panel(Panel("sla", "quality/_sla_panel.html", sla_panel, position=100, column="side"))
         # The reception board measures each wait against the center's "reception wait" standard.
         register_wait_targets(reception_wait_targets)
+        register_panel(Panel("checklist", "quality/_order_panel.html", checklist_panel, position=50))
+        register_variables("checklist", Seq(_("The order's checklist answers: {% for answer in checklist %}"), {
+            "stage": Leaf(_("The stage, in the document's language: Intake, Diagnostics, Quality check, Handover")),
+            "label": Leaf(_("What was checked")),
+            "answer": Leaf(_("The answer: Yes / No, the number with its unit, the text, “Photo taken”; “—” if none")),
+            "kind": Leaf(_("tick, number, text or photo")),
+            "answered": Leaf(_("True when the item is answered")),
+            "required": Leaf(_("True for a required item")),
+            "photo": Leaf(_("The photo's address for <img src> (empty if none)")),
+        }, element="answer"), build=checklists.document_rows, sample=checklists.sample_rows)

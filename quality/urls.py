@@ -3,7 +3,7 @@ status page under /s/<token>/ (no account), the managers' pages under /<tenant_s
 
 from django.urls import include, path
 
-from . import views
+from . import checklist_views, views
 
 app_name = "quality"
 
@@ -23,6 +23,10 @@ tenant_urlpatterns = [
     path("quality/sla/", views.sla_policies, name="sla_policies"),
     path("quality/sla/<int:policy_id>/", views.sla_policy_edit, name="sla_policy_edit"),
     path("quality/sla/<int:policy_id>/delete/", views.sla_policy_delete, name="sla_policy_delete"),
+    path("quality/checklists/", checklist_views.checklist_list, name="checklists"),
+    path("quality/checklists/<int:service_type_id>/", checklist_views.checklist_edit, name="checklist_edit"),
+    path("orders/<int:order_number>/checklist/", checklist_views.order_checklist, name="order_checklist"),
+    path("orders/<int:order_number>/checklist/<int:checklist_item_id>/", checklist_views.answer, name="answer"),
 ]
 
 urlpatterns = [

@@ -22,7 +22,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders import services as order_services
 from orders.access import order_or_404, to_order
-from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
+from orders.lifecycle import (
+    TRANSITIONS,
+    OrderChanged,
+    TransitionRefused,
+    available_actions,
+    prepare_guards,
+    transition,
+)
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
@@ -289,6 +296,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
     for order in orders:
         order.tenant = request.tenant  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = True  # my own jobs: I need to reach the client
+    prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
     context = jobs_context(request, orders)
     today = request.tenant.local_date()
     running = context["running"]

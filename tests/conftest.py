@@ -342,6 +342,10 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
     from tests.quality.world import add_rollups
 
     add_rollups(tenant_b, tenant_a)
+    # Checklists: a version on the service of the world's order of A, pinned to it; B one item, A five.
+    from tests.quality.world import add_checklists
+
+    checklist_item_a = add_checklists(tenant_b, tenant_a, technicians_a.order)
 
     return SimpleNamespace(
         tenant_a=tenant_a,
@@ -370,4 +374,5 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         standard_a=standard_a,
         goal_a=goal_a,
         sla_policy_a=sla_policy_a,
+        checklist_item_a=checklist_item_a,
     )

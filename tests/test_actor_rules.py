@@ -81,6 +81,10 @@ MAY: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "documents:email":                (True,  True,   True,     False,        False),
     "notifications:resend":           (True,  True,   False,    False,        False),
     "reception:intake":               (True,  True,   True,     False,        False),
+    "quality:answer (intake)":        (True,  True,   True,     True,         False),
+    "quality:answer (diagnostics)":   (True,  True,   False,    True,         False),
+    "quality:answer (quality)":       (True,  True,   False,    True,         False),
+    "quality:answer (handover)":      (True,  True,   True,     True,         False),
 }
 
 
@@ -347,6 +351,26 @@ def case_resend(shop: Shop, me: Membership) -> Post:
                 lambda: Notification.objects.get(pk=row.pk).state != State.FAILED)
 
 
+def _checklist_answer(stage: str, status: str) -> Callable[[Shop, Membership], Post]:
+    """Tick the one item of a checklist at `stage`, on an order in `status` (where that stage is open)."""
+
+    def case(shop: Shop, me: Membership) -> Post:
+        from quality import checklists
+        from quality.models import ChecklistAnswer, ItemKind
+
+        manager = shop.members["manager"]
+        current = checklists.current_version(shop.service)
+        checklists.save_checklist(shop.service, [checklists.ItemData(stage, ItemKind.TICK, f"Check at {stage}")],
+                                  by=manager, expected_version=current.number if current else 0)
+        order = shop.order(status)
+        checklists.pin(order)
+        item = checklists.load_state(order).entries[0].item
+        return Post(_url("quality:answer", order, item.pk), {"revision": "0", "done": "on"},
+                    lambda: ChecklistAnswer.objects.filter(order=order, item=item, done=True).exists())
+
+    return case
+
+
 CASES: dict[str, Callable[[Shop, Membership], Post]] = {
     "orders:intake": case_intake,
     "orders:edit": case_edit,
@@ -374,6 +398,10 @@ CASES: dict[str, Callable[[Shop, Membership], Post]] = {
     "documents:email": case_document_email,
     "notifications:resend": case_resend,
     "reception:intake": case_reception_intake,
+    "quality:answer (intake)": _checklist_answer("intake", S.NEW),
+    "quality:answer (diagnostics)": _checklist_answer("diagnostics", S.DIAGNOSTICS),
+    "quality:answer (quality)": _checklist_answer("quality", S.IN_PROGRESS),
+    "quality:answer (handover)": _checklist_answer("handover", S.READY),
 }
 
 

@@ -63,6 +63,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "standard_id": lambda world: world.standard_a.pk,
     "goal_id": lambda world: world.goal_a.pk,
     "policy_id": lambda world: world.sla_policy_a.pk,
+    "checklist_item_id": lambda world: world.checklist_item_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
     "api_key_id": lambda world: world.api_key_a.pk,
     "item_id": lambda world: world.item_a.pk,

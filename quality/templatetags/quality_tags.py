@@ -10,6 +10,7 @@ from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from .. import checklists
 from ..metrics import Unit
 
 register = template.Library()
@@ -134,3 +135,13 @@ def hours_figure(value: float | None) -> str:
 @register.filter
 def rating(value: float | None) -> str:
     return "—" if value is None else _number(value, 1)
+
+
+# --- {% job_checklist order %}: the checklist's summary on a technician's job card (my jobs). It reads what
+# orders.lifecycle.prepare_guards() loaded for the page's orders: no queries of its own, constant per page.
+@register.inclusion_tag("quality/_job_checklist.html", takes_context=True)
+def job_checklist(context, order) -> dict:
+    state = checklists.state_of(order)
+    current = state.current if state else None
+    return {"order": order, "tenant": context.get("tenant"), "state": state, "current": current,
+            "missing": current.missing if current else []}

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from quality.models import BusinessHours, CalendarDay
-from servicedesk.tenancy.models import Location, Tenant
+from quality.models import BusinessHours, CalendarDay, ChecklistItem, ItemKind
+from servicedesk.tenancy.models import Location, Membership, Tenant
 
 
 def add_business_hours(tenant_b: Tenant, location_b: Location, tenant_a: Tenant, location_a: Location) -> CalendarDay:
@@ -60,3 +60,32 @@ def add_rollups(tenant_b: Tenant, tenant_a: Tenant) -> None:
 
     recompute(tenant_b)
     recompute(tenant_a)
+def add_checklists(tenant_b: Tenant, tenant_a: Tenant, order_a) -> ChecklistItem:
+    """A checklist on the service of the world's order of A (pinned to it), one on a service of B: B one item,
+    A five (every kind). Returns A's last item, on A's order's checklist (its quality stage is open)."""
+    from decimal import Decimal
+
+    from orders.models import Order, ServiceType
+    from quality import checklists
+    from servicedesk.tenancy.roles import Role
+
+    def manager(tenant):
+        return Membership.objects.select_related("user", "tenant").get(tenant=tenant, role=Role.MANAGER)
+
+    Stage, Kind = checklists.Stage, ItemKind
+    b_type = ServiceType.objects.filter(tenant=tenant_b).order_by("id").first()
+    checklists.save_checklist(b_type, [checklists.ItemData(Stage.QUALITY, Kind.TICK, "B's check")],
+                              by=manager(tenant_b), expected_version=0)
+    b_order = Order.objects.filter(tenant=tenant_b, service_type=b_type).first()
+    if b_order is not None:
+        checklists.pin(b_order)
+    version = checklists.save_checklist(order_a.service_type, [
+        checklists.ItemData(Stage.INTAKE, Kind.TICK, "No cracks"),
+        checklists.ItemData(Stage.DIAGNOSTICS, Kind.NUMBER, "Battery", min_value=Decimal("0"), max_value=Decimal("100"),
+                            unit="%"),
+        checklists.ItemData(Stage.QUALITY, Kind.TEXT, "Note", required=False),
+        checklists.ItemData(Stage.QUALITY, Kind.PHOTO, "Photo after"),
+        checklists.ItemData(Stage.QUALITY, Kind.TICK, "Works"),
+    ], by=manager(tenant_a), expected_version=0)
+    checklists.pin(order_a)
+    return checklists.version_items(version)[-1]
