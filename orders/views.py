@@ -52,7 +52,8 @@ SORTS: dict[str, tuple[str, list[SortKey]]] = {
 def _order(request: HttpRequest, number: int) -> Order:
     return get_for_tenant_or_404(
         Order.objects.select_related(
-            "client", "item", "service_type", "intake_location", "workshop", "technician__user", "created_by"
+            "client", "item", "service_type", "intake_location", "workshop", "technician__user", "created_by",
+            "warranty_of",
         ),
         request.tenant,
         number=number,
@@ -126,7 +127,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
                     prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
                     terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
-                    visit_start=data["visit_start"], visit_end=data["visit_end"],
+                    visit_start=data["visit_start"], visit_end=data["visit_end"], item=data["item"],
                 ),
                 by=request.membership,
             )
@@ -135,8 +136,9 @@ def intake(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
         return _to_order(request, order)
     picked = form.cleaned_data.get("client") if form.is_bound and hasattr(form, "cleaned_data") else None
+    picked_item = form.cleaned_data.get("item") if form.is_bound and hasattr(form, "cleaned_data") else None
     return render(request, "orders/intake.html", {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS,
-                                                   "picked_client": picked})
+                                                   "picked_client": picked, "picked_item": picked_item})
 
 
 SUGGESTED_ITEM_KINDS = [
@@ -314,7 +316,9 @@ def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
     try:
         services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
                                unit_price=data["unit_price"], by=request.membership,
-                               performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
+                               performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None,
+                               # Only a return under warranty offers the box; elsewhere it means nothing.
+                               covered=data["covered"] if order.warranty_of_id else None)
     except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return _to_order(request, order)

@@ -438,6 +438,9 @@ CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 180)
 LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
 CELERY_BEAT_SCHEDULE["ops-purge-old-data"] = {"task": "ops.purge_old_data", "schedule": 24 * 3600}
+# Internal audits: last week's sample, per center (idempotent per week: runs every few hours so a
+# center's Monday comes in its own time zone and a missed run catches up).
+CELERY_BEAT_SCHEDULE["quality-draw-audit-samples"] = {"task": "quality.draw_audit_samples", "schedule": 6 * 3600}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.
@@ -452,7 +455,7 @@ ORDER_PHOTO_MAX_PIXELS = env_int("ORDER_PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 # Slugs a tenant may never take: they are (or may become) the project's own top-level URLs.
 RESERVED_TENANT_SLUGS = frozenset(
     {
-        "admin", "accounts", "account", "static", "media", "s", "api", "i18n", "healthz", "readyz", "metrics", "signup",
+        "admin", "accounts", "account", "static", "media", "s", "w", "api", "i18n", "healthz", "readyz", "metrics", "signup",
         "login", "logout", "invite", "invitations", "www", "app", "help", "docs", "status", "public",
         "settings", "new", "dashboard", "select", "tenants", "favicon.ico", "robots.txt",
     }

@@ -321,6 +321,11 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
 
     calendar_day_a = add_business_hours(tenant_b, location_b, tenant_a, locations_a[-1])
 
+    # After-sales: complaints, warranty claims, audits and findings on handed-over orders with devices.
+    from tests.quality.world import add_aftersales
+
+    aftersales_a = add_aftersales(tenant_b, tenant_a)
+
     return SimpleNamespace(
         tenant_a=tenant_a,
         tenant_b=tenant_b,
@@ -341,4 +346,9 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         line_a=orders_a.line,
         photo_a=orders_a.photo,
         calendar_day_a=calendar_day_a,
+        complaint_a=aftersales_a.complaint,
+        claim_a=aftersales_a.claim,
+        audit_a=aftersales_a.audit,
+        finding_a=aftersales_a.finding,
+        item_a=aftersales_a.item,
     )

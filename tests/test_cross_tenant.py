@@ -60,6 +60,12 @@ KWARG_FILLERS: dict[str, Callable] = {
     "photo_id": lambda world: world.photo_a.pk,
     "calendar_day_id": lambda world: world.calendar_day_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
+    "complaint_id": lambda world: world.complaint_a.pk,
+    "claim_id": lambda world: world.claim_a.pk,
+    "decision": lambda world: "refuse",  # a warranty claim's decision (refusing needs a reason: nothing changes)
+    "audit_id": lambda world: world.audit_a.pk,
+    "finding_id": lambda world: world.finding_a.pk,
+    "item_id": lambda world: world.item_a.pk,
 }
 
 # --- Query strings for views that pick what they show from the query, not the path ------------------
@@ -94,6 +100,7 @@ PUBLIC_PATTERNS: dict[str, str] = {
     "orders:public_status": "the client's status page: public token URL; a random token gives 404 (test below)",
     "orders:public_decide": "the client's estimate decision: public token URL; a random token gives 404 (test below)",
     "quality:feedback": "the client's feedback form: public token URL; a random token gives 404 (test below)",
+    "quality:warranty_public": "the warranty card's page: public token URL; a random token gives 404 (test below)",
 }
 
 # Public patterns with a `token` kwarg that are NOT expected to 404 on a random token, with why.

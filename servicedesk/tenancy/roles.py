@@ -41,6 +41,10 @@ class Perm(StrEnum):
     DOCUMENTS_MANAGE = "documents_manage"
     NOTIFICATIONS_MANAGE = "notifications_manage"
     REPORTS_VIEW = "reports_view"
+    COMPLAINTS_OPEN = "complaints_open"
+    COMPLAINTS_MANAGE = "complaints_manage"
+    WARRANTY_OVERRIDE = "warranty_override"
+    AUDITS = "audits"
 
 
 _ALL = frozenset(Role)
@@ -71,6 +75,10 @@ MATRIX: dict[Perm, tuple[frozenset[Role], str]] = {
     Perm.DOCUMENTS_MANAGE: (_MANAGEMENT, _("Edit document details, templates and the privacy policy")),
     Perm.NOTIFICATIONS_MANAGE: (_MANAGEMENT, _("Edit notification texts, resend")),
     Perm.REPORTS_VIEW: (_MANAGEMENT, _("See reports and SLA dashboards")),
+    Perm.COMPLAINTS_OPEN: (_OFFICE, _("Record a client's complaint")),
+    Perm.COMPLAINTS_MANAGE: (_MANAGEMENT, _("Handle complaints: assign, resolve, compensate")),
+    Perm.WARRANTY_OVERRIDE: (_MANAGEMENT, _("Accept a warranty claim outside the warranty period (with a reason)")),
+    Perm.AUDITS: (_MANAGEMENT, _("Run internal audits and track their findings")),
 }
 
 # Who may grant which role: managers run the staff but cannot create owners or demote them.
