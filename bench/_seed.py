@@ -228,9 +228,9 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
     from django.db import connection, transaction
     from django.utils import timezone
 
-    from orders.models import Client, Item, LineItem, Order, OrderCounter, OrderEvent, Payment, ServiceType
+    from orders.models import Client, Item, LineItem, Order, OrderEvent, Payment, ServiceType
     from servicedesk.accounts.models import User
-    from servicedesk.tenancy.models import Location, Membership, Tenant
+    from servicedesk.tenancy.models import Counter, Location, Membership, Tenant
     from servicedesk.tenancy.roles import Role
 
     now = timezone.now()
@@ -325,7 +325,7 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                             "public_token", "public_token_expires_at", "warranty_until", "created_by", "created_at",
                             "closed_at", "version"], order_rows)
         del order_rows
-        OrderCounter.objects.create(tenant=tenant, last_number=orders)
+        Counter.objects.create(tenant=tenant, key="order", last_number=orders)
         ids = dict(Order.objects.filter(tenant=tenant).values_list("number", "id"))
 
         actor = manager.user_id
@@ -374,19 +374,12 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
     from django.db import connection
     from django.utils import timezone
 
-    from documents.models import Document, DocumentCounter
+    from documents.models import Document
     from orders.models import OrderPhoto
     from quality.models import Feedback
-    from technicians.models import (
-        Part,
-        PartReservation,
-        PartServiceType,
-        StockLevel,
-        StockMovement,
-        TechnicianProfile,
-        TechnicianSkill,
-        WorkLog,
-    )
+    from servicedesk.tenancy.models import Counter
+    from stock.models import Part, PartReservation, PartServiceType, StockLevel, StockMovement
+    from technicians.models import TechnicianProfile, TechnicianSkill, WorkLog
 
     now = timezone.now()
     v = Values(connection.vendor)
@@ -478,8 +471,8 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
     insert_rows(Document, ["tenant", "order", "kind", "year", "number", "version", "language", "file", "sha256",
                            "size", "pages", "template_source", "issued_at", "issued_by", "issued_by_name"],
                 documents())
-    DocumentCounter.objects.bulk_create([DocumentCounter(tenant=tenant, kind=kind, year=year, last_number=last)
-                                         for (kind, year), last in counters.items()])
+    Counter.objects.bulk_create([Counter(tenant=tenant, key=f"document:{kind}:{year}", last_number=last)
+                                 for (kind, year), last in counters.items()])
     insert_rows(OrderPhoto, ["tenant", "order", "image", "display", "caption", "uploaded_by", "created_at"],
                 ((t, ids[n], f"orders/{t}/{n:08d}.jpg", f"orders/{t}/{n:08d}-display.jpg", "On intake", manager_user,
                   v.dt(created))

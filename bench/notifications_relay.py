@@ -37,9 +37,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from notifications import outbox  # noqa: E402
+from notifications.models import Channel, Kind, Notification, NotificationSettings, State  # noqa: E402
 from orders.models import Client, Order, ServiceType  # noqa: E402
-from servicedesk.notifications import outbox  # noqa: E402
-from servicedesk.notifications.models import Channel, Kind, Notification, NotificationSettings, State  # noqa: E402
 from servicedesk.tenancy.models import Location, Tenant  # noqa: E402
 
 SLUG = "bench-notifications"
@@ -129,7 +129,7 @@ def main() -> None:
         with transaction.atomic():
             print(explain(args.batch))
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-                               SMS_BACKEND="servicedesk.notifications.sms.LocmemBackend",
+                               SMS_BACKEND="notifications.sms.LocmemBackend",
                                NOTIFICATIONS_BATCH_SIZE=args.batch):
             claims = []
             for _ in range(20):

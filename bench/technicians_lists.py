@@ -45,16 +45,8 @@ from orders.models import CLOSED_STATUSES, Client, Order, OrderStatus, ServiceFo
 from servicedesk.accounts.models import User  # noqa: E402
 from servicedesk.tenancy.models import Location, Membership, Tenant  # noqa: E402
 from servicedesk.tenancy.roles import Role  # noqa: E402
-from technicians.models import (  # noqa: E402
-    Part,
-    PartReservation,
-    PartServiceType,
-    StockLevel,
-    StockMovement,
-    TechnicianProfile,
-    TechnicianSkill,
-    WorkLog,
-)
+from stock.models import Part, PartReservation, PartServiceType, StockLevel, StockMovement  # noqa: E402
+from technicians.models import TechnicianProfile, TechnicianSkill, WorkLog  # noqa: E402
 
 SLUG = "bench-technicians"
 

@@ -12,11 +12,11 @@ from django.core.files.base import ContentFile
 from PIL import Image, ImageDraw, ImageFont
 
 from orders.models import Order, OrderStatus
-from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.models import Membership, PrivacyPolicy
 from servicedesk.tenancy.roles import Role
 
 from . import services
-from .models import Document, DocumentSettings, Kind, PrivacyPolicy
+from .models import Document, DocumentSettings, Kind
 
 FONT = settings.BASE_DIR / "static" / "fonts" / "dejavu" / "DejaVuSans-Bold.ttf"
 BLUE = (32, 64, 160, 235)

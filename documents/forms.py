@@ -8,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.images import normalise_image
+from servicedesk.tenancy.models import PrivacyPolicy
 
 from . import sandbox
-from .models import MAX_IMAGE_BYTES, DocumentSettings, Kind, PrivacyPolicy
+from .models import MAX_IMAGE_BYTES, DocumentSettings, Kind
 
 IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg"}
 MAX_IMAGE_SIDE = 3000

@@ -125,62 +125,6 @@ class DocumentTemplate(TenantOwned):
         return f"{self.kind} ({self.language})"
 
 
-class PrivacyPolicy(TenantOwned):
-    """One published version of the tenant's privacy policy. Versions are never edited, only added.
-
-    The newest version is in force; documents.privacy.current_version(tenant) names it (or
-    settings.PRIVACY_POLICY_VERSION while the tenant has published none), and a client's consent
-    records that name in Client.consent_version.
-    """
-
-    version = models.CharField(
-        _("version"), max_length=32,
-        validators=[RegexValidator(r"^[\w.\-]+$", _("Letters, digits, dots, hyphens and underscores only."))],
-    )
-    language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
-    title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text"), max_length=100_000)
-    published_at = models.DateTimeField(_("published"), default=timezone.now)
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("published by")
-    )
-
-    class Meta(TenantOwned.Meta):
-        verbose_name = _("privacy policy")
-        verbose_name_plural = _("privacy policy versions")
-        ordering = ["-published_at", "-id"]
-        constraints = [
-            *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "version"], name="documents_privacy_version_uniq"),
-        ]
-        indexes = [models.Index(fields=["tenant", "-published_at", "-id"], name="documents_privacy_list_idx")]
-
-    def __str__(self) -> str:
-        return self.version
-
-
-class DocumentCounter(models.Model):
-    """The last number given to a kind of document in a year, per tenant. Bumped under a row lock."""
-
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
-    year = models.PositiveSmallIntegerField()
-    last_number = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["tenant", "kind", "year"], name="documents_counter_uniq"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.year}: {self.last_number}"
-
-
-def document_path(instance: Document, filename: str) -> str:
-    # Random names: a stored PDF is never overwritten and its name reveals nothing.
-    return f"documents/{instance.tenant_id}/{instance.year}/{instance.kind}/{secrets.token_hex(16)}.pdf"
-
-
 class ImmutableError(Exception):
     """Issued documents are never changed or deleted."""
 
@@ -191,6 +135,11 @@ class DocumentQuerySet(TenantQuerySet):
 
     def latest_per_kind(self) -> Self:
         return self.order_by("kind", "-version")
+
+
+def document_path(instance: Document, filename: str) -> str:
+    # Random names: a stored PDF is never overwritten and its name reveals nothing.
+    return f"documents/{instance.tenant_id}/{instance.year}/{instance.kind}/{secrets.token_hex(16)}.pdf"
 
 
 class Document(TenantOwned):

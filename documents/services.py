@@ -20,20 +20,21 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import ActorRefused, check_actor
+from orders.timeline import record_event
+from servicedesk import counters
 from servicedesk.metrics import DOCUMENTS_RENDERED
 from servicedesk.tenancy.models import Membership, Tenant
+from servicedesk.tenancy.privacy import current_policy
 from servicedesk.tenancy.roles import Perm
 
 from . import rendering, sandbox
-from .models import Document, DocumentCounter, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
+from .models import Document, DocumentSettings, DocumentTemplate, Kind
 from .variables import TITLES, build_context, sample_context
 
 logger = logging.getLogger(__name__)
@@ -75,34 +76,6 @@ def reset_template(tenant: Tenant, kind: str, language: str) -> None:
 
 
 # --- Privacy policy -------------------------------------------------------------------------------
-def current_policy(tenant: Tenant | int) -> PrivacyPolicy | None:
-    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    return PrivacyPolicy.objects.filter(tenant_id=tenant_id).order_by("-published_at", "-id").first()
-
-
-def current_privacy_version(tenant: Tenant | int) -> str:
-    """The version a client consents to now: the tenant's newest published policy, else the setting.
-
-    orders.services.take_in should record this in Client.consent_version (see docs/documents.md).
-    """
-    policy = current_policy(tenant)
-    return policy.version if policy else settings.PRIVACY_POLICY_VERSION
-
-
-def policy_for_client(client) -> PrivacyPolicy | None:
-    """The text this client agreed to (its Client.consent_version), else the one in force, else None.
-
-    For the client's public pages (e.g. a /s/<token>/privacy/ page of the orders app): what a client
-    consented to stays readable even after newer versions are published.
-    """
-    policies = PrivacyPolicy.objects.filter(tenant_id=client.tenant_id)
-    if client.consent_version:
-        agreed = policies.filter(version=client.consent_version).first()
-        if agreed is not None:
-            return agreed
-    return policies.order_by("-published_at", "-id").first()
-
-
 def privacy_context(tenant: Tenant | int) -> dict:
     policy = current_policy(tenant)
     if policy is None:
@@ -110,43 +83,15 @@ def privacy_context(tenant: Tenant | int) -> dict:
     return {"version": policy.version, "title": policy.title}
 
 
-def publish_policy(tenant: Tenant, *, version: str, language: str, title: str, text: str,
-                   by: Membership) -> PrivacyPolicy:
-    """Publish a new version; versions are never edited, so what a client agreed to stays readable."""
-    version = version.strip()
-    if PrivacyPolicy.objects.filter(tenant=tenant, version=version).exists():
-        raise ValidationError(_("Version “%(version)s” is already published; give the new text a new version.")
-                              % {"version": version})
-    policy = PrivacyPolicy(tenant=tenant, version=version, language=language, title=title.strip(),
-                           text=text.strip(), published_by=by.user)
-    policy.full_clean()
-    try:
-        with transaction.atomic():
-            policy.save()
-    except IntegrityError:
-        raise ValidationError(_("Version “%(version)s” is already published.") % {"version": version}) from None
-    return policy
-
-
 # --- Numbering ------------------------------------------------------------------------------------
-def next_number(tenant: Tenant | int, kind: str, year: int) -> int:
-    """The next number of this kind this year, gapless: call inside the transaction that stores it.
+def series(kind: str, year: int) -> str:
+    """Each kind of document is numbered from 1 every year: R-2026-00001, A-2026-00001 ..."""
+    return f"document:{kind}:{year}"
 
-    The UPDATE keeps the counter row locked until commit (PostgreSQL), so concurrent issues queue;
-    SQLite serialises writers anyway. A rolled-back issue rolls the counter back too: no gaps.
-    """
-    tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    counters = DocumentCounter.objects.filter(tenant_id=tenant_id, kind=kind, year=year)
-    for _attempt in range(2):
-        if counters.update(last_number=F("last_number") + 1):
-            return counters.values_list("last_number", flat=True).get()
-        try:
-            with transaction.atomic():
-                DocumentCounter.objects.create(tenant_id=tenant_id, kind=kind, year=year, last_number=1)
-            return 1
-        except IntegrityError:  # another issue created the counter first: take the UPDATE path
-            continue
-    raise RuntimeError("Could not allocate a document number.")
+
+def next_number(tenant: Tenant | int, kind: str, year: int) -> int:
+    """The next number of this kind this year, gapless: call inside the transaction that stores it."""
+    return counters.next_number(tenant, series(kind, year))
 
 
 # --- Issuing --------------------------------------------------------------------------------------
@@ -168,7 +113,7 @@ def why_not_issue(order: Order, kind: str, *, has_lines: bool | None = None) -> 
 
 def _order_for_document(order_id: int, tenant_id: int, *, lock: bool) -> Order:
     qs = Order.objects.filter(pk=order_id, tenant_id=tenant_id).select_related(
-        "tenant", "client", "item", "service_type", "intake_location", "technician__user",
+        "tenant", "client", "item", "service_type", "intake_location", "technician__user", "warranty_of",
     )
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -338,7 +283,7 @@ def email_to_client(document: Document, *, by: Membership) -> str:
     The timeline event and the outbox row commit together, so the e-mail is never lost (the outbox
     retries, and its relay sends it when the broker was down) and never sent twice.
     """
-    from servicedesk.notifications.events import document_email
+    from notifications.events import document_email
 
     check_actor(by, Perm.DOCUMENTS_ISSUE, document.order)
     client = document.order.client

@@ -21,12 +21,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders.models import Order
 from orders.permissions import ActorRefused
+from servicedesk.tenancy import privacy as policies
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.models import PrivacyPolicy
 from servicedesk.tenancy.roles import Perm
 
 from . import sandbox, services
 from .forms import BatchForm, DocumentSettingsForm, KindLanguageForm, PrivacyPolicyForm, TemplateForm
-from .models import Document, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
+from .models import Document, DocumentSettings, DocumentTemplate, Kind
 from .variables import flat_schema
 
 PDF_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
@@ -215,14 +217,14 @@ def privacy(request: HttpRequest) -> HttpResponse:
     versions = list(PrivacyPolicy.objects.for_tenant(request.tenant).select_related("published_by")[:50])
     return render(request, "documents/privacy.html", {
         "current": versions[0] if versions else None, "versions": versions,
-        "fallback_version": services.current_privacy_version(request.tenant),
+        "fallback_version": policies.current_privacy_version(request.tenant),
     })
 
 
 @tenant_view(Perm.DOCUMENTS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def privacy_publish(request: HttpRequest) -> HttpResponse:
-    current = services.current_policy(request.tenant)
+    current = policies.current_policy(request.tenant)
     initial = {"language": request.tenant.language}
     if current:
         initial.update(title=current.title, text=current.text, language=current.language)
@@ -230,7 +232,7 @@ def privacy_publish(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.publish_policy(request.tenant, version=data["version"], language=data["language"],
+            policies.publish_policy(request.tenant, version=data["version"], language=data["language"],
                                     title=data["title"], text=data["text"], by=request.membership)
         except ValidationError as error:
             form.add_error("version", error.messages)

@@ -65,7 +65,7 @@ class OutboxCollector(Collector):
         yield from self._families()
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        from servicedesk.notifications.models import Notification, State
+        from notifications.models import Notification, State
 
         backlog, oldest = self._families()
         now = timezone.now()

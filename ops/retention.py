@@ -30,7 +30,7 @@ def _delete_in_batches(queryset: models.QuerySet) -> int:
 def purge_notifications(days: int) -> int:
     """Outbox rows that were sent or failed more than `days` ago (their messages left long ago);
     rows still queued, in flight or waiting for a person's decision are kept whatever their age."""
-    from servicedesk.notifications.models import Notification, State
+    from notifications.models import Notification, State
 
     cutoff = timezone.now() - timedelta(days=days)
     return _delete_in_batches(

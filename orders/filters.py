@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.fields import DateFilter
+from servicedesk.fields import DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership
 
 from .models import (
@@ -24,11 +24,6 @@ from .models import (
     statuses_of_stage,
 )
 from .services import technician_choices
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
 
 # Ready-made views: name -> (label, filter). "mine" is filled in with the member.
 PRESETS: dict[str, object] = {

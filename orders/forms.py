@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext
 
-from servicedesk.fields import DateTimeField
+from servicedesk.fields import DateTimeField, DateTimeInput
 from servicedesk.images import NormalisedImage, normalise_photo
-from servicedesk.tenancy.models import Location, Tenant
+from servicedesk.tenancy.models import Location, Membership, Tenant
 
 from .models import (
     BILLABLE_KINDS,
@@ -27,13 +27,6 @@ from .models import (
 from .services import EstimateLineData, normalise_phone, technician_choices
 
 MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
 def validate_photo(upload) -> NormalisedImage:
@@ -111,7 +104,7 @@ class IntakeForm(forms.Form):
         self.fields["client"].queryset = Client.objects.for_tenant(tenant)
         self.fields["item"].queryset = Item.objects.for_tenant(tenant)
         self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).filter(is_active=True)
-        self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True)
+        self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).active()
         search = {"hx-get": reverse("orders:client_search", args=[tenant.slug]), "hx-target": "#client-matches",
                   "hx-trigger": "input changed delay:300ms"}
         self.fields["client_phone"].widget.attrs.update(search)
@@ -193,9 +186,8 @@ class AssignForm(forms.Form):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["technician"].queryset = technician_choices(tenant)
-        self.fields["technician"].label_from_instance = lambda m: f"{m.user.full_name} ({m.get_role_display()})"
-        self.fields["workshop"].queryset = Location.objects.for_tenant(tenant).filter(
-            is_active=True, kind__in=[Location.Kind.WORKSHOP, Location.Kind.BOTH])
+        self.fields["technician"].label_from_instance = Membership.name_and_role
+        self.fields["workshop"].queryset = Location.objects.for_tenant(tenant).active().workshops()
 
     def clean(self):
         cleaned = super().clean()

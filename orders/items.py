@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
-from .lifecycle import record_event
 from .models import EventKind, Item, Order, OrderStatus
 from .permissions import check_actor
+from .timeline import record_event
 
 MIN_SERIAL_QUERY = 3
 EDITABLE_FIELDS = ("kind", "brand", "model", "serial")

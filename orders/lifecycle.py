@@ -2,14 +2,13 @@
 
 One table (TRANSITIONS) says which action leads from which statuses to which, who may do it and what
 must be true. `transition()` checks all of that, updates the order only if nobody changed it meanwhile
-(optimistic concurrency on `version`), writes the OrderEvent, and announces it to the listeners
-(notifications, work-log auto-stop ...) inside the same transaction. Templates draw their buttons from
+(optimistic concurrency on `version`), and records the OrderEvent through orders.timeline, which announces
+it to the listeners (notifications, work-log auto-stop ...) inside the same transaction. Templates draw their buttons from
 `available_actions()`, so the screen and the server can never disagree.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -35,6 +34,7 @@ from .models import (
     ServiceFormat,
 )
 from .permissions import actor_problem
+from .timeline import record_event
 
 S = OrderStatus
 
@@ -104,36 +104,6 @@ _BILL_CHECKED = frozenset({"finish_work", "pass_check"})
 
 # The statuses in which a technician must be assigned: execution never starts without one.
 _NEEDS_TECHNICIAN = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK})
-
-
-# --- Listeners -------------------------------------------------------------------------------------
-# Called inside the transaction for every event, so their own writes (outbox rows ...) commit or
-# roll back with it. Apps register in AppConfig.ready().
-_listeners: list[Callable[[OrderEvent], None]] = []
-
-
-def on_order_event(listener: Callable[[OrderEvent], None]) -> Callable[[OrderEvent], None]:
-    if listener not in _listeners:
-        _listeners.append(listener)
-    return listener
-
-
-def announce(event: OrderEvent) -> None:
-    for listener in _listeners:
-        listener(event)
-
-
-def record_event(order: Order, kind: str, *, actor=None, by_client: bool = False, message: str = "",
-                 is_public: bool = False, action: str = "", from_status: str = "", to_status: str = "",
-                 data: dict | None = None) -> OrderEvent:
-    """Append to the order's timeline and announce it. Every event goes through here."""
-    event = OrderEvent.objects.create(
-        tenant_id=order.tenant_id, order=order, kind=kind, actor=actor, by_client=by_client, message=message,
-        is_public=is_public, action=action, from_status=from_status, to_status=to_status, data=data or {},
-    )
-    event.order = order
-    announce(event)
-    return event
 
 
 # --- Guards ----------------------------------------------------------------------------------------

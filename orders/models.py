@@ -6,7 +6,9 @@ Status changes go through orders.lifecycle only; totals through orders.services.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from decimal import Decimal
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -14,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned, TenantQuerySet
+from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantQuerySet
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
@@ -142,7 +144,8 @@ STAGE_OF_STATUS: dict[str, str] = {
     OrderStatus.HANDED_OVER: Stage.CLOSED,
     OrderStatus.CANCELLED: Stage.CLOSED,
 }
-CLOSED_STATUSES = frozenset({OrderStatus.HANDED_OVER, OrderStatus.CANCELLED})
+CLOSED_STATUS_LIST = [OrderStatus.HANDED_OVER, OrderStatus.CANCELLED]  # in this order: the partial index's condition
+CLOSED_STATUSES = frozenset(CLOSED_STATUS_LIST)
 OPEN_STATUSES = frozenset(OrderStatus) - CLOSED_STATUSES
 # The SLA clock stops while the order waits on the client or on parts, or is on hold.
 PAUSED_STATUSES = frozenset({OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD})
@@ -166,12 +169,22 @@ class EstimateState(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-class OrderQuerySet(TenantQuerySet):
-    def open(self):
-        return self.exclude(status__in=CLOSED_STATUSES)
+def open_q() -> Q:
+    return ~Q(status__in=CLOSED_STATUS_LIST)
 
-    def overdue(self, now=None):
-        return self.open().filter(promised_at__lt=now or timezone.now())
+
+def overdue_q(now: datetime | None = None) -> Q:
+    """Overdue: still open after the promised time. The one definition (lists, filters, dashboards, alerts);
+    Order.is_overdue says the same of one order."""
+    return open_q() & Q(promised_at__lt=now or timezone.now())
+
+
+class OrderQuerySet(TenantQuerySet):
+    def open(self) -> Self:
+        return self.filter(open_q())
+
+    def overdue(self, now: datetime | None = None) -> Self:
+        return self.filter(overdue_q(now))
 
 
 def new_public_token() -> str:
@@ -253,7 +266,7 @@ class Order(TenantOwned):
             models.Index(fields=["tenant", "client", "-created_at"], name="orders_client_idx"),
             models.Index(
                 fields=["tenant", "promised_at"], name="orders_open_promised_idx",
-                condition=~Q(status__in=["handed_over", "cancelled"]),
+                condition=open_q(),
             ),
             # On-site visits: a technician's day view and the overlap check; a day's route sheet.
             models.Index(fields=["tenant", "technician", "visit_start"], name="orders_visit_tech_idx",
@@ -296,16 +309,6 @@ class Order(TenantOwned):
     @property
     def needs_visit(self) -> bool:
         return self.format in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
-
-
-class OrderCounter(models.Model):
-    """The last order number of a tenant; bumped under a row lock so numbers have no gaps."""
-
-    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    last_number = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.tenant_id}: {self.last_number}"
 
 
 class EventKind(models.TextChoices):

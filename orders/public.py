@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from servicedesk.public import TooMany, client_ip, private, switch_language, too_many
 from servicedesk.tenancy.access import activate_tenant_timezone
 
 from .lifecycle import EstimateOutdated, OrderChanged, TransitionRefused, transition
@@ -48,16 +49,6 @@ CLIENT_WORDS = {
 STAGES = [Stage.REQUEST, Stage.PLANNING, Stage.EXECUTION, Stage.HANDOVER]
 
 
-def client_ip(request: HttpRequest) -> str:
-    """The client's address; behind PROXY_COUNT trusted proxies, taken from X-Forwarded-For."""
-    proxies = settings.AXES_IPWARE_PROXY_COUNT
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _ratelimit_key(group, request) -> str:
     return client_ip(request)
 
@@ -76,23 +67,6 @@ def guarded_order(request: HttpRequest, token: str) -> Order:
         raise Http404()
     activate_tenant_timezone(order.tenant)
     return order
-
-
-class TooMany(Exception):
-    pass
-
-
-def private(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
-    response["X-Robots-Tag"] = "noindex, nofollow"
-    return response
-
-
-def too_many() -> HttpResponse:
-    response = HttpResponse(_("Too many requests. Please wait a minute."), status=429, content_type="text/plain")
-    response["Retry-After"] = "60"
-    return private(response)
 
 
 @require_GET
@@ -123,24 +97,6 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         "pickup": order.status == OrderStatus.READY,
     }
     return private(render(request, "orders/public_status.html", context))
-
-
-def switch_language(request: HttpRequest, back: str) -> HttpResponse:
-    """?language=ru: remember the client's language and come back to the clean link (`back`).
-
-    A link, not a POST to Django's set_language: this page's no-referrer policy makes browsers send
-    "Origin: null" with its forms, which Django's CSRF check refuses.
-    """
-    response = redirect(back)
-    language = request.GET["language"]
-    if language in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-        )
-    return response
 
 
 def _shown_estimate(request: HttpRequest) -> tuple[int, Decimal] | None:

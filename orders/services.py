@@ -9,18 +9,20 @@ from decimal import Decimal
 import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.counters import next_number
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.tenancy.privacy import current_privacy_version
 from servicedesk.tenancy.roles import Perm, Role
 
 from . import money
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
-from .lifecycle import bump_version, record_event
+from .lifecycle import bump_version
 from .models import (
     BILLABLE_KINDS,
     Client,
@@ -29,7 +31,6 @@ from .models import (
     Item,
     LineItem,
     Order,
-    OrderCounter,
     OrderPhoto,
     OrderStatus,
     Payment,
@@ -38,6 +39,7 @@ from .models import (
     new_public_token,
 )
 from .permissions import check_actor
+from .timeline import record_event
 
 DEFAULT_PHONE_REGION = {"ru": "RU", "en": "RU"}
 
@@ -76,22 +78,12 @@ def mask_name(name: str) -> str:
     return parts[0] if len(parts) == 1 else f"{parts[0]} {parts[1][0]}."
 
 
-def next_order_number(tenant: Tenant) -> int:
-    """The tenant's next order number, gapless: call inside the transaction that creates the order.
+ORDER_SERIES = "order"
 
-    The UPDATE takes the counter row's lock until commit, so concurrent intakes queue up (PostgreSQL);
-    SQLite serialises writers anyway. A rolled-back intake rolls the counter back too: no gaps.
-    """
-    for _attempt in range(2):
-        if OrderCounter.objects.filter(tenant=tenant).update(last_number=F("last_number") + 1):
-            return OrderCounter.objects.get(tenant=tenant).last_number
-        try:
-            with transaction.atomic():
-                OrderCounter.objects.create(tenant=tenant, last_number=1)
-            return 1
-        except IntegrityError:  # another intake created the counter first: take the UPDATE path
-            continue
-    raise RuntimeError("Could not allocate an order number.")
+
+def next_order_number(tenant: Tenant) -> int:
+    """The tenant's next order number, gapless: call inside the transaction that creates the order."""
+    return next_number(tenant, ORDER_SERIES)
 
 
 @dataclass
@@ -146,8 +138,6 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
         client.save(update_fields=["email"])
     if data.consent and client.consent_at is None:
         client.consent_at = now
-        # The privacy text is published per tenant by the documents app (lazy import: documents builds on orders).
-        from documents.services import current_privacy_version
 
         client.consent_version = current_privacy_version(tenant)
         client.save(update_fields=["consent_at", "consent_version"])

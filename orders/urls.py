@@ -8,6 +8,7 @@ from . import item_views, public, views
 app_name = "orders"
 
 tenant_urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
     path("orders/", views.order_list, name="list"),
     path("orders/new/", views.intake, name="intake"),
     path("orders/new/clients/", views.client_search, name="client_search"),

@@ -20,6 +20,7 @@ from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import money, services
+from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
 from .forms import (
     AssignForm,
@@ -71,6 +72,13 @@ def _say_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
+# --- The center's front page -----------------------------------------------------------------------
+@tenant_view(Perm.DASHBOARD)
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "orders/dashboard.html", dashboard_context(request.tenant, request.membership))
+
+
 # --- List ------------------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
@@ -100,7 +108,6 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "presets": PRESETS,
         "current_view": params.get("view", ""),
         "query": query,
-        "first_page_query": query,
     }
     template = "orders/_order_rows.html" if request.htmx and request.htmx.target == "order-rows" else "orders/order_list.html"
     return render(request, template, context)

@@ -24,9 +24,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders import money
-from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderEvent, OrderPhoto, OrderStatus, Payment
 from orders.permissions import check_actor
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 

@@ -17,9 +17,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from orders import services as order_services
-from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import check_actor
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm
 
@@ -197,6 +197,30 @@ def compensate_with_rework(complaint: Complaint, *, by: Membership, expected_ver
         _record(complaint, _("%(ref)s: free rework as order #%(number)s") % {"ref": complaint, "number": rework.number},
                 actor=by.user, data={"rework_order": rework.number})
     return rework
+
+
+def tell_client(complaint: Complaint, *, by: Membership) -> int:
+    """Tell the client the resolution, once per complaint: an event on the order's timeline that the
+    notifications app turns into e-mail and SMS (as the client allows) in the same transaction. Returns
+    the number of channels the client can be reached on (0: nobody to tell, nothing recorded)."""
+    check_actor(by, Perm.COMPLAINTS_MANAGE, complaint.order)
+    if complaint.is_open or not complaint.resolution:
+        raise ValidationError(_("Resolve or reject the complaint first: the client is told the resolution."))
+    client = complaint.order.client
+    channels = int(bool(client.email and client.notify_email)) + int(bool(client.phone and client.notify_sms))
+    if not channels:
+        return 0
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=complaint.pk, tenant_id=complaint.tenant_id)
+        if locked.client_told_at is not None:
+            raise ValidationError(_("The client has already been told."))
+        now = timezone.now()
+        Complaint.objects.filter(pk=complaint.pk).update(client_told_at=now)
+        complaint.client_told_at = now
+        # "tell_client" makes the notifications app write the messages (Kind.COMPLAINT_ANSWER).
+        _record(complaint, _("%(ref)s: the client is told the resolution.") % {"ref": complaint}, actor=by.user,
+                data={"tell_client": True, "resolution": complaint.resolution})
+    return channels
 
 
 # --- Figures --------------------------------------------------------------------------------------

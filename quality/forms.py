@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.services import technician_choices
-from servicedesk.fields import DateField, DateFilter
+from servicedesk.fields import DateField, DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
 
@@ -45,13 +45,6 @@ class FeedbackForm(forms.Form):
             self.fields["recommend"] = forms.TypedChoiceField(
                 label=_("How likely are you to recommend us to a friend? (0 = not at all, 10 = very likely)"),
                 choices=RECOMMEND_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect)
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(format="%Y-%m-%d", **kwargs)
 
 
 def _day_start(day) -> datetime:
@@ -122,7 +115,7 @@ class CalendarDayForm(forms.ModelForm):
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.instance.tenant = tenant
-        self.fields["location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True)
+        self.fields["location"].queryset = Location.objects.for_tenant(tenant).active()
         self.fields["location"].empty_label = _("Every location")
 
     def clean_hours(self) -> str:

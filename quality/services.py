@@ -10,8 +10,8 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import EventKind, Order, OrderStatus
+from orders.timeline import record_event
 
 from .models import MAX_COMMENT_LENGTH, Feedback
 

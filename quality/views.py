@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.public import TooMany, guarded_order, private, switch_language, too_many
+from orders.public import guarded_order
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
+from servicedesk.public import TooMany, private, switch_language, too_many
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm
@@ -106,7 +107,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(date)s saved.") % {"date": date_format(day.date)})
             return redirect("quality:business_hours", tenant_slug=tenant.slug)
     today = timezone.localdate()
-    active = list(Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name"))
+    active = list(Location.objects.for_tenant(tenant).active().order_by("name"))
     weeks = hours.own_weeks(tenant, active)
     locations = []
     for location in active:

@@ -23,10 +23,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import EventKind, LineItem, Order, OrderStatus
 from orders.permissions import actor_problem, check_actor
 from orders.services import take_in_return
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm
 
@@ -338,7 +338,7 @@ def comeback_rates(tenant, *, by: str, days: int, since: datetime, until: dateti
         raise ValueError("The window is at least a day.")
     base = _handed_over(tenant, since, until)
     if by == "part":
-        from technicians.models import StockMovement  # the stock journal says which parts an order used
+        from stock.models import StockMovement  # the stock journal says which parts an order used
 
         back_ids = base.filter(_came_back(tenant, days)).values("pk")
         rows = (StockMovement.objects.for_tenant(tenant)

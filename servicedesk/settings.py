@@ -80,12 +80,14 @@ INSTALLED_APPS = [
     "csp",
     "servicedesk.accounts",
     "servicedesk.tenancy",
-    "servicedesk.notifications",
+    "notifications",
     "orders",
+    "stock",
     "technicians",
     "quality",
     "documents",
     "ops",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -291,8 +293,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceDesk <noreply@
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Notifications (docs/notifications.md) -------------------------------------------------------
-# SMS: servicedesk.notifications.sms.ConsoleBackend (default), .LogBackend, .HttpGatewayBackend.
-SMS_BACKEND = os.environ.get("SMS_BACKEND", "servicedesk.notifications.sms.ConsoleBackend")
+# SMS: notifications.sms.ConsoleBackend (default), .LogBackend, .HttpGatewayBackend.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "notifications.sms.ConsoleBackend")
 SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
 # Where the HTTP gateway answers "do you have the message with this reference?" (empty: it cannot be asked,
 # and an ambiguous send waits for a manager's decision).

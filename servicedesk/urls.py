@@ -12,8 +12,9 @@ from servicedesk.tenancy import views as tenancy_views
 tenant_patterns = [
     path("", include("servicedesk.tenancy.urls")),
     path("", include("technicians.urls")),
+    path("", include("stock.urls")),
     path("", include("documents.urls")),
-    path("", include("servicedesk.notifications.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [

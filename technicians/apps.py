@@ -4,11 +4,14 @@ from django.utils.translation import gettext_lazy as _
 
 class TechniciansConfig(AppConfig):
     name = "technicians"
-    verbose_name = _("Technicians and stock")
+    verbose_name = _("Technicians")
 
     def ready(self) -> None:
-        from orders.lifecycle import on_order_event
+        from orders.timeline import on_order_event
+        from stock import services as stock
 
+        from .listeners import home_workshop
         from .listeners import on_order_event as listener
 
         on_order_event(listener)
+        stock.home_workshop_of = home_workshop

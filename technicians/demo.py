@@ -1,6 +1,6 @@
-"""Demo planning: technicians with skills and hours, a parts store (a few items under their minimum), and,
-once demo orders exist, visits spread over the visiting technicians, reservations (some waiting for a
-delivery), and work logged on the orders under way or done. Idempotent: each part runs once."""
+"""Demo planning: technicians with skills and hours, and, once demo orders exist, visits spread over the
+visiting technicians and work logged on the orders under way or done. Idempotent: each part runs once.
+The parts store's demo is stock/demo.py."""
 
 from __future__ import annotations
 
@@ -16,12 +16,8 @@ from servicedesk.tenancy.demo import DEMO_PASSWORD
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
-from . import planning, stock
+from . import planning
 from .models import (
-    Part,
-    PartReservation,
-    PartServiceType,
-    StockLevel,
     TechnicianProfile,
     TechnicianSkill,
     WorkLog,
@@ -31,23 +27,6 @@ EXTRA_TECHNICIANS = [
     ("ivan.visits@demo.servicedesk.test", "Ivan Visitov"),
     ("sofia.bench@demo.servicedesk.test", "Sofia Benchova"),
 ]
-
-# sku, name, unit, cost, price, service-type name fragments, (head office on hand, min), (workshop on hand, min)
-PARTS = [
-    ("SCR-IP13", "iPhone 13 screen", "pcs", "5200", "8900", ["Phone"], (2, 2), (3, 2)),
-    ("BAT-IP13", "iPhone 13 battery", "pcs", "1400", "3200", ["Phone"], (1, 3), (4, 2)),
-    ("SCR-S22", "Galaxy S22 screen", "pcs", "6100", "9900", ["Phone"], (0, 1), (1, 1)),
-    ("KBD-T14", "ThinkPad T14 keyboard", "pcs", "2900", "5400", ["Laptop"], (0, 0), (2, 1)),
-    ("SSD-512", "SSD 512 GB NVMe", "pcs", "3100", "5200", ["Laptop", "Data recovery"], (1, 1), (5, 2)),
-    ("PASTE-TH", "Thermal paste", "pcs", "150", "400", ["Laptop"], (5, 2), (10, 4)),
-    ("PUMP-WM", "Washing machine drain pump", "pcs", "1800", "3600", ["Washing machine"], (0, 0), (1, 2)),
-    ("BELT-WM", "Washing machine drive belt", "pcs", "450", "1100", ["Washing machine"], (0, 0), (6, 2)),
-    ("HOSE-WM", "Inlet hose", "m", "120", "300", ["Washing machine"], (0, 0), (Decimal("12.5"), 5)),
-    ("OIL-5W30", "Engine oil 5W-30", "l", "650", "1100", ["Car"], (0, 0), (18, 10)),
-    ("FLT-OIL", "Oil filter", "pcs", "380", "900", ["Car"], (0, 0), (4, 5)),
-    ("CBL-USBC", "USB-C charging port", "pcs", "250", "1500", ["Phone"], (6, 3), (8, 3)),
-]
-
 
 def _member(tenant, email: str, name: str) -> Membership:
     user = User.objects.filter(email=email).first() or User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
@@ -84,28 +63,11 @@ def seed_profiles(staff) -> dict[str, Membership]:
     return {"tech": tech, "ivan": ivan, "sofia": sofia, "manager": manager}
 
 
-def seed_parts(staff, manager: Membership) -> None:
-    tenant = staff.tenant
-    if Part.objects.for_tenant(tenant).exists():
-        return
-    for sku, name, unit, cost, price, fragments, office, workshop in PARTS:
-        part = Part.objects.create(tenant=tenant, sku=sku, name=name, unit=unit, cost_price=Decimal(cost),
-                                   sale_price=Decimal(price))
-        PartServiceType.objects.bulk_create([PartServiceType(tenant=tenant, part=part, service_type=st)
-                                             for st in _types(tenant, fragments)])
-        for location, (on_hand, minimum) in ((staff.head_office, office), (staff.workshop, workshop)):
-            if on_hand:
-                stock.receive(tenant, part=part, location=location, quantity=on_hand, by=manager,
-                              reason="Opening stock", fill_waiting=False)
-            if minimum:
-                stock.set_min_level(tenant, part=part, location=location, min_level=minimum)
-
-
 def _spread_visits(staff, people: dict[str, Membership]) -> None:
     """On-site orders go to the visiting technicians, in slots that never overlap."""
     tenant = staff.tenant
     visitors = [people["ivan"], people["manager"]]
-    now = timezone.localtime(timezone.now(), planning.tenant_tz(tenant))
+    now = timezone.localtime(timezone.now(), tenant.tz)
     orders = list(Order.objects.for_tenant(tenant).filter(format__in=[ServiceFormat.ON_SITE, ServiceFormat.COMBINED])
                   .exclude(status__in=CLOSED_STATUSES).select_related("service_type", "technician").order_by("number"))
     for index, order in enumerate(orders):
@@ -115,7 +77,7 @@ def _spread_visits(staff, people: dict[str, Membership]) -> None:
         if day.weekday() >= 5:
             day += timedelta(days=7 - day.weekday())
         hour = 10 if who == people["manager"] else 9 + 2 * (index % 4)
-        start = timezone.make_aware(timezone.datetime.combine(day, time(hour)), planning.tenant_tz(tenant))
+        start = timezone.make_aware(timezone.datetime.combine(day, time(hour)), tenant.tz)
         if planning.visit_conflicts(order, who, start, start + timedelta(hours=2)):
             start += timedelta(days=1)
         try:
@@ -140,48 +102,11 @@ def _rebalance(staff, people: dict[str, Membership]) -> None:
                       expected_version=order.version, accept_warnings=True)
 
 
-def seed_order_stock(staff, people: dict[str, Membership]) -> None:
-    tenant = staff.tenant
-    if PartReservation.objects.for_tenant(tenant).exists() or not Order.objects.for_tenant(tenant).exists():
-        return
-    manager = people["manager"]
-    by_type = {}
-    for row in PartServiceType.objects.for_tenant(tenant).select_related("part"):
-        by_type.setdefault(row.service_type_id, []).append(row.part)
-    open_orders = (Order.objects.for_tenant(tenant).exclude(status__in=CLOSED_STATUSES)
-                   .select_related("service_type", "workshop", "intake_location").order_by("number"))
-    for order in open_orders:
-        order.tenant = tenant
-        candidates = by_type.get(order.service_type_id, [])
-        if not candidates:
-            continue
-        part = candidates[order.number % len(candidates)]
-        if order.status == OrderStatus.AWAITING_PARTS:
-            # More than there is: the rest waits for a delivery, and shows on the low-stock page.
-            level = StockLevel.objects.filter(tenant=tenant, part=part, location=stock.stock_location(order)).first()
-            wanted = (level.free if level else 0) + (2 if part.whole_units else Decimal("3.5"))
-            stock.reserve(order, part=part, quantity=wanted, by=manager, wait_for_rest=True)
-        elif order.status in {OrderStatus.PLANNED, OrderStatus.DIAGNOSTICS, OrderStatus.AWAITING_APPROVAL}:
-            try:
-                stock.reserve(order, part=part, quantity=1, by=manager)
-            except stock.StockShortage:
-                stock.reserve(order, part=part, quantity=1, by=manager, wait_for_rest=True)
-    # A used part on an order under way.
-    order = (Order.objects.for_tenant(tenant).filter(status=OrderStatus.IN_PROGRESS).select_related("technician")
-             .order_by("number").first())
-    if order and order.technician and by_type.get(order.service_type_id):
-        order.tenant = tenant
-        try:
-            stock.consume(order, part=by_type[order.service_type_id][0], quantity=1, by=order.technician)
-        except Exception:  # noqa: BLE001 - out of stock in the demo: skip
-            pass
-
-
 def seed_work_logs(staff) -> None:
     tenant = staff.tenant
     if WorkLog.objects.for_tenant(tenant).exists():
         return
-    tz = planning.tenant_tz(tenant)
+    tz = tenant.tz
     today = timezone.localtime(timezone.now(), tz).date()
     entries = []
     worked = (Order.objects.for_tenant(tenant).filter(technician__isnull=False)
@@ -215,11 +140,9 @@ def seed_demo_planning(staff) -> None:
 
     seed_catalogue(staff.tenant)  # skills and parts refer to the catalogue (idempotent)
     people = seed_profiles(staff)
-    seed_parts(staff, people["manager"])
     if not Order.objects.for_tenant(staff.tenant).exists():
         return
     if not WorkLog.objects.for_tenant(staff.tenant).exists():  # first run over the orders
         _spread_visits(staff, people)
         _rebalance(staff, people)
-    seed_order_stock(staff, people)
     seed_work_logs(staff)

@@ -1,4 +1,4 @@
-"""Reactions to order events, registered with orders.lifecycle.on_order_event in TechniciansConfig.ready().
+"""Reactions to order events, registered with orders.timeline.on_order_event in TechniciansConfig.ready().
 
 They run inside the transaction that records the event, so a failure rolls the change back with them.
 """
@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from orders.models import CLOSED_STATUSES, EventKind, OrderEvent, OrderStatus
+from orders.models import CLOSED_STATUSES, EventKind, Order, OrderEvent, OrderStatus
+from servicedesk.tenancy.models import Location
 
-from . import stock, worklog
+from . import worklog
+from .models import TechnicianProfile
 
 
 def on_order_event(event: OrderEvent) -> None:
@@ -26,8 +28,6 @@ def _status_changed(event: OrderEvent) -> None:
             "status": OrderStatus(event.to_status).label})
     if event.to_status in CLOSED_STATUSES:
         worklog.stop_order_timers(order, by_user=event.actor)
-        reason = _("Order cancelled") if event.to_status == OrderStatus.CANCELLED else _("Unused after handover")
-        stock.release_all(order, by_user=event.actor, reason=reason)
 
 
 def _assigned(event: OrderEvent) -> None:
@@ -36,5 +36,10 @@ def _assigned(event: OrderEvent) -> None:
         # The previous technician's timer on this order stops: the job is no longer theirs.
         worklog.stop_order_timers(order, by_user=event.actor, why=_("Stopped automatically: the order was reassigned."),
                                   only_other_than=order.technician_id)
-    # Reserved parts follow the order to its (new) stock location: never left behind.
-    stock.follow_order(order, by_user=event.actor)
+
+
+def home_workshop(order: Order) -> Location | None:
+    """The home workshop of the order's technician: where the parts for a visit without a workshop are kept."""
+    profile = (TechnicianProfile.objects.filter(tenant_id=order.tenant_id, membership_id=order.technician_id)
+               .select_related("home_workshop").first())
+    return profile.home_workshop if profile and profile.home_workshop_id else None

@@ -26,10 +26,9 @@ from orders.permissions import check_actor
 from orders.services import assign, technician_choices
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm
+from stock import services as stock
 
-from . import stock
 from .models import TechnicianProfile
-from .worklog import tenant_tz
 
 ZERO = Decimal("0")
 
@@ -87,7 +86,7 @@ def check_no_overlap(order: Order, technician: Membership | None, start: datetim
         return
     clashes = visit_conflicts(order, technician, start, end)
     if clashes:
-        tz = tenant_tz(order.tenant)
+        tz = order.tenant.tz
         other = clashes[0]
         raise ValidationError(
             _("%(name)s already has a visit then: order #%(number)s, %(start)s – %(end)s.") % {
@@ -118,7 +117,7 @@ def assignment_warnings(order: Order, technician: Membership | None, *, visit_st
     warnings = []
     profile = profile_of(technician)
     name = technician.user
-    tz = tenant_tz(order.tenant)
+    tz = order.tenant.tz
     if profile.pk is None or not profile.skill_rows.filter(service_type_id=order.service_type_id).exists():
         warnings.append(_("%(name)s has no recorded skill for “%(service)s”.") % {
             "name": name, "service": order.service_type.name})
@@ -272,7 +271,7 @@ BOARD_JOBS_LIMIT = 3000
 def board(tenant: Tenant, start: date, days: int = 7) -> Board:
     """The board in a fixed number of queries, reading only the jobs inside the range (plus counts and the
     first few overdue jobs per technician), so a tenant with years of orders costs the same."""
-    tz = tenant_tz(tenant)
+    tz = tenant.tz
     day_list = [start + timedelta(days=i) for i in range(days)]
     lower = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
     upper = lower + timedelta(days=days)
@@ -314,7 +313,7 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
 
 def day_visits(tenant: Tenant, day: date, technician: Membership | None = None):
     """Visits on a local day, ordered by technician and time (the day view and route sheet)."""
-    tz = tenant_tz(tenant)
+    tz = tenant.tz
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
     qs = (Order.objects.for_tenant(tenant).filter(visit_start__gte=start, visit_start__lt=start + timedelta(days=1))
           .exclude(status=OrderStatus.CANCELLED)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import stock_views, views
+from . import views
 
 app_name = "technicians"
 
@@ -26,16 +26,4 @@ urlpatterns = [
     path("jobs/<int:order_number>/parts/use/", views.parts_use, name="parts_use"),
     path("jobs/<int:order_number>/parts/<int:reservation_id>/release/", views.parts_release, name="parts_release"),
     path("hours/", views.hours, name="hours"),
-    # Stock
-    path("stock/", stock_views.stock_list, name="stock"),
-    path("stock/low/", stock_views.low_stock, name="low_stock"),
-    path("stock/movements/", stock_views.movements, name="movements"),
-    path("stock/receive/", stock_views.receive, name="receive"),
-    path("stock/transfer/", stock_views.transfer, name="transfer"),
-    path("stock/correct/", stock_views.correct, name="correct"),
-    path("parts/", stock_views.part_list, name="parts"),
-    path("parts/new/", stock_views.part_edit, name="part_new"),
-    path("parts/<int:part_id>/", stock_views.part_detail, name="part"),
-    path("parts/<int:part_id>/edit/", stock_views.part_edit, name="part_edit"),
-    path("parts/<int:part_id>/minimum/", stock_views.part_min_level, name="part_min_level"),
 ]

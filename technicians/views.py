@@ -1,12 +1,11 @@
 """Pages of planning and execution: planning board, assignment, visits, my jobs, timer, work log, hours.
 
-Plain function views wrapped in tenant_view; the rules live in planning.py, worklog.py and stock.py.
-Times are shown and read in the tenant's time zone (`in_tenant_time`).
+Plain function views wrapped in tenant_view; the rules live in planning.py, worklog.py and stock.services.
+Times are shown and read in the tenant's time zone (tenant_view activates it).
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from datetime import timedelta
 
@@ -28,8 +27,11 @@ from orders.permissions import ActorRefused, actor_problem
 from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
+from stock import services as stock
+from stock.forms import ReleaseForm, ReserveForm, UsePartForm
+from stock.models import Part, PartReservation, StockLevel
 
-from . import planning, stock, worklog
+from . import planning, worklog
 from .forms import (
     BoardForm,
     DayForm,
@@ -38,32 +40,15 @@ from .forms import (
     JobNoteForm,
     LabourForm,
     PlanForm,
-    ReleaseForm,
-    ReserveForm,
     TechnicianProfileForm,
     TimerForm,
-    UsePartForm,
     WorkLogForm,
 )
 from .models import (
-    Part,
-    PartReservation,
-    StockLevel,
     TechnicianProfile,
     TechnicianSkill,
     WorkLog,
 )
-
-
-def in_tenant_time(view):
-    """Read and show dates in the service center's time zone (forms parse naive input in it)."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        with timezone.override(worklog.tenant_tz(request.tenant)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _order(request: HttpRequest, number: int) -> Order:
@@ -99,10 +84,6 @@ def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
     return redirect("orders:detail", tenant_slug=slug, order_number=order.number)
 
 
-def _today(request: HttpRequest):
-    return timezone.localtime(timezone.now(), worklog.tenant_tz(request.tenant)).date()
-
-
 # --- Technicians -----------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
@@ -136,11 +117,10 @@ def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 # --- Planning board --------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
-@in_tenant_time
 @require_GET
 def planning_board(request: HttpRequest) -> HttpResponse:
     form = BoardForm(request.GET or None)
-    today = _today(request)
+    today = request.tenant.local_date()
     start, days = today, 7
     if form.is_valid():
         start = form.cleaned_data["start"] or today
@@ -155,7 +135,6 @@ def planning_board(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_PLAN)
-@in_tenant_time
 @require_http_methods(["GET", "POST"])
 def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
@@ -204,7 +183,7 @@ def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
 # --- Visits ----------------------------------------------------------------------------------------
 def _day_and_technician(request: HttpRequest, default_me: bool):
     form = DayForm(request.GET or None, tenant=request.tenant)
-    day, technician = _today(request), None
+    day, technician = request.tenant.local_date(), None
     if form.is_valid():
         day = form.cleaned_data["date"] or day
         technician = form.cleaned_data["technician"]
@@ -220,7 +199,6 @@ def _may_see_contacts(request: HttpRequest, order: Order) -> bool:
 
 
 @tenant_view(Perm.ORDERS_VIEW)
-@in_tenant_time
 @require_GET
 def visits(request: HttpRequest) -> HttpResponse:
     form, day, technician = _day_and_technician(request, default_me=True)
@@ -236,7 +214,6 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_VIEW)
-@in_tenant_time
 @require_GET
 def route_sheet(request: HttpRequest, membership_id: int) -> HttpResponse:
     technician = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
@@ -309,7 +286,6 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
 
 
 @tenant_view(Perm.ORDERS_WORK)
-@in_tenant_time
 @require_GET
 def my_jobs(request: HttpRequest) -> HttpResponse:
     me = request.membership
@@ -327,10 +303,10 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
         order.tenant = request.tenant  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = True  # my own jobs: I need to reach the client
     context = jobs_context(request, orders)
-    today = _today(request)
+    today = request.tenant.local_date()
     running = context["running"]
     orders.sort(key=lambda o: _job_sort_key(o, running.order_id if running else None, today))
-    lower, upper = worklog.day_bounds(today, today, worklog.tenant_tz(request.tenant))
+    lower, upper = worklog.day_bounds(today, today, request.tenant.tz)
     logged = worklog.hours_report(request.tenant, today, today, technician=me).total
     return render(request, "technicians/my_jobs.html", {
         **context, "jobs": orders, "today": today, "logged_today": worklog.format_duration(logged),
@@ -360,7 +336,6 @@ def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_WORK)
-@in_tenant_time
 @require_POST
 def timer(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
@@ -423,7 +398,6 @@ def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 @tenant_view(Perm.ORDERS_WORK)
-@in_tenant_time
 @require_http_methods(["GET", "POST"])
 def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
@@ -532,11 +506,10 @@ def parts_release(request: HttpRequest, order_number: int, reservation_id: int) 
 
 # --- Hours report ----------------------------------------------------------------------------------
 @tenant_view(Perm.REPORTS_VIEW)
-@in_tenant_time
 @require_GET
 def hours(request: HttpRequest) -> HttpResponse:
     form = HoursForm(request.GET or None, tenant=request.tenant)
-    today = _today(request)
+    today = request.tenant.local_date()
     first, last, technician = today - timedelta(days=today.weekday()), today, None
     if form.is_valid():
         first = form.cleaned_data["date_from"] or first

@@ -11,7 +11,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,10 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.lifecycle import record_event
 from orders.models import EventKind, LineItem, Order, OrderStatus
 from orders.permissions import check_actor
 from orders.services import add_line_item, check_open
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 
@@ -32,10 +31,6 @@ from .models import TechnicianProfile, WorkLog
 EXECUTION_STATUSES = frozenset({OrderStatus.DIAGNOSTICS, OrderStatus.IN_PROGRESS})
 MAX_MANUAL_HOURS = 16
 REPORT_ORDERS = 200  # the report lists the orders with the most time
-
-
-def tenant_tz(tenant: Tenant) -> ZoneInfo:
-    return ZoneInfo(tenant.time_zone)
 
 
 def format_duration(delta: timedelta) -> str:
@@ -116,7 +111,7 @@ def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str =
 
 
 def _local(moment: datetime, order: Order) -> str:
-    return timezone.localtime(moment, tenant_tz(order.tenant)).strftime("%d.%m %H:%M")
+    return timezone.localtime(moment, order.tenant.tz).strftime("%d.%m %H:%M")
 
 
 @transaction.atomic
@@ -249,7 +244,7 @@ def hours_report(tenant: Tenant, first: date, last: date, *, technician: Members
     Running timers count up to now. Three queries: the entries (as tuples), their technicians, and the
     orders with the most time (REPORT_ORDERS of them).
     """
-    tz = tenant_tz(tenant)
+    tz = tenant.tz
     lower, upper = (bound.astimezone(UTC) for bound in day_bounds(first, last, tz))
     now = now or timezone.now()
     qs = (WorkLog.objects.for_tenant(tenant).filter(started_at__lt=upper)

@@ -30,6 +30,7 @@ from PIL import Image
 
 from documents import services as document_services
 from documents.models import Document
+from notifications.models import Channel, Notification, State
 from orders.models import (
     EventKind,
     LineItem,
@@ -40,11 +41,11 @@ from orders.models import (
     Payment,
     ServiceFormat,
 )
-from servicedesk.notifications.models import Channel, Notification, State
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from technicians import stock
-from technicians.models import Part, PartReservation, TechnicianProfile, WorkLog
+from stock import services as stock
+from stock.models import Part, PartReservation
+from technicians.models import TechnicianProfile, WorkLog
 
 from .factories import LocationFactory, MembershipFactory, UserFactory
 from .orders.factories import ClientFactory, OrderFactory, ServiceTypeFactory

@@ -928,7 +928,7 @@ def test_year_1_in_a_promised_date_is_refused_with_a_message(world):
     "name, query",
     [
         ("technicians:board", "start=9999-12-31"),
-        ("technicians:movements", "since=0001-01-01"),
+        ("stock:movements", "since=0001-01-01"),
         ("technicians:hours", "date_from=0001-01-01"),
     ],
 )

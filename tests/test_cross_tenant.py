@@ -194,7 +194,7 @@ def snapshot(tenant: Tenant) -> dict:
 
 def test_walk_finds_the_tenant_urls():
     names = {entry.name for entry in TENANT_URLS}
-    assert {"tenancy:dashboard", "tenancy:member_edit", "tenancy:location_edit"} <= names
+    assert {"orders:dashboard", "tenancy:member_edit", "tenancy:location_edit"} <= names
     assert "home" in {entry.name for entry in PUBLIC_URLS}
 
 

@@ -15,3 +15,92 @@ def test_no_missing_migrations():
         call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
     except SystemExit:
         pytest.fail(f"Models changed without a migration; run `manage.py makemigrations`:\n{out.getvalue()}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_made_before_the_stock_move_keeps_its_parts():
+    """technicians 0001 held the parts store; stock 0001 takes it over in Django's state only. A database
+    with stock in it before the move must come out with the same rows, readable through the new models."""
+    from decimal import Decimal
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("technicians", "0001_initial"), ("stock", None)]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(("technicians", "0001_initial")).apps
+    # Only technicians and stock went back in time; the other apps' tables are as they are today.
+    from servicedesk.tenancy.models import Location, Tenant
+
+    tenant = Tenant.objects.create(name="Old shop", slug="old-shop")
+    location_id = Location.objects.create(tenant=tenant, name="Shop").pk
+    part = old.get_model("technicians", "Part").objects.create(tenant_id=tenant.pk, name="Battery", sku="B-1")
+    old.get_model("technicians", "StockLevel").objects.create(tenant_id=tenant.pk, part=part, location_id=location_id,
+                                                              on_hand=Decimal("4"), reserved=Decimal("1"))
+    old.get_model("technicians", "StockMovement").objects.create(tenant_id=tenant.pk, part=part, location_id=location_id,
+                                                                 kind="receipt", on_hand_delta=Decimal("4"))
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from stock.models import Part, StockLevel, StockMovement
+
+    moved = Part.objects.get(sku="B-1")
+    assert (moved.name, moved.tenant_id) == ("Battery", tenant.pk)
+    level = StockLevel.objects.get(part=moved)
+    assert (level.on_hand, level.reserved, level.free) == (Decimal("4"), Decimal("1"), Decimal("3"))
+    assert StockMovement.objects.filter(part=moved, kind="receipt").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_made_before_the_privacy_move_keeps_its_policies():
+    """documents 0001 held the privacy policy; tenancy 0005 takes it over in Django's state only."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("tenancy", "0004_money_rules"), ("documents", "0002_alter_documentsettings_signer_basis_and_more")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
+    old.get_model("documents", "PrivacyPolicy").objects.create(
+        tenant_id=tenant.pk, version="2025-01", language="ru", title="Политика", text="Мы бережём данные.")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from servicedesk.tenancy.models import PrivacyPolicy
+    from servicedesk.tenancy.privacy import current_privacy_version
+
+    assert current_privacy_version(tenant.pk) == "2025-01"
+    assert PrivacyPolicy.objects.get(tenant_id=tenant.pk).text == "Мы бережём данные."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_last_numbers_carry_over_to_the_one_counter():
+    """Order and document numbers went on from their own counters' last numbers: no number given twice."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("orders", "0007_versioned_estimates"), ("documents", "0003_privacy_policy_to_tenancy"),
+              ("tenancy", "0005_privacy_policy_from_documents")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
+    old.get_model("orders", "OrderCounter").objects.create(tenant_id=tenant.pk, last_number=41)
+    old.get_model("documents", "DocumentCounter").objects.create(tenant_id=tenant.pk, kind="completion_act",
+                                                                 year=2026, last_number=7)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from documents.services import next_number
+    from orders.services import next_order_number
+    from servicedesk.tenancy.models import Tenant
+
+    shop = Tenant.objects.get(pk=tenant.pk)
+    assert next_order_number(shop) == 42
+    assert next_number(shop, "completion_act", 2026) == 8
+    assert next_number(shop, "completion_act", 2027) == 1

@@ -11,11 +11,11 @@ from axes.models import AccessAttempt, AccessLog
 from django.core.management import call_command
 from django.utils import timezone
 
+from notifications.models import Channel, Kind, Notification, State
 from ops import retention
 from ops.logging import RequestIdFilter, request_id
 from ops.sentry import scrub
 from servicedesk.metrics import DOCUMENTS_RENDERED, LOGINS_LOCKED_OUT, TASK_FAILURES
-from servicedesk.notifications.models import Channel, Kind, Notification, State
 from tests.orders.factories import OrderFactory
 
 pytestmark = pytest.mark.django_db

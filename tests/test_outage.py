@@ -107,7 +107,7 @@ def test_the_public_token_is_not_logged(client, database_down, caplog):
 
 def test_other_errors_are_still_500(member_client, tenant_a, monkeypatch):
     """Only database outages become 503: a bug stays a bug (500, with its traceback in the log)."""
-    from servicedesk.notifications import views
+    from notifications import views
 
     def broken(*args, **kwargs):
         raise ValueError("a bug")

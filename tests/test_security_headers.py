@@ -29,6 +29,6 @@ def test_anonymous_pages_carry_the_permissions_policy(client, db, path):
 
 
 def test_a_tenant_page_carries_the_permissions_policy(client_for, users_a):
-    response = client_for(users_a[Role.OWNER]).get(reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"}))
+    response = client_for(users_a[Role.OWNER]).get(reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"}))
     assert response.status_code == 200
     assert EXPECTED_POLICY <= policy_of(response)

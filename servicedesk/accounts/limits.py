@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
-from orders.public import client_ip
+from servicedesk.public import client_ip
 
 
 def _by_ip(group: str, request: HttpRequest) -> str:

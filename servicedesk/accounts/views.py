@@ -133,7 +133,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             except InvitationUnusable as problem:
                 return render(request, "accounts/invitation_unusable.html", {"reason": str(problem)}, status=410)
             messages.success(request, _("You joined %(tenant)s.") % {"tenant": membership.tenant.name})
-            return redirect("tenancy:dashboard", tenant_slug=membership.tenant.slug)
+            return redirect("orders:dashboard", tenant_slug=membership.tenant.slug)
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
 
     if existing is not None:
@@ -153,7 +153,7 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             return render(request, "accounts/invitation_unusable.html", {"reason": str(problem)}, status=410)
         login(request, user, backend=BACKEND)
         messages.success(request, _("Welcome to %(tenant)s.") % {"tenant": membership.tenant.name})
-        return redirect("tenancy:dashboard", tenant_slug=membership.tenant.slug)
+        return redirect("orders:dashboard", tenant_slug=membership.tenant.slug)
     return render(request, "accounts/invitation_signup.html", {"invitation": invitation, "form": form})
 
 

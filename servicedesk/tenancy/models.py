@@ -131,6 +131,15 @@ class TenantOwned(models.Model):
         ]
 
 
+class LocationQuerySet(TenantQuerySet):
+    def active(self) -> Self:
+        return self.filter(is_active=True)
+
+    def workshops(self) -> Self:
+        """Where work is done: workshops, and places that both receive clients and work."""
+        return self.filter(kind__in=[Location.Kind.WORKSHOP, Location.Kind.BOTH])
+
+
 class Location(TenantOwned):
     """A place of the service center: where clients are received, where work is done, or both."""
 
@@ -145,6 +154,8 @@ class Location(TenantOwned):
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     opening_hours = models.CharField(_("opening hours"), max_length=200, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+
+    objects = LocationQuerySet.as_manager()
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("location")
@@ -189,6 +200,10 @@ class Membership(TenantOwned):
     def __str__(self) -> str:
         # The person's name: it is what every choice of a person (filters, selects) shows.
         return str(self.user)
+
+    def name_and_role(self) -> str:
+        """For choices where the role matters (assigning work): "Ivan Petrov (Technician)"."""
+        return f"{self.user} ({self.get_role_display()})"
 
 
 def _hash_token(token: str) -> str:
@@ -256,3 +271,54 @@ class Invitation(TenantOwned):
         if self.expires_at <= timezone.now():
             return "expired"
         return "pending"
+
+
+class PrivacyPolicy(TenantOwned):
+    """One published version of the tenant's privacy policy. Versions are never edited, only added.
+
+    The newest version is in force; tenancy.privacy.current_privacy_version(tenant) names it (or
+    settings.PRIVACY_POLICY_VERSION while the tenant has published none), and a client's consent
+    records that name in Client.consent_version. Moved here from documents/ (state only: the table and
+    its constraint names stay documents_*): orders records consent and may not import documents.
+    """
+
+    version = models.CharField(
+        _("version"), max_length=32,
+        validators=[RegexValidator(r"^[\w.\-]+$", _("Letters, digits, dots, hyphens and underscores only."))],
+    )
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("text"), max_length=100_000)
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("published by")
+    )
+
+    class Meta(TenantOwned.Meta):
+        db_table = "documents_privacypolicy"
+        verbose_name = _("privacy policy")
+        verbose_name_plural = _("privacy policy versions")
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "id"], name="documents_privacypolicy_tenant_id_uniq"),
+            models.UniqueConstraint(fields=["tenant", "version"], name="documents_privacy_version_uniq"),
+        ]
+        indexes = [models.Index(fields=["tenant", "-published_at", "-id"], name="documents_privacy_list_idx")]
+
+    def __str__(self) -> str:
+        return self.version
+
+
+class Counter(models.Model):
+    """The last number given in one of a center's gapless series ("order", "document:act:2026" ...).
+    Bumped only by servicedesk.counters.next_number, under the row's lock."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tenant", "key"], name="tenancy_counter_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} {self.key}: {self.last_number}"

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
 
+from . import signals
 from .models import Invitation, Location, Membership, Tenant
 from .roles import Role, can_manage_member
 
@@ -60,11 +61,10 @@ def check_owner_confirmed(tenant: Tenant) -> None:
 def confirm_email(user: User) -> None:
     """The user proved they read their address (the confirmation link, or an invitation mailed to it).
 
-    The centers they own become confirmed, and the client messages held for them are queued.
+    The centers they own become confirmed, and the client messages held for them are queued (the
+notifications app listens to signals.owner_confirmed).
     Idempotent: confirming again changes nothing.
     """
-    from servicedesk.notifications.outbox import release_held
-
     now = timezone.now()
     if user.email_confirmed_at is None:
         User.objects.filter(pk=user.pk, email_confirmed_at__isnull=True).update(email_confirmed_at=now)
@@ -77,7 +77,7 @@ def confirm_email(user: User) -> None:
     )
     for tenant_id in owned:
         if Tenant.objects.filter(pk=tenant_id, owner_confirmed_at__isnull=True).update(owner_confirmed_at=now):
-            release_held(tenant_id)
+            signals.owner_confirmed.send(sender=Tenant, tenant_id=tenant_id)  # held client messages go out
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from . import views
 app_name = "tenancy"
 
 urlpatterns = [
-    path("", views.dashboard, name="dashboard"),
     path("members/", views.members, name="members"),
     path("members/invite/", views.invite, name="invite"),
     path("members/<int:membership_id>/", views.member_edit, name="member_edit"),

@@ -1,4 +1,4 @@
-"""Pages of the tenant itself: dashboard, staff, locations, settings."""
+"""Pages of the tenant itself: staff, locations, settings. (Its front page is the orders app's dashboard.)"""
 
 from __future__ import annotations
 
@@ -29,16 +29,8 @@ def home(request: HttpRequest) -> HttpResponse:
     last = request.session.get(TENANT_SESSION_KEY)
     for membership in memberships:
         if membership.tenant.slug == last or len(memberships) == 1:
-            return redirect("tenancy:dashboard", tenant_slug=membership.tenant.slug)
+            return redirect("orders:dashboard", tenant_slug=membership.tenant.slug)
     return render(request, "tenancy/choose_tenant.html", {"memberships": memberships})
-
-
-@tenant_view(Perm.DASHBOARD)
-@require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
-    from .dashboard import dashboard_context
-
-    return render(request, "tenancy/dashboard.html", dashboard_context(request.tenant, request.membership))
 
 
 @tenant_view(Perm.MEMBERS_VIEW)

@@ -9,8 +9,9 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import LineItem, OrderStatus
-from technicians import stock
-from technicians.models import Part, PartServiceType, StockLevel, WorkLog
+from stock import services as stock
+from stock.models import Part, PartServiceType, StockLevel
+from technicians.models import WorkLog
 
 from .conftest import DEMO_EMAILS, PHONE, assert_no_csp_errors, login
 

@@ -15,9 +15,11 @@ from django.urls import reverse
 from PIL import Image
 
 from documents import services
-from documents.models import Document, DocumentSettings, DocumentTemplate, Kind, PrivacyPolicy
+from documents.models import Document, DocumentSettings, DocumentTemplate, Kind
 from orders.models import Order, OrderStatus
+from servicedesk.tenancy import privacy
 from servicedesk.tenancy.context_processors import _PermFlags
+from servicedesk.tenancy.models import PrivacyPolicy
 from servicedesk.tenancy.roles import Role, perms_for
 from tests.helpers import text_of
 
@@ -297,17 +299,17 @@ def test_unknown_template_is_404(tenant_a, users_a, member_client, query):
 
 # --- Privacy policy ---------------------------------------------------------------------------------
 def test_publishing_privacy_versions(tenant_a, users_a, member_client, settings):
-    assert services.current_privacy_version(tenant_a) == settings.PRIVACY_POLICY_VERSION
+    assert privacy.current_privacy_version(tenant_a) == settings.PRIVACY_POLICY_VERSION
     client = member_client(Role.MANAGER)
     data = {"version": "2026-02", "language": "ru", "title": "Политика", "text": "Мы обрабатываем данные ..."}
     assert client.post(url("privacy_publish", tenant_a), data).status_code == 302
-    assert services.current_privacy_version(tenant_a) == "2026-02"
+    assert privacy.current_privacy_version(tenant_a) == "2026-02"
     again = client.post(url("privacy_publish", tenant_a), {**data, "text": "changed"})
     assert again.status_code == 200 and "already published" in " ".join(again.context["form"].errors["version"])
     bad = client.post(url("privacy_publish", tenant_a), {**data, "version": "no spaces please"})
     assert bad.status_code == 200 and bad.context["form"].errors["version"]
     client.post(url("privacy_publish", tenant_a), {**data, "version": "2026-03", "text": "Новая редакция"})
-    assert services.current_privacy_version(tenant_a) == "2026-03"
+    assert privacy.current_privacy_version(tenant_a) == "2026-03"
     assert PrivacyPolicy.objects.get(tenant=tenant_a, version="2026-02").text == "Мы обрабатываем данные ..."
     page = member_client(Role.TECHNICIAN).get(url("privacy", tenant_a))
     assert page.status_code == 200 and "Новая редакция" in text_of(page) and "2026-02" in text_of(page)
@@ -354,15 +356,15 @@ def test_a_broken_render_is_a_message_not_a_500(done_order, member_client, tenan
 def test_the_policy_a_client_agreed_to_stays_findable(done_order, tenant_a, tenant_b, users_b):
     manager = member(tenant_a, Role.MANAGER)
     client = done_order.client
-    assert services.policy_for_client(client) is None
-    services.publish_policy(tenant_b, version="2025-07", language="en", title="B's", text="B", by=member(tenant_b, Role.OWNER))
-    first = services.publish_policy(tenant_a, version="2025-07", language="en", title="Old", text="Old text", by=manager)
+    assert privacy.policy_for_client(client) is None
+    privacy.publish_policy(tenant_b, version="2025-07", language="en", title="B's", text="B", by=member(tenant_b, Role.OWNER))
+    first = privacy.publish_policy(tenant_a, version="2025-07", language="en", title="Old", text="Old text", by=manager)
     client.consent_version = "2025-07"
     client.save()
-    newer = services.publish_policy(tenant_a, version="2026-02", language="en", title="New", text="New text", by=manager)
-    assert services.policy_for_client(client) == first
+    newer = privacy.publish_policy(tenant_a, version="2026-02", language="en", title="New", text="New text", by=manager)
+    assert privacy.policy_for_client(client) == first
     client.consent_version = "unknown"
-    assert services.policy_for_client(client) == newer
+    assert privacy.policy_for_client(client) == newer
 
 
 def test_the_preview_shows_what_the_fetcher_refused(tenant_a, users_a, member_client, monkeypatch):

@@ -1,7 +1,7 @@
 """Fixtures of the notifications tests: orders taken in through the real intake, walked through the lifecycle.
 
 Every test here runs Celery tasks in-process (task_always_eager) unless it is marked `redis`, and sends
-SMS to the in-memory backend (servicedesk.notifications.sms.outbox). Quiet hours are off unless a
+SMS to the in-memory backend (notifications.sms.outbox). Quiet hours are off unless a
 test turns them on, so the results never depend on the time of day.
 """
 
@@ -14,10 +14,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from notifications import sms
+from notifications.models import NotificationSettings
 from orders import lifecycle, services
 from orders.models import Client, Order, ServiceFormat, ServiceType
-from servicedesk.notifications import sms
-from servicedesk.notifications.models import NotificationSettings
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
@@ -31,7 +31,7 @@ def _tasks_in_process(celery_eager):
 
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
-    settings.SMS_BACKEND = "servicedesk.notifications.sms.LocmemBackend"
+    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
     sms.outbox.clear()
     yield sms.outbox
     sms.outbox.clear()

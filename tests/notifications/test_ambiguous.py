@@ -12,10 +12,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications import outbox, sms, tasks
+from notifications.models import Channel, Notification, State
 from orders.permissions import ActorRefused
 from servicedesk.celery import app as celery_app
-from servicedesk.notifications import outbox, sms, tasks
-from servicedesk.notifications.models import Channel, Notification, State
 from servicedesk.tenancy.roles import Role
 
 from .conftest import member, take_in
@@ -187,7 +187,7 @@ def test_a_worker_killed_mid_send_the_provider_has_it_so_it_is_sent_once(tenant_
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, email=None)
     row = _kill_worker_mid_send(order, settings, Channel.SMS)
-    settings.SMS_BACKEND = "servicedesk.notifications.sms.LocmemBackend"  # a new worker; status() looks it up
+    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"  # a new worker; status() looks it up
     assert outbox.relay() == {"requeued": 0}  # within the lease nobody touches the claim
     _after_the_lease(row)
     totals = outbox.relay()
@@ -203,7 +203,7 @@ def test_a_worker_killed_mid_send_the_provider_never_got_it_so_it_is_sent_again(
         order = take_in(tenant_a, email=None)
     row = _kill_worker_mid_send(order, settings, Channel.SMS)
     sms_outbox.clear()  # it died before the gateway stored it
-    settings.SMS_BACKEND = "servicedesk.notifications.sms.LocmemBackend"
+    settings.SMS_BACKEND = "notifications.sms.LocmemBackend"
     _after_the_lease(row)
     totals = outbox.relay()
     assert totals["not_found"] == 1 and totals["sent"] == 1

@@ -17,10 +17,10 @@ from django.core import mail
 from django.db import connections
 from kombu import pools as kombu_pools
 
+from notifications import tasks
+from notifications.models import Kind, Notification, State
 from orders.models import Order, OrderStatus
 from servicedesk.celery import app as celery_app
-from servicedesk.notifications import tasks
-from servicedesk.notifications.models import Kind, Notification, State
 
 from .conftest import assign_technician, take_in, walk
 

@@ -10,11 +10,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from orders import services
-from orders.lifecycle import transition
-from orders.models import Order, OrderStatus, ServiceFormat
-from servicedesk.notifications import events, outbox, quiet
-from servicedesk.notifications.models import (
+from notifications import events, outbox, quiet
+from notifications.models import (
     Audience,
     Channel,
     Kind,
@@ -23,6 +20,9 @@ from servicedesk.notifications.models import (
     NotificationSettings,
     State,
 )
+from orders import services
+from orders.lifecycle import transition
+from orders.models import Order, OrderStatus, ServiceFormat
 from servicedesk.tenancy.roles import Role
 
 from .conftest import assign_technician, member, take_in, walk

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+from notifications import events, outbox, sms, tasks
+from notifications.models import Channel, Kind, Notification, State
 from orders.models import Order, OrderStatus
-from servicedesk.notifications import events, outbox, sms, tasks
-from servicedesk.notifications.models import Channel, Kind, Notification, State
 
 from .conftest import assign_technician, take_in, walk
 

@@ -8,8 +8,8 @@ import time
 import pytest
 from django.db import connection, connections, transaction
 
-from servicedesk.notifications import outbox
-from servicedesk.notifications.models import Notification, State
+from notifications import outbox
+from notifications.models import Notification, State
 
 from .conftest import take_in
 

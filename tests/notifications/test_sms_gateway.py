@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from servicedesk.notifications import outbox, sms
-from servicedesk.notifications.models import Channel, Notification, State
+from notifications import outbox, sms
+from notifications.models import Channel, Notification, State
 
 from .conftest import take_in
 
@@ -78,7 +78,7 @@ class FakeGateway:
 @pytest.fixture
 def gateway(settings):
     fake = FakeGateway()
-    settings.SMS_BACKEND = "servicedesk.notifications.sms.HttpGatewayBackend"
+    settings.SMS_BACKEND = "notifications.sms.HttpGatewayBackend"
     settings.SMS_GATEWAY_URL = fake.url
     settings.SMS_GATEWAY_LOGIN = "alpha"
     settings.SMS_GATEWAY_PASSWORD = "s3cret:pass"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from servicedesk.notifications import templating
-from servicedesk.notifications.defaults import DEFAULTS
-from servicedesk.notifications.models import EMAIL_ONLY_KINDS, Kind
+from notifications import templating
+from notifications.defaults import DEFAULTS
+from notifications.models import EMAIL_ONLY_KINDS, Kind
 
 
 def errors_of(text: str) -> list[str]:

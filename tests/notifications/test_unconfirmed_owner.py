@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from servicedesk.notifications import outbox
-from servicedesk.notifications.models import Audience, Channel, Kind, Notification, State
+from notifications import outbox
+from notifications.models import Audience, Channel, Kind, Notification, State
 from servicedesk.tenancy import services
 from servicedesk.tenancy.models import Tenant
 from servicedesk.tenancy.roles import Role

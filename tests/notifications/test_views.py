@@ -11,7 +11,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from servicedesk.notifications.models import (
+from notifications.models import (
     Channel,
     Kind,
     MessageTemplate,

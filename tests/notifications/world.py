@@ -6,7 +6,7 @@ A gets more rows than B, so A's last notification id does not exist in B. Rows a
 
 from __future__ import annotations
 
-from servicedesk.notifications.models import Channel, Kind, Notification, State
+from notifications.models import Channel, Kind, Notification, State
 
 
 def _notification(order, n: int) -> Notification:

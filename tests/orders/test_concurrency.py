@@ -11,7 +11,8 @@ from django.db import connection, transaction
 
 from orders import services
 from orders.lifecycle import OrderChanged, transition
-from orders.models import Order, OrderCounter, OrderEvent, OrderStatus
+from orders.models import Order, OrderEvent, OrderStatus
+from servicedesk.tenancy.models import Counter
 from servicedesk.tenancy.roles import Role
 from tests.helpers import text_of
 
@@ -179,4 +180,4 @@ def test_order_numbers_are_unique_and_gapless_under_concurrent_intake(tenant_a, 
     committed = THREADS - len(rolled_back)
     numbers = sorted(Order.objects.for_tenant(tenant_a).values_list("number", flat=True))
     assert numbers == list(range(1, committed + 1))
-    assert OrderCounter.objects.get(tenant=tenant_a).last_number == committed
+    assert Counter.objects.get(tenant=tenant_a, key="order").last_number == committed

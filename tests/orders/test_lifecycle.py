@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders import lifecycle
+from orders import lifecycle, timeline
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, EventKind, OrderEvent, OrderStatus, ServiceFormat
 from servicedesk.tenancy.roles import Role, has_perm
@@ -293,7 +293,7 @@ def test_a_stale_version_is_refused_before_anything_else(make_order, manager_a):
 
 def test_listeners_hear_every_event_inside_the_transaction(make_order, manager_a, monkeypatch):
     heard = []
-    monkeypatch.setattr(lifecycle, "_listeners", [*lifecycle._listeners, heard.append])
+    monkeypatch.setattr(timeline, "_listeners", [*timeline._listeners, heard.append])
     order = make_order(S.NEW)
     event = transition(order, "plan", by=manager_a, expected_version=order.version)
     assert heard == [event] and heard[0].order.status == S.PLANNED
@@ -303,7 +303,7 @@ def test_a_failing_listener_rolls_the_transition_back(make_order, manager_a, mon
     def broken(event):
         raise RuntimeError("listener failed")
 
-    monkeypatch.setattr(lifecycle, "_listeners", [*lifecycle._listeners, broken])
+    monkeypatch.setattr(timeline, "_listeners", [*timeline._listeners, broken])
     order = make_order(S.NEW)
     with pytest.raises(RuntimeError):
         transition(order, "plan", by=manager_a, expected_version=order.version)

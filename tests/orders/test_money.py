@@ -505,11 +505,13 @@ def test_the_demo_bills_match_what_the_clients_approved():
     from documents.demo import seed_demo_documents
     from orders.demo import seed_demo_orders
     from servicedesk.tenancy.demo import seed_demo_staff
+    from stock.demo import seed_demo_stock
     from technicians.demo import seed_demo_planning
 
     staff = seed_demo_staff()
     seed_demo_orders(staff)
     seed_demo_planning(staff)
+    seed_demo_stock(staff)
     seed_demo_documents(staff)
     orders = list(Order.objects.for_tenant(staff.tenant).select_related("tenant"))
     assert all(order.total_amount <= (order.approved_amount or 0) for order in orders), [

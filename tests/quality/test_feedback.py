@@ -43,8 +43,8 @@ def test_feedback_is_recorded_once_with_the_technician_and_a_timeline_event(done
 def test_a_low_rating_alerts_the_managers_by_e_mail(done, users_a, rating, alerted, django_capture_on_commit_callbacks):
     from django.core import mail
 
-    from servicedesk.notifications.models import Audience, Notification
-    from servicedesk.notifications.models import Kind as NotificationKind
+    from notifications.models import Audience, Notification
+    from notifications.models import Kind as NotificationKind
 
     with django_capture_on_commit_callbacks(execute=True):
         services.leave_feedback(done, rating=rating, comment="Nobody called me back")

@@ -13,8 +13,9 @@ from orders.models import Client, Order, OrderStatus, ServiceFormat, ServiceType
 from orders.services import next_order_number
 from servicedesk.tenancy.models import Location, Membership
 from servicedesk.tenancy.roles import Role
-from technicians import stock
-from technicians.models import Part, TechnicianProfile
+from stock import services as stock
+from stock.models import Part
+from technicians.models import TechnicianProfile
 
 _phones = itertools.count(9160000000)
 

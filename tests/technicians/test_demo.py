@@ -8,9 +8,12 @@ import pytest
 from orders.demo import seed_demo_orders
 from orders.models import Order, ServiceFormat
 from servicedesk.tenancy.demo import seed_demo_staff
-from technicians import planning, stock
+from stock import services as stock
+from stock.demo import seed_demo_stock
+from stock.models import Part, PartReservation, StockMovement
+from technicians import planning
 from technicians.demo import seed_demo_planning
-from technicians.models import Part, PartReservation, StockMovement, TechnicianProfile, WorkLog
+from technicians.models import TechnicianProfile, WorkLog
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +26,11 @@ def counts(tenant) -> dict:
 def test_demo_planning_is_complete_and_idempotent():
     staff = seed_demo_staff()
     seed_demo_planning(staff)  # before the orders: profiles and stock only
+    seed_demo_stock(staff)
     assert TechnicianProfile.objects.filter(tenant=staff.tenant, skill_rows__isnull=False).distinct().count() >= 3
     seed_demo_orders(staff)
     seed_demo_planning(staff)
+    seed_demo_stock(staff)
     tenant = staff.tenant
     before = counts(tenant)
     assert before["WorkLog"] > 0 and before["PartReservation"] > 0
@@ -39,4 +44,5 @@ def test_demo_planning_is_complete_and_idempotent():
         assert not planning.visit_conflicts(visit, visit.technician, visit.visit_start, visit.visit_end), visit
     assert planning.board(tenant, visits.first().visit_start.date()).rows
     seed_demo_planning(staff)
+    seed_demo_stock(staff)
     assert counts(tenant) == before

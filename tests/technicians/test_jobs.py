@@ -14,8 +14,10 @@ from PIL import Image
 
 from orders.models import EventKind, LineItem, OrderPhoto, OrderStatus, ServiceFormat
 from servicedesk.tenancy.roles import Role
-from technicians import stock, worklog
-from technicians.models import PartReservation, PartServiceType, StockLevel, WorkLog
+from stock import services as stock
+from stock.models import PartReservation, PartServiceType, StockLevel
+from technicians import worklog
+from technicians.models import WorkLog
 
 from .conftest import count_queries, make_order, make_part
 

@@ -13,8 +13,10 @@ from django.utils import timezone
 from orders.models import EventKind, OrderStatus, ServiceFormat
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Role
-from technicians import planning, stock
-from technicians.models import PartReservation, TechnicianProfile, TechnicianSkill
+from stock import services as stock
+from stock.models import PartReservation
+from technicians import planning
+from technicians.models import TechnicianProfile, TechnicianSkill
 
 from ..clock import center_tz
 from ..factories import MembershipFactory, UserFactory

@@ -13,8 +13,9 @@ from django.utils import timezone
 from orders.models import OrderStatus
 from servicedesk.tenancy.models import Location, Membership
 from servicedesk.tenancy.roles import Role
-from technicians import stock
-from technicians.models import Part, TechnicianProfile, WorkLog
+from stock import services as stock
+from stock.models import Part
+from technicians.models import TechnicianProfile, WorkLog
 
 
 def _fill(tenant, orders: int, parts: int) -> SimpleNamespace:

@@ -153,7 +153,7 @@ def test_the_owner_resends_the_link_from_the_dashboard(signed_up, mailoutbox):
     assert Client().get(new_link).status_code == 200
     owner.refresh_from_db()
     assert owner.email_confirmed_at is not None
-    dashboard = text_of(client.get(reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})))
+    dashboard = text_of(client.get(reverse("orders:dashboard", kwargs={"tenant_slug": "gamma"})))
     assert "Confirm your e-mail address first." not in dashboard
 
 
@@ -233,14 +233,14 @@ def test_another_centers_confirmation_does_not_count(signed_up, tenant_a, users_
 
 def test_the_dashboard_banner_for_the_owner(signed_up):
     owner, _tenant, _link = signed_up
-    page = text_of(owner_client(owner).get(reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})))
+    page = text_of(owner_client(owner).get(reverse("orders:dashboard", kwargs={"tenant_slug": "gamma"})))
     assert "Confirm your e-mail address first." in page
     assert "messages to clients are held and staff cannot be invited" in page
     assert "Send the link again" in page
 
 
 def test_confirmed_centers_show_no_banner(member_client):
-    page = text_of(member_client(Role.OWNER).get(reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"})))
+    page = text_of(member_client(Role.OWNER).get(reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"})))
     assert "Confirm your e-mail address first." not in page
 
 

@@ -131,7 +131,7 @@ def test_accept_as_new_user_creates_account_and_membership(tenant_a, client):
     response = join_as_new_user(client, url)
 
     assert response.status_code == 302
-    assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"})
+    assert response.url == reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"})
     user = User.objects.get(email="nina@example.test")
     assert user.full_name == "Nina Newcomer"
     membership = Membership.objects.get(tenant=tenant_a, user=user)
@@ -241,7 +241,7 @@ def test_existing_user_must_log_in_then_accept(tenant_a, tenant_b, users_b, clie
 
     response = client.post(url)
     assert response.status_code == 302
-    assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"})
+    assert response.url == reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"})
     assert Membership.objects.get(tenant=tenant_a, user=user).role == Role.MANAGER
     assert Membership.objects.get(tenant=tenant_b, user=user).role == Role.TECHNICIAN  # B is untouched
 

@@ -46,7 +46,7 @@ def test_login_with_email_in_any_case(client, users_a, typed):
     # Home sends the owner of a single tenant straight to its dashboard.
     home = client.get(response.url)
     assert home.status_code == 302
-    assert home.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"})
+    assert home.url == reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"})
 
 
 def test_login_with_wrong_password_fails(client, users_a):
@@ -167,7 +167,7 @@ def test_logout_is_post_only(client_for, users_a):
 
 
 def test_pages_need_login(client, tenant_a):
-    response = client.get(reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"}))
+    response = client.get(reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"}))
     assert response.status_code == 302
     assert response.url.startswith(LOGIN_URL)
     assert client.get(reverse("home")).status_code == 302

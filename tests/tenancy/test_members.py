@@ -15,7 +15,7 @@ from servicedesk.tenancy.roles import Role
 from tests.factories import MembershipFactory, TenantFactory, UserFactory
 from tests.helpers import text_of
 
-DASHBOARD = reverse("tenancy:dashboard", kwargs={"tenant_slug": "alpha"})
+DASHBOARD = reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"})
 MEMBERS = reverse("tenancy:members", kwargs={"tenant_slug": "alpha"})
 
 
@@ -234,7 +234,7 @@ def test_deactivated_manager_loses_every_page(member_client, users_a):
     manager = membership(users_a[Role.MANAGER])
     set_active(member_client(Role.OWNER), manager, False)
     client = member_client(Role.MANAGER)
-    for name in ["tenancy:dashboard", "tenancy:members", "tenancy:invite", "tenancy:locations"]:
+    for name in ["orders:dashboard", "tenancy:members", "tenancy:invite", "tenancy:locations"]:
         assert client.get(reverse(name, kwargs={"tenant_slug": "alpha"})).status_code == 404, name
 
 
@@ -244,7 +244,7 @@ def test_deactivated_in_one_tenant_still_works_in_another(tenant_a, tenant_b, us
     Membership.objects.filter(tenant=tenant_a, user=user).update(is_active=False)
     client = client_for(user)
     assert client.get(DASHBOARD).status_code == 404
-    assert client.get(reverse("tenancy:dashboard", kwargs={"tenant_slug": "beta"})).status_code == 200
+    assert client.get(reverse("orders:dashboard", kwargs={"tenant_slug": "beta"})).status_code == 200
 
 
 def test_inactive_tenant_is_closed_to_its_own_owner(tenant_a, member_client):

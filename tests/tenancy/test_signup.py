@@ -81,7 +81,7 @@ def test_the_new_owner_can_log_in_and_set_up_before_confirming(client, db):
 
     home = client.get(reverse("home"))
     assert home.status_code == 302
-    assert home.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+    assert home.url == reverse("orders:dashboard", kwargs={"tenant_slug": "gamma"})
     dashboard = text_of(client.get(home.url))
     assert "Gamma Fix" in dashboard
     assert "Confirm your e-mail address first." in dashboard
@@ -115,7 +115,7 @@ def test_after_confirming_and_logging_in_home_leads_to_the_dashboard(client, db,
     client.post(reverse("accounts:login"), {"username": "sasha@gamma.test", "password": GOOD_PASSWORD})
     response = client.get(reverse("home"))
     assert response.status_code == 302
-    assert response.url == reverse("tenancy:dashboard", kwargs={"tenant_slug": "gamma"})
+    assert response.url == reverse("orders:dashboard", kwargs={"tenant_slug": "gamma"})
     assert "Confirm your e-mail address first." not in text_of(client.get(response.url))
 
 

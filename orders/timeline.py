@@ -1,0 +1,43 @@
+"""The order's timeline: every OrderEvent is written by `record_event` and announced to the listeners.
+
+Apps downstream of orders (notifications, technicians, stock, quality ...) react to what happens to an
+order by registering a listener in their AppConfig.ready(). Listeners are called inside the transaction
+that records the event, so their own writes (outbox rows, released parts ...) commit or roll back with it.
+orders/ never imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .models import Order, OrderEvent
+
+Listener = Callable[[OrderEvent], None]
+
+_listeners: list[Listener] = []
+
+
+def on_order_event(listener: Listener) -> Listener:
+    """Register a listener (idempotent: AppConfig.ready() may run twice in tests)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+    return listener
+
+
+def announce(event: OrderEvent) -> None:
+    for listener in _listeners:
+        listener(event)
+
+
+def record_event(order: Order, kind: str, *, actor: Any = None, by_client: bool = False, message: str = "",
+                 is_public: bool = False, action: str = "", from_status: str = "", to_status: str = "",
+                 data: dict[str, Any] | None = None) -> OrderEvent:
+    """Append to the order's timeline and announce it. Every event goes through here."""
+    event = OrderEvent.objects.create(
+        tenant_id=order.tenant_id, order=order, kind=kind, actor=actor, by_client=by_client, message=message,
+        is_public=is_public, action=action, from_status=from_status, to_status=to_status, data=data or {},
+    )
+    event.order = order
+    announce(event)
+    return event
