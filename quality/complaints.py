@@ -75,7 +75,7 @@ def open_complaint(order: Order, *, description: str, source: str, by: Membershi
     description = (description or "").replace("\x00", "").strip()
     if not description:
         raise ValidationError(_("Write down what the client says."))
-    if source not in Complaint.Source.values:
+    if source not in Complaint.Source.values or (source == Complaint.Source.RATING) != (feedback is not None):
         raise ValidationError(_("Unknown source of the complaint."))
     if handler is not None and (handler.tenant_id != order.tenant_id or not handler.is_active):
         raise ValidationError(_("Unknown handler."))
