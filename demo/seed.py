@@ -9,7 +9,7 @@ from django.utils import translation
 
 from documents.demo import seed_demo_documents
 from orders.demo import seed_demo_orders
-from quality.demo import seed_demo_feedback, seed_demo_hours
+from quality.demo import seed_demo_aftersales, seed_demo_feedback, seed_demo_hours
 from servicedesk.tenancy.demo import DemoStaff, seed_demo_staff
 from stock.demo import seed_demo_stock
 from technicians.demo import seed_demo_planning
@@ -29,4 +29,5 @@ def seed_demo() -> DemoStaff:
             seed_demo_documents(staff)
             seed_demo_feedback(staff)
             seed_demo_hours(staff)
+            seed_demo_aftersales(staff)
     return staff

@@ -34,16 +34,20 @@ def item_search(request: HttpRequest) -> HttpResponse:
         "searched": len(items.normalise_serial(query)) >= items.MIN_SERIAL_QUERY})
 
 
+def picked_item_context(request: HttpRequest, item: Item) -> dict:
+    """What orders/_item_picked.html shows of a device picked at intake: its last visits and warranty."""
+    visits = list(items.item_orders(item)[:10])
+    return {"item": item, "visits": visits, "warranty": items.latest_warranty(visits, request.tenant.local_date())}
+
+
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
 def item_pick(request: HttpRequest, item_id: int) -> HttpResponse:
     """Intake: this device is back. Its client comes with it; its earlier orders and warranty show."""
     item = _item(request, item_id)
-    visits = list(items.item_orders(item)[:10])
+    context = picked_item_context(request, item)
     return render(request, "orders/_item_picked.html", {
-        "item": item, "client": item.client, "visits": visits,
-        "warranty": items.latest_warranty(visits, request.tenant.local_date()),
-        "recent": visits[:5], "oob": True})
+        **context, "client": item.client, "recent": context["visits"][:5], "oob": True})
 
 
 @tenant_view(Perm.ORDERS_VIEW)

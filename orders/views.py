@@ -35,6 +35,7 @@ from .forms import (
     ServiceTypeForm,
     TransitionForm,
 )
+from .item_views import picked_item_context
 from .lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from .models import Client, Estimate, LineItem, Order, OrderEvent, ServiceType
 from .permissions import ActorRefused, actor_problem
@@ -144,8 +145,9 @@ def intake(request: HttpRequest) -> HttpResponse:
         return _to_order(request, order)
     picked = form.cleaned_data.get("client") if form.is_bound and hasattr(form, "cleaned_data") else None
     picked_item = form.cleaned_data.get("item") if form.is_bound and hasattr(form, "cleaned_data") else None
-    return render(request, "orders/intake.html", {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS,
-                                                   "picked_client": picked, "picked_item": picked_item})
+    return render(request, "orders/intake.html", {
+        "form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS, "picked_client": picked, "picked_item": picked_item,
+        "picked": picked_item_context(request, picked_item) if picked_item else {}})
 
 
 SUGGESTED_ITEM_KINDS = [
