@@ -91,13 +91,13 @@ def seed_demo_aftersales(staff) -> None:
                                                 expected_version=called.version)
             complaints.handle(called, by=manager, expected_version=called.version, handler=manager,
                               status=Complaint.Status.RESOLVED,
-                              resolution="The tint is within the screen's specification; as a gesture we return "
-                                         "500 of the bill.")
+                              resolution="We apologise for the delay: the part came late and we did not call. "
+                                         "500 of the bill is returned.")
             complaints.tell_client(called, by=manager)
 
     with transaction.atomic():
         if not WarrantyClaim.objects.for_tenant(tenant).exists():
-            claim = warranty.open_claim(first, problem="The screen stopped responding to touch again.",
+            claim = warranty.open_claim(first, problem="It stopped working again a week after the repair.",
                                         by=reception, source=WarrantyClaim.Source.DEVICE)
             claim_order = claim.order
             if claim_order.needs_visit:  # the technician came yesterday morning
@@ -119,12 +119,12 @@ def seed_demo_aftersales(staff) -> None:
 
     with transaction.atomic():
         if not Audit.objects.for_tenant(tenant).exists():
-            handed = Order.objects.for_tenant(tenant).filter(status=OrderStatus.HANDED_OVER).order_by("closed_at")
-            week = audits.week_start(tenant.local_date(handed.last().closed_at))
-            drawn = audits.draw_sample(tenant, week, seed="demo", size=2)
+            # The weeks the two original orders were handed over (one week, or two).
+            weeks = sorted({audits.week_start(tenant.local_date(order.closed_at)) for order in (first, second)})
+            drawn = [audit for week in weeks for audit in audits.draw_sample(tenant, week, seed="demo", size=2)]
+            drawn = [audit for audit in drawn if audit.order.warranty_of_id is None] or drawn
             if drawn:
                 audit = drawn[0]
-                audit.order.tenant = tenant
                 answers = dict(audit.answers, photos_present=False)
                 audits.save_answers(audit, by=manager, answers=answers, expected_version=audit.version,
                                     notes="No intake photos; the rest is in order.")
@@ -138,3 +138,6 @@ def seed_demo_aftersales(staff) -> None:
                                             corrective_action="E-mail the act.", responsible=reception,
                                             due_date=today)
                 audits.close_finding(closed, by=manager, note="Sent on the same day.")
+            for done_audit in drawn[1:2]:  # a finished one, for the scores
+                audits.save_answers(done_audit, by=manager, answers=dict(done_audit.answers, photos_present=True),
+                                    expected_version=done_audit.version, notes="", complete=True)

@@ -253,7 +253,8 @@ class AuditForm(forms.Form):
         for key, label in AUDIT_CHECKS.items():
             value = answers.get(key)
             self.fields[key] = forms.ChoiceField(
-                label=label, choices=ANSWER_CHOICES, required=False, widget=forms.RadioSelect,
+                label=label, choices=ANSWER_CHOICES, required=False,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 initial="" if value is None else ("yes" if value else "no"))
         self.order_fields([*AUDIT_CHECKS, "notes", "version"])
 
