@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.models import Order
 from orders.permissions import ActorRefused
 from servicedesk.tenancy import privacy as policies
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import PrivacyPolicy
 from servicedesk.tenancy.roles import Perm
 
@@ -34,11 +34,11 @@ from .variables import flat_schema
 PDF_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
 
 
-def _order(request: HttpRequest, number: int) -> Order:
+def _order(request: TenantRequest, number: int) -> Order:
     return get_for_tenant_or_404(Order.objects.select_related("client"), request.tenant, number=number)
 
 
-def _to_order(request: HttpRequest, order: Order) -> HttpResponse:
+def _to_order(request: TenantRequest, order: Order) -> HttpResponse:
     return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
 
 
@@ -56,7 +56,7 @@ def _pdf_response(content, filename: str, *, inline: bool = True) -> HttpRespons
 # --- Issuing and reading ---------------------------------------------------------------------------
 @tenant_view(Perm.DOCUMENTS_ISSUE)
 @require_POST
-def issue(request: HttpRequest, order_number: int) -> HttpResponse:
+def issue(request: TenantRequest, order_number: int) -> HttpResponse:
     """One click: render now, in the request, then show the stored PDF (or go back with the reason)."""
     order = _order(request, order_number)
     form = KindLanguageForm(request.POST)
@@ -77,7 +77,7 @@ def issue(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.DOCUMENTS_ISSUE)
 @require_GET
-def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
+def document_file(request: TenantRequest, document_id: int) -> HttpResponse:
     """The stored PDF, exactly as issued. ?download=1 saves it instead of opening it."""
     document = get_for_tenant_or_404(Document.objects.select_related("order"), request.tenant, pk=document_id)
     try:
@@ -89,7 +89,7 @@ def document_file(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @tenant_view(Perm.DOCUMENTS_ISSUE)
 @require_POST
-def email(request: HttpRequest, document_id: int) -> HttpResponse:
+def email(request: TenantRequest, document_id: int) -> HttpResponse:
     document = get_for_tenant_or_404(Document.objects.select_related("order__client"), request.tenant, pk=document_id)
     try:
         address = services.email_to_client(document, by=request.membership)
@@ -103,7 +103,7 @@ def email(request: HttpRequest, document_id: int) -> HttpResponse:
 
 @tenant_view(Perm.DOCUMENTS_ISSUE)
 @require_http_methods(["GET", "POST"])
-def archive(request: HttpRequest) -> HttpResponse:
+def archive(request: TenantRequest) -> HttpResponse:
     """Every issued document of the tenant, newest first; and the batch form (issued by a Celery task)."""
     from .tasks import issue_documents_task
 
@@ -145,7 +145,7 @@ def _data_uri(field) -> str:
 
 @tenant_view(Perm.DOCUMENTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def paper_settings(request: HttpRequest) -> HttpResponse:
+def paper_settings(request: TenantRequest) -> HttpResponse:
     instance = DocumentSettings.for_tenant(request.tenant)
     form = DocumentSettingsForm(request.POST or None, request.FILES or None, instance=instance)
     if request.method == "POST" and form.is_valid():
@@ -162,7 +162,7 @@ def paper_settings(request: HttpRequest) -> HttpResponse:
 # --- Templates -------------------------------------------------------------------------------------
 @tenant_view(Perm.DOCUMENTS_MANAGE)
 @require_GET
-def template_list(request: HttpRequest) -> HttpResponse:
+def template_list(request: TenantRequest) -> HttpResponse:
     own = {(t.kind, t.language): t for t in DocumentTemplate.objects.for_tenant(request.tenant).select_related("updated_by")}
     rows = [
         {"kind": kind, "label": label, "languages": [
@@ -175,7 +175,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.DOCUMENTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def template_edit(request: HttpRequest) -> HttpResponse:
+def template_edit(request: TenantRequest) -> HttpResponse:
     """Edit the tenant's version of one kind in one language (?kind=...&language=...)."""
     which = KindLanguageForm(request.GET)
     if not which.is_valid():
@@ -212,7 +212,7 @@ def template_edit(request: HttpRequest) -> HttpResponse:
 # --- Privacy policy --------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def privacy(request: HttpRequest) -> HttpResponse:
+def privacy(request: TenantRequest) -> HttpResponse:
     """The policy in force and its earlier versions (staff read it to clients; managers publish)."""
     versions = list(PrivacyPolicy.objects.for_tenant(request.tenant).select_related("published_by")[:50])
     return render(request, "documents/privacy.html", {
@@ -223,7 +223,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.DOCUMENTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def privacy_publish(request: HttpRequest) -> HttpResponse:
+def privacy_publish(request: TenantRequest) -> HttpResponse:
     current = policies.current_policy(request.tenant)
     initial = {"language": request.tenant.language}
     if current:

@@ -14,11 +14,14 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
+        from orders.panels import Panel, register_panel
         from orders.timeline import on_order_event
         from servicedesk.tenancy.signals import owner_confirmed
 
         from . import checks  # noqa: F401 - registers the system checks
         from .events import on_order_event as listener
+        from .panels import notifications_panel
 
         on_order_event(listener)
+        register_panel(Panel("notifications", "notifications/_panel.html", notifications_panel, position=300))
         owner_confirmed.connect(_release_held, dispatch_uid="notifications.release_held")

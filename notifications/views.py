@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders.models import Order
 from orders.permissions import ActorRefused
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
 from . import outbox, templating
@@ -40,7 +40,7 @@ STATE_TABS = ["unknown", "failed", "pending", "sent", "all"]
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: TenantRequest) -> HttpResponse:
     """The outbox of this tenant, newest first, one state at a time (keyset pages on id)."""
     tenant = request.tenant
     scoped = Notification.objects.for_tenant(tenant)
@@ -80,7 +80,7 @@ def _tab_label(tab: str) -> str:
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
 @require_POST
-def resend(request: HttpRequest, notification_id: int) -> HttpResponse:
+def resend(request: TenantRequest, notification_id: int) -> HttpResponse:
     row = get_for_tenant_or_404(Notification.objects.select_related("tenant", "order__client"), request.tenant,
                                 pk=notification_id)
     try:
@@ -96,7 +96,7 @@ def resend(request: HttpRequest, notification_id: int) -> HttpResponse:
     return _back(request)
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: TenantRequest) -> HttpResponse:
     # Back to the page the button was on (the outbox, an order's panel): a path on this site, never a
     # view name or another host (redirect() would try to reverse "abc" and fail with a 500).
     target = request.POST.get("next", "")
@@ -109,7 +109,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
 @require_POST
-def decide(request: HttpRequest, notification_id: int) -> HttpResponse:
+def decide(request: TenantRequest, notification_id: int) -> HttpResponse:
     """An ambiguous send (state "needs a decision"): "Mark as sent" or "Send again" (outbox.decide checks who)."""
     row = get_for_tenant_or_404(Notification.objects.select_related("tenant", "order__client"), request.tenant,
                                 pk=notification_id)
@@ -131,7 +131,7 @@ def decide(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def notification_settings(request: HttpRequest) -> HttpResponse:
+def notification_settings(request: TenantRequest) -> HttpResponse:
     """Quiet hours, and every message kind per language: the shipped text or the tenant's own."""
     tenant = request.tenant
     instance = NotificationSettings.for_tenant(tenant)
@@ -160,7 +160,7 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/settings.html", {"form": form, "kinds": kinds})
 
 
-def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str], Order | None]:
+def _sample_context(request: TenantRequest, language: str) -> tuple[dict[str, str], Order | None]:
     """Preview values: the tenant's latest order, or made-up ones while there is none."""
     order = (
         Order.objects.for_tenant(request.tenant).select_related(*ORDER_RELATED).order_by("-created_at", "-id").first()
@@ -191,7 +191,7 @@ def _sample_context(request: HttpRequest, language: str) -> tuple[dict[str, str]
 
 @tenant_view(Perm.NOTIFICATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def template_edit(request: HttpRequest) -> HttpResponse:
+def template_edit(request: TenantRequest) -> HttpResponse:
     """One kind in one language (?kind=…&lang=…): edit, preview, save, or go back to the shipped text."""
     tenant = request.tenant
     kind = request.GET.get("kind", "")

@@ -6,14 +6,12 @@ from __future__ import annotations
 import django_filters
 from django import forms
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.fields import DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership
 
 from .models import (
-    OPEN_STATUSES,
     Client,
     Item,
     Order,
@@ -90,15 +88,15 @@ class OrderFilter(django_filters.FilterSet):
     def filter_view(self, queryset, name, value):
         membership: Membership = self.request.membership
         if value == "mine":
-            return queryset.filter(technician=membership, status__in=OPEN_STATUSES)
+            return queryset.open().filter(technician=membership)
         if value == "new":
             return queryset.filter(status=OrderStatus.NEW)
         if value == "overdue":
-            return queryset.filter(status__in=OPEN_STATUSES, promised_at__lt=timezone.now())
+            return queryset.overdue()
         if value == "awaiting_parts":
             return queryset.filter(status=OrderStatus.AWAITING_PARTS)
         if value == "ready":
             return queryset.filter(status=OrderStatus.READY)
         if value == "open":
-            return queryset.filter(status__in=OPEN_STATUSES)
+            return queryset.open()
         return queryset

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from typing import TypedDict
 
 from django import forms
 from django.urls import reverse
@@ -26,7 +27,14 @@ from .models import (
 )
 from .services import EstimateLineData, normalise_phone, technician_choices
 
-MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
+
+class MoneyFieldSpec(TypedDict):
+    max_digits: int
+    decimal_places: int
+    min_value: Decimal
+
+
+MONEY_FIELD: MoneyFieldSpec = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0")}
 
 
 def validate_photo(upload) -> NormalisedImage:

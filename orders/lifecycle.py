@@ -216,7 +216,7 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
                 raise EstimateOutdated(str(changed_estimate)) from None
         elif t.action in _BILL_CHECKED and not overriding and money.bill_problem(order):
             raise TransitionRefused(money.bill_problem(order))  # a line added since the guard ran: roll back
-        elif overriding:
+        elif overriding and by is not None:  # why_not() refused an override by the client
             data.update(money.override_ceiling(order, by=by, reason=reason))
         if waive_payment and order.amount_due > 0:
             data["waived_payment"] = str(order.amount_due)
@@ -226,7 +226,7 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         )
 
 
-def bump_version(order: Order, expected_version: int, **fields) -> None:
+def bump_version(order: Order, expected_version: int, **fields: object) -> None:
     """Save plain field edits only if nobody changed the order since it was loaded."""
     with transaction.atomic():
         changed = Order.objects.filter(pk=order.pk, tenant_id=order.tenant_id, version=expected_version).update(

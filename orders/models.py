@@ -8,7 +8,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from decimal import Decimal
-from typing import Self
+from typing import Self, TypedDict
 
 from django.conf import settings
 from django.db import models
@@ -18,7 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantQuerySet
 
-MONEY = {"max_digits": 12, "decimal_places": 2}
+
+class DecimalSpec(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+MONEY: DecimalSpec = {"max_digits": 12, "decimal_places": 2}
 
 
 class ServiceFormat(models.TextChoices):

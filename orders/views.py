@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from servicedesk.images import image_response
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import money, services
@@ -51,7 +51,7 @@ SORTS: dict[str, tuple[str, list[SortKey]]] = {
 }
 
 
-def _order(request: HttpRequest, number: int) -> Order:
+def _order(request: TenantRequest, number: int) -> Order:
     return get_for_tenant_or_404(
         Order.objects.select_related(
             "client", "item", "service_type", "intake_location", "workshop", "technician__user", "created_by",
@@ -62,7 +62,7 @@ def _order(request: HttpRequest, number: int) -> Order:
     )
 
 
-def _to_order(request: HttpRequest, order: Order) -> HttpResponse:
+def _to_order(request: TenantRequest, order: Order) -> HttpResponse:
     return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
 
 
@@ -76,14 +76,14 @@ def _say_errors(request: HttpRequest, form) -> None:
 # --- The center's front page -----------------------------------------------------------------------
 @tenant_view(Perm.DASHBOARD)
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: TenantRequest) -> HttpResponse:
     return render(request, "orders/dashboard.html", dashboard_context(request.tenant, request.membership))
 
 
 # --- List ------------------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: TenantRequest) -> HttpResponse:
     base = Order.objects.for_tenant(request.tenant)
     params = request.GET.copy()
     if "view" not in params and not any(k for k in params if k not in {"sort", "cursor"}):
@@ -117,7 +117,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 # --- Intake ----------------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
-def intake(request: HttpRequest) -> HttpResponse:
+def intake(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = IntakeForm(request.POST or None, request.FILES or None, tenant=tenant)
     if request.method == "POST" and form.is_valid():
@@ -158,7 +158,7 @@ SUGGESTED_ITEM_KINDS = [
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def client_search(request: HttpRequest) -> HttpResponse:
+def client_search(request: TenantRequest) -> HttpResponse:
     query = request.GET.get("client_phone") or request.GET.get("client_name") or request.GET.get("q", "")
     clients = services.find_clients(request.tenant, query)
     return render(request, "orders/_client_matches.html", {"clients": clients, "query": query})
@@ -166,7 +166,7 @@ def client_search(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def client_pick(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_pick(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
     recent = Order.objects.for_tenant(request.tenant).filter(client=client).select_related("service_type", "item")[:5]
     return render(request, "orders/_client_picked.html", {"client": client, "recent": recent})
@@ -175,7 +175,7 @@ def client_pick(request: HttpRequest, client_id: int) -> HttpResponse:
 # --- Order page and actions ------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
+def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     order.tenant = request.tenant
     membership = request.membership
@@ -224,7 +224,7 @@ def order_detail(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def order_transition(request: HttpRequest, order_number: int, action: str) -> HttpResponse:
+def order_transition(request: TenantRequest, order_number: int, action: str) -> HttpResponse:
     order = _order(request, order_number)
     if action not in TRANSITIONS:
         raise Http404("Unknown action.")
@@ -247,7 +247,7 @@ def order_transition(request: HttpRequest, order_number: int, action: str) -> Ht
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_POST
-def order_assign(request: HttpRequest, order_number: int) -> HttpResponse:
+def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = AssignForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -274,7 +274,7 @@ def _unchanged(sent, stored) -> bool:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
-def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
+def order_edit(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     initial = {field: getattr(order, field) for field in ["problem", "priority", "promised_at", "item_condition",
                                                           "item_accessories", "terms", "version"]}
@@ -296,7 +296,7 @@ def order_edit(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
+def order_estimate(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = EstimateForm(request.POST)
     if not form.is_valid():
@@ -315,7 +315,7 @@ def order_estimate(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)  # the bill is the workshop's; the office takes payments (orders.services)
 @require_POST
-def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def line_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = LineItemForm(request.POST)
     if not form.is_valid():
@@ -335,7 +335,7 @@ def line_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def line_remove(request: HttpRequest, order_number: int, line_id: int) -> HttpResponse:
+def line_remove(request: TenantRequest, order_number: int, line_id: int) -> HttpResponse:
     order = _order(request, order_number)
     line = get_for_tenant_or_404(LineItem, request.tenant, pk=line_id, order=order)
     line.order = order
@@ -348,7 +348,7 @@ def line_remove(request: HttpRequest, order_number: int, line_id: int) -> HttpRe
 
 @tenant_view(Perm.ORDERS_HANDOVER)
 @require_POST
-def payment_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def payment_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = PaymentForm(request.POST)
     if not form.is_valid():
@@ -367,7 +367,7 @@ def payment_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def note_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def note_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -383,7 +383,7 @@ def note_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def photo_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def photo_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = PhotoForm(request.POST, request.FILES)
     if form.is_valid():
@@ -401,7 +401,7 @@ def photo_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def photo(request: HttpRequest, order_number: int, photo_id: int) -> HttpResponse:
+def photo(request: TenantRequest, order_number: int, photo_id: int) -> HttpResponse:
     """Photos are served through this scoped view, never from a public media URL: with the type read
     from the bytes, nosniff, inline only if it is an image. ?size=display gives the display copy (made
     now for a photo stored before copies existed), anything else the original."""
@@ -420,7 +420,7 @@ def photo(request: HttpRequest, order_number: int, photo_id: int) -> HttpRespons
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
-def public_link_replace(request: HttpRequest, order_number: int) -> HttpResponse:
+def public_link_replace(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     services.replace_public_link(order, by=request.membership)
     messages.success(request, _("A new public link was made; the old one no longer works."))
@@ -429,7 +429,7 @@ def public_link_replace(request: HttpRequest, order_number: int) -> HttpResponse
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def receipt(request: HttpRequest, order_number: int) -> HttpResponse:
+def receipt(request: TenantRequest, order_number: int) -> HttpResponse:
     """Print-friendly intake receipt (the documents app renders the archived PDF)."""
     order = _order(request, order_number)
     order.tenant = request.tenant
@@ -442,7 +442,7 @@ def receipt(request: HttpRequest, order_number: int) -> HttpResponse:
 # --- Clients ---------------------------------------------------------------------------------------
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_GET
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: TenantRequest) -> HttpResponse:
     qs = Client.objects.for_tenant(request.tenant)
     query = request.GET.get("q", "").strip()
     if query:
@@ -457,7 +457,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_GET
-def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_detail(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
     orders = (Order.objects.for_tenant(request.tenant).filter(client=client)
               .select_related("item", "service_type", "technician__user")[:200])
@@ -468,7 +468,7 @@ def client_detail(request: HttpRequest, client_id: int) -> HttpResponse:
 
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_http_methods(["GET", "POST"])
-def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
+def client_edit(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
     form = ClientForm(request.POST or None, instance=client, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -481,14 +481,14 @@ def client_edit(request: HttpRequest, client_id: int) -> HttpResponse:
 # --- Catalogue -------------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def catalogue(request: HttpRequest) -> HttpResponse:
+def catalogue(request: TenantRequest) -> HttpResponse:
     service_types = ServiceType.objects.for_tenant(request.tenant).order_by("-is_active", "name")
     return render(request, "orders/catalogue.html", {"service_types": service_types})
 
 
 @tenant_view(Perm.CATALOGUE_MANAGE)
 @require_http_methods(["GET", "POST"])
-def service_type_edit(request: HttpRequest, service_type_id: int | None = None) -> HttpResponse:
+def service_type_edit(request: TenantRequest, service_type_id: int | None = None) -> HttpResponse:
     instance = get_for_tenant_or_404(ServiceType, request.tenant, pk=service_type_id) if service_type_id else None
     form = ServiceTypeForm(request.POST or None, instance=instance, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():

@@ -104,11 +104,12 @@ class WorkingCalendar:
 
     def hours_on(self, day: date) -> Day:
         """The local spans of that date, exceptions and holidays applied."""
+        # __post_init__ made every day a Day (a checked tuple); the fields' types are what callers may pass.
         if day in self.exceptions:
-            return self.exceptions[day]
+            return tuple(self.exceptions[day])
         if day in self.holidays:
             return ()
-        return self.weekly[day.weekday()]
+        return tuple(self.weekly[day.weekday()])
 
     def periods_on(self, day: date) -> Iterator[tuple[datetime, datetime]]:
         """The working periods of that local date as (start, end) instants in UTC, in order, never empty."""

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.public import guarded_order
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.public import TooMany, private, switch_language, too_many
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Perm
 
@@ -66,7 +66,7 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def feedback_list(request: HttpRequest) -> HttpResponse:
+def feedback_list(request: TenantRequest) -> HttpResponse:
     """Every rating clients left, newest first, with the average and the split by technician."""
     base = Feedback.objects.for_tenant(request.tenant)
     filterset = FeedbackFilter(request.GET, queryset=base, request=request)
@@ -93,7 +93,7 @@ HOLIDAYS_AHEAD = 60  # days of public holidays shown on the hours page
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def business_hours(request: HttpRequest) -> HttpResponse:
+def business_hours(request: TenantRequest) -> HttpResponse:
     """Each location's week, the center's own days (with a form to add one) and the coming holidays."""
     tenant = request.tenant
     form = CalendarDayForm(request.POST or None, tenant=tenant)
@@ -123,7 +123,7 @@ def business_hours(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
+def location_hours(request: TenantRequest, location_id: int) -> HttpResponse:
     """Edit one location's week, or send it back to the center's standard week."""
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id)
     own = hours.own_week(location)
@@ -145,7 +145,7 @@ def location_hours(request: HttpRequest, location_id: int) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_POST
-def calendar_day_delete(request: HttpRequest, calendar_day_id: int) -> HttpResponse:
+def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpResponse:
     day = get_for_tenant_or_404(CalendarDay, request.tenant, pk=calendar_day_id)
     day.delete()
     messages.success(request, _("%(date)s deleted.") % {"date": date_format(day.date)})

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from orders.models import CLOSED_STATUSES, Order, OrderStatus, ServiceType
+from orders.models import Order, OrderStatus, ServiceType
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
@@ -65,7 +65,7 @@ def seed_order_stock(staff, manager: Membership) -> None:
     by_type = {}
     for row in PartServiceType.objects.for_tenant(tenant).select_related("part"):
         by_type.setdefault(row.service_type_id, []).append(row.part)
-    open_orders = (Order.objects.for_tenant(tenant).exclude(status__in=CLOSED_STATUSES)
+    open_orders = (Order.objects.for_tenant(tenant).open()
                    .select_related("service_type", "workshop", "intake_location").order_by("number"))
     for order in open_orders:
         order.tenant = tenant

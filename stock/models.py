@@ -18,10 +18,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import MONEY, Order, ServiceType
+from orders.models import MONEY, DecimalSpec, Order, ServiceType
 from servicedesk.tenancy.models import Location, TenantOwned
 
-QTY = {"max_digits": 12, "decimal_places": 3}
+QTY: DecimalSpec = {"max_digits": 12, "decimal_places": 3}
 ZERO = Decimal("0")
 
 

@@ -19,7 +19,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 
@@ -27,12 +27,15 @@ from orders.models import EventKind, LineItem, Order
 from orders.permissions import check_actor
 from orders.services import add_line_item
 from orders.timeline import record_event
-from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.accounts.models import User
+from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
 from servicedesk.tenancy.roles import Perm
 
 from .models import ZERO, Part, PartReservation, StockLevel, StockMovement
 
 MAX_QUANTITY = Decimal("100000")
+Quantity = Decimal | int | float | str  # as typed in a form or passed by code; clean_quantity checks it
+Actor = Membership | User | None  # a member; or the system acting for a user (listeners), or for nobody
 
 
 class StockShortage(ValidationError):
@@ -55,7 +58,7 @@ def fmt(quantity: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def clean_quantity(part: Part, quantity) -> Decimal:
+def clean_quantity(part: Part, quantity: Quantity) -> Decimal:
     """A positive quantity in the part's unit (whole numbers for pieces and sets), or ValidationError."""
     try:
         value = Decimal(str(quantity))
@@ -111,7 +114,7 @@ def _free(level_id: int) -> Decimal:
     return row["on_hand"] - row["reserved"] if row else ZERO
 
 
-def _journal(kind: str, level: StockLevel, *, on_hand: Decimal = ZERO, reserved: Decimal = ZERO, by=None,
+def _journal(kind: str, level: StockLevel, *, on_hand: Decimal = ZERO, reserved: Decimal = ZERO, by: Actor = None,
              order: Order | None = None, reason: str = "", other: Location | None = None) -> StockMovement:
     return StockMovement.objects.create(
         tenant_id=level.tenant_id, kind=kind, part_id=level.part_id, location_id=level.location_id,
@@ -120,7 +123,7 @@ def _journal(kind: str, level: StockLevel, *, on_hand: Decimal = ZERO, reserved:
     )
 
 
-def _check_same_tenant(tenant_id: int, *objects) -> None:
+def _check_same_tenant(tenant_id: int, *objects: TenantOwned | None) -> None:
     for obj in objects:
         if obj is not None and obj.tenant_id != tenant_id:
             raise ValidationError(_("Unknown %(what)s.") % {"what": obj._meta.verbose_name})
@@ -138,7 +141,7 @@ home_workshop_of: Callable[[Order], Location | None] = _no_home_workshop
 
 def stock_location(order: Order) -> Location:
     """The order's workshop; for visits without one, the technician's home workshop; else the intake point."""
-    if order.workshop_id:
+    if order.workshop is not None:
         return order.workshop
     if order.technician_id:
         home = home_workshop_of(order)
@@ -155,7 +158,7 @@ class ReceiptResult:
 
 
 @transaction.atomic
-def receive(tenant: Tenant, *, part: Part, location: Location, quantity, by: Membership, reason: str = "",
+def receive(tenant: Tenant, *, part: Part, location: Location, quantity: Quantity, by: Membership, reason: str = "",
             fill_waiting: bool = True) -> ReceiptResult:
     """Parts arrive from a supplier. Orders waiting for the part here get them reserved, oldest first."""
     _check_same_tenant(tenant.pk, part, location)
@@ -195,7 +198,7 @@ def _fill_waiting(level: StockLevel, by: Membership) -> list[tuple[Order, Decima
 
 
 @transaction.atomic
-def transfer(tenant: Tenant, *, part: Part, source: Location, target: Location, quantity, by: Membership,
+def transfer(tenant: Tenant, *, part: Part, source: Location, target: Location, quantity: Quantity, by: Membership,
              reason: str = "") -> None:
     """Move free stock between locations. Reserved units stay (they move with their order)."""
     _check_same_tenant(tenant.pk, part, source, target)
@@ -213,7 +216,7 @@ def transfer(tenant: Tenant, *, part: Part, source: Location, target: Location, 
 
 
 @transaction.atomic
-def correct(tenant: Tenant, *, part: Part, location: Location, counted, by: Membership, reason: str) -> Decimal:
+def correct(tenant: Tenant, *, part: Part, location: Location, counted: Quantity, by: Membership, reason: str) -> Decimal:
     """Set on-hand to what a count found. Returns the change. Reserved units cannot be counted away."""
     _check_same_tenant(tenant.pk, part, location)
     reason = (reason or "").strip()
@@ -244,7 +247,7 @@ def correct(tenant: Tenant, *, part: Part, location: Location, counted, by: Memb
     return delta
 
 
-def set_min_level(tenant: Tenant, *, part: Part, location: Location, min_level) -> StockLevel:
+def set_min_level(tenant: Tenant, *, part: Part, location: Location, min_level: Quantity) -> StockLevel:
     _check_same_tenant(tenant.pk, part, location)
     try:
         value = Decimal(str(min_level))
@@ -291,7 +294,7 @@ RESERVE_PERMS = (Perm.ORDERS_PLAN, Perm.ORDERS_WORK)
 
 
 @transaction.atomic
-def reserve(order: Order, *, part: Part, quantity, by: Membership, wait_for_rest: bool = False) -> ReserveResult:
+def reserve(order: Order, *, part: Part, quantity: Quantity, by: Membership, wait_for_rest: bool = False) -> ReserveResult:
     """Set parts aside for the order at its stock location.
 
     Beyond what is free: refused with the shortfall (StockShortage), or with wait_for_rest the free part is
@@ -333,7 +336,7 @@ def reserve(order: Order, *, part: Part, quantity, by: Membership, wait_for_rest
 
 
 @transaction.atomic
-def consume(order: Order, *, part: Part, quantity, by: Membership) -> LineItem:
+def consume(order: Order, *, part: Part, quantity: Quantity, by: Membership) -> LineItem:
     """Use parts on the order: the order's reservation first, then free stock. Adds the order's line item."""
     check_actor(by, Perm.ORDERS_WORK, order)
     _check_same_tenant(order.tenant_id, part)
@@ -349,7 +352,7 @@ def consume(order: Order, *, part: Part, quantity, by: Membership) -> LineItem:
     from_reservation = min(quantity, reservation.reserved) if reservation else ZERO
     if not _change(level.pk, -quantity, -from_reservation):
         raise StockShortage(part, location, quantity - from_reservation, _free(level.pk))
-    if from_reservation:
+    if from_reservation and reservation is not None:
         updated = PartReservation.objects.filter(pk=reservation.pk, reserved__gte=from_reservation - _TOLERANCE).update(
             reserved=_plus("reserved", -from_reservation))
         if not updated:  # cannot happen under the row lock; refuse rather than corrupt
@@ -362,14 +365,15 @@ def consume(order: Order, *, part: Part, quantity, by: Membership) -> LineItem:
                          warranty_days=part.warranty_days)
 
 
-def release(reservation: PartReservation, *, by: Membership, quantity=None, reason: str = "") -> Decimal:
+def release(reservation: PartReservation, *, by: Membership, quantity: Quantity | None = None, reason: str = "") -> Decimal:
     """A member gives reserved parts back to free stock (all of them by default, and forget what was missing)."""
     check_actor(by, RESERVE_PERMS, reservation.order)
     return _release(reservation, by=by, quantity=quantity, reason=reason)
 
 
 @transaction.atomic
-def _release(reservation: PartReservation, *, by, quantity=None, reason: str = "", record: bool = True) -> Decimal:
+def _release(reservation: PartReservation, *, by: Actor, quantity: Quantity | None = None, reason: str = "",
+             record: bool = True) -> Decimal:
     """Release without an actor check: also called by the system (cancel, handover, a moved order; by a User or None)."""
     reservation = PartReservation.objects.select_for_update().select_related("part", "location", "order").get(
         pk=reservation.pk)
@@ -382,7 +386,7 @@ def _release(reservation: PartReservation, *, by, quantity=None, reason: str = "
             raise ValidationError(_("The stock changed meanwhile. Try again."))
         _journal(StockMovement.Kind.RELEASE, level, reserved=-amount, by=by, order=reservation.order,
                  reason=reason or _("Reservation released"))
-    updates = {"reserved": _plus("reserved", -amount)}
+    updates: dict[str, object] = {"reserved": _plus("reserved", -amount)}
     if quantity is None:
         updates["missing"] = ZERO
     PartReservation.objects.filter(pk=reservation.pk).update(**updates)
@@ -394,7 +398,7 @@ def _release(reservation: PartReservation, *, by, quantity=None, reason: str = "
     return amount
 
 
-def release_all(order: Order, *, by_user=None, reason: str) -> list[tuple[Part, Decimal]]:
+def release_all(order: Order, *, by_user: User | None = None, reason: str) -> list[tuple[Part, Decimal]]:
     """Release every reservation of the order (cancel, handover). Called from the order-event listener."""
     released = []
     for reservation in PartReservation.objects.filter(tenant_id=order.tenant_id, order=order).select_related("part"):
@@ -406,7 +410,7 @@ def release_all(order: Order, *, by_user=None, reason: str) -> list[tuple[Part, 
     return released
 
 
-def follow_order(order: Order, *, by_user=None, release_instead: bool = False) -> list[tuple[Part, Decimal]]:
+def follow_order(order: Order, *, by_user: User | None = None, release_instead: bool = False) -> list[tuple[Part, Decimal]]:
     """After a workshop change: move the order's reservations to its new stock location (or release them).
 
     Moving reserved units always succeeds: they are on hand by construction. What was missing moves too.
@@ -453,7 +457,7 @@ def _tidy(order: Order) -> None:
 
 
 # --- Lists -----------------------------------------------------------------------------------------
-def low_stock(tenant: Tenant):
+def low_stock(tenant: Tenant) -> QuerySet[StockLevel]:
     """Levels whose free quantity is under the minimum, with the part and location."""
     return (
         StockLevel.objects.for_tenant(tenant)
@@ -463,7 +467,7 @@ def low_stock(tenant: Tenant):
     )
 
 
-def waiting_reservations(tenant: Tenant):
+def waiting_reservations(tenant: Tenant) -> QuerySet[PartReservation]:
     """Reservations still missing parts: the orders waiting for each part."""
     return PartReservation.objects.for_tenant(tenant).filter(missing__gt=0).select_related("order", "part", "location")
 

@@ -8,13 +8,13 @@ from collections import defaultdict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import services as stock
@@ -34,13 +34,13 @@ PAGE_SIZE = 50
 
 
 
-def _can_manage(request: HttpRequest) -> bool:
+def _can_manage(request: TenantRequest) -> bool:
     return has_perm(request.membership.role, Perm.STOCK_MANAGE)
 
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
-def stock_list(request: HttpRequest) -> HttpResponse:
+def stock_list(request: TenantRequest) -> HttpResponse:
     base = StockLevel.objects.for_tenant(request.tenant)
     filterset = StockFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
@@ -54,7 +54,7 @@ def stock_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
-def low_stock(request: HttpRequest) -> HttpResponse:
+def low_stock(request: TenantRequest) -> HttpResponse:
     levels = list(stock.low_stock(request.tenant)[:500])
     waiting = list(stock.waiting_reservations(request.tenant).order_by("part__name", "created_at", "id")[:500])
     by_level: dict[tuple[int, int], list[PartReservation]] = defaultdict(list)
@@ -68,7 +68,7 @@ def low_stock(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
-def movements(request: HttpRequest) -> HttpResponse:
+def movements(request: TenantRequest) -> HttpResponse:
     base = StockMovement.objects.for_tenant(request.tenant)
     filterset = MovementFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
@@ -80,7 +80,7 @@ def movements(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
-def part_list(request: HttpRequest) -> HttpResponse:
+def part_list(request: TenantRequest) -> HttpResponse:
     base = Part.objects.for_tenant(request.tenant)
     filterset = PartFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
@@ -93,7 +93,7 @@ def part_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
-def part_detail(request: HttpRequest, part_id: int) -> HttpResponse:
+def part_detail(request: TenantRequest, part_id: int) -> HttpResponse:
     part = get_for_tenant_or_404(Part, request.tenant, pk=part_id)
     levels = StockLevel.objects.filter(tenant=request.tenant, part=part).select_related("location").order_by("location__name")
     reservations = (PartReservation.objects.filter(tenant=request.tenant, part=part)
@@ -111,7 +111,7 @@ def part_detail(request: HttpRequest, part_id: int) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def part_edit(request: HttpRequest, part_id: int | None = None) -> HttpResponse:
+def part_edit(request: TenantRequest, part_id: int | None = None) -> HttpResponse:
     part = get_for_tenant_or_404(Part, request.tenant, pk=part_id) if part_id else Part(tenant=request.tenant)
     form = PartForm(request.POST or None, instance=part, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -128,7 +128,7 @@ def part_edit(request: HttpRequest, part_id: int | None = None) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_MANAGE)
 @require_POST
-def part_min_level(request: HttpRequest, part_id: int) -> HttpResponse:
+def part_min_level(request: TenantRequest, part_id: int) -> HttpResponse:
     part = get_for_tenant_or_404(Part, request.tenant, pk=part_id)
     form = MinLevelForm(request.POST, tenant=request.tenant)
     if form.is_valid():
@@ -142,14 +142,14 @@ def part_min_level(request: HttpRequest, part_id: int) -> HttpResponse:
     return redirect("stock:part", tenant_slug=request.tenant.slug, part_id=part.pk)
 
 
-def _initial_part(request: HttpRequest) -> dict:
+def _initial_part(request: TenantRequest) -> dict:
     raw = request.GET.get("part", "")
     if raw.isdigit() and Part.objects.for_tenant(request.tenant).filter(pk=int(raw)).exists():
         return {"part": int(raw)}
     return {}
 
 
-def _stock_form_page(request: HttpRequest, form_class, title: str, submit: str, act) -> HttpResponse:
+def _stock_form_page(request: TenantRequest, form_class, title: str, submit: str, act) -> HttpResponse:
     form = form_class(request.POST or None, tenant=request.tenant, initial=_initial_part(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,7 +164,7 @@ def _stock_form_page(request: HttpRequest, form_class, title: str, submit: str, 
 
 @tenant_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def receive(request: HttpRequest) -> HttpResponse:
+def receive(request: TenantRequest) -> HttpResponse:
     def act(data) -> str:
         result = stock.receive(request.tenant, part=data["part"], location=data["location"], quantity=data["quantity"],
                                by=request.membership, reason=data["reason"].strip())
@@ -179,7 +179,7 @@ def receive(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def transfer(request: HttpRequest) -> HttpResponse:
+def transfer(request: TenantRequest) -> HttpResponse:
     def act(data) -> str:
         stock.transfer(request.tenant, part=data["part"], source=data["source"], target=data["target"],
                        quantity=data["quantity"], by=request.membership, reason=data["reason"].strip())
@@ -191,7 +191,7 @@ def transfer(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.STOCK_MANAGE)
 @require_http_methods(["GET", "POST"])
-def correct(request: HttpRequest) -> HttpResponse:
+def correct(request: TenantRequest) -> HttpResponse:
     def act(data) -> str:
         delta = stock.correct(request.tenant, part=data["part"], location=data["location"], counted=data["counted"],
                               by=request.membership, reason=data["reason"])

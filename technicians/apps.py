@@ -7,11 +7,14 @@ class TechniciansConfig(AppConfig):
     verbose_name = _("Technicians")
 
     def ready(self) -> None:
+        from orders.panels import Panel, register_panel
         from orders.timeline import on_order_event
         from stock import services as stock
 
         from .listeners import home_workshop
         from .listeners import on_order_event as listener
+        from .panels import work_panel
 
         on_order_event(listener)
         stock.home_workshop_of = home_workshop
+        register_panel(Panel("work", "technicians/_order_panel.html", work_panel, position=100))

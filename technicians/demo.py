@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import CLOSED_STATUSES, Order, OrderStatus, ServiceFormat, ServiceType
+from orders.models import Order, OrderStatus, ServiceFormat, ServiceType
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.demo import DEMO_PASSWORD
 from servicedesk.tenancy.models import Membership
@@ -69,7 +69,7 @@ def _spread_visits(staff, people: dict[str, Membership]) -> None:
     visitors = [people["ivan"], people["manager"]]
     now = timezone.localtime(timezone.now(), tenant.tz)
     orders = list(Order.objects.for_tenant(tenant).filter(format__in=[ServiceFormat.ON_SITE, ServiceFormat.COMBINED])
-                  .exclude(status__in=CLOSED_STATUSES).select_related("service_type", "technician").order_by("number"))
+                  .open().select_related("service_type", "technician").order_by("number"))
     for index, order in enumerate(orders):
         order.tenant = tenant
         who = visitors[index % len(visitors)]
@@ -93,7 +93,7 @@ def _rebalance(staff, people: dict[str, Membership]) -> None:
     """Give Sofia some of the in-shop phone and laptop jobs, so the board shows more than one person busy."""
     tenant = staff.tenant
     jobs = (Order.objects.for_tenant(tenant).filter(technician=people["tech"], format=ServiceFormat.IN_SHOP)
-            .exclude(status__in=CLOSED_STATUSES).select_related("service_type", "workshop").order_by("number"))
+            .open().select_related("service_type", "workshop").order_by("number"))
     for index, order in enumerate(jobs):
         if index % 3 != 1:
             continue

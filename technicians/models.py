@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import MONEY, LineItem, Order, ServiceType
 from servicedesk.tenancy.models import Location, Membership, TenantOwned
 
-QTY = {"max_digits": 12, "decimal_places": 3}
 ZERO = Decimal("0")
 
 

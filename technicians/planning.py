@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.lifecycle import OrderChanged, TransitionRefused, transition
-from orders.models import CLOSED_STATUSES, Order, OrderStatus
+from orders.models import Order, OrderStatus
 from orders.permissions import check_actor
 from orders.services import assign, technician_choices
 from servicedesk.tenancy.models import Location, Membership, Tenant
@@ -75,7 +75,7 @@ def visit_conflicts(order: Order, technician: Membership, start: datetime, end: 
         Order.objects.for_tenant(order.tenant_id)
         .filter(technician=technician, visit_start__isnull=False, visit_start__lt=end,
                 visit_start__gte=start - timedelta(days=2))
-        .exclude(pk=order.pk).exclude(status__in=CLOSED_STATUSES)
+        .exclude(pk=order.pk).open()
         .select_related("service_type").order_by("visit_start")
     )
     return [other for other in candidates if visit_end(other) > start]
@@ -100,7 +100,7 @@ def booked_hours(technician: Membership, day: date, tz, *, exclude: Order | None
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
     end = start + timedelta(days=1)
     qs = (Order.objects.for_tenant(technician.tenant_id).filter(technician=technician)
-          .exclude(status__in=CLOSED_STATUSES)
+          .open()
           .filter(Q(visit_start__gte=start, visit_start__lt=end)
                   | Q(visit_start__isnull=True, promised_at__gte=start, promised_at__lt=end))
           .select_related("service_type"))
@@ -282,7 +282,7 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
         profile = profile_of(member)
         rows[member.pk] = Row(member=member, profile=profile,
                               cells=[Cell(day=d, capacity=profile.capacity_hours(d)) for d in day_list])
-    open_jobs = Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).exclude(status__in=CLOSED_STATUSES)
+    open_jobs = Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).open()
     undated_or_overdue = Q(visit_start__isnull=True) & (Q(promised_at__isnull=True) | Q(promised_at__lt=today_start))
     after = Q(visit_start__gte=upper) | Q(visit_start__isnull=True, promised_at__gte=upper)
     for counts in open_jobs.order_by().values("technician_id").annotate(
@@ -303,7 +303,7 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
                      .filter(place__lte=BACKLOG_CHIPS).order_by("technician_id", "place"))
     for job in first_overdue:
         rows[job.technician_id].backlog.append(job)
-    unassigned_qs = (Order.objects.for_tenant(tenant).filter(technician__isnull=True).exclude(status__in=CLOSED_STATUSES)
+    unassigned_qs = (Order.objects.for_tenant(tenant).filter(technician__isnull=True).open()
                      .select_related("service_type", "client", "item")
                      .order_by("-priority", "promised_at", "id"))
     unassigned = list(unassigned_qs[: BOARD_UNASSIGNED_LIMIT + 1])

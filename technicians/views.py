@@ -23,13 +23,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders import services as order_services
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
-from orders.permissions import ActorRefused, actor_problem
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from orders.permissions import ActorRefused
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
 from stock import services as stock
 from stock.forms import ReleaseForm, ReserveForm, UsePartForm
-from stock.models import Part, PartReservation, StockLevel
+from stock.models import PartReservation, StockLevel
 
 from . import planning, worklog
 from .forms import (
@@ -47,11 +47,11 @@ from .forms import (
 from .models import (
     TechnicianProfile,
     TechnicianSkill,
-    WorkLog,
 )
+from .panels import SUGGESTED_PARTS
 
 
-def _order(request: HttpRequest, number: int) -> Order:
+def _order(request: TenantRequest, number: int) -> Order:
     order = get_for_tenant_or_404(
         Order.objects.select_related("client", "item", "service_type", "workshop", "intake_location", "technician__user"),
         request.tenant, number=number,
@@ -72,7 +72,7 @@ def _say_form_errors(request: HttpRequest, form) -> None:
             messages.error(request, f"{label}: {error}" if label else error)
 
 
-def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
+def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
     """Where a POST returns: my jobs (to the job's card), the board, or the order page."""
     slug = request.tenant.slug
     target = request.POST.get("next", "")
@@ -87,7 +87,7 @@ def _back(request: HttpRequest, order: Order | None = None) -> HttpResponse:
 # --- Technicians -----------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
-def technician_list(request: HttpRequest) -> HttpResponse:
+def technician_list(request: TenantRequest) -> HttpResponse:
     members = planning.board_members(request.tenant).select_related("user")
     rows = [(m, planning.profile_of(m)) for m in members]
     others = (order_services.technician_choices(request.tenant).exclude(pk__in=[m.pk for m, _p in rows]))
@@ -97,7 +97,7 @@ def technician_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+def technician_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
     member = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=member).first() or TechnicianProfile(
         tenant=request.tenant, membership=member)
@@ -118,7 +118,7 @@ def technician_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 # --- Planning board --------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
-def planning_board(request: HttpRequest) -> HttpResponse:
+def planning_board(request: TenantRequest) -> HttpResponse:
     form = BoardForm(request.GET or None)
     today = request.tenant.local_date()
     start, days = today, 7
@@ -136,7 +136,7 @@ def planning_board(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_http_methods(["GET", "POST"])
-def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
+def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     if order.status in CLOSED_STATUSES:
         messages.error(request, _("A closed order cannot be reassigned."))
@@ -181,7 +181,7 @@ def plan_order(request: HttpRequest, order_number: int) -> HttpResponse:
 
 
 # --- Visits ----------------------------------------------------------------------------------------
-def _day_and_technician(request: HttpRequest, default_me: bool):
+def _day_and_technician(request: TenantRequest, default_me: bool):
     form = DayForm(request.GET or None, tenant=request.tenant)
     day, technician = request.tenant.local_date(), None
     if form.is_valid():
@@ -194,13 +194,13 @@ def _day_and_technician(request: HttpRequest, default_me: bool):
     return form, day, technician
 
 
-def _may_see_contacts(request: HttpRequest, order: Order) -> bool:
+def _may_see_contacts(request: TenantRequest, order: Order) -> bool:
     return has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
 
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def visits(request: HttpRequest) -> HttpResponse:
+def visits(request: TenantRequest) -> HttpResponse:
     form, day, technician = _day_and_technician(request, default_me=True)
     groups: dict = defaultdict(list)
     for order in planning.day_visits(request.tenant, day, technician):
@@ -215,7 +215,7 @@ def visits(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def route_sheet(request: HttpRequest, membership_id: int) -> HttpResponse:
+def route_sheet(request: TenantRequest, membership_id: int) -> HttpResponse:
     technician = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     form, day, _ignored = _day_and_technician(request, default_me=False)
     stops = list(planning.day_visits(request.tenant, day, technician))
@@ -231,7 +231,6 @@ WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatu
 # Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
 NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
 ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
-SUGGESTED_PARTS = 25  # per card; any other part by its SKU
 
 
 def _job_sort_key(order: Order, running_order_id: int | None, today):
@@ -253,7 +252,7 @@ def _job_sort_key(order: Order, running_order_id: int | None, today):
     return (group, visit if group == 1 else 0, -order.priority, promised, order.number)
 
 
-def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
+def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     """Timer, parts and suggestions for job cards: a fixed number of queries for any number of jobs."""
     me = request.membership
     running = worklog.running_timer(me)
@@ -287,7 +286,7 @@ def jobs_context(request: HttpRequest, orders: list[Order]) -> dict:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_GET
-def my_jobs(request: HttpRequest) -> HttpResponse:
+def my_jobs(request: TenantRequest) -> HttpResponse:
     me = request.membership
     orders = list(
         Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=NOT_MY_JOB)
@@ -316,7 +315,7 @@ def my_jobs(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
+def job_action(request: TenantRequest, order_number: int) -> HttpResponse:
     """The big buttons: a lifecycle transition, then back to my jobs (or the order page)."""
     order = _order(request, order_number)
     form = JobActionForm(request.POST)
@@ -337,7 +336,7 @@ def job_action(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def timer(request: HttpRequest, order_number: int) -> HttpResponse:
+def timer(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = TimerForm(request.POST)
     if not form.is_valid():
@@ -365,7 +364,7 @@ def timer(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def timer_stop(request: HttpRequest) -> HttpResponse:
+def timer_stop(request: TenantRequest) -> HttpResponse:
     """Stop my running timer, wherever it is."""
     entry = worklog.stop_timer(request.membership, by=request.membership)
     if entry is None:
@@ -378,7 +377,7 @@ def timer_stop(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
+def job_note(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = JobNoteForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -399,7 +398,7 @@ def job_note(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_http_methods(["GET", "POST"])
-def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
+def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     me = request.membership
     fixed = me if me.role == Role.TECHNICIAN else None
@@ -423,7 +422,7 @@ def worklog_add(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_PLAN)
 @require_POST
-def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
+def bill_labour(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = LabourForm(request.POST)
     if not form.is_valid():
@@ -441,7 +440,7 @@ def bill_labour(request: HttpRequest, order_number: int) -> HttpResponse:
 # --- Parts on an order -----------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
+def parts_reserve(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = ReserveForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -468,7 +467,7 @@ def parts_reserve(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_POST
-def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
+def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
     order = _order(request, order_number)
     form = UsePartForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
@@ -487,7 +486,7 @@ def parts_use(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_POST
-def parts_release(request: HttpRequest, order_number: int, reservation_id: int) -> HttpResponse:
+def parts_release(request: TenantRequest, order_number: int, reservation_id: int) -> HttpResponse:
     order = _order(request, order_number)
     reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
                                         pk=reservation_id, order=order)
@@ -507,7 +506,7 @@ def parts_release(request: HttpRequest, order_number: int, reservation_id: int) 
 # --- Hours report ----------------------------------------------------------------------------------
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def hours(request: HttpRequest) -> HttpResponse:
+def hours(request: TenantRequest) -> HttpResponse:
     form = HoursForm(request.GET or None, tenant=request.tenant)
     today = request.tenant.local_date()
     first, last, technician = today - timedelta(days=today.weekday()), today, None
@@ -522,47 +521,3 @@ def hours(request: HttpRequest) -> HttpResponse:
         row.day_cells = [worklog.hours(row.by_day.get(day, timedelta(0))) for day in report.days]
     return render(request, "technicians/hours.html", {"form": form, "report": report,
                                                       "show_days": len(report.days) <= 31})
-
-
-def order_panel_context(order: Order, membership: Membership, tenant) -> dict:
-    """The technicians panel on the order page: work log, reservations, parts used. Five queries."""
-    entries = list(WorkLog.objects.filter(tenant=tenant, order=order).select_related("technician__user"))
-    reservations = list(PartReservation.objects.filter(tenant=tenant, order=order).select_related("part", "location"))
-    used = list(LineItem.objects.filter(tenant=tenant, order=order, kind=LineItem.Kind.PART))
-    running_mine = next((e for e in entries if e.is_running and e.technician_id == membership.pk), None)
-    role = membership.role
-    # The services' own rules (orders/permissions.py), so the panel offers only what they will accept.
-    may_work = actor_problem(membership, Perm.ORDERS_WORK, order) is None
-    may_reserve = actor_problem(membership, stock.RESERVE_PERMS, order) is None
-    location = None
-    suggested = []
-    if order.is_open and may_reserve:
-        location = stock.stock_location(order)
-        reserved_ids = {r.part_id for r in reservations}
-        suggested = [lvl for lvl in StockLevel.objects.filter(
-            tenant=tenant, location=location, part__is_active=True, on_hand__gt=F("reserved"),
-            part__service_type_rows__service_type_id=order.service_type_id).select_related("part")
-            .order_by("part__name")[:SUGGESTED_PARTS] if lvl.part_id not in reserved_ids]
-    service_parts = []
-    if order.is_open and may_reserve:
-        service_parts = list(Part.objects.filter(tenant=tenant, is_active=True,
-                                                 service_type_rows__service_type_id=order.service_type_id)
-                             .order_by("name", "id")[:SUGGESTED_PARTS])
-    now = timezone.now()
-    total = sum((e.duration(now) for e in entries), timedelta(0))
-    unbilled = [e for e in entries if not e.is_running and e.line_item_id is None]
-    return {
-        "order": order, "entries": entries, "reservations": reservations, "used": used,
-        "running_mine": running_mine, "may_work": may_work and order.is_open,
-        "may_time": may_work and order.is_open and order.status in worklog.EXECUTION_STATUSES,
-        "may_plan": has_perm(role, Perm.ORDERS_PLAN) and order.is_open,
-        # Billing labour plans the money and writes the bill's lines: the office's and the workshop's right.
-        "may_bill": has_perm(role, Perm.ORDERS_PLAN) and has_perm(role, Perm.ORDERS_WORK) and order.is_open,
-        "may_reserve": order.is_open and may_reserve,
-        "stock_location": location, "suggested": suggested, "total": worklog.format_duration(total),
-        "unbilled": worklog.format_duration(sum((e.duration() for e in unbilled), timedelta(0))) if unbilled else "",
-        "service_parts": service_parts, "labour_form": LabourForm(),
-        "tenant": tenant, "membership": membership,
-        "tz": tenant.time_zone,
-    }
-

@@ -104,3 +104,44 @@ def test_the_last_numbers_carry_over_to_the_one_counter():
     assert next_order_number(shop) == 42
     assert next_number(shop, "completion_act", 2026) == 8
     assert next_number(shop, "completion_act", 2027) == 1
+
+
+# Migrations written before indexes had to be built concurrently. Every later migration that adds an index
+# uses servicedesk.migration_ops.AddIndexConcurrently and is non-atomic: on PostgreSQL the table stays
+# writable while a big table is indexed (docs/deploy.md, "Migrations on big tables").
+BEFORE_CONCURRENT_INDEXES = {
+    "accounts": {"0001_initial", "0002_user_email_confirmed_at"},
+    "documents": {"0001_initial", "0002_alter_documentsettings_signer_basis_and_more"},
+    "notifications": {"0001_initial", "0002_document_kind_and_attachment", "0003_low_rating_kind",
+                      "0004_notification_state_held", "0005_ambiguous_sends"},
+    "orders": {"0001_initial", "0002_order_orders_priority_idx", "0003_order_promised_idx",
+               "0004_event_kinds_and_visit_indexes", "0005_event_kind_feedback", "0006_photo_display_copy",
+               "0007_versioned_estimates"},
+    "quality": {"0001_feedback", "0002_business_hours"},
+    "technicians": {"0001_initial"},
+    "tenancy": {"0001_initial", "0002_tenant_owner_confirmed_at", "0003_tenant_country", "0004_money_rules"},
+}
+OUR_APPS = {"accounts", "tenancy", "orders", "stock", "technicians", "notifications", "documents", "quality", "ops"}
+
+
+def test_new_indexes_are_built_concurrently():
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import AddIndex, CreateModel, SeparateDatabaseAndState
+
+    from servicedesk.migration_ops import AddIndexConcurrently
+
+    problems = []
+    loader = MigrationLoader(None, ignore_no_migrations=True)  # from disk only
+    for (app, name), migration in sorted(loader.disk_migrations.items()):
+        if app not in OUR_APPS or name in BEFORE_CONCURRENT_INDEXES.get(app, set()):
+            continue
+        # An index on a table made in the same migration blocks nobody.
+        new_models = {op.name.lower() for op in migration.operations if isinstance(op, CreateModel)}
+        for op in migration.operations:
+            if isinstance(op, SeparateDatabaseAndState) or not isinstance(op, AddIndex):
+                continue
+            if op.model_name.lower() in new_models:
+                continue
+            if not isinstance(op, AddIndexConcurrently) or migration.atomic:
+                problems.append(f"{app}.{name}: index {op.index.name} (use AddIndexConcurrently, atomic = False)")
+    assert not problems, problems

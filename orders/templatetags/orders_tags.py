@@ -38,3 +38,11 @@ def money(value, currency: str = "") -> str:
         return "—"
     text = number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
     return f"{text} {currency}".strip()
+
+
+@register.simple_tag(takes_context=True)
+def order_panels(context, column: str = "main"):
+    """{% order_panels "main" %}: the panels other apps registered for the order page (orders/panels.py)."""
+    from orders.panels import render_panels
+
+    return render_panels(context["request"], context["order"], column)

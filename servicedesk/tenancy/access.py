@@ -31,6 +31,14 @@ M = TypeVar("M", bound=models.Model)
 TENANT_SESSION_KEY = "current_tenant_slug"
 
 
+class TenantRequest(HttpRequest):
+    """The type of a request inside a center: tenant_view has set `tenant` and `membership` (for type
+    checking only; the object is Django's own request)."""
+
+    tenant: Tenant
+    membership: Membership
+
+
 def resolve_membership(user, tenant_slug: str) -> Membership | None:
     """The user's active membership in the active tenant with this slug, or None."""
     if not user.is_authenticated or not user.is_active:
@@ -86,7 +94,7 @@ def get_for_tenant_or_404(queryset: models.QuerySet[M] | type[M], tenant: Tenant
         raise Http404("Not found.") from None
 
 
-def require_perm(request: HttpRequest, perm: Perm) -> None:
+def require_perm(request: TenantRequest, perm: Perm) -> None:
     """For actions inside a view that need more than the view's own permission."""
     if not has_perm(request.membership.role, perm):
         raise PermissionDenied(

@@ -9,7 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+StrOrPromise = str | Promise
 
 
 class Role(models.TextChoices):
@@ -53,7 +56,7 @@ _MANAGEMENT = frozenset({Role.OWNER, Role.MANAGER})
 _WORKSHOP = frozenset({Role.OWNER, Role.MANAGER, Role.TECHNICIAN})
 
 # Perm -> the roles that hold it, with the sentence shown on the members page.
-MATRIX: dict[Perm, tuple[frozenset[Role], str]] = {
+MATRIX: dict[Perm, tuple[frozenset[Role], StrOrPromise]] = {
     Perm.DASHBOARD: (_ALL, _("See the dashboard")),
     Perm.TENANT_SETTINGS: (frozenset({Role.OWNER}), _("Edit the service center's details")),
     Perm.MEMBERS_VIEW: (_MANAGEMENT, _("See staff and invitations")),

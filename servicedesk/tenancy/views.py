@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .access import TENANT_SESSION_KEY, get_for_tenant_or_404, tenant_view
+from .access import TENANT_SESSION_KEY, TenantRequest, get_for_tenant_or_404, tenant_view
 from .forms import InviteForm, LocationForm, MemberRoleForm, TenantSettingsForm
 from .models import Invitation, Location, Membership, Tenant
 from .roles import MATRIX, Perm, Role, can_manage_member
@@ -35,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_VIEW)
 @require_GET
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     member_list = Membership.objects.for_tenant(tenant).select_related("user").order_by("-is_active", "user__full_name")
     invitations = Invitation.objects.for_tenant(tenant).select_related("invited_by")[:50]
@@ -55,7 +55,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: TenantRequest) -> HttpResponse:
     form = InviteForm(request.POST or None, actor=request.membership)
     if request.method == "POST" and form.is_valid():
         try:
@@ -77,7 +77,7 @@ def invite(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_POST
-def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: TenantRequest, invitation_id: int) -> HttpResponse:
     invitation = get_for_tenant_or_404(Invitation, request.tenant, pk=invitation_id)
     services.revoke_invitation(actor=request.membership, invitation=invitation)
     messages.success(request, _("Invitation to %(email)s withdrawn.") % {"email": invitation.email})
@@ -86,7 +86,7 @@ def revoke_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
+def member_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
     target = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
     can_manage = target.pk != request.membership.pk and can_manage_member(request.membership.role, target.role)
     form = MemberRoleForm(request.POST or None, actor=request.membership, initial={"role": target.role})
@@ -112,14 +112,14 @@ def member_edit(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_GET
-def locations(request: HttpRequest) -> HttpResponse:
+def locations(request: TenantRequest) -> HttpResponse:
     location_list = Location.objects.for_tenant(request.tenant).order_by("-is_active", "name")
     return render(request, "tenancy/locations.html", {"locations": location_list})
 
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def location_edit(request: HttpRequest, location_id: int | None = None) -> HttpResponse:
+def location_edit(request: TenantRequest, location_id: int | None = None) -> HttpResponse:
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id) if location_id else None
     form = LocationForm(request.POST or None, instance=location, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
@@ -131,7 +131,7 @@ def location_edit(request: HttpRequest, location_id: int | None = None) -> HttpR
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def tenant_settings(request: HttpRequest) -> HttpResponse:
+def tenant_settings(request: TenantRequest) -> HttpResponse:
     # A fresh copy: an invalid form must not rename the tenant shown in the page's header.
     form = TenantSettingsForm(request.POST or None, instance=Tenant.objects.get(pk=request.tenant.pk))
     if request.method == "POST" and form.is_valid():

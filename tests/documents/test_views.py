@@ -9,8 +9,6 @@ import os
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.template.loader import render_to_string
-from django.test import RequestFactory
 from django.urls import reverse
 from PIL import Image
 
@@ -18,10 +16,9 @@ from documents import services
 from documents.models import Document, DocumentSettings, DocumentTemplate, Kind
 from orders.models import Order, OrderStatus
 from servicedesk.tenancy import privacy
-from servicedesk.tenancy.context_processors import _PermFlags
 from servicedesk.tenancy.models import PrivacyPolicy
-from servicedesk.tenancy.roles import Role, perms_for
-from tests.helpers import text_of
+from servicedesk.tenancy.roles import Role
+from tests.helpers import render_order_panel, text_of
 
 from .conftest import make_order, member
 
@@ -116,11 +113,8 @@ def test_emailing_from_the_order_page(done_order, member_client, tenant_a, recep
 
 # --- The order page panel ---------------------------------------------------------------------------
 def _panel(order, role):
-    request = RequestFactory().get("/")
     order = Order.objects.select_related("client").get(pk=order.pk)
-    return render_to_string("documents/_order_panel.html", {
-        "order": order, "tenant": order.tenant, "perms_": _PermFlags(perms_for(role)), "request": request,
-    })
+    return render_order_panel("documents", order, member(order.tenant, role))
 
 
 def test_the_panel_lists_versions_with_print_download_and_email(done_order, reception_a):
@@ -149,10 +143,9 @@ def test_the_panel_makes_a_constant_number_of_queries(tenant_a, users_a, recepti
             services.issue(large, kind, language, by=reception_a)
     for order in (small, large):
         order = Order.objects.select_related("client", "tenant").get(pk=order.pk)
+        membership = member(order.tenant, Role.RECEPTION)
         with django_assert_num_queries(1):
-            render_to_string("documents/_order_panel.html", {
-                "order": order, "tenant": order.tenant, "perms_": _PermFlags(perms_for(Role.RECEPTION)),
-            })
+            render_order_panel("documents", order, membership)
 
 
 # --- Archive and batches ----------------------------------------------------------------------------

@@ -6,8 +6,6 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.template import Context, Template
-from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,9 +17,9 @@ from notifications.models import (
     NotificationSettings,
     State,
 )
-from servicedesk.tenancy.context_processors import _PermFlags
-from servicedesk.tenancy.roles import Role, perms_for
-from tests.helpers import text_of
+from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.roles import Role
+from tests.helpers import render_order_panel, text_of
 
 from .conftest import take_in
 
@@ -276,12 +274,9 @@ def test_overrides_are_per_tenant(member_client, tenant_a, tenant_b, users_b):
 # --- The order page's panel ------------------------------------------------------------------------
 
 
-def _render_panel(order, role: Role, user):
-    request = RequestFactory().get(f"/alpha/orders/{order.number}/")
-    request.user = user
-    template = Template('{% include "notifications/_order_panel.html" %}')
-    return template.render(Context({"order": order, "tenant": order.tenant, "request": request,
-                                    "perms_": _PermFlags(perms_for(role)), "csrf_token": "t"}))
+def _render_panel(order, role: Role, user, membership=None):
+    membership = membership or Membership.objects.get(tenant=order.tenant, user=user, role=role)
+    return render_order_panel("notifications", order, membership, path=f"/alpha/orders/{order.number}/")
 
 
 def test_panel_lists_rows_with_state_and_resend(tenant_a, users_a, failed_row):
@@ -308,13 +303,14 @@ def test_panel_shows_held_sms(tenant_a, users_a):
 
 def test_panel_is_one_query_at_any_size(tenant_a, users_a, django_assert_num_queries):
     order = take_in(tenant_a)
+    manager = Membership.objects.select_related("user", "tenant").get(tenant=tenant_a, user=users_a[Role.MANAGER])
     with django_assert_num_queries(1):
-        small = _render_panel(order, Role.MANAGER, users_a[Role.MANAGER])
+        small = _render_panel(order, Role.MANAGER, None, manager)
     for n in range(20):
         Notification.objects.create(tenant=tenant_a, order=order, source_key=f"x:{n}", kind=Kind.AWAITING_PARTS,
                                     channel=Channel.EMAIL, recipient="a@example.test", language="en", body="x")
     with django_assert_num_queries(1):
-        big = _render_panel(order, Role.MANAGER, users_a[Role.MANAGER])
+        big = _render_panel(order, Role.MANAGER, None, manager)
     assert small.count("notification-item") == 2 and big.count("notification-item") == 22
 
 

@@ -226,7 +226,12 @@ def test_order_panel_shows_work_and_parts(member_client, tenant_a, job_a, part_a
 
 def test_order_panel_query_count_is_constant(member_client, tenant_a, job_a, part_a, tech_a, manager_a,
                                              django_assert_num_queries):
-    from technicians.views import order_panel_context
+    from django.test import RequestFactory
+
+    from technicians.panels import work_panel
+
+    request = RequestFactory().get("/")
+    request.tenant, request.membership = tenant_a, tech_a
 
     stock.reserve(job_a, part=part_a, quantity=1, by=manager_a)
     PartServiceType.objects.create(tenant=tenant_a, part=part_a, service_type=job_a.service_type)
@@ -236,7 +241,7 @@ def test_order_panel_query_count_is_constant(member_client, tenant_a, job_a, par
     from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
-        order_panel_context(job_a, tech_a, tenant_a)
+        work_panel(request, job_a)
     for n in range(6):
         extra = make_part(tenant_a, sku=f"X{n}")
         stock.receive(tenant_a, part=extra, location=job_a.workshop, quantity=3, by=manager_a)
@@ -246,7 +251,7 @@ def test_order_panel_query_count_is_constant(member_client, tenant_a, job_a, par
         WorkLog.objects.create(tenant=tenant_a, order=job_a, technician=tech_a, started_at=start,
                                ended_at=start + timedelta(minutes=30))
     with django_assert_num_queries(len(small.captured_queries)):
-        context = order_panel_context(job_a, tech_a, tenant_a)
+        context = work_panel(request, job_a)
     assert len(context["reservations"]) == 7 and len(context["entries"]) == 7
 
 

@@ -1,14 +1,16 @@
-"""{% order_notifications order %}: the order page's notifications panel, in one query."""
+"""The notifications panel on the order page (registered with orders.panels in NotificationsConfig.ready()):
+what was sent to whom about this order, and its state. One query."""
 
 from __future__ import annotations
 
-from django import template
+from typing import Any
 
+from orders.models import Order
 from orders.services import format_phone, mask_phone
+from servicedesk.tenancy.access import TenantRequest
+from servicedesk.tenancy.roles import Perm, has_perm
 
-from ..models import Audience, Channel, Notification
-
-register = template.Library()
+from .models import Audience, Channel, Notification
 
 PANEL_LIMIT = 30
 
@@ -27,20 +29,15 @@ def shown_recipient(row: Notification, can_see_contacts: bool) -> str:
     return mask_phone(row.recipient) if row.channel == Channel.SMS else mask_email(row.recipient)
 
 
-@register.inclusion_tag("notifications/_panel.html", takes_context=True)
-def order_notifications(context, order) -> dict:
-    perms = context.get("perms_")
-    request = context.get("request")
+def notifications_panel(request: TenantRequest, order: Order) -> dict[str, Any]:
+    role = request.membership.role
     rows = list(
         Notification.objects.filter(tenant_id=order.tenant_id, order_id=order.pk).order_by("-id")[: PANEL_LIMIT + 1]
     )
-    can_see_contacts = bool(perms and perms.clients_view)
+    can_see_contacts = has_perm(role, Perm.CLIENTS_VIEW)
     return {
-        "order": order,
-        "tenant": context.get("tenant"),
         "rows": [(row, shown_recipient(row, can_see_contacts)) for row in rows[:PANEL_LIMIT]],
         "more": len(rows) > PANEL_LIMIT,
-        "can_manage": bool(perms and perms.notifications_manage),
-        "csrf_token": context.get("csrf_token"),
-        "next": request.get_full_path() if request is not None else "",
+        "can_manage": has_perm(role, Perm.NOTIFICATIONS_MANAGE),
+        "next": request.get_full_path(),
     }
