@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -319,12 +321,15 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
     }
 
 
-def _warranty_page(order) -> str:
-    # The warranty card's QR code leads to the quality app's warranty page, alive for the whole warranty
-    # (the status link expires soon after handover). A lazy import: documents builds on orders only.
-    from quality.warranty import warranty_path
+# The path of the client's warranty page of an order: the quality app, above this one, sets it in its
+# AppConfig.ready() (a page alive for the whole warranty, unlike the status link). Unset: the status page.
+warranty_page_path: Callable[[Any], str] | None = None
 
-    return settings.SITE_URL + warranty_path(order)
+
+def _warranty_page(order) -> str:
+    if warranty_page_path is None:
+        return public_url(order)
+    return settings.SITE_URL + warranty_page_path(order)
 
 
 def _format_phone(e164: str) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import items
@@ -19,13 +19,13 @@ from .models import Item, Order
 from .permissions import ActorRefused
 
 
-def _item(request: HttpRequest, item_id: int) -> Item:
+def _item(request: TenantRequest, item_id: int) -> Item:
     return get_for_tenant_or_404(Item.objects.select_related("client"), request.tenant, pk=item_id)
 
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def item_search(request: HttpRequest) -> HttpResponse:
+def item_search(request: TenantRequest) -> HttpResponse:
     """Intake: devices whose serial contains what is being typed (htmx, like the phone look-up)."""
     query = request.GET.get("item_serial") or request.GET.get("q", "")
     found = list(items.find_items(request.tenant, query))
@@ -34,15 +34,16 @@ def item_search(request: HttpRequest) -> HttpResponse:
         "searched": len(items.normalise_serial(query)) >= items.MIN_SERIAL_QUERY})
 
 
-def picked_item_context(request: HttpRequest, item: Item) -> dict:
+def picked_item_context(request: TenantRequest, item: Item) -> dict:
     """What orders/_item_picked.html shows of a device picked at intake: its last visits and warranty."""
     visits = list(items.item_orders(item)[:10])
-    return {"item": item, "visits": visits, "warranty": items.latest_warranty(visits, request.tenant.local_date())}
+    warranty = items.latest_warranty(visits, request.tenant.local_date())
+    return {"item": item, "visits": visits, "warranty": warranty, "claim_url": items.claim_url(warranty)}
 
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def item_pick(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_pick(request: TenantRequest, item_id: int) -> HttpResponse:
     """Intake: this device is back. Its client comes with it; its earlier orders and warranty show."""
     item = _item(request, item_id)
     context = picked_item_context(request, item)
@@ -52,20 +53,22 @@ def item_pick(request: HttpRequest, item_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def item_detail(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_detail(request: TenantRequest, item_id: int) -> HttpResponse:
     """The device's history: every order on it, newest first, with returns and the warranty in force."""
     item = _item(request, item_id)
     visits = list(items.item_orders(item)[:500])
     role = request.membership.role
+    warranty = items.latest_warranty(visits, request.tenant.local_date())
     return render(request, "orders/item_detail.html", {
-        "item": item, "visits": visits, "warranty": items.latest_warranty(visits, request.tenant.local_date()),
+        "item": item, "warranty": warranty, "claim_url": items.claim_url(warranty),
+        "visits": [(visit, items.claim_url(visit)) for visit in visits],
         "can_edit": has_perm(role, Perm.ORDERS_CREATE), "can_see_client": has_perm(role, Perm.CLIENTS_VIEW),
     })
 
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
-def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
+def item_edit(request: TenantRequest, item_id: int) -> HttpResponse:
     """Correct the device's details; the change goes on the timeline of the order it is corrected from
     (?order=<number>), else of its latest order."""
     item = _item(request, item_id)

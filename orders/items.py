@@ -7,12 +7,13 @@ An item belongs to a client and is recorded once: intake reuses it (orders.servi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet, Value
+from django.db.models import Count, Func, Max, Q, QuerySet, Value
 from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext as _
 
@@ -26,15 +27,26 @@ from .timeline import record_event
 MIN_SERIAL_QUERY = 3
 EDITABLE_FIELDS = ("kind", "brand", "model", "serial")
 
+# Where a warranty claim on a handed-over order is opened (and with which `source`): the quality app, above
+# this one, sets it in its AppConfig.ready(). Unset, the device's pages offer no claim.
+warranty_claim_url: Callable[[Order], str] | None = None
+
+
+def claim_url(order: Order | None) -> str | None:
+    """The page that opens a warranty claim on `order` from the device's history, or None."""
+    if order is None or warranty_claim_url is None or order.status != OrderStatus.HANDED_OVER:
+        return None
+    return warranty_claim_url(order)
+
 
 def normalise_serial(text: str) -> str:
     """'35-678910 451234-5' -> '356789104512345': how people type a serial differs, the digits do not."""
     return "".join(ch for ch in (text or "").replace("\x00", "") if ch not in " -./").upper()
 
 
-def _normalised_serial_column():
+def _normalised_serial_column() -> Func:
     # The same normalisation in SQL, so a serial stored with dashes is found typed without them.
-    column = Upper("serial")
+    column: Func = Upper("serial")
     for ch in (" ", "-", ".", "/"):
         column = Replace(column, Value(ch), Value(""))
     return column
@@ -67,7 +79,7 @@ class Visit:
 def item_orders(item: Item) -> QuerySet[Order]:
     """Every order on the device, newest first (one query with what the history shows)."""
     return (Order.objects.for_tenant(item.tenant_id).filter(item=item)
-            .select_related("service_type", "technician__user", "warranty_of")
+            .select_related("tenant", "service_type", "technician__user", "warranty_of")
             .order_by("-created_at", "-id"))
 
 
@@ -103,7 +115,7 @@ def edit_item(item: Item, *, changes: dict, by: Membership, order: Order | None 
         if order is None:
             order = Order.objects.for_tenant(item.tenant_id).filter(item=item).order_by("-created_at", "-id").first()
         if order is not None:
-            parts = [f"{Item._meta.get_field(name).verbose_name}: {old or '—'} → {new or '—'}"
+            parts = [f"{getattr(Item._meta.get_field(name), 'verbose_name', name)}: {old or '—'} → {new or '—'}"
                      for name, (old, new) in changed.items()]
             record_event(order, EventKind.ITEM, actor=by.user,
                          message=_("Item details corrected: %(changes)s") % {"changes": "; ".join(parts)},

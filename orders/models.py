@@ -243,6 +243,7 @@ class Order(TenantOwned):
     warranty_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
         verbose_name=_("return of order"),
+        db_index=False,  # orders_return_idx (tenant, warranty_of) serves the look-ups
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("taken in by")

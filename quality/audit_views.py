@@ -8,7 +8,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders.permissions import ActorRefused
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
 from . import audits
@@ -31,20 +31,20 @@ def _problem_text(problem: Exception) -> str:
     return " ".join(getattr(problem, "messages", [str(problem)]))
 
 
-def _audit(request: HttpRequest, audit_id: int) -> Audit:
+def _audit(request: TenantRequest, audit_id: int) -> Audit:
     return get_for_tenant_or_404(
         Audit.objects.select_related("order__client", "order__item", "order__service_type", "order__technician__user",
                                      "auditor__user", "technician__user", "service_type"),
         request.tenant, pk=audit_id)
 
 
-def _to_audit(request: HttpRequest, audit: Audit) -> HttpResponse:
+def _to_audit(request: TenantRequest, audit: Audit) -> HttpResponse:
     return redirect("quality:audit_detail", tenant_slug=request.tenant.slug, audit_id=audit.pk)
 
 
 @tenant_view(Perm.AUDITS)
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: TenantRequest) -> HttpResponse:
     """Audits, the open ones first; the open findings by due date; scores per technician."""
     tenant = request.tenant
     base = Audit.objects.for_tenant(tenant).select_related("order", "auditor__user", "technician__user", "service_type")
@@ -64,7 +64,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.AUDITS)
 @require_POST
-def audit_draw(request: HttpRequest) -> HttpResponse:
+def audit_draw(request: TenantRequest) -> HttpResponse:
     """Draw last week's sample now (the periodic task does it by itself; once per week either way)."""
     tenant = request.tenant
     last_week = audits.week_start(tenant.local_date()) - timedelta(days=7)
@@ -78,7 +78,7 @@ def audit_draw(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.AUDITS)
 @require_http_methods(["GET", "POST"])
-def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
+def audit_detail(request: TenantRequest, audit_id: int) -> HttpResponse:
     audit = _audit(request, audit_id)
     form = AuditForm(request.POST or None, answers=audit.answers, initial={"version": audit.version, "notes": audit.notes})
     if request.method == "POST" and form.is_valid():
@@ -102,7 +102,7 @@ def audit_detail(request: HttpRequest, audit_id: int) -> HttpResponse:
 
 @tenant_view(Perm.AUDITS)
 @require_POST
-def finding_add(request: HttpRequest, audit_id: int) -> HttpResponse:
+def finding_add(request: TenantRequest, audit_id: int) -> HttpResponse:
     audit = _audit(request, audit_id)
     form = FindingForm(request.POST, tenant=request.tenant)
     if form.is_valid():
@@ -119,13 +119,13 @@ def finding_add(request: HttpRequest, audit_id: int) -> HttpResponse:
         for name, errors in form.errors.items():
             label = form.fields[name].label if name in form.fields else ""
             for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
+                messages.error(request, f"{label}: {error}" if label else str(error))
     return _to_audit(request, audit)
 
 
 @tenant_view(Perm.AUDITS)
 @require_POST
-def finding_close(request: HttpRequest, finding_id: int) -> HttpResponse:
+def finding_close(request: TenantRequest, finding_id: int) -> HttpResponse:
     finding = get_for_tenant_or_404(AuditFinding.objects.select_related("audit"), request.tenant, pk=finding_id)
     form = CloseFindingForm(request.POST)
     if form.is_valid():
@@ -144,7 +144,7 @@ def finding_close(request: HttpRequest, finding_id: int) -> HttpResponse:
 
 @tenant_view(Perm.COMPLAINTS_MANAGE)
 @require_http_methods(["GET", "POST"])
-def aftersales_settings(request: HttpRequest) -> HttpResponse:
+def aftersales_settings(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     form = AfterSalesSettingsForm(request.POST or None, instance=AfterSalesSettings.for_tenant(tenant), tenant=tenant)
     if request.method == "POST" and form.is_valid():

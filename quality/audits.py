@@ -98,7 +98,7 @@ def default_auditor(tenant: Tenant | int, settings: AfterSalesSettings) -> Membe
     return managers.filter(role=Role.MANAGER).order_by("id").first() or managers.order_by("id").first()
 
 
-def draw_sample(tenant: Tenant, monday: date, *, seed: object = None, size: int | None = None,
+def draw_sample(tenant: Tenant, monday: date, *, seed: int | str | None = None, size: int | None = None,
                 group: str | None = None) -> list[Audit]:
     """Draw the week's audits: of the orders handed over in the week starting `monday` (the center's
     calendar) and never audited, `size` at random per technician (or per service type). Once per week: a

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from orders.models import Order
 from orders.permissions import ActorRefused
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import complaints
@@ -30,7 +30,7 @@ def _problem_text(problem: Exception) -> str:
     return " ".join(getattr(problem, "messages", [str(problem)]))
 
 
-def _complaint(request: HttpRequest, complaint_id: int) -> Complaint:
+def _complaint(request: TenantRequest, complaint_id: int) -> Complaint:
     return get_for_tenant_or_404(
         Complaint.objects.select_related("order__client", "order__item", "order__service_type", "order__tenant",
                                          "order__intake_location", "order__technician__user", "handler__user",
@@ -38,13 +38,13 @@ def _complaint(request: HttpRequest, complaint_id: int) -> Complaint:
         request.tenant, pk=complaint_id)
 
 
-def _to_complaint(request: HttpRequest, complaint: Complaint) -> HttpResponse:
+def _to_complaint(request: TenantRequest, complaint: Complaint) -> HttpResponse:
     return redirect("quality:complaint_detail", tenant_slug=request.tenant.slug, complaint_id=complaint.pk)
 
 
 @tenant_view(Perm.COMPLAINTS_OPEN)
 @require_http_methods(["GET", "POST"])
-def complaint_new(request: HttpRequest, order_number: int) -> HttpResponse:
+def complaint_new(request: TenantRequest, order_number: int) -> HttpResponse:
     """Reception or a manager records a complaint the client made by phone, letter or in person."""
     order = get_for_tenant_or_404(Order.objects.select_related("client", "item", "service_type", "intake_location"),
                                   request.tenant, number=order_number)
@@ -67,7 +67,7 @@ def complaint_new(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.COMPLAINTS_MANAGE)
 @require_GET
-def complaint_list(request: HttpRequest) -> HttpResponse:
+def complaint_list(request: TenantRequest) -> HttpResponse:
     """Complaints, open ones first by deadline, with the figures of the last 90 days."""
     base = Complaint.objects.for_tenant(request.tenant)
     params = request.GET.copy()
@@ -91,7 +91,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.COMPLAINTS_MANAGE)
 @require_GET
-def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
+def complaint_detail(request: TenantRequest, complaint_id: int) -> HttpResponse:
     complaint = _complaint(request, complaint_id)
     return render(request, "quality/complaint_detail.html", {
         "complaint": complaint, "order": complaint.order,
@@ -106,13 +106,13 @@ def complaint_detail(request: HttpRequest, complaint_id: int) -> HttpResponse:
 
 @tenant_view(Perm.COMPLAINTS_MANAGE)
 @require_POST
-def complaint_handle(request: HttpRequest, complaint_id: int) -> HttpResponse:
+def complaint_handle(request: TenantRequest, complaint_id: int) -> HttpResponse:
     complaint = _complaint(request, complaint_id)
     form = HandleComplaintForm(request.POST, tenant=request.tenant)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _to_complaint(request, complaint)
     data = form.cleaned_data
     try:
@@ -133,13 +133,13 @@ def complaint_handle(request: HttpRequest, complaint_id: int) -> HttpResponse:
 
 @tenant_view(Perm.COMPLAINTS_MANAGE)
 @require_POST
-def complaint_compensate(request: HttpRequest, complaint_id: int) -> HttpResponse:
+def complaint_compensate(request: TenantRequest, complaint_id: int) -> HttpResponse:
     complaint = _complaint(request, complaint_id)
     form = CompensationForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return _to_complaint(request, complaint)
     data = form.cleaned_data
     try:

@@ -100,6 +100,7 @@ def seed_demo_aftersales(staff) -> None:
             claim = warranty.open_claim(first, problem="It stopped working again a week after the repair.",
                                         by=reception, source=WarrantyClaim.Source.DEVICE)
             claim_order = claim.order
+            assert claim_order is not None  # inside the period: accepted at once
             if claim_order.needs_visit:  # the technician came yesterday morning
                 start = (timezone.now() - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
                 order_services.assign(claim_order, technician=technician, workshop=staff.workshop, by=manager,

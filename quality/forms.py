@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.forms import MoneyFieldSpec
 from orders.services import technician_choices
 from servicedesk.fields import DateField, DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership, Tenant
@@ -141,7 +142,7 @@ class CalendarDayForm(forms.ModelForm):
 
 # --- After-sales ------------------------------------------------------------------------------------
 
-MONEY_FIELD = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
+MONEY_FIELD: MoneyFieldSpec = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
 def managers(tenant: Tenant):

@@ -4,6 +4,7 @@ after-sales: complaints, warranty claims and internal audits (docs/quality.md)."
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -343,7 +344,7 @@ class WarrantyClaim(TenantOwned):
         return f"W-{self.pk}"
 
 
-AUDIT_CHECKS: dict[str, object] = {
+AUDIT_CHECKS: dict[str, Any] = {
     "documents_complete": _("Documents complete (completion act and warranty card issued)"),
     "consent_recorded": _("The client's consent to data processing recorded"),
     "photos_present": _("Photos of the item present"),

@@ -75,11 +75,11 @@ def coverage(order: Order) -> Coverage:
     handed_over = handover_date(order)
     if handed_over is None:
         return Coverage(order=order, labour_until=None)
-    parts = [
-        PartPeriod(line.description, line.warranty_days, handed_over + timedelta(days=line.warranty_days))
-        for line in LineItem.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind=LineItem.Kind.PART,
-                                            warranty_days__isnull=False).order_by("id")
-    ]
+    parts = []
+    for line in LineItem.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind=LineItem.Kind.PART,
+                                        warranty_days__isnull=False).order_by("id"):
+        days = line.warranty_days or 0
+        parts.append(PartPeriod(line.description, days, handed_over + timedelta(days=days)))
     return Coverage(order=order, labour_until=order.warranty_until, parts=parts)
 
 

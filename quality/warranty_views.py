@@ -29,7 +29,12 @@ from orders.public import (
     too_many,
 )
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
-from servicedesk.tenancy.access import activate_tenant_timezone, get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import (
+    TenantRequest,
+    activate_tenant_timezone,
+    get_for_tenant_or_404,
+    tenant_view,
+)
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import warranty
@@ -44,7 +49,7 @@ def _problem_text(problem: Exception) -> str:
     return " ".join(getattr(problem, "messages", [str(problem)]))
 
 
-def _claim(request: HttpRequest, claim_id: int) -> WarrantyClaim:
+def _claim(request: TenantRequest, claim_id: int) -> WarrantyClaim:
     return get_for_tenant_or_404(
         WarrantyClaim.objects.select_related("original__client", "original__item", "original__service_type",
                                              "original__tenant", "original__intake_location", "first_order",
@@ -52,13 +57,13 @@ def _claim(request: HttpRequest, claim_id: int) -> WarrantyClaim:
         request.tenant, pk=claim_id)
 
 
-def _to_claim(request: HttpRequest, claim: WarrantyClaim) -> HttpResponse:
+def _to_claim(request: TenantRequest, claim: WarrantyClaim) -> HttpResponse:
     return redirect("quality:claim_detail", tenant_slug=request.tenant.slug, claim_id=claim.pk)
 
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
-def claim_new(request: HttpRequest, order_number: int) -> HttpResponse:
+def claim_new(request: TenantRequest, order_number: int) -> HttpResponse:
     """The original order's warranty and the claim form (from the order page or the device's history)."""
     order = get_for_tenant_or_404(Order.objects.select_related("client", "item", "service_type", "tenant"),
                                   request.tenant, number=order_number)
@@ -75,7 +80,7 @@ def claim_new(request: HttpRequest, order_number: int) -> HttpResponse:
         except (ValidationError, ActorRefused) as problem:
             form.add_error(None, _problem_text(problem))
         else:
-            if claim.status == WarrantyClaim.Status.ACCEPTED:
+            if claim.status == WarrantyClaim.Status.ACCEPTED and claim.order is not None:
                 messages.success(request, _("Warranty claim accepted: order #%(number)s is taken in.") % {
                     "number": claim.order.number})
                 return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=claim.order.number)
@@ -89,7 +94,7 @@ def claim_new(request: HttpRequest, order_number: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def claim_list(request: HttpRequest) -> HttpResponse:
+def claim_list(request: TenantRequest) -> HttpResponse:
     """The clients' requests waiting for reception, then every claim, newest first; comeback rates for managers."""
     tenant = request.tenant
     base = WarrantyClaim.objects.for_tenant(tenant).select_related("original", "order", "original__client")
@@ -109,7 +114,7 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_GET
-def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
+def claim_detail(request: TenantRequest, claim_id: int) -> HttpResponse:
     claim = _claim(request, claim_id)
     return render(request, "quality/claim_detail.html", {
         "claim": claim, "reason_form": ReasonForm(),
@@ -119,7 +124,7 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_CREATE)
 @require_POST
-def claim_decide(request: HttpRequest, claim_id: int, decision: str) -> HttpResponse:
+def claim_decide(request: TenantRequest, claim_id: int, decision: str) -> HttpResponse:
     """confirm (the client's request: the device is here), refuse (with the reason), accept (a manager,
     outside the period, with the reason)."""
     claim = _claim(request, claim_id)

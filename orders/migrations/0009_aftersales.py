@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='order',
             name='warranty_of',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='orders.order', verbose_name='return of order'),
+            field=models.ForeignKey(db_index=False, blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='orders.order', verbose_name='return of order'),
         ),
         migrations.AlterField(
             model_name='estimateline',
@@ -43,13 +43,5 @@ class Migration(migrations.Migration):
             model_name='orderevent',
             name='kind',
             field=models.CharField(choices=[('created', 'Order taken in'), ('status', 'Status changed'), ('assigned', 'Assigned'), ('note', 'Note'), ('estimate', 'Estimate'), ('payment', 'Payment'), ('line_item', 'Work or part'), ('photo', 'Photo'), ('link', 'Public link'), ('edited', 'Details edited'), ('work_log', 'Work time'), ('parts', 'Parts'), ('document', 'Document'), ('feedback', 'Client feedback'), ('complaint', 'Complaint'), ('warranty', 'Warranty'), ('item', 'Item details'), ('audit', 'Internal audit')], max_length=16),
-        ),
-        migrations.AddIndex(
-            model_name='order',
-            index=models.Index(condition=models.Q(('warranty_of__isnull', False)), fields=['tenant', 'warranty_of'], name='orders_return_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['tenant', 'item', '-created_at'], name='orders_item_idx'),
         ),
     ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0009_aftersales'),
+        ('orders', '0010_aftersales_indexes'),
         ('quality', '0002_business_hours'),
         ('tenancy', '0004_money_rules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
