@@ -362,8 +362,8 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                                  "message", "is_public", "data", "created_at"], timeline())
         fifth = [(n, status, created) for n, status, created, _closed in plans if n % 5 == 0]
         insert_rows(LineItem, ["tenant", "order", "kind", "description", "quantity", "unit_price", "amount",
-                               "created_at"],
-                    ((t, ids[n], "work", "Repair", one, price, price, v.dt(created)) for n, _s, created in fifth))
+                               "covered", "created_at"],
+                    ((t, ids[n], "work", "Repair", one, price, price, False, v.dt(created)) for n, _s, created in fifth))
         insert_rows(Payment, ["tenant", "order", "kind", "method", "amount", "note", "created_at"],
                     ((t, ids[n], "payment", "cash", price, "", v.dt(created)) for n, status, created in fifth
                      if status == "handed_over"))

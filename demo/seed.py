@@ -10,6 +10,7 @@ from django.utils import translation
 from documents.demo import seed_demo_documents
 from orders.demo import seed_demo_orders
 from quality.demo import (
+    seed_demo_aftersales,
     seed_demo_checklists,
     seed_demo_feedback,
     seed_demo_hours,
@@ -42,4 +43,5 @@ def seed_demo() -> DemoStaff:
             seed_demo_sla(staff)  # after the hours: the clocks count in them
             seed_demo_rollups(staff)  # last: from the history as dated by the steps above
             seed_demo_checklists(staff)
+            seed_demo_aftersales(staff)
     return staff

@@ -113,7 +113,7 @@ def why_not_issue(order: Order, kind: str, *, has_lines: bool | None = None) -> 
 
 def _order_for_document(order_id: int, tenant_id: int, *, lock: bool) -> Order:
     qs = Order.objects.filter(pk=order_id, tenant_id=tenant_id).select_related(
-        "tenant", "client", "item", "service_type", "intake_location", "technician__user",
+        "tenant", "client", "item", "service_type", "intake_location", "technician__user", "warranty_of",
     )
     if lock:
         qs = qs.select_for_update(of=("self",))

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.urls import NoReverseMatch, reverse
@@ -47,6 +48,8 @@ LINE = {
     "quantity": L(_("Quantity (use |qty)")),
     "unit_price": L(_("Price per unit (use |money)")),
     "amount": L(_("Quantity × price (use |money)")),
+    "covered": L(_("True when the line is covered by the warranty of an earlier order (no charge)")),
+    "warranty_end": L(_("Warranty of this line until: a part's own period, else the service's (use |date)")),
 }
 
 SCHEMA: dict = {
@@ -142,6 +145,9 @@ SCHEMA: dict = {
         "days": L(_("Warranty period in days")),
         "start": L(_("Warranty start: the handover date")),
         "end": L(_("Warranty end")),
+        "return_of": L(_("For a warranty claim or rework: the number of the original order (its warranty applies)")),
+        "url": L(_("The client's warranty page: report a problem under warranty")),
+        "qr_code": L(_("QR code of the warranty page, an image address for <img src>")),
     },
     "privacy": {
         "version": L(_("Privacy policy version in force")),
@@ -205,8 +211,8 @@ CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "
 
 # Printed words that must be right in each document language whatever the UI translations say.
 LINE_KIND_LABELS = {
-    "en": {"work": "Work", "part": "Part or material"},
-    "ru": {"work": "Работа", "part": "Запчасть, материал"},
+    "en": {"work": "Work", "part": "Part or material", "discount": "Discount"},
+    "ru": {"work": "Работа", "part": "Запчасть, материал", "discount": "Скидка"},
 }
 TITLES = {
     "en": {"intake_receipt": "Intake receipt", "service_contract": "Service contract",
@@ -245,13 +251,16 @@ def _local(value: datetime | None, tz) -> datetime | None:
     return timezone.localtime(value, tz) if value else None
 
 
-def _line(line, labels: dict) -> dict:
+def _line(line, labels: dict, warranty_start: date | None = None, warranty_end: date | None = None) -> dict:
+    own = getattr(line, "warranty_days", None)
     return {
         "kind": line.kind,
         "kind_label": labels.get(line.kind, line.kind),
         "description": line.description,
         "quantity": line.quantity,
         "unit_price": line.unit_price,
+        "covered": bool(getattr(line, "covered", False)),
+        "warranty_end": (warranty_start + timedelta(days=own)) if own and warranty_start else warranty_end,
         "amount": line.amount,
     }
 
@@ -271,26 +280,28 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
     tz = ZoneInfo(tenant.time_zone)
     labels = LINE_KIND_LABELS.get(language, LINE_KIND_LABELS["en"])
     title = TITLES.get(language, TITLES["en"])[kind]
+    handed_over_at = _local(order.closed_at, tz) if order.status == "handed_over" else None
+    warranty_days = order.service_type.warranty_days
+    warranty_start = handed_over_at.date() if handed_over_at else timezone.localtime(issued_at, tz).date()
+    warranty_end = order.warranty_until or (warranty_start + timedelta(days=warranty_days))
     with translation.override(language):
         status = order.get_status_display()
         format_label = order.get_format_display()
-        lines = [_line(line, labels) for line in order.line_items.all().order_by("created_at", "id")]
+        lines = [_line(line, labels, warranty_start, warranty_end)
+                 for line in order.line_items.all().order_by("created_at", "id")]
     payments = list(order.payments.all())
     approval = order.estimates.filter(state="approved").order_by("-version").only("override_reason").first()
     override_reason = approval.override_reason if approval else ""
     prepayment = sum((p.amount for p in payments if p.kind == Payment.Kind.PREPAYMENT), Decimal("0"))
     works = [line for line in lines if line["kind"] == LineItem.Kind.WORK]
-    parts = [line for line in lines if line["kind"] != LineItem.Kind.WORK]
+    parts = [line for line in lines if line["kind"] == LineItem.Kind.PART]
     total = sum((line["amount"] for line in lines), Decimal("0"))
     paid = order.paid_amount
-    handed_over_at = _local(order.closed_at, tz) if order.status == "handed_over" else None
-    warranty_days = order.service_type.warranty_days
-    warranty_start = handed_over_at.date() if handed_over_at else timezone.localtime(issued_at, tz).date()
-    warranty_end = order.warranty_until or (warranty_start + timedelta(days=warranty_days))
     item = order.item
     client = order.client
     technician = order.technician
     url = public_url(order)
+    warranty_page = _warranty_page(order) if kind == "warranty_card" else url
     return {
         "document": {
             "number": number, "title": title, "kind": kind, "date": timezone.localtime(issued_at, tz).date(),
@@ -341,10 +352,23 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
             "in_words": amount_in_words_ru(total, tenant.currency) if language == "ru" else "",
             "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
         },
-        "warranty": {"days": warranty_days, "start": warranty_start, "end": warranty_end},
+        "warranty": {"days": warranty_days, "start": warranty_start, "end": warranty_end,
+                     "return_of": order.warranty_of.number if order.warranty_of_id else "",
+                     "url": warranty_page, "qr_code": qr_data_uri(warranty_page)},
         "privacy": privacy,
         **_provided(order, language),
     }
+
+
+# The path of the client's warranty page of an order: the quality app, above this one, sets it in its
+# AppConfig.ready() (a page alive for the whole warranty, unlike the status link). Unset: the status page.
+warranty_page_path: Callable[[Any], str] | None = None
+
+
+def _warranty_page(order) -> str:
+    if warranty_page_path is None:
+        return public_url(order)
+    return settings.SITE_URL + warranty_page_path(order)
 
 
 def _format_phone(e164: str) -> str:
@@ -370,7 +394,8 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
     ]
     lines = [
         {"kind": k, "kind_label": labels[k], "description": d, "quantity": q, "unit_price": p,
-         "amount": (q * p).quantize(Decimal("0.01"))}
+         "amount": (q * p).quantize(Decimal("0.01")), "covered": False,
+         "warranty_end": now.date() + timedelta(days=180 if d in {"Дисплейный модуль", "Display module"} else 90)}
         for k, d, q, p in sample_lines
     ]
     works = [line for line in lines if line["kind"] == "work"]
@@ -416,7 +441,8 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
             "in_words": amount_in_words_ru(total, tenant.currency) if ru else "",
             "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
         },
-        "warranty": {"days": 90, "start": now.date(), "end": now.date() + timedelta(days=90)},
+        "warranty": {"days": 90, "start": now.date(), "end": now.date() + timedelta(days=90), "return_of": "",
+                     "url": settings.SITE_URL + "/w/sample-token/", "qr_code": qr_data_uri(settings.SITE_URL + "/w/sample-token/")},
         "privacy": privacy,
         **_provided_samples(language),
     }

@@ -65,7 +65,8 @@ def _datetime(value: datetime | None, tz: ZoneInfo) -> str:
 
 def build_context(order: Order, *, language: str, recipient_name: str = "", document_title: str = "",
                   document_number: str = "", feedback_rating: str = "", feedback_comment: str = "",
-                  sla_target: str = "", sla_due_at: str = "") -> dict[str, str]:
+                  sla_target: str = "", sla_due_at: str = "",
+                  complaint_resolution: str = "") -> dict[str, str]:
     """Every variable of templating.VARIABLES for this order, formatted in the tenant's language and time zone.
 
     Reads order.tenant, client, item, service_type, intake_location and technician.user (select_related
@@ -115,6 +116,7 @@ def build_context(order: Order, *, language: str, recipient_name: str = "", docu
             "feedback.comment": feedback_comment,
             "sla.target": sla_target,
             "sla.due_at": sla_due_at,
+            "complaint.resolution": complaint_resolution,
         }
     assert set(context) == set(templating.VARIABLES), "build_context and templating.VARIABLES disagree"
     return context

@@ -134,6 +134,15 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "Order status: {{ public_url }}" + _SIGNATURE_EN,
             "",
         ),
+        Kind.COMPLAINT_ANSWER: Texts(
+            "Your complaint about order #{{ order.number }}",
+            "Hello, {{ client.name }}!\n\n"
+            "Thank you for telling us about the problem with your order #{{ order.number }} ({{ order.item }}). "
+            "We have looked into it:\n\n"
+            "{{ complaint.resolution }}\n\n"
+            "If you have any questions, call us at {{ tenant.phone }}." + _SIGNATURE_EN,
+            "{{ tenant.name }}: about your complaint on order #{{ order.number }}: {{ complaint.resolution }}",
+        ),
     },
     "ru": {
         Kind.ORDER_RECEIVED: Texts(
@@ -246,6 +255,15 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "№{{ order.number }} ({{ order.item }}).\n\n"
             "Статус заказа: {{ public_url }}" + _SIGNATURE_RU,
             "",
+        ),
+        Kind.COMPLAINT_ANSWER: Texts(
+            "Ваша претензия по заказу №{{ order.number }}",
+            "Здравствуйте, {{ client.name }}!\n\n"
+            "Спасибо, что сообщили о проблеме с заказом №{{ order.number }} ({{ order.item }}). "
+            "Мы разобрались:\n\n"
+            "{{ complaint.resolution }}\n\n"
+            "Если остались вопросы, позвоните нам: {{ tenant.phone }}." + _SIGNATURE_RU,
+            "{{ tenant.name }}: по вашей претензии к заказу №{{ order.number }}: {{ complaint.resolution }}",
         ),
     },
 }

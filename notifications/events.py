@@ -47,8 +47,9 @@ def _full_order(order_id: int) -> Order:
 
 
 def client_drafts(order: Order, kind: str, source_key: str, *, event: OrderEvent | None = None,
-                  now: datetime | None = None) -> list[outbox.Draft]:
-    """E-mail and SMS to the order's client, each if the client has that contact and has not opted out."""
+                  now: datetime | None = None, values: dict[str, str] | None = None) -> list[outbox.Draft]:
+    """E-mail and SMS to the order's client, each if the client has that contact and has not opted out.
+    `values`: more of build_context's values (e.g. a complaint's resolution)."""
     client = order.client
     tenant = order.tenant
     channels = []
@@ -60,7 +61,7 @@ def client_drafts(order: Order, kind: str, source_key: str, *, event: OrderEvent
         return []
     language = tenant.language
     texts = texts_in_force(tenant.pk, kind, language)
-    context = build_context(order, language=language)
+    context = build_context(order, language=language, **(values or {}))
     drafts = []
     for channel, recipient in channels:
         rendered = render_message(texts, channel, context, language)
@@ -130,6 +131,8 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
         kind = Kind.LOW_RATING
     elif event.kind == EventKind.SLA:  # the quality app's clocks: at risk, or breached
         kind = SLA_KINDS.get(event.data.get("stage", ""))
+    elif event.kind == EventKind.COMPLAINT and event.data.get("tell_client"):  # quality.complaints.tell_client
+        kind = Kind.COMPLAINT_ANSWER
     if kind is None:
         return []
     order = _full_order(event.order_id)
@@ -139,6 +142,9 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
     if kind == Kind.LOW_RATING:
         values = {"feedback_rating": str(event.data.get("rating", "")), "feedback_comment": event.data.get("comment", "")}
         return staff_drafts(order, kind, source_key, _managers(order.tenant_id), event=event, values=values)
+    if kind == Kind.COMPLAINT_ANSWER:
+        return client_drafts(order, kind, source_key, event=event,
+                             values={"complaint_resolution": str(event.data.get("resolution", ""))})
     if kind == Kind.TECHNICIAN_ASSIGNED:
         technician = order.technician
         if technician is None or technician.user_id == event.actor_id:  # no alert for taking a job yourself
@@ -238,3 +244,4 @@ def scan_visit_reminders(now: datetime | None = None, limit: int = 500) -> int:
         with transaction.atomic():
             written += len(outbox.create(client_drafts(order, Kind.VISIT_REMINDER, source_key, now=now)))
     return written
+

@@ -36,6 +36,7 @@ class Kind(models.TextChoices):
     LOW_RATING = "low_rating", _("Low rating from a client (managers)")
     SLA_AT_RISK = "sla_at_risk", _("Service level at risk (managers)")
     SLA_BREACHED = "sla_breached", _("Service level breached (managers)")
+    COMPLAINT_ANSWER = "complaint_answer", _("Answer to a complaint")
 
 
 STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE, Kind.LOW_RATING, Kind.SLA_AT_RISK,

@@ -55,6 +55,7 @@ VARIABLES: dict[str, object] = {
     "feedback.comment": _("Low-rating alerts: the client's comment"),
     "sla.target": _("Service-level alerts: the target (time to plan, time to ready, on-site arrival)"),
     "sla.due_at": _("Service-level alerts: the deadline (date and time)"),
+    "complaint.resolution": _("Complaint answers: what was decided"),
 }
 URL_VARIABLES = frozenset({"public_url", "feedback_url", "order_url"})
 

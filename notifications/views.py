@@ -170,6 +170,8 @@ def _sample_context(request: TenantRequest, language: str) -> tuple[dict[str, st
         "document_number": f"A-{request.tenant.local_date().year}-00042",  # numbered by the center's year
         "feedback_rating": "2",
         "feedback_comment": "Ready two days late." if language == "en" else "Готово на два дня позже.",
+        "complaint_resolution": ("We apologise for the delay and refund 10% of the bill." if language == "en"
+                                 else "Приносим извинения за задержку и возвращаем 10% стоимости."),
     }
     if order is not None:
         return build_context(order, language=language, recipient_name=request.user.get_full_name(), **examples), order
@@ -182,6 +184,7 @@ def _sample_context(request: TenantRequest, language: str) -> tuple[dict[str, st
         "feedback_url": f"{settings.SITE_URL}/s/EXAMPLE-TOKEN/", "recipient.name": request.user.get_full_name(),
         "document.title": examples["document_title"], "document.number": examples["document_number"],
         "feedback.rating": examples["feedback_rating"], "feedback.comment": examples["feedback_comment"],
+        "complaint.resolution": examples["complaint_resolution"],
     })
     return sample, None
 

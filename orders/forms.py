@@ -14,7 +14,17 @@ from servicedesk.fields import DateTimeField, DateTimeInput
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
 
-from .models import Client, LineItem, Payment, Priority, ServiceFormat, ServiceType
+from .models import (
+    BILLABLE_KINDS,
+    Client,
+    Item,
+    LineItem,
+    LineKind,
+    Payment,
+    Priority,
+    ServiceFormat,
+    ServiceType,
+)
 from .services import EstimateLineData, normalise_phone, technician_choices
 
 
@@ -62,6 +72,8 @@ class ServiceTypeSelect(forms.Select):
 
 class IntakeForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), required=False, widget=forms.HiddenInput)
+    # A device found again by its serial (orders.items.find_items): reused instead of recorded twice.
+    item = forms.ModelChoiceField(queryset=Item.objects.none(), required=False, widget=forms.HiddenInput)
     client_name = forms.CharField(label=_("Client's name"), max_length=150, required=False)
     client_phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
                                    widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
@@ -98,12 +110,16 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.tenant = tenant
         self.fields["client"].queryset = Client.objects.for_tenant(tenant)
+        self.fields["item"].queryset = Item.objects.for_tenant(tenant)
         self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).filter(is_active=True)
         self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).active()
         search = {"hx-get": reverse("orders:client_search", args=[tenant.slug]), "hx-target": "#client-matches",
                   "hx-trigger": "input changed delay:300ms"}
         self.fields["client_phone"].widget.attrs.update(search)
         self.fields["client_name"].widget.attrs.update(search | {"autocomplete": "off"})
+        self.fields["item_serial"].widget.attrs.update({
+            "hx-get": reverse("orders:item_search", args=[tenant.slug]), "hx-target": "#item-matches",
+            "hx-trigger": "input changed delay:300ms", "autocomplete": "off"})
         receptions = [loc for loc in self.fields["intake_location"].queryset if loc.receives_clients]
         if receptions and not self.is_bound:
             self.fields["intake_location"].initial = receptions[0].pk
@@ -115,6 +131,14 @@ class IntakeForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         client: Client | None = cleaned.get("client")
+        item: Item | None = cleaned.get("item")
+        if item is not None:
+            # The device's owner comes with it; another client bringing it in is a different record.
+            if client is None:
+                client = cleaned["client"] = item.client
+            elif client.pk != item.client_id:
+                self.add_error("item_serial", _("This device is recorded for another client. Pick that client, "
+                                                "or choose “Another device” to record it anew."))
         phone = cleaned.get("client_phone")
         if client is None and phone:
             # A returning client typed in again is found by phone, not duplicated.
@@ -133,7 +157,7 @@ class IntakeForm(forms.Form):
             if service.formats and fmt and fmt not in service.formats:
                 self.add_error("format", _("“%(service)s” is offered as: %(formats)s.")
                                % {"service": service.name, "formats": ", ".join(service.format_labels())})
-            if service.needs_item and not cleaned.get("item_kind", "").strip():
+            if service.needs_item and item is None and not cleaned.get("item_kind", "").strip():
                 self.add_error("item_kind", _("Describe the item taken in (phone, laptop …)."))
         if fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}:
             if not cleaned.get("visit_address", "").strip():
@@ -241,12 +265,23 @@ class EstimateForm(forms.Form):
 
 
 class LineItemForm(forms.ModelForm):
+    kind = forms.ChoiceField(label=_("Kind"), choices=[(k.value, k.label) for k in BILLABLE_KINDS], initial=LineKind.WORK)
     quantity = forms.DecimalField(label=_("Qty"), max_digits=10, decimal_places=3, min_value=Decimal("0.001"), initial=1)
     unit_price = forms.DecimalField(label=_("Price"), **MONEY_FIELD)
+    # Shown on a return under warranty only: ticked, the line costs the client nothing.
+    covered = forms.BooleanField(label=_("Under warranty, no charge"), required=False, initial=True)
 
     class Meta:
         model = LineItem
-        fields = ["kind", "description", "quantity", "unit_price"]
+        fields = ["kind", "description", "quantity", "unit_price", "covered"]
+
+
+class ItemForm(forms.ModelForm):
+    """Correcting a device's details after intake (a mistyped IMEI)."""
+
+    class Meta:
+        model = Item
+        fields = ["kind", "brand", "model", "serial"]
 
 
 class PaymentForm(forms.ModelForm):

@@ -264,6 +264,10 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
     if target == S.HANDED_OVER:
         # Counted from the day of handover on the center's calendar (a UTC date is a day off near midnight).
         updates["warranty_until"] = order.tenant.local_date(now) + timedelta(days=order.service_type.warranty_days)
+        if order.warranty_of_id is not None:
+            # A return (warranty claim, rework) keeps the original's warranty: it never extends it.
+            updates["warranty_until"] = (Order.objects.filter(pk=order.warranty_of_id, tenant_id=order.tenant_id)
+                                         .values_list("warranty_until", flat=True).first())
     if action == "request_approval":
         updates["estimate_state"] = EstimateState.PENDING
     elif action == "approve":

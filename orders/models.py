@@ -252,6 +252,13 @@ class Order(TenantOwned):
     public_token = models.CharField(max_length=64, unique=True, default=new_public_token, editable=False)
     public_token_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     warranty_until = models.DateField(_("warranty until"), null=True, blank=True)
+    # A warranty claim or a free rework of an earlier order (quality.warranty, quality.complaints): the
+    # order it returns to. Its covered lines cost nothing and its warranty is the original's, never longer.
+    warranty_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
+        verbose_name=_("return of order"),
+        db_index=False,  # orders_return_idx (tenant, warranty_of) serves the look-ups
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("taken in by")
     )
@@ -299,6 +306,10 @@ class Order(TenantOwned):
             # sorted by the next deadline.
             models.Index(fields=["tenant", "sla_state", "sla_due_at", "id"], name="orders_sla_state_idx"),
             models.Index(fields=["tenant", "sla_due_at", "id"], name="orders_sla_due_idx"),
+            # Returns of an order (warranty claims, reworks): comeback rates and the device's history.
+            models.Index(fields=["tenant", "warranty_of"], name="orders_return_idx",
+                         condition=Q(warranty_of__isnull=False)),
+            models.Index(fields=["tenant", "item", "-created_at"], name="orders_item_idx"),
         ]
 
     def __str__(self) -> str:
@@ -349,6 +360,11 @@ class EventKind(models.TextChoices):
     DOCUMENT = "document", _("Document")
     FEEDBACK = "feedback", _("Client feedback")
     SLA = "sla", _("Service level")
+    # After-sales (quality): a complaint, a warranty claim or return, an item's details corrected, an audit.
+    COMPLAINT = "complaint", _("Complaint")
+    WARRANTY = "warranty", _("Warranty")
+    ITEM = "item", _("Item details")
+    AUDIT = "audit", _("Internal audit")
 
 
 class OrderEvent(TenantOwned):
@@ -377,6 +393,12 @@ class OrderEvent(TenantOwned):
 class LineKind(models.TextChoices):
     WORK = "work", _("Work")
     PART = "part", _("Part or material")
+    # A negative line: a compensation granted on a complaint (orders.services.add_discount).
+    DISCOUNT = "discount", _("Discount")
+
+
+# What work and estimates bill; a discount is only granted through add_discount.
+BILLABLE_KINDS = (LineKind.WORK, LineKind.PART)
 
 
 def line_amount(quantity: Decimal, unit_price: Decimal) -> Decimal:
@@ -458,6 +480,11 @@ class LineItem(TenantOwned):
     performed_by = models.ForeignKey(
         Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
     )
+    # Covered by the warranty of the order this one returns to (Order.warranty_of): shown with its price,
+    # billed at nothing.
+    covered = models.BooleanField(_("under warranty, no charge"), default=False)
+    # A part's own warranty (from the part catalogue when it is used from stock); empty: the service's.
+    warranty_days = models.PositiveIntegerField(_("warranty, days"), null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -467,9 +494,14 @@ class LineItem(TenantOwned):
     def __str__(self) -> str:
         return self.description
 
+    @property
+    def list_amount(self) -> Decimal:
+        """Quantity × price, what the line would cost without the warranty."""
+        return line_amount(self.quantity, self.unit_price)
+
     def save(self, *args, **kwargs) -> None:
-        self.amount = line_amount(self.quantity, self.unit_price)
-        if kwargs.get("update_fields") is not None and {"quantity", "unit_price"} & set(kwargs["update_fields"]):
+        self.amount = Decimal("0.00") if self.covered else line_amount(self.quantity, self.unit_price)
+        if kwargs.get("update_fields") is not None and {"quantity", "unit_price", "covered"} & set(kwargs["update_fields"]):
             kwargs["update_fields"] = {*kwargs["update_fields"], "amount"}
         super().save(*args, **kwargs)
 

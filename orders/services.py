@@ -24,6 +24,7 @@ from . import money
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
 from .lifecycle import bump_version
 from .models import (
+    BILLABLE_KINDS,
     Client,
     Estimate,
     EventKind,
@@ -111,12 +112,21 @@ class IntakeData:
     visit_address: str = ""
     visit_start: datetime | None = None
     visit_end: datetime | None = None
+    # A device found again (orders.items.find_items): reused, never recorded twice. It must be the client's.
+    item: Item | None = None
+    # A return of an earlier order (a warranty claim, a rework): linked to it, see Order.warranty_of.
+    warranty_of: Order | None = None
 
 
 @transaction.atomic
 def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
     """Reception's intake: client (found or new), item, order, prepayment, first event. All or nothing."""
     check_actor(by, Perm.ORDERS_CREATE, tenant_id=tenant.pk)
+    for linked in (data.item, data.warranty_of):
+        if linked is not None and linked.tenant_id != tenant.pk:
+            raise ValidationError(_("Unknown item or order."))
+    if data.item is not None and data.client is not None and data.item.client_id != data.client.pk:
+        raise ValidationError(_("This device is recorded for another client."))
     now = timezone.now()
     client = data.client
     if client is None:
@@ -132,8 +142,8 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
         client.consent_version = current_privacy_version(tenant)
         client.save(update_fields=["consent_at", "consent_version"])
 
-    item = None
-    if data.service_type.needs_item and data.item_kind:
+    item = data.item
+    if item is None and data.service_type.needs_item and data.item_kind:
         item = Item.objects.filter(tenant=tenant, client=client, serial=data.item_serial).first() if data.item_serial else None
         if item is None:
             item = Item.objects.create(
@@ -148,18 +158,38 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
         workshop=data.intake_location if data.intake_location.does_work else None,
         priority=data.priority, problem=data.problem, terms=data.terms, promised_at=promised_at,
         visit_address=data.visit_address, visit_start=data.visit_start,
-        visit_end=data.visit_end, created_by=by.user, created_at=now,
+        visit_end=data.visit_end, created_by=by.user, created_at=now, warranty_of=data.warranty_of,
     )
     if data.estimate is not None:
         # The client signs the intake receipt, which quotes this estimate: it is approved at the counter
         # and caps the bill; it becomes no line, since nothing has been done yet (docs/architecture.md).
         money.new_estimate(order, amount=data.estimate, lines=None, comment="", state=Estimate.State.APPROVED, by=by,
                            decided_at=now, decided_by=by.user, by_client=True)
-    record_event(order, EventKind.CREATED, actor=by.user, is_public=True, to_status=OrderStatus.NEW,
-                 message=_("Order taken in at %(location)s.") % {"location": data.intake_location.name})
+    message = _("Order taken in at %(location)s.") % {"location": data.intake_location.name}
+    if data.warranty_of is not None:
+        message += " " + _("A return of order #%(number)s.") % {"number": data.warranty_of.number}
+    record_event(order, EventKind.CREATED, actor=by.user, is_public=True, to_status=OrderStatus.NEW, message=message,
+                 data={"warranty_of": data.warranty_of.number} if data.warranty_of is not None else None)
     if data.prepayment and data.prepayment > 0:
         add_payment(order, amount=data.prepayment, method=data.prepayment_method, kind=Payment.Kind.PREPAYMENT, by=by)
     return order
+
+
+def take_in_return(original: Order, *, by: Membership, problem: str, intake_location: Location | None = None) -> Order:
+    """A return of `original` (a warranty claim, a free rework after a complaint): a new order for the same
+    client, device and service, linked to it by Order.warranty_of, taken in by the intake's own rules and
+    numbering. Its lines are covered (no charge) unless marked otherwise; its warranty is the original's."""
+    original = Order.objects.select_related("client", "item", "service_type", "intake_location").get(
+        pk=original.pk, tenant_id=original.tenant_id)
+    service_type = original.service_type
+    location = intake_location or original.intake_location
+    data = IntakeData(
+        client=original.client, client_name=original.client.name, client_phone=original.client.phone,
+        client_email="", consent=False, service_type=service_type, format=original.format,
+        intake_location=location, problem=problem[:5000], item=original.item, warranty_of=original,
+        item_condition="", visit_address=original.visit_address,
+    )
+    return take_in(original.tenant, data, by=by)
 
 
 def find_clients(tenant: Tenant, query: str, limit: int = 8):
@@ -248,21 +278,56 @@ def check_open(order: Order) -> None:
 
 @transaction.atomic
 def add_line_item(order: Order, *, kind: str, description: str, quantity: Decimal, unit_price: Decimal,
-                  by: Membership, performed_by: Membership | None = None) -> LineItem:
+                  by: Membership, performed_by: Membership | None = None, covered: bool | None = None,
+                  warranty_days: int | None = None) -> LineItem:
+    """A work or a part on the bill. On a return under warranty (Order.warranty_of) a line is covered
+    (billed at nothing) unless `covered=False` says the client pays for it (then the bill's ceiling asks
+    the client's approval, orders.money). `warranty_days`: a part's own warranty (empty: the service's)."""
     check_actor(by, Perm.ORDERS_WORK, order)
+    if kind not in BILLABLE_KINDS:
+        raise ValidationError(_("Unknown kind of line."))
     if quantity <= 0:
         raise ValidationError(_("The quantity must be more than zero."))
     if unit_price < 0:
         raise ValidationError(_("The price cannot be negative."))
     money.lock_order(order)
     check_open(order)
+    if covered is None:
+        covered = order.warranty_of_id is not None
+    elif covered and order.warranty_of_id is None:
+        raise ValidationError(_("Only a return under warranty has work at no charge."))
     line = LineItem.objects.create(
         tenant_id=order.tenant_id, order=order, kind=kind, description=description, quantity=quantity,
-        unit_price=unit_price, performed_by=performed_by,
+        unit_price=unit_price, performed_by=performed_by, covered=covered, warranty_days=warranty_days,
     )
     recalculate_totals(order)
+    note = f" ({_('under warranty, no charge')})" if covered else ""
     record_event(order, EventKind.LINE_ITEM, actor=by.user,
-                 message=f"{line.get_kind_display()}: {description} × {quantity:g} = {line.amount}")
+                 message=f"{line.get_kind_display()}: {description} × {quantity:g} = {line.amount}{note}")
+    return line
+
+
+@transaction.atomic
+def add_discount(order: Order, *, amount: Decimal, description: str, by: Membership, data: dict | None = None) -> LineItem:
+    """A compensation: a negative line on the bill, also on a closed order (a complaint comes after the
+    handover). What was paid above the new total shows as credit to return (Order.credit_amount); the
+    refund is recorded as a payment. The caller checks who may grant it (quality.complaints)."""
+    check_actor(by, Perm.ORDERS_VIEW, order)
+    if amount <= 0:
+        raise ValidationError(_("The discount must be more than zero."))
+    money.lock_order(order)
+    if order.status == OrderStatus.CANCELLED:
+        raise ValidationError(_("A cancelled order has no bill to discount."))
+    if amount > order.total_amount:
+        raise ValidationError(_("The discount (%(amount)s) is more than the bill (%(total)s).") % {
+            "amount": amount, "total": order.total_amount})
+    line = LineItem.objects.create(
+        tenant_id=order.tenant_id, order=order, kind=LineItem.Kind.DISCOUNT, description=description[:200],
+        quantity=Decimal("1"), unit_price=-amount,
+    )
+    recalculate_totals(order)
+    record_event(order, EventKind.LINE_ITEM, actor=by.user, message=f"{line.get_kind_display()}: {description} = {line.amount}",
+                 data={"discount": str(amount), **(data or {})})
     return line
 
 
@@ -350,7 +415,7 @@ def set_estimate(order: Order, *, amount: Decimal | None = None, lines: list[Est
                 raise ValidationError(_("The price cannot be negative."))
             if not line.description.strip():
                 raise ValidationError(_("Each line needs a description."))
-            if line.kind not in LineItem.Kind.values:
+            if line.kind not in BILLABLE_KINDS:
                 raise ValidationError(_("Unknown kind of line."))
         total = sum((line_amount(line.quantity, line.unit_price) for line in lines), Decimal("0"))
         if amount is not None and amount != total:

@@ -3,7 +3,7 @@ the client's public status page lives under /s/<token>/ (no account, no tenant i
 
 from django.urls import include, path
 
-from . import public, views
+from . import item_views, public, views
 
 app_name = "orders"
 
@@ -13,6 +13,8 @@ tenant_urlpatterns = [
     path("orders/new/", views.intake, name="intake"),
     path("orders/new/clients/", views.client_search, name="client_search"),
     path("orders/new/clients/<int:client_id>/", views.client_pick, name="client_pick"),
+    path("orders/new/items/", item_views.item_search, name="item_search"),
+    path("orders/new/items/<int:item_id>/", item_views.item_pick, name="item_pick"),
     path("orders/<int:order_number>/", views.order_detail, name="detail"),
     path("orders/<int:order_number>/edit/", views.order_edit, name="edit"),
     path("orders/<int:order_number>/do/<slug:action>/", views.order_transition, name="transition"),
@@ -26,6 +28,8 @@ tenant_urlpatterns = [
     path("orders/<int:order_number>/photos/<int:photo_id>/", views.photo, name="photo"),
     path("orders/<int:order_number>/link/", views.public_link_replace, name="public_link_replace"),
     path("orders/<int:order_number>/receipt/", views.receipt, name="receipt"),
+    path("items/<int:item_id>/", item_views.item_detail, name="item_detail"),
+    path("items/<int:item_id>/edit/", item_views.item_edit, name="item_edit"),
     path("clients/", views.client_list, name="client_list"),
     path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),

@@ -38,6 +38,7 @@ from .forms import (
     ServiceTypeForm,
     TransitionForm,
 )
+from .item_views import picked_item_context
 from .lifecycle import (
     TRANSITIONS,
     OrderChanged,
@@ -118,7 +119,7 @@ def intake(request: TenantRequest) -> HttpResponse:
             order = take_in_from_form(request, form)
         messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
         return to_order(request, order)
-    return render(request, "orders/intake.html", intake_context(form))
+    return render(request, "orders/intake.html", intake_context(request, form))
 
 
 def take_in_from_form(request: TenantRequest, form: IntakeForm) -> Order:
@@ -137,7 +138,7 @@ def take_in_from_form(request: TenantRequest, form: IntakeForm) -> Order:
             priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
             prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
             terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
-            visit_start=data["visit_start"], visit_end=data["visit_end"],
+            visit_start=data["visit_start"], visit_end=data["visit_end"], item=data["item"],
         ),
         by=request.membership,
     )
@@ -146,11 +147,15 @@ def take_in_from_form(request: TenantRequest, form: IntakeForm) -> Order:
     return order
 
 
-def intake_context(form: IntakeForm, picked_client: Client | None = None) -> dict:
-    """The intake page's context (orders/intake.html): the form, item suggestions, the picked client."""
-    if picked_client is None and form.is_bound and hasattr(form, "cleaned_data"):
-        picked_client = form.cleaned_data.get("client")
-    return {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS, "picked_client": picked_client}
+def intake_context(request: TenantRequest, form: IntakeForm, picked_client: Client | None = None) -> dict:
+    """The intake page's context (orders/intake.html): the form, item suggestions, the picked client and
+    the device picked again (its earlier visits and warranty)."""
+    cleaned = form.cleaned_data if form.is_bound and hasattr(form, "cleaned_data") else {}
+    if picked_client is None:
+        picked_client = cleaned.get("client")
+    picked_item = cleaned.get("item")
+    return {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS, "picked_client": picked_client,
+            "picked_item": picked_item, "picked": picked_item_context(request, picked_item) if picked_item else {}}
 
 
 SUGGESTED_ITEM_KINDS = [
@@ -329,7 +334,9 @@ def line_add(request: TenantRequest, order_number: int) -> HttpResponse:
     try:
         services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
                                unit_price=data["unit_price"], by=request.membership,
-                               performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
+                               performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None,
+                               # Only a return under warranty offers the box; elsewhere it means nothing.
+                               covered=data["covered"] if order.warranty_of_id else None)
     except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return to_order(request, order)

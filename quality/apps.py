@@ -7,18 +7,24 @@ class QualityConfig(AppConfig):
 
     def ready(self) -> None:
         # Quality plugs into orders and documents; neither imports it.
+        from django.urls import reverse
+
+        from documents import variables
         from documents.variables import Leaf, Seq, register_variables
+        from orders import items
         from orders.lifecycle import register_guard
+        from orders.models import Order
         from orders.panels import Panel, register_panel
         from orders.timeline import on_order_event
         from reception.targets import register_wait_targets
 
         from . import checklists, checks, listeners
         from .clocks import on_order_event as sla_listener
-        from .panels import checklist_panel
+        from .panels import aftersales_panel, checklist_panel
         from .rollups import on_order_event as keep_rollups_current
         from .sla_panel import sla_panel
         from .standards import reception_wait_targets
+        from .warranty import warranty_path
 
         register_guard(checklists.GUARD_KEY, checklists.checklist_guard, prepare=checklists.prepare, shown=True)
         register_guard(checks.GUARD_KEY, checks.independent_check_guard, prepare=checks.prepare)
@@ -39,3 +45,12 @@ class QualityConfig(AppConfig):
             "required": Leaf(_("True for a required item")),
             "photo": Leaf(_("The photo's address for <img src> (empty if none)")),
         }, element="answer"), build=checklists.document_rows, sample=checklists.sample_rows)
+        # After-sales: the warranty and complaints panel, the warranty card's QR code (documents) and the
+        # device pages' warranty claim link (orders).
+        register_panel(Panel("aftersales", "quality/_panel.html", aftersales_panel, position=400))
+        variables.warranty_page_path = warranty_path
+
+        def claim_url(order: Order) -> str:
+            return reverse("quality:claim_new", args=[order.tenant.slug, order.number]) + "?source=device"
+
+        items.warranty_claim_url = claim_url

@@ -210,6 +210,32 @@ def add_working_time(calendar: WorkingCalendar, start: datetime, duration: timed
                         % {"days": MAX_IDLE_DAYS, "start": f"{start:%Y-%m-%d %H:%M}"})
 
 
+def end_of_working_days(calendar: WorkingCalendar, start: datetime, days: int) -> datetime:
+    """The closing instant (UTC) of the `days`-th working day after the local date of `start`.
+
+    "Answered within 3 working days" of a complaint received on Thursday: Friday is the first, Saturday
+    the second if the location works on Saturdays, Tuesday the third if Monday is a holiday; the deadline
+    is that day's closing time. The day of `start` itself does not count, however early it was. A day is a
+    working day when it has any working time. Raises ValueError for days < 1 and NoWorkingTime after
+    MAX_IDLE_DAYS days in a row without one.
+    """
+    if days < 1:
+        raise ValueError("Count at least one working day.")
+    day, idle_days, counted = _local_date(_utc(start, "start"), calendar.tz), 0, 0
+    while idle_days <= MAX_IDLE_DAYS:
+        day += DAY
+        periods = list(calendar.periods_on(day))
+        if not periods:
+            idle_days += 1
+            continue
+        idle_days = 0
+        counted += 1
+        if counted == days:
+            return periods[-1][1]
+    raise NoWorkingTime(_("The calendar has no working time in the %(days)s days after %(start)s.")
+                        % {"days": MAX_IDLE_DAYS, "start": f"{start:%Y-%m-%d %H:%M}"})
+
+
 def parse_hours(text: str) -> Day:
     """'09:00-13:00, 14:00-19:00' -> spans; '' -> no spans. '24:00' may end a span. ValueError on junk.
 

@@ -9,18 +9,33 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from orders.forms import MoneyFieldSpec
 from orders.models import Priority, ServiceType
 from orders.services import technician_choices
 from servicedesk.fields import DateField, DateFilter, DateInput
 from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.tenancy.roles import Role
 
 from .calendar import Day, format_hours, parse_hours
 from .metrics import METRIC_CHOICES
-from .models import MAX_COMMENT_LENGTH, CalendarDay, Comparison, Feedback, PeriodKind, SlaPolicy, Weekday
+from .models import (
+    AUDIT_CHECKS,
+    MAX_COMMENT_LENGTH,
+    AfterSalesSettings,
+    AuditFinding,
+    CalendarDay,
+    Comparison,
+    Complaint,
+    Feedback,
+    PeriodKind,
+    SlaPolicy,
+    Weekday,
+)
 from .policies import PolicyData
 from .standards import standard_problem
 
 RATINGS = [(n, str(n)) for n in range(5, 0, -1)]
+RECOMMEND_CHOICES = [(n, str(n)) for n in range(0, 11)]
 RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
 
 
@@ -31,6 +46,14 @@ class FeedbackForm(forms.Form):
                                     error_messages={"required": _("Choose a rating from 1 to 5.")})
     comment = forms.CharField(label=_("Anything to add?"), required=False, max_length=MAX_COMMENT_LENGTH,
                               widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, ask_recommendation: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if ask_recommendation:
+            # Optional: the 0-10 scale of the Net Promoter Score, 0 = not at all likely.
+            self.fields["recommend"] = forms.TypedChoiceField(
+                label=_("How likely are you to recommend us to a friend? (0 = not at all, 10 = very likely)"),
+                choices=RECOMMEND_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect)
 
 
 def _day_start(day) -> datetime:
@@ -308,3 +331,153 @@ class DashboardForm(forms.Form):
                      location=self.locations.get(data.get("location")),
                      service_type=self.service_types.get(data.get("service_type")),
                      ready_days=data.get("ready_days") or DEFAULT_READY_DAYS)
+# --- After-sales ------------------------------------------------------------------------------------
+
+MONEY_FIELD: MoneyFieldSpec = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
+
+
+def managers(tenant: Tenant):
+    """Who may handle complaints and audits: the center's active managers and owners."""
+    return (Membership.objects.for_tenant(tenant).filter(is_active=True, role__in=[Role.MANAGER, Role.OWNER])
+            .select_related("user").order_by("user__full_name"))
+
+
+def staff(tenant: Tenant):
+    return Membership.objects.for_tenant(tenant).filter(is_active=True).select_related("user").order_by("user__full_name")
+
+
+class ComplaintForm(forms.Form):
+    """A complaint recorded by hand: the client called, wrote or came in."""
+
+    source = forms.ChoiceField(label=_("Received by"), initial=Complaint.Source.PHONE,
+                               choices=[(v, label) for v, label in Complaint.Source.choices if v != Complaint.Source.RATING])
+    description = forms.CharField(label=_("What the client says"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
+    handler = forms.ModelChoiceField(label=_("Handled by"), queryset=Membership.objects.none(), required=False,
+                                     empty_label=_("Not yet assigned"))
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = managers(tenant)
+
+
+class HandleComplaintForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    handler = forms.ModelChoiceField(label=_("Handled by"), queryset=Membership.objects.none(), required=False,
+                                     empty_label=_("Not yet assigned"))
+    status = forms.ChoiceField(label=_("Status"), choices=Complaint.Status.choices)
+    resolution = forms.CharField(label=_("Resolution"), max_length=5000, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}),
+                                 help_text=_("What was decided and why; needed to resolve or reject."))
+    tell_client = forms.BooleanField(label=_("Tell the client the resolution (e-mail and SMS)"), required=False)
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["handler"].queryset = managers(tenant)
+
+
+class CompensationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    kind = forms.ChoiceField(label=_("Compensation"), widget=forms.RadioSelect, initial=Complaint.Compensation.DISCOUNT,
+                             choices=[(v, label) for v, label in Complaint.Compensation.choices if v])
+    amount = forms.DecimalField(label=_("Discount"), required=False, **MONEY_FIELD)
+    problem = forms.CharField(label=_("What to redo"), max_length=2000, required=False,
+                              widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("kind") == Complaint.Compensation.DISCOUNT and cleaned.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Enter the discount."))
+        return cleaned
+
+
+class ComplaintFilter(django_filters.FilterSet):
+    STATES = [("open", _("Open and in progress")), ("overdue", _("Overdue")), ("resolved", _("Resolved")),
+              ("rejected", _("Rejected")), ("all", _("All"))]
+
+    state = django_filters.ChoiceFilter(label=_("Show"), choices=STATES, method="filter_state", empty_label=None)
+    handler = django_filters.ModelChoiceFilter(label=_("Handled by"), queryset=lambda r: managers(r.tenant))
+
+    class Meta:
+        model = Complaint
+        fields: list[str] = []
+
+    def filter_state(self, queryset, name, value):
+        if value == "open":
+            return queryset.filter(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS])
+        if value == "overdue":
+            return queryset.filter(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS],
+                                   due_at__lt=timezone.now())
+        if value in {Complaint.Status.RESOLVED, Complaint.Status.REJECTED}:
+            return queryset.filter(status=value)
+        return queryset
+
+
+class ClaimForm(forms.Form):
+    source = forms.ChoiceField(choices=[("order", "order"), ("device", "device")], widget=forms.HiddenInput,
+                               initial="order")
+    problem = forms.CharField(label=_("The problem the client reports"), max_length=5000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+    override_reason = forms.CharField(
+        label=_("Accept outside the warranty period because"), max_length=1000, required=False,
+        help_text=_("Managers only: the claim is then accepted although the period has ended, and the reason recorded."))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000)
+
+
+class PublicClaimForm(forms.Form):
+    problem = forms.CharField(label=_("What is wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+
+
+ANSWER_CHOICES = [("yes", _("Yes")), ("no", _("No")), ("", _("Not checked"))]
+
+
+class AuditForm(forms.Form):
+    """The audit's checklist: yes, no or not checked per check, pre-filled with the system's answers."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, answers: dict | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        answers = answers or {}
+        for key, label in AUDIT_CHECKS.items():
+            value = answers.get(key)
+            self.fields[key] = forms.ChoiceField(
+                label=label, choices=ANSWER_CHOICES, required=False,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+                initial="" if value is None else ("yes" if value else "no"))
+        self.order_fields([*AUDIT_CHECKS, "notes", "version"])
+
+    def answers(self) -> dict[str, bool | None]:
+        return {key: {"yes": True, "no": False}.get(self.cleaned_data.get(key) or "") for key in AUDIT_CHECKS}
+
+
+class FindingForm(forms.ModelForm):
+    due_date = DateField(label=_("Due"), required=False, widget=DateInput())
+
+    class Meta:
+        model = AuditFinding
+        fields = ["severity", "description", "corrective_action", "responsible", "due_date"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "corrective_action": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["responsible"].queryset = staff(tenant)
+
+
+class CloseFindingForm(forms.Form):
+    note = forms.CharField(label=_("What was done"), max_length=1000)
+
+
+class AfterSalesSettingsForm(forms.ModelForm):
+    class Meta:
+        model = AfterSalesSettings
+        fields = ["ask_recommendation", "complaint_days", "audits_enabled", "audit_sample_size", "audit_group",
+                  "audit_manager"]
+
+    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.instance.tenant = tenant
+        self.fields["audit_manager"].queryset = managers(tenant)

@@ -29,3 +29,11 @@ def repair_rollups() -> None:
     """Recompute the last QUALITY_ROLLUP_REPAIR_DAYS days of every center's rollups from the raw rows: what
     the order-event listener missed (a row changed without an event, a bug since fixed) is put right."""
     rollups.repair(settings.QUALITY_ROLLUP_REPAIR_DAYS)
+
+
+@shared_task(name="quality.draw_audit_samples", ignore_result=True, soft_time_limit=600, time_limit=660)
+def draw_audit_samples() -> int:
+    """Draw last week's internal-audit sample of every center that has none yet (quality.audits)."""
+    from .audits import draw_due_samples
+
+    return draw_due_samples()

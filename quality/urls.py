@@ -1,9 +1,10 @@
 """Quality URLs, mounted at the root like the orders app's: the client's feedback page lives beside the
-status page under /s/<token>/ (no account), the managers' pages under /<tenant_slug>/."""
+status page under /s/<token>/ and the warranty card's page under /w/<token>/ (no account), the staff pages
+under /<tenant_slug>/."""
 
 from django.urls import include, path
 
-from . import checklist_views, views
+from . import audit_views, checklist_views, complaint_views, views, warranty_views
 
 app_name = "quality"
 
@@ -27,9 +28,29 @@ tenant_urlpatterns = [
     path("quality/checklists/<int:service_type_id>/", checklist_views.checklist_edit, name="checklist_edit"),
     path("orders/<int:order_number>/checklist/", checklist_views.order_checklist, name="order_checklist"),
     path("orders/<int:order_number>/checklist/<int:checklist_item_id>/", checklist_views.answer, name="answer"),
+    # Complaints
+    path("orders/<int:order_number>/complaint/", complaint_views.complaint_new, name="complaint_new"),
+    path("quality/complaints/", complaint_views.complaint_list, name="complaint_list"),
+    path("quality/complaints/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint_detail"),
+    path("quality/complaints/<int:complaint_id>/handle/", complaint_views.complaint_handle, name="complaint_handle"),
+    path("quality/complaints/<int:complaint_id>/compensate/", complaint_views.complaint_compensate,
+         name="complaint_compensate"),
+    # Warranty claims
+    path("orders/<int:order_number>/warranty-claim/", warranty_views.claim_new, name="claim_new"),
+    path("quality/warranty/", warranty_views.claim_list, name="claim_list"),
+    path("quality/warranty/<int:claim_id>/", warranty_views.claim_detail, name="claim_detail"),
+    path("quality/warranty/<int:claim_id>/<slug:decision>/", warranty_views.claim_decide, name="claim_decide"),
+    # Internal audits
+    path("quality/audits/", audit_views.audit_list, name="audit_list"),
+    path("quality/audits/draw/", audit_views.audit_draw, name="audit_draw"),
+    path("quality/audits/<int:audit_id>/", audit_views.audit_detail, name="audit_detail"),
+    path("quality/audits/<int:audit_id>/findings/", audit_views.finding_add, name="finding_add"),
+    path("quality/findings/<int:finding_id>/close/", audit_views.finding_close, name="finding_close"),
+    path("quality/settings/", audit_views.aftersales_settings, name="aftersales_settings"),
 ]
 
 urlpatterns = [
     path("s/<str:token>/feedback/", views.public_feedback, name="feedback"),
+    path("w/<str:token>/", warranty_views.warranty_public, name="warranty_public"),
     path("<slug:tenant_slug>/", include(tenant_urlpatterns)),
 ]

@@ -44,7 +44,7 @@ from .forms import (
     StandardForm,
     WeekForm,
 )
-from .models import CalendarDay, Feedback, Goal, SlaPolicy, Standard, Weekday
+from .models import AfterSalesSettings, CalendarDay, Feedback, Goal, SlaPolicy, Standard, Weekday
 
 PAGE_SIZE = 50
 PERIOD_FILTERS = ("technician", "since", "until")
@@ -62,10 +62,12 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET" and "language" in request.GET:
         return private(switch_language(request, reverse("quality:feedback", args=[order.public_token])))
     feedback = Feedback.objects.filter(tenant_id=order.tenant_id, order=order).first()
-    form = FeedbackForm(request.POST if request.method == "POST" else None)
+    ask = feedback is None and AfterSalesSettings.for_tenant(order.tenant_id).ask_recommendation
+    form = FeedbackForm(request.POST if request.method == "POST" else None, ask_recommendation=ask)
     if request.method == "POST" and feedback is None and form.is_valid():
         try:
-            services.leave_feedback(order, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"])
+            services.leave_feedback(order, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"],
+                                    recommend=form.cleaned_data.get("recommend"))
         except ValidationError as error:
             messages.warning(request, " ".join(error.messages))
         else:
@@ -98,6 +100,7 @@ def feedback_list(request: TenantRequest) -> HttpResponse:
     return render(request, "quality/feedback_list.html", {
         "filterset": filterset, "page": page, "rows": page.rows, "query": query_without_cursor(request.GET),
         "summary": services.summarize(period_qs), "technicians": services.by_technician(period_qs),
+        "nps": services.nps(period_qs),
         "low_rating": services.LOW_RATING,
     })
 

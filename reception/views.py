@@ -165,7 +165,7 @@ def intake(request: TenantRequest, visit_id: int) -> HttpResponse:
             return _to_board(request, visit.location_id)
         messages.success(request, _("Order #%(number)s is taken in.") % {"number": order.number})
         return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=order.number)
-    context = intake_context(form, picked_client=None if form.is_bound else client)
+    context = intake_context(request, form, picked_client=None if form.is_bound else client)
     context.update(visit=visit, visit_phone=format_phone(visit.phone) if visit.phone else "")
     return render(request, "reception/intake.html", context)
 

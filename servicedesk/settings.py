@@ -493,6 +493,9 @@ QUALITY_ROLLUP_REPAIR_DAYS = env_int("QUALITY_ROLLUP_REPAIR_DAYS", 3)
 QUALITY_ROLLUP_REPAIR_SECONDS = env_int("QUALITY_ROLLUP_REPAIR_SECONDS", 3600)
 CELERY_BEAT_SCHEDULE["quality-repair-rollups"] = {"task": "quality.repair_rollups",
                                                   "schedule": QUALITY_ROLLUP_REPAIR_SECONDS}
+# Internal audits: last week's sample, per center (idempotent per week: runs every few hours so a
+# center's Monday comes in its own time zone and a missed run catches up).
+CELERY_BEAT_SCHEDULE["quality-draw-audit-samples"] = {"task": "quality.draw_audit_samples", "schedule": 6 * 3600}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.
@@ -515,7 +518,7 @@ ORDER_PHOTO_MAX_PIXELS = env_int("ORDER_PHOTO_MAX_MEGAPIXELS", 50) * 1_000_000
 RESERVED_TENANT_SLUGS = frozenset(
     {
         "admin", "accounts", "account", "static", "media", "s", "q", "api", "i18n", "healthz", "readyz", "metrics", "signup",
-        "login", "logout", "invite", "invitations", "www", "app", "help", "docs", "status", "public",
+        "w", "login", "logout", "invite", "invitations", "www", "app", "help", "docs", "status", "public",
         "settings", "new", "dashboard", "select", "tenants", "favicon.ico", "robots.txt",
     }
 )  # fmt: skip

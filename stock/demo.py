@@ -33,6 +33,10 @@ PARTS = [
 
 
 
+# Parts with a warranty of their own (the rest carry the warranty of the service they are used in).
+PART_WARRANTY_DAYS = {"BAT-IP13": 90, "SSD-512": 730, "PUMP-WM": 180}
+
+
 def _types(tenant, fragments: list[str]) -> list[ServiceType]:
     return [st for st in ServiceType.objects.for_tenant(tenant) if any(f.lower() in st.name.lower() for f in fragments)]
 
@@ -43,7 +47,7 @@ def seed_parts(staff, manager: Membership) -> None:
         return
     for sku, name, unit, cost, price, fragments, office, workshop in PARTS:
         part = Part.objects.create(tenant=tenant, sku=sku, name=name, unit=unit, cost_price=Decimal(cost),
-                                   sale_price=Decimal(price))
+                                   sale_price=Decimal(price), warranty_days=PART_WARRANTY_DAYS.get(sku))
         PartServiceType.objects.bulk_create([PartServiceType(tenant=tenant, part=part, service_type=st)
                                              for st in _types(tenant, fragments)])
         for location, (on_hand, minimum) in ((staff.head_office, office), (staff.workshop, workshop)):

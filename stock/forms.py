@@ -78,7 +78,7 @@ class PartForm(forms.ModelForm):
 
     class Meta:
         model = Part
-        fields = ["name", "sku", "unit", "cost_price", "sale_price", "is_active", "notes"]
+        fields = ["name", "sku", "unit", "cost_price", "sale_price", "warranty_days", "is_active", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -45,6 +46,10 @@ class Part(TenantOwned):
     service_types = models.ManyToManyField(
         ServiceType, through="PartServiceType", blank=True, related_name="+", verbose_name=_("used for"),
     )
+    # The part's own warranty, printed on the warranty card; empty: the service's (quality.warranty).
+    warranty_days = models.PositiveIntegerField(
+        _("warranty, days"), null=True, blank=True, validators=[MaxValueValidator(3650)],
+        help_text=_("Empty: the warranty of the service it is used in."))
     is_active = models.BooleanField(_("in use"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)

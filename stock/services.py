@@ -361,7 +361,8 @@ def consume(order: Order, *, part: Part, quantity: Quantity, by: Membership) -> 
              reason=_("Used on the order"))
     _tidy(order)
     return add_line_item(order, kind=LineItem.Kind.PART, description=f"{part.name} ({part.sku})"[:200],
-                         quantity=quantity, unit_price=part.sale_price, by=by, performed_by=by)
+                         quantity=quantity, unit_price=part.sale_price, by=by, performed_by=by,
+                         warranty_days=part.warranty_days)
 
 
 def release(reservation: PartReservation, *, by: Membership, quantity: Quantity | None = None, reason: str = "") -> Decimal:

@@ -346,6 +346,10 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
     from tests.quality.world import add_checklists
 
     checklist_item_a = add_checklists(tenant_b, tenant_a, technicians_a.order)
+    # After-sales: complaints, warranty claims, audits and findings on handed-over orders with devices.
+    from tests.quality.world import add_aftersales
+
+    aftersales_a = add_aftersales(tenant_b, tenant_a)
 
     return SimpleNamespace(
         tenant_a=tenant_a,
@@ -375,4 +379,8 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         goal_a=goal_a,
         sla_policy_a=sla_policy_a,
         checklist_item_a=checklist_item_a,
+        complaint_a=aftersales_a.complaint,
+        claim_a=aftersales_a.claim,
+        audit_a=aftersales_a.audit,
+        finding_a=aftersales_a.finding,
     )

@@ -41,6 +41,7 @@ from orders.models import (
     Payment,
     ServiceFormat,
 )
+from quality.models import Complaint
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
@@ -85,6 +86,10 @@ MAY: dict[str, tuple[bool, bool, bool, bool, bool]] = {
     "quality:answer (diagnostics)":   (True,  True,   False,    True,         False),
     "quality:answer (quality)":       (True,  True,   False,    True,         False),
     "quality:answer (handover)":      (True,  True,   True,     True,         False),
+    "quality:complaint_new":          (True,  True,   True,     False,        False),
+    "quality:complaint_compensate":   (True,  True,   False,    False,        False),
+    "quality:claim_new":              (True,  True,   True,     False,        False),
+    "orders:item_edit":               (True,  True,   True,     False,        False),
 }
 
 
@@ -369,6 +374,38 @@ def _checklist_answer(stage: str, status: str) -> Callable[[Shop, Membership], P
                     lambda: ChecklistAnswer.objects.filter(order=order, item=item, done=True).exists())
 
     return case
+def _handed_over(shop: Shop) -> Order:
+    return shop.order(S.HANDED_OVER, closed_at=timezone.now(),
+                      warranty_until=timezone.localdate() + timedelta(days=90), total_amount=Decimal("1000"))
+
+
+def case_complaint_new(shop: Shop, me: Membership) -> Post:
+    order = _handed_over(shop)
+    return Post(reverse("quality:complaint_new", args=[shop.tenant.slug, order.number]),
+                {"source": "phone", "description": "Still broken"},
+                lambda: Complaint.objects.filter(order=order).exists())
+
+
+def case_complaint_compensate(shop: Shop, me: Membership) -> Post:
+    order = _handed_over(shop)
+    complaint = Complaint.objects.create(tenant=shop.tenant, order=order, description="Late", due_at=timezone.now())
+    return Post(reverse("quality:complaint_compensate", args=[shop.tenant.slug, complaint.pk]),
+                {"version": complaint.version, "kind": "discount", "amount": "100"},
+                lambda: LineItem.objects.filter(order=order, kind=LineItem.Kind.DISCOUNT).exists())
+
+
+def case_claim_new(shop: Shop, me: Membership) -> Post:
+    order = _handed_over(shop)
+    return Post(reverse("quality:claim_new", args=[shop.tenant.slug, order.number]),
+                {"source": "order", "problem": "No sound", "override_reason": ""},
+                lambda: Order.objects.filter(warranty_of=order).exists())
+
+
+def case_item_edit(shop: Shop, me: Membership) -> Post:
+    order = shop.order()
+    return Post(reverse("orders:item_edit", args=[shop.tenant.slug, order.item_id]),
+                {"kind": "Phone", "brand": "Apple", "model": "iPhone 13", "serial": "CORRECTED", "order": order.number},
+                lambda: _event(order, EventKind.ITEM, "CORRECTED"))
 
 
 CASES: dict[str, Callable[[Shop, Membership], Post]] = {
@@ -402,6 +439,10 @@ CASES: dict[str, Callable[[Shop, Membership], Post]] = {
     "quality:answer (diagnostics)": _checklist_answer("diagnostics", S.DIAGNOSTICS),
     "quality:answer (quality)": _checklist_answer("quality", S.IN_PROGRESS),
     "quality:answer (handover)": _checklist_answer("handover", S.READY),
+    "quality:complaint_new": case_complaint_new,
+    "quality:complaint_compensate": case_complaint_compensate,
+    "quality:claim_new": case_claim_new,
+    "orders:item_edit": case_item_edit,
 }
 
 

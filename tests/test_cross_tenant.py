@@ -66,6 +66,11 @@ KWARG_FILLERS: dict[str, Callable] = {
     "checklist_item_id": lambda world: world.checklist_item_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
     "api_key_id": lambda world: world.api_key_a.pk,
+    "complaint_id": lambda world: world.complaint_a.pk,
+    "claim_id": lambda world: world.claim_a.pk,
+    "decision": lambda world: "refuse",  # a warranty claim's decision (refusing needs a reason: nothing changes)
+    "audit_id": lambda world: world.audit_a.pk,
+    "finding_id": lambda world: world.finding_a.pk,
     "item_id": lambda world: world.item_a.pk,
 }
 
@@ -106,6 +111,7 @@ PUBLIC_PATTERNS: dict[str, str] = {
                          "(test below); shows nothing of other clients (tests/reception/test_public.py)",
     "reception:ticket": "the client's own ticket: public token URL; a random token gives 404 (test below)",
     "reception:ticket_leave": "the client leaves the queue: public token URL; a random token gives 404 (test below)",
+    "quality:warranty_public": "the warranty card's page: public token URL; a random token gives 404 (test below)",
 }
 
 # Public patterns with a `token` kwarg that are NOT expected to 404 on a random token, with why.

@@ -46,6 +46,10 @@ class Perm(StrEnum):
     REPORTS_VIEW = "reports_view"
     STANDARDS_MANAGE = "standards_manage"
     SLA_MANAGE = "sla_manage"
+    COMPLAINTS_OPEN = "complaints_open"
+    COMPLAINTS_MANAGE = "complaints_manage"
+    WARRANTY_OVERRIDE = "warranty_override"
+    AUDITS = "audits"
 
 
 _ALL = frozenset(Role)
@@ -78,6 +82,10 @@ MATRIX: dict[Perm, tuple[frozenset[Role], StrOrPromise]] = {
     Perm.REPORTS_VIEW: (_MANAGEMENT, _("See reports and SLA dashboards")),
     Perm.STANDARDS_MANAGE: (_MANAGEMENT, _("Set service standards and goals")),
     Perm.SLA_MANAGE: (_MANAGEMENT, _("Set the service-level targets")),
+    Perm.COMPLAINTS_OPEN: (_OFFICE, _("Record a client's complaint")),
+    Perm.COMPLAINTS_MANAGE: (_MANAGEMENT, _("Handle complaints: assign, resolve, compensate")),
+    Perm.WARRANTY_OVERRIDE: (_MANAGEMENT, _("Accept a warranty claim outside the warranty period (with a reason)")),
+    Perm.AUDITS: (_MANAGEMENT, _("Run internal audits and track their findings")),
 }
 
 # Who may grant which role: managers run the staff but cannot create owners or demote them.
