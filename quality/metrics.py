@@ -255,7 +255,7 @@ class Context:
     now: datetime = field(default_factory=timezone.now)
     # Readings are kept this long in the cache (0: never; the standards page uses STANDARDS_CACHE_SECONDS).
     cache_seconds: int = 0
-    _calendars: dict[int, WorkingCalendar] | None = None
+    _calendars: dict[int | None, WorkingCalendar] | None = None
     _indexes: dict[int, WorkingTimeIndex] = field(default_factory=dict)
     _items: dict[tuple, tuple[datetime, datetime, Items]] = field(default_factory=dict)
     _wanted: dict[tuple, tuple[datetime, datetime]] = field(default_factory=dict)
