@@ -40,8 +40,10 @@ def seed_demo() -> DemoStaff:
             seed_demo_hours(staff)
             seed_demo_queue(staff)  # after the hours and the orders: the standards measure both
             seed_demo_standards(staff)
-            seed_demo_sla(staff)  # after the hours: the clocks count in them
-            seed_demo_rollups(staff)  # last: from the history as dated by the steps above
-            seed_demo_checklists(staff)
+            # After-sales before checklists: its returns walk orders of services that get checklists, which
+            # would hold them at every stage (the checklists' demo answers its own orders).
             seed_demo_aftersales(staff)
+            seed_demo_checklists(staff)
+            seed_demo_sla(staff)  # after the hours and the orders: the clocks count in them
+            seed_demo_rollups(staff)  # last: from the history as dated by the steps above
     return staff

@@ -329,6 +329,10 @@ def sla_policy_delete(request: TenantRequest, policy_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Policy deleted."))
     return redirect("quality:sla_policies", tenant_slug=request.tenant.slug)
+
+
+@tenant_view(Perm.REPORTS_VIEW)
+@require_GET
 def dashboard_page(request: TenantRequest) -> HttpResponse:
     """The managers' dashboard: now, flow, time, SLA, people; every figure links to its orders."""
     form, scope, service_types, valid = _dashboard_scope(request)
