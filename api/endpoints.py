@@ -19,7 +19,8 @@ def require(request, perm: Perm) -> None:
     if not has_perm(membership.role, perm):
         raise exceptions.PermissionDenied(
             _("Your role (%(role)s) may not: %(action)s.")
-            % {"role": membership.get_role_display(), "action": MATRIX[perm][1]})
+            % {"role": membership.get_role_display(), "action": MATRIX[perm][1]}
+        )
 
 
 def endpoint(perms: dict[str, Perm]) -> Callable:

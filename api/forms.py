@@ -9,8 +9,15 @@ from servicedesk.tenancy.roles import Role
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80, help_text=_("Who uses it, e.g. “Website” or “Telegram bot”."))
-    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.RECEPTION,
-                             help_text=_("The key may do what a member with this role may do."))
-    expires_at = DateTimeField(label=_("Expires"), required=False, widget=DateTimeInput(),
-                               help_text=_("Empty: until revoked."))
+    name = forms.CharField(
+        label=_("Name"), max_length=80, help_text=_("Who uses it, e.g. “Website” or “Telegram bot”.")
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=Role.choices,
+        initial=Role.RECEPTION,
+        help_text=_("The key may do what a member with this role may do."),
+    )
+    expires_at = DateTimeField(
+        label=_("Expires"), required=False, widget=DateTimeInput(), help_text=_("Empty: until revoked.")
+    )

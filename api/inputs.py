@@ -32,8 +32,11 @@ def _form_value(field: forms.Field, value):
     if isinstance(value, _SCALARS):
         return str(value)
     multiple = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
-    if multiple and isinstance(value, list | tuple) and all(
-            isinstance(v, _SCALARS) and not isinstance(v, bool) for v in value):
+    if (
+        multiple
+        and isinstance(value, list | tuple)
+        and all(isinstance(v, _SCALARS) and not isinstance(v, bool) for v in value)
+    ):
         return [str(v) for v in value]
     raise ValueError
 
@@ -63,17 +66,26 @@ def validated_form(request, form_class: type[forms.Form], **form_kwargs) -> form
             data[name] = _form_value(field, value)
         except ValueError:
             multiple = isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
-            problems[name] = [_("Send a list of values.") if multiple else _("Send a single value (text or a number).")]
+            problems[name] = [
+                _("Send a list of values.") if multiple else _("Send a single value (text or a number).")
+            ]
     unknown = sorted(set(raw) - set(unbound.fields))
     if unknown:
-        problems["non_field_errors"] = [_("Unknown fields: %(names)s.") % {"names": ", ".join(map(str, unknown))[:500]}]
+        problems["non_field_errors"] = [
+            _("Unknown fields: %(names)s.") % {"names": ", ".join(map(str, unknown))[:500]}
+        ]
     labels = {name: str(field.label or name) for name, field in unbound.fields.items()}
     if problems:
         raise Invalid(problems, labels)
     form = form_class(data, **form_kwargs)
     if not form.is_valid():
-        raise Invalid({("non_field_errors" if name == "__all__" else name): [str(e) for e in errors]
-                       for name, errors in form.errors.items()}, labels)
+        raise Invalid(
+            {
+                ("non_field_errors" if name == "__all__" else name): [str(e) for e in errors]
+                for name, errors in form.errors.items()
+            },
+            labels,
+        )
     return form
 
 
@@ -100,8 +112,9 @@ def _schema_field(field: forms.Field) -> serializers.Field:
     if isinstance(field, forms.BooleanField):
         return serializers.BooleanField(**common)
     if isinstance(field, forms.DecimalField):
-        return serializers.DecimalField(max_digits=field.max_digits, decimal_places=field.decimal_places,
-                                        coerce_to_string=False, **common)
+        return serializers.DecimalField(
+            max_digits=field.max_digits, decimal_places=field.decimal_places, coerce_to_string=False, **common
+        )
     if isinstance(field, forms.IntegerField):
         return serializers.IntegerField(**common)
     if isinstance(field, forms.DateTimeField):
@@ -113,8 +126,14 @@ def _schema_field(field: forms.Field) -> serializers.Field:
     return serializers.CharField(max_length=field.max_length, allow_blank=not field.required, **common)
 
 
-def form_serializer(name: str, form_class: type[forms.Form], *, fields: list[str] | None = None,
-                    required: tuple[str, ...] = (), **form_kwargs) -> type[serializers.Serializer]:
+def form_serializer(
+    name: str,
+    form_class: type[forms.Form],
+    *,
+    fields: list[str] | None = None,
+    required: tuple[str, ...] = (),
+    **form_kwargs,
+) -> type[serializers.Serializer]:
     """A serializer class named `name` describing the form's fields (for the schema only)."""
     if name in _made:
         return _made[name]

@@ -25,7 +25,9 @@ from servicedesk.tenancy.roles import Perm, Role
 from .models import ApiKey, hash_key, new_key, prefix_of
 
 
-def create_key(tenant: Tenant, *, name: str, role: str, expires_at: datetime | None, by: Membership) -> tuple[ApiKey, str]:
+def create_key(
+    tenant: Tenant, *, name: str, role: str, expires_at: datetime | None, by: Membership
+) -> tuple[ApiKey, str]:
     """A new key of this center: (the row, the key to show once)."""
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=tenant.pk)
     name = (name or "").strip()
@@ -43,12 +45,20 @@ def create_key(tenant: Tenant, *, name: str, role: str, expires_at: datetime | N
             with transaction.atomic():
                 # Who the timeline names when the key acts. It can never log in: inactive, no usable password.
                 user = User.objects.create_user(
-                    f"api-key-{prefix}-{secrets.token_hex(4)}@keys.invalid", None,
-                    full_name=_("%(name)s (API key)") % {"name": name[:130]}, is_active=False,
+                    f"api-key-{prefix}-{secrets.token_hex(4)}@keys.invalid",
+                    None,
+                    full_name=_("%(name)s (API key)") % {"name": name[:130]},
+                    is_active=False,
                 )
                 api_key = ApiKey.objects.create(
-                    tenant=tenant, name=name, role=role, prefix=prefix, key_hash=digest, user=user,
-                    created_by=by.user, expires_at=expires_at,
+                    tenant=tenant,
+                    name=name,
+                    role=role,
+                    prefix=prefix,
+                    key_hash=digest,
+                    user=user,
+                    created_by=by.user,
+                    expires_at=expires_at,
                 )
         except IntegrityError:
             if ApiKey.objects.for_tenant(tenant).filter(name__iexact=name).exists():
@@ -62,7 +72,8 @@ def revoke_key(api_key: ApiKey, *, by: Membership) -> None:
     """The key stops working at once; the row stays, so the timeline still names it."""
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=api_key.tenant_id)
     ApiKey.objects.filter(pk=api_key.pk, tenant_id=api_key.tenant_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by.user)
+        revoked_at=timezone.now(), revoked_by=by.user
+    )
     api_key.refresh_from_db()
 
 
@@ -84,6 +95,7 @@ def record_use(api_key: ApiKey, now: datetime | None = None) -> None:
     stale = now - timedelta(seconds=settings.API_KEY_LAST_USED_EVERY)
     if api_key.last_used_at is not None and api_key.last_used_at > stale:
         return
-    ApiKey.objects.filter(pk=api_key.pk).filter(Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)).update(
-        last_used_at=now)
+    ApiKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lte=stale)
+    ).update(last_used_at=now)
     api_key.last_used_at = now

@@ -48,21 +48,35 @@ def prefix_of(key: str) -> str | None:
 
 
 class ApiKey(TenantOwned):
-    name = models.CharField(_("name"), max_length=80, help_text=_("Who uses it, e.g. “Website” or “Telegram bot”."))
-    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.RECEPTION,
-                            help_text=_("The key may do what a member with this role may do."))
+    name = models.CharField(
+        _("name"), max_length=80, help_text=_("Who uses it, e.g. “Website” or “Telegram bot”.")
+    )
+    role = models.CharField(
+        _("role"),
+        max_length=16,
+        choices=Role.choices,
+        default=Role.RECEPTION,
+        help_text=_("The key may do what a member with this role may do."),
+    )
     prefix = models.CharField(_("prefix"), max_length=10, unique=True, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_key",
-                                editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
-                                   verbose_name=_("created by"))
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_key", editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("API key")

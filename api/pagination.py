@@ -47,8 +47,14 @@ def page_of(serializer_class) -> type[serializers.Serializer]:
     """The schema of a page of `serializer_class` rows."""
     name = serializer_class.__name__.removesuffix("Serializer") + "Page"
     if name not in _pages:
-        _pages[name] = type(name, (serializers.Serializer,), {
-            "next": serializers.URLField(allow_null=True, help_text="The next page, or null on the last one"),
-            "results": serializer_class(many=True),
-        })
+        _pages[name] = type(
+            name,
+            (serializers.Serializer,),
+            {
+                "next": serializers.URLField(
+                    allow_null=True, help_text="The next page, or null on the last one"
+                ),
+                "results": serializer_class(many=True),
+            },
+        )
     return _pages[name]

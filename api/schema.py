@@ -15,5 +15,9 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
     name = "apiKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "sdk_<prefix>_<secret>",
-                "description": "An API key made by the center's owner (Administration > API keys)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "sdk_<prefix>_<secret>",
+            "description": "An API key made by the center's owner (Administration > API keys).",
+        }

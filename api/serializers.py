@@ -34,8 +34,18 @@ class PersonRef(serializers.Serializer):
 class ClientSerializer(serializers.ModelSerializer):
     class Meta:
         model = Client
-        fields = ["id", "name", "phone", "email", "notify_email", "notify_sms", "notes", "consent_at",
-                  "consent_version", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "phone",
+            "email",
+            "notify_email",
+            "notify_sms",
+            "notes",
+            "consent_at",
+            "consent_version",
+            "created_at",
+        ]
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -49,8 +59,20 @@ class ServiceTypeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ServiceType
-        fields = ["id", "name", "description", "formats", "needs_item", "default_duration_minutes", "base_price",
-                  "warranty_days", "target_days", "equipment", "materials", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "formats",
+            "needs_item",
+            "default_duration_minutes",
+            "base_price",
+            "warranty_days",
+            "target_days",
+            "equipment",
+            "materials",
+            "is_active",
+        ]
 
 
 class OrderClientSerializer(serializers.Serializer):
@@ -88,11 +110,42 @@ class OrderSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Order
-        fields = ["number", "version", "status", "status_label", "stage", "priority", "format", "client", "item",
-                  "service_type", "intake_location", "workshop", "technician", "problem", "terms", "item_condition",
-                  "item_accessories", "promised_at", "visit_address", "visit_start", "visit_end", "estimate",
-                  "estimate_state", "approved_amount", "total_amount", "paid_amount", "amount_due", "credit_amount",
-                  "is_overdue", "warranty_until", "created_at", "status_changed_at", "closed_at", "public_url"]
+        fields = [
+            "number",
+            "version",
+            "status",
+            "status_label",
+            "stage",
+            "priority",
+            "format",
+            "client",
+            "item",
+            "service_type",
+            "intake_location",
+            "workshop",
+            "technician",
+            "problem",
+            "terms",
+            "item_condition",
+            "item_accessories",
+            "promised_at",
+            "visit_address",
+            "visit_start",
+            "visit_end",
+            "estimate",
+            "estimate_state",
+            "approved_amount",
+            "total_amount",
+            "paid_amount",
+            "amount_due",
+            "credit_amount",
+            "is_overdue",
+            "warranty_until",
+            "created_at",
+            "status_changed_at",
+            "closed_at",
+            "public_url",
+        ]
 
     def get_public_url(self, order) -> str:
         return public_status_url(order)
@@ -100,7 +153,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class OrderDetailSerializer(OrderSerializer):
     actions = serializers.SerializerMethodField(
-        help_text="The status actions this key may take now (POST /orders/{number}/actions/{action}/)")
+        help_text="The status actions this key may take now (POST /orders/{number}/actions/{action}/)"
+    )
 
     class Meta(OrderSerializer.Meta):
         fields = [*OrderSerializer.Meta.fields, "actions"]
@@ -117,8 +171,19 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = OrderEvent
-        fields = ["id", "kind", "kind_label", "created_at", "message", "is_public", "action", "from_status",
-                  "to_status", "actor", "by_client"]
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "created_at",
+            "message",
+            "is_public",
+            "action",
+            "from_status",
+            "to_status",
+            "actor",
+            "by_client",
+        ]
 
     def get_actor(self, event) -> str | None:
         return event.actor.full_name if event.actor else None
@@ -129,7 +194,16 @@ class LineItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LineItem
-        fields = ["id", "kind", "description", "quantity", "unit_price", "amount", "performed_by", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "description",
+            "quantity",
+            "unit_price",
+            "amount",
+            "performed_by",
+            "created_at",
+        ]
 
 
 class PaymentSerializer(serializers.ModelSerializer):
@@ -158,7 +232,10 @@ class TechnicianSerializer(serializers.Serializer):
         workshop = profile.home_workshop if profile.home_workshop_id else None
         skills = [row.service_type for row in profile.skill_rows.all()] if profile.pk else []
         return {
-            "id": member.pk, "name": member.user.full_name, "role": member.role, "takes_jobs": profile.is_active,
+            "id": member.pk,
+            "name": member.user.full_name,
+            "role": member.role,
+            "takes_jobs": profile.is_active,
             "does_visits": profile.does_visits,
             "home_workshop": {"id": workshop.pk, "name": workshop.name} if workshop else None,
             "skills": [{"id": s.pk, "name": s.name} for s in skills],
@@ -182,10 +259,13 @@ class StockLevelSerializer(serializers.Serializer):
 
     def to_representation(self, level):
         return {
-            "id": level.pk, "part": {"id": level.part_id, "sku": level.part.sku, "name": level.part.name},
+            "id": level.pk,
+            "part": {"id": level.part_id, "sku": level.part.sku, "name": level.part.name},
             "location": {"id": level.location_id, "name": level.location.name},
-            "on_hand": str(level.on_hand), "reserved": str(level.reserved),
-            "available": str(level.on_hand - level.reserved), "min_level": str(level.min_level),
+            "on_hand": str(level.on_hand),
+            "reserved": str(level.reserved),
+            "available": str(level.on_hand - level.reserved),
+            "min_level": str(level.min_level),
         }
 
 
@@ -201,17 +281,29 @@ class PartSerializer(serializers.Serializer):
     name = serializers.CharField()
     unit = serializers.CharField()
     sale_price = serializers.DecimalField(max_digits=12, decimal_places=2)
-    cost_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False,
-                                          help_text="Only for roles that manage stock")
+    cost_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, help_text="Only for roles that manage stock"
+    )
     is_active = serializers.BooleanField()
     levels = LevelOfPart(many=True)
 
     def to_representation(self, part):
-        data = {"id": part.pk, "sku": part.sku, "name": part.name, "unit": part.unit, "sale_price": str(part.sale_price),
-                "is_active": part.is_active,
-                "levels": [{"location": {"id": level.location_id, "name": level.location.name},
-                            "on_hand": str(level.on_hand), "reserved": str(level.reserved)}
-                           for level in part.levels.all()]}
+        data = {
+            "id": part.pk,
+            "sku": part.sku,
+            "name": part.name,
+            "unit": part.unit,
+            "sale_price": str(part.sale_price),
+            "is_active": part.is_active,
+            "levels": [
+                {
+                    "location": {"id": level.location_id, "name": level.location.name},
+                    "on_hand": str(level.on_hand),
+                    "reserved": str(level.reserved),
+                }
+                for level in part.levels.all()
+            ],
+        }
         if _may(self.context, Perm.STOCK_MANAGE):
             data["cost_price"] = str(part.cost_price)
         return data
@@ -234,11 +326,18 @@ class DocumentSerializer(serializers.Serializer):
 
     def to_representation(self, document):
         return {
-            "id": document.pk, "order": document.order.number, "kind": document.kind,
-            "number": document.display_number, "version": document.version, "language": document.language,
+            "id": document.pk,
+            "order": document.order.number,
+            "kind": document.kind,
+            "number": document.display_number,
+            "version": document.version,
+            "language": document.language,
             "issued_at": serializers.DateTimeField().to_representation(document.issued_at),
-            "issued_by": document.issued_by_name, "pages": document.pages, "size": document.size,
-            "sha256": document.sha256, "pdf": reverse("api:document_pdf", args=[document.pk]),
+            "issued_by": document.issued_by_name,
+            "pages": document.pages,
+            "size": document.size,
+            "sha256": document.sha256,
+            "pdf": reverse("api:document_pdf", args=[document.pk]),
         }
 
 
@@ -253,7 +352,10 @@ class FeedbackSerializer(serializers.Serializer):
     def to_representation(self, feedback):
         technician = feedback.technician
         return {
-            "id": feedback.pk, "order": feedback.order.number, "rating": feedback.rating, "comment": feedback.comment,
+            "id": feedback.pk,
+            "order": feedback.order.number,
+            "rating": feedback.rating,
+            "comment": feedback.comment,
             "technician": {"id": technician.pk, "name": technician.user.full_name} if technician else None,
             "created_at": serializers.DateTimeField().to_representation(feedback.created_at),
         }
@@ -270,6 +372,8 @@ class KeyInfoSerializer(serializers.Serializer):
 
 
 class ErrorSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="invalid, refused, changed, forbidden, not_found, unauthenticated, throttled ...")
+    code = serializers.CharField(
+        help_text="invalid, refused, changed, forbidden, not_found, unauthenticated, throttled ..."
+    )
     detail = serializers.CharField(help_text="The sentence the web page would show")
     fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

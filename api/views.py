@@ -53,16 +53,23 @@ from .errors import Invalid
 from .inputs import form_data, form_serializer, validated_form
 from .pagination import PAGE_PARAMETERS, page_of, paginated
 
-ERRORS = {code: OpenApiResponse(s.ErrorSerializer, description=text) for code, text in {
-    400: "invalid: the data did not pass the form (fields: the sentences per field)",
-    401: "unauthenticated: no key, or an unknown, revoked or expired one",
-    403: "forbidden: the key's role may not do this",
-    404: "not_found: no such row in this center",
-    429: "throttled: too many requests for this key (Retry-After)",
-}.items()}
-WRITE_ERRORS = {**ERRORS,
-                409: OpenApiResponse(s.ErrorSerializer, description="changed: the order's version is not the current one"),
-                422: OpenApiResponse(s.ErrorSerializer, description="refused: the rule's reason, as the web shows it")}
+ERRORS = {
+    code: OpenApiResponse(s.ErrorSerializer, description=text)
+    for code, text in {
+        400: "invalid: the data did not pass the form (fields: the sentences per field)",
+        401: "unauthenticated: no key, or an unknown, revoked or expired one",
+        403: "forbidden: the key's role may not do this",
+        404: "not_found: no such row in this center",
+        429: "throttled: too many requests for this key (Retry-After)",
+    }.items()
+}
+WRITE_ERRORS = {
+    **ERRORS,
+    409: OpenApiResponse(
+        s.ErrorSerializer, description="changed: the order's version is not the current one"
+    ),
+    422: OpenApiResponse(s.ErrorSerializer, description="refused: the rule's reason, as the web shows it"),
+}
 
 
 def _filter_parameters(filterset_class) -> list[OpenApiParameter]:
@@ -76,8 +83,15 @@ def _filter_parameters(filterset_class) -> list[OpenApiParameter]:
         elif isinstance(f, django_filters.DateFilter):
             kind = OpenApiTypes.DATE
         choices = [str(value) for value, _label in getattr(f, "extra", {}).get("choices", []) or []]
-        parameters.append(OpenApiParameter(name, kind, description=str(f.label or ""), enum=choices or None,
-                                           many=isinstance(f, django_filters.MultipleChoiceFilter) or None))
+        parameters.append(
+            OpenApiParameter(
+                name,
+                kind,
+                description=str(f.label or ""),
+                enum=choices or None,
+                many=isinstance(f, django_filters.MultipleChoiceFilter) or None,
+            )
+        )
     return parameters
 
 
@@ -85,41 +99,69 @@ def _filtered(request, filterset_class, queryset):
     """The web list's filterset on the center's rows; invalid filters answer 400 with the form's sentences."""
     filterset = filterset_class(request.query_params, queryset=queryset, request=request)
     if not filterset.is_valid():
-        raise Invalid({name: [str(e) for e in errors] for name, errors in filterset.form.errors.items()},
-                      {name: str(f.label or name) for name, f in filterset.filters.items()})
+        raise Invalid(
+            {name: [str(e) for e in errors] for name, errors in filterset.form.errors.items()},
+            {name: str(f.label or name) for name, f in filterset.filters.items()},
+        )
     return filterset.qs
 
 
 # --- The key itself -------------------------------------------------------------------------------
-@extend_schema(summary="Who am I: the key's center, name, role and permissions", responses={200: s.KeyInfoSerializer, **ERRORS})
+@extend_schema(
+    summary="Who am I: the key's center, name, role and permissions",
+    responses={200: s.KeyInfoSerializer, **ERRORS},
+)
 @endpoint({"GET": Perm.DASHBOARD})
 def root(request):
     tenant, key = request.tenant, request.api_key
-    return Response({"center": tenant.name, "center_slug": tenant.slug, "time_zone": tenant.time_zone,
-                     "currency": tenant.currency, "key": key.name, "role": key.role,
-                     "permissions": sorted(perms_for(key.role))})
+    return Response(
+        {
+            "center": tenant.name,
+            "center_slug": tenant.slug,
+            "time_zone": tenant.time_zone,
+            "currency": tenant.currency,
+            "key": key.name,
+            "role": key.role,
+            "permissions": sorted(perms_for(key.role)),
+        }
+    )
 
 
 # --- Clients and items ----------------------------------------------------------------------------
 ClientRequest = form_serializer("ClientChange", ClientForm, tenant=None)
 
 
-@extend_schema(summary="Clients, by name", parameters=[
-    OpenApiParameter("q", OpenApiTypes.STR, description="Name or phone digits (up to 200 matches, no pages)"),
-    *PAGE_PARAMETERS], responses={200: page_of(s.ClientSerializer), **ERRORS})
+@extend_schema(
+    summary="Clients, by name",
+    parameters=[
+        OpenApiParameter(
+            "q", OpenApiTypes.STR, description="Name or phone digits (up to 200 matches, no pages)"
+        ),
+        *PAGE_PARAMETERS,
+    ],
+    responses={200: page_of(s.ClientSerializer), **ERRORS},
+)
 @endpoint({"GET": Perm.CLIENTS_VIEW})
 def client_list(request):
     query = request.query_params.get("q", "").strip()
     if query:
         found = services.find_clients(request.tenant, query, limit=200)
         return Response({"next": None, "results": s.ClientSerializer(found, many=True).data})
-    return paginated(request, Client.objects.for_tenant(request.tenant),
-                     [SortKey("name", False), SortKey("id", False)], s.ClientSerializer)
+    return paginated(
+        request,
+        Client.objects.for_tenant(request.tenant),
+        [SortKey("name", False), SortKey("id", False)],
+        s.ClientSerializer,
+    )
 
 
 @extend_schema(methods=["GET"], summary="A client", responses={200: s.ClientSerializer, **ERRORS})
-@extend_schema(methods=["PATCH"], summary="Change a client's details (as the client's page does)",
-               request=ClientRequest, responses={200: s.ClientSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["PATCH"],
+    summary="Change a client's details (as the client's page does)",
+    request=ClientRequest,
+    responses={200: s.ClientSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.CLIENTS_VIEW, "PATCH": Perm.CLIENTS_VIEW})
 def client_detail(request, client_id: int):
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
@@ -128,10 +170,15 @@ def client_detail(request, client_id: int):
     return Response(s.ClientSerializer(client).data)
 
 
-@extend_schema(summary="Items (devices, machines, cars) clients brought", parameters=[
-    OpenApiParameter("client", OpenApiTypes.INT, description="Only this client's"),
-    OpenApiParameter("serial", OpenApiTypes.STR, description="Serial number / IMEI / VIN, exactly"),
-    *PAGE_PARAMETERS], responses={200: page_of(s.ItemSerializer), **ERRORS})
+@extend_schema(
+    summary="Items (devices, machines, cars) clients brought",
+    parameters=[
+        OpenApiParameter("client", OpenApiTypes.INT, description="Only this client's"),
+        OpenApiParameter("serial", OpenApiTypes.STR, description="Serial number / IMEI / VIN, exactly"),
+        *PAGE_PARAMETERS,
+    ],
+    responses={200: page_of(s.ItemSerializer), **ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW})
 def item_list(request):
     items = Item.objects.for_tenant(request.tenant)
@@ -160,9 +207,17 @@ def _save_service_type(request, instance: ServiceType | None) -> ServiceType:
     return validated_form(request, ServiceTypeForm, instance=instance, tenant=request.tenant).save()
 
 
-@extend_schema(methods=["GET"], summary="The service catalogue", responses={200: s.ServiceTypeSerializer(many=True), **ERRORS})
-@extend_schema(methods=["POST"], summary="Add a service to the catalogue", request=ServiceTypeRequest,
-               responses={201: s.ServiceTypeSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"],
+    summary="The service catalogue",
+    responses={200: s.ServiceTypeSerializer(many=True), **ERRORS},
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Add a service to the catalogue",
+    request=ServiceTypeRequest,
+    responses={201: s.ServiceTypeSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW, "POST": Perm.CATALOGUE_MANAGE})
 def service_type_list(request):
     if request.method == "POST":
@@ -172,9 +227,15 @@ def service_type_list(request):
     return Response(s.ServiceTypeSerializer(rows, many=True).data)
 
 
-@extend_schema(methods=["GET"], summary="A service of the catalogue", responses={200: s.ServiceTypeSerializer, **ERRORS})
-@extend_schema(methods=["PATCH"], summary="Change a service", request=ServiceTypeRequest,
-               responses={200: s.ServiceTypeSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"], summary="A service of the catalogue", responses={200: s.ServiceTypeSerializer, **ERRORS}
+)
+@extend_schema(
+    methods=["PATCH"],
+    summary="Change a service",
+    request=ServiceTypeRequest,
+    responses={200: s.ServiceTypeSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW, "PATCH": Perm.CATALOGUE_MANAGE})
 def service_type_detail(request, service_type_id: int):
     service_type = get_for_tenant_or_404(ServiceType, request.tenant, pk=service_type_id)
@@ -203,15 +264,27 @@ def _order(request, number: int) -> Order:
 
 
 def _order_answer(request, number: int, code: int = status.HTTP_200_OK) -> Response:
-    return Response(s.OrderDetailSerializer(_order(request, number), context={"request": request}).data, status=code)
+    return Response(
+        s.OrderDetailSerializer(_order(request, number), context={"request": request}).data, status=code
+    )
 
 
-@extend_schema(methods=["GET"], summary="Orders: the web list's filters, newest first by default",
-               parameters=[*_filter_parameters(OrderFilter),
-                           OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)), *PAGE_PARAMETERS],
-               responses={200: page_of(s.OrderSerializer), **ERRORS})
-@extend_schema(methods=["POST"], summary="Take in an order (the intake form: client found by phone or new)",
-               request=IntakeRequest, responses={201: s.OrderDetailSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"],
+    summary="Orders: the web list's filters, newest first by default",
+    parameters=[
+        *_filter_parameters(OrderFilter),
+        OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)),
+        *PAGE_PARAMETERS,
+    ],
+    responses={200: page_of(s.OrderSerializer), **ERRORS},
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Take in an order (the intake form: client found by phone or new)",
+    request=IntakeRequest,
+    responses={201: s.OrderDetailSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW, "POST": Perm.ORDERS_CREATE})
 def order_list(request):
     if request.method == "POST":
@@ -228,25 +301,50 @@ def order_list(request):
 
 def _take_in(request) -> Response:
     data = form_data(request, IntakeForm, tenant=request.tenant)
-    order = services.take_in(request.tenant, services.IntakeData(
-        client=data["client"], client_name=data["client_name"].strip(), client_phone=data["client_phone"],
-        client_email=data["client_email"], consent=data["consent"], service_type=data["service_type"],
-        format=data["format"], intake_location=data["intake_location"], problem=data["problem"].strip(),
-        item_kind=data["item_kind"].strip(), item_brand=data["item_brand"].strip(),
-        item_model=data["item_model"].strip(), item_serial=data["item_serial"].strip(),
-        item_condition=data["item_condition"].strip(), item_accessories=data["item_accessories"].strip(),
-        priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
-        prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
-        terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
-        visit_start=data["visit_start"], visit_end=data["visit_end"],
-    ), by=request.membership)
+    order = services.take_in(
+        request.tenant,
+        services.IntakeData(
+            client=data["client"],
+            client_name=data["client_name"].strip(),
+            client_phone=data["client_phone"],
+            client_email=data["client_email"],
+            consent=data["consent"],
+            service_type=data["service_type"],
+            format=data["format"],
+            intake_location=data["intake_location"],
+            problem=data["problem"].strip(),
+            item_kind=data["item_kind"].strip(),
+            item_brand=data["item_brand"].strip(),
+            item_model=data["item_model"].strip(),
+            item_serial=data["item_serial"].strip(),
+            item_condition=data["item_condition"].strip(),
+            item_accessories=data["item_accessories"].strip(),
+            priority=data["priority"],
+            promised_at=data["promised_at"],
+            estimate=data["estimate"],
+            prepayment=data["prepayment"] or 0,
+            prepayment_method=data["prepayment_method"],
+            terms=data["terms"].strip(),
+            visit_address=data["visit_address"].strip(),
+            visit_start=data["visit_start"],
+            visit_end=data["visit_end"],
+        ),
+        by=request.membership,
+    )
     return _order_answer(request, order.number, status.HTTP_201_CREATED)
 
 
-@extend_schema(methods=["GET"], summary="An order, with the status actions this key may take now",
-               responses={200: s.OrderDetailSerializer, **ERRORS})
-@extend_schema(methods=["PATCH"], summary="Edit the intake details (send the order's `version`)",
-               request=OrderEditRequest, responses={200: s.OrderDetailSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"],
+    summary="An order, with the status actions this key may take now",
+    responses={200: s.OrderDetailSerializer, **ERRORS},
+)
+@extend_schema(
+    methods=["PATCH"],
+    summary="Edit the intake details (send the order's `version`)",
+    request=OrderEditRequest,
+    responses={200: s.OrderDetailSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW, "PATCH": Perm.ORDERS_CREATE})
 def order_detail(request, order_number: int):
     order = _order(request, order_number)
@@ -261,56 +359,105 @@ def order_detail(request, order_number: int):
     return _order_answer(request, order_number)
 
 
-@extend_schema(summary="Move the order: plan, start_work, hand_over, cancel ... (the web's buttons)",
-               description="Send the order's `version` (from GET): a stale one answers 409. A refused action "
-                           "answers 422 with the reason the order page would show. Actions: " + ", ".join(TRANSITIONS),
-               request=TransitionRequest, responses={200: s.OrderDetailSerializer, **WRITE_ERRORS})
+@extend_schema(
+    summary="Move the order: plan, start_work, hand_over, cancel ... (the web's buttons)",
+    description="Send the order's `version` (from GET): a stale one answers 409. A refused action "
+    "answers 422 with the reason the order page would show. Actions: " + ", ".join(TRANSITIONS),
+    request=TransitionRequest,
+    responses={200: s.OrderDetailSerializer, **WRITE_ERRORS},
+)
 @endpoint({"POST": Perm.ORDERS_VIEW})
 def order_action(request, order_number: int, action: str):
     order = _order(request, order_number)
     if action not in TRANSITIONS:
         raise Http404("Unknown action.")
     data = form_data(request, TransitionForm)
-    transition(order, action, by=request.membership, expected_version=data["version"], reason=data["reason"],
-               waive_payment=data["waive_payment"], override_estimate=data["override_estimate"])
+    transition(
+        order,
+        action,
+        by=request.membership,
+        expected_version=data["version"],
+        reason=data["reason"],
+        waive_payment=data["waive_payment"],
+        override_estimate=data["override_estimate"],
+    )
     return _order_answer(request, order_number)
 
 
-@extend_schema(summary="Assign the technician, workshop and visit slot", request=AssignRequest,
-               responses={200: s.OrderDetailSerializer, **WRITE_ERRORS})
+@extend_schema(
+    summary="Assign the technician, workshop and visit slot",
+    request=AssignRequest,
+    responses={200: s.OrderDetailSerializer, **WRITE_ERRORS},
+)
 @endpoint({"POST": Perm.ORDERS_PLAN})
 def order_assign(request, order_number: int):
     order = _order(request, order_number)
-    current = {"technician": order.technician_id, "workshop": order.workshop_id, "visit_address": order.visit_address,
-               "visit_start": order.visit_start, "visit_end": order.visit_end}
+    current = {
+        "technician": order.technician_id,
+        "workshop": order.workshop_id,
+        "visit_address": order.visit_address,
+        "visit_start": order.visit_start,
+        "visit_end": order.visit_end,
+    }
     data = form_data(request, AssignForm, initial=current, tenant=request.tenant)
-    services.assign(order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
-                    expected_version=data["version"], visit_address=data["visit_address"],
-                    visit_start=data["visit_start"], visit_end=data["visit_end"])
+    services.assign(
+        order,
+        technician=data["technician"],
+        workshop=data["workshop"],
+        by=request.membership,
+        expected_version=data["version"],
+        visit_address=data["visit_address"],
+        visit_start=data["visit_start"],
+        visit_end=data["visit_end"],
+    )
     return _order_answer(request, order_number)
 
 
-@extend_schema(summary="A new estimate version: a total, or lines “description; quantity; price[; part]”",
-               request=EstimateRequest, responses={200: s.OrderDetailSerializer, **WRITE_ERRORS})
+@extend_schema(
+    summary="A new estimate version: a total, or lines “description; quantity; price[; part]”",
+    request=EstimateRequest,
+    responses={200: s.OrderDetailSerializer, **WRITE_ERRORS},
+)
 @endpoint({"POST": Perm.ORDERS_WORK})
 def order_estimate(request, order_number: int):
     order = _order(request, order_number)
     data = form_data(request, EstimateForm)
-    services.set_estimate(order, amount=data["amount"], lines=data["lines"], comment=data["comment"],
-                          by=request.membership, expected_version=data["version"])
+    services.set_estimate(
+        order,
+        amount=data["amount"],
+        lines=data["lines"],
+        comment=data["comment"],
+        by=request.membership,
+        expected_version=data["version"],
+    )
     return _order_answer(request, order_number)
 
 
-@extend_schema(methods=["GET"], summary="The order's lines (work, parts)", responses={200: s.LineItemSerializer(many=True), **ERRORS})
-@extend_schema(methods=["POST"], summary="Add a line", request=LineRequest, responses={201: s.LineItemSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"],
+    summary="The order's lines (work, parts)",
+    responses={200: s.LineItemSerializer(many=True), **ERRORS},
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Add a line",
+    request=LineRequest,
+    responses={201: s.LineItemSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW, "POST": Perm.ORDERS_WORK})
 def order_lines(request, order_number: int):
     order = _order(request, order_number)
     if request.method == "POST":
         data = form_data(request, LineItemForm)
-        line = services.add_line_item(order, kind=data["kind"], description=data["description"],
-                                      quantity=data["quantity"], unit_price=data["unit_price"], by=request.membership,
-                                      performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None)
+        line = services.add_line_item(
+            order,
+            kind=data["kind"],
+            description=data["description"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            by=request.membership,
+            performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None,
+        )
         return Response(s.LineItemSerializer(line).data, status=status.HTTP_201_CREATED)
     lines = LineItem.objects.filter(tenant=request.tenant, order=order).select_related("performed_by__user")
     return Response(s.LineItemSerializer(lines, many=True).data)
@@ -326,33 +473,57 @@ def order_line(request, order_number: int, line_id: int):
     return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema(methods=["GET"], summary="The order's payments and refunds", responses={200: s.PaymentSerializer(many=True), **ERRORS})
-@extend_schema(methods=["POST"], summary="Record a payment, prepayment or refund", request=PaymentRequest,
-               responses={201: s.PaymentSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"],
+    summary="The order's payments and refunds",
+    responses={200: s.PaymentSerializer(many=True), **ERRORS},
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Record a payment, prepayment or refund",
+    request=PaymentRequest,
+    responses={201: s.PaymentSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_VIEW, "POST": Perm.ORDERS_HANDOVER})
 def order_payments(request, order_number: int):
     order = _order(request, order_number)
     if request.method == "POST":
         data = form_data(request, PaymentForm)
-        payment = services.add_payment(order, amount=data["amount"], method=data["method"], kind=data["kind"],
-                                       note=data["note"], by=request.membership)
+        payment = services.add_payment(
+            order,
+            amount=data["amount"],
+            method=data["method"],
+            kind=data["kind"],
+            note=data["note"],
+            by=request.membership,
+        )
         return Response(s.PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
     payments = Payment.objects.filter(tenant=request.tenant, order=order).select_related("received_by")
     return Response(s.PaymentSerializer(payments, many=True).data)
 
 
-@extend_schema(summary="Add a note: internal, or public (the client sees it on the status page)",
-               request=NoteRequest, responses={201: s.EventSerializer, **WRITE_ERRORS})
+@extend_schema(
+    summary="Add a note: internal, or public (the client sees it on the status page)",
+    request=NoteRequest,
+    responses={201: s.EventSerializer, **WRITE_ERRORS},
+)
 @endpoint({"POST": Perm.ORDERS_VIEW})
 def order_notes(request, order_number: int):
     order = _order(request, order_number)
     data = form_data(request, NoteForm)
     services.add_note(order, text=data["text"], public=data["public"], by=request.membership)
-    event = OrderEvent.objects.filter(tenant=request.tenant, order=order).select_related("actor").order_by("-id").first()
+    event = (
+        OrderEvent.objects.filter(tenant=request.tenant, order=order)
+        .select_related("actor")
+        .order_by("-id")
+        .first()
+    )
     return Response(s.EventSerializer(event).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(summary="The order's timeline, oldest first", responses={200: s.EventSerializer(many=True), **ERRORS})
+@extend_schema(
+    summary="The order's timeline, oldest first", responses={200: s.EventSerializer(many=True), **ERRORS}
+)
 @endpoint({"GET": Perm.ORDERS_VIEW})
 def order_timeline(request, order_number: int):
     order = _order(request, order_number)
@@ -360,9 +531,17 @@ def order_timeline(request, order_number: int):
     return Response(s.EventSerializer(events, many=True).data)
 
 
-@extend_schema(methods=["GET"], summary="The order's issued documents", responses={200: s.DocumentSerializer(many=True), **ERRORS})
-@extend_schema(methods=["POST"], summary="Issue a document (receipt, contract, completion act, warranty card)",
-               request=IssueRequest, responses={201: s.DocumentSerializer, **WRITE_ERRORS})
+@extend_schema(
+    methods=["GET"],
+    summary="The order's issued documents",
+    responses={200: s.DocumentSerializer(many=True), **ERRORS},
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Issue a document (receipt, contract, completion act, warranty card)",
+    request=IssueRequest,
+    responses={201: s.DocumentSerializer, **WRITE_ERRORS},
+)
 @endpoint({"GET": Perm.DOCUMENTS_ISSUE, "POST": Perm.DOCUMENTS_ISSUE})
 def order_documents(request, order_number: int):
     order = _order(request, order_number)
@@ -380,8 +559,10 @@ def _technicians(request):
     return planning.board_members(request.tenant)  # with profiles, workshops and skills, as the web's list
 
 
-@extend_schema(summary="Technicians: who can be assigned, their skills and workshop",
-               responses={200: s.TechnicianSerializer(many=True), **ERRORS})
+@extend_schema(
+    summary="Technicians: who can be assigned, their skills and workshop",
+    responses={200: s.TechnicianSerializer(many=True), **ERRORS},
+)
 @endpoint({"GET": Perm.ORDERS_PLAN})
 def technician_list(request):
     members = list(_technicians(request).select_related("user")[:1000])
@@ -391,22 +572,30 @@ def technician_list(request):
 @extend_schema(summary="A technician", responses={200: s.TechnicianSerializer, **ERRORS})
 @endpoint({"GET": Perm.ORDERS_PLAN})
 def technician_detail(request, membership_id: int):
-    member = get_for_tenant_or_404(_technicians(request).select_related("user"), request.tenant, pk=membership_id)
+    member = get_for_tenant_or_404(
+        _technicians(request).select_related("user"), request.tenant, pk=membership_id
+    )
     return Response(s.TechnicianSerializer((member, planning.profile_of(member))).data)
 
 
 def _parts(request):
-    levels = StockLevel.objects.filter(tenant=request.tenant).select_related("location").order_by("location__name")
+    levels = (
+        StockLevel.objects.filter(tenant=request.tenant).select_related("location").order_by("location__name")
+    )
     return Part.objects.for_tenant(request.tenant).prefetch_related(Prefetch("levels", queryset=levels))
 
 
-@extend_schema(summary="Parts and materials, by name, with their stock per location",
-               parameters=[*_filter_parameters(PartFilter), *PAGE_PARAMETERS],
-               responses={200: page_of(s.PartSerializer), **ERRORS})
+@extend_schema(
+    summary="Parts and materials, by name, with their stock per location",
+    parameters=[*_filter_parameters(PartFilter), *PAGE_PARAMETERS],
+    responses={200: page_of(s.PartSerializer), **ERRORS},
+)
 @endpoint({"GET": Perm.STOCK_VIEW})
 def part_list(request):
     qs = _filtered(request, PartFilter, Part.objects.for_tenant(request.tenant))
-    levels = StockLevel.objects.filter(tenant=request.tenant).select_related("location").order_by("location__name")
+    levels = (
+        StockLevel.objects.filter(tenant=request.tenant).select_related("location").order_by("location__name")
+    )
     qs = qs.prefetch_related(Prefetch("levels", queryset=levels))
     return paginated(request, qs, [SortKey("name", False), SortKey("id", False)], s.PartSerializer)
 
@@ -418,20 +607,31 @@ def part_detail(request, part_id: int):
     return Response(s.PartSerializer(part, context={"request": request}).data)
 
 
-@extend_schema(summary="Stock levels (part x location), by part name",
-               parameters=[*_filter_parameters(StockFilter), *PAGE_PARAMETERS],
-               responses={200: page_of(s.StockLevelSerializer), **ERRORS})
+@extend_schema(
+    summary="Stock levels (part x location), by part name",
+    parameters=[*_filter_parameters(StockFilter), *PAGE_PARAMETERS],
+    responses={200: page_of(s.StockLevelSerializer), **ERRORS},
+)
 @endpoint({"GET": Perm.STOCK_VIEW})
 def stock_list(request):
-    qs = _filtered(request, StockFilter, StockLevel.objects.for_tenant(request.tenant)).select_related("part", "location")
-    return paginated(request, qs, [SortKey("part__name", False), SortKey("id", False)], s.StockLevelSerializer)
+    qs = _filtered(request, StockFilter, StockLevel.objects.for_tenant(request.tenant)).select_related(
+        "part", "location"
+    )
+    return paginated(
+        request, qs, [SortKey("part__name", False), SortKey("id", False)], s.StockLevelSerializer
+    )
 
 
 # --- Documents and feedback ------------------------------------------------------------------------
-@extend_schema(summary="Issued documents, newest first", parameters=[
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values),
-    OpenApiParameter("order", OpenApiTypes.INT, description="Order number"), *PAGE_PARAMETERS],
-    responses={200: page_of(s.DocumentSerializer), **ERRORS})
+@extend_schema(
+    summary="Issued documents, newest first",
+    parameters=[
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=Kind.values),
+        OpenApiParameter("order", OpenApiTypes.INT, description="Order number"),
+        *PAGE_PARAMETERS,
+    ],
+    responses={200: page_of(s.DocumentSerializer), **ERRORS},
+)
 @endpoint({"GET": Perm.DOCUMENTS_ISSUE})
 def document_list(request):
     documents = Document.objects.for_tenant(request.tenant).select_related("order")
@@ -445,7 +645,9 @@ def document_list(request):
         if not (number.isascii() and number.isdigit() and len(number) <= 9):
             raise Invalid({"order": [_("Enter a whole number.")]})
         documents = documents.filter(order__number=int(number))
-    return paginated(request, documents, [SortKey("issued_at", True), SortKey("id", True)], s.DocumentSerializer)
+    return paginated(
+        request, documents, [SortKey("issued_at", True), SortKey("id", True)], s.DocumentSerializer
+    )
 
 
 @extend_schema(summary="A document's details", responses={200: s.DocumentSerializer, **ERRORS})
@@ -455,8 +657,10 @@ def document_detail(request, document_id: int):
     return Response(s.DocumentSerializer(document).data)
 
 
-@extend_schema(summary="The stored PDF, exactly as issued",
-               responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS})
+@extend_schema(
+    summary="The stored PDF, exactly as issued",
+    responses={(200, "application/pdf"): OpenApiTypes.BINARY, **ERRORS},
+)
 @endpoint({"GET": Perm.DOCUMENTS_ISSUE})
 def document_pdf(request, document_id: int):
     from documents.views import PDF_HEADERS
@@ -466,14 +670,19 @@ def document_pdf(request, document_id: int):
         handle = document.file.open("rb")
     except (FileNotFoundError, OSError, ValueError):
         raise Http404("The stored file is missing.") from None
-    response = FileResponse(handle, content_type="application/pdf", as_attachment=True, filename=document.filename)
+    response = FileResponse(
+        handle, content_type="application/pdf", as_attachment=True, filename=document.filename
+    )
     for header, value in PDF_HEADERS.items():
         response[header] = value
     return response
 
 
-@extend_schema(summary="Clients' feedback, newest first", parameters=[*_filter_parameters(FeedbackFilter), *PAGE_PARAMETERS],
-               responses={200: page_of(s.FeedbackSerializer), **ERRORS})
+@extend_schema(
+    summary="Clients' feedback, newest first",
+    parameters=[*_filter_parameters(FeedbackFilter), *PAGE_PARAMETERS],
+    responses={200: page_of(s.FeedbackSerializer), **ERRORS},
+)
 @endpoint({"GET": Perm.REPORTS_VIEW})
 def feedback_list(request):
     qs = _filtered(request, FeedbackFilter, Feedback.objects.for_tenant(request.tenant))
@@ -498,6 +707,6 @@ def not_found(request, rest: str = ""):
             hint = " " + _("API paths end with a slash.")
         except Resolver404:
             pass
-    return Response({"code": "not_found", "detail": _("No such endpoint.") + hint}, status=status.HTTP_404_NOT_FOUND)
-
-
+    return Response(
+        {"code": "not_found", "detail": _("No such endpoint.") + hint}, status=status.HTTP_404_NOT_FOUND
+    )

@@ -43,8 +43,14 @@ def fresh_database(url: str) -> None:
     name = config["NAME"]
     if not name.replace("_", "").isalnum():
         raise SystemExit(f"Refusing an unusual database name: {name!r}")
-    admin = psycopg.connect(host=config["HOST"] or None, port=config["PORT"] or None, user=config["USER"] or None,
-                            password=config["PASSWORD"] or None, dbname="postgres", autocommit=True)
+    admin = psycopg.connect(
+        host=config["HOST"] or None,
+        port=config["PORT"] or None,
+        user=config["USER"] or None,
+        password=config["PASSWORD"] or None,
+        dbname="postgres",
+        autocommit=True,
+    )
     with admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')
@@ -63,12 +69,22 @@ def configure(url: str, root_urlconf: str | None = None) -> None:
     """Production-like settings: DEBUG off (so templates are cached), no Redis, static files served plainly."""
     os.environ["DATABASE_URL"] = url
     os.environ.pop("REDIS_URL", None)  # the page cache is not what is measured; the rate limit uses locmem
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "servicedesk.settings", "DEBUG": "0", "SECRET_KEY": "bench-" + "x" * 50,
-        "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0", "BEHIND_TLS_PROXY": "0",
-        "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0", "PUBLIC_PAGE_RATE": "1000000/m",
-        "LOG_LEVEL": "WARNING", "DB_CONN_MAX_AGE": "600", "STATIC_ROOT": str(ROOT / "static"),
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "servicedesk.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "bench-" + "x" * 50,
+            "ALLOWED_HOSTS": "testserver",
+            "SECURE_SSL_REDIRECT": "0",
+            "BEHIND_TLS_PROXY": "0",
+            "SESSION_COOKIE_SECURE": "0",
+            "CSRF_COOKIE_SECURE": "0",
+            "PUBLIC_PAGE_RATE": "1000000/m",
+            "LOG_LEVEL": "WARNING",
+            "DB_CONN_MAX_AGE": "600",
+            "STATIC_ROOT": str(ROOT / "static"),
+        }
+    )
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
 
@@ -138,8 +154,11 @@ def insert_rows(model, columns: list[str], rows) -> None:
     from django.db import connection
 
     fields = [model._meta.get_field(name) for name in columns]
-    missing = [f.name for f in model._meta.concrete_fields
-               if not f.null and not f.primary_key and f.name not in columns]
+    missing = [
+        f.name
+        for f in model._meta.concrete_fields
+        if not f.null and not f.primary_key and f.name not in columns
+    ]
     if missing:
         raise SystemExit(f"bench/_seed.py does not fill {model.__name__}.{missing}: add them to its insert")
     table = connection.ops.quote_name(model._meta.db_table)
@@ -174,8 +193,16 @@ CLOSED = {"handed_over", "cancelled"}
 
 # The pathological shape: (status, share of orders), whatever the order's age.
 PATHOLOGICAL_MIX = [
-    ("handed_over", 62), ("cancelled", 6), ("new", 5), ("planned", 5), ("diagnostics", 4),
-    ("awaiting_approval", 3), ("awaiting_parts", 3), ("in_progress", 5), ("quality_check", 2), ("ready", 4),
+    ("handed_over", 62),
+    ("cancelled", 6),
+    ("new", 5),
+    ("planned", 5),
+    ("diagnostics", 4),
+    ("awaiting_approval", 3),
+    ("awaiting_parts", 3),
+    ("in_progress", 5),
+    ("quality_check", 2),
+    ("ready", 4),
     ("on_hold", 1),
 ]
 
@@ -183,8 +210,17 @@ PATHOLOGICAL_MIX = [
 OPEN_BY_AGE = [
     (1, {"new": 60, "planned": 40}),
     (3, {"new": 10, "planned": 30, "diagnostics": 40, "awaiting_approval": 20}),
-    (7, {"diagnostics": 15, "awaiting_approval": 15, "awaiting_parts": 15, "in_progress": 35, "quality_check": 10,
-         "ready": 10}),
+    (
+        7,
+        {
+            "diagnostics": 15,
+            "awaiting_approval": 15,
+            "awaiting_parts": 15,
+            "in_progress": 35,
+            "quality_check": 10,
+            "ready": 10,
+        },
+    ),
     (22, {"awaiting_parts": 20, "in_progress": 20, "quality_check": 10, "ready": 40, "on_hold": 10}),
 ]
 RECENT_DAYS = 21
@@ -192,7 +228,9 @@ RECENT_DAYS = 21
 
 def realistic_status(age_days: float, rng: random.Random) -> str:
     if age_days > RECENT_DAYS:
-        stuck = 0.015 if age_days < 365 else 0.003  # waiting for a part, or on hold; the oldest get written off
+        stuck = (
+            0.015 if age_days < 365 else 0.003
+        )  # waiting for a part, or on hold; the oldest get written off
         roll = rng.random()
         if roll < stuck:
             return "awaiting_parts" if roll < stuck / 2 else "on_hold"
@@ -229,8 +267,16 @@ def sla_state(n: int, is_open: bool) -> str:
     return "met" if share < 95 else "missed"
 
 
-def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathological: bool = False,
-                per_day: int = 40, extras: bool = True) -> Center:
+def seed_center(
+    slug: str,
+    name: str,
+    orders: int,
+    rng: random.Random,
+    *,
+    pathological: bool = False,
+    per_day: int = 40,
+    extras: bool = True,
+) -> Center:
     """One service center: locations, catalogue, staff (a manager, reception, 12 technicians), clients (one per
     three orders), items, orders and their timelines (a CREATED event plus one per status step), lines and
     payments on a fifth of the orders; with `extras`, what the other pages read (seed_workshop)."""
@@ -247,31 +293,92 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
     with transaction.atomic():
         tenant = Tenant.objects.create(slug=slug, name=name, language="en", time_zone="Europe/Moscow")
         locations = [Location.objects.create(tenant=tenant, name=f"{name} location {i}") for i in range(3)]
-        types = ServiceType.objects.bulk_create([
-            ServiceType(tenant=tenant, name=f"Service {i}", formats=["in_shop", "on_site"], base_price=Decimal(1000 + 500 * i),
-                        default_duration_minutes=60 + 30 * (i % 4))
-            for i in range(8)])
-        staff = [(role, i) for role, count in ((Role.MANAGER, 1), (Role.RECEPTION, 1), (Role.TECHNICIAN, 12))
-                 for i in range(count)]
-        users = User.objects.bulk_create([
-            User(email=f"{role.value}{i}@{slug}.bench.test", full_name=f"{role.label} {i} of {name}", password="!")
-            for role, i in staff])  # no usable password: the bench logs in with force_login
-        members = Membership.objects.bulk_create([
-            Membership(tenant=tenant, user=user, role=role) for (role, _i), user in zip(staff, users, strict=True)])
+        types = ServiceType.objects.bulk_create(
+            [
+                ServiceType(
+                    tenant=tenant,
+                    name=f"Service {i}",
+                    formats=["in_shop", "on_site"],
+                    base_price=Decimal(1000 + 500 * i),
+                    default_duration_minutes=60 + 30 * (i % 4),
+                )
+                for i in range(8)
+            ]
+        )
+        staff = [
+            (role, i)
+            for role, count in ((Role.MANAGER, 1), (Role.RECEPTION, 1), (Role.TECHNICIAN, 12))
+            for i in range(count)
+        ]
+        users = User.objects.bulk_create(
+            [
+                User(
+                    email=f"{role.value}{i}@{slug}.bench.test",
+                    full_name=f"{role.label} {i} of {name}",
+                    password="!",
+                )
+                for role, i in staff
+            ]
+        )  # no usable password: the bench logs in with force_login
+        members = Membership.objects.bulk_create(
+            [
+                Membership(tenant=tenant, user=user, role=role)
+                for (role, _i), user in zip(staff, users, strict=True)
+            ]
+        )
         manager, reception = members[0], members[1]
         technicians = [m for m in members if m.role == Role.TECHNICIAN]
         t = tenant.pk
 
         client_count, item_count = max(orders // 3, 1), max(orders // 2, 1)
-        insert_rows(Client, ["tenant", "name", "phone", "email", "notes", "notify_email", "notify_sms", "consent_at",
-                             "consent_version", "created_at"],
-                    ((t, f"Client{i} Surname{i % 997}", f"+7900{i:07d}", f"client{i}@example.test", "", True, True,
-                      v.dt(now), "2026-01", v.dt(now)) for i in range(client_count)))
+        insert_rows(
+            Client,
+            [
+                "tenant",
+                "name",
+                "phone",
+                "email",
+                "notes",
+                "notify_email",
+                "notify_sms",
+                "consent_at",
+                "consent_version",
+                "created_at",
+            ],
+            (
+                (
+                    t,
+                    f"Client{i} Surname{i % 997}",
+                    f"+7900{i:07d}",
+                    f"client{i}@example.test",
+                    "",
+                    True,
+                    True,
+                    v.dt(now),
+                    "2026-01",
+                    v.dt(now),
+                )
+                for i in range(client_count)
+            ),
+        )
         clients = list(Client.objects.filter(tenant=tenant).order_by("id").values_list("id", flat=True))
         kinds = ["Phone", "Laptop", "Washing machine"]
-        insert_rows(Item, ["tenant", "client", "kind", "brand", "model", "serial", "created_at"],
-                    ((t, clients[i % client_count], kinds[i % 3], "Brand", f"Model {i % 50}", f"SN{slug}{i:08d}",
-                      v.dt(now)) for i in range(item_count)))
+        insert_rows(
+            Item,
+            ["tenant", "client", "kind", "brand", "model", "serial", "created_at"],
+            (
+                (
+                    t,
+                    clients[i % client_count],
+                    kinds[i % 3],
+                    "Brand",
+                    f"Model {i % 50}",
+                    f"SN{slug}{i:08d}",
+                    v.dt(now),
+                )
+                for i in range(item_count)
+            ),
+        )
         items = list(Item.objects.filter(tenant=tenant).order_by("id").values_list("id", flat=True))
 
         span = timedelta(days=3 * 365) if pathological else timedelta(days=orders / per_day)
@@ -284,7 +391,9 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
         plans = []
         order_rows = []
         for n in range(1, orders + 1):
-            created = min(start + step * n + timedelta(seconds=rng.randint(0, 59)), now - timedelta(minutes=1))
+            created = min(
+                start + step * n + timedelta(seconds=rng.randint(0, 59)), now - timedelta(minutes=1)
+            )
             age = (now - created).total_seconds() / 86400
             if pathological:
                 status = rng.choices(statuses, weights)[0]
@@ -296,7 +405,9 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                 promised = created + timedelta(days=3 + n % 5)
                 if status in CLOSED:
                     # Done within two weeks, and never in the future.
-                    closed_at = min(created + timedelta(days=rng.uniform(0.5, 14)), now - timedelta(minutes=5))
+                    closed_at = min(
+                        created + timedelta(days=rng.uniform(0.5, 14)), now - timedelta(minutes=5)
+                    )
                     closed_at = max(closed_at, created + timedelta(minutes=len(PATHS[status]) + 1))
                     changed = closed_at
                 else:
@@ -312,29 +423,85 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
             else:
                 visit_start = None
             plans.append((n, status, created, closed_at))
-            order_rows.append((
-                t, n, clients[n % client_count], items[n % item_count] if n % 10 else None, "", "",
-                types[n % len(types)].pk, "on_site" if visit else "in_shop", locations[n % 3].pk,
-                locations[(n + 1) % 3].pk, technician,
-                rng.choices([0, 1, 2, 3], [10, 70, 15, 5])[0], "Does not turn on", "",
-                v.dt(promised), price, "",
-                price if n % 5 == 0 else zero, price if n % 5 == 0 and status == "handed_over" else zero,
-                status, v.dt(changed),
-                "diagnostics" if status == "on_hold" else "", f"Bench st. {n}" if visit else "",
-                v.dt(visit_start), v.dt(visit_start + timedelta(minutes=59) if visit_start else None),
-                secrets.token_urlsafe(32),
-                v.dt(closed_at + timedelta(days=30) if closed_at else None),
-                v.day((closed_at + timedelta(days=90)).date() if status == "handed_over" else None),
-                manager.user_id, v.dt(created), v.dt(closed_at), 1 + len(PATHS[status]),
-                # Service level as the quality app's clocks leave it: a few percent of promises broken.
-                sla_state(n, is_open), v.dt(changed + timedelta(days=1) if is_open else None),
-            ))
-        insert_rows(Order, ["tenant", "number", "client", "item", "item_condition", "item_accessories", "service_type",
-                            "format", "intake_location", "workshop", "technician", "priority", "problem", "terms",
-                            "promised_at", "estimate", "estimate_state", "total_amount", "paid_amount", "status",
-                            "status_changed_at", "status_before_hold", "visit_address", "visit_start", "visit_end",
-                            "public_token", "public_token_expires_at", "warranty_until", "created_by", "created_at",
-                            "closed_at", "version", "sla_state", "sla_due_at"], order_rows)
+            order_rows.append(
+                (
+                    t,
+                    n,
+                    clients[n % client_count],
+                    items[n % item_count] if n % 10 else None,
+                    "",
+                    "",
+                    types[n % len(types)].pk,
+                    "on_site" if visit else "in_shop",
+                    locations[n % 3].pk,
+                    locations[(n + 1) % 3].pk,
+                    technician,
+                    rng.choices([0, 1, 2, 3], [10, 70, 15, 5])[0],
+                    "Does not turn on",
+                    "",
+                    v.dt(promised),
+                    price,
+                    "",
+                    price if n % 5 == 0 else zero,
+                    price if n % 5 == 0 and status == "handed_over" else zero,
+                    status,
+                    v.dt(changed),
+                    "diagnostics" if status == "on_hold" else "",
+                    f"Bench st. {n}" if visit else "",
+                    v.dt(visit_start),
+                    v.dt(visit_start + timedelta(minutes=59) if visit_start else None),
+                    secrets.token_urlsafe(32),
+                    v.dt(closed_at + timedelta(days=30) if closed_at else None),
+                    v.day((closed_at + timedelta(days=90)).date() if status == "handed_over" else None),
+                    manager.user_id,
+                    v.dt(created),
+                    v.dt(closed_at),
+                    1 + len(PATHS[status]),
+                    # Service level as the quality app's clocks leave it: a few percent of promises broken.
+                    sla_state(n, is_open),
+                    v.dt(changed + timedelta(days=1) if is_open else None),
+                )
+            )
+        insert_rows(
+            Order,
+            [
+                "tenant",
+                "number",
+                "client",
+                "item",
+                "item_condition",
+                "item_accessories",
+                "service_type",
+                "format",
+                "intake_location",
+                "workshop",
+                "technician",
+                "priority",
+                "problem",
+                "terms",
+                "promised_at",
+                "estimate",
+                "estimate_state",
+                "total_amount",
+                "paid_amount",
+                "status",
+                "status_changed_at",
+                "status_before_hold",
+                "visit_address",
+                "visit_start",
+                "visit_end",
+                "public_token",
+                "public_token_expires_at",
+                "warranty_until",
+                "created_by",
+                "created_at",
+                "closed_at",
+                "version",
+                "sla_state",
+                "sla_due_at",
+            ],
+            order_rows,
+        )
         del order_rows
         Counter.objects.create(tenant=tenant, key="order", last_number=orders)
         ids = dict(Order.objects.filter(tenant=tenant).values_list("number", "id"))
@@ -345,7 +512,20 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
             for n, status, created, closed_at in plans:
                 path = PATHS[status]
                 at, previous = created, "new"
-                yield (t, ids[n], "created", "", "new", "", actor, False, "Order taken in.", True, "{}", v.dt(at))
+                yield (
+                    t,
+                    ids[n],
+                    "created",
+                    "",
+                    "new",
+                    "",
+                    actor,
+                    False,
+                    "Order taken in.",
+                    True,
+                    "{}",
+                    v.dt(at),
+                )
                 if closed_at:
                     end = closed_at
                 elif pathological:
@@ -355,20 +535,78 @@ def seed_center(slug: str, name: str, orders: int, rng: random.Random, *, pathol
                 gap = (end - created) / max(len(path), 1)  # the last step at status_changed_at / closed_at
                 for target in path:
                     at += gap
-                    yield (t, ids[n], "status", previous, target, target, actor, False, "", True, "{}", v.dt(at))
+                    yield (
+                        t,
+                        ids[n],
+                        "status",
+                        previous,
+                        target,
+                        target,
+                        actor,
+                        False,
+                        "",
+                        True,
+                        "{}",
+                        v.dt(at),
+                    )
                     previous = target
 
-        insert_rows(OrderEvent, ["tenant", "order", "kind", "from_status", "to_status", "action", "actor", "by_client",
-                                 "message", "is_public", "data", "created_at"], timeline())
+        insert_rows(
+            OrderEvent,
+            [
+                "tenant",
+                "order",
+                "kind",
+                "from_status",
+                "to_status",
+                "action",
+                "actor",
+                "by_client",
+                "message",
+                "is_public",
+                "data",
+                "created_at",
+            ],
+            timeline(),
+        )
         fifth = [(n, status, created) for n, status, created, _closed in plans if n % 5 == 0]
-        insert_rows(LineItem, ["tenant", "order", "kind", "description", "quantity", "unit_price", "amount",
-                               "covered", "created_at"],
-                    ((t, ids[n], "work", "Repair", one, price, price, False, v.dt(created)) for n, _s, created in fifth))
-        insert_rows(Payment, ["tenant", "order", "kind", "method", "amount", "note", "created_at"],
-                    ((t, ids[n], "payment", "cash", price, "", v.dt(created)) for n, status, created in fifth
-                     if status == "handed_over"))
-        center = Center(tenant=tenant, manager=manager, reception=reception, technicians=technicians,
-                        locations=locations, types=types, order_count=orders, plans=plans)
+        insert_rows(
+            LineItem,
+            [
+                "tenant",
+                "order",
+                "kind",
+                "description",
+                "quantity",
+                "unit_price",
+                "amount",
+                "covered",
+                "created_at",
+            ],
+            (
+                (t, ids[n], "work", "Repair", one, price, price, False, v.dt(created))
+                for n, _s, created in fifth
+            ),
+        )
+        insert_rows(
+            Payment,
+            ["tenant", "order", "kind", "method", "amount", "note", "created_at"],
+            (
+                (t, ids[n], "payment", "cash", price, "", v.dt(created))
+                for n, status, created in fifth
+                if status == "handed_over"
+            ),
+        )
+        center = Center(
+            tenant=tenant,
+            manager=manager,
+            reception=reception,
+            technicians=technicians,
+            locations=locations,
+            types=types,
+            order_count=orders,
+            plans=plans,
+        )
         if extras:
             seed_workshop(center, ids, rng)
     return center
@@ -396,46 +634,135 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
     v = Values(connection.vendor)
     tenant, t = center.tenant, center.tenant.pk
     locations, types = center.locations, center.types
-    profiles = TechnicianProfile.objects.bulk_create([
-        TechnicianProfile(tenant=tenant, membership=m, home_workshop=locations[i % 3], does_visits=i % 3 == 0,
-                          working_days=[0, 1, 2, 3, 4] if i % 4 else [1, 2, 3, 4, 5], day_start=time(9 + i % 2),
-                          day_end=time(18 + i % 2), hourly_rate=Decimal(1200))
-        for i, m in enumerate(center.technicians)])
-    TechnicianSkill.objects.bulk_create([TechnicianSkill(tenant=tenant, profile=p, service_type=st)
-                                         for i, p in enumerate(profiles) for st in types[i % 4::3]])
+    profiles = TechnicianProfile.objects.bulk_create(
+        [
+            TechnicianProfile(
+                tenant=tenant,
+                membership=m,
+                home_workshop=locations[i % 3],
+                does_visits=i % 3 == 0,
+                working_days=[0, 1, 2, 3, 4] if i % 4 else [1, 2, 3, 4, 5],
+                day_start=time(9 + i % 2),
+                day_end=time(18 + i % 2),
+                hourly_rate=Decimal(1200),
+            )
+            for i, m in enumerate(center.technicians)
+        ]
+    )
+    TechnicianSkill.objects.bulk_create(
+        [
+            TechnicianSkill(tenant=tenant, profile=p, service_type=st)
+            for i, p in enumerate(profiles)
+            for st in types[i % 4 :: 3]
+        ]
+    )
 
     # Parts: a catalogue that grows slowly with the center (50 to 3,000 articles).
     part_count = min(max(center.order_count // 10, 50), 3000)
-    insert_rows(Part, ["tenant", "name", "sku", "unit", "cost_price", "sale_price", "is_active", "notes", "created_at"],
-                ((t, f"Bench part {i:05d}", f"B-{i:05d}", "pcs", v.dec(Decimal(60)), v.dec(Decimal(100)), True, "",
-                  v.dt(now)) for i in range(part_count)))
+    insert_rows(
+        Part,
+        ["tenant", "name", "sku", "unit", "cost_price", "sale_price", "is_active", "notes", "created_at"],
+        (
+            (
+                t,
+                f"Bench part {i:05d}",
+                f"B-{i:05d}",
+                "pcs",
+                v.dec(Decimal(60)),
+                v.dec(Decimal(100)),
+                True,
+                "",
+                v.dt(now),
+            )
+            for i in range(part_count)
+        ),
+    )
     parts = list(Part.objects.filter(tenant=tenant).order_by("id").values_list("id", flat=True))
-    insert_rows(PartServiceType, ["tenant", "part", "service_type"],
-                ((t, p, types[i % len(types)].pk) for i, p in enumerate(parts)))
+    insert_rows(
+        PartServiceType,
+        ["tenant", "part", "service_type"],
+        ((t, p, types[i % len(types)].pk) for i, p in enumerate(parts)),
+    )
     levels = [(p, loc.pk, rng.randint(0, 20), i % 10 == 0) for i, p in enumerate(parts) for loc in locations]
-    insert_rows(StockLevel, ["tenant", "location", "part", "on_hand", "reserved", "min_level"],
-                ((t, loc, p, v.dec(Decimal(on_hand)), v.dec(Decimal(0)), v.dec(Decimal(on_hand + 1 if low else 2)))
-                 for p, loc, on_hand, low in levels))
+    insert_rows(
+        StockLevel,
+        ["tenant", "location", "part", "on_hand", "reserved", "min_level"],
+        (
+            (t, loc, p, v.dec(Decimal(on_hand)), v.dec(Decimal(0)), v.dec(Decimal(on_hand + 1 if low else 2)))
+            for p, loc, on_hand, low in levels
+        ),
+    )
     manager_user = center.manager.user_id
     first_day = min((created for _n, _s, created, _c in center.plans), default=now)
 
     def movements():
         for p, loc, on_hand, _low in levels:
-            yield (t, "receipt", p, loc, None, v.dec(Decimal(on_hand)), v.dec(Decimal(0)), None, "Opening stock",
-                   manager_user, v.dt(first_day))
+            yield (
+                t,
+                "receipt",
+                p,
+                loc,
+                None,
+                v.dec(Decimal(on_hand)),
+                v.dec(Decimal(0)),
+                None,
+                "Opening stock",
+                manager_user,
+                v.dt(first_day),
+            )
         for n, status, created, _closed in center.plans:
-            if n % 5 == 0 and status != "new":  # the part lines of a fifth of the orders were taken from stock
-                yield (t, "consumption", parts[n % len(parts)], locations[(n + 1) % 3].pk, None,
-                       v.dec(Decimal(-1)), v.dec(Decimal(0)), ids[n], "", manager_user,
-                       v.dt(created + timedelta(hours=2)))
+            if (
+                n % 5 == 0 and status != "new"
+            ):  # the part lines of a fifth of the orders were taken from stock
+                yield (
+                    t,
+                    "consumption",
+                    parts[n % len(parts)],
+                    locations[(n + 1) % 3].pk,
+                    None,
+                    v.dec(Decimal(-1)),
+                    v.dec(Decimal(0)),
+                    ids[n],
+                    "",
+                    manager_user,
+                    v.dt(created + timedelta(hours=2)),
+                )
 
-    insert_rows(StockMovement, ["tenant", "kind", "part", "location", "other_location", "on_hand_delta",
-                                "reserved_delta", "order", "reason", "by", "created_at"], movements())
-    insert_rows(PartReservation, ["tenant", "order", "part", "location", "reserved", "missing", "created_by",
-                                  "created_at"],
-                ((t, ids[n], parts[n % len(parts)], locations[(n + 1) % 3].pk, v.dec(Decimal(0)), v.dec(Decimal(1)),
-                  manager_user, v.dt(created + timedelta(hours=3)))
-                 for n, status, created, _c in center.plans if status == "awaiting_parts"))
+    insert_rows(
+        StockMovement,
+        [
+            "tenant",
+            "kind",
+            "part",
+            "location",
+            "other_location",
+            "on_hand_delta",
+            "reserved_delta",
+            "order",
+            "reason",
+            "by",
+            "created_at",
+        ],
+        movements(),
+    )
+    insert_rows(
+        PartReservation,
+        ["tenant", "order", "part", "location", "reserved", "missing", "created_by", "created_at"],
+        (
+            (
+                t,
+                ids[n],
+                parts[n % len(parts)],
+                locations[(n + 1) % 3].pk,
+                v.dec(Decimal(0)),
+                v.dec(Decimal(1)),
+                manager_user,
+                v.dt(created + timedelta(hours=3)),
+            )
+            for n, status, created, _c in center.plans
+            if status == "awaiting_parts"
+        ),
+    )
 
     # Work logged: an entry per worked order of the last two months, and today's for the open ones.
     technician_of = {n: center.technicians[n % len(center.technicians)].pk for n, _s, _c, _d in center.plans}
@@ -446,22 +773,65 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
             if status in {"new", "planned", "cancelled"} or created < recent:
                 continue
             started = min(created + timedelta(hours=20), now - timedelta(hours=3))
-            yield (t, ids[n], technician_of[n], v.dt(started), v.dt(started + timedelta(minutes=40)), "manual",
-                   "bench", False, v.dt(started))
+            yield (
+                t,
+                ids[n],
+                technician_of[n],
+                v.dt(started),
+                v.dt(started + timedelta(minutes=40)),
+                "manual",
+                "bench",
+                False,
+                v.dt(started),
+            )
             if closed_at is None and n % 3 == 0:
                 started = now - timedelta(hours=2, minutes=n % 60)
-                yield (t, ids[n], technician_of[n], v.dt(started), v.dt(started + timedelta(minutes=20)), "timer",
-                       "", False, v.dt(started))
+                yield (
+                    t,
+                    ids[n],
+                    technician_of[n],
+                    v.dt(started),
+                    v.dt(started + timedelta(minutes=20)),
+                    "timer",
+                    "",
+                    False,
+                    v.dt(started),
+                )
 
-    insert_rows(WorkLog, ["tenant", "order", "technician", "started_at", "ended_at", "source", "reason",
-                          "stopped_automatically", "created_at"], work())
+    insert_rows(
+        WorkLog,
+        [
+            "tenant",
+            "order",
+            "technician",
+            "started_at",
+            "ended_at",
+            "source",
+            "reason",
+            "stopped_automatically",
+            "created_at",
+        ],
+        work(),
+    )
 
     # Ratings: a third of the handed-over orders, a day after handover.
     comments = ["", "", "Fast and polite, thank you!", "Promised for Friday, ready on Monday.", "Good work."]
-    insert_rows(Feedback, ["tenant", "order", "rating", "comment", "technician", "created_at"],
-                ((t, ids[n], rng.choices([5, 4, 3, 2, 1], [60, 20, 8, 6, 6])[0], comments[n % len(comments)],
-                  technician_of[n], v.dt(min(closed_at + timedelta(days=1), now - timedelta(minutes=1))))
-                 for n, status, _created, closed_at in center.plans if status == "handed_over" and n % 3 == 0))
+    insert_rows(
+        Feedback,
+        ["tenant", "order", "rating", "comment", "technician", "created_at"],
+        (
+            (
+                t,
+                ids[n],
+                rng.choices([5, 4, 3, 2, 1], [60, 20, 8, 6, 6])[0],
+                comments[n % len(comments)],
+                technician_of[n],
+                v.dt(min(closed_at + timedelta(days=1), now - timedelta(minutes=1))),
+            )
+            for n, status, _created, closed_at in center.plans
+            if status == "handed_over" and n % 3 == 0
+        ),
+    )
 
     # The archive: an intake receipt for every order, a completion act for every handed-over one, numbered per
     # kind and year without gaps, as documents.services.next_number would have numbered them.
@@ -475,19 +845,68 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
                     continue
                 key = (kind, at.year)
                 counters[key] = counters.get(key, 0) + 1
-                yield (t, ids[n], kind, at.year, counters[key], 1, "ru",
-                       f"documents/{t}/{at.year}/{kind}/{n:08d}.pdf", "0" * 64, 48_000, 1, "default", v.dt(at),
-                       issuer, "Reception 0")
+                yield (
+                    t,
+                    ids[n],
+                    kind,
+                    at.year,
+                    counters[key],
+                    1,
+                    "ru",
+                    f"documents/{t}/{at.year}/{kind}/{n:08d}.pdf",
+                    "0" * 64,
+                    48_000,
+                    1,
+                    "default",
+                    v.dt(at),
+                    issuer,
+                    "Reception 0",
+                )
 
-    insert_rows(Document, ["tenant", "order", "kind", "year", "number", "version", "language", "file", "sha256",
-                           "size", "pages", "template_source", "issued_at", "issued_by", "issued_by_name"],
-                documents())
-    Counter.objects.bulk_create([Counter(tenant=tenant, key=f"document:{kind}:{year}", last_number=last)
-                                 for (kind, year), last in counters.items()])
-    insert_rows(OrderPhoto, ["tenant", "order", "image", "display", "caption", "uploaded_by", "created_at"],
-                ((t, ids[n], f"orders/{t}/{n:08d}.jpg", f"orders/{t}/{n:08d}-display.jpg", "On intake", manager_user,
-                  v.dt(created))
-                 for n, _s, created, _c in center.plans if n % 10 == 0))
+    insert_rows(
+        Document,
+        [
+            "tenant",
+            "order",
+            "kind",
+            "year",
+            "number",
+            "version",
+            "language",
+            "file",
+            "sha256",
+            "size",
+            "pages",
+            "template_source",
+            "issued_at",
+            "issued_by",
+            "issued_by_name",
+        ],
+        documents(),
+    )
+    Counter.objects.bulk_create(
+        [
+            Counter(tenant=tenant, key=f"document:{kind}:{year}", last_number=last)
+            for (kind, year), last in counters.items()
+        ]
+    )
+    insert_rows(
+        OrderPhoto,
+        ["tenant", "order", "image", "display", "caption", "uploaded_by", "created_at"],
+        (
+            (
+                t,
+                ids[n],
+                f"orders/{t}/{n:08d}.jpg",
+                f"orders/{t}/{n:08d}-display.jpg",
+                "On intake",
+                manager_user,
+                v.dt(created),
+            )
+            for n, _s, created, _c in center.plans
+            if n % 10 == 0
+        ),
+    )
 
 
 def enrich_one_order(center: Center, rounds: int = 13):
@@ -498,23 +917,43 @@ def enrich_one_order(center: Center, rounds: int = 13):
     from orders.models import LineItem, Order, OrderPhoto, Payment
 
     tenant, manager = center.tenant, center.manager
-    candidates = Order.objects.for_tenant(tenant).filter(technician__isnull=False).exclude(
-        status__in=["handed_over", "cancelled", "new", "on_hold"])
-    order = (candidates.filter(status="in_progress").order_by("-id").first()
-             or candidates.order_by("-id").first())
+    candidates = (
+        Order.objects.for_tenant(tenant)
+        .filter(technician__isnull=False)
+        .exclude(status__in=["handed_over", "cancelled", "new", "on_hold"])
+    )
+    order = (
+        candidates.filter(status="in_progress").order_by("-id").first() or candidates.order_by("-id").first()
+    )
     if order is None:
         raise SystemExit("No open order with a technician to show: seed more orders")
     order.tenant = tenant
     technician = order.technician
     for i in range(rounds):
-        services.add_line_item(order, kind=LineItem.Kind.PART if i % 2 else LineItem.Kind.WORK,
-                               description=f"Line {i}", quantity=Decimal(1), unit_price=Decimal(500), by=manager,
-                               performed_by=technician)
+        services.add_line_item(
+            order,
+            kind=LineItem.Kind.PART if i % 2 else LineItem.Kind.WORK,
+            description=f"Line {i}",
+            quantity=Decimal(1),
+            unit_price=Decimal(500),
+            by=manager,
+            performed_by=technician,
+        )
         services.add_payment(order, amount=Decimal(100), method=Payment.Method.CARD, by=manager)
         services.add_note(order, text=f"Note {i}", public=bool(i % 2), by=manager)
         order.refresh_from_db()
         order.tenant = tenant
-    OrderPhoto.objects.bulk_create([OrderPhoto(tenant=tenant, order=order, image=f"orders/{tenant.pk}/enriched{i}.jpg",
-                                               display=f"orders/{tenant.pk}/enriched{i}-display.jpg",
-                                               caption=f"Photo {i}", uploaded_by=manager.user) for i in range(6)])
+    OrderPhoto.objects.bulk_create(
+        [
+            OrderPhoto(
+                tenant=tenant,
+                order=order,
+                image=f"orders/{tenant.pk}/enriched{i}.jpg",
+                display=f"orders/{tenant.pk}/enriched{i}-display.jpg",
+                caption=f"Photo {i}",
+                uploaded_by=manager.user,
+            )
+            for i in range(6)
+        ]
+    )
     return Order.objects.select_related("client", "technician").get(pk=order.pk)

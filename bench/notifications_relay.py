@@ -59,22 +59,41 @@ def cleanup() -> None:
 def setup(pending: int, history: int) -> Tenant:
     cleanup()
     tenant = Tenant.objects.create(slug=SLUG, name="Bench", language="en")
-    NotificationSettings.objects.create(tenant=tenant, quiet_from=time_(0), quiet_to=time_(0))  # no quiet hours
+    NotificationSettings.objects.create(
+        tenant=tenant, quiet_from=time_(0), quiet_to=time_(0)
+    )  # no quiet hours
     location = Location.objects.create(tenant=tenant, name="Bench office")
     service = ServiceType.objects.create(tenant=tenant, name="Bench service")
-    client = Client.objects.create(tenant=tenant, name="Bench Client", phone="+79990000000", email="b@example.test")
-    order = Order.objects.create(tenant=tenant, number=1, client=client, service_type=service,
-                                 intake_location=location, problem="bench")
+    client = Client.objects.create(
+        tenant=tenant, name="Bench Client", phone="+79990000000", email="b@example.test"
+    )
+    order = Order.objects.create(
+        tenant=tenant,
+        number=1,
+        client=client,
+        service_type=service,
+        intake_location=location,
+        problem="bench",
+    )
     now = timezone.now()
 
     def rows(count: int, state: str, prefix: str):
         for n in range(count):
             channel = Channel.EMAIL if n % 2 else Channel.SMS
             yield Notification(
-                tenant=tenant, order=order, source_key=f"{prefix}:{n}", kind=Kind.READY_FOR_PICKUP, channel=channel,
-                recipient="b@example.test" if channel == Channel.EMAIL else "+79990000000", language="en",
-                subject="Ready", body="Your order is ready.", state=state, attempts=1 if state == State.SENT else 0,
-                next_attempt_at=now - timedelta(seconds=n % 600), sent_at=now if state == State.SENT else None,
+                tenant=tenant,
+                order=order,
+                source_key=f"{prefix}:{n}",
+                kind=Kind.READY_FOR_PICKUP,
+                channel=channel,
+                recipient="b@example.test" if channel == Channel.EMAIL else "+79990000000",
+                language="en",
+                subject="Ready",
+                body="Your order is ready.",
+                state=state,
+                attempts=1 if state == State.SENT else 0,
+                next_attempt_at=now - timedelta(seconds=n % 600),
+                sent_at=now if state == State.SENT else None,
             )
 
     for state, count, prefix in ((State.SENT, history, "h"), (State.PENDING, pending, "p")):
@@ -96,9 +115,12 @@ def pick_ms(batch: int, repeat: int = 30) -> float:
     for _ in range(repeat):
         started = time.perf_counter()
         with transaction.atomic():
-            list(Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
-                 .order_by("next_attempt_at").select_for_update(skip_locked=True)
-                 .values_list("pk", flat=True)[:batch])
+            list(
+                Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at")
+                .select_for_update(skip_locked=True)
+                .values_list("pk", flat=True)[:batch]
+            )
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -106,8 +128,11 @@ def pick_ms(batch: int, repeat: int = 30) -> float:
 def explain(batch: int) -> str:
     if connection.vendor != "postgresql":
         return "(EXPLAIN shown on PostgreSQL only)"
-    query = (Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
-             .order_by("next_attempt_at").values_list("pk", flat=True)[:batch])
+    query = (
+        Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:batch]
+    )
     sql, params = query.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN ANALYZE " + sql + " FOR UPDATE SKIP LOCKED", params)
@@ -120,7 +145,9 @@ def main() -> None:
     parser.add_argument("--history", type=int, default=200000)
     parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
-    print(f"database: {connection.vendor}; {args.history} sent rows, {args.pending} pending, batch {args.batch}")
+    print(
+        f"database: {connection.vendor}; {args.history} sent rows, {args.pending} pending, batch {args.batch}"
+    )
     started = time.perf_counter()
     tenant = setup(args.pending, args.history)
     print(f"setup: {time.perf_counter() - started:.1f} s")
@@ -128,16 +155,20 @@ def main() -> None:
         print(f"pick (SELECT ... SKIP LOCKED LIMIT {args.batch}): median {pick_ms(args.batch):.2f} ms")
         with transaction.atomic():
             print(explain(args.batch))
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-                               SMS_BACKEND="notifications.sms.LocmemBackend",
-                               NOTIFICATIONS_BATCH_SIZE=args.batch):
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            SMS_BACKEND="notifications.sms.LocmemBackend",
+            NOTIFICATIONS_BATCH_SIZE=args.batch,
+        ):
             claims = []
             for _ in range(20):
                 t0 = time.perf_counter()
                 token, rows = outbox.claim()
                 claims.append((time.perf_counter() - t0) * 1000)
                 outbox.send_claimed(token, rows)
-            print(f"claim (pick + UPDATE + read {args.batch} rows): median {statistics.median(claims):.2f} ms")
+            print(
+                f"claim (pick + UPDATE + read {args.batch} rows): median {statistics.median(claims):.2f} ms"
+            )
             t0 = time.perf_counter()
             total = 0
             while True:
@@ -147,8 +178,10 @@ def main() -> None:
                     break
             elapsed = time.perf_counter() - t0
             total += 20 * args.batch
-            print(f"relay: {total} rows sent through in-memory backends in {elapsed:.1f} s "
-                  f"({(total - 20 * args.batch) / elapsed:.0f} rows/s, one process)")
+            print(
+                f"relay: {total} rows sent through in-memory backends in {elapsed:.1f} s "
+                f"({(total - 20 * args.batch) / elapsed:.0f} rows/s, one process)"
+            )
         left = Notification.objects.filter(tenant=tenant, state=State.PENDING).count()
         print(f"left pending: {left}")
     finally:

@@ -58,13 +58,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--orders", type=int, default=100_000, help="orders of the measured tenant")
     parser.add_argument("--tenants", type=int, default=5, help="service centers in the database")
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page")
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE,
-                        help="a SCRATCH database: it is deleted and created again")
+    parser.add_argument(
+        "--database-url", default=DEFAULT_DATABASE, help="a SCRATCH database: it is deleted and created again"
+    )
     parser.add_argument("--explain", action="store_true", help="print the plans of the list queries")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards (SQLite file)")
-    parser.add_argument("--pathological", action="store_true",
-                        help="the old shape: a random status regardless of age (a third open, nearly all overdue)")
-    parser.add_argument("--per-day", type=int, default=40, help="orders a day (realistic shape): the history's length")
+    parser.add_argument(
+        "--pathological",
+        action="store_true",
+        help="the old shape: a random status regardless of age (a third open, nearly all overdue)",
+    )
+    parser.add_argument(
+        "--per-day", type=int, default=40, help="orders a day (realistic shape): the history's length"
+    )
     return parser.parse_args()
 
 
@@ -88,12 +94,26 @@ def main() -> None:
     migrated = migrate()
     rng = random.Random(2026)
     started = time.perf_counter()
-    center = seed_center("bench", "Bench Repairs", args.orders, rng, pathological=args.pathological,
-                         per_day=args.per_day, extras=False)
+    center = seed_center(
+        "bench",
+        "Bench Repairs",
+        args.orders,
+        rng,
+        pathological=args.pathological,
+        per_day=args.per_day,
+        extras=False,
+    )
     tenant, manager = center.tenant, center.manager
     for i in range(2, args.tenants + 1):
-        seed_center(f"bench-{i}", f"Other center {i}", max(args.orders // 20, 1), rng, pathological=args.pathological,
-                    per_day=args.per_day, extras=False)
+        seed_center(
+            f"bench-{i}",
+            f"Other center {i}",
+            max(args.orders // 20, 1),
+            rng,
+            pathological=args.pathological,
+            per_day=args.per_day,
+            extras=False,
+        )
     seeded = time.perf_counter() - started
     started = time.perf_counter()
     analyze()
@@ -104,9 +124,11 @@ def main() -> None:
     total_orders = Order.objects.count()
     total_events = OrderEvent.objects.count()
     print(f"database: {connection.vendor} {connection.settings_dict['NAME']}")
-    print(f"migrated in {migrated:.1f} s; seeded {args.tenants} tenants, {total_orders:,} orders "
-          f"({args.orders:,} in the measured one), {total_events:,} events in {seeded:.1f} s; ANALYZE {analysed:.1f} s",
-          flush=True)
+    print(
+        f"migrated in {migrated:.1f} s; seeded {args.tenants} tenants, {total_orders:,} orders "
+        f"({args.orders:,} in the measured one), {total_events:,} events in {seeded:.1f} s; ANALYZE {analysed:.1f} s",
+        flush=True,
+    )
 
     with override_settings(STORAGES=PLAIN_STORAGES):
         office = HttpClient()
@@ -115,8 +137,11 @@ def main() -> None:
         deep = base + "?" + urlencode({"view": "", "sort": "-created"})
         for _ in range(20):  # 20 pages of 50: the cursor 1,000 rows deep
             deep = next_cursor_url(office, deep)
-        near_end = (Order.objects.for_tenant(tenant).order_by("-created_at", "-id")
-                    .values_list("created_at", "id")[max(args.orders - 100, 0)])
+        near_end = (
+            Order.objects.for_tenant(tenant)
+            .order_by("-created_at", "-id")
+            .values_list("created_at", "id")[max(args.orders - 100, 0)]
+        )
         end_url = base + "?" + urlencode({"view": "", "sort": "-created", "cursor": _encode(list(near_end))})
         client_phone = order.client.phone[-7:]
         pages = [
@@ -124,8 +149,12 @@ def main() -> None:
             ("list: all orders, newest first", base + "?view=&sort=-created"),
             ("list: all orders, by priority", base + "?view=&sort=-priority"),
             ("list: all orders, by promised date", base + "?view=&sort=promised"),
-            ("list: status + technician filter", base + "?" + urlencode(
-                {"view": "", "status": order.status, "technician": busy_technician.pk})),
+            (
+                "list: status + technician filter",
+                base
+                + "?"
+                + urlencode({"view": "", "status": order.status, "technician": busy_technician.pk}),
+            ),
             ("list: deep page (1,000 rows in)", deep),
             (f"list: deep page ({max(args.orders - 100, 0):,} rows in)", end_url),
             ("list: search by phone digits", base + "?" + urlencode({"view": "", "q": client_phone})),
@@ -136,8 +165,11 @@ def main() -> None:
         print(f"\n{'page':<40} {'median ms':>10} {'p90 ms':>8} {'CPU ms':>8} {'queries':>8}", flush=True)
         for label, url in pages:
             timing = measure(office if not url.startswith("/s/") else HttpClient(), url, args.requests)
-            print(f"{label:<40} {timing.wall_ms:>10.1f} {timing.p90_ms:>8.1f} {timing.cpu_ms:>8.1f} "
-                  f"{timing.queries:>8}", flush=True)
+            print(
+                f"{label:<40} {timing.wall_ms:>10.1f} {timing.p90_ms:>8.1f} {timing.cpu_ms:>8.1f} "
+                f"{timing.queries:>8}",
+                flush=True,
+            )
 
         if args.explain:
             for label, url in pages[:9]:

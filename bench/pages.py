@@ -60,9 +60,19 @@ BARE_URL = "/__bare__"
 
 # The lowest acceptable ratio (bare CPU / page CPU) per page: issue 12.
 TARGETS = {
-    "order_list": 0.08, "order_list_filtered": 0.08, "order_list_deep": 0.08, "order_search_phone": 0.08,
-    "order_detail": 0.06, "public_status": 0.30, "dashboard": 0.05, "planning_board": 0.05, "my_jobs": 0.05,
-    "client_detail": 0.05, "stock_list": 0.05, "feedback_list": 0.05, "document_archive": 0.05,
+    "order_list": 0.08,
+    "order_list_filtered": 0.08,
+    "order_list_deep": 0.08,
+    "order_search_phone": 0.08,
+    "order_detail": 0.06,
+    "public_status": 0.30,
+    "dashboard": 0.05,
+    "planning_board": 0.05,
+    "my_jobs": 0.05,
+    "client_detail": 0.05,
+    "stock_list": 0.05,
+    "feedback_list": 0.05,
+    "document_archive": 0.05,
 }
 GROWTH_LIMIT = 1.3
 
@@ -73,15 +83,25 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--tenants", type=int, default=5, help="service centers in the database")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page (after warm-ups)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE,
-                        help="a SCRATCH database: it is deleted and created again")
+    parser.add_argument(
+        "--database-url", default=DEFAULT_DATABASE, help="a SCRATCH database: it is deleted and created again"
+    )
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
-    parser.add_argument("--pathological", action="store_true",
-                        help="a random status regardless of age (a third open, nearly all overdue)")
+    parser.add_argument(
+        "--pathological",
+        action="store_true",
+        help="a random status regardless of age (a third open, nearly all overdue)",
+    )
     parser.add_argument("--realistic", action="store_true", help="with --growth: the realistic shape instead")
-    parser.add_argument("--per-day", type=int, default=40, help="orders a day (realistic shape): the history's length")
-    parser.add_argument("--growth", action="store_true", help="compare wall times at the sizes of --growth-orders")
-    parser.add_argument("--growth-orders", default="10000,1000000", help="sizes for --growth, comma-separated")
+    parser.add_argument(
+        "--per-day", type=int, default=40, help="orders a day (realistic shape): the history's length"
+    )
+    parser.add_argument(
+        "--growth", action="store_true", help="compare wall times at the sizes of --growth-orders"
+    )
+    parser.add_argument(
+        "--growth-orders", default="10000,1000000", help="sizes for --growth, comma-separated"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
     return parser.parse_args()
 
@@ -100,25 +120,46 @@ def build(args: argparse.Namespace, orders: int, pathological: bool):
 
     rng = random.Random(2026)
     started = time.perf_counter()
-    center = seed_center("bench", "Bench Repairs", orders, rng, pathological=pathological, per_day=args.per_day)
+    center = seed_center(
+        "bench", "Bench Repairs", orders, rng, pathological=pathological, per_day=args.per_day
+    )
     for i in range(2, args.tenants + 1):
-        seed_center(f"bench-{i}", f"Other center {i}", max(orders // 20, 1), rng, pathological=pathological,
-                    per_day=args.per_day)
+        seed_center(
+            f"bench-{i}",
+            f"Other center {i}",
+            max(orders // 20, 1),
+            rng,
+            pathological=pathological,
+            per_day=args.per_day,
+        )
     seeded = time.perf_counter() - started
     analyze()
     order = enrich_one_order(center)
     slug = center.tenant.slug
     base = f"/{slug}/orders/"
     rows_in = max(orders - 100, 0)
-    near_end = (Order.objects.for_tenant(center.tenant).order_by("-created_at", "-id")
-                .values_list("created_at", "id")[rows_in])
+    near_end = (
+        Order.objects.for_tenant(center.tenant)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", "id")[rows_in]
+    )
     pages = [
         Page("order_list", "manager", base),
-        Page("order_list_filtered", "manager", base + "?" + urlencode(
-            {"view": "", "status": order.status, "technician": order.technician_id})),
-        Page("order_list_deep", "manager", base + "?" + urlencode(
-            {"view": "", "sort": "-created", "cursor": _encode(list(near_end))})),
-        Page("order_search_phone", "reception", base + "?" + urlencode({"view": "", "q": order.client.phone[-7:]})),
+        Page(
+            "order_list_filtered",
+            "manager",
+            base + "?" + urlencode({"view": "", "status": order.status, "technician": order.technician_id}),
+        ),
+        Page(
+            "order_list_deep",
+            "manager",
+            base + "?" + urlencode({"view": "", "sort": "-created", "cursor": _encode(list(near_end))}),
+        ),
+        Page(
+            "order_search_phone",
+            "reception",
+            base + "?" + urlencode({"view": "", "q": order.client.phone[-7:]}),
+        ),
         Page("order_detail", "manager", f"{base}{order.number}/"),
         Page("public_status", "anonymous", f"/s/{order.public_token}/"),
         Page("dashboard", "manager", f"/{slug}/"),
@@ -129,8 +170,12 @@ def build(args: argparse.Namespace, orders: int, pathological: bool):
         Page("feedback_list", "manager", f"/{slug}/quality/feedback/"),
         Page("document_archive", "manager", f"/{slug}/documents/"),
     ]
-    users = {"manager": center.manager.user, "reception": center.reception.user,
-             "technician": order.technician.user, "anonymous": None}
+    users = {
+        "manager": center.manager.user,
+        "reception": center.reception.user,
+        "technician": order.technician.user,
+        "anonymous": None,
+    }
     return center, order, pages, users, seeded, rows_in
 
 
@@ -145,8 +190,9 @@ def clients_for(users: dict):
     return clients
 
 
-def measure_pages(pages: list[Page], clients: dict, requests: int, warmup: int,
-                  progress: bool = True) -> tuple[float, dict[str, Timing]]:
+def measure_pages(
+    pages: list[Page], clients: dict, requests: int, warmup: int, progress: bool = True
+) -> tuple[float, dict[str, Timing]]:
     """Each page, and the bare view before and after them (its CPU figure: the mean of the two medians)."""
     anonymous = clients["anonymous"]
     bare_before = measure(anonymous, BARE_URL, requests, warmup)
@@ -185,30 +231,46 @@ def run_once(args: argparse.Namespace) -> None:
     migrated = migrate()
     center, order, pages, users, seeded, rows_in = build(args, args.orders, args.pathological)
     open_orders = Order.objects.for_tenant(center.tenant).open().count()
-    print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; migrated in {migrated:.1f} s; "
-          f"seeded {args.tenants} centers, {Order.objects.count():,} orders ({args.orders:,} in the measured one, "
-          f"{open_orders:,} open; {'pathological' if args.pathological else 'realistic'} shape) in {seeded:.1f} s",
-          flush=True)
-    print(f"order page: #{order.number} ({order.events.count()} events); deep page {rows_in:,} rows in", flush=True)
+    print(
+        f"database: {connection.vendor} {connection.settings_dict['NAME']}; migrated in {migrated:.1f} s; "
+        f"seeded {args.tenants} centers, {Order.objects.count():,} orders ({args.orders:,} in the measured one, "
+        f"{open_orders:,} open; {'pathological' if args.pathological else 'realistic'} shape) in {seeded:.1f} s",
+        flush=True,
+    )
+    print(
+        f"order page: #{order.number} ({order.events.count()} events); deep page {rows_in:,} rows in",
+        flush=True,
+    )
     with override_settings(STORAGES=PLAIN_STORAGES, ROOT_URLCONF="bench.bare_urls"):
         clients = clients_for(users)
         bare_cpu, results = measure_pages(pages, clients, args.requests, args.warmup)
     print(f"\nbare view: median CPU {bare_cpu:.2f} ms ({args.requests} requests, before and after the pages)")
-    print(f"{'page':<22} {'as':<11} {'CPU ms':>8} {'wall ms':>8} {'p90 ms':>8} {'queries':>8} {'ratio':>7} "
-          f"{'target':>7}")
+    print(
+        f"{'page':<22} {'as':<11} {'CPU ms':>8} {'wall ms':>8} {'p90 ms':>8} {'queries':>8} {'ratio':>7} "
+        f"{'target':>7}"
+    )
     figures = {}
     for page in pages:
         timing = results[page.name]
         ratio = bare_cpu / timing.cpu_ms if timing.cpu_ms else float("inf")
         target = TARGETS[page.name]
         verdict = "" if ratio >= target else f"  MISS (x{target / ratio:.1f} too slow)"
-        print(f"{page.name:<22} {page.role:<11} {timing.cpu_ms:>8.1f} {timing.wall_ms:>8.1f} {timing.p90_ms:>8.1f} "
-              f"{timing.queries:>8} {ratio:>7.3f} {target:>7.2f}{verdict}", flush=True)
-        figures[page.name] = {"cpu_ms": round(timing.cpu_ms, 3), "wall_ms": round(timing.wall_ms, 3),
-                              "queries": timing.queries, "ratio": round(ratio, 4)}
+        print(
+            f"{page.name:<22} {page.role:<11} {timing.cpu_ms:>8.1f} {timing.wall_ms:>8.1f} {timing.p90_ms:>8.1f} "
+            f"{timing.queries:>8} {ratio:>7.3f} {target:>7.2f}{verdict}",
+            flush=True,
+        )
+        figures[page.name] = {
+            "cpu_ms": round(timing.cpu_ms, 3),
+            "wall_ms": round(timing.wall_ms, 3),
+            "queries": timing.queries,
+            "ratio": round(ratio, 4),
+        }
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {"bare_cpu_ms": round(bare_cpu, 4), "orders": args.orders, "pages": figures}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"bare_cpu_ms": round(bare_cpu, 4), "orders": args.orders, "pages": figures}, indent=2)
+            + "\n"
+        )
     connection.close()
     if not args.keep:
         drop_sqlite(args.database_url)
@@ -226,7 +288,9 @@ def run_growth(args: argparse.Namespace) -> None:
     # each page is measured at every size in turn: a change in the machine's load (other sessions share it)
     # then falls on every size alike instead of on whichever size happened to run during it.
     base_name = connection.settings_dict["NAME"]
-    databases = {size: base_name if index == 0 else f"{base_name}_{index + 1}" for index, size in enumerate(sizes)}
+    databases = {
+        size: base_name if index == 0 else f"{base_name}_{index + 1}" for index, size in enumerate(sizes)
+    }
     built: dict[int, tuple[list[Page], dict]] = {}
     for index, size in enumerate(sizes):
         if index:
@@ -234,8 +298,11 @@ def run_growth(args: argparse.Namespace) -> None:
             use_database(databases[size])
         migrated = migrate()
         _center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
-        print(f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in {databases[size]}: "
-              f"migrated in {migrated:.1f} s, seeded in {seeded:.1f} s", flush=True)
+        print(
+            f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in {databases[size]}: "
+            f"migrated in {migrated:.1f} s, seeded in {seeded:.1f} s",
+            flush=True,
+        )
         built[size] = (pages, clients_for(users))
     names = [page.name for page in built[sizes[0]][0]]
     walls: dict[int, dict[str, Timing]] = {size: {} for size in sizes}
@@ -246,23 +313,41 @@ def run_growth(args: argparse.Namespace) -> None:
                 pages, clients = built[size]
                 page = pages[position]
                 walls[size][name] = measure(clients[page.role], page.url, args.requests, args.warmup)
-            print(f"  measured {name}: " + ", ".join(f"{walls[size][name].wall_ms:.1f} ms at {size:,}"
-                                                     for size in sizes), flush=True)
+            print(
+                f"  measured {name}: "
+                + ", ".join(f"{walls[size][name].wall_ms:.1f} ms at {size:,}" for size in sizes),
+                flush=True,
+            )
     first, last = sizes[0], sizes[-1]
     # Wall time is the target (it includes PostgreSQL's work); the process's CPU time and the query count are
     # printed beside it: on a loaded machine, wall time growing with flat CPU points at the database.
-    print(f"\n{'page':<22} " + " ".join(f"{f'wall ms {size:,}':>18}" for size in sizes) + f" {'ratio':>7}  "
-          + " ".join(f"{f'CPU ms {size:,}':>17}" for size in sizes) + "  queries")
+    print(
+        f"\n{'page':<22} "
+        + " ".join(f"{f'wall ms {size:,}':>18}" for size in sizes)
+        + f" {'ratio':>7}  "
+        + " ".join(f"{f'CPU ms {size:,}':>17}" for size in sizes)
+        + "  queries"
+    )
     figures = {}
     for name in names:
         ratio = walls[last][name].wall_ms / walls[first][name].wall_ms
         verdict = "" if ratio <= GROWTH_LIMIT else f"  MISS (limit {GROWTH_LIMIT})"
-        print(f"{name:<22} " + " ".join(f"{walls[size][name].wall_ms:>18.1f}" for size in sizes)
-              + f" {ratio:>7.2f}  " + " ".join(f"{walls[size][name].cpu_ms:>17.1f}" for size in sizes)
-              + "  " + "/".join(str(walls[size][name].queries) for size in sizes) + verdict, flush=True)
-        figures[name] = {"wall_ms": {str(size): round(walls[size][name].wall_ms, 3) for size in sizes},
-                         "cpu_ms": {str(size): round(walls[size][name].cpu_ms, 3) for size in sizes},
-                         "queries": {str(size): walls[size][name].queries for size in sizes}, "ratio": round(ratio, 3)}
+        print(
+            f"{name:<22} "
+            + " ".join(f"{walls[size][name].wall_ms:>18.1f}" for size in sizes)
+            + f" {ratio:>7.2f}  "
+            + " ".join(f"{walls[size][name].cpu_ms:>17.1f}" for size in sizes)
+            + "  "
+            + "/".join(str(walls[size][name].queries) for size in sizes)
+            + verdict,
+            flush=True,
+        )
+        figures[name] = {
+            "wall_ms": {str(size): round(walls[size][name].wall_ms, 3) for size in sizes},
+            "cpu_ms": {str(size): round(walls[size][name].cpu_ms, 3) for size in sizes},
+            "queries": {str(size): walls[size][name].queries for size in sizes},
+            "ratio": round(ratio, 3),
+        }
     if args.json:
         Path(args.json).write_text(json.dumps({"sizes": sizes, "pages": figures}, indent=2) + "\n")
     connection.close()

@@ -81,12 +81,19 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--years", type=float, default=5, help="the length of its history")
     parser.add_argument("--requests", type=int, default=30, help="timed requests per page (after warm-ups)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed requests per page first")
-    parser.add_argument("--database-url", default=DEFAULT_DATABASE, help="a SCRATCH database: deleted and created again")
+    parser.add_argument(
+        "--database-url", default=DEFAULT_DATABASE, help="a SCRATCH database: deleted and created again"
+    )
     parser.add_argument("--json", metavar="PATH", help="write the figures as JSON")
-    parser.add_argument("--rebuild", action="store_true", help="also time rebuilding all the center's rollups")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="also time rebuilding all the center's rollups"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
-    parser.add_argument("--measure-only", action="store_true",
-                        help="measure the database a previous run left (no seeding; SQLite needs --keep then)")
+    parser.add_argument(
+        "--measure-only",
+        action="store_true",
+        help="measure the database a previous run left (no seeding; SQLite needs --keep then)",
+    )
     return parser.parse_args()
 
 
@@ -152,40 +159,91 @@ def seed_history(orders: int, years: float, rng: random.Random):
     has_sla = any(f.name == "sla_state" for f in Order._meta.get_fields())
     counts = defaultdict(int)
     with transaction.atomic():
-        tenant = Tenant.objects.create(slug="bench", name="Bench Repairs", language="en", time_zone="Europe/Moscow")
+        tenant = Tenant.objects.create(
+            slug="bench", name="Bench Repairs", language="en", time_zone="Europe/Moscow"
+        )
         tz = tenant.tz
-        locations = [Location.objects.create(tenant=tenant, name=name) for name in
-                     ("Reception Tverskaya", "Workshop Lesnaya", "Service point Arbat")]
+        locations = [
+            Location.objects.create(tenant=tenant, name=name)
+            for name in ("Reception Tverskaya", "Workshop Lesnaya", "Service point Arbat")
+        ]
         hours.set_week(locations[0], [parse_hours("10:00-20:00")] * 6 + [()])
         hours.set_week(locations[1], [parse_hours("09:00-13:00, 14:00-18:00")] * 5 + [(), ()])
-        types = ServiceType.objects.bulk_create([
-            ServiceType(tenant=tenant, name=f"Service {i}", formats=["in_shop"], base_price=Decimal(1000 + 500 * i),
-                        target_days=2 + i % 4) for i in range(8)])
+        types = ServiceType.objects.bulk_create(
+            [
+                ServiceType(
+                    tenant=tenant,
+                    name=f"Service {i}",
+                    formats=["in_shop"],
+                    base_price=Decimal(1000 + 500 * i),
+                    target_days=2 + i % 4,
+                )
+                for i in range(8)
+            ]
+        )
         staff = [(Role.MANAGER, 0), (Role.RECEPTION, 0), *((Role.TECHNICIAN, i) for i in range(TECHNICIANS))]
-        users = User.objects.bulk_create([User(email=f"{role.value}{i}@bench.test", full_name=f"{role.label} {i:02d}",
-                                               password="!") for role, i in staff])
-        members = Membership.objects.bulk_create([Membership(tenant=tenant, user=user, role=role)
-                                                  for (role, _i), user in zip(staff, users, strict=True)])
+        users = User.objects.bulk_create(
+            [
+                User(email=f"{role.value}{i}@bench.test", full_name=f"{role.label} {i:02d}", password="!")
+                for role, i in staff
+            ]
+        )
+        members = Membership.objects.bulk_create(
+            [
+                Membership(tenant=tenant, user=user, role=role)
+                for (role, _i), user in zip(staff, users, strict=True)
+            ]
+        )
         manager, technicians = members[0], [m.pk for m in members[2:]]
-        TechnicianProfile.objects.bulk_create([
-            TechnicianProfile(tenant=tenant, membership=m, home_workshop=locations[i % 3],
-                              working_days=[0, 1, 2, 3, 4] if i % 4 else [1, 2, 3, 4, 5])
-            for i, m in enumerate(members[2:])])
+        TechnicianProfile.objects.bulk_create(
+            [
+                TechnicianProfile(
+                    tenant=tenant,
+                    membership=m,
+                    home_workshop=locations[i % 3],
+                    working_days=[0, 1, 2, 3, 4] if i % 4 else [1, 2, 3, 4, 5],
+                )
+                for i, m in enumerate(members[2:])
+            ]
+        )
         t = tenant.pk
         client_count = max(orders // 3, 1)
-        insert_rows(Client, ["tenant", "name", "phone", "email", "notes", "notify_email", "notify_sms", "consent_at",
-                             "consent_version", "created_at"],
-                    ((t, f"Client{i}", f"+7900{i:07d}", "", "", True, True, v.dt(now), "2026-01", v.dt(now))
-                     for i in range(client_count)))
+        insert_rows(
+            Client,
+            [
+                "tenant",
+                "name",
+                "phone",
+                "email",
+                "notes",
+                "notify_email",
+                "notify_sms",
+                "consent_at",
+                "consent_version",
+                "created_at",
+            ],
+            (
+                (t, f"Client{i}", f"+7900{i:07d}", "", "", True, True, v.dt(now), "2026-01", v.dt(now))
+                for i in range(client_count)
+            ),
+        )
         clients = list(Client.objects.filter(tenant=tenant).order_by("id").values_list("id", flat=True))
 
         first_day = (now - timedelta(days=365 * years)).astimezone(tz).date()
         calendars = rollups.calendars_for(tenant)
-        clocks = {loc.pk: rollups.WorkClock(calendars[loc.pk], first_day - timedelta(days=2),
-                                            now.astimezone(tz).date() + timedelta(days=400)) for loc in locations}
+        clocks = {
+            loc.pk: rollups.WorkClock(
+                calendars[loc.pk],
+                first_day - timedelta(days=2),
+                now.astimezone(tz).date() + timedelta(days=400),
+            )
+            for loc in locations
+        }
         history_start = datetime.combine(first_day, datetime.min.time(), tzinfo=tz)
         origin = {pk: clock.worked_until(history_start) for pk, clock in clocks.items()}
-        span = {pk: clock.worked_until(now - timedelta(minutes=30)) - origin[pk] for pk, clock in clocks.items()}
+        span = {
+            pk: clock.worked_until(now - timedelta(minutes=30)) - origin[pk] for pk, clock in clocks.items()
+        }
         a_year_ago = now - timedelta(days=365)
 
         cells: dict = defaultdict(rollups.Tally)
@@ -194,11 +252,37 @@ def seed_history(orders: int, years: float, rng: random.Random):
 
         def cell(key) -> rollups.Tally:
             return late[key] if flushed_until is not None and key[0] < flushed_until else cells[key]
-        order_columns = ["tenant", "number", "client", "item_condition", "item_accessories", "service_type", "format",
-                         "intake_location", "workshop", "technician", "priority", "problem", "terms", "promised_at",
-                         "estimate_state", "total_amount", "paid_amount", "status", "status_changed_at",
-                         "status_before_hold", "visit_address", "public_token", "public_token_expires_at",
-                         "warranty_until", "created_by", "created_at", "closed_at", "version"]
+
+        order_columns = [
+            "tenant",
+            "number",
+            "client",
+            "item_condition",
+            "item_accessories",
+            "service_type",
+            "format",
+            "intake_location",
+            "workshop",
+            "technician",
+            "priority",
+            "problem",
+            "terms",
+            "promised_at",
+            "estimate_state",
+            "total_amount",
+            "paid_amount",
+            "status",
+            "status_changed_at",
+            "status_before_hold",
+            "visit_address",
+            "public_token",
+            "public_token_expires_at",
+            "warranty_until",
+            "created_by",
+            "created_at",
+            "closed_at",
+            "version",
+        ]
         if has_sla:
             order_columns += ["sla_state", "sla_due_at"]
         zero = v.dec(Decimal(0))
@@ -213,11 +297,24 @@ def seed_history(orders: int, years: float, rng: random.Random):
                     keep[key] = tally
                     continue
                 day, location_id, service_type_id, technician_id = key
-                rows.append((t, v.day(day), location_id, service_type_id, technician_id,
-                             *(tally.counts.get(name, 0) for name in rollups.COUNTERS),
-                             json.dumps({m: {str(i): c for i, c in sorted(h.items())} for m, h in tally.hist.items()})))
-            insert_rows(DailyRollup, ["tenant", "day", "location", "service_type", "technician", *rollups.COUNTERS,
-                                      "hist"], rows)
+                rows.append(
+                    (
+                        t,
+                        v.day(day),
+                        location_id,
+                        service_type_id,
+                        technician_id,
+                        *(tally.counts.get(name, 0) for name in rollups.COUNTERS),
+                        json.dumps(
+                            {m: {str(i): c for i, c in sorted(h.items())} for m, h in tally.hist.items()}
+                        ),
+                    )
+                )
+            insert_rows(
+                DailyRollup,
+                ["tenant", "day", "location", "service_type", "technician", *rollups.COUNTERS, "hist"],
+                rows,
+            )
             counts["rollups"] += len(rows)
             cells.clear()
             cells.update(keep)
@@ -228,7 +325,9 @@ def seed_history(orders: int, years: float, rng: random.Random):
                 number += 1
                 location = locations[number % 3].pk
                 clock = clocks[location]
-                created = clock.after(history_start, span[location] * number // (orders + 1) + rng.randint(0, 59_000_000))
+                created = clock.after(
+                    history_start, span[location] * number // (orders + 1) + rng.randint(0, 59_000_000)
+                )
                 created = min(created, now - timedelta(minutes=20))
                 service_type = types[number % len(types)]
                 slow = rng.random() < 0.04
@@ -242,8 +341,13 @@ def seed_history(orders: int, years: float, rng: random.Random):
                 if status not in ("handed_over", "cancelled") and created < a_year_ago and rng.random() < 0.9:
                     # An old order still open: most of them were finished after all (its path is redrawn short).
                     steps, at, status = [], created, "new"
-                    for target, spent in [("planned", H), ("in_progress", 2 * H), ("quality_check", 4 * H),
-                                          ("ready", H // 2), ("handed_over", 8 * H)]:
+                    for target, spent in [
+                        ("planned", H),
+                        ("in_progress", 2 * H),
+                        ("quality_check", 4 * H),
+                        ("ready", H // 2),
+                        ("handed_over", 8 * H),
+                    ]:
                         at = clock.after(at, spent)
                         steps.append((at, status, target))
                         status = target
@@ -252,21 +356,73 @@ def seed_history(orders: int, years: float, rng: random.Random):
                     steps.append((steps[-1][0] + timedelta(hours=1), "in_progress", "awaiting_parts"))
                     at, status = steps[-1][0], "awaiting_parts"
                 # One of the technicians whose home workshop is the order's location.
-                technician = technicians[(number % 3) + 3 * rng.randrange(TECHNICIANS // 3)] if status != "new" and (
-                    status != "cancelled" or len(steps) > 1) else None
+                technician = (
+                    technicians[(number % 3) + 3 * rng.randrange(TECHNICIANS // 3)]
+                    if status != "new" and (status != "cancelled" or len(steps) > 1)
+                    else None
+                )
                 closed = at if status in ("handed_over", "cancelled") else None
                 promised = created + timedelta(days=service_type.target_days)
-                batch.append((number, location, service_type.pk, technician, created, steps, status, at, closed,
-                              promised, slow))
+                batch.append(
+                    (
+                        number,
+                        location,
+                        service_type.pk,
+                        technician,
+                        created,
+                        steps,
+                        status,
+                        at,
+                        closed,
+                        promised,
+                        slow,
+                    )
+                )
             # Orders
             rows = []
-            for (n, location, type_pk, technician, created, _steps, status, at, closed, promised, _slow) in batch:
-                row = [t, n, clients[n % client_count], "", "", type_pk, "in_shop", location, location, technician,
-                       1, "Does not work", "", v.dt(promised), "", zero, zero, status, v.dt(at),
-                       "in_progress" if status == "on_hold" else "", "", secrets.token_urlsafe(32),
-                       v.dt(closed + timedelta(days=30) if closed else None),
-                       v.day((closed + timedelta(days=365)).date() if status == "handed_over" else None),
-                       manager.user_id, v.dt(created), v.dt(closed), 1 + len(_steps)]
+            for (
+                n,
+                location,
+                type_pk,
+                technician,
+                created,
+                _steps,
+                status,
+                at,
+                closed,
+                promised,
+                _slow,
+            ) in batch:
+                row = [
+                    t,
+                    n,
+                    clients[n % client_count],
+                    "",
+                    "",
+                    type_pk,
+                    "in_shop",
+                    location,
+                    location,
+                    technician,
+                    1,
+                    "Does not work",
+                    "",
+                    v.dt(promised),
+                    "",
+                    zero,
+                    zero,
+                    status,
+                    v.dt(at),
+                    "in_progress" if status == "on_hold" else "",
+                    "",
+                    secrets.token_urlsafe(32),
+                    v.dt(closed + timedelta(days=30) if closed else None),
+                    v.day((closed + timedelta(days=365)).date() if status == "handed_over" else None),
+                    manager.user_id,
+                    v.dt(created),
+                    v.dt(closed),
+                    1 + len(_steps),
+                ]
                 if has_sla:
                     if closed:
                         state = "met" if promised >= closed else "missed"
@@ -276,21 +432,76 @@ def seed_history(orders: int, years: float, rng: random.Random):
                     row += [state, v.dt(promised)]
                 rows.append(row)
             insert_rows(Order, order_columns, rows)
-            ids = dict(Order.objects.filter(tenant=tenant, number__gt=batch[0][0] - 1, number__lte=batch[-1][0])
-                       .values_list("number", "id"))
+            ids = dict(
+                Order.objects.filter(
+                    tenant=tenant, number__gt=batch[0][0] - 1, number__lte=batch[-1][0]
+                ).values_list("number", "id")
+            )
 
             def events(batch=batch, ids=ids):
-                for (n, _loc, _type, _tech, created, steps, _status, _at, _closed, _promised, _slow) in batch:
-                    yield (t, ids[n], "created", "", "new", "", manager.user_id, False, "Order taken in.", True, "{}",
-                           v.dt(created))
+                for n, _loc, _type, _tech, created, steps, _status, _at, _closed, _promised, _slow in batch:
+                    yield (
+                        t,
+                        ids[n],
+                        "created",
+                        "",
+                        "new",
+                        "",
+                        manager.user_id,
+                        False,
+                        "Order taken in.",
+                        True,
+                        "{}",
+                        v.dt(created),
+                    )
                     for at, source, target in steps:
-                        yield (t, ids[n], "status", source, target, target, manager.user_id, False, "", True, "{}",
-                               v.dt(at))
+                        yield (
+                            t,
+                            ids[n],
+                            "status",
+                            source,
+                            target,
+                            target,
+                            manager.user_id,
+                            False,
+                            "",
+                            True,
+                            "{}",
+                            v.dt(at),
+                        )
 
-            insert_rows(OrderEvent, ["tenant", "order", "kind", "from_status", "to_status", "action", "actor",
-                                     "by_client", "message", "is_public", "data", "created_at"], events())
+            insert_rows(
+                OrderEvent,
+                [
+                    "tenant",
+                    "order",
+                    "kind",
+                    "from_status",
+                    "to_status",
+                    "action",
+                    "actor",
+                    "by_client",
+                    "message",
+                    "is_public",
+                    "data",
+                    "created_at",
+                ],
+                events(),
+            )
             work, ratings = [], []
-            for (n, location, type_pk, technician, created, steps, status, _at, closed, _promised, slow) in batch:
+            for (
+                n,
+                location,
+                type_pk,
+                technician,
+                created,
+                steps,
+                status,
+                _at,
+                closed,
+                _promised,
+                slow,
+            ) in batch:
                 tz_day = created.astimezone(tz).date()
                 cell((tz_day, location, type_pk, None)).bump("taken_in")
                 counts["events"] += 1 + len(steps)
@@ -307,9 +518,13 @@ def seed_history(orders: int, years: float, rng: random.Random):
                 work_end = next((s[0] for s in steps if s[1] == "in_progress"), None)
                 if work_start and work_end and work_end > work_start:
                     end = min(work_end, work_start + timedelta(minutes=20 + n % 150))
-                    work.append((t, ids[n], technician, v.dt(work_start), v.dt(end), "timer", "", False, v.dt(end)))
+                    work.append(
+                        (t, ids[n], technician, v.dt(work_start), v.dt(end), "timer", "", False, v.dt(end))
+                    )
                     seconds = int((end - work_start).total_seconds())
-                    cell((work_start.astimezone(tz).date(), location, type_pk, technician)).bump("work_seconds", seconds)
+                    cell((work_start.astimezone(tz).date(), location, type_pk, technician)).bump(
+                        "work_seconds", seconds
+                    )
                 if n % 3 == 0:
                     rated = min(closed + timedelta(days=1), now - timedelta(minutes=1))
                     rating = rng.choices([5, 4, 3, 2, 1], [60, 20, 8, 6, 6])[0]
@@ -317,9 +532,24 @@ def seed_history(orders: int, years: float, rng: random.Random):
                     rated_cell = cell((rated.astimezone(tz).date(), location, type_pk, technician))
                     rated_cell.bump("rating_sum", rating)
                     rated_cell.bump("rating_count")
-            insert_rows(WorkLog, ["tenant", "order", "technician", "started_at", "ended_at", "source", "reason",
-                                  "stopped_automatically", "created_at"], work)
-            insert_rows(Feedback, ["tenant", "order", "rating", "comment", "technician", "created_at"], ratings)
+            insert_rows(
+                WorkLog,
+                [
+                    "tenant",
+                    "order",
+                    "technician",
+                    "started_at",
+                    "ended_at",
+                    "source",
+                    "reason",
+                    "stopped_automatically",
+                    "created_at",
+                ],
+                work,
+            )
+            insert_rows(
+                Feedback, ["tenant", "order", "rating", "comment", "technician", "created_at"], ratings
+            )
             counts["work_logs"] += len(work)
             counts["ratings"] += len(ratings)
             # Cells 60 days before the last order's day are nearly complete: written now; what an order closed
@@ -330,8 +560,11 @@ def seed_history(orders: int, years: float, rng: random.Random):
                 flushed_until = last_day - timedelta(days=60)
             print(f"  seeded {number:,} orders ({time.perf_counter() - started:.0f} s)", flush=True)
         flush(None)
-        print(f"  {counts['rollups']:,} rollup rows written; adding {len(late):,} late cells "
-              f"({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"  {counts['rollups']:,} rollup rows written; adding {len(late):,} late cells "
+            f"({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
         rollups.add_to_cells(t, late)
         counts["late_cells"] = len(late)
         Counter.objects.create(tenant=tenant, key="order", last_number=orders)
@@ -343,10 +576,13 @@ def rollup_rows(tenant) -> dict:
     from quality import rollups
     from quality.models import DailyRollup
 
-    return {(row.day, row.location_id, row.service_type_id, row.technician_id): (
-        {name: getattr(row, name) for name in rollups.COUNTERS if getattr(row, name)},
-        {m: {int(i): c for i, c in h.items() if c} for m, h in row.hist.items()})
-        for row in DailyRollup.objects.filter(tenant=tenant).iterator(chunk_size=5000)}
+    return {
+        (row.day, row.location_id, row.service_type_id, row.technician_id): (
+            {name: getattr(row, name) for name in rollups.COUNTERS if getattr(row, name)},
+            {m: {int(i): c for i, c in h.items() if c} for m, h in row.hist.items()},
+        )
+        for row in DailyRollup.objects.filter(tenant=tenant).iterator(chunk_size=5000)
+    }
 
 
 def measure_cold(client, url: str, requests: int):
@@ -368,8 +604,12 @@ def measure_cold(client, url: str, requests: int):
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     times.sort()
-    return Timing(statistics.median(times), times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))],
-                  statistics.median(cpu), len(captured))
+    return Timing(
+        statistics.median(times),
+        times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))],
+        statistics.median(cpu),
+        len(captured),
+    )
 
 
 def check_rollups(tenant, days: int = 30) -> int:
@@ -386,10 +626,14 @@ def check_rollups(tenant, days: int = 30) -> int:
     for row in DailyRollup.objects.filter(tenant=tenant, day__gte=since):
         counts = {name: getattr(row, name) for name in rollups.COUNTERS if getattr(row, name)}
         found[(row.day, row.location_id, row.service_type_id, row.technician_id)] = (
-            counts, {m: {int(i): c for i, c in h.items()} for m, h in row.hist.items()})
+            counts,
+            {m: {int(i): c for i, c in h.items()} for m, h in row.hist.items()},
+        )
     if found != expected:
         differing = [key for key in set(found) | set(expected) if found.get(key) != expected.get(key)][:3]
-        raise SystemExit(f"Seeded rollups differ from a recomputation, e.g. {[(k, found.get(k), expected.get(k)) for k in differing]}")
+        raise SystemExit(
+            f"Seeded rollups differ from a recomputation, e.g. {[(k, found.get(k), expected.get(k)) for k in differing]}"
+        )
     return len(found)
 
 
@@ -418,8 +662,11 @@ def main() -> None:
         locations = list(Location.objects.filter(tenant=tenant).order_by("pk"))
         types = list(ServiceType.objects.filter(tenant=tenant).order_by("pk"))
         args.orders = Order.objects.filter(tenant=tenant).count()
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}: {args.orders:,} orders, "
-              f"{DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows", flush=True)
+        print(
+            f"database: {connection.vendor} {connection.settings_dict['NAME']}: {args.orders:,} orders, "
+            f"{DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows",
+            flush=True,
+        )
     else:
         migrated = migrate()
         rng = random.Random(2026)
@@ -428,24 +675,33 @@ def main() -> None:
         rollups.recompute(other.tenant)
         analyze()
         checked = check_rollups(tenant)
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}; migrated in {migrated:.1f} s")
-        print(f"seeded {args.orders:,} orders over {args.years:g} years in {figures['seconds']:.0f} s: "
-              f"{figures.get('handed_over', 0) + figures.get('slow', 0):,} handed over ({figures.get('slow', 0):,} "
-              f"slow), {figures.get('cancelled', 0):,} cancelled, {figures.get('open', 0):,} open; "
-              f"{figures['events']:,} events, {figures['work_logs']:,} work-log entries, "
-              f"{figures['ratings']:,} ratings, {DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows "
-              f"(the last 30 days' {checked:,} equal a recomputation); another center with "
-              f"{Order.objects.filter(tenant=other.tenant).count():,} orders", flush=True)
+        print(
+            f"database: {connection.vendor} {connection.settings_dict['NAME']}; migrated in {migrated:.1f} s"
+        )
+        print(
+            f"seeded {args.orders:,} orders over {args.years:g} years in {figures['seconds']:.0f} s: "
+            f"{figures.get('handed_over', 0) + figures.get('slow', 0):,} handed over ({figures.get('slow', 0):,} "
+            f"slow), {figures.get('cancelled', 0):,} cancelled, {figures.get('open', 0):,} open; "
+            f"{figures['events']:,} events, {figures['work_logs']:,} work-log entries, "
+            f"{figures['ratings']:,} ratings, {DailyRollup.objects.filter(tenant=tenant).count():,} rollup rows "
+            f"(the last 30 days' {checked:,} equal a recomputation); another center with "
+            f"{Order.objects.filter(tenant=other.tenant).count():,} orders",
+            flush=True,
+        )
 
     slug = tenant.slug
     base = f"/{slug}/quality/dashboard/"
     today = tenant.local_date()
     pages = {
         "dashboard": base,
-        "dashboard_filtered": base + "?" + urlencode({"period": "90", "location": locations[1].pk,
-                                                      "service_type": types[3].pk}),
-        "dashboard_year": base + "?" + urlencode({"period": "custom", "start": (today - timedelta(days=365)).isoformat(),
-                                                  "end": today.isoformat()}),
+        "dashboard_filtered": base
+        + "?"
+        + urlencode({"period": "90", "location": locations[1].pk, "service_type": types[3].pk}),
+        "dashboard_year": base
+        + "?"
+        + urlencode(
+            {"period": "custom", "start": (today - timedelta(days=365)).isoformat(), "end": today.isoformat()}
+        ),
         "export_technicians": f"/{slug}/quality/dashboard/export/?table=technicians",
     }
     with override_settings(STORAGES=PLAIN_STORAGES, ROOT_URLCONF="bench.bare_urls"):
@@ -459,16 +715,35 @@ def main() -> None:
         results["dashboard_cold"] = measure_cold(client, pages["dashboard"], args.requests)
     bare = statistics.median([bare_before.wall_ms, bare_after.wall_ms])
     bare_cpu = statistics.median([bare_before.cpu_ms, bare_after.cpu_ms])
-    print(f"\nbare view: median wall {bare:.2f} ms, CPU {bare_cpu:.2f} ms ({args.requests} requests, before and after)")
+    print(
+        f"\nbare view: median wall {bare:.2f} ms, CPU {bare_cpu:.2f} ms ({args.requests} requests, before and after)"
+    )
     print(f"{'page':<20} {'wall ms':>8} {'p90 ms':>8} {'CPU ms':>8} {'queries':>8}  target")
-    report = {"orders": args.orders, "years": args.years, "vendor": connection.vendor, "bare_wall_ms": round(bare, 3),
-              "bare_cpu_ms": round(bare_cpu, 3), "seed_seconds": round(figures["seconds"], 1), "pages": {}}
+    report = {
+        "orders": args.orders,
+        "years": args.years,
+        "vendor": connection.vendor,
+        "bare_wall_ms": round(bare, 3),
+        "bare_cpu_ms": round(bare_cpu, 3),
+        "seed_seconds": round(figures["seconds"], 1),
+        "pages": {},
+    }
     for name, timing in results.items():
-        verdict = "" if name.startswith("export") else ("ok" if timing.wall_ms < TARGET_MS else f"MISS (> {TARGET_MS} ms)")
-        print(f"{name:<20} {timing.wall_ms:>8.1f} {timing.p90_ms:>8.1f} {timing.cpu_ms:>8.1f} {timing.queries:>8}  {verdict}",
-              flush=True)
-        report["pages"][name] = {"wall_ms": round(timing.wall_ms, 3), "p90_ms": round(timing.p90_ms, 3),
-                                 "cpu_ms": round(timing.cpu_ms, 3), "queries": timing.queries}
+        verdict = (
+            ""
+            if name.startswith("export")
+            else ("ok" if timing.wall_ms < TARGET_MS else f"MISS (> {TARGET_MS} ms)")
+        )
+        print(
+            f"{name:<20} {timing.wall_ms:>8.1f} {timing.p90_ms:>8.1f} {timing.cpu_ms:>8.1f} {timing.queries:>8}  {verdict}",
+            flush=True,
+        )
+        report["pages"][name] = {
+            "wall_ms": round(timing.wall_ms, 3),
+            "p90_ms": round(timing.p90_ms, 3),
+            "cpu_ms": round(timing.cpu_ms, 3),
+            "queries": timing.queries,
+        }
     started = time.perf_counter()
     rollups.repair(3)
     report["repair_3_days_s"] = round(time.perf_counter() - started, 2)
@@ -480,7 +755,9 @@ def main() -> None:
         report["rebuild_s"] = round(time.perf_counter() - started, 1)
         rebuilt = rollup_rows(tenant)
         same = "equal to" if rebuilt == seeded else "DIFFERENT FROM"
-        print(f"rebuild_rollups of the whole center: {report['rebuild_s']:.0f} s; {len(rebuilt):,} rows, {same} the seeded ones")
+        print(
+            f"rebuild_rollups of the whole center: {report['rebuild_s']:.0f} s; {len(rebuilt):,} rows, {same} the seeded ones"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
     connection.close()

@@ -51,8 +51,13 @@ def rss_mib() -> float:
 
 
 def context_with_lines(tenant: Tenant, language: str, lines: int) -> dict:
-    context = sample_context(tenant, kind=Kind.COMPLETION_ACT, language=language,
-                             paper=DocumentSettings(tenant_id=tenant.pk), privacy={"version": "2026-01", "title": ""})
+    context = sample_context(
+        tenant,
+        kind=Kind.COMPLETION_ACT,
+        language=language,
+        paper=DocumentSettings(tenant_id=tenant.pk),
+        privacy={"version": "2026-01", "title": ""},
+    )
     template_lines = context["lines"]
     rows = []
     for i in range(lines):
@@ -68,7 +73,8 @@ def context_with_lines(tenant: Tenant, language: str, lines: int) -> dict:
     context["totals"].update(
         works=sum((r["amount"] for r in context["works"]), Decimal("0")),
         parts=sum((r["amount"] for r in context["parts"]), Decimal("0")),
-        total=total, due=total - context["totals"]["paid"],
+        total=total,
+        due=total - context["totals"]["paid"],
         in_words=amount_in_words_ru(total) if language == "ru" else "",
     )
     return context
@@ -82,15 +88,25 @@ def main() -> None:
     parser.add_argument("--out", default="", help="write the last PDF here, to look at it")
     args = parser.parse_args()
 
-    tenant = Tenant(pk=1, name="Bench Service", slug="bench", time_zone="Europe/Moscow", currency="RUB",
-                    legal_name="ООО «Бенч Сервис»", tax_id="7701234567", legal_address="Москва, ул. Примерная, 1")
+    tenant = Tenant(
+        pk=1,
+        name="Bench Service",
+        slug="bench",
+        time_zone="Europe/Moscow",
+        currency="RUB",
+        legal_name="ООО «Бенч Сервис»",
+        tax_id="7701234567",
+        legal_address="Москва, ул. Примерная, 1",
+    )
     source = services.default_template(Kind.COMPLETION_ACT, args.language)
     context = context_with_lines(tenant, args.language, args.lines)
     context["document"]["number"] = "A-2026-00001"
 
     rss_start = rss_mib()
     with timezone.override(tenant.time_zone):
-        services.render_pdf(source, context, tenant_id=tenant.pk, language=args.language)  # warm-up (imports, fonts)
+        services.render_pdf(
+            source, context, tenant_id=tenant.pk, language=args.language
+        )  # warm-up (imports, fonts)
         rss_warm = rss_mib()
         times, cpu_times, sizes, pages = [], [], [], set()
         for _ in range(args.count):
@@ -115,15 +131,21 @@ def main() -> None:
 
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     times.sort()
-    print(f"completion acts: {args.count} x {args.lines} lines ({args.language}), {sorted(pages)} page(s), "
-          f"{statistics.median(sizes) / 1024:.0f} KiB each")
-    print(f"time per document: median {statistics.median(times) * 1000:.0f} ms, "
-          f"p90 {times[int(len(times) * 0.9) - 1] * 1000:.0f} ms, min {times[0] * 1000:.0f} ms, "
-          f"max {times[-1] * 1000:.0f} ms; total {sum(times):.1f} s")
+    print(
+        f"completion acts: {args.count} x {args.lines} lines ({args.language}), {sorted(pages)} page(s), "
+        f"{statistics.median(sizes) / 1024:.0f} KiB each"
+    )
+    print(
+        f"time per document: median {statistics.median(times) * 1000:.0f} ms, "
+        f"p90 {times[int(len(times) * 0.9) - 1] * 1000:.0f} ms, min {times[0] * 1000:.0f} ms, "
+        f"max {times[-1] * 1000:.0f} ms; total {sum(times):.1f} s"
+    )
     # CPU time does not grow when other processes share the cores: the figure to compare across runs.
     print(f"CPU time per document: median {statistics.median(cpu_times) * 1000:.0f} ms")
-    print(f"memory: peak RSS {peak_rss:.0f} MiB (before {rss_start:.0f}, after warm-up {rss_warm:.0f}, "
-          f"after {args.count} renders {rss_end:.0f}); Python peak per render {statistics.median(python_peaks):.1f} MiB")
+    print(
+        f"memory: peak RSS {peak_rss:.0f} MiB (before {rss_start:.0f}, after warm-up {rss_warm:.0f}, "
+        f"after {args.count} renders {rss_end:.0f}); Python peak per render {statistics.median(python_peaks):.1f} MiB"
+    )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 
 

@@ -27,8 +27,10 @@ from technicians.demo import seed_demo_planning
 def seed_demo() -> DemoStaff:
     # The demo's history is made through the real lifecycle, so it notifies clients and staff:
     # record those messages as sent without printing dozens of them to the console.
-    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
-                           SMS_BACKEND="notifications.sms.LocmemBackend"):
+    with override_settings(
+        EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+        SMS_BACKEND="notifications.sms.LocmemBackend",
+    ):
         staff = seed_demo_staff()
         # Timeline entries are written in the language of the staff who act; the demo center's is its own.
         with translation.override(staff.tenant.language):

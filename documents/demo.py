@@ -67,7 +67,9 @@ def draw_logo(initials: str) -> ContentFile:
     draw = ImageDraw.Draw(image)
     draw.rounded_rectangle((4, 4, 92, 92), radius=18, fill=(13, 110, 253, 255))
     draw.text((48, 48), initials, font=ImageFont.truetype(str(FONT), 40), fill="white", anchor="mm")
-    draw.text((104, 48), "Service", font=ImageFont.truetype(str(FONT), 34), fill=(33, 37, 41, 255), anchor="lm")
+    draw.text(
+        (104, 48), "Service", font=ImageFont.truetype(str(FONT), 34), fill=(33, 37, 41, 255), anchor="lm"
+    )
     return _png(image)
 
 
@@ -89,10 +91,16 @@ def seed_demo_documents(staff) -> None:
         paper.save()
     if not PrivacyPolicy.objects.filter(tenant=tenant).exists():
         PrivacyPolicy.objects.create(
-            tenant=tenant, version=settings.PRIVACY_POLICY_VERSION, language="ru",
+            tenant=tenant,
+            version=settings.PRIVACY_POLICY_VERSION,
+            language="ru",
             title="Политика обработки персональных данных",
-            text=PRIVACY_TEXT_RU.format(legal_name=tenant.legal_name or tenant.name, tax_id=tenant.tax_id or "—",
-                                        address=tenant.legal_address or "—", email=tenant.email or "—"),
+            text=PRIVACY_TEXT_RU.format(
+                legal_name=tenant.legal_name or tenant.name,
+                tax_id=tenant.tax_id or "—",
+                address=tenant.legal_address or "—",
+                email=tenant.email or "—",
+            ),
         )
     seed_issued_documents(tenant)
 
@@ -107,9 +115,15 @@ def seed_issued_documents(tenant) -> None:
         return
     orders = Order.objects.for_tenant(tenant).select_related("tenant").order_by("number")
     plan = [
-        (orders.filter(status=OrderStatus.IN_PROGRESS).first(), [(Kind.INTAKE_RECEIPT, "ru"), (Kind.SERVICE_CONTRACT, "ru")]),
+        (
+            orders.filter(status=OrderStatus.IN_PROGRESS).first(),
+            [(Kind.INTAKE_RECEIPT, "ru"), (Kind.SERVICE_CONTRACT, "ru")],
+        ),
         (orders.filter(status=OrderStatus.READY).first(), [(Kind.INTAKE_RECEIPT, "en")]),
-        (orders.filter(status=OrderStatus.HANDED_OVER).first(), [(Kind.COMPLETION_ACT, "ru"), (Kind.WARRANTY_CARD, "ru")]),
+        (
+            orders.filter(status=OrderStatus.HANDED_OVER).first(),
+            [(Kind.COMPLETION_ACT, "ru"), (Kind.WARRANTY_CARD, "ru")],
+        ),
     ]
     for order, kinds in plan:
         if order is None:

@@ -23,8 +23,13 @@ def check_image(upload):
     was called."""
     if upload.size > MAX_IMAGE_BYTES:
         raise ValidationError(_("The image is too large: at most 1 MB, please."))
-    image = normalise_image(upload, formats=set(IMAGE_FORMATS), max_bytes=MAX_IMAGE_BYTES,
-                            max_pixels=MAX_IMAGE_SIDE * MAX_IMAGE_SIDE, not_an_image=_("This is not a PNG or JPEG image."))
+    image = normalise_image(
+        upload,
+        formats=set(IMAGE_FORMATS),
+        max_bytes=MAX_IMAGE_BYTES,
+        max_pixels=MAX_IMAGE_SIDE * MAX_IMAGE_SIDE,
+        not_an_image=_("This is not a PNG or JPEG image."),
+    )
     if image.width > MAX_IMAGE_SIDE or image.height > MAX_IMAGE_SIDE:
         raise ValidationError(_("The image is too big: at most 3000 pixels a side."))
     return image.file
@@ -34,9 +39,19 @@ class DocumentSettingsForm(forms.ModelForm):
     class Meta:
         model = DocumentSettings
         fields = [
-            "kpp", "bank_name", "bank_bik", "bank_account", "bank_correspondent_account",
-            "signer_name", "signer_title", "signer_basis", "logo", "signature", "stamp",
-            "receipt_terms", "contract_terms",
+            "kpp",
+            "bank_name",
+            "bank_bik",
+            "bank_account",
+            "bank_correspondent_account",
+            "signer_name",
+            "signer_title",
+            "signer_basis",
+            "logo",
+            "signature",
+            "stamp",
+            "receipt_terms",
+            "contract_terms",
         ]
         widgets = {
             "receipt_terms": forms.Textarea(attrs={"rows": 4}),
@@ -64,8 +79,10 @@ class DocumentSettingsForm(forms.ModelForm):
 
 class TemplateForm(forms.Form):
     body = forms.CharField(
-        label=_("Template"), widget=forms.Textarea(attrs={"rows": 28, "class": "font-monospace small", "spellcheck": "false"}),
-        max_length=sandbox.MAX_TEMPLATE_CHARS, strip=False,
+        label=_("Template"),
+        widget=forms.Textarea(attrs={"rows": 28, "class": "font-monospace small", "spellcheck": "false"}),
+        max_length=sandbox.MAX_TEMPLATE_CHARS,
+        strip=False,
     )
 
     def clean_body(self):
@@ -88,7 +105,8 @@ class BatchForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=Kind.choices)
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     orders = forms.CharField(
-        label=_("Order numbers"), help_text=_("Separated by spaces or commas, at most 200; ranges like 10-25 work too."),
+        label=_("Order numbers"),
+        help_text=_("Separated by spaces or commas, at most 200; ranges like 10-25 work too."),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
@@ -106,7 +124,9 @@ class BatchForm(forms.Form):
                 else:
                     numbers.append(int(token))
             except ValueError:
-                raise ValidationError(_("“%(token)s” is not an order number or a range.") % {"token": token[:20]}) from None
+                raise ValidationError(
+                    _("“%(token)s” is not an order number or a range.") % {"token": token[:20]}
+                ) from None
         numbers = list(dict.fromkeys(n for n in numbers if n > 0))
         if not numbers:
             raise ValidationError(_("Enter at least one order number."))
@@ -120,4 +140,6 @@ class PrivacyPolicyForm(forms.ModelForm):
         model = PrivacyPolicy
         fields = ["version", "language", "title", "text"]
         widgets = {"text": forms.Textarea(attrs={"rows": 16})}
-        help_texts = {"version": _("A new name for each published text, e.g. 2026-02. Published texts never change.")}
+        help_texts = {
+            "version": _("A new name for each published text, e.g. 2026-02. Published texts never change.")
+        }

@@ -56,7 +56,9 @@ digits = RegexValidator(r"^\d*$", _("Digits only."))
 class DocumentSettings(TenantOwned):
     """The tenant's details printed on papers, beyond those on Tenant (legal name, INN, OGRN, address)."""
 
-    kpp = models.CharField(_("tax registration reason code (KPP)"), max_length=9, blank=True, validators=[digits])
+    kpp = models.CharField(
+        _("tax registration reason code (KPP)"), max_length=9, blank=True, validators=[digits]
+    )
     bank_name = models.CharField(_("bank"), max_length=200, blank=True)
     bank_bik = models.CharField(_("bank identifier (BIC)"), max_length=9, blank=True, validators=[digits])
     bank_account = models.CharField(_("account number"), max_length=34, blank=True)
@@ -66,21 +68,34 @@ class DocumentSettings(TenantOwned):
         _("signer's title"), max_length=150, blank=True, help_text=_("E.g. Director / Генеральный директор.")
     )
     signer_basis = models.CharField(
-        _("acts on the basis of"), max_length=200, blank=True, help_text=_("Printed after “on the basis of” (Russian: “на основании”), e.g. “the Charter” / “Устава”.")
+        _("acts on the basis of"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Printed after “on the basis of” (Russian: “на основании”), e.g. “the Charter” / “Устава”."
+        ),
     )
     logo = models.ImageField(_("logo"), upload_to=asset_path, blank=True, validators=[validate_image_size])
-    signature = models.ImageField(_("signature image"), upload_to=asset_path, blank=True, validators=[validate_image_size])
-    stamp = models.ImageField(_("stamp image"), upload_to=asset_path, blank=True, validators=[validate_image_size])
+    signature = models.ImageField(
+        _("signature image"), upload_to=asset_path, blank=True, validators=[validate_image_size]
+    )
+    stamp = models.ImageField(
+        _("stamp image"), upload_to=asset_path, blank=True, validators=[validate_image_size]
+    )
     receipt_terms = models.TextField(
-        _("terms printed on intake receipts"), blank=True,
+        _("terms printed on intake receipts"),
+        blank=True,
         help_text=_("Storage, diagnostics, pickup rules. The order's own agreed terms are printed as well."),
     )
     contract_terms = models.TextField(
-        _("terms printed on service contracts"), blank=True,
+        _("terms printed on service contracts"),
+        blank=True,
         help_text=_("Leave empty to print the standard terms of the default contract."),
     )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("document details")
@@ -111,7 +126,9 @@ class DocumentTemplate(TenantOwned):
     language = models.CharField(_("language"), max_length=8, choices=LANGUAGE_CHOICES)
     body = models.TextField(_("template"), max_length=100_000)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("document template")
@@ -145,7 +162,9 @@ def document_path(instance: Document, filename: str) -> str:
 class Document(TenantOwned):
     """One issued version of a numbered document of an order."""
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="documents", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="documents", verbose_name=_("order")
+    )
     kind = models.CharField(_("document"), max_length=20, choices=Kind.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     number = models.PositiveIntegerField(_("number"))
@@ -160,7 +179,11 @@ class Document(TenantOwned):
     )
     issued_at = models.DateTimeField(_("issued"), default=timezone.now)
     issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("issued by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("issued by"),
     )
     # Kept as text too: the record of who issued it survives the user's deletion.
     issued_by_name = models.CharField(_("issued by"), max_length=150)
@@ -176,7 +199,9 @@ class Document(TenantOwned):
             models.UniqueConstraint(
                 fields=["tenant", "kind", "year", "number", "version"], name="documents_document_number_uniq"
             ),
-            models.UniqueConstraint(fields=["tenant", "order", "kind", "version"], name="documents_document_version_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "kind", "version"], name="documents_document_version_uniq"
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "order", "kind", "-version"], name="documents_order_idx")]
 

@@ -23,7 +23,18 @@ def documents_panel(request: TenantRequest, order: Order) -> dict[str, Any] | No
         by_kind.setdefault(document.kind, []).append(document)
     # The stored total tells whether there are lines; only a zero total asks the database.
     has_lines = True if order.total_amount > 0 else None
-    rows = [{"kind": kind, "label": label, "documents": by_kind.get(kind, []),
-             "refused": why_not_issue(order, kind, has_lines=has_lines)} for kind, label in Kind.choices]
-    return {"can_issue": True, "rows": rows, "languages": settings.LANGUAGES,
-            "default_language": request.tenant.language}
+    rows = [
+        {
+            "kind": kind,
+            "label": label,
+            "documents": by_kind.get(kind, []),
+            "refused": why_not_issue(order, kind, has_lines=has_lines),
+        }
+        for kind, label in Kind.choices
+    ]
+    return {
+        "can_issue": True,
+        "rows": rows,
+        "languages": settings.LANGUAGES,
+        "default_language": request.tenant.language,
+    }

@@ -33,7 +33,19 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 BASE_URL = "https://servicedesk.invalid/"
 _ORIGIN = "https://servicedesk.invalid"
-STATIC_EXTENSIONS = {".css", ".ttf", ".otf", ".woff", ".woff2", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
+STATIC_EXTENSIONS = {
+    ".css",
+    ".ttf",
+    ".otf",
+    ".woff",
+    ".woff2",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".svg",
+    ".webp",
+}
 MEDIA_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
 MAX_MEDIA_BYTES = 5 * 1024 * 1024
 
@@ -142,8 +154,9 @@ def _base_stylesheet_text() -> str:
     return _static_bytes("documents/documents.css").decode()
 
 
-def html_to_pdf(html: str, *, tenant_id: int | None, extra_css: str = "", title: str = "",
-                language: str = "en") -> Rendered:
+def html_to_pdf(
+    html: str, *, tenant_id: int | None, extra_css: str = "", title: str = "", language: str = "en"
+) -> Rendered:
     """Render a document body (HTML) to PDF bytes with the shared stylesheet and the safe fetcher."""
     fetcher = SafeFetcher(tenant_id)
     font_config = FontConfiguration()
@@ -151,9 +164,13 @@ def html_to_pdf(html: str, *, tenant_id: int | None, extra_css: str = "", title:
         CSS(string=_base_stylesheet_text(), base_url=BASE_URL, url_fetcher=fetcher, font_config=font_config),
     ]
     if extra_css:
-        stylesheets.append(CSS(string=extra_css, base_url=BASE_URL, url_fetcher=fetcher, font_config=font_config))
+        stylesheets.append(
+            CSS(string=extra_css, base_url=BASE_URL, url_fetcher=fetcher, font_config=font_config)
+        )
     document = HTML(
-        string=_wrap(html, title=title, language=language), base_url=BASE_URL, url_fetcher=fetcher,
+        string=_wrap(html, title=title, language=language),
+        base_url=BASE_URL,
+        url_fetcher=fetcher,
     ).render(stylesheets=stylesheets, font_config=font_config)
     pdf = document.write_pdf()
     return Rendered(pdf=pdf, pages=len(document.pages), refused=fetcher.refused)

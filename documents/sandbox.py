@@ -57,11 +57,43 @@ from django.utils.translation import gettext as _
 
 from .variables import SCHEMA, Leaf, Seq
 
-ALLOWED_TAGS = ("if", "for", "with", "firstof", "cycle", "now", "spaceless", "comment", "ifchanged", "templatetag")
+ALLOWED_TAGS = (
+    "if",
+    "for",
+    "with",
+    "firstof",
+    "cycle",
+    "now",
+    "spaceless",
+    "comment",
+    "ifchanged",
+    "templatetag",
+)
 ALLOWED_FILTERS = (
-    "date", "time", "default", "default_if_none", "upper", "lower", "title", "capfirst", "linebreaks",
-    "linebreaksbr", "length", "yesno", "truncatechars", "truncatewords", "join", "first", "last",
-    "pluralize", "floatformat", "add", "cut", "divisibleby", "wordwrap", "stringformat",
+    "date",
+    "time",
+    "default",
+    "default_if_none",
+    "upper",
+    "lower",
+    "title",
+    "capfirst",
+    "linebreaks",
+    "linebreaksbr",
+    "length",
+    "yesno",
+    "truncatechars",
+    "truncatewords",
+    "join",
+    "first",
+    "last",
+    "pluralize",
+    "floatformat",
+    "add",
+    "cut",
+    "divisibleby",
+    "wordwrap",
+    "stringformat",
 )
 
 MAX_TEMPLATE_CHARS = 100_000
@@ -69,7 +101,9 @@ MAX_TEMPLATE_CHARS = 100_000
 # The work budget of one render. The default documents use a few dozen loop iterations and about
 # 10-20 thousand characters; these limits leave room for orders with hundreds of lines.
 MAX_LOOP_ITERATIONS = 10_000
-MAX_OUTPUT_CHARS = 200_000  # also the longest value any filter may make; WeasyPrint lays out ~30k chars a second
+MAX_OUTPUT_CHARS = (
+    200_000  # also the longest value any filter may make; WeasyPrint lays out ~30k chars a second
+)
 MAX_RENDER_SECONDS = 1.0
 # Numbers a filter turns into that many characters: stringformat:"%099999d", floatformat:99999, money:99999.
 MAX_FILTER_NUMBER = {"stringformat": 100, "floatformat": 20, "money": 10}
@@ -114,41 +148,56 @@ class Budget:
         if self.error is not None:
             raise self.error
         if time.monotonic() > self.deadline:
-            raise self.fail(gettext_noop(
-                "The template takes too long to render (over %(seconds)s s); simplify its loops."),
-                seconds=f"{self.seconds:g}")
+            raise self.fail(
+                gettext_noop(
+                    "The template takes too long to render (over %(seconds)s s); simplify its loops."
+                ),
+                seconds=f"{self.seconds:g}",
+            )
 
     def loop(self) -> None:
         self.iterations += 1
         if self.iterations > self.max_iterations:
-            raise self.fail(gettext_noop("The template repeats a loop too many times (over %(n)s iterations)."),
-                            n=self.max_iterations)
+            raise self.fail(
+                gettext_noop("The template repeats a loop too many times (over %(n)s iterations)."),
+                n=self.max_iterations,
+            )
         self.check()
 
     def emit(self, size: int) -> None:
         self.output += size
         if self.output > self.max_output:
-            raise self.fail(gettext_noop("The document would be too long (over %(n)s characters of HTML)."),
-                            n=self.max_output)
+            raise self.fail(
+                gettext_noop("The document would be too long (over %(n)s characters of HTML)."),
+                n=self.max_output,
+            )
         self.check()
 
     def value(self, name: str, value) -> None:
         if isinstance(value, str | list | tuple) and len(value) > self.max_output:
-            raise self.fail(gettext_noop(
-                "The filter |%(filter)s makes a value too long (over %(n)s characters or items)."),
-                filter=name, n=self.max_output)
+            raise self.fail(
+                gettext_noop(
+                    "The filter |%(filter)s makes a value too long (over %(n)s characters or items)."
+                ),
+                filter=name,
+                n=self.max_output,
+            )
 
 
 def _translate_later(message: str, params: dict[str, object]) -> str:
-    shown = {key: formats.number_format(value, force_grouping=True) if isinstance(value, int) else value
-             for key, value in params.items()}
+    shown = {
+        key: formats.number_format(value, force_grouping=True) if isinstance(value, int) else value
+        for key, value in params.items()
+    }
     return gettext(message) % shown
 
 
 _shown_later = lazy(_translate_later, str)
 
 
-_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar("documents_sandbox_budget", default=None)
+_budget: contextvars.ContextVar[Budget | None] = contextvars.ContextVar(
+    "documents_sandbox_budget", default=None
+)
 
 
 def _current_budget() -> Budget:
@@ -165,8 +214,12 @@ def filter_argument_problem(name: str, arg) -> str | None:
         return None
     for digits in re.findall(r"\d+", str(arg)[:200]):
         if len(digits) > 6 or int(digits) > limit:
-            return (_("|%(filter)s:\"%(arg)s\" asks for %(number)s characters; at most %(limit)s.")
-                    % {"filter": name, "arg": str(arg)[:20], "number": digits[:12], "limit": limit})
+            return _('|%(filter)s:"%(arg)s" asks for %(number)s characters; at most %(limit)s.') % {
+                "filter": name,
+                "arg": str(arg)[:20],
+                "number": digits[:12],
+                "limit": limit,
+            }
     return None
 
 
@@ -185,8 +238,9 @@ def _budgeted(name: str, func):
         except TemplateRefused:
             raise
         except Exception:  # divisibleby:0, a number too long to convert ...: a message, not a 500
-            raise budget.fail(_("The filter |%(filter)s cannot work with the value it was given.")
-                              % {"filter": name}) from None
+            raise budget.fail(
+                _("The filter |%(filter)s cannot work with the value it was given.") % {"filter": name}
+            ) from None
         budget.value(name, result)
         return result
 
@@ -247,6 +301,7 @@ def qty(value) -> str:
 for _name, _func in list(library.filters.items()):
     library.filters[_name] = _budgeted(_name, _func)
 
+
 class SandboxTemplate(Template):
     """A template of the sandbox engine: every render runs under a fresh Budget."""
 
@@ -298,8 +353,12 @@ engine.template_builtins = [library]
 
 FORLOOP = {
     "forloop": {
-        "counter": Leaf("1, 2, 3 ..."), "counter0": Leaf("0, 1, 2 ..."), "revcounter": Leaf(""),
-        "revcounter0": Leaf(""), "first": Leaf(""), "last": Leaf(""),
+        "counter": Leaf("1, 2, 3 ..."),
+        "counter0": Leaf("0, 1, 2 ..."),
+        "revcounter": Leaf(""),
+        "revcounter0": Leaf(""),
+        "first": Leaf(""),
+        "last": Leaf(""),
     }
 }
 
@@ -332,8 +391,10 @@ def _check_url(url: str, line: int) -> None:
         return
     if scheme or not url.startswith("/static/"):
         raise _refuse(
-            _("“%(url)s” cannot be loaded: documents may only use images and styles given by the "
-              "variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.")
+            _(
+                "“%(url)s” cannot be loaded: documents may only use images and styles given by the "
+                "variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files."
+            )
             % {"url": url[:80]},
             line,
         )
@@ -376,7 +437,11 @@ class _ResourceFinder(HTMLParser):
             if value is None:
                 continue
             if name in _RESOURCE_ATTRIBUTES or (name == "href" and tag in _HREF_ELEMENTS):
-                candidates = [part.split()[0] for part in value.split(",") if part.split()] if name == "srcset" else [value]
+                candidates = (
+                    [part.split()[0] for part in value.split(",") if part.split()]
+                    if name == "srcset"
+                    else [value]
+                )
                 for url in candidates:
                     _check_url(url, line)
             elif name == "style":
@@ -396,7 +461,9 @@ class _ResourceFinder(HTMLParser):
             self._style = None
 
     def close(self) -> None:
-        if self._style is not None:  # <style> never closed: html.parser keeps the rest unparsed, WeasyPrint reads it
+        if (
+            self._style is not None
+        ):  # <style> never closed: html.parser keeps the rest unparsed, WeasyPrint reads it
             self._style.append(self.rawdata)
             self.handle_endtag("style")
         super().close()
@@ -425,8 +492,11 @@ def _check_path(path: tuple[str, ...], scope: dict, lineno: int | None):
     """The schema node a variable path leads to, or TemplateRefused."""
     root = path[0]
     if root not in scope:
-        raise _refuse(_("unknown variable %(var)s. See the list of variables next to the editor.")
-                      % {"var": _describe(path)}, lineno)
+        raise _refuse(
+            _("unknown variable %(var)s. See the list of variables next to the editor.")
+            % {"var": _describe(path)},
+            lineno,
+        )
     node = scope[root]
     for depth, bit in enumerate(path[1:], start=1):
         if isinstance(node, dict) and bit in node:
@@ -434,8 +504,11 @@ def _check_path(path: tuple[str, ...], scope: dict, lineno: int | None):
         elif isinstance(node, Seq) and bit.isdigit():
             node = node.fields
         else:
-            raise _refuse(_("unknown variable %(var)s: %(parent)s has no “%(bit)s”.")
-                          % {"var": _describe(path), "parent": ".".join(path[:depth]), "bit": bit}, lineno)
+            raise _refuse(
+                _("unknown variable %(var)s: %(parent)s has no “%(bit)s”.")
+                % {"var": _describe(path), "parent": ".".join(path[:depth]), "bit": bit},
+                lineno,
+            )
     return node
 
 
@@ -545,8 +618,12 @@ def compile_template(source: str) -> Template:
 
 
 def _too_deep() -> TemplateRefused:
-    return TemplateRefused(_("The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
-                             "and {% with %} inside each other."))
+    return TemplateRefused(
+        _(
+            "The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
+            "and {% with %} inside each other."
+        )
+    )
 
 
 def validate(source: str) -> Template:

@@ -56,7 +56,11 @@ def default_template(kind: str, language: str) -> str:
 def template_for(tenant: Tenant | int, kind: str, language: str) -> tuple[str, str]:
     """(source, "tenant" | "default"): the tenant's own version if it made one, else the default."""
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    own = DocumentTemplate.objects.filter(tenant_id=tenant_id, kind=kind, language=language).only("body").first()
+    own = (
+        DocumentTemplate.objects.filter(tenant_id=tenant_id, kind=kind, language=language)
+        .only("body")
+        .first()
+    )
     if own is not None:
         return own.body, "tenant"
     return default_template(kind, language), "default"
@@ -66,7 +70,10 @@ def save_template(tenant: Tenant, kind: str, language: str, body: str, *, by: Me
     """Validate (sandbox.validate raises TemplateRefused with the reason) and store the tenant's version."""
     sandbox.validate(body)
     template, _created = DocumentTemplate.objects.update_or_create(
-        tenant=tenant, kind=kind, language=language, defaults={"body": body, "updated_by": by.user},
+        tenant=tenant,
+        kind=kind,
+        language=language,
+        defaults={"body": body, "updated_by": by.user},
     )
     return template
 
@@ -103,7 +110,9 @@ def why_not_issue(order: Order, kind: str, *, has_lines: bool | None = None) -> 
         return _("The order is cancelled.")
     if kind == Kind.COMPLETION_ACT:
         if order.status not in {OrderStatus.QUALITY_CHECK, OrderStatus.READY, OrderStatus.HANDED_OVER}:
-            return _("The completion act is issued once the work is done (quality check, ready or handed over).")
+            return _(
+                "The completion act is issued once the work is done (quality check, ready or handed over)."
+            )
         if not (has_lines if has_lines is not None else order.line_items.exists()):
             return _("Record the works and parts first: the act lists them.")
     if kind == Kind.WARRANTY_CARD and order.status not in {OrderStatus.READY, OrderStatus.HANDED_OVER}:
@@ -113,7 +122,13 @@ def why_not_issue(order: Order, kind: str, *, has_lines: bool | None = None) -> 
 
 def _order_for_document(order_id: int, tenant_id: int, *, lock: bool) -> Order:
     qs = Order.objects.filter(pk=order_id, tenant_id=tenant_id).select_related(
-        "tenant", "client", "item", "service_type", "intake_location", "technician__user", "warranty_of",
+        "tenant",
+        "client",
+        "item",
+        "service_type",
+        "intake_location",
+        "technician__user",
+        "warranty_of",
     )
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -136,14 +151,19 @@ def render_pdf(source: str, context: dict, *, tenant_id: int, language: str) -> 
     try:
         with translation.override(language):
             return rendering.html_to_pdf(
-                body, tenant_id=tenant_id, extra_css=page_css_for(number, language),
-                title=f"{context['document']['title']} {number}", language=language,
+                body,
+                tenant_id=tenant_id,
+                extra_css=page_css_for(number, language),
+                title=f"{context['document']['title']} {number}",
+                language=language,
             )
     except Exception:
         logger.exception("Rendering %s for tenant %s failed", number, tenant_id)
         raise ValidationError(
-            _("The document could not be rendered (the error is logged). If the center uses its own "
-              "template for it, check that template with the preview.")
+            _(
+                "The document could not be rendered (the error is logged). If the center uses its own "
+                "template for it, check that template with the preview."
+            )
         ) from None
 
 
@@ -166,7 +186,9 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
         now = timezone.now()
         previous = (
             Document.objects.filter(tenant_id=tenant_id, order=locked, kind=kind)
-            .order_by("-version").values("year", "number", "version").first()
+            .order_by("-version")
+            .values("year", "number", "version")
+            .first()
         )
         if previous:
             year, number, version = previous["year"], previous["number"], previous["version"] + 1
@@ -176,13 +198,27 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
             year = timezone.localtime(now, ZoneInfo(locked.tenant.time_zone)).year
             number, version = next_number(tenant_id, kind, year), 1
         document = Document(
-            tenant_id=tenant_id, order=locked, kind=kind, year=year, number=number, version=version,
-            language=language, template_source=template_source, issued_at=now, issued_by=by.user,
+            tenant_id=tenant_id,
+            order=locked,
+            kind=kind,
+            year=year,
+            number=number,
+            version=version,
+            language=language,
+            template_source=template_source,
+            issued_at=now,
+            issued_by=by.user,
             issued_by_name=issued_by_name,
         )
         context = build_context(
-            locked, kind=kind, language=language, number=document.display_number, version=version,
-            issued_at=now, paper=paper, privacy=privacy,
+            locked,
+            kind=kind,
+            language=language,
+            number=document.display_number,
+            version=version,
+            issued_at=now,
+            paper=paper,
+            privacy=privacy,
         )
         with timezone.override(locked.tenant.time_zone):
             rendered = render_pdf(source, context, tenant_id=tenant_id, language=language)
@@ -195,10 +231,16 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
             document.save()
             with translation.override(locked.tenant.language):
                 record_event(
-                    locked, EventKind.DOCUMENT, actor=by.user,
-                    message=_("Issued: %(title)s %(number)s (version %(version)s, %(language)s)") % {
-                        "title": Kind(kind).label, "number": document.display_number, "version": version,
-                        "language": language},
+                    locked,
+                    EventKind.DOCUMENT,
+                    actor=by.user,
+                    message=_("Issued: %(title)s %(number)s (version %(version)s, %(language)s)")
+                    % {
+                        "title": Kind(kind).label,
+                        "number": document.display_number,
+                        "version": version,
+                        "language": language,
+                    },
                     data={"document_id": document.pk, "kind": kind},
                 )
         except Exception:
@@ -211,14 +253,21 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
 def preview(tenant: Tenant, kind: str, language: str, source: str) -> bytes:
     """A template (the tenant's draft) rendered with sample data: nothing is numbered or stored."""
     paper = DocumentSettings.for_tenant(tenant)
-    context = sample_context(tenant, kind=kind, language=language, paper=paper, privacy=privacy_context(tenant))
+    context = sample_context(
+        tenant, kind=kind, language=language, paper=paper, privacy=privacy_context(tenant)
+    )
     with timezone.override(tenant.time_zone):
         rendered = render_pdf(source, context, tenant_id=tenant.pk, language=language)
     if rendered.refused:  # what the editor's check missed, the fetcher refused: say so rather than hide it
-        urls = ", ".join(f"“{url.removeprefix(rendering._ORIGIN)[:80]}”" for url in dict.fromkeys(rendered.refused))
+        urls = ", ".join(
+            f"“{url.removeprefix(rendering._ORIGIN)[:80]}”" for url in dict.fromkeys(rendered.refused)
+        )
         raise ValidationError(
-            _("The document tried to load %(urls)s, which documents may not use: only images and styles given by "
-              "the variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files.") % {"urls": urls}
+            _(
+                "The document tried to load %(urls)s, which documents may not use: only images and styles given by "
+                "the variables (e.g. {{ tenant.logo }}), data: URIs or the project's /static/ files."
+            )
+            % {"urls": urls}
         )
     return rendered.pdf
 
@@ -226,8 +275,10 @@ def preview(tenant: Tenant, kind: str, language: str, source: str) -> bytes:
 def documents_of_order(order: Order):
     """The order's documents, newest version of each kind first (one query)."""
     return (
-        Document.objects.for_tenant(order.tenant_id).filter(order_id=order.pk)
-        .select_related("issued_by").order_by("kind", "-version")
+        Document.objects.for_tenant(order.tenant_id)
+        .filter(order_id=order.pk)
+        .select_related("issued_by")
+        .order_by("kind", "-version")
     )
 
 
@@ -246,9 +297,13 @@ class BatchResult:
     refused: dict[int, str]
 
 
-def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: str, membership_id: int) -> BatchResult:
+def issue_batch(
+    tenant_id: int, order_numbers: list[int], kind: str, language: str, membership_id: int
+) -> BatchResult:
     """Issue one kind for many orders (the Celery task calls this); each order in its own transaction."""
-    membership = Membership.objects.select_related("user").get(pk=membership_id, tenant_id=tenant_id, is_active=True)
+    membership = Membership.objects.select_related("user").get(
+        pk=membership_id, tenant_id=tenant_id, is_active=True
+    )
     result = BatchResult(issued=[], refused={})
     orders = Order.objects.for_tenant(tenant_id).filter(number__in=order_numbers)
     found = {o.number: o for o in orders}
@@ -263,13 +318,14 @@ def issue_batch(tenant_id: int, order_numbers: list[int], kind: str, language: s
             result.refused[number] = "; ".join(error.messages)
         except SoftTimeLimitExceeded:  # the task's time is up: this order's transaction rolled back
             for left in order_numbers[position:]:
-                result.refused[left] = _("Not issued: the batch ran out of time; issue the rest in another batch.")
+                result.refused[left] = _(
+                    "Not issued: the batch ran out of time; issue the rest in another batch."
+                )
             logger.warning("Batch of %s for tenant %s stopped at the time limit", kind, tenant_id)
             break
         else:
             result.issued.append(document.pk)
     return result
-
 
 
 def document_title(document: Document) -> str:
@@ -290,17 +346,26 @@ def email_to_client(document: Document, *, by: Membership) -> str:
     if not client.email:
         raise ValidationError(_("The client has no e-mail address. Add one on the client's page first."))
     if not client.notify_email:
-        raise ValidationError(_("The client has opted out of e-mail. Change that on the client's page first."))
+        raise ValidationError(
+            _("The client has opted out of e-mail. Change that on the client's page first.")
+        )
 
     with transaction.atomic():
         event = record_event(
-            document.order, EventKind.DOCUMENT, actor=by.user,
-            message=_("%(number)s e-mailed to the client (%(email)s)") % {"number": document.display_number,
-                                                                         "email": client.email},
+            document.order,
+            EventKind.DOCUMENT,
+            actor=by.user,
+            message=_("%(number)s e-mailed to the client (%(email)s)")
+            % {"number": document.display_number, "email": client.email},
             data={"document_id": document.pk},
         )
         document_email(
-            event, recipient=client.email, language=document.language, title=document_title(document),
-            number=document.display_number, attachment=document.file.name, attachment_name=document.filename,
+            event,
+            recipient=client.email,
+            language=document.language,
+            title=document_title(document),
+            number=document.display_number,
+            attachment=document.file.name,
+            attachment_name=document.filename,
         )
     return client.email

@@ -22,8 +22,18 @@ BATCH_SOFT_TIME_LIMIT = 240
 BATCH_TIME_LIMIT = 300
 
 
-@shared_task(acks_late=True, max_retries=0, soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT)
-def issue_documents_task(tenant_id: int, order_numbers: list[int], kind: str, language: str, membership_id: int) -> dict:
+@shared_task(
+    acks_late=True, max_retries=0, soft_time_limit=BATCH_SOFT_TIME_LIMIT, time_limit=BATCH_TIME_LIMIT
+)
+def issue_documents_task(
+    tenant_id: int, order_numbers: list[int], kind: str, language: str, membership_id: int
+) -> dict:
     result = issue_batch(tenant_id, order_numbers, kind, language, membership_id)
-    logger.info("Batch of %s for tenant %s: %s issued, %s refused", kind, tenant_id, len(result.issued), len(result.refused))
+    logger.info(
+        "Batch of %s for tenant %s: %s issued, %s refused",
+        kind,
+        tenant_id,
+        len(result.issued),
+        len(result.refused),
+    )
     return {"issued": result.issued, "refused": {str(k): v for k, v in result.refused.items()}}

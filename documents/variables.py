@@ -57,7 +57,7 @@ SCHEMA: dict = {
         "number": L(_("Document number, e.g. A-2026-00012 (“PREVIEW” in previews)")),
         "title": L(_("Document title in its language, e.g. Completion act")),
         "kind": L(_("intake_receipt, service_contract, completion_act or warranty_card")),
-        "date": L(_("Date of issue (use |date:\"d.m.Y\")")),
+        "date": L(_('Date of issue (use |date:"d.m.Y")')),
         "version": L(_("1 for the first issue, 2 for a re-issue ...")),
         "language": L(_("en or ru")),
     },
@@ -145,7 +145,9 @@ SCHEMA: dict = {
         "days": L(_("Warranty period in days")),
         "start": L(_("Warranty start: the handover date")),
         "end": L(_("Warranty end")),
-        "return_of": L(_("For a warranty claim or rework: the number of the original order (its warranty applies)")),
+        "return_of": L(
+            _("For a warranty claim or rework: the number of the original order (its warranty applies)")
+        ),
         "url": L(_("The client's warranty page: report a problem under warranty")),
         "qr_code": L(_("QR code of the warranty page, an image address for <img src>")),
     },
@@ -165,7 +167,11 @@ def flat_schema(schema: dict | None = None, prefix: str = "") -> list[tuple[str,
             rows.append((path, str(node.description)))
         elif isinstance(node, Seq):
             rows.append((path, str(node.description)))
-            rows += [(f"{node.element}.{field}", str(leaf.description)) for field, leaf in node.fields.items()] if node.element else []
+            rows += (
+                [(f"{node.element}.{field}", str(leaf.description)) for field, leaf in node.fields.items()]
+                if node.element
+                else []
+            )
         else:
             rows += flat_schema(node, f"{path}.")
     return rows
@@ -185,8 +191,9 @@ class Provider:
 _providers: dict[str, Provider] = {}
 
 
-def register_variables(name: str, node: Leaf | Seq | dict, *, build: Callable[..., object],
-                       sample: Callable[[str], object]) -> None:
+def register_variables(
+    name: str, node: Leaf | Seq | dict, *, build: Callable[..., object], sample: Callable[[str], object]
+) -> None:
     """Add a top-level variable `name` to every document's context (and to SCHEMA, so the editor lists it
     and the sandbox accepts it). Called from the providing app's AppConfig.ready()."""
     if name in SCHEMA and name not in _providers:
@@ -215,10 +222,18 @@ LINE_KIND_LABELS = {
     "ru": {"work": "Работа", "part": "Запчасть, материал", "discount": "Скидка"},
 }
 TITLES = {
-    "en": {"intake_receipt": "Intake receipt", "service_contract": "Service contract",
-           "completion_act": "Completion act", "warranty_card": "Warranty card"},
-    "ru": {"intake_receipt": "Квитанция о приёме", "service_contract": "Договор оказания услуг",
-           "completion_act": "Акт выполненных работ", "warranty_card": "Гарантийный талон"},
+    "en": {
+        "intake_receipt": "Intake receipt",
+        "service_contract": "Service contract",
+        "completion_act": "Completion act",
+        "warranty_card": "Warranty card",
+    },
+    "ru": {
+        "intake_receipt": "Квитанция о приёме",
+        "service_contract": "Договор оказания услуг",
+        "completion_act": "Акт выполненных работ",
+        "warranty_card": "Гарантийный талон",
+    },
 }
 
 
@@ -265,8 +280,9 @@ def _line(line, labels: dict, warranty_start: date | None = None, warranty_end: 
     }
 
 
-def build_context(order, *, kind: str, language: str, number: str, version: int, issued_at: datetime,
-                  paper, privacy: dict) -> dict:
+def build_context(
+    order, *, kind: str, language: str, number: str, version: int, issued_at: datetime, paper, privacy: dict
+) -> dict:
     """The context of one document of one order. `paper` is the tenant's DocumentSettings.
 
     The order must come with client, item, service_type, intake_location, technician__user and
@@ -287,8 +303,10 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
     with translation.override(language):
         status = order.get_status_display()
         format_label = order.get_format_display()
-        lines = [_line(line, labels, warranty_start, warranty_end)
-                 for line in order.line_items.all().order_by("created_at", "id")]
+        lines = [
+            _line(line, labels, warranty_start, warranty_end)
+            for line in order.line_items.all().order_by("created_at", "id")
+        ]
     payments = list(order.payments.all())
     approval = order.estimates.filter(state="approved").order_by("-version").only("override_reason").first()
     override_reason = approval.override_reason if approval else ""
@@ -304,40 +322,75 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
     warranty_page = _warranty_page(order) if kind == "warranty_card" else url
     return {
         "document": {
-            "number": number, "title": title, "kind": kind, "date": timezone.localtime(issued_at, tz).date(),
-            "version": version, "language": language,
+            "number": number,
+            "title": title,
+            "kind": kind,
+            "date": timezone.localtime(issued_at, tz).date(),
+            "version": version,
+            "language": language,
         },
         "tenant": {
-            "name": tenant.name, "legal_name": tenant.legal_name or tenant.name, "tax_id": tenant.tax_id,
-            "kpp": paper.kpp, "registration_number": tenant.registration_number,
-            "legal_address": tenant.legal_address, "phone": tenant.phone, "email": tenant.email,
-            "website": tenant.website, "bank_name": paper.bank_name, "bank_bik": paper.bank_bik,
-            "bank_account": paper.bank_account, "bank_correspondent_account": paper.bank_correspondent_account,
-            "signer_name": paper.signer_name, "signer_title": paper.signer_title, "signer_basis": paper.signer_basis,
-            "logo": media_ref(paper.logo), "signature": media_ref(paper.signature), "stamp": media_ref(paper.stamp),
-            "receipt_terms": paper.receipt_terms, "contract_terms": paper.contract_terms, "currency": tenant.currency,
+            "name": tenant.name,
+            "legal_name": tenant.legal_name or tenant.name,
+            "tax_id": tenant.tax_id,
+            "kpp": paper.kpp,
+            "registration_number": tenant.registration_number,
+            "legal_address": tenant.legal_address,
+            "phone": tenant.phone,
+            "email": tenant.email,
+            "website": tenant.website,
+            "bank_name": paper.bank_name,
+            "bank_bik": paper.bank_bik,
+            "bank_account": paper.bank_account,
+            "bank_correspondent_account": paper.bank_correspondent_account,
+            "signer_name": paper.signer_name,
+            "signer_title": paper.signer_title,
+            "signer_basis": paper.signer_basis,
+            "logo": media_ref(paper.logo),
+            "signature": media_ref(paper.signature),
+            "stamp": media_ref(paper.stamp),
+            "receipt_terms": paper.receipt_terms,
+            "contract_terms": paper.contract_terms,
+            "currency": tenant.currency,
         },
         "order": {
-            "number": order.number, "created_at": _local(order.created_at, tz),
-            "promised_at": _local(order.promised_at, tz), "service": order.service_type.name,
-            "service_description": order.service_type.description, "format": format_label, "status": status,
-            "problem": order.problem, "terms": order.terms, "estimate": order.estimate,
-            "intake_location": order.intake_location.name, "intake_address": order.intake_location.address,
+            "number": order.number,
+            "created_at": _local(order.created_at, tz),
+            "promised_at": _local(order.promised_at, tz),
+            "service": order.service_type.name,
+            "service_description": order.service_type.description,
+            "format": format_label,
+            "status": status,
+            "problem": order.problem,
+            "terms": order.terms,
+            "estimate": order.estimate,
+            "intake_location": order.intake_location.name,
+            "intake_address": order.intake_location.address,
             "intake_phone": order.intake_location.phone or tenant.phone,
             "technician": (technician.user.get_full_name() or str(technician.user)) if technician else "",
-            "visit_address": order.visit_address, "visit_start": _local(order.visit_start, tz),
-            "visit_end": _local(order.visit_end, tz), "handed_over_at": handed_over_at,
-            "public_url": url, "qr_code": qr_data_uri(url),
+            "visit_address": order.visit_address,
+            "visit_start": _local(order.visit_start, tz),
+            "visit_end": _local(order.visit_end, tz),
+            "handed_over_at": handed_over_at,
+            "public_url": url,
+            "qr_code": qr_data_uri(url),
         },
         "client": {
-            "name": client.name, "phone": _format_phone(client.phone), "email": client.email,
-            "consent_at": _local(client.consent_at, tz), "consent_version": client.consent_version,
+            "name": client.name,
+            "phone": _format_phone(client.phone),
+            "email": client.email,
+            "consent_at": _local(client.consent_at, tz),
+            "consent_version": client.consent_version,
         },
         "item": {
-            "present": item is not None, "description": str(item) if item else "",
-            "kind": item.kind if item else "", "brand": item.brand if item else "",
-            "model": item.model if item else "", "serial": item.serial if item else "",
-            "condition": order.item_condition, "accessories": order.item_accessories,
+            "present": item is not None,
+            "description": str(item) if item else "",
+            "kind": item.kind if item else "",
+            "brand": item.brand if item else "",
+            "model": item.model if item else "",
+            "serial": item.serial if item else "",
+            "condition": order.item_condition,
+            "accessories": order.item_accessories,
         },
         "lines": lines,
         "works": works,
@@ -345,16 +398,25 @@ def build_context(order, *, kind: str, language: str, number: str, version: int,
         "totals": {
             "works": sum((line["amount"] for line in works), Decimal("0")),
             "parts": sum((line["amount"] for line in parts), Decimal("0")),
-            "total": total, "prepayment": prepayment, "paid": paid, "due": max(total - paid, Decimal("0")),
-            "credit": max(paid - total, Decimal("0")), "approved": order.approved_amount if order.approved_amount is not None else "",
+            "total": total,
+            "prepayment": prepayment,
+            "paid": paid,
+            "due": max(total - paid, Decimal("0")),
+            "credit": max(paid - total, Decimal("0")),
+            "approved": order.approved_amount if order.approved_amount is not None else "",
             "has_approval": order.approved_amount is not None,
             "override_reason": override_reason,
             "in_words": amount_in_words_ru(total, tenant.currency) if language == "ru" else "",
             "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
         },
-        "warranty": {"days": warranty_days, "start": warranty_start, "end": warranty_end,
-                     "return_of": order.warranty_of.number if order.warranty_of_id else "",
-                     "url": warranty_page, "qr_code": qr_data_uri(warranty_page)},
+        "warranty": {
+            "days": warranty_days,
+            "start": warranty_start,
+            "end": warranty_end,
+            "return_of": order.warranty_of.number if order.warranty_of_id else "",
+            "url": warranty_page,
+            "qr_code": qr_data_uri(warranty_page),
+        },
         "privacy": privacy,
         **_provided(order, language),
     }
@@ -393,9 +455,17 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
         ("part", "Термопаста" if ru else "Thermal paste", Decimal("0.5"), Decimal("300.00")),
     ]
     lines = [
-        {"kind": k, "kind_label": labels[k], "description": d, "quantity": q, "unit_price": p,
-         "amount": (q * p).quantize(Decimal("0.01")), "covered": False,
-         "warranty_end": now.date() + timedelta(days=180 if d in {"Дисплейный модуль", "Display module"} else 90)}
+        {
+            "kind": k,
+            "kind_label": labels[k],
+            "description": d,
+            "quantity": q,
+            "unit_price": p,
+            "amount": (q * p).quantize(Decimal("0.01")),
+            "covered": False,
+            "warranty_end": now.date()
+            + timedelta(days=180 if d in {"Дисплейный модуль", "Display module"} else 90),
+        }
         for k, d, q, p in sample_lines
     ]
     works = [line for line in lines if line["kind"] == "work"]
@@ -403,46 +473,102 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
     total = sum((line["amount"] for line in lines), Decimal("0"))
     url = settings.SITE_URL + "/s/sample-token/"
     return {
-        "document": {"number": "ОБРАЗЕЦ" if ru else "PREVIEW", "title": title, "kind": kind, "date": now.date(), "version": 1,
-                     "language": language},
+        "document": {
+            "number": "ОБРАЗЕЦ" if ru else "PREVIEW",
+            "title": title,
+            "kind": kind,
+            "date": now.date(),
+            "version": 1,
+            "language": language,
+        },
         "tenant": {
-            "name": tenant.name, "legal_name": tenant.legal_name or tenant.name, "tax_id": tenant.tax_id,
-            "kpp": paper.kpp, "registration_number": tenant.registration_number,
-            "legal_address": tenant.legal_address, "phone": tenant.phone, "email": tenant.email,
-            "website": tenant.website, "bank_name": paper.bank_name, "bank_bik": paper.bank_bik,
-            "bank_account": paper.bank_account, "bank_correspondent_account": paper.bank_correspondent_account,
-            "signer_name": paper.signer_name, "signer_title": paper.signer_title, "signer_basis": paper.signer_basis,
-            "logo": media_ref(paper.logo), "signature": media_ref(paper.signature), "stamp": media_ref(paper.stamp),
-            "receipt_terms": paper.receipt_terms, "contract_terms": paper.contract_terms, "currency": tenant.currency,
+            "name": tenant.name,
+            "legal_name": tenant.legal_name or tenant.name,
+            "tax_id": tenant.tax_id,
+            "kpp": paper.kpp,
+            "registration_number": tenant.registration_number,
+            "legal_address": tenant.legal_address,
+            "phone": tenant.phone,
+            "email": tenant.email,
+            "website": tenant.website,
+            "bank_name": paper.bank_name,
+            "bank_bik": paper.bank_bik,
+            "bank_account": paper.bank_account,
+            "bank_correspondent_account": paper.bank_correspondent_account,
+            "signer_name": paper.signer_name,
+            "signer_title": paper.signer_title,
+            "signer_basis": paper.signer_basis,
+            "logo": media_ref(paper.logo),
+            "signature": media_ref(paper.signature),
+            "stamp": media_ref(paper.stamp),
+            "receipt_terms": paper.receipt_terms,
+            "contract_terms": paper.contract_terms,
+            "currency": tenant.currency,
         },
         "order": {
-            "number": 1024, "created_at": now - timedelta(days=3), "promised_at": now + timedelta(days=2),
-            "service": "Ремонт смартфона" if ru else "Smartphone repair", "service_description": "",
-            "format": "В мастерской" if ru else "In the shop", "status": "Готов к выдаче" if ru else "Ready for pickup",
+            "number": 1024,
+            "created_at": now - timedelta(days=3),
+            "promised_at": now + timedelta(days=2),
+            "service": "Ремонт смартфона" if ru else "Smartphone repair",
+            "service_description": "",
+            "format": "В мастерской" if ru else "In the shop",
+            "status": "Готов к выдаче" if ru else "Ready for pickup",
             "problem": "Разбит экран, не работает сенсор" if ru else "Cracked screen, touch does not respond",
-            "terms": "", "estimate": Decimal("9000.00"), "intake_location": "Main office",
-            "intake_address": tenant.legal_address, "intake_phone": tenant.phone, "technician": "Ivan Petrov",
-            "visit_address": "", "visit_start": None, "visit_end": None, "handed_over_at": now,
-            "public_url": url, "qr_code": qr_data_uri(url),
+            "terms": "",
+            "estimate": Decimal("9000.00"),
+            "intake_location": "Main office",
+            "intake_address": tenant.legal_address,
+            "intake_phone": tenant.phone,
+            "technician": "Ivan Petrov",
+            "visit_address": "",
+            "visit_start": None,
+            "visit_end": None,
+            "handed_over_at": now,
+            "public_url": url,
+            "qr_code": qr_data_uri(url),
         },
-        "client": {"name": "Анна Смирнова" if ru else "Anna Smith", "phone": "+7 916 123-45-67",
-                   "email": "anna@example.com", "consent_at": now - timedelta(days=3), "consent_version": privacy["version"]},
-        "item": {"present": True, "description": "Phone Apple iPhone 12", "kind": "Phone", "brand": "Apple",
-                 "model": "iPhone 12", "serial": "356789101234567",
-                 "condition": "Царапины на корпусе" if ru else "Scratches on the back",
-                 "accessories": "Чехол" if ru else "Case"},
-        "lines": lines, "works": works, "parts": parts,
+        "client": {
+            "name": "Анна Смирнова" if ru else "Anna Smith",
+            "phone": "+7 916 123-45-67",
+            "email": "anna@example.com",
+            "consent_at": now - timedelta(days=3),
+            "consent_version": privacy["version"],
+        },
+        "item": {
+            "present": True,
+            "description": "Phone Apple iPhone 12",
+            "kind": "Phone",
+            "brand": "Apple",
+            "model": "iPhone 12",
+            "serial": "356789101234567",
+            "condition": "Царапины на корпусе" if ru else "Scratches on the back",
+            "accessories": "Чехол" if ru else "Case",
+        },
+        "lines": lines,
+        "works": works,
+        "parts": parts,
         "totals": {
             "works": sum((line["amount"] for line in works), Decimal("0")),
             "parts": sum((line["amount"] for line in parts), Decimal("0")),
-            "total": total, "prepayment": Decimal("1000.00"), "paid": Decimal("1000.00"),
-            "due": total - Decimal("1000.00"), "credit": Decimal("0"), "approved": total, "has_approval": True,
+            "total": total,
+            "prepayment": Decimal("1000.00"),
+            "paid": Decimal("1000.00"),
+            "due": total - Decimal("1000.00"),
+            "credit": Decimal("0"),
+            "approved": total,
+            "has_approval": True,
             "override_reason": "",
             "in_words": amount_in_words_ru(total, tenant.currency) if ru else "",
             "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
         },
-        "warranty": {"days": 90, "start": now.date(), "end": now.date() + timedelta(days=90), "return_of": "",
-                     "url": settings.SITE_URL + "/w/sample-token/", "qr_code": qr_data_uri(settings.SITE_URL + "/w/sample-token/")},
+        "warranty": {
+            "days": 90,
+            "start": now.date(),
+            "end": now.date() + timedelta(days=90),
+            "return_of": "",
+            "url": settings.SITE_URL + "/w/sample-token/",
+            "qr_code": qr_data_uri(settings.SITE_URL + "/w/sample-token/"),
+        },
         "privacy": privacy,
         **_provided_samples(language),
     }

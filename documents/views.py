@@ -31,19 +31,24 @@ from .forms import BatchForm, DocumentSettingsForm, KindLanguageForm, PrivacyPol
 from .models import Document, DocumentSettings, DocumentTemplate, Kind
 from .variables import flat_schema
 
-PDF_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}
-
-
-
-
+PDF_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",
+    "Referrer-Policy": "no-referrer",
+}
 
 
 def _pdf_response(content, filename: str, *, inline: bool = True) -> HttpResponse:
     disposition = "inline" if inline else "attachment"
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
-    response = FileResponse(content, content_type="application/pdf") if hasattr(content, "read") else HttpResponse(
-        content, content_type="application/pdf")
-    response["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    response = (
+        FileResponse(content, content_type="application/pdf")
+        if hasattr(content, "read")
+        else HttpResponse(content, content_type="application/pdf")
+    )
+    response["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
     for header, value in PDF_HEADERS.items():
         response[header] = value
     return response
@@ -60,12 +65,17 @@ def issue(request: TenantRequest, order_number: int) -> HttpResponse:
         messages.error(request, _("Choose a document and a language."))
         return to_order(request, order)
     try:
-        document = services.issue(order, form.cleaned_data["kind"], form.cleaned_data["language"], by=request.membership)
+        document = services.issue(
+            order, form.cleaned_data["kind"], form.cleaned_data["language"], by=request.membership
+        )
     except (ValidationError, ActorRefused) as error:
         messages.error(request, " ".join(error.messages))
         return to_order(request, order)
-    messages.success(request, _("Issued %(title)s %(number)s.") % {"title": document.get_kind_display(),
-                                                                      "number": document.display_number})
+    messages.success(
+        request,
+        _("Issued %(title)s %(number)s.")
+        % {"title": document.get_kind_display(), "number": document.display_number},
+    )
     if request.POST.get("then") == "open":
         return redirect("documents:file", tenant_slug=request.tenant.slug, document_id=document.pk)
     return to_order(request, order)
@@ -86,14 +96,19 @@ def document_file(request: TenantRequest, document_id: int) -> HttpResponse:
 @tenant_view(Perm.DOCUMENTS_ISSUE)
 @require_POST
 def email(request: TenantRequest, document_id: int) -> HttpResponse:
-    document = get_for_tenant_or_404(Document.objects.select_related("order__client"), request.tenant, pk=document_id)
+    document = get_for_tenant_or_404(
+        Document.objects.select_related("order__client"), request.tenant, pk=document_id
+    )
     try:
         address = services.email_to_client(document, by=request.membership)
     except (ValidationError, ActorRefused) as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(number)s is on its way to %(email)s.") % {"number": document.display_number,
-                                                                                  "email": address})
+        messages.success(
+            request,
+            _("%(number)s is on its way to %(email)s.")
+            % {"number": document.display_number, "email": address},
+        )
     return to_order(request, document.order)
 
 
@@ -108,22 +123,34 @@ def archive(request: TenantRequest) -> HttpResponse:
         if batch_form.is_valid():
             data = batch_form.cleaned_data
             try:
-                issue_documents_task.delay(request.tenant.pk, data["orders"], data["kind"], data["language"],
-                                           request.membership.pk)
+                issue_documents_task.delay(
+                    request.tenant.pk, data["orders"], data["kind"], data["language"], request.membership.pk
+                )
             except Exception:
                 messages.error(request, _("The task queue is not reachable; try again in a minute."))
             else:
-                messages.success(request, _("Issuing %(count)s documents in the background; they appear here when ready.")
-                                 % {"count": len(data["orders"])})
+                messages.success(
+                    request,
+                    _("Issuing %(count)s documents in the background; they appear here when ready.")
+                    % {"count": len(data["orders"])},
+                )
                 return redirect("documents:archive", tenant_slug=request.tenant.slug)
     documents = Document.objects.for_tenant(request.tenant).select_related("order", "order__client")
     kind = request.GET.get("kind", "")
     if kind in Kind.values:
         documents = documents.filter(kind=kind)
     page = Paginator(documents.order_by("-issued_at", "-id"), 50).get_page(request.GET.get("page"))
-    return render(request, "documents/archive.html", {
-        "page": page, "documents": page.object_list, "kind": kind, "kinds": Kind.choices, "batch_form": batch_form,
-    })
+    return render(
+        request,
+        "documents/archive.html",
+        {
+            "page": page,
+            "documents": page.object_list,
+            "kind": kind,
+            "kinds": Kind.choices,
+            "batch_form": batch_form,
+        },
+    )
 
 
 # --- Tenant's paper details ------------------------------------------------------------------------
@@ -159,11 +186,19 @@ def paper_settings(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.DOCUMENTS_MANAGE)
 @require_GET
 def template_list(request: TenantRequest) -> HttpResponse:
-    own = {(t.kind, t.language): t for t in DocumentTemplate.objects.for_tenant(request.tenant).select_related("updated_by")}
+    own = {
+        (t.kind, t.language): t
+        for t in DocumentTemplate.objects.for_tenant(request.tenant).select_related("updated_by")
+    }
     rows = [
-        {"kind": kind, "label": label, "languages": [
-            {"code": code, "name": name, "own": own.get((kind, code))} for code, name in settings.LANGUAGES
-        ]}
+        {
+            "kind": kind,
+            "label": label,
+            "languages": [
+                {"code": code, "name": name, "own": own.get((kind, code))}
+                for code, name in settings.LANGUAGES
+            ],
+        }
         for kind, label in Kind.choices
     ]
     return render(request, "documents/template_list.html", {"rows": rows})
@@ -185,7 +220,9 @@ def template_edit(request: TenantRequest) -> HttpResponse:
         if action == "reset":
             services.reset_template(request.tenant, kind, language)
             messages.success(request, _("Back to the standard template."))
-            return redirect(f"{reverse('documents:template_edit', args=[request.tenant.slug])}?kind={kind}&language={language}")
+            return redirect(
+                f"{reverse('documents:template_edit', args=[request.tenant.slug])}?kind={kind}&language={language}"
+            )
         if form.is_valid():
             if action == "preview":
                 try:
@@ -195,14 +232,27 @@ def template_edit(request: TenantRequest) -> HttpResponse:
                 else:
                     return _pdf_response(pdf, f"preview_{kind}_{language}.pdf")
             else:
-                services.save_template(request.tenant, kind, language, form.cleaned_data["body"], by=request.membership)
+                services.save_template(
+                    request.tenant, kind, language, form.cleaned_data["body"], by=request.membership
+                )
                 messages.success(request, _("Template saved: documents issued from now on use it."))
-                return redirect(f"{reverse('documents:template_edit', args=[request.tenant.slug])}?kind={kind}&language={language}")
-    return render(request, "documents/template_edit.html", {
-        "form": form, "kind": kind, "kind_label": Kind(kind).label, "language": language, "own": own,
-        "variables": flat_schema(), "allowed_tags": sandbox.ALLOWED_TAGS,
-        "allowed_filters": (*sandbox.ALLOWED_FILTERS, "money", "qty"),
-    })
+                return redirect(
+                    f"{reverse('documents:template_edit', args=[request.tenant.slug])}?kind={kind}&language={language}"
+                )
+    return render(
+        request,
+        "documents/template_edit.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kind_label": Kind(kind).label,
+            "language": language,
+            "own": own,
+            "variables": flat_schema(),
+            "allowed_tags": sandbox.ALLOWED_TAGS,
+            "allowed_filters": (*sandbox.ALLOWED_FILTERS, "money", "qty"),
+        },
+    )
 
 
 # --- Privacy policy --------------------------------------------------------------------------------
@@ -211,10 +261,15 @@ def template_edit(request: TenantRequest) -> HttpResponse:
 def privacy(request: TenantRequest) -> HttpResponse:
     """The policy in force and its earlier versions (staff read it to clients; managers publish)."""
     versions = list(PrivacyPolicy.objects.for_tenant(request.tenant).select_related("published_by")[:50])
-    return render(request, "documents/privacy.html", {
-        "current": versions[0] if versions else None, "versions": versions,
-        "fallback_version": policies.current_privacy_version(request.tenant),
-    })
+    return render(
+        request,
+        "documents/privacy.html",
+        {
+            "current": versions[0] if versions else None,
+            "versions": versions,
+            "fallback_version": policies.current_privacy_version(request.tenant),
+        },
+    )
 
 
 @tenant_view(Perm.DOCUMENTS_MANAGE)
@@ -228,11 +283,20 @@ def privacy_publish(request: TenantRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            policies.publish_policy(request.tenant, version=data["version"], language=data["language"],
-                                    title=data["title"], text=data["text"], by=request.membership)
+            policies.publish_policy(
+                request.tenant,
+                version=data["version"],
+                language=data["language"],
+                title=data["title"],
+                text=data["text"],
+                by=request.membership,
+            )
         except ValidationError as error:
             form.add_error("version", error.messages)
         else:
-            messages.success(request, _("Version %(version)s published: new consents record it.") % {"version": data["version"]})
+            messages.success(
+                request,
+                _("Version %(version)s published: new consents record it.") % {"version": data["version"]},
+            )
             return redirect("documents:privacy", tenant_slug=request.tenant.slug)
     return render(request, "documents/privacy_form.html", {"form": form, "current": current})

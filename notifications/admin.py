@@ -5,7 +5,18 @@ from .models import MessageTemplate, Notification, NotificationSettings
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "tenant", "order", "kind", "channel", "recipient", "state", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "id",
+        "tenant",
+        "order",
+        "kind",
+        "channel",
+        "recipient",
+        "state",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["state", "channel", "kind"]
     search_fields = ["recipient", "source_key"]
     raw_id_fields = ["tenant", "order", "event", "recipient_user", "resent_from"]

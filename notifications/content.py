@@ -63,10 +63,19 @@ def _datetime(value: datetime | None, tz: ZoneInfo) -> str:
     return f"{formats.date_format(local, 'DATE_FORMAT')} {local:%H:%M}"
 
 
-def build_context(order: Order, *, language: str, recipient_name: str = "", document_title: str = "",
-                  document_number: str = "", feedback_rating: str = "", feedback_comment: str = "",
-                  sla_target: str = "", sla_due_at: str = "",
-                  complaint_resolution: str = "") -> dict[str, str]:
+def build_context(
+    order: Order,
+    *,
+    language: str,
+    recipient_name: str = "",
+    document_title: str = "",
+    document_number: str = "",
+    feedback_rating: str = "",
+    feedback_comment: str = "",
+    sla_target: str = "",
+    sla_due_at: str = "",
+    complaint_resolution: str = "",
+) -> dict[str, str]:
     """Every variable of templating.VARIABLES for this order, formatted in the tenant's language and time zone.
 
     Reads order.tenant, client, item, service_type, intake_location and technician.user (select_related
@@ -91,7 +100,9 @@ def build_context(order: Order, *, language: str, recipient_name: str = "", docu
             "order.estimate": _money(order.estimate, tenant),
             "order.total": _money(order.total_amount, tenant),
             "order.amount_due": _money(order.amount_due, tenant),
-            "order.warranty_until": formats.date_format(order.warranty_until, "DATE_FORMAT") if order.warranty_until else "",
+            "order.warranty_until": formats.date_format(order.warranty_until, "DATE_FORMAT")
+            if order.warranty_until
+            else "",
             "status": str(order.get_status_display()),
             "client.name": order.client.name,
             "public_url": public_url(order),
@@ -104,7 +115,9 @@ def build_context(order: Order, *, language: str, recipient_name: str = "", docu
             "pickup.address": pickup.address,
             "pickup.opening_hours": pickup.opening_hours,
             "pickup.phone": pickup.phone or tenant.phone,
-            "visit.date": formats.date_format(order.visit_start.astimezone(tz), "DATE_FORMAT") if order.visit_start else "",
+            "visit.date": formats.date_format(order.visit_start.astimezone(tz), "DATE_FORMAT")
+            if order.visit_start
+            else "",
             "visit.time": visit_time,
             "visit.address": order.visit_address,
             "technician.name": technician,
@@ -143,6 +156,12 @@ def render_message(texts: Texts, channel: str, context: dict[str, str], language
     if channel == Channel.SMS:
         return Rendered("", " ".join(templating.render(texts.sms_body, context).split()), "")
     subject = templating.one_line(templating.render(texts.email_subject, context))
-    html = render_to_string("emails/notification.html", {
-        "subject": subject, "language": language, "body_html": templating.render_html(texts.email_body, context)})
+    html = render_to_string(
+        "emails/notification.html",
+        {
+            "subject": subject,
+            "language": language,
+            "body_html": templating.render_html(texts.email_body, context),
+        },
+    )
     return Rendered(subject, templating.render(texts.email_body, context), html)

@@ -46,8 +46,15 @@ def _full_order(order_id: int) -> Order:
     return Order.objects.select_related(*ORDER_RELATED).get(pk=order_id)
 
 
-def client_drafts(order: Order, kind: str, source_key: str, *, event: OrderEvent | None = None,
-                  now: datetime | None = None, values: dict[str, str] | None = None) -> list[outbox.Draft]:
+def client_drafts(
+    order: Order,
+    kind: str,
+    source_key: str,
+    *,
+    event: OrderEvent | None = None,
+    now: datetime | None = None,
+    values: dict[str, str] | None = None,
+) -> list[outbox.Draft]:
     """E-mail and SMS to the order's client, each if the client has that contact and has not opted out.
     `values`: more of build_context's values (e.g. a complaint's resolution)."""
     client = order.client
@@ -68,16 +75,34 @@ def client_drafts(order: Order, kind: str, source_key: str, *, event: OrderEvent
         if not rendered.body.strip():
             continue
         not_before = outbox.sms_release_time(tenant, now) if channel == Channel.SMS else None
-        drafts.append(outbox.Draft(
-            tenant_id=tenant.pk, order=order, event=event, source_key=source_key, kind=kind, channel=channel,
-            recipient=recipient, language=language, subject=rendered.subject, body=rendered.body,
-            body_html=rendered.body_html, not_before=not_before,
-        ))
+        drafts.append(
+            outbox.Draft(
+                tenant_id=tenant.pk,
+                order=order,
+                event=event,
+                source_key=source_key,
+                kind=kind,
+                channel=channel,
+                recipient=recipient,
+                language=language,
+                subject=rendered.subject,
+                body=rendered.body,
+                body_html=rendered.body_html,
+                not_before=not_before,
+            )
+        )
     return drafts
 
 
-def staff_drafts(order: Order, kind: str, source_key: str, members: Iterable[Membership], *,
-                 event: OrderEvent | None = None, values: dict[str, str] | None = None) -> list[outbox.Draft]:
+def staff_drafts(
+    order: Order,
+    kind: str,
+    source_key: str,
+    members: Iterable[Membership],
+    *,
+    event: OrderEvent | None = None,
+    values: dict[str, str] | None = None,
+) -> list[outbox.Draft]:
     """E-mail to staff members (staff alerts go by e-mail only). `values`: more of build_context's values."""
     tenant = order.tenant
     language = tenant.language
@@ -87,19 +112,40 @@ def staff_drafts(order: Order, kind: str, source_key: str, members: Iterable[Mem
         user = member.user
         if not (member.is_active and user.is_active and user.email):
             continue
-        context = build_context(order, language=language, recipient_name=user.get_full_name() or user.email,
-                                **(values or {}))
+        context = build_context(
+            order, language=language, recipient_name=user.get_full_name() or user.email, **(values or {})
+        )
         rendered = render_message(texts, Channel.EMAIL, context, language)
-        drafts.append(outbox.Draft(
-            tenant_id=tenant.pk, order=order, event=event, source_key=source_key, kind=kind, channel=Channel.EMAIL,
-            recipient=user.email, recipient_user_id=user.pk, audience=Audience.STAFF, language=language,
-            subject=rendered.subject, body=rendered.body, body_html=rendered.body_html,
-        ))
+        drafts.append(
+            outbox.Draft(
+                tenant_id=tenant.pk,
+                order=order,
+                event=event,
+                source_key=source_key,
+                kind=kind,
+                channel=Channel.EMAIL,
+                recipient=user.email,
+                recipient_user_id=user.pk,
+                audience=Audience.STAFF,
+                language=language,
+                subject=rendered.subject,
+                body=rendered.body,
+                body_html=rendered.body_html,
+            )
+        )
     return drafts
 
 
-def document_email(event: OrderEvent, *, recipient: str, language: str, title: str, number: str, attachment: str,
-                   attachment_name: str) -> list[Notification]:
+def document_email(
+    event: OrderEvent,
+    *,
+    recipient: str,
+    language: str,
+    title: str,
+    number: str,
+    attachment: str,
+    attachment_name: str,
+) -> list[Notification]:
     """Write the e-mail that carries an issued document to the client, inside the caller's transaction.
 
     `event` is the order event that records the sending (one e-mail per event: pressing the button again
@@ -111,11 +157,25 @@ def document_email(event: OrderEvent, *, recipient: str, language: str, title: s
     texts = texts_in_force(order.tenant_id, Kind.DOCUMENT, language)
     context = build_context(order, language=language, document_title=title, document_number=number)
     rendered = render_message(texts, Channel.EMAIL, context, language)
-    return outbox.create([outbox.Draft(
-        tenant_id=order.tenant_id, order=order, event=event, source_key=f"event:{event.pk}", kind=Kind.DOCUMENT,
-        channel=Channel.EMAIL, recipient=recipient, language=language, subject=rendered.subject,
-        body=rendered.body, body_html=rendered.body_html, attachment=attachment, attachment_name=attachment_name,
-    )])
+    return outbox.create(
+        [
+            outbox.Draft(
+                tenant_id=order.tenant_id,
+                order=order,
+                event=event,
+                source_key=f"event:{event.pk}",
+                kind=Kind.DOCUMENT,
+                channel=Channel.EMAIL,
+                recipient=recipient,
+                language=language,
+                subject=rendered.subject,
+                body=rendered.body,
+                body_html=rendered.body_html,
+                attachment=attachment,
+                attachment_name=attachment_name,
+            )
+        ]
+    )
 
 
 def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
@@ -131,7 +191,9 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
         kind = Kind.LOW_RATING
     elif event.kind == EventKind.SLA:  # the quality app's clocks: at risk, or breached
         kind = SLA_KINDS.get(event.data.get("stage", ""))
-    elif event.kind == EventKind.COMPLAINT and event.data.get("tell_client"):  # quality.complaints.tell_client
+    elif event.kind == EventKind.COMPLAINT and event.data.get(
+        "tell_client"
+    ):  # quality.complaints.tell_client
         kind = Kind.COMPLAINT_ANSWER
     if kind is None:
         return []
@@ -140,11 +202,19 @@ def drafts_for_event(event: OrderEvent) -> list[outbox.Draft]:
     if kind in SLA_KINDS.values():
         return _sla_drafts(order, kind, event)
     if kind == Kind.LOW_RATING:
-        values = {"feedback_rating": str(event.data.get("rating", "")), "feedback_comment": event.data.get("comment", "")}
+        values = {
+            "feedback_rating": str(event.data.get("rating", "")),
+            "feedback_comment": event.data.get("comment", ""),
+        }
         return staff_drafts(order, kind, source_key, _managers(order.tenant_id), event=event, values=values)
     if kind == Kind.COMPLAINT_ANSWER:
-        return client_drafts(order, kind, source_key, event=event,
-                             values={"complaint_resolution": str(event.data.get("resolution", ""))})
+        return client_drafts(
+            order,
+            kind,
+            source_key,
+            event=event,
+            values={"complaint_resolution": str(event.data.get("resolution", ""))},
+        )
     if kind == Kind.TECHNICIAN_ASSIGNED:
         technician = order.technician
         if technician is None or technician.user_id == event.actor_id:  # no alert for taking a job yourself
@@ -222,7 +292,11 @@ def scan_overdue(now: datetime | None = None, limit: int = 500) -> int:
             managers_of[order.tenant_id] = _managers(order.tenant_id)
         source_key = f"overdue:{order.pk}:{int(order.promised_at.timestamp())}"
         with transaction.atomic():
-            written += len(outbox.create(staff_drafts(order, Kind.ORDER_OVERDUE, source_key, managers_of[order.tenant_id])))
+            written += len(
+                outbox.create(
+                    staff_drafts(order, Kind.ORDER_OVERDUE, source_key, managers_of[order.tenant_id])
+                )
+            )
     return written
 
 
@@ -239,9 +313,10 @@ def scan_visit_reminders(now: datetime | None = None, limit: int = 500) -> int:
     for order in orders[:limit]:
         source_key = f"visit:{order.pk}:{int(order.visit_start.timestamp())}"
         # One indexed look-up (the idempotency key's index) per upcoming visit.
-        if Notification.objects.filter(tenant_id=order.tenant_id, order=order, source_key=source_key).exists():
+        if Notification.objects.filter(
+            tenant_id=order.tenant_id, order=order, source_key=source_key
+        ).exists():
             continue
         with transaction.atomic():
             written += len(outbox.create(client_drafts(order, Kind.VISIT_REMINDER, source_key, now=now)))
     return written
-

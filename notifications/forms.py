@@ -11,10 +11,17 @@ class MessageTextsForm(forms.Form):
     """A tenant's texts for one kind and language; checked with the safe template language."""
 
     email_subject = forms.CharField(label=_("E-mail subject"), max_length=200)
-    email_body = forms.CharField(label=_("E-mail text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 12}))
+    email_body = forms.CharField(
+        label=_("E-mail text"), max_length=5000, widget=forms.Textarea(attrs={"rows": 12})
+    )
     sms_body = forms.CharField(
-        label=_("SMS text"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Cyrillic texts fit 70 characters in one SMS, Latin ones 160; longer texts are sent in parts."),
+        label=_("SMS text"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Cyrillic texts fit 70 characters in one SMS, Latin ones 160; longer texts are sent in parts."
+        ),
     )
 
     def __init__(self, *args, with_sms: bool = True, **kwargs) -> None:
@@ -51,5 +58,7 @@ class QuietHoursForm(forms.ModelForm):
             "quiet_to": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
         help_texts = {
-            "quiet_to": _("SMS that fall into the quiet hours wait until they end. The same time twice means no quiet hours."),
+            "quiet_to": _(
+                "SMS that fall into the quiet hours wait until they end. The same time twice means no quiet hours."
+            ),
         }

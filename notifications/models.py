@@ -39,8 +39,9 @@ class Kind(models.TextChoices):
     COMPLAINT_ANSWER = "complaint_answer", _("Answer to a complaint")
 
 
-STAFF_KINDS = frozenset({Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE, Kind.LOW_RATING, Kind.SLA_AT_RISK,
-                         Kind.SLA_BREACHED})
+STAFF_KINDS = frozenset(
+    {Kind.TECHNICIAN_ASSIGNED, Kind.ORDER_OVERDUE, Kind.LOW_RATING, Kind.SLA_AT_RISK, Kind.SLA_BREACHED}
+)
 CLIENT_KINDS = frozenset(Kind) - STAFF_KINDS
 # Sent by e-mail only (no SMS text): staff alerts, and documents (a PDF cannot go by SMS).
 EMAIL_ONLY_KINDS = STAFF_KINDS | {Kind.DOCUMENT}
@@ -85,7 +86,9 @@ class Notification(TenantOwned):
     timestamp>", "visit:<order>:<visit timestamp>", "sla:<order>:<target>:<stage>", "resend:<notification id>:<n>".
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("order")
+    )
     event = models.ForeignKey(OrderEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     source_key = models.CharField(max_length=100)
     kind = models.CharField(_("message"), max_length=32, choices=Kind.choices)
@@ -119,11 +122,17 @@ class Notification(TenantOwned):
     send_started_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Who settled an ambiguous send ("Mark as sent" / "Send again"), and when.
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    resent_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    resent_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -147,9 +156,13 @@ class Notification(TenantOwned):
                 fields=["next_attempt_at"], name="notifications_due_idx", condition=Q(state="pending")
             ),
             # ... and claims a dead worker left behind.
-            models.Index(fields=["claimed_at"], name="notifications_claimed_idx", condition=Q(state="sending")),
+            models.Index(
+                fields=["claimed_at"], name="notifications_claimed_idx", condition=Q(state="sending")
+            ),
             # ... and ambiguous sends waiting for a status check.
-            models.Index(fields=["next_attempt_at"], name="notifications_checking_idx", condition=Q(state="checking")),
+            models.Index(
+                fields=["next_attempt_at"], name="notifications_checking_idx", condition=Q(state="checking")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -172,14 +185,18 @@ class MessageTemplate(TenantOwned):
     email_body = models.TextField(_("e-mail text"), max_length=5000)
     sms_body = models.TextField(_("SMS text"), max_length=1000, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("message text")
         verbose_name_plural = _("message texts")
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "kind", "language"], name="notifications_template_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "language"], name="notifications_template_uniq"
+            ),
         ]
 
     def __str__(self) -> str:

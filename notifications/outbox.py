@@ -108,11 +108,23 @@ def create(drafts: Iterable[Draft]) -> list[Notification]:
     now = timezone.now()
     for draft in drafts:
         row = Notification(
-            tenant_id=draft.tenant_id, order=draft.order, event=draft.event, source_key=draft.source_key,
-            kind=draft.kind, channel=draft.channel, audience=draft.audience, recipient=draft.recipient,
-            recipient_user_id=draft.recipient_user_id, language=draft.language, subject=draft.subject,
-            body=draft.body, body_html=draft.body_html, next_attempt_at=draft.not_before or now,
-            resent_from_id=draft.resent_from_id, created_at=now, attachment=draft.attachment,
+            tenant_id=draft.tenant_id,
+            order=draft.order,
+            event=draft.event,
+            source_key=draft.source_key,
+            kind=draft.kind,
+            channel=draft.channel,
+            audience=draft.audience,
+            recipient=draft.recipient,
+            recipient_user_id=draft.recipient_user_id,
+            language=draft.language,
+            subject=draft.subject,
+            body=draft.body,
+            body_html=draft.body_html,
+            next_attempt_at=draft.not_before or now,
+            resent_from_id=draft.resent_from_id,
+            created_at=now,
+            attachment=draft.attachment,
             attachment_name=draft.attachment_name,
         )
         try:
@@ -120,7 +132,10 @@ def create(drafts: Iterable[Draft]) -> list[Notification]:
                 row.save(force_insert=True)
         except IntegrityError:
             if Notification.objects.filter(
-                tenant_id=draft.tenant_id, source_key=draft.source_key, channel=draft.channel, recipient=draft.recipient
+                tenant_id=draft.tenant_id,
+                source_key=draft.source_key,
+                channel=draft.channel,
+                recipient=draft.recipient,
             ).exists():
                 continue  # already written for this cause: idempotent
             raise
@@ -129,7 +144,8 @@ def create(drafts: Iterable[Draft]) -> list[Notification]:
     for tenant_id, channel in sorted({(row.tenant_id, row.channel) for row in due}):
         ids = [row.pk for row in due if row.tenant_id == tenant_id and row.channel == channel]
         transaction.on_commit(
-            lambda tenant_id=tenant_id, ids=ids, channel=channel: enqueue(tenant_id, ids, channel), robust=True
+            lambda tenant_id=tenant_id, ids=ids, channel=channel: enqueue(tenant_id, ids, channel),
+            robust=True,
         )
     return created
 
@@ -144,8 +160,12 @@ def enqueue(tenant_id: int, ids: list[int], channel: str) -> bool:
         # retry=False: with the broker down, fail in about a second instead of holding the request.
         task.apply_async((tenant_id, ids), retry=False)
     except Exception as error:  # noqa: BLE001 - kombu/redis raise many kinds; the row is safe either way
-        logger.warning("Notifications %s not queued (%s: %s); the relay will send them.", ids,
-                       type(error).__name__, error)
+        logger.warning(
+            "Notifications %s not queued (%s: %s); the relay will send them.",
+            ids,
+            type(error).__name__,
+            error,
+        )
         return False
     return True
 
@@ -155,13 +175,21 @@ def enqueue(tenant_id: int, ids: list[int], channel: str) -> bool:
 
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(attempts-1), capped, then a random 50-100% of it."""
-    ceiling = min(settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
-                  settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    ceiling = min(
+        settings.NOTIFICATIONS_RETRY_MAX_SECONDS,
+        settings.NOTIFICATIONS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0),
+    )
     return ceiling * random.uniform(0.5, 1.0)
 
 
-def claim(ids: Iterable[int] | None = None, *, tenant_id: int | None = None, now: datetime | None = None,
-          limit: int | None = None, channel: str | None = None) -> tuple[str, list[Notification]]:
+def claim(
+    ids: Iterable[int] | None = None,
+    *,
+    tenant_id: int | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+    channel: str | None = None,
+) -> tuple[str, list[Notification]]:
     """Claim due pending rows for this worker: pending -> sending, attempts + 1, a fresh claim token.
 
     The UPDATE's WHERE state='pending' makes the claim exclusive: of two workers (or a duplicate task)
@@ -186,7 +214,11 @@ def claim(ids: Iterable[int] | None = None, *, tenant_id: int | None = None, now
         if not chosen:
             return token, []
         Notification.objects.filter(pk__in=chosen, state=State.PENDING).update(
-            state=State.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1, send_started_at=None
+            state=State.SENDING,
+            claim_token=token,
+            claimed_at=now,
+            attempts=F("attempts") + 1,
+            send_started_at=None,
         )
     rows = list(
         Notification.objects.filter(pk__in=chosen, claim_token=token, state=State.SENDING)
@@ -207,7 +239,11 @@ class _Outcome:
 def _release(row: Notification, token: str, until: datetime, *, reason: str) -> None:
     """Give a claim back without using up an attempt (quiet hours started, or the claim is too old)."""
     Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
-        state=State.PENDING, claim_token="", claimed_at=None, attempts=F("attempts") - 1, next_attempt_at=until,
+        state=State.PENDING,
+        claim_token="",
+        claimed_at=None,
+        attempts=F("attempts") - 1,
+        next_attempt_at=until,
         last_error=reason,
     )
 
@@ -232,11 +268,13 @@ def release_held(tenant_id: int) -> int:
     released = 0
     quiet_until = sms_release_time(Tenant.objects.get(pk=tenant_id), now)
     if quiet_until is not None:
-        released += held.filter(channel=Channel.SMS).update(state=State.PENDING, next_attempt_at=quiet_until,
-                                                            last_error="")
+        released += held.filter(channel=Channel.SMS).update(
+            state=State.PENDING, next_attempt_at=quiet_until, last_error=""
+        )
     due = list(held.values_list("pk", "channel"))
     released += held.filter(pk__in=[pk for pk, _channel in due]).update(
-        state=State.PENDING, next_attempt_at=now, last_error="")
+        state=State.PENDING, next_attempt_at=now, last_error=""
+    )
     for channel in {channel for _pk, channel in due}:
         ids = [pk for pk, row_channel in due if row_channel == channel]
         transaction.on_commit(lambda ids=ids, channel=channel: enqueue(tenant_id, ids, channel), robust=True)
@@ -246,15 +284,20 @@ def release_held(tenant_id: int) -> int:
 def _mark_started(row: Notification, token: str) -> bool:
     """Record, durably, that the send begins: if this worker dies from here on, the provider may have the
     message, and the relay must not send it again blindly. False: the claim is no longer ours."""
-    return bool(Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
-        send_started_at=timezone.now()
-    ))
+    return bool(
+        Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
+            send_started_at=timezone.now()
+        )
+    )
 
 
 def _mark_checking(row: Notification, token: str, error: str) -> None:
     """An ambiguous send: ask the provider after a lease (it may still be working on the request)."""
     Notification.objects.filter(pk=row.pk, state=State.SENDING, claim_token=token).update(
-        state=State.CHECKING, claim_token="", claimed_at=None, last_error=error[:ERROR_MAX_LENGTH],
+        state=State.CHECKING,
+        claim_token="",
+        claimed_at=None,
+        last_error=error[:ERROR_MAX_LENGTH],
         next_attempt_at=timezone.now() + timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS),
     )
 
@@ -310,8 +353,11 @@ def _email_message(row: Notification, connection) -> EmailMultiAlternatives:
         message.attach_alternative(row.body_html, "text/html")
     if row.attachment:
         with default_storage.open(row.attachment, "rb") as handle:
-            message.attach(row.attachment_name or row.attachment.rsplit("/", 1)[-1], handle.read(),
-                           mimetypes.guess_type(row.attachment)[0] or "application/octet-stream")
+            message.attach(
+                row.attachment_name or row.attachment.rsplit("/", 1)[-1],
+                handle.read(),
+                mimetypes.guess_type(row.attachment)[0] or "application/octet-stream",
+            )
     return message
 
 
@@ -362,12 +408,17 @@ def send_claimed(token: str, rows: list[Notification], *, now: datetime | None =
                     if not _mark_started(row, token):
                         outcome.skipped += 1
                         continue
-                    provider_id = sms_backend.send(to=row.recipient, text=row.body,
-                                                   reference=row.provider_reference())
+                    provider_id = sms_backend.send(
+                        to=row.recipient, text=row.body, reference=row.provider_reference()
+                    )
             except sms.SmsError as error:
                 if error.ambiguous:
-                    logger.warning("Notification %s: ambiguous send (%s); not sent again until the provider or "
-                                   "a manager says so.", row.pk, error)
+                    logger.warning(
+                        "Notification %s: ambiguous send (%s); not sent again until the provider or "
+                        "a manager says so.",
+                        row.pk,
+                        error,
+                    )
                     _mark_checking(row, token, str(error))
                     outcome.ambiguous += 1
                     continue
@@ -375,8 +426,13 @@ def send_claimed(token: str, rows: list[Notification], *, now: datetime | None =
             except smtplib.SMTPRecipientsRefused as error:
                 state = _mark_error(row, token, f"Address refused: {error.recipients}", permanent=True)
             except Exception as error:  # noqa: BLE001 - any other failure is retried with backoff
-                logger.warning("Notification %s: attempt %s failed: %s: %s", row.pk, row.attempts,
-                               type(error).__name__, error)
+                logger.warning(
+                    "Notification %s: attempt %s failed: %s: %s",
+                    row.pk,
+                    row.attempts,
+                    type(error).__name__,
+                    error,
+                )
                 if row.channel == Channel.EMAIL:
                     connection = _discard(connection)
                 state = _mark_error(row, token, f"{type(error).__name__}: {error}", permanent=False)
@@ -419,18 +475,27 @@ def requeue_stale(now: datetime | None = None) -> int:
         state=State.SENDING, claimed_at__lt=now - timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS)
     )
     ambiguous = stale.filter(send_started_at__isnull=False).update(
-        state=State.CHECKING, claim_token="", claimed_at=None, next_attempt_at=now,
+        state=State.CHECKING,
+        claim_token="",
+        claimed_at=None,
+        next_attempt_at=now,
         last_error="The worker stopped while sending: the provider may have the message. Not sent again "
-                   "until the provider or a manager says so.",
+        "until the provider or a manager says so.",
     )
     note = "The worker stopped before sending; tried again."
     failed = stale.filter(attempts__gte=settings.NOTIFICATIONS_MAX_ATTEMPTS).update(
         state=State.FAILED, claim_token="", claimed_at=None, last_error=note
     )
-    requeued = stale.update(state=State.PENDING, claim_token="", claimed_at=None, next_attempt_at=now, last_error=note)
+    requeued = stale.update(
+        state=State.PENDING, claim_token="", claimed_at=None, next_attempt_at=now, last_error=note
+    )
     if failed or requeued or ambiguous:
-        logger.warning("Relay: stale notification claims: %s re-queued, %s failed, %s ambiguous (checking).",
-                       requeued, failed, ambiguous)
+        logger.warning(
+            "Relay: stale notification claims: %s re-queued, %s failed, %s ambiguous (checking).",
+            requeued,
+            failed,
+            ambiguous,
+        )
     return failed + requeued + ambiguous
 
 
@@ -438,7 +503,9 @@ def requeue_stale(now: datetime | None = None) -> int:
 CHECK_GIVE_UP = timedelta(hours=1)
 
 
-def check_ambiguous(channel: str, *, now: datetime | None = None, deadline: float | None = None) -> dict[str, int]:
+def check_ambiguous(
+    channel: str, *, now: datetime | None = None, deadline: float | None = None
+) -> dict[str, int]:
     """Settle due CHECKING rows of one channel: ask the provider where the backend can, else leave to a person.
 
     Each row is taken by pushing its next check a lease ahead (a conditional UPDATE), so two relays never
@@ -446,8 +513,11 @@ def check_ambiguous(channel: str, *, now: datetime | None = None, deadline: floa
     """
     now = now or timezone.now()
     totals = {"confirmed": 0, "not_found": 0, "undecided": 0, "asked_later": 0}
-    due = list(Notification.objects.filter(state=State.CHECKING, channel=channel, next_attempt_at__lte=now)
-               .order_by("next_attempt_at").values_list("pk", "next_attempt_at")[: settings.NOTIFICATIONS_BATCH_SIZE])
+    due = list(
+        Notification.objects.filter(state=State.CHECKING, channel=channel, next_attempt_at__lte=now)
+        .order_by("next_attempt_at")
+        .values_list("pk", "next_attempt_at")[: settings.NOTIFICATIONS_BATCH_SIZE]
+    )
     if not due:
         return {}
     backend = sms.get_backend() if channel == Channel.SMS else None
@@ -476,11 +546,16 @@ def check_ambiguous(channel: str, *, now: datetime | None = None, deadline: floa
         elif answer == sms.NOT_FOUND:
             # The provider never got it: an ordinary retry (same reference). The ambiguous attempt counted.
             if row.attempts >= settings.NOTIFICATIONS_MAX_ATTEMPTS:
-                updated = still.update(state=State.FAILED, last_error="The provider did not receive it; "
-                                       "no attempts left.")
+                updated = still.update(
+                    state=State.FAILED, last_error="The provider did not receive it; no attempts left."
+                )
             else:
-                updated = still.update(state=State.PENDING, next_attempt_at=timezone.now(), send_started_at=None,
-                                       last_error="The provider did not receive it; sending again.")
+                updated = still.update(
+                    state=State.PENDING,
+                    next_attempt_at=timezone.now(),
+                    send_started_at=None,
+                    last_error="The provider did not receive it; sending again.",
+                )
             totals["not_found"] += bool(updated)
         elif row.send_started_at is None or timezone.now() - row.send_started_at > CHECK_GIVE_UP:
             if still.update(state=State.UNKNOWN, last_error=_unknown_note(channel, asked=True)):
@@ -492,15 +567,24 @@ def check_ambiguous(channel: str, *, now: datetime | None = None, deadline: floa
 
 def _unknown_note(channel: str, *, asked: bool = False) -> str:
     if asked:
-        return ("The provider could not say whether it received this message. Check with the recipient or the "
-                "provider's account, then mark it as sent or send it again.")
+        return (
+            "The provider could not say whether it received this message. Check with the recipient or the "
+            "provider's account, then mark it as sent or send it again."
+        )
     what = "mail server" if channel == Channel.EMAIL else "SMS provider"
-    return (f"The send may have reached the {what}, which cannot be asked. Check with the recipient or the "
-            "provider's account, then mark it as sent or send it again.")
+    return (
+        f"The send may have reached the {what}, which cannot be asked. Check with the recipient or the "
+        "provider's account, then mark it as sent or send it again."
+    )
 
 
-def relay(*, max_batches: int = 20, now: datetime | None = None, channels: Iterable[str] | None = None,
-          requeue: bool = True) -> dict[str, int]:
+def relay(
+    *,
+    max_batches: int = 20,
+    now: datetime | None = None,
+    channels: Iterable[str] | None = None,
+    requeue: bool = True,
+) -> dict[str, int]:
     """Handle stale claims, then per channel: settle ambiguous sends and send due pending rows."""
     totals = {"requeued": requeue_stale(now)} if requeue else {}
     for channel in channels or Channel.values:
@@ -547,8 +631,14 @@ def resend(row: Notification, *, by: Membership) -> Notification:
         not_before = sms_release_time(row.tenant) or not_before
     with transaction.atomic():
         if row.state == State.FAILED:
-            updated = Notification.objects.filter(pk=row.pk, tenant_id=row.tenant_id, state=State.FAILED).update(
-                state=State.PENDING, attempts=0, next_attempt_at=not_before, last_error="", claim_token="",
+            updated = Notification.objects.filter(
+                pk=row.pk, tenant_id=row.tenant_id, state=State.FAILED
+            ).update(
+                state=State.PENDING,
+                attempts=0,
+                next_attempt_at=not_before,
+                last_error="",
+                claim_token="",
                 claimed_at=None,
             )
             if not updated:
@@ -558,20 +648,38 @@ def resend(row: Notification, *, by: Membership) -> Notification:
                 transaction.on_commit(lambda: enqueue(row.tenant_id, [row.pk], row.channel), robust=True)
             return row
         if row.state in (State.CHECKING, State.UNKNOWN):
-            raise ResendRefused(_("It is not known yet whether this message arrived: decide with "
-                                  "“Mark as sent” or “Send again”."))
+            raise ResendRefused(
+                _(
+                    "It is not known yet whether this message arrived: decide with "
+                    "“Mark as sent” or “Send again”."
+                )
+            )
         if row.state != State.SENT:
             raise ResendRefused(_("This notification is still queued; it will be sent shortly."))
         copies = Notification.objects.filter(tenant_id=row.tenant_id, resent_from=row).count()
-        created = create([
-            Draft(
-                tenant_id=row.tenant_id, order=row.order, source_key=f"resend:{row.pk}:{copies + 1}", kind=row.kind,
-                channel=row.channel, recipient=row.recipient, language=row.language, subject=row.subject,
-                body=row.body, body_html=row.body_html, audience=row.audience, recipient_user_id=row.recipient_user_id,
-                event=row.event, not_before=not_before, resent_from_id=row.pk, attachment=row.attachment,
-                attachment_name=row.attachment_name,
-            )
-        ])
+        created = create(
+            [
+                Draft(
+                    tenant_id=row.tenant_id,
+                    order=row.order,
+                    source_key=f"resend:{row.pk}:{copies + 1}",
+                    kind=row.kind,
+                    channel=row.channel,
+                    recipient=row.recipient,
+                    language=row.language,
+                    subject=row.subject,
+                    body=row.body,
+                    body_html=row.body_html,
+                    audience=row.audience,
+                    recipient_user_id=row.recipient_user_id,
+                    event=row.event,
+                    not_before=not_before,
+                    resent_from_id=row.pk,
+                    attachment=row.attachment,
+                    attachment_name=row.attachment_name,
+                )
+            ]
+        )
         if not created:
             raise ResendRefused(_("It has just been resent; reload the page."))
         return created[0]
@@ -600,17 +708,26 @@ def decide(row: Notification, decision: str, *, by: Membership) -> Notification:
     undecided = Notification.objects.filter(pk=row.pk, tenant_id=row.tenant_id, state=State.UNKNOWN)
     with transaction.atomic():
         if decision == MARK_SENT:
-            updated = undecided.update(state=State.SENT, sent_at=now, decided_by_id=by.user_id, decided_at=now,
-                                       last_error="")
+            updated = undecided.update(
+                state=State.SENT, sent_at=now, decided_by_id=by.user_id, decided_at=now, last_error=""
+            )
         else:
             if row.audience == Audience.CLIENT and _client_opted_out(row):
                 raise ResendRefused(_("The client has opted out of this channel."))
             not_before = now
             if row.channel == Channel.SMS and row.audience == Audience.CLIENT:
                 not_before = sms_release_time(row.tenant) or now
-            updated = undecided.update(state=State.PENDING, attempts=0, next_attempt_at=not_before, claim_token="",
-                                       claimed_at=None, send_started_at=None, decided_by_id=by.user_id, decided_at=now,
-                                       last_error="")
+            updated = undecided.update(
+                state=State.PENDING,
+                attempts=0,
+                next_attempt_at=not_before,
+                claim_token="",
+                claimed_at=None,
+                send_started_at=None,
+                decided_by_id=by.user_id,
+                decided_at=now,
+                last_error="",
+            )
             if updated and not_before <= now:
                 transaction.on_commit(lambda: enqueue(row.tenant_id, [row.pk], row.channel), robust=True)
         if not updated:

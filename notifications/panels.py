@@ -32,7 +32,9 @@ def shown_recipient(row: Notification, can_see_contacts: bool) -> str:
 def notifications_panel(request: TenantRequest, order: Order) -> dict[str, Any]:
     role = request.membership.role
     rows = list(
-        Notification.objects.filter(tenant_id=order.tenant_id, order_id=order.pk).order_by("-id")[: PANEL_LIMIT + 1]
+        Notification.objects.filter(tenant_id=order.tenant_id, order_id=order.pk).order_by("-id")[
+            : PANEL_LIMIT + 1
+        ]
     )
     can_see_contacts = has_perm(role, Perm.CLIENTS_VIEW)
     return {

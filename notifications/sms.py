@@ -45,8 +45,14 @@ UNKNOWN = "unknown"
 
 
 class SmsError(Exception):
-    def __init__(self, message: str, *, permanent: bool = False, ambiguous: bool = False,
-                 status_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        ambiguous: bool = False,
+        status_code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.ambiguous = ambiguous
@@ -159,16 +165,22 @@ class HttpGatewayBackend(BaseSmsBackend):
                 return response.read(65536)
         except urllib.error.HTTPError as error:
             permanent = 400 <= error.code < 500 and error.code not in {408, 429}
-            raise SmsError(f"SMS gateway answered HTTP {error.code}", permanent=permanent,
-                           ambiguous=error.code == 504, status_code=error.code) from None
+            raise SmsError(
+                f"SMS gateway answered HTTP {error.code}",
+                permanent=permanent,
+                ambiguous=error.code == 504,
+                status_code=error.code,
+            ) from None
         except urllib.error.URLError as error:
             # urllib raises URLError only while connecting and sending the request: the gateway cannot
             # have acted on a request it did not receive in full, so this is an ordinary retry.
             raise SmsError(f"SMS gateway unreachable: {error.reason}") from None
         except (TimeoutError, http.client.HTTPException, OSError) as error:
             # The request went out; waiting for or reading the answer failed. The gateway may have it.
-            raise SmsError(f"No answer from the SMS gateway after sending ({type(error).__name__}: {error})",
-                           ambiguous=True) from None
+            raise SmsError(
+                f"No answer from the SMS gateway after sending ({type(error).__name__}: {error})",
+                ambiguous=True,
+            ) from None
 
     def send(self, *, to: str, text: str, reference: str) -> str:
         payload = json.dumps({"sender": self.sender, "to": to, "text": text, "reference": reference}).encode()
@@ -184,7 +196,9 @@ class HttpGatewayBackend(BaseSmsBackend):
             return UNKNOWN
         separator = "&" if "?" in self.status_url else "?"
         try:
-            raw = self._request(f"{self.status_url}{separator}{urllib.parse.urlencode({'reference': reference})}")
+            raw = self._request(
+                f"{self.status_url}{separator}{urllib.parse.urlencode({'reference': reference})}"
+            )
         except SmsError as error:
             if error.status_code == 404:
                 return NOT_FOUND

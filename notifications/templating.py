@@ -68,7 +68,9 @@ def validate(text: str) -> None:
     """Raise ValidationError (one message per problem) unless `text` uses only known {{ variables }}."""
     problems: list = []
     if TAG_RE.search(text):
-        problems.append(_("Template tags and comments ({% … %}, {# … #}) are not allowed; use only {{ variable }}."))
+        problems.append(
+            _("Template tags and comments ({% … %}, {# … #}) are not allowed; use only {{ variable }}.")
+        )
     unknown = sorted({name for name in VARIABLE_RE.findall(text) if name not in VARIABLES})
     if unknown:
         problems.append(
@@ -80,7 +82,9 @@ def validate(text: str) -> None:
     leftover = VARIABLE_RE.sub("", text)
     if "{{" in leftover or "}}" in leftover:
         problems.append(
-            _("Write variables as {{ name }} with nothing else inside the braces (no filters, no spaces in names).")
+            _(
+                "Write variables as {{ name }} with nothing else inside the braces (no filters, no spaces in names)."
+            )
         )
     if problems:
         raise ValidationError(problems)
@@ -101,7 +105,8 @@ def _kept_lines(text: str, context: dict[str, str]) -> list[str]:
 def render(text: str, context: dict[str, str]) -> str:
     """Plain text: each {{ name }} replaced by its value (unknown names, refused at save, become "")."""
     return "\n".join(
-        VARIABLE_RE.sub(lambda match: str(context.get(match.group(1), "")), line) for line in _kept_lines(text, context)
+        VARIABLE_RE.sub(lambda match: str(context.get(match.group(1), "")), line)
+        for line in _kept_lines(text, context)
     )
 
 

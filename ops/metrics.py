@@ -36,8 +36,11 @@ class RequestMetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         view = (match.view_name or "unnamed") if match else "unresolved"
-        REQUEST_SECONDS.labels(view=view, method=request.method if request.method in _METHODS else "other",
-                               status=f"{response.status_code // 100}xx").observe(time.perf_counter() - started)
+        REQUEST_SECONDS.labels(
+            view=view,
+            method=request.method if request.method in _METHODS else "other",
+            status=f"{response.status_code // 100}xx",
+        ).observe(time.perf_counter() - started)
         return response
 
 
@@ -53,11 +56,15 @@ class OutboxCollector(Collector):
     @staticmethod
     def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
         backlog = GaugeMetricFamily(
-            "servicedesk_outbox_backlog", "Notifications waiting or being sent, by channel and state.",
-            labels=["channel", "state"])
+            "servicedesk_outbox_backlog",
+            "Notifications waiting or being sent, by channel and state.",
+            labels=["channel", "state"],
+        )
         oldest = GaugeMetricFamily(
-            "servicedesk_outbox_oldest_pending_seconds", "Age of the oldest queued notification, by channel.",
-            labels=["channel"])
+            "servicedesk_outbox_oldest_pending_seconds",
+            "Age of the oldest queued notification, by channel.",
+            labels=["channel"],
+        )
         return backlog, oldest
 
     def describe(self) -> Iterator[GaugeMetricFamily]:
@@ -73,8 +80,11 @@ class OutboxCollector(Collector):
             for state in State.values:
                 if state in {State.SENT, State.FAILED}:
                     continue
-                rows = Notification.objects.filter(state=state).values("channel").annotate(
-                    count=Count("id"), first=Min("created_at"))
+                rows = (
+                    Notification.objects.filter(state=state)
+                    .values("channel")
+                    .annotate(count=Count("id"), first=Min("created_at"))
+                )
                 for row in rows:
                     backlog.add_metric([row["channel"], state], row["count"])
                     if state == State.PENDING:
@@ -108,7 +118,9 @@ def _allowed(request: HttpRequest) -> bool:
         sent = request.headers.get("Authorization", "")
         if sent.startswith("Bearer ") and hmac.compare_digest(sent[7:].encode(), token.encode()):
             return True
-    return bool(settings.METRICS_ALLOWED_IPS) and request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
+    return (
+        bool(settings.METRICS_ALLOWED_IPS) and request.META.get("REMOTE_ADDR") in settings.METRICS_ALLOWED_IPS
+    )
 
 
 @require_GET

@@ -34,7 +34,8 @@ def purge_notifications(days: int) -> int:
 
     cutoff = timezone.now() - timedelta(days=days)
     return _delete_in_batches(
-        Notification.objects.filter(state__in=[State.SENT, State.FAILED], created_at__lt=cutoff))
+        Notification.objects.filter(state__in=[State.SENT, State.FAILED], created_at__lt=cutoff)
+    )
 
 
 def purge_login_logs(days: int) -> int:
@@ -42,8 +43,10 @@ def purge_login_logs(days: int) -> int:
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     cutoff = timezone.now() - timedelta(days=days)
-    return sum(_delete_in_batches(model.objects.filter(attempt_time__lt=cutoff))
-               for model in (AccessLog, AccessFailureLog, AccessAttempt))
+    return sum(
+        _delete_in_batches(model.objects.filter(attempt_time__lt=cutoff))
+        for model in (AccessLog, AccessFailureLog, AccessAttempt)
+    )
 
 
 def purge_sessions() -> None:

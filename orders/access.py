@@ -10,8 +10,16 @@ from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404
 from .models import Order
 
 # What an order's pages and cards show of it: fetched with the order, never one query per field.
-ORDER_RELATED = ("client", "item", "service_type", "intake_location", "workshop", "technician__user", "created_by",
-                 "warranty_of")
+ORDER_RELATED = (
+    "client",
+    "item",
+    "service_type",
+    "intake_location",
+    "workshop",
+    "technician__user",
+    "created_by",
+    "warranty_of",
+)
 
 
 def order_or_404(request: TenantRequest, number: int) -> Order:

@@ -31,11 +31,24 @@ def dashboard_context(tenant: Tenant, membership: Membership) -> dict:
     related = ("client", "item", "service_type", "technician__user")
     context: dict = {"counts": counts, "role": membership.role}
     if membership.role == Role.TECHNICIAN or counts["mine"]:
-        context["my_jobs"] = (open_orders.filter(technician=membership).select_related(*related)
-                              .order_by("-priority", "promised_at", "id")[:8])
+        context["my_jobs"] = (
+            open_orders.filter(technician=membership)
+            .select_related(*related)
+            .order_by("-priority", "promised_at", "id")[:8]
+        )
     if has_perm(membership.role, Perm.ORDERS_HANDOVER):
-        context["ready_orders"] = open_orders.filter(status=OrderStatus.READY).select_related(*related).order_by("promised_at", "id")[:8]
+        context["ready_orders"] = (
+            open_orders.filter(status=OrderStatus.READY)
+            .select_related(*related)
+            .order_by("promised_at", "id")[:8]
+        )
     if has_perm(membership.role, Perm.ORDERS_PLAN):
-        context["unplanned"] = open_orders.filter(status=OrderStatus.NEW).select_related(*related).order_by("-priority", "created_at", "id")[:8]
-        context["overdue_orders"] = open_orders.filter(overdue_q(now)).select_related(*related).order_by("promised_at", "id")[:8]
+        context["unplanned"] = (
+            open_orders.filter(status=OrderStatus.NEW)
+            .select_related(*related)
+            .order_by("-priority", "created_at", "id")[:8]
+        )
+        context["overdue_orders"] = (
+            open_orders.filter(overdue_q(now)).select_related(*related).order_by("promised_at", "id")[:8]
+        )
     return context

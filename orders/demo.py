@@ -64,8 +64,15 @@ PATHS = {
 # client, becomes the bill (walk_to quotes the work and a part before asking).
 QUOTED_PATHS = {
     "ready": ["plan", "start_diagnostics", "request_approval", "approve", "finish_work", "pass_check"],
-    "handed_over": ["plan", "start_diagnostics", "request_approval", "approve", "finish_work", "pass_check",
-                    "hand_over"],
+    "handed_over": [
+        "plan",
+        "start_diagnostics",
+        "request_approval",
+        "approve",
+        "finish_work",
+        "pass_check",
+        "hand_over",
+    ],
 }
 
 
@@ -73,9 +80,16 @@ def seed_catalogue(tenant) -> list[ServiceType]:
     types = []
     for name, formats, needs_item, minutes, price, warranty, target in CATALOGUE:
         service_type, _ = ServiceType.objects.get_or_create(
-            tenant=tenant, name=name,
-            defaults={"formats": list(formats), "needs_item": needs_item, "default_duration_minutes": minutes,
-                      "base_price": Decimal(price), "warranty_days": warranty, "target_days": target},
+            tenant=tenant,
+            name=name,
+            defaults={
+                "formats": list(formats),
+                "needs_item": needs_item,
+                "default_duration_minutes": minutes,
+                "base_price": Decimal(price),
+                "warranty_days": warranty,
+                "target_days": target,
+            },
         )
         types.append(service_type)
     return types
@@ -99,17 +113,35 @@ def seed_demo_orders(staff) -> None:
         kind, brand, model, serial, condition, accessories = ITEMS[index % len(ITEMS)]
         fmt = service_type.formats[index % len(service_type.formats)]
         visit = fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
-        visit_start = (now + timedelta(days=1 + index % 4)).replace(hour=10 + index % 6, minute=0, second=0, microsecond=0)
+        visit_start = (now + timedelta(days=1 + index % 4)).replace(
+            hour=10 + index % 6, minute=0, second=0, microsecond=0
+        )
         order = services.take_in(
             tenant,
             services.IntakeData(
-                client=client, client_name=name, client_phone=phone, client_email=email, consent=True,
-                service_type=service_type, format=fmt, intake_location=staff.head_office,
-                problem=["Does not turn on", "Screen flickers", "Makes a loud noise", "Needs setup advice",
-                         "Battery drains fast", "Will not charge"][index % 6],
-                item_kind=kind if service_type.needs_item else "", item_brand=brand, item_model=model,
-                item_serial=f"{serial}{index}" if serial else "", item_condition=condition,
-                item_accessories=accessories, priority=[1, 1, 2, 0, 3][index % 5],
+                client=client,
+                client_name=name,
+                client_phone=phone,
+                client_email=email,
+                consent=True,
+                service_type=service_type,
+                format=fmt,
+                intake_location=staff.head_office,
+                problem=[
+                    "Does not turn on",
+                    "Screen flickers",
+                    "Makes a loud noise",
+                    "Needs setup advice",
+                    "Battery drains fast",
+                    "Will not charge",
+                ][index % 6],
+                item_kind=kind if service_type.needs_item else "",
+                item_brand=brand,
+                item_model=model,
+                item_serial=f"{serial}{index}" if serial else "",
+                item_condition=condition,
+                item_accessories=accessories,
+                priority=[1, 1, 2, 0, 3][index % 5],
                 promised_at=now + timedelta(days=(index % 7) - 2, hours=index),
                 estimate=service_type.base_price,
                 prepayment=Decimal("1000") if index % 3 == 0 else Decimal("0"),
@@ -124,13 +156,28 @@ def seed_demo_orders(staff) -> None:
         Order.objects.filter(pk=order.pk).update(created_at=created)
         order.refresh_from_db()
         quoted = index >= len(statuses) and status in QUOTED_PATHS  # the second order of these statuses
-        walk_to(order, status, manager=manager, technician=technician, reception=reception, workshop=staff.workshop,
-                path=QUOTED_PATHS[status] if quoted else None)
+        walk_to(
+            order,
+            status,
+            manager=manager,
+            technician=technician,
+            reception=reception,
+            workshop=staff.workshop,
+            path=QUOTED_PATHS[status] if quoted else None,
+        )
         _spread_timeline(order, created, now)
 
 
-def walk_to(order: Order, status: str, *, manager: Membership, technician: Membership, reception: Membership,
-            workshop, path: list[str] | None = None) -> Order:
+def walk_to(
+    order: Order,
+    status: str,
+    *,
+    manager: Membership,
+    technician: Membership,
+    reception: Membership,
+    workshop,
+    path: list[str] | None = None,
+) -> Order:
     """Move a new order to `status` through the real lifecycle, doing what each step needs first.
 
     Bills follow what the client approved: the intake estimate (the service's base price) is billed as one
@@ -139,23 +186,50 @@ def walk_to(order: Order, status: str, *, manager: Membership, technician: Membe
     quoted = path is not None and "approve" in path
     for action in path or PATHS[status]:
         if action == "plan":
-            services.assign(order, technician=technician, workshop=workshop, by=manager, expected_version=order.version)
+            services.assign(
+                order, technician=technician, workshop=workshop, by=manager, expected_version=order.version
+            )
             order.refresh_from_db()
         if action == "request_approval" and quoted:
-            services.set_estimate(order, by=technician, expected_version=order.version, lines=[
-                services.EstimateLineData(LineItem.Kind.WORK, service_type.name, Decimal("1"), service_type.base_price),
-                services.EstimateLineData(LineItem.Kind.PART, "Spare part", Decimal("1"), Decimal("900")),
-            ])
+            services.set_estimate(
+                order,
+                by=technician,
+                expected_version=order.version,
+                lines=[
+                    services.EstimateLineData(
+                        LineItem.Kind.WORK, service_type.name, Decimal("1"), service_type.base_price
+                    ),
+                    services.EstimateLineData(LineItem.Kind.PART, "Spare part", Decimal("1"), Decimal("900")),
+                ],
+            )
         if action == "finish_work" and not order.line_items.exists():
-            services.add_line_item(order, kind=LineItem.Kind.WORK, description=service_type.name,
-                                   quantity=Decimal("1"), unit_price=service_type.base_price, by=technician,
-                                   performed_by=technician)
+            services.add_line_item(
+                order,
+                kind=LineItem.Kind.WORK,
+                description=service_type.name,
+                quantity=Decimal("1"),
+                unit_price=service_type.base_price,
+                by=technician,
+                performed_by=technician,
+            )
         if action == "hand_over" and order.amount_due:
             services.add_payment(order, amount=order.amount_due, method=Payment.Method.CARD, by=reception)
-        actor = {"plan": manager, "hold": manager, "cancel": reception, "hand_over": reception,
-                 "approve": reception}.get(action, technician)  # reception records the client's yes on the phone
-        transition(order, action, by=actor, expected_version=order.version,
-                   reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(action, ""))
+        actor = {
+            "plan": manager,
+            "hold": manager,
+            "cancel": reception,
+            "hand_over": reception,
+            "approve": reception,
+        }.get(action, technician)  # reception records the client's yes on the phone
+        transition(
+            order,
+            action,
+            by=actor,
+            expected_version=order.version,
+            reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(
+                action, ""
+            ),
+        )
         order.refresh_from_db()
     return order
 
@@ -168,5 +242,7 @@ def _spread_timeline(order: Order, start, end) -> None:
         event.created_at = start + step * index
     OrderEvent.objects.bulk_update(events, ["created_at"])
     Payment.objects.filter(order=order).update(created_at=start)
-    Order.objects.filter(pk=order.pk).update(status_changed_at=events[-1].created_at,
-                                             closed_at=events[-1].created_at if not order.is_open else None)
+    Order.objects.filter(pk=order.pk).update(
+        status_changed_at=events[-1].created_at,
+        closed_at=events[-1].created_at if not order.is_open else None,
+    )

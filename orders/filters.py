@@ -52,37 +52,55 @@ PRESETS: dict[str, object] = {
 
 
 class OrderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": _("Number, client, phone, serial")}))
-    status = django_filters.MultipleChoiceFilter(label=_("Status"), choices=OrderStatus.choices, distinct=False,
-                                                 widget=forms.SelectMultiple(attrs={"size": 1}))  # no join: no DISTINCT
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="search",
+        widget=forms.TextInput(attrs={"placeholder": _("Number, client, phone, serial")}),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        label=_("Status"),
+        choices=OrderStatus.choices,
+        distinct=False,
+        widget=forms.SelectMultiple(attrs={"size": 1}),
+    )  # no join: no DISTINCT
     stage = django_filters.ChoiceFilter(label=_("Stage"), choices=Stage.choices, method="filter_stage")
-    technician = django_filters.ModelChoiceFilter(label=_("Technician"), queryset=lambda r: technician_choices(r.tenant))
+    technician = django_filters.ModelChoiceFilter(
+        label=_("Technician"), queryset=lambda r: technician_choices(r.tenant)
+    )
     service_type = django_filters.ModelChoiceFilter(
-        label=_("Service"), queryset=lambda r: ServiceType.objects.for_tenant(r.tenant))
+        label=_("Service"), queryset=lambda r: ServiceType.objects.for_tenant(r.tenant)
+    )
     intake_location = django_filters.ModelChoiceFilter(
-        label=_("Received at"), queryset=lambda r: Location.objects.for_tenant(r.tenant))
+        label=_("Received at"), queryset=lambda r: Location.objects.for_tenant(r.tenant)
+    )
     priority = django_filters.TypedChoiceFilter(label=_("Priority"), choices=Priority.choices, coerce=int)
-    created_after = DateFilter(label=_("Created from"), field_name="created_at", lookup_expr="date__gte",
-                                              widget=DateInput)
-    created_before = DateFilter(label=_("Created until"), field_name="created_at",
-                                               lookup_expr="date__lte", widget=DateInput)
-    promised_before = DateFilter(label=_("Promised by"), field_name="promised_at",
-                                                lookup_expr="date__lte", widget=DateInput)
+    created_after = DateFilter(
+        label=_("Created from"), field_name="created_at", lookup_expr="date__gte", widget=DateInput
+    )
+    created_before = DateFilter(
+        label=_("Created until"), field_name="created_at", lookup_expr="date__lte", widget=DateInput
+    )
+    promised_before = DateFilter(
+        label=_("Promised by"), field_name="promised_at", lookup_expr="date__lte", widget=DateInput
+    )
     # Closed (handed over or cancelled) within dates; in a status since before a date; open at the end of a day.
     # The managers' dashboard links its figures here with these (quality/dashboard.py).
     closed_after = DateFilter(label=_("Closed from"), method="filter_closed_after", widget=DateInput)
     closed_before = DateFilter(label=_("Closed until"), method="filter_closed_before", widget=DateInput)
-    status_since_before = DateFilter(label=_("In this status since, at the latest"), method="filter_status_since_before",
-                                     widget=DateInput)
+    status_since_before = DateFilter(
+        label=_("In this status since, at the latest"), method="filter_status_since_before", widget=DateInput
+    )
     open_on = DateFilter(label=_("Open at the end of"), method="filter_open_on", widget=DateInput)
-    overdue = django_filters.BooleanFilter(label=_("Overdue only"), method="filter_overdue",
-                                           widget=forms.CheckboxInput)
+    overdue = django_filters.BooleanFilter(
+        label=_("Overdue only"), method="filter_overdue", widget=forms.CheckboxInput
+    )
     # Service level, as the quality app's clocks left it on the order (indexed with the tenant).
-    sla = django_filters.ChoiceFilter(label=_("Service level"), field_name="sla_state",
-                                      choices=[c for c in SlaState.choices if c[0]])
-    view = django_filters.ChoiceFilter(label=_("View"), choices=list(PRESETS.items()), method="filter_view",
-                                       widget=forms.HiddenInput)
+    sla = django_filters.ChoiceFilter(
+        label=_("Service level"), field_name="sla_state", choices=[c for c in SlaState.choices if c[0]]
+    )
+    view = django_filters.ChoiceFilter(
+        label=_("View"), choices=list(PRESETS.items()), method="filter_view", widget=forms.HiddenInput
+    )
 
     class Meta:
         model = Order
@@ -102,9 +120,13 @@ class OrderFilter(django_filters.FilterSet):
             if len(digits) >= 5:
                 found |= Q(client__in=clients.filter(phone__contains=digits).values("pk"))
             return queryset.filter(found)
-        matching_clients = clients.filter(Q(name__icontains=value) | Q(phone__contains=value.replace(" ", "")))
+        matching_clients = clients.filter(
+            Q(name__icontains=value) | Q(phone__contains=value.replace(" ", ""))
+        )
         matching_items = Item.objects.for_tenant(self.request.tenant).filter(serial__iexact=value)
-        return queryset.filter(Q(client__in=matching_clients.values("pk")) | Q(item__in=matching_items.values("pk")))
+        return queryset.filter(
+            Q(client__in=matching_clients.values("pk")) | Q(item__in=matching_items.values("pk"))
+        )
 
     def filter_stage(self, queryset, name, value):
         return queryset.filter(status__in=statuses_of_stage(value)) if value else queryset

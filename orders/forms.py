@@ -75,32 +75,62 @@ class IntakeForm(forms.Form):
     # A device found again by its serial (orders.items.find_items): reused instead of recorded twice.
     item = forms.ModelChoiceField(queryset=Item.objects.none(), required=False, widget=forms.HiddenInput)
     client_name = forms.CharField(label=_("Client's name"), max_length=150, required=False)
-    client_phone = forms.CharField(label=_("Phone"), max_length=40, required=False,
-                                   widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}))
+    client_phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
+    )
     client_email = forms.EmailField(label=_("E-mail"), required=False)
     consent = forms.BooleanField(
-        label=_("The client agrees to the processing of personal data"), required=False,
+        label=_("The client agrees to the processing of personal data"),
+        required=False,
         help_text=_("Required once per client; recorded with the privacy text version."),
     )
-    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), widget=ServiceTypeSelect)
-    format = forms.ChoiceField(label=_("Format"), choices=ServiceFormat.choices, initial=ServiceFormat.IN_SHOP)
+    service_type = forms.ModelChoiceField(
+        label=_("Service"), queryset=ServiceType.objects.none(), widget=ServiceTypeSelect
+    )
+    format = forms.ChoiceField(
+        label=_("Format"), choices=ServiceFormat.choices, initial=ServiceFormat.IN_SHOP
+    )
     intake_location = forms.ModelChoiceField(label=_("Received at"), queryset=Location.objects.none())
-    item_kind = forms.CharField(label=_("Item"), max_length=60, required=False,
-                                widget=forms.TextInput(attrs={"list": "item-kinds", "placeholder": _("Phone, laptop, washing machine …")}))
+    item_kind = forms.CharField(
+        label=_("Item"),
+        max_length=60,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"list": "item-kinds", "placeholder": _("Phone, laptop, washing machine …")}
+        ),
+    )
     item_brand = forms.CharField(label=_("Brand"), max_length=60, required=False)
     item_model = forms.CharField(label=_("Model"), max_length=100, required=False)
     item_serial = forms.CharField(label=_("Serial / IMEI / VIN"), max_length=64, required=False)
-    item_condition = forms.CharField(label=_("Condition on intake"), required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Scratches, cracks, missing screws …")}))
+    item_condition = forms.CharField(
+        label=_("Condition on intake"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Scratches, cracks, missing screws …")}),
+    )
     item_accessories = forms.CharField(label=_("Accessories left"), max_length=300, required=False)
-    problem = forms.CharField(label=_("Problem in the client's words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
-    priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL)
-    promised_at = DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput(),
-                                      help_text=_("Empty: the service's usual term."))
+    problem = forms.CharField(
+        label=_("Problem in the client's words"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"), choices=Priority.choices, coerce=int, initial=Priority.NORMAL
+    )
+    promised_at = DateTimeField(
+        label=_("Promised by"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Empty: the service's usual term."),
+    )
     estimate = forms.DecimalField(label=_("Estimate"), required=False, **MONEY_FIELD)
     prepayment = forms.DecimalField(label=_("Prepayment"), required=False, **MONEY_FIELD)
-    prepayment_method = forms.ChoiceField(label=_("Paid by"), choices=Payment.Method.choices, initial=Payment.Method.CASH)
-    terms = forms.CharField(label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    prepayment_method = forms.ChoiceField(
+        label=_("Paid by"), choices=Payment.Method.choices, initial=Payment.Method.CASH
+    )
+    terms = forms.CharField(
+        label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
     visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
     visit_start = DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
     visit_end = DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
@@ -113,13 +143,21 @@ class IntakeForm(forms.Form):
         self.fields["item"].queryset = Item.objects.for_tenant(tenant)
         self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).filter(is_active=True)
         self.fields["intake_location"].queryset = Location.objects.for_tenant(tenant).active()
-        search = {"hx-get": reverse("orders:client_search", args=[tenant.slug]), "hx-target": "#client-matches",
-                  "hx-trigger": "input changed delay:300ms"}
+        search = {
+            "hx-get": reverse("orders:client_search", args=[tenant.slug]),
+            "hx-target": "#client-matches",
+            "hx-trigger": "input changed delay:300ms",
+        }
         self.fields["client_phone"].widget.attrs.update(search)
         self.fields["client_name"].widget.attrs.update(search | {"autocomplete": "off"})
-        self.fields["item_serial"].widget.attrs.update({
-            "hx-get": reverse("orders:item_search", args=[tenant.slug]), "hx-target": "#item-matches",
-            "hx-trigger": "input changed delay:300ms", "autocomplete": "off"})
+        self.fields["item_serial"].widget.attrs.update(
+            {
+                "hx-get": reverse("orders:item_search", args=[tenant.slug]),
+                "hx-target": "#item-matches",
+                "hx-trigger": "input changed delay:300ms",
+                "autocomplete": "off",
+            }
+        )
         receptions = [loc for loc in self.fields["intake_location"].queryset if loc.receives_clients]
         if receptions and not self.is_bound:
             self.fields["intake_location"].initial = receptions[0].pk
@@ -137,8 +175,13 @@ class IntakeForm(forms.Form):
             if client is None:
                 client = cleaned["client"] = item.client
             elif client.pk != item.client_id:
-                self.add_error("item_serial", _("This device is recorded for another client. Pick that client, "
-                                                "or choose “Another device” to record it anew."))
+                self.add_error(
+                    "item_serial",
+                    _(
+                        "This device is recorded for another client. Pick that client, "
+                        "or choose “Another device” to record it anew."
+                    ),
+                )
         phone = cleaned.get("client_phone")
         if client is None and phone:
             # A returning client typed in again is found by phone, not duplicated.
@@ -150,13 +193,18 @@ class IntakeForm(forms.Form):
             if not phone and "client_phone" not in self.errors:
                 self.add_error("client_phone", _("Enter a phone number."))
         if not cleaned.get("consent") and (client is None or client.consent_at is None):
-            self.add_error("consent", _("The client must agree to the processing of personal data before intake."))
+            self.add_error(
+                "consent", _("The client must agree to the processing of personal data before intake.")
+            )
         service: ServiceType | None = cleaned.get("service_type")
         fmt = cleaned.get("format")
         if service is not None:
             if service.formats and fmt and fmt not in service.formats:
-                self.add_error("format", _("“%(service)s” is offered as: %(formats)s.")
-                               % {"service": service.name, "formats": ", ".join(service.format_labels())})
+                self.add_error(
+                    "format",
+                    _("“%(service)s” is offered as: %(formats)s.")
+                    % {"service": service.name, "formats": ", ".join(service.format_labels())},
+                )
             if service.needs_item and item is None and not cleaned.get("item_kind", "").strip():
                 self.add_error("item_kind", _("Describe the item taken in (phone, laptop …)."))
         if fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}:
@@ -178,9 +226,13 @@ class OrderEditForm(forms.Form):
     problem = forms.CharField(label=_("Problem"), widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
     priority = forms.TypedChoiceField(label=_("Priority"), choices=Priority.choices, coerce=int)
     promised_at = DateTimeField(label=_("Promised by"), required=False, widget=DateTimeInput())
-    item_condition = forms.CharField(label=_("Condition on intake"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    item_condition = forms.CharField(
+        label=_("Condition on intake"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     item_accessories = forms.CharField(label=_("Accessories left"), max_length=300, required=False)
-    terms = forms.CharField(label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+    terms = forms.CharField(
+        label=_("Agreed terms"), required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000
+    )
 
 
 class AssignForm(forms.Form):
@@ -221,7 +273,9 @@ class EstimateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     amount = forms.DecimalField(label=_("Estimate"), required=False, **MONEY_FIELD)
     lines = forms.CharField(
-        label=_("Or itemised, one line each"), required=False, max_length=10_000,
+        label=_("Or itemised, one line each"),
+        required=False,
+        max_length=10_000,
         widget=forms.Textarea(attrs={"rows": 3, "placeholder": _("Screen replacement; 1; 3500; part")}),
         help_text=_("Description; quantity; price; and “part” for a part (work otherwise)."),
     )
@@ -238,35 +292,56 @@ class EstimateForm(forms.Form):
         for number, row in enumerate(rows, 1):
             cells = [cell.strip() for cell in row.split(";")]
             kind_word = cells[3].lower() if len(cells) == 4 else ""
-            problem = len(cells) not in (3, 4) or not cells[0] or len(cells[0]) > 200 or (
-                kind_word not in part_words | work_words)
+            problem = (
+                len(cells) not in (3, 4)
+                or not cells[0]
+                or len(cells[0]) > 200
+                or (kind_word not in part_words | work_words)
+            )
             try:
                 quantity = Decimal(cells[1].replace(",", ".").replace(" ", "")) if not problem else None
                 price = Decimal(cells[2].replace(",", ".").replace(" ", "")) if not problem else None
             except (ArithmeticError, ValueError):
                 problem = True
-            if problem or not (quantity.is_finite() and price.is_finite()) or quantity <= 0 or price < 0 or (
-                    quantity >= Decimal("10000000") or price >= Decimal("10000000000")):
+            if (
+                problem
+                or not (quantity.is_finite() and price.is_finite())
+                or quantity <= 0
+                or price < 0
+                or (quantity >= Decimal("10000000") or price >= Decimal("10000000000"))
+            ):
                 raise forms.ValidationError(
                     _("Line %(number)d: write “description; quantity; price” (and “; part” for a part).")
-                    % {"number": number})
-            parsed.append(EstimateLineData(
-                kind=LineItem.Kind.PART if kind_word in part_words else LineItem.Kind.WORK, description=cells[0],
-                quantity=quantity.quantize(Decimal("0.001")), unit_price=price.quantize(Decimal("0.01"))))
+                    % {"number": number}
+                )
+            parsed.append(
+                EstimateLineData(
+                    kind=LineItem.Kind.PART if kind_word in part_words else LineItem.Kind.WORK,
+                    description=cells[0],
+                    quantity=quantity.quantize(Decimal("0.001")),
+                    unit_price=price.quantize(Decimal("0.01")),
+                )
+            )
         return parsed
 
     def clean(self):
         cleaned = super().clean()
         if not self.errors and cleaned.get("amount") is None and not cleaned.get("lines"):
             self.add_error("amount", _("Enter the estimate's total or its lines."))
-        if sum((line.quantity * line.unit_price for line in cleaned.get("lines") or []), Decimal("0")) >= Decimal("1e10"):
+        if sum(
+            (line.quantity * line.unit_price for line in cleaned.get("lines") or []), Decimal("0")
+        ) >= Decimal("1e10"):
             raise forms.ValidationError(_("The estimate is too large."))
         return cleaned
 
 
 class LineItemForm(forms.ModelForm):
-    kind = forms.ChoiceField(label=_("Kind"), choices=[(k.value, k.label) for k in BILLABLE_KINDS], initial=LineKind.WORK)
-    quantity = forms.DecimalField(label=_("Qty"), max_digits=10, decimal_places=3, min_value=Decimal("0.001"), initial=1)
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[(k.value, k.label) for k in BILLABLE_KINDS], initial=LineKind.WORK
+    )
+    quantity = forms.DecimalField(
+        label=_("Qty"), max_digits=10, decimal_places=3, min_value=Decimal("0.001"), initial=1
+    )
     unit_price = forms.DecimalField(label=_("Price"), **MONEY_FIELD)
     # Shown on a return under warranty only: ticked, the line costs the client nothing.
     covered = forms.BooleanField(label=_("Under warranty, no charge"), required=False, initial=True)
@@ -323,14 +398,29 @@ class ClientForm(forms.ModelForm):
 
 
 class ServiceTypeForm(forms.ModelForm):
-    formats = forms.MultipleChoiceField(label=_("Formats"), choices=ServiceFormat.choices,
-                                        widget=forms.CheckboxSelectMultiple, initial=[ServiceFormat.IN_SHOP])
+    formats = forms.MultipleChoiceField(
+        label=_("Formats"),
+        choices=ServiceFormat.choices,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[ServiceFormat.IN_SHOP],
+    )
     base_price = forms.DecimalField(label=_("Base price"), **MONEY_FIELD)
 
     class Meta:
         model = ServiceType
-        fields = ["name", "description", "formats", "needs_item", "default_duration_minutes", "target_days",
-                  "base_price", "warranty_days", "equipment", "materials", "is_active"]
+        fields = [
+            "name",
+            "description",
+            "formats",
+            "needs_item",
+            "default_duration_minutes",
+            "target_days",
+            "base_price",
+            "warranty_days",
+            "equipment",
+            "materials",
+            "is_active",
+        ]
         widgets = {f: forms.Textarea(attrs={"rows": 2}) for f in ["description", "equipment", "materials"]}
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -339,7 +429,11 @@ class ServiceTypeForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        clash = ServiceType.objects.for_tenant(self.instance.tenant).filter(name__iexact=name).exclude(pk=self.instance.pk)
+        clash = (
+            ServiceType.objects.for_tenant(self.instance.tenant)
+            .filter(name__iexact=name)
+            .exclude(pk=self.instance.pk)
+        )
         if clash.exists():
             raise forms.ValidationError(_("The catalogue already has a service with this name."))
         return name

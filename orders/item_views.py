@@ -29,9 +29,16 @@ def item_search(request: TenantRequest) -> HttpResponse:
     """Intake: devices whose serial contains what is being typed (htmx, like the phone look-up)."""
     query = request.GET.get("item_serial") or request.GET.get("q", "")
     found = list(items.find_items(request.tenant, query))
-    return render(request, "orders/_item_matches.html", {
-        "found": found, "query": query[:64], "today": request.tenant.local_date(),
-        "searched": len(items.normalise_serial(query)) >= items.MIN_SERIAL_QUERY})
+    return render(
+        request,
+        "orders/_item_matches.html",
+        {
+            "found": found,
+            "query": query[:64],
+            "today": request.tenant.local_date(),
+            "searched": len(items.normalise_serial(query)) >= items.MIN_SERIAL_QUERY,
+        },
+    )
 
 
 def picked_item_context(request: TenantRequest, item: Item) -> dict:
@@ -47,8 +54,11 @@ def item_pick(request: TenantRequest, item_id: int) -> HttpResponse:
     """Intake: this device is back. Its client comes with it; its earlier orders and warranty show."""
     item = _item(request, item_id)
     context = picked_item_context(request, item)
-    return render(request, "orders/_item_picked.html", {
-        **context, "client": item.client, "recent": context["visits"][:5], "oob": True})
+    return render(
+        request,
+        "orders/_item_picked.html",
+        {**context, "client": item.client, "recent": context["visits"][:5], "oob": True},
+    )
 
 
 @tenant_view(Perm.ORDERS_VIEW)
@@ -59,11 +69,18 @@ def item_detail(request: TenantRequest, item_id: int) -> HttpResponse:
     visits = list(items.item_orders(item)[:500])
     role = request.membership.role
     warranty = items.latest_warranty(visits, request.tenant.local_date())
-    return render(request, "orders/item_detail.html", {
-        "item": item, "warranty": warranty, "claim_url": items.claim_url(warranty),
-        "visits": [(visit, items.claim_url(visit)) for visit in visits],
-        "can_edit": has_perm(role, Perm.ORDERS_CREATE), "can_see_client": has_perm(role, Perm.CLIENTS_VIEW),
-    })
+    return render(
+        request,
+        "orders/item_detail.html",
+        {
+            "item": item,
+            "warranty": warranty,
+            "claim_url": items.claim_url(warranty),
+            "visits": [(visit, items.claim_url(visit)) for visit in visits],
+            "can_edit": has_perm(role, Perm.ORDERS_CREATE),
+            "can_see_client": has_perm(role, Perm.CLIENTS_VIEW),
+        },
+    )
 
 
 @tenant_view(Perm.ORDERS_CREATE)
@@ -76,8 +93,17 @@ def item_edit(request: TenantRequest, item_id: int) -> HttpResponse:
     order = None
     if number.isdigit() and len(number) < 10:
         order = Order.objects.for_tenant(request.tenant).filter(number=int(number), item=item).first()
-    form = ItemForm(request.POST or None, instance=Item(tenant=request.tenant, client=item.client, kind=item.kind,
-                                                           brand=item.brand, model=item.model, serial=item.serial))
+    form = ItemForm(
+        request.POST or None,
+        instance=Item(
+            tenant=request.tenant,
+            client=item.client,
+            kind=item.kind,
+            brand=item.brand,
+            model=item.model,
+            serial=item.serial,
+        ),
+    )
     if request.method == "POST" and form.is_valid():
         changes = {name: form.cleaned_data[name] for name in items.EDITABLE_FIELDS}
         try:

@@ -59,11 +59,16 @@ def find_items(tenant: Tenant | int, query: str, limit: int = 8) -> QuerySet[Ite
     if len(wanted) < MIN_SERIAL_QUERY:
         return Item.objects.none()
     return (
-        Item.objects.for_tenant(tenant).exclude(serial="")
-        .annotate(serial_key=_normalised_serial_column()).filter(serial_key__contains=wanted)
+        Item.objects.for_tenant(tenant)
+        .exclude(serial="")
+        .annotate(serial_key=_normalised_serial_column())
+        .filter(serial_key__contains=wanted)
         .select_related("client")
-        .annotate(order_count=Count("orders"), last_visit=Max("orders__created_at"),
-                  warranty_until=Max("orders__warranty_until", filter=Q(orders__status=OrderStatus.HANDED_OVER)))
+        .annotate(
+            order_count=Count("orders"),
+            last_visit=Max("orders__created_at"),
+            warranty_until=Max("orders__warranty_until", filter=Q(orders__status=OrderStatus.HANDED_OVER)),
+        )
         .order_by("-last_visit", "-id")[:limit]
     )
 
@@ -78,18 +83,27 @@ class Visit:
 
 def item_orders(item: Item) -> QuerySet[Order]:
     """Every order on the device, newest first (one query with what the history shows)."""
-    return (Order.objects.for_tenant(item.tenant_id).filter(item=item)
-            .select_related("tenant", "service_type", "technician__user", "warranty_of")
-            .order_by("-created_at", "-id"))
+    return (
+        Order.objects.for_tenant(item.tenant_id)
+        .filter(item=item)
+        .select_related("tenant", "service_type", "technician__user", "warranty_of")
+        .order_by("-created_at", "-id")
+    )
 
 
 def latest_warranty(orders: list[Order], today: date) -> Order | None:
     """The handed-over order whose warranty runs longest and has not ended by `today`, or None."""
-    covered = [o for o in orders if o.status == OrderStatus.HANDED_OVER and o.warranty_until and o.warranty_until >= today]
+    covered = [
+        o
+        for o in orders
+        if o.status == OrderStatus.HANDED_OVER and o.warranty_until and o.warranty_until >= today
+    ]
     return max(covered, key=lambda o: (o.warranty_until, o.pk), default=None)
 
 
-def edit_item(item: Item, *, changes: dict, by: Membership, order: Order | None = None) -> dict[str, tuple[str, str]]:
+def edit_item(
+    item: Item, *, changes: dict, by: Membership, order: Order | None = None
+) -> dict[str, tuple[str, str]]:
     """Correct the device's details (a mistyped IMEI): reception and managers. The change is recorded on
     `order`'s timeline (default: the device's latest order) with the old and new values; returns them
     (field -> (old, new)), empty when nothing changed."""
@@ -104,7 +118,11 @@ def edit_item(item: Item, *, changes: dict, by: Membership, order: Order | None 
         raise ValidationError(_("Describe the item (phone, laptop …)."))
     with transaction.atomic():
         locked = Item.objects.select_for_update().get(pk=item.pk, tenant_id=item.tenant_id)
-        changed = {name: (getattr(locked, name), value) for name, value in changes.items() if getattr(locked, name) != value}
+        changed = {
+            name: (getattr(locked, name), value)
+            for name, value in changes.items()
+            if getattr(locked, name) != value
+        }
         if not changed:
             return {}
         for name, (_old, new) in changed.items():
@@ -113,11 +131,22 @@ def edit_item(item: Item, *, changes: dict, by: Membership, order: Order | None 
         for name, (_old, new) in changed.items():
             setattr(item, name, new)
         if order is None:
-            order = Order.objects.for_tenant(item.tenant_id).filter(item=item).order_by("-created_at", "-id").first()
+            order = (
+                Order.objects.for_tenant(item.tenant_id)
+                .filter(item=item)
+                .order_by("-created_at", "-id")
+                .first()
+            )
         if order is not None:
-            parts = [f"{getattr(Item._meta.get_field(name), 'verbose_name', name)}: {old or '—'} → {new or '—'}"
-                     for name, (old, new) in changed.items()]
-            record_event(order, EventKind.ITEM, actor=by.user,
-                         message=_("Item details corrected: %(changes)s") % {"changes": "; ".join(parts)},
-                         data={"item": item.pk, "changes": {name: [old, new] for name, (old, new) in changed.items()}})
+            parts = [
+                f"{getattr(Item._meta.get_field(name), 'verbose_name', name)}: {old or '—'} → {new or '—'}"
+                for name, (old, new) in changed.items()
+            ]
+            record_event(
+                order,
+                EventKind.ITEM,
+                actor=by.user,
+                message=_("Item details corrected: %(changes)s") % {"changes": "; ".join(parts)},
+                data={"item": item.pk, "changes": {name: [old, new] for name, (old, new) in changed.items()}},
+            )
     return changed

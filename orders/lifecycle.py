@@ -56,7 +56,9 @@ class OrderChanged(Exception):
     """Someone else changed the order since the user loaded it."""
 
     def __init__(self) -> None:
-        super().__init__(_("This order was changed by someone else meanwhile. Reload the page and try again."))
+        super().__init__(
+            _("This order was changed by someone else meanwhile. Reload the page and try again.")
+        )
 
 
 @dataclass(frozen=True)
@@ -71,36 +73,121 @@ class Transition:
     client_may: bool = False  # the client may do it from the public page
 
 
-_EXECUTION_ACTIVE = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS})
+_EXECUTION_ACTIVE = frozenset(
+    {S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS}
+)
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
     for t in [
         Transition("plan", gettext_lazy("Plan"), frozenset({S.NEW}), S.PLANNED, Perm.ORDERS_PLAN),
-        Transition("start_diagnostics", gettext_lazy("Start diagnostics"), frozenset({S.PLANNED}), S.DIAGNOSTICS, Perm.ORDERS_WORK),
-        Transition("request_approval", gettext_lazy("Ask the client to approve the estimate"),
-                   frozenset({S.DIAGNOSTICS, S.IN_PROGRESS}), S.AWAITING_APPROVAL, Perm.ORDERS_WORK, style="warning"),
-        Transition("approve", gettext_lazy("Client approved the estimate"), frozenset({S.AWAITING_APPROVAL}),
-                   S.IN_PROGRESS, Perm.ORDERS_PLAN, style="success", client_may=True),
-        Transition("decline", gettext_lazy("Client declined the estimate"), frozenset({S.AWAITING_APPROVAL}),
-                   S.QUALITY_CHECK, Perm.ORDERS_PLAN, style="outline-danger", client_may=True),
-        Transition("wait_for_parts", gettext_lazy("Waiting for parts"), frozenset({S.DIAGNOSTICS, S.IN_PROGRESS}),
-                   S.AWAITING_PARTS, Perm.ORDERS_WORK, style="warning"),
-        Transition("parts_arrived", gettext_lazy("Parts arrived"), frozenset({S.AWAITING_PARTS}), S.IN_PROGRESS, Perm.ORDERS_WORK),
-        Transition("start_work", gettext_lazy("Start work"), frozenset({S.PLANNED, S.DIAGNOSTICS}), S.IN_PROGRESS, Perm.ORDERS_WORK),
-        Transition("finish_work", gettext_lazy("Work done, to quality check"), frozenset({S.IN_PROGRESS}),
-                   S.QUALITY_CHECK, Perm.ORDERS_WORK, style="success"),
-        Transition("pass_check", gettext_lazy("Checked, ready for pickup"), frozenset({S.QUALITY_CHECK}), S.READY,
-                   Perm.ORDERS_WORK, style="success"),
-        Transition("return_to_work", gettext_lazy("Check failed, back to work"), frozenset({S.QUALITY_CHECK}),
-                   S.IN_PROGRESS, Perm.ORDERS_WORK, needs_reason=True, style="outline-danger"),
-        Transition("hand_over", gettext_lazy("Hand over to the client"), frozenset({S.READY}), S.HANDED_OVER,
-                   Perm.ORDERS_HANDOVER, style="success"),
-        Transition("hold", gettext_lazy("Put on hold"), _EXECUTION_ACTIVE, S.ON_HOLD, Perm.ORDERS_PLAN,
-                   needs_reason=True, style="outline-secondary"),
+        Transition(
+            "start_diagnostics",
+            gettext_lazy("Start diagnostics"),
+            frozenset({S.PLANNED}),
+            S.DIAGNOSTICS,
+            Perm.ORDERS_WORK,
+        ),
+        Transition(
+            "request_approval",
+            gettext_lazy("Ask the client to approve the estimate"),
+            frozenset({S.DIAGNOSTICS, S.IN_PROGRESS}),
+            S.AWAITING_APPROVAL,
+            Perm.ORDERS_WORK,
+            style="warning",
+        ),
+        Transition(
+            "approve",
+            gettext_lazy("Client approved the estimate"),
+            frozenset({S.AWAITING_APPROVAL}),
+            S.IN_PROGRESS,
+            Perm.ORDERS_PLAN,
+            style="success",
+            client_may=True,
+        ),
+        Transition(
+            "decline",
+            gettext_lazy("Client declined the estimate"),
+            frozenset({S.AWAITING_APPROVAL}),
+            S.QUALITY_CHECK,
+            Perm.ORDERS_PLAN,
+            style="outline-danger",
+            client_may=True,
+        ),
+        Transition(
+            "wait_for_parts",
+            gettext_lazy("Waiting for parts"),
+            frozenset({S.DIAGNOSTICS, S.IN_PROGRESS}),
+            S.AWAITING_PARTS,
+            Perm.ORDERS_WORK,
+            style="warning",
+        ),
+        Transition(
+            "parts_arrived",
+            gettext_lazy("Parts arrived"),
+            frozenset({S.AWAITING_PARTS}),
+            S.IN_PROGRESS,
+            Perm.ORDERS_WORK,
+        ),
+        Transition(
+            "start_work",
+            gettext_lazy("Start work"),
+            frozenset({S.PLANNED, S.DIAGNOSTICS}),
+            S.IN_PROGRESS,
+            Perm.ORDERS_WORK,
+        ),
+        Transition(
+            "finish_work",
+            gettext_lazy("Work done, to quality check"),
+            frozenset({S.IN_PROGRESS}),
+            S.QUALITY_CHECK,
+            Perm.ORDERS_WORK,
+            style="success",
+        ),
+        Transition(
+            "pass_check",
+            gettext_lazy("Checked, ready for pickup"),
+            frozenset({S.QUALITY_CHECK}),
+            S.READY,
+            Perm.ORDERS_WORK,
+            style="success",
+        ),
+        Transition(
+            "return_to_work",
+            gettext_lazy("Check failed, back to work"),
+            frozenset({S.QUALITY_CHECK}),
+            S.IN_PROGRESS,
+            Perm.ORDERS_WORK,
+            needs_reason=True,
+            style="outline-danger",
+        ),
+        Transition(
+            "hand_over",
+            gettext_lazy("Hand over to the client"),
+            frozenset({S.READY}),
+            S.HANDED_OVER,
+            Perm.ORDERS_HANDOVER,
+            style="success",
+        ),
+        Transition(
+            "hold",
+            gettext_lazy("Put on hold"),
+            _EXECUTION_ACTIVE,
+            S.ON_HOLD,
+            Perm.ORDERS_PLAN,
+            needs_reason=True,
+            style="outline-secondary",
+        ),
         Transition("resume", gettext_lazy("Resume"), frozenset({S.ON_HOLD}), None, Perm.ORDERS_PLAN),
-        Transition("cancel", gettext_lazy("Cancel the order"), frozenset(S) - CLOSED_STATUSES, S.CANCELLED,
-                   Perm.ORDERS_CANCEL, needs_reason=True, style="outline-danger"),
+        Transition(
+            "cancel",
+            gettext_lazy("Cancel the order"),
+            frozenset(S) - CLOSED_STATUSES,
+            S.CANCELLED,
+            Perm.ORDERS_CANCEL,
+            needs_reason=True,
+            style="outline-danger",
+        ),
     ]
 }
 
@@ -108,7 +195,9 @@ TRANSITIONS: dict[str, Transition] = {
 _BILL_CHECKED = frozenset({"finish_work", "pass_check"})
 
 # The statuses in which a technician must be assigned: execution never starts without one.
-_NEEDS_TECHNICIAN = frozenset({S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK})
+_NEEDS_TECHNICIAN = frozenset(
+    {S.PLANNED, S.DIAGNOSTICS, S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK}
+)
 
 
 # --- Guards of other apps --------------------------------------------------------------------------
@@ -131,8 +220,13 @@ class Guard:
 _guards: dict[str, Guard] = {}
 
 
-def register_guard(key: str, check: Callable[[Order, Transition, Membership | None], str | None], *,
-                   prepare: Callable[[list[Order]], None] | None = None, shown: bool = False) -> None:
+def register_guard(
+    key: str,
+    check: Callable[[Order, Transition, Membership | None], str | None],
+    *,
+    prepare: Callable[[list[Order]], None] | None = None,
+    shown: bool = False,
+) -> None:
     _guards[key] = Guard(key, check, prepare, shown)
 
 
@@ -165,12 +259,20 @@ def _guard_problem(order: Order, t: Transition, by: Membership | None) -> tuple[
 
 
 # --- Guards ----------------------------------------------------------------------------------------
-def _own_problem(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False,
-                 override_estimate: bool = False) -> str | None:
+def _own_problem(
+    order: Order,
+    t: Transition,
+    by: Membership | None,
+    *,
+    waive_payment: bool = False,
+    override_estimate: bool = False,
+) -> str | None:
     """The lifecycle's own conditions: the reason this action cannot happen now, or None."""
     if order.status not in t.sources:
         return _("“%(action)s” is not possible while the order is “%(status)s”.") % {
-            "action": t.label, "status": order.get_status_display()}
+            "action": t.label,
+            "status": order.get_status_display(),
+        }
     if by is None:
         if not t.client_may:
             return _("Only staff can do this.")
@@ -181,7 +283,11 @@ def _own_problem(order: Order, t: Transition, by: Membership | None, *, waive_pa
     target = t.target or order.status_before_hold
     if target in _NEEDS_TECHNICIAN and order.technician_id is None:
         return _("Assign a technician first.")
-    if t.action == "plan" and order.format in {ServiceFormat.IN_SHOP, ServiceFormat.COMBINED} and order.workshop_id is None:
+    if (
+        t.action == "plan"
+        and order.format in {ServiceFormat.IN_SHOP, ServiceFormat.COMBINED}
+        and order.workshop_id is None
+    ):
         return _("Choose the workshop first.")
     if t.action == "plan" and order.needs_visit and not (order.visit_address and order.visit_start):
         return _("An on-site visit needs an address and a time slot first.")
@@ -202,8 +308,14 @@ def _own_problem(order: Order, t: Transition, by: Membership | None, *, waive_pa
     return None
 
 
-def why_not(order: Order, t: Transition, by: Membership | None, *, waive_payment: bool = False,
-            override_estimate: bool = False) -> str | None:
+def why_not(
+    order: Order,
+    t: Transition,
+    by: Membership | None,
+    *,
+    waive_payment: bool = False,
+    override_estimate: bool = False,
+) -> str | None:
     """The reason this action cannot happen now, or None when it can: the lifecycle's own conditions,
     then the guards apps registered."""
     problem = _own_problem(order, t, by, waive_payment=waive_payment, override_estimate=override_estimate)
@@ -227,9 +339,17 @@ def available_actions(order: Order, by: Membership) -> list[Transition]:
 
 
 # --- The transition --------------------------------------------------------------------------------
-def transition(order: Order, action: str, *, by: Membership | None, expected_version: int,
-               reason: str = "", waive_payment: bool = False, override_estimate: bool = False,
-               expected_estimate: tuple[int, Decimal] | None = None) -> OrderEvent:
+def transition(
+    order: Order,
+    action: str,
+    *,
+    by: Membership | None,
+    expected_version: int,
+    reason: str = "",
+    waive_payment: bool = False,
+    override_estimate: bool = False,
+    expected_estimate: tuple[int, Decimal] | None = None,
+) -> OrderEvent:
     """Move the order by `action`. by=None means the client, from the public page.
 
     `expected_estimate` (version, amount): what the client was shown when answering the estimate.
@@ -263,11 +383,16 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         updates["public_token_expires_at"] = now + timedelta(days=settings.PUBLIC_LINK_DAYS_AFTER_CLOSE)
     if target == S.HANDED_OVER:
         # Counted from the day of handover on the center's calendar (a UTC date is a day off near midnight).
-        updates["warranty_until"] = order.tenant.local_date(now) + timedelta(days=order.service_type.warranty_days)
+        updates["warranty_until"] = order.tenant.local_date(now) + timedelta(
+            days=order.service_type.warranty_days
+        )
         if order.warranty_of_id is not None:
             # A return (warranty claim, rework) keeps the original's warranty: it never extends it.
-            updates["warranty_until"] = (Order.objects.filter(pk=order.warranty_of_id, tenant_id=order.tenant_id)
-                                         .values_list("warranty_until", flat=True).first())
+            updates["warranty_until"] = (
+                Order.objects.filter(pk=order.warranty_of_id, tenant_id=order.tenant_id)
+                .values_list("warranty_until", flat=True)
+                .first()
+            )
     if action == "request_approval":
         updates["estimate_state"] = EstimateState.PENDING
     elif action == "approve":
@@ -280,7 +405,9 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
             # What the guards read (a checklist's answers) is written under the order's row lock: take it,
             # then ask them, so nothing they rely on changes between their answer and the move. A page's
             # prepared data may be stale: they check afresh.
-            Order.objects.select_for_update().filter(pk=order.pk, tenant_id=order.tenant_id).values_list("pk").first()
+            Order.objects.select_for_update().filter(pk=order.pk, tenant_id=order.tenant_id).values_list(
+                "pk"
+            ).first()
             order.__dict__.pop(_PREPARED, None)
             guarded = _guard_problem(order, t, by)
             if guarded:
@@ -297,7 +424,11 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
             money.send_estimate(order)
         elif action in {"approve", "decline"}:
             try:
-                data.update(money.decide_estimate(order, approve=action == "approve", by=by, expected=expected_estimate))
+                data.update(
+                    money.decide_estimate(
+                        order, approve=action == "approve", by=by, expected=expected_estimate
+                    )
+                )
             except money.EstimateChanged as changed_estimate:
                 raise EstimateOutdated(str(changed_estimate)) from None
         elif t.action in _BILL_CHECKED and not overriding and money.bill_problem(order):
@@ -307,17 +438,25 @@ def transition(order: Order, action: str, *, by: Membership | None, expected_ver
         if waive_payment and order.amount_due > 0:
             data["waived_payment"] = str(order.amount_due)
         return record_event(
-            order, EventKind.STATUS, actor=by.user if by else None, by_client=by is None, message=reason,
-            is_public=True, action=action, from_status=source, to_status=target, data=data,
+            order,
+            EventKind.STATUS,
+            actor=by.user if by else None,
+            by_client=by is None,
+            message=reason,
+            is_public=True,
+            action=action,
+            from_status=source,
+            to_status=target,
+            data=data,
         )
 
 
 def bump_version(order: Order, expected_version: int, **fields: object) -> None:
     """Save plain field edits only if nobody changed the order since it was loaded."""
     with transaction.atomic():
-        changed = Order.objects.filter(pk=order.pk, tenant_id=order.tenant_id, version=expected_version).update(
-            version=F("version") + 1, **fields
-        )
+        changed = Order.objects.filter(
+            pk=order.pk, tenant_id=order.tenant_id, version=expected_version
+        ).update(version=F("version") + 1, **fields)
         if not changed:
             raise OrderChanged()
         order.refresh_from_db()

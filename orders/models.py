@@ -41,7 +41,8 @@ class ServiceType(TenantOwned):
     description = models.TextField(_("description"), blank=True)
     formats = models.JSONField(_("formats"), default=list, help_text=_("How it can be delivered."))
     needs_item = models.BooleanField(
-        _("an item is brought or serviced"), default=True,
+        _("an item is brought or serviced"),
+        default=True,
         help_text=_("Off for consultations and training: intake then asks for no device."),
     )
     default_duration_minutes = models.PositiveIntegerField(_("usual duration, minutes"), default=60)
@@ -73,7 +74,9 @@ class ServiceType(TenantOwned):
 
 class Client(TenantOwned):
     name = models.CharField(_("name"), max_length=150)
-    phone = models.CharField(_("phone"), max_length=20, help_text=_("Stored in international form, e.g. +79161234567."))
+    phone = models.CharField(
+        _("phone"), max_length=20, help_text=_("Stored in international form, e.g. +79161234567.")
+    )
     email = models.EmailField(_("e-mail"), blank=True)
     notes = models.TextField(_("notes (staff only)"), blank=True)
     notify_email = models.BooleanField(_("send e-mail updates"), default=True)
@@ -99,7 +102,9 @@ class Client(TenantOwned):
 class Item(TenantOwned):
     """A device, machine or car the client brings or has serviced."""
 
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="items", verbose_name=_("client"))
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="items", verbose_name=_("client")
+    )
     kind = models.CharField(_("kind"), max_length=60, help_text=_("Phone, laptop, washing machine, car ..."))
     brand = models.CharField(_("brand"), max_length=60, blank=True)
     model = models.CharField(_("model"), max_length=100, blank=True)
@@ -150,7 +155,10 @@ STAGE_OF_STATUS: dict[str, str] = {
     OrderStatus.HANDED_OVER: Stage.CLOSED,
     OrderStatus.CANCELLED: Stage.CLOSED,
 }
-CLOSED_STATUS_LIST = [OrderStatus.HANDED_OVER, OrderStatus.CANCELLED]  # in this order: the partial index's condition
+CLOSED_STATUS_LIST = [
+    OrderStatus.HANDED_OVER,
+    OrderStatus.CANCELLED,
+]  # in this order: the partial index's condition
 CLOSED_STATUSES = frozenset(CLOSED_STATUS_LIST)
 OPEN_STATUSES = frozenset(OrderStatus) - CLOSED_STATUSES
 # The SLA clock stops while the order waits on the client or on parts, or is on hold.
@@ -213,37 +221,58 @@ def new_public_token() -> str:
 
 class Order(TenantOwned):
     number = models.PositiveIntegerField(_("number"), editable=False)
-    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="orders", verbose_name=_("client"))
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="orders", verbose_name=_("client")
+    )
     item = models.ForeignKey(
         Item, on_delete=models.PROTECT, null=True, blank=True, related_name="orders", verbose_name=_("item")
     )
     # Condition and accessories belong to this visit, not to the item.
     item_condition = models.TextField(_("condition on intake"), blank=True)
     item_accessories = models.CharField(_("accessories left with it"), max_length=300, blank=True)
-    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service"))
-    format = models.CharField(_("format"), max_length=16, choices=ServiceFormat.choices, default=ServiceFormat.IN_SHOP)
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="orders", verbose_name=_("service")
+    )
+    format = models.CharField(
+        _("format"), max_length=16, choices=ServiceFormat.choices, default=ServiceFormat.IN_SHOP
+    )
     intake_location = models.ForeignKey(
         Location, on_delete=models.PROTECT, related_name="intake_orders", verbose_name=_("received at")
     )
     workshop = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="workshop_orders", verbose_name=_("workshop")
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="workshop_orders",
+        verbose_name=_("workshop"),
     )
     technician = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, null=True, blank=True, related_name="assigned_orders",
+        Membership,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_orders",
         verbose_name=_("technician"),
     )
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
     problem = models.TextField(_("problem in the client's words"))
     terms = models.TextField(_("agreed terms"), blank=True)
     promised_at = models.DateTimeField(_("promised by"), null=True, blank=True)
     estimate = models.DecimalField(_("estimate"), null=True, blank=True, **MONEY)
-    estimate_state = models.CharField(_("estimate"), max_length=10, choices=EstimateState.choices, blank=True, default="")
+    estimate_state = models.CharField(
+        _("estimate"), max_length=10, choices=EstimateState.choices, blank=True, default=""
+    )
     # `estimate`/`estimate_state` mirror the order's latest Estimate version; `approved_amount` is the
     # latest amount the client approved (or a manager's override): the ceiling of the bill (orders.money).
     approved_amount = models.DecimalField(_("approved amount"), null=True, blank=True, **MONEY)
     total_amount = models.DecimalField(_("total"), default=Decimal("0"), **MONEY)
     paid_amount = models.DecimalField(_("paid"), default=Decimal("0"), **MONEY)
-    status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
+    status = models.CharField(
+        _("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW
+    )
     status_changed_at = models.DateTimeField(_("status since"), default=timezone.now)
     status_before_hold = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     visit_address = models.CharField(_("visit address"), max_length=300, blank=True)
@@ -255,19 +284,28 @@ class Order(TenantOwned):
     # A warranty claim or a free rework of an earlier order (quality.warranty, quality.complaints): the
     # order it returns to. Its covered lines cost nothing and its warranty is the original's, never longer.
     warranty_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returns",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
         verbose_name=_("return of order"),
         db_index=False,  # orders_return_idx (tenant, warranty_of) serves the look-ups
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("taken in by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("taken in by"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     # Service level, written by the quality app's clocks (quality.clocks) in the transaction of each event
     # and by its periodic task; never by orders. Stored here so the list filters and sorts on an index.
-    sla_state = models.CharField(_("service level"), max_length=10, choices=SlaState.choices, blank=True,
-                                 default="", editable=False)
+    sla_state = models.CharField(
+        _("service level"), max_length=10, choices=SlaState.choices, blank=True, default="", editable=False
+    )
     sla_due_at = models.DateTimeField(_("next service-level deadline"), null=True, blank=True, editable=False)
     # When the order should be ready: the "time to ready" clock's deadline, moved by the pauses (the client's
     # status page shows it).
@@ -294,21 +332,31 @@ class Order(TenantOwned):
             models.Index(fields=["tenant", "technician", "status"], name="orders_technician_idx"),
             models.Index(fields=["tenant", "client", "-created_at"], name="orders_client_idx"),
             models.Index(
-                fields=["tenant", "promised_at"], name="orders_open_promised_idx",
+                fields=["tenant", "promised_at"],
+                name="orders_open_promised_idx",
                 condition=open_q(),
             ),
             # On-site visits: a technician's day view and the overlap check; a day's route sheet.
-            models.Index(fields=["tenant", "technician", "visit_start"], name="orders_visit_tech_idx",
-                         condition=Q(visit_start__isnull=False)),
-            models.Index(fields=["tenant", "visit_start"], name="orders_visit_day_idx",
-                         condition=Q(visit_start__isnull=False)),
+            models.Index(
+                fields=["tenant", "technician", "visit_start"],
+                name="orders_visit_tech_idx",
+                condition=Q(visit_start__isnull=False),
+            ),
+            models.Index(
+                fields=["tenant", "visit_start"],
+                name="orders_visit_day_idx",
+                condition=Q(visit_start__isnull=False),
+            ),
             # Service level: the "At risk" / "Breached" views (by state, nearest deadline first) and the list
             # sorted by the next deadline.
             models.Index(fields=["tenant", "sla_state", "sla_due_at", "id"], name="orders_sla_state_idx"),
             models.Index(fields=["tenant", "sla_due_at", "id"], name="orders_sla_due_idx"),
             # Returns of an order (warranty claims, reworks): comeback rates and the device's history.
-            models.Index(fields=["tenant", "warranty_of"], name="orders_return_idx",
-                         condition=Q(warranty_of__isnull=False)),
+            models.Index(
+                fields=["tenant", "warranty_of"],
+                name="orders_return_idx",
+                condition=Q(warranty_of__isnull=False),
+            ),
             models.Index(fields=["tenant", "item", "-created_at"], name="orders_item_idx"),
         ]
 
@@ -375,7 +423,9 @@ class OrderEvent(TenantOwned):
     from_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     to_status = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     action = models.CharField(max_length=32, blank=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     by_client = models.BooleanField(default=False)
     message = models.TextField(blank=True)
     is_public = models.BooleanField(default=False, help_text=_("Shown to the client on the public page."))
@@ -424,14 +474,17 @@ class Estimate(TenantOwned):
     amount = models.DecimalField(_("amount"), **MONEY)
     comment = models.CharField(_("what it includes"), max_length=500, blank=True)
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DRAFT)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     decided_at = models.DateTimeField(null=True, blank=True)
     # Who answered: the client on the status page (by_client, decided_by empty), the client at the
     # counter or on the phone (by_client, decided_by = the staff member who recorded it), or a manager's
     # override (override_reason set).
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     by_client = models.BooleanField(default=False)
     override_reason = models.CharField(_("override reason"), max_length=1000, blank=True)
 
@@ -439,7 +492,9 @@ class Estimate(TenantOwned):
         ordering = ["version"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "order", "version"], name="orders_estimate_order_version_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "version"], name="orders_estimate_order_version_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -478,7 +533,12 @@ class LineItem(TenantOwned):
     # The approved estimate this line came from; a newer approved version replaces these lines.
     estimate = models.ForeignKey(Estimate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     performed_by = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("done by")
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("done by"),
     )
     # Covered by the warranty of the order this one returns to (Order.warranty_of): shown with its price,
     # billed at nothing.
@@ -501,7 +561,9 @@ class LineItem(TenantOwned):
 
     def save(self, *args, **kwargs) -> None:
         self.amount = Decimal("0.00") if self.covered else line_amount(self.quantity, self.unit_price)
-        if kwargs.get("update_fields") is not None and {"quantity", "unit_price", "covered"} & set(kwargs["update_fields"]):
+        if kwargs.get("update_fields") is not None and {"quantity", "unit_price", "covered"} & set(
+            kwargs["update_fields"]
+        ):
             kwargs["update_fields"] = {*kwargs["update_fields"], "amount"}
         super().save(*args, **kwargs)
 
@@ -522,7 +584,9 @@ class Payment(TenantOwned):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.PAYMENT)
     method = models.CharField(_("method"), max_length=10, choices=Method.choices, default=Method.CASH)
     amount = models.DecimalField(_("amount"), **MONEY)
-    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -549,7 +613,9 @@ class OrderPhoto(TenantOwned):
     # (services.ensure_display_copy: lazily in the photo view, or manage.py normalise_photos).
     display = models.ImageField(_("display copy"), upload_to=photo_path, blank=True)
     caption = models.CharField(_("caption"), max_length=200, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):

@@ -30,8 +30,9 @@ class ActorRefused(PermissionDenied):
         return [str(self)]
 
 
-def actor_problem(by: Membership, perm: Perm | tuple[Perm, ...], order: Order | None = None, *,
-                  tenant_id: int | None = None) -> str | None:
+def actor_problem(
+    by: Membership, perm: Perm | tuple[Perm, ...], order: Order | None = None, *, tenant_id: int | None = None
+) -> str | None:
     """Why `by` may not act with `perm` (on `order`, or in the center `tenant_id`), or None when they may.
 
     The rules: an active member of the order's center; the role holds the permission; a technician
@@ -52,8 +53,9 @@ def actor_problem(by: Membership, perm: Perm | tuple[Perm, ...], order: Order | 
     return None
 
 
-def check_actor(by: Membership, perm: Perm | tuple[Perm, ...], order: Order | None = None, *,
-                tenant_id: int | None = None) -> None:
+def check_actor(
+    by: Membership, perm: Perm | tuple[Perm, ...], order: Order | None = None, *, tenant_id: int | None = None
+) -> None:
     """Raise ActorRefused unless `by` may act with `perm` (on `order`, or in the center `tenant_id`)."""
     problem = actor_problem(by, perm, order, tenant_id=tenant_id)
     if problem:

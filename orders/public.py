@@ -30,7 +30,13 @@ from .services import mask_name, public_link_works
 
 TOKEN_MIN_LENGTH = 32  # shorter strings cannot be ours (ours are 43 characters): no database look-up
 TOKEN_CHARACTERS = re.compile(r"[A-Za-z0-9_-]+")  # secrets.token_urlsafe's alphabet
-PUBLIC_EVENT_KINDS = {EventKind.CREATED, EventKind.STATUS, EventKind.NOTE, EventKind.ESTIMATE, EventKind.PAYMENT}
+PUBLIC_EVENT_KINDS = {
+    EventKind.CREATED,
+    EventKind.STATUS,
+    EventKind.NOTE,
+    EventKind.ESTIMATE,
+    EventKind.PAYMENT,
+}
 
 # What the client reads for each status: plain words, not the workshop's jargon.
 CLIENT_WORDS = {
@@ -56,13 +62,22 @@ def _ratelimit_key(group, request) -> str:
 def guarded_order(request: HttpRequest, token: str) -> Order:
     """The order a public link points to, for every /s/<token>/ page (also the quality app's feedback page):
     rate-limited per IP (TooMany), 404 for malformed, unknown and expired tokens alike."""
-    if is_ratelimited(request, group="public_status", key=_ratelimit_key, rate=settings.PUBLIC_PAGE_RATE,
-                      method=is_ratelimited.ALL, increment=True):
+    if is_ratelimited(
+        request,
+        group="public_status",
+        key=_ratelimit_key,
+        rate=settings.PUBLIC_PAGE_RATE,
+        method=is_ratelimited.ALL,
+        increment=True,
+    ):
         raise TooMany()
     if len(token) < TOKEN_MIN_LENGTH or len(token) > 64 or not TOKEN_CHARACTERS.fullmatch(token):
         raise Http404()  # cannot be ours: no database look-up (and no NUL byte sent to PostgreSQL)
-    order = (Order.objects.select_related("tenant", "item", "service_type", "intake_location", "client")
-             .filter(public_token=token).first())
+    order = (
+        Order.objects.select_related("tenant", "item", "service_type", "intake_location", "client")
+        .filter(public_token=token)
+        .first()
+    )
     if order is None or not public_link_works(order) or not order.tenant.is_active:
         raise Http404()
     activate_tenant_timezone(order.tenant)
@@ -77,7 +92,12 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         return too_many()
     if "language" in request.GET:
         return private(switch_language(request, reverse("orders:public_status", args=[order.public_token])))
-    events = [e for e in order.events.filter(is_public=True, kind__in=PUBLIC_EVENT_KINDS).order_by("-created_at", "-id")[:50]]
+    events = [
+        e
+        for e in order.events.filter(is_public=True, kind__in=PUBLIC_EVENT_KINDS).order_by(
+            "-created_at", "-id"
+        )[:50]
+    ]
     estimate = current_estimate(order) if order.status == OrderStatus.AWAITING_APPROVAL else None
     can_decide = estimate is not None and estimate.state == Estimate.State.PENDING
     current_stage = STAGE_OF_STATUS[order.status]
@@ -128,8 +148,14 @@ def public_decide(request: HttpRequest, token: str, decision: str) -> HttpRespon
     try:
         if order.status == OrderStatus.AWAITING_APPROVAL and shown is None:
             raise EstimateChanged()  # the answer does not say which estimate: show the current one again
-        transition(order, decision, by=None, expected_version=order.version, expected_estimate=shown,
-                   reason=_("Decided by the client on the status page."))
+        transition(
+            order,
+            decision,
+            by=None,
+            expected_version=order.version,
+            expected_estimate=shown,
+            reason=_("Decided by the client on the status page."),
+        )
     except (EstimateChanged, EstimateOutdated) as changed:
         messages.warning(request, str(changed))
     except TransitionRefused:

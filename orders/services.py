@@ -60,7 +60,9 @@ def normalise_phone(raw: str, region: str = "RU") -> str:
 
 def format_phone(e164: str) -> str:
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+        return phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
     except phonenumbers.NumberParseException:
         return e164
 
@@ -131,7 +133,10 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
     client = data.client
     if client is None:
         client = Client.objects.create(
-            tenant=tenant, name=data.client_name, phone=data.client_phone, email=data.client_email,
+            tenant=tenant,
+            name=data.client_name,
+            phone=data.client_phone,
+            email=data.client_email,
         )
     elif data.client_email and not client.email:
         client.email = data.client_email
@@ -144,50 +149,101 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
 
     item = data.item
     if item is None and data.service_type.needs_item and data.item_kind:
-        item = Item.objects.filter(tenant=tenant, client=client, serial=data.item_serial).first() if data.item_serial else None
+        item = (
+            Item.objects.filter(tenant=tenant, client=client, serial=data.item_serial).first()
+            if data.item_serial
+            else None
+        )
         if item is None:
             item = Item.objects.create(
-                tenant=tenant, client=client, kind=data.item_kind, brand=data.item_brand,
-                model=data.item_model, serial=data.item_serial,
+                tenant=tenant,
+                client=client,
+                kind=data.item_kind,
+                brand=data.item_brand,
+                model=data.item_model,
+                serial=data.item_serial,
             )
     promised_at = data.promised_at or now + timedelta(days=data.service_type.target_days)
     order = Order.objects.create(
-        tenant=tenant, number=next_order_number(tenant), client=client, item=item,
-        item_condition=data.item_condition, item_accessories=data.item_accessories,
-        service_type=data.service_type, format=data.format, intake_location=data.intake_location,
+        tenant=tenant,
+        number=next_order_number(tenant),
+        client=client,
+        item=item,
+        item_condition=data.item_condition,
+        item_accessories=data.item_accessories,
+        service_type=data.service_type,
+        format=data.format,
+        intake_location=data.intake_location,
         workshop=data.intake_location if data.intake_location.does_work else None,
-        priority=data.priority, problem=data.problem, terms=data.terms, promised_at=promised_at,
-        visit_address=data.visit_address, visit_start=data.visit_start,
-        visit_end=data.visit_end, created_by=by.user, created_at=now, warranty_of=data.warranty_of,
+        priority=data.priority,
+        problem=data.problem,
+        terms=data.terms,
+        promised_at=promised_at,
+        visit_address=data.visit_address,
+        visit_start=data.visit_start,
+        visit_end=data.visit_end,
+        created_by=by.user,
+        created_at=now,
+        warranty_of=data.warranty_of,
     )
     if data.estimate is not None:
         # The client signs the intake receipt, which quotes this estimate: it is approved at the counter
         # and caps the bill; it becomes no line, since nothing has been done yet (docs/architecture.md).
-        money.new_estimate(order, amount=data.estimate, lines=None, comment="", state=Estimate.State.APPROVED, by=by,
-                           decided_at=now, decided_by=by.user, by_client=True)
+        money.new_estimate(
+            order,
+            amount=data.estimate,
+            lines=None,
+            comment="",
+            state=Estimate.State.APPROVED,
+            by=by,
+            decided_at=now,
+            decided_by=by.user,
+            by_client=True,
+        )
     message = _("Order taken in at %(location)s.") % {"location": data.intake_location.name}
     if data.warranty_of is not None:
         message += " " + _("A return of order #%(number)s.") % {"number": data.warranty_of.number}
-    record_event(order, EventKind.CREATED, actor=by.user, is_public=True, to_status=OrderStatus.NEW, message=message,
-                 data={"warranty_of": data.warranty_of.number} if data.warranty_of is not None else None)
+    record_event(
+        order,
+        EventKind.CREATED,
+        actor=by.user,
+        is_public=True,
+        to_status=OrderStatus.NEW,
+        message=message,
+        data={"warranty_of": data.warranty_of.number} if data.warranty_of is not None else None,
+    )
     if data.prepayment and data.prepayment > 0:
-        add_payment(order, amount=data.prepayment, method=data.prepayment_method, kind=Payment.Kind.PREPAYMENT, by=by)
+        add_payment(
+            order, amount=data.prepayment, method=data.prepayment_method, kind=Payment.Kind.PREPAYMENT, by=by
+        )
     return order
 
 
-def take_in_return(original: Order, *, by: Membership, problem: str, intake_location: Location | None = None) -> Order:
+def take_in_return(
+    original: Order, *, by: Membership, problem: str, intake_location: Location | None = None
+) -> Order:
     """A return of `original` (a warranty claim, a free rework after a complaint): a new order for the same
     client, device and service, linked to it by Order.warranty_of, taken in by the intake's own rules and
     numbering. Its lines are covered (no charge) unless marked otherwise; its warranty is the original's."""
     original = Order.objects.select_related("client", "item", "service_type", "intake_location").get(
-        pk=original.pk, tenant_id=original.tenant_id)
+        pk=original.pk, tenant_id=original.tenant_id
+    )
     service_type = original.service_type
     location = intake_location or original.intake_location
     data = IntakeData(
-        client=original.client, client_name=original.client.name, client_phone=original.client.phone,
-        client_email="", consent=False, service_type=service_type, format=original.format,
-        intake_location=location, problem=problem[:5000], item=original.item, warranty_of=original,
-        item_condition="", visit_address=original.visit_address,
+        client=original.client,
+        client_name=original.client.name,
+        client_phone=original.client.phone,
+        client_email="",
+        consent=False,
+        service_type=service_type,
+        format=original.format,
+        intake_location=location,
+        problem=problem[:5000],
+        item=original.item,
+        warranty_of=original,
+        item_condition="",
+        visit_address=original.visit_address,
     )
     return take_in(original.tenant, data, by=by)
 
@@ -218,9 +274,17 @@ def technician_choices(tenant: Tenant):
     )
 
 
-def assign(order: Order, *, technician: Membership | None, workshop: Location | None, by: Membership,
-           expected_version: int, visit_address: str | None = None, visit_start: datetime | None = None,
-           visit_end: datetime | None = None) -> None:
+def assign(
+    order: Order,
+    *,
+    technician: Membership | None,
+    workshop: Location | None,
+    by: Membership,
+    expected_version: int,
+    visit_address: str | None = None,
+    visit_start: datetime | None = None,
+    visit_end: datetime | None = None,
+) -> None:
     """Assign or reassign the technician, workshop and visit slot; an event records who changed what."""
     check_actor(by, Perm.ORDERS_PLAN, order)
     if technician is not None and technician.tenant_id != order.tenant_id:
@@ -240,7 +304,11 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
     if workshop != order.workshop:
         changes["workshop"] = workshop
         data["workshop"] = workshop.name if workshop else None
-    for field, value in (("visit_address", visit_address), ("visit_start", visit_start), ("visit_end", visit_end)):
+    for field, value in (
+        ("visit_address", visit_address),
+        ("visit_start", visit_start),
+        ("visit_end", visit_end),
+    ):
         if value is not None and value != getattr(order, field):
             changes[field] = value
             data[field] = str(value)
@@ -260,9 +328,15 @@ def assign(order: Order, *, technician: Membership | None, workshop: Location | 
         if "workshop" in data:
             parts.append(_("workshop: %(name)s") % {"name": data["workshop"] or "—"})
         if any(key.startswith("visit") for key in data):
-            parts.append(_("visit: %(address)s %(start)s") % {
-                "address": order.visit_address, "start": timezone.localtime(order.visit_start, order.tenant.tz).strftime("%d.%m %H:%M")
-                if order.visit_start else ""})  # the center's wall clock, also outside a request (Celery, demo)
+            parts.append(
+                _("visit: %(address)s %(start)s")
+                % {
+                    "address": order.visit_address,
+                    "start": timezone.localtime(order.visit_start, order.tenant.tz).strftime("%d.%m %H:%M")
+                    if order.visit_start
+                    else "",
+                }
+            )  # the center's wall clock, also outside a request (Celery, demo)
         record_event(order, EventKind.ASSIGNED, actor=by.user, message="; ".join(parts), data=data)
 
 
@@ -277,9 +351,18 @@ def check_open(order: Order) -> None:
 
 
 @transaction.atomic
-def add_line_item(order: Order, *, kind: str, description: str, quantity: Decimal, unit_price: Decimal,
-                  by: Membership, performed_by: Membership | None = None, covered: bool | None = None,
-                  warranty_days: int | None = None) -> LineItem:
+def add_line_item(
+    order: Order,
+    *,
+    kind: str,
+    description: str,
+    quantity: Decimal,
+    unit_price: Decimal,
+    by: Membership,
+    performed_by: Membership | None = None,
+    covered: bool | None = None,
+    warranty_days: int | None = None,
+) -> LineItem:
     """A work or a part on the bill. On a return under warranty (Order.warranty_of) a line is covered
     (billed at nothing) unless `covered=False` says the client pays for it (then the bill's ceiling asks
     the client's approval, orders.money). `warranty_days`: a part's own warranty (empty: the service's)."""
@@ -297,18 +380,31 @@ def add_line_item(order: Order, *, kind: str, description: str, quantity: Decima
     elif covered and order.warranty_of_id is None:
         raise ValidationError(_("Only a return under warranty has work at no charge."))
     line = LineItem.objects.create(
-        tenant_id=order.tenant_id, order=order, kind=kind, description=description, quantity=quantity,
-        unit_price=unit_price, performed_by=performed_by, covered=covered, warranty_days=warranty_days,
+        tenant_id=order.tenant_id,
+        order=order,
+        kind=kind,
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        performed_by=performed_by,
+        covered=covered,
+        warranty_days=warranty_days,
     )
     recalculate_totals(order)
     note = f" ({_('under warranty, no charge')})" if covered else ""
-    record_event(order, EventKind.LINE_ITEM, actor=by.user,
-                 message=f"{line.get_kind_display()}: {description} × {quantity:g} = {line.amount}{note}")
+    record_event(
+        order,
+        EventKind.LINE_ITEM,
+        actor=by.user,
+        message=f"{line.get_kind_display()}: {description} × {quantity:g} = {line.amount}{note}",
+    )
     return line
 
 
 @transaction.atomic
-def add_discount(order: Order, *, amount: Decimal, description: str, by: Membership, data: dict | None = None) -> LineItem:
+def add_discount(
+    order: Order, *, amount: Decimal, description: str, by: Membership, data: dict | None = None
+) -> LineItem:
     """A compensation: a negative line on the bill, also on a closed order (a complaint comes after the
     handover). What was paid above the new total shows as credit to return (Order.credit_amount); the
     refund is recorded as a payment. The caller checks who may grant it (quality.complaints)."""
@@ -319,15 +415,26 @@ def add_discount(order: Order, *, amount: Decimal, description: str, by: Members
     if order.status == OrderStatus.CANCELLED:
         raise ValidationError(_("A cancelled order has no bill to discount."))
     if amount > order.total_amount:
-        raise ValidationError(_("The discount (%(amount)s) is more than the bill (%(total)s).") % {
-            "amount": amount, "total": order.total_amount})
+        raise ValidationError(
+            _("The discount (%(amount)s) is more than the bill (%(total)s).")
+            % {"amount": amount, "total": order.total_amount}
+        )
     line = LineItem.objects.create(
-        tenant_id=order.tenant_id, order=order, kind=LineItem.Kind.DISCOUNT, description=description[:200],
-        quantity=Decimal("1"), unit_price=-amount,
+        tenant_id=order.tenant_id,
+        order=order,
+        kind=LineItem.Kind.DISCOUNT,
+        description=description[:200],
+        quantity=Decimal("1"),
+        unit_price=-amount,
     )
     recalculate_totals(order)
-    record_event(order, EventKind.LINE_ITEM, actor=by.user, message=f"{line.get_kind_display()}: {description} = {line.amount}",
-                 data={"discount": str(amount), **(data or {})})
+    record_event(
+        order,
+        EventKind.LINE_ITEM,
+        actor=by.user,
+        message=f"{line.get_kind_display()}: {description} = {line.amount}",
+        data={"discount": str(amount), **(data or {})},
+    )
     return line
 
 
@@ -342,12 +449,21 @@ def remove_line_item(line: LineItem, *, by: Membership) -> None:
     if not LineItem.objects.filter(pk=line.pk, tenant_id=order.tenant_id, order_id=order.pk).delete()[0]:
         return  # removed meanwhile (a double click): nothing left to do
     recalculate_totals(order)
-    record_event(order, EventKind.LINE_ITEM, actor=by.user, message=_("Removed: %(what)s") % {"what": description})
+    record_event(
+        order, EventKind.LINE_ITEM, actor=by.user, message=_("Removed: %(what)s") % {"what": description}
+    )
 
 
 @transaction.atomic
-def add_payment(order: Order, *, amount: Decimal, method: str, kind: str = Payment.Kind.PAYMENT,
-                by: Membership, note: str = "") -> Payment:
+def add_payment(
+    order: Order,
+    *,
+    amount: Decimal,
+    method: str,
+    kind: str = Payment.Kind.PAYMENT,
+    by: Membership,
+    note: str = "",
+) -> Payment:
     check_actor(by, Perm.ORDERS_HANDOVER, order)
     if amount <= 0:
         raise ValidationError(_("The amount must be more than zero."))
@@ -355,11 +471,22 @@ def add_payment(order: Order, *, amount: Decimal, method: str, kind: str = Payme
     if kind == Payment.Kind.REFUND and amount > order.paid_amount:
         raise ValidationError(_("Cannot refund more than was paid (%(paid)s).") % {"paid": order.paid_amount})
     payment = Payment.objects.create(
-        tenant_id=order.tenant_id, order=order, kind=kind, method=method, amount=amount, received_by=by.user, note=note,
+        tenant_id=order.tenant_id,
+        order=order,
+        kind=kind,
+        method=method,
+        amount=amount,
+        received_by=by.user,
+        note=note,
     )
     recalculate_totals(order)
-    record_event(order, EventKind.PAYMENT, actor=by.user, is_public=True,
-                 message=f"{payment.get_kind_display()}: {amount} ({payment.get_method_display()})")
+    record_event(
+        order,
+        EventKind.PAYMENT,
+        actor=by.user,
+        is_public=True,
+        message=f"{payment.get_kind_display()}: {amount} ({payment.get_method_display()})",
+    )
     return payment
 
 
@@ -375,7 +502,13 @@ def edit_order(order: Order, *, changes: dict, by: Membership, expected_version:
     with transaction.atomic():
         bump_version(order, expected_version, **changes)
         labels = [str(Order._meta.get_field(name).verbose_name) for name in sorted(changes)]
-        record_event(order, EventKind.EDITED, actor=by.user, message=", ".join(labels), data={"fields": sorted(changes)})
+        record_event(
+            order,
+            EventKind.EDITED,
+            actor=by.user,
+            message=", ".join(labels),
+            data={"fields": sorted(changes)},
+        )
 
 
 def add_note(order: Order, *, text: str, public: bool, by: Membership) -> None:
@@ -399,8 +532,15 @@ class EstimateLineData:
     unit_price: Decimal
 
 
-def set_estimate(order: Order, *, amount: Decimal | None = None, lines: list[EstimateLineData] | None = None,
-                 by: Membership, expected_version: int, comment: str = "") -> Estimate:
+def set_estimate(
+    order: Order,
+    *,
+    amount: Decimal | None = None,
+    lines: list[EstimateLineData] | None = None,
+    by: Membership,
+    expected_version: int,
+    comment: str = "",
+) -> Estimate:
     """A new estimate version: itemised (`lines`, the amount is their sum) or just a total (`amount`).
 
     While the order waits for the client the new version waits in its place: the client's answer to
@@ -419,8 +559,10 @@ def set_estimate(order: Order, *, amount: Decimal | None = None, lines: list[Est
                 raise ValidationError(_("Unknown kind of line."))
         total = sum((line_amount(line.quantity, line.unit_price) for line in lines), Decimal("0"))
         if amount is not None and amount != total:
-            raise ValidationError(_("The total (%(amount)s) differs from the sum of the lines (%(total)s).") % {
-                "amount": amount, "total": total})
+            raise ValidationError(
+                _("The total (%(amount)s) differs from the sum of the lines (%(total)s).")
+                % {"amount": amount, "total": total}
+            )
         amount = total
     if amount is None:
         raise ValidationError(_("Enter the estimate's total or its lines."))
@@ -429,14 +571,33 @@ def set_estimate(order: Order, *, amount: Decimal | None = None, lines: list[Est
     check_open(order)
     with transaction.atomic():
         bump_version(order, expected_version)  # takes the order's row lock; refuses a stale page
-        state = Estimate.State.PENDING if order.status == OrderStatus.AWAITING_APPROVAL else Estimate.State.DRAFT
+        state = (
+            Estimate.State.PENDING if order.status == OrderStatus.AWAITING_APPROVAL else Estimate.State.DRAFT
+        )
         estimate = money.new_estimate(
-            order, amount=amount, comment=comment, state=state, by=by,
-            lines=[{"kind": line.kind, "description": line.description.strip()[:200], "quantity": line.quantity,
-                    "unit_price": line.unit_price} for line in lines or []])
-        record_event(order, EventKind.ESTIMATE, actor=by.user, is_public=True,
-                     message=(_("Estimate: %(amount)s") % {"amount": amount}) + (f". {comment}" if comment else ""),
-                     data={"amount": str(amount), "estimate_version": estimate.version})
+            order,
+            amount=amount,
+            comment=comment,
+            state=state,
+            by=by,
+            lines=[
+                {
+                    "kind": line.kind,
+                    "description": line.description.strip()[:200],
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                }
+                for line in lines or []
+            ],
+        )
+        record_event(
+            order,
+            EventKind.ESTIMATE,
+            actor=by.user,
+            is_public=True,
+            message=(_("Estimate: %(amount)s") % {"amount": amount}) + (f". {comment}" if comment else ""),
+            data={"amount": str(amount), "estimate_version": estimate.version},
+        )
     return estimate
 
 
@@ -479,7 +640,8 @@ def ensure_display_copy(photo: OrderPhoto) -> bool:
     photo.image.save(normalised.file.name, normalised.file, save=False)
     photo.display.save(normalised.display.name, normalised.display, save=False)
     updated = OrderPhoto.objects.filter(pk=photo.pk, tenant_id=photo.tenant_id, display="").update(
-        image=photo.image.name, display=photo.display.name)
+        image=photo.image.name, display=photo.display.name
+    )
     if updated:
         storage.delete(old_name)
     else:  # another request did it first: keep theirs
@@ -496,7 +658,12 @@ def replace_public_link(order: Order, *, by: Membership) -> str:
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(public_token=token, version=F("version") + 1)
         order.refresh_from_db()
-        record_event(order, EventKind.LINK, actor=by.user, message=_("Public link replaced; the old one no longer works."))
+        record_event(
+            order,
+            EventKind.LINK,
+            actor=by.user,
+            message=_("Public link replaced; the old one no longer works."),
+        )
     return token
 
 

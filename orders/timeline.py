@@ -30,13 +30,32 @@ def announce(event: OrderEvent) -> None:
         listener(event)
 
 
-def record_event(order: Order, kind: str, *, actor: Any = None, by_client: bool = False, message: str = "",
-                 is_public: bool = False, action: str = "", from_status: str = "", to_status: str = "",
-                 data: dict[str, Any] | None = None) -> OrderEvent:
+def record_event(
+    order: Order,
+    kind: str,
+    *,
+    actor: Any = None,
+    by_client: bool = False,
+    message: str = "",
+    is_public: bool = False,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
     """Append to the order's timeline and announce it. Every event goes through here."""
     event = OrderEvent.objects.create(
-        tenant_id=order.tenant_id, order=order, kind=kind, actor=actor, by_client=by_client, message=message,
-        is_public=is_public, action=action, from_status=from_status, to_status=to_status, data=data or {},
+        tenant_id=order.tenant_id,
+        order=order,
+        kind=kind,
+        actor=actor,
+        by_client=by_client,
+        message=message,
+        is_public=is_public,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        data=data or {},
     )
     event.order = order
     announce(event)

@@ -57,15 +57,12 @@ SORTS: dict[str, tuple[str | Promise, list[SortKey]]] = {
     "created": (gettext_lazy("Oldest first"), [SortKey("created_at", False), SortKey("id", False)]),
     "promised": (gettext_lazy("Promised date"), [SortKey("promised_at", False), SortKey("id", False)]),
     "sla": (gettext_lazy("Next SLA deadline"), [SortKey("sla_due_at", False), SortKey("id", False)]),
-    "-priority": (gettext_lazy("Priority"), [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)]),
+    "-priority": (
+        gettext_lazy("Priority"),
+        [SortKey("priority", True), SortKey("created_at", True), SortKey("id", True)],
+    ),
     "-number": (gettext_lazy("Number"), [SortKey("number", True)]),
 }
-
-
-
-
-
-
 
 
 # --- The center's front page -----------------------------------------------------------------------
@@ -105,7 +102,11 @@ def order_list(request: TenantRequest) -> HttpResponse:
         "current_view": params.get("view", ""),
         "query": query,
     }
-    template = "orders/_order_rows.html" if request.htmx and request.htmx.target == "order-rows" else "orders/order_list.html"
+    template = (
+        "orders/_order_rows.html"
+        if request.htmx and request.htmx.target == "order-rows"
+        else "orders/order_list.html"
+    )
     return render(request, template, context)
 
 
@@ -129,16 +130,31 @@ def take_in_from_form(request: TenantRequest, form: IntakeForm) -> Order:
     order = services.take_in(
         request.tenant,
         services.IntakeData(
-            client=data["client"], client_name=data["client_name"].strip(), client_phone=data["client_phone"],
-            client_email=data["client_email"], consent=data["consent"], service_type=data["service_type"],
-            format=data["format"], intake_location=data["intake_location"], problem=data["problem"].strip(),
-            item_kind=data["item_kind"].strip(), item_brand=data["item_brand"].strip(),
-            item_model=data["item_model"].strip(), item_serial=data["item_serial"].strip(),
-            item_condition=data["item_condition"].strip(), item_accessories=data["item_accessories"].strip(),
-            priority=data["priority"], promised_at=data["promised_at"], estimate=data["estimate"],
-            prepayment=data["prepayment"] or 0, prepayment_method=data["prepayment_method"],
-            terms=data["terms"].strip(), visit_address=data["visit_address"].strip(),
-            visit_start=data["visit_start"], visit_end=data["visit_end"], item=data["item"],
+            client=data["client"],
+            client_name=data["client_name"].strip(),
+            client_phone=data["client_phone"],
+            client_email=data["client_email"],
+            consent=data["consent"],
+            service_type=data["service_type"],
+            format=data["format"],
+            intake_location=data["intake_location"],
+            problem=data["problem"].strip(),
+            item_kind=data["item_kind"].strip(),
+            item_brand=data["item_brand"].strip(),
+            item_model=data["item_model"].strip(),
+            item_serial=data["item_serial"].strip(),
+            item_condition=data["item_condition"].strip(),
+            item_accessories=data["item_accessories"].strip(),
+            priority=data["priority"],
+            promised_at=data["promised_at"],
+            estimate=data["estimate"],
+            prepayment=data["prepayment"] or 0,
+            prepayment_method=data["prepayment_method"],
+            terms=data["terms"].strip(),
+            visit_address=data["visit_address"].strip(),
+            visit_start=data["visit_start"],
+            visit_end=data["visit_end"],
+            item=data["item"],
         ),
         by=request.membership,
     )
@@ -154,13 +170,29 @@ def intake_context(request: TenantRequest, form: IntakeForm, picked_client: Clie
     if picked_client is None:
         picked_client = cleaned.get("client")
     picked_item = cleaned.get("item")
-    return {"form": form, "suggested_kinds": SUGGESTED_ITEM_KINDS, "picked_client": picked_client,
-            "picked_item": picked_item, "picked": picked_item_context(request, picked_item) if picked_item else {}}
+    return {
+        "form": form,
+        "suggested_kinds": SUGGESTED_ITEM_KINDS,
+        "picked_client": picked_client,
+        "picked_item": picked_item,
+        "picked": picked_item_context(request, picked_item) if picked_item else {},
+    }
 
 
 SUGGESTED_ITEM_KINDS = [
-    gettext_lazy("Phone"), gettext_lazy("Laptop"), gettext_lazy("Tablet"), gettext_lazy("Desktop computer"), gettext_lazy("Monitor"), gettext_lazy("TV"), gettext_lazy("Washing machine"),
-    gettext_lazy("Refrigerator"), gettext_lazy("Dishwasher"), gettext_lazy("Coffee machine"), gettext_lazy("Vacuum cleaner"), gettext_lazy("Car"), gettext_lazy("Printer"),
+    gettext_lazy("Phone"),
+    gettext_lazy("Laptop"),
+    gettext_lazy("Tablet"),
+    gettext_lazy("Desktop computer"),
+    gettext_lazy("Monitor"),
+    gettext_lazy("TV"),
+    gettext_lazy("Washing machine"),
+    gettext_lazy("Refrigerator"),
+    gettext_lazy("Dishwasher"),
+    gettext_lazy("Coffee machine"),
+    gettext_lazy("Vacuum cleaner"),
+    gettext_lazy("Car"),
+    gettext_lazy("Printer"),
 ]
 
 
@@ -176,7 +208,11 @@ def client_search(request: TenantRequest) -> HttpResponse:
 @require_GET
 def client_pick(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
-    recent = Order.objects.for_tenant(request.tenant).filter(client=client).select_related("service_type", "item")[:5]
+    recent = (
+        Order.objects.for_tenant(request.tenant)
+        .filter(client=client)
+        .select_related("service_type", "item")[:5]
+    )
     return render(request, "orders/_client_picked.html", {"client": client, "recent": recent})
 
 
@@ -194,7 +230,9 @@ def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
     context = {
         "order": order,
         "events": events,
-        "line_items": LineItem.objects.filter(tenant=request.tenant, order=order).select_related("performed_by__user"),
+        "line_items": LineItem.objects.filter(tenant=request.tenant, order=order).select_related(
+            "performed_by__user"
+        ),
         "payments": order.payments.filter(tenant=request.tenant).select_related("received_by"),
         "photos": order.photos.filter(tenant=request.tenant),
         "actions": actions,
@@ -207,15 +245,30 @@ def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
         "can_waive": has_perm(membership.role, Perm.ORDERS_WAIVE_PAYMENT),
         "can_see_client": has_perm(membership.role, Perm.CLIENTS_VIEW),
         # Several forms share field names (kind, amount, version): prefixed ids keep the page's ids unique.
-        "assign_form": AssignForm(tenant=request.tenant, auto_id="id_assign_%s", initial={
-            "version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
-            "visit_address": order.visit_address, "visit_start": order.visit_start, "visit_end": order.visit_end}),
-        "estimate_form": EstimateForm(auto_id="id_estimate_%s", initial={
-            "version": order.version,
-            # Billed above the approval: propose the bill as the new amount to ask the client for.
-            "amount": order.total_amount if bill_problem else order.estimate}),
-        "estimates": Estimate.objects.filter(tenant=request.tenant, order=order).select_related("decided_by")
-        .prefetch_related("lines").order_by("-version"),
+        "assign_form": AssignForm(
+            tenant=request.tenant,
+            auto_id="id_assign_%s",
+            initial={
+                "version": order.version,
+                "technician": order.technician_id,
+                "workshop": order.workshop_id,
+                "visit_address": order.visit_address,
+                "visit_start": order.visit_start,
+                "visit_end": order.visit_end,
+            },
+        ),
+        "estimate_form": EstimateForm(
+            auto_id="id_estimate_%s",
+            initial={
+                "version": order.version,
+                # Billed above the approval: propose the bill as the new amount to ask the client for.
+                "amount": order.total_amount if bill_problem else order.estimate,
+            },
+        ),
+        "estimates": Estimate.objects.filter(tenant=request.tenant, order=order)
+        .select_related("decided_by")
+        .prefetch_related("lines")
+        .order_by("-version"),
         "bill_problem": bill_problem,
         "can_override": has_perm(membership.role, Perm.ORDERS_OVERRIDE_ESTIMATE),
         # The actions a manager may take past the bill's ceiling: their form asks for the override and a reason.
@@ -242,13 +295,23 @@ def order_transition(request: TenantRequest, order_number: int, action: str) -> 
         messages.error(request, _("The form was incomplete. Reload the page and try again."))
         return to_order(request, order)
     try:
-        transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
-                   reason=form.cleaned_data["reason"], waive_payment=form.cleaned_data["waive_payment"],
-                   override_estimate=form.cleaned_data["override_estimate"])
+        transition(
+            order,
+            action,
+            by=request.membership,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+            waive_payment=form.cleaned_data["waive_payment"],
+            override_estimate=form.cleaned_data["override_estimate"],
+        )
     except (TransitionRefused, OrderChanged) as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("Order #%(number)s: %(status)s.") % {"number": order.number, "status": order.get_status_display()})
+        messages.success(
+            request,
+            _("Order #%(number)s: %(status)s.")
+            % {"number": order.number, "status": order.get_status_display()},
+        )
     if request.POST.get("next") == "my_jobs":
         return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
     return to_order(request, order)
@@ -264,9 +327,16 @@ def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
         return to_order(request, order)
     data = form.cleaned_data
     try:
-        services.assign(order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
-                        expected_version=data["version"], visit_address=data["visit_address"],
-                        visit_start=data["visit_start"], visit_end=data["visit_end"])
+        services.assign(
+            order,
+            technician=data["technician"],
+            workshop=data["workshop"],
+            by=request.membership,
+            expected_version=data["version"],
+            visit_address=data["visit_address"],
+            visit_start=data["visit_start"],
+            visit_end=data["visit_end"],
+        )
     except (ValidationError, ActorRefused, OrderChanged) as problem:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
@@ -285,8 +355,18 @@ def _unchanged(sent, stored) -> bool:
 @require_http_methods(["GET", "POST"])
 def order_edit(request: TenantRequest, order_number: int) -> HttpResponse:
     order = order_or_404(request, order_number)
-    initial = {field: getattr(order, field) for field in ["problem", "priority", "promised_at", "item_condition",
-                                                          "item_accessories", "terms", "version"]}
+    initial = {
+        field: getattr(order, field)
+        for field in [
+            "problem",
+            "priority",
+            "promised_at",
+            "item_condition",
+            "item_accessories",
+            "terms",
+            "version",
+        ]
+    }
     form = OrderEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -312,9 +392,14 @@ def order_estimate(request: TenantRequest, order_number: int) -> HttpResponse:
         say_form_errors(request, form)
         return to_order(request, order)
     try:
-        services.set_estimate(order, amount=form.cleaned_data["amount"], lines=form.cleaned_data["lines"],
-                              comment=form.cleaned_data["comment"], by=request.membership,
-                              expected_version=form.cleaned_data["version"])
+        services.set_estimate(
+            order,
+            amount=form.cleaned_data["amount"],
+            lines=form.cleaned_data["lines"],
+            comment=form.cleaned_data["comment"],
+            by=request.membership,
+            expected_version=form.cleaned_data["version"],
+        )
     except (ValidationError, ActorRefused, OrderChanged) as problem:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
@@ -332,11 +417,17 @@ def line_add(request: TenantRequest, order_number: int) -> HttpResponse:
         return to_order(request, order)
     data = form.cleaned_data
     try:
-        services.add_line_item(order, kind=data["kind"], description=data["description"], quantity=data["quantity"],
-                               unit_price=data["unit_price"], by=request.membership,
-                               performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None,
-                               # Only a return under warranty offers the box; elsewhere it means nothing.
-                               covered=data["covered"] if order.warranty_of_id else None)
+        services.add_line_item(
+            order,
+            kind=data["kind"],
+            description=data["description"],
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            by=request.membership,
+            performed_by=order.technician if data["kind"] == LineItem.Kind.WORK else None,
+            # Only a return under warranty offers the box; elsewhere it means nothing.
+            covered=data["covered"] if order.warranty_of_id else None,
+        )
     except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     return to_order(request, order)
@@ -365,8 +456,14 @@ def payment_add(request: TenantRequest, order_number: int) -> HttpResponse:
         return to_order(request, order)
     data = form.cleaned_data
     try:
-        services.add_payment(order, amount=data["amount"], method=data["method"], kind=data["kind"],
-                             note=data["note"], by=request.membership)
+        services.add_payment(
+            order,
+            amount=data["amount"],
+            method=data["method"],
+            kind=data["kind"],
+            note=data["note"],
+            by=request.membership,
+        )
     except (ValidationError, ActorRefused) as problem:
         messages.error(request, " ".join(problem.messages))
     else:
@@ -381,8 +478,12 @@ def note_add(request: TenantRequest, order_number: int) -> HttpResponse:
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            services.add_note(order, text=form.cleaned_data["text"], public=form.cleaned_data["public"],
-                              by=request.membership)
+            services.add_note(
+                order,
+                text=form.cleaned_data["text"],
+                public=form.cleaned_data["public"],
+                by=request.membership,
+            )
         except (ValidationError, ActorRefused) as problem:
             messages.error(request, " ".join(problem.messages))
     else:
@@ -398,7 +499,9 @@ def photo_add(request: TenantRequest, order_number: int) -> HttpResponse:
     if form.is_valid():
         try:
             for upload in form.cleaned_data["photos"]:
-                services.add_photo(order, image=upload, caption=form.cleaned_data["caption"], by=request.membership)
+                services.add_photo(
+                    order, image=upload, caption=form.cleaned_data["caption"], by=request.membership
+                )
         except ActorRefused as refused:
             messages.error(request, str(refused))
         else:
@@ -443,9 +546,17 @@ def receipt(request: TenantRequest, order_number: int) -> HttpResponse:
     order = order_or_404(request, order_number)
     order.tenant = request.tenant
     prepaid = sum((p.signed_amount for p in order.payments.all()), 0)
-    return render(request, "orders/receipt.html", {
-        "order": order, "qr": order_qr_data_uri(order), "public_url": public_status_url(order), "prepaid": prepaid,
-        "phone_display": services.format_phone(order.client.phone)})
+    return render(
+        request,
+        "orders/receipt.html",
+        {
+            "order": order,
+            "qr": order_qr_data_uri(order),
+            "public_url": public_status_url(order),
+            "prepaid": prepaid,
+            "phone_display": services.format_phone(order.client.phone),
+        },
+    )
 
 
 # --- Clients ---------------------------------------------------------------------------------------
@@ -459,7 +570,9 @@ def client_list(request: TenantRequest) -> HttpResponse:
         page = None
         clients = list(qs)
     else:
-        page = keyset_page(qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
+        page = keyset_page(
+            qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE
+        )
         clients = page.rows
     return render(request, "orders/client_list.html", {"clients": clients, "page": page, "query": query})
 
@@ -468,11 +581,22 @@ def client_list(request: TenantRequest) -> HttpResponse:
 @require_GET
 def client_detail(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
-    orders = (Order.objects.for_tenant(request.tenant).filter(client=client)
-              .select_related("item", "service_type", "technician__user")[:200])
+    orders = (
+        Order.objects.for_tenant(request.tenant)
+        .filter(client=client)
+        .select_related("item", "service_type", "technician__user")[:200]
+    )
     items = client.items.filter(tenant=request.tenant).annotate(order_count=Count("orders"))
-    return render(request, "orders/client_detail.html", {
-        "client": client, "orders": orders, "items": items, "phone_display": services.format_phone(client.phone)})
+    return render(
+        request,
+        "orders/client_detail.html",
+        {
+            "client": client,
+            "orders": orders,
+            "items": items,
+            "phone_display": services.format_phone(client.phone),
+        },
+    )
 
 
 @tenant_view(Perm.CLIENTS_VIEW)
@@ -498,11 +622,12 @@ def catalogue(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.CATALOGUE_MANAGE)
 @require_http_methods(["GET", "POST"])
 def service_type_edit(request: TenantRequest, service_type_id: int | None = None) -> HttpResponse:
-    instance = get_for_tenant_or_404(ServiceType, request.tenant, pk=service_type_id) if service_type_id else None
+    instance = (
+        get_for_tenant_or_404(ServiceType, request.tenant, pk=service_type_id) if service_type_id else None
+    )
     form = ServiceTypeForm(request.POST or None, instance=instance, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Service saved."))
         return redirect("orders:catalogue", tenant_slug=request.tenant.slug)
     return render(request, "orders/service_type_form.html", {"form": form, "service_type": instance})
-

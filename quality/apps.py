@@ -26,7 +26,9 @@ class QualityConfig(AppConfig):
         from .standards import reception_wait_targets
         from .warranty import warranty_path
 
-        register_guard(checklists.GUARD_KEY, checklists.checklist_guard, prepare=checklists.prepare, shown=True)
+        register_guard(
+            checklists.GUARD_KEY, checklists.checklist_guard, prepare=checklists.prepare, shown=True
+        )
         register_guard(checks.GUARD_KEY, checks.independent_check_guard, prepare=checks.prepare)
         on_order_event(listeners.on_event)
         # SLA clocks and the dashboard's daily rollups follow every order event, in its transaction.
@@ -36,15 +38,32 @@ class QualityConfig(AppConfig):
         # The reception board measures each wait against the center's "reception wait" standard.
         register_wait_targets(reception_wait_targets)
         register_panel(Panel("checklist", "quality/_order_panel.html", checklist_panel, position=50))
-        register_variables("checklist", Seq(_("The order's checklist answers: {% for answer in checklist %}"), {
-            "stage": Leaf(_("The stage, in the document's language: Intake, Diagnostics, Quality check, Handover")),
-            "label": Leaf(_("What was checked")),
-            "answer": Leaf(_("The answer: Yes / No, the number with its unit, the text, “Photo taken”; “—” if none")),
-            "kind": Leaf(_("tick, number, text or photo")),
-            "answered": Leaf(_("True when the item is answered")),
-            "required": Leaf(_("True for a required item")),
-            "photo": Leaf(_("The photo's address for <img src> (empty if none)")),
-        }, element="answer"), build=checklists.document_rows, sample=checklists.sample_rows)
+        register_variables(
+            "checklist",
+            Seq(
+                _("The order's checklist answers: {% for answer in checklist %}"),
+                {
+                    "stage": Leaf(
+                        _(
+                            "The stage, in the document's language: Intake, Diagnostics, Quality check, Handover"
+                        )
+                    ),
+                    "label": Leaf(_("What was checked")),
+                    "answer": Leaf(
+                        _(
+                            "The answer: Yes / No, the number with its unit, the text, “Photo taken”; “—” if none"
+                        )
+                    ),
+                    "kind": Leaf(_("tick, number, text or photo")),
+                    "answered": Leaf(_("True when the item is answered")),
+                    "required": Leaf(_("True for a required item")),
+                    "photo": Leaf(_("The photo's address for <img src> (empty if none)")),
+                },
+                element="answer",
+            ),
+            build=checklists.document_rows,
+            sample=checklists.sample_rows,
+        )
         # After-sales: the warranty and complaints panel, the warranty card's QR code (documents) and the
         # device pages' warranty claim link (orders).
         register_panel(Panel("aftersales", "quality/_panel.html", aftersales_panel, position=400))

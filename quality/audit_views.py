@@ -33,9 +33,18 @@ def _problem_text(problem: Exception) -> str:
 
 def _audit(request: TenantRequest, audit_id: int) -> Audit:
     return get_for_tenant_or_404(
-        Audit.objects.select_related("order__client", "order__item", "order__service_type", "order__technician__user",
-                                     "auditor__user", "technician__user", "service_type"),
-        request.tenant, pk=audit_id)
+        Audit.objects.select_related(
+            "order__client",
+            "order__item",
+            "order__service_type",
+            "order__technician__user",
+            "auditor__user",
+            "technician__user",
+            "service_type",
+        ),
+        request.tenant,
+        pk=audit_id,
+    )
 
 
 def _to_audit(request: TenantRequest, audit: Audit) -> HttpResponse:
@@ -47,19 +56,37 @@ def _to_audit(request: TenantRequest, audit: Audit) -> HttpResponse:
 def audit_list(request: TenantRequest) -> HttpResponse:
     """Audits, the open ones first; the open findings by due date; scores per technician."""
     tenant = request.tenant
-    base = Audit.objects.for_tenant(tenant).select_related("order", "auditor__user", "technician__user", "service_type")
+    base = Audit.objects.for_tenant(tenant).select_related(
+        "order", "auditor__user", "technician__user", "service_type"
+    )
     to_do = list(base.exclude(status=Audit.Status.DONE).order_by("week", "id")[:200])
-    page = keyset_page(base.filter(status=Audit.Status.DONE), [SortKey("created_at", True), SortKey("id", True)],
-                       request.GET.get("cursor"), PAGE_SIZE)
-    findings = list(audits.open_findings(tenant).select_related("audit__order", "responsible__user")
-                    .order_by("due_date", "id")[:200])
+    page = keyset_page(
+        base.filter(status=Audit.Status.DONE),
+        [SortKey("created_at", True), SortKey("id", True)],
+        request.GET.get("cursor"),
+        PAGE_SIZE,
+    )
+    findings = list(
+        audits.open_findings(tenant)
+        .select_related("audit__order", "responsible__user")
+        .order_by("due_date", "id")[:200]
+    )
     now = timezone.now()
-    return render(request, "quality/audit_list.html", {
-        "to_do": to_do, "page": page, "rows": page.rows, "query": query_without_cursor(request.GET),
-        "findings": findings, "today": tenant.local_date(), "score_days": SCORE_DAYS,
-        "scores": audits.audit_scores(tenant, since=now - timedelta(days=SCORE_DAYS), until=now),
-        "settings": AfterSalesSettings.for_tenant(tenant),
-    })
+    return render(
+        request,
+        "quality/audit_list.html",
+        {
+            "to_do": to_do,
+            "page": page,
+            "rows": page.rows,
+            "query": query_without_cursor(request.GET),
+            "findings": findings,
+            "today": tenant.local_date(),
+            "score_days": SCORE_DAYS,
+            "scores": audits.audit_scores(tenant, since=now - timedelta(days=SCORE_DAYS), until=now),
+            "settings": AfterSalesSettings.for_tenant(tenant),
+        },
+    )
 
 
 @tenant_view(Perm.AUDITS)
@@ -72,7 +99,10 @@ def audit_draw(request: TenantRequest) -> HttpResponse:
     if drawn:
         messages.success(request, _("%(count)s order(s) drawn for audit.") % {"count": len(drawn)})
     else:
-        messages.info(request, _("Nothing new to draw: last week's sample is drawn already, or no order was handed over."))
+        messages.info(
+            request,
+            _("Nothing new to draw: last week's sample is drawn already, or no order was handed over."),
+        )
     return redirect("quality:audit_list", tenant_slug=tenant.slug)
 
 
@@ -80,24 +110,49 @@ def audit_draw(request: TenantRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def audit_detail(request: TenantRequest, audit_id: int) -> HttpResponse:
     audit = _audit(request, audit_id)
-    form = AuditForm(request.POST or None, answers=audit.answers, initial={"version": audit.version, "notes": audit.notes})
+    form = AuditForm(
+        request.POST or None, answers=audit.answers, initial={"version": audit.version, "notes": audit.notes}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            audits.save_answers(audit, by=request.membership, answers=form.answers(), notes=form.cleaned_data["notes"],
-                                expected_version=form.cleaned_data["version"], complete="complete" in request.POST)
+            audits.save_answers(
+                audit,
+                by=request.membership,
+                answers=form.answers(),
+                notes=form.cleaned_data["notes"],
+                expected_version=form.cleaned_data["version"],
+                complete="complete" in request.POST,
+            )
         except (ValidationError, ActorRefused, audits.AuditChanged) as problem:
             form.add_error(None, _problem_text(problem))
         else:
-            messages.success(request, _("Audit %(ref)s done: score %(score)s%%.") % {"ref": audit, "score": audit.score}
-                             if audit.status == Audit.Status.DONE else _("Answers saved."))
+            messages.success(
+                request,
+                _("Audit %(ref)s done: score %(score)s%%.") % {"ref": audit, "score": audit.score}
+                if audit.status == Audit.Status.DONE
+                else _("Answers saved."),
+            )
             return _to_audit(request, audit)
-    checks = [(form[key], audit.suggested.get(key), audit.answers.get(key), label) for key, label in AUDIT_CHECKS.items()]
-    return render(request, "quality/audit_detail.html", {
-        "audit": audit, "order": audit.order, "form": form, "checks": checks,
-        "findings": audit.findings.filter(tenant=request.tenant).select_related("responsible__user", "closed_by"),
-        "finding_form": FindingForm(tenant=request.tenant, auto_id="id_finding_%s"), "close_form": CloseFindingForm(),
-        "today": request.tenant.local_date(),
-    })
+    checks = [
+        (form[key], audit.suggested.get(key), audit.answers.get(key), label)
+        for key, label in AUDIT_CHECKS.items()
+    ]
+    return render(
+        request,
+        "quality/audit_detail.html",
+        {
+            "audit": audit,
+            "order": audit.order,
+            "form": form,
+            "checks": checks,
+            "findings": audit.findings.filter(tenant=request.tenant).select_related(
+                "responsible__user", "closed_by"
+            ),
+            "finding_form": FindingForm(tenant=request.tenant, auto_id="id_finding_%s"),
+            "close_form": CloseFindingForm(),
+            "today": request.tenant.local_date(),
+        },
+    )
 
 
 @tenant_view(Perm.AUDITS)
@@ -108,9 +163,15 @@ def finding_add(request: TenantRequest, audit_id: int) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            audits.add_finding(audit, by=request.membership, severity=data["severity"], description=data["description"],
-                               corrective_action=data["corrective_action"], responsible=data["responsible"],
-                               due_date=data["due_date"])
+            audits.add_finding(
+                audit,
+                by=request.membership,
+                severity=data["severity"],
+                description=data["description"],
+                corrective_action=data["corrective_action"],
+                responsible=data["responsible"],
+                due_date=data["due_date"],
+            )
         except (ValidationError, ActorRefused) as problem:
             messages.error(request, _problem_text(problem))
         else:
@@ -126,7 +187,9 @@ def finding_add(request: TenantRequest, audit_id: int) -> HttpResponse:
 @tenant_view(Perm.AUDITS)
 @require_POST
 def finding_close(request: TenantRequest, finding_id: int) -> HttpResponse:
-    finding = get_for_tenant_or_404(AuditFinding.objects.select_related("audit"), request.tenant, pk=finding_id)
+    finding = get_for_tenant_or_404(
+        AuditFinding.objects.select_related("audit"), request.tenant, pk=finding_id
+    )
     form = CloseFindingForm(request.POST)
     if form.is_valid():
         try:
@@ -146,13 +209,17 @@ def finding_close(request: TenantRequest, finding_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def aftersales_settings(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
-    form = AfterSalesSettingsForm(request.POST or None, instance=AfterSalesSettings.for_tenant(tenant), tenant=tenant)
+    form = AfterSalesSettingsForm(
+        request.POST or None, instance=AfterSalesSettings.for_tenant(tenant), tenant=tenant
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():
                 form.save()
         except IntegrityError:  # saved a moment ago by someone else: theirs stands
-            messages.error(request, _("Someone saved these settings meanwhile. Reload the page and try again."))
+            messages.error(
+                request, _("Someone saved these settings meanwhile. Reload the page and try again.")
+            )
         else:
             messages.success(request, _("After-sales settings saved."))
             return redirect("quality:aftersales_settings", tenant_slug=tenant.slug)

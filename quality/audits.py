@@ -38,7 +38,9 @@ HANDOVER_DOCUMENTS = frozenset({"completion_act", "warranty_card"})
 
 class AuditChanged(Exception):
     def __init__(self) -> None:
-        super().__init__(_("This audit was changed by someone else meanwhile. Reload the page and try again."))
+        super().__init__(
+            _("This audit was changed by someone else meanwhile. Reload the page and try again.")
+        )
 
 
 # --- What the system can tell ---------------------------------------------------------------------
@@ -46,14 +48,23 @@ class AuditChanged(Exception):
 
 def suggest(order: Order) -> dict[str, bool | None]:
     """The checklist as far as the records say (three queries); None where the system cannot tell."""
-    events = list(OrderEvent.objects.filter(tenant_id=order.tenant_id, order_id=order.pk)
-                  .values_list("kind", "to_status", "data"))
-    issued = {data.get("kind") for kind, _to, data in events if kind == EventKind.DOCUMENT and isinstance(data, dict)}
+    events = list(
+        OrderEvent.objects.filter(tenant_id=order.tenant_id, order_id=order.pk).values_list(
+            "kind", "to_status", "data"
+        )
+    )
+    issued = {
+        data.get("kind")
+        for kind, _to, data in events
+        if kind == EventKind.DOCUMENT and isinstance(data, dict)
+    }
     payments = Payment.objects.filter(tenant_id=order.tenant_id, order_id=order.pk).count()
     kinds = [kind for kind, _to, _data in events]
-    timeline = (EventKind.CREATED in kinds
-                and any(kind == EventKind.STATUS and to == OrderStatus.HANDED_OVER for kind, to, _data in events)
-                and kinds.count(EventKind.PAYMENT) >= payments)
+    timeline = (
+        EventKind.CREATED in kinds
+        and any(kind == EventKind.STATUS and to == OrderStatus.HANDED_OVER for kind, to, _data in events)
+        and kinds.count(EventKind.PAYMENT) >= payments
+    )
     if order.approved_amount is None:
         price = True if order.total_amount == 0 else None
     else:
@@ -91,15 +102,25 @@ def _week_bounds(tenant: Tenant, monday: date) -> tuple[datetime, datetime]:
 
 def default_auditor(tenant: Tenant | int, settings: AfterSalesSettings) -> Membership | None:
     if settings.audit_manager_id:
-        chosen = Membership.objects.filter(pk=settings.audit_manager_id, tenant_id=settings.tenant_id, is_active=True).first()
+        chosen = Membership.objects.filter(
+            pk=settings.audit_manager_id, tenant_id=settings.tenant_id, is_active=True
+        ).first()
         if chosen is not None:
             return chosen
-    managers = Membership.objects.filter(tenant_id=settings.tenant_id, is_active=True, role__in=[Role.MANAGER, Role.OWNER])
+    managers = Membership.objects.filter(
+        tenant_id=settings.tenant_id, is_active=True, role__in=[Role.MANAGER, Role.OWNER]
+    )
     return managers.filter(role=Role.MANAGER).order_by("id").first() or managers.order_by("id").first()
 
 
-def draw_sample(tenant: Tenant, monday: date, *, seed: int | str | None = None, size: int | None = None,
-                group: str | None = None) -> list[Audit]:
+def draw_sample(
+    tenant: Tenant,
+    monday: date,
+    *,
+    seed: int | str | None = None,
+    size: int | None = None,
+    group: str | None = None,
+) -> list[Audit]:
     """Draw the week's audits: of the orders handed over in the week starting `monday` (the center's
     calendar) and never audited, `size` at random per technician (or per service type). Once per week: a
     week that has audits already draws nothing. `seed` defaults to the center and the week."""
@@ -117,7 +138,8 @@ def draw_sample(tenant: Tenant, monday: date, *, seed: int | str | None = None, 
         Order.objects.for_tenant(tenant)
         .filter(status=OrderStatus.HANDED_OVER, closed_at__gte=start, closed_at__lt=end)
         .exclude(audits__isnull=False)
-        .order_by("id").values_list("id", field)
+        .order_by("id")
+        .values_list("id", field)
     )
     groups: dict[int | None, list[int]] = {}
     for order_id, key in candidates:
@@ -129,14 +151,28 @@ def draw_sample(tenant: Tenant, monday: date, *, seed: int | str | None = None, 
         chosen += rng.sample(ids, min(size, len(ids)))
     auditor = default_auditor(tenant, settings)
     audits = []
-    orders = Order.objects.for_tenant(tenant).filter(pk__in=chosen).select_related("client", "tenant").order_by("id")
+    orders = (
+        Order.objects.for_tenant(tenant)
+        .filter(pk__in=chosen)
+        .select_related("client", "tenant")
+        .order_by("id")
+    )
     for order in orders:
         suggested = suggest(order)
         try:
             with transaction.atomic():
-                audits.append(Audit.objects.create(
-                    tenant=tenant, order=order, week=monday, auditor=auditor, technician_id=order.technician_id,
-                    service_type_id=order.service_type_id, suggested=suggested, answers=dict(suggested)))
+                audits.append(
+                    Audit.objects.create(
+                        tenant=tenant,
+                        order=order,
+                        week=monday,
+                        auditor=auditor,
+                        technician_id=order.technician_id,
+                        service_type_id=order.service_type_id,
+                        suggested=suggested,
+                        answers=dict(suggested),
+                    )
+                )
         except IntegrityError:  # drawn meanwhile by another run: never twice
             continue
     return audits
@@ -147,7 +183,9 @@ def draw_due_samples(now: datetime | None = None) -> int:
     center's calendar) unless drawn already. Returns the number of audits made."""
     now = now or timezone.now()
     made = 0
-    disabled = set(AfterSalesSettings.objects.filter(audits_enabled=False).values_list("tenant_id", flat=True))
+    disabled = set(
+        AfterSalesSettings.objects.filter(audits_enabled=False).values_list("tenant_id", flat=True)
+    )
     for tenant in Tenant.objects.filter(is_active=True).exclude(pk__in=disabled).order_by("id").iterator():
         last_week = week_start(tenant.local_date(now)) - timedelta(days=7)
         made += len(draw_sample(tenant, last_week))
@@ -159,7 +197,8 @@ def draw_due_samples(now: datetime | None = None) -> int:
 
 def _update(audit: Audit, expected_version: int, **fields) -> None:
     changed = Audit.objects.filter(pk=audit.pk, tenant_id=audit.tenant_id, version=expected_version).update(
-        version=F("version") + 1, **fields)
+        version=F("version") + 1, **fields
+    )
     if not changed:
         raise AuditChanged()
     for name, value in fields.items():
@@ -176,8 +215,9 @@ def clean_answers(answers: dict) -> dict[str, bool | None]:
     return {key: answers.get(key) for key in AUDIT_CHECKS}
 
 
-def save_answers(audit: Audit, *, by: Membership, answers: dict, notes: str, expected_version: int,
-                 complete: bool = False) -> Audit:
+def save_answers(
+    audit: Audit, *, by: Membership, answers: dict, notes: str, expected_version: int, complete: bool = False
+) -> Audit:
     """Record the auditor's answers (the audit is then in progress); `complete` closes it with its score."""
     check_actor(by, Perm.AUDITS, tenant_id=audit.tenant_id)
     if audit.status == A.DONE:
@@ -196,15 +236,27 @@ def save_answers(audit: Audit, *, by: Membership, answers: dict, notes: str, exp
         _update(audit, expected_version, **fields)
         if complete:
             open_findings = audit.findings.filter(status=AuditFinding.Status.OPEN).count()
-            record_event(audit.order, EventKind.AUDIT, actor=by.user,
-                         message=_("Internal audit %(ref)s done: score %(score)s%%, open findings: %(open)s") % {
-                             "ref": audit, "score": audit.score, "open": open_findings},
-                         data={"audit": audit.pk, "score": str(audit.score)})
+            record_event(
+                audit.order,
+                EventKind.AUDIT,
+                actor=by.user,
+                message=_("Internal audit %(ref)s done: score %(score)s%%, open findings: %(open)s")
+                % {"ref": audit, "score": audit.score, "open": open_findings},
+                data={"audit": audit.pk, "score": str(audit.score)},
+            )
     return audit
 
 
-def add_finding(audit: Audit, *, by: Membership, severity: str, description: str, corrective_action: str = "",
-                responsible: Membership | None = None, due_date: date | None = None) -> AuditFinding:
+def add_finding(
+    audit: Audit,
+    *,
+    by: Membership,
+    severity: str,
+    description: str,
+    corrective_action: str = "",
+    responsible: Membership | None = None,
+    due_date: date | None = None,
+) -> AuditFinding:
     check_actor(by, Perm.AUDITS, tenant_id=audit.tenant_id)
     description = (description or "").replace("\x00", "").strip()
     if not description:
@@ -214,11 +266,19 @@ def add_finding(audit: Audit, *, by: Membership, severity: str, description: str
     if responsible is not None and responsible.tenant_id != audit.tenant_id:
         raise ValidationError(_("Unknown person."))
     finding = AuditFinding.objects.create(
-        tenant_id=audit.tenant_id, audit=audit, severity=severity, description=description[:2000],
-        corrective_action=(corrective_action or "").replace("\x00", "").strip()[:2000], responsible=responsible,
-        due_date=due_date, created_by=by.user)
+        tenant_id=audit.tenant_id,
+        audit=audit,
+        severity=severity,
+        description=description[:2000],
+        corrective_action=(corrective_action or "").replace("\x00", "").strip()[:2000],
+        responsible=responsible,
+        due_date=due_date,
+        created_by=by.user,
+    )
     if audit.status == A.OPEN:
-        Audit.objects.filter(pk=audit.pk, status=A.OPEN).update(status=A.IN_PROGRESS, version=F("version") + 1)
+        Audit.objects.filter(pk=audit.pk, status=A.OPEN).update(
+            status=A.IN_PROGRESS, version=F("version") + 1
+        )
     return finding
 
 
@@ -228,8 +288,14 @@ def close_finding(finding: AuditFinding, *, by: Membership, note: str) -> AuditF
     note = (note or "").replace("\x00", "").strip()
     if not note:
         raise ValidationError(_("Write what was done."))
-    updated = AuditFinding.objects.filter(pk=finding.pk, tenant_id=finding.tenant_id, status=AuditFinding.Status.OPEN).update(
-        status=AuditFinding.Status.CLOSED, closed_at=timezone.now(), closed_by=by.user, closing_note=note[:1000])
+    updated = AuditFinding.objects.filter(
+        pk=finding.pk, tenant_id=finding.tenant_id, status=AuditFinding.Status.OPEN
+    ).update(
+        status=AuditFinding.Status.CLOSED,
+        closed_at=timezone.now(),
+        closed_by=by.user,
+        closing_note=note[:1000],
+    )
     if not updated:
         raise ValidationError(_("This finding is already closed."))
     finding.refresh_from_db()
@@ -249,14 +315,22 @@ class ScoreRow:
 
 def audit_scores(tenant, *, since: datetime, until: datetime) -> list[ScoreRow]:
     """The average audit score per technician of the audits completed in [since, until): one query."""
-    rows = (Audit.objects.for_tenant(tenant)
-            .filter(status=A.DONE, completed_at__gte=since, completed_at__lt=until)
-            .values("technician", "technician__user__full_name")
-            .annotate(audits=Count("id"), average=Avg("score"))
-            .order_by("-average", "technician__user__full_name"))
-    return [ScoreRow(row["technician"], row["technician__user__full_name"] or "—", row["audits"],
-                     None if row["average"] is None else Decimal(str(row["average"])).quantize(Decimal("0.1")))
-            for row in rows]
+    rows = (
+        Audit.objects.for_tenant(tenant)
+        .filter(status=A.DONE, completed_at__gte=since, completed_at__lt=until)
+        .values("technician", "technician__user__full_name")
+        .annotate(audits=Count("id"), average=Avg("score"))
+        .order_by("-average", "technician__user__full_name")
+    )
+    return [
+        ScoreRow(
+            row["technician"],
+            row["technician__user__full_name"] or "—",
+            row["audits"],
+            None if row["average"] is None else Decimal(str(row["average"])).quantize(Decimal("0.1")),
+        )
+        for row in rows
+    ]
 
 
 def open_findings(tenant) -> QuerySet[AuditFinding]:

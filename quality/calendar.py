@@ -56,7 +56,9 @@ Day = tuple[Span, ...]
 
 
 def _minutes(value: time) -> timedelta:
-    return timedelta(hours=value.hour, minutes=value.minute, seconds=value.second, microseconds=value.microsecond)
+    return timedelta(
+        hours=value.hour, minutes=value.minute, seconds=value.second, microseconds=value.microsecond
+    )
 
 
 def _end_offset(span: Span) -> timedelta:
@@ -73,7 +75,9 @@ def check_day(spans: Sequence[Span | tuple[time, time]]) -> Day:
         if span.start.tzinfo is not None or span.end.tzinfo is not None:
             raise ValueError(_("Opening hours are local wall-clock times, without a time zone."))
         if _minutes(span.start) >= _end_offset(span):
-            raise ValueError(_("%(hours)s: the opening time must come before the closing time.") % {"hours": span})
+            raise ValueError(
+                _("%(hours)s: the opening time must come before the closing time.") % {"hours": span}
+            )
     for before, after in zip(day, day[1:], strict=False):
         if _minutes(after.start) < _end_offset(before):
             raise ValueError(_("%(first)s and %(second)s overlap.") % {"first": before, "second": after})
@@ -100,7 +104,9 @@ class WorkingCalendar:
             raise ValueError("A weekly schedule has seven days, Monday first.")
         # Normalised once here, so the arithmetic below can trust every day it reads.
         object.__setattr__(self, "weekly", tuple(check_day(spans) for spans in self.weekly))
-        object.__setattr__(self, "exceptions", {day: check_day(spans) for day, spans in self.exceptions.items()})
+        object.__setattr__(
+            self, "exceptions", {day: check_day(spans) for day, spans in self.exceptions.items()}
+        )
 
     def hours_on(self, day: date) -> Day:
         """The local spans of that date, exceptions and holidays applied."""
@@ -115,7 +121,11 @@ class WorkingCalendar:
         """The working periods of that local date as (start, end) instants in UTC, in order, never empty."""
         for span in self.hours_on(day):
             start = _instant(day, span.start, self.tz)
-            end = _instant(day + DAY, MIDNIGHT, self.tz) if span.end_of_day else _instant(day, span.end, self.tz)
+            end = (
+                _instant(day + DAY, MIDNIGHT, self.tz)
+                if span.end_of_day
+                else _instant(day, span.end, self.tz)
+            )
             if end > start:  # a span inside a skipped hour has no working time at all
                 yield start, end
 
@@ -206,8 +216,10 @@ def add_working_time(calendar: WorkingCalendar, start: datetime, duration: timed
             remaining -= closes - opens
         idle_days = 0 if worked else idle_days + 1
         day += DAY
-    raise NoWorkingTime(_("The calendar has no working time in the %(days)s days after %(start)s.")
-                        % {"days": MAX_IDLE_DAYS, "start": f"{start:%Y-%m-%d %H:%M}"})
+    raise NoWorkingTime(
+        _("The calendar has no working time in the %(days)s days after %(start)s.")
+        % {"days": MAX_IDLE_DAYS, "start": f"{start:%Y-%m-%d %H:%M}"}
+    )
 
 
 def end_of_working_days(calendar: WorkingCalendar, start: datetime, days: int) -> datetime:
@@ -232,8 +244,10 @@ def end_of_working_days(calendar: WorkingCalendar, start: datetime, days: int) -
         counted += 1
         if counted == days:
             return periods[-1][1]
-    raise NoWorkingTime(_("The calendar has no working time in the %(days)s days after %(start)s.")
-                        % {"days": MAX_IDLE_DAYS, "start": f"{start:%Y-%m-%d %H:%M}"})
+    raise NoWorkingTime(
+        _("The calendar has no working time in the %(days)s days after %(start)s.")
+        % {"days": MAX_IDLE_DAYS, "start": f"{start:%Y-%m-%d %H:%M}"}
+    )
 
 
 def parse_hours(text: str) -> Day:
@@ -260,8 +274,12 @@ def parse_hours(text: str) -> Day:
 def _parse_time(value: str, part: str) -> time:
     hours, colon, minutes = value.partition(":")
     digits = "0123456789"
-    if not (hours and len(hours) <= 2 and set(hours) <= set(digits)
-            and (not colon or (len(minutes) == 2 and set(minutes) <= set(digits)))):
+    if not (
+        hours
+        and len(hours) <= 2
+        and set(hours) <= set(digits)
+        and (not colon or (len(minutes) == 2 and set(minutes) <= set(digits)))
+    ):
         raise ValueError(_("“%(text)s”: write times as 09:00.") % {"text": part[:20]})
     hour, minute = int(hours), int(minutes or 0)
     if (hour, minute) == (24, 0):

@@ -14,7 +14,9 @@ from .models import ChecklistStage, ItemKind, QualitySettings
 
 class ChecklistItemForm(forms.Form):
     label = forms.CharField(label=_("What to check"), max_length=200, required=False)
-    stage = forms.ChoiceField(label=_("Stage"), choices=ChecklistStage.choices, initial=ChecklistStage.DIAGNOSTICS)
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=ChecklistStage.choices, initial=ChecklistStage.DIAGNOSTICS
+    )
     kind = forms.ChoiceField(label=_("Answer"), choices=ItemKind.choices, initial=ItemKind.TICK)
     required = forms.BooleanField(label=_("Required"), required=False, initial=True)
     min_value = forms.DecimalField(label=_("At least"), required=False, max_digits=12, decimal_places=3)
@@ -38,8 +40,14 @@ class _ItemFormSet(forms.BaseFormSet):
 
 
 ChecklistItemFormSet = forms.formset_factory(
-    ChecklistItemForm, formset=_ItemFormSet, extra=3, can_order=True, can_delete=True, max_num=MAX_ITEMS,
-    validate_max=True, absolute_max=MAX_ITEMS + 10,
+    ChecklistItemForm,
+    formset=_ItemFormSet,
+    extra=3,
+    can_order=True,
+    can_delete=True,
+    max_num=MAX_ITEMS,
+    validate_max=True,
+    absolute_max=MAX_ITEMS + 10,
 )
 
 

@@ -65,8 +65,17 @@ _DIAGNOSTICS_EXITS = frozenset({"start_work", "request_approval", "wait_for_part
 # The statuses (an order on hold counts as the status it was put on hold in) in which a stage is passed.
 _PASSED: dict[str, frozenset[str]] = {
     Stage.INTAKE: frozenset(S) - {S.NEW},
-    Stage.DIAGNOSTICS: frozenset({S.AWAITING_APPROVAL, S.AWAITING_PARTS, S.IN_PROGRESS, S.QUALITY_CHECK, S.READY,
-                                  S.HANDED_OVER, S.CANCELLED}),
+    Stage.DIAGNOSTICS: frozenset(
+        {
+            S.AWAITING_APPROVAL,
+            S.AWAITING_PARTS,
+            S.IN_PROGRESS,
+            S.QUALITY_CHECK,
+            S.READY,
+            S.HANDED_OVER,
+            S.CANCELLED,
+        }
+    ),
     Stage.QUALITY: frozenset({S.READY, S.HANDED_OVER, S.CANCELLED}),
     Stage.HANDOVER: frozenset({S.HANDED_OVER, S.CANCELLED}),
 }
@@ -86,7 +95,9 @@ def gate_stage(order: Order, t: Transition) -> str | None:
 
 
 def _effective_status(order: Order) -> str:
-    return order.status_before_hold if order.status == S.ON_HOLD and order.status_before_hold else order.status
+    return (
+        order.status_before_hold if order.status == S.ON_HOLD and order.status_before_hold else order.status
+    )
 
 
 def stage_passed(order: Order, stage: str) -> bool:
@@ -174,17 +185,23 @@ def load_states(orders: Iterable[Order]) -> dict[int, ChecklistState]:
     if not orders:
         return {}
     tenant_ids = {o.tenant_id for o in orders}
-    pins = list(OrderChecklist.objects.filter(tenant_id__in=tenant_ids, order__in=[o.pk for o in orders])
-                .select_related("version"))
+    pins = list(
+        OrderChecklist.objects.filter(
+            tenant_id__in=tenant_ids, order__in=[o.pk for o in orders]
+        ).select_related("version")
+    )
     if not pins:
         return {}
     items_of: dict[int, list[ChecklistItem]] = {}
-    for item in ChecklistItem.objects.filter(tenant_id__in=tenant_ids, version__in={p.version_id for p in pins}):
+    for item in ChecklistItem.objects.filter(
+        tenant_id__in=tenant_ids, version__in={p.version_id for p in pins}
+    ):
         items_of.setdefault(item.version_id, []).append(item)
     answers: dict[tuple[int, int], ChecklistAnswer] = {
         (a.order_id, a.item_id): a
-        for a in ChecklistAnswer.objects.filter(tenant_id__in=tenant_ids, order__in=[p.order_id for p in pins])
-        .select_related("photo", "answered_by")
+        for a in ChecklistAnswer.objects.filter(
+            tenant_id__in=tenant_ids, order__in=[p.order_id for p in pins]
+        ).select_related("photo", "answered_by")
     }
     by_id = {o.pk: o for o in orders}
     states = {}
@@ -232,7 +249,9 @@ def state_of(order: Order) -> ChecklistState | None:
 
 def missing_sentence(stage: str, missing: list[Entry]) -> str:
     return _("Fill in the checklist first (%(stage)s): %(items)s.") % {
-        "stage": stage_label(stage), "items": ", ".join(f"“{e.item.label}”" for e in missing)}
+        "stage": stage_label(stage),
+        "items": ", ".join(f"“{e.item.label}”" for e in missing),
+    }
 
 
 def checklist_guard(order: Order, t: Transition, by: Membership | None) -> str | None:
@@ -247,17 +266,24 @@ def checklist_guard(order: Order, t: Transition, by: Membership | None) -> str |
 
 # --- Pinning the version ----------------------------------------------------------------------------
 def current_version(service_type: ServiceType) -> ChecklistVersion | None:
-    return (ChecklistVersion.objects.filter(tenant_id=service_type.tenant_id, service_type=service_type)
-            .order_by("-number").first())
+    return (
+        ChecklistVersion.objects.filter(tenant_id=service_type.tenant_id, service_type=service_type)
+        .order_by("-number")
+        .first()
+    )
 
 
 def pin(order: Order) -> OrderChecklist | None:
     """Give a new order its service's checklist in force (none if the service has no items)."""
     version = current_version(order.service_type)
-    if version is None or not ChecklistItem.objects.filter(tenant_id=order.tenant_id, version=version).exists():
+    if (
+        version is None
+        or not ChecklistItem.objects.filter(tenant_id=order.tenant_id, version=version).exists()
+    ):
         return None
-    pinned, _created = OrderChecklist.objects.get_or_create(tenant_id=order.tenant_id, order=order,
-                                                            defaults={"version": version})
+    pinned, _created = OrderChecklist.objects.get_or_create(
+        tenant_id=order.tenant_id, order=order, defaults={"version": version}
+    )
     return pinned
 
 
@@ -272,7 +298,9 @@ def frozen_reason(order: Order, stage: str) -> str | None:
         return _("The order is closed: its checklist answers are kept as they were.")
     if stage_passed(order, stage):
         return _("The order is past “%(stage)s” (now “%(status)s”): those answers are kept as they were.") % {
-            "stage": stage_label(stage), "status": order.get_status_display()}
+            "stage": stage_label(stage),
+            "status": order.get_status_display(),
+        }
     return None
 
 
@@ -288,16 +316,16 @@ def clean_number(item: ChecklistItem, value) -> Decimal | None:
         raise ValidationError(_("“%(item)s”: enter a number.") % {"item": item.label})
     low, high = item.min_value, item.max_value
     if (low is not None and number < low) or (high is not None and number > high):
-        raise ValidationError(_("“%(item)s”: %(value)s is outside the allowed range %(range)s.") % {
-            "item": item.label, "value": plain_number(number), "range": range_text(item)})
+        raise ValidationError(
+            _("“%(item)s”: %(value)s is outside the allowed range %(range)s.")
+            % {"item": item.label, "value": plain_number(number), "range": range_text(item)}
+        )
     return number.quantize(Decimal("0.001"))
 
 
 def plain_number(number: Decimal) -> str:
     """87.500 -> "87.5", 100.000 -> "100" (never "1E+2")."""
     return format(number.normalize(), "f")
-
-
 
 
 def range_text(item: ChecklistItem) -> str:
@@ -322,8 +350,9 @@ class Answer:
 
 
 @transaction.atomic
-def answer_item(order: Order, item: ChecklistItem, answer: Answer, *, by: Membership,
-                expected_revision: int) -> ChecklistAnswer:
+def answer_item(
+    order: Order, item: ChecklistItem, answer: Answer, *, by: Membership, expected_revision: int
+) -> ChecklistAnswer:
     """Record the answer to one item of the order's checklist.
 
     Refused (ValidationError, with the sentence) when the item is not on the order's checklist, the stage
@@ -335,7 +364,11 @@ def answer_item(order: Order, item: ChecklistItem, answer: Answer, *, by: Member
     # was passed, and a move never passes a stage on answers that are changing.
     lock_order(order)
     order.refresh_from_db(fields=["status", "status_before_hold", "version"])
-    pinned = OrderChecklist.objects.filter(tenant_id=order.tenant_id, order=order).values_list("version_id", flat=True).first()
+    pinned = (
+        OrderChecklist.objects.filter(tenant_id=order.tenant_id, order=order)
+        .values_list("version_id", flat=True)
+        .first()
+    )
     if pinned is None or pinned != item.version_id or item.tenant_id != order.tenant_id:
         raise ValidationError(_("This item is not on this order's checklist."))
     frozen = frozen_reason(order, item.stage)
@@ -350,14 +383,21 @@ def answer_item(order: Order, item: ChecklistItem, answer: Answer, *, by: Member
     elif item.kind == ItemKind.TEXT:
         text = (answer.text or "").replace("\x00", "").strip()
         if len(text) > MAX_ANSWER_TEXT:
-            raise ValidationError(_("“%(item)s”: at most %(max)s characters.") % {"item": item.label, "max": MAX_ANSWER_TEXT})
+            raise ValidationError(
+                _("“%(item)s”: at most %(max)s characters.") % {"item": item.label, "max": MAX_ANSWER_TEXT}
+            )
         values["text"] = text
     elif answer.photo is None:
         raise ValidationError(_("“%(item)s”: choose a photo.") % {"item": item.label})
     photo = answer.photo
 
-    changed = AnswerChanged(_("Someone else changed “%(item)s” meanwhile; here is their answer. Check it and change "
-                              "it again if needed.") % {"item": item.label})
+    changed = AnswerChanged(
+        _(
+            "Someone else changed “%(item)s” meanwhile; here is their answer. Check it and change "
+            "it again if needed."
+        )
+        % {"item": item.label}
+    )
     existing = ChecklistAnswer.objects.filter(tenant_id=order.tenant_id, order=order, item=item).first()
     revision = existing.revision if existing else 0
     if revision != expected_revision:
@@ -370,8 +410,9 @@ def answer_item(order: Order, item: ChecklistItem, answer: Answer, *, by: Member
     if existing is None:
         try:
             with transaction.atomic():
-                return ChecklistAnswer.objects.create(tenant_id=order.tenant_id, order=order, item=item, revision=1,
-                                                      **values)
+                return ChecklistAnswer.objects.create(
+                    tenant_id=order.tenant_id, order=order, item=item, revision=1, **values
+                )
         except IntegrityError:  # created a moment ago by someone else
             raise changed from None
     for name, value in values.items():
@@ -394,7 +435,9 @@ class ItemData:
 
     @classmethod
     def of(cls, item: ChecklistItem) -> ItemData:
-        return cls(item.stage, item.kind, item.label, item.required, item.min_value, item.max_value, item.unit)
+        return cls(
+            item.stage, item.kind, item.label, item.required, item.min_value, item.max_value, item.unit
+        )
 
 
 class ChecklistChanged(ValidationError):
@@ -417,31 +460,48 @@ def _clean_item(data: ItemData, position: int) -> ItemData:
         unit = ""
     for bound in (low, high):
         if bound is not None and (not bound.is_finite() or abs(bound) > NUMBER_LIMIT):
-            raise ValidationError(_("Item %(n)s: the range must be numbers below a billion.") % {"n": position})
+            raise ValidationError(
+                _("Item %(n)s: the range must be numbers below a billion.") % {"n": position}
+            )
     if low is not None and high is not None and low > high:
         raise ValidationError(_("Item %(n)s: “at least” is more than “at most”.") % {"n": position})
-    return ItemData(data.stage, data.kind, label, bool(data.required),
-                    low.quantize(Decimal("0.001")) if low is not None else None,
-                    high.quantize(Decimal("0.001")) if high is not None else None, unit)
+    return ItemData(
+        data.stage,
+        data.kind,
+        label,
+        bool(data.required),
+        low.quantize(Decimal("0.001")) if low is not None else None,
+        high.quantize(Decimal("0.001")) if high is not None else None,
+        unit,
+    )
 
 
 def _normalised(data: ItemData) -> ItemData:
     """For comparing with stored items (decimals stored with three places)."""
     q = Decimal("0.001")
-    return ItemData(data.stage, data.kind, data.label, data.required,
-                    data.min_value.quantize(q) if data.min_value is not None else None,
-                    data.max_value.quantize(q) if data.max_value is not None else None, data.unit)
+    return ItemData(
+        data.stage,
+        data.kind,
+        data.label,
+        data.required,
+        data.min_value.quantize(q) if data.min_value is not None else None,
+        data.max_value.quantize(q) if data.max_value is not None else None,
+        data.unit,
+    )
 
 
 def version_items(version: ChecklistVersion | None) -> list[ChecklistItem]:
     if version is None:
         return []
-    return list(ChecklistItem.objects.filter(tenant_id=version.tenant_id, version=version).order_by("position", "id"))
+    return list(
+        ChecklistItem.objects.filter(tenant_id=version.tenant_id, version=version).order_by("position", "id")
+    )
 
 
 @transaction.atomic
-def save_checklist(service_type: ServiceType, items: list[ItemData], *, by: Membership,
-                   expected_version: int) -> ChecklistVersion | None:
+def save_checklist(
+    service_type: ServiceType, items: list[ItemData], *, by: Membership, expected_version: int
+) -> ChecklistVersion | None:
     """Save the service type's checklist as a new version (in this order). Orders already taken in keep
     theirs. Returns the new version, or None when nothing changed. `expected_version`: the version number
     the editor showed (0: none yet); someone else's newer save is never overwritten (ChecklistChanged)."""
@@ -450,20 +510,39 @@ def save_checklist(service_type: ServiceType, items: list[ItemData], *, by: Memb
         raise ValidationError(_("At most %(max)s items in a checklist.") % {"max": MAX_ITEMS})
     cleaned = [_clean_item(data, n) for n, data in enumerate(items, start=1)]
     # The service type's row lock serialises two managers saving at once.
-    ServiceType.objects.select_for_update().filter(pk=service_type.pk, tenant_id=service_type.tenant_id).values_list("pk").first()
+    ServiceType.objects.select_for_update().filter(
+        pk=service_type.pk, tenant_id=service_type.tenant_id
+    ).values_list("pk").first()
     current = current_version(service_type)
     if (current.number if current else 0) != expected_version:
-        raise ChecklistChanged(_("Someone else saved this checklist meanwhile. Here is their version; make your "
-                                 "changes again."))
+        raise ChecklistChanged(
+            _("Someone else saved this checklist meanwhile. Here is their version; make your changes again.")
+        )
     if [_normalised(ItemData.of(i)) for i in version_items(current)] == cleaned:
         return None
-    version = ChecklistVersion.objects.create(tenant_id=service_type.tenant_id, service_type=service_type,
-                                              number=(current.number if current else 0) + 1, created_by=by.user)
-    ChecklistItem.objects.bulk_create([
-        ChecklistItem(tenant_id=service_type.tenant_id, version=version, position=n, stage=d.stage, kind=d.kind,
-                      label=d.label, required=d.required, min_value=d.min_value, max_value=d.max_value, unit=d.unit)
-        for n, d in enumerate(cleaned, start=1)
-    ])
+    version = ChecklistVersion.objects.create(
+        tenant_id=service_type.tenant_id,
+        service_type=service_type,
+        number=(current.number if current else 0) + 1,
+        created_by=by.user,
+    )
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(
+                tenant_id=service_type.tenant_id,
+                version=version,
+                position=n,
+                stage=d.stage,
+                kind=d.kind,
+                label=d.label,
+                required=d.required,
+                min_value=d.min_value,
+                max_value=d.max_value,
+                unit=d.unit,
+            )
+            for n, d in enumerate(cleaned, start=1)
+        ]
+    )
     return version
 
 
@@ -471,12 +550,26 @@ def save_checklist(service_type: ServiceType, items: list[ItemData], *, by: Memb
 # Printed words must be right in each document's language whatever the interface's translations say
 # (as documents.variables does for its own).
 DOCUMENT_WORDS = {
-    "en": {"yes": "Yes", "no": "No", "photo": "Photo taken", "none": "—",
-           Stage.INTAKE: "Intake", Stage.DIAGNOSTICS: "Diagnostics", Stage.QUALITY: "Quality check",
-           Stage.HANDOVER: "Handover"},
-    "ru": {"yes": "Да", "no": "Нет", "photo": "Фото сделано", "none": "—",
-           Stage.INTAKE: "Приёмка", Stage.DIAGNOSTICS: "Диагностика", Stage.QUALITY: "Контроль качества",
-           Stage.HANDOVER: "Выдача"},
+    "en": {
+        "yes": "Yes",
+        "no": "No",
+        "photo": "Photo taken",
+        "none": "—",
+        Stage.INTAKE: "Intake",
+        Stage.DIAGNOSTICS: "Diagnostics",
+        Stage.QUALITY: "Quality check",
+        Stage.HANDOVER: "Handover",
+    },
+    "ru": {
+        "yes": "Да",
+        "no": "Нет",
+        "photo": "Фото сделано",
+        "none": "—",
+        Stage.INTAKE: "Приёмка",
+        Stage.DIAGNOSTICS: "Диагностика",
+        Stage.QUALITY: "Контроль качества",
+        Stage.HANDOVER: "Выдача",
+    },
 }
 
 
@@ -507,12 +600,17 @@ def document_rows(order: Order, language: str) -> list[dict]:
         for entry in stage.entries:
             photo = entry.answer.photo if entry.answer is not None and entry.answer.photo_id else None
             stored = (photo.display or photo.image) if photo is not None else None
-            rows.append({
-                "stage": words[stage.stage], "label": entry.item.label,
-                "answer": _answer_text(entry, words, language), "kind": entry.item.kind,
-                "answered": entry.answered, "required": entry.item.required,
-                "photo": f"/media/{stored.name}" if stored else "",
-            })
+            rows.append(
+                {
+                    "stage": words[stage.stage],
+                    "label": entry.item.label,
+                    "answer": _answer_text(entry, words, language),
+                    "kind": entry.item.kind,
+                    "answered": entry.answered,
+                    "required": entry.item.required,
+                    "photo": f"/media/{stored.name}" if stored else "",
+                }
+            )
     return rows
 
 
@@ -522,8 +620,28 @@ def sample_rows(language: str) -> list[dict]:
     sample = [
         (Stage.INTAKE, "Корпус без трещин" if ru else "No cracks on the body", ItemKind.TICK, words["yes"]),
         (Stage.DIAGNOSTICS, "Ёмкость аккумулятора" if ru else "Battery capacity", ItemKind.NUMBER, "87 %"),
-        (Stage.QUALITY, "Фото после ремонта" if ru else "Photo after the repair", ItemKind.PHOTO, words["photo"]),
-        (Stage.HANDOVER, "Клиент проверил работу" if ru else "The client checked it works", ItemKind.TICK, words["yes"]),
+        (
+            Stage.QUALITY,
+            "Фото после ремонта" if ru else "Photo after the repair",
+            ItemKind.PHOTO,
+            words["photo"],
+        ),
+        (
+            Stage.HANDOVER,
+            "Клиент проверил работу" if ru else "The client checked it works",
+            ItemKind.TICK,
+            words["yes"],
+        ),
     ]
-    return [{"stage": words[stage], "label": label, "answer": answer, "kind": kind, "answered": True,
-             "required": True, "photo": ""} for stage, label, kind, answer in sample]
+    return [
+        {
+            "stage": words[stage],
+            "label": label,
+            "answer": answer,
+            "kind": kind,
+            "answered": True,
+            "required": True,
+            "photo": "",
+        }
+        for stage, label, kind, answer in sample
+    ]

@@ -39,9 +39,16 @@ def settings_of(order: Order) -> QualitySettings:
 
 def _finishers(orders: list[Order]) -> dict[int, int | None]:
     """order id -> the user who last moved it to the quality check ("work done"), one query."""
-    rows = (OrderEvent.objects.filter(tenant_id__in={o.tenant_id for o in orders}, order__in=[o.pk for o in orders],
-                                      kind=EventKind.STATUS, to_status=OrderStatus.QUALITY_CHECK)
-            .order_by("order_id", "created_at", "id").values_list("order_id", "actor_id"))
+    rows = (
+        OrderEvent.objects.filter(
+            tenant_id__in={o.tenant_id for o in orders},
+            order__in=[o.pk for o in orders],
+            kind=EventKind.STATUS,
+            to_status=OrderStatus.QUALITY_CHECK,
+        )
+        .order_by("order_id", "created_at", "id")
+        .values_list("order_id", "actor_id")
+    )
     found: dict[int, int | None] = {}
     for order_id, actor_id in rows:
         found[order_id] = actor_id  # the last one wins
@@ -49,8 +56,14 @@ def _finishers(orders: list[Order]) -> dict[int, int | None]:
 
 
 def prepare(orders: list[Order]) -> None:
-    by_tenant = {tenant_id: QualitySettings.for_tenant(tenant_id) for tenant_id in {o.tenant_id for o in orders}}
-    waiting = [o for o in orders if o.status == OrderStatus.QUALITY_CHECK and by_tenant[o.tenant_id].independent_check]
+    by_tenant = {
+        tenant_id: QualitySettings.for_tenant(tenant_id) for tenant_id in {o.tenant_id for o in orders}
+    }
+    waiting = [
+        o
+        for o in orders
+        if o.status == OrderStatus.QUALITY_CHECK and by_tenant[o.tenant_id].independent_check
+    ]
     finishers = _finishers(waiting) if waiting else {}
     for order in orders:
         data = prepared(order)
@@ -73,11 +86,15 @@ def independent_check_problem(order: Order, by: Membership) -> str | None:
     if not settings_of(order).independent_check:
         return None
     if order.technician_id is not None and by.pk == order.technician_id:
-        return _("This center's quality check is done by someone other than the technician who did the work: "
-                 "ask a manager to check it.")
+        return _(
+            "This center's quality check is done by someone other than the technician who did the work: "
+            "ask a manager to check it."
+        )
     if _finisher(order) == by.user_id:
-        return _("This center's quality check is done by someone other than the person who finished the work: "
-                 "ask a colleague to check it.")
+        return _(
+            "This center's quality check is done by someone other than the person who finished the work: "
+            "ask a colleague to check it."
+        )
     return None
 
 
@@ -92,18 +109,29 @@ def record_check(event: OrderEvent) -> None:
     if event.kind != EventKind.STATUS or event.action not in CHECK_ACTIONS:
         return
     order = event.order
-    checker = (Membership.objects.filter(tenant_id=order.tenant_id, user_id=event.actor_id).first()
-               if event.actor_id else None)
+    checker = (
+        Membership.objects.filter(tenant_id=order.tenant_id, user_id=event.actor_id).first()
+        if event.actor_id
+        else None
+    )
     QualityCheck.objects.create(
-        tenant_id=order.tenant_id, order=order, event=event, passed=CHECK_ACTIONS[event.action], checker=checker,
-        technician_id=order.technician_id, service_type_id=order.service_type_id,
+        tenant_id=order.tenant_id,
+        order=order,
+        event=event,
+        passed=CHECK_ACTIONS[event.action],
+        checker=checker,
+        technician_id=order.technician_id,
+        service_type_id=order.service_type_id,
         independent=checker is not None and checker.pk != order.technician_id,
-        reason=event.message, created_at=event.created_at,
+        reason=event.message,
+        created_at=event.created_at,
     )
 
 
 # --- Metrics ---------------------------------------------------------------------------------------
-def checks(tenant: Tenant | int, *, since: datetime | None = None, until: datetime | None = None) -> QuerySet[QualityCheck]:
+def checks(
+    tenant: Tenant | int, *, since: datetime | None = None, until: datetime | None = None
+) -> QuerySet[QualityCheck]:
     qs = QualityCheck.objects.for_tenant(tenant)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
@@ -117,29 +145,50 @@ def rework(tenant: Tenant | int, **period) -> QuerySet[QualityCheck]:
     return checks(tenant, **period).filter(passed=False)
 
 
-def rework_summary(tenant: Tenant | int, *, by: str = "technician", since: datetime | None = None,
-                   until: datetime | None = None) -> list[dict]:
+def rework_summary(
+    tenant: Tenant | int,
+    *,
+    by: str = "technician",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[dict]:
     """Checks, failures (rework) and the share of failures per technician or service type: one grouped query.
 
     Each row: {"key": id, "name": str, "checks": n, "failed": n, "rate": 0..1}."""
     if by not in {"technician", "service_type"}:
         raise ValueError(by)
     name = "technician__user__full_name" if by == "technician" else "service_type__name"
-    rows = (checks(tenant, since=since, until=until).order_by().values(by, name)
-            .annotate(total=Count("id"), failed=Count("id", filter=Q(passed=False)))
-            .order_by("-failed", name))
-    return [{"key": row[by], "name": row[name] or "", "checks": row["total"], "failed": row["failed"],
-             "rate": row["failed"] / row["total"] if row["total"] else 0.0} for row in rows[:200]]
+    rows = (
+        checks(tenant, since=since, until=until)
+        .order_by()
+        .values(by, name)
+        .annotate(total=Count("id"), failed=Count("id", filter=Q(passed=False)))
+        .order_by("-failed", name)
+    )
+    return [
+        {
+            "key": row[by],
+            "name": row[name] or "",
+            "checks": row["total"],
+            "failed": row["failed"],
+            "rate": row["failed"] / row["total"] if row["total"] else 0.0,
+        }
+        for row in rows[:200]
+    ]
 
 
 def order_checks(order: Order) -> list[QualityCheck]:
-    return list(QualityCheck.objects.filter(tenant_id=order.tenant_id, order=order)
-                .select_related("checker__user", "technician__user"))
+    return list(
+        QualityCheck.objects.filter(tenant_id=order.tenant_id, order=order).select_related(
+            "checker__user", "technician__user"
+        )
+    )
 
 
 def save_settings(tenant: Tenant, *, independent_check: bool, by: Membership) -> QualitySettings:
     """The center's quality rules, changed by a manager (the same right as editing checklists)."""
     check_actor(by, Perm.CATALOGUE_MANAGE, tenant_id=tenant.pk)
     saved, _created = QualitySettings.objects.update_or_create(
-        tenant=tenant, defaults={"independent_check": independent_check, "updated_by": by.user})
+        tenant=tenant, defaults={"independent_check": independent_check, "updated_by": by.user}
+    )
     return saved

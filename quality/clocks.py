@@ -57,10 +57,20 @@ TICK_LIMIT = 500
 # by the end of the slot plus a quarter of an hour, collected within five days. Urgent: an hour, a day,
 # on time, two days.
 DEFAULT_POLICIES: list[dict] = [
-    {"priority": None, "plan_minutes": 4 * 60, "ready_minutes": 27 * 60, "arrival_grace_minutes": 15,
-     "handover_minutes": 45 * 60},
-    {"priority": Priority.URGENT, "plan_minutes": 60, "ready_minutes": 9 * 60, "arrival_grace_minutes": 0,
-     "handover_minutes": 18 * 60},
+    {
+        "priority": None,
+        "plan_minutes": 4 * 60,
+        "ready_minutes": 27 * 60,
+        "arrival_grace_minutes": 15,
+        "handover_minutes": 45 * 60,
+    },
+    {
+        "priority": Priority.URGENT,
+        "plan_minutes": 60,
+        "ready_minutes": 9 * 60,
+        "arrival_grace_minutes": 0,
+        "handover_minutes": 18 * 60,
+    },
 ]
 
 # The events that can move a clock; the others (notes, photos, payments ...) leave them alone.
@@ -75,7 +85,9 @@ def ensure_policies(tenant: Tenant | int) -> None:
         return
     try:
         with transaction.atomic():  # a savepoint: another request seeding at the same moment wins quietly
-            SlaPolicy.objects.bulk_create(SlaPolicy(tenant_id=tenant_id, **values) for values in DEFAULT_POLICIES)
+            SlaPolicy.objects.bulk_create(
+                SlaPolicy(tenant_id=tenant_id, **values) for values in DEFAULT_POLICIES
+            )
     except IntegrityError:
         pass
 
@@ -89,7 +101,9 @@ def policies_of(tenant: Tenant | int) -> list[SlaPolicy]:
     return rows
 
 
-def choose_policy(policies: Iterable[SlaPolicy], service_type_id: int | None, priority: int | None) -> SlaPolicy | None:
+def choose_policy(
+    policies: Iterable[SlaPolicy], service_type_id: int | None, priority: int | None
+) -> SlaPolicy | None:
     """The most specific policy for this service and priority (see SlaPolicy)."""
     best: tuple[int, SlaPolicy] | None = None
     for policy in policies:
@@ -108,17 +122,31 @@ def _minutes(value: int | None) -> timedelta | None:
 def budgets_of(policy: SlaPolicy | None) -> Budgets:
     if policy is None:
         return Budgets()
-    return Budgets(plan=_minutes(policy.plan_minutes), ready=_minutes(policy.ready_minutes),
-                   arrival_grace=_minutes(policy.arrival_grace_minutes), handover=_minutes(policy.handover_minutes))
+    return Budgets(
+        plan=_minutes(policy.plan_minutes),
+        ready=_minutes(policy.ready_minutes),
+        arrival_grace=_minutes(policy.arrival_grace_minutes),
+        handover=_minutes(policy.handover_minutes),
+    )
 
 
 # --- Computing an order's clocks from its timeline ---------------------------------------------------
 def _steps(order: Order) -> list[Step]:
-    rows = (OrderEvent.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind__in=CLOCK_EVENT_KINDS)
-            .order_by("created_at", "id").values_list("created_at", "kind", "from_status", "to_status", "data"))
-    return [Step(at, kind, from_status, to_status,
-                 technician_set=kind == EventKind.ASSIGNED and bool((data or {}).get("technician")))
-            for at, kind, from_status, to_status, data in rows]
+    rows = (
+        OrderEvent.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind__in=CLOCK_EVENT_KINDS)
+        .order_by("created_at", "id")
+        .values_list("created_at", "kind", "from_status", "to_status", "data")
+    )
+    return [
+        Step(
+            at,
+            kind,
+            from_status,
+            to_status,
+            technician_set=kind == EventKind.ASSIGNED and bool((data or {}).get("technician")),
+        )
+        for at, kind, from_status, to_status, data in rows
+    ]
 
 
 def _seconds(delta: timedelta) -> int:
@@ -146,8 +174,14 @@ def alert_owed(target: str, state: str, alerted: str) -> str:
     return ""
 
 
-def recompute_order(order: Order, *, now: datetime | None = None, policies: Sequence[SlaPolicy] | None = None,
-                    calendar: WorkingCalendar | None = None, keep_stopped: bool = True) -> list[SlaClock]:
+def recompute_order(
+    order: Order,
+    *,
+    now: datetime | None = None,
+    policies: Sequence[SlaPolicy] | None = None,
+    calendar: WorkingCalendar | None = None,
+    keep_stopped: bool = True,
+) -> list[SlaClock]:
     """Recompute the order's clocks and pauses from its timeline and write them and the order's summary.
 
     A clock that has stopped keeps its verdict when it stops at the same instant again (`keep_stopped`): a
@@ -163,9 +197,16 @@ def recompute_order(order: Order, *, now: datetime | None = None, policies: Sequ
         if Order.tenant.is_cached(order):
             location.tenant = order.tenant  # calendar_for reads the center's zone and country
         calendar = calendar_for(location)
-    specs = clock_specs(timeline, budgets_of(policy), calendar,
-                        visit_start=order.visit_start if order.needs_visit else None, visit_end=order.visit_end)
-    existing = {clock.target: clock for clock in SlaClock.objects.filter(tenant_id=order.tenant_id, order_id=order.pk)}
+    specs = clock_specs(
+        timeline,
+        budgets_of(policy),
+        calendar,
+        visit_start=order.visit_start if order.needs_visit else None,
+        visit_end=order.visit_end,
+    )
+    existing = {
+        clock.target: clock for clock in SlaClock.objects.filter(tenant_id=order.tenant_id, order_id=order.pk)
+    }
     kept: list[SlaClock] = []
     for spec in specs:
         old = existing.pop(spec.target, None)
@@ -175,8 +216,12 @@ def recompute_order(order: Order, *, now: datetime | None = None, policies: Sequ
         try:
             reading = read_clock(spec, now)
         except NoWorkingTime:
-            logger.info("Order %s: no working time at %s for a year; no %s clock.", order.pk,
-                        order.intake_location_id, spec.target)
+            logger.info(
+                "Order %s: no working time at %s for a year; no %s clock.",
+                order.pk,
+                order.intake_location_id,
+                spec.target,
+            )
             if old is not None:
                 old.delete()
             continue
@@ -210,17 +255,32 @@ def _apply(clock: SlaClock, spec: ClockSpec, reading: Reading, now: datetime) ->
 
 
 def _sync_pauses(order: Order, pauses: Sequence[Pause], calendar: WorkingCalendar, now: datetime) -> None:
-    wanted = [(pause.reason, pause.start, pause.end,
-               _seconds(working_time_between(calendar, pause.start, pause.end or max(now, pause.start))))
-              for pause in pauses]
+    wanted = [
+        (
+            pause.reason,
+            pause.start,
+            pause.end,
+            _seconds(working_time_between(calendar, pause.start, pause.end or max(now, pause.start))),
+        )
+        for pause in pauses
+    ]
     rows = SlaPause.objects.filter(tenant_id=order.tenant_id, order_id=order.pk)
-    have = [(row.reason, row.started_at, row.ended_at, row.working_seconds) for row in rows.order_by("started_at", "id")]
+    have = [
+        (row.reason, row.started_at, row.ended_at, row.working_seconds)
+        for row in rows.order_by("started_at", "id")
+    ]
     if have == wanted:
         return
     rows.delete()
     SlaPause.objects.bulk_create(
-        SlaPause(tenant_id=order.tenant_id, order=order, reason=reason, started_at=start, ended_at=end,
-                 working_seconds=seconds)
+        SlaPause(
+            tenant_id=order.tenant_id,
+            order=order,
+            reason=reason,
+            started_at=start,
+            ended_at=end,
+            working_seconds=seconds,
+        )
         for reason, start, end, seconds in wanted
     )
 
@@ -237,13 +297,21 @@ def summary(clocks: Iterable[SlaClock]) -> tuple[str, datetime | None, datetime 
     if running:
         state = worst(clock.state for clock in running)
     elif measured:
-        state = SlaState.MISSED if any(clock.state == ClockState.MISSED for clock in measured) else SlaState.MET
+        state = (
+            SlaState.MISSED if any(clock.state == ClockState.MISSED for clock in measured) else SlaState.MET
+        )
     else:
         state = SlaState.NONE
     due = min((clock.due_at for clock in running), default=None)
     # Past its deadline the date means nothing to the client: the status page then shows the promise only.
-    expected_ready = next((clock.due_at for clock in running
-                           if clock.target == Target.READY and clock.state != ClockState.BREACHED), None)
+    expected_ready = next(
+        (
+            clock.due_at
+            for clock in running
+            if clock.target == Target.READY and clock.state != ClockState.BREACHED
+        ),
+        None,
+    )
     return state, due, expected_ready
 
 
@@ -253,7 +321,8 @@ def write_summary(order: Order, clocks: Iterable[SlaClock]) -> None:
     if (order.sla_state, order.sla_due_at, order.expected_ready_at) == (state, due, expected_ready):
         return
     Order.objects.filter(tenant_id=order.tenant_id, pk=order.pk).update(
-        sla_state=state, sla_due_at=due, expected_ready_at=expected_ready)
+        sla_state=state, sla_due_at=due, expected_ready_at=expected_ready
+    )
     order.sla_state, order.sla_due_at, order.expected_ready_at = state, due, expected_ready
 
 
@@ -275,7 +344,9 @@ def on_order_event(event: OrderEvent) -> None:
     except DatabaseError:
         raise
     except Exception:
-        logger.exception("Could not recompute the SLA clocks of order %s after event %s", event.order_id, event.pk)
+        logger.exception(
+            "Could not recompute the SLA clocks of order %s after event %s", event.order_id, event.pk
+        )
 
 
 def rebuild_clocks(tenant: Tenant, *, only_open: bool = False, now: datetime | None = None) -> int:
@@ -291,8 +362,13 @@ def rebuild_clocks(tenant: Tenant, *, only_open: bool = False, now: datetime | N
         if order.intake_location_id not in calendars:
             calendars[order.intake_location_id] = calendar_for(order.intake_location)
         with transaction.atomic():
-            recompute_order(order, now=now, policies=policies, calendar=calendars[order.intake_location_id],
-                            keep_stopped=only_open)
+            recompute_order(
+                order,
+                now=now,
+                policies=policies,
+                calendar=calendars[order.intake_location_id],
+                keep_stopped=only_open,
+            )
         count += 1
     return count
 
@@ -302,12 +378,24 @@ def continue_clock(clock: SlaClock, calendar: WorkingCalendar, now: datetime) ->
     """The stored clock read at `now` without its timeline: nothing happened to the order since
     `computed_at` (an event would have recomputed it), so the clock ran on, or stayed paused."""
     pauses = (Pause("paused", clock.paused_since),) if clock.paused_since is not None else ()
-    spec = ClockSpec(clock.target, max(clock.computed_at, clock.started_at), timedelta(seconds=clock.budget_seconds),
-                     ALWAYS_OPEN if clock.target == Target.ARRIVAL else calendar, None, pauses)
+    spec = ClockSpec(
+        clock.target,
+        max(clock.computed_at, clock.started_at),
+        timedelta(seconds=clock.budget_seconds),
+        ALWAYS_OPEN if clock.target == Target.ARRIVAL else calendar,
+        None,
+        pauses,
+    )
     reading = read_clock(spec, now, used_before=timedelta(seconds=clock.used_seconds))
     if clock.used_seconds >= clock.budget_seconds:  # used up before: its deadline is the stored one
-        reading = Reading(ClockState.BREACHED if clock.due_at < now else reading.state, reading.used, reading.budget,
-                          clock.due_at, paused_since=reading.paused_since, next_change_at=None)
+        reading = Reading(
+            ClockState.BREACHED if clock.due_at < now else reading.state,
+            reading.used,
+            reading.budget,
+            clock.due_at,
+            paused_since=reading.paused_since,
+            next_change_at=None,
+        )
     return reading
 
 
@@ -352,8 +440,13 @@ def tick(now: datetime | None = None, limit: int = TICK_LIMIT) -> dict[str, int]
         next_check = _next_check(clock.target, reading, alerted, now)
         with transaction.atomic():
             won = SlaClock.objects.filter(pk=clock.pk, computed_at=clock.computed_at).update(
-                state=reading.state, used_seconds=_seconds(reading.used), due_at=reading.due_at,
-                computed_at=now, next_check_at=next_check, alerted=alerted)
+                state=reading.state,
+                used_seconds=_seconds(reading.used),
+                due_at=reading.due_at,
+                computed_at=now,
+                next_check_at=next_check,
+                alerted=alerted,
+            )
             if not won:
                 continue
             moved += 1
@@ -361,9 +454,17 @@ def tick(now: datetime | None = None, limit: int = TICK_LIMIT) -> dict[str, int]
             if stage:
                 with translation.override(order.tenant.language):  # the managers read the center's language
                     label = str(Target(clock.target).label)
-                record_event(order, EventKind.SLA, message=_alert_message(clock, stage, order.tenant), data={
-                    "target": clock.target, "target_label": label, "stage": stage,
-                    "due_at": reading.due_at.isoformat()})
+                record_event(
+                    order,
+                    EventKind.SLA,
+                    message=_alert_message(clock, stage, order.tenant),
+                    data={
+                        "target": clock.target,
+                        "target_label": label,
+                        "stage": stage,
+                        "due_at": reading.due_at.isoformat(),
+                    },
+                )
                 alerts += 1
         touched[order.pk] = order
     if touched:

@@ -41,7 +41,9 @@ MAX_DISCOUNT = Decimal("9999999999.99")
 
 class ComplaintChanged(Exception):
     def __init__(self) -> None:
-        super().__init__(_("This complaint was changed by someone else meanwhile. Reload the page and try again."))
+        super().__init__(
+            _("This complaint was changed by someone else meanwhile. Reload the page and try again.")
+        )
 
 
 def deadline(order: Order, opened_at: datetime, days: int | None = None) -> datetime:
@@ -56,16 +58,31 @@ def deadline(order: Order, opened_at: datetime, days: int | None = None) -> date
         return opened_at + timedelta(days=days)
 
 
-def _record(complaint: Complaint, message: str, *, actor=None, by_client: bool = False, data: dict | None = None) -> None:
+def _record(
+    complaint: Complaint, message: str, *, actor=None, by_client: bool = False, data: dict | None = None
+) -> None:
     """An internal event on the order's timeline (in the active language: the member's, or the center's for
     a complaint a rating opened)."""
-    record_event(complaint.order, EventKind.COMPLAINT, actor=actor, by_client=by_client, message=message,
-                 data={"complaint": complaint.pk, **(data or {})})
+    record_event(
+        complaint.order,
+        EventKind.COMPLAINT,
+        actor=actor,
+        by_client=by_client,
+        message=message,
+        data={"complaint": complaint.pk, **(data or {})},
+    )
 
 
-def open_complaint(order: Order, *, description: str, source: str, by: Membership | None,
-                   handler: Membership | None = None, feedback: Feedback | None = None,
-                   now: datetime | None = None) -> Complaint:
+def open_complaint(
+    order: Order,
+    *,
+    description: str,
+    source: str,
+    by: Membership | None,
+    handler: Membership | None = None,
+    feedback: Feedback | None = None,
+    now: datetime | None = None,
+) -> Complaint:
     """Open a complaint about the order. `by` is the staff member who recorded it (reception and up), or
     None when the client's low rating opened it (`feedback`)."""
     if by is not None:
@@ -82,12 +99,24 @@ def open_complaint(order: Order, *, description: str, source: str, by: Membershi
     now = now or timezone.now()
     with transaction.atomic():
         complaint = Complaint.objects.create(
-            tenant_id=order.tenant_id, order=order, feedback=feedback, source=source, description=description[:5000],
-            handler=handler, opened_at=now, opened_by=by.user if by else None, due_at=deadline(order, now),
+            tenant_id=order.tenant_id,
+            order=order,
+            feedback=feedback,
+            source=source,
+            description=description[:5000],
+            handler=handler,
+            opened_at=now,
+            opened_by=by.user if by else None,
+            due_at=deadline(order, now),
         )
         complaint.order = order
-        _record(complaint, _("Complaint %(ref)s opened: %(text)s") % {"ref": complaint, "text": description[:300]},
-                actor=by.user if by else None, by_client=by is None, data={"source": source})
+        _record(
+            complaint,
+            _("Complaint %(ref)s opened: %(text)s") % {"ref": complaint, "text": description[:300]},
+            actor=by.user if by else None,
+            by_client=by is None,
+            data={"source": source},
+        )
     return complaint
 
 
@@ -103,16 +132,23 @@ def complaint_from_rating(feedback: Feedback) -> Complaint | None:
             text += f": {feedback.comment}"
         try:
             with transaction.atomic():  # a savepoint: a second opening of the same rating is a no-op
-                return open_complaint(order, description=text, source=Complaint.Source.RATING, by=None,
-                                      feedback=feedback, now=feedback.created_at)
+                return open_complaint(
+                    order,
+                    description=text,
+                    source=Complaint.Source.RATING,
+                    by=None,
+                    feedback=feedback,
+                    now=feedback.created_at,
+                )
         except IntegrityError:
             return None
 
 
 def _update(complaint: Complaint, expected_version: int, **fields) -> None:
     """Save only if nobody changed the complaint since it was loaded (optimistic, like orders)."""
-    changed = Complaint.objects.filter(pk=complaint.pk, tenant_id=complaint.tenant_id, version=expected_version).update(
-        version=F("version") + 1, **fields)
+    changed = Complaint.objects.filter(
+        pk=complaint.pk, tenant_id=complaint.tenant_id, version=expected_version
+    ).update(version=F("version") + 1, **fields)
     if not changed:
         raise ComplaintChanged()
     for name, value in fields.items():
@@ -120,8 +156,15 @@ def _update(complaint: Complaint, expected_version: int, **fields) -> None:
     complaint.version = expected_version + 1
 
 
-def handle(complaint: Complaint, *, by: Membership, expected_version: int, handler: Membership | None,
-           status: str, resolution: str = "") -> Complaint:
+def handle(
+    complaint: Complaint,
+    *,
+    by: Membership,
+    expected_version: int,
+    handler: Membership | None,
+    status: str,
+    resolution: str = "",
+) -> Complaint:
     """Assign the handler, move the status (open -> in progress -> resolved / rejected), write the resolution.
     Resolving or rejecting needs the resolution (what was decided, told to the client)."""
     check_actor(by, Perm.COMPLAINTS_MANAGE, complaint.order)
@@ -129,9 +172,13 @@ def handle(complaint: Complaint, *, by: Membership, expected_version: int, handl
     if handler is not None and (handler.tenant_id != complaint.tenant_id or not handler.is_active):
         raise ValidationError(_("Unknown handler."))
     if status != complaint.status and status not in NEXT_STATUSES.get(complaint.status, frozenset()):
-        raise ValidationError(_("A complaint that is “%(now)s” cannot become “%(then)s”.") % {
-            "now": complaint.get_status_display(), "then": Complaint.Status(status).label
-            if status in Complaint.Status.values else status})
+        raise ValidationError(
+            _("A complaint that is “%(now)s” cannot become “%(then)s”.")
+            % {
+                "now": complaint.get_status_display(),
+                "then": Complaint.Status(status).label if status in Complaint.Status.values else status,
+            }
+        )
     closing = status in {S.RESOLVED, S.REJECTED} and complaint.is_open
     if closing and not resolution:
         raise ValidationError(_("Write the resolution: what was decided and why."))
@@ -156,12 +203,15 @@ def handle(complaint: Complaint, *, by: Membership, expected_version: int, handl
             parts.append(f"{old_status} → {complaint.get_status_display()}")
         if "resolution" in fields and resolution:
             parts.append(_("resolution: %(text)s") % {"text": resolution[:300]})
-        _record(complaint, f"{complaint}: " + "; ".join(parts), actor=by.user,
-                data={"status": complaint.status})
+        _record(
+            complaint, f"{complaint}: " + "; ".join(parts), actor=by.user, data={"status": complaint.status}
+        )
     return complaint
 
 
-def compensate_with_discount(complaint: Complaint, *, amount: Decimal, by: Membership, expected_version: int) -> Complaint:
+def compensate_with_discount(
+    complaint: Complaint, *, amount: Decimal, by: Membership, expected_version: int
+) -> Complaint:
     """A discount on the order: a negative line through the order's money services (also after handover:
     what was paid above the new total shows as credit to return to the client)."""
     check_actor(by, Perm.COMPLAINTS_MANAGE, complaint.order)
@@ -170,16 +220,24 @@ def compensate_with_discount(complaint: Complaint, *, amount: Decimal, by: Membe
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount <= 0 or amount > MAX_DISCOUNT:
         raise ValidationError(_("The discount must be more than zero."))
     with transaction.atomic():
-        _update(complaint, expected_version, compensation=Complaint.Compensation.DISCOUNT, discount_amount=amount)
+        _update(
+            complaint, expected_version, compensation=Complaint.Compensation.DISCOUNT, discount_amount=amount
+        )
         line = order_services.add_discount(
-            complaint.order, amount=amount, by=by,
-            description=_("Compensation for complaint %(ref)s") % {"ref": complaint}, data={"complaint": complaint.pk})
+            complaint.order,
+            amount=amount,
+            by=by,
+            description=_("Compensation for complaint %(ref)s") % {"ref": complaint},
+            data={"complaint": complaint.pk},
+        )
         Complaint.objects.filter(pk=complaint.pk).update(discount_line=line)
         complaint.discount_line = line
     return complaint
 
 
-def compensate_with_rework(complaint: Complaint, *, by: Membership, expected_version: int, problem: str = "") -> Order:
+def compensate_with_rework(
+    complaint: Complaint, *, by: Membership, expected_version: int, problem: str = ""
+) -> Order:
     """Free rework: a new order for the same client, item and service, linked to the original
     (Order.warranty_of), whose work is billed at nothing."""
     check_actor(by, Perm.COMPLAINTS_MANAGE, complaint.order)
@@ -190,12 +248,21 @@ def compensate_with_rework(complaint: Complaint, *, by: Membership, expected_ver
         raise ValidationError(_("A cancelled order cannot be reworked."))
     with transaction.atomic():
         _update(complaint, expected_version, compensation=Complaint.Compensation.REWORK)
-        rework = order_services.take_in_return(original, by=by, problem=problem or _("Rework after complaint %(ref)s: %(text)s") % {
-            "ref": complaint, "text": complaint.description[:300]})
+        rework = order_services.take_in_return(
+            original,
+            by=by,
+            problem=problem
+            or _("Rework after complaint %(ref)s: %(text)s")
+            % {"ref": complaint, "text": complaint.description[:300]},
+        )
         Complaint.objects.filter(pk=complaint.pk).update(rework_order=rework)
         complaint.rework_order = rework
-        _record(complaint, _("%(ref)s: free rework as order #%(number)s") % {"ref": complaint, "number": rework.number},
-                actor=by.user, data={"rework_order": rework.number})
+        _record(
+            complaint,
+            _("%(ref)s: free rework as order #%(number)s") % {"ref": complaint, "number": rework.number},
+            actor=by.user,
+            data={"rework_order": rework.number},
+        )
     return rework
 
 
@@ -218,8 +285,12 @@ def tell_client(complaint: Complaint, *, by: Membership) -> int:
         Complaint.objects.filter(pk=complaint.pk).update(client_told_at=now)
         complaint.client_told_at = now
         # "tell_client" makes the notifications app write the messages (Kind.COMPLAINT_ANSWER).
-        _record(complaint, _("%(ref)s: the client is told the resolution.") % {"ref": complaint}, actor=by.user,
-                data={"tell_client": True, "resolution": complaint.resolution})
+        _record(
+            complaint,
+            _("%(ref)s: the client is told the resolution.") % {"ref": complaint},
+            actor=by.user,
+            data={"tell_client": True, "resolution": complaint.resolution},
+        )
     return channels
 
 
@@ -244,13 +315,26 @@ class ComplaintFigures:
 
 def figures(tenant, since: datetime, until: datetime) -> ComplaintFigures:
     """Complaints per 100 orders handed over, and the share answered in time, in [since, until): two queries."""
-    complaints = Complaint.objects.for_tenant(tenant).filter(opened_at__gte=since, opened_at__lt=until).aggregate(
-        count=Count("id"), closed=Count("id", filter=Q(closed_at__isnull=False)),
-        in_time=Count("id", filter=Q(closed_at__isnull=False, closed_at__lte=F("due_at"))))
-    orders = Order.objects.for_tenant(tenant).filter(status=OrderStatus.HANDED_OVER, closed_at__gte=since,
-                                                      closed_at__lt=until).count()
-    return ComplaintFigures(orders=orders, complaints=complaints["count"], closed=complaints["closed"],
-                            closed_in_time=complaints["in_time"])
+    complaints = (
+        Complaint.objects.for_tenant(tenant)
+        .filter(opened_at__gte=since, opened_at__lt=until)
+        .aggregate(
+            count=Count("id"),
+            closed=Count("id", filter=Q(closed_at__isnull=False)),
+            in_time=Count("id", filter=Q(closed_at__isnull=False, closed_at__lte=F("due_at"))),
+        )
+    )
+    orders = (
+        Order.objects.for_tenant(tenant)
+        .filter(status=OrderStatus.HANDED_OVER, closed_at__gte=since, closed_at__lt=until)
+        .count()
+    )
+    return ComplaintFigures(
+        orders=orders,
+        complaints=complaints["count"],
+        closed=complaints["closed"],
+        closed_in_time=complaints["in_time"],
+    )
 
 
 def open_complaints(tenant) -> QuerySet[Complaint]:

@@ -97,7 +97,9 @@ class Scope:
         return filters
 
     def rollups(self, first: date | None = None, last: date | None = None) -> QuerySet[DailyRollup]:
-        rows = DailyRollup.objects.for_tenant(self.tenant).filter(day__gte=first or self.first, day__lte=last or self.last)
+        rows = DailyRollup.objects.for_tenant(self.tenant).filter(
+            day__gte=first or self.first, day__lte=last or self.last
+        )
         if self.location:
             rows = rows.filter(location=self.location)
         if self.service_type:
@@ -121,15 +123,23 @@ class Links:
 
     def orders(self, **filters: object) -> str:
         # The dashboard's own filters win over a figure's (a service type chosen above is the one linked).
-        query = {key: value for key, value in filters.items() if value not in (None, "") and key not in self.common}
+        query = {
+            key: value for key, value in filters.items() if value not in (None, "") and key not in self.common
+        }
         own = urlencode(query)
-        return f"{self.base}?{own}&{self._common}" if own and self._common else f"{self.base}?{own or self._common}"
+        return (
+            f"{self.base}?{own}&{self._common}"
+            if own and self._common
+            else f"{self.base}?{own or self._common}"
+        )
 
     def taken_in(self, first: date, last: date, **more: object) -> str:
         return self.orders(view="", created_after=first.isoformat(), created_before=last.isoformat(), **more)
 
     def closed(self, status: str, first: date, last: date, **more: object) -> str:
-        return self.orders(view="", status=status, closed_after=first.isoformat(), closed_before=last.isoformat(), **more)
+        return self.orders(
+            view="", status=status, closed_after=first.isoformat(), closed_before=last.isoformat(), **more
+        )
 
     def completed(self, first: date | None = None, last: date | None = None, **more: object) -> str:
         return self.closed(S.HANDED_OVER, first or self.scope.first, last or self.scope.last, **more)
@@ -167,9 +177,15 @@ def now_figures(scope: Scope, links: Links, now: datetime | None = None) -> Now:
     # Grouped by status, location and service type, and narrowed here: filtered in SQL, SQLite's planner walked
     # every order of the service type (its foreign-key index) instead of the open ones (the status index).
     counts = dict.fromkeys(["total", "overdue", "ready_stale", *(str(status) for status in OPEN_STATUSES)], 0)
-    for row in orders.order_by().values("status", "intake_location_id", "service_type_id").annotate(
-            n=Count("id"), overdue=Count("id", filter=Q(promised_at__lt=now)),
-            ready_stale=Count("id", filter=Q(status=S.READY, status_changed_at__lt=stale_before))):
+    for row in (
+        orders.order_by()
+        .values("status", "intake_location_id", "service_type_id")
+        .annotate(
+            n=Count("id"),
+            overdue=Count("id", filter=Q(promised_at__lt=now)),
+            ready_stale=Count("id", filter=Q(status=S.READY, status_changed_at__lt=stale_before)),
+        )
+    ):
         if scope.location and row["intake_location_id"] != scope.location.pk:
             continue
         if scope.service_type and row["service_type_id"] != scope.service_type.pk:
@@ -190,18 +206,45 @@ def now_figures(scope: Scope, links: Links, now: datetime | None = None) -> Now:
         orders = orders.filter(service_type=scope.service_type)
     return Now(
         open=Figure("open", _("Open orders"), counts["total"], links.orders(view="open")),
-        stages=[Figure(f"stage_{stage}", Stage(stage).label, counts[f"stage_{stage}"], links.orders(view="", stage=stage))
-                for stage in stages],
+        stages=[
+            Figure(
+                f"stage_{stage}",
+                Stage(stage).label,
+                counts[f"stage_{stage}"],
+                links.orders(view="", stage=stage),
+            )
+            for stage in stages
+        ],
         waiting=[
-            Figure("wait_client", _("Waiting on the client"), counts["wait_client"],
-                   links.orders(view="", status=S.AWAITING_APPROVAL), _("estimate sent, no answer yet")),
-            Figure("wait_parts", _("Waiting for parts"), counts["wait_parts"], links.orders(view="", status=S.AWAITING_PARTS)),
+            Figure(
+                "wait_client",
+                _("Waiting on the client"),
+                counts["wait_client"],
+                links.orders(view="", status=S.AWAITING_APPROVAL),
+                _("estimate sent, no answer yet"),
+            ),
+            Figure(
+                "wait_parts",
+                _("Waiting for parts"),
+                counts["wait_parts"],
+                links.orders(view="", status=S.AWAITING_PARTS),
+            ),
             Figure("on_hold", _("On hold"), counts["on_hold"], links.orders(view="", status=S.ON_HOLD)),
-            Figure("overdue", _("Past the promised date"), counts["overdue"], links.orders(view="", overdue="on"),
-                   warn=counts["overdue"] > 0),
-            Figure("ready_stale", _("Ready, not collected"), counts["ready_stale"],
-                   links.orders(view="", status=S.READY, status_since_before=stale_day.isoformat()),
-                   _("for %(days)s days or more") % {"days": scope.ready_days}, warn=counts["ready_stale"] > 0),
+            Figure(
+                "overdue",
+                _("Past the promised date"),
+                counts["overdue"],
+                links.orders(view="", overdue="on"),
+                warn=counts["overdue"] > 0,
+            ),
+            Figure(
+                "ready_stale",
+                _("Ready, not collected"),
+                counts["ready_stale"],
+                links.orders(view="", status=S.READY, status_since_before=stale_day.isoformat()),
+                _("for %(days)s days or more") % {"days": scope.ready_days},
+                warn=counts["ready_stale"] > 0,
+            ),
         ],
         sla=sla_now(orders, links),
     )
@@ -238,8 +281,10 @@ def flow_figures(scope: Scope, links: Links, open_now: int, today: date | None =
     (one grouped query)."""
     today = today or scope.tenant.local_date()
     per_day = {
-        row["day"]: row for row in scope.rollups(scope.first, max(today, scope.last)).values("day").annotate(
-            taken_in=Sum("taken_in"), completed=Sum("completed"), cancelled=Sum("cancelled"))
+        row["day"]: row
+        for row in scope.rollups(scope.first, max(today, scope.last))
+        .values("day")
+        .annotate(taken_in=Sum("taken_in"), completed=Sum("completed"), cancelled=Sum("cancelled"))
     }
     backlog = {}
     running = open_now
@@ -253,18 +298,31 @@ def flow_figures(scope: Scope, links: Links, open_now: int, today: date | None =
     days = []
     for day in scope.days:
         sums = per_day.get(day)
-        days.append(FlowDay(
-            day=day, taken_in=sums["taken_in"] if sums else 0, completed=sums["completed"] if sums else 0,
-            cancelled=sums["cancelled"] if sums else 0, backlog=backlog[day] if day <= today else 0,
-            taken_in_url=links.taken_in(day, day), completed_url=links.completed(day, day),
-            cancelled_url=links.closed(S.CANCELLED, day, day), backlog_url=links.orders(view="", open_on=day.isoformat()),
-        ))
+        days.append(
+            FlowDay(
+                day=day,
+                taken_in=sums["taken_in"] if sums else 0,
+                completed=sums["completed"] if sums else 0,
+                cancelled=sums["cancelled"] if sums else 0,
+                backlog=backlog[day] if day <= today else 0,
+                taken_in_url=links.taken_in(day, day),
+                completed_url=links.completed(day, day),
+                cancelled_url=links.closed(S.CANCELLED, day, day),
+                backlog_url=links.orders(view="", open_on=day.isoformat()),
+            )
+        )
     return Flow(
         days=days,
-        taken_in=Figure("taken_in", _("Taken in"), sum(d.taken_in for d in days), links.taken_in(scope.first, scope.last)),
+        taken_in=Figure(
+            "taken_in", _("Taken in"), sum(d.taken_in for d in days), links.taken_in(scope.first, scope.last)
+        ),
         completed=Figure("completed", _("Handed over"), sum(d.completed for d in days), links.completed()),
-        cancelled=Figure("cancelled", _("Cancelled"), sum(d.cancelled for d in days),
-                         links.closed(S.CANCELLED, scope.first, scope.last)),
+        cancelled=Figure(
+            "cancelled",
+            _("Cancelled"),
+            sum(d.cancelled for d in days),
+            links.closed(S.CANCELLED, scope.first, scope.last),
+        ),
         backlog_start=running,
         backlog_end=backlog.get(min(scope.last, today), 0),
     )
@@ -296,7 +354,9 @@ class Totals:
 
     @property
     def average_rating(self) -> float | None:
-        return self.counts["rating_sum"] / self.counts["rating_count"] if self.counts["rating_count"] else None
+        return (
+            self.counts["rating_sum"] / self.counts["rating_count"] if self.counts["rating_count"] else None
+        )
 
     @property
     def work_hours(self) -> float:
@@ -316,7 +376,11 @@ def period_cells(scope: Scope, today: date | None = None) -> Cells:
     by_type: dict[int, Totals] = defaultdict(Totals)
     by_technician: dict[int | None, Totals] = defaultdict(Totals)
     total = Totals()
-    rows = scope.rollups().values("service_type_id", "technician_id").annotate(**{name: Sum(name) for name in COUNTERS})
+    rows = (
+        scope.rollups()
+        .values("service_type_id", "technician_id")
+        .annotate(**{name: Sum(name) for name in COUNTERS})
+    )
     for row in rows:
         for target in (by_type[row["service_type_id"]], by_technician[row["technician_id"]], total):
             target.add_counts(row)
@@ -329,7 +393,9 @@ def period_cells(scope: Scope, today: date | None = None) -> Cells:
     return Cells(dict(by_type), dict(by_technician), total)
 
 
-Histograms = tuple[dict[int, dict[str, dict]], dict[int, dict], dict[str, dict]]  # per type, per technician, all
+Histograms = tuple[
+    dict[int, dict[str, dict]], dict[int, dict], dict[str, dict]
+]  # per type, per technician, all
 
 
 def _merge_rows(rows, into: Histograms) -> None:
@@ -338,7 +404,9 @@ def _merge_rows(rows, into: Histograms) -> None:
         per_type = types.setdefault(service_type_id, {})
         for measure, histogram in (hist or {}).items():
             if measure.startswith(TECHNICIAN_PREFIX):
-                merge_histograms(technicians.setdefault(int(measure[len(TECHNICIAN_PREFIX):]), {}), histogram)
+                merge_histograms(
+                    technicians.setdefault(int(measure[len(TECHNICIAN_PREFIX) :]), {}), histogram
+                )
                 continue
             merge_histograms(per_type.setdefault(measure, {}), histogram)
             merge_histograms(overall.setdefault(measure, {}), histogram)
@@ -367,9 +435,15 @@ def period_histograms(scope: Scope, today: date) -> Histograms:
 
     past_last = min(scope.last, today - timedelta(days=1))
     generation = rollups_generation(scope.tenant.pk)
-    key = tenant_cache_key(scope.tenant, "dashboard-histograms", generation, scope.first, past_last,
-                           scope.location.pk if scope.location else 0,
-                           scope.service_type.pk if scope.service_type else 0)
+    key = tenant_cache_key(
+        scope.tenant,
+        "dashboard-histograms",
+        generation,
+        scope.first,
+        past_last,
+        scope.location.pk if scope.location else 0,
+        scope.service_type.pk if scope.service_type else 0,
+    )
     past = None
     if generation is not None and scope.first <= past_last:
         try:
@@ -379,15 +453,20 @@ def period_histograms(scope: Scope, today: date) -> Histograms:
     merged: Histograms = ({}, {}, {})
     if past is not None or scope.first > past_last:
         if scope.last >= today:
-            _merge_rows(scope.rollups(today, today).filter(technician__isnull=True).values_list("service_type_id", "hist"),
-                        merged)
+            _merge_rows(
+                scope.rollups(today, today)
+                .filter(technician__isnull=True)
+                .values_list("service_type_id", "hist"),
+                merged,
+            )
         if past is not None:
             _merge_histograms(merged, past)
         return merged
     past = ({}, {}, {})
     today_rows = []
-    for day, service_type_id, hist in scope.rollups().filter(technician__isnull=True).values_list(
-            "day", "service_type_id", "hist"):
+    for day, service_type_id, hist in (
+        scope.rollups().filter(technician__isnull=True).values_list("day", "service_type_id", "hist")
+    ):
         if day <= past_last:
             _merge_rows(((service_type_id, hist),), past)
         else:
@@ -418,17 +497,30 @@ class TimeTable:
     total: TimeRow
 
 
-def time_table(scope: Scope, links: Links, cells: Cells, service_types: list[ServiceType],
-               measures: dict[str, object]) -> TimeTable:
+def time_table(
+    scope: Scope, links: Links, cells: Cells, service_types: list[ServiceType], measures: dict[str, object]
+) -> TimeTable:
     columns = list(measures.items())
 
     def row(label, totals: Totals, url: str, service_type_id=None) -> TimeRow:
-        return TimeRow(label, totals.counts["completed"], url,
-                       [(totals.median(m), totals.p90(m)) for m, _label in columns], service_type_id)
+        return TimeRow(
+            label,
+            totals.counts["completed"],
+            url,
+            [(totals.median(m), totals.p90(m)) for m, _label in columns],
+            service_type_id,
+        )
 
-    rows = [row(st.name, cells.by_type[st.pk], links.completed(service_type=st.pk) if not scope.service_type
-                else links.completed(), st.pk)
-            for st in service_types if st.pk in cells.by_type and cells.by_type[st.pk].counts["completed"]]
+    rows = [
+        row(
+            st.name,
+            cells.by_type[st.pk],
+            links.completed(service_type=st.pk) if not scope.service_type else links.completed(),
+            st.pk,
+        )
+        for st in service_types
+        if st.pk in cells.by_type and cells.by_type[st.pk].counts["completed"]
+    ]
     return TimeTable(columns, rows, row(_("All services"), cells.total, links.completed()))
 
 
@@ -451,35 +543,55 @@ class TechnicianRow:
         return self.work_hours / self.available_hours if self.available_hours else None
 
 
-def technicians_table(scope: Scope, links: Links, cells: Cells, now: datetime | None = None) -> list[TechnicianRow]:
+def technicians_table(
+    scope: Scope, links: Links, cells: Cells, now: datetime | None = None
+) -> list[TechnicianRow]:
     """Everyone with jobs or work in the period, and every active technician: their completed jobs, median repair
     time, first-time-fix rate, hours logged against the hours available, average rating."""
     ids = [pk for pk in cells.by_technician if pk is not None]
-    members = list(Membership.objects.for_tenant(scope.tenant)
-                   .filter(Q(pk__in=ids) | Q(role=Role.TECHNICIAN, is_active=True))
-                   .select_related("user", "technician_profile").order_by("user__full_name", "pk"))
+    members = list(
+        Membership.objects.for_tenant(scope.tenant)
+        .filter(Q(pk__in=ids) | Q(role=Role.TECHNICIAN, is_active=True))
+        .select_related("user", "technician_profile")
+        .order_by("user__full_name", "pk")
+    )
     available = available_hours(scope, members, now)
     rows = []
     for member in members:
         totals = cells.by_technician.get(member.pk) or Totals()
-        rows.append(TechnicianRow(
-            membership=member, name=member.user.full_name or member.user.email, completed=totals.counts["completed"],
-            # The order list offers the active technicians, managers and owners (orders.services.technician_choices).
-            completed_url=links.completed(technician=member.pk) if member.is_active else "",
-            median_repair=totals.median("repair"),
-            first_time_rate=totals.first_time_rate, failed_checks=totals.counts["failed_checks"],
-            work_hours=totals.work_hours, available_hours=available.get(member.pk), average_rating=totals.average_rating,
-            ratings=totals.counts["rating_count"],
-        ))
+        rows.append(
+            TechnicianRow(
+                membership=member,
+                name=member.user.full_name or member.user.email,
+                completed=totals.counts["completed"],
+                # The order list offers the active technicians, managers and owners (orders.services.technician_choices).
+                completed_url=links.completed(technician=member.pk) if member.is_active else "",
+                median_repair=totals.median("repair"),
+                first_time_rate=totals.first_time_rate,
+                failed_checks=totals.counts["failed_checks"],
+                work_hours=totals.work_hours,
+                available_hours=available.get(member.pk),
+                average_rating=totals.average_rating,
+                ratings=totals.counts["rating_count"],
+            )
+        )
     nobody = cells.by_technician.get(None)
     if nobody and nobody.counts["completed"]:
-        rows.append(TechnicianRow(
-            membership=None, name=str(_("No technician")), completed=nobody.counts["completed"],
-            completed_url="", median_repair=nobody.median("repair"),
-            first_time_rate=nobody.first_time_rate, failed_checks=nobody.counts["failed_checks"],
-            work_hours=nobody.work_hours, available_hours=None, average_rating=nobody.average_rating,
-            ratings=nobody.counts["rating_count"],
-        ))
+        rows.append(
+            TechnicianRow(
+                membership=None,
+                name=str(_("No technician")),
+                completed=nobody.counts["completed"],
+                completed_url="",
+                median_repair=nobody.median("repair"),
+                first_time_rate=nobody.first_time_rate,
+                failed_checks=nobody.counts["failed_checks"],
+                work_hours=nobody.work_hours,
+                available_hours=None,
+                average_rating=nobody.average_rating,
+                ratings=nobody.counts["rating_count"],
+            )
+        )
     return rows
 
 
@@ -499,8 +611,10 @@ def available_hours(scope: Scope, members: list[Membership], now: datetime | Non
     locations = list(Location.objects.for_tenant(scope.tenant).filter(pk__in=[w for w in workshops if w]))
     calendars = hours.calendars_for(scope.tenant, locations)
     # Each day's bounds, clipped to [start, end): computed once for every workshop.
-    days = [(day, max(start, local_midnight(day, tz)), min(end, local_midnight(day + timedelta(days=1), tz)))
-            for day in scope.days]
+    days = [
+        (day, max(start, local_midnight(day, tz)), min(end, local_midnight(day + timedelta(days=1), tz)))
+        for day in scope.days
+    ]
     per_workshop: dict[int | None, list[tuple[int, int]]] = {}  # workshop -> [(weekday, working seconds)]
     result = {}
     for member in members:
@@ -509,10 +623,16 @@ def available_hours(scope: Scope, members: list[Membership], now: datetime | Non
         if workshop not in calendars:
             workshop = None
         if workshop not in per_workshop:
-            clock = WorkClock(calendars[workshop], scope.first - timedelta(days=1), scope.last + timedelta(days=1))
-            per_workshop[workshop] = [(day.weekday(), clock.seconds_between(low, high)) for day, low, high in days]
+            clock = WorkClock(
+                calendars[workshop], scope.first - timedelta(days=1), scope.last + timedelta(days=1)
+            )
+            per_workshop[workshop] = [
+                (day.weekday(), clock.seconds_between(low, high)) for day, low, high in days
+            ]
         working_days = set(profile.working_days or []) if profile else set(range(7))
-        result[member.pk] = sum(seconds for weekday, seconds in per_workshop[workshop] if weekday in working_days) / 3600
+        result[member.pk] = (
+            sum(seconds for weekday, seconds in per_workshop[workshop] if weekday in working_days) / 3600
+        )
     return result
 
 
@@ -533,20 +653,32 @@ class ServiceTypeRow:
     work_hours: float
 
 
-def service_types_table(scope: Scope, links: Links, cells: Cells, service_types: list[ServiceType]) -> list[ServiceTypeRow]:
+def service_types_table(
+    scope: Scope, links: Links, cells: Cells, service_types: list[ServiceType]
+) -> list[ServiceTypeRow]:
     rows = []
     for st in service_types:
         totals = cells.by_type.get(st.pk)
         if totals is None:
             continue
         extra: dict[str, object] = {} if scope.service_type else {"service_type": st.pk}
-        rows.append(ServiceTypeRow(
-            service_type=st, taken_in=totals.counts["taken_in"], taken_in_url=links.taken_in(scope.first, scope.last, **extra),
-            completed=totals.counts["completed"], completed_url=links.completed(None, None, **extra),
-            cancelled=totals.counts["cancelled"], cancelled_url=links.closed(S.CANCELLED, scope.first, scope.last, **extra),
-            median_e2e=totals.median("e2e"), p90_e2e=totals.p90("e2e"), first_time_rate=totals.first_time_rate,
-            average_rating=totals.average_rating, ratings=totals.counts["rating_count"], work_hours=totals.work_hours,
-        ))
+        rows.append(
+            ServiceTypeRow(
+                service_type=st,
+                taken_in=totals.counts["taken_in"],
+                taken_in_url=links.taken_in(scope.first, scope.last, **extra),
+                completed=totals.counts["completed"],
+                completed_url=links.completed(None, None, **extra),
+                cancelled=totals.counts["cancelled"],
+                cancelled_url=links.closed(S.CANCELLED, scope.first, scope.last, **extra),
+                median_e2e=totals.median("e2e"),
+                p90_e2e=totals.p90("e2e"),
+                first_time_rate=totals.first_time_rate,
+                average_rating=totals.average_rating,
+                ratings=totals.counts["rating_count"],
+                work_hours=totals.work_hours,
+            )
+        )
     return rows
 
 
@@ -574,12 +706,25 @@ def sla_now(open_orders: QuerySet[Order], links: Links) -> list[Figure] | None:
     if not sla_ready():
         return None
     counts = open_orders.order_by().aggregate(
-        at_risk=Count("id", filter=Q(sla_state="at_risk")), breached=Count("id", filter=Q(sla_state="breached")))
+        at_risk=Count("id", filter=Q(sla_state="at_risk")),
+        breached=Count("id", filter=Q(sla_state="breached")),
+    )
     return [
-        Figure("sla_at_risk", _("At risk"), counts["at_risk"], links.orders(view="", **{SLA_ORDER_FILTER: "at_risk"}),
-               _("three quarters of a target's time used"), warn=counts["at_risk"] > 0),
-        Figure("sla_breached", _("Breached"), counts["breached"], links.orders(view="", **{SLA_ORDER_FILTER: "breached"}),
-               warn=counts["breached"] > 0),
+        Figure(
+            "sla_at_risk",
+            _("At risk"),
+            counts["at_risk"],
+            links.orders(view="", **{SLA_ORDER_FILTER: "at_risk"}),
+            _("three quarters of a target's time used"),
+            warn=counts["at_risk"] > 0,
+        ),
+        Figure(
+            "sla_breached",
+            _("Breached"),
+            counts["breached"],
+            links.orders(view="", **{SLA_ORDER_FILTER: "breached"}),
+            warn=counts["breached"] > 0,
+        ),
     ]
 
 
@@ -608,16 +753,22 @@ def sla_compliance(scope: Scope) -> list[SlaRow] | None:
     tz = scope.tenant.tz
     sla_clock = getattr(models, "SlaClock")  # noqa: B009 - the SLA part adds it (sla_ready() says it is there)
     clocks = sla_clock.objects.for_tenant(scope.tenant).filter(
-        state__in=["met", "missed"], stopped_at__gte=local_midnight(scope.first, tz),
-        stopped_at__lt=local_midnight(scope.last + timedelta(days=1), tz))
+        state__in=["met", "missed"],
+        stopped_at__gte=local_midnight(scope.first, tz),
+        stopped_at__lt=local_midnight(scope.last + timedelta(days=1), tz),
+    )
     if scope.location:
         clocks = clocks.filter(order__intake_location=scope.location)
     if scope.service_type:
         clocks = clocks.filter(order__service_type=scope.service_type)
     rows = {target: SlaRow(target, label, 0, 0, []) for target, label in SLA_TARGETS.items()}
-    for row in (clocks.order_by().annotate(week=TruncWeek("stopped_at", tzinfo=tz)).values("target", "week")
-                .annotate(met=Count("id", filter=Q(state="met")), missed=Count("id", filter=Q(state="missed")))
-                .order_by("target", "week")):
+    for row in (
+        clocks.order_by()
+        .annotate(week=TruncWeek("stopped_at", tzinfo=tz))
+        .values("target", "week")
+        .annotate(met=Count("id", filter=Q(state="met")), missed=Count("id", filter=Q(state="missed")))
+        .order_by("target", "week")
+    ):
         target = rows.get(row["target"])
         if target is None:
             continue
@@ -652,12 +803,15 @@ def build(scope: Scope, service_types: list[ServiceType], now: datetime | None =
     if scope.service_type:
         service_types = [st for st in service_types if st.pk == scope.service_type.pk]
     return Dashboard(
-        scope=scope, now=current, flow=flow_figures(scope, links, current.open.value or 0, scope.tenant.local_date(now)),
+        scope=scope,
+        now=current,
+        flow=flow_figures(scope, links, current.open.value or 0, scope.tenant.local_date(now)),
         stage_times=time_table(scope, links, cells, service_types, STAGE_MEASURES),
         wait_times=time_table(scope, links, cells, service_types, WAIT_MEASURES),
         technicians=technicians_table(scope, links, cells, now),
         service_types=service_types_table(scope, links, cells, service_types),
-        sla=sla_compliance(scope), total=cells.total,
+        sla=sla_compliance(scope),
+        total=cells.total,
     )
 
 

@@ -33,7 +33,12 @@ SAYINGS = [
 def seed_demo_feedback(staff) -> None:
     if Feedback.objects.for_tenant(staff.tenant).exists():
         return
-    done = Order.objects.for_tenant(staff.tenant).filter(status=OrderStatus.HANDED_OVER).select_related("tenant").order_by("number")
+    done = (
+        Order.objects.for_tenant(staff.tenant)
+        .filter(status=OrderStatus.HANDED_OVER)
+        .select_related("tenant")
+        .order_by("number")
+    )
     settings, _created = AfterSalesSettings.objects.get_or_create(tenant=staff.tenant)
     if not settings.ask_recommendation:
         settings.ask_recommendation = True
@@ -52,12 +57,15 @@ def seed_demo_hours(staff) -> None:
         hours.set_week(staff.workshop, [parse_hours("09:00-13:00, 14:00-18:00")] * 5 + [(), ()])
     today = timezone.localdate()
     CalendarDay.objects.get_or_create(
-        tenant=staff.tenant, location=None, date=date(today.year, 12, 31),
+        tenant=staff.tenant,
+        location=None,
+        date=date(today.year, 12, 31),
         defaults={"kind": CalendarDay.Kind.SHORTENED, "hours": "10:00-15:00", "note": "New Year's Eve"},
     )
     if not CalendarDay.objects.for_tenant(staff.tenant).filter(location=staff.workshop).exists():
-        CalendarDay.objects.create(tenant=staff.tenant, location=staff.workshop, date=today + timedelta(days=14),
-                                   note="Stock-taking")
+        CalendarDay.objects.create(
+            tenant=staff.tenant, location=staff.workshop, date=today + timedelta(days=14), note="Stock-taking"
+        )
 
 
 # --- Standards and goals ---------------------------------------------------------------------------
@@ -94,7 +102,9 @@ def seed_demo_standards(staff) -> None:
 
     def recent(metric: str, kind: str = PeriodKind.MONTH) -> float | None:
         """The metric's value over the last three periods (the current one too), for a target it meets."""
-        readings = metrics.measure(metric, metrics.Scope(tenant), metrics.periods_up_to(kind, today, 3), context=context)
+        readings = metrics.measure(
+            metric, metrics.Scope(tenant), metrics.periods_up_to(kind, today, 3), context=context
+        )
         values = [reading.value for reading in readings if reading.value is not None]
         if not values:
             return None
@@ -105,24 +115,59 @@ def seed_demo_standards(staff) -> None:
     rating = recent("average_rating")
     planned = recent("time_to_plan")
     rows = [
-        dict(name="Reception wait", metric="reception_wait", comparison=Comparison.AT_MOST, value=Decimal("5"),
-             share=Decimal("90"), period=PeriodKind.WEEK, responsible=members[Role.RECEPTION], location=staff.head_office,
-             control_method="System data: the reception queue times every walk-in client from check-in to service. "
-                            "Video recording of the desk, checked by the manager weekly."),
-        dict(name="Politeness: clients' rating", metric="average_rating", comparison=Comparison.AT_LEAST,
-             value=_round_down(rating, 0.5) if rating else Decimal("4"), share=None, period=PeriodKind.MONTH,
-             responsible=manager,
-             control_method="Client surveys (the rating asked after handover); a mystery shopper once a quarter."),
-        dict(name="Warranty on repairs: 1 year", metric="warranty_days", comparison=Comparison.AT_LEAST,
-             value=Decimal("365"), share=Decimal("100"), period=PeriodKind.QUARTER, service_type=laptop,
-             responsible=manager, control_method="Analysis of warranty claims; the warranty card printed at handover."),
-        dict(name="Repair time", metric="time_to_ready", comparison=Comparison.AT_MOST,
-             value=_round_up(repair_hours * 1.1, 8) if repair_hours else Decimal("40"), share=None,
-             period=PeriodKind.MONTH, responsible=manager,
-             control_method="System data: working hours from intake to ready for pickup, checked monthly."),
-        dict(name="Planning after intake", metric="time_to_plan", comparison=Comparison.AT_MOST,
-             value=_round_up(planned * 1.1, 4) if planned else Decimal("8"), share=None, period=PeriodKind.MONTH,
-             responsible=manager, control_method="System data: working hours from intake until a technician is assigned."),
+        dict(
+            name="Reception wait",
+            metric="reception_wait",
+            comparison=Comparison.AT_MOST,
+            value=Decimal("5"),
+            share=Decimal("90"),
+            period=PeriodKind.WEEK,
+            responsible=members[Role.RECEPTION],
+            location=staff.head_office,
+            control_method="System data: the reception queue times every walk-in client from check-in to service. "
+            "Video recording of the desk, checked by the manager weekly.",
+        ),
+        dict(
+            name="Politeness: clients' rating",
+            metric="average_rating",
+            comparison=Comparison.AT_LEAST,
+            value=_round_down(rating, 0.5) if rating else Decimal("4"),
+            share=None,
+            period=PeriodKind.MONTH,
+            responsible=manager,
+            control_method="Client surveys (the rating asked after handover); a mystery shopper once a quarter.",
+        ),
+        dict(
+            name="Warranty on repairs: 1 year",
+            metric="warranty_days",
+            comparison=Comparison.AT_LEAST,
+            value=Decimal("365"),
+            share=Decimal("100"),
+            period=PeriodKind.QUARTER,
+            service_type=laptop,
+            responsible=manager,
+            control_method="Analysis of warranty claims; the warranty card printed at handover.",
+        ),
+        dict(
+            name="Repair time",
+            metric="time_to_ready",
+            comparison=Comparison.AT_MOST,
+            value=_round_up(repair_hours * 1.1, 8) if repair_hours else Decimal("40"),
+            share=None,
+            period=PeriodKind.MONTH,
+            responsible=manager,
+            control_method="System data: working hours from intake to ready for pickup, checked monthly.",
+        ),
+        dict(
+            name="Planning after intake",
+            metric="time_to_plan",
+            comparison=Comparison.AT_MOST,
+            value=_round_up(planned * 1.1, 4) if planned else Decimal("8"),
+            share=None,
+            period=PeriodKind.MONTH,
+            responsible=manager,
+            control_method="System data: working hours from intake until a technician is assigned.",
+        ),
     ]
     for row in rows:
         if not Standard.objects.for_tenant(tenant).filter(name=row["name"]).exists():
@@ -133,10 +178,17 @@ def seed_demo_standards(staff) -> None:
     # "Reduce the average repair time by 15 % within three months", started two weeks ago, its baseline the
     # six weeks before.
     starts_on = today - timedelta(days=14)
-    goal = {"title": "Repair time down 15 % in three months", "metric": "time_to_ready", "change_percent": Decimal("-15"),
-            "baseline_start": starts_on - timedelta(days=42), "baseline_end": starts_on - timedelta(days=1),
-            "starts_on": starts_on, "deadline": starts_on + timedelta(days=91), "period": PeriodKind.WEEK,
-            "responsible": manager}
+    goal = {
+        "title": "Repair time down 15 % in three months",
+        "metric": "time_to_ready",
+        "change_percent": Decimal("-15"),
+        "baseline_start": starts_on - timedelta(days=42),
+        "baseline_end": starts_on - timedelta(days=1),
+        "starts_on": starts_on,
+        "deadline": starts_on + timedelta(days=91),
+        "period": PeriodKind.WEEK,
+        "responsible": manager,
+    }
     try:
         made = standards.set_goal(tenant, goal, by=manager, context=context)
     except ValidationError:
@@ -146,8 +198,19 @@ def seed_demo_standards(staff) -> None:
     # Too little repair history for a trend yet: the goal is set on the reception wait, which has weeks of it.
     if made is not None:
         Goal.objects.filter(pk=made.pk).delete()
-    standards.set_goal(tenant, goal | {"title": "Reception wait down 15 % in three months", "metric": "reception_wait",
-                                       "location": staff.head_office}, by=manager, context=context)
+    standards.set_goal(
+        tenant,
+        goal
+        | {
+            "title": "Reception wait down 15 % in three months",
+            "metric": "reception_wait",
+            "location": staff.head_office,
+        },
+        by=manager,
+        context=context,
+    )
+
+
 def seed_demo_sla(staff) -> None:
     """The demo center's service-level policies (the general and urgent ones, and tighter targets for screen
     replacements), then every demo order's clocks from its timeline, and the alerts they owe."""
@@ -160,12 +223,32 @@ def seed_demo_sla(staff) -> None:
     ensure_policies(tenant)
     screens = ServiceType.objects.for_tenant(tenant).filter(name="Phone screen replacement").first()
     if screens is not None:
-        SlaPolicy.objects.get_or_create(tenant=tenant, service_type=screens, priority=None, defaults={
-            "plan_minutes": 60, "ready_minutes": 9 * 60, "arrival_grace_minutes": None, "handover_minutes": 27 * 60})
-        SlaPolicy.objects.get_or_create(tenant=tenant, service_type=screens, priority=Priority.URGENT, defaults={
-            "plan_minutes": 30, "ready_minutes": 4 * 60, "arrival_grace_minutes": None, "handover_minutes": 9 * 60})
+        SlaPolicy.objects.get_or_create(
+            tenant=tenant,
+            service_type=screens,
+            priority=None,
+            defaults={
+                "plan_minutes": 60,
+                "ready_minutes": 9 * 60,
+                "arrival_grace_minutes": None,
+                "handover_minutes": 27 * 60,
+            },
+        )
+        SlaPolicy.objects.get_or_create(
+            tenant=tenant,
+            service_type=screens,
+            priority=Priority.URGENT,
+            defaults={
+                "plan_minutes": 30,
+                "ready_minutes": 4 * 60,
+                "arrival_grace_minutes": None,
+                "handover_minutes": 9 * 60,
+            },
+        )
     rebuild_clocks(tenant)
     tick()
+
+
 def seed_demo_rollups(staff) -> None:
     """The dashboard's rollups of the demo center, recomputed from its history: the demo dates its orders back
     after making them through the services, so what the listener counted on the day of seeding is moved to
@@ -173,6 +256,8 @@ def seed_demo_rollups(staff) -> None:
     from .rollups import recompute
 
     recompute(staff.tenant)
+
+
 # --- Checklists --------------------------------------------------------------------------------------
 # Service name -> items (stage, kind, label, required, min, max, unit). Saved through the real editor's
 # service, so each is version 1 of its service's checklist.
@@ -220,24 +305,51 @@ DEMO_CHECKLISTS: dict[str, list[tuple]] = {
 
 # Demo answers by item label (a tick is ticked, a photo is drawn).
 DEMO_ANSWERS = {
-    "Battery health": "86", "Battery cycle count": "412", "Fault found": "Fan clogged with dust, thermal paste dried",
-    "CPU temperature after 15 minutes under load": "71", "Marks and dents on the case": "Scuffed lid corner",
-    "Error code shown": "E18 (drain)", "Drive capacity": "1000", "SMART status": "Reallocated sectors: 312",
-    "Mileage": "84210", "Fuel level": "About a quarter", "Error codes read": "P0171 (system too lean)",
+    "Battery health": "86",
+    "Battery cycle count": "412",
+    "Fault found": "Fan clogged with dust, thermal paste dried",
+    "CPU temperature after 15 minutes under load": "71",
+    "Marks and dents on the case": "Scuffed lid corner",
+    "Error code shown": "E18 (drain)",
+    "Drive capacity": "1000",
+    "SMART status": "Reallocated sectors: 312",
+    "Mileage": "84210",
+    "Fuel level": "About a quarter",
+    "Error codes read": "P0171 (system too lean)",
 }
 
 # (service, path to walk, stages whose required items are answered on the way, extra optional answers)
 # (service, the path it walks (answering each stage's checks before the move that needs them), the client,
 # the item, the problem)
 DEMO_CHECKLIST_ORDERS = [
-    ("Phone screen replacement", ["plan", "start_diagnostics", "start_work", "finish_work", "pass_check",
-                                  "hand_over"], "Elena Kuznetsova", ("Phone", "Apple", "iPhone 14"), "Cracked screen"),
-    ("Laptop diagnostics and repair", ["plan", "start_diagnostics", "start_work", "finish_work", "return_to_work",
-                                       "finish_work"], "Dmitry Volkov", ("Laptop", "HP", "EliteBook 840"),
-     "Gets very hot and switches off"),
-    ("Washing machine repair", ["plan", "start_diagnostics"], "Anna Morozova", ("Washing machine", "LG", "F2J3"),
-     "Does not drain"),
-    ("Phone screen replacement", [], "Sergey Lebedev", ("Phone", "Xiaomi", "Redmi Note 12"), "Screen flickers"),
+    (
+        "Phone screen replacement",
+        ["plan", "start_diagnostics", "start_work", "finish_work", "pass_check", "hand_over"],
+        "Elena Kuznetsova",
+        ("Phone", "Apple", "iPhone 14"),
+        "Cracked screen",
+    ),
+    (
+        "Laptop diagnostics and repair",
+        ["plan", "start_diagnostics", "start_work", "finish_work", "return_to_work", "finish_work"],
+        "Dmitry Volkov",
+        ("Laptop", "HP", "EliteBook 840"),
+        "Gets very hot and switches off",
+    ),
+    (
+        "Washing machine repair",
+        ["plan", "start_diagnostics"],
+        "Anna Morozova",
+        ("Washing machine", "LG", "F2J3"),
+        "Does not drain",
+    ),
+    (
+        "Phone screen replacement",
+        [],
+        "Sergey Lebedev",
+        ("Phone", "Xiaomi", "Redmi Note 12"),
+        "Screen flickers",
+    ),
 ]
 
 
@@ -280,16 +392,31 @@ def seed_demo_checklists(staff) -> None:
     members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user", "tenant")}
     manager, reception = members[Role.MANAGER], members[Role.RECEPTION]
     # The demo's own technician (tech@), who logs in to try the phone page: not another technician.
-    technician = Membership.objects.select_related("user", "tenant").get(tenant=tenant, user=staff.users[Role.TECHNICIAN])
+    technician = Membership.objects.select_related("user", "tenant").get(
+        tenant=tenant, user=staff.users[Role.TECHNICIAN]
+    )
     types = {t.name: t for t in ServiceType.objects.for_tenant(tenant)}
     for name, rows in DEMO_CHECKLISTS.items():
         service = types.get(name)
         if service is None or ChecklistVersion.objects.filter(tenant=tenant, service_type=service).exists():
             continue
-        checklists.save_checklist(service, [
-            checklists.ItemData(stage, kind, label, required, Decimal(low) if low is not None else None,
-                                Decimal(high) if high is not None else None, unit)
-            for stage, kind, label, required, low, high, unit in rows], by=manager, expected_version=0)
+        checklists.save_checklist(
+            service,
+            [
+                checklists.ItemData(
+                    stage,
+                    kind,
+                    label,
+                    required,
+                    Decimal(low) if low is not None else None,
+                    Decimal(high) if high is not None else None,
+                    unit,
+                )
+                for stage, kind, label, required, low, high, unit in rows
+            ],
+            by=manager,
+            expected_version=0,
+        )
     if OrderChecklist.objects.filter(tenant=tenant).exists():
         return
 
@@ -303,9 +430,12 @@ def seed_demo_checklists(staff) -> None:
                 continue
             by = reception if stage in {"intake", "handover"} else technician
             item = entry.item
-            value = checklists.Answer(done=True, number=DEMO_ANSWERS.get(item.label),
-                                      text=DEMO_ANSWERS.get(item.label, "OK"),
-                                      photo=_demo_photo(item.label) if item.kind == "photo" else None)
+            value = checklists.Answer(
+                done=True,
+                number=DEMO_ANSWERS.get(item.label),
+                text=DEMO_ANSWERS.get(item.label, "OK"),
+                photo=_demo_photo(item.label) if item.kind == "photo" else None,
+            )
             checklists.answer_item(order, item, value, by=by, expected_revision=entry.revision)
 
     for name, path, client_name, (kind, brand, model), problem in DEMO_CHECKLIST_ORDERS:
@@ -313,13 +443,27 @@ def seed_demo_checklists(staff) -> None:
         if service is None:
             continue
         phone = phones.get(client_name, "+79161234599")
-        order = order_services.take_in(tenant, order_services.IntakeData(
-            client=Client.objects.for_tenant(tenant).filter(phone=phone).first(), client_name=client_name,
-            client_phone=phone, client_email="", consent=True, service_type=service,
-            format=ServiceFormat.IN_SHOP if ServiceFormat.IN_SHOP in service.formats else service.formats[0],
-            intake_location=staff.head_office, problem=problem, item_kind=kind, item_brand=brand, item_model=model,
-            estimate=service.base_price,
-        ), by=reception)
+        order = order_services.take_in(
+            tenant,
+            order_services.IntakeData(
+                client=Client.objects.for_tenant(tenant).filter(phone=phone).first(),
+                client_name=client_name,
+                client_phone=phone,
+                client_email="",
+                consent=True,
+                service_type=service,
+                format=ServiceFormat.IN_SHOP
+                if ServiceFormat.IN_SHOP in service.formats
+                else service.formats[0],
+                intake_location=staff.head_office,
+                problem=problem,
+                item_kind=kind,
+                item_brand=brand,
+                item_model=model,
+                estimate=service.base_price,
+            ),
+            by=reception,
+        )
         order.tenant = tenant
         everything = bool(path) and path[-1] == "hand_over"
         for action in path:
@@ -333,15 +477,31 @@ def seed_demo_checklists(staff) -> None:
 
                 transition(order, action, by=manager, expected_version=order.version, reason=reason)
                 continue
-            walk_to(order, "", manager=manager, technician=technician, reception=reception, workshop=staff.workshop,
-                    path=[action])
+            walk_to(
+                order,
+                "",
+                manager=manager,
+                technician=technician,
+                reception=reception,
+                workshop=staff.workshop,
+                path=[action],
+            )
         order.refresh_from_db()
         if path and path[-1] == "finish_work":  # back at the check: a part answered, the photo still missing
             state = checklists.load_state(order)
-            first = next((e for e in state.missing("quality") if e.item.kind != "photo"), None) if state else None
+            first = (
+                next((e for e in state.missing("quality") if e.item.kind != "photo"), None) if state else None
+            )
             if first is not None:
-                checklists.answer_item(order, first.item, checklists.Answer(done=True, number="64"),
-                                       by=technician, expected_revision=first.revision)
+                checklists.answer_item(
+                    order,
+                    first.item,
+                    checklists.Answer(done=True, number="64"),
+                    by=technician,
+                    expected_revision=first.revision,
+                )
+
+
 # --- After-sales ----------------------------------------------------------------------------------
 
 
@@ -353,11 +513,19 @@ def seed_demo_aftersales(staff) -> None:
     from . import audits, complaints, warranty
 
     tenant = staff.tenant
-    people = {m.role: m for m in Membership.objects.for_tenant(tenant).filter(
-        user__in=staff.users.values()).select_related("user", "tenant")}
+    people = {
+        m.role: m
+        for m in Membership.objects.for_tenant(tenant)
+        .filter(user__in=staff.users.values())
+        .select_related("user", "tenant")
+    }
     manager, reception, technician = people[Role.MANAGER], people[Role.RECEPTION], people[Role.TECHNICIAN]
-    done = list(Order.objects.for_tenant(tenant).filter(status=OrderStatus.HANDED_OVER, warranty_of__isnull=True)
-                .select_related("tenant", "client", "item", "intake_location").order_by("number"))
+    done = list(
+        Order.objects.for_tenant(tenant)
+        .filter(status=OrderStatus.HANDED_OVER, warranty_of__isnull=True)
+        .select_related("tenant", "client", "item", "intake_location")
+        .order_by("number")
+    )
     if len(done) < 2:
         return
     first, second = done[0], done[1]
@@ -366,63 +534,132 @@ def seed_demo_aftersales(staff) -> None:
         if not Complaint.objects.for_tenant(tenant).exclude(source=Complaint.Source.RATING).exists():
             rated = Complaint.objects.for_tenant(tenant).filter(source=Complaint.Source.RATING).first()
             if rated is not None:
-                complaints.handle(rated, by=manager, expected_version=rated.version, handler=manager,
-                                  status=Complaint.Status.IN_PROGRESS)
+                complaints.handle(
+                    rated,
+                    by=manager,
+                    expected_version=rated.version,
+                    handler=manager,
+                    status=Complaint.Status.IN_PROGRESS,
+                )
             called = complaints.open_complaint(
-                first, description="Called: the new screen has a yellow tint in one corner.",
-                source=Complaint.Source.PHONE, by=reception, handler=manager)
-            complaints.compensate_with_discount(called, amount=Decimal("500"), by=manager,
-                                                expected_version=called.version)
-            complaints.handle(called, by=manager, expected_version=called.version, handler=manager,
-                              status=Complaint.Status.RESOLVED,
-                              resolution="We apologise for the delay: the part came late and we did not call. "
-                                         "500 of the bill is returned.")
+                first,
+                description="Called: the new screen has a yellow tint in one corner.",
+                source=Complaint.Source.PHONE,
+                by=reception,
+                handler=manager,
+            )
+            complaints.compensate_with_discount(
+                called, amount=Decimal("500"), by=manager, expected_version=called.version
+            )
+            complaints.handle(
+                called,
+                by=manager,
+                expected_version=called.version,
+                handler=manager,
+                status=Complaint.Status.RESOLVED,
+                resolution="We apologise for the delay: the part came late and we did not call. "
+                "500 of the bill is returned.",
+            )
             complaints.tell_client(called, by=manager)
 
     with transaction.atomic():
         if not WarrantyClaim.objects.for_tenant(tenant).exists():
-            claim = warranty.open_claim(first, problem="It stopped working again a week after the repair.",
-                                        by=reception, source=WarrantyClaim.Source.DEVICE)
+            claim = warranty.open_claim(
+                first,
+                problem="It stopped working again a week after the repair.",
+                by=reception,
+                source=WarrantyClaim.Source.DEVICE,
+            )
             claim_order = claim.order
             assert claim_order is not None  # inside the period: accepted at once
             if claim_order.needs_visit:  # the technician came yesterday morning
-                start = (timezone.now() - timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-                order_services.assign(claim_order, technician=technician, workshop=staff.workshop, by=manager,
-                                      expected_version=claim_order.version, visit_start=start,
-                                      visit_end=start + timedelta(hours=1),
-                                      visit_address=claim_order.visit_address or "Moscow, Lenina st. 11")
+                start = (timezone.now() - timedelta(days=1)).replace(
+                    hour=9, minute=0, second=0, microsecond=0
+                )
+                order_services.assign(
+                    claim_order,
+                    technician=technician,
+                    workshop=staff.workshop,
+                    by=manager,
+                    expected_version=claim_order.version,
+                    visit_start=start,
+                    visit_end=start + timedelta(hours=1),
+                    visit_address=claim_order.visit_address or "Moscow, Lenina st. 11",
+                )
                 claim_order.refresh_from_db()
-            walk_to(claim_order, "handed_over", manager=manager, technician=technician, reception=reception,
-                    workshop=staff.workshop)
+            walk_to(
+                claim_order,
+                "handed_over",
+                manager=manager,
+                technician=technician,
+                reception=reception,
+                workshop=staff.workshop,
+            )
             warranty.request_claim(second, problem="It makes the same noise as before the repair.")
             # The same device once more, for something else: its page lists three visits.
-            order_services.take_in(tenant, order_services.IntakeData(
-                client=first.client, client_name=first.client.name, client_phone=first.client.phone,
-                client_email="", consent=True, service_type=first.service_type, format=first.format,
-                intake_location=first.intake_location, problem="Battery drains by noon.", item=first.item,
-            ), by=reception)
+            order_services.take_in(
+                tenant,
+                order_services.IntakeData(
+                    client=first.client,
+                    client_name=first.client.name,
+                    client_phone=first.client.phone,
+                    client_email="",
+                    consent=True,
+                    service_type=first.service_type,
+                    format=first.format,
+                    intake_location=first.intake_location,
+                    problem="Battery drains by noon.",
+                    item=first.item,
+                ),
+                by=reception,
+            )
 
     with transaction.atomic():
         if not Audit.objects.for_tenant(tenant).exists():
             # The weeks the two original orders were handed over (one week, or two).
-            weeks = sorted({audits.week_start(tenant.local_date(order.closed_at)) for order in (first, second)})
-            drawn = [audit for week in weeks for audit in audits.draw_sample(tenant, week, seed="demo", size=2)]
+            weeks = sorted(
+                {audits.week_start(tenant.local_date(order.closed_at)) for order in (first, second)}
+            )
+            drawn = [
+                audit for week in weeks for audit in audits.draw_sample(tenant, week, seed="demo", size=2)
+            ]
             drawn = [audit for audit in drawn if audit.order.warranty_of_id is None] or drawn
             if drawn:
                 audit = drawn[0]
                 answers = dict(audit.answers, photos_present=False)
-                audits.save_answers(audit, by=manager, answers=answers, expected_version=audit.version,
-                                    notes="No intake photos; the rest is in order.")
+                audits.save_answers(
+                    audit,
+                    by=manager,
+                    answers=answers,
+                    expected_version=audit.version,
+                    notes="No intake photos; the rest is in order.",
+                )
                 today = tenant.local_date()
-                audits.add_finding(audit, by=manager, severity=AuditFinding.Severity.MAJOR,
-                                   description="No photos of the device's condition at intake.",
-                                   corrective_action="Photograph every device at intake, front and back.",
-                                   responsible=reception, due_date=today + timedelta(days=7))
-                closed = audits.add_finding(audit, by=manager, severity=AuditFinding.Severity.MINOR,
-                                            description="The completion act was not e-mailed to the client.",
-                                            corrective_action="E-mail the act.", responsible=reception,
-                                            due_date=today)
+                audits.add_finding(
+                    audit,
+                    by=manager,
+                    severity=AuditFinding.Severity.MAJOR,
+                    description="No photos of the device's condition at intake.",
+                    corrective_action="Photograph every device at intake, front and back.",
+                    responsible=reception,
+                    due_date=today + timedelta(days=7),
+                )
+                closed = audits.add_finding(
+                    audit,
+                    by=manager,
+                    severity=AuditFinding.Severity.MINOR,
+                    description="The completion act was not e-mailed to the client.",
+                    corrective_action="E-mail the act.",
+                    responsible=reception,
+                    due_date=today,
+                )
                 audits.close_finding(closed, by=manager, note="Sent on the same day.")
             for done_audit in drawn[1:2]:  # a finished one, for the scores
-                audits.save_answers(done_audit, by=manager, answers=dict(done_audit.answers, photos_present=True),
-                                    expected_version=done_audit.version, notes="", complete=True)
+                audits.save_answers(
+                    done_audit,
+                    by=manager,
+                    answers=dict(done_audit.answers, photos_present=True),
+                    expected_version=done_audit.version,
+                    notes="",
+                    complete=True,
+                )

@@ -42,10 +42,19 @@ RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
 class FeedbackForm(forms.Form):
     """The client's form on the public page: stars (radio buttons 5..1) and an optional comment."""
 
-    rating = forms.TypedChoiceField(label=_("Your rating"), choices=RATINGS, coerce=int, widget=forms.RadioSelect,
-                                    error_messages={"required": _("Choose a rating from 1 to 5.")})
-    comment = forms.CharField(label=_("Anything to add?"), required=False, max_length=MAX_COMMENT_LENGTH,
-                              widget=forms.Textarea(attrs={"rows": 4}))
+    rating = forms.TypedChoiceField(
+        label=_("Your rating"),
+        choices=RATINGS,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a rating from 1 to 5.")},
+    )
+    comment = forms.CharField(
+        label=_("Anything to add?"),
+        required=False,
+        max_length=MAX_COMMENT_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
     def __init__(self, *args, ask_recommendation: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -53,7 +62,12 @@ class FeedbackForm(forms.Form):
             # Optional: the 0-10 scale of the Net Promoter Score, 0 = not at all likely.
             self.fields["recommend"] = forms.TypedChoiceField(
                 label=_("How likely are you to recommend us to a friend? (0 = not at all, 10 = very likely)"),
-                choices=RECOMMEND_CHOICES, coerce=int, empty_value=None, required=False, widget=forms.RadioSelect)
+                choices=RECOMMEND_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.RadioSelect,
+            )
 
 
 def _day_start(day) -> datetime:
@@ -64,7 +78,9 @@ def _day_start(day) -> datetime:
 class FeedbackFilter(django_filters.FilterSet):
     rating = django_filters.ChoiceFilter(label=_("Rating"), choices=RATING_FILTER_CHOICES)
     low = django_filters.BooleanFilter(label=_("Only 1-3"), method="filter_low", widget=forms.CheckboxInput)
-    technician = django_filters.ModelChoiceFilter(label=_("Technician"), queryset=lambda r: technician_choices(r.tenant))
+    technician = django_filters.ModelChoiceFilter(
+        label=_("Technician"), queryset=lambda r: technician_choices(r.tenant)
+    )
     since = DateFilter(label=_("From"), method="filter_since", widget=DateInput())
     until = DateFilter(label=_("To"), method="filter_until", widget=DateInput())
 
@@ -92,7 +108,10 @@ class WeekForm(forms.Form):
         super().__init__(*args, **kwargs)
         for weekday in Weekday:
             self.fields[f"day_{weekday.value}"] = forms.CharField(
-                label=weekday.label, required=False, max_length=100, initial=format_hours(week[weekday.value]),
+                label=weekday.label,
+                required=False,
+                max_length=100,
+                initial=format_hours(week[weekday.value]),
                 help_text=HOURS_HELP if weekday == Weekday.MONDAY else "",
             )
 
@@ -108,7 +127,8 @@ class WeekForm(forms.Form):
                 self.week.append(())
         if not self.errors and not any(self.week):
             raise forms.ValidationError(
-                _("Give the location some opening hours, or go back to the standard week."))
+                _("Give the location some opening hours, or go back to the standard week.")
+            )
         return cleaned
 
 
@@ -142,7 +162,9 @@ class CalendarDayForm(forms.ModelForm):
             self.add_error("hours", _("Give the hours of this day, e.g. 10:00-15:00."))
         day = cleaned.get("date")
         if day and "location" in cleaned:
-            same = CalendarDay.objects.for_tenant(self.instance.tenant).filter(date=day, location=cleaned["location"])
+            same = CalendarDay.objects.for_tenant(self.instance.tenant).filter(
+                date=day, location=cleaned["location"]
+            )
             if same.exclude(pk=self.instance.pk).exists():
                 self.add_error("date", _("This date already has an entry; delete it first."))
         return cleaned
@@ -152,12 +174,18 @@ class CalendarDayForm(forms.ModelForm):
 
 
 def _scope_fields(form: forms.Form, tenant: Tenant) -> None:
-    form.fields["location"].queryset = Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+    form.fields["location"].queryset = (
+        Location.objects.for_tenant(tenant).filter(is_active=True).order_by("name")
+    )
     form.fields["location"].empty_label = _("Every location")
     form.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).order_by("name")
     form.fields["service_type"].empty_label = _("Every service")
-    form.fields["responsible"].queryset = (Membership.objects.for_tenant(tenant).filter(is_active=True)
-                                           .select_related("user").order_by("user__full_name"))
+    form.fields["responsible"].queryset = (
+        Membership.objects.for_tenant(tenant)
+        .filter(is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
     form.fields["responsible"].empty_label = _("Nobody named")
 
 
@@ -165,22 +193,44 @@ class StandardForm(forms.Form):
     """A standard in the words of the articles' table: what, the target, how it is controlled, who answers."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    name = forms.CharField(label=_("Name"), max_length=120,
-                           widget=forms.TextInput(attrs={"placeholder": _("e.g. Reception wait")}))
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. Reception wait")}),
+    )
     metric = forms.ChoiceField(label=_("Measured by"), choices=METRIC_CHOICES)
     comparison = forms.ChoiceField(label=_("Target"), choices=Comparison.choices, initial=Comparison.AT_MOST)
-    value = forms.DecimalField(label=_("Value"), max_digits=10, decimal_places=2, min_value=Decimal("0"),
-                               help_text=_("In the metric's unit: minutes, working hours, %, days or stars."))
-    share = forms.DecimalField(label=_("For this share of clients or orders, %"), max_digits=5, decimal_places=2,
-                               min_value=Decimal("0.01"), max_value=Decimal("100"), required=False,
-                               help_text=_("E.g. 90. Empty: the period's average must meet the target."))
+    value = forms.DecimalField(
+        label=_("Value"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        help_text=_("In the metric's unit: minutes, working hours, %, days or stars."),
+    )
+    share = forms.DecimalField(
+        label=_("For this share of clients or orders, %"),
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("100"),
+        required=False,
+        help_text=_("E.g. 90. Empty: the period's average must meet the target."),
+    )
     period = forms.ChoiceField(label=_("Judged per"), choices=PeriodKind.choices, initial=PeriodKind.MONTH)
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
-    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False)
-    control_method = forms.CharField(label=_("Control method"), max_length=1000, required=False,
-                                     widget=forms.Textarea(attrs={"rows": 2}),
-                                     help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."))
-    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=Membership.objects.none(), required=False)
+    service_type = forms.ModelChoiceField(
+        label=_("Service"), queryset=ServiceType.objects.none(), required=False
+    )
+    control_method = forms.CharField(
+        label=_("Control method"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."),
+    )
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible"), queryset=Membership.objects.none(), required=False
+    )
     is_active = forms.BooleanField(label=_("In force"), required=False, initial=True)
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -200,30 +250,58 @@ class StandardForm(forms.Form):
 class GoalForm(forms.Form):
     """A SMART goal: a metric, the baseline period the system measures, the change wanted, the deadline."""
 
-    title = forms.CharField(label=_("Goal"), max_length=200,
-                            widget=forms.TextInput(attrs={"placeholder": _("e.g. Repair time down by fifteen per cent in three months")}))
+    title = forms.CharField(
+        label=_("Goal"),
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. Repair time down by fifteen per cent in three months")}
+        ),
+    )
     metric = forms.ChoiceField(label=_("Metric"), choices=METRIC_CHOICES)
     location = forms.ModelChoiceField(label=_("Location"), queryset=Location.objects.none(), required=False)
-    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False)
+    service_type = forms.ModelChoiceField(
+        label=_("Service"), queryset=ServiceType.objects.none(), required=False
+    )
     baseline_start = DateField(label=_("Baseline from"), widget=DateInput())
-    baseline_end = DateField(label=_("Baseline to"), widget=DateInput(),
-                             help_text=_("The system measures the metric over these days: the starting point."))
-    change_percent = forms.DecimalField(label=_("Change, %"), max_digits=6, decimal_places=2,
-                                        min_value=Decimal("-99"), max_value=Decimal("1000"),
-                                        help_text=_("E.g. -15 for fifteen per cent less."))
+    baseline_end = DateField(
+        label=_("Baseline to"),
+        widget=DateInput(),
+        help_text=_("The system measures the metric over these days: the starting point."),
+    )
+    change_percent = forms.DecimalField(
+        label=_("Change, %"),
+        max_digits=6,
+        decimal_places=2,
+        min_value=Decimal("-99"),
+        max_value=Decimal("1000"),
+        help_text=_("E.g. -15 for fifteen per cent less."),
+    )
     starts_on = DateField(label=_("From"), widget=DateInput())
     deadline = DateField(label=_("Deadline"), widget=DateInput())
-    period = forms.ChoiceField(label=_("Tracked per"), choices=PeriodKind.choices[:2], initial=PeriodKind.WEEK)
-    responsible = forms.ModelChoiceField(label=_("Responsible"), queryset=Membership.objects.none(), required=False)
+    period = forms.ChoiceField(
+        label=_("Tracked per"), choices=PeriodKind.choices[:2], initial=PeriodKind.WEEK
+    )
+    responsible = forms.ModelChoiceField(
+        label=_("Responsible"), queryset=Membership.objects.none(), required=False
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _scope_fields(self, tenant)
+
+
 # --- Service-level policies ------------------------------------------------------------------------
 def _hours_field(label, help_text=""):
-    return forms.DecimalField(label=label, required=False, min_value=Decimal("0.01"), max_value=Decimal("10000"),
-                              max_digits=7, decimal_places=2, help_text=help_text,
-                              widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}))
+    return forms.DecimalField(
+        label=label,
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("10000"),
+        max_digits=7,
+        decimal_places=2,
+        help_text=help_text,
+        widget=forms.NumberInput(attrs={"step": "0.25", "inputmode": "decimal"}),
+    )
 
 
 def hours_of(minutes: int | None) -> Decimal | None:
@@ -240,31 +318,53 @@ def minutes_of(hours: Decimal | None) -> int | None:
 class SlaPolicyForm(forms.Form):
     """A policy's scope (service and priority, each may be "every") and its four targets, in working hours."""
 
-    service_type = forms.ModelChoiceField(label=_("Service"), queryset=ServiceType.objects.none(), required=False,
-                                          empty_label=_("Every service"))
-    priority = forms.TypedChoiceField(label=_("Priority"), required=False, coerce=int, empty_value=None,
-                                      choices=[("", _("Every priority")), *Priority.choices])
-    plan_hours = _hours_field(_("Time to plan, working hours"),
-                              _("From intake until a technician is assigned. Empty: not measured."))
-    ready_hours = _hours_field(_("Time to ready, working hours"),
-                               _("From intake until ready for pickup, less the time waiting on the client, on parts "
-                                 "or on hold."))
+    service_type = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=ServiceType.objects.none(),
+        required=False,
+        empty_label=_("Every service"),
+    )
+    priority = forms.TypedChoiceField(
+        label=_("Priority"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", _("Every priority")), *Priority.choices],
+    )
+    plan_hours = _hours_field(
+        _("Time to plan, working hours"),
+        _("From intake until a technician is assigned. Empty: not measured."),
+    )
+    ready_hours = _hours_field(
+        _("Time to ready, working hours"),
+        _("From intake until ready for pickup, less the time waiting on the client, on parts or on hold."),
+    )
     arrival_grace_minutes = forms.IntegerField(
-        label=_("On-site arrival, minutes after the slot"), required=False, min_value=0, max_value=24 * 60,
-        help_text=_("The technician starts the job by the end of the booked slot plus this many minutes."))
-    handover_hours = _hours_field(_("Time to hand over, working hours"),
-                                  _("From ready until the client collects: the client's side, for information."))
+        label=_("On-site arrival, minutes after the slot"),
+        required=False,
+        min_value=0,
+        max_value=24 * 60,
+        help_text=_("The technician starts the job by the end of the booked slot plus this many minutes."),
+    )
+    handover_hours = _hours_field(
+        _("Time to hand over, working hours"),
+        _("From ready until the client collects: the client's side, for information."),
+    )
 
     def __init__(self, *args, tenant: Tenant, policy: SlaPolicy | None = None, **kwargs) -> None:
         if policy is not None and "initial" not in kwargs:
             kwargs["initial"] = {
-                "service_type": policy.service_type_id, "priority": policy.priority,
-                "plan_hours": hours_of(policy.plan_minutes), "ready_hours": hours_of(policy.ready_minutes),
+                "service_type": policy.service_type_id,
+                "priority": policy.priority,
+                "plan_hours": hours_of(policy.plan_minutes),
+                "ready_hours": hours_of(policy.ready_minutes),
                 "arrival_grace_minutes": policy.arrival_grace_minutes,
                 "handover_hours": hours_of(policy.handover_minutes),
             }
         super().__init__(*args, **kwargs)
-        self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).order_by("-is_active", "name")
+        self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).order_by(
+            "-is_active", "name"
+        )
         if policy is not None and policy.is_general:
             # The general policy's scope is every service and priority, always.
             for name in ("service_type", "priority"):
@@ -273,31 +373,51 @@ class SlaPolicyForm(forms.Form):
     def policy_data(self) -> PolicyData:
         data = self.cleaned_data
         return PolicyData(
-            service_type=data["service_type"], priority=data["priority"],
-            plan_minutes=minutes_of(data["plan_hours"]), ready_minutes=minutes_of(data["ready_hours"]),
-            arrival_grace_minutes=data["arrival_grace_minutes"], handover_minutes=minutes_of(data["handover_hours"]),
+            service_type=data["service_type"],
+            priority=data["priority"],
+            plan_minutes=minutes_of(data["plan_hours"]),
+            ready_minutes=minutes_of(data["ready_hours"]),
+            arrival_grace_minutes=data["arrival_grace_minutes"],
+            handover_minutes=minutes_of(data["handover_hours"]),
         )
+
+
 class DashboardForm(forms.Form):
     """The managers' dashboard's filters (GET). Choices are the tenant's own, given as lists already read."""
 
-    period = forms.ChoiceField(label=_("Period"), required=False, initial="30", choices=[
-        ("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days")), ("custom", _("Dates"))])
+    period = forms.ChoiceField(
+        label=_("Period"),
+        required=False,
+        initial="30",
+        choices=[("7", _("7 days")), ("30", _("30 days")), ("90", _("90 days")), ("custom", _("Dates"))],
+    )
     start = DateField(label=_("From"), required=False, widget=DateInput())
     end = DateField(label=_("To"), required=False, widget=DateInput())
     location = forms.TypedChoiceField(label=_("Received at"), required=False, coerce=int, empty_value=None)
     service_type = forms.TypedChoiceField(label=_("Service"), required=False, coerce=int, empty_value=None)
-    ready_days = forms.IntegerField(label=_("Not collected after, days"), required=False, min_value=1, max_value=365)
+    ready_days = forms.IntegerField(
+        label=_("Not collected after, days"), required=False, min_value=1, max_value=365
+    )
 
     def __init__(self, data=None, *, locations, service_types, today, **kwargs) -> None:
         super().__init__(data, **kwargs)
         self.today = today
         self.locations = {location.pk: location for location in locations}
         self.service_types = {st.pk: st for st in service_types}
-        self.fields["location"].choices = [("", _("All locations")), *((place.pk, place.name) for place in locations)]
-        self.fields["service_type"].choices = [("", _("All services")), *((st.pk, st.name) for st in service_types)]
+        self.fields["location"].choices = [
+            ("", _("All locations")),
+            *((place.pk, place.name) for place in locations),
+        ]
+        self.fields["service_type"].choices = [
+            ("", _("All services")),
+            *((st.pk, st.name) for st in service_types),
+        ]
         for name, field in self.fields.items():
-            field.widget.attrs["class"] = "form-select form-select-sm" if name in {"period", "location", "service_type"} \
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm"
+                if name in {"period", "location", "service_type"}
                 else "form-control form-control-sm"
+            )
 
     def clean(self):
         from .dashboard import MAX_RANGE_DAYS, PERIODS
@@ -327,10 +447,17 @@ class DashboardForm(forms.Form):
             first, last = data["start"], data["end"]
         else:
             first, last = self.today - timedelta(days=PERIODS[period] - 1), self.today
-        return Scope(tenant=tenant, first=first, last=last, period=period,
-                     location=self.locations.get(data.get("location")),
-                     service_type=self.service_types.get(data.get("service_type")),
-                     ready_days=data.get("ready_days") or DEFAULT_READY_DAYS)
+        return Scope(
+            tenant=tenant,
+            first=first,
+            last=last,
+            period=period,
+            location=self.locations.get(data.get("location")),
+            service_type=self.service_types.get(data.get("service_type")),
+            ready_days=data.get("ready_days") or DEFAULT_READY_DAYS,
+        )
+
+
 # --- After-sales ------------------------------------------------------------------------------------
 
 MONEY_FIELD: MoneyFieldSpec = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
@@ -338,22 +465,40 @@ MONEY_FIELD: MoneyFieldSpec = {"max_digits": 12, "decimal_places": 2, "min_value
 
 def managers(tenant: Tenant):
     """Who may handle complaints and audits: the center's active managers and owners."""
-    return (Membership.objects.for_tenant(tenant).filter(is_active=True, role__in=[Role.MANAGER, Role.OWNER])
-            .select_related("user").order_by("user__full_name"))
+    return (
+        Membership.objects.for_tenant(tenant)
+        .filter(is_active=True, role__in=[Role.MANAGER, Role.OWNER])
+        .select_related("user")
+        .order_by("user__full_name")
+    )
 
 
 def staff(tenant: Tenant):
-    return Membership.objects.for_tenant(tenant).filter(is_active=True).select_related("user").order_by("user__full_name")
+    return (
+        Membership.objects.for_tenant(tenant)
+        .filter(is_active=True)
+        .select_related("user")
+        .order_by("user__full_name")
+    )
 
 
 class ComplaintForm(forms.Form):
     """A complaint recorded by hand: the client called, wrote or came in."""
 
-    source = forms.ChoiceField(label=_("Received by"), initial=Complaint.Source.PHONE,
-                               choices=[(v, label) for v, label in Complaint.Source.choices if v != Complaint.Source.RATING])
-    description = forms.CharField(label=_("What the client says"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4}))
-    handler = forms.ModelChoiceField(label=_("Handled by"), queryset=Membership.objects.none(), required=False,
-                                     empty_label=_("Not yet assigned"))
+    source = forms.ChoiceField(
+        label=_("Received by"),
+        initial=Complaint.Source.PHONE,
+        choices=[(v, label) for v, label in Complaint.Source.choices if v != Complaint.Source.RATING],
+    )
+    description = forms.CharField(
+        label=_("What the client says"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    handler = forms.ModelChoiceField(
+        label=_("Handled by"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Not yet assigned"),
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -362,13 +507,23 @@ class ComplaintForm(forms.Form):
 
 class HandleComplaintForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    handler = forms.ModelChoiceField(label=_("Handled by"), queryset=Membership.objects.none(), required=False,
-                                     empty_label=_("Not yet assigned"))
+    handler = forms.ModelChoiceField(
+        label=_("Handled by"),
+        queryset=Membership.objects.none(),
+        required=False,
+        empty_label=_("Not yet assigned"),
+    )
     status = forms.ChoiceField(label=_("Status"), choices=Complaint.Status.choices)
-    resolution = forms.CharField(label=_("Resolution"), max_length=5000, required=False,
-                                 widget=forms.Textarea(attrs={"rows": 3}),
-                                 help_text=_("What was decided and why; needed to resolve or reject."))
-    tell_client = forms.BooleanField(label=_("Tell the client the resolution (e-mail and SMS)"), required=False)
+    resolution = forms.CharField(
+        label=_("Resolution"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What was decided and why; needed to resolve or reject."),
+    )
+    tell_client = forms.BooleanField(
+        label=_("Tell the client the resolution (e-mail and SMS)"), required=False
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -377,24 +532,40 @@ class HandleComplaintForm(forms.Form):
 
 class CompensationForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    kind = forms.ChoiceField(label=_("Compensation"), widget=forms.RadioSelect, initial=Complaint.Compensation.DISCOUNT,
-                             choices=[(v, label) for v, label in Complaint.Compensation.choices if v])
+    kind = forms.ChoiceField(
+        label=_("Compensation"),
+        widget=forms.RadioSelect,
+        initial=Complaint.Compensation.DISCOUNT,
+        choices=[(v, label) for v, label in Complaint.Compensation.choices if v],
+    )
     amount = forms.DecimalField(label=_("Discount"), required=False, **MONEY_FIELD)
-    problem = forms.CharField(label=_("What to redo"), max_length=2000, required=False,
-                              widget=forms.Textarea(attrs={"rows": 2}))
+    problem = forms.CharField(
+        label=_("What to redo"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("kind") == Complaint.Compensation.DISCOUNT and cleaned.get("amount") is None and "amount" not in self.errors:
+        if (
+            cleaned.get("kind") == Complaint.Compensation.DISCOUNT
+            and cleaned.get("amount") is None
+            and "amount" not in self.errors
+        ):
             self.add_error("amount", _("Enter the discount."))
         return cleaned
 
 
 class ComplaintFilter(django_filters.FilterSet):
-    STATES = [("open", _("Open and in progress")), ("overdue", _("Overdue")), ("resolved", _("Resolved")),
-              ("rejected", _("Rejected")), ("all", _("All"))]
+    STATES = [
+        ("open", _("Open and in progress")),
+        ("overdue", _("Overdue")),
+        ("resolved", _("Resolved")),
+        ("rejected", _("Rejected")),
+        ("all", _("All")),
+    ]
 
-    state = django_filters.ChoiceFilter(label=_("Show"), choices=STATES, method="filter_state", empty_label=None)
+    state = django_filters.ChoiceFilter(
+        label=_("Show"), choices=STATES, method="filter_state", empty_label=None
+    )
     handler = django_filters.ModelChoiceFilter(label=_("Handled by"), queryset=lambda r: managers(r.tenant))
 
     class Meta:
@@ -405,21 +576,29 @@ class ComplaintFilter(django_filters.FilterSet):
         if value == "open":
             return queryset.filter(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS])
         if value == "overdue":
-            return queryset.filter(status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS],
-                                   due_at__lt=timezone.now())
+            return queryset.filter(
+                status__in=[Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS], due_at__lt=timezone.now()
+            )
         if value in {Complaint.Status.RESOLVED, Complaint.Status.REJECTED}:
             return queryset.filter(status=value)
         return queryset
 
 
 class ClaimForm(forms.Form):
-    source = forms.ChoiceField(choices=[("order", "order"), ("device", "device")], widget=forms.HiddenInput,
-                               initial="order")
-    problem = forms.CharField(label=_("The problem the client reports"), max_length=5000,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    source = forms.ChoiceField(
+        choices=[("order", "order"), ("device", "device")], widget=forms.HiddenInput, initial="order"
+    )
+    problem = forms.CharField(
+        label=_("The problem the client reports"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     override_reason = forms.CharField(
-        label=_("Accept outside the warranty period because"), max_length=1000, required=False,
-        help_text=_("Managers only: the claim is then accepted although the period has ended, and the reason recorded."))
+        label=_("Accept outside the warranty period because"),
+        max_length=1000,
+        required=False,
+        help_text=_(
+            "Managers only: the claim is then accepted although the period has ended, and the reason recorded."
+        ),
+    )
 
 
 class ReasonForm(forms.Form):
@@ -427,7 +606,9 @@ class ReasonForm(forms.Form):
 
 
 class PublicClaimForm(forms.Form):
-    problem = forms.CharField(label=_("What is wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    problem = forms.CharField(
+        label=_("What is wrong?"), max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 ANSWER_CHOICES = [("yes", _("Yes")), ("no", _("No")), ("", _("Not checked"))]
@@ -437,7 +618,9 @@ class AuditForm(forms.Form):
     """The audit's checklist: yes, no or not checked per check, pre-filled with the system's answers."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
-    notes = forms.CharField(label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(
+        label=_("Notes"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, answers: dict | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -445,9 +628,12 @@ class AuditForm(forms.Form):
         for key, label in AUDIT_CHECKS.items():
             value = answers.get(key)
             self.fields[key] = forms.ChoiceField(
-                label=label, choices=ANSWER_CHOICES, required=False,
+                label=label,
+                choices=ANSWER_CHOICES,
+                required=False,
                 widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
-                initial="" if value is None else ("yes" if value else "no"))
+                initial="" if value is None else ("yes" if value else "no"),
+            )
         self.order_fields([*AUDIT_CHECKS, "notes", "version"])
 
     def answers(self) -> dict[str, bool | None]:
@@ -460,7 +646,10 @@ class FindingForm(forms.ModelForm):
     class Meta:
         model = AuditFinding
         fields = ["severity", "description", "corrective_action", "responsible", "due_date"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 2}), "corrective_action": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "corrective_action": forms.Textarea(attrs={"rows": 2}),
+        }
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -474,8 +663,14 @@ class CloseFindingForm(forms.Form):
 class AfterSalesSettingsForm(forms.ModelForm):
     class Meta:
         model = AfterSalesSettings
-        fields = ["ask_recommendation", "complaint_days", "audits_enabled", "audit_sample_size", "audit_group",
-                  "audit_manager"]
+        fields = [
+            "ask_recommendation",
+            "complaint_days",
+            "audits_enabled",
+            "audit_sample_size",
+            "audit_group",
+            "audit_manager",
+        ]
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)

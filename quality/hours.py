@@ -28,7 +28,9 @@ def public_holidays(tenant: Tenant, language: str | None = None) -> holidays.Hol
     return holidays.country_holidays(tenant.country, language=language)
 
 
-def own_weeks(tenant: Tenant | int, locations: Sequence[Location] | None = None) -> dict[int, tuple[Day, ...]]:
+def own_weeks(
+    tenant: Tenant | int, locations: Sequence[Location] | None = None
+) -> dict[int, tuple[Day, ...]]:
     """Location id -> its own weekly hours, Monday first, in one query; a location keeping the standard
     week is absent."""
     rows = BusinessHours.objects.for_tenant(tenant)
@@ -36,7 +38,9 @@ def own_weeks(tenant: Tenant | int, locations: Sequence[Location] | None = None)
         rows = rows.filter(location__in=locations)
     weeks: dict[int, list[list[Span]]] = {}
     for row in rows.order_by("location_id", "weekday", "opens"):
-        weeks.setdefault(row.location_id, [[] for _day in range(7)])[row.weekday].append(Span(row.opens, row.closes))
+        weeks.setdefault(row.location_id, [[] for _day in range(7)])[row.weekday].append(
+            Span(row.opens, row.closes)
+        )
     return {location_id: tuple(check_day(spans) for spans in week) for location_id, week in weeks.items()}
 
 
@@ -62,12 +66,16 @@ def calendar_for(location: Location) -> WorkingCalendar:
     for day in sorted(days, key=lambda row: (row.location_id is not None, row.date)):
         exceptions[day.date] = parse_hours(day.hours)
     return WorkingCalendar(
-        tz=ZoneInfo(tenant.time_zone), weekly=week_for(location), exceptions=exceptions,
+        tz=ZoneInfo(tenant.time_zone),
+        weekly=week_for(location),
+        exceptions=exceptions,
         holidays=public_holidays(tenant),
     )
 
 
-def calendars_for(tenant: Tenant, locations: Sequence[Location] | None = None) -> dict[int | None, WorkingCalendar]:
+def calendars_for(
+    tenant: Tenant, locations: Sequence[Location] | None = None
+) -> dict[int | None, WorkingCalendar]:
     """calendar_for for many locations (default: all of the center's) in two queries, keyed by location id;
     key None is the center's standard week with its center-wide days (for whatever belongs to no location)."""
     if locations is None:
@@ -76,13 +84,18 @@ def calendars_for(tenant: Tenant, locations: Sequence[Location] | None = None) -
     center_days: dict[date, Day] = {}
     own_days: dict[int, dict[date, Day]] = {}
     for row in CalendarDay.objects.for_tenant(tenant).filter(
-            Q(location__isnull=True) | Q(location__in=[location.pk for location in locations])):
+        Q(location__isnull=True) | Q(location__in=[location.pk for location in locations])
+    ):
         target = center_days if row.location_id is None else own_days.setdefault(row.location_id, {})
         target[row.date] = parse_hours(row.hours)
     tz, public = ZoneInfo(tenant.time_zone), public_holidays(tenant)
     calendars: dict[int | None, WorkingCalendar] = {
-        location.pk: WorkingCalendar(tz=tz, weekly=weeks.get(location.pk, DEFAULT_WEEK),
-                                     exceptions={**center_days, **own_days.get(location.pk, {})}, holidays=public)
+        location.pk: WorkingCalendar(
+            tz=tz,
+            weekly=weeks.get(location.pk, DEFAULT_WEEK),
+            exceptions={**center_days, **own_days.get(location.pk, {})},
+            holidays=public,
+        )
         for location in locations
     }
     calendars[None] = WorkingCalendar(tz=tz, weekly=DEFAULT_WEEK, exceptions=center_days, holidays=public)
@@ -101,9 +114,15 @@ def set_week(location: Location, week: Sequence[Sequence[Span]]) -> None:
     Location.objects.select_for_update().filter(tenant_id=location.tenant_id, pk=location.pk).first()
     BusinessHours.objects.for_tenant(location.tenant_id).filter(location=location).delete()
     BusinessHours.objects.bulk_create(
-        BusinessHours(tenant_id=location.tenant_id, location=location, weekday=weekday, opens=span.start,
-                      closes=span.end)
-        for weekday, spans in enumerate(week) for span in spans
+        BusinessHours(
+            tenant_id=location.tenant_id,
+            location=location,
+            weekday=weekday,
+            opens=span.start,
+            closes=span.end,
+        )
+        for weekday, spans in enumerate(week)
+        for span in spans
     )
 
 
@@ -125,6 +144,7 @@ def _holiday_language(tenant: Tenant) -> str | None:
 def coming_holidays(tenant: Tenant, today: date, days: int = 60) -> list[tuple[date, str]]:
     """The public holidays of the center's country from today for `days` days, with their names."""
     until = today + timedelta(days=days)
-    calendar = holidays.country_holidays(tenant.country, years=range(today.year, until.year + 1),
-                                         language=_holiday_language(tenant))
+    calendar = holidays.country_holidays(
+        tenant.country, years=range(today.year, until.year + 1), language=_holiday_language(tenant)
+    )
     return sorted((day, name) for day, name in calendar.items() if today <= day <= until)

@@ -59,18 +59,25 @@ class Period:
 
     def bounds(self, tz) -> tuple[datetime, datetime]:
         """The instants of local midnight before `first` and after `last`: [start, end)."""
-        return (datetime.combine(self.first, time.min, tzinfo=tz),
-                datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=tz))
+        return (
+            datetime.combine(self.first, time.min, tzinfo=tz),
+            datetime.combine(self.last + timedelta(days=1), time.min, tzinfo=tz),
+        )
 
     @property
     def label(self) -> str:
         if self.kind == PeriodKind.MONTH:
             return date_format(self.first, "F Y")
         if self.kind == PeriodKind.QUARTER:
-            return _("Q%(quarter)s %(year)s") % {"quarter": (self.first.month - 1) // 3 + 1, "year": self.first.year}
+            return _("Q%(quarter)s %(year)s") % {
+                "quarter": (self.first.month - 1) // 3 + 1,
+                "year": self.first.year,
+            }
         if self.kind == PeriodKind.WEEK:
             return _("Week of %(date)s") % {"date": date_format(self.first, "j M")}
-        return f"{date_format(self.first, 'SHORT_DATE_FORMAT')} – {date_format(self.last, 'SHORT_DATE_FORMAT')}"
+        return (
+            f"{date_format(self.first, 'SHORT_DATE_FORMAT')} – {date_format(self.last, 'SHORT_DATE_FORMAT')}"
+        )
 
     @property
     def short_label(self) -> str:
@@ -160,7 +167,9 @@ class Reading:
     judged: int = 0  # items whose verdict against the threshold is certain
     within: int = 0  # of those, the ones that meet it
     running: int = 0  # items still running (not in `count`)
-    partial: bool = False  # the run of periods had more than MAX_ROWS rows: this is computed from the first ones
+    partial: bool = (
+        False  # the run of periods had more than MAX_ROWS rows: this is computed from the first ones
+    )
 
     @property
     def share(self) -> float | None:
@@ -168,8 +177,14 @@ class Reading:
         return self.within / self.judged * 100 if self.judged else None
 
 
-def readings(periods: Sequence[Period], tz, items: Iterable[Item], threshold: Threshold | None = None,
-             *, partial: bool = False) -> list[Reading]:
+def readings(
+    periods: Sequence[Period],
+    tz,
+    items: Iterable[Item],
+    threshold: Threshold | None = None,
+    *,
+    partial: bool = False,
+) -> list[Reading]:
     """Put each item in its period (by its local date) and sum up each period."""
     # The periods' bounds as instants: an item is placed by comparing instants, no time-zone arithmetic per item.
     # In UTC, as the rows come: comparing datetimes of one tzinfo skips the offset look-ups.
@@ -191,14 +206,23 @@ def readings(periods: Sequence[Period], tz, items: Iterable[Item], threshold: Th
                     judged += 1
                     within += compare(item.value, threshold.comparison, threshold.value)
                 elif item.so_far is not None and (
-                        compare(item.so_far, threshold.comparison, threshold.value)
-                        == (threshold.comparison == Comparison.AT_LEAST)):
+                    compare(item.so_far, threshold.comparison, threshold.value)
+                    == (threshold.comparison == Comparison.AT_LEAST)
+                ):
                     # Running, and already past an "at most" limit (a failure) or over an "at least" one (a success).
                     judged += 1
                     within += threshold.comparison == Comparison.AT_LEAST
-        result.append(Reading(period=period, count=len(finished), value=fmean(finished) if finished else None,
-                              judged=judged, within=within, partial=partial,
-                              running=sum(1 for item in bucket if item.value is None and item.so_far is not None)))
+        result.append(
+            Reading(
+                period=period,
+                count=len(finished),
+                value=fmean(finished) if finished else None,
+                judged=judged,
+                within=within,
+                partial=partial,
+                running=sum(1 for item in bucket if item.value is None and item.so_far is not None),
+            )
+        )
     return result
 
 
@@ -286,10 +310,15 @@ class Context:
         index = self._indexes.get(location_id)
         if index is None or not index.covers(start):
             tz = self.tenant.tz
-            first = timezone.localtime(start, tz).date() - timedelta(days=7)  # some room for the next look-ups
+            first = timezone.localtime(start, tz).date() - timedelta(
+                days=7
+            )  # some room for the next look-ups
             if index is not None:
                 first = min(first, index.first)
-            last = max(timezone.localtime(self.now, tz).date() + timedelta(days=1), timezone.localtime(end, tz).date())
+            last = max(
+                timezone.localtime(self.now, tz).date() + timedelta(days=1),
+                timezone.localtime(end, tz).date(),
+            )
             index = self._indexes[location_id] = WorkingTimeIndex(self.calendar(location_id), first, last)
         return index.between(start, end).total_seconds() / 3600
 
@@ -314,9 +343,13 @@ def _orders(scope: Scope):
 
 def _first_status(scope: Scope, orders, status: str) -> dict[int, datetime]:
     """Order id -> when it first reached `status`, for the orders of a queryset (one grouped query)."""
-    events = (OrderEvent.objects.for_tenant(scope.tenant)
-              .filter(kind=EventKind.STATUS, to_status=status, order__in=orders.values("id"))
-              .values("order_id").annotate(at=Min("created_at")).order_by())
+    events = (
+        OrderEvent.objects.for_tenant(scope.tenant)
+        .filter(kind=EventKind.STATUS, to_status=status, order__in=orders.values("id"))
+        .values("order_id")
+        .annotate(at=Min("created_at"))
+        .order_by()
+    )
     return {row["order_id"]: row["at"] for row in events}
 
 
@@ -325,22 +358,28 @@ def reception_wait(context: Context, scope: Scope, start: datetime, end: datetim
 
     Clients still waiting count with their wait so far; clients who left without service do not count."""
     visits = Visit.objects.for_tenant(scope.tenant).filter(
-        checked_in_at__gte=start, checked_in_at__lt=end, state__in=[VisitState.SERVED, VisitState.WAITING])
+        checked_in_at__gte=start, checked_in_at__lt=end, state__in=[VisitState.SERVED, VisitState.WAITING]
+    )
     if scope.location_id:
         visits = visits.filter(location_id=scope.location_id)
     rows = list(visits.order_by().values_list("checked_in_at", "state", "wait_seconds")[:MAX_ROWS])
     stale = context.now - STALE_AFTER
-    items = [Item(at, (seconds or 0) / 60) if state == VisitState.SERVED
-             else Item(at, None, max(0.0, (context.now - at).total_seconds() / 60))
-             for at, state, seconds in rows
-             if state == VisitState.SERVED and seconds is not None or state == VisitState.WAITING and at >= stale]
+    items = [
+        Item(at, (seconds or 0) / 60)
+        if state == VisitState.SERVED
+        else Item(at, None, max(0.0, (context.now - at).total_seconds() / 60))
+        for at, state, seconds in rows
+        if state == VisitState.SERVED and seconds is not None or state == VisitState.WAITING and at >= stale
+    ]
     return items, len(rows) == MAX_ROWS
 
 
 def _time_to(status: str):
     def measure(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
         orders = _orders(scope).filter(created_at__gte=start, created_at__lt=end)
-        rows = list(orders.order_by().values_list("id", "created_at", "intake_location_id", "status")[:MAX_ROWS])
+        rows = list(
+            orders.order_by().values_list("id", "created_at", "intake_location_id", "status")[:MAX_ROWS]
+        )
         reached = _first_status(scope, orders, status)
         items = []
         for order_id, created, location_id, current in rows:
@@ -356,14 +395,20 @@ def _time_to(status: str):
 time_to_plan = _time_to(OrderStatus.PLANNED)
 time_to_plan.__doc__ = """Working hours from intake to "planned" (a technician assigned), per order taken in during the period."""
 time_to_ready = _time_to(OrderStatus.READY)
-time_to_ready.__doc__ = """Working hours from intake to "ready for pickup", per order taken in during the period."""
+time_to_ready.__doc__ = (
+    """Working hours from intake to "ready for pickup", per order taken in during the period."""
+)
 
 
 def on_time(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """Percent of the orders promised in the period that were ready by the promised time.
 
     Not ready and the promise passed: late. Not ready and promised for later: not counted yet. Cancelled: left out."""
-    orders = _orders(scope).filter(promised_at__gte=start, promised_at__lt=end).exclude(status=OrderStatus.CANCELLED)
+    orders = (
+        _orders(scope)
+        .filter(promised_at__gte=start, promised_at__lt=end)
+        .exclude(status=OrderStatus.CANCELLED)
+    )
     rows = list(orders.order_by().values_list("id", "promised_at")[:MAX_ROWS])
     ready = _first_status(scope, orders, OrderStatus.READY)
     items = []
@@ -380,8 +425,11 @@ def first_time_fix(context: Context, scope: Scope, start: datetime, end: datetim
     check (no "check failed, back to work")."""
     orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end)
     rows = list(orders.order_by().values_list("id", "created_at")[:MAX_ROWS])
-    returned = set(OrderEvent.objects.for_tenant(scope.tenant).filter(
-        kind=EventKind.STATUS, action="return_to_work", order__in=orders.values("id")).values_list("order_id", flat=True))
+    returned = set(
+        OrderEvent.objects.for_tenant(scope.tenant)
+        .filter(kind=EventKind.STATUS, action="return_to_work", order__in=orders.values("id"))
+        .values_list("order_id", flat=True)
+    )
     items = [Item(created, 0.0 if order_id in returned else 100.0) for order_id, created in rows]
     return items, len(rows) == MAX_ROWS
 
@@ -389,11 +437,19 @@ def first_time_fix(context: Context, scope: Scope, start: datetime, end: datetim
 def warranty_days(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
     """Days of warranty on the work, per order taken in during the period and handed over (from the
     handover day to the warranty's last day)."""
-    orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end,
-                                   warranty_until__isnull=False, closed_at__isnull=False)
+    orders = _orders(scope).filter(
+        status=OrderStatus.HANDED_OVER,
+        created_at__gte=start,
+        created_at__lt=end,
+        warranty_until__isnull=False,
+        closed_at__isnull=False,
+    )
     rows = list(orders.order_by().values_list("created_at", "closed_at", "warranty_until")[:MAX_ROWS])
     tz = scope.tenant.tz
-    items = [Item(created, float((until - timezone.localtime(closed, tz).date()).days)) for created, closed, until in rows]
+    items = [
+        Item(created, float((until - timezone.localtime(closed, tz).date()).days))
+        for created, closed, until in rows
+    ]
     return items, len(rows) == MAX_ROWS
 
 
@@ -432,7 +488,9 @@ class Metric:
     function: MetricFunction
     by_service_type: bool = True
     maximum: float | None = None  # the largest value it can take (100 %, 5 stars)
-    about: StrOrPromise = ""  # how it is computed, for people (the functions' docstrings say it for developers)
+    about: StrOrPromise = (
+        ""  # how it is computed, for people (the functions' docstrings say it for developers)
+    )
 
     @property
     def unit_label(self) -> StrOrPromise:
@@ -440,44 +498,118 @@ class Metric:
 
 
 METRICS: dict[str, Metric] = {
-    metric.key: metric for metric in [
-        Metric("reception_wait", _("Reception wait"), Unit.MINUTES, False, True,
-               pgettext_lazy("counted items", "clients"), reception_wait, by_service_type=False,
-               about=_("Minutes from check-in to the start of service, per client served at reception (by check-in "
-                       "time). Clients still waiting count with their wait so far; clients who left without service "
-                       "do not count.")),
-        Metric("time_to_plan", _("Time to plan"), Unit.HOURS, False, True, pgettext_lazy("counted items", "orders"),
-               time_to_plan,
-               about=_("Working hours from intake until a technician is assigned, per order taken in during the "
-                       "period. Orders not planned yet count with their time so far.")),
-        Metric("time_to_ready", _("Time to ready (repair time)"), Unit.HOURS, False, True,
-               pgettext_lazy("counted items", "orders"), time_to_ready,
-               about=_("Working hours from intake to “ready for pickup”, per order taken in during the "
-                       "period. Orders not ready yet count with their time so far.")),
-        Metric("on_time", _("Ready by the promised time"), Unit.PERCENT, True, False,
-               pgettext_lazy("counted items", "orders"), on_time, maximum=100,
-               about=_("Percent of the orders promised in the period that were ready by the promised time. Not "
-                       "ready when the promise passed: late. Promised for later and not ready yet: not counted yet. "
-                       "Cancelled orders are left out.")),
-        Metric("first_time_fix", _("Fixed the first time"), Unit.PERCENT, True, False,
-               pgettext_lazy("counted items", "orders"), first_time_fix, maximum=100,
-               about=_("Percent of the orders taken in during the period and handed over that never failed the "
-                       "quality check.")),
-        Metric("warranty_days", _("Warranty on the work"), Unit.DAYS, True, True,
-               pgettext_lazy("counted items", "orders"), warranty_days,
-               about=_("Days of warranty on the work, per order taken in during the period and handed over (from "
-                       "the handover day to the warranty's last day).")),
-        Metric("average_rating", _("Client rating"), Unit.STARS, True, True, pgettext_lazy("counted items", "ratings"),
-               average_rating, maximum=5,
-               about=_("The clients' ratings (1 to 5 stars) received in the period, for the location and service of "
-                       "their order.")),
+    metric.key: metric
+    for metric in [
+        Metric(
+            "reception_wait",
+            _("Reception wait"),
+            Unit.MINUTES,
+            False,
+            True,
+            pgettext_lazy("counted items", "clients"),
+            reception_wait,
+            by_service_type=False,
+            about=_(
+                "Minutes from check-in to the start of service, per client served at reception (by check-in "
+                "time). Clients still waiting count with their wait so far; clients who left without service "
+                "do not count."
+            ),
+        ),
+        Metric(
+            "time_to_plan",
+            _("Time to plan"),
+            Unit.HOURS,
+            False,
+            True,
+            pgettext_lazy("counted items", "orders"),
+            time_to_plan,
+            about=_(
+                "Working hours from intake until a technician is assigned, per order taken in during the "
+                "period. Orders not planned yet count with their time so far."
+            ),
+        ),
+        Metric(
+            "time_to_ready",
+            _("Time to ready (repair time)"),
+            Unit.HOURS,
+            False,
+            True,
+            pgettext_lazy("counted items", "orders"),
+            time_to_ready,
+            about=_(
+                "Working hours from intake to “ready for pickup”, per order taken in during the "
+                "period. Orders not ready yet count with their time so far."
+            ),
+        ),
+        Metric(
+            "on_time",
+            _("Ready by the promised time"),
+            Unit.PERCENT,
+            True,
+            False,
+            pgettext_lazy("counted items", "orders"),
+            on_time,
+            maximum=100,
+            about=_(
+                "Percent of the orders promised in the period that were ready by the promised time. Not "
+                "ready when the promise passed: late. Promised for later and not ready yet: not counted yet. "
+                "Cancelled orders are left out."
+            ),
+        ),
+        Metric(
+            "first_time_fix",
+            _("Fixed the first time"),
+            Unit.PERCENT,
+            True,
+            False,
+            pgettext_lazy("counted items", "orders"),
+            first_time_fix,
+            maximum=100,
+            about=_(
+                "Percent of the orders taken in during the period and handed over that never failed the "
+                "quality check."
+            ),
+        ),
+        Metric(
+            "warranty_days",
+            _("Warranty on the work"),
+            Unit.DAYS,
+            True,
+            True,
+            pgettext_lazy("counted items", "orders"),
+            warranty_days,
+            about=_(
+                "Days of warranty on the work, per order taken in during the period and handed over (from "
+                "the handover day to the warranty's last day)."
+            ),
+        ),
+        Metric(
+            "average_rating",
+            _("Client rating"),
+            Unit.STARS,
+            True,
+            True,
+            pgettext_lazy("counted items", "ratings"),
+            average_rating,
+            maximum=5,
+            about=_(
+                "The clients' ratings (1 to 5 stars) received in the period, for the location and service of "
+                "their order."
+            ),
+        ),
     ]
 }
 METRIC_CHOICES = [(metric.key, metric.label) for metric in METRICS.values()]
 
 
-def measure(metric: Metric | str, scope: Scope, periods: Sequence[Period], *, threshold: Threshold | None = None,
-            context: Context | None = None) -> list[Reading]:
+def measure(
+    metric: Metric | str,
+    scope: Scope,
+    periods: Sequence[Period],
+    *,
+    threshold: Threshold | None = None,
+    context: Context | None = None,
+) -> list[Reading]:
     """The metric over each of the periods (contiguous, oldest first), with a threshold if one is asked.
 
     The items come from the context, which reads them once per metric and scope for the widest span asked
@@ -486,9 +618,16 @@ def measure(metric: Metric | str, scope: Scope, periods: Sequence[Period], *, th
     context = context or Context(scope.tenant)
     key = None
     if context.cache_seconds:
-        key = tenant_cache_key(scope.tenant, "metric", metric.key, scope.location_id, scope.service_type_id,
-                               *[f"{period.first}:{period.last}" for period in periods],
-                               threshold.comparison if threshold else "", threshold.value if threshold else "")
+        key = tenant_cache_key(
+            scope.tenant,
+            "metric",
+            metric.key,
+            scope.location_id,
+            scope.service_type_id,
+            *[f"{period.first}:{period.last}" for period in periods],
+            threshold.comparison if threshold else "",
+            threshold.value if threshold else "",
+        )
         cached = cache.get(key)
         if cached is not None:
             return cached

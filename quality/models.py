@@ -43,14 +43,25 @@ class Feedback(TenantOwned):
     by technician stay right after a later reassignment.
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="feedback_set", verbose_name=_("order"))
-    rating = models.PositiveSmallIntegerField(_("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)])
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="feedback_set", verbose_name=_("order")
+    )
+    rating = models.PositiveSmallIntegerField(
+        _("rating"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
     comment = models.TextField(_("comment"), max_length=MAX_COMMENT_LENGTH, blank=True)
-    technician = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("technician"))
+    technician = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("technician"),
+    )
     # "How likely are you to recommend us?", 0-10, asked when the center turns it on (AfterSalesSettings): NPS.
-    recommend = models.PositiveSmallIntegerField(_("would recommend, 0-10"), null=True, blank=True,
-                                                 validators=[MaxValueValidator(10)])
+    recommend = models.PositiveSmallIntegerField(
+        _("would recommend, 0-10"), null=True, blank=True, validators=[MaxValueValidator(10)]
+    )
     created_at = models.DateTimeField(_("received"), default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -59,9 +70,13 @@ class Feedback(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "order"], name="quality_feedback_once_per_order"),
-            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="quality_feedback_rating_1_5"),
-            models.CheckConstraint(condition=Q(recommend__isnull=True) | Q(recommend__lte=10),
-                                   name="quality_feedback_recommend_0_10"),
+            models.CheckConstraint(
+                condition=Q(rating__gte=1, rating__lte=5), name="quality_feedback_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(recommend__isnull=True) | Q(recommend__lte=10),
+                name="quality_feedback_recommend_0_10",
+            ),
         ]
         indexes = [
             # The list: newest first (keyset on created_at, id), all or one rating, or one technician's.
@@ -95,8 +110,9 @@ class BusinessHours(TenantOwned):
     time of 00:00 means midnight at the end of the day (24:00).
     """
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="business_hours",
-                                 verbose_name=_("location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="business_hours", verbose_name=_("location")
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     opens = models.TimeField(_("opens"))
     closes = models.TimeField(_("closes"))
@@ -107,11 +123,16 @@ class BusinessHours(TenantOwned):
         ordering = ["weekday", "opens"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "location", "weekday", "opens"],
-                                    name="quality_businesshours_one_start_uniq"),
-            models.CheckConstraint(condition=Q(weekday__gte=0, weekday__lte=6), name="quality_businesshours_weekday"),
-            models.CheckConstraint(condition=Q(opens__lt=F("closes")) | Q(closes=time(0)),
-                                   name="quality_businesshours_opens_before_closes"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "weekday", "opens"], name="quality_businesshours_one_start_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="quality_businesshours_weekday"
+            ),
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")) | Q(closes=time(0)),
+                name="quality_businesshours_opens_before_closes",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -136,12 +157,24 @@ class CalendarDay(TenantOwned):
         SHORTENED = "shortened", _("Shortened day")
         WORKING = "working", _("Extra working day")
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                 verbose_name=_("location"), help_text=_("Empty: every location."))
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+        help_text=_("Empty: every location."),
+    )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CLOSED)
-    hours = models.CharField(_("hours"), max_length=100, blank=True, validators=[validate_hours],
-                             help_text=_("For a shortened or extra working day, e.g. 10:00-13:00, 14:00-17:00."))
+    hours = models.CharField(
+        _("hours"),
+        max_length=100,
+        blank=True,
+        validators=[validate_hours],
+        help_text=_("For a shortened or extra working day, e.g. 10:00-13:00, 14:00-17:00."),
+    )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta(TenantOwned.Meta):
@@ -150,13 +183,21 @@ class CalendarDay(TenantOwned):
         ordering = ["date"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "date"], condition=Q(location__isnull=True),
-                                    name="quality_calendarday_center_date_uniq"),
-            models.UniqueConstraint(fields=["tenant", "location", "date"], condition=Q(location__isnull=False),
-                                    name="quality_calendarday_location_date_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "date"],
+                condition=Q(location__isnull=True),
+                name="quality_calendarday_center_date_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "date"],
+                condition=Q(location__isnull=False),
+                name="quality_calendarday_location_date_uniq",
+            ),
             # A day off has no hours; a shortened or extra working day has some.
-            models.CheckConstraint(condition=Q(kind="closed", hours="") | (~Q(kind="closed") & ~Q(hours="")),
-                                   name="quality_calendarday_hours_match_kind"),
+            models.CheckConstraint(
+                condition=Q(kind="closed", hours="") | (~Q(kind="closed") & ~Q(hours="")),
+                name="quality_calendarday_hours_match_kind",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -188,20 +229,56 @@ class Standard(TenantOwned):
 
     name = models.CharField(_("name"), max_length=120)
     metric = models.CharField(_("metric"), max_length=32)
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                 verbose_name=_("location"), help_text=_("Empty: every location."))
-    service_type = models.ForeignKey("orders.ServiceType", on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="+", verbose_name=_("service"), help_text=_("Empty: every service."))
-    comparison = models.CharField(_("comparison"), max_length=3, choices=Comparison.choices, default=Comparison.AT_MOST)
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+        help_text=_("Empty: every location."),
+    )
+    service_type = models.ForeignKey(
+        "orders.ServiceType",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+        help_text=_("Empty: every service."),
+    )
+    comparison = models.CharField(
+        _("comparison"), max_length=3, choices=Comparison.choices, default=Comparison.AT_MOST
+    )
     value = models.DecimalField(_("target value"), max_digits=10, decimal_places=2)
-    share = models.DecimalField(_("for this share, %"), max_digits=5, decimal_places=2, null=True, blank=True,
-                                help_text=_("E.g. 90: the target must hold for ninety per cent of the clients or "
-                                            "orders. Empty: the period's average must meet it."))
-    period = models.CharField(_("judged per"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH)
-    control_method = models.TextField(_("control method"), max_length=1000, blank=True,
-                                      help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."))
-    responsible = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                    verbose_name=_("responsible"))
+    share = models.DecimalField(
+        _("for this share, %"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_(
+            "E.g. 90: the target must hold for ninety per cent of the clients or "
+            "orders. Empty: the period's average must meet it."
+        ),
+    )
+    period = models.CharField(
+        _("judged per"), max_length=8, choices=PeriodKind.choices, default=PeriodKind.MONTH
+    )
+    control_method = models.TextField(
+        _("control method"),
+        max_length=1000,
+        blank=True,
+        help_text=_("How it is checked, e.g. system data, client surveys, mystery shopper."),
+    )
+    responsible = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible"),
+    )
     is_active = models.BooleanField(_("in force"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -213,8 +290,10 @@ class Standard(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "name"], name="quality_standard_tenant_name_uniq"),
-            models.CheckConstraint(condition=Q(share__isnull=True) | Q(share__gt=0, share__lte=100),
-                                   name="quality_standard_share_0_100"),
+            models.CheckConstraint(
+                condition=Q(share__isnull=True) | Q(share__gt=0, share__lte=100),
+                name="quality_standard_share_0_100",
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "metric", "is_active"], name="quality_standard_metric_idx")]
 
@@ -228,22 +307,45 @@ class Goal(TenantOwned):
 
     title = models.CharField(_("goal"), max_length=200)
     metric = models.CharField(_("metric"), max_length=32)
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                 verbose_name=_("location"), help_text=_("Empty: every location."))
-    service_type = models.ForeignKey("orders.ServiceType", on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="+", verbose_name=_("service"), help_text=_("Empty: every service."))
+    location = models.ForeignKey(
+        Location,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+        help_text=_("Empty: every location."),
+    )
+    service_type = models.ForeignKey(
+        "orders.ServiceType",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+        help_text=_("Empty: every service."),
+    )
     baseline_start = models.DateField(_("baseline from"))
     baseline_end = models.DateField(_("baseline to"))
     baseline_value = models.DecimalField(_("baseline"), max_digits=12, decimal_places=2, editable=False)
     baseline_count = models.PositiveIntegerField(_("measured over"), default=0, editable=False)
-    change_percent = models.DecimalField(_("change, %"), max_digits=6, decimal_places=2,
-                                         help_text=_("E.g. -15 for fifteen per cent less."))
+    change_percent = models.DecimalField(
+        _("change, %"), max_digits=6, decimal_places=2, help_text=_("E.g. -15 for fifteen per cent less.")
+    )
     target_value = models.DecimalField(_("target"), max_digits=12, decimal_places=2, editable=False)
     starts_on = models.DateField(_("from"))
     deadline = models.DateField(_("deadline"))
-    period = models.CharField(_("tracked per"), max_length=8, choices=PeriodKind.choices[:2], default=PeriodKind.WEEK)
-    responsible = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                    verbose_name=_("responsible"))
+    period = models.CharField(
+        _("tracked per"), max_length=8, choices=PeriodKind.choices[:2], default=PeriodKind.WEEK
+    )
+    responsible = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible"),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -252,13 +354,19 @@ class Goal(TenantOwned):
         ordering = ["deadline", "id"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.CheckConstraint(condition=Q(baseline_start__lte=F("baseline_end")), name="quality_goal_baseline_order"),
-            models.CheckConstraint(condition=Q(starts_on__lt=F("deadline")), name="quality_goal_starts_before_deadline"),
+            models.CheckConstraint(
+                condition=Q(baseline_start__lte=F("baseline_end")), name="quality_goal_baseline_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(starts_on__lt=F("deadline")), name="quality_goal_starts_before_deadline"
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "deadline"], name="quality_goal_deadline_idx")]
 
     def __str__(self) -> str:
         return self.title
+
+
 # --- Service levels --------------------------------------------------------------------------------
 class SlaPolicy(TenantOwned):
     """The center's service-level targets for a service type (or all) and a priority (or all).
@@ -270,18 +378,33 @@ class SlaPolicy(TenantOwned):
     the booked slot ends).
     """
 
-    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                     verbose_name=_("service"), help_text=_("Empty: every service."))
-    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, null=True, blank=True,
-                                                help_text=_("Empty: every priority."))
+    service_type = models.ForeignKey(
+        ServiceType,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+        help_text=_("Empty: every service."),
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, null=True, blank=True, help_text=_("Empty: every priority.")
+    )
     plan_minutes = models.PositiveIntegerField(_("time to plan, minutes"), null=True, blank=True)
     ready_minutes = models.PositiveIntegerField(_("time to ready, minutes"), null=True, blank=True)
-    arrival_grace_minutes = models.PositiveIntegerField(_("on-site arrival, minutes after the slot"), null=True,
-                                                        blank=True)
+    arrival_grace_minutes = models.PositiveIntegerField(
+        _("on-site arrival, minutes after the slot"), null=True, blank=True
+    )
     handover_minutes = models.PositiveIntegerField(_("time to hand over, minutes"), null=True, blank=True)
     updated_at = models.DateTimeField(_("changed"), default=timezone.now)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("changed by"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("service-level policy")
@@ -289,20 +412,38 @@ class SlaPolicy(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             # One policy per scope (NULL means "every", so each combination needs its own constraint).
-            models.UniqueConstraint(fields=["tenant", "service_type", "priority"], name="quality_slapolicy_both_uniq",
-                                    condition=Q(service_type__isnull=False, priority__isnull=False)),
-            models.UniqueConstraint(fields=["tenant", "service_type"], name="quality_slapolicy_service_uniq",
-                                    condition=Q(service_type__isnull=False, priority__isnull=True)),
-            models.UniqueConstraint(fields=["tenant", "priority"], name="quality_slapolicy_priority_uniq",
-                                    condition=Q(service_type__isnull=True, priority__isnull=False)),
-            models.UniqueConstraint(fields=["tenant"], name="quality_slapolicy_general_uniq",
-                                    condition=Q(service_type__isnull=True, priority__isnull=True)),
-            models.CheckConstraint(condition=Q(plan_minutes__isnull=True) | Q(plan_minutes__gt=0),
-                                   name="quality_slapolicy_plan_positive"),
-            models.CheckConstraint(condition=Q(ready_minutes__isnull=True) | Q(ready_minutes__gt=0),
-                                   name="quality_slapolicy_ready_positive"),
-            models.CheckConstraint(condition=Q(handover_minutes__isnull=True) | Q(handover_minutes__gt=0),
-                                   name="quality_slapolicy_handover_positive"),
+            models.UniqueConstraint(
+                fields=["tenant", "service_type", "priority"],
+                name="quality_slapolicy_both_uniq",
+                condition=Q(service_type__isnull=False, priority__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "service_type"],
+                name="quality_slapolicy_service_uniq",
+                condition=Q(service_type__isnull=False, priority__isnull=True),
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "priority"],
+                name="quality_slapolicy_priority_uniq",
+                condition=Q(service_type__isnull=True, priority__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["tenant"],
+                name="quality_slapolicy_general_uniq",
+                condition=Q(service_type__isnull=True, priority__isnull=True),
+            ),
+            models.CheckConstraint(
+                condition=Q(plan_minutes__isnull=True) | Q(plan_minutes__gt=0),
+                name="quality_slapolicy_plan_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(ready_minutes__isnull=True) | Q(ready_minutes__gt=0),
+                name="quality_slapolicy_ready_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(handover_minutes__isnull=True) | Q(handover_minutes__gt=0),
+                name="quality_slapolicy_handover_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -330,10 +471,18 @@ class SlaClock(TenantOwned):
         AT_RISK = "at_risk", _("At risk")
         BREACHED = "breached", _("Breached")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sla_clocks", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="sla_clocks", verbose_name=_("order")
+    )
     target = models.CharField(_("target"), max_length=10, choices=Target.choices)
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="clocks",
-                               verbose_name=_("policy"))
+    policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clocks",
+        verbose_name=_("policy"),
+    )
     state = models.CharField(_("state"), max_length=10, choices=ClockState.choices)
     budget_seconds = models.PositiveIntegerField(_("budget, seconds"))
     used_seconds = models.PositiveIntegerField(_("used, seconds"), default=0)
@@ -351,16 +500,23 @@ class SlaClock(TenantOwned):
         ordering = ["order", "started_at", "id"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "order", "target"], name="quality_slaclock_order_target_uniq"),
-            models.CheckConstraint(condition=Q(target__in=Target.values), name="quality_slaclock_target_known"),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "target"], name="quality_slaclock_order_target_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(target__in=Target.values), name="quality_slaclock_target_known"
+            ),
         ]
         indexes = [
             # Compliance per target and period (the managers' dashboard).
             models.Index(fields=["tenant", "target", "started_at"], name="quality_slaclock_target_idx"),
             # The periodic task (all tenants at once, so it cannot lead with the tenant): running clocks due
             # for a look, soonest first.
-            models.Index(fields=["next_check_at"], name="quality_slaclock_check_idx",
-                         condition=Q(stopped_at__isnull=True, next_check_at__isnull=False)),
+            models.Index(
+                fields=["next_check_at"],
+                name="quality_slaclock_check_idx",
+                condition=Q(stopped_at__isnull=True, next_check_at__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -371,8 +527,10 @@ class SlaClock(TenantOwned):
         return self.stopped_at is None
 
 
-PAUSE_REASONS = [(status.value, status.label) for status in
-                 (OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD)]
+PAUSE_REASONS = [
+    (status.value, status.label)
+    for status in (OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD)
+]
 
 
 class SlaPause(TenantOwned):
@@ -382,7 +540,9 @@ class SlaPause(TenantOwned):
     (as of the clocks' computation while it lasts).
     """
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="sla_pauses", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="sla_pauses", verbose_name=_("order")
+    )
     reason = models.CharField(_("reason"), max_length=20, choices=PAUSE_REASONS)
     started_at = models.DateTimeField(_("from"))
     ended_at = models.DateTimeField(_("until"), null=True, blank=True)
@@ -399,10 +559,21 @@ class SlaPause(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.reason} {self.started_at:%Y-%m-%d %H:%M}"
+
+
 # The measures of working time a handed-over order contributes (quality.rollups.MEASURES says which statuses
 # count into which); each has a `<measure>_seconds` sum on DailyRollup and a histogram in `DailyRollup.hist`.
-MEASURE_FIELDS = ("e2e", "request", "planning", "execution", "handover", "repair", "wait_client", "wait_parts",
-                  "pickup")
+MEASURE_FIELDS = (
+    "e2e",
+    "request",
+    "planning",
+    "execution",
+    "handover",
+    "repair",
+    "wait_client",
+    "wait_parts",
+    "pickup",
+)
 
 
 class DailyRollup(TenantOwned):
@@ -416,15 +587,27 @@ class DailyRollup(TenantOwned):
     """
 
     day = models.DateField(_("day"))
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("received at"))
-    service_type = models.ForeignKey(ServiceType, on_delete=models.CASCADE, related_name="+", verbose_name=_("service"))
-    technician = models.ForeignKey(Membership, on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                                   verbose_name=_("technician"))
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("received at")
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.CASCADE, related_name="+", verbose_name=_("service")
+    )
+    technician = models.ForeignKey(
+        Membership,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("technician"),
+    )
     taken_in = models.PositiveIntegerField(default=0)
     completed = models.PositiveIntegerField(default=0)  # handed over
     cancelled = models.PositiveIntegerField(default=0)
     first_time = models.PositiveIntegerField(default=0)  # handed over without a failed quality check
-    failed_checks = models.PositiveIntegerField(default=0)  # "check failed, back to work" of the handed-over orders
+    failed_checks = models.PositiveIntegerField(
+        default=0
+    )  # "check failed, back to work" of the handed-over orders
     work_seconds = models.BigIntegerField(default=0)  # work logged, by the day the entry started
     rating_sum = models.PositiveIntegerField(default=0)
     rating_count = models.PositiveIntegerField(default=0)
@@ -449,10 +632,16 @@ class DailyRollup(TenantOwned):
             *TenantOwned.Meta.constraints,
             # One row per cell. Two constraints because NULLs are distinct in a unique index (and SQLite has no
             # NULLS NOT DISTINCT): the partial ones make "no technician" a cell of its own, on both databases.
-            models.UniqueConstraint(fields=["tenant", "day", "location", "service_type", "technician"],
-                                    condition=Q(technician__isnull=False), name="quality_rollup_cell_uniq"),
-            models.UniqueConstraint(fields=["tenant", "day", "location", "service_type"],
-                                    condition=Q(technician__isnull=True), name="quality_rollup_cell_none_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "day", "location", "service_type", "technician"],
+                condition=Q(technician__isnull=False),
+                name="quality_rollup_cell_uniq",
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "day", "location", "service_type"],
+                condition=Q(technician__isnull=True),
+                name="quality_rollup_cell_none_uniq",
+            ),
         ]
         indexes = [
             # The dashboard: a range of days of the tenant, then location / service type (the unique indexes
@@ -462,6 +651,8 @@ class DailyRollup(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.day} {self.location_id}/{self.service_type_id}/{self.technician_id or '-'}"
+
+
 # --- Checklists and the quality check ----------------------------------------------------------------
 
 
@@ -469,13 +660,17 @@ class QualitySettings(TenantOwned):
     """The center's quality rules (one row per center; without one the defaults apply)."""
 
     independent_check = models.BooleanField(
-        _("the quality check is done by someone other than the technician who did the work"), default=False,
-        help_text=_("Then a manager or the owner passes the check; the technician assigned to the order, and whoever "
-                    "finished the work, cannot."),
+        _("the quality check is done by someone other than the technician who did the work"),
+        default=False,
+        help_text=_(
+            "Then a manager or the owner passes the check; the technician assigned to the order, and whoever "
+            "finished the work, cannot."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("quality settings")
@@ -504,7 +699,12 @@ class ChecklistStage(models.TextChoices):
     HANDOVER = "handover", _("Handover: checked with the client")
 
 
-STAGE_ORDER = [ChecklistStage.INTAKE, ChecklistStage.DIAGNOSTICS, ChecklistStage.QUALITY, ChecklistStage.HANDOVER]
+STAGE_ORDER = [
+    ChecklistStage.INTAKE,
+    ChecklistStage.DIAGNOSTICS,
+    ChecklistStage.QUALITY,
+    ChecklistStage.HANDOVER,
+]
 
 
 class ItemKind(models.TextChoices):
@@ -522,11 +722,13 @@ class ChecklistVersion(TenantOwned):
     """One version of a service type's checklist. Editing a checklist makes a new version; an order keeps the
     version its service had when it was taken in (OrderChecklist). The newest version is the one in force."""
 
-    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="+",
-                                     verbose_name=_("service"))
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="+", verbose_name=_("service")
+    )
     number = models.PositiveIntegerField(_("version"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("saved"), default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -535,7 +737,9 @@ class ChecklistVersion(TenantOwned):
         ordering = ["service_type", "-number"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "service_type", "number"], name="quality_checklist_version_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "service_type", "number"], name="quality_checklist_version_uniq"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -561,9 +765,15 @@ class ChecklistItem(TenantOwned):
         ordering = ["position", "id"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "version", "position"], name="quality_checklist_item_position_uniq"),
-            models.CheckConstraint(condition=Q(min_value__isnull=True) | Q(max_value__isnull=True)
-                                   | Q(min_value__lte=F("max_value")), name="quality_checklist_item_range"),
+            models.UniqueConstraint(
+                fields=["tenant", "version", "position"], name="quality_checklist_item_position_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=F("max_value")),
+                name="quality_checklist_item_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -598,8 +808,9 @@ class ChecklistAnswer(TenantOwned):
     text = models.CharField(_("text"), max_length=MAX_ANSWER_TEXT, blank=True)
     photo = models.ForeignKey(OrderPhoto, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     revision = models.PositiveIntegerField(default=1)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                    related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     answered_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -632,11 +843,25 @@ class QualityCheck(TenantOwned):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
     event = models.ForeignKey(OrderEvent, on_delete=models.CASCADE, related_name="+")
     passed = models.BooleanField(_("passed"))
-    checker = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("checked by"))
-    technician = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("technician"))
-    service_type = models.ForeignKey(ServiceType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    checker = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("checked by"),
+    )
+    technician = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("technician"),
+    )
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     independent = models.BooleanField(_("by someone else"), default=False)
     reason = models.TextField(_("reason"), blank=True)
     created_at = models.DateTimeField(_("checked"), default=timezone.now)
@@ -654,8 +879,9 @@ class QualityCheck(TenantOwned):
             # Rework per technician / service type over a period.
             models.Index(fields=["tenant", "technician", "created_at"], name="quality_check_tech_idx"),
             models.Index(fields=["tenant", "service_type", "created_at"], name="quality_check_type_idx"),
-            models.Index(fields=["tenant", "created_at"], name="quality_check_period_idx",
-                         condition=Q(passed=False)),
+            models.Index(
+                fields=["tenant", "created_at"], name="quality_check_period_idx", condition=Q(passed=False)
+            ),
         ]
 
     def __str__(self) -> str:
@@ -677,19 +903,32 @@ class AfterSalesSettings(TenantOwned):
         SERVICE_TYPE = "service_type", _("per service type")
 
     ask_recommendation = models.BooleanField(
-        _("ask clients how likely they are to recommend us (0-10)"), default=False,
-        help_text=_("An optional question on the feedback form; its answers make the NPS."))
+        _("ask clients how likely they are to recommend us (0-10)"),
+        default=False,
+        help_text=_("An optional question on the feedback form; its answers make the NPS."),
+    )
     complaint_days = models.PositiveSmallIntegerField(
-        _("complaints are answered within, working days"), default=10,
+        _("complaints are answered within, working days"),
+        default=10,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text=_("Counted on the business calendar of the location that took the order in."))
+        help_text=_("Counted on the business calendar of the location that took the order in."),
+    )
     audits_enabled = models.BooleanField(_("draw orders for internal audit every week"), default=True)
     audit_sample_size = models.PositiveSmallIntegerField(
-        _("orders drawn each week"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)])
-    audit_group = models.CharField(_("drawn"), max_length=16, choices=AuditGroup.choices, default=AuditGroup.TECHNICIAN)
+        _("orders drawn each week"), default=2, validators=[MinValueValidator(1), MaxValueValidator(20)]
+    )
+    audit_group = models.CharField(
+        _("drawn"), max_length=16, choices=AuditGroup.choices, default=AuditGroup.TECHNICIAN
+    )
     audit_manager = models.ForeignKey(
-        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-        verbose_name=_("audits are assigned to"), help_text=_("Empty: the first active manager."))
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("audits are assigned to"),
+        help_text=_("Empty: the first active manager."),
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("after-sales settings")
@@ -731,29 +970,64 @@ class Complaint(TenantOwned):
         DISCOUNT = "discount", _("Discount on the order")
         REWORK = "rework", _("Free rework")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="complaints", verbose_name=_("order")
+    )
     # The rating that opened it: one complaint per feedback at most.
-    feedback = models.ForeignKey(Feedback, on_delete=models.SET_NULL, null=True, blank=True, related_name="complaints",
-                                 verbose_name=_("rating"))
+    feedback = models.ForeignKey(
+        Feedback,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("rating"),
+    )
     source = models.CharField(_("received by"), max_length=12, choices=Source.choices, default=Source.PHONE)
     description = models.TextField(_("what the client says"), max_length=5000)
-    handler = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("handled by"))
+    handler = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("opened by"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
     due_at = models.DateTimeField(_("answer due"))
     resolution = models.TextField(_("resolution"), max_length=5000, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("closed by"))
-    compensation = models.CharField(_("compensation"), max_length=10, choices=Compensation.choices, blank=True,
-                                    default=Compensation.NONE)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
+    compensation = models.CharField(
+        _("compensation"), max_length=10, choices=Compensation.choices, blank=True, default=Compensation.NONE
+    )
     discount_amount = models.DecimalField(_("discount"), null=True, blank=True, **MONEY)
-    discount_line = models.ForeignKey(LineItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    rework_order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                     verbose_name=_("rework order"))
+    discount_line = models.ForeignKey(
+        LineItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rework_order = models.ForeignKey(
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("rework order"),
+    )
     client_told_at = models.DateTimeField(_("client told"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
 
@@ -763,8 +1037,11 @@ class Complaint(TenantOwned):
         ordering = ["-opened_at", "-id"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "feedback"], condition=Q(feedback__isnull=False),
-                                    name="quality_complaint_once_per_feedback"),
+            models.UniqueConstraint(
+                fields=["tenant", "feedback"],
+                condition=Q(feedback__isnull=False),
+                name="quality_complaint_once_per_feedback",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "-opened_at", "-id"], name="quality_complaint_list_idx"),
@@ -821,13 +1098,22 @@ class WarrantyClaim(TenantOwned):
         DEVICE = "device", _("From the device's history")
         CLIENT = "client", _("By the client, from the warranty card")
 
-    original = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="warranty_claims",
-                                 verbose_name=_("original order"))
+    original = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="warranty_claims", verbose_name=_("original order")
+    )
     # The first order of the chain (a claim on a claim points at the claim order as `original`): its
     # warranty is the one that applies.
-    first_order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+", verbose_name=_("first order"))
-    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                              verbose_name=_("claim order"))
+    first_order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="+", verbose_name=_("first order")
+    )
+    order = models.ForeignKey(
+        Order,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claim order"),
+    )
     source = models.CharField(_("opened"), max_length=8, choices=Source.choices, default=Source.ORDER)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.REQUESTED)
     problem = models.TextField(_("problem"), max_length=5000)
@@ -836,11 +1122,23 @@ class WarrantyClaim(TenantOwned):
     override_reason = models.CharField(_("accepted outside the period because"), max_length=1000, blank=True)
     refusal_reason = models.CharField(_("refused because"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("opened"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("opened by"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("opened by"),
+    )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+", verbose_name=_("decided by"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("warranty claim")
@@ -849,8 +1147,11 @@ class WarrantyClaim(TenantOwned):
         constraints = [
             *TenantOwned.Meta.constraints,
             # The client's page asks once: one request at a time waits for reception per order.
-            models.UniqueConstraint(fields=["tenant", "original"], condition=Q(status="requested"),
-                                    name="quality_warrantyclaim_one_request"),
+            models.UniqueConstraint(
+                fields=["tenant", "original"],
+                condition=Q(status="requested"),
+                name="quality_warrantyclaim_one_request",
+            ),
         ]
         indexes = [
             models.Index(fields=["tenant", "status", "-created_at"], name="quality_claim_status_idx"),
@@ -880,13 +1181,31 @@ class Audit(TenantOwned):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="audits", verbose_name=_("order"))
     week = models.DateField(_("week of"), help_text=_("Monday of the week the order was drawn for."))
-    auditor = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                verbose_name=_("auditor"))
+    auditor = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("auditor"),
+    )
     # Copied from the order when drawn, so scores by technician stay right after a reassignment.
-    technician = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                   verbose_name=_("technician"))
-    service_type = models.ForeignKey(ServiceType, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                     verbose_name=_("service"))
+    technician = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("technician"),
+    )
+    service_type = models.ForeignKey(
+        ServiceType,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("service"),
+    )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     # check -> True (yes), False (no) or None (not checked / not applicable); `suggested` is what the system
     # could tell when the order was drawn, the form's first answers.
@@ -928,20 +1247,35 @@ class AuditFinding(TenantOwned):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="findings", verbose_name=_("audit"))
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, related_name="findings", verbose_name=_("audit")
+    )
     severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices, default=Severity.MINOR)
     description = models.TextField(_("finding"), max_length=2000)
     corrective_action = models.TextField(_("corrective action"), max_length=2000, blank=True)
-    responsible = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                    verbose_name=_("responsible"))
+    responsible = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("responsible"),
+    )
     due_date = models.DateField(_("due"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(_("found"), default=timezone.now)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+", verbose_name=_("closed by"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("closed by"),
+    )
     closing_note = models.CharField(_("what was done"), max_length=1000, blank=True)
 
     class Meta(TenantOwned.Meta):

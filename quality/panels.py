@@ -27,10 +27,16 @@ def aftersales_panel(request: TenantRequest, order: Order) -> dict[str, Any] | N
     handed_over = order.status == OrderStatus.HANDED_OVER
     return {
         "cover": coverage(order) if handed_over else None,
-        "claims": list(WarrantyClaim.objects.filter(tenant_id=order.tenant_id, original=order)
-                       .select_related("order").order_by("-created_at", "-id")[:20]),
-        "complaints": list(Complaint.objects.filter(tenant_id=order.tenant_id, order=order)
-                           .order_by("-opened_at", "-id")[:20]),
+        "claims": list(
+            WarrantyClaim.objects.filter(tenant_id=order.tenant_id, original=order)
+            .select_related("order")
+            .order_by("-created_at", "-id")[:20]
+        ),
+        "complaints": list(
+            Complaint.objects.filter(tenant_id=order.tenant_id, order=order).order_by("-opened_at", "-id")[
+                :20
+            ]
+        ),
         "can_claim": handed_over and has_perm(role, Perm.ORDERS_CREATE),
         "can_complain": has_perm(role, Perm.COMPLAINTS_OPEN),
         "can_manage_complaints": has_perm(role, Perm.COMPLAINTS_MANAGE),

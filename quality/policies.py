@@ -44,18 +44,29 @@ def _check(tenant: Tenant, data: PolicyData, policy: SlaPolicy | None) -> None:
             raise ValidationError(_("A target is between a minute and 10,000 hours."))
     if data.arrival_grace_minutes is not None and not 0 <= data.arrival_grace_minutes <= MAX_MINUTES:
         raise ValidationError(_("A target is between a minute and 10,000 hours."))
-    if policy is not None and policy.is_general and (data.service_type is not None or data.priority is not None):
-        raise ValidationError(_("The general policy covers every service and priority; add a policy for the "
-                                "service or priority instead."))
+    if (
+        policy is not None
+        and policy.is_general
+        and (data.service_type is not None or data.priority is not None)
+    ):
+        raise ValidationError(
+            _(
+                "The general policy covers every service and priority; add a policy for the "
+                "service or priority instead."
+            )
+        )
     same = SlaPolicy.objects.for_tenant(tenant).filter(
-        service_type=data.service_type, priority=data.priority)  # filter(x=None) is IS NULL
+        service_type=data.service_type, priority=data.priority
+    )  # filter(x=None) is IS NULL
     if policy is not None:
         same = same.exclude(pk=policy.pk)
     if same.exists():
         raise ValidationError(_("There is a policy for this service and priority already; edit it instead."))
 
 
-def save_policy(tenant: Tenant, data: PolicyData, *, by: Membership, policy: SlaPolicy | None = None) -> SlaPolicy:
+def save_policy(
+    tenant: Tenant, data: PolicyData, *, by: Membership, policy: SlaPolicy | None = None
+) -> SlaPolicy:
     """Add a policy (`policy` None) or change one; the open orders' clocks follow after the commit."""
     check_actor(by, Perm.SLA_MANAGE, tenant_id=tenant.pk)
     if policy is not None and policy.tenant_id != tenant.pk:
@@ -75,7 +86,9 @@ def save_policy(tenant: Tenant, data: PolicyData, *, by: Membership, policy: Sla
             row.save()
             _follow_after_commit(tenant)
     except IntegrityError:  # the same scope saved a moment ago by someone else
-        raise ValidationError(_("There is a policy for this service and priority already; edit it instead.")) from None
+        raise ValidationError(
+            _("There is a policy for this service and priority already; edit it instead.")
+        ) from None
     return row
 
 
@@ -100,7 +113,11 @@ def queue_rebuild(tenant_id: int) -> bool:
     try:
         rebuild_open_clocks.apply_async((tenant_id,), retry=False)
     except Exception as error:  # noqa: BLE001 - kombu/redis raise many kinds
-        logger.warning("SLA clocks of center %s not queued for recomputation (%s: %s).", tenant_id,
-                       type(error).__name__, error)
+        logger.warning(
+            "SLA clocks of center %s not queued for recomputation (%s: %s).",
+            tenant_id,
+            type(error).__name__,
+            error,
+        )
         return False
     return True

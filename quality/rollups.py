@@ -75,14 +75,23 @@ MEASURES: dict[str, tuple[str, ...]] = {
 }
 assert {m for ms in MEASURES.values() for m in ms} | {"e2e"} == set(MEASURE_FIELDS)
 
-COUNTERS = ("taken_in", "completed", "cancelled", "first_time", "failed_checks", "work_seconds", "rating_sum",
-            "rating_count", *(f"{m}_seconds" for m in MEASURE_FIELDS))
+COUNTERS = (
+    "taken_in",
+    "completed",
+    "cancelled",
+    "first_time",
+    "failed_checks",
+    "work_seconds",
+    "rating_sum",
+    "rating_count",
+    *(f"{m}_seconds" for m in MEASURE_FIELDS),
+)
 
-BUCKET_RATIO = 2 ** 0.25  # four buckets per doubling
+BUCKET_RATIO = 2**0.25  # four buckets per doubling
 BUCKET_BASE = 60  # seconds: bucket 0 is [0, 60), bucket k >= 1 is [60 * r^(k-1), 60 * r^k)
 BUCKET_COUNT = 100  # the last one is open-ended (from about 60 * 2^24.75 s: 70 years of working time)
 PRECISION = math.sqrt(BUCKET_RATIO) - 1  # 0.0905: the largest relative error of a value read from a bucket
-BUCKETS: tuple[int, ...] = (0, *(round(BUCKET_BASE * BUCKET_RATIO ** k) for k in range(BUCKET_COUNT - 1)))
+BUCKETS: tuple[int, ...] = (0, *(round(BUCKET_BASE * BUCKET_RATIO**k) for k in range(BUCKET_COUNT - 1)))
 # BUCKETS[k] is the lower bound of bucket k, in seconds (rounded to whole seconds, as the values are).
 
 
@@ -207,7 +216,9 @@ class Tally:
 
     __slots__ = ("counts", "hist")
 
-    def __init__(self, counts: dict[str, int] | None = None, hist: dict[str, dict[int, int]] | None = None) -> None:
+    def __init__(
+        self, counts: dict[str, int] | None = None, hist: dict[str, dict[int, int]] | None = None
+    ) -> None:
         self.counts = counts if counts is not None else {}
         self.hist = hist if hist is not None else {}
 
@@ -246,7 +257,9 @@ class ClosedOrder:
 StatusStep = tuple[datetime, str, str]  # (at, from status, to status), in the order they happened
 
 
-def handed_over_tally(order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock) -> tuple[Tally, Tally]:
+def handed_over_tally(
+    order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock
+) -> tuple[Tally, Tally]:
     """A handed-over order's contribution, from its status steps (the time before the first step is "new"):
     (for the technician's cell) completed, first-time fix, failed checks and its working time end to end and
     per measure; (for the cell without a technician) the histograms of those times."""
@@ -283,8 +296,9 @@ def technician_measure(technician_id: int) -> str:
     return f"repair.{technician_id}"
 
 
-def closing_contribution(order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock | None,
-                         tz) -> list[tuple[Key, Tally]]:
+def closing_contribution(
+    order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock | None, tz
+) -> list[tuple[Key, Tally]]:
     day = local_day(order.closed_at, tz)
     key = (day, order.location_id, order.service_type_id, order.technician_id)
     if order.status == S.HANDED_OVER:
@@ -343,8 +357,10 @@ def bump_histograms_generation(tenant_id: int) -> None:
         try:
             cache.set(generation_key(tenant_id), secrets.token_hex(8), None)  # random: never an old one again
         except Exception:
-            log.warning("The cache did not answer: the dashboard may show past histograms up to a day old",
-                        exc_info=True)
+            log.warning(
+                "The cache did not answer: the dashboard may show past histograms up to a day old",
+                exc_info=True,
+            )
 
     transaction.on_commit(bump)
 
@@ -367,8 +383,12 @@ def add_to_cells(tenant_id: int, cells: Mapping[Key, Tally], today: date | None 
         _lock(tenant_id, exclusive=False)
         keys = sorted(cells, key=lambda k: (k[0], k[1], k[2], k[3] or 0))
         DailyRollup.objects.bulk_create(
-            [DailyRollup(tenant_id=tenant_id, day=k[0], location_id=k[1], service_type_id=k[2], technician_id=k[3])
-             for k in keys],
+            [
+                DailyRollup(
+                    tenant_id=tenant_id, day=k[0], location_id=k[1], service_type_id=k[2], technician_id=k[3]
+                )
+                for k in keys
+            ],
             ignore_conflicts=True,
         )
         for key in keys:
@@ -415,13 +435,22 @@ def _created(order: Order) -> dict[Key, Tally]:
 
 
 def _closed(order: Order) -> dict[Key, Tally]:
-    closed = ClosedOrder(order.created_at, order.closed_at or order.status_changed_at, order.status,
-                         order.intake_location_id, order.service_type_id, order.technician_id)
+    closed = ClosedOrder(
+        order.created_at,
+        order.closed_at or order.status_changed_at,
+        order.status,
+        order.intake_location_id,
+        order.service_type_id,
+        order.technician_id,
+    )
     steps: list[StatusStep] = []
     clock = None
     if order.status == S.HANDED_OVER:
-        steps = list(OrderEvent.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind=EventKind.STATUS)
-                     .order_by("created_at", "id").values_list("created_at", "from_status", "to_status"))
+        steps = list(
+            OrderEvent.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind=EventKind.STATUS)
+            .order_by("created_at", "id")
+            .values_list("created_at", "from_status", "to_status")
+        )
         end = max([closed.closed_at, *(at for at, _f, _t in steps)])
         calendar = calendars_for(order.tenant, [order.intake_location_id])[order.intake_location_id]
         clock = WorkClock.for_span(calendar, order.created_at, end)
@@ -438,7 +467,9 @@ def _work_logged(event: OrderEvent) -> dict[Key, Tally]:
         seconds = int(data["seconds"])
         technician_id = int(data["technician"]) if data.get("technician") is not None else None
     except (KeyError, TypeError, ValueError):
-        log.warning("Work-log event %s without start, seconds or technician: not counted (the repair will)", event.pk)
+        log.warning(
+            "Work-log event %s without start, seconds or technician: not counted (the repair will)", event.pk
+        )
         return {}
     order = event.order
     key = (local_day(started, _tz(order)), order.intake_location_id, order.service_type_id, technician_id)
@@ -447,8 +478,15 @@ def _work_logged(event: OrderEvent) -> dict[Key, Tally]:
 
 def _rated(event: OrderEvent) -> dict[Key, Tally]:
     feedback_id = (event.data or {}).get("feedback")
-    row = (Feedback.objects.filter(tenant_id=event.tenant_id, pk=feedback_id)
-           .values_list("created_at", "technician_id", "rating").first()) if feedback_id else None
+    row = (
+        (
+            Feedback.objects.filter(tenant_id=event.tenant_id, pk=feedback_id)
+            .values_list("created_at", "technician_id", "rating")
+            .first()
+        )
+        if feedback_id
+        else None
+    )
     if row is None:
         return {}
     created_at, technician_id, rating = row
@@ -460,7 +498,9 @@ def _rated(event: OrderEvent) -> dict[Key, Tally]:
 # --- Calendars of many locations --------------------------------------------------------------------
 
 
-def calendars_for(tenant: Tenant, location_ids: Iterable[int] | None = None) -> dict[int | None, WorkingCalendar]:
+def calendars_for(
+    tenant: Tenant, location_ids: Iterable[int] | None = None
+) -> dict[int | None, WorkingCalendar]:
     """Location id -> its working calendar, for the tenant's locations (or these), in two queries."""
     from . import hours
 
@@ -481,8 +521,11 @@ def local_midnight(day: date, tz) -> datetime:
 
 def _status_steps(tenant_id: int, order_ids: list[int]) -> dict[int, list[StatusStep]]:
     steps: dict[int, list[StatusStep]] = defaultdict(list)
-    rows = (OrderEvent.objects.filter(tenant_id=tenant_id, order_id__in=order_ids, kind=EventKind.STATUS)
-            .order_by("order_id", "created_at", "id").values_list("order_id", "created_at", "from_status", "to_status"))
+    rows = (
+        OrderEvent.objects.filter(tenant_id=tenant_id, order_id__in=order_ids, kind=EventKind.STATUS)
+        .order_by("order_id", "created_at", "id")
+        .values_list("order_id", "created_at", "from_status", "to_status")
+    )
     for order_id, at, from_status, to_status in rows:
         steps[order_id].append((at, from_status, to_status))
     return steps
@@ -498,25 +541,52 @@ def compute(tenant: Tenant, since: date | None = None) -> dict[Key, Tally]:
         return {f"{field_name}__gte": start} if start else {}
 
     orders = Order.objects.for_tenant(tenant).order_by()
-    for created_at, location_id, service_type_id in orders.filter(**after("created_at")).values_list(
-            "created_at", "intake_location_id", "service_type_id").iterator(chunk_size=CHUNK):
+    for created_at, location_id, service_type_id in (
+        orders.filter(**after("created_at"))
+        .values_list("created_at", "intake_location_id", "service_type_id")
+        .iterator(chunk_size=CHUNK)
+    ):
         cells[(local_day(created_at, tz), location_id, service_type_id, None)].bump("taken_in")
 
-    closed = list(orders.filter(status__in=CLOSED_STATUSES, **after("closed_at")).values_list(
-        "id", "created_at", "closed_at", "status_changed_at", "status", "intake_location_id", "service_type_id",
-        "technician_id").iterator(chunk_size=CHUNK))
+    closed = list(
+        orders.filter(status__in=CLOSED_STATUSES, **after("closed_at"))
+        .values_list(
+            "id",
+            "created_at",
+            "closed_at",
+            "status_changed_at",
+            "status",
+            "intake_location_id",
+            "service_type_id",
+            "technician_id",
+        )
+        .iterator(chunk_size=CHUNK)
+    )
     if closed:
         calendars = calendars_for(tenant)
         first = min(row[1] for row in closed)
         last = max([timezone.now(), *(row[2] or row[3] for row in closed)])
-        clocks = {location_id: WorkClock.for_span(calendar, first, last) for location_id, calendar in calendars.items()}
+        clocks = {
+            location_id: WorkClock.for_span(calendar, first, last)
+            for location_id, calendar in calendars.items()
+        }
         for offset in range(0, len(closed), CHUNK):
-            chunk = closed[offset:offset + CHUNK]
+            chunk = closed[offset : offset + CHUNK]
             handed = [row[0] for row in chunk if row[4] == S.HANDED_OVER]
             steps = _status_steps(tenant.pk, handed) if handed else {}
-            for order_id, created_at, closed_at, changed_at, status, location_id, service_type_id, technician_id in chunk:
-                order = ClosedOrder(created_at, closed_at or changed_at, status, location_id, service_type_id,
-                                    technician_id)
+            for (
+                order_id,
+                created_at,
+                closed_at,
+                changed_at,
+                status,
+                location_id,
+                service_type_id,
+                technician_id,
+            ) in chunk:
+                order = ClosedOrder(
+                    created_at, closed_at or changed_at, status, location_id, service_type_id, technician_id
+                )
                 order_steps = steps.get(order_id, [])
                 clock = clocks[location_id]
                 latest = max([order.closed_at, *(at for at, _f, _t in order_steps)])
@@ -527,15 +597,29 @@ def compute(tenant: Tenant, since: date | None = None) -> dict[Key, Tally]:
 
     from technicians.models import WorkLog
 
-    work = (WorkLog.objects.for_tenant(tenant).filter(ended_at__isnull=False, **after("started_at")).order_by()
-            .values_list("started_at", "ended_at", "technician_id", "order__intake_location_id", "order__service_type_id"))
+    work = (
+        WorkLog.objects.for_tenant(tenant)
+        .filter(ended_at__isnull=False, **after("started_at"))
+        .order_by()
+        .values_list(
+            "started_at", "ended_at", "technician_id", "order__intake_location_id", "order__service_type_id"
+        )
+    )
     for started_at, ended_at, technician_id, location_id, service_type_id in work.iterator(chunk_size=CHUNK):
         assert ended_at is not None  # filtered above
         seconds = int((ended_at.astimezone(UTC) - started_at.astimezone(UTC)).total_seconds())
-        cells[(local_day(started_at, tz), location_id, service_type_id, technician_id)].bump("work_seconds", seconds)
+        cells[(local_day(started_at, tz), location_id, service_type_id, technician_id)].bump(
+            "work_seconds", seconds
+        )
 
-    ratings = (Feedback.objects.for_tenant(tenant).filter(**after("created_at")).order_by()
-               .values_list("created_at", "technician_id", "rating", "order__intake_location_id", "order__service_type_id"))
+    ratings = (
+        Feedback.objects.for_tenant(tenant)
+        .filter(**after("created_at"))
+        .order_by()
+        .values_list(
+            "created_at", "technician_id", "rating", "order__intake_location_id", "order__service_type_id"
+        )
+    )
     for created_at, technician_id, rating, location_id, service_type_id in ratings.iterator(chunk_size=CHUNK):
         cell = cells[(local_day(created_at, tz), location_id, service_type_id, technician_id)]
         cell.bump("rating_sum", rating)
@@ -551,8 +635,10 @@ def insert_cells(tenant_id: int, cells: Mapping[Key, Tally], batch: int = 5000) 
     per-field preparation cost most of a full rebuild's time."""
     quote = connection.ops.quote_name
     json_value = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    sql = (f"INSERT INTO {quote(DailyRollup._meta.db_table)} ({', '.join(quote(c) for c in ROW_COLUMNS)}) "
-           f"VALUES ({', '.join(['%s'] * (len(ROW_COLUMNS) - 1))}, {json_value})")
+    sql = (
+        f"INSERT INTO {quote(DailyRollup._meta.db_table)} ({', '.join(quote(c) for c in ROW_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * (len(ROW_COLUMNS) - 1))}, {json_value})"
+    )
     day_value = connection.ops.adapt_datefield_value
     rows = []
     written = 0
@@ -562,8 +648,17 @@ def insert_cells(tenant_id: int, cells: Mapping[Key, Tally], batch: int = 5000) 
             if not any(counts.values()) and not tally.hist:
                 continue
             hist = {m: {str(i): c for i, c in sorted(h.items())} for m, h in tally.hist.items()}
-            rows.append((tenant_id, day_value(day), location_id, service_type_id, technician_id,
-                         *(counts.get(name, 0) for name in COUNTERS), json.dumps(hist, separators=(",", ":"))))
+            rows.append(
+                (
+                    tenant_id,
+                    day_value(day),
+                    location_id,
+                    service_type_id,
+                    technician_id,
+                    *(counts.get(name, 0) for name in COUNTERS),
+                    json.dumps(hist, separators=(",", ":")),
+                )
+            )
             if len(rows) >= batch:
                 cursor.executemany(sql, rows)
                 written, rows = written + len(rows), []
@@ -603,10 +698,15 @@ def _past_histograms(tenant: Tenant, since: date | None) -> dict | None:
     """The histograms of the days from `since` to yesterday (None for a full rebuild: not compared)."""
     if since is None:
         return None
-    rows = (DailyRollup.objects.for_tenant(tenant).filter(day__gte=since, day__lt=tenant.local_date(),
-                                                          technician__isnull=True)
-            .order_by().values_list("day", "location_id", "service_type_id", "hist"))
-    return {(day, location_id, service_type_id): hist for day, location_id, service_type_id, hist in rows if hist}
+    rows = (
+        DailyRollup.objects.for_tenant(tenant)
+        .filter(day__gte=since, day__lt=tenant.local_date(), technician__isnull=True)
+        .order_by()
+        .values_list("day", "location_id", "service_type_id", "hist")
+    )
+    return {
+        (day, location_id, service_type_id): hist for day, location_id, service_type_id, hist in rows if hist
+    }
 
 
 def repair(days: int) -> list[Recomputed]:

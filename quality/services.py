@@ -32,31 +32,56 @@ def leave_feedback(order: Order, *, rating: int, comment: str = "", recommend: i
     or below opens a complaint (quality.complaints), once. `recommend`: the 0-10 answer, for NPS."""
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise ValidationError(_("Choose a rating from 1 to 5."))
-    if recommend is not None and (not isinstance(recommend, int) or isinstance(recommend, bool) or not 0 <= recommend <= 10):
+    if recommend is not None and (
+        not isinstance(recommend, int) or isinstance(recommend, bool) or not 0 <= recommend <= 10
+    ):
         raise ValidationError(_("Choose how likely you are to recommend us, from 0 to 10."))
     comment = comment.replace("\r\n", "\n").strip()
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise ValidationError(_("The comment is too long (at most %(max)s characters).") % {"max": MAX_COMMENT_LENGTH})
+        raise ValidationError(
+            _("The comment is too long (at most %(max)s characters).") % {"max": MAX_COMMENT_LENGTH}
+        )
     reason = why_no_feedback(order)
     if reason:
         raise ValidationError(reason)
     try:
         with transaction.atomic():
-            feedback = Feedback.objects.create(tenant_id=order.tenant_id, order=order, rating=rating, comment=comment,
-                                               technician_id=order.technician_id, recommend=recommend)
-            with translation.override(order.tenant.language):  # staff read the timeline in the center's language
-                message = _("Rated %(rating)s of 5") % {"rating": rating} + (f": {comment}" if comment else "")
+            feedback = Feedback.objects.create(
+                tenant_id=order.tenant_id,
+                order=order,
+                rating=rating,
+                comment=comment,
+                technician_id=order.technician_id,
+                recommend=recommend,
+            )
+            with translation.override(
+                order.tenant.language
+            ):  # staff read the timeline in the center's language
+                message = _("Rated %(rating)s of 5") % {"rating": rating} + (
+                    f": {comment}" if comment else ""
+                )
             # "low" makes the notifications app alert the managers (in this transaction, via the outbox).
-            record_event(order, EventKind.FEEDBACK, by_client=True, message=message,
-                         data={"feedback": feedback.pk, "rating": rating, "comment": comment,
-                               "low": rating <= LOW_RATING})
+            record_event(
+                order,
+                EventKind.FEEDBACK,
+                by_client=True,
+                message=message,
+                data={
+                    "feedback": feedback.pk,
+                    "rating": rating,
+                    "comment": comment,
+                    "low": rating <= LOW_RATING,
+                },
+            )
             if rating <= LOW_RATING:
                 from .complaints import complaint_from_rating
 
                 feedback.order = order
                 complaint_from_rating(feedback)
     except IntegrityError:  # two submissions at once: the second finds the first
-        raise ValidationError(_("Thank you, your feedback on this order has already been received.")) from None
+        raise ValidationError(
+            _("Thank you, your feedback on this order has already been received.")
+        ) from None
     return feedback
 
 
@@ -71,17 +96,24 @@ class Summary:
 def summarize(feedback: QuerySet[Feedback]) -> Summary:
     """Count, average and distribution of a (filtered) feedback queryset: one aggregate query."""
     row = feedback.order_by().aggregate(
-        count=Count("id"), average=Avg("rating"), low=Count("id", filter=Q(rating__lte=LOW_RATING)),
+        count=Count("id"),
+        average=Avg("rating"),
+        low=Count("id", filter=Q(rating__lte=LOW_RATING)),
         **{f"r{n}": Count("id", filter=Q(rating=n)) for n in range(1, 6)},
     )
-    return Summary(count=row["count"], average=row["average"], low=row["low"],
-                   by_rating={n: row[f"r{n}"] for n in range(5, 0, -1)})
+    return Summary(
+        count=row["count"],
+        average=row["average"],
+        low=row["low"],
+        by_rating={n: row[f"r{n}"] for n in range(5, 0, -1)},
+    )
 
 
 def by_technician(feedback: QuerySet[Feedback]) -> list[dict]:
     """Average rating and count per technician (one grouped query), best first."""
     return list(
-        feedback.order_by().values("technician", "technician__user__full_name")
+        feedback.order_by()
+        .values("technician", "technician__user__full_name")
         .annotate(count=Count("id"), average=Avg("rating"), low=Count("id", filter=Q(rating__lte=LOW_RATING)))
         .order_by("-average", "-count", "technician__user__full_name")[:100]
     )
@@ -104,8 +136,14 @@ class Nps:
 
 def nps(feedback: QuerySet[Feedback]) -> Nps:
     """The Net Promoter Score of the (filtered) feedback's 0-10 answers: one aggregate query."""
-    row = feedback.order_by().filter(recommend__isnull=False).aggregate(
-        answers=Count("id"), promoters=Count("id", filter=Q(recommend__gte=9)),
-        passives=Count("id", filter=Q(recommend__gte=7, recommend__lte=8)),
-        detractors=Count("id", filter=Q(recommend__lte=6)))
+    row = (
+        feedback.order_by()
+        .filter(recommend__isnull=False)
+        .aggregate(
+            answers=Count("id"),
+            promoters=Count("id", filter=Q(recommend__gte=9)),
+            passives=Count("id", filter=Q(recommend__gte=7, recommend__lte=8)),
+            detractors=Count("id", filter=Q(recommend__lte=6)),
+        )
+    )
     return Nps(**row)

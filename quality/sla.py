@@ -126,8 +126,12 @@ def read_timeline(steps: Iterable[Step], taken_in: datetime) -> Timeline:
     if open_pause is not None:
         pauses.append(open_pause)
     return Timeline(
-        taken_in=found.get("taken_in", taken_in), assigned=found.get("assigned"), arrived=found.get("arrived"),
-        ready=found.get("ready"), handed_over=found.get("handed_over"), cancelled=found.get("cancelled"),
+        taken_in=found.get("taken_in", taken_in),
+        assigned=found.get("assigned"),
+        arrived=found.get("arrived"),
+        ready=found.get("ready"),
+        handed_over=found.get("handed_over"),
+        cancelled=found.get("cancelled"),
         pauses=tuple(pauses),
     )
 
@@ -155,8 +159,14 @@ class ClockSpec:
     pauses: tuple[Pause, ...] = ()
 
 
-def clock_specs(timeline: Timeline, budgets: Budgets, calendar: WorkingCalendar, *,
-                visit_start: datetime | None = None, visit_end: datetime | None = None) -> list[ClockSpec]:
+def clock_specs(
+    timeline: Timeline,
+    budgets: Budgets,
+    calendar: WorkingCalendar,
+    *,
+    visit_start: datetime | None = None,
+    visit_end: datetime | None = None,
+) -> list[ClockSpec]:
     """The clocks an order has: one per target its policy measures and its timeline has started.
 
     A cancelled order's running clocks stop at the cancellation (quality.clocks keeps only those that had
@@ -165,22 +175,48 @@ def clock_specs(timeline: Timeline, budgets: Budgets, calendar: WorkingCalendar,
     cancelled = timeline.cancelled
     specs: list[ClockSpec] = []
 
-    def add(target: str, start: datetime, budget: timedelta, stop: datetime | None, *, on: WorkingCalendar,
-            pauses: tuple[Pause, ...] = ()) -> None:
+    def add(
+        target: str,
+        start: datetime,
+        budget: timedelta,
+        stop: datetime | None,
+        *,
+        on: WorkingCalendar,
+        pauses: tuple[Pause, ...] = (),
+    ) -> None:
         if stop is None and cancelled is not None:
             stop = cancelled
         specs.append(ClockSpec(target, start, budget, on, stop, pauses))
 
     if budgets.plan is not None:
-        add(Target.PLAN, timeline.taken_in, budgets.plan, timeline.assigned, on=calendar, pauses=timeline.pauses)
+        add(
+            Target.PLAN,
+            timeline.taken_in,
+            budgets.plan,
+            timeline.assigned,
+            on=calendar,
+            pauses=timeline.pauses,
+        )
     if budgets.ready is not None:
-        add(Target.READY, timeline.taken_in, budgets.ready, timeline.ready, on=calendar, pauses=timeline.pauses)
+        add(
+            Target.READY,
+            timeline.taken_in,
+            budgets.ready,
+            timeline.ready,
+            on=calendar,
+            pauses=timeline.pauses,
+        )
     if budgets.arrival_grace is not None and visit_start is not None:
         # In UTC: Python subtracts two datetimes of one zone by their wall clocks, wrong across a DST change.
         slot_start = visit_start.astimezone(UTC)
         slot_end = max((visit_end or visit_start).astimezone(UTC), slot_start)
-        add(Target.ARRIVAL, visit_start, slot_end - slot_start + budgets.arrival_grace, timeline.arrived,
-            on=ALWAYS_OPEN)
+        add(
+            Target.ARRIVAL,
+            visit_start,
+            slot_end - slot_start + budgets.arrival_grace,
+            timeline.arrived,
+            on=ALWAYS_OPEN,
+        )
     if budgets.handover is not None and timeline.ready is not None:
         add(Target.HANDOVER, timeline.ready, budgets.handover, timeline.handed_over, on=calendar)
     return specs
@@ -239,8 +275,14 @@ def read_clock(spec: ClockSpec, now: datetime, *, used_before: timedelta = timed
     """The clock `spec` at `now` (aware). `used_before`: working time already used before `spec.start`
     (the periodic task continues a stored clock from the instant it was last computed)."""
     # Everything in UTC: Python compares and subtracts two datetimes of one zone by their wall clocks.
-    spec = ClockSpec(spec.target, spec.start.astimezone(UTC), spec.budget, spec.calendar, _utc(spec.stop),
-                     tuple(Pause(p.reason, p.start.astimezone(UTC), _utc(p.end)) for p in spec.pauses))
+    spec = ClockSpec(
+        spec.target,
+        spec.start.astimezone(UTC),
+        spec.budget,
+        spec.calendar,
+        _utc(spec.stop),
+        tuple(Pause(p.reason, p.start.astimezone(UTC), _utc(p.end)) for p in spec.pauses),
+    )
     now = now.astimezone(UTC)
     calendar, budget = spec.calendar, spec.budget
     end = spec.stop if spec.stop is not None else now
@@ -250,18 +292,27 @@ def read_clock(spec: ClockSpec, now: datetime, *, used_before: timedelta = timed
     for opens, closes in _active(spec.start, end, spec.pauses):
         worked = working_time_between(calendar, opens, closes)
         if due is None and used < budget <= used + worked:
-            due = add_working_time(calendar, opens, budget - used)  # the earliest instant the budget is used up
+            due = add_working_time(
+                calendar, opens, budget - used
+            )  # the earliest instant the budget is used up
         used += worked
     if due is None and used_before >= budget:
         due = spec.start  # continued past its due already: the caller keeps the stored due
     pause_times = tuple(
         (pause, working_time_between(calendar, max(pause.start, spec.start), min(pause.end or end, end)))
-        for pause in spec.pauses if (pause.end or end) > spec.start and pause.start < end
+        for pause in spec.pauses
+        if (pause.end or end) > spec.start and pause.start < end
     )
     paused_since = None
     if spec.stop is None:
-        paused_since = next((pause.start for pause in spec.pauses
-                             if pause.start <= now and (pause.end is None or pause.end > now)), None)
+        paused_since = next(
+            (
+                pause.start
+                for pause in spec.pauses
+                if pause.start <= now and (pause.end is None or pause.end > now)
+            ),
+            None,
+        )
     if due is None:
         # Not used up yet: the rest of the budget from now (a paused clock: as if the order moved on now).
         base = max(spec.stop if spec.stop is not None else now, spec.start)
@@ -281,7 +332,9 @@ def read_clock(spec: ClockSpec, now: datetime, *, used_before: timedelta = timed
             share, whole = AT_RISK_SHARE
             mark = -(-(budget * share) // whole)  # rounded up to the microsecond, so at_risk() holds there
             next_change = add_working_time(calendar, max(now, spec.start), max(mark - used, timedelta()))
-    return Reading(state, used, budget, due, paused_since=paused_since, next_change_at=next_change, pauses=pause_times)
+    return Reading(
+        state, used, budget, due, paused_since=paused_since, next_change_at=next_change, pauses=pause_times
+    )
 
 
 def worst(states: Iterable[str]) -> str:

@@ -60,7 +60,9 @@ class PauseLine:
 
 def order_sla(order: Order, tenant: Tenant, now: datetime | None = None) -> dict:
     now = now or timezone.now()
-    clocks = sorted(SlaClock.objects.filter(tenant=tenant, order=order), key=lambda c: TARGET_ORDER.get(c.target, 9))
+    clocks = sorted(
+        SlaClock.objects.filter(tenant=tenant, order=order), key=lambda c: TARGET_ORDER.get(c.target, 9)
+    )
     pauses = list(SlaPause.objects.filter(tenant=tenant, order=order).order_by("started_at", "id"))
     calendar = None
     if any(clock.is_running for clock in clocks) or any(p.ended_at is None for p in pauses):
@@ -77,12 +79,19 @@ def order_sla(order: Order, tenant: Tenant, now: datetime | None = None) -> dict
                 pass
             else:
                 used, due, state = reading.used, reading.due_at, reading.state
-        lines.append(ClockLine(
-            clock=clock, label=str(Target(clock.target).label), state=state,
-            state_label=str(ClockState(state).label),
-            used=used, budget=timedelta(seconds=clock.budget_seconds), due_at=due,
-            informational=clock.target in INFORMATIONAL, paused_since=clock.paused_since if clock.is_running else None,
-        ))
+        lines.append(
+            ClockLine(
+                clock=clock,
+                label=str(Target(clock.target).label),
+                state=state,
+                state_label=str(ClockState(state).label),
+                used=used,
+                budget=timedelta(seconds=clock.budget_seconds),
+                due_at=due,
+                informational=clock.target in INFORMATIONAL,
+                paused_since=clock.paused_since if clock.is_running else None,
+            )
+        )
     pause_lines = []
     for pause in pauses:
         working = timedelta(seconds=pause.working_seconds)

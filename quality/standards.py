@@ -53,8 +53,19 @@ MAX_GOAL_DAYS = 2 * 366  # a goal's deadline at most two years after it starts
 # --- Saving ---------------------------------------------------------------------------------------
 
 
-STANDARD_FIELDS = ("name", "metric", "location", "service_type", "comparison", "value", "share", "period",
-                   "control_method", "responsible", "is_active")
+STANDARD_FIELDS = (
+    "name",
+    "metric",
+    "location",
+    "service_type",
+    "comparison",
+    "value",
+    "share",
+    "period",
+    "control_method",
+    "responsible",
+    "is_active",
+)
 
 
 def _field_label(model: type[Standard] | type[Goal], name: str) -> str:
@@ -69,11 +80,18 @@ def standard_problem(tenant: Tenant, data: dict) -> str | None:
     if data.get("share") is not None and not metric.per_item:
         return _("“%(metric)s” is already a percentage: leave the share empty.") % {"metric": metric.label}
     if data.get("service_type") is not None and not metric.by_service_type:
-        return _("“%(metric)s” is not measured per service: leave the service empty.") % {"metric": metric.label}
+        return _("“%(metric)s” is not measured per service: leave the service empty.") % {
+            "metric": metric.label
+        }
     value = data.get("value")
-    if value is not None and (value < 0 or (metric.maximum is not None and value > Decimal(str(metric.maximum)))):
-        return _("The target must be between 0 and %(maximum)s.") % {"maximum": metric.maximum} if metric.maximum \
+    if value is not None and (
+        value < 0 or (metric.maximum is not None and value > Decimal(str(metric.maximum)))
+    ):
+        return (
+            _("The target must be between 0 and %(maximum)s.") % {"maximum": metric.maximum}
+            if metric.maximum
             else _("The target cannot be negative.")
+        )
     for field in ("location", "service_type", "responsible"):
         related = data.get(field)
         if related is not None and related.tenant_id != tenant.pk:
@@ -81,8 +99,14 @@ def standard_problem(tenant: Tenant, data: dict) -> str | None:
     return None
 
 
-def save_standard(tenant: Tenant, data: dict, *, by: Membership, standard: Standard | None = None,
-                  expected_version: int | None = None) -> Standard:
+def save_standard(
+    tenant: Tenant,
+    data: dict,
+    *,
+    by: Membership,
+    standard: Standard | None = None,
+    expected_version: int | None = None,
+) -> Standard:
     """Create a standard, or change one if nobody changed it since `expected_version` was read."""
     check_actor(by, Perm.STANDARDS_MANAGE, tenant_id=tenant.pk)
     problem = standard_problem(tenant, data)
@@ -93,12 +117,17 @@ def save_standard(tenant: Tenant, data: dict, *, by: Membership, standard: Stand
         with transaction.atomic():
             if standard is None:
                 if Standard.objects.for_tenant(tenant).count() >= MAX_STANDARDS:
-                    raise ValidationError(_("A center can keep at most %(count)s standards.") % {"count": MAX_STANDARDS})
+                    raise ValidationError(
+                        _("A center can keep at most %(count)s standards.") % {"count": MAX_STANDARDS}
+                    )
                 return Standard.objects.create(tenant=tenant, **values)
-            changed = Standard.objects.filter(pk=standard.pk, tenant=tenant, version=expected_version or 0).update(
-                version=F("version") + 1, **values)
+            changed = Standard.objects.filter(
+                pk=standard.pk, tenant=tenant, version=expected_version or 0
+            ).update(version=F("version") + 1, **values)
             if not changed:
-                raise ValidationError(_("Someone changed this standard meanwhile. Reload the page and try again."))
+                raise ValidationError(
+                    _("Someone changed this standard meanwhile. Reload the page and try again.")
+                )
     except IntegrityError:
         raise ValidationError(_("A standard with this name exists already.")) from None
     standard.refresh_from_db()
@@ -125,8 +154,15 @@ def set_goal(tenant: Tenant, data: dict, *, by: Membership, context: Context | N
         if related is not None and related.tenant_id != tenant.pk:
             raise ValidationError(_("Unknown %(field)s.") % {"field": _field_label(Goal, field)})
     if data.get("service_type") is not None and not metric.by_service_type:
-        raise ValidationError(_("“%(metric)s” is not measured per service: leave the service empty.") % {"metric": metric.label})
-    start, end, starts_on, deadline = data["baseline_start"], data["baseline_end"], data["starts_on"], data["deadline"]
+        raise ValidationError(
+            _("“%(metric)s” is not measured per service: leave the service empty.") % {"metric": metric.label}
+        )
+    start, end, starts_on, deadline = (
+        data["baseline_start"],
+        data["baseline_end"],
+        data["starts_on"],
+        data["deadline"],
+    )
     if end < start:
         raise ValidationError(_("The baseline period ends before it starts."))
     if end >= tenant.local_date():
@@ -137,27 +173,48 @@ def set_goal(tenant: Tenant, data: dict, *, by: Membership, context: Context | N
         raise ValidationError(_("Set a deadline within two years of the start."))
     change = data["change_percent"]
     if change == 0 or (change > 0) != metric.higher_is_better:
-        message = (_("For “%(metric)s” more is better: give a positive change, e.g. 10.") if metric.higher_is_better
-                   else _("For “%(metric)s” less is better: give a negative change, e.g. -15."))
+        message = (
+            _("For “%(metric)s” more is better: give a positive change, e.g. 10.")
+            if metric.higher_is_better
+            else _("For “%(metric)s” less is better: give a negative change, e.g. -15.")
+        )
         raise ValidationError(message % {"metric": metric.label})
-    scope = Scope(tenant, getattr(data.get("location"), "pk", None), getattr(data.get("service_type"), "pk", None))
+    scope = Scope(
+        tenant, getattr(data.get("location"), "pk", None), getattr(data.get("service_type"), "pk", None)
+    )
     reading = measure(metric, scope, [Period(start, end)], context=context)[0]
     if reading.value is None:
-        raise ValidationError(_("There is no data for “%(metric)s” in the baseline period: choose another period.")
-                              % {"metric": metric.label})
+        raise ValidationError(
+            _("There is no data for “%(metric)s” in the baseline period: choose another period.")
+            % {"metric": metric.label}
+        )
     baseline = Decimal(str(reading.value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     target = target_of(baseline, change)
     if metric.maximum is not None and target > Decimal(str(metric.maximum)):
-        raise ValidationError(_("The target (%(target)s) is beyond the most “%(metric)s” can be (%(maximum)s).")
-                              % {"target": target, "metric": metric.label, "maximum": metric.maximum})
+        raise ValidationError(
+            _("The target (%(target)s) is beyond the most “%(metric)s” can be (%(maximum)s).")
+            % {"target": target, "metric": metric.label, "maximum": metric.maximum}
+        )
     with transaction.atomic():
         if Goal.objects.for_tenant(tenant).count() >= MAX_GOALS:
             raise ValidationError(_("A center can keep at most %(count)s goals.") % {"count": MAX_GOALS})
         return Goal.objects.create(
-            tenant=tenant, title=data["title"], metric=metric.key, location=data.get("location"),
-            service_type=data.get("service_type"), baseline_start=start, baseline_end=end, baseline_value=baseline,
-            baseline_count=reading.count, change_percent=change, target_value=target, starts_on=starts_on,
-            deadline=deadline, period=data.get("period") or PeriodKind.WEEK, responsible=data.get("responsible"))
+            tenant=tenant,
+            title=data["title"],
+            metric=metric.key,
+            location=data.get("location"),
+            service_type=data.get("service_type"),
+            baseline_start=start,
+            baseline_end=end,
+            baseline_value=baseline,
+            baseline_count=reading.count,
+            change_percent=change,
+            target_value=target,
+            starts_on=starts_on,
+            deadline=deadline,
+            period=data.get("period") or PeriodKind.WEEK,
+            responsible=data.get("responsible"),
+        )
 
 
 def delete_goal(goal: Goal, *, by: Membership) -> None:
@@ -181,7 +238,9 @@ def holds(standard: Standard, reading: Reading) -> bool | None:
     """Does the standard hold in this period? None when the period has no data."""
     if standard.share is not None:
         return None if reading.share is None else reading.share >= float(standard.share)
-    return None if reading.value is None else compare(reading.value, standard.comparison, float(standard.value))
+    return (
+        None if reading.value is None else compare(reading.value, standard.comparison, float(standard.value))
+    )
 
 
 @dataclass(frozen=True)
@@ -199,20 +258,30 @@ class StandardStatus:
 
     @property
     def trend(self) -> list[tuple[Reading, float | None, bool | None]]:
-        return [(reading, figure(self.standard, reading), holds(self.standard, reading)) for reading in self.readings]
+        return [
+            (reading, figure(self.standard, reading), holds(self.standard, reading))
+            for reading in self.readings
+        ]
 
 
 def _standard_plan(standard: Standard, tenant: Tenant, day: date) -> tuple[Metric, Scope, list[Period]]:
-    return (METRICS[standard.metric], Scope(tenant, standard.location_id, standard.service_type_id),
-            periods_up_to(standard.period, day, TREND_PERIODS[standard.period]))
+    return (
+        METRICS[standard.metric],
+        Scope(tenant, standard.location_id, standard.service_type_id),
+        periods_up_to(standard.period, day, TREND_PERIODS[standard.period]),
+    )
 
 
 def _goal_plan(goal: Goal, today: date) -> tuple[Metric, Scope, list[Period], int]:
     """The goal's metric and scope, its tracked periods so far, and the deadline's period index."""
     all_periods = periods_between(goal.period, goal.starts_on, goal.deadline)
     tracked = [period for period in all_periods if period.first <= today] or all_periods[:1]
-    return (METRICS[goal.metric], Scope(goal.tenant, goal.location_id, goal.service_type_id), tracked,
-            len(all_periods) - 1)
+    return (
+        METRICS[goal.metric],
+        Scope(goal.tenant, goal.location_id, goal.service_type_id),
+        tracked,
+        len(all_periods) - 1,
+    )
 
 
 def prefetch(context: Context, standards: Sequence[Standard], goals: Sequence[Goal], today: date) -> None:
@@ -227,7 +296,9 @@ def prefetch(context: Context, standards: Sequence[Standard], goals: Sequence[Go
             context.prefetch(metric, scope, periods)
 
 
-def judge(standards: Sequence[Standard], *, today: date | None = None, context: Context | None = None) -> list[StandardStatus]:
+def judge(
+    standards: Sequence[Standard], *, today: date | None = None, context: Context | None = None
+) -> list[StandardStatus]:
     """Each standard's trend over its last periods and whether it holds now. The figures of standards
     on the same metric, scope, period and target are measured once."""
     statuses: list[StandardStatus] = []
@@ -243,7 +314,14 @@ def judge(standards: Sequence[Standard], *, today: date | None = None, context: 
         if metric is None:
             continue  # a metric taken out of the registry: nothing to judge
         _metric, scope, periods = _standard_plan(standard, tenant, day)
-        key = (standard.metric, scope, standard.period, standard.comparison, standard.value, standard.share is None)
+        key = (
+            standard.metric,
+            scope,
+            standard.period,
+            standard.comparison,
+            standard.value,
+            standard.share is None,
+        )
         if key not in measured:
             measured[key] = measure(metric, scope, periods, threshold=threshold_of(standard), context=context)
         readings = measured[key]
@@ -251,10 +329,20 @@ def judge(standards: Sequence[Standard], *, today: date | None = None, context: 
         if holds(standard, verdict) is None and len(readings) > 1:
             verdict = readings[-2]
         target = float(standard.share) if standard.share is not None else float(standard.value)
-        statuses.append(StandardStatus(
-            standard=standard, metric=metric, readings=readings, verdict=verdict, holds=holds(standard, verdict),
-            sparkline=sparkline([figure(standard, reading) for reading in readings], target,
-                                [holds(standard, reading) for reading in readings])))
+        statuses.append(
+            StandardStatus(
+                standard=standard,
+                metric=metric,
+                readings=readings,
+                verdict=verdict,
+                holds=holds(standard, verdict),
+                sparkline=sparkline(
+                    [figure(standard, reading) for reading in readings],
+                    target,
+                    [holds(standard, reading) for reading in readings],
+                ),
+            )
+        )
     return statuses
 
 
@@ -314,7 +402,9 @@ def follow(goal: Goal, *, today: date | None = None, context: Context | None = N
     today = today or goal.tenant.local_date(context.now)
     metric, scope, tracked, deadline_index = _goal_plan(goal, today)
     readings = measure(metric, scope, tracked, context=context)
-    with_data = [(float(index), reading.value) for index, reading in enumerate(readings) if reading.value is not None]
+    with_data = [
+        (float(index), reading.value) for index, reading in enumerate(readings) if reading.value is not None
+    ]
     current = next((reading for reading in reversed(readings) if reading.value is not None), None)
     baseline, target = float(goal.baseline_value), float(goal.target_value)
     line = least_squares(with_data)
@@ -323,19 +413,34 @@ def follow(goal: Goal, *, today: date | None = None, context: Context | None = N
         forecast = min(max(forecast, 0.0), metric.maximum if metric.maximum is not None else forecast)
     if today > goal.deadline:
         at_deadline = current.value if current is not None else None
-        state = GoalState.MISSED if at_deadline is None or not meets(
-            at_deadline, target, higher_is_better=metric.higher_is_better) else GoalState.ACHIEVED
+        state = (
+            GoalState.MISSED
+            if at_deadline is None or not meets(at_deadline, target, higher_is_better=metric.higher_is_better)
+            else GoalState.ACHIEVED
+        )
     elif forecast is None:
         state = GoalState.TOO_EARLY
     else:
-        state = GoalState.ON_TRACK if meets(forecast, target, higher_is_better=metric.higher_is_better) \
+        state = (
+            GoalState.ON_TRACK
+            if meets(forecast, target, higher_is_better=metric.higher_is_better)
             else GoalState.OFF_TRACK
+        )
     return GoalStatus(
-        goal=goal, metric=metric, readings=readings, deadline_index=deadline_index, current=current,
-        progress=progress(baseline, target, current.value) if current is not None and current.value is not None
-        else None, forecast=forecast,
-        state=state, sparkline=sparkline([reading.value for reading in readings], target, None,
-                                         slots=deadline_index + 1, line=line))
+        goal=goal,
+        metric=metric,
+        readings=readings,
+        deadline_index=deadline_index,
+        current=current,
+        progress=progress(baseline, target, current.value)
+        if current is not None and current.value is not None
+        else None,
+        forecast=forecast,
+        state=state,
+        sparkline=sparkline(
+            [reading.value for reading in readings], target, None, slots=deadline_index + 1, line=line
+        ),
+    )
 
 
 # --- The reception board's target ------------------------------------------------------------------
@@ -344,10 +449,13 @@ def follow(goal: Goal, *, today: date | None = None, context: Context | None = N
 def reception_wait_targets(tenant: Tenant, locations: Sequence[Location]) -> dict[int, float]:
     """Minutes each location's clients may wait, from the center's "reception wait at most ..." standards
     (registered with reception.targets): a location's own standard beats a center-wide one."""
-    rows = (Standard.objects.for_tenant(tenant)
-            .filter(metric="reception_wait", comparison=Comparison.AT_MOST, is_active=True)
-            .filter(Q(location__isnull=True) | Q(location__in=[location.pk for location in locations]))
-            .order_by("value").values_list("location_id", "value"))
+    rows = (
+        Standard.objects.for_tenant(tenant)
+        .filter(metric="reception_wait", comparison=Comparison.AT_MOST, is_active=True)
+        .filter(Q(location__isnull=True) | Q(location__in=[location.pk for location in locations]))
+        .order_by("value")
+        .values_list("location_id", "value")
+    )
     center = None
     targets: dict[int, float] = {}
     for location_id, value in rows:  # the strictest first
@@ -366,8 +474,14 @@ def reception_wait_targets(tenant: Tenant, locations: Sequence[Location]) -> dic
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 160, 40, 4
 
 
-def sparkline(values: Sequence[float | None], target: float | None, verdicts: Sequence[bool | None] | None, *,
-              slots: int | None = None, line: tuple[float, float] | None = None) -> SafeString:
+def sparkline(
+    values: Sequence[float | None],
+    target: float | None,
+    verdicts: Sequence[bool | None] | None,
+    *,
+    slots: int | None = None,
+    line: tuple[float, float] | None = None,
+) -> SafeString:
     """A small SVG of the values (gaps where None), the target as a dashed line, and optionally a trend line
     over `slots` positions (a goal's periods up to its deadline). Styled by classes (static/css/quality.css):
     no inline style, so the content-security policy allows it."""
@@ -377,8 +491,11 @@ def sparkline(values: Sequence[float | None], target: float | None, verdicts: Se
     if line is not None:
         span_values += [line[0], line[0] + line[1] * (slots - 1)]
     if not span_values:
-        return format_html('<svg class="sparkline" viewBox="0 0 {} {}" role="img" aria-hidden="true"></svg>',
-                           SPARK_WIDTH, SPARK_HEIGHT)
+        return format_html(
+            '<svg class="sparkline" viewBox="0 0 {} {}" role="img" aria-hidden="true"></svg>',
+            SPARK_WIDTH,
+            SPARK_HEIGHT,
+        )
     low, high = min(span_values), max(span_values)
     if high == low:
         low, high = low - 1, high + 1
@@ -387,15 +504,31 @@ def sparkline(values: Sequence[float | None], target: float | None, verdicts: Se
         return f"{SPARK_PAD + index * (SPARK_WIDTH - 2 * SPARK_PAD) / (slots - 1):.1f}"
 
     def y(value: float) -> str:
-        return f"{SPARK_HEIGHT - SPARK_PAD - (value - low) * (SPARK_HEIGHT - 2 * SPARK_PAD) / (high - low):.1f}"
+        return (
+            f"{SPARK_HEIGHT - SPARK_PAD - (value - low) * (SPARK_HEIGHT - 2 * SPARK_PAD) / (high - low):.1f}"
+        )
 
     parts = []
     if target is not None:
-        parts.append(format_html('<line class="spark-target" x1="{}" x2="{}" y1="{}" y2="{}"/>',
-                                 x(0), x(slots - 1), y(target), y(target)))
+        parts.append(
+            format_html(
+                '<line class="spark-target" x1="{}" x2="{}" y1="{}" y2="{}"/>',
+                x(0),
+                x(slots - 1),
+                y(target),
+                y(target),
+            )
+        )
     if line is not None:
-        parts.append(format_html('<line class="spark-forecast" x1="{}" x2="{}" y1="{}" y2="{}"/>',
-                                 x(0), x(slots - 1), y(line[0]), y(line[0] + line[1] * (slots - 1))))
+        parts.append(
+            format_html(
+                '<line class="spark-forecast" x1="{}" x2="{}" y1="{}" y2="{}"/>',
+                x(0),
+                x(slots - 1),
+                y(line[0]),
+                y(line[0] + line[1] * (slots - 1)),
+            )
+        )
     run: list[str] = []
     for index, value in enumerate([*values, None]):
         if value is not None:
@@ -404,9 +537,20 @@ def sparkline(values: Sequence[float | None], target: float | None, verdicts: Se
             parts.append(format_html('<polyline class="spark-line" points="{}"/>', " ".join(run)))
             run = []
     verdicts = verdicts or [None] * len(values)
-    parts.append(format_html_join("", '<circle class="spark-dot{}" cx="{}" cy="{}" r="2.5"/>', (
-        (" spark-fail" if verdict is False else " spark-ok" if verdict else "", x(index), y(value))
-        for index, (value, verdict) in enumerate(zip(values, verdicts, strict=False)) if value is not None)))
-    return format_html('<svg class="sparkline" viewBox="0 0 {} {}" role="img" aria-hidden="true">{}</svg>',
-                       SPARK_WIDTH, SPARK_HEIGHT, format_html_join("", "{}", ((part,) for part in parts)))
-
+    parts.append(
+        format_html_join(
+            "",
+            '<circle class="spark-dot{}" cx="{}" cy="{}" r="2.5"/>',
+            (
+                (" spark-fail" if verdict is False else " spark-ok" if verdict else "", x(index), y(value))
+                for index, (value, verdict) in enumerate(zip(values, verdicts, strict=False))
+                if value is not None
+            ),
+        )
+    )
+    return format_html(
+        '<svg class="sparkline" viewBox="0 0 {} {}" role="img" aria-hidden="true">{}</svg>',
+        SPARK_WIDTH,
+        SPARK_HEIGHT,
+        format_html_join("", "{}", ((part,) for part in parts)),
+    )

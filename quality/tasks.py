@@ -23,7 +23,6 @@ def rebuild_open_clocks(tenant_id: int) -> int:
     return clocks.rebuild_clocks(tenant, only_open=True) if tenant else 0
 
 
-
 @shared_task(name="quality.repair_rollups", ignore_result=True, soft_time_limit=1800, time_limit=1900)
 def repair_rollups() -> None:
     """Recompute the last QUALITY_ROLLUP_REPAIR_DAYS days of every center's rollups from the raw rows: what

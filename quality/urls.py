@@ -10,11 +10,17 @@ app_name = "quality"
 
 tenant_urlpatterns = [
     path("quality/dashboard/", views.dashboard_page, name="dashboard"),
-    path("quality/dashboard/export/", views.dashboard_export, name="dashboard_export"),  # ?table=...&<filters>
+    path(
+        "quality/dashboard/export/", views.dashboard_export, name="dashboard_export"
+    ),  # ?table=...&<filters>
     path("quality/feedback/", views.feedback_list, name="feedback_list"),
     path("quality/hours/", views.business_hours, name="business_hours"),
     path("quality/hours/<int:location_id>/", views.location_hours, name="location_hours"),
-    path("quality/hours/days/<int:calendar_day_id>/delete/", views.calendar_day_delete, name="calendar_day_delete"),
+    path(
+        "quality/hours/days/<int:calendar_day_id>/delete/",
+        views.calendar_day_delete,
+        name="calendar_day_delete",
+    ),
     path("quality/standards/", views.standards, name="standards"),
     path("quality/standards/new/", views.standard_edit, name="standard_new"),
     path("quality/standards/<int:standard_id>/", views.standard_edit, name="standard_edit"),
@@ -27,19 +33,30 @@ tenant_urlpatterns = [
     path("quality/checklists/", checklist_views.checklist_list, name="checklists"),
     path("quality/checklists/<int:service_type_id>/", checklist_views.checklist_edit, name="checklist_edit"),
     path("orders/<int:order_number>/checklist/", checklist_views.order_checklist, name="order_checklist"),
-    path("orders/<int:order_number>/checklist/<int:checklist_item_id>/", checklist_views.answer, name="answer"),
+    path(
+        "orders/<int:order_number>/checklist/<int:checklist_item_id>/", checklist_views.answer, name="answer"
+    ),
     # Complaints
     path("orders/<int:order_number>/complaint/", complaint_views.complaint_new, name="complaint_new"),
     path("quality/complaints/", complaint_views.complaint_list, name="complaint_list"),
     path("quality/complaints/<int:complaint_id>/", complaint_views.complaint_detail, name="complaint_detail"),
-    path("quality/complaints/<int:complaint_id>/handle/", complaint_views.complaint_handle, name="complaint_handle"),
-    path("quality/complaints/<int:complaint_id>/compensate/", complaint_views.complaint_compensate,
-         name="complaint_compensate"),
+    path(
+        "quality/complaints/<int:complaint_id>/handle/",
+        complaint_views.complaint_handle,
+        name="complaint_handle",
+    ),
+    path(
+        "quality/complaints/<int:complaint_id>/compensate/",
+        complaint_views.complaint_compensate,
+        name="complaint_compensate",
+    ),
     # Warranty claims
     path("orders/<int:order_number>/warranty-claim/", warranty_views.claim_new, name="claim_new"),
     path("quality/warranty/", warranty_views.claim_list, name="claim_list"),
     path("quality/warranty/<int:claim_id>/", warranty_views.claim_detail, name="claim_detail"),
-    path("quality/warranty/<int:claim_id>/<slug:decision>/", warranty_views.claim_decide, name="claim_decide"),
+    path(
+        "quality/warranty/<int:claim_id>/<slug:decision>/", warranty_views.claim_decide, name="claim_decide"
+    ),
     # Internal audits
     path("quality/audits/", audit_views.audit_list, name="audit_list"),
     path("quality/audits/draw/", audit_views.audit_draw, name="audit_draw"),

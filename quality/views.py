@@ -66,19 +66,27 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
     form = FeedbackForm(request.POST if request.method == "POST" else None, ask_recommendation=ask)
     if request.method == "POST" and feedback is None and form.is_valid():
         try:
-            services.leave_feedback(order, rating=form.cleaned_data["rating"], comment=form.cleaned_data["comment"],
-                                    recommend=form.cleaned_data.get("recommend"))
+            services.leave_feedback(
+                order,
+                rating=form.cleaned_data["rating"],
+                comment=form.cleaned_data["comment"],
+                recommend=form.cleaned_data.get("recommend"),
+            )
         except ValidationError as error:
             messages.warning(request, " ".join(error.messages))
         else:
             messages.success(request, _("Thank you for your feedback!"))
         return private(redirect("quality:feedback", token=order.public_token))
     context = {
-        "order": order, "center": order.tenant, "tenant": None, "form": form, "feedback": feedback,
-        "why_not": None if feedback else services.why_no_feedback(order), "low_rating": services.LOW_RATING,
+        "order": order,
+        "center": order.tenant,
+        "tenant": None,
+        "form": form,
+        "feedback": feedback,
+        "why_not": None if feedback else services.why_no_feedback(order),
+        "low_rating": services.LOW_RATING,
     }
     return private(render(request, "quality/public_feedback.html", context))
-
 
 
 @tenant_view(Perm.REPORTS_VIEW)
@@ -88,8 +96,12 @@ def feedback_list(request: TenantRequest) -> HttpResponse:
     base = Feedback.objects.for_tenant(request.tenant)
     filterset = FeedbackFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
-    page = keyset_page(qs.select_related("order", "order__client", "order__service_type", "technician__user"),
-                       [SortKey("created_at", True), SortKey("id", True)], request.GET.get("cursor"), PAGE_SIZE)
+    page = keyset_page(
+        qs.select_related("order", "order__client", "order__service_type", "technician__user"),
+        [SortKey("created_at", True), SortKey("id", True)],
+        request.GET.get("cursor"),
+        PAGE_SIZE,
+    )
     # The summary ignores the rating filters, so "only 1-3" still shows the whole picture of the period:
     # the same validated filters, minus those two (no second validation, no second technician look-up).
     period_qs = base.none()
@@ -97,12 +109,20 @@ def feedback_list(request: TenantRequest) -> HttpResponse:
         period_qs = base
         for name in PERIOD_FILTERS:
             period_qs = filterset.filters[name].filter(period_qs, filterset.form.cleaned_data.get(name))
-    return render(request, "quality/feedback_list.html", {
-        "filterset": filterset, "page": page, "rows": page.rows, "query": query_without_cursor(request.GET),
-        "summary": services.summarize(period_qs), "technicians": services.by_technician(period_qs),
-        "nps": services.nps(period_qs),
-        "low_rating": services.LOW_RATING,
-    })
+    return render(
+        request,
+        "quality/feedback_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "rows": page.rows,
+            "query": query_without_cursor(request.GET),
+            "summary": services.summarize(period_qs),
+            "technicians": services.by_technician(period_qs),
+            "nps": services.nps(period_qs),
+            "low_rating": services.LOW_RATING,
+        },
+    )
 
 
 HOLIDAYS_AHEAD = 60  # days of public holidays shown on the hours page
@@ -129,13 +149,27 @@ def business_hours(request: TenantRequest) -> HttpResponse:
     locations = []
     for location in active:
         week = weeks.get(location.pk, hours.DEFAULT_WEEK)
-        locations.append((location, location.pk in weeks, [(day.label, format_hours(week[day.value])) for day in Weekday]))
-    days = (CalendarDay.objects.for_tenant(tenant).filter(date__gte=today - timedelta(days=7))
-            .select_related("location").order_by("date", "location__name"))
-    return render(request, "quality/business_hours.html", {
-        "form": form, "locations": locations, "days": days, "country": tenant.country,
-        "holidays": hours.coming_holidays(tenant, today, HOLIDAYS_AHEAD), "holidays_ahead": HOLIDAYS_AHEAD,
-    })
+        locations.append(
+            (location, location.pk in weeks, [(day.label, format_hours(week[day.value])) for day in Weekday])
+        )
+    days = (
+        CalendarDay.objects.for_tenant(tenant)
+        .filter(date__gte=today - timedelta(days=7))
+        .select_related("location")
+        .order_by("date", "location__name")
+    )
+    return render(
+        request,
+        "quality/business_hours.html",
+        {
+            "form": form,
+            "locations": locations,
+            "days": days,
+            "country": tenant.country,
+            "holidays": hours.coming_holidays(tenant, today, HOLIDAYS_AHEAD),
+            "holidays_ahead": HOLIDAYS_AHEAD,
+        },
+    )
 
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
@@ -157,7 +191,9 @@ def location_hours(request: TenantRequest, location_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Business hours of %(location)s saved.") % {"location": location})
             return redirect("quality:business_hours", tenant_slug=request.tenant.slug)
-    return render(request, "quality/location_hours.html", {"form": form, "location": location, "own": own is not None})
+    return render(
+        request, "quality/location_hours.html", {"form": form, "location": location, "own": own is not None}
+    )
 
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
@@ -173,8 +209,9 @@ def calendar_day_delete(request: TenantRequest, calendar_day_id: int) -> HttpRes
 # --- The managers' dashboard ----------------------------------------------------------------------------
 
 
-def _dashboard_scope(request: TenantRequest, ignore: tuple[str, ...] = ()
-                     ) -> tuple[DashboardForm, dashboard.Scope, list[ServiceType], bool]:
+def _dashboard_scope(
+    request: TenantRequest, ignore: tuple[str, ...] = ()
+) -> tuple[DashboardForm, dashboard.Scope, list[ServiceType], bool]:
     """The form, the scope it gives (the default one when the filters are not valid), the service types, and
     whether the filters were valid. Two queries: the center's locations and service types."""
     tenant = request.tenant
@@ -183,7 +220,9 @@ def _dashboard_scope(request: TenantRequest, ignore: tuple[str, ...] = ()
         query.pop(name, None)
     locations = list(Location.objects.for_tenant(tenant).order_by("name", "pk"))
     service_types = list(ServiceType.objects.for_tenant(tenant).order_by("name", "pk"))
-    form = DashboardForm(query or None, locations=locations, service_types=service_types, today=tenant.local_date())
+    form = DashboardForm(
+        query or None, locations=locations, service_types=service_types, today=tenant.local_date()
+    )
     if not query:
         return form, dashboard.default_scope(tenant), service_types, True
     if form.is_valid():
@@ -199,22 +238,36 @@ def standards(request: TenantRequest) -> HttpResponse:
     # Figures are kept a few minutes (standards are judged per week or more); edits show at once, since
     # the cache key holds the target.
     context = metrics.Context(tenant, cache_seconds=settings.STANDARDS_CACHE_SECONDS)
-    rows = list(Standard.objects.for_tenant(tenant).select_related("location", "service_type", "responsible__user")
-                .order_by("-is_active", "name")[:standards_service.MAX_STANDARDS])
+    rows = list(
+        Standard.objects.for_tenant(tenant)
+        .select_related("location", "service_type", "responsible__user")
+        .order_by("-is_active", "name")[: standards_service.MAX_STANDARDS]
+    )
     for row in rows:
         row.tenant = tenant
-    goals = list(Goal.objects.for_tenant(tenant).select_related("location", "service_type", "responsible__user")
-                 .order_by("deadline", "id")[:standards_service.MAX_GOALS])
+    goals = list(
+        Goal.objects.for_tenant(tenant)
+        .select_related("location", "service_type", "responsible__user")
+        .order_by("deadline", "id")[: standards_service.MAX_GOALS]
+    )
     for goal in goals:
         goal.tenant = tenant
     in_force = [row for row in rows if row.is_active]
     standards_service.prefetch(context, in_force, goals, tenant.local_date(context.now))
-    return render(request, "quality/standards.html", {
-        "statuses": standards_service.judge(in_force, context=context),
-        "inactive": [row for row in rows if not row.is_active],
-        "goals": [standards_service.follow(goal, context=context) for goal in goals if goal.metric in metrics.METRICS],
-        "can_manage": has_perm(request.membership.role, Perm.STANDARDS_MANAGE),
-    })
+    return render(
+        request,
+        "quality/standards.html",
+        {
+            "statuses": standards_service.judge(in_force, context=context),
+            "inactive": [row for row in rows if not row.is_active],
+            "goals": [
+                standards_service.follow(goal, context=context)
+                for goal in goals
+                if goal.metric in metrics.METRICS
+            ],
+            "can_manage": has_perm(request.membership.role, Perm.STANDARDS_MANAGE),
+        },
+    )
 
 
 @tenant_view(Perm.STANDARDS_MANAGE)
@@ -231,15 +284,19 @@ def standard_edit(request: TenantRequest, standard_id: int | None = None) -> Htt
         data = dict(form.cleaned_data)
         version = data.pop("version")
         try:
-            saved = standards_service.save_standard(tenant, data, by=request.membership, standard=standard,
-                                                    expected_version=version)
+            saved = standards_service.save_standard(
+                tenant, data, by=request.membership, standard=standard, expected_version=version
+            )
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
             messages.success(request, _("Standard “%(name)s” saved.") % {"name": saved.name})
             return redirect("quality:standards", tenant_slug=tenant.slug)
-    return render(request, "quality/standard_form.html", {
-        "form": form, "standard": standard, "metrics": metrics.METRICS.values()})
+    return render(
+        request,
+        "quality/standard_form.html",
+        {"form": form, "standard": standard, "metrics": metrics.METRICS.values()},
+    )
 
 
 @tenant_view(Perm.STANDARDS_MANAGE)
@@ -257,17 +314,29 @@ def goal_new(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
     today = tenant.local_date()
     last_month = metrics.period_of(metrics.PeriodKind.MONTH, today.replace(day=1) - timedelta(days=1))
-    form = GoalForm(request.POST or None, tenant=tenant, initial={
-        "baseline_start": last_month.first, "baseline_end": last_month.last, "change_percent": "-15",
-        "starts_on": today, "deadline": today + timedelta(days=91), "metric": "time_to_ready"})
+    form = GoalForm(
+        request.POST or None,
+        tenant=tenant,
+        initial={
+            "baseline_start": last_month.first,
+            "baseline_end": last_month.last,
+            "change_percent": "-15",
+            "starts_on": today,
+            "deadline": today + timedelta(days=91),
+            "metric": "time_to_ready",
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             goal = standards_service.set_goal(tenant, form.cleaned_data, by=request.membership)
         except ValidationError as problem:
             form.add_error(None, problem)
         else:
-            messages.success(request, _("Goal “%(title)s” set: from %(baseline)s to %(target)s.") % {
-                "title": goal.title, "baseline": goal.baseline_value, "target": goal.target_value})
+            messages.success(
+                request,
+                _("Goal “%(title)s” set: from %(baseline)s to %(target)s.")
+                % {"title": goal.title, "baseline": goal.baseline_value, "target": goal.target_value},
+            )
             return redirect("quality:standards", tenant_slug=tenant.slug)
     return render(request, "quality/goal_form.html", {"form": form, "metrics": metrics.METRICS.values()})
 
@@ -279,12 +348,21 @@ def goal_delete(request: TenantRequest, goal_id: int) -> HttpResponse:
     standards_service.delete_goal(goal, by=request.membership)
     messages.success(request, _("Goal “%(title)s” deleted.") % {"title": goal.title})
     return redirect("quality:standards", tenant_slug=request.tenant.slug)
+
+
 # --- Service-level policies --------------------------------------------------------------------------
 def _policy_rows(tenant) -> list[SlaPolicy]:
     """The general policy first, then by service and priority."""
-    return sorted(policies_of(tenant), key=lambda p: (
-        p.service_type_id is not None, p.service_type.name if p.service_type else "", p.priority is not None,
-        p.priority or 0, p.pk))
+    return sorted(
+        policies_of(tenant),
+        key=lambda p: (
+            p.service_type_id is not None,
+            p.service_type.name if p.service_type else "",
+            p.priority is not None,
+            p.priority or 0,
+            p.pk,
+        ),
+    )
 
 
 def _save_policy(request: TenantRequest, form: SlaPolicyForm, policy: SlaPolicy | None) -> SlaPolicy | None:
@@ -310,7 +388,9 @@ def sla_policies(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.SLA_MANAGE)
 @require_http_methods(["GET", "POST"])
 def sla_policy_edit(request: TenantRequest, policy_id: int) -> HttpResponse:
-    policy = get_for_tenant_or_404(SlaPolicy.objects.select_related("service_type"), request.tenant, pk=policy_id)
+    policy = get_for_tenant_or_404(
+        SlaPolicy.objects.select_related("service_type"), request.tenant, pk=policy_id
+    )
     form = SlaPolicyForm(request.POST or None, tenant=request.tenant, policy=policy)
     if request.method == "POST" and form.is_valid() and _save_policy(request, form, policy):
         messages.success(request, _("Policy saved. Open orders follow it from now on."))
@@ -337,33 +417,80 @@ def dashboard_page(request: TenantRequest) -> HttpResponse:
     """The managers' dashboard: now, flow, time, SLA, people; every figure links to its orders."""
     form, scope, service_types, valid = _dashboard_scope(request)
     if not valid:
-        messages.warning(request, _("Some filters are not valid, so the last 30 days of every location and "
-                                    "service are shown."))
+        messages.warning(
+            request,
+            _("Some filters are not valid, so the last 30 days of every location and service are shown."),
+        )
     board = dashboard.build(scope, service_types)
     query = urlencode(scope.query())
     flow_days = [d.day for d in board.flow.days]
     day_names = {day: date_format(day) for day in flow_days}
-    flow_chart = charts.bar_chart(flow_days, [
-        charts.Series("bar-taken", [d.taken_in for d in board.flow.days], [d.taken_in_url for d in board.flow.days],
-                      [_("%(day)s: %(n)s taken in") % {"day": day_names[d.day], "n": d.taken_in} for d in board.flow.days]),
-        charts.Series("bar-done", [d.completed for d in board.flow.days], [d.completed_url for d in board.flow.days],
-                      [_("%(day)s: %(n)s handed over") % {"day": day_names[d.day], "n": d.completed} for d in board.flow.days]),
-    ], _("Orders taken in and handed over per day"))
+    flow_chart = charts.bar_chart(
+        flow_days,
+        [
+            charts.Series(
+                "bar-taken",
+                [d.taken_in for d in board.flow.days],
+                [d.taken_in_url for d in board.flow.days],
+                [
+                    _("%(day)s: %(n)s taken in") % {"day": day_names[d.day], "n": d.taken_in}
+                    for d in board.flow.days
+                ],
+            ),
+            charts.Series(
+                "bar-done",
+                [d.completed for d in board.flow.days],
+                [d.completed_url for d in board.flow.days],
+                [
+                    _("%(day)s: %(n)s handed over") % {"day": day_names[d.day], "n": d.completed}
+                    for d in board.flow.days
+                ],
+            ),
+        ],
+        _("Orders taken in and handed over per day"),
+    )
     backlog_chart = charts.line_chart(
-        flow_days, [d.backlog for d in board.flow.days], [d.backlog_url for d in board.flow.days],
-        [_("%(day)s: %(n)s open at the end of the day") % {"day": day_names[d.day], "n": d.backlog}
-         for d in board.flow.days], "line-backlog", _("Open orders at the end of each day"))
+        flow_days,
+        [d.backlog for d in board.flow.days],
+        [d.backlog_url for d in board.flow.days],
+        [
+            _("%(day)s: %(n)s open at the end of the day") % {"day": day_names[d.day], "n": d.backlog}
+            for d in board.flow.days
+        ],
+        "line-backlog",
+        _("Open orders at the end of each day"),
+    )
     sla_lines = []
     for row in board.sla or []:
-        sla_lines.append((row, charts.sparkline(
-            [met / (met + missed) if met + missed else None for _week, met, missed in row.weeks],
-            [_("Week of %(day)s: %(met)s of %(n)s met") % {"day": date_format(week), "met": met, "n": met + missed}
-             for week, met, missed in row.weeks], _("Weekly compliance"))))
-    return render(request, "quality/dashboard.html", {
-        "form": form, "board": board, "scope": scope, "query": query, "flow_chart": flow_chart,
-        "backlog_chart": backlog_chart, "sla_lines": sla_lines, "periods": dashboard.PERIODS,
-        "exports": EXPORTS,
-    })
+        sla_lines.append(
+            (
+                row,
+                charts.sparkline(
+                    [met / (met + missed) if met + missed else None for _week, met, missed in row.weeks],
+                    [
+                        _("Week of %(day)s: %(met)s of %(n)s met")
+                        % {"day": date_format(week), "met": met, "n": met + missed}
+                        for week, met, missed in row.weeks
+                    ],
+                    _("Weekly compliance"),
+                ),
+            )
+        )
+    return render(
+        request,
+        "quality/dashboard.html",
+        {
+            "form": form,
+            "board": board,
+            "scope": scope,
+            "query": query,
+            "flow_chart": flow_chart,
+            "backlog_chart": backlog_chart,
+            "sla_lines": sla_lines,
+            "periods": dashboard.PERIODS,
+            "exports": EXPORTS,
+        },
+    )
 
 
 def _hours(seconds: int | None) -> str:
@@ -393,42 +520,94 @@ def _export_rows(table: str, scope: dashboard.Scope, service_types: list[Service
         types = [st for st in service_types if not scope.service_type or st.pk == scope.service_type.pk]
         measures = dashboard.MEASURE_LABELS
         tables = dashboard.time_table(scope, links, cells, types, measures)
-        yield [_("Service"), _("Handed over"), *(f"{label} {which}" for label in measures.values()
-                                                  for which in (_("median, h"), _("90th percentile, h")))]
+        yield [
+            _("Service"),
+            _("Handed over"),
+            *(
+                f"{label} {which}"
+                for label in measures.values()
+                for which in (_("median, h"), _("90th percentile, h"))
+            ),
+        ]
         for time_row in [*tables.rows, tables.total]:
             yield [time_row.label, time_row.completed, *(_hours(v) for pair in time_row.cells for v in pair)]
     elif table == "technicians":
         cells = dashboard.period_cells(scope)
-        yield [_("Technician"), _("Handed over"), _("Median repair time, h"), _("First-time fix, %"),
-               _("Failed checks"), _("Hours logged"), _("Hours available"), _("Load, %"), _("Average rating"),
-               _("Ratings")]
+        yield [
+            _("Technician"),
+            _("Handed over"),
+            _("Median repair time, h"),
+            _("First-time fix, %"),
+            _("Failed checks"),
+            _("Hours logged"),
+            _("Hours available"),
+            _("Load, %"),
+            _("Average rating"),
+            _("Ratings"),
+        ]
         for person in dashboard.technicians_table(scope, links, cells):
-            yield [person.name, person.completed, _hours(person.median_repair), _share(person.first_time_rate),
-                   person.failed_checks, f"{person.work_hours:.2f}",
-                   "" if person.available_hours is None else f"{person.available_hours:.2f}", _share(person.load),
-                   "" if person.average_rating is None else f"{person.average_rating:.2f}", person.ratings]
+            yield [
+                person.name,
+                person.completed,
+                _hours(person.median_repair),
+                _share(person.first_time_rate),
+                person.failed_checks,
+                f"{person.work_hours:.2f}",
+                "" if person.available_hours is None else f"{person.available_hours:.2f}",
+                _share(person.load),
+                "" if person.average_rating is None else f"{person.average_rating:.2f}",
+                person.ratings,
+            ]
     elif table == "service_types":
         cells = dashboard.period_cells(scope)
         types = [st for st in service_types if not scope.service_type or st.pk == scope.service_type.pk]
-        yield [_("Service"), _("Taken in"), _("Handed over"), _("Cancelled"), _("Median end to end, h"),
-               _("90th percentile end to end, h"), _("First-time fix, %"), _("Average rating"), _("Ratings"),
-               _("Hours logged")]
+        yield [
+            _("Service"),
+            _("Taken in"),
+            _("Handed over"),
+            _("Cancelled"),
+            _("Median end to end, h"),
+            _("90th percentile end to end, h"),
+            _("First-time fix, %"),
+            _("Average rating"),
+            _("Ratings"),
+            _("Hours logged"),
+        ]
         for service in dashboard.service_types_table(scope, links, cells, types):
-            yield [service.service_type.name, service.taken_in, service.completed, service.cancelled,
-                   _hours(service.median_e2e), _hours(service.p90_e2e), _share(service.first_time_rate),
-                   "" if service.average_rating is None else f"{service.average_rating:.2f}", service.ratings,
-                   f"{service.work_hours:.2f}"]
+            yield [
+                service.service_type.name,
+                service.taken_in,
+                service.completed,
+                service.cancelled,
+                _hours(service.median_e2e),
+                _hours(service.p90_e2e),
+                _share(service.first_time_rate),
+                "" if service.average_rating is None else f"{service.average_rating:.2f}",
+                service.ratings,
+                f"{service.work_hours:.2f}",
+            ]
     elif table == "sla":
         yield [_("Target"), _("Week"), _("Met"), _("Missed"), _("Compliance, %")]
         for target in dashboard.sla_compliance(scope) or []:
             for week, met, missed in target.weeks:
-                yield [target.label, week.isoformat(), met, missed, _share(met / (met + missed) if met + missed else None)]
+                yield [
+                    target.label,
+                    week.isoformat(),
+                    met,
+                    missed,
+                    _share(met / (met + missed) if met + missed else None),
+                ]
             yield [target.label, _("whole period"), target.met, target.missed, _share(target.rate)]
 
 
-EXPORTS = {"now": gettext_lazy("Now"), "flow": gettext_lazy("Flow"), "times": gettext_lazy("Time"),
-           "technicians": gettext_lazy("Technicians"), "service_types": gettext_lazy("Services"),
-           "sla": gettext_lazy("SLA")}
+EXPORTS = {
+    "now": gettext_lazy("Now"),
+    "flow": gettext_lazy("Flow"),
+    "times": gettext_lazy("Time"),
+    "technicians": gettext_lazy("Technicians"),
+    "service_types": gettext_lazy("Services"),
+    "sla": gettext_lazy("SLA"),
+}
 
 
 class _Echo:
@@ -459,14 +638,18 @@ def dashboard_export(request: TenantRequest) -> HttpResponse | StreamingHttpResp
         raise Http404("No such table.")
     form, scope, service_types, valid = _dashboard_scope(request, ignore=("table",))
     if not valid:
-        return HttpResponseBadRequest(_("Some filters are not valid: %(errors)s") % {
-            "errors": " ".join(str(e) for errors in form.errors.values() for e in errors)}, content_type="text/plain")
+        return HttpResponseBadRequest(
+            _("Some filters are not valid: %(errors)s")
+            % {"errors": " ".join(str(e) for errors in form.errors.values() for e in errors)},
+            content_type="text/plain",
+        )
     writer = csv.writer(_Echo())
     # Computed here, inside the request (its time zone, language and database connection); only the writing is
     # streamed. A table has at most a few hundred rows (366 days, the center's technicians or services).
     rows = [[_safe_cell(cell) for cell in row] for row in _export_rows(table, scope, service_types)]
-    response = StreamingHttpResponse((writer.writerow(row) for row in rows),
-                                     content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
     name = f"{request.tenant.slug}-{table}-{scope.first.isoformat()}-{scope.last.isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

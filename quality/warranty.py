@@ -76,8 +76,9 @@ def coverage(order: Order) -> Coverage:
     if handed_over is None:
         return Coverage(order=order, labour_until=None)
     parts = []
-    for line in LineItem.objects.filter(tenant_id=order.tenant_id, order_id=order.pk, kind=LineItem.Kind.PART,
-                                        warranty_days__isnull=False).order_by("id"):
+    for line in LineItem.objects.filter(
+        tenant_id=order.tenant_id, order_id=order.pk, kind=LineItem.Kind.PART, warranty_days__isnull=False
+    ).order_by("id"):
         days = line.warranty_days or 0
         parts.append(PartPeriod(line.description, days, handed_over + timedelta(days=days)))
     return Coverage(order=order, labour_until=order.warranty_until, parts=parts)
@@ -89,7 +90,9 @@ def first_order(order: Order) -> Order:
     for _hop in range(MAX_CHAIN):
         if current.warranty_of_id is None:
             return current
-        current = Order.objects.select_related("tenant").get(pk=current.warranty_of_id, tenant_id=order.tenant_id)
+        current = Order.objects.select_related("tenant").get(
+            pk=current.warranty_of_id, tenant_id=order.tenant_id
+        )
     return current
 
 
@@ -104,7 +107,9 @@ def period_problem(cover: Coverage, day: date) -> str | None:
         return _("Order #%(number)s has no warranty.") % {"number": cover.order.number}
     if day > cover.until:
         return _("The warranty of order #%(number)s ended on %(date)s.") % {
-            "number": cover.order.number, "date": formats.date_format(cover.until, "SHORT_DATE_FORMAT")}
+            "number": cover.order.number,
+            "date": formats.date_format(cover.until, "SHORT_DATE_FORMAT"),
+        }
     return None
 
 
@@ -117,25 +122,46 @@ def _check_original(original: Order) -> None:
 
 
 def _record(order: Order, message: str, *, by: Membership | None, data: dict) -> None:
-    record_event(order, EventKind.WARRANTY, actor=by.user if by else None, by_client=by is None, message=message,
-                 data=data)
+    record_event(
+        order,
+        EventKind.WARRANTY,
+        actor=by.user if by else None,
+        by_client=by is None,
+        message=message,
+        data=data,
+    )
 
 
 def _accept(claim: WarrantyClaim, *, by: Membership, intake_location=None) -> Order:
     """Create the claim's order (linked to the original) and mark the claim accepted."""
-    new_order = take_in_return(claim.original, by=by, intake_location=intake_location,
-                               problem=_("Warranty claim on order #%(number)s: %(problem)s") % {
-                                   "number": claim.original.number, "problem": claim.problem})
+    new_order = take_in_return(
+        claim.original,
+        by=by,
+        intake_location=intake_location,
+        problem=_("Warranty claim on order #%(number)s: %(problem)s")
+        % {"number": claim.original.number, "problem": claim.problem},
+    )
     claim.order = new_order
     claim.status = WarrantyClaim.Status.ACCEPTED
     claim.decided_at = timezone.now()
     claim.decided_by = by.user
-    claim.save(update_fields=["order", "status", "decided_at", "decided_by", "override_reason", "refusal_reason"])
-    message = _("Warranty claim %(ref)s accepted: order #%(number)s.") % {"ref": claim, "number": new_order.number}
+    claim.save(
+        update_fields=["order", "status", "decided_at", "decided_by", "override_reason", "refusal_reason"]
+    )
+    message = _("Warranty claim %(ref)s accepted: order #%(number)s.") % {
+        "ref": claim,
+        "number": new_order.number,
+    }
     if claim.override_reason:
-        message += " " + _("Outside the period, accepted by a manager: %(reason)s") % {"reason": claim.override_reason}
-    _record(claim.original, message, by=by, data={"claim": claim.pk, "order": new_order.number,
-                                                   "override": claim.override_reason or None})
+        message += " " + _("Outside the period, accepted by a manager: %(reason)s") % {
+            "reason": claim.override_reason
+        }
+    _record(
+        claim.original,
+        message,
+        by=by,
+        data={"claim": claim.pk, "order": new_order.number, "override": claim.override_reason or None},
+    )
     return new_order
 
 
@@ -148,8 +174,15 @@ def _check_override(by: Membership, reason: str, problem: str) -> str:
     return reason[:1000]
 
 
-def open_claim(original: Order, *, problem: str, by: Membership, source: str = WarrantyClaim.Source.ORDER,
-               override_reason: str = "", today: date | None = None) -> WarrantyClaim:
+def open_claim(
+    original: Order,
+    *,
+    problem: str,
+    by: Membership,
+    source: str = WarrantyClaim.Source.ORDER,
+    override_reason: str = "",
+    today: date | None = None,
+) -> WarrantyClaim:
     """Reception opens a claim on a handed-over order (from the order or the device's history).
 
     Inside the period: accepted at once, its order created. Outside: recorded as refused with the reason,
@@ -168,8 +201,14 @@ def open_claim(original: Order, *, problem: str, by: Membership, source: str = W
         override_reason = _check_override(by, override_reason, outside)
     with transaction.atomic():
         claim = WarrantyClaim.objects.create(
-            tenant_id=original.tenant_id, original=original, first_order=cover.order, source=source, problem=problem[:5000],
-            period_until=cover.until, inside_period=outside is None, created_by=by.user,
+            tenant_id=original.tenant_id,
+            original=original,
+            first_order=cover.order,
+            source=source,
+            problem=problem[:5000],
+            period_until=cover.until,
+            inside_period=outside is None,
+            created_by=by.user,
             override_reason=override_reason if outside else "",
         )
         claim.original = original
@@ -178,8 +217,12 @@ def open_claim(original: Order, *, problem: str, by: Membership, source: str = W
             claim.refusal_reason = outside
             claim.decided_at, claim.decided_by = timezone.now(), by.user
             claim.save(update_fields=["status", "refusal_reason", "decided_at", "decided_by"])
-            _record(original, _("Warranty claim %(ref)s refused: %(reason)s") % {"ref": claim, "reason": outside},
-                    by=by, data={"claim": claim.pk, "refused": outside})
+            _record(
+                original,
+                _("Warranty claim %(ref)s refused: %(reason)s") % {"ref": claim, "reason": outside},
+                by=by,
+                data={"claim": claim.pk, "refused": outside},
+            )
             return claim
         _accept(claim, by=by)
     return claim
@@ -217,12 +260,22 @@ def request_claim(original: Order, *, problem: str) -> WarrantyClaim:
     try:
         with transaction.atomic():
             claim = WarrantyClaim.objects.create(
-                tenant_id=original.tenant_id, original=original, first_order=cover.order,
-                source=WarrantyClaim.Source.CLIENT, problem=problem, period_until=cover.until, inside_period=True,
+                tenant_id=original.tenant_id,
+                original=original,
+                first_order=cover.order,
+                source=WarrantyClaim.Source.CLIENT,
+                problem=problem,
+                period_until=cover.until,
+                inside_period=True,
             )
             with translation.override(original.tenant.language):
-                _record(original, _("The client reports a problem under warranty (%(ref)s): %(problem)s") % {
-                    "ref": claim, "problem": problem[:300]}, by=None, data={"claim": claim.pk, "requested": True})
+                _record(
+                    original,
+                    _("The client reports a problem under warranty (%(ref)s): %(problem)s")
+                    % {"ref": claim, "problem": problem[:300]},
+                    by=None,
+                    data={"claim": claim.pk, "requested": True},
+                )
     except IntegrityError:
         raise ValidationError(_("Your request is already with us; we will contact you.")) from None
     return claim
@@ -254,15 +307,23 @@ def refuse_request(claim: WarrantyClaim, *, by: Membership, reason: str) -> Warr
     if not reason:
         raise ValidationError(_("Give the reason for refusing."))
     with transaction.atomic():
-        updated = WarrantyClaim.objects.filter(pk=claim.pk, tenant_id=claim.tenant_id,
-                                               status=WarrantyClaim.Status.REQUESTED).update(
-            status=WarrantyClaim.Status.REFUSED, refusal_reason=reason[:1000], decided_at=timezone.now(),
-            decided_by=by.user)
+        updated = WarrantyClaim.objects.filter(
+            pk=claim.pk, tenant_id=claim.tenant_id, status=WarrantyClaim.Status.REQUESTED
+        ).update(
+            status=WarrantyClaim.Status.REFUSED,
+            refusal_reason=reason[:1000],
+            decided_at=timezone.now(),
+            decided_by=by.user,
+        )
         if not updated:
             raise ValidationError(_("This request has already been answered."))
         claim.refresh_from_db()
-        _record(claim.original, _("Warranty claim %(ref)s refused: %(reason)s") % {"ref": claim, "reason": reason[:300]},
-                by=by, data={"claim": claim.pk, "refused": reason[:300]})
+        _record(
+            claim.original,
+            _("Warranty claim %(ref)s refused: %(reason)s") % {"ref": claim, "reason": reason[:300]},
+            by=by,
+            data={"claim": claim.pk, "refused": reason[:300]},
+        )
     return claim
 
 
@@ -280,7 +341,9 @@ def warranty_link(order: Order) -> WarrantyLink:
         return link
     try:
         with transaction.atomic():
-            return WarrantyLink.objects.create(tenant_id=order.tenant_id, order=order, token=secrets.token_urlsafe(32))
+            return WarrantyLink.objects.create(
+                tenant_id=order.tenant_id, order=order, token=secrets.token_urlsafe(32)
+            )
     except IntegrityError:  # made meanwhile by another request
         return WarrantyLink.objects.get(tenant_id=order.tenant_id, order_id=order.pk)
 
@@ -292,9 +355,13 @@ def warranty_path(order: Order) -> str:
 
 
 def order_for_token(token: str) -> Order | None:
-    link = (WarrantyLink.objects.select_related("order__tenant", "order__item", "order__service_type",
-                                                "order__intake_location", "order__client")
-            .filter(token=token).first())
+    link = (
+        WarrantyLink.objects.select_related(
+            "order__tenant", "order__item", "order__service_type", "order__intake_location", "order__client"
+        )
+        .filter(token=token)
+        .first()
+    )
     return link.order if link else None
 
 
@@ -320,15 +387,21 @@ GROUPS = {
 
 
 def _handed_over(tenant, since: datetime, until: datetime) -> QuerySet[Order]:
-    return Order.objects.for_tenant(tenant).filter(status=OrderStatus.HANDED_OVER, closed_at__gte=since,
-                                                    closed_at__lt=until)
+    return Order.objects.for_tenant(tenant).filter(
+        status=OrderStatus.HANDED_OVER, closed_at__gte=since, closed_at__lt=until
+    )
 
 
 def _came_back(tenant, days: int) -> Exists:
     """A return (Order.warranty_of) taken in within `days` of the order's handover."""
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    return Exists(Order.objects.filter(tenant_id=tenant_id, warranty_of=OuterRef("pk"),
-                                       created_at__lte=OuterRef("closed_at") + timedelta(days=days)))
+    return Exists(
+        Order.objects.filter(
+            tenant_id=tenant_id,
+            warranty_of=OuterRef("pk"),
+            created_at__lte=OuterRef("closed_at") + timedelta(days=days),
+        )
+    )
 
 
 def comeback_rates(tenant, *, by: str, days: int, since: datetime, until: datetime) -> list[ComebackRow]:
@@ -341,25 +414,39 @@ def comeback_rates(tenant, *, by: str, days: int, since: datetime, until: dateti
         from stock.models import StockMovement  # the stock journal says which parts an order used
 
         back_ids = base.filter(_came_back(tenant, days)).values("pk")
-        rows = (StockMovement.objects.for_tenant(tenant)
-                .filter(kind=StockMovement.Kind.CONSUMPTION, order__in=base.values("pk"))
-                .values("part", "part__name", "part__sku")
-                .annotate(orders=Count("order", distinct=True),
-                          comebacks=Count("order", distinct=True, filter=Q(order__in=back_ids)))
-                .order_by("-comebacks", "part__name"))
-        return [ComebackRow(row["part"], f"{row['part__name']} ({row['part__sku']})", row["orders"], row["comebacks"])
-                for row in rows]
+        rows = (
+            StockMovement.objects.for_tenant(tenant)
+            .filter(kind=StockMovement.Kind.CONSUMPTION, order__in=base.values("pk"))
+            .values("part", "part__name", "part__sku")
+            .annotate(
+                orders=Count("order", distinct=True),
+                comebacks=Count("order", distinct=True, filter=Q(order__in=back_ids)),
+            )
+            .order_by("-comebacks", "part__name")
+        )
+        return [
+            ComebackRow(
+                row["part"], f"{row['part__name']} ({row['part__sku']})", row["orders"], row["comebacks"]
+            )
+            for row in rows
+        ]
     if by not in GROUPS:
         raise ValueError(f"Unknown grouping {by!r}.")
     key, label = GROUPS[by]
-    rows = (base.annotate(back=_came_back(tenant, days)).values(key, label)
-            .annotate(orders=Count("id"), comebacks=Count("id", filter=Q(back=True)))
-            .order_by("-comebacks", label))
+    rows = (
+        base.annotate(back=_came_back(tenant, days))
+        .values(key, label)
+        .annotate(orders=Count("id"), comebacks=Count("id", filter=Q(back=True)))
+        .order_by("-comebacks", label)
+    )
     return [ComebackRow(row[key], row[label] or "—", row["orders"], row["comebacks"]) for row in rows]
 
 
 def comeback_rate(tenant, *, days: int, since: datetime, until: datetime) -> ComebackRow:
     """The center's overall comeback rate: one aggregate query."""
-    row = _handed_over(tenant, since, until).annotate(back=_came_back(tenant, days)).aggregate(
-        orders=Count("id"), comebacks=Count("id", filter=Q(back=True)))
+    row = (
+        _handed_over(tenant, since, until)
+        .annotate(back=_came_back(tenant, days))
+        .aggregate(orders=Count("id"), comebacks=Count("id", filter=Q(back=True)))
+    )
     return ComebackRow(None, "", row["orders"], row["comebacks"])

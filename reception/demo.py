@@ -23,8 +23,21 @@ from .models import Purpose, ServedAs, Visit, VisitSource, VisitState
 HISTORY_WEEKS = 8
 # The share of past clients who waited longer than five minutes: mostly under the standard's 10 %.
 SLOW_SHARE = 0.05
-FIRST_NAMES = ["Anna", "Boris", "Vera", "Gleb", "Daria", "Egor", "Zoya", "Ilya", "Kira", "Lev", "Maya", "Nikita",
-               ""]
+FIRST_NAMES = [
+    "Anna",
+    "Boris",
+    "Vera",
+    "Gleb",
+    "Daria",
+    "Egor",
+    "Zoya",
+    "Ilya",
+    "Kira",
+    "Lev",
+    "Maya",
+    "Nikita",
+    "",
+]
 # Served earlier today: (purpose, served as, minutes waited, minutes ago). The second one waited too long.
 EARLIER_TODAY = [
     (Purpose.PICKUP, ServedAs.PICKUP, 2, 95),
@@ -51,20 +64,44 @@ def _past_visits(staff, reception: Membership, today) -> list[Visit]:
             continue
         minutes = sorted(rng.sample(range(0, 600, 5), rng.randint(3, 9)))
         for ticket, minute in enumerate(minutes, start=1):
-            arrived = datetime.combine(day, time(10), tzinfo=tz) + timedelta(minutes=minute, seconds=rng.randint(0, 59))
-            purpose = rng.choice([Purpose.DROP_OFF, Purpose.DROP_OFF, Purpose.PICKUP, Purpose.PICKUP,
-                                  Purpose.CONSULTATION, Purpose.QUESTION])
+            arrived = datetime.combine(day, time(10), tzinfo=tz) + timedelta(
+                minutes=minute, seconds=rng.randint(0, 59)
+            )
+            purpose = rng.choice(
+                [
+                    Purpose.DROP_OFF,
+                    Purpose.DROP_OFF,
+                    Purpose.PICKUP,
+                    Purpose.PICKUP,
+                    Purpose.CONSULTATION,
+                    Purpose.QUESTION,
+                ]
+            )
             left = rng.random() < 0.03
             waited = rng.randint(360, 900) if rng.random() < SLOW_SHARE else rng.randint(20, 290)
-            if days_ago <= 21:  # the last three weeks: the desk got quicker (a second receptionist at peak hours)
+            if (
+                days_ago <= 21
+            ):  # the last three weeks: the desk got quicker (a second receptionist at peak hours)
                 waited = int(waited * (0.7 + 0.3 * days_ago / 21))
             served_as = "" if left else ServedAs.INTAKE if purpose == Purpose.DROP_OFF else purpose
-            rows.append(Visit(
-                tenant=staff.tenant, location=staff.head_office, day=day, ticket=ticket, purpose=purpose,
-                name=rng.choice(FIRST_NAMES), source=rng.choice([VisitSource.DESK, VisitSource.DESK, VisitSource.QR]),
-                state=VisitState.LEFT if left else VisitState.SERVED, checked_in_at=arrived,
-                ended_at=arrived + timedelta(seconds=waited), wait_seconds=waited, served_as=served_as,
-                served_by=None if left else reception, checked_in_by=reception))
+            rows.append(
+                Visit(
+                    tenant=staff.tenant,
+                    location=staff.head_office,
+                    day=day,
+                    ticket=ticket,
+                    purpose=purpose,
+                    name=rng.choice(FIRST_NAMES),
+                    source=rng.choice([VisitSource.DESK, VisitSource.DESK, VisitSource.QR]),
+                    state=VisitState.LEFT if left else VisitState.SERVED,
+                    checked_in_at=arrived,
+                    ended_at=arrived + timedelta(seconds=waited),
+                    wait_seconds=waited,
+                    served_as=served_as,
+                    served_by=None if left else reception,
+                    checked_in_by=reception,
+                )
+            )
     return rows
 
 

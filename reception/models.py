@@ -29,10 +29,13 @@ class ReceptionDesk(TenantOwned):
     Made on first use (reception.services.desk_for). Replacing the token retires every printed QR code.
     """
 
-    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.CASCADE, related_name="+", verbose_name=_("location")
+    )
     public_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     public_checkin = models.BooleanField(
-        _("clients may take a ticket with their phone"), default=True,
+        _("clients may take a ticket with their phone"),
+        default=True,
         help_text=_("Off: the QR code at the door only says to come to the desk."),
     )
     ticket_day = models.DateField(null=True, blank=True, editable=False)
@@ -78,24 +81,37 @@ class VisitSource(models.TextChoices):
 class Visit(TenantOwned):
     """A walk-in client at a location's desk, from check-in to service (or leaving)."""
 
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
     day = models.DateField(_("day"))  # the center's local date of check-in: tickets count from 1 each day
     ticket = models.PositiveIntegerField(_("ticket"))
     purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices, default=Purpose.DROP_OFF)
     name = models.CharField(_("name"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
-    source = models.CharField(_("checked in"), max_length=8, choices=VisitSource.choices, default=VisitSource.DESK)
+    source = models.CharField(
+        _("checked in"), max_length=8, choices=VisitSource.choices, default=VisitSource.DESK
+    )
     state = models.CharField(_("state"), max_length=8, choices=VisitState.choices, default=VisitState.WAITING)
     checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
     # When the wait ended: service started (served) or the client went away (left).
     ended_at = models.DateTimeField(_("wait ended at"), null=True, blank=True)
     wait_seconds = models.PositiveIntegerField(_("wait, seconds"), null=True, blank=True)
     served_as = models.CharField(_("served as"), max_length=16, choices=ServedAs.choices, blank=True)
-    checked_in_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    served_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                                  verbose_name=_("served by"))
-    order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
-                              verbose_name=_("order"))
+    checked_in_by = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    served_by = models.ForeignKey(
+        Membership,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("served by"),
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
     # The client's own ticket page (/q/ticket/<token>/) for tickets taken by phone; empty for desk check-ins.
     public_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
@@ -105,15 +121,20 @@ class Visit(TenantOwned):
         ordering = ["checked_in_at", "id"]
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "location", "day", "ticket"], name="reception_visit_ticket_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "day", "ticket"], name="reception_visit_ticket_uniq"
+            ),
             models.CheckConstraint(
-                condition=Q(state="waiting", ended_at__isnull=True) | (~Q(state="waiting") & Q(ended_at__isnull=False)),
+                condition=Q(state="waiting", ended_at__isnull=True)
+                | (~Q(state="waiting") & Q(ended_at__isnull=False)),
                 name="reception_visit_ended_unless_waiting",
             ),
         ]
         indexes = [
             # The board: who waits at this location, longest first; today's served and left.
-            models.Index(fields=["tenant", "location", "state", "checked_in_at"], name="reception_visit_board_idx"),
+            models.Index(
+                fields=["tenant", "location", "state", "checked_in_at"], name="reception_visit_board_idx"
+            ),
             # The metrics: visits of a period (quality.metrics), at every location or one.
             models.Index(fields=["tenant", "checked_in_at"], name="reception_visit_period_idx"),
         ]

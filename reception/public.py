@@ -50,7 +50,9 @@ def _by_ip(group: str, request: HttpRequest) -> str:
 
 
 def _limited(request: HttpRequest, group: str, rate: str) -> bool:
-    return is_ratelimited(request, group=group, key=_by_ip, rate=rate, method=is_ratelimited.ALL, increment=True)
+    return is_ratelimited(
+        request, group=group, key=_by_ip, rate=rate, method=is_ratelimited.ALL, increment=True
+    )
 
 
 def _well_formed(token: str) -> bool:
@@ -67,7 +69,9 @@ def _noindex(response: HttpResponse) -> HttpResponse:
 def _held_ticket(request: HttpRequest, desk: ReceptionDesk) -> Visit | None:
     """The ticket this browser took at this desk and still waits with, from its signed cookie."""
     try:
-        token = request.get_signed_cookie(TICKET_COOKIE, salt=TICKET_COOKIE_SALT, max_age=services.STALE_AFTER)
+        token = request.get_signed_cookie(
+            TICKET_COOKIE, salt=TICKET_COOKIE_SALT, max_age=services.STALE_AFTER
+        )
     except (KeyError, signing.BadSignature):
         return None
     if not token or not _well_formed(token):
@@ -83,7 +87,9 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
     """Take a ticket: what the client came for (and a first name if they like); the wait clock starts."""
     if _limited(request, "reception_public", settings.PUBLIC_PAGE_RATE):
         return too_many()
-    if request.method == "POST" and _limited(request, "reception_ticket_burst", settings.RECEPTION_TICKET_BURST_RATE):
+    if request.method == "POST" and _limited(
+        request, "reception_ticket_burst", settings.RECEPTION_TICKET_BURST_RATE
+    ):
         return too_many()
     desk = services.find_desk(token) if _well_formed(token) else None
     if desk is None or not desk.tenant.is_active:
@@ -100,19 +106,38 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         if _limited(request, "reception_ticket", settings.RECEPTION_TICKET_RATE):
             return too_many()
         try:
-            visit = services.take_ticket(desk, purpose=form.cleaned_data["purpose"], name=form.cleaned_data["name"])
+            visit = services.take_ticket(
+                desk, purpose=form.cleaned_data["purpose"], name=form.cleaned_data["name"]
+            )
         except ValidationError as refused:
             problem = " ".join(refused.messages)
         else:
             token_of_ticket = visit.public_token or ""
             response = redirect("reception:ticket", token=token_of_ticket)
             response.set_signed_cookie(
-                TICKET_COOKIE, token_of_ticket, salt=TICKET_COOKIE_SALT,
-                max_age=int(services.STALE_AFTER.total_seconds()), path="/q/", httponly=True, samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE)
+                TICKET_COOKIE,
+                token_of_ticket,
+                salt=TICKET_COOKIE_SALT,
+                max_age=int(services.STALE_AFTER.total_seconds()),
+                path="/q/",
+                httponly=True,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
             return _noindex(response)
-    return _noindex(render(request, "reception/public_checkin.html", {
-        "tenant": None, "center": desk.tenant, "location": desk.location, "form": form, "problem": problem}))
+    return _noindex(
+        render(
+            request,
+            "reception/public_checkin.html",
+            {
+                "tenant": None,
+                "center": desk.tenant,
+                "location": desk.location,
+                "form": form,
+                "problem": problem,
+            },
+        )
+    )
 
 
 def _ticket(request: HttpRequest, token: str) -> Visit:

@@ -60,14 +60,20 @@ def find_desk(token: str) -> ReceptionDesk | None:
 def find_ticket(token: str, now: datetime | None = None) -> Visit | None:
     """A ticket taken by phone, by its own token; None if unknown or older than TICKET_PAGE_HOURS."""
     since = (now or timezone.now()) - timedelta(hours=TICKET_PAGE_HOURS)
-    return (Visit.objects.select_related("location", "tenant")
-            .filter(public_token=token, checked_in_at__gte=since).first())
+    return (
+        Visit.objects.select_related("location", "tenant")
+        .filter(public_token=token, checked_in_at__gte=since)
+        .first()
+    )
 
 
 def receiving_locations(tenant: Tenant) -> list[Location]:
     """The active locations with a reception desk (kind reception or both), by name."""
-    return list(Location.objects.for_tenant(tenant).filter(
-        is_active=True, kind__in=[Location.Kind.RECEPTION, Location.Kind.BOTH]).order_by("name"))
+    return list(
+        Location.objects.for_tenant(tenant)
+        .filter(is_active=True, kind__in=[Location.Kind.RECEPTION, Location.Kind.BOTH])
+        .order_by("name")
+    )
 
 
 def _clean_phone(raw: str, tenant: Tenant) -> str:
@@ -85,11 +91,21 @@ def _new_visit(location: Location, *, now: datetime, **fields) -> Visit:
         desk.ticket_day, desk.last_ticket = today, 0
     # The counter is the rule; the day's highest ticket guards against a counter behind its rows (rows
     # written another way: an import, a restored backup). One look-up on the unique index.
-    highest = Visit.objects.for_tenant(tenant).filter(location=location, day=today).aggregate(top=Max("ticket"))["top"]
+    highest = (
+        Visit.objects.for_tenant(tenant)
+        .filter(location=location, day=today)
+        .aggregate(top=Max("ticket"))["top"]
+    )
     desk.last_ticket = max(desk.last_ticket, highest or 0) + 1
     desk.save(update_fields=["ticket_day", "last_ticket"])
-    visit = Visit.objects.create(tenant_id=tenant.pk, location=location, day=today, ticket=desk.last_ticket,
-                                 checked_in_at=now, **fields)
+    visit = Visit.objects.create(
+        tenant_id=tenant.pk,
+        location=location,
+        day=today,
+        ticket=desk.last_ticket,
+        checked_in_at=now,
+        **fields,
+    )
     visit.location = location
     return visit
 
@@ -103,8 +119,15 @@ def check_in(location: Location, *, by: Membership, purpose: str, name: str = ""
         raise ValidationError(_("This location is closed."))
     phone = _clean_phone(phone, location.tenant)
     with transaction.atomic():
-        return _new_visit(location, now=timezone.now(), purpose=purpose, name=(name or "").strip()[:100],
-                          phone=phone, source=VisitSource.DESK, checked_in_by=by)
+        return _new_visit(
+            location,
+            now=timezone.now(),
+            purpose=purpose,
+            name=(name or "").strip()[:100],
+            phone=phone,
+            source=VisitSource.DESK,
+            checked_in_by=by,
+        )
 
 
 def phone_checkin_problem(desk: ReceptionDesk) -> str | None:
@@ -125,13 +148,26 @@ def take_ticket(desk: ReceptionDesk, *, purpose: str, name: str = "") -> Visit:
     location.tenant = desk.tenant
     now = timezone.now()
     with transaction.atomic():
-        waiting = Visit.objects.for_tenant(desk.tenant_id).filter(
-            location=location, state=VisitState.WAITING, source=VisitSource.QR,
-            checked_in_at__gte=now - STALE_AFTER).count()
+        waiting = (
+            Visit.objects.for_tenant(desk.tenant_id)
+            .filter(
+                location=location,
+                state=VisitState.WAITING,
+                source=VisitSource.QR,
+                checked_in_at__gte=now - STALE_AFTER,
+            )
+            .count()
+        )
         if waiting >= MAX_PHONE_TICKETS_WAITING:
             raise ValidationError(_("The queue is full at the moment. Please come to the desk."))
-        return _new_visit(location, now=now, purpose=purpose, name=(name or "").strip()[:100],
-                          source=VisitSource.QR, public_token=new_token())
+        return _new_visit(
+            location,
+            now=now,
+            purpose=purpose,
+            name=(name or "").strip()[:100],
+            source=VisitSource.QR,
+            public_token=new_token(),
+        )
 
 
 def _already(visit: Visit) -> str:
@@ -145,7 +181,8 @@ def _end_wait(visit: Visit, *, state: str, by: Membership | None, served_as: str
     now = timezone.now()
     waited = max(0, int((now - visit.checked_in_at).total_seconds()))
     changed = Visit.objects.filter(pk=visit.pk, tenant_id=visit.tenant_id, state=VisitState.WAITING).update(
-        state=state, ended_at=now, wait_seconds=waited, served_as=served_as, served_by=by)
+        state=state, ended_at=now, wait_seconds=waited, served_as=served_as, served_by=by
+    )
     if not changed:
         raise ValidationError(_already(visit))
     visit.state, visit.ended_at, visit.wait_seconds, visit.served_as = state, now, waited, served_as
@@ -198,19 +235,31 @@ def link_order(visit: Visit, order: Order, *, by: Membership) -> None:
     now = timezone.now()
     locked.order = order
     if locked.state == VisitState.WAITING:
-        locked.state, locked.ended_at, locked.served_as, locked.served_by = VisitState.SERVED, now, ServedAs.INTAKE, by
+        locked.state, locked.ended_at, locked.served_as, locked.served_by = (
+            VisitState.SERVED,
+            now,
+            ServedAs.INTAKE,
+            by,
+        )
         locked.wait_seconds = max(0, int((now - locked.checked_in_at).total_seconds()))
     locked.save(update_fields=["order", "state", "ended_at", "served_as", "served_by", "wait_seconds"])
-    record_event(order, EventKind.NOTE, actor=by.user, data={"visit": locked.pk, "wait_seconds": locked.wait_seconds},
-                 message=_("Walk-in client, ticket %(ticket)s: waited %(minutes)s min at reception.") % {
-                     "ticket": locked.ticket, "minutes": round((locked.wait_seconds or 0) / 60)})
+    record_event(
+        order,
+        EventKind.NOTE,
+        actor=by.user,
+        data={"visit": locked.pk, "wait_seconds": locked.wait_seconds},
+        message=_("Walk-in client, ticket %(ticket)s: waited %(minutes)s min at reception.")
+        % {"ticket": locked.ticket, "minutes": round((locked.wait_seconds or 0) / 60)},
+    )
     visit.order, visit.state, visit.wait_seconds = order, locked.state, locked.wait_seconds
 
 
 def intake_initial(visit: Visit) -> tuple[dict, Client | None]:
     """What the intake form opened from a visit starts with, and the returning client its phone finds."""
     initial: dict = {"intake_location": visit.location_id}
-    client = Client.objects.for_tenant(visit.tenant_id).filter(phone=visit.phone).first() if visit.phone else None
+    client = (
+        Client.objects.for_tenant(visit.tenant_id).filter(phone=visit.phone).first() if visit.phone else None
+    )
     if client is not None:
         initial["client"] = client.pk
     else:
@@ -268,20 +317,36 @@ def board(location: Location, *, now: datetime | None = None) -> Board:
 
     def wait(visit: Visit) -> Wait:
         seconds = visit.waited(now) if visit.is_waiting or visit.wait_seconds is not None else None
-        return Wait(visit, None if seconds is None else seconds // 60, seconds is not None and seconds > target * 60)
+        return Wait(
+            visit, None if seconds is None else seconds // 60, seconds is not None and seconds > target * 60
+        )
 
-    waiting = [wait(visit) for visit in today.filter(state=VisitState.WAITING).order_by("checked_in_at", "id")[:200]]
-    recent = [wait(visit) for visit in today.exclude(state=VisitState.WAITING).select_related("served_by__user", "order")
-              .order_by("-ended_at", "-id")[:RECENT_ON_BOARD]]
+    waiting = [
+        wait(visit) for visit in today.filter(state=VisitState.WAITING).order_by("checked_in_at", "id")[:200]
+    ]
+    recent = [
+        wait(visit)
+        for visit in today.exclude(state=VisitState.WAITING)
+        .select_related("served_by__user", "order")
+        .order_by("-ended_at", "-id")[:RECENT_ON_BOARD]
+    ]
     served = Q(state=VisitState.SERVED)
     summary = today.aggregate(
-        served=Count("id", filter=served), left=Count("id", filter=Q(state=VisitState.LEFT)),
+        served=Count("id", filter=served),
+        left=Count("id", filter=Q(state=VisitState.LEFT)),
         average=Avg("wait_seconds", filter=served),
         within=Count("id", filter=served & Q(wait_seconds__lte=target * 60)),
     )
-    return Board(location=location, target_minutes=target, waiting=waiting, recent=recent, served=summary["served"],
-                 left=summary["left"], within_target=summary["within"],
-                 average_wait_minutes=summary["average"] / 60 if summary["average"] is not None else None)
+    return Board(
+        location=location,
+        target_minutes=target,
+        waiting=waiting,
+        recent=recent,
+        served=summary["served"],
+        left=summary["left"],
+        within_target=summary["within"],
+        average_wait_minutes=summary["average"] / 60 if summary["average"] is not None else None,
+    )
 
 
 def close_stale_visits(now: datetime | None = None) -> int:
@@ -289,4 +354,5 @@ def close_stale_visits(now: datetime | None = None) -> int:
     gone, without a wait (their real wait is unknown, so no standard counts them)."""
     now = now or timezone.now()
     return Visit.objects.filter(state=VisitState.WAITING, checked_in_at__lt=now - STALE_AFTER).update(
-        state=VisitState.LEFT, ended_at=now)
+        state=VisitState.LEFT, ended_at=now
+    )

@@ -70,8 +70,12 @@ def board(request: TenantRequest, location_id: int) -> HttpResponse:
         return render(request, "reception/_live.html", context)
     if request.session.get(LAST_LOCATION_KEY) != location.pk:
         request.session[LAST_LOCATION_KEY] = location.pk
-    context.update(form=CheckInForm(), purposes=Purpose.choices, locations=services.receiving_locations(request.tenant),
-                   other_ways=[(value, label) for value, label in ServedAs.choices if value != ServedAs.INTAKE])
+    context.update(
+        form=CheckInForm(),
+        purposes=Purpose.choices,
+        locations=services.receiving_locations(request.tenant),
+        other_ways=[(value, label) for value, label in ServedAs.choices if value != ServedAs.INTAKE],
+    )
     return render(request, "reception/board.html", context)
 
 
@@ -86,13 +90,17 @@ def check_in(request: TenantRequest, location_id: int) -> HttpResponse:
         return _to_board(request, location.pk)
     data = form.cleaned_data
     try:
-        visit = services.check_in(location, by=request.membership, purpose=data["purpose"], name=data["name"],
-                                  phone=data["phone"])
+        visit = services.check_in(
+            location, by=request.membership, purpose=data["purpose"], name=data["name"], phone=data["phone"]
+        )
     except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
-        messages.success(request, _("Ticket %(ticket)s: %(purpose)s. The wait is being timed.") % {
-            "ticket": visit.ticket, "purpose": visit.get_purpose_display()})
+        messages.success(
+            request,
+            _("Ticket %(ticket)s: %(purpose)s. The wait is being timed.")
+            % {"ticket": visit.ticket, "purpose": visit.get_purpose_display()},
+        )
     return _to_board(request, location.pk)
 
 
@@ -124,8 +132,11 @@ def serve(request: TenantRequest, visit_id: int) -> HttpResponse:
     except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
-        messages.success(request, _("Ticket %(ticket)s served after %(minutes)s min.") % {
-            "ticket": visit.ticket, "minutes": (visit.wait_seconds or 0) // 60})
+        messages.success(
+            request,
+            _("Ticket %(ticket)s served after %(minutes)s min.")
+            % {"ticket": visit.ticket, "minutes": (visit.wait_seconds or 0) // 60},
+        )
     return _to_board(request, visit.location_id)
 
 
@@ -177,9 +188,17 @@ def desk_qr(request: TenantRequest, location_id: int) -> HttpResponse:
     location = _location(request, location_id)
     desk = services.desk_for(location)
     url = checkin_url(desk)
-    return render(request, "reception/desk_qr.html", {
-        "location": location, "desk": desk, "url": url, "qr": qr_data_uri(url),
-        "can_manage": has_perm(request.membership.role, Perm.LOCATIONS_MANAGE)})
+    return render(
+        request,
+        "reception/desk_qr.html",
+        {
+            "location": location,
+            "desk": desk,
+            "url": url,
+            "qr": qr_data_uri(url),
+            "can_manage": has_perm(request.membership.role, Perm.LOCATIONS_MANAGE),
+        },
+    )
 
 
 @tenant_view(Perm.LOCATIONS_MANAGE)
@@ -196,8 +215,12 @@ def desk_settings(request: TenantRequest, location_id: int) -> HttpResponse:
             messages.success(request, _("A new QR code was made: print it; the old one no longer works."))
         else:
             services.set_phone_checkin(desk, enabled=action == "enable", by=request.membership)
-            messages.success(request, _("Taking a ticket by phone is on.") if action == "enable"
-                             else _("Taking a ticket by phone is off."))
+            messages.success(
+                request,
+                _("Taking a ticket by phone is on.")
+                if action == "enable"
+                else _("Taking a ticket by phone is off."),
+            )
     else:
         messages.error(request, _("Unknown action."))
     return redirect("reception:desk_qr", tenant_slug=request.tenant.slug, location_id=location.pk)

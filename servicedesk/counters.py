@@ -32,4 +32,7 @@ def next_number(tenant: Tenant | int, key: str) -> int:
 def last_number(tenant: Tenant | int, key: str) -> int:
     """The last number given in the series (0 before the first)."""
     tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-    return Counter.objects.filter(tenant_id=tenant_id, key=key).values_list("last_number", flat=True).first() or 0
+    return (
+        Counter.objects.filter(tenant_id=tenant_id, key=key).values_list("last_number", flat=True).first()
+        or 0
+    )

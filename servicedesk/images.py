@@ -58,8 +58,14 @@ def _open(data, *, name: str, max_pixels: int, not_an_image: ImageRefused):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(data)
             width, height = image.size
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombWarning,
-            Image.DecompressionBombError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ):
         raise not_an_image from None
     if width * height > max_pixels:
         image.close()
@@ -70,8 +76,15 @@ def _open(data, *, name: str, max_pixels: int, not_an_image: ImageRefused):
     return image
 
 
-def normalise_image(upload, *, formats: set[str], max_bytes: int, max_pixels: int, display: bool = False,
-                    not_an_image: str = "") -> NormalisedImage:
+def normalise_image(
+    upload,
+    *,
+    formats: set[str],
+    max_bytes: int,
+    max_pixels: int,
+    display: bool = False,
+    not_an_image: str = "",
+) -> NormalisedImage:
     """The upload checked and re-encoded, or ImageRefused with a sentence for the form.
 
     not_an_image: the message (with %(name)s) for a file that is not one of `formats` or is damaged."""
@@ -87,8 +100,10 @@ def normalise_image(upload, *, formats: set[str], max_bytes: int, max_pixels: in
     data = io.BytesIO(upload.read(max_bytes + 1))
     upload.seek(0)
     if len(data.getvalue()) > max_bytes:
-        raise ImageRefused(_("%(name)s is too large; the limit is %(limit)s MB.")
-                           % {"name": name, "limit": round(max_bytes / 1_048_576, 1)})
+        raise ImageRefused(
+            _("%(name)s is too large; the limit is %(limit)s MB.")
+            % {"name": name, "limit": round(max_bytes / 1_048_576, 1)}
+        )
     with _open(data, name=name, max_pixels=max_pixels, not_an_image=refused) as image:
         if image.format not in formats:
             raise refused
@@ -110,7 +125,10 @@ def normalise_image(upload, *, formats: set[str], max_bytes: int, max_pixels: in
             raise refused from None
         width, height = upright.size
     return NormalisedImage(
-        file=ContentFile(stored, name=f"image.{EXTENSIONS[fmt]}"), format=fmt, width=width, height=height,
+        file=ContentFile(stored, name=f"image.{EXTENSIONS[fmt]}"),
+        format=fmt,
+        width=width,
+        height=height,
         display=ContentFile(copy, name="display.jpg") if copy is not None else None,
     )
 
@@ -152,8 +170,11 @@ def _display_copy(image: Image.Image) -> bytes:
 def normalise_photo(upload) -> NormalisedImage:
     """An order photo (intake, the order page, a technician's note): JPEG, PNG or WebP, with a display copy."""
     return normalise_image(
-        upload, formats=PHOTO_FORMATS, max_bytes=settings.ORDER_PHOTO_MAX_BYTES,
-        max_pixels=settings.ORDER_PHOTO_MAX_PIXELS, display=True,
+        upload,
+        formats=PHOTO_FORMATS,
+        max_bytes=settings.ORDER_PHOTO_MAX_BYTES,
+        max_pixels=settings.ORDER_PHOTO_MAX_PIXELS,
+        display=True,
         not_an_image=_("%(name)s is not a photo (JPEG, PNG or WebP)."),
     )
 
@@ -186,6 +207,8 @@ def image_response(field_file, *, filename: str = "") -> FileResponse:
         response = FileResponse(handle, content_type="application/octet-stream")
         disposition = "attachment"
     ascii_name = filename.encode("ascii", "replace").decode().replace('"', "")
-    response["Content-Disposition"] = f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = (
+        f"{disposition}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

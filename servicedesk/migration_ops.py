@@ -20,14 +20,16 @@ class AddIndexConcurrently(AddIndex):
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             PostgresAddIndexConcurrently(self.model_name, self.index).database_forwards(
-                app_label, schema_editor, from_state, to_state)
+                app_label, schema_editor, from_state, to_state
+            )
         else:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             PostgresAddIndexConcurrently(self.model_name, self.index).database_backwards(
-                app_label, schema_editor, from_state, to_state)
+                app_label, schema_editor, from_state, to_state
+            )
         else:
             super().database_backwards(app_label, schema_editor, from_state, to_state)
 
@@ -36,13 +38,15 @@ class RemoveIndexConcurrently(RemoveIndex):
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             PostgresRemoveIndexConcurrently(self.model_name, self.name).database_forwards(
-                app_label, schema_editor, from_state, to_state)
+                app_label, schema_editor, from_state, to_state
+            )
         else:
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             PostgresRemoveIndexConcurrently(self.model_name, self.name).database_backwards(
-                app_label, schema_editor, from_state, to_state)
+                app_label, schema_editor, from_state, to_state
+            )
         else:
             super().database_backwards(app_label, schema_editor, from_state, to_state)

@@ -41,8 +41,13 @@ else:
 
 _ATTRIBUTE = "_database_unavailable"
 # Copied from the inner response when the 503 replaces it (the page itself needs none of them loosened).
-_KEPT_HEADERS = ("Content-Security-Policy", "X-Frame-Options", "X-Content-Type-Options", "Referrer-Policy",
-                 "Strict-Transport-Security")
+_KEPT_HEADERS = (
+    "Content-Security-Policy",
+    "X-Frame-Options",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+    "Strict-Transport-Security",
+)
 
 
 def _note_database_error(sender, request: HttpRequest | None = None, **kwargs) -> None:
@@ -90,11 +95,18 @@ class DatabaseUnavailableMiddleware:
 
     def _answer(self, request: HttpRequest, error: BaseException) -> HttpResponse:
         reason = (str(error).strip().splitlines() or [""])[0][:200]
-        if getattr(request, "_database_unavailable_logged", False):  # answered once, failed again on the way out
+        if getattr(
+            request, "_database_unavailable_logged", False
+        ):  # answered once, failed again on the way out
             return self._page(request)
         request._database_unavailable_logged = True  # type: ignore[attr-defined]
-        logger.error("Database unavailable: %s %s answered 503 (%s: %s)", request.method,
-                     _loggable_path(request.path), type(error).__name__, reason)
+        logger.error(
+            "Database unavailable: %s %s answered 503 (%s: %s)",
+            request.method,
+            _loggable_path(request.path),
+            type(error).__name__,
+            reason,
+        )
         return self._page(request)
 
     def _page(self, request: HttpRequest) -> HttpResponse:

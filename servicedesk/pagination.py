@@ -136,7 +136,8 @@ def _after(keys: list[SortKey], values: list, nullable: list[bool]) -> Q:
 def keyset_page(queryset: QuerySet, keys: list[SortKey], cursor: str | None, size: int) -> Page:
     nullable = [_nullable(queryset.model, k) for k in keys]
     ordering = [
-        (F(k.field).desc(nulls_last=True) if k.descending else F(k.field).asc(nulls_last=True)) if can_be_null
+        (F(k.field).desc(nulls_last=True) if k.descending else F(k.field).asc(nulls_last=True))
+        if can_be_null
         else (f"-{k.field}" if k.descending else k.field)
         for k, can_be_null in zip(keys, nullable, strict=True)
     ]

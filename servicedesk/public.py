@@ -14,7 +14,9 @@ def client_ip(request: HttpRequest) -> str:
     """The client's address; behind PROXY_COUNT trusted proxies, taken from X-Forwarded-For."""
     proxies = settings.AXES_IPWARE_PROXY_COUNT
     if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        forwarded = [
+            part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()
+        ]
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "")
@@ -32,7 +34,9 @@ def private(response: HttpResponse) -> HttpResponse:
 
 
 def too_many() -> HttpResponse:
-    response = HttpResponse(_("Too many requests. Please wait a minute."), status=429, content_type="text/plain")
+    response = HttpResponse(
+        _("Too many requests. Please wait a minute."), status=429, content_type="text/plain"
+    )
     response["Retry-After"] = "60"
     return private(response)
 
@@ -47,9 +51,13 @@ def switch_language(request: HttpRequest, back: str) -> HttpResponse:
     language = request.GET["language"]
     if language in dict(settings.LANGUAGES):
         response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME, language, max_age=settings.LANGUAGE_COOKIE_AGE,
-            path=settings.LANGUAGE_COOKIE_PATH, domain=settings.LANGUAGE_COOKIE_DOMAIN,
-            secure=settings.LANGUAGE_COOKIE_SECURE, httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
             samesite=settings.LANGUAGE_COOKIE_SAMESITE,
         )
     return response

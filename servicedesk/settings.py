@@ -291,7 +291,9 @@ if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
     try:
         os.makedirs(EMAIL_FILE_PATH, exist_ok=True)
     except OSError as error:
-        raise ImproperlyConfigured(f"EMAIL_URL: cannot create the mail directory {EMAIL_FILE_PATH!r}: {error}") from None
+        raise ImproperlyConfigured(
+            f"EMAIL_URL: cannot create the mail directory {EMAIL_FILE_PATH!r}: {error}"
+        ) from None
     if not os.access(EMAIL_FILE_PATH, os.W_OK | os.X_OK):
         raise ImproperlyConfigured(f"EMAIL_URL: the mail directory {EMAIL_FILE_PATH!r} is not writable.")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "ServiceDesk <noreply@localhost>")
@@ -434,8 +436,12 @@ if SENTRY_DSN:
         _traces = float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0"))
     except ValueError:
         raise ImproperlyConfigured("SENTRY_TRACES_SAMPLE_RATE must be a number from 0 to 1.") from None
-    init_sentry(SENTRY_DSN, environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
-                release=os.environ.get("SENTRY_RELEASE", ""), traces_sample_rate=_traces)
+    init_sentry(
+        SENTRY_DSN,
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE", ""),
+        traces_sample_rate=_traces,
+    )
 # /metrics (Prometheus) answers only with this bearer token or to these addresses; else it is a 404.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS")
@@ -471,7 +477,7 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ServiceDesk API",
     "DESCRIPTION": "A service center's orders, clients, catalogue, stock, documents and feedback. "
-                   "Authenticate with an API key: `Authorization: Bearer sdk_...` (docs/integrations.md).",
+    "Authenticate with an API key: `Authorization: Bearer sdk_...` (docs/integrations.md).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
@@ -491,11 +497,16 @@ SPECTACULAR_SETTINGS = {
 # The managers' dashboard reads daily rollups; beat recomputes the last days of every center from the raw rows.
 QUALITY_ROLLUP_REPAIR_DAYS = env_int("QUALITY_ROLLUP_REPAIR_DAYS", 3)
 QUALITY_ROLLUP_REPAIR_SECONDS = env_int("QUALITY_ROLLUP_REPAIR_SECONDS", 3600)
-CELERY_BEAT_SCHEDULE["quality-repair-rollups"] = {"task": "quality.repair_rollups",
-                                                  "schedule": QUALITY_ROLLUP_REPAIR_SECONDS}
+CELERY_BEAT_SCHEDULE["quality-repair-rollups"] = {
+    "task": "quality.repair_rollups",
+    "schedule": QUALITY_ROLLUP_REPAIR_SECONDS,
+}
 # Internal audits: last week's sample, per center (idempotent per week: runs every few hours so a
 # center's Monday comes in its own time zone and a missed run catches up).
-CELERY_BEAT_SCHEDULE["quality-draw-audit-samples"] = {"task": "quality.draw_audit_samples", "schedule": 6 * 3600}
+CELERY_BEAT_SCHEDULE["quality-draw-audit-samples"] = {
+    "task": "quality.draw_audit_samples",
+    "schedule": 6 * 3600,
+}
 
 # --- Product settings -----------------------------------------------------------------------------
 # The client's public status link stops working this many days after the order is closed.
@@ -508,7 +519,10 @@ RECEPTION_TICKET_BURST_RATE = os.environ.get("RECEPTION_TICKET_BURST_RATE", "10/
 RECEPTION_TICKET_RATE = os.environ.get("RECEPTION_TICKET_RATE", "10/h")
 # Seconds the standards page keeps each standard's figures in the cache (0: always measure afresh).
 STANDARDS_CACHE_SECONDS = env_int("STANDARDS_CACHE_SECONDS", 300)
-CELERY_BEAT_SCHEDULE["reception-close-stale-visits"] = {"task": "reception.close_stale_visits", "schedule": 3600}
+CELERY_BEAT_SCHEDULE["reception-close-stale-visits"] = {
+    "task": "reception.close_stale_visits",
+    "schedule": 3600,
+}
 # Version of the personal-data processing text recorded with each client's consent.
 PRIVACY_POLICY_VERSION = os.environ.get("PRIVACY_POLICY_VERSION", "2026-01")
 ORDER_PHOTO_MAX_BYTES = env_int("ORDER_PHOTO_MAX_MB", 8) * 1024 * 1024

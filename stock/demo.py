@@ -32,13 +32,16 @@ PARTS = [
 ]
 
 
-
 # Parts with a warranty of their own (the rest carry the warranty of the service they are used in).
 PART_WARRANTY_DAYS = {"BAT-IP13": 90, "SSD-512": 730, "PUMP-WM": 180}
 
 
 def _types(tenant, fragments: list[str]) -> list[ServiceType]:
-    return [st for st in ServiceType.objects.for_tenant(tenant) if any(f.lower() in st.name.lower() for f in fragments)]
+    return [
+        st
+        for st in ServiceType.objects.for_tenant(tenant)
+        if any(f.lower() in st.name.lower() for f in fragments)
+    ]
 
 
 def seed_parts(staff, manager: Membership) -> None:
@@ -46,14 +49,29 @@ def seed_parts(staff, manager: Membership) -> None:
     if Part.objects.for_tenant(tenant).exists():
         return
     for sku, name, unit, cost, price, fragments, office, workshop in PARTS:
-        part = Part.objects.create(tenant=tenant, sku=sku, name=name, unit=unit, cost_price=Decimal(cost),
-                                   sale_price=Decimal(price), warranty_days=PART_WARRANTY_DAYS.get(sku))
-        PartServiceType.objects.bulk_create([PartServiceType(tenant=tenant, part=part, service_type=st)
-                                             for st in _types(tenant, fragments)])
+        part = Part.objects.create(
+            tenant=tenant,
+            sku=sku,
+            name=name,
+            unit=unit,
+            cost_price=Decimal(cost),
+            sale_price=Decimal(price),
+            warranty_days=PART_WARRANTY_DAYS.get(sku),
+        )
+        PartServiceType.objects.bulk_create(
+            [PartServiceType(tenant=tenant, part=part, service_type=st) for st in _types(tenant, fragments)]
+        )
         for location, (on_hand, minimum) in ((staff.head_office, office), (staff.workshop, workshop)):
             if on_hand:
-                stock.receive(tenant, part=part, location=location, quantity=on_hand, by=manager,
-                              reason="Opening stock", fill_waiting=False)
+                stock.receive(
+                    tenant,
+                    part=part,
+                    location=location,
+                    quantity=on_hand,
+                    by=manager,
+                    reason="Opening stock",
+                    fill_waiting=False,
+                )
             if minimum:
                 stock.set_min_level(tenant, part=part, location=location, min_level=minimum)
 
@@ -65,8 +83,12 @@ def seed_order_stock(staff, manager: Membership) -> None:
     by_type = {}
     for row in PartServiceType.objects.for_tenant(tenant).select_related("part"):
         by_type.setdefault(row.service_type_id, []).append(row.part)
-    open_orders = (Order.objects.for_tenant(tenant).open()
-                   .select_related("service_type", "workshop", "intake_location").order_by("number"))
+    open_orders = (
+        Order.objects.for_tenant(tenant)
+        .open()
+        .select_related("service_type", "workshop", "intake_location")
+        .order_by("number")
+    )
     for order in open_orders:
         order.tenant = tenant
         candidates = by_type.get(order.service_type_id, [])
@@ -75,7 +97,9 @@ def seed_order_stock(staff, manager: Membership) -> None:
         part = candidates[order.number % len(candidates)]
         if order.status == OrderStatus.AWAITING_PARTS:
             # More than there is: the rest waits for a delivery, and shows on the low-stock page.
-            level = StockLevel.objects.filter(tenant=tenant, part=part, location=stock.stock_location(order)).first()
+            level = StockLevel.objects.filter(
+                tenant=tenant, part=part, location=stock.stock_location(order)
+            ).first()
             wanted = (level.free if level else 0) + (2 if part.whole_units else Decimal("3.5"))
             stock.reserve(order, part=part, quantity=wanted, by=manager, wait_for_rest=True)
         elif order.status in {OrderStatus.PLANNED, OrderStatus.DIAGNOSTICS, OrderStatus.AWAITING_APPROVAL}:
@@ -84,15 +108,19 @@ def seed_order_stock(staff, manager: Membership) -> None:
             except stock.StockShortage:
                 stock.reserve(order, part=part, quantity=1, by=manager, wait_for_rest=True)
     # A used part on an order under way.
-    order = (Order.objects.for_tenant(tenant).filter(status=OrderStatus.IN_PROGRESS).select_related("technician")
-             .order_by("number").first())
+    order = (
+        Order.objects.for_tenant(tenant)
+        .filter(status=OrderStatus.IN_PROGRESS)
+        .select_related("technician")
+        .order_by("number")
+        .first()
+    )
     if order and order.technician and by_type.get(order.service_type_id):
         order.tenant = tenant
         try:
             stock.consume(order, part=by_type[order.service_type_id][0], quantity=1, by=order.technician)
         except Exception:  # noqa: BLE001 - out of stock in the demo: skip
             pass
-
 
 
 @transaction.atomic

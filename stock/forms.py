@@ -22,8 +22,13 @@ from .models import Part, StockLevel, StockMovement
 
 def quantity_field(label=None, **kwargs) -> forms.DecimalField:
     return forms.DecimalField(
-        label=label or _("Quantity"), max_digits=12, decimal_places=3, min_value=Decimal("0.001"), max_value=Decimal("100000"),
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}), **kwargs,
+        label=label or _("Quantity"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        max_value=Decimal("100000"),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+        **kwargs,
     )
 
 
@@ -71,10 +76,18 @@ class ReleaseForm(forms.Form):
 
 # --- Stock management ------------------------------------------------------------------------------
 class PartForm(forms.ModelForm):
-    service_types = forms.ModelMultipleChoiceField(label=_("Used for"), queryset=ServiceType.objects.none(),
-                                                   required=False, widget=forms.CheckboxSelectMultiple)
-    cost_price = forms.DecimalField(label=_("Cost price"), max_digits=12, decimal_places=2, min_value=Decimal("0"))
-    sale_price = forms.DecimalField(label=_("Sale price"), max_digits=12, decimal_places=2, min_value=Decimal("0"))
+    service_types = forms.ModelMultipleChoiceField(
+        label=_("Used for"),
+        queryset=ServiceType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    cost_price = forms.DecimalField(
+        label=_("Cost price"), max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
+    sale_price = forms.DecimalField(
+        label=_("Sale price"), max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
 
     class Meta:
         model = Part
@@ -86,7 +99,9 @@ class PartForm(forms.ModelForm):
         self.tenant = tenant
         self.fields["service_types"].queryset = ServiceType.objects.for_tenant(tenant)
         if self.instance.pk:
-            self.initial["service_types"] = [row.service_type_id for row in self.instance.service_type_rows.all()]
+            self.initial["service_types"] = [
+                row.service_type_id for row in self.instance.service_type_rows.all()
+            ]
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -135,8 +150,14 @@ class TransferForm(forms.Form):
 class CorrectForm(forms.Form):
     part = PartChoiceField(label=_("Part"), queryset=None)
     location = forms.ModelChoiceField(label=_("Location"), queryset=None)
-    counted = forms.DecimalField(label=_("Counted on hand"), max_digits=12, decimal_places=3, min_value=Decimal("0"),
-                                 max_value=Decimal("100000"), widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}))
+    counted = forms.DecimalField(
+        label=_("Counted on hand"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
     reason = forms.CharField(label=_("Reason"), max_length=300)
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -146,11 +167,17 @@ class CorrectForm(forms.Form):
 
 
 class MinLevelForm(forms.Form):
-    location = forms.ModelChoiceField(label=_("Location"), queryset=None,
-                                      widget=forms.Select(attrs={"class": "form-select"}))
-    min_level = forms.DecimalField(label=_("Minimum"), max_digits=12, decimal_places=3, min_value=Decimal("0"),
-                                   max_value=Decimal("100000"),
-                                   widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}))
+    location = forms.ModelChoiceField(
+        label=_("Location"), queryset=None, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    min_level = forms.DecimalField(
+        label=_("Minimum"),
+        max_digits=12,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=Decimal("100000"),
+        widget=forms.NumberInput(attrs={"step": "any", "class": "form-control"}),
+    )
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -159,10 +186,15 @@ class MinLevelForm(forms.Form):
 
 # --- List filters (restricted to the tenant before they run) --------------------------------------
 class StockFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")}))
-    location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=lambda r: Location.objects.for_tenant(r.tenant).active())
-    low = django_filters.BooleanFilter(label=_("Under the minimum only"), method="filter_low", widget=forms.CheckboxInput)
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")})
+    )
+    location = django_filters.ModelChoiceFilter(
+        label=_("Location"), queryset=lambda r: Location.objects.for_tenant(r.tenant).active()
+    )
+    low = django_filters.BooleanFilter(
+        label=_("Under the minimum only"), method="filter_low", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = StockLevel
@@ -170,20 +202,33 @@ class StockFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()[:100]
-        return queryset.filter(Q(part__name__icontains=value) | Q(part__sku__icontains=value)) if value else queryset
+        return (
+            queryset.filter(Q(part__name__icontains=value) | Q(part__sku__icontains=value))
+            if value
+            else queryset
+        )
 
     def filter_low(self, queryset, name, value):
 
-        return queryset.filter(min_level__gt=0, on_hand__lt=F("reserved") + F("min_level")) if value else queryset
+        return (
+            queryset.filter(min_level__gt=0, on_hand__lt=F("reserved") + F("min_level"))
+            if value
+            else queryset
+        )
 
 
 class PartFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")}))
-    service_type = django_filters.ModelChoiceFilter(label=_("Used for"), method="filter_service_type",
-                                                    queryset=lambda r: ServiceType.objects.for_tenant(r.tenant))
-    inactive = django_filters.BooleanFilter(label=_("Show parts no longer used"), method="filter_inactive",
-                                            widget=forms.CheckboxInput)
+    q = django_filters.CharFilter(
+        label=_("Search"), method="search", widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")})
+    )
+    service_type = django_filters.ModelChoiceFilter(
+        label=_("Used for"),
+        method="filter_service_type",
+        queryset=lambda r: ServiceType.objects.for_tenant(r.tenant),
+    )
+    inactive = django_filters.BooleanFilter(
+        label=_("Show parts no longer used"), method="filter_inactive", widget=forms.CheckboxInput
+    )
 
     class Meta:
         model = Part
@@ -209,13 +254,22 @@ class PartFilter(django_filters.FilterSet):
 
 class MovementFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Kind"), choices=StockMovement.Kind.choices)
-    q = django_filters.CharFilter(label=_("Part"), method="search",
-                                  widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")}))
-    part = django_filters.NumberFilter(field_name="part_id", widget=forms.HiddenInput, min_value=1,
-                                       max_value=2**62, decimal_places=0)
-    location = django_filters.ModelChoiceFilter(label=_("Location"), queryset=lambda r: Location.objects.for_tenant(r.tenant).active())
-    order = django_filters.NumberFilter(label=_("Order number"), field_name="order__number", min_value=1,
-                                        max_value=2_147_483_647, decimal_places=0)
+    q = django_filters.CharFilter(
+        label=_("Part"), method="search", widget=forms.TextInput(attrs={"placeholder": _("Name or SKU")})
+    )
+    part = django_filters.NumberFilter(
+        field_name="part_id", widget=forms.HiddenInput, min_value=1, max_value=2**62, decimal_places=0
+    )
+    location = django_filters.ModelChoiceFilter(
+        label=_("Location"), queryset=lambda r: Location.objects.for_tenant(r.tenant).active()
+    )
+    order = django_filters.NumberFilter(
+        label=_("Order number"),
+        field_name="order__number",
+        min_value=1,
+        max_value=2_147_483_647,
+        decimal_places=0,
+    )
     since = DateFilter(label=_("From"), method="filter_since", widget=DateInput())
 
     class Meta:
@@ -224,7 +278,11 @@ class MovementFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()[:100]
-        return queryset.filter(Q(part__name__icontains=value) | Q(part__sku__icontains=value)) if value else queryset
+        return (
+            queryset.filter(Q(part__name__icontains=value) | Q(part__sku__icontains=value))
+            if value
+            else queryset
+        )
 
     def filter_since(self, queryset, name, value):
 

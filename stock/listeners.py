@@ -14,7 +14,9 @@ from . import services
 
 def on_order_event(event: OrderEvent) -> None:
     if event.kind == EventKind.STATUS and event.to_status in CLOSED_STATUSES:
-        reason = _("Order cancelled") if event.to_status == OrderStatus.CANCELLED else _("Unused after handover")
+        reason = (
+            _("Order cancelled") if event.to_status == OrderStatus.CANCELLED else _("Unused after handover")
+        )
         services.release_all(event.order, by_user=event.actor, reason=reason)
     elif event.kind == EventKind.ASSIGNED:
         # Reserved parts follow the order to its (new) stock location: never left behind.

@@ -44,12 +44,20 @@ class Part(TenantOwned):
     cost_price = models.DecimalField(_("cost price"), default=ZERO, **MONEY)
     sale_price = models.DecimalField(_("sale price"), default=ZERO, **MONEY)
     service_types = models.ManyToManyField(
-        ServiceType, through="PartServiceType", blank=True, related_name="+", verbose_name=_("used for"),
+        ServiceType,
+        through="PartServiceType",
+        blank=True,
+        related_name="+",
+        verbose_name=_("used for"),
     )
     # The part's own warranty, printed on the warranty card; empty: the service's (quality.warranty).
     warranty_days = models.PositiveIntegerField(
-        _("warranty, days"), null=True, blank=True, validators=[MaxValueValidator(3650)],
-        help_text=_("Empty: the warranty of the service it is used in."))
+        _("warranty, days"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("Empty: the warranty of the service it is used in."),
+    )
     is_active = models.BooleanField(_("in use"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -81,7 +89,9 @@ class PartServiceType(TenantOwned):
         db_table = "technicians_partservicetype"
         constraints = [
             _legacy_tenant_id_uniq(),
-            models.UniqueConstraint(fields=["tenant", "part", "service_type"], name="technicians_partservicetype_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "part", "service_type"], name="technicians_partservicetype_uniq"
+            ),
         ]
         indexes = [models.Index(fields=["tenant", "service_type"], name="tech_partst_st_idx")]
 
@@ -89,7 +99,9 @@ class PartServiceType(TenantOwned):
 class StockLevel(TenantOwned):
     """How much of a part a location holds. free = on_hand - reserved; the database refuses negatives."""
 
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="levels", verbose_name=_("part"))
     on_hand = models.DecimalField(_("on hand"), default=ZERO, **QTY)
     reserved = models.DecimalField(_("reserved"), default=ZERO, **QTY)
@@ -101,9 +113,15 @@ class StockLevel(TenantOwned):
         verbose_name_plural = _("stock levels")
         constraints = [
             _legacy_tenant_id_uniq(),
-            models.UniqueConstraint(fields=["tenant", "location", "part"], name="technicians_stocklevel_uniq"),
-            models.CheckConstraint(condition=Q(reserved__gte=0), name="technicians_stocklevel_reserved_gte_0"),
-            models.CheckConstraint(condition=Q(on_hand__gte=F("reserved")), name="technicians_stocklevel_free_gte_0"),
+            models.UniqueConstraint(
+                fields=["tenant", "location", "part"], name="technicians_stocklevel_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="technicians_stocklevel_reserved_gte_0"
+            ),
+            models.CheckConstraint(
+                condition=Q(on_hand__gte=F("reserved")), name="technicians_stocklevel_free_gte_0"
+            ),
             models.CheckConstraint(condition=Q(min_level__gte=0), name="technicians_stocklevel_min_gte_0"),
         ]
         indexes = [models.Index(fields=["tenant", "part"], name="tech_stocklevel_part_idx")]
@@ -128,12 +146,20 @@ class StockLevel(TenantOwned):
 class PartReservation(TenantOwned):
     """Parts set aside for an order at a location; `missing` is what was wanted but not in stock yet."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="part_reservations", verbose_name=_("order"))
-    part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("part"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="part_reservations", verbose_name=_("order")
+    )
+    part = models.ForeignKey(
+        Part, on_delete=models.PROTECT, related_name="reservations", verbose_name=_("part")
+    )
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
     reserved = models.DecimalField(_("reserved"), default=ZERO, **QTY)
     missing = models.DecimalField(_("still missing"), default=ZERO, **QTY)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -143,13 +169,18 @@ class PartReservation(TenantOwned):
         ordering = ["created_at", "id"]
         constraints = [
             _legacy_tenant_id_uniq(),
-            models.UniqueConstraint(fields=["tenant", "order", "part", "location"], name="technicians_reservation_uniq"),
-            models.CheckConstraint(condition=Q(reserved__gte=0), name="technicians_reservation_reserved_gte_0"),
+            models.UniqueConstraint(
+                fields=["tenant", "order", "part", "location"], name="technicians_reservation_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(reserved__gte=0), name="technicians_reservation_reserved_gte_0"
+            ),
             models.CheckConstraint(condition=Q(missing__gte=0), name="technicians_reservation_missing_gte_0"),
         ]
         indexes = [
             models.Index(
-                fields=["tenant", "part", "location", "created_at"], name="tech_reservation_wait_idx",
+                fields=["tenant", "part", "location", "created_at"],
+                name="tech_reservation_wait_idx",
                 condition=Q(missing__gt=0),
             ),
         ]
@@ -171,9 +202,16 @@ class StockMovement(TenantOwned):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     part = models.ForeignKey(Part, on_delete=models.PROTECT, related_name="movements", verbose_name=_("part"))
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
     other_location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("from / to")
+        Location,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("from / to"),
     )
     on_hand_delta = models.DecimalField(_("on hand change"), default=ZERO, **QTY)
     reserved_delta = models.DecimalField(_("reserved change"), default=ZERO, **QTY)
@@ -181,8 +219,9 @@ class StockMovement(TenantOwned):
         Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("order")
     )
     reason = models.CharField(_("reason"), max_length=300, blank=True)
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+",
-                           verbose_name=_("by"))
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("by")
+    )
     created_at = models.DateTimeField(_("when"), default=timezone.now)
 
     class Meta(TenantOwned.Meta):

@@ -46,9 +46,17 @@ class StockShortage(ValidationError):
         self.free = max(free, ZERO)
         self.shortfall = wanted - self.free
         super().__init__(
-            _("Not enough %(part)s at %(location)s: %(wanted)s %(unit)s wanted, %(free)s free, %(short)s short.")
-            % {"part": part.name, "location": location.name if location else "—", "wanted": fmt(wanted),
-               "free": fmt(self.free), "short": fmt(self.shortfall), "unit": part.get_unit_display()}
+            _(
+                "Not enough %(part)s at %(location)s: %(wanted)s %(unit)s wanted, %(free)s free, %(short)s short."
+            )
+            % {
+                "part": part.name,
+                "location": location.name if location else "—",
+                "wanted": fmt(wanted),
+                "free": fmt(self.free),
+                "short": fmt(self.shortfall),
+                "unit": part.get_unit_display(),
+            }
         )
 
 
@@ -71,7 +79,9 @@ def clean_quantity(part: Part, quantity: Quantity) -> Decimal:
     if value != value.quantize(Decimal("0.001")):
         raise ValidationError(_("Use at most three decimal places."))
     if part.whole_units and value != value.to_integral_value():
-        raise ValidationError(_("%(part)s is counted in whole %(unit)s.") % {"part": part.name, "unit": part.get_unit_display()})
+        raise ValidationError(
+            _("%(part)s is counted in whole %(unit)s.") % {"part": part.name, "unit": part.get_unit_display()}
+        )
     return value
 
 
@@ -114,11 +124,27 @@ def _free(level_id: int) -> Decimal:
     return row["on_hand"] - row["reserved"] if row else ZERO
 
 
-def _journal(kind: str, level: StockLevel, *, on_hand: Decimal = ZERO, reserved: Decimal = ZERO, by: Actor = None,
-             order: Order | None = None, reason: str = "", other: Location | None = None) -> StockMovement:
+def _journal(
+    kind: str,
+    level: StockLevel,
+    *,
+    on_hand: Decimal = ZERO,
+    reserved: Decimal = ZERO,
+    by: Actor = None,
+    order: Order | None = None,
+    reason: str = "",
+    other: Location | None = None,
+) -> StockMovement:
     return StockMovement.objects.create(
-        tenant_id=level.tenant_id, kind=kind, part_id=level.part_id, location_id=level.location_id,
-        other_location=other, on_hand_delta=on_hand, reserved_delta=reserved, order=order, reason=reason[:300],
+        tenant_id=level.tenant_id,
+        kind=kind,
+        part_id=level.part_id,
+        location_id=level.location_id,
+        other_location=other,
+        on_hand_delta=on_hand,
+        reserved_delta=reserved,
+        order=order,
+        reason=reason[:300],
         by=getattr(by, "user", by),
     )
 
@@ -158,8 +184,16 @@ class ReceiptResult:
 
 
 @transaction.atomic
-def receive(tenant: Tenant, *, part: Part, location: Location, quantity: Quantity, by: Membership, reason: str = "",
-            fill_waiting: bool = True) -> ReceiptResult:
+def receive(
+    tenant: Tenant,
+    *,
+    part: Part,
+    location: Location,
+    quantity: Quantity,
+    by: Membership,
+    reason: str = "",
+    fill_waiting: bool = True,
+) -> ReceiptResult:
     """Parts arrive from a supplier. Orders waiting for the part here get them reserved, oldest first."""
     _check_same_tenant(tenant.pk, part, location)
     quantity = clean_quantity(part, quantity)
@@ -174,8 +208,9 @@ def receive(tenant: Tenant, *, part: Part, location: Location, quantity: Quantit
 def _fill_waiting(level: StockLevel, by: Membership) -> list[tuple[Order, Decimal]]:
     filled = []
     waiting = (
-        PartReservation.objects.filter(tenant_id=level.tenant_id, part_id=level.part_id, location_id=level.location_id,
-                                       missing__gt=0)
+        PartReservation.objects.filter(
+            tenant_id=level.tenant_id, part_id=level.part_id, location_id=level.location_id, missing__gt=0
+        )
         .select_related("order", "part")
         .order_by("created_at", "id")
     )
@@ -187,19 +222,38 @@ def _fill_waiting(level: StockLevel, by: Membership) -> list[tuple[Order, Decima
         if not _change(level.pk, ZERO, take):
             break
         PartReservation.objects.filter(pk=reservation.pk).update(
-            reserved=_plus("reserved", take), missing=_plus("missing", -take))
-        _journal(StockMovement.Kind.RESERVATION, level, reserved=take, by=by, order=reservation.order,
-                 reason=_("Reserved from a receipt for a waiting order"))
-        record_event(reservation.order, EventKind.PARTS, actor=getattr(by, "user", None),
-                     message=_("Parts arrived and were reserved: %(part)s × %(qty)s") % {
-                         "part": reservation.part.name, "qty": fmt(take)})
+            reserved=_plus("reserved", take), missing=_plus("missing", -take)
+        )
+        _journal(
+            StockMovement.Kind.RESERVATION,
+            level,
+            reserved=take,
+            by=by,
+            order=reservation.order,
+            reason=_("Reserved from a receipt for a waiting order"),
+        )
+        record_event(
+            reservation.order,
+            EventKind.PARTS,
+            actor=getattr(by, "user", None),
+            message=_("Parts arrived and were reserved: %(part)s × %(qty)s")
+            % {"part": reservation.part.name, "qty": fmt(take)},
+        )
         filled.append((reservation.order, take))
     return filled
 
 
 @transaction.atomic
-def transfer(tenant: Tenant, *, part: Part, source: Location, target: Location, quantity: Quantity, by: Membership,
-             reason: str = "") -> None:
+def transfer(
+    tenant: Tenant,
+    *,
+    part: Part,
+    source: Location,
+    target: Location,
+    quantity: Quantity,
+    by: Membership,
+    reason: str = "",
+) -> None:
     """Move free stock between locations. Reserved units stay (they move with their order)."""
     _check_same_tenant(tenant.pk, part, source, target)
     if source == target:
@@ -216,7 +270,9 @@ def transfer(tenant: Tenant, *, part: Part, source: Location, target: Location, 
 
 
 @transaction.atomic
-def correct(tenant: Tenant, *, part: Part, location: Location, counted: Quantity, by: Membership, reason: str) -> Decimal:
+def correct(
+    tenant: Tenant, *, part: Part, location: Location, counted: Quantity, by: Membership, reason: str
+) -> Decimal:
     """Set on-hand to what a count found. Returns the change. Reserved units cannot be counted away."""
     _check_same_tenant(tenant.pk, part, location)
     reason = (reason or "").strip()
@@ -235,12 +291,15 @@ def correct(tenant: Tenant, *, part: Part, location: Location, counted: Quantity
     if counted < level.reserved:
         raise ValidationError(
             _("%(reserved)s %(unit)s are reserved for orders here; release them before counting below that.")
-            % {"reserved": fmt(level.reserved), "unit": part.get_unit_display()})
+            % {"reserved": fmt(level.reserved), "unit": part.get_unit_display()}
+        )
     delta = counted - level.on_hand
     if delta == 0:
         return ZERO
     # Conditional on the value we read: a concurrent change makes the count stale, so say so.
-    changed = StockLevel.objects.filter(pk=level.pk, on_hand=level.on_hand, reserved__lte=counted).update(on_hand=counted)
+    changed = StockLevel.objects.filter(pk=level.pk, on_hand=level.on_hand, reserved__lte=counted).update(
+        on_hand=counted
+    )
     if not changed:
         raise ValidationError(_("The stock changed while you were counting. Check it and try again."))
     _journal(StockMovement.Kind.CORRECTION, level, on_hand=delta, by=by, reason=reason)
@@ -270,16 +329,19 @@ def _check_order(order: Order) -> None:
 def _reservation_for_update(order: Order, part: Part, location: Location) -> PartReservation:
     reservation = (
         PartReservation.objects.select_for_update()
-        .filter(tenant_id=order.tenant_id, order=order, part=part, location=location).first()
+        .filter(tenant_id=order.tenant_id, order=order, part=part, location=location)
+        .first()
     )
     if reservation is None:
         try:
             with transaction.atomic():
-                reservation = PartReservation.objects.create(tenant_id=order.tenant_id, order=order, part=part,
-                                                             location=location)
+                reservation = PartReservation.objects.create(
+                    tenant_id=order.tenant_id, order=order, part=part, location=location
+                )
         except IntegrityError:
             reservation = PartReservation.objects.select_for_update().get(
-                tenant_id=order.tenant_id, order=order, part=part, location=location)
+                tenant_id=order.tenant_id, order=order, part=part, location=location
+            )
     return reservation
 
 
@@ -294,7 +356,9 @@ RESERVE_PERMS = (Perm.ORDERS_PLAN, Perm.ORDERS_WORK)
 
 
 @transaction.atomic
-def reserve(order: Order, *, part: Part, quantity: Quantity, by: Membership, wait_for_rest: bool = False) -> ReserveResult:
+def reserve(
+    order: Order, *, part: Part, quantity: Quantity, by: Membership, wait_for_rest: bool = False
+) -> ReserveResult:
     """Set parts aside for the order at its stock location.
 
     Beyond what is free: refused with the shortfall (StockShortage), or with wait_for_rest the free part is
@@ -324,14 +388,28 @@ def reserve(order: Order, *, part: Part, quantity: Quantity, by: Membership, wai
                 break
     missing = quantity - take
     reservation = _reservation_for_update(order, part, location)
-    PartReservation.objects.filter(pk=reservation.pk).update(reserved=_plus("reserved", take), missing=_plus("missing", missing))
+    PartReservation.objects.filter(pk=reservation.pk).update(
+        reserved=_plus("reserved", take), missing=_plus("missing", missing)
+    )
     if take:
-        _journal(StockMovement.Kind.RESERVATION, level, reserved=take, by=by, order=order, reason=_("Reserved for the order"))
+        _journal(
+            StockMovement.Kind.RESERVATION,
+            level,
+            reserved=take,
+            by=by,
+            order=order,
+            reason=_("Reserved for the order"),
+        )
     message = _("Reserved %(part)s × %(qty)s") % {"part": part.name, "qty": fmt(take)}
     if missing:
         message += "; " + _("%(qty)s still missing: waiting for a delivery") % {"qty": fmt(missing)}
-    record_event(order, EventKind.PARTS, actor=by.user, message=message,
-                 data={"part": part.pk, "reserved": str(take), "missing": str(missing)})
+    record_event(
+        order,
+        EventKind.PARTS,
+        actor=by.user,
+        message=message,
+        data={"part": part.pk, "reserved": str(take), "missing": str(missing)},
+    )
     return ReserveResult(reserved=take, missing=missing)
 
 
@@ -345,7 +423,9 @@ def consume(order: Order, *, part: Part, quantity: Quantity, by: Membership) -> 
     reservation = (
         PartReservation.objects.select_for_update()
         .filter(tenant_id=order.tenant_id, order=order, part=part, reserved__gt=0)
-        .select_related("location").order_by("created_at").first()
+        .select_related("location")
+        .order_by("created_at")
+        .first()
     )
     location = reservation.location if reservation else stock_location(order)
     level = _level(order.tenant_id, part, location)
@@ -353,30 +433,56 @@ def consume(order: Order, *, part: Part, quantity: Quantity, by: Membership) -> 
     if not _change(level.pk, -quantity, -from_reservation):
         raise StockShortage(part, location, quantity - from_reservation, _free(level.pk))
     if from_reservation and reservation is not None:
-        updated = PartReservation.objects.filter(pk=reservation.pk, reserved__gte=from_reservation - _TOLERANCE).update(
-            reserved=_plus("reserved", -from_reservation))
+        updated = PartReservation.objects.filter(
+            pk=reservation.pk, reserved__gte=from_reservation - _TOLERANCE
+        ).update(reserved=_plus("reserved", -from_reservation))
         if not updated:  # cannot happen under the row lock; refuse rather than corrupt
             raise ValidationError(_("The reservation changed meanwhile. Try again."))
-    _journal(StockMovement.Kind.CONSUMPTION, level, on_hand=-quantity, reserved=-from_reservation, by=by, order=order,
-             reason=_("Used on the order"))
+    _journal(
+        StockMovement.Kind.CONSUMPTION,
+        level,
+        on_hand=-quantity,
+        reserved=-from_reservation,
+        by=by,
+        order=order,
+        reason=_("Used on the order"),
+    )
     _tidy(order)
-    return add_line_item(order, kind=LineItem.Kind.PART, description=f"{part.name} ({part.sku})"[:200],
-                         quantity=quantity, unit_price=part.sale_price, by=by, performed_by=by,
-                         warranty_days=part.warranty_days)
+    return add_line_item(
+        order,
+        kind=LineItem.Kind.PART,
+        description=f"{part.name} ({part.sku})"[:200],
+        quantity=quantity,
+        unit_price=part.sale_price,
+        by=by,
+        performed_by=by,
+        warranty_days=part.warranty_days,
+    )
 
 
-def release(reservation: PartReservation, *, by: Membership, quantity: Quantity | None = None, reason: str = "") -> Decimal:
+def release(
+    reservation: PartReservation, *, by: Membership, quantity: Quantity | None = None, reason: str = ""
+) -> Decimal:
     """A member gives reserved parts back to free stock (all of them by default, and forget what was missing)."""
     check_actor(by, RESERVE_PERMS, reservation.order)
     return _release(reservation, by=by, quantity=quantity, reason=reason)
 
 
 @transaction.atomic
-def _release(reservation: PartReservation, *, by: Actor, quantity: Quantity | None = None, reason: str = "",
-             record: bool = True) -> Decimal:
+def _release(
+    reservation: PartReservation,
+    *,
+    by: Actor,
+    quantity: Quantity | None = None,
+    reason: str = "",
+    record: bool = True,
+) -> Decimal:
     """Release without an actor check: also called by the system (cancel, handover, a moved order; by a User or None)."""
-    reservation = PartReservation.objects.select_for_update().select_related("part", "location", "order").get(
-        pk=reservation.pk)
+    reservation = (
+        PartReservation.objects.select_for_update()
+        .select_related("part", "location", "order")
+        .get(pk=reservation.pk)
+    )
     amount = reservation.reserved if quantity is None else clean_quantity(reservation.part, quantity)
     if amount > reservation.reserved:
         raise ValidationError(_("Only %(qty)s are reserved.") % {"qty": fmt(reservation.reserved)})
@@ -384,24 +490,36 @@ def _release(reservation: PartReservation, *, by: Actor, quantity: Quantity | No
     if amount:
         if not _change(level.pk, ZERO, -amount):
             raise ValidationError(_("The stock changed meanwhile. Try again."))
-        _journal(StockMovement.Kind.RELEASE, level, reserved=-amount, by=by, order=reservation.order,
-                 reason=reason or _("Reservation released"))
+        _journal(
+            StockMovement.Kind.RELEASE,
+            level,
+            reserved=-amount,
+            by=by,
+            order=reservation.order,
+            reason=reason or _("Reservation released"),
+        )
     updates: dict[str, object] = {"reserved": _plus("reserved", -amount)}
     if quantity is None:
         updates["missing"] = ZERO
     PartReservation.objects.filter(pk=reservation.pk).update(**updates)
     _tidy(reservation.order)
     if record:
-        record_event(reservation.order, EventKind.PARTS, actor=getattr(by, "user", None),
-                     message=_("Released %(part)s × %(qty)s") % {"part": reservation.part.name, "qty": fmt(amount)}
-                     + (f" ({reason})" if reason else ""))
+        record_event(
+            reservation.order,
+            EventKind.PARTS,
+            actor=getattr(by, "user", None),
+            message=_("Released %(part)s × %(qty)s") % {"part": reservation.part.name, "qty": fmt(amount)}
+            + (f" ({reason})" if reason else ""),
+        )
     return amount
 
 
 def release_all(order: Order, *, by_user: User | None = None, reason: str) -> list[tuple[Part, Decimal]]:
     """Release every reservation of the order (cancel, handover). Called from the order-event listener."""
     released = []
-    for reservation in PartReservation.objects.filter(tenant_id=order.tenant_id, order=order).select_related("part"):
+    for reservation in PartReservation.objects.filter(tenant_id=order.tenant_id, order=order).select_related(
+        "part"
+    ):
         amount = _release(reservation, by=by_user, reason=reason, record=False)
         released.append((reservation.part, amount))
     done = [f"{part.name} × {fmt(qty)}" for part, qty in released if qty]
@@ -410,18 +528,28 @@ def release_all(order: Order, *, by_user: User | None = None, reason: str) -> li
     return released
 
 
-def follow_order(order: Order, *, by_user: User | None = None, release_instead: bool = False) -> list[tuple[Part, Decimal]]:
+def follow_order(
+    order: Order, *, by_user: User | None = None, release_instead: bool = False
+) -> list[tuple[Part, Decimal]]:
     """After a workshop change: move the order's reservations to its new stock location (or release them).
 
     Moving reserved units always succeeds: they are on hand by construction. What was missing moves too.
     """
     target = stock_location(order)
     moved = []
-    for reservation in (PartReservation.objects.select_for_update()
-                        .filter(tenant_id=order.tenant_id, order=order).exclude(location=target)
-                        .select_related("part", "location")):
+    for reservation in (
+        PartReservation.objects.select_for_update()
+        .filter(tenant_id=order.tenant_id, order=order)
+        .exclude(location=target)
+        .select_related("part", "location")
+    ):
         if release_instead:
-            amount = _release(reservation, by=by_user, reason=_("Order moved to %(loc)s") % {"loc": target.name}, record=False)
+            amount = _release(
+                reservation,
+                by=by_user,
+                reason=_("Order moved to %(loc)s") % {"loc": target.name},
+                record=False,
+            )
             moved.append((reservation.part, amount))
             continue
         amount = reservation.reserved
@@ -432,23 +560,49 @@ def follow_order(order: Order, *, by_user: User | None = None, release_instead: 
                 raise ValidationError(_("The stock changed meanwhile. Try again."))
             _change(target_level.pk, amount, amount)
             reason = _("Moved with order #%(number)s") % {"number": order.number}
-            _journal(StockMovement.Kind.TRANSFER, source_level, on_hand=-amount, reserved=-amount, by=by_user,
-                     order=order, reason=reason, other=target)
-            _journal(StockMovement.Kind.TRANSFER, target_level, on_hand=amount, reserved=amount, by=by_user,
-                     order=order, reason=reason, other=reservation.location)
-        existing = PartReservation.objects.filter(tenant_id=order.tenant_id, order=order, part=reservation.part,
-                                                  location=target).first()
+            _journal(
+                StockMovement.Kind.TRANSFER,
+                source_level,
+                on_hand=-amount,
+                reserved=-amount,
+                by=by_user,
+                order=order,
+                reason=reason,
+                other=target,
+            )
+            _journal(
+                StockMovement.Kind.TRANSFER,
+                target_level,
+                on_hand=amount,
+                reserved=amount,
+                by=by_user,
+                order=order,
+                reason=reason,
+                other=reservation.location,
+            )
+        existing = PartReservation.objects.filter(
+            tenant_id=order.tenant_id, order=order, part=reservation.part, location=target
+        ).first()
         if existing:
             PartReservation.objects.filter(pk=existing.pk).update(
-                reserved=_plus("reserved", amount), missing=_plus("missing", reservation.missing))
+                reserved=_plus("reserved", amount), missing=_plus("missing", reservation.missing)
+            )
             reservation.delete()
         else:
             PartReservation.objects.filter(pk=reservation.pk).update(location=target)
         moved.append((reservation.part, amount))
     if moved:
-        verb = _("Reserved parts released") if release_instead else _("Reserved parts moved to %(loc)s") % {"loc": target.name}
-        record_event(order, EventKind.PARTS, actor=by_user, message=verb + ": " + ", ".join(
-            f"{part.name} × {fmt(qty)}" for part, qty in moved))
+        verb = (
+            _("Reserved parts released")
+            if release_instead
+            else _("Reserved parts moved to %(loc)s") % {"loc": target.name}
+        )
+        record_event(
+            order,
+            EventKind.PARTS,
+            actor=by_user,
+            message=verb + ": " + ", ".join(f"{part.name} × {fmt(qty)}" for part, qty in moved),
+        )
     return moved
 
 
@@ -469,5 +623,8 @@ def low_stock(tenant: Tenant) -> QuerySet[StockLevel]:
 
 def waiting_reservations(tenant: Tenant) -> QuerySet[PartReservation]:
     """Reservations still missing parts: the orders waiting for each part."""
-    return PartReservation.objects.for_tenant(tenant).filter(missing__gt=0).select_related("order", "part", "location")
-
+    return (
+        PartReservation.objects.for_tenant(tenant)
+        .filter(missing__gt=0)
+        .select_related("order", "part", "location")
+    )

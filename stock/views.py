@@ -34,7 +34,6 @@ from .models import Part, PartReservation, PartServiceType, StockLevel, StockMov
 PAGE_SIZE = 50
 
 
-
 def _can_manage(request: TenantRequest) -> bool:
     return has_perm(request.membership.role, Perm.STOCK_MANAGE)
 
@@ -46,25 +45,39 @@ def stock_list(request: TenantRequest) -> HttpResponse:
     filterset = StockFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     qs = qs.select_related("part", "location")
-    page = keyset_page(qs, [SortKey("part__name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
-    return render(request, "stock/stock_list.html", {
-        "filterset": filterset, "page": page, "levels": page.rows, "query": query_without_cursor(request.GET),
-        "can_manage": _can_manage(request),
-    })
+    page = keyset_page(
+        qs, [SortKey("part__name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE
+    )
+    return render(
+        request,
+        "stock/stock_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "levels": page.rows,
+            "query": query_without_cursor(request.GET),
+            "can_manage": _can_manage(request),
+        },
+    )
 
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
 def low_stock(request: TenantRequest) -> HttpResponse:
     levels = list(stock.low_stock(request.tenant)[:500])
-    waiting = list(stock.waiting_reservations(request.tenant).order_by("part__name", "created_at", "id")[:500])
+    waiting = list(
+        stock.waiting_reservations(request.tenant).order_by("part__name", "created_at", "id")[:500]
+    )
     by_level: dict[tuple[int, int], list[PartReservation]] = defaultdict(list)
     for reservation in waiting:
         by_level[(reservation.part_id, reservation.location_id)].append(reservation)
     for level in levels:
         level.waiting = by_level.get((level.part_id, level.location_id), [])
-    return render(request, "stock/low_stock.html", {"levels": levels, "waiting": waiting,
-                                                          "can_manage": _can_manage(request)})
+    return render(
+        request,
+        "stock/low_stock.html",
+        {"levels": levels, "waiting": waiting, "can_manage": _can_manage(request)},
+    )
 
 
 @tenant_view(Perm.STOCK_VIEW)
@@ -74,9 +87,19 @@ def movements(request: TenantRequest) -> HttpResponse:
     filterset = MovementFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     qs = qs.select_related("part", "location", "other_location", "order", "by")
-    page = keyset_page(qs, [SortKey("created_at", True), SortKey("id", True)], request.GET.get("cursor"), PAGE_SIZE)
-    return render(request, "stock/movements.html", {
-        "filterset": filterset, "page": page, "movements": page.rows, "query": query_without_cursor(request.GET)})
+    page = keyset_page(
+        qs, [SortKey("created_at", True), SortKey("id", True)], request.GET.get("cursor"), PAGE_SIZE
+    )
+    return render(
+        request,
+        "stock/movements.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "movements": page.rows,
+            "query": query_without_cursor(request.GET),
+        },
+    )
 
 
 @tenant_view(Perm.STOCK_VIEW)
@@ -86,28 +109,58 @@ def part_list(request: TenantRequest) -> HttpResponse:
     filterset = PartFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
     qs = qs.annotate(total_on_hand=Sum("levels__on_hand"), total_reserved=Sum("levels__reserved"))
-    page = keyset_page(qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE)
-    return render(request, "stock/part_list.html", {
-        "filterset": filterset, "page": page, "parts": page.rows, "query": query_without_cursor(request.GET),
-        "can_manage": _can_manage(request)})
+    page = keyset_page(
+        qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE
+    )
+    return render(
+        request,
+        "stock/part_list.html",
+        {
+            "filterset": filterset,
+            "page": page,
+            "parts": page.rows,
+            "query": query_without_cursor(request.GET),
+            "can_manage": _can_manage(request),
+        },
+    )
 
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
 def part_detail(request: TenantRequest, part_id: int) -> HttpResponse:
     part = get_for_tenant_or_404(Part, request.tenant, pk=part_id)
-    levels = StockLevel.objects.filter(tenant=request.tenant, part=part).select_related("location").order_by("location__name")
-    reservations = (PartReservation.objects.filter(tenant=request.tenant, part=part)
-                    .select_related("order", "location").order_by("created_at")[:100])
-    recent = (StockMovement.objects.filter(tenant=request.tenant, part=part)
-              .select_related("location", "other_location", "order", "by")[:30])
-    service_types = [row.service_type for row in PartServiceType.objects.filter(tenant=request.tenant, part=part)
-                     .select_related("service_type")]
-    return render(request, "stock/part_detail.html", {
-        "part": part, "levels": levels, "reservations": reservations, "recent": recent,
-        "service_types": service_types, "can_manage": _can_manage(request),
-        "min_form": MinLevelForm(tenant=request.tenant),
-    })
+    levels = (
+        StockLevel.objects.filter(tenant=request.tenant, part=part)
+        .select_related("location")
+        .order_by("location__name")
+    )
+    reservations = (
+        PartReservation.objects.filter(tenant=request.tenant, part=part)
+        .select_related("order", "location")
+        .order_by("created_at")[:100]
+    )
+    recent = StockMovement.objects.filter(tenant=request.tenant, part=part).select_related(
+        "location", "other_location", "order", "by"
+    )[:30]
+    service_types = [
+        row.service_type
+        for row in PartServiceType.objects.filter(tenant=request.tenant, part=part).select_related(
+            "service_type"
+        )
+    ]
+    return render(
+        request,
+        "stock/part_detail.html",
+        {
+            "part": part,
+            "levels": levels,
+            "reservations": reservations,
+            "recent": recent,
+            "service_types": service_types,
+            "can_manage": _can_manage(request),
+            "min_form": MinLevelForm(tenant=request.tenant),
+        },
+    )
 
 
 @tenant_view(Perm.STOCK_MANAGE)
@@ -118,10 +171,17 @@ def part_edit(request: TenantRequest, part_id: int | None = None) -> HttpRespons
     if request.method == "POST" and form.is_valid():
         part = form.save()
         chosen = form.cleaned_data["service_types"]
-        PartServiceType.objects.filter(tenant=request.tenant, part=part).exclude(service_type__in=chosen).delete()
+        PartServiceType.objects.filter(tenant=request.tenant, part=part).exclude(
+            service_type__in=chosen
+        ).delete()
         have = set(PartServiceType.objects.filter(part=part).values_list("service_type_id", flat=True))
-        PartServiceType.objects.bulk_create([PartServiceType(tenant=request.tenant, part=part, service_type=st)
-                                             for st in chosen if st.pk not in have])
+        PartServiceType.objects.bulk_create(
+            [
+                PartServiceType(tenant=request.tenant, part=part, service_type=st)
+                for st in chosen
+                if st.pk not in have
+            ]
+        )
         messages.success(request, _("Part saved."))
         return redirect("stock:part", tenant_slug=request.tenant.slug, part_id=part.pk)
     return render(request, "stock/part_form.html", {"form": form, "part": part if part.pk else None})
@@ -133,8 +193,12 @@ def part_min_level(request: TenantRequest, part_id: int) -> HttpResponse:
     part = get_for_tenant_or_404(Part, request.tenant, pk=part_id)
     form = MinLevelForm(request.POST, tenant=request.tenant)
     if form.is_valid():
-        stock.set_min_level(request.tenant, part=part, location=form.cleaned_data["location"],
-                            min_level=form.cleaned_data["min_level"])
+        stock.set_min_level(
+            request.tenant,
+            part=part,
+            location=form.cleaned_data["location"],
+            min_level=form.cleaned_data["min_level"],
+        )
         messages.success(request, _("Minimum saved."))
     else:
         say_form_errors(request, form)
@@ -157,7 +221,9 @@ def _stock_form_page(request: TenantRequest, form_class, title: str, submit: str
             form.add_error(None, problem)
         else:
             messages.success(request, message)
-            return redirect("stock:part", tenant_slug=request.tenant.slug, part_id=form.cleaned_data["part"].pk)
+            return redirect(
+                "stock:part", tenant_slug=request.tenant.slug, part_id=form.cleaned_data["part"].pk
+            )
     return render(request, "stock/stock_form.html", {"form": form, "title": title, "submit": submit})
 
 
@@ -165,12 +231,22 @@ def _stock_form_page(request: TenantRequest, form_class, title: str, submit: str
 @require_http_methods(["GET", "POST"])
 def receive(request: TenantRequest) -> HttpResponse:
     def act(data) -> str:
-        result = stock.receive(request.tenant, part=data["part"], location=data["location"], quantity=data["quantity"],
-                               by=request.membership, reason=data["reason"].strip())
-        text = _("Received %(qty)s × %(part)s.") % {"qty": stock.fmt(data["quantity"]), "part": data["part"].name}
+        result = stock.receive(
+            request.tenant,
+            part=data["part"],
+            location=data["location"],
+            quantity=data["quantity"],
+            by=request.membership,
+            reason=data["reason"].strip(),
+        )
+        text = _("Received %(qty)s × %(part)s.") % {
+            "qty": stock.fmt(data["quantity"]),
+            "part": data["part"].name,
+        }
         if result.filled:
             text += " " + _("Reserved for waiting orders: %(orders)s.") % {
-                "orders": ", ".join(f"#{order.number} × {stock.fmt(qty)}" for order, qty in result.filled)}
+                "orders": ", ".join(f"#{order.number} × {stock.fmt(qty)}" for order, qty in result.filled)
+            }
         return text
 
     return _stock_form_page(request, ReceiveForm, _("Receive parts"), _("Receive"), act)
@@ -180,10 +256,20 @@ def receive(request: TenantRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def transfer(request: TenantRequest) -> HttpResponse:
     def act(data) -> str:
-        stock.transfer(request.tenant, part=data["part"], source=data["source"], target=data["target"],
-                       quantity=data["quantity"], by=request.membership, reason=data["reason"].strip())
+        stock.transfer(
+            request.tenant,
+            part=data["part"],
+            source=data["source"],
+            target=data["target"],
+            quantity=data["quantity"],
+            by=request.membership,
+            reason=data["reason"].strip(),
+        )
         return _("Moved %(qty)s × %(part)s to %(target)s.") % {
-            "qty": stock.fmt(data["quantity"]), "part": data["part"].name, "target": data["target"].name}
+            "qty": stock.fmt(data["quantity"]),
+            "part": data["part"].name,
+            "target": data["target"].name,
+        }
 
     return _stock_form_page(request, TransferForm, _("Transfer between locations"), _("Transfer"), act)
 
@@ -192,9 +278,14 @@ def transfer(request: TenantRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def correct(request: TenantRequest) -> HttpResponse:
     def act(data) -> str:
-        delta = stock.correct(request.tenant, part=data["part"], location=data["location"], counted=data["counted"],
-                              by=request.membership, reason=data["reason"])
+        delta = stock.correct(
+            request.tenant,
+            part=data["part"],
+            location=data["location"],
+            counted=data["counted"],
+            by=request.membership,
+            reason=data["reason"],
+        )
         return _("Stock corrected by %(delta)s.") % {"delta": ("+" if delta > 0 else "") + stock.fmt(delta)}
 
     return _stock_form_page(request, CorrectForm, _("Correct after a count"), _("Save the count"), act)
-

@@ -28,14 +28,21 @@ EXTRA_TECHNICIANS = [
     ("sofia.bench@demo.servicedesk.test", "Sofia Benchova"),
 ]
 
+
 def _member(tenant, email: str, name: str) -> Membership:
-    user = User.objects.filter(email=email).first() or User.objects.create_user(email, DEMO_PASSWORD, full_name=name)
+    user = User.objects.filter(email=email).first() or User.objects.create_user(
+        email, DEMO_PASSWORD, full_name=name
+    )
     member, _ = Membership.objects.get_or_create(tenant=tenant, user=user, defaults={"role": Role.TECHNICIAN})
     return member
 
 
 def _types(tenant, fragments: list[str]) -> list[ServiceType]:
-    return [st for st in ServiceType.objects.for_tenant(tenant) if any(f.lower() in st.name.lower() for f in fragments)]
+    return [
+        st
+        for st in ServiceType.objects.for_tenant(tenant)
+        if any(f.lower() in st.name.lower() for f in fragments)
+    ]
 
 
 def seed_profiles(staff) -> dict[str, Membership]:
@@ -46,20 +53,59 @@ def seed_profiles(staff) -> dict[str, Membership]:
     sofia = _member(tenant, *EXTRA_TECHNICIANS[1])
     manager = members[Role.MANAGER]
     setups = [
-        (tech, staff.workshop, False, [0, 1, 2, 3, 4], time(9), time(18), "1200", ["Phone", "Laptop", "Data"]),
-        (ivan, staff.workshop, True, [0, 1, 2, 3, 4, 5], time(8), time(17), "1400", ["Washing", "Smart-home", "Car"]),
+        (
+            tech,
+            staff.workshop,
+            False,
+            [0, 1, 2, 3, 4],
+            time(9),
+            time(18),
+            "1200",
+            ["Phone", "Laptop", "Data"],
+        ),
+        (
+            ivan,
+            staff.workshop,
+            True,
+            [0, 1, 2, 3, 4, 5],
+            time(8),
+            time(17),
+            "1400",
+            ["Washing", "Smart-home", "Car"],
+        ),
         (sofia, staff.head_office, False, [1, 2, 3, 4, 5], time(10), time(19), "1100", ["Phone", "Laptop"]),
-        (manager, staff.head_office, True, [0, 1, 2, 3, 4], time(10), time(14), "1800", ["Smart-home", "Car"]),
+        (
+            manager,
+            staff.head_office,
+            True,
+            [0, 1, 2, 3, 4],
+            time(10),
+            time(14),
+            "1800",
+            ["Smart-home", "Car"],
+        ),
     ]
     for member, home, visits, days, start, end, rate, skills in setups:
         profile, created = TechnicianProfile.objects.get_or_create(
-            tenant=tenant, membership=member,
-            defaults={"home_workshop": home, "does_visits": visits, "working_days": days, "day_start": start,
-                      "day_end": end, "hourly_rate": Decimal(rate), "break_minutes": 60 if end.hour - start.hour > 6 else 0},
+            tenant=tenant,
+            membership=member,
+            defaults={
+                "home_workshop": home,
+                "does_visits": visits,
+                "working_days": days,
+                "day_start": start,
+                "day_end": end,
+                "hourly_rate": Decimal(rate),
+                "break_minutes": 60 if end.hour - start.hour > 6 else 0,
+            },
         )
         if created:
-            TechnicianSkill.objects.bulk_create([TechnicianSkill(tenant=tenant, profile=profile, service_type=st)
-                                                 for st in _types(tenant, skills)])
+            TechnicianSkill.objects.bulk_create(
+                [
+                    TechnicianSkill(tenant=tenant, profile=profile, service_type=st)
+                    for st in _types(tenant, skills)
+                ]
+            )
     return {"tech": tech, "ivan": ivan, "sofia": sofia, "manager": manager}
 
 
@@ -68,8 +114,13 @@ def _spread_visits(staff, people: dict[str, Membership]) -> None:
     tenant = staff.tenant
     visitors = [people["ivan"], people["manager"]]
     now = timezone.localtime(timezone.now(), tenant.tz)
-    orders = list(Order.objects.for_tenant(tenant).filter(format__in=[ServiceFormat.ON_SITE, ServiceFormat.COMBINED])
-                  .open().select_related("service_type", "technician").order_by("number"))
+    orders = list(
+        Order.objects.for_tenant(tenant)
+        .filter(format__in=[ServiceFormat.ON_SITE, ServiceFormat.COMBINED])
+        .open()
+        .select_related("service_type", "technician")
+        .order_by("number")
+    )
     for index, order in enumerate(orders):
         order.tenant = tenant
         who = visitors[index % len(visitors)]
@@ -81,10 +132,17 @@ def _spread_visits(staff, people: dict[str, Membership]) -> None:
         if planning.visit_conflicts(order, who, start, start + timedelta(hours=2)):
             start += timedelta(days=1)
         try:
-            planning.plan(order, technician=who, workshop=order.workshop, by=people["manager"],
-                          expected_version=order.version,
-                          visit_address=order.visit_address or f"Moscow, Mira ave. {10 + index}",
-                          visit_start=start, visit_end_at=start + timedelta(hours=2), accept_warnings=True)
+            planning.plan(
+                order,
+                technician=who,
+                workshop=order.workshop,
+                by=people["manager"],
+                expected_version=order.version,
+                visit_address=order.visit_address or f"Moscow, Mira ave. {10 + index}",
+                visit_start=start,
+                visit_end_at=start + timedelta(hours=2),
+                accept_warnings=True,
+            )
         except Exception:  # noqa: BLE001 - a demo slot that does not fit is simply skipped
             continue
 
@@ -92,14 +150,25 @@ def _spread_visits(staff, people: dict[str, Membership]) -> None:
 def _rebalance(staff, people: dict[str, Membership]) -> None:
     """Give Sofia some of the in-shop phone and laptop jobs, so the board shows more than one person busy."""
     tenant = staff.tenant
-    jobs = (Order.objects.for_tenant(tenant).filter(technician=people["tech"], format=ServiceFormat.IN_SHOP)
-            .open().select_related("service_type", "workshop").order_by("number"))
+    jobs = (
+        Order.objects.for_tenant(tenant)
+        .filter(technician=people["tech"], format=ServiceFormat.IN_SHOP)
+        .open()
+        .select_related("service_type", "workshop")
+        .order_by("number")
+    )
     for index, order in enumerate(jobs):
         if index % 3 != 1:
             continue
         order.tenant = tenant
-        planning.plan(order, technician=people["sofia"], workshop=staff.head_office, by=people["manager"],
-                      expected_version=order.version, accept_warnings=True)
+        planning.plan(
+            order,
+            technician=people["sofia"],
+            workshop=staff.head_office,
+            by=people["manager"],
+            expected_version=order.version,
+            accept_warnings=True,
+        )
 
 
 def seed_work_logs(staff) -> None:
@@ -109,19 +178,31 @@ def seed_work_logs(staff) -> None:
     tz = tenant.tz
     today = timezone.localtime(timezone.now(), tz).date()
     entries = []
-    worked = (Order.objects.for_tenant(tenant).filter(technician__isnull=False)
-              .exclude(status__in=[OrderStatus.NEW, OrderStatus.PLANNED, OrderStatus.CANCELLED])
-              .select_related("technician").order_by("number"))
+    worked = (
+        Order.objects.for_tenant(tenant)
+        .filter(technician__isnull=False)
+        .exclude(status__in=[OrderStatus.NEW, OrderStatus.PLANNED, OrderStatus.CANCELLED])
+        .select_related("technician")
+        .order_by("number")
+    )
     for index, order in enumerate(worked):
         for piece in range(1 + index % 3):
             day = today - timedelta(days=1 + (index + piece) % 6)
-            start = timezone.make_aware(timezone.datetime.combine(day, time(9 + (index % 4) * 2, 15 * piece)), tz)
-            entries.append(WorkLog(
-                tenant=tenant, order=order, technician=order.technician, started_at=start,
-                ended_at=start + timedelta(minutes=35 + 20 * ((index + piece) % 4)),
-                source=WorkLog.Source.TIMER if piece else WorkLog.Source.MANUAL,
-                reason="" if piece else "Logged after the visit", created_by=order.technician.user,
-            ))
+            start = timezone.make_aware(
+                timezone.datetime.combine(day, time(9 + (index % 4) * 2, 15 * piece)), tz
+            )
+            entries.append(
+                WorkLog(
+                    tenant=tenant,
+                    order=order,
+                    technician=order.technician,
+                    started_at=start,
+                    ended_at=start + timedelta(minutes=35 + 20 * ((index + piece) % 4)),
+                    source=WorkLog.Source.TIMER if piece else WorkLog.Source.MANUAL,
+                    reason="" if piece else "Logged after the visit",
+                    created_by=order.technician.user,
+                )
+            )
     # Avoid overlaps per technician: keep the first entry of any clash.
     kept, busy = [], {}
     for entry in sorted(entries, key=lambda e: (e.technician_id, e.started_at)):

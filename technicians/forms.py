@@ -20,19 +20,37 @@ from .models import WEEKDAYS, TechnicianProfile
 
 # --- Technicians -----------------------------------------------------------------------------------
 class TechnicianProfileForm(forms.ModelForm):
-    skills = forms.ModelMultipleChoiceField(label=_("Skills"), queryset=ServiceType.objects.none(), required=False,
-                                            widget=forms.CheckboxSelectMultiple,
-                                            help_text=_("The services this person can do."))
-    working_days = forms.TypedMultipleChoiceField(label=_("Working days"), choices=WEEKDAYS, coerce=int, required=False,
-                                                  widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-inline"}))
-    hourly_rate = forms.DecimalField(label=_("Labour rate per hour"), max_digits=12, decimal_places=2,
-                                     min_value=Decimal("0"))
+    skills = forms.ModelMultipleChoiceField(
+        label=_("Skills"),
+        queryset=ServiceType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The services this person can do."),
+    )
+    working_days = forms.TypedMultipleChoiceField(
+        label=_("Working days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-inline"}),
+    )
+    hourly_rate = forms.DecimalField(
+        label=_("Labour rate per hour"), max_digits=12, decimal_places=2, min_value=Decimal("0")
+    )
     break_minutes = forms.IntegerField(label=_("Break, minutes"), min_value=0, max_value=600)
 
     class Meta:
         model = TechnicianProfile
-        fields = ["is_active", "home_workshop", "does_visits", "working_days", "day_start", "day_end", "break_minutes",
-                  "hourly_rate"]
+        fields = [
+            "is_active",
+            "home_workshop",
+            "does_visits",
+            "working_days",
+            "day_start",
+            "day_end",
+            "break_minutes",
+            "hourly_rate",
+        ]
         widgets = {"day_start": TimeInput(), "day_end": TimeInput()}
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -57,11 +75,16 @@ class PlanForm(forms.Form):
     workshop = forms.ModelChoiceField(label=_("Workshop"), queryset=None, required=False)
     visit_address = forms.CharField(label=_("Visit address"), max_length=300, required=False)
     visit_start = DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
-    visit_end = DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput(),
-                                    help_text=_("Empty: the service's usual duration."))
+    visit_end = DateTimeField(
+        label=_("Visit until"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Empty: the service's usual duration."),
+    )
     mark_planned = forms.BooleanField(label=_("Mark the order as planned"), required=False, initial=True)
     release_parts = forms.BooleanField(
-        label=_("Release reserved parts instead of moving them to the new workshop"), required=False)
+        label=_("Release reserved parts instead of moving them to the new workshop"), required=False
+    )
     accept_warnings = forms.BooleanField(label=_("Assign despite the warnings above"), required=False)
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
@@ -109,10 +132,16 @@ class TimerForm(forms.Form):
 
 
 class JobNoteForm(forms.Form):
-    text = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False)
-    photo = forms.FileField(label=_("Photo"), required=False,  # checked by validate_photo, with its messages
-                             widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
-                                                                    "capture": "environment"}))
+    text = forms.CharField(
+        label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), max_length=5000, required=False
+    )
+    photo = forms.FileField(
+        label=_("Photo"),
+        required=False,  # checked by validate_photo, with its messages
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"}
+        ),
+    )
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")
@@ -129,8 +158,11 @@ class WorkLogForm(forms.Form):
     technician = forms.ModelChoiceField(label=_("Technician"), queryset=None)
     started_at = DateTimeField(label=_("Started"), widget=DateTimeInput())
     ended_at = DateTimeField(label=_("Ended"), widget=DateTimeInput())
-    reason = forms.CharField(label=_("Why by hand"), max_length=300,
-                             help_text=_("For example: the timer was forgotten; worked at the client's without a signal."))
+    reason = forms.CharField(
+        label=_("Why by hand"),
+        max_length=300,
+        help_text=_("For example: the timer was forgotten; worked at the client's without a signal."),
+    )
 
     def __init__(self, *args, tenant: Tenant, fixed_technician=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -151,8 +183,10 @@ class WorkLogForm(forms.Form):
 
 
 class LabourForm(forms.Form):
-    rate = forms.ChoiceField(label=_("Rate"), choices=[("technician", _("Technician's rate")),
-                                                       ("service_type", _("Service's rate"))])
+    rate = forms.ChoiceField(
+        label=_("Rate"),
+        choices=[("technician", _("Technician's rate")), ("service_type", _("Service's rate"))],
+    )
 
 
 class HoursForm(forms.Form):
@@ -174,5 +208,3 @@ class HoursForm(forms.Form):
             elif (last - first).days > 92:
                 self.add_error("date_to", _("Choose at most three months."))
         return cleaned
-
-

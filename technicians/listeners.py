@@ -24,8 +24,12 @@ def on_order_event(event: OrderEvent) -> None:
 def _status_changed(event: OrderEvent) -> None:
     order = event.order
     if event.from_status in worklog.EXECUTION_STATUSES and event.to_status not in worklog.EXECUTION_STATUSES:
-        worklog.stop_order_timers(order, by_user=event.actor, why=_("Stopped automatically: the order is now “%(status)s”.") % {
-            "status": OrderStatus(event.to_status).label})
+        worklog.stop_order_timers(
+            order,
+            by_user=event.actor,
+            why=_("Stopped automatically: the order is now “%(status)s”.")
+            % {"status": OrderStatus(event.to_status).label},
+        )
     if event.to_status in CLOSED_STATUSES:
         worklog.stop_order_timers(order, by_user=event.actor)
 
@@ -34,12 +38,19 @@ def _assigned(event: OrderEvent) -> None:
     order = event.order
     if "technician" in event.data:
         # The previous technician's timer on this order stops: the job is no longer theirs.
-        worklog.stop_order_timers(order, by_user=event.actor, why=_("Stopped automatically: the order was reassigned."),
-                                  only_other_than=order.technician_id)
+        worklog.stop_order_timers(
+            order,
+            by_user=event.actor,
+            why=_("Stopped automatically: the order was reassigned."),
+            only_other_than=order.technician_id,
+        )
 
 
 def home_workshop(order: Order) -> Location | None:
     """The home workshop of the order's technician: where the parts for a visit without a workshop are kept."""
-    profile = (TechnicianProfile.objects.filter(tenant_id=order.tenant_id, membership_id=order.technician_id)
-               .select_related("home_workshop").first())
+    profile = (
+        TechnicianProfile.objects.filter(tenant_id=order.tenant_id, membership_id=order.technician_id)
+        .select_related("home_workshop")
+        .first()
+    )
     return profile.home_workshop if profile and profile.home_workshop_id else None

@@ -26,7 +26,13 @@ def default_working_days() -> list[int]:
 
 
 WEEKDAYS = [
-    (0, _("Mon")), (1, _("Tue")), (2, _("Wed")), (3, _("Thu")), (4, _("Fri")), (5, _("Sat")), (6, _("Sun")),
+    (0, _("Mon")),
+    (1, _("Tue")),
+    (2, _("Wed")),
+    (3, _("Thu")),
+    (4, _("Fri")),
+    (5, _("Sat")),
+    (6, _("Sun")),
 ]
 
 
@@ -37,11 +43,20 @@ class TechnicianProfile(TenantOwned):
         Membership, on_delete=models.CASCADE, related_name="technician_profile", verbose_name=_("member")
     )
     skills = models.ManyToManyField(
-        ServiceType, through="TechnicianSkill", blank=True, related_name="+", verbose_name=_("skills"),
+        ServiceType,
+        through="TechnicianSkill",
+        blank=True,
+        related_name="+",
+        verbose_name=_("skills"),
         help_text=_("The services this person can do."),
     )
     home_workshop = models.ForeignKey(
-        Location, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("home workshop")
+        Location,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("home workshop"),
     )
     working_days = models.JSONField(_("working days"), default=default_working_days)
     day_start = models.TimeField(_("day starts"), default=time(9, 0))
@@ -56,8 +71,12 @@ class TechnicianProfile(TenantOwned):
         verbose_name_plural = _("technician profiles")
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "membership"], name="technicians_profile_tenant_member_uniq"),
-            models.CheckConstraint(condition=Q(day_end__gt=F("day_start")), name="technicians_profile_day_order"),
+            models.UniqueConstraint(
+                fields=["tenant", "membership"], name="technicians_profile_tenant_member_uniq"
+            ),
+            models.CheckConstraint(
+                condition=Q(day_end__gt=F("day_start")), name="technicians_profile_day_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -94,7 +113,9 @@ class TechnicianSkill(TenantOwned):
     class Meta(TenantOwned.Meta):
         constraints = [
             *TenantOwned.Meta.constraints,
-            models.UniqueConstraint(fields=["tenant", "profile", "service_type"], name="technicians_skill_uniq"),
+            models.UniqueConstraint(
+                fields=["tenant", "profile", "service_type"], name="technicians_skill_uniq"
+            ),
         ]
 
 
@@ -106,7 +127,9 @@ class WorkLog(TenantOwned):
         TIMER = "timer", _("Timer")
         MANUAL = "manual", _("Entered by hand")
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="work_logs", verbose_name=_("order"))
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="work_logs", verbose_name=_("order")
+    )
     technician = models.ForeignKey(
         Membership, on_delete=models.PROTECT, related_name="work_logs", verbose_name=_("technician")
     )
@@ -116,9 +139,16 @@ class WorkLog(TenantOwned):
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     stopped_automatically = models.BooleanField(default=False)
     line_item = models.ForeignKey(
-        LineItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("billed as")
+        LineItem,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("billed as"),
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -129,10 +159,13 @@ class WorkLog(TenantOwned):
             *TenantOwned.Meta.constraints,
             # At most one running timer per technician, enforced by the database.
             models.UniqueConstraint(
-                fields=["tenant", "technician"], condition=Q(ended_at__isnull=True), name="technicians_worklog_one_running"
+                fields=["tenant", "technician"],
+                condition=Q(ended_at__isnull=True),
+                name="technicians_worklog_one_running",
             ),
             models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")), name="technicians_worklog_end_after_start"
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gt=F("started_at")),
+                name="technicians_worklog_end_after_start",
             ),
         ]
         indexes = [

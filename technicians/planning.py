@@ -68,20 +68,30 @@ def job_day(order: Order, tz) -> date | None:
     return timezone.localtime(moment, tz).date() if moment else None
 
 
-def visit_conflicts(order: Order, technician: Membership, start: datetime, end: datetime | None) -> list[Order]:
+def visit_conflicts(
+    order: Order, technician: Membership, start: datetime, end: datetime | None
+) -> list[Order]:
     """The technician's other open visits overlapping [start, end)."""
     end = visit_end(order, start, end)
     candidates = (
         Order.objects.for_tenant(order.tenant_id)
-        .filter(technician=technician, visit_start__isnull=False, visit_start__lt=end,
-                visit_start__gte=start - timedelta(days=2))
-        .exclude(pk=order.pk).open()
-        .select_related("service_type").order_by("visit_start")
+        .filter(
+            technician=technician,
+            visit_start__isnull=False,
+            visit_start__lt=end,
+            visit_start__gte=start - timedelta(days=2),
+        )
+        .exclude(pk=order.pk)
+        .open()
+        .select_related("service_type")
+        .order_by("visit_start")
     )
     return [other for other in candidates if visit_end(other) > start]
 
 
-def check_no_overlap(order: Order, technician: Membership | None, start: datetime | None, end: datetime | None) -> None:
+def check_no_overlap(
+    order: Order, technician: Membership | None, start: datetime | None, end: datetime | None
+) -> None:
     if technician is None or start is None:
         return
     clashes = visit_conflicts(order, technician, start, end)
@@ -89,28 +99,42 @@ def check_no_overlap(order: Order, technician: Membership | None, start: datetim
         tz = order.tenant.tz
         other = clashes[0]
         raise ValidationError(
-            _("%(name)s already has a visit then: order #%(number)s, %(start)s – %(end)s.") % {
-                "name": technician.user, "number": other.number,
+            _("%(name)s already has a visit then: order #%(number)s, %(start)s – %(end)s.")
+            % {
+                "name": technician.user,
+                "number": other.number,
                 "start": timezone.localtime(other.visit_start, tz).strftime("%d.%m %H:%M"),
-                "end": timezone.localtime(visit_end(other), tz).strftime("%H:%M")})
+                "end": timezone.localtime(visit_end(other), tz).strftime("%H:%M"),
+            }
+        )
 
 
 def booked_hours(technician: Membership, day: date, tz, *, exclude: Order | None = None) -> Decimal:
     """Hours of the technician's open jobs booked on that local day."""
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
     end = start + timedelta(days=1)
-    qs = (Order.objects.for_tenant(technician.tenant_id).filter(technician=technician)
-          .open()
-          .filter(Q(visit_start__gte=start, visit_start__lt=end)
-                  | Q(visit_start__isnull=True, promised_at__gte=start, promised_at__lt=end))
-          .select_related("service_type"))
+    qs = (
+        Order.objects.for_tenant(technician.tenant_id)
+        .filter(technician=technician)
+        .open()
+        .filter(
+            Q(visit_start__gte=start, visit_start__lt=end)
+            | Q(visit_start__isnull=True, promised_at__gte=start, promised_at__lt=end)
+        )
+        .select_related("service_type")
+    )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
     return sum((job_hours(o) for o in qs), ZERO)
 
 
-def assignment_warnings(order: Order, technician: Membership | None, *, visit_start: datetime | None = None,
-                        visit_end_at: datetime | None = None) -> list[str]:
+def assignment_warnings(
+    order: Order,
+    technician: Membership | None,
+    *,
+    visit_start: datetime | None = None,
+    visit_end_at: datetime | None = None,
+) -> list[str]:
     """What a planner should know before assigning: sentences, empty when all is well."""
     if technician is None:
         return []
@@ -119,31 +143,47 @@ def assignment_warnings(order: Order, technician: Membership | None, *, visit_st
     name = technician.user
     tz = order.tenant.tz
     if profile.pk is None or not profile.skill_rows.filter(service_type_id=order.service_type_id).exists():
-        warnings.append(_("%(name)s has no recorded skill for “%(service)s”.") % {
-            "name": name, "service": order.service_type.name})
+        warnings.append(
+            _("%(name)s has no recorded skill for “%(service)s”.")
+            % {"name": name, "service": order.service_type.name}
+        )
     if profile.pk is not None and not profile.is_active:
         warnings.append(_("%(name)s is marked as not taking jobs.") % {"name": name})
     start = visit_start or order.visit_start
     if order.needs_visit and profile.pk is not None and not profile.does_visits:
         warnings.append(_("%(name)s does not do on-site visits.") % {"name": name})
-    probe = Order(tenant_id=order.tenant_id, service_type=order.service_type, visit_start=start,
-                  visit_end=visit_end_at or order.visit_end, promised_at=order.promised_at)
+    probe = Order(
+        tenant_id=order.tenant_id,
+        service_type=order.service_type,
+        visit_start=start,
+        visit_end=visit_end_at or order.visit_end,
+        promised_at=order.promised_at,
+    )
     day = job_day(probe, tz)
     if day is not None:
         capacity = profile.capacity_hours(day)
         booked = booked_hours(technician, day, tz, exclude=order)
         needed = job_hours(probe)
         if capacity <= 0:
-            warnings.append(_("%(day)s is a day off for %(name)s.") % {"day": day.strftime("%d.%m"), "name": name})
+            warnings.append(
+                _("%(day)s is a day off for %(name)s.") % {"day": day.strftime("%d.%m"), "name": name}
+            )
         elif booked + needed > capacity:
             warnings.append(
-                _("%(name)s would have %(total)s h booked on %(day)s, over the %(capacity)s h working day.") % {
-                    "name": name, "total": booked + needed, "day": day.strftime("%d.%m"), "capacity": capacity})
+                _("%(name)s would have %(total)s h booked on %(day)s, over the %(capacity)s h working day.")
+                % {"name": name, "total": booked + needed, "day": day.strftime("%d.%m"), "capacity": capacity}
+            )
         if start is not None and capacity > 0:
             day_from, day_to = profile.working_window(day, tz)
             if start < day_from or visit_end(probe) > day_to:
-                warnings.append(_("The visit is outside %(name)s's working hours (%(from)s–%(to)s).") % {
-                    "name": name, "from": profile.day_start.strftime("%H:%M"), "to": profile.day_end.strftime("%H:%M")})
+                warnings.append(
+                    _("The visit is outside %(name)s's working hours (%(from)s–%(to)s).")
+                    % {
+                        "name": name,
+                        "from": profile.day_start.strftime("%H:%M"),
+                        "to": profile.day_end.strftime("%H:%M"),
+                    }
+                )
     return warnings
 
 
@@ -155,10 +195,20 @@ class PlanResult:
     parts_moved: list = field(default_factory=list)
 
 
-def plan(order: Order, *, technician: Membership | None, workshop: Location | None, by: Membership,
-         expected_version: int, visit_address: str | None = None, visit_start: datetime | None = None,
-         visit_end_at: datetime | None = None, accept_warnings: bool = False, mark_planned: bool = False,
-         release_parts: bool = False) -> PlanResult:
+def plan(
+    order: Order,
+    *,
+    technician: Membership | None,
+    workshop: Location | None,
+    by: Membership,
+    expected_version: int,
+    visit_address: str | None = None,
+    visit_start: datetime | None = None,
+    visit_end_at: datetime | None = None,
+    accept_warnings: bool = False,
+    mark_planned: bool = False,
+    release_parts: bool = False,
+) -> PlanResult:
     """Guarded assignment: refuse overlapping visits, warn (unless accepted), then orders.services.assign().
 
     Raises ValidationError (refusals, or warnings not accepted: .warnings on the result of
@@ -193,8 +243,16 @@ def plan(order: Order, *, technician: Membership | None, workshop: Location | No
         moved = []
         if release_parts and workshop != order.workshop:
             moved = stock.release_all(order, by_user=by.user, reason=_("Order moved to another workshop"))
-        assign(order, technician=technician, workshop=workshop, by=by, expected_version=expected_version,
-               visit_address=visit_address, visit_start=visit_start, visit_end=end if slot_changed else None)
+        assign(
+            order,
+            technician=technician,
+            workshop=workshop,
+            by=by,
+            expected_version=expected_version,
+            visit_address=visit_address,
+            visit_start=visit_start,
+            visit_end=end if slot_changed else None,
+        )
     result = PlanResult(warnings=warnings, parts_moved=moved)
     if mark_planned and order.status == OrderStatus.NEW:
         try:
@@ -258,10 +316,12 @@ BOARD_UNASSIGNED_LIMIT = 60
 
 def board_members(tenant: Tenant):
     """Who appears on the board: technicians, and anyone else with an active technician profile."""
-    return (technician_choices(tenant)
-            .filter(Q(role="technician") | Q(technician_profile__is_active=True))
-            .select_related("technician_profile__home_workshop")
-            .prefetch_related("technician_profile__skill_rows__service_type"))
+    return (
+        technician_choices(tenant)
+        .filter(Q(role="technician") | Q(technician_profile__is_active=True))
+        .select_related("technician_profile__home_workshop")
+        .prefetch_related("technician_profile__skill_rows__service_type")
+    )
 
 
 BACKLOG_CHIPS = 4
@@ -276,49 +336,85 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
     lower = timezone.make_aware(datetime.combine(start, datetime.min.time()), tz)
     upper = lower + timedelta(days=days)
     today_start = timezone.make_aware(
-        datetime.combine(timezone.localtime(timezone.now(), tz).date(), datetime.min.time()), tz)
+        datetime.combine(timezone.localtime(timezone.now(), tz).date(), datetime.min.time()), tz
+    )
     rows: dict[int, Row] = {}
     for member in board_members(tenant):
         profile = profile_of(member)
-        rows[member.pk] = Row(member=member, profile=profile,
-                              cells=[Cell(day=d, capacity=profile.capacity_hours(d)) for d in day_list])
+        rows[member.pk] = Row(
+            member=member,
+            profile=profile,
+            cells=[Cell(day=d, capacity=profile.capacity_hours(d)) for d in day_list],
+        )
     open_jobs = Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).open()
-    undated_or_overdue = Q(visit_start__isnull=True) & (Q(promised_at__isnull=True) | Q(promised_at__lt=today_start))
+    undated_or_overdue = Q(visit_start__isnull=True) & (
+        Q(promised_at__isnull=True) | Q(promised_at__lt=today_start)
+    )
     after = Q(visit_start__gte=upper) | Q(visit_start__isnull=True, promised_at__gte=upper)
-    for counts in open_jobs.order_by().values("technician_id").annotate(
-            total=Count("id"), backlog=Count("id", filter=undated_or_overdue), later=Count("id", filter=after)):
+    for counts in (
+        open_jobs.order_by()
+        .values("technician_id")
+        .annotate(
+            total=Count("id"), backlog=Count("id", filter=undated_or_overdue), later=Count("id", filter=after)
+        )
+    ):
         row = rows[counts["technician_id"]]
         row.open_jobs, row.backlog_count, row.later = counts["total"], counts["backlog"], counts["later"]
-    in_range = (Q(visit_start__gte=lower, visit_start__lt=upper)
-                | Q(visit_start__isnull=True, promised_at__gte=lower, promised_at__lt=upper))
-    for job in (open_jobs.filter(in_range).select_related("service_type", "item")
-                .order_by("visit_start", "promised_at", "id")[:BOARD_JOBS_LIMIT]):
+    in_range = Q(visit_start__gte=lower, visit_start__lt=upper) | Q(
+        visit_start__isnull=True, promised_at__gte=lower, promised_at__lt=upper
+    )
+    for job in (
+        open_jobs.filter(in_range)
+        .select_related("service_type", "item")
+        .order_by("visit_start", "promised_at", "id")[:BOARD_JOBS_LIMIT]
+    ):
         day = job_day(job, tz)
         cell = rows[job.technician_id].cells[(day - start).days]
         cell.jobs.append(job)
         cell.hours += job_hours(job)
-    first_overdue = (open_jobs.filter(undated_or_overdue).select_related("service_type")
-                     .annotate(place=Window(RowNumber(), partition_by=F("technician_id"),
-                                            order_by=[F("promised_at").asc(nulls_first=True), F("id").asc()]))
-                     .filter(place__lte=BACKLOG_CHIPS).order_by("technician_id", "place"))
+    first_overdue = (
+        open_jobs.filter(undated_or_overdue)
+        .select_related("service_type")
+        .annotate(
+            place=Window(
+                RowNumber(),
+                partition_by=F("technician_id"),
+                order_by=[F("promised_at").asc(nulls_first=True), F("id").asc()],
+            )
+        )
+        .filter(place__lte=BACKLOG_CHIPS)
+        .order_by("technician_id", "place")
+    )
     for job in first_overdue:
         rows[job.technician_id].backlog.append(job)
-    unassigned_qs = (Order.objects.for_tenant(tenant).filter(technician__isnull=True).open()
-                     .select_related("service_type", "client", "item")
-                     .order_by("-priority", "promised_at", "id"))
+    unassigned_qs = (
+        Order.objects.for_tenant(tenant)
+        .filter(technician__isnull=True)
+        .open()
+        .select_related("service_type", "client", "item")
+        .order_by("-priority", "promised_at", "id")
+    )
     unassigned = list(unassigned_qs[: BOARD_UNASSIGNED_LIMIT + 1])
-    return Board(start=start, days=day_list, rows=list(rows.values()), unassigned=unassigned[:BOARD_UNASSIGNED_LIMIT],
-                 unassigned_more=len(unassigned) > BOARD_UNASSIGNED_LIMIT)
+    return Board(
+        start=start,
+        days=day_list,
+        rows=list(rows.values()),
+        unassigned=unassigned[:BOARD_UNASSIGNED_LIMIT],
+        unassigned_more=len(unassigned) > BOARD_UNASSIGNED_LIMIT,
+    )
 
 
 def day_visits(tenant: Tenant, day: date, technician: Membership | None = None):
     """Visits on a local day, ordered by technician and time (the day view and route sheet)."""
     tz = tenant.tz
     start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
-    qs = (Order.objects.for_tenant(tenant).filter(visit_start__gte=start, visit_start__lt=start + timedelta(days=1))
-          .exclude(status=OrderStatus.CANCELLED)
-          .select_related("client", "item", "service_type", "technician__user")
-          .order_by("technician__user__full_name", "visit_start", "id"))
+    qs = (
+        Order.objects.for_tenant(tenant)
+        .filter(visit_start__gte=start, visit_start__lt=start + timedelta(days=1))
+        .exclude(status=OrderStatus.CANCELLED)
+        .select_related("client", "item", "service_type", "technician__user")
+        .order_by("technician__user__full_name", "visit_start", "id")
+    )
     if technician is not None:
         qs = qs.filter(technician=technician)
     return qs

@@ -24,6 +24,10 @@ urlpatterns = [
     path("jobs/<int:order_number>/labour/", views.bill_labour, name="bill_labour"),
     path("jobs/<int:order_number>/parts/reserve/", views.parts_reserve, name="parts_reserve"),
     path("jobs/<int:order_number>/parts/use/", views.parts_use, name="parts_use"),
-    path("jobs/<int:order_number>/parts/<int:reservation_id>/release/", views.parts_release, name="parts_release"),
+    path(
+        "jobs/<int:order_number>/parts/<int:reservation_id>/release/",
+        views.parts_release,
+        name="parts_release",
+    ),
     path("hours/", views.hours, name="hours"),
 ]

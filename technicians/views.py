@@ -65,8 +65,6 @@ def _say(request: HttpRequest, problem: Exception) -> None:
         messages.error(request, text)
 
 
-
-
 def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
     """Where a POST returns: my jobs (to the job's card), the board, or the order page."""
     slug = request.tenant.slug
@@ -85,26 +83,37 @@ def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
 def technician_list(request: TenantRequest) -> HttpResponse:
     members = planning.board_members(request.tenant).select_related("user")
     rows = [(m, planning.profile_of(m)) for m in members]
-    others = (order_services.technician_choices(request.tenant).exclude(pk__in=[m.pk for m, _p in rows]))
-    return render(request, "technicians/technician_list.html", {"rows": rows, "others": others,
-                                                                "can_edit": has_perm(request.membership.role, Perm.MEMBERS_MANAGE)})
+    others = order_services.technician_choices(request.tenant).exclude(pk__in=[m.pk for m, _p in rows])
+    return render(
+        request,
+        "technicians/technician_list.html",
+        {"rows": rows, "others": others, "can_edit": has_perm(request.membership.role, Perm.MEMBERS_MANAGE)},
+    )
 
 
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def technician_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
-    member = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
-    profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=member).first() or TechnicianProfile(
-        tenant=request.tenant, membership=member)
+    member = get_for_tenant_or_404(
+        Membership.objects.select_related("user"), request.tenant, pk=membership_id
+    )
+    profile = TechnicianProfile.objects.filter(
+        tenant=request.tenant, membership=member
+    ).first() or TechnicianProfile(tenant=request.tenant, membership=member)
     form = TechnicianProfileForm(request.POST or None, instance=profile, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         profile = form.save()
         TechnicianSkill.objects.filter(tenant=request.tenant, profile=profile).exclude(
-            service_type__in=form.cleaned_data["skills"]).delete()
+            service_type__in=form.cleaned_data["skills"]
+        ).delete()
         have = set(TechnicianSkill.objects.filter(profile=profile).values_list("service_type_id", flat=True))
-        TechnicianSkill.objects.bulk_create([
-            TechnicianSkill(tenant=request.tenant, profile=profile, service_type=st)
-            for st in form.cleaned_data["skills"] if st.pk not in have])
+        TechnicianSkill.objects.bulk_create(
+            [
+                TechnicianSkill(tenant=request.tenant, profile=profile, service_type=st)
+                for st in form.cleaned_data["skills"]
+                if st.pk not in have
+            ]
+        )
         messages.success(request, _("Profile of %(name)s saved.") % {"name": member.user})
         return redirect("technicians:technicians", tenant_slug=request.tenant.slug)
     return render(request, "technicians/technician_form.html", {"form": form, "member": member})
@@ -123,10 +132,18 @@ def planning_board(request: TenantRequest) -> HttpResponse:
     elif request.GET:
         say_form_errors(request, form)  # and show this week
     data = planning.board(request.tenant, start, days)
-    return render(request, "technicians/planning_board.html", {
-        "board": data, "form": form, "today": today, "days": days,
-        "previous": start - timedelta(days=days), "next": start + timedelta(days=days),
-    })
+    return render(
+        request,
+        "technicians/planning_board.html",
+        {
+            "board": data,
+            "form": form,
+            "today": today,
+            "days": days,
+            "previous": start - timedelta(days=days),
+            "next": start + timedelta(days=days),
+        },
+    )
 
 
 @tenant_view(Perm.ORDERS_PLAN)
@@ -136,9 +153,15 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
     if order.status in CLOSED_STATUSES:
         messages.error(request, _("A closed order cannot be reassigned."))
         return to_order(request, order)
-    initial = {"version": order.version, "technician": order.technician_id, "workshop": order.workshop_id,
-               "visit_address": order.visit_address, "visit_start": order.visit_start,
-               "visit_end": order.visit_end, "mark_planned": order.status == OrderStatus.NEW}
+    initial = {
+        "version": order.version,
+        "technician": order.technician_id,
+        "workshop": order.workshop_id,
+        "visit_address": order.visit_address,
+        "visit_start": order.visit_start,
+        "visit_end": order.visit_end,
+        "mark_planned": order.status == OrderStatus.NEW,
+    }
     form = PlanForm(request.POST or None, tenant=request.tenant, initial=initial)
     warnings: list[str] = []
     conflict = ""
@@ -146,10 +169,16 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             result = planning.plan(
-                order, technician=data["technician"], workshop=data["workshop"], by=request.membership,
-                expected_version=data["version"], visit_address=data["visit_address"].strip() if order.needs_visit else None,
-                visit_start=data["visit_start"], visit_end_at=data["visit_end"],
-                accept_warnings=data["accept_warnings"], mark_planned=data["mark_planned"],
+                order,
+                technician=data["technician"],
+                workshop=data["workshop"],
+                by=request.membership,
+                expected_version=data["version"],
+                visit_address=data["visit_address"].strip() if order.needs_visit else None,
+                visit_start=data["visit_start"],
+                visit_end_at=data["visit_end"],
+                accept_warnings=data["accept_warnings"],
+                mark_planned=data["mark_planned"],
                 release_parts=data["release_parts"],
             )
         except OrderChanged as changed:
@@ -168,11 +197,21 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
             if request.POST.get("next") == "order":
                 return to_order(request, order)
             return redirect("technicians:board", tenant_slug=request.tenant.slug)
-    reservations = PartReservation.objects.filter(tenant=request.tenant, order=order).select_related("part", "location")
-    return render(request, "technicians/plan_order.html", {
-        "order": order, "form": form, "warnings": warnings, "conflict": conflict, "reservations": reservations,
-        "next": request.GET.get("next", request.POST.get("next", "")),
-    })
+    reservations = PartReservation.objects.filter(tenant=request.tenant, order=order).select_related(
+        "part", "location"
+    )
+    return render(
+        request,
+        "technicians/plan_order.html",
+        {
+            "order": order,
+            "form": form,
+            "warnings": warnings,
+            "conflict": conflict,
+            "reservations": reservations,
+            "next": request.GET.get("next", request.POST.get("next", "")),
+        },
+    )
 
 
 # --- Visits ----------------------------------------------------------------------------------------
@@ -184,13 +223,20 @@ def _day_and_technician(request: TenantRequest, default_me: bool):
         technician = form.cleaned_data["technician"]
     elif request.GET:
         messages.error(request, _("That day or technician is not valid; showing today."))
-    if technician is None and default_me and not request.GET.get("technician") and request.membership.role == Role.TECHNICIAN:
+    if (
+        technician is None
+        and default_me
+        and not request.GET.get("technician")
+        and request.membership.role == Role.TECHNICIAN
+    ):
         technician = request.membership
     return form, day, technician
 
 
 def _may_see_contacts(request: TenantRequest, order: Order) -> bool:
-    return has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
+    return (
+        has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
+    )
 
 
 @tenant_view(Perm.ORDERS_VIEW)
@@ -202,23 +248,36 @@ def visits(request: TenantRequest) -> HttpResponse:
         order.show_contacts = _may_see_contacts(request, order)
         order.visit_until = planning.visit_end(order)
         groups[order.technician].append(order)
-    return render(request, "technicians/visits.html", {
-        "form": form, "day": day, "groups": dict(groups), "technician": technician,
-        "previous": day - timedelta(days=1), "next": day + timedelta(days=1),
-    })
+    return render(
+        request,
+        "technicians/visits.html",
+        {
+            "form": form,
+            "day": day,
+            "groups": dict(groups),
+            "technician": technician,
+            "previous": day - timedelta(days=1),
+            "next": day + timedelta(days=1),
+        },
+    )
 
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
 def route_sheet(request: TenantRequest, membership_id: int) -> HttpResponse:
-    technician = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
+    technician = get_for_tenant_or_404(
+        Membership.objects.select_related("user"), request.tenant, pk=membership_id
+    )
     form, day, _ignored = _day_and_technician(request, default_me=False)
     stops = list(planning.day_visits(request.tenant, day, technician))
     for order in stops:
         order.show_contacts = _may_see_contacts(request, order)
         order.visit_until = planning.visit_end(order)
-    return render(request, "technicians/route_sheet.html", {"technician": technician, "day": day, "stops": stops,
-                                                             "printed_at": timezone.localtime()})
+    return render(
+        request,
+        "technicians/route_sheet.html",
+        {"technician": technician, "day": day, "stops": stops, "printed_at": timezone.localtime()},
+    )
 
 
 # --- My jobs ---------------------------------------------------------------------------------------
@@ -232,7 +291,11 @@ def _job_sort_key(order: Order, running_order_id: int | None, today):
     """The order I should do my jobs in: what I am on, today's visits by time, work under way, planned, waiting."""
     if order.pk == running_order_id:
         group = 0
-    elif order.visit_start and timezone.localtime(order.visit_start).date() <= today and order.status not in WAITING:
+    elif (
+        order.visit_start
+        and timezone.localtime(order.visit_start).date() <= today
+        and order.status not in WAITING
+    ):
         group = 1
     elif order.status in worklog.EXECUTION_STATUSES:
         group = 2
@@ -252,19 +315,34 @@ def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     me = request.membership
     running = worklog.running_timer(me)
     profile = TechnicianProfile.objects.filter(tenant=request.tenant, membership=me).first()
-    location_of = {o.pk: o.workshop_id or (profile.home_workshop_id if profile else None) or o.intake_location_id
-                   for o in orders}
+    location_of = {
+        o.pk: o.workshop_id or (profile.home_workshop_id if profile else None) or o.intake_location_id
+        for o in orders
+    }
     type_ids = {o.service_type_id for o in orders}
     # (location, service type) -> up to SUGGESTED_PARTS levels with free stock, in one windowed query.
     suggestions: dict[tuple[int, int], list[StockLevel]] = defaultdict(list)
     if orders:
-        levels = (StockLevel.objects.filter(tenant=request.tenant, location_id__in=set(location_of.values()),
-                                            on_hand__gt=F("reserved"), part__is_active=True,
-                                            part__service_type_rows__service_type_id__in=type_ids)
-                  .annotate(type_id=F("part__service_type_rows__service_type_id"))
-                  .annotate(place=Window(RowNumber(), partition_by=[F("location_id"), F("type_id")],
-                                         order_by=[F("part__name").asc(), F("id").asc()]))
-                  .filter(place__lte=SUGGESTED_PARTS).select_related("part").order_by("place"))
+        levels = (
+            StockLevel.objects.filter(
+                tenant=request.tenant,
+                location_id__in=set(location_of.values()),
+                on_hand__gt=F("reserved"),
+                part__is_active=True,
+                part__service_type_rows__service_type_id__in=type_ids,
+            )
+            .annotate(type_id=F("part__service_type_rows__service_type_id"))
+            .annotate(
+                place=Window(
+                    RowNumber(),
+                    partition_by=[F("location_id"), F("type_id")],
+                    order_by=[F("part__name").asc(), F("id").asc()],
+                )
+            )
+            .filter(place__lte=SUGGESTED_PARTS)
+            .select_related("part")
+            .order_by("place")
+        )
         for level in levels:
             suggestions[(level.location_id, level.type_id)].append(level)
     for order in orders:
@@ -272,10 +350,14 @@ def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
         order.can_time = order.status in worklog.EXECUTION_STATUSES
         order.actions = sorted(
             (t for t in available_actions(order, me) if not t.needs_reason and t.perm == Perm.ORDERS_WORK),
-            key=lambda t: ACTION_ORDER.get(t.style, 9))  # the usual next step first
+            key=lambda t: ACTION_ORDER.get(t.style, 9),
+        )  # the usual next step first
         reserved_ids = {r.part_id for r in order.reservations}
-        order.suggested = [lvl for lvl in suggestions.get((location_of[order.pk], order.service_type_id), [])
-                           if lvl.part_id not in reserved_ids]
+        order.suggested = [
+            lvl
+            for lvl in suggestions.get((location_of[order.pk], order.service_type_id), [])
+            if lvl.part_id not in reserved_ids
+        ]
     return {"running": running, "profile": profile}
 
 
@@ -284,17 +366,29 @@ def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
 def my_jobs(request: TenantRequest) -> HttpResponse:
     me = request.membership
     orders = list(
-        Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=NOT_MY_JOB)
+        Order.objects.for_tenant(request.tenant)
+        .filter(technician=me)
+        .exclude(status__in=NOT_MY_JOB)
         .select_related("client", "item", "service_type", "workshop", "intake_location")
         .prefetch_related(
-            Prefetch("part_reservations", to_attr="reservations",
-                     queryset=PartReservation.objects.filter(tenant=request.tenant).select_related("part", "location")),
-            Prefetch("line_items", to_attr="used_parts",
-                     queryset=LineItem.objects.filter(tenant=request.tenant, kind=LineItem.Kind.PART)),
+            Prefetch(
+                "part_reservations",
+                to_attr="reservations",
+                queryset=PartReservation.objects.filter(tenant=request.tenant).select_related(
+                    "part", "location"
+                ),
+            ),
+            Prefetch(
+                "line_items",
+                to_attr="used_parts",
+                queryset=LineItem.objects.filter(tenant=request.tenant, kind=LineItem.Kind.PART),
+            ),
         )[:200]
     )
     for order in orders:
-        order.tenant = request.tenant  # before jobs_context: the actions' money guard reads the tenant's tolerance
+        order.tenant = (
+            request.tenant
+        )  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = True  # my own jobs: I need to reach the client
     prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
     context = jobs_context(request, orders)
@@ -303,10 +397,18 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
     orders.sort(key=lambda o: _job_sort_key(o, running.order_id if running else None, today))
     lower, upper = worklog.day_bounds(today, today, request.tenant.tz)
     logged = worklog.hours_report(request.tenant, today, today, technician=me).total
-    return render(request, "technicians/my_jobs.html", {
-        **context, "jobs": orders, "today": today, "logged_today": worklog.format_duration(logged),
-        "note_form": JobNoteForm(), "day_bounds": (lower, upper),
-    })
+    return render(
+        request,
+        "technicians/my_jobs.html",
+        {
+            **context,
+            "jobs": orders,
+            "today": today,
+            "logged_today": worklog.format_duration(logged),
+            "note_form": JobNoteForm(),
+            "day_bounds": (lower, upper),
+        },
+    )
 
 
 @tenant_view(Perm.ORDERS_WORK)
@@ -320,13 +422,21 @@ def job_action(request: TenantRequest, order_number: int) -> HttpResponse:
         return _back(request, order)
     action = form.cleaned_data["action"]
     try:
-        transition(order, action, by=request.membership, expected_version=form.cleaned_data["version"],
-                   reason=form.cleaned_data["reason"])
+        transition(
+            order,
+            action,
+            by=request.membership,
+            expected_version=form.cleaned_data["version"],
+            reason=form.cleaned_data["reason"],
+        )
     except (TransitionRefused, OrderChanged) as refused:
         messages.error(request, str(refused))
     else:
-        messages.success(request, _("Order #%(number)s: %(status)s.") % {
-            "number": order.number, "status": order.get_status_display()})
+        messages.success(
+            request,
+            _("Order #%(number)s: %(status)s.")
+            % {"number": order.number, "status": order.get_status_display()},
+        )
     return _back(request, order)
 
 
@@ -342,8 +452,11 @@ def timer(request: TenantRequest, order_number: int) -> HttpResponse:
         if form.cleaned_data["command"] == "start":
             started = worklog.start_timer(order, technician=request.membership, by=request.membership)
             if started.stopped:
-                messages.info(request, _("The timer on order #%(number)s was stopped.") % {
-                    "number": started.stopped.order.number})
+                messages.info(
+                    request,
+                    _("The timer on order #%(number)s was stopped.")
+                    % {"number": started.stopped.order.number},
+                )
             messages.success(request, _("Timer started on order #%(number)s.") % {"number": order.number})
         else:
             running = worklog.running_timer(request.membership)
@@ -351,8 +464,11 @@ def timer(request: TenantRequest, order_number: int) -> HttpResponse:
                 messages.info(request, _("No timer is running on this order."))
             else:
                 entry = worklog.stop_timer(request.membership, by=request.membership)
-                messages.success(request, _("Timer stopped: %(duration)s logged.") % {
-                    "duration": worklog.format_duration(entry.duration())})
+                messages.success(
+                    request,
+                    _("Timer stopped: %(duration)s logged.")
+                    % {"duration": worklog.format_duration(entry.duration())},
+                )
     except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     return _back(request, order)
@@ -366,8 +482,11 @@ def timer_stop(request: TenantRequest) -> HttpResponse:
     if entry is None:
         messages.info(request, _("No timer is running."))
     else:
-        messages.success(request, _("Timer stopped: %(duration)s logged.") % {
-            "duration": worklog.format_duration(entry.duration())})
+        messages.success(
+            request,
+            _("Timer stopped: %(duration)s logged.")
+            % {"duration": worklog.format_duration(entry.duration())},
+        )
     return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
 
 
@@ -382,7 +501,9 @@ def job_note(request: TenantRequest, order_number: int) -> HttpResponse:
     text = form.cleaned_data["text"].strip()
     try:
         if form.cleaned_data["photo"]:
-            order_services.add_photo(order, image=form.cleaned_data["photo"], caption=text[:200], by=request.membership)
+            order_services.add_photo(
+                order, image=form.cleaned_data["photo"], caption=text[:200], by=request.membership
+            )
         else:
             order_services.add_note(order, text=text, public=False, by=request.membership)
     except (ValidationError, ActorRefused) as problem:
@@ -398,13 +519,23 @@ def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
     order = order_or_404(request, order_number)
     me = request.membership
     fixed = me if me.role == Role.TECHNICIAN else None
-    form = WorkLogForm(request.POST or None, tenant=request.tenant, fixed_technician=fixed,
-                       initial={"technician": order.technician_id or me.pk})
+    form = WorkLogForm(
+        request.POST or None,
+        tenant=request.tenant,
+        fixed_technician=fixed,
+        initial={"technician": order.technician_id or me.pk},
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            worklog.add_manual(order, technician=data["technician"], start=data["started_at"], end=data["ended_at"],
-                               reason=data["reason"], by=me)
+            worklog.add_manual(
+                order,
+                technician=data["technician"],
+                start=data["started_at"],
+                end=data["ended_at"],
+                reason=data["reason"],
+                by=me,
+            )
         except ValidationError as problem:
             form.add_error(None, problem)
         except ActorRefused as refused:
@@ -412,8 +543,11 @@ def worklog_add(request: TenantRequest, order_number: int) -> HttpResponse:
         else:
             messages.success(request, _("Work logged on order #%(number)s.") % {"number": order.number})
             return _back(request, order)
-    return render(request, "technicians/worklog_form.html", {"form": form, "order": order,
-                                                              "next": request.GET.get("next", request.POST.get("next", ""))})
+    return render(
+        request,
+        "technicians/worklog_form.html",
+        {"form": form, "order": order, "next": request.GET.get("next", request.POST.get("next", ""))},
+    )
 
 
 @tenant_view(Perm.ORDERS_PLAN)
@@ -444,20 +578,36 @@ def parts_reserve(request: TenantRequest, order_number: int) -> HttpResponse:
         return _back(request, order)
     data = form.cleaned_data
     try:
-        result = stock.reserve(order, part=data["part"], quantity=data["quantity"], by=request.membership,
-                               wait_for_rest=data["wait_for_rest"])
+        result = stock.reserve(
+            order,
+            part=data["part"],
+            quantity=data["quantity"],
+            by=request.membership,
+            wait_for_rest=data["wait_for_rest"],
+        )
     except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
         if isinstance(problem, stock.StockShortage):
-            messages.info(request, _("Tick “reserve what is free and wait for the rest” to wait for a delivery; "
-                                     "the order can wait in “Awaiting parts”."))
+            messages.info(
+                request,
+                _(
+                    "Tick “reserve what is free and wait for the rest” to wait for a delivery; "
+                    "the order can wait in “Awaiting parts”."
+                ),
+            )
     else:
         if result.missing:
-            messages.warning(request, _("%(reserved)s reserved, %(missing)s missing: the order waits for a delivery.") % {
-                "reserved": stock.fmt(result.reserved), "missing": stock.fmt(result.missing)})
+            messages.warning(
+                request,
+                _("%(reserved)s reserved, %(missing)s missing: the order waits for a delivery.")
+                % {"reserved": stock.fmt(result.reserved), "missing": stock.fmt(result.missing)},
+            )
         else:
-            messages.success(request, _("Reserved %(qty)s × %(part)s.") % {"qty": stock.fmt(result.reserved),
-                                                                           "part": data["part"].name})
+            messages.success(
+                request,
+                _("Reserved %(qty)s × %(part)s.")
+                % {"qty": stock.fmt(result.reserved), "part": data["part"].name},
+            )
     return _back(request, order)
 
 
@@ -475,8 +625,11 @@ def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
     except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
-        messages.success(request, _("Used %(qty)s × %(part)s on order #%(number)s.") % {
-            "qty": stock.fmt(data["quantity"]), "part": data["part"].name, "number": order.number})
+        messages.success(
+            request,
+            _("Used %(qty)s × %(part)s on order #%(number)s.")
+            % {"qty": stock.fmt(data["quantity"]), "part": data["part"].name, "number": order.number},
+        )
     return _back(request, order)
 
 
@@ -484,8 +637,9 @@ def parts_use(request: TenantRequest, order_number: int) -> HttpResponse:
 @require_POST
 def parts_release(request: TenantRequest, order_number: int, reservation_id: int) -> HttpResponse:
     order = order_or_404(request, order_number)
-    reservation = get_for_tenant_or_404(PartReservation.objects.select_related("part"), request.tenant,
-                                        pk=reservation_id, order=order)
+    reservation = get_for_tenant_or_404(
+        PartReservation.objects.select_related("part"), request.tenant, pk=reservation_id, order=order
+    )
     form = ReleaseForm(request.POST)
     if not form.is_valid():
         say_form_errors(request, form)
@@ -495,7 +649,10 @@ def parts_release(request: TenantRequest, order_number: int, reservation_id: int
     except (ValidationError, ActorRefused) as problem:
         _say(request, problem)
     else:
-        messages.success(request, _("Released %(qty)s × %(part)s.") % {"qty": stock.fmt(amount), "part": reservation.part.name})
+        messages.success(
+            request,
+            _("Released %(qty)s × %(part)s.") % {"qty": stock.fmt(amount), "part": reservation.part.name},
+        )
     return _back(request, order)
 
 
@@ -515,5 +672,8 @@ def hours(request: TenantRequest) -> HttpResponse:
     report = worklog.hours_report(request.tenant, first, last, technician=technician)
     for row in report.technicians:
         row.day_cells = [worklog.hours(row.by_day.get(day, timedelta(0))) for day in report.days]
-    return render(request, "technicians/hours.html", {"form": form, "report": report,
-                                                      "show_days": len(report.days) <= 31})
+    return render(
+        request,
+        "technicians/hours.html",
+        {"form": form, "report": report, "show_days": len(report.days) <= 31},
+    )

@@ -56,8 +56,11 @@ def _check_can_log(order: Order, technician: Membership, by: Membership) -> None
 
 
 def running_timer(technician: Membership) -> WorkLog | None:
-    return (WorkLog.objects.filter(tenant_id=technician.tenant_id, technician=technician, ended_at__isnull=True)
-            .select_related("order").first())
+    return (
+        WorkLog.objects.filter(tenant_id=technician.tenant_id, technician=technician, ended_at__isnull=True)
+        .select_related("order")
+        .first()
+    )
 
 
 @dataclass
@@ -72,8 +75,11 @@ def start_timer(order: Order, *, technician: Membership, by: Membership) -> Time
     _check_can_log(order, technician, by)
     if order.status not in EXECUTION_STATUSES:
         raise ValidationError(
-            _("The timer runs during diagnostics and work; order #%(number)s is “%(status)s”. Start diagnostics or work first.")
-            % {"number": order.number, "status": order.get_status_display()})
+            _(
+                "The timer runs during diagnostics and work; order #%(number)s is “%(status)s”. Start diagnostics or work first."
+            )
+            % {"number": order.number, "status": order.get_status_display()}
+        )
     current = running_timer(technician)
     stopped = None
     if current is not None:
@@ -83,30 +89,50 @@ def start_timer(order: Order, *, technician: Membership, by: Membership) -> Time
     try:
         with transaction.atomic():
             entry = WorkLog.objects.create(
-                tenant_id=order.tenant_id, order=order, technician=technician, started_at=timezone.now(),
-                source=WorkLog.Source.TIMER, created_by=by.user,
+                tenant_id=order.tenant_id,
+                order=order,
+                technician=technician,
+                started_at=timezone.now(),
+                source=WorkLog.Source.TIMER,
+                created_by=by.user,
             )
     except IntegrityError:  # another request started one at the same moment: the database said no
-        raise ValidationError(_("A timer is already running for %(name)s.") % {"name": technician.user}) from None
+        raise ValidationError(
+            _("A timer is already running for %(name)s.") % {"name": technician.user}
+        ) from None
     return TimerStart(entry=entry, stopped=stopped)
 
 
 def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str = "") -> WorkLog | None:
     end = max(at, entry.started_at + timedelta(seconds=1))
-    changed = WorkLog.objects.filter(pk=entry.pk, ended_at__isnull=True).update(ended_at=end, stopped_automatically=automatic)
+    changed = WorkLog.objects.filter(pk=entry.pk, ended_at__isnull=True).update(
+        ended_at=end, stopped_automatically=automatic
+    )
     if not changed:
         return None
     entry.ended_at, entry.stopped_automatically = end, automatic
     message = _("Work logged by %(name)s: %(start)s – %(end)s (%(duration)s)") % {
         "name": entry.technician.user if entry.technician_id else "—",
-        "start": _local(entry.started_at, entry.order), "end": _local(end, entry.order),
+        "start": _local(entry.started_at, entry.order),
+        "end": _local(end, entry.order),
         "duration": format_duration(entry.duration()),
     }
     if why:
         message += f". {why}"
-    record_event(entry.order, EventKind.WORK_LOG, actor=by_user, message=message, data={
-        "work_log": entry.pk, "technician": entry.technician_id, "started_at": entry.started_at.isoformat(),
-        "ended_at": end.isoformat(), "seconds": int(entry.duration().total_seconds()), "automatic": automatic})
+    record_event(
+        entry.order,
+        EventKind.WORK_LOG,
+        actor=by_user,
+        message=message,
+        data={
+            "work_log": entry.pk,
+            "technician": entry.technician_id,
+            "started_at": entry.started_at.isoformat(),
+            "ended_at": end.isoformat(),
+            "seconds": int(entry.duration().total_seconds()),
+            "automatic": automatic,
+        },
+    )
     return entry
 
 
@@ -121,15 +147,20 @@ def stop_timer(technician: Membership, *, by: Membership) -> WorkLog | None:
     check_actor(by, Perm.ORDERS_WORK, tenant_id=technician.tenant_id)
     if by.role == Role.TECHNICIAN and by.pk != technician.pk:
         raise ValidationError(_("You can stop only your own timer."))
-    entry = (WorkLog.objects.select_for_update().filter(tenant_id=technician.tenant_id, technician=technician,
-                                                        ended_at__isnull=True).first())
+    entry = (
+        WorkLog.objects.select_for_update()
+        .filter(tenant_id=technician.tenant_id, technician=technician, ended_at__isnull=True)
+        .first()
+    )
     if entry is None:
         return None
     entry = WorkLog.objects.select_related("order__tenant", "technician__user").get(pk=entry.pk)
     return _close(entry, at=timezone.now(), by_user=by.user, automatic=False)
 
 
-def stop_order_timers(order: Order, *, by_user=None, why: str = "", only_other_than: int | None = None) -> list[WorkLog]:
+def stop_order_timers(
+    order: Order, *, by_user=None, why: str = "", only_other_than: int | None = None
+) -> list[WorkLog]:
     """Stop every timer running on the order (called when it leaves execution, or is reassigned)."""
     qs = WorkLog.objects.filter(tenant_id=order.tenant_id, order=order, ended_at__isnull=True)
     if only_other_than is not None:
@@ -144,8 +175,9 @@ def stop_order_timers(order: Order, *, by_user=None, why: str = "", only_other_t
 
 
 @transaction.atomic
-def add_manual(order: Order, *, technician: Membership, start: datetime, end: datetime, reason: str,
-               by: Membership) -> WorkLog:
+def add_manual(
+    order: Order, *, technician: Membership, start: datetime, end: datetime, reason: str, by: Membership
+) -> WorkLog:
     """A period entered by hand (the timer was forgotten, work done off-line): needs a reason."""
     _check_can_log(order, technician, by)
     reason = (reason or "").strip()
@@ -161,24 +193,53 @@ def add_manual(order: Order, *, technician: Membership, start: datetime, end: da
     if end > timezone.now() + timedelta(minutes=5):
         raise ValidationError(_("The end is in the future; log work once it is done."))
     if end - start > timedelta(hours=MAX_MANUAL_HOURS):
-        raise ValidationError(_("One entry can be at most %(h)d hours; split longer work into days.") % {"h": MAX_MANUAL_HOURS})
+        raise ValidationError(
+            _("One entry can be at most %(h)d hours; split longer work into days.") % {"h": MAX_MANUAL_HOURS}
+        )
     if order.created_at and end < order.created_at - timedelta(days=1):
         raise ValidationError(_("That is before the order was taken in."))
-    overlap = (WorkLog.objects.filter(tenant_id=order.tenant_id, technician=technician, started_at__lt=end)
-               .filter(Q(ended_at__gt=start) | Q(ended_at__isnull=True)).select_related("order").first())
-    if overlap is not None:
-        raise ValidationError(_("%(name)s already has time logged then (order #%(number)s).")
-                              % {"name": technician.user, "number": overlap.order.number})
-    entry = WorkLog.objects.create(
-        tenant_id=order.tenant_id, order=order, technician=technician, started_at=start, ended_at=end,
-        source=WorkLog.Source.MANUAL, reason=reason[:300], created_by=by.user,
+    overlap = (
+        WorkLog.objects.filter(tenant_id=order.tenant_id, technician=technician, started_at__lt=end)
+        .filter(Q(ended_at__gt=start) | Q(ended_at__isnull=True))
+        .select_related("order")
+        .first()
     )
-    record_event(order, EventKind.WORK_LOG, actor=by.user,
-                 message=_("Work entered by hand for %(name)s: %(start)s – %(end)s (%(duration)s). %(reason)s") % {
-                     "name": technician.user, "start": _local(start, order), "end": _local(end, order),
-                     "duration": format_duration(end - start), "reason": reason},
-                 data={"work_log": entry.pk, "technician": technician.pk, "started_at": start.isoformat(),
-                       "ended_at": end.isoformat(), "seconds": int((end - start).total_seconds()), "manual": True})
+    if overlap is not None:
+        raise ValidationError(
+            _("%(name)s already has time logged then (order #%(number)s).")
+            % {"name": technician.user, "number": overlap.order.number}
+        )
+    entry = WorkLog.objects.create(
+        tenant_id=order.tenant_id,
+        order=order,
+        technician=technician,
+        started_at=start,
+        ended_at=end,
+        source=WorkLog.Source.MANUAL,
+        reason=reason[:300],
+        created_by=by.user,
+    )
+    record_event(
+        order,
+        EventKind.WORK_LOG,
+        actor=by.user,
+        message=_("Work entered by hand for %(name)s: %(start)s – %(end)s (%(duration)s). %(reason)s")
+        % {
+            "name": technician.user,
+            "start": _local(start, order),
+            "end": _local(end, order),
+            "duration": format_duration(end - start),
+            "reason": reason,
+        },
+        data={
+            "work_log": entry.pk,
+            "technician": technician.pk,
+            "started_at": start.isoformat(),
+            "ended_at": end.isoformat(),
+            "seconds": int((end - start).total_seconds()),
+            "manual": True,
+        },
+    )
     return entry
 
 
@@ -193,7 +254,9 @@ def split_by_day(start: datetime, end: datetime, tz) -> dict[date, timedelta]:
     cursor = start
     while cursor < end:
         local_day = timezone.localtime(cursor, tz).date()
-        next_midnight = timezone.make_aware(datetime.combine(local_day + timedelta(days=1), time.min), tz).astimezone(UTC)
+        next_midnight = timezone.make_aware(
+            datetime.combine(local_day + timedelta(days=1), time.min), tz
+        ).astimezone(UTC)
         piece_end = min(end, next_midnight)
         out[local_day] += piece_end - cursor
         cursor = piece_end
@@ -202,8 +265,10 @@ def split_by_day(start: datetime, end: datetime, tz) -> dict[date, timedelta]:
 
 def day_bounds(first: date, last: date, tz) -> tuple[datetime, datetime]:
     """[first 00:00, last+1 00:00) in the zone, as aware datetimes."""
-    return (timezone.make_aware(datetime.combine(first, time.min), tz),
-            timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min), tz))
+    return (
+        timezone.make_aware(datetime.combine(first, time.min), tz),
+        timezone.make_aware(datetime.combine(last + timedelta(days=1), time.min), tz),
+    )
 
 
 def clipped(start: datetime, end: datetime, lower: datetime, upper: datetime) -> timedelta:
@@ -237,8 +302,14 @@ class HoursReport:
         return hours(self.total)
 
 
-def hours_report(tenant: Tenant, first: date, last: date, *, technician: Membership | None = None,
-                 now: datetime | None = None) -> HoursReport:
+def hours_report(
+    tenant: Tenant,
+    first: date,
+    last: date,
+    *,
+    technician: Membership | None = None,
+    now: datetime | None = None,
+) -> HoursReport:
     """Hours per technician and per order between two local dates (inclusive), clipped to the range.
 
     Running timers count up to now. Three queries: the entries (as tuples), their technicians, and the
@@ -247,16 +318,22 @@ def hours_report(tenant: Tenant, first: date, last: date, *, technician: Members
     tz = tenant.tz
     lower, upper = (bound.astimezone(UTC) for bound in day_bounds(first, last, tz))
     now = now or timezone.now()
-    qs = (WorkLog.objects.for_tenant(tenant).filter(started_at__lt=upper)
-          .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True)))
+    qs = (
+        WorkLog.objects.for_tenant(tenant)
+        .filter(started_at__lt=upper)
+        .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True))
+    )
     if technician is not None:
         qs = qs.filter(technician=technician)
     # Plain tuples, not model instances: a month of a big center is tens of thousands of entries.
     by_tech: dict[int, HoursRow] = {}
     by_order: dict[int, HoursRow] = {}
     total = timedelta(0)
-    for tech_id, order_id, started_at, ended_at in qs.order_by().values_list(
-            "technician_id", "order_id", "started_at", "ended_at").iterator(chunk_size=5000):
+    for tech_id, order_id, started_at, ended_at in (
+        qs.order_by()
+        .values_list("technician_id", "order_id", "started_at", "ended_at")
+        .iterator(chunk_size=5000)
+    ):
         start, stop = max(started_at, lower), min(ended_at or now, upper)
         if stop <= start:
             continue
@@ -279,8 +356,12 @@ def hours_report(tenant: Tenant, first: date, last: date, *, technician: Members
         row.label = f"#{row.key.number}"
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     return HoursReport(
-        first=first, last=last, total=total, days=days,
-        technicians=sorted(by_tech.values(), key=lambda r: r.label.lower()), orders=top_orders,
+        first=first,
+        last=last,
+        total=total,
+        days=days,
+        technicians=sorted(by_tech.values(), key=lambda r: r.label.lower()),
+        orders=top_orders,
     )
 
 
@@ -308,15 +389,21 @@ def bill_labour(order: Order, *, by: Membership, rate_source: str = RateSource.T
     if rate_source not in {RateSource.TECHNICIAN, RateSource.SERVICE_TYPE}:
         raise ValidationError(_("Unknown rate."))
     check_open(order)
-    entries = list(WorkLog.objects.select_for_update().filter(
-        tenant_id=order.tenant_id, order=order, ended_at__isnull=False, line_item__isnull=True).order_by("id"))
+    entries = list(
+        WorkLog.objects.select_for_update()
+        .filter(tenant_id=order.tenant_id, order=order, ended_at__isnull=False, line_item__isnull=True)
+        .order_by("id")
+    )
     if not entries:
         raise ValidationError(_("There is no unbilled finished work on this order."))
     per_tech: dict[int, list[WorkLog]] = defaultdict(list)
     for entry in entries:
         per_tech[entry.technician_id].append(entry)
     members = {m.pk: m for m in Membership.objects.filter(pk__in=per_tech).select_related("user")}
-    profiles = {p.membership_id: p for p in TechnicianProfile.objects.filter(tenant_id=order.tenant_id, membership_id__in=per_tech)}
+    profiles = {
+        p.membership_id: p
+        for p in TechnicianProfile.objects.filter(tenant_id=order.tenant_id, membership_id__in=per_tech)
+    }
     lines = []
     for tech_id, tech_entries in per_tech.items():
         total = sum((e.duration() for e in tech_entries), timedelta(0))
@@ -329,9 +416,15 @@ def bill_labour(order: Order, *, by: Membership, rate_source: str = RateSource.T
         else:
             rate = service_type_rate(order)
         line = add_line_item(
-            order, kind=LineItem.Kind.WORK,
-            description=(_("Labour: %(name)s, %(hours)s h") % {"name": members[tech_id].user, "hours": quantity})[:200],
-            quantity=quantity, unit_price=rate, by=by, performed_by=members[tech_id],
+            order,
+            kind=LineItem.Kind.WORK,
+            description=(
+                _("Labour: %(name)s, %(hours)s h") % {"name": members[tech_id].user, "hours": quantity}
+            )[:200],
+            quantity=quantity,
+            unit_price=rate,
+            by=by,
+            performed_by=members[tech_id],
         )
         WorkLog.objects.filter(pk__in=[e.pk for e in tech_entries]).update(line_item=line)
         lines.append(line)

@@ -41,8 +41,12 @@ DEFAULT_CENTER_TIME_ZONE = "Europe/Moscow"
 # schedule, feedback after handover): every test in them is clock-sensitive. (The stock tests of
 # tests/technicians read no dates.)
 CLOCK_SENSITIVE_PATHS = (
-    "tests/technicians/test_jobs.py", "tests/technicians/test_planning.py", "tests/technicians/test_worklog.py",
-    "tests/technicians/test_demo.py", "tests/quality/", "tests/reception/",
+    "tests/technicians/test_jobs.py",
+    "tests/technicians/test_planning.py",
+    "tests/technicians/test_worklog.py",
+    "tests/technicians/test_demo.py",
+    "tests/quality/",
+    "tests/reception/",
 )
 
 # What .ci/run's clock step collects (`python -m tests.clock` prints it): the files above plus every file
@@ -51,7 +55,9 @@ CLOCK_SENSITIVE_PATHS = (
 # fails, saying to add its file here.
 CLOCK_CI_PATHS = (
     *CLOCK_SENSITIVE_PATHS,
-    "tests/documents/test_issue.py", "tests/notifications/test_events.py", "tests/orders/test_lifecycle.py",
+    "tests/documents/test_issue.py",
+    "tests/notifications/test_events.py",
+    "tests/orders/test_lifecycle.py",
     "tests/orders/test_list.py",
 )
 
@@ -72,12 +78,16 @@ def center_tz() -> ZoneInfo:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("clock", "the test clock (tests/clock.py)")
     group.addoption(
-        "--clock", metavar="INSTANT", default=None,
+        "--clock",
+        metavar="INSTANT",
+        default=None,
         help="move the wall clock for the whole session to this ISO 8601 instant with its UTC offset "
         "(it keeps ticking), e.g. 2026-12-31T23:59:00+03:00",
     )
     group.addoption(
-        "--clock-tz", metavar="ZONE", default=None,
+        "--clock-tz",
+        metavar="ZONE",
+        default=None,
         help=f"time zone of the test centers (every factory tenant), default {DEFAULT_CENTER_TIME_ZONE}",
     )
 
@@ -152,7 +162,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     root = Path(str(config.rootpath))
     for item in items:
         fixtures = getattr(item, "fixturenames", None)
-        if fixtures is not None and item.get_closest_marker("clock") is not None and "clock" not in fixtures[:1]:
+        if (
+            fixtures is not None
+            and item.get_closest_marker("clock") is not None
+            and "clock" not in fixtures[:1]
+        ):
             # First, so the clock is pinned before the other fixtures make their rows.
             if "clock" in fixtures:
                 fixtures.remove("clock")
@@ -170,8 +184,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
     if item.nodeid in _unlisted:
-        pytest.fail(f"{item.path.name} has a clock-sensitive test but is not in tests/clock.py CLOCK_CI_PATHS, so "
-                    ".ci/run would not repeat it under the hard instants: add the file there", pytrace=False)
+        pytest.fail(
+            f"{item.path.name} has a clock-sensitive test but is not in tests/clock.py CLOCK_CI_PATHS, so "
+            ".ci/run would not repeat it under the hard instants: add the file there",
+            pytrace=False,
+        )
 
 
 class Clock:

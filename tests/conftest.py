@@ -57,7 +57,9 @@ pytest_plugins = ["tests.clock"]
 def pytest_configure(config):
     # Also declared in pyproject.toml; repeated here so the markers exist wherever this conftest goes.
     config.addinivalue_line("markers", "postgres: needs PostgreSQL; skipped locally without it, fails in CI")
-    config.addinivalue_line("markers", "redis: needs Redis (REDIS_URL); skipped locally without it, fails in CI")
+    config.addinivalue_line(
+        "markers", "redis: needs Redis (REDIS_URL); skipped locally without it, fails in CI"
+    )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if worker.startswith("gw"):
         _own_redis_database(int(worker[2:]))
@@ -153,7 +155,6 @@ def empty_cache():
         cache.clear()
 
 
-
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language: LocaleMiddleware leaves a request's language active on the
@@ -193,7 +194,9 @@ def _staff(tenant: Tenant) -> dict[Role, object]:
     """One member per role, e-mail <role>@<slug>.test, e.g. owner@alpha.test."""
     users = {}
     for role in Role:
-        user = UserFactory(email=f"{role.value}@{tenant.slug}.test", full_name=f"{role.label} of {tenant.name}")
+        user = UserFactory(
+            email=f"{role.value}@{tenant.slug}.test", full_name=f"{role.label} of {tenant.name}"
+        )
         MembershipFactory(tenant=tenant, user=user, role=role)
         users[role] = user
     return users

@@ -981,14 +981,21 @@ NOT_OBJECTS = ["[]", '"x"', "null", "{bad json", "\x00", _json.dumps(LONG), "1e9
 
 def api_happy(world) -> dict[str, Callable]:
     """A right body per request component (the schema's name), made when it is sent (versions move on)."""
+
     def version():
         from orders.models import Order
 
         return Order.objects.get(pk=world.order_a.pk).version
 
     return {
-        "IntakeRequest": lambda: {"client_name": "Junk Client", "client_phone": "+79160000001", "consent": True,
-                                  "service_type": world.service_type_a.pk, "problem": "Junk", "item_kind": "Phone"},
+        "IntakeRequest": lambda: {
+            "client_name": "Junk Client",
+            "client_phone": "+79160000001",
+            "consent": True,
+            "service_type": world.service_type_a.pk,
+            "problem": "Junk",
+            "item_kind": "Phone",
+        },
         "OrderEditRequest": lambda: {"version": version(), "problem": "Edited"},
         "TransitionRequest": lambda: {"version": version(), "reason": "Junk"},
         "AssignRequest": lambda: {"version": version()},
@@ -997,7 +1004,11 @@ def api_happy(world) -> dict[str, Callable]:
         "PaymentRequest": lambda: {"kind": "payment", "method": "cash", "amount": "10"},
         "NoteRequest": lambda: {"text": "Junk"},
         "ClientChangeRequest": lambda: {},
-        "ServiceTypeChangeRequest": lambda: {"name": "Junk service", "formats": ["in_shop"], "base_price": "100"},
+        "ServiceTypeChangeRequest": lambda: {
+            "name": "Junk service",
+            "formats": ["in_shop"],
+            "base_price": "100",
+        },
     }
 
 
@@ -1034,15 +1045,28 @@ def body_fields(operation: dict) -> tuple[str | None, dict[str, str]]:
 
 
 class ApiFuzzer(Fuzzer):
-    def call(self, key: str, method: str, url: str, body=None, *, who: str, case: str, content_type="application/json"):
+    def call(
+        self,
+        key: str,
+        method: str,
+        url: str,
+        body=None,
+        *,
+        who: str,
+        case: str,
+        content_type="application/json",
+    ):
         headers = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
         self.requests += 1
         client = Client()
         try:
             with transaction.atomic():
                 if method in {"get", "delete"}:
-                    response = getattr(client, method)(url, body or {}, **headers) if method == "get" else \
-                        client.delete(url, **headers)
+                    response = (
+                        getattr(client, method)(url, body or {}, **headers)
+                        if method == "get"
+                        else client.delete(url, **headers)
+                    )
                 else:
                     data = body if isinstance(body, str) else _json.dumps(body, default=str)
                     if content_type != "application/json":
@@ -1053,8 +1077,10 @@ class ApiFuzzer(Fuzzer):
         except Exception as error:
             frames = traceback.extract_tb(error.__traceback__)
             ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
-            self.problems.append(f"{who}: {method.upper()} {short(url)} [{case}] raised {type(error).__name__}: "
-                                 f"{short(str(error), 200)} (at {ours[-1].filename}:{ours[-1].lineno})")
+            self.problems.append(
+                f"{who}: {method.upper()} {short(url)} [{case}] raised {type(error).__name__}: "
+                f"{short(str(error), 200)} (at {ours[-1].filename}:{ours[-1].lineno})"
+            )
             return None
         if method != "get" and response.status_code not in {403, 405}:
             self.posts_read += 1
@@ -1063,7 +1089,9 @@ class ApiFuzzer(Fuzzer):
         return response
 
 
-def fuzz_api_url(fuzzer: ApiFuzzer, key: str, who: str, url: str, operations: dict, happy: dict, *, thorough: bool):
+def fuzz_api_url(
+    fuzzer: ApiFuzzer, key: str, who: str, url: str, operations: dict, happy: dict, *, thorough: bool
+):
     for method, operation in operations.items():
         first = fuzzer.call(key, method, url, {}, who=who, case="plain")
         if getattr(first, "status_code", None) == 403 and "may not:" in first.json().get("detail", ""):
@@ -1094,15 +1122,23 @@ def fuzz_api_url(fuzzer: ApiFuzzer, key: str, who: str, url: str, operations: di
             continue
         for name, kind in fields.items():
             for junk in API_JUNK[kind]:
-                fuzzer.call(key, method, url, {**make_happy(), name: junk}, who=who, case=f"{name}={describe(junk)}")
+                fuzzer.call(
+                    key, method, url, {**make_happy(), name: junk}, who=who, case=f"{name}={describe(junk)}"
+                )
         fuzzer.call(key, method, url, make_happy(), who=who, case="the right body")
 
 
 def test_the_api_schema_describes_what_is_fuzzed():
     paths = api_schema()["paths"]
-    assert {"cursor", "status", "technician", "q"} <= {p["name"] for p in paths["/api/v1/orders/"]["get"]["parameters"]}
+    assert {"cursor", "status", "technician", "q"} <= {
+        p["name"] for p in paths["/api/v1/orders/"]["get"]["parameters"]
+    }
     component, fields = body_fields(paths["/api/v1/orders/"]["post"])
-    assert component == "IntakeRequest" and fields["service_type"] == "integer" and fields["promised_at"] == "date-time"
+    assert (
+        component == "IntakeRequest"
+        and fields["service_type"] == "integer"
+        and fields["promised_at"] == "date-time"
+    )
 
 
 @pytest.mark.parametrize("entry", API_DATA_URLS, ids=lambda entry: entry.label)
@@ -1118,8 +1154,11 @@ def test_api_url_survives_bad_input(entry, world, settings):
     happy = api_happy(world)
     for role in ROLES:
         key = make_key(world.tenant_a, role, name=f"Junk {role.value}")[1]
-        fuzz_api_url(fuzzer, key, f"A's {role.value} key", url, operations, happy, thorough=role == Role.OWNER)
+        fuzz_api_url(
+            fuzzer, key, f"A's {role.value} key", url, operations, happy, thorough=role == Role.OWNER
+        )
     fuzzer.check()
     assert b_rows(world) == _B_SNAPSHOT[0], f"Junk sent with A's keys to {entry.label} changed B's data"
     assert not rows_pointing_across(world.tenant_a), (
-        f"After junk sent to {entry.label}, rows of A point at rows of B: {rows_pointing_across(world.tenant_a)}")
+        f"After junk sent to {entry.label}, rows of A point at rows of B: {rows_pointing_across(world.tenant_a)}"
+    )

@@ -14,8 +14,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 PAGES = {
-    "order_list", "order_list_filtered", "order_list_deep", "order_search_phone", "order_detail", "public_status",
-    "dashboard", "planning_board", "my_jobs", "client_detail", "stock_list", "feedback_list", "document_archive",
+    "order_list",
+    "order_list_filtered",
+    "order_list_deep",
+    "order_search_phone",
+    "order_detail",
+    "public_status",
+    "dashboard",
+    "planning_board",
+    "my_jobs",
+    "client_detail",
+    "stock_list",
+    "feedback_list",
+    "document_archive",
 }
 
 
@@ -23,9 +34,27 @@ def test_pages_benchmark_seeds_and_measures_every_page(tmp_path):
     report = tmp_path / "pages.json"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
     result = subprocess.run(
-        [sys.executable, "bench/pages.py", "--orders", "200", "--tenants", "2", "--requests", "2", "--warmup", "1",
-         "--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--json", str(report)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "bench/pages.py",
+            "--orders",
+            "200",
+            "--tenants",
+            "2",
+            "--requests",
+            "2",
+            "--warmup",
+            "1",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+            "--json",
+            str(report),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     figures = json.loads(report.read_text())
@@ -46,16 +75,45 @@ def test_dashboard_benchmark_seeds_a_history_and_measures_the_dashboard(tmp_path
     report = tmp_path / "quality.json"
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
     result = subprocess.run(
-        [sys.executable, "bench/quality.py", "--orders", "600", "--years", "0.5", "--requests", "2", "--warmup", "1",
-         "--rebuild", "--database-url", f"sqlite:///{tmp_path / 'bench.sqlite3'}", "--json", str(report)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "bench/quality.py",
+            "--orders",
+            "600",
+            "--years",
+            "0.5",
+            "--requests",
+            "2",
+            "--warmup",
+            "1",
+            "--rebuild",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+            "--json",
+            str(report),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     figures = json.loads(report.read_text())
     assert figures["orders"] == 600 and figures["vendor"] == "sqlite"
-    assert set(figures["pages"]) == {"dashboard", "dashboard_filtered", "dashboard_year", "dashboard_cold",
-                                     "export_technicians"}
+    assert set(figures["pages"]) == {
+        "dashboard",
+        "dashboard_filtered",
+        "dashboard_year",
+        "dashboard_cold",
+        "export_technicians",
+    }
     queries = {name: page["queries"] for name, page in figures["pages"].items()}
-    assert queries["dashboard"] == queries["dashboard_filtered"] == queries["dashboard_year"] == queries["dashboard_cold"]
+    assert (
+        queries["dashboard"]
+        == queries["dashboard_filtered"]
+        == queries["dashboard_year"]
+        == queries["dashboard_cold"]
+    )
     assert "equal to the seeded ones" in result.stdout
     assert not (tmp_path / "bench.sqlite3").exists()

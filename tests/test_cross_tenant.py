@@ -68,7 +68,9 @@ KWARG_FILLERS: dict[str, Callable] = {
     "api_key_id": lambda world: world.api_key_a.pk,
     "complaint_id": lambda world: world.complaint_a.pk,
     "claim_id": lambda world: world.claim_a.pk,
-    "decision": lambda world: "refuse",  # a warranty claim's decision (refusing needs a reason: nothing changes)
+    "decision": lambda world: (
+        "refuse"
+    ),  # a warranty claim's decision (refusing needs a reason: nothing changes)
     "audit_id": lambda world: world.audit_a.pk,
     "finding_id": lambda world: world.finding_a.pk,
     "item_id": lambda world: world.item_a.pk,
@@ -108,7 +110,7 @@ PUBLIC_PATTERNS: dict[str, str] = {
     "orders:public_decide": "the client's estimate decision: public token URL; a random token gives 404 (test below)",
     "quality:feedback": "the client's feedback form: public token URL; a random token gives 404 (test below)",
     "reception:checkin": "the door's QR code: take a ticket at that desk; public token URL, a random token gives 404 "
-                         "(test below); shows nothing of other clients (tests/reception/test_public.py)",
+    "(test below); shows nothing of other clients (tests/reception/test_public.py)",
     "reception:ticket": "the client's own ticket: public token URL; a random token gives 404 (test below)",
     "reception:ticket_leave": "the client leaves the queue: public token URL; a random token gives 404 (test below)",
     "quality:warranty_public": "the warranty card's page: public token URL; a random token gives 404 (test below)",
@@ -175,7 +177,9 @@ def fill_object_kwargs(entry: UrlEntry, world) -> dict:
         pytest.fail(
             f"URL {entry.label!r} ({entry.route}) takes {', '.join(missing)}, which the cross-tenant test "
             "cannot fill in. Add one line per kwarg to KWARG_FILLERS in tests/test_cross_tenant.py, e.g.\n"
-            + "".join(f'    "{kwarg}": lambda world: world.<object of tenant A>.<field>,\n' for kwarg in missing)
+            + "".join(
+                f'    "{kwarg}": lambda world: world.<object of tenant A>.<field>,\n' for kwarg in missing
+            )
             + "and create that object for tenant A (and fewer of its kind for B) in the `world` fixture "
             "in tests/conftest.py.",
             pytrace=False,
@@ -185,7 +189,9 @@ def fill_object_kwargs(entry: UrlEntry, world) -> dict:
 
 def tenant_url(entry: UrlEntry, tenant: Tenant, object_kwargs: dict) -> str:
     if entry.name is None:
-        pytest.fail(f"Tenant URL {entry.route} has no name; give it one so tests can reverse() it.", pytrace=False)
+        pytest.fail(
+            f"Tenant URL {entry.route} has no name; give it one so tests can reverse() it.", pytrace=False
+        )
     url = reverse(entry.name, kwargs={"tenant_slug": tenant.slug, **object_kwargs})
     return f"{url}?{URL_QUERIES[entry.name]}" if entry.name in URL_QUERIES else url
 
@@ -263,7 +269,9 @@ def test_tenant_url_is_closed_to_other_tenants(entry, world):
             else:
                 ok, expected = response.status_code == 404, "404"
             if not ok:
-                problems.append(f"{who}: {method.upper()} {url_of_a} gave {response.status_code}, expected {expected}")
+                problems.append(
+                    f"{who}: {method.upper()} {url_of_a} gave {response.status_code}, expected {expected}"
+                )
 
             if url_in_b is None:
                 continue
@@ -284,7 +292,9 @@ def test_tenant_url_is_closed_to_other_tenants(entry, world):
                 )
 
     assert not problems, f"{entry.label} leaks across tenants:\n" + "\n".join(problems)
-    assert snapshot(world.tenant_a) == before, f"Requests from outside tenant A changed A's data via {entry.label}"
+    assert snapshot(world.tenant_a) == before, (
+        f"Requests from outside tenant A changed A's data via {entry.label}"
+    )
 
     # The filled-in objects exist: A's owner (who holds every perm) does not get 404.
     owner = Client()
@@ -306,7 +316,9 @@ PUBLIC_KWARG_SAMPLES: dict[str, str] = {
     "decision": "approve",
 }
 
-TOKEN_URLS = [entry for entry in PUBLIC_URLS if "token" in entry.kwargs and entry.label not in TOKEN_404_EXEMPT]
+TOKEN_URLS = [
+    entry for entry in PUBLIC_URLS if "token" in entry.kwargs and entry.label not in TOKEN_404_EXEMPT
+]
 
 
 def test_token_urls_are_found():
@@ -333,7 +345,9 @@ def test_public_token_url_with_random_token_is_404(entry, logged_in, world):
             assert response.status_code == 404 or _method_not_allowed(response, method), (
                 f"{method.upper()} {url} gave {response.status_code}, expected 404"
             )
-        assert 404 in {response.status_code for response in answers.values()}, f"{url}: no method answered 404"
+        assert 404 in {response.status_code for response in answers.values()}, (
+            f"{url}: no method answered 404"
+        )
 
 
 # --- The REST API ---------------------------------------------------------------------------------
@@ -362,7 +376,9 @@ def api_request(method: str, url: str, key: str | None):
 
 
 def test_the_api_walk_finds_its_urls():
-    assert {"api:orders", "api:order", "api:order_action", "api:document_pdf"} <= {e.name for e in API_DATA_URLS}
+    assert {"api:orders", "api:order", "api:order_action", "api:document_pdf"} <= {
+        e.name for e in API_DATA_URLS
+    }
     assert set(API_PUBLIC) <= {entry.name for entry in API_URLS}
 
 
@@ -397,9 +413,13 @@ def test_api_url_is_closed_to_other_tenants(entry, world, settings):
                 ok = code < 500 and "alpha" not in response.content.decode(errors="replace").lower()
                 expected = "an answer about B's rows only"
             if not ok:
-                problems.append(f"B's {role.value} key: {method.upper()} {url} gave {code}, expected {expected}")
+                problems.append(
+                    f"B's {role.value} key: {method.upper()} {url} gave {code}, expected {expected}"
+                )
     assert not problems, f"{entry.label} leaks across tenants:\n" + "\n".join(problems)
-    assert snapshot(world.tenant_a) == before, f"Requests from outside tenant A changed A's data via {entry.label}"
+    assert snapshot(world.tenant_a) == before, (
+        f"Requests from outside tenant A changed A's data via {entry.label}"
+    )
 
     owner_a = api_keys_of(world.tenant_a)[Role.OWNER]
     method = "get" if "GET" in perms else next(iter(perms)).lower()

@@ -20,7 +20,9 @@ from django.utils import translation
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "ru" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
-RU_PLURALS = "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+RU_PLURALS = (
+    "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && (n%100<10 || n%100>=20) ? 1 : 2);"
+)
 
 
 @dataclass
@@ -99,14 +101,18 @@ def test_po_header_has_russian_plural_forms(entries):
 def test_every_message_is_translated_and_checked(entries):
     messages = _messages(entries)
     assert len(messages) > 500  # the parser really read the file
-    untranslated = [f"line {e.line}: {e.msgid!r}" for e in messages if not all(v.strip() for v in e.msgstr.values())]
+    untranslated = [
+        f"line {e.line}: {e.msgid!r}" for e in messages if not all(v.strip() for v in e.msgstr.values())
+    ]
     fuzzy = [f"line {e.line}: {e.msgid!r}" for e in entries if "fuzzy" in e.flags]
     assert not untranslated, "Untranslated (run makemessages, then translate):\n" + "\n".join(untranslated)
     assert not fuzzy, "Fuzzy (check the translation, then drop the flag):\n" + "\n".join(fuzzy)
 
 
 def test_plural_entries_have_three_forms(entries):
-    bad = [e.msgid for e in _messages(entries) if e.msgid_plural is not None and sorted(e.msgstr) != [0, 1, 2]]
+    bad = [
+        e.msgid for e in _messages(entries) if e.msgid_plural is not None and sorted(e.msgstr) != [0, 1, 2]
+    ]
     assert not bad
 
 
@@ -120,7 +126,9 @@ def test_placeholders_are_kept(entries):
             continue
         wanted = sorted(_PLACEHOLDER.findall(e.msgid_plural or e.msgid))
         for s in e.msgstr.values():
-            if sorted(_PLACEHOLDER.findall(s)) != wanted and not (e.msgid_plural and set(_PLACEHOLDER.findall(s)) == set(wanted)):
+            if sorted(_PLACEHOLDER.findall(s)) != wanted and not (
+                e.msgid_plural and set(_PLACEHOLDER.findall(s)) == set(wanted)
+            ):
                 bad.append(f"line {e.line}: {e.msgid!r} -> {s!r}")
     assert not bad, "\n".join(bad)
 
@@ -199,10 +207,16 @@ def _eager_gettext_calls(path: Path) -> list[int]:
 
     def visit(node, in_function: bool) -> None:
         for child in ast.iter_child_nodes(node):
-            if (not in_function and isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
-                    and child.func.id in names):
+            if (
+                not in_function
+                and isinstance(child, ast.Call)
+                and isinstance(child.func, ast.Name)
+                and child.func.id in names
+            ):
                 found.append(child.lineno)
-            visit(child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
+            visit(
+                child, in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+            )
 
     if names:
         visit(tree, False)
@@ -211,8 +225,13 @@ def _eager_gettext_calls(path: Path) -> list[int]:
 
 def test_no_new_translations_frozen_at_import_time():
     offenders = {}
-    top = [p for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")
-           and p.name not in {"tests", "node_modules", "staticfiles", "static", "media", "bench"}]
+    top = [
+        p
+        for p in ROOT.iterdir()
+        if p.is_dir()
+        and not p.name.startswith(".")
+        and p.name not in {"tests", "node_modules", "staticfiles", "static", "media", "bench"}
+    ]
     for path in (f for d in top for f in d.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
         if "/migrations/" in rel:

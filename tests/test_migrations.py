@@ -36,10 +36,12 @@ def test_a_database_made_before_the_stock_move_keeps_its_parts():
     tenant = Tenant.objects.create(name="Old shop", slug="old-shop")
     location_id = Location.objects.create(tenant=tenant, name="Shop").pk
     part = old.get_model("technicians", "Part").objects.create(tenant_id=tenant.pk, name="Battery", sku="B-1")
-    old.get_model("technicians", "StockLevel").objects.create(tenant_id=tenant.pk, part=part, location_id=location_id,
-                                                              on_hand=Decimal("4"), reserved=Decimal("1"))
-    old.get_model("technicians", "StockMovement").objects.create(tenant_id=tenant.pk, part=part, location_id=location_id,
-                                                                 kind="receipt", on_hand_delta=Decimal("4"))
+    old.get_model("technicians", "StockLevel").objects.create(
+        tenant_id=tenant.pk, part=part, location_id=location_id, on_hand=Decimal("4"), reserved=Decimal("1")
+    )
+    old.get_model("technicians", "StockMovement").objects.create(
+        tenant_id=tenant.pk, part=part, location_id=location_id, kind="receipt", on_hand_delta=Decimal("4")
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -59,13 +61,17 @@ def test_a_database_made_before_the_privacy_move_keeps_its_policies():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("tenancy", "0004_money_rules"), ("documents", "0002_alter_documentsettings_signer_basis_and_more")]
+    before = [
+        ("tenancy", "0004_money_rules"),
+        ("documents", "0002_alter_documentsettings_signer_basis_and_more"),
+    ]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
     old.get_model("documents", "PrivacyPolicy").objects.create(
-        tenant_id=tenant.pk, version="2025-01", language="ru", title="Политика", text="Мы бережём данные.")
+        tenant_id=tenant.pk, version="2025-01", language="ru", title="Политика", text="Мы бережём данные."
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -83,15 +89,19 @@ def test_the_last_numbers_carry_over_to_the_one_counter():
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("orders", "0007_versioned_estimates"), ("documents", "0003_privacy_policy_to_tenancy"),
-              ("tenancy", "0005_privacy_policy_from_documents")]
+    before = [
+        ("orders", "0007_versioned_estimates"),
+        ("documents", "0003_privacy_policy_to_tenancy"),
+        ("tenancy", "0005_privacy_policy_from_documents"),
+    ]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
     tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
     old.get_model("orders", "OrderCounter").objects.create(tenant_id=tenant.pk, last_number=41)
-    old.get_model("documents", "DocumentCounter").objects.create(tenant_id=tenant.pk, kind="completion_act",
-                                                                 year=2026, last_number=7)
+    old.get_model("documents", "DocumentCounter").objects.create(
+        tenant_id=tenant.pk, kind="completion_act", year=2026, last_number=7
+    )
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
@@ -112,16 +122,37 @@ def test_the_last_numbers_carry_over_to_the_one_counter():
 BEFORE_CONCURRENT_INDEXES = {
     "accounts": {"0001_initial", "0002_user_email_confirmed_at"},
     "documents": {"0001_initial", "0002_alter_documentsettings_signer_basis_and_more"},
-    "notifications": {"0001_initial", "0002_document_kind_and_attachment", "0003_low_rating_kind",
-                      "0004_notification_state_held", "0005_ambiguous_sends"},
-    "orders": {"0001_initial", "0002_order_orders_priority_idx", "0003_order_promised_idx",
-               "0004_event_kinds_and_visit_indexes", "0005_event_kind_feedback", "0006_photo_display_copy",
-               "0007_versioned_estimates"},
+    "notifications": {
+        "0001_initial",
+        "0002_document_kind_and_attachment",
+        "0003_low_rating_kind",
+        "0004_notification_state_held",
+        "0005_ambiguous_sends",
+    },
+    "orders": {
+        "0001_initial",
+        "0002_order_orders_priority_idx",
+        "0003_order_promised_idx",
+        "0004_event_kinds_and_visit_indexes",
+        "0005_event_kind_feedback",
+        "0006_photo_display_copy",
+        "0007_versioned_estimates",
+    },
     "quality": {"0001_feedback", "0002_business_hours"},
     "technicians": {"0001_initial"},
     "tenancy": {"0001_initial", "0002_tenant_owner_confirmed_at", "0003_tenant_country", "0004_money_rules"},
 }
-OUR_APPS = {"accounts", "tenancy", "orders", "stock", "technicians", "notifications", "documents", "quality", "ops"}
+OUR_APPS = {
+    "accounts",
+    "tenancy",
+    "orders",
+    "stock",
+    "technicians",
+    "notifications",
+    "documents",
+    "quality",
+    "ops",
+}
 
 
 def test_new_indexes_are_built_concurrently():
@@ -143,5 +174,7 @@ def test_new_indexes_are_built_concurrently():
             if op.model_name.lower() in new_models:
                 continue
             if not isinstance(op, AddIndexConcurrently) or migration.atomic:
-                problems.append(f"{app}.{name}: index {op.index.name} (use AddIndexConcurrently, atomic = False)")
+                problems.append(
+                    f"{app}.{name}: index {op.index.name} (use AddIndexConcurrently, atomic = False)"
+                )
     assert not problems, problems

@@ -68,7 +68,12 @@ def test_sentry_events_lose_personal_data_and_tokens():
             "data": {"name": "Anna Petrova", "phone": "+79161234567"},
             "cookies": {"sessionid": "s"},
             "query_string": "q=%2B7916",
-            "headers": {"Cookie": "sessionid=s", "Authorization": "Bearer t", "User-Agent": "UA", "X-Request-ID": "r"},
+            "headers": {
+                "Cookie": "sessionid=s",
+                "Authorization": "Bearer t",
+                "User-Agent": "UA",
+                "X-Request-ID": "r",
+            },
             "env": {"REMOTE_ADDR": "1.2.3.4"},
         },
         "user": {"id": 5, "email": "anna@example.test", "username": "anna", "ip_address": "1.2.3.4"},
@@ -89,8 +94,16 @@ def test_sentry_events_lose_personal_data_and_tokens():
 # --- Metrics --------------------------------------------------------------------------------------
 def _outbox_row(order, n: int, state: str, channel: str = Channel.EMAIL, age: timedelta = timedelta(0)):
     return Notification.objects.create(
-        tenant=order.tenant, order=order, source_key=f"ops:{n}", kind=Kind.READY_FOR_PICKUP, channel=channel,
-        recipient=f"c{n}@example.test", language="en", subject="Ready", body="Ready", state=state,
+        tenant=order.tenant,
+        order=order,
+        source_key=f"ops:{n}",
+        kind=Kind.READY_FOR_PICKUP,
+        channel=channel,
+        recipient=f"c{n}@example.test",
+        language="en",
+        subject="Ready",
+        body="Ready",
+        state=state,
         created_at=timezone.now() - age,
     )
 
@@ -130,8 +143,11 @@ def test_metrics_show_the_outbox_backlog_and_request_times(client, settings, ten
     assert 'servicedesk_outbox_backlog{channel="sms",state="pending"} 1.0' in lines
     assert 'servicedesk_outbox_backlog{channel="email",state="sending"} 1.0' in lines
     assert 'state="sent"' not in text and 'state="failed"' not in text  # history, not backlog
-    oldest = {line.split("{")[1].split("}")[0]: float(line.split()[-1])
-              for line in lines if line.startswith("servicedesk_outbox_oldest_pending_seconds{")}
+    oldest = {
+        line.split("{")[1].split("}")[0]: float(line.split()[-1])
+        for line in lines
+        if line.startswith("servicedesk_outbox_oldest_pending_seconds{")
+    }
     assert 590 <= oldest['channel="email"'] <= 700 and 25 <= oldest['channel="sms"'] <= 120
     assert 'servicedesk_request_seconds_count{method="GET",status="2xx",view="healthz"}' in text
 
@@ -179,7 +195,9 @@ def test_purge_login_logs():
     old = AccessLog.objects.create(username="a", ip_address="1.2.3.4", user_agent="x")
     AccessLog.objects.filter(pk=old.pk).update(attempt_time=timezone.now() - timedelta(days=91))
     AccessLog.objects.create(username="b", ip_address="1.2.3.4", user_agent="x")
-    attempt = AccessAttempt.objects.create(username="c", ip_address="1.2.3.4", user_agent="x", failures_since_start=1)
+    attempt = AccessAttempt.objects.create(
+        username="c", ip_address="1.2.3.4", user_agent="x", failures_since_start=1
+    )
     AccessAttempt.objects.filter(pk=attempt.pk).update(attempt_time=timezone.now() - timedelta(days=100))
     assert retention.purge_login_logs(90) == 2
     assert list(AccessLog.objects.values_list("username", flat=True)) == ["b"]

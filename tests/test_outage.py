@@ -48,7 +48,9 @@ def assert_back_in_a_minute(response) -> None:
 
 
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])
-def test_a_page_answers_503_with_one_log_line_and_recovers(member_client, tenant_a, database_down, caplog, error):
+def test_a_page_answers_503_with_one_log_line_and_recovers(
+    member_client, tenant_a, database_down, caplog, error
+):
     client = member_client(Role.MANAGER)
     database_down(error)
     with caplog.at_level(logging.INFO):
@@ -67,11 +69,14 @@ def test_a_page_answers_503_with_one_log_line_and_recovers(member_client, tenant
     assert client.get(f"/{tenant_a.slug}/notifications/").status_code == 200
 
 
-def test_an_error_in_a_middleware_on_the_way_out_is_still_one_503(member_client, tenant_a, database_down, caplog,
-                                                                   monkeypatch):
+def test_an_error_in_a_middleware_on_the_way_out_is_still_one_503(
+    member_client, tenant_a, database_down, caplog, monkeypatch
+):
     """The outage seen in production: the view failed, then the session middleware failed again on the way out."""
     client = member_client(Role.MANAGER)
-    client.raise_request_exception = False  # (the test client would re-raise what Django turned into a response)
+    client.raise_request_exception = (
+        False  # (the test client would re-raise what Django turned into a response)
+    )
 
     def save_session(self, request, response):
         raise OperationalError("server closed the connection unexpectedly")
@@ -89,8 +94,9 @@ def test_an_error_in_a_middleware_on_the_way_out_is_still_one_503(member_client,
 def test_anonymous_pages_and_the_language(client, database_down, caplog):
     database_down()
     with caplog.at_level(logging.INFO):
-        response = client.post("/accounts/login/", {"username": "a@example.test", "password": "x"},
-                               HTTP_ACCEPT_LANGUAGE="ru")
+        response = client.post(
+            "/accounts/login/", {"username": "a@example.test", "password": "x"}, HTTP_ACCEPT_LANGUAGE="ru"
+        )
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert '<html lang="ru">' in response.content.decode()
     assert len(_errors(caplog)) == 1
@@ -130,7 +136,10 @@ def test_postgresql_on_a_dead_port_answers_503_then_recovers(client, caplog):
             response = client.post("/accounts/login/", {"username": "a@example.test", "password": "x"})
         assert_back_in_a_minute(response)
         errors = _errors(caplog)
-        assert len(errors) == 1 and "Database unavailable: POST /accounts/login/ answered 503" in errors[0].getMessage()
+        assert (
+            len(errors) == 1
+            and "Database unavailable: POST /accounts/login/ answered 503" in errors[0].getMessage()
+        )
     finally:
         connection.close()
         connection.settings_dict["PORT"] = port

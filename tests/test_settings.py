@@ -76,7 +76,9 @@ def test_file_email_url_writes_mails_to_that_directory(tmp_path):
         "print(settings.EMAIL_FILE_PATH);"
         "send_mail('Hello', 'Body', 'a@example.test', ['b@example.test'])"
     )
-    result = run(["-c", script], DJANGO_SETTINGS_MODULE="servicedesk.settings", EMAIL_URL=f"file://{mail_dir}")
+    result = run(
+        ["-c", script], DJANGO_SETTINGS_MODULE="servicedesk.settings", EMAIL_URL=f"file://{mail_dir}"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(mail_dir)
     files = list(mail_dir.iterdir())

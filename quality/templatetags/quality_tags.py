@@ -24,7 +24,9 @@ def in_unit(value: float | Decimal | None, unit: str) -> str:
     if value is None:
         return "—"
     places = DECIMALS.get(unit, 1)
-    number = number_format(round(float(value), places), decimal_pos=places if places and float(value) % 1 else 0)
+    number = number_format(
+        round(float(value), places), decimal_pos=places if places and float(value) % 1 else 0
+    )
     if unit == Unit.PERCENT:
         return f"{number} %"
     if unit == Unit.STARS:
@@ -53,12 +55,14 @@ def signed(value: Decimal | float) -> str:
 
 @register.simple_tag
 def target_sentence(standard, metric) -> str:
-    """"at most 5 min for 90 % of clients" / "at least 95 %"."""
+    """ "at most 5 min for 90 % of clients" / "at least 95 %"."""
     text = f"{standard.get_comparison_display()} {in_unit(standard.value, metric.unit)}"
     if standard.share is not None:
-        text += " " + _("for %(share)s of %(items)s") % {"share": percent(float(standard.share)), "items": metric.items}
+        text += " " + _("for %(share)s of %(items)s") % {
+            "share": percent(float(standard.share)),
+            "items": metric.items,
+        }
     return text
-
 
 
 def format_working(delta: timedelta | int | None) -> str:
@@ -85,6 +89,8 @@ def working(value) -> str:
 def minutes_text(value) -> str:
     """A policy's minutes as working time ('—' when the target is not measured)."""
     return "—" if value is None else format_working(timedelta(minutes=value))
+
+
 # --- The managers' dashboard: plain string formatting with the language's decimal separator read once per
 # language (Django's number_format looks the formats up on every call; the dashboard formats hundreds).
 
@@ -143,5 +149,10 @@ def rating(value: float | None) -> str:
 def job_checklist(context, order) -> dict:
     state = checklists.state_of(order)
     current = state.current if state else None
-    return {"order": order, "tenant": context.get("tenant"), "state": state, "current": current,
-            "missing": current.missing if current else []}
+    return {
+        "order": order,
+        "tenant": context.get("tenant"),
+        "state": state,
+        "current": current,
+        "missing": current.missing if current else [],
+    }

@@ -47,18 +47,36 @@ def confirmation_url(user: User) -> str:
 
 
 def _mail(user: User, subject: str, template: str, context: dict) -> None:
-    send_mail(subject=subject, message=render_to_string(template, {"user": user, **context}), from_email=None,
-              recipient_list=[user.email], fail_silently=False)
+    send_mail(
+        subject=subject,
+        message=render_to_string(template, {"user": user, **context}),
+        from_email=None,
+        recipient_list=[user.email],
+        fail_silently=False,
+    )
 
 
 def send_confirmation(user: User) -> None:
-    _mail(user, _("Confirm your e-mail address for ServiceDesk"), "emails/confirm_email.txt", {
-        "url": confirmation_url(user), "days": settings.EMAIL_CONFIRMATION_DAYS,
-        "login_url": settings.SITE_URL + reverse("accounts:login")})
+    _mail(
+        user,
+        _("Confirm your e-mail address for ServiceDesk"),
+        "emails/confirm_email.txt",
+        {
+            "url": confirmation_url(user),
+            "days": settings.EMAIL_CONFIRMATION_DAYS,
+            "login_url": settings.SITE_URL + reverse("accounts:login"),
+        },
+    )
 
 
 def send_signup_attempt_notice(user: User) -> None:
     """Someone used this (existing) address to sign up: tell its owner instead of telling the visitor."""
-    _mail(user, _("Someone tried to sign up to ServiceDesk with your address"), "emails/signup_attempt.txt", {
-        "login_url": settings.SITE_URL + reverse("accounts:login"),
-        "reset_url": settings.SITE_URL + reverse("accounts:password_reset")})
+    _mail(
+        user,
+        _("Someone tried to sign up to ServiceDesk with your address"),
+        "emails/signup_attempt.txt",
+        {
+            "login_url": settings.SITE_URL + reverse("accounts:login"),
+            "reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+        },
+    )

@@ -12,7 +12,9 @@ from .models import User
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
+    username = forms.EmailField(
+        label=_("E-mail"), widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+    )
 
     def clean_username(self) -> str:
         # Lower-cased before authenticate(): django-axes counts failures per username as given, so
@@ -21,8 +23,14 @@ class LoginForm(AuthenticationForm):
 
 
 class PasswordFieldsMixin(forms.Form):
-    password1 = forms.CharField(label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password2 = forms.CharField(label=_("Password again"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password1 = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password2 = forms.CharField(
+        label=_("Password again"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_password2(self) -> str:
         p1, p2 = self.cleaned_data.get("password1"), self.cleaned_data.get("password2")
@@ -53,11 +61,23 @@ class SignupForm(PasswordFieldsMixin):
     )
     location_name = forms.CharField(label=_("First location"), max_length=120, initial=_("Main office"))
     location_address = forms.CharField(label=_("Its address"), max_length=300, required=False)
-    language = forms.ChoiceField(label=_("Language of documents and messages"), choices=settings.LANGUAGES, initial="ru")
+    language = forms.ChoiceField(
+        label=_("Language of documents and messages"), choices=settings.LANGUAGES, initial="ru"
+    )
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Europe/Moscow")
 
-    field_order = ["full_name", "email", "password1", "password2", "tenant_name", "slug", "location_name",
-                   "location_address", "language", "time_zone"]
+    field_order = [
+        "full_name",
+        "email",
+        "password1",
+        "password2",
+        "tenant_name",
+        "slug",
+        "location_name",
+        "location_address",
+        "language",
+        "time_zone",
+    ]
 
     def clean_email(self) -> str:
         # No "this address has an account" error: that would tell anyone who has an account. The view
@@ -79,7 +99,9 @@ class SignupForm(PasswordFieldsMixin):
 
     def clean(self):
         cleaned = super().clean()
-        self.validate_password_for(User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", "")))
+        self.validate_password_for(
+            User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
+        )
         return cleaned
 
 

@@ -68,7 +68,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             existing = User.objects.filter(email=data["email"]).first()
             if existing is None:
                 # Someone took the center's address between the form's check and the save.
-                form.add_error(None, _("This address or e-mail was taken a moment ago. Check the form and try again."))
+                form.add_error(
+                    None, _("This address or e-mail was taken a moment ago. Check the form and try again.")
+                )
                 return render(request, "accounts/signup.html", {"form": form})
             send_signup_attempt_notice(existing)  # the e-mail was signed up a moment ago: same answer
         else:
@@ -107,7 +109,9 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.email_confirmed_at is not None:
         messages.info(request, _("Your e-mail address is already confirmed."))
-    elif is_ratelimited(request, group="resend-confirmation", key="user", rate="5/h", method="POST", increment=True):
+    elif is_ratelimited(
+        request, group="resend-confirmation", key="user", rate="5/h", method="POST", increment=True
+    ):
         messages.error(request, _("We have sent several links already. Wait an hour and try again."))
     else:
         send_confirmation(user)
@@ -131,14 +135,18 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             try:
                 membership = accept(invitation=invitation, user=request.user)
             except InvitationUnusable as problem:
-                return render(request, "accounts/invitation_unusable.html", {"reason": str(problem)}, status=410)
+                return render(
+                    request, "accounts/invitation_unusable.html", {"reason": str(problem)}, status=410
+                )
             messages.success(request, _("You joined %(tenant)s.") % {"tenant": membership.tenant.name})
             return redirect("orders:dashboard", tenant_slug=membership.tenant.slug)
         return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
 
     if existing is not None:
         # The invitee has an account: log in first, then come back to accept.
-        messages.info(request, _("Log in as %(email)s to accept the invitation.") % {"email": invitation.email})
+        messages.info(
+            request, _("Log in as %(email)s to accept the invitation.") % {"email": invitation.email}
+        )
         return redirect(f"{_login_url()}?next={request.path}")
 
     form = InvitationSignupForm(request.POST or None, email=invitation.email)

@@ -36,7 +36,9 @@ def _user(email: str, full_name: str) -> User:
     user = User.objects.filter(email=email).first()
     if user is None:
         # Demo addresses cannot receive mail: count them as confirmed, so the demo messages clients and invites.
-        user = User.objects.create_user(email, DEMO_PASSWORD, full_name=full_name, email_confirmed_at=timezone.now())
+        user = User.objects.create_user(
+            email, DEMO_PASSWORD, full_name=full_name, email_confirmed_at=timezone.now()
+        )
     return user
 
 
@@ -59,8 +61,12 @@ def seed_demo_staff() -> DemoStaff:
     head_office, _ = Location.objects.get_or_create(
         tenant=tenant,
         name="Head office",
-        defaults={"kind": Location.Kind.BOTH, "address": "Moscow, Tverskaya st. 1", "phone": "+7 495 000-00-00",
-                  "opening_hours": "Mon-Sat 10:00-20:00"},
+        defaults={
+            "kind": Location.Kind.BOTH,
+            "address": "Moscow, Tverskaya st. 1",
+            "phone": "+7 495 000-00-00",
+            "opening_hours": "Mon-Sat 10:00-20:00",
+        },
     )
     workshop, _ = Location.objects.get_or_create(
         tenant=tenant,
@@ -78,5 +84,7 @@ def seed_demo_staff() -> DemoStaff:
         slug="demo-north", defaults={"name": "North Repairs", "language": "en", "time_zone": "Europe/Moscow"}
     )
     Location.objects.get_or_create(tenant=other, name="Main office", defaults={"kind": Location.Kind.BOTH})
-    Membership.objects.get_or_create(tenant=other, user=users[Role.TECHNICIAN], defaults={"role": Role.TECHNICIAN})
+    Membership.objects.get_or_create(
+        tenant=other, user=users[Role.TECHNICIAN], defaults={"role": Role.TECHNICIAN}
+    )
     return DemoStaff(tenant=tenant, users=users, head_office=head_office, workshop=workshop)

@@ -44,7 +44,11 @@ class LocationForm(forms.ModelForm):
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
-        clash = Location.objects.for_tenant(self.instance.tenant).filter(name__iexact=name).exclude(pk=self.instance.pk)
+        clash = (
+            Location.objects.for_tenant(self.instance.tenant)
+            .filter(name__iexact=name)
+            .exclude(pk=self.instance.pk)
+        )
         if clash.exists():
             raise forms.ValidationError(_("There is already a location with this name."))
         return name
@@ -74,9 +78,21 @@ class TenantSettingsForm(forms.ModelForm):
     class Meta:
         model = Tenant
         fields = [
-            "name", "phone", "email", "website", "time_zone", "country", "language", "currency",
-            "legal_name", "tax_id", "registration_number", "legal_address",
-            "estimate_tolerance_amount", "estimate_tolerance_percent", "diagnostic_fee",
+            "name",
+            "phone",
+            "email",
+            "website",
+            "time_zone",
+            "country",
+            "language",
+            "currency",
+            "legal_name",
+            "tax_id",
+            "registration_number",
+            "legal_address",
+            "estimate_tolerance_amount",
+            "estimate_tolerance_percent",
+            "diagnostic_fee",
         ]
 
     MONEY_RULES = ("estimate_tolerance_amount", "estimate_tolerance_percent", "diagnostic_fee")

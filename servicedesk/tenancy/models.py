@@ -50,7 +50,9 @@ def validate_country(value: str) -> None:
     import holidays
 
     if len(value) != 2 or value not in holidays.list_supported_countries():
-        raise ValidationError(_("No public holidays are known for the country “%(country)s”."), params={"country": value})
+        raise ValidationError(
+            _("No public holidays are known for the country “%(country)s”."), params={"country": value}
+        )
 
 
 class Tenant(models.Model):
@@ -60,7 +62,9 @@ class Tenant(models.Model):
     slug = models.SlugField(
         _("address"), max_length=50, unique=True, validators=[slug_validator, validate_not_reserved]
     )
-    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
+    )
     # Whose public holidays close the center (business hours, quality.hours); ISO 3166-1 alpha-2.
     country = models.CharField(_("country"), max_length=2, default="RU", validators=[validate_country])
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ru")
@@ -76,15 +80,24 @@ class Tenant(models.Model):
     # Money rules (orders.money): how far a bill may exceed what the client approved without a new
     # approval (the larger of the two allowances), and what a declined estimate still costs.
     estimate_tolerance_amount = models.DecimalField(
-        _("bill may exceed the approved estimate by, amount"), max_digits=12, decimal_places=2, default=0,
+        _("bill may exceed the approved estimate by, amount"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0)],
     )
     estimate_tolerance_percent = models.DecimalField(
-        _("bill may exceed the approved estimate by, %"), max_digits=5, decimal_places=2, default=0,
+        _("bill may exceed the approved estimate by, %"),
+        max_digits=5,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     diagnostic_fee = models.DecimalField(
-        _("diagnostic fee when the client declines the estimate"), max_digits=12, decimal_places=2, default=0,
+        _("diagnostic fee when the client declines the estimate"),
+        max_digits=12,
+        decimal_places=2,
+        default=0,
         validators=[MinValueValidator(0)],
     )
     is_active = models.BooleanField(_("active"), default=True)
@@ -92,7 +105,9 @@ class Tenant(models.Model):
     # Empty while the owner who signed the center up has not confirmed their e-mail address: until then
     # client messages are held and staff cannot be invited (tenancy.services). Centers made any other way
     # (admin, demo, existing ones) count as confirmed.
-    owner_confirmed_at = models.DateTimeField(_("owner's e-mail confirmed"), null=True, blank=True, default=timezone.now)
+    owner_confirmed_at = models.DateTimeField(
+        _("owner's e-mail confirmed"), null=True, blank=True, default=timezone.now
+    )
 
     class Meta:
         verbose_name = _("service center")
@@ -120,7 +135,9 @@ class TenantQuerySet(models.QuerySet):
 class TenantOwned(models.Model):
     """Base for every tenant-owned model. Subclasses that set Meta.constraints must keep these."""
 
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("service center"))
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("service center")
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -225,7 +242,11 @@ class Invitation(TenantOwned):
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("invited by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
     created_at = models.DateTimeField(_("sent"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
@@ -283,7 +304,8 @@ class PrivacyPolicy(TenantOwned):
     """
 
     version = models.CharField(
-        _("version"), max_length=32,
+        _("version"),
+        max_length=32,
         validators=[RegexValidator(r"^[\w.\-]+$", _("Letters, digits, dots, hyphens and underscores only."))],
     )
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
@@ -291,7 +313,11 @@ class PrivacyPolicy(TenantOwned):
     text = models.TextField(_("text"), max_length=100_000)
     published_at = models.DateTimeField(_("published"), default=timezone.now)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("published by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("published by"),
     )
 
     class Meta(TenantOwned.Meta):

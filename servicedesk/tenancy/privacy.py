@@ -42,19 +42,30 @@ def policy_for_client(client) -> PrivacyPolicy | None:
     return policies.order_by("-published_at", "-id").first()
 
 
-def publish_policy(tenant: Tenant, *, version: str, language: str, title: str, text: str,
-                   by: Membership) -> PrivacyPolicy:
+def publish_policy(
+    tenant: Tenant, *, version: str, language: str, title: str, text: str, by: Membership
+) -> PrivacyPolicy:
     """Publish a new version; versions are never edited, so what a client agreed to stays readable."""
     version = version.strip()
     if PrivacyPolicy.objects.filter(tenant=tenant, version=version).exists():
-        raise ValidationError(_("Version “%(version)s” is already published; give the new text a new version.")
-                              % {"version": version})
-    policy = PrivacyPolicy(tenant=tenant, version=version, language=language, title=title.strip(),
-                           text=text.strip(), published_by=by.user)
+        raise ValidationError(
+            _("Version “%(version)s” is already published; give the new text a new version.")
+            % {"version": version}
+        )
+    policy = PrivacyPolicy(
+        tenant=tenant,
+        version=version,
+        language=language,
+        title=title.strip(),
+        text=text.strip(),
+        published_by=by.user,
+    )
     policy.full_clean()
     try:
         with transaction.atomic():
             policy.save()
     except IntegrityError:
-        raise ValidationError(_("Version “%(version)s” is already published.") % {"version": version}) from None
+        raise ValidationError(
+            _("Version “%(version)s” is already published.") % {"version": version}
+        ) from None
     return policy

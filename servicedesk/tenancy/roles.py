@@ -84,7 +84,10 @@ MATRIX: dict[Perm, tuple[frozenset[Role], StrOrPromise]] = {
     Perm.SLA_MANAGE: (_MANAGEMENT, _("Set the service-level targets")),
     Perm.COMPLAINTS_OPEN: (_OFFICE, _("Record a client's complaint")),
     Perm.COMPLAINTS_MANAGE: (_MANAGEMENT, _("Handle complaints: assign, resolve, compensate")),
-    Perm.WARRANTY_OVERRIDE: (_MANAGEMENT, _("Accept a warranty claim outside the warranty period (with a reason)")),
+    Perm.WARRANTY_OVERRIDE: (
+        _MANAGEMENT,
+        _("Accept a warranty claim outside the warranty period (with a reason)"),
+    ),
     Perm.AUDITS: (_MANAGEMENT, _("Run internal audits and track their findings")),
 }
 

@@ -35,9 +35,15 @@ def create_tenant_with_owner(
     language: str = "ru",
     currency: str = "RUB",
 ) -> Tenant:
-    tenant = Tenant(name=tenant_name, slug=slug, time_zone=time_zone, language=language, currency=currency,
-                    # A fresh sign-up's owner has not proved the address yet: see confirm_email().
-                    owner_confirmed_at=owner.email_confirmed_at)
+    tenant = Tenant(
+        name=tenant_name,
+        slug=slug,
+        time_zone=time_zone,
+        language=language,
+        currency=currency,
+        # A fresh sign-up's owner has not proved the address yet: see confirm_email().
+        owner_confirmed_at=owner.email_confirmed_at,
+    )
     tenant.full_clean()
     tenant.save()
     Location.objects.create(
@@ -53,7 +59,9 @@ def check_owner_confirmed(tenant: Tenant) -> None:
     strangers."""
     if tenant.owner_confirmed_at is None:
         raise PermissionDenied(
-            _("Confirm your e-mail address first: open the link we mailed to you, or send a new one from the dashboard.")
+            _(
+                "Confirm your e-mail address first: open the link we mailed to you, or send a new one from the dashboard."
+            )
         )
 
 
@@ -61,9 +69,9 @@ def check_owner_confirmed(tenant: Tenant) -> None:
 def confirm_email(user: User) -> None:
     """The user proved they read their address (the confirmation link, or an invitation mailed to it).
 
-    The centers they own become confirmed, and the client messages held for them are queued (the
-notifications app listens to signals.owner_confirmed).
-    Idempotent: confirming again changes nothing.
+        The centers they own become confirmed, and the client messages held for them are queued (the
+    notifications app listens to signals.owner_confirmed).
+        Idempotent: confirming again changes nothing.
     """
     now = timezone.now()
     if user.email_confirmed_at is None:
@@ -76,7 +84,9 @@ notifications app listens to signals.owner_confirmed).
         ).values_list("tenant_id", flat=True)
     )
     for tenant_id in owned:
-        if Tenant.objects.filter(pk=tenant_id, owner_confirmed_at__isnull=True).update(owner_confirmed_at=now):
+        if Tenant.objects.filter(pk=tenant_id, owner_confirmed_at__isnull=True).update(
+            owner_confirmed_at=now
+        ):
             signals.owner_confirmed.send(sender=Tenant, tenant_id=tenant_id)  # held client messages go out
 
 
@@ -180,7 +190,9 @@ def _check_can_manage(actor: Membership, target: Membership) -> None:
     if target.pk == actor.pk:
         raise PermissionDenied(_("You cannot change your own role or deactivate yourself."))
     if not can_manage_member(actor.role, target.role):
-        raise PermissionDenied(_("You may not change a member whose role is %(role)s.") % {"role": target.get_role_display()})
+        raise PermissionDenied(
+            _("You may not change a member whose role is %(role)s.") % {"role": target.get_role_display()}
+        )
 
 
 def _ensure_an_owner_remains(target: Membership) -> None:

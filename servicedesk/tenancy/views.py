@@ -37,7 +37,9 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def members(request: TenantRequest) -> HttpResponse:
     tenant = request.tenant
-    member_list = Membership.objects.for_tenant(tenant).select_related("user").order_by("-is_active", "user__full_name")
+    member_list = (
+        Membership.objects.for_tenant(tenant).select_related("user").order_by("-is_active", "user__full_name")
+    )
     invitations = Invitation.objects.for_tenant(tenant).select_related("invited_by")[:50]
     matrix = [(label, [role in roles for role in Role]) for roles, label in MATRIX.values()]
     return render(
@@ -70,7 +72,9 @@ def invite(request: TenantRequest) -> HttpResponse:
         except PermissionDenied as refused:  # e.g. the owner has not confirmed their e-mail address yet
             form.add_error(None, str(refused))
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]}
+            )
             return redirect("tenancy:members", tenant_slug=request.tenant.slug)
     return render(request, "tenancy/invite.html", {"form": form})
 
@@ -87,15 +91,21 @@ def revoke_invitation(request: TenantRequest, invitation_id: int) -> HttpRespons
 @tenant_view(Perm.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def member_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
-    target = get_for_tenant_or_404(Membership.objects.select_related("user"), request.tenant, pk=membership_id)
-    can_manage = target.pk != request.membership.pk and can_manage_member(request.membership.role, target.role)
+    target = get_for_tenant_or_404(
+        Membership.objects.select_related("user"), request.tenant, pk=membership_id
+    )
+    can_manage = target.pk != request.membership.pk and can_manage_member(
+        request.membership.role, target.role
+    )
     form = MemberRoleForm(request.POST or None, actor=request.membership, initial={"role": target.role})
     if request.method == "POST":
         action = request.POST.get("action", "role")
         try:
             if action == "deactivate":
                 services.set_member_active(actor=request.membership, target=target, active=False)
-                messages.success(request, _("%(name)s can no longer open this service center.") % {"name": target.user})
+                messages.success(
+                    request, _("%(name)s can no longer open this service center.") % {"name": target.user}
+                )
                 return redirect("tenancy:members", tenant_slug=request.tenant.slug)
             if action == "activate":
                 services.set_member_active(actor=request.membership, target=target, active=True)
@@ -107,7 +117,9 @@ def member_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
                 return redirect("tenancy:members", tenant_slug=request.tenant.slug)
         except (PermissionDenied, ValidationError) as problem:
             messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
-    return render(request, "tenancy/member_edit.html", {"target": target, "form": form, "can_manage": can_manage})
+    return render(
+        request, "tenancy/member_edit.html", {"target": target, "form": form, "can_manage": can_manage}
+    )
 
 
 @tenant_view(Perm.LOCATIONS_MANAGE)

@@ -1,8 +1,8 @@
 """Fixtures of the API tests.
 
-    key_for(role, tenant=A) -> (ApiKey, the key)        made by the center's owner, as the UI does
-    api(role, tenant=A)     -> Api                      a client sending that key on every request
-    Api.get/post/patch/delete(url, data=None)           JSON in, the response out (.json() on it)
+key_for(role, tenant=A) -> (ApiKey, the key)        made by the center's owner, as the UI does
+api(role, tenant=A)     -> Api                      a client sending that key on every request
+Api.get/post/patch/delete(url, data=None)           JSON in, the response out (.json() on it)
 """
 
 from __future__ import annotations
@@ -30,8 +30,14 @@ class Api:
         return self.client.get(url, data or {}, **self._headers(extra))
 
     def _send(self, method: str, url: str, data, extra: dict):
-        body = data if isinstance(data, str | bytes) else json.dumps(data if data is not None else {}, default=str)
-        return getattr(self.client, method)(url, body, content_type="application/json", **self._headers(extra))
+        body = (
+            data
+            if isinstance(data, str | bytes)
+            else json.dumps(data if data is not None else {}, default=str)
+        )
+        return getattr(self.client, method)(
+            url, body, content_type="application/json", **self._headers(extra)
+        )
 
     def post(self, url: str, data=None, **extra):
         return self._send("post", url, data, extra)
@@ -48,13 +54,16 @@ class Api:
 
 def make_key(tenant, role, name: str | None = None, **kwargs):
     owner = Membership.objects.get(tenant=tenant, role=Role.OWNER, user__email=f"owner@{tenant.slug}.test")
-    return keys.create_key(tenant, name=name or f"{Role(role).label} key", role=role, expires_at=None, by=owner, **kwargs)
+    return keys.create_key(
+        tenant, name=name or f"{Role(role).label} key", role=role, expires_at=None, by=owner, **kwargs
+    )
 
 
 @pytest.fixture
 def key_for(tenant_a, users_a, users_b):
     def make(role=Role.OWNER, tenant=None, name=None):
         return make_key(tenant or tenant_a, role, name)
+
     return make
 
 
@@ -68,6 +77,7 @@ def api(key_for):
         if slot not in made:
             made[slot] = Api(key_for(role, tenant)[1])
         return made[slot]
+
     return make
 
 

@@ -79,7 +79,10 @@ def test_revoked_and_expired_keys_stop_working(member_client, tenant_a, key_for)
     member_client(Role.OWNER).post(reverse("api_keys:revoke", args=[tenant_a.slug, api_key.pk]))
     response = api.get(reverse("api:root"))
     assert response.status_code == 401
-    assert response.json() == {"code": "unauthenticated", "detail": "This API key is unknown, revoked or expired."}
+    assert response.json() == {
+        "code": "unauthenticated",
+        "detail": "This API key is unknown, revoked or expired.",
+    }
     assert response["WWW-Authenticate"] == 'Bearer realm="api"'
 
     other, other_key = key_for(Role.RECEPTION, name="Expiring")
@@ -94,8 +97,19 @@ def test_a_switched_off_center_s_keys_stop_working(tenant_a, key_for):
     assert Api(key).get(reverse("api:root")).status_code == 401
 
 
-@pytest.mark.parametrize("header", ["", "Bearer", "Bearer a b", "Bearer sdk_x_y", "Bearer sdk_0123456789_wrong",
-                                    "Token abc", "Bearer sdk_0123456789_\x00", "Bearer " + "x" * 5000])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "Bearer",
+        "Bearer a b",
+        "Bearer sdk_x_y",
+        "Bearer sdk_0123456789_wrong",
+        "Token abc",
+        "Bearer sdk_0123456789_\x00",
+        "Bearer " + "x" * 5000,
+    ],
+)
 def test_bad_keys_answer_401(db, header):
     response = Api(None).get(reverse("api:root"), HTTP_AUTHORIZATION=header)
     assert response.status_code == 401

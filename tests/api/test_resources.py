@@ -83,7 +83,9 @@ def test_each_role_at_each_door(world, api, name, kwargs, method, allowed):
         client = api(role)
         response = client.delete(url) if method == "delete" else getattr(client, method)(url, {})
         refused = response.status_code == 403 and "may not:" in response.json()["detail"]
-        assert refused == (role not in allowed), f"{role.value}: {method.upper()} {url} gave {response.status_code}"
+        assert refused == (role not in allowed), (
+            f"{role.value}: {method.upper()} {url} gave {response.status_code}"
+        )
         assert response.status_code < 500
 
 
@@ -94,32 +96,46 @@ def test_clients_by_name_with_search_and_change(api, tenant_a, tenant_b):
     reception = api(Role.RECEPTION)
     names = [c["name"] for c in reception.get(reverse("api:clients")).json()["results"]]
     assert names == ["Anna Antonova", "Boris Borisov"]
-    assert [c["name"] for c in reception.get(reverse("api:clients"), {"q": "Anna"}).json()["results"]] == ["Anna Antonova"]
-    changed = reception.patch(reverse("api:client", args=[anna.pk]), {"email": "anna@new.test", "phone": "8 916 000-00-09"})
+    assert [c["name"] for c in reception.get(reverse("api:clients"), {"q": "Anna"}).json()["results"]] == [
+        "Anna Antonova"
+    ]
+    changed = reception.patch(
+        reverse("api:client", args=[anna.pk]), {"email": "anna@new.test", "phone": "8 916 000-00-09"}
+    )
     assert changed.status_code == 200 and changed.json()["phone"] == "+79160000009"
     anna.refresh_from_db()
     assert anna.email == "anna@new.test" and anna.name == "Anna Antonova"
     clash = reception.patch(reverse("api:client", args=[anna.pk]), {"phone": "+79160000002"})
-    assert clash.status_code == 400 and clash.json()["fields"]["phone"] == ["Another client has this phone number."]
+    assert clash.status_code == 400 and clash.json()["fields"]["phone"] == [
+        "Another client has this phone number."
+    ]
 
 
 def test_items_by_client_and_serial(api, tenant_a):
     phone = ItemFactory(tenant=tenant_a, serial="IMEI-7")
     ItemFactory(tenant=tenant_a)
     owner = api(Role.OWNER)
-    assert [i["id"] for i in owner.get(reverse("api:items"), {"client": phone.client_id}).json()["results"]] == [phone.pk]
-    assert [i["id"] for i in owner.get(reverse("api:items"), {"serial": "imei-7"}).json()["results"]] == [phone.pk]
+    assert [
+        i["id"] for i in owner.get(reverse("api:items"), {"client": phone.client_id}).json()["results"]
+    ] == [phone.pk]
+    assert [i["id"] for i in owner.get(reverse("api:items"), {"serial": "imei-7"}).json()["results"]] == [
+        phone.pk
+    ]
     assert owner.get(reverse("api:items"), {"client": "abc"}).status_code == 400
 
 
 def test_the_catalogue_through_the_web_s_form(api, tenant_a):
     manager = api(Role.MANAGER)
-    created = manager.post(reverse("api:service_types"), {"name": "Laptop cleaning", "formats": ["in_shop"],
-                                                         "base_price": "1200"})
+    created = manager.post(
+        reverse("api:service_types"),
+        {"name": "Laptop cleaning", "formats": ["in_shop"], "base_price": "1200"},
+    )
     assert created.status_code == 201, created.content
     body = created.json()
     assert body["needs_item"] is True and body["is_active"] is True and body["warranty_days"] == 365
-    again = manager.post(reverse("api:service_types"), {"name": "laptop cleaning", "formats": ["in_shop"], "base_price": "1"})
+    again = manager.post(
+        reverse("api:service_types"), {"name": "laptop cleaning", "formats": ["in_shop"], "base_price": "1"}
+    )
     assert again.json()["fields"]["name"] == ["The catalogue already has a service with this name."]
     changed = manager.patch(reverse("api:service_type", args=[body["id"]]), {"is_active": False})
     assert changed.status_code == 200 and changed.json()["is_active"] is False
@@ -153,25 +169,41 @@ def test_documents_metadata_and_the_pdf(world, api):
 
 def test_issuing_a_document(tenant_a, api, location_a):
     order = OrderFactory(tenant=tenant_a)
-    response = api(Role.RECEPTION).post(reverse("api:order_documents", args=[order.number]), {"kind": "intake_receipt"})
+    response = api(Role.RECEPTION).post(
+        reverse("api:order_documents", args=[order.number]), {"kind": "intake_receipt"}
+    )
     assert response.status_code == 201, response.content
     assert response.json()["language"] == "en" and response.json()["number"].endswith("-00001")
     document = Document.objects.get(order=order)
     assert document.issued_by_name == "Reception key (API key)"
-    refused = api(Role.RECEPTION).post(reverse("api:order_documents", args=[order.number]), {"kind": "completion_act"})
+    refused = api(Role.RECEPTION).post(
+        reverse("api:order_documents", args=[order.number]), {"kind": "completion_act"}
+    )
     assert refused.status_code == 422
 
 
 def test_feedback_newest_first_with_the_web_s_filters(world, api):
     feedback = api(Role.MANAGER).get(reverse("api:feedback")).json()["results"]
     assert [f["id"] for f in feedback] == list(
-        Feedback.objects.filter(tenant=world.tenant_a).order_by("-created_at", "-id").values_list("id", flat=True))
+        Feedback.objects.filter(tenant=world.tenant_a)
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)
+    )
     assert api(Role.MANAGER).get(reverse("api:feedback"), {"low": "true"}).json()["results"] == []
     assert api(Role.MANAGER).get(reverse("api:feedback"), {"since": "0001-01-01"}).status_code == 400
 
 
-LISTS = ["api:orders", "api:clients", "api:items", "api:service_types", "api:parts", "api:stock", "api:documents",
-         "api:feedback", "api:technicians"]
+LISTS = [
+    "api:orders",
+    "api:clients",
+    "api:items",
+    "api:service_types",
+    "api:parts",
+    "api:stock",
+    "api:documents",
+    "api:feedback",
+    "api:technicians",
+]
 
 
 @pytest.mark.parametrize("name", LISTS)

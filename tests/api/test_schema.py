@@ -32,11 +32,14 @@ def test_the_schema_is_served(client):
     assert schema["paths"]["/api/v1/orders/"]["post"]["security"] == [{"apiKey": []}]
 
 
-@pytest.mark.parametrize("serializer, form, left_out", [
-    (views.IntakeRequest, IntakeForm, {"photos"}),
-    (views.LineRequest, LineItemForm, set()),
-    (views.TransitionRequest, TransitionForm, set()),
-])
+@pytest.mark.parametrize(
+    "serializer, form, left_out",
+    [
+        (views.IntakeRequest, IntakeForm, {"photos"}),
+        (views.LineRequest, LineItemForm, set()),
+        (views.TransitionRequest, TransitionForm, set()),
+    ],
+)
 def test_request_bodies_are_the_forms_fields(serializer, form, left_out):
     assert set(serializer().fields) == set(form.base_fields) - left_out
 

@@ -15,8 +15,12 @@ def _fill(tenant, count: int) -> SimpleNamespace:
 
     api_keys = [make_key(tenant, Role.RECEPTION, name=f"World key {n}")[0] for n in range(count)]
     orders = list(Order.objects.filter(tenant=tenant).order_by("id")[:count])
-    feedback = [Feedback.objects.create(tenant=tenant, order=order, rating=4, comment="World feedback",
-                                        technician=order.technician) for order in orders]
+    feedback = [
+        Feedback.objects.create(
+            tenant=tenant, order=order, rating=4, comment="World feedback", technician=order.technician
+        )
+        for order in orders
+    ]
     return SimpleNamespace(api_key=api_keys[-1], feedback=feedback[-1])
 
 

@@ -245,18 +245,38 @@ def make_order(demo):
     members = demo.members
     reception, manager, technician = members[Role.RECEPTION], members[Role.MANAGER], members[Role.TECHNICIAN]
 
-    def make(status: str = "new", *, client_name: str = "Nina Orlova", client_phone: str = "+79035550101",
-             service: str = "Phone screen replacement", estimate: str = "4500"):
+    def make(
+        status: str = "new",
+        *,
+        client_name: str = "Nina Orlova",
+        client_phone: str = "+79035550101",
+        service: str = "Phone screen replacement",
+        estimate: str = "4500",
+    ):
         service_type = demo.service_types[service]
         client = Client.objects.for_tenant(demo.tenant).filter(phone=client_phone).first()
-        order = services.take_in(demo.tenant, services.IntakeData(
-            client=client, client_name=client_name, client_phone=client_phone, client_email="", consent=True,
-            service_type=service_type, format=ServiceFormat.IN_SHOP, intake_location=demo.head_office,
-            problem="The screen is cracked", item_kind="Phone", item_brand="Apple", item_model="iPhone 12",
-            estimate=Decimal(estimate),
-        ), by=reception)
-        return walk_to(order, status, manager=manager, technician=technician, reception=reception,
-                       workshop=demo.workshop)
+        order = services.take_in(
+            demo.tenant,
+            services.IntakeData(
+                client=client,
+                client_name=client_name,
+                client_phone=client_phone,
+                client_email="",
+                consent=True,
+                service_type=service_type,
+                format=ServiceFormat.IN_SHOP,
+                intake_location=demo.head_office,
+                problem="The screen is cracked",
+                item_kind="Phone",
+                item_brand="Apple",
+                item_model="iPhone 12",
+                estimate=Decimal(estimate),
+            ),
+            by=reception,
+        )
+        return walk_to(
+            order, status, manager=manager, technician=technician, reception=reception, workshop=demo.workshop
+        )
 
     return make
 
@@ -305,7 +325,9 @@ _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
 
 
 def _failure_dir() -> Path:
-    folder = Path(os.environ.get("BROWSER_FAILURE_DIR") or Path(tempfile.gettempdir()) / "servicedesk-browser-failures")
+    folder = Path(
+        os.environ.get("BROWSER_FAILURE_DIR") or Path(tempfile.gettempdir()) / "servicedesk-browser-failures"
+    )
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 

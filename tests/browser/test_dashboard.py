@@ -39,7 +39,9 @@ def test_a_manager_drills_down_from_the_dashboard_to_the_orders(history, page_fo
     assert waiting >= 1
     page.get_by_test_id("figure-wait_parts").get_by_role("link").click()
     expect(page).to_have_url(re.compile(r"/demo/orders/\?.*status=awaiting_parts"))
-    expect(page.get_by_test_id("order-count")).to_have_text(f"{waiting} order" + ("s" if waiting != 1 else ""))
+    expect(page.get_by_test_id("order-count")).to_have_text(
+        f"{waiting} order" + ("s" if waiting != 1 else "")
+    )
     page.go_back()
 
     # Flow: the orders taken in during the period, in the list.
@@ -50,7 +52,9 @@ def test_a_manager_drills_down_from_the_dashboard_to_the_orders(history, page_fo
     page.go_back()
 
     # One service only: the figures and their links narrow to it.
-    page.get_by_test_id("dashboard-filters").get_by_label("Service").select_option(label="Phone screen replacement")
+    page.get_by_test_id("dashboard-filters").get_by_label("Service").select_option(
+        label="Phone screen replacement"
+    )
     page.get_by_test_id("dashboard-apply").click()
     expect(page.get_by_test_id("dashboard-period")).to_contain_text("Phone screen replacement")
     narrowed = figure_value(page, "taken_in")

@@ -88,7 +88,9 @@ def issue(page: Page, kind: str, language: str, button: str) -> None:
     row = panel_row(page, kind)
     row.locator("select[name=language]").select_option(language)
     # Wait for the POST's answer: an alert of the previous issue may still be on the page until it arrives.
-    with page.expect_response(lambda r: r.request.method == "POST" and r.url.endswith("/documents/issue/")) as answer:
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith("/documents/issue/")
+    ) as answer:
         row.get_by_role("button", name=button).click()
     assert answer.value.status == 302, answer.value.status
     page.wait_for_load_state()
@@ -135,7 +137,9 @@ def test_reception_prints_the_intake_receipt_with_a_working_qr_code(paper, make_
     expect(row.locator("select[name=language]")).to_have_value("ru")
     issue(page, "intake_receipt", "ru", "Issue")
     document = Document.objects.get(order=order, kind="intake_receipt")
-    expect(page.locator("[role=alert].alert-success")).to_contain_text(f"Issued Intake receipt {document.display_number}.")
+    expect(page.locator("[role=alert].alert-success")).to_contain_text(
+        f"Issued Intake receipt {document.display_number}."
+    )
     expect(row).to_contain_text(document.display_number)
     expect(row.get_by_role("button", name="Re-issue")).to_be_visible()
     shoot(page, "order-reception", focus=page.get_by_test_id("documents-panel"))
@@ -173,15 +177,25 @@ def test_manager_issues_the_contract_and_the_act_in_english_and_in_russian(paper
     # English interface, English papers.
     issue(page, "service_contract", "en", "Issue")
     contract = Document.objects.get(order=order, kind="service_contract")
-    expect(page.locator("[role=alert].alert-success")).to_contain_text(f"Issued Service contract {contract.display_number}.")
+    expect(page.locator("[role=alert].alert-success")).to_contain_text(
+        f"Issued Service contract {contract.display_number}."
+    )
     issue(page, "completion_act", "en", "Issue")
     act = Document.objects.get(order=order, kind="completion_act")
-    expect(page.locator("[role=alert].alert-success")).to_contain_text(f"Issued Completion act {act.display_number}.")
+    expect(page.locator("[role=alert].alert-success")).to_contain_text(
+        f"Issued Completion act {act.display_number}."
+    )
     for kind in ("service_contract", "completion_act"):
         expect(panel_row(page, kind).locator(".badge", has_text="EN")).to_be_visible()
 
-    text = pdf_text(fetch_pdf(page, panel_row(page, "service_contract").get_by_role("link", name="Open and print")))
-    assert "Service contract" in text and f"No. {contract.display_number}" in text and f"Order #{order.number}" in text
+    text = pdf_text(
+        fetch_pdf(page, panel_row(page, "service_contract").get_by_role("link", name="Open and print"))
+    )
+    assert (
+        "Service contract" in text
+        and f"No. {contract.display_number}" in text
+        and f"Order #{order.number}" in text
+    )
     assert "The estimated price is 4,500.00 ₽." in text and "Pavel Smirnov" in text
     act_en = fetch_pdf(page, panel_row(page, "completion_act").get_by_role("link", name="Open and print"))
     keep_pdf(act_en, "completion-act-en")
@@ -195,9 +209,13 @@ def test_manager_issues_the_contract_and_the_act_in_english_and_in_russian(paper
     expect(page.get_by_test_id("documents-panel")).to_contain_text("Документы")
     issue(page, "service_contract", "ru", "Оформить заново")
     expect(page.locator("[role=alert].alert-success")).to_contain_text(
-        f"Оформлен документ: Договор оказания услуг {contract.display_number}.")
+        f"Оформлен документ: Договор оказания услуг {contract.display_number}."
+    )
     issue(page, "completion_act", "ru", "Оформить заново")
-    for kind, number in (("service_contract", contract.display_number), ("completion_act", act.display_number)):
+    for kind, number in (
+        ("service_contract", contract.display_number),
+        ("completion_act", act.display_number),
+    ):
         row = panel_row(page, kind)
         expect(row.locator(".badge", has_text="RU")).to_be_visible()
         expect(row.locator(".badge", has_text="v2")).to_be_visible()  # same number, second version
@@ -205,12 +223,16 @@ def test_manager_issues_the_contract_and_the_act_in_english_and_in_russian(paper
         expect(row).to_contain_text(number)
     shoot(page, "order-manager-ru", focus=page.get_by_test_id("documents-panel"))
 
-    contract_ru = fetch_pdf(page, panel_row(page, "service_contract").get_by_role("link", name="Открыть и распечатать"))
+    contract_ru = fetch_pdf(
+        page, panel_row(page, "service_contract").get_by_role("link", name="Открыть и распечатать")
+    )
     keep_pdf(contract_ru, "service-contract-ru")
     text = pdf_text(contract_ru)
     assert "Договор оказания услуг" in text and f"№ {contract.display_number}" in text
     assert "Предварительная стоимость услуги — 4 500,00 ₽." in text and "Pavel Smirnov" in text
-    act_ru = fetch_pdf(page, panel_row(page, "completion_act").get_by_role("link", name="Открыть и распечатать"))
+    act_ru = fetch_pdf(
+        page, panel_row(page, "completion_act").get_by_role("link", name="Открыть и распечатать")
+    )
     keep_pdf(act_ru, "completion-act-ru")
     text = pdf_text(act_ru)
     assert "Акт выполненных работ" in text and f"№ {act.display_number}" in text
@@ -255,14 +277,20 @@ def test_a_technician_cannot_issue_or_read_documents(paper, make_order, page_for
     shoot(phone, "order-technician")
 
     # Typing the addresses does not help: the archive, the stored PDF and issuing are refused.
-    for path in ("/demo/documents/", f"/demo/documents/{receipt.pk}/", f"/demo/documents/{receipt.pk}/?download=1"):
+    for path in (
+        "/demo/documents/",
+        f"/demo/documents/{receipt.pk}/",
+        f"/demo/documents/{receipt.pk}/?download=1",
+    ):
         response = phone.goto(path)
         assert response.status == 403, (path, response.status)
     shoot(phone, "refused-technician")
     phone.goto(f"/demo/orders/{order.number}/")
     token = phone.locator("input[name=csrfmiddlewaretoken]").first.input_value()
-    response = phone.request.post(f"/demo/orders/{order.number}/documents/issue/", form={
-        "csrfmiddlewaretoken": token, "kind": "service_contract", "language": "ru"})
+    response = phone.request.post(
+        f"/demo/orders/{order.number}/documents/issue/",
+        form={"csrfmiddlewaretoken": token, "kind": "service_contract", "language": "ru"},
+    )
     assert response.status == 403
     assert list(Document.objects.filter(order=order).values_list("kind", flat=True)) == ["intake_receipt"]
     assert_no_csp_errors(phone)
@@ -275,7 +303,9 @@ def test_the_documents_pages_in_russian_fit_a_phone(paper, page_for):
     page = page_for(DESKTOP)
     login(page, DEMO_EMAILS["manager"], next="/demo/documents/")
     switch_language(page, "ru")
-    expect(page.get_by_role("cell", name="Документов пока нет. Оформляйте их на странице заказа.")).to_be_visible()
+    expect(
+        page.get_by_role("cell", name="Документов пока нет. Оформляйте их на странице заказа.")
+    ).to_be_visible()
     shoot(page, "archive-empty-ru")
 
     page.get_by_role("link", name="Реквизиты").click()
@@ -298,9 +328,14 @@ def test_the_documents_pages_in_russian_fit_a_phone(paper, page_for):
     preview = preview_info.value
     assert preview.status == 200 and preview.headers["content-type"] == "application/pdf"
     form = page.locator("main form[method=post]")
-    response = page.request.post(page.url, form={
-        "csrfmiddlewaretoken": form.locator("input[name=csrfmiddlewaretoken]").input_value(),
-        "body": form.locator("textarea[name=body]").input_value(), "action": "preview"})
+    response = page.request.post(
+        page.url,
+        form={
+            "csrfmiddlewaretoken": form.locator("input[name=csrfmiddlewaretoken]").input_value(),
+            "body": form.locator("textarea[name=body]").input_value(),
+            "action": "preview",
+        },
+    )
     text = pdf_text(response.body())
     assert "Акт выполненных работ" in text and "ОБРАЗЕЦ" in text
     assert not Document.objects.exists()

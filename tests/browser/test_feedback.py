@@ -48,6 +48,8 @@ def test_client_rates_the_work_on_a_phone_and_the_manager_sees_it(make_order, pa
     expect(rows).to_contain_text("Ready two days late and nobody called.")
     expect(manager.get_by_test_id("feedback-summary")).to_contain_text("1 rating")
     manager.get_by_role("link", name=f"#{order.number}").click()
-    expect(manager.locator("main")).to_contain_text("Ready two days late")  # the timeline event (in the center's language)
+    expect(manager.locator("main")).to_contain_text(
+        "Ready two days late"
+    )  # the timeline event (in the center's language)
     for page in (client, manager):
         assert_no_csp_errors(page)

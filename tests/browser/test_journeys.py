@@ -62,9 +62,14 @@ def fill_intake(page: Page, *, phone: str, name: str, consent: bool = True) -> N
 # --- 1. Log in, dashboards, tenant switcher, language ---------------------------------------------
 
 
-@pytest.mark.parametrize("role, first_name", [
-    ("owner", "Olga"), ("manager", "Mikhail"), ("reception", "Rita"),
-])
+@pytest.mark.parametrize(
+    "role, first_name",
+    [
+        ("owner", "Olga"),
+        ("manager", "Mikhail"),
+        ("reception", "Rita"),
+    ],
+)
 def test_office_roles_log_in_and_reach_their_dashboard(demo, page_for, role, first_name):
     page = page_for(DESKTOP)
     login(page, DEMO_EMAILS[role])
@@ -128,7 +133,11 @@ def test_order_travels_from_intake_to_handover_and_the_client_follows_it(demo, p
     public_path = path_of(public_link.get_attribute("href"))
     assert re.fullmatch(r"/s/[A-Za-z0-9_-]{43}/", public_path), public_path
     order = Order.objects.get(tenant=demo.tenant, number=number)
-    assert (order.client.name, order.client.phone, order.item.brand) == ("Pavel Sidorov", "+79035550123", "Xiaomi")
+    assert (order.client.name, order.client.phone, order.item.brand) == (
+        "Pavel Sidorov",
+        "+79035550123",
+        "Xiaomi",
+    )
     assert order.client.consent_at is not None
 
     # The manager assigns the technician and the workshop, then plans it.
@@ -244,7 +253,9 @@ def test_client_approves_the_estimate_once_on_a_phone(make_order, page_for):
 
     client = page_for(PHONE)
     client.goto(public_path)
-    expect(client.get_by_test_id("public-words")).to_have_text("Please approve or decline the estimate below.")
+    expect(client.get_by_test_id("public-words")).to_have_text(
+        "Please approve or decline the estimate below."
+    )
     decision = client.get_by_test_id("estimate-decision")
     expect(decision).to_contain_text("4")
 
@@ -282,7 +293,8 @@ def test_intake_without_consent_explains_and_saves_nothing(demo, page_for):
     expect(page).to_have_url(re.compile(r"/demo/orders/new/$"))
     expect(page.locator("#intake-form .alert-danger")).to_contain_text("Nothing was saved yet.")
     expect(page.locator("main")).to_contain_text(
-        "The client must agree to the processing of personal data before intake.")
+        "The client must agree to the processing of personal data before intake."
+    )
     # What was typed is still there, ready to be corrected.
     expect(page.locator("#id_client_name")).to_have_value("Vera Belova")
     expect(page.locator("#id_problem")).to_have_value("The screen cracked after a fall")

@@ -39,7 +39,9 @@ def test_reception_checks_a_walk_in_client_in_and_starts_the_intake(demo, page_f
 
     row.get_by_role("button", name="Start intake").click()
     expect(desk.locator("h1")).to_have_text("New order")
-    expect(desk.get_by_test_id("intake-from-queue")).to_contain_text("Walk-in client, ticket 1 at Head office")
+    expect(desk.get_by_test_id("intake-from-queue")).to_contain_text(
+        "Walk-in client, ticket 1 at Head office"
+    )
     expect(desk.locator("#id_client_name")).to_have_value("Pavel Orlov")
     expect(desk.locator("#id_client_phone")).to_have_value("+79035550123")
     visit.refresh_from_db()

@@ -22,9 +22,15 @@ def test_technician_runs_a_job_from_a_phone(demo, make_order, page_for):
     from servicedesk.tenancy.roles import Role
 
     manager = demo.members[Role.MANAGER]
-    order = make_order("in_progress", estimate="8200")  # the client agreed to the screen and the glue at intake
-    screen = Part.objects.create(tenant=demo.tenant, sku="SCR-12", name="iPhone 12 screen", sale_price=Decimal("7900"))
-    glue = Part.objects.create(tenant=demo.tenant, sku="GLUE-B7000", name="B-7000 glue", sale_price=Decimal("300"))
+    order = make_order(
+        "in_progress", estimate="8200"
+    )  # the client agreed to the screen and the glue at intake
+    screen = Part.objects.create(
+        tenant=demo.tenant, sku="SCR-12", name="iPhone 12 screen", sale_price=Decimal("7900")
+    )
+    glue = Part.objects.create(
+        tenant=demo.tenant, sku="GLUE-B7000", name="B-7000 glue", sale_price=Decimal("300")
+    )
     for part in (screen, glue):
         PartServiceType.objects.create(tenant=demo.tenant, part=part, service_type=order.service_type)
         stock.receive(demo.tenant, part=part, location=demo.workshop, quantity=2, by=manager)
@@ -46,7 +52,9 @@ def test_technician_runs_a_job_from_a_phone(demo, make_order, page_for):
     card.locator("summary", has_text="Use a part").click()
     card.locator("select[name=part]").select_option(label="iPhone 12 screen · SCR-12 (1)")
     card.get_by_test_id("use-part").click()
-    expect(phone.locator("[role=alert].alert-success")).to_contain_text(f"Used 1 × iPhone 12 screen on order #{order.number}.")
+    expect(phone.locator("[role=alert].alert-success")).to_contain_text(
+        f"Used 1 × iPhone 12 screen on order #{order.number}."
+    )
     card.locator("summary", has_text="Use a part").click()
     card.locator("select[name=part]").select_option(label="B-7000 glue · GLUE-B7000 (2)")
     card.locator("input[name=quantity]").fill("1")
@@ -55,10 +63,14 @@ def test_technician_runs_a_job_from_a_phone(demo, make_order, page_for):
 
     # Work done, to quality check: the timer stops by itself. Then checked, ready for pickup.
     card.get_by_test_id("action-finish_work").click()
-    expect(phone.locator("[role=alert].alert-success")).to_contain_text(f"Order #{order.number}: Quality check.")
+    expect(phone.locator("[role=alert].alert-success")).to_contain_text(
+        f"Order #{order.number}: Quality check."
+    )
     expect(phone.get_by_test_id("running-banner")).to_have_count(0)
     phone.get_by_test_id(f"job-{order.number}").get_by_test_id("action-pass_check").click()
-    expect(phone.locator("[role=alert].alert-success")).to_contain_text(f"Order #{order.number}: Ready for pickup.")
+    expect(phone.locator("[role=alert].alert-success")).to_contain_text(
+        f"Order #{order.number}: Ready for pickup."
+    )
     expect(phone.get_by_test_id(f"job-{order.number}")).to_have_count(0)  # nothing left for the technician
 
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
@@ -71,8 +83,9 @@ def test_technician_runs_a_job_from_a_phone(demo, make_order, page_for):
     assert StockLevel.objects.get(part=screen, location=demo.workshop).on_hand == 1
     assert StockLevel.objects.get(part=screen, location=demo.workshop).reserved == 0
     assert StockLevel.objects.get(part=glue, location=demo.workshop).on_hand == 1
-    assert set(LineItem.objects.filter(order=order, kind=LineItem.Kind.PART).values_list("description", flat=True)) == {
-        "iPhone 12 screen (SCR-12)", "B-7000 glue (GLUE-B7000)"}
+    assert set(
+        LineItem.objects.filter(order=order, kind=LineItem.Kind.PART).values_list("description", flat=True)
+    ) == {"iPhone 12 screen (SCR-12)", "B-7000 glue (GLUE-B7000)"}
 
 
 def test_manager_plans_a_visit_on_the_board(demo, make_order, page_for):

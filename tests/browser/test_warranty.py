@@ -30,7 +30,9 @@ def test_reception_opens_a_warranty_claim_from_a_returning_devices_serial(make_o
     picked = page.get_by_test_id("item-picked")
     expect(picked).to_contain_text("Returning device")
     expect(page.get_by_test_id("item-warranty")).to_contain_text(f"order #{original.number}")
-    expect(page.get_by_test_id("client-picked")).to_contain_text("Nina Orlova")  # the owner comes with the device
+    expect(page.get_by_test_id("client-picked")).to_contain_text(
+        "Nina Orlova"
+    )  # the owner comes with the device
     expect(page.get_by_label("Brand")).to_be_hidden()  # the recorded details stand in for the new-item fields
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
 
@@ -43,7 +45,11 @@ def test_reception_opens_a_warranty_claim_from_a_returning_devices_serial(make_o
     claim = WarrantyClaim.objects.get()
     assert (claim.status, claim.source, claim.original_id) == ("accepted", "device", original.pk)
     new = claim.order
-    assert (new.warranty_of_id, new.item_id, new.client_id) == (original.pk, original.item_id, original.client_id)
+    assert (new.warranty_of_id, new.item_id, new.client_id) == (
+        original.pk,
+        original.item_id,
+        original.client_id,
+    )
     assert page.url.endswith(f"/demo/orders/{new.number}/")
 
     # The same device again, for something else: picked, reused, not recorded twice.
@@ -56,7 +62,11 @@ def test_reception_opens_a_warranty_claim_from_a_returning_devices_serial(make_o
     page.get_by_test_id("save-order").click()
     expect(page.locator("h1")).to_contain_text("#")
     latest = Order.objects.order_by("-id").first()
-    assert (latest.item_id, latest.client_id, latest.warranty_of_id) == (original.item_id, original.client_id, None)
+    assert (latest.item_id, latest.client_id, latest.warranty_of_id) == (
+        original.item_id,
+        original.client_id,
+        None,
+    )
     assert Item.objects.filter(tenant=original.tenant).count() == 1
     page.get_by_test_id("item-history").click()
     expect(page.get_by_test_id("item-orders")).to_contain_text(f"return of #{original.number}")

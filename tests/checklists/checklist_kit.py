@@ -24,8 +24,14 @@ Stage = ChecklistStage
 PHONE_CHECKLIST = [
     ItemData(Stage.INTAKE, ItemKind.TICK, "No cracks on the body"),
     ItemData(Stage.INTAKE, ItemKind.PHOTO, "Photo of the item", required=False),
-    ItemData(Stage.DIAGNOSTICS, ItemKind.NUMBER, "Battery capacity", min_value=Decimal("0"),
-             max_value=Decimal("100"), unit="%"),
+    ItemData(
+        Stage.DIAGNOSTICS,
+        ItemKind.NUMBER,
+        "Battery capacity",
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+        unit="%",
+    ),
     ItemData(Stage.DIAGNOSTICS, ItemKind.TEXT, "Fault found", required=False),
     ItemData(Stage.QUALITY, ItemKind.TICK, "Screen responds to touch"),
     ItemData(Stage.QUALITY, ItemKind.PHOTO, "Photo after the repair"),
@@ -48,14 +54,31 @@ class Shop:
     tech: Membership
 
     def take_in(self, service: ServiceType | None = None) -> Order:
-        order = order_services.take_in(self.tenant, order_services.IntakeData(
-            client=None, client_name="Anna Smith", client_phone=f"+7916{Order.objects.count():07d}",
-            client_email="", consent=True, service_type=service or self.service, format=ServiceFormat.IN_SHOP,
-            intake_location=self.location, problem="Cracked screen", item_kind="Phone", item_brand="Apple",
-            item_model="iPhone 13",
-        ), by=self.reception)
-        order_services.assign(order, technician=self.tech, workshop=self.location, by=self.manager,
-                              expected_version=order.version)
+        order = order_services.take_in(
+            self.tenant,
+            order_services.IntakeData(
+                client=None,
+                client_name="Anna Smith",
+                client_phone=f"+7916{Order.objects.count():07d}",
+                client_email="",
+                consent=True,
+                service_type=service or self.service,
+                format=ServiceFormat.IN_SHOP,
+                intake_location=self.location,
+                problem="Cracked screen",
+                item_kind="Phone",
+                item_brand="Apple",
+                item_model="iPhone 13",
+            ),
+            by=self.reception,
+        )
+        order_services.assign(
+            order,
+            technician=self.tech,
+            workshop=self.location,
+            by=self.manager,
+            expected_version=order.version,
+        )
         order.refresh_from_db()
         order.tenant = self.tenant
         return order
@@ -72,8 +95,9 @@ class Shop:
     def answer(self, order: Order, label: str, by: Membership | None = None, **value):
         item = self.item(order, label)
         entry = checklists.load_state(order).entry(item.pk)
-        return checklists.answer_item(order, item, Answer(**value), by=by or self.tech,
-                                      expected_revision=entry.revision)
+        return checklists.answer_item(
+            order, item, Answer(**value), by=by or self.tech, expected_revision=entry.revision
+        )
 
     def fill(self, order: Order, stage: str) -> None:
         """Answer every required item of the stage."""
@@ -81,20 +105,35 @@ class Shop:
             if not entry.item.required:
                 continue
             kind = entry.item.kind
-            value = {ItemKind.TICK: {"done": True}, ItemKind.NUMBER: {"number": "87"},
-                     ItemKind.TEXT: {"text": "ok"}, ItemKind.PHOTO: {"photo": photo()}}[kind]
+            value = {
+                ItemKind.TICK: {"done": True},
+                ItemKind.NUMBER: {"number": "87"},
+                ItemKind.TEXT: {"text": "ok"},
+                ItemKind.PHOTO: {"photo": photo()},
+            }[kind]
             self.answer(order, entry.item.label, **value)
 
 
 def make_shop(tenant_a, users_a, location_a) -> Shop:
     """Tenant A with a "Phone repair" service whose checklist is PHONE_CHECKLIST (version 1)."""
     manager = member(tenant_a, users_a[Role.MANAGER])
-    service = ServiceType.objects.create(tenant=tenant_a, name="Phone repair", formats=[ServiceFormat.IN_SHOP],
-                                         base_price=Decimal("0"), warranty_days=90)
+    service = ServiceType.objects.create(
+        tenant=tenant_a,
+        name="Phone repair",
+        formats=[ServiceFormat.IN_SHOP],
+        base_price=Decimal("0"),
+        warranty_days=90,
+    )
     checklists.save_checklist(service, PHONE_CHECKLIST, by=manager, expected_version=0)
-    return Shop(tenant=tenant_a, location=location_a, service=service, owner=member(tenant_a, users_a[Role.OWNER]),
-                manager=manager, reception=member(tenant_a, users_a[Role.RECEPTION]),
-                tech=member(tenant_a, users_a[Role.TECHNICIAN]))
+    return Shop(
+        tenant=tenant_a,
+        location=location_a,
+        service=service,
+        owner=member(tenant_a, users_a[Role.OWNER]),
+        manager=manager,
+        reception=member(tenant_a, users_a[Role.RECEPTION]),
+        tech=member(tenant_a, users_a[Role.TECHNICIAN]),
+    )
 
 
 def photo(name: str = "photo.jpg", size: tuple[int, int] = (40, 30), fmt: str = "JPEG") -> SimpleUploadedFile:

@@ -31,51 +31,88 @@ S = OrderStatus
 # --- Versions -----------------------------------------------------------------------------------------
 def test_editing_makes_a_new_version_and_an_order_keeps_the_one_it_started_with(shop):
     first = shop.take_in()
-    new_list = [PHONE_CHECKLIST[0], ItemData(Stage.INTAKE, ItemKind.TEXT, "Scratches"), *PHONE_CHECKLIST[2:5],
-                PHONE_CHECKLIST[6]]  # "Scratches" added, the intake photo and the photo after the repair removed
+    new_list = [
+        PHONE_CHECKLIST[0],
+        ItemData(Stage.INTAKE, ItemKind.TEXT, "Scratches"),
+        *PHONE_CHECKLIST[2:5],
+        PHONE_CHECKLIST[6],
+    ]  # "Scratches" added, the intake photo and the photo after the repair removed
     second_version = checklists.save_checklist(shop.service, new_list, by=shop.manager, expected_version=1)
     assert second_version.number == 2
     second = shop.take_in()
 
     labels = lambda order: [e.item.label for e in checklists.load_state(order).entries]  # noqa: E731
-    assert labels(first) == ["No cracks on the body", "Photo of the item", "Battery capacity", "Fault found",
-                             "Screen responds to touch", "Photo after the repair", "The client checked it works"]
-    assert labels(second) == ["No cracks on the body", "Scratches", "Battery capacity", "Fault found",
-                              "Screen responds to touch", "The client checked it works"]
+    assert labels(first) == [
+        "No cracks on the body",
+        "Photo of the item",
+        "Battery capacity",
+        "Fault found",
+        "Screen responds to touch",
+        "Photo after the repair",
+        "The client checked it works",
+    ]
+    assert labels(second) == [
+        "No cracks on the body",
+        "Scratches",
+        "Battery capacity",
+        "Fault found",
+        "Screen responds to touch",
+        "The client checked it works",
+    ]
     assert checklists.load_state(first).version.number == 1
     # The first order still needs its photo after the repair; the second does not.
     assert [e.item.label for e in checklists.load_state(first).missing(Stage.QUALITY)] == [
-        "Screen responds to touch", "Photo after the repair"]
-    assert [e.item.label for e in checklists.load_state(second).missing(Stage.QUALITY)] == ["Screen responds to touch"]
+        "Screen responds to touch",
+        "Photo after the repair",
+    ]
+    assert [e.item.label for e in checklists.load_state(second).missing(Stage.QUALITY)] == [
+        "Screen responds to touch"
+    ]
 
 
 def test_saving_the_same_list_makes_no_version_and_a_stale_editor_is_refused(shop):
-    assert checklists.save_checklist(shop.service, PHONE_CHECKLIST, by=shop.manager, expected_version=1) is None
+    assert (
+        checklists.save_checklist(shop.service, PHONE_CHECKLIST, by=shop.manager, expected_version=1) is None
+    )
     checklists.save_checklist(shop.service, PHONE_CHECKLIST[:3], by=shop.manager, expected_version=1)
     with pytest.raises(checklists.ChecklistChanged):
         checklists.save_checklist(shop.service, PHONE_CHECKLIST[:2], by=shop.owner, expected_version=1)
-    assert list(ChecklistVersion.objects.filter(service_type=shop.service).values_list("number", flat=True)
-                .order_by("number")) == [1, 2]
+    assert list(
+        ChecklistVersion.objects.filter(service_type=shop.service)
+        .values_list("number", flat=True)
+        .order_by("number")
+    ) == [1, 2]
 
 
 def test_reordering_is_a_new_version_with_the_new_order(shop):
     reordered = [PHONE_CHECKLIST[6], *PHONE_CHECKLIST[:6]]
     version = checklists.save_checklist(shop.service, reordered, by=shop.manager, expected_version=1)
-    assert [i.label for i in checklists.version_items(version)][:2] == ["The client checked it works",
-                                                                       "No cracks on the body"]
+    assert [i.label for i in checklists.version_items(version)][:2] == [
+        "The client checked it works",
+        "No cracks on the body",
+    ]
     assert [i.position for i in checklists.version_items(version)] == [1, 2, 3, 4, 5, 6, 7]
 
 
-@pytest.mark.parametrize(("item", "message"), [
-    (ItemData(Stage.INTAKE, ItemKind.TICK, "   "), "Item 1: say what to check."),
-    (ItemData(Stage.INTAKE, ItemKind.TICK, "x" * 201), "Item 1: at most 200 characters."),
-    (ItemData("afterwards", ItemKind.TICK, "Clean"), "Item 1: choose a stage."),
-    (ItemData(Stage.INTAKE, "video", "Clean"), "Item 1: choose how it is answered."),
-    (ItemData(Stage.INTAKE, ItemKind.NUMBER, "Voltage", min_value=Decimal("5"), max_value=Decimal("3")),
-     "Item 1: “at least” is more than “at most”."),
-    (ItemData(Stage.INTAKE, ItemKind.NUMBER, "Voltage", max_value=Decimal("1e12")),
-     "Item 1: the range must be numbers below a billion."),
-])
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (ItemData(Stage.INTAKE, ItemKind.TICK, "   "), "Item 1: say what to check."),
+        (ItemData(Stage.INTAKE, ItemKind.TICK, "x" * 201), "Item 1: at most 200 characters."),
+        (ItemData("afterwards", ItemKind.TICK, "Clean"), "Item 1: choose a stage."),
+        (ItemData(Stage.INTAKE, "video", "Clean"), "Item 1: choose how it is answered."),
+        (
+            ItemData(
+                Stage.INTAKE, ItemKind.NUMBER, "Voltage", min_value=Decimal("5"), max_value=Decimal("3")
+            ),
+            "Item 1: “at least” is more than “at most”.",
+        ),
+        (
+            ItemData(Stage.INTAKE, ItemKind.NUMBER, "Voltage", max_value=Decimal("1e12")),
+            "Item 1: the range must be numbers below a billion.",
+        ),
+    ],
+)
 def test_bad_items_are_refused_with_their_number(shop, item, message):
     with pytest.raises(ValidationError) as refused:
         checklists.save_checklist(shop.service, [item], by=shop.manager, expected_version=1)
@@ -83,9 +120,21 @@ def test_bad_items_are_refused_with_their_number(shop, item, message):
 
 
 def test_a_range_belongs_to_numbers_only(shop):
-    version = checklists.save_checklist(shop.service, [
-        ItemData(Stage.INTAKE, ItemKind.TICK, "  Clean   inside ", min_value=Decimal("1"), max_value=Decimal("2"),
-                 unit="V")], by=shop.manager, expected_version=1)
+    version = checklists.save_checklist(
+        shop.service,
+        [
+            ItemData(
+                Stage.INTAKE,
+                ItemKind.TICK,
+                "  Clean   inside ",
+                min_value=Decimal("1"),
+                max_value=Decimal("2"),
+                unit="V",
+            )
+        ],
+        by=shop.manager,
+        expected_version=1,
+    )
     item = checklists.version_items(version)[0]
     assert (item.label, item.min_value, item.max_value, item.unit) == ("Clean inside", None, None, "")
 
@@ -93,7 +142,9 @@ def test_a_range_belongs_to_numbers_only(shop):
 @pytest.mark.parametrize("role", ["reception", "tech"])
 def test_only_managers_edit_checklists(shop, role):
     with pytest.raises(ActorRefused):
-        checklists.save_checklist(shop.service, PHONE_CHECKLIST[:1], by=getattr(shop, role), expected_version=1)
+        checklists.save_checklist(
+            shop.service, PHONE_CHECKLIST[:1], by=getattr(shop, role), expected_version=1
+        )
 
 
 def test_a_service_without_a_checklist_gives_its_orders_none(shop):
@@ -124,16 +175,22 @@ def refused(shop, order, action, by=None) -> str:
 def test_intake_items_before_planning(shop):
     order = shop.take_in()
     assert refused(shop, order, "plan") == (
-        "Fill in the checklist first (Intake: condition of the item): “No cracks on the body”.")
+        "Fill in the checklist first (Intake: condition of the item): “No cracks on the body”."
+    )
     shop.answer(order, "No cracks on the body", by=shop.reception, done=True)
     shop.move(order, "plan")
     assert order.status == S.PLANNED
 
 
-@pytest.mark.parametrize(("start", "action"), [
-    (S.DIAGNOSTICS, "start_work"), (S.DIAGNOSTICS, "request_approval"), (S.DIAGNOSTICS, "wait_for_parts"),
-    (S.PLANNED, "start_work"),  # starting the work straight away does not skip the diagnostics checks
-])
+@pytest.mark.parametrize(
+    ("start", "action"),
+    [
+        (S.DIAGNOSTICS, "start_work"),
+        (S.DIAGNOSTICS, "request_approval"),
+        (S.DIAGNOSTICS, "wait_for_parts"),
+        (S.PLANNED, "start_work"),  # starting the work straight away does not skip the diagnostics checks
+    ],
+)
 def test_diagnostics_items_before_leaving_diagnostics(shop, start, action):
     order = shop.take_in()
     shop.fill(order, Stage.INTAKE)
@@ -175,10 +232,12 @@ def test_quality_items_before_passing_the_check(shop):
     walk_to_quality_check(shop, order)
     assert order.status == S.QUALITY_CHECK
     assert refused(shop, order, "pass_check") == (
-        "Fill in the checklist first (Before the quality check): “Screen responds to touch”, “Photo after the repair”.")
+        "Fill in the checklist first (Before the quality check): “Screen responds to touch”, “Photo after the repair”."
+    )
     shop.answer(order, "Screen responds to touch", done=True)
     assert refused(shop, order, "pass_check") == (
-        "Fill in the checklist first (Before the quality check): “Photo after the repair”.")
+        "Fill in the checklist first (Before the quality check): “Photo after the repair”."
+    )
     shop.answer(order, "Photo after the repair", photo=photo())
     shop.move(order, "pass_check")
     assert order.status == S.READY
@@ -190,7 +249,8 @@ def test_handover_items_before_handing_over(shop):
     shop.fill(order, Stage.QUALITY)
     shop.move(order, "pass_check")
     assert refused(shop, order, "hand_over") == (
-        "Fill in the checklist first (Handover: checked with the client): “The client checked it works”.")
+        "Fill in the checklist first (Handover: checked with the client): “The client checked it works”."
+    )
     shop.answer(order, "The client checked it works", by=shop.reception, done=True)
     shop.move(order, "hand_over")
     assert order.status == S.HANDED_OVER
@@ -226,7 +286,8 @@ def test_answers_are_frozen_once_their_stage_is_passed(shop):
     with pytest.raises(ValidationError) as frozen:
         shop.answer(order, "No cracks on the body", by=shop.manager, done=False)
     assert frozen.value.messages == [
-        "The order is past “Intake: condition of the item” (now “Planned”): those answers are kept as they were."]
+        "The order is past “Intake: condition of the item” (now “Planned”): those answers are kept as they were."
+    ]
     # On hold the order keeps its place: intake stays frozen, diagnostics stays open.
     shop.move(order, "hold", by=shop.manager, reason="Waiting for the client")
     with pytest.raises(ValidationError):
@@ -254,14 +315,17 @@ def test_a_closed_orders_answers_are_kept(shop):
 
 
 # --- Validation of answers ---------------------------------------------------------------------------
-@pytest.mark.parametrize(("value", "message"), [
-    ("120", "“Battery capacity”: 120 is outside the allowed range 0–100 %."),
-    ("-0.5", "“Battery capacity”: -0.5 is outside the allowed range 0–100 %."),
-    ("abc", "“Battery capacity”: enter a number."),
-    ("NaN", "“Battery capacity”: enter a number."),
-    ("Infinity", "“Battery capacity”: enter a number."),
-    ("1e30", "“Battery capacity”: enter a number."),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("120", "“Battery capacity”: 120 is outside the allowed range 0–100 %."),
+        ("-0.5", "“Battery capacity”: -0.5 is outside the allowed range 0–100 %."),
+        ("abc", "“Battery capacity”: enter a number."),
+        ("NaN", "“Battery capacity”: enter a number."),
+        ("Infinity", "“Battery capacity”: enter a number."),
+        ("1e30", "“Battery capacity”: enter a number."),
+    ],
+)
 def test_numbers_out_of_range_are_refused_clearly(shop, value, message):
     order = shop.take_in()
     with pytest.raises(ValidationError) as problem:
@@ -292,19 +356,27 @@ def test_a_photo_answer_is_a_photo_of_the_order(shop):
     stored = OrderPhoto.objects.get(pk=answer.photo_id)
     assert stored.order_id == order.pk and stored.caption == "Checklist: Photo of the item"
     assert stored.image.name.endswith(".jpg") and stored.display
-    assert OrderEvent.objects.filter(order=order, kind=EventKind.PHOTO, message="Checklist: Photo of the item").exists()
+    assert OrderEvent.objects.filter(
+        order=order, kind=EventKind.PHOTO, message="Checklist: Photo of the item"
+    ).exists()
 
 
-@pytest.mark.parametrize(("upload", "message"), [
-    ("text", "notes.jpg is not a photo (JPEG, PNG or WebP)."),
-    ("gif", "anim.gif is not a photo (JPEG, PNG or WebP)."),
-])
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        ("text", "notes.jpg is not a photo (JPEG, PNG or WebP)."),
+        ("gif", "anim.gif is not a photo (JPEG, PNG or WebP)."),
+    ],
+)
 def test_a_file_that_is_not_a_photo_is_refused(shop, upload, message):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     order = shop.take_in()
-    file = (SimpleUploadedFile("notes.jpg", b"<html>not an image</html>", content_type="image/jpeg") if upload == "text"
-            else photo("anim.gif", fmt="GIF"))
+    file = (
+        SimpleUploadedFile("notes.jpg", b"<html>not an image</html>", content_type="image/jpeg")
+        if upload == "text"
+        else photo("anim.gif", fmt="GIF")
+    )
     with pytest.raises(ValidationError) as problem:
         shop.answer(order, "Photo of the item", photo=file)
     assert problem.value.messages == [message]
@@ -349,13 +421,16 @@ def test_an_item_of_another_version_is_refused(shop):
     assert problem.value.messages == ["This item is not on this order's checklist."]
 
 
-@pytest.mark.parametrize(("label", "role", "allowed"), [
-    ("No cracks on the body", "reception", True),  # intake: at the counter
-    ("Battery capacity", "reception", False),  # diagnostics: the workshop only
-    ("Screen responds to touch", "reception", False),
-    ("The client checked it works", "reception", True),  # handover: at the counter
-    ("Battery capacity", "owner", True),
-])
+@pytest.mark.parametrize(
+    ("label", "role", "allowed"),
+    [
+        ("No cracks on the body", "reception", True),  # intake: at the counter
+        ("Battery capacity", "reception", False),  # diagnostics: the workshop only
+        ("Screen responds to touch", "reception", False),
+        ("The client checked it works", "reception", True),  # handover: at the counter
+        ("Battery capacity", "owner", True),
+    ],
+)
 def test_who_answers_which_stage(shop, label, role, allowed):
     order = shop.take_in()
     kind = shop.item(order, label).kind
@@ -375,8 +450,14 @@ def done_order(shop):
     shop.answer(order, "Battery capacity", number="87.5")
     shop.answer(order, "Fault found", text="Worn connector")
     shop.move(order, "start_work")
-    order_services.add_line_item(order, kind="work", description="Connector replacement", quantity=Decimal("1"),
-                                 unit_price=Decimal("0"), by=shop.tech)
+    order_services.add_line_item(
+        order,
+        kind="work",
+        description="Connector replacement",
+        quantity=Decimal("1"),
+        unit_price=Decimal("0"),
+        by=shop.tech,
+    )
     shop.move(order, "finish_work")
     shop.fill(order, Stage.QUALITY)
     shop.move(order, "pass_check")
@@ -395,9 +476,16 @@ def test_the_completion_act_shows_the_answers(shop):
     order = done_order(shop)
     template, _source = document_services.template_for(shop.tenant, Kind.COMPLETION_ACT, "ru")
     locked = document_services._order_for_document(order.pk, order.tenant_id, lock=False)
-    context = build_context(locked, kind=Kind.COMPLETION_ACT, language="ru", number="A-1", version=1,
-                            issued_at=order.closed_at, paper=DocumentSettings.for_tenant(shop.tenant),
-                            privacy=document_services.privacy_context(shop.tenant))
+    context = build_context(
+        locked,
+        kind=Kind.COMPLETION_ACT,
+        language="ru",
+        number="A-1",
+        version=1,
+        issued_at=order.closed_at,
+        paper=DocumentSettings.for_tenant(shop.tenant),
+        privacy=document_services.privacy_context(shop.tenant),
+    )
     assert [(row["stage"], row["label"], row["answer"]) for row in context["checklist"]] == [
         ("Приёмка", "No cracks on the body", "Да"),
         ("Приёмка", "Photo of the item", "—"),
@@ -410,9 +498,11 @@ def test_the_completion_act_shows_the_answers(shop):
     assert context["checklist"][5]["photo"].startswith(f"/media/orders/{shop.tenant.pk}/")
     html = sandbox.render(template, context, language="ru")
     assert "Проверки" in html and "87,5 %" in html and "Worn connector" in html and "Фото сделано" in html
-    english = sandbox.render(document_services.template_for(shop.tenant, Kind.COMPLETION_ACT, "en")[0],
-                             {**context, "checklist": [{**context["checklist"][2], "stage": "Diagnostics",
-                                                        "answer": "87.5 %"}]}, language="en")
+    english = sandbox.render(
+        document_services.template_for(shop.tenant, Kind.COMPLETION_ACT, "en")[0],
+        {**context, "checklist": [{**context["checklist"][2], "stage": "Diagnostics", "answer": "87.5 %"}]},
+        language="en",
+    )
     assert "Checks" in english and "Battery capacity" in english and "87.5 %" in english
 
 
@@ -422,21 +512,37 @@ def test_an_order_without_a_checklist_prints_no_checks_section(shop):
     bare = ServiceType.objects.create(tenant=shop.tenant, name="Consultation", formats=["in_shop"])
     order = shop.take_in(bare)
     locked = document_services._order_for_document(order.pk, order.tenant_id, lock=False)
-    context = build_context(locked, kind=Kind.COMPLETION_ACT, language="en", number="A-1", version=1,
-                            issued_at=order.created_at, paper=DocumentSettings.for_tenant(shop.tenant),
-                            privacy=document_services.privacy_context(shop.tenant))
+    context = build_context(
+        locked,
+        kind=Kind.COMPLETION_ACT,
+        language="en",
+        number="A-1",
+        version=1,
+        issued_at=order.created_at,
+        paper=DocumentSettings.for_tenant(shop.tenant),
+        privacy=document_services.privacy_context(shop.tenant),
+    )
     assert context["checklist"] == []
-    html = sandbox.render(document_services.template_for(shop.tenant, Kind.COMPLETION_ACT, "en")[0], context,
-                          language="en")
+    html = sandbox.render(
+        document_services.template_for(shop.tenant, Kind.COMPLETION_ACT, "en")[0], context, language="en"
+    )
     assert "Checks made" not in html
 
 
 def test_previews_have_sample_answers(shop):
-    sample = sample_context(shop.tenant, kind=Kind.COMPLETION_ACT, language="en",
-                            paper=DocumentSettings.for_tenant(shop.tenant),
-                            privacy=document_services.privacy_context(shop.tenant))
+    sample = sample_context(
+        shop.tenant,
+        kind=Kind.COMPLETION_ACT,
+        language="en",
+        paper=DocumentSettings.for_tenant(shop.tenant),
+        privacy=document_services.privacy_context(shop.tenant),
+    )
     assert [row["label"] for row in sample["checklist"]] == [
-        "No cracks on the body", "Battery capacity", "Photo after the repair", "The client checked it works"]
+        "No cracks on the body",
+        "Battery capacity",
+        "Photo after the repair",
+        "The client checked it works",
+    ]
 
 
 def test_the_issued_completion_act_pdf_lists_the_checks(shop):
@@ -461,11 +567,16 @@ def test_the_demo_has_checklists_and_orders_that_follow_them(settings, tmp_path)
     seed_demo_checklists(staff)
     seed_demo_checklists(staff)  # safe to run again
     assert ChecklistVersion.objects.filter(tenant=staff.tenant).count() == 5
-    pinned = {oc.order.status: oc.order for oc in OrderChecklist.objects.filter(tenant=staff.tenant).select_related("order")}
+    pinned = {
+        oc.order.status: oc.order
+        for oc in OrderChecklist.objects.filter(tenant=staff.tenant).select_related("order")
+    }
     assert set(pinned) == {S.HANDED_OVER, S.QUALITY_CHECK, S.DIAGNOSTICS, S.NEW}
     done = checklists.load_state(pinned[S.HANDED_OVER])
     assert done.answered_count == done.total == 8  # every check answered, the optional ones too
     back = checklists.load_state(pinned[S.QUALITY_CHECK])
-    assert [e.item.label for e in back.missing(Stage.QUALITY)] == ["Keyboard and touchpad tested",
-                                                                   "Photo of the test results"]
+    assert [e.item.label for e in back.missing(Stage.QUALITY)] == [
+        "Keyboard and touchpad tested",
+        "Photo of the test results",
+    ]
     assert QualityCheck.objects.filter(order=pinned[S.QUALITY_CHECK], passed=False).exists()

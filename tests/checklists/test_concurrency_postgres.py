@@ -44,8 +44,9 @@ def test_one_of_many_first_answers_wins(shop):
     item = shop.item(order, "Battery capacity")
 
     def answer(value):
-        return lambda: checklists.answer_item(Order.objects.get(pk=order.pk), item, Answer(number=str(value)),
-                                              by=shop.tech, expected_revision=0)
+        return lambda: checklists.answer_item(
+            Order.objects.get(pk=order.pk), item, Answer(number=str(value)), by=shop.tech, expected_revision=0
+        )
 
     results = run_together(*[answer(50 + n) for n in range(THREADS)])
     refused = [r for r in results if r is not None]

@@ -20,8 +20,10 @@ from .checklist_kit import Stage, member
 pytestmark = pytest.mark.django_db
 S = OrderStatus
 
-OWN_WORK = ("This center's quality check is done by someone other than the technician who did the work: "
-            "ask a manager to check it.")
+OWN_WORK = (
+    "This center's quality check is done by someone other than the technician who did the work: "
+    "ask a manager to check it."
+)
 
 
 def at_quality_check(shop, technician=None):
@@ -29,8 +31,13 @@ def at_quality_check(shop, technician=None):
     if technician is not None:
         from orders import services as order_services
 
-        order_services.assign(order, technician=technician, workshop=shop.location, by=shop.manager,
-                              expected_version=order.version)
+        order_services.assign(
+            order,
+            technician=technician,
+            workshop=shop.location,
+            by=shop.manager,
+            expected_version=order.version,
+        )
     _fill(shop, order, Stage.INTAKE, shop.reception)
     shop.move(order, "plan")
     worker = technician or shop.tech
@@ -48,8 +55,12 @@ def _fill(shop, order, stage, by):
 
     for entry in checklists.load_state(order).stage(stage).entries:
         if entry.item.required:
-            value = {"tick": {"done": True}, "number": {"number": "80"}, "photo": {"photo": photo()},
-                     "text": {"text": "ok"}}[entry.item.kind]
+            value = {
+                "tick": {"done": True},
+                "number": {"number": "80"},
+                "photo": {"photo": photo()},
+                "text": {"text": "ok"},
+            }[entry.item.kind]
             shop.answer(order, entry.item.label, by=by, **value)
 
 
@@ -68,7 +79,12 @@ def test_without_the_rule_the_technician_passes_his_own_check(shop):
     order = at_quality_check(shop)
     shop.move(order, "pass_check", by=shop.tech)
     check = QualityCheck.objects.get(order=order)
-    assert (check.passed, check.checker, check.technician, check.independent) == (True, shop.tech, shop.tech, False)
+    assert (check.passed, check.checker, check.technician, check.independent) == (
+        True,
+        shop.tech,
+        shop.tech,
+        False,
+    )
 
 
 # role -> may pass the check of the technician's work under the rule, and the refusal if not.
@@ -90,7 +106,12 @@ def test_the_rule_per_role(shop, independent, other_tech, role):
         shop.move(order, "pass_check", by=by)
         assert order.status == S.READY
         check = QualityCheck.objects.get(order=order)
-        assert (check.checker, check.technician, check.independent, check.passed) == (by, shop.tech, True, True)
+        assert (check.checker, check.technician, check.independent, check.passed) == (
+            by,
+            shop.tech,
+            True,
+            True,
+        )
         event = OrderEvent.objects.get(order=order, kind=EventKind.STATUS, action="pass_check")
         assert event.actor == by.user and check.event == event  # the checker is on the event too
     else:
@@ -127,8 +148,10 @@ def test_whoever_finished_the_work_does_not_check_it(shop, independent):
     _fill(shop, order, Stage.QUALITY, shop.owner)
     with pytest.raises(TransitionRefused) as refused:
         shop.move(order, "pass_check", by=shop.owner)
-    assert str(refused.value) == ("This center's quality check is done by someone other than the person who "
-                                  "finished the work: ask a colleague to check it.")
+    assert str(refused.value) == (
+        "This center's quality check is done by someone other than the person who "
+        "finished the work: ask a colleague to check it."
+    )
     shop.move(order, "pass_check", by=shop.manager)
 
 
@@ -153,7 +176,9 @@ def test_rework_summary_per_technician_and_service(shop, other_tech):
     shop.move(third, "pass_check", by=other_tech)
     summary = checks.rework_summary(shop.tenant)
     assert [(row["name"], row["checks"], row["failed"], row["rate"]) for row in summary] == [
-        ("Technician of Alpha Repairs", 3, 1, 1 / 3), ("Second Technician", 1, 0, 0.0)]
+        ("Technician of Alpha Repairs", 3, 1, 1 / 3),
+        ("Second Technician", 1, 0, 0.0),
+    ]
     by_service = checks.rework_summary(shop.tenant, by="service_type")
     assert [(row["name"], row["checks"], row["failed"]) for row in by_service] == [("Phone repair", 4, 1)]
     later = timezone.now() + timedelta(minutes=1)

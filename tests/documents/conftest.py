@@ -35,13 +35,22 @@ def member(tenant, role: Role) -> Membership:
 
 def make_order(tenant, *, status=OrderStatus.HANDED_OVER, lines=3, client_name="Ivan Petrov", **kwargs):
     client = ClientFactory(tenant=tenant, name=client_name)
-    item = ItemFactory(tenant=tenant, client=client, kind="Phone", brand="Samsung", model="Galaxy S21", serial="IMEI356789")
+    item = ItemFactory(
+        tenant=tenant, client=client, kind="Phone", brand="Samsung", model="Galaxy S21", serial="IMEI356789"
+    )
     service = ServiceTypeFactory(tenant=tenant, warranty_days=90)
     now = timezone.now()
     order = OrderFactory(
-        tenant=tenant, client=client, item=item, service_type=service, status=status,
-        item_condition="Scratched back", item_accessories="Case, charger", problem="Screen cracked",
-        estimate=Decimal("9000"), closed_at=now if status == OrderStatus.HANDED_OVER else None,
+        tenant=tenant,
+        client=client,
+        item=item,
+        service_type=service,
+        status=status,
+        item_condition="Scratched back",
+        item_accessories="Case, charger",
+        problem="Screen cracked",
+        estimate=Decimal("9000"),
+        closed_at=now if status == OrderStatus.HANDED_OVER else None,
         warranty_until=(now + timedelta(days=90)).date() if status == OrderStatus.HANDED_OVER else None,
         **kwargs,
     )
@@ -52,7 +61,9 @@ def make_order(tenant, *, status=OrderStatus.HANDED_OVER, lines=3, client_name="
     ]
     for i in range(lines):
         kind, description, quantity, price = descriptions[i % 3]
-        LineItemFactory(order=order, kind=kind, description=f"{description} {i + 1}", quantity=quantity, unit_price=price)
+        LineItemFactory(
+            order=order, kind=kind, description=f"{description} {i + 1}", quantity=quantity, unit_price=price
+        )
     PaymentFactory(order=order, kind=Payment.Kind.PREPAYMENT, amount=Decimal("1000"))
     from orders.services import recalculate_totals
 

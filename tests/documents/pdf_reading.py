@@ -34,8 +34,12 @@ def pdf_text(pdf: bytes) -> str:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
-        out = subprocess.run([_poppler("pdftotext"), "-enc", "UTF-8", str(source), "-"], check=True,
-                             capture_output=True, timeout=60).stdout.decode()
+        out = subprocess.run(
+            [_poppler("pdftotext"), "-enc", "UTF-8", str(source), "-"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        ).stdout.decode()
     return " ".join(out.replace("\xa0", " ").replace("\u202f", " ").split())
 
 
@@ -46,8 +50,23 @@ def page_image(pdf: bytes, page: int = 1, dpi: int = 300):
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
-        png = subprocess.run([_poppler("pdftoppm"), "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray", "-png",
-                              str(source)], check=True, capture_output=True, timeout=60).stdout
+        png = subprocess.run(
+            [
+                _poppler("pdftoppm"),
+                "-r",
+                str(dpi),
+                "-f",
+                str(page),
+                "-l",
+                str(page),
+                "-gray",
+                "-png",
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        ).stdout
     return Image.open(io.BytesIO(png)).convert("L")
 
 
@@ -73,7 +92,9 @@ _RUN = re.compile(rb"\x01+|\x00+")
 
 def _runs(row: bytes) -> list[tuple[bool, int, int]]:
     """(dark, start, length) of each run of equal pixels of a row (bytes: 1 dark, 0 light)."""
-    return [(match.group()[0] == 1, match.start(), match.end() - match.start()) for match in _RUN.finditer(row)]
+    return [
+        (match.group()[0] == 1, match.start(), match.end() - match.start()) for match in _RUN.finditer(row)
+    ]
 
 
 def _finder_candidates(dark: list[bytes]) -> list[tuple[float, int, float]]:
@@ -82,14 +103,17 @@ def _finder_candidates(dark: list[bytes]) -> list[tuple[float, int, float]]:
     for y, row in enumerate(dark):
         runs = _runs(row)
         for i in range(len(runs) - 4):
-            five = runs[i:i + 5]
+            five = runs[i : i + 5]
             if not five[0][0]:
                 continue
             unit = sum(length for _, _, length in five) / 7
             if unit < 1.5:
                 continue
             expected = (1, 1, 3, 1, 1)
-            if all(abs(length - e * unit) <= max(0.5 * unit * e, 1.5) for (_, _, length), e in zip(five, expected, strict=True)):
+            if all(
+                abs(length - e * unit) <= max(0.5 * unit * e, 1.5)
+                for (_, _, length), e in zip(five, expected, strict=True)
+            ):
                 start = five[0][1]
                 width = sum(length for _, _, length in five)
                 found.append((start + width / 2, y, width))
@@ -112,8 +136,13 @@ def _finders(dark: list[bytes]) -> list[_Finder]:
         width = sum(w for _, _, w in cluster) / len(cluster)
         if len(cluster) < 2 * width / 7:  # the 3-module core, at least 2 modules high, seen in enough rows
             continue
-        finders.append(_Finder(x=sum(x for x, _, _ in cluster) / len(cluster),
-                               y=(cluster[0][1] + cluster[-1][1]) / 2, module=width / 7))
+        finders.append(
+            _Finder(
+                x=sum(x for x, _, _ in cluster) / len(cluster),
+                y=(cluster[0][1] + cluster[-1][1]) / 2,
+                module=width / 7,
+            )
+        )
     return finders
 
 
@@ -121,15 +150,19 @@ def read_qr_matrices(image) -> list[list[list[bool]]]:
     """Every QR symbol on a grayscale image, as module matrices (True = dark), without the quiet zone."""
     width, height = image.size
     data = image.point(lambda value: 1 if value < 128 else 0).tobytes()
-    dark = [data[y * width:(y + 1) * width] for y in range(height)]
+    dark = [data[y * width : (y + 1) * width] for y in range(height)]
     finders = _finders(dark)
     symbols = []
     for top_left in finders:
         right = [f for f in finders if f.x > top_left.x and abs(f.y - top_left.y) <= top_left.module * 2]
         below = [f for f in finders if f.y > top_left.y and abs(f.x - top_left.x) <= top_left.module * 2]
         # A symbol is square: the finder to the right and the one below are as far away (text can fake one).
-        pairs = [(r, b) for r in right for b in below
-                 if abs((r.x - top_left.x) - (b.y - top_left.y)) <= top_left.module * 2]
+        pairs = [
+            (r, b)
+            for r in right
+            for b in below
+            if abs((r.x - top_left.x) - (b.y - top_left.y)) <= top_left.module * 2
+        ]
         if not pairs:
             continue
         top_right, bottom_left = max(pairs, key=lambda pair: pair[0].x)

@@ -82,21 +82,32 @@ def test_the_receipt_qr_code_points_at_the_public_status_page(done_order, recept
     order = services._order_for_document(done_order.pk, done_order.tenant_id, lock=False)
     from django.utils import timezone
 
-    context = build_context(order, kind=Kind.INTAKE_RECEIPT, language="en", number="R-1", version=1,
-                            issued_at=timezone.now(), paper=DocumentSettings.for_tenant(order.tenant_id),
-                            privacy=services.privacy_context(order.tenant_id))
+    context = build_context(
+        order,
+        kind=Kind.INTAKE_RECEIPT,
+        language="en",
+        number="R-1",
+        version=1,
+        issued_at=timezone.now(),
+        paper=DocumentSettings.for_tenant(order.tenant_id),
+        privacy=services.privacy_context(order.tenant_id),
+    )
     assert context["order"]["qr_code"] == qr_data_uri(url)
     assert context["order"]["qr_code"].startswith("data:image/svg+xml;base64,")
 
 
 @pytest.mark.clock_sensitive
-def test_numbers_are_per_tenant_kind_and_year_and_sequential(tenant_a, tenant_b, users_a, users_b, reception_a):
+def test_numbers_are_per_tenant_kind_and_year_and_sequential(
+    tenant_a, tenant_b, users_a, users_b, reception_a
+):
     orders = [make_order(tenant_a) for _ in range(3)]
     receipts = [services.issue(o, Kind.INTAKE_RECEIPT, "en", by=reception_a) for o in orders]
     assert [d.number for d in receipts] == [1, 2, 3]
     act = services.issue(orders[0], Kind.COMPLETION_ACT, "en", by=reception_a)
     assert act.number == 1 and act.display_number.startswith("A-")
-    other = services.issue(make_order(tenant_b), Kind.INTAKE_RECEIPT, "en", by=member(tenant_b, Role.RECEPTION))
+    other = services.issue(
+        make_order(tenant_b), Kind.INTAKE_RECEIPT, "en", by=member(tenant_b, Role.RECEPTION)
+    )
     assert other.number == 1
     year = receipts[0].year
     assert services.next_number(tenant_a, Kind.INTAKE_RECEIPT, year + 1) == 1  # a new year starts again
@@ -104,8 +115,9 @@ def test_numbers_are_per_tenant_kind_and_year_and_sequential(tenant_a, tenant_b,
 
 
 @pytest.mark.parametrize("local, year", [("2026-12-31 23:59", 2026), ("2027-01-01 00:01", 2027)])
-def test_the_number_year_is_the_centers_year_at_the_stroke_of_midnight(clock, tenant_a, users_a, reception_a,
-                                                                         local, year):
+def test_the_number_year_is_the_centers_year_at_the_stroke_of_midnight(
+    clock, tenant_a, users_a, reception_a, local, year
+):
     """At 00:01 on 1 January in the center it is still 31 December in UTC (or already 2 January far east):
     the receipt is the first of the center's new year."""
     clock.set(local)
@@ -122,7 +134,10 @@ def test_reissuing_makes_a_new_version_and_keeps_the_old(done_order, reception_a
     first.refresh_from_db()
     assert first.file.open("rb").read() == first_bytes and services.verify(first) and services.verify(second)
     assert Document.objects.filter(order=done_order, kind=Kind.COMPLETION_ACT).count() == 2
-    assert Counter.objects.get(tenant=done_order.tenant, key=f"document:completion_act:{first.year}").last_number == 1
+    assert (
+        Counter.objects.get(tenant=done_order.tenant, key=f"document:completion_act:{first.year}").last_number
+        == 1
+    )
 
 
 def test_an_issued_document_never_changes(done_order, reception_a):
@@ -175,7 +190,9 @@ def test_a_failed_save_removes_the_stored_file(done_order, reception_a, monkeypa
         (OrderStatus.CANCELLED, Kind.SERVICE_CONTRACT, "cancelled"),
     ],
 )
-def test_documents_that_do_not_fit_the_order_are_refused_with_a_reason(tenant_a, users_a, reception_a, status, kind, says):
+def test_documents_that_do_not_fit_the_order_are_refused_with_a_reason(
+    tenant_a, users_a, reception_a, status, kind, says
+):
     order = make_order(tenant_a, status=status)
     with pytest.raises(ValidationError) as error:
         services.issue(order, kind, "en", by=reception_a)
@@ -200,7 +217,13 @@ def test_an_act_needs_line_items_and_bad_input_is_refused(tenant_a, users_a, rec
 
 def test_the_tenants_own_template_is_used_and_recorded(done_order, reception_a, tenant_a):
     manager = member(tenant_a, Role.MANAGER)
-    services.save_template(tenant_a, Kind.WARRANTY_CARD, "en", "<h1>Our card {{ document.number }} for {{ client.name }}</h1>", by=manager)
+    services.save_template(
+        tenant_a,
+        Kind.WARRANTY_CARD,
+        "en",
+        "<h1>Our card {{ document.number }} for {{ client.name }}</h1>",
+        by=manager,
+    )
     document = services.issue(done_order, Kind.WARRANTY_CARD, "en", by=reception_a)
     assert document.template_source == "tenant"
     assert "Our card W-" in stored_text(document)
@@ -218,8 +241,14 @@ def test_the_paper_details_and_images_are_printed(done_order, reception_a, tenan
 
     buffer = io.BytesIO()
     Image.new("RGB", (120, 40), (10, 80, 160)).save(buffer, "PNG")
-    paper = DocumentSettings(tenant=tenant_a, signer_name="Olga Director", signer_title="Director", bank_bik="044525225",
-                             bank_account="40702810900000000001", bank_name="Sberbank")
+    paper = DocumentSettings(
+        tenant=tenant_a,
+        signer_name="Olga Director",
+        signer_title="Director",
+        bank_bik="044525225",
+        bank_account="40702810900000000001",
+        bank_name="Sberbank",
+    )
     paper.stamp.save("stamp.png", ContentFile(buffer.getvalue()), save=False)
     paper.save()
     tenant_a.legal_name, tenant_a.tax_id = "Alpha Repairs LLC", "7701234567"
@@ -242,17 +271,25 @@ def test_the_timeline_records_the_issue(done_order, reception_a):
     assert document.issued_by == reception_a.user and document.issued_by_name
 
 
-def test_emailing_sends_the_stored_pdf_through_the_outbox(done_order, reception_a, django_capture_on_commit_callbacks):
+def test_emailing_sends_the_stored_pdf_through_the_outbox(
+    done_order, reception_a, django_capture_on_commit_callbacks
+):
     document = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
     with django_capture_on_commit_callbacks(execute=True):
         services.email_to_client(document, by=reception_a)
     row = Notification.objects.get(kind=NotificationKind.DOCUMENT)
-    assert row.state == State.SENT and row.recipient == done_order.client.email and row.tenant_id == done_order.tenant_id
+    assert (
+        row.state == State.SENT
+        and row.recipient == done_order.client.email
+        and row.tenant_id == done_order.tenant_id
+    )
     assert row.event.kind == EventKind.DOCUMENT and row.event.data["document_id"] == document.pk
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == [done_order.client.email]
-    assert document.display_number in message.subject and "Акт выполненных работ" in message.subject  # the document's language
+    assert (
+        document.display_number in message.subject and "Акт выполненных работ" in message.subject
+    )  # the document's language
     assert str(done_order.number) in message.body
     filename, content, mimetype = message.attachments[0]
     assert mimetype == "application/pdf" and filename == document.filename
@@ -277,8 +314,9 @@ def test_emailing_a_client_who_opted_out_is_refused(done_order, reception_a):
     assert not Notification.objects.exists()
 
 
-def test_a_failed_send_stays_in_the_outbox_and_is_retried(done_order, reception_a, monkeypatch,
-                                                          django_capture_on_commit_callbacks):
+def test_a_failed_send_stays_in_the_outbox_and_is_retried(
+    done_order, reception_a, monkeypatch, django_capture_on_commit_callbacks
+):
     """The mail server is down when the button is pressed: the e-mail waits, with its PDF, and goes later."""
     document = services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)
 
@@ -318,7 +356,9 @@ def test_the_demo_details_print_logo_signature_and_stamp(done_order, reception_a
 
     seed_demo_documents(SimpleNamespace(tenant=tenant_a))
     seed_demo_documents(SimpleNamespace(tenant=tenant_a))  # again: nothing doubles
-    assert DocumentSettings.objects.filter(tenant=tenant_a).count() == 1 and PrivacyPolicy.objects.count() == 1
+    assert (
+        DocumentSettings.objects.filter(tenant=tenant_a).count() == 1 and PrivacyPolicy.objects.count() == 1
+    )
     document = services.issue(done_order, Kind.COMPLETION_ACT, "ru", by=reception_a)
     from pypdf import PdfReader
 
@@ -340,7 +380,9 @@ def test_the_demo_archive_has_documents_of_every_kind_once(db):
     assert Document.objects.filter(tenant=staff.tenant).count() == len(issued)
 
 
-def test_the_batch_task_has_time_limits_and_stops_at_the_soft_one(tenant_a, users_a, reception_a, monkeypatch):
+def test_the_batch_task_has_time_limits_and_stops_at_the_soft_one(
+    tenant_a, users_a, reception_a, monkeypatch
+):
     from celery.exceptions import SoftTimeLimitExceeded
 
     assert (issue_documents_task.soft_time_limit, issue_documents_task.time_limit) == (240, 300)
@@ -355,8 +397,9 @@ def test_the_batch_task_has_time_limits_and_stops_at_the_soft_one(tenant_a, user
         return real_issue(order, *args, **kwargs)
 
     monkeypatch.setattr(services, "issue", issue_until_the_time_is_up)
-    result = issue_documents_task.delay(tenant_a.pk, [o.number for o in orders], Kind.WARRANTY_CARD, "ru",
-                                        reception_a.pk).get()
+    result = issue_documents_task.delay(
+        tenant_a.pk, [o.number for o in orders], Kind.WARRANTY_CARD, "ru", reception_a.pk
+    ).get()
     assert len(result["issued"]) == 1
     assert result["refused"] == {
         str(orders[1].number): "Not issued: the batch ran out of time; issue the rest in another batch.",

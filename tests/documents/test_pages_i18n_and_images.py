@@ -39,7 +39,9 @@ def test_every_template_variable_is_described_in_russian():
 def test_the_editor_page_lists_the_variables_in_russian(tenant_a, member_client):
     client = member_client(Role.MANAGER)
     client.cookies["django_language"] = "ru"
-    page = client.get(reverse("documents:template_edit", args=[tenant_a.slug]) + "?kind=completion_act&language=ru")
+    page = client.get(
+        reverse("documents:template_edit", args=[tenant_a.slug]) + "?kind=completion_act&language=ru"
+    )
     assert page.status_code == 200
     text = text_of(page)
     assert "Юридическое наименование (если не указано — название)" in text and "Legal name" not in text
@@ -55,7 +57,9 @@ def test_a_stored_image_shows_as_a_preview_and_can_be_removed(tenant_a, member_c
     page = client.get(url).content.decode()
     assert "data:image/png;base64," in page
     assert stamp not in page  # no storage path, no /media/ link
-    assert 'name="stamp-clear"' in page and 'name="logo-clear"' not in page  # "Remove" only for what is stored
+    assert (
+        'name="stamp-clear"' in page and 'name="logo-clear"' not in page
+    )  # "Remove" only for what is stored
 
     assert client.post(url, {"signer_name": "Olga Director", "stamp-clear": "on"}).status_code == 302
     paper = DocumentSettings.objects.get(tenant=tenant_a)

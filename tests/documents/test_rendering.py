@@ -89,5 +89,7 @@ def test_fonts_are_the_bundled_dejavu():
     rendered = html_to_pdf("<p>Привет, мир</p>", tenant_id=None, language="ru")
     page = PdfReader(io.BytesIO(rendered.pdf)).pages[0]
     fonts = [str(font.get_object()["/BaseFont"]) for font in page["/Resources"]["/Font"].values()]
-    assert fonts and all("DocSans" in name for name in fonts)  # the @font-face family from static/fonts/dejavu
+    assert fonts and all(
+        "DocSans" in name for name in fonts
+    )  # the @font-face family from static/fonts/dejavu
     assert "Привет, мир" in pdf_text(rendered.pdf)

@@ -36,7 +36,7 @@ def test_every_default_template_passes_the_sandbox(kind, language):
         "<style>@font-face { src: url('/static/fonts/dejavu/DejaVuSans.ttf'); }</style>",
         '<a href="https://example.com">our website</a>',  # a link is printed, never fetched
         "<style>.logo { background: url({{ tenant.logo }}) } p { color: red }</style>",
-        '<p style="background-image: url(\'{{ tenant.stamp }}\')">x</p>',
+        "<p style=\"background-image: url('{{ tenant.stamp }}')\">x</p>",
         '<img srcset="{{ tenant.logo }} 1x, /static/documents/x.png 2x">',
         "<style>/* url(http://example.com/x.png) is only a comment */ p { color: #333 }</style>",
     ],
@@ -122,7 +122,7 @@ def test_refusal_names_the_line():
         '<p style="background:url(&#104;ttp://example.com/x.png)">x</p>',
         '<img src="&#104;ttp://example.com/x.png">',
         '<img srcset="/static/a.png 1x, http://example.com/x.png 2x">',
-        '<img src = http://example.com/x.png>',
+        "<img src = http://example.com/x.png>",
         "<style>body { background: url(h{% if order.number %}{% endif %}ttp://example.com/x.png) }</style>",
         "<style>body { background: url(http://example.com/x.png) }",  # never closed
         '<base href="http://example.com/">',
@@ -136,12 +136,16 @@ def test_templates_naming_outside_resources_are_refused(source):
 
 def test_a_refused_resource_names_its_line_and_decoded_address():
     with pytest.raises(TemplateRefused) as error:
-        validate("<p>{{ order.number }}</p>\n<style>\np { color: red }\nbody { background: \\75 rl(http://10.0.0.1/x) }\n</style>")
+        validate(
+            "<p>{{ order.number }}</p>\n<style>\np { color: red }\nbody { background: \\75 rl(http://10.0.0.1/x) }\n</style>"
+        )
     assert error.value.messages[0].startswith("Line 4: “http://10.0.0.1/x” cannot be loaded")
 
 
 def test_autoescape_keeps_client_input_as_text():
-    html = sandbox.render("<p>{{ client.name }}</p>", {"client": {"name": '<img src="http://x">'}}, language="en")
+    html = sandbox.render(
+        "<p>{{ client.name }}</p>", {"client": {"name": '<img src="http://x">'}}, language="en"
+    )
     assert "<img" not in html and "&lt;img" in html
 
 
@@ -150,7 +154,12 @@ def test_money_and_qty_follow_the_language():
     context = {"totals": {"total": Decimal("1234567.5")}, "lines": [{"quantity": Decimal("1.500")}]}
     assert sandbox.render(source, context, language="en") == "1,234,567.50 1.5"
     assert sandbox.render(source, context, language="ru") == "1\xa0234\xa0567,50 1,5"
-    assert sandbox.render("{{ lines.0.quantity|qty }}", {"lines": [{"quantity": Decimal("2.000")}]}, language="en") == "2"
+    assert (
+        sandbox.render(
+            "{{ lines.0.quantity|qty }}", {"lines": [{"quantity": Decimal("2.000")}]}, language="en"
+        )
+        == "2"
+    )
 
 
 def _keys(schema) -> dict:
@@ -167,7 +176,7 @@ def _keys(schema) -> dict:
 
 def _shape(value, schema):
     if isinstance(schema, dict):
-        assert isinstance(value, dict) and set(value) == set(schema), (set(value) ^ set(schema))
+        assert isinstance(value, dict) and set(value) == set(schema), set(value) ^ set(schema)
         for key, node in schema.items():
             _shape(value[key], node)
     elif isinstance(schema, list):
@@ -181,14 +190,24 @@ def test_the_context_provides_exactly_the_documented_variables(done_order):
     from django.utils import timezone
 
     context = build_context(
-        order, kind=Kind.COMPLETION_ACT, language="ru", number="A-2026-00001", version=1,
-        issued_at=timezone.now(), paper=DocumentSettings.for_tenant(order.tenant_id),
+        order,
+        kind=Kind.COMPLETION_ACT,
+        language="ru",
+        number="A-2026-00001",
+        version=1,
+        issued_at=timezone.now(),
+        paper=DocumentSettings.for_tenant(order.tenant_id),
         privacy=services.privacy_context(order.tenant_id),
     )
     _shape(context, _keys(SCHEMA))
     assert context["lines"], "the order has lines"
-    sample = sample_context(order.tenant, kind=Kind.COMPLETION_ACT, language="en",
-                            paper=DocumentSettings.for_tenant(order.tenant_id), privacy=services.privacy_context(order.tenant_id))
+    sample = sample_context(
+        order.tenant,
+        kind=Kind.COMPLETION_ACT,
+        language="en",
+        paper=DocumentSettings.for_tenant(order.tenant_id),
+        privacy=services.privacy_context(order.tenant_id),
+    )
     _shape(sample, _keys(SCHEMA))
 
 
@@ -219,7 +238,9 @@ def test_the_preview_of_a_runaway_template_is_a_form_error(tenant_a, users_a, me
     from .test_views import edit_url
 
     started = time.monotonic()
-    response = member_client(Role.MANAGER).post(edit_url(tenant_a), {"body": NESTED_LOOPS, "action": "preview"})
+    response = member_client(Role.MANAGER).post(
+        edit_url(tenant_a), {"body": NESTED_LOOPS, "action": "preview"}
+    )
     assert time.monotonic() - started < 3  # generous: the refusal itself comes after 10,000 passes
     assert response.status_code == 200
     errors = " ".join(response.context["form"].errors["body"])
@@ -230,9 +251,18 @@ def test_the_preview_of_a_runaway_template_is_a_form_error(tenant_a, users_a, me
 @pytest.mark.parametrize(
     ("source", "says"),
     [
-        ('{{ client.name|stringformat:"0999999999s" }}', 'Line 1: |stringformat:"0999999999s" asks for 0999999999 characters; at most 100.'),
-        ('{{ client.name|stringformat:".5000f" }}', 'Line 1: |stringformat:".5000f" asks for 5000 characters; at most 100.'),
-        ("{{ totals.total|floatformat:99999 }}", 'Line 1: |floatformat:"99999" asks for 99999 characters; at most 20.'),
+        (
+            '{{ client.name|stringformat:"0999999999s" }}',
+            'Line 1: |stringformat:"0999999999s" asks for 0999999999 characters; at most 100.',
+        ),
+        (
+            '{{ client.name|stringformat:".5000f" }}',
+            'Line 1: |stringformat:".5000f" asks for 5000 characters; at most 100.',
+        ),
+        (
+            "{{ totals.total|floatformat:99999 }}",
+            'Line 1: |floatformat:"99999" asks for 99999 characters; at most 20.',
+        ),
         ("{{ totals.total|money:500 }}", 'Line 1: |money:"500" asks for 500 characters; at most 10.'),
     ],
 )
@@ -244,8 +274,11 @@ def test_huge_widths_and_precisions_are_refused_when_saved(source, says):
 
 def test_a_huge_width_from_a_variable_is_refused_while_rendering():
     with pytest.raises(sandbox.TemplateTooCostly) as error:
-        sandbox.render("{{ order.number|stringformat:client.name }}", {"order": {"number": 7}, "client": {"name": "099999999d"}},
-                       language="en")
+        sandbox.render(
+            "{{ order.number|stringformat:client.name }}",
+            {"order": {"number": 7}, "client": {"name": "099999999d"}},
+            language="en",
+        )
     assert error.value.messages == ['|stringformat:"099999999d" asks for 099999999 characters; at most 100.']
 
 
@@ -266,7 +299,7 @@ def test_values_doubled_by_nested_with_are_refused():
 
 
 def test_long_output_is_refused():
-    source = '{% for line in lines %}{{ line.description }}{% endfor %}'
+    source = "{% for line in lines %}{{ line.description }}{% endfor %}"
     lines = [{"description": "y" * 100}] * 2_001  # 200,100 characters in 2,001 passes
     with pytest.raises(sandbox.TemplateTooCostly) as error:
         sandbox.render(source, {"lines": lines}, language="en")
@@ -302,8 +335,13 @@ def test_the_budget_changes_nothing_in_the_default_documents(kind, language, ten
     engine = Engine(libraries={}, builtins=[])
     engine.template_builtins = [plain]
     source = services.default_template(kind, language)
-    context = sample_context(tenant_a, kind=kind, language=language, paper=DocumentSettings.for_tenant(tenant_a),
-                             privacy=services.privacy_context(tenant_a))
+    context = sample_context(
+        tenant_a,
+        kind=kind,
+        language=language,
+        paper=DocumentSettings.for_tenant(tenant_a),
+        privacy=services.privacy_context(tenant_a),
+    )
     context["lines"] = context["lines"] * 40  # an order with many lines
     with translation.override(language):
         expected = Template(source, engine=engine).render(Context(context, autoescape=True))
@@ -315,7 +353,13 @@ def test_tags_nested_too_deeply_are_a_message_not_a_500(levels):
     source = "{% if order.number %}" * levels + "x" + "{% endif %}" * levels
     with pytest.raises(TemplateRefused) as error:
         sandbox.render(source, {"order": {"number": 1}}, language="en")
-    assert error.value.messages == ["The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
-                                    "and {% with %} inside each other."]
-    assert sandbox.render("{% if order.number %}" * 50 + "x" + "{% endif %}" * 50, {"order": {"number": 1}},
-                          language="en") == "x"
+    assert error.value.messages == [
+        "The template nests its tags too deeply; use fewer levels of {% if %}, {% for %} "
+        "and {% with %} inside each other."
+    ]
+    assert (
+        sandbox.render(
+            "{% if order.number %}" * 50 + "x" + "{% endif %}" * 50, {"order": {"number": 1}}, language="en"
+        )
+        == "x"
+    )

@@ -36,8 +36,10 @@ def png_upload(name="stamp.png", size=(60, 60)) -> SimpleUploadedFile:
 # --- Issuing ----------------------------------------------------------------------------------------
 def test_reception_issues_from_the_order_page_and_gets_the_pdf(done_order, member_client, tenant_a):
     client = member_client(Role.RECEPTION)
-    response = client.post(url("issue", tenant_a, done_order.number),
-                           {"kind": Kind.COMPLETION_ACT, "language": "ru", "then": "open"})
+    response = client.post(
+        url("issue", tenant_a, done_order.number),
+        {"kind": Kind.COMPLETION_ACT, "language": "ru", "then": "open"},
+    )
     document = Document.objects.get()
     assert response.status_code == 302 and response.url == url("file", tenant_a, document.pk)
     response = client.get(response.url)
@@ -53,12 +55,20 @@ def test_reception_issues_from_the_order_page_and_gets_the_pdf(done_order, membe
 
 def test_issuing_returns_to_the_order_with_the_outcome(done_order, member_client, tenant_a):
     client = member_client(Role.MANAGER)
-    response = client.post(url("issue", tenant_a, done_order.number), {"kind": Kind.INTAKE_RECEIPT, "language": "en"}, follow=False)
-    assert response.status_code == 302 and response.url == reverse("orders:detail", args=[tenant_a.slug, done_order.number])
+    response = client.post(
+        url("issue", tenant_a, done_order.number),
+        {"kind": Kind.INTAKE_RECEIPT, "language": "en"},
+        follow=False,
+    )
+    assert response.status_code == 302 and response.url == reverse(
+        "orders:detail", args=[tenant_a.slug, done_order.number]
+    )
     assert Document.objects.count() == 1
 
 
-@pytest.mark.parametrize("data", [{}, {"kind": "invoice", "language": "en"}, {"kind": "intake_receipt", "language": "xx"}])
+@pytest.mark.parametrize(
+    "data", [{}, {"kind": "invoice", "language": "en"}, {"kind": "intake_receipt", "language": "xx"}]
+)
 def test_bad_issue_input_is_explained_not_a_500(done_order, member_client, tenant_a, data):
     client = member_client(Role.RECEPTION)
     response = client.post(url("issue", tenant_a, done_order.number), data, follow=True)
@@ -72,7 +82,9 @@ def test_bad_issue_input_is_explained_not_a_500(done_order, member_client, tenan
 def test_a_refused_issue_says_why(tenant_a, users_a, member_client):
     order = make_order(tenant_a, status=OrderStatus.NEW)
     client = member_client(Role.RECEPTION)
-    response = client.post(url("issue", tenant_a, order.number), {"kind": Kind.COMPLETION_ACT, "language": "en"})
+    response = client.post(
+        url("issue", tenant_a, order.number), {"kind": Kind.COMPLETION_ACT, "language": "en"}
+    )
     assert response.status_code == 302 and not Document.objects.exists()
     from django.contrib.messages import get_messages
 
@@ -83,7 +95,12 @@ def test_a_refused_issue_says_why(tenant_a, users_a, member_client):
 def test_technicians_neither_issue_nor_read_documents(done_order, member_client, tenant_a, reception_a):
     document = services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
     client = member_client(Role.TECHNICIAN)
-    assert client.post(url("issue", tenant_a, done_order.number), {"kind": "intake_receipt", "language": "en"}).status_code == 403
+    assert (
+        client.post(
+            url("issue", tenant_a, done_order.number), {"kind": "intake_receipt", "language": "en"}
+        ).status_code
+        == 403
+    )
     assert client.get(url("file", tenant_a, document.pk)).status_code == 403
     assert Document.objects.count() == 1
 
@@ -94,7 +111,12 @@ def test_another_tenants_document_is_404(done_order, member_client, tenant_a, te
     assert owner_b.get(url("file", tenant_b, document.pk)).status_code == 404
     assert owner_b.get(url("file", tenant_a, document.pk)).status_code == 404
     assert owner_b.post(url("email", tenant_b, document.pk)).status_code == 404
-    assert owner_b.post(url("issue", tenant_b, done_order.number), {"kind": "intake_receipt", "language": "en"}).status_code == 404
+    assert (
+        owner_b.post(
+            url("issue", tenant_b, done_order.number), {"kind": "intake_receipt", "language": "en"}
+        ).status_code
+        == 404
+    )
 
 
 def test_a_missing_stored_file_is_404_not_500(done_order, member_client, tenant_a, reception_a):
@@ -103,7 +125,9 @@ def test_a_missing_stored_file_is_404_not_500(done_order, member_client, tenant_
     assert member_client(Role.RECEPTION).get(url("file", tenant_a, document.pk)).status_code == 404
 
 
-def test_emailing_from_the_order_page(done_order, member_client, tenant_a, reception_a, django_capture_on_commit_callbacks):
+def test_emailing_from_the_order_page(
+    done_order, member_client, tenant_a, reception_a, django_capture_on_commit_callbacks
+):
     document = services.issue(done_order, Kind.WARRANTY_CARD, "en", by=reception_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = member_client(Role.RECEPTION).post(url("email", tenant_a, document.pk))
@@ -123,7 +147,9 @@ def test_the_panel_lists_versions_with_print_download_and_email(done_order, rece
     html = _panel(done_order, Role.RECEPTION)
     assert second.display_number in html and "v2" in html
     assert reverse("documents:file", args=[done_order.tenant.slug, second.pk]) in html
-    assert "download=1" in html and reverse("documents:email", args=[done_order.tenant.slug, second.pk]) in html
+    assert (
+        "download=1" in html and reverse("documents:email", args=[done_order.tenant.slug, second.pk]) in html
+    )
     assert html.count('name="kind"') == 4  # every kind can be issued for a handed-over order
     assert _panel(done_order, Role.TECHNICIAN).strip() == ""
 
@@ -135,7 +161,9 @@ def test_the_panel_says_why_a_kind_cannot_be_issued(tenant_a, users_a):
     assert "once the work is done" in html
 
 
-def test_the_panel_makes_a_constant_number_of_queries(tenant_a, users_a, reception_a, django_assert_num_queries):
+def test_the_panel_makes_a_constant_number_of_queries(
+    tenant_a, users_a, reception_a, django_assert_num_queries
+):
     small, large = make_order(tenant_a), make_order(tenant_a)
     services.issue(small, Kind.INTAKE_RECEIPT, "en", by=reception_a)
     for kind in Kind.values:
@@ -149,7 +177,9 @@ def test_the_panel_makes_a_constant_number_of_queries(tenant_a, users_a, recepti
 
 
 # --- Archive and batches ----------------------------------------------------------------------------
-def test_the_archive_lists_documents_in_constant_queries(tenant_a, users_a, reception_a, member_client, django_assert_num_queries):
+def test_the_archive_lists_documents_in_constant_queries(
+    tenant_a, users_a, reception_a, member_client, django_assert_num_queries
+):
     client = member_client(Role.RECEPTION)
     order = make_order(tenant_a)
     services.issue(order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
@@ -157,7 +187,10 @@ def test_the_archive_lists_documents_in_constant_queries(tenant_a, users_a, rece
     with django_assert_num_queries(6) as small:
         response = client.get(url("archive", tenant_a))
     for kind in Kind.values:
-        services.issue(make_order(tenant_a), kind, "en", by=reception_a) if kind in {"intake_receipt", "service_contract"} else None
+        services.issue(make_order(tenant_a), kind, "en", by=reception_a) if kind in {
+            "intake_receipt",
+            "service_contract",
+        } else None
     services.issue(order, Kind.COMPLETION_ACT, "en", by=reception_a)
     with django_assert_num_queries(len(small.captured_queries)):
         response = client.get(url("archive", tenant_a))
@@ -169,15 +202,23 @@ def test_the_archive_lists_documents_in_constant_queries(tenant_a, users_a, rece
 def test_a_batch_is_issued_by_the_task(tenant_a, users_a, member_client):
     orders = [make_order(tenant_a, status=OrderStatus.READY) for _ in range(2)]
     client = member_client(Role.MANAGER)
-    response = client.post(url("archive", tenant_a), {
-        "kind": Kind.WARRANTY_CARD, "language": "ru", "orders": f"#{orders[0].number}, {orders[1].number} 999"})
+    response = client.post(
+        url("archive", tenant_a),
+        {
+            "kind": Kind.WARRANTY_CARD,
+            "language": "ru",
+            "orders": f"#{orders[0].number}, {orders[1].number} 999",
+        },
+    )
     assert response.status_code == 302
     assert Document.objects.filter(kind=Kind.WARRANTY_CARD).count() == 2
 
 
 @pytest.mark.parametrize("orders", ["", "abc", "5-1", "1-100000", "0"])
 def test_bad_batch_input_is_explained(tenant_a, users_a, member_client, orders):
-    response = member_client(Role.MANAGER).post(url("archive", tenant_a), {"kind": "warranty_card", "language": "ru", "orders": orders})
+    response = member_client(Role.MANAGER).post(
+        url("archive", tenant_a), {"kind": "warranty_card", "language": "ru", "orders": orders}
+    )
     assert response.status_code == 200 and response.context["batch_form"].errors
     assert not Document.objects.exists()
 
@@ -186,13 +227,23 @@ def test_bad_batch_input_is_explained(tenant_a, users_a, member_client, orders):
 def test_manager_sets_the_paper_details_and_images(tenant_a, users_a, member_client):
     client = member_client(Role.MANAGER)
     assert client.get(url("settings", tenant_a)).status_code == 200
-    response = client.post(url("settings", tenant_a), {
-        "kpp": "770101001", "bank_name": "Bank", "bank_bik": "044525225", "bank_account": "40702810900000000001",
-        "signer_name": "Olga Director", "signer_title": "Director", "stamp": png_upload(),
-    })
+    response = client.post(
+        url("settings", tenant_a),
+        {
+            "kpp": "770101001",
+            "bank_name": "Bank",
+            "bank_bik": "044525225",
+            "bank_account": "40702810900000000001",
+            "signer_name": "Olga Director",
+            "signer_title": "Director",
+            "stamp": png_upload(),
+        },
+    )
     assert response.status_code == 302
     paper = DocumentSettings.objects.get(tenant=tenant_a)
-    assert paper.signer_name == "Olga Director" and paper.stamp.name.startswith(f"documents/{tenant_a.pk}/assets/")
+    assert paper.signer_name == "Olga Director" and paper.stamp.name.startswith(
+        f"documents/{tenant_a.pk}/assets/"
+    )
     assert paper.stamp.name.endswith(".png")
     page = client.get(url("settings", tenant_a))
     assert "data:image/png;base64," in text_of(page)
@@ -215,7 +266,9 @@ def test_bad_images_are_refused(tenant_a, users_a, member_client, upload, says):
         upload = SimpleUploadedFile("x.png", buffer.getvalue(), content_type="image/png")
     else:
         upload = png_upload(size=(3100, 10))
-    response = member_client(Role.MANAGER).post(url("settings", tenant_a), {"logo": upload, "bank_bik": "12ab"})
+    response = member_client(Role.MANAGER).post(
+        url("settings", tenant_a), {"logo": upload, "bank_bik": "12ab"}
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert says in " ".join(errors["logo"]) and "bank_bik" in errors
@@ -298,7 +351,9 @@ def test_publishing_privacy_versions(tenant_a, users_a, member_client, settings)
     assert client.post(url("privacy_publish", tenant_a), data).status_code == 302
     assert privacy.current_privacy_version(tenant_a) == "2026-02"
     again = client.post(url("privacy_publish", tenant_a), {**data, "text": "changed"})
-    assert again.status_code == 200 and "already published" in " ".join(again.context["form"].errors["version"])
+    assert again.status_code == 200 and "already published" in " ".join(
+        again.context["form"].errors["version"]
+    )
     bad = client.post(url("privacy_publish", tenant_a), {**data, "version": "no spaces please"})
     assert bad.status_code == 200 and bad.context["form"].errors["version"]
     client.post(url("privacy_publish", tenant_a), {**data, "version": "2026-03", "text": "Новая редакция"})
@@ -340,21 +395,33 @@ def test_a_broken_render_is_a_message_not_a_500(done_order, member_client, tenan
 
     monkeypatch.setattr(rendering, "html_to_pdf", broken)
     client = member_client(Role.RECEPTION)
-    response = client.post(url("issue", tenant_a, done_order.number), {"kind": "intake_receipt", "language": "en"})
+    response = client.post(
+        url("issue", tenant_a, done_order.number), {"kind": "intake_receipt", "language": "en"}
+    )
     assert response.status_code == 302 and not Document.objects.exists()
-    response = member_client(Role.MANAGER).post(edit_url(tenant_a), {"body": "<p>{{ order.number }}</p>", "action": "preview"})
-    assert response.status_code == 200 and "could not be rendered" in " ".join(response.context["form"].errors["body"])
+    response = member_client(Role.MANAGER).post(
+        edit_url(tenant_a), {"body": "<p>{{ order.number }}</p>", "action": "preview"}
+    )
+    assert response.status_code == 200 and "could not be rendered" in " ".join(
+        response.context["form"].errors["body"]
+    )
 
 
 def test_the_policy_a_client_agreed_to_stays_findable(done_order, tenant_a, tenant_b, users_b):
     manager = member(tenant_a, Role.MANAGER)
     client = done_order.client
     assert privacy.policy_for_client(client) is None
-    privacy.publish_policy(tenant_b, version="2025-07", language="en", title="B's", text="B", by=member(tenant_b, Role.OWNER))
-    first = privacy.publish_policy(tenant_a, version="2025-07", language="en", title="Old", text="Old text", by=manager)
+    privacy.publish_policy(
+        tenant_b, version="2025-07", language="en", title="B's", text="B", by=member(tenant_b, Role.OWNER)
+    )
+    first = privacy.publish_policy(
+        tenant_a, version="2025-07", language="en", title="Old", text="Old text", by=manager
+    )
     client.consent_version = "2025-07"
     client.save()
-    newer = privacy.publish_policy(tenant_a, version="2026-02", language="en", title="New", text="New text", by=manager)
+    newer = privacy.publish_policy(
+        tenant_a, version="2026-02", language="en", title="New", text="New text", by=manager
+    )
     assert privacy.policy_for_client(client) == first
     client.consent_version = "unknown"
     assert privacy.policy_for_client(client) == newer

@@ -58,7 +58,10 @@ def test_negative_amounts_are_refused():
         amount_in_words_ru("-1")
 
 
-@pytest.mark.parametrize(("n", "form"), [(1, 0), (2, 1), (5, 2), (11, 2), (12, 2), (21, 0), (22, 1), (25, 2), (101, 0), (111, 2), (1000000, 2)])
+@pytest.mark.parametrize(
+    ("n", "form"),
+    [(1, 0), (2, 1), (5, 2), (11, 2), (12, 2), (21, 0), (22, 1), (25, 2), (101, 0), (111, 2), (1000000, 2)],
+)
 def test_plural_rule(n, form):
     forms = ("рубль", "рубля", "рублей")
     assert plural_ru(n, forms) == forms[form]

@@ -23,9 +23,17 @@ def _document(order) -> Document:
     year = order.tenant.local_date().year  # numbered by the center's year, as documents.services does
     number = next_number(order.tenant, Kind.INTAKE_RECEIPT, year)
     document = Document(
-        tenant=order.tenant, order=order, kind=Kind.INTAKE_RECEIPT, year=year, number=number,
-        language="en", sha256=hashlib.sha256(STAND_IN_PDF).hexdigest(), size=len(STAND_IN_PDF),
-        template_source="default", issued_by=issuer.user if issuer else None, issued_by_name="Stand-in",
+        tenant=order.tenant,
+        order=order,
+        kind=Kind.INTAKE_RECEIPT,
+        year=year,
+        number=number,
+        language="en",
+        sha256=hashlib.sha256(STAND_IN_PDF).hexdigest(),
+        size=len(STAND_IN_PDF),
+        template_source="default",
+        issued_by=issuer.user if issuer else None,
+        issued_by_name="Stand-in",
     )
     document.file.save("stand-in.pdf", ContentFile(STAND_IN_PDF), save=False)
     document.save()

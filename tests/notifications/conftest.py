@@ -40,34 +40,68 @@ def sms_outbox(settings):
 @pytest.fixture(autouse=True)
 def no_quiet_hours(tenant_a, tenant_b):
     for tenant in (tenant_a, tenant_b):
-        NotificationSettings.objects.update_or_create(tenant=tenant, defaults={"quiet_from": time(0), "quiet_to": time(0)})
+        NotificationSettings.objects.update_or_create(
+            tenant=tenant, defaults={"quiet_from": time(0), "quiet_to": time(0)}
+        )
 
 
 def member(tenant, role: Role) -> Membership:
-    return Membership.objects.select_related("user", "tenant").get(tenant=tenant, role=role, user__email__startswith=role.value)
+    return Membership.objects.select_related("user", "tenant").get(
+        tenant=tenant, role=role, user__email__startswith=role.value
+    )
 
 
 def service_type(tenant, name="Phone repair") -> ServiceType:
     obj, _ = ServiceType.objects.get_or_create(
-        tenant=tenant, name=name,
-        defaults={"formats": [ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE], "base_price": Decimal("1500"),
-                  "warranty_days": 90},
+        tenant=tenant,
+        name=name,
+        defaults={
+            "formats": [ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE],
+            "base_price": Decimal("1500"),
+            "warranty_days": 90,
+        },
     )
     return obj
 
 
-def take_in(tenant, *, by: Membership | None = None, email="anna@example.test", phone=None, name="Anna Smirnova",
-            notify_email=True, notify_sms=True, **extra) -> Order:
+def take_in(
+    tenant,
+    *,
+    by: Membership | None = None,
+    email="anna@example.test",
+    phone=None,
+    name="Anna Smirnova",
+    notify_email=True,
+    notify_sms=True,
+    **extra,
+) -> Order:
     """An order through orders.services.take_in (the path reception uses), committed by the caller's test."""
     by = by or member(tenant, Role.RECEPTION)
     location = tenant_location(tenant)
-    client = Client.objects.create(tenant=tenant, name=name, phone=phone or f"+7{next(_phones)}", email=email or "",
-                                   notify_email=notify_email, notify_sms=notify_sms)
+    client = Client.objects.create(
+        tenant=tenant,
+        name=name,
+        phone=phone or f"+7{next(_phones)}",
+        email=email or "",
+        notify_email=notify_email,
+        notify_sms=notify_sms,
+    )
     data = services.IntakeData(
-        client=client, client_name=name, client_phone=client.phone, client_email=email or "", consent=True,
-        service_type=service_type(tenant), format=extra.pop("format", ServiceFormat.IN_SHOP), intake_location=location,
-        problem="Does not charge", item_kind="Phone", item_brand="Acme", item_model="X1",
-        promised_at=extra.pop("promised_at", timezone.now() + timedelta(days=3)), estimate=Decimal("2500"), **extra,
+        client=client,
+        client_name=name,
+        client_phone=client.phone,
+        client_email=email or "",
+        consent=True,
+        service_type=service_type(tenant),
+        format=extra.pop("format", ServiceFormat.IN_SHOP),
+        intake_location=location,
+        problem="Does not charge",
+        item_kind="Phone",
+        item_brand="Acme",
+        item_model="X1",
+        promised_at=extra.pop("promised_at", timezone.now() + timedelta(days=3)),
+        estimate=Decimal("2500"),
+        **extra,
     )
     order = services.take_in(tenant, data, by=by)
     return Order.objects.select_related("tenant", "client").get(pk=order.pk)
@@ -86,8 +120,13 @@ def tenant_location(tenant):
 
 def assign_technician(order: Order, *, by_role=Role.MANAGER) -> Order:
     tenant = order.tenant
-    services.assign(order, technician=member(tenant, Role.TECHNICIAN), workshop=order.intake_location,
-                    by=member(tenant, by_role), expected_version=order.version)
+    services.assign(
+        order,
+        technician=member(tenant, Role.TECHNICIAN),
+        workshop=order.intake_location,
+        by=member(tenant, by_role),
+        expected_version=order.version,
+    )
     order.refresh_from_db()
     return order
 

@@ -53,8 +53,9 @@ def _take_in_with_a_timeout(tenant, gateway, django_capture_on_commit_callbacks)
 # --- Timeouts -------------------------------------------------------------------------------------
 
 
-def test_a_timeout_after_the_request_went_out_is_not_resent_blindly(tenant_a, users_a, slow_gateway,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_timeout_after_the_request_went_out_is_not_resent_blindly(
+    tenant_a, users_a, slow_gateway, django_capture_on_commit_callbacks
+):
     row = _take_in_with_a_timeout(tenant_a, slow_gateway, django_capture_on_commit_callbacks)
     assert row.state == State.CHECKING and row.attempts == 1
     assert "No answer from the SMS gateway after sending" in row.last_error
@@ -71,8 +72,9 @@ def test_a_timeout_after_the_request_went_out_is_not_resent_blindly(tenant_a, us
     assert len(slow_gateway.requests) == 1
 
 
-def test_the_gateway_says_it_has_the_message_so_it_is_marked_sent_once(tenant_a, users_a, slow_gateway, settings,
-                                                                       django_capture_on_commit_callbacks):
+def test_the_gateway_says_it_has_the_message_so_it_is_marked_sent_once(
+    tenant_a, users_a, slow_gateway, settings, django_capture_on_commit_callbacks
+):
     settings.SMS_GATEWAY_STATUS_URL = slow_gateway.status_url
     row = _take_in_with_a_timeout(tenant_a, slow_gateway, django_capture_on_commit_callbacks)
     slow_gateway.statuses[row.reference] = "delivered"
@@ -85,8 +87,13 @@ def test_the_gateway_says_it_has_the_message_so_it_is_marked_sent_once(tenant_a,
     assert outbox.relay() == {"requeued": 0}
 
 
-def test_the_gateway_never_got_it_so_it_is_sent_again_with_the_same_reference(tenant_a, users_a, gateway, settings,  # noqa: F811
-                                                                             django_capture_on_commit_callbacks):
+def test_the_gateway_never_got_it_so_it_is_sent_again_with_the_same_reference(
+    tenant_a,
+    users_a,
+    gateway,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
     settings.SMS_GATEWAY_STATUS_URL = gateway.status_url
     gateway.answers = [(504, b""), (200, b'{"id": "gw-2"}')]  # a proxy gave up waiting: ambiguous
     with django_capture_on_commit_callbacks(execute=True):
@@ -101,8 +108,9 @@ def test_the_gateway_never_got_it_so_it_is_sent_again_with_the_same_reference(te
     assert [r["body"]["reference"] for r in gateway.requests] == [row.reference, row.reference]
 
 
-def test_no_answer_from_the_status_api_is_asked_again_then_left_to_a_manager(tenant_a, users_a, slow_gateway, settings,
-                                                                           django_capture_on_commit_callbacks):
+def test_no_answer_from_the_status_api_is_asked_again_then_left_to_a_manager(
+    tenant_a, users_a, slow_gateway, settings, django_capture_on_commit_callbacks
+):
     settings.SMS_GATEWAY_STATUS_URL = slow_gateway.status_url
     row = _take_in_with_a_timeout(tenant_a, slow_gateway, django_capture_on_commit_callbacks)
     slow_gateway.statuses[row.reference] = "processing"  # a word we do not know: unknown
@@ -111,15 +119,22 @@ def test_no_answer_from_the_status_api_is_asked_again_then_left_to_a_manager(ten
     row.refresh_from_db()
     assert row.state == State.CHECKING and row.next_attempt_at > timezone.now()
     # An hour after the send, still no clear answer: a manager decides.
-    Notification.objects.filter(pk=row.pk).update(send_started_at=timezone.now() - timedelta(hours=1, seconds=1))
+    Notification.objects.filter(pk=row.pk).update(
+        send_started_at=timezone.now() - timedelta(hours=1, seconds=1)
+    )
     _after_the_lease(row)
     assert outbox.relay()["undecided"] == 1
     assert Notification.objects.get(pk=row.pk).state == State.UNKNOWN
     assert len(slow_gateway.requests) == 1
 
 
-def test_connect_refused_is_an_ordinary_retry(tenant_a, users_a, gateway, settings,  # noqa: F811
-                                              django_capture_on_commit_callbacks):
+def test_connect_refused_is_an_ordinary_retry(
+    tenant_a,
+    users_a,
+    gateway,  # noqa: F811
+    settings,
+    django_capture_on_commit_callbacks,
+):
     live_url = gateway.url
     settings.SMS_GATEWAY_URL = "http://127.0.0.1:1/send"  # nothing listens: the request never went out
     with django_capture_on_commit_callbacks(execute=True):
@@ -158,7 +173,12 @@ def test_the_status_api(gateway, settings):  # noqa: F811
     assert backend.supports_status
     gateway.statuses = {"sd-a": "delivered", "sd-b": "queued", "sd-c": "not_found", "sd-d": "failed"}
     assert [backend.status(ref) for ref in ["sd-a", "sd-b", "sd-c", "sd-d", "sd-zzz"]] == [
-        sms.ACCEPTED, sms.ACCEPTED, sms.NOT_FOUND, sms.UNKNOWN, sms.NOT_FOUND]
+        sms.ACCEPTED,
+        sms.ACCEPTED,
+        sms.NOT_FOUND,
+        sms.UNKNOWN,
+        sms.NOT_FOUND,
+    ]
 
 
 # --- A worker killed mid-send -------------------------------------------------------------------
@@ -181,8 +201,9 @@ def _kill_worker_mid_send(order, settings, channel: str) -> Notification:
     return row
 
 
-def test_a_worker_killed_mid_send_the_provider_has_it_so_it_is_sent_once(tenant_a, users_a, settings, sms_outbox,
-                                                                          django_capture_on_commit_callbacks):
+def test_a_worker_killed_mid_send_the_provider_has_it_so_it_is_sent_once(
+    tenant_a, users_a, settings, sms_outbox, django_capture_on_commit_callbacks
+):
     settings.SMS_BACKEND = f"{__name__}.DyingSms"
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, email=None)
@@ -197,7 +218,8 @@ def test_a_worker_killed_mid_send_the_provider_has_it_so_it_is_sent_once(tenant_
 
 
 def test_a_worker_killed_mid_send_the_provider_never_got_it_so_it_is_sent_again(
-        tenant_a, users_a, settings, sms_outbox, django_capture_on_commit_callbacks):
+    tenant_a, users_a, settings, sms_outbox, django_capture_on_commit_callbacks
+):
     settings.SMS_BACKEND = f"{__name__}.DyingSms"
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, email=None)
@@ -210,8 +232,9 @@ def test_a_worker_killed_mid_send_the_provider_never_got_it_so_it_is_sent_again(
     assert [m["reference"] for m in sms_outbox] == [row.reference]
 
 
-def test_a_worker_killed_mid_send_of_an_email_is_left_to_a_manager(tenant_a, users_a, settings, monkeypatch,
-                                                                   django_capture_on_commit_callbacks):
+def test_a_worker_killed_mid_send_of_an_email_is_left_to_a_manager(
+    tenant_a, users_a, settings, monkeypatch, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, notify_sms=False)
 
@@ -228,8 +251,9 @@ def test_a_worker_killed_mid_send_of_an_email_is_left_to_a_manager(tenant_a, use
     assert mail.outbox == []
 
 
-def test_a_worker_killed_before_its_send_started_is_simply_requeued(tenant_a, users_a, settings,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_worker_killed_before_its_send_started_is_simply_requeued(
+    tenant_a, users_a, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, notify_sms=False)
     outbox.claim(Notification.objects.filter(order=order).values_list("pk", flat=True), tenant_id=tenant_a.pk)
@@ -242,11 +266,15 @@ def test_a_worker_killed_before_its_send_started_is_simply_requeued(tenant_a, us
 # --- The lease --------------------------------------------------------------------------------------
 
 
-def test_a_dead_workers_claim_comes_back_after_about_a_minute(tenant_a, users_a, django_capture_on_commit_callbacks):
+def test_a_dead_workers_claim_comes_back_after_about_a_minute(
+    tenant_a, users_a, django_capture_on_commit_callbacks
+):
     assert django_settings.NOTIFICATIONS_CLAIM_TTL_SECONDS == 60
     # The hard time limit kills a stuck worker before the relay could take its claim over.
-    assert all(task.time_limit < 60 for task in (tasks.deliver_email, tasks.deliver_sms, tasks.relay_email,
-                                                 tasks.relay_sms))
+    assert all(
+        task.time_limit < 60
+        for task in (tasks.deliver_email, tasks.deliver_sms, tasks.relay_email, tasks.relay_sms)
+    )
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, notify_sms=False)
     outbox.claim(Notification.objects.filter(order=order).values_list("pk", flat=True), tenant_id=tenant_a.pk)
@@ -259,16 +287,24 @@ def test_a_dead_workers_claim_comes_back_after_about_a_minute(tenant_a, users_a,
 # --- Queues -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("task", "queue"), [
-    ("notifications.deliver_email", "email"), ("notifications.relay_email", "email"),
-    ("notifications.deliver_sms", "sms"), ("notifications.relay_sms", "sms"),
-    ("notifications.relay", "celery"), ("notifications.scan_overdue", "celery"),
-])
+@pytest.mark.parametrize(
+    ("task", "queue"),
+    [
+        ("notifications.deliver_email", "email"),
+        ("notifications.relay_email", "email"),
+        ("notifications.deliver_sms", "sms"),
+        ("notifications.relay_sms", "sms"),
+        ("notifications.relay", "celery"),
+        ("notifications.scan_overdue", "celery"),
+    ],
+)
 def test_tasks_are_routed_to_their_channels_queue(task, queue):
     assert celery_app.amqp.router.route({}, task)["queue"].name == queue
 
 
-def test_each_channel_is_queued_to_its_own_task(tenant_a, users_a, monkeypatch, django_capture_on_commit_callbacks):
+def test_each_channel_is_queued_to_its_own_task(
+    tenant_a, users_a, monkeypatch, django_capture_on_commit_callbacks
+):
     queued = []
     monkeypatch.setattr(tasks.deliver_email, "apply_async", lambda args, **kw: queued.append(("email", args)))
     monkeypatch.setattr(tasks.deliver_sms, "apply_async", lambda args, **kw: queued.append(("sms", args)))
@@ -298,7 +334,9 @@ def _decide_url(row: Notification) -> str:
 def test_the_list_shows_undecided_rows_first_with_both_actions(member_client, undecided):
     response = member_client(Role.MANAGER).get(reverse("notifications:list", args=[undecided.tenant.slug]))
     page = response.content.decode()
-    assert response.context["state"] == "unknown" and [r.pk for r in response.context["rows"]] == [undecided.pk]
+    assert response.context["state"] == "unknown" and [r.pk for r in response.context["rows"]] == [
+        undecided.pk
+    ]
     assert "Needs a decision" in page and "Mark as sent" in page and "Send again" in page
     assert _decide_url(undecided) in page
 
@@ -312,8 +350,9 @@ def test_mark_as_sent_records_who_decided(member_client, undecided, users_a, slo
     assert len(slow_gateway.requests) == 1
 
 
-def test_send_again_sends_it_once_more_with_the_same_reference(member_client, undecided, users_a, slow_gateway,
-                                                               django_capture_on_commit_callbacks):
+def test_send_again_sends_it_once_more_with_the_same_reference(
+    member_client, undecided, users_a, slow_gateway, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         member_client(Role.OWNER).post(_decide_url(undecided), {"decision": "again"})
     undecided.refresh_from_db()
@@ -328,9 +367,18 @@ def test_send_again_sends_it_once_more_with_the_same_reference(member_client, un
 def test_deciding_needs_a_manager_and_the_own_tenant(member_client, client_for, users_b, undecided):
     for role in (Role.RECEPTION, Role.TECHNICIAN):
         assert member_client(role).post(_decide_url(undecided), {"decision": "sent"}).status_code == 403
-    assert client_for(users_b[Role.OWNER]).post(
-        reverse("notifications:decide", args=[users_b[Role.OWNER].memberships.first().tenant.slug, undecided.pk]),
-        {"decision": "sent"}).status_code == 404
+    assert (
+        client_for(users_b[Role.OWNER])
+        .post(
+            reverse(
+                "notifications:decide",
+                args=[users_b[Role.OWNER].memberships.first().tenant.slug, undecided.pk],
+            ),
+            {"decision": "sent"},
+        )
+        .status_code
+        == 404
+    )
     assert Notification.objects.get(pk=undecided.pk).state == State.UNKNOWN
     with pytest.raises(ActorRefused):
         outbox.decide(undecided, "sent", by=member(undecided.tenant, Role.RECEPTION))
@@ -343,7 +391,9 @@ def test_a_bad_decision_is_refused_with_a_message(member_client, undecided, deci
     assert Notification.objects.get(pk=undecided.pk).state == State.UNKNOWN
 
 
-def test_only_undecided_rows_can_be_decided(member_client, tenant_a, users_a, django_capture_on_commit_callbacks):
+def test_only_undecided_rows_can_be_decided(
+    member_client, tenant_a, users_a, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(tenant_a)
     row = _sms_row(order)  # sent
@@ -352,7 +402,9 @@ def test_only_undecided_rows_can_be_decided(member_client, tenant_a, users_a, dj
     assert Notification.objects.get(pk=row.pk).state == State.SENT
 
 
-def test_beats_relay_runs_both_channels_in_process(tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks):
+def test_beats_relay_runs_both_channels_in_process(
+    tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks
+):
     """bin/dev and the tests run tasks in-process: the relay's per-channel fan-out still sends everything."""
     with django_capture_on_commit_callbacks(execute=False):
         take_in(tenant_a)

@@ -59,8 +59,14 @@ def run_worker(redis_broker, transactional_db):
     task_postrun.connect(_close_thread_connections, weak=False)
 
     def run():
-        return start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                            shutdown_timeout=30)
+        return start_worker(
+            celery_app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+        )
 
     yield run
     task_postrun.disconnect(_close_thread_connections)
@@ -84,7 +90,9 @@ def test_a_real_worker_delivers_through_redis(run_worker, tenant_a, users_a, sms
         walk(order, "plan", "start_diagnostics", "start_work", "finish_work", "pass_check")
         ready = Notification.objects.filter(order=order, kind=Kind.READY_FOR_PICKUP)
         wait_for(lambda: set(ready.values_list("state", flat=True)) == {State.SENT} and ready.count() == 2)
-        wait_for(lambda: Notification.objects.filter(kind=Kind.TECHNICIAN_ASSIGNED, state=State.SENT).exists())
+        wait_for(
+            lambda: Notification.objects.filter(kind=Kind.TECHNICIAN_ASSIGNED, state=State.SENT).exists()
+        )
     subjects = [m.subject for m in mail.outbox]
     assert f"Order #{order.number} received" in subjects
     assert f"Order #{order.number} is ready for pickup" in subjects
@@ -92,8 +100,9 @@ def test_a_real_worker_delivers_through_redis(run_worker, tenant_a, users_a, sms
     assert set(Notification.objects.values_list("attempts", flat=True)) == {1}
 
 
-def test_broker_down_at_the_change_nothing_lost_relay_delivers_after(run_worker, tenant_a, users_a, sms_outbox,
-                                                                     caplog):
+def test_broker_down_at_the_change_nothing_lost_relay_delivers_after(
+    run_worker, tenant_a, users_a, sms_outbox, caplog
+):
     order = assign_technician(take_in(tenant_a, email="anna@example.test"))
     walk(order, "plan", "start_diagnostics", "start_work", "finish_work")
     Notification.objects.filter(state=State.PENDING).update(state=State.SENT)  # (no worker ran so far)

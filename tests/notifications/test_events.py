@@ -31,22 +31,42 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds_of(order: Order, channel: str = Channel.EMAIL) -> list[str]:
-    return list(Notification.objects.filter(order=order, channel=channel, audience=Audience.CLIENT)
-                .order_by("id").values_list("kind", flat=True))
+    return list(
+        Notification.objects.filter(order=order, channel=channel, audience=Audience.CLIENT)
+        .order_by("id")
+        .values_list("kind", flat=True)
+    )
 
 
-def test_walking_an_order_tells_the_client_each_stage(tenant_a, users_a, django_capture_on_commit_callbacks,
-                                                      sms_outbox):
+def test_walking_an_order_tells_the_client_each_stage(
+    tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = assign_technician(take_in(tenant_a, email="anna@example.test"))
-        walk(order, "plan", "start_diagnostics", "request_approval", "approve", "wait_for_parts", "parts_arrived",
-             "finish_work", "pass_check")
+        walk(
+            order,
+            "plan",
+            "start_diagnostics",
+            "request_approval",
+            "approve",
+            "wait_for_parts",
+            "parts_arrived",
+            "finish_work",
+            "pass_check",
+        )
         # The approved estimate (2,500) is the bill: paid in full at pickup.
-        services.add_payment(order, amount=Decimal("2500"), method="cash", by=member(tenant_a, Role.RECEPTION))
+        services.add_payment(
+            order, amount=Decimal("2500"), method="cash", by=member(tenant_a, Role.RECEPTION)
+        )
         order.refresh_from_db()
         walk(order, "hand_over", by_role=Role.RECEPTION)
-    expected = [Kind.ORDER_RECEIVED, Kind.ESTIMATE_WAITING, Kind.AWAITING_PARTS, Kind.READY_FOR_PICKUP,
-                Kind.HANDED_OVER]
+    expected = [
+        Kind.ORDER_RECEIVED,
+        Kind.ESTIMATE_WAITING,
+        Kind.AWAITING_PARTS,
+        Kind.READY_FOR_PICKUP,
+        Kind.HANDED_OVER,
+    ]
     assert kinds_of(order, Channel.EMAIL) == expected
     assert kinds_of(order, Channel.SMS) == expected
     assert set(Notification.objects.filter(order=order).values_list("state", flat=True)) == {State.SENT}
@@ -67,7 +87,9 @@ def test_walking_an_order_tells_the_client_each_stage(tenant_a, users_a, django_
 def test_resume_from_hold_is_silent(tenant_a, users_a, django_capture_on_commit_callbacks):
     order = assign_technician(take_in(tenant_a))
     walk(order, "plan", "start_diagnostics", "wait_for_parts")
-    transition(order, "hold", by=member(tenant_a, Role.MANAGER), expected_version=order.version, reason="Vacation")
+    transition(
+        order, "hold", by=member(tenant_a, Role.MANAGER), expected_version=order.version, reason="Vacation"
+    )
     order.refresh_from_db()
     walk(order, "resume")
     assert order.status == OrderStatus.AWAITING_PARTS
@@ -81,7 +103,12 @@ def test_technician_hears_about_an_assignment(tenant_a, users_a, django_capture_
     row = Notification.objects.get(order=order, kind=Kind.TECHNICIAN_ASSIGNED)
     technician = users_a[Role.TECHNICIAN]
     assert (row.audience, row.channel, row.recipient, row.recipient_user_id, row.state) == (
-        Audience.STAFF, Channel.EMAIL, technician.email, technician.pk, State.SENT)
+        Audience.STAFF,
+        Channel.EMAIL,
+        technician.email,
+        technician.pk,
+        State.SENT,
+    )
     message = mail.outbox[-1]
     assert message.to == [technician.email]
     assert f"/alpha/orders/{order.number}/" in message.body and "Does not charge" in message.body
@@ -104,20 +131,24 @@ def test_other_events_write_nothing(tenant_a, users_a):
     assert Notification.objects.count() == before
 
 
-@pytest.mark.parametrize(("notify_email", "notify_sms", "email", "expected"), [
-    (True, True, "anna@example.test", {Channel.EMAIL, Channel.SMS}),
-    (False, True, "anna@example.test", {Channel.SMS}),
-    (True, False, "anna@example.test", {Channel.EMAIL}),
-    (True, True, "", {Channel.SMS}),
-    (False, False, "anna@example.test", set()),
-])
+@pytest.mark.parametrize(
+    ("notify_email", "notify_sms", "email", "expected"),
+    [
+        (True, True, "anna@example.test", {Channel.EMAIL, Channel.SMS}),
+        (False, True, "anna@example.test", {Channel.SMS}),
+        (True, False, "anna@example.test", {Channel.EMAIL}),
+        (True, True, "", {Channel.SMS}),
+        (False, False, "anna@example.test", set()),
+    ],
+)
 def test_client_opt_outs(tenant_a, users_a, notify_email, notify_sms, email, expected):
     order = take_in(tenant_a, email=email, notify_email=notify_email, notify_sms=notify_sms)
     assert set(Notification.objects.filter(order=order).values_list("channel", flat=True)) == expected
 
 
-def test_opting_out_after_the_row_was_written_stops_the_send(tenant_a, users_a, sms_outbox,
-                                                             django_capture_on_commit_callbacks):
+def test_opting_out_after_the_row_was_written_stops_the_send(
+    tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a)
     order.client.notify_sms = False
@@ -149,11 +180,16 @@ def test_english_tenant_gets_english_texts(tenant_a, users_a, django_capture_on_
     assert Notification.objects.filter(order=order).first().language == "en"
 
 
-def test_tenant_override_is_used_and_other_tenants_keep_the_default(tenant_a, tenant_b, users_a, users_b,
-                                                                    django_capture_on_commit_callbacks):
+def test_tenant_override_is_used_and_other_tenants_keep_the_default(
+    tenant_a, tenant_b, users_a, users_b, django_capture_on_commit_callbacks
+):
     MessageTemplate.objects.create(
-        tenant=tenant_a, kind=Kind.ORDER_RECEIVED, language="en", email_subject="We got it: #{{ order.number }}",
-        email_body="Dear {{ client.name }}, see {{ public_url }}", sms_body="",
+        tenant=tenant_a,
+        kind=Kind.ORDER_RECEIVED,
+        language="en",
+        email_subject="We got it: #{{ order.number }}",
+        email_body="Dear {{ client.name }}, see {{ public_url }}",
+        sms_body="",
     )
     with django_capture_on_commit_callbacks(execute=True):
         order_a = take_in(tenant_a)
@@ -193,15 +229,23 @@ def test_quiet_hours_window():
 def test_release_time_in_the_tenant_time_zone():
     moscow = ZoneInfo("Europe/Moscow")
     late = datetime(2026, 3, 10, 22, 30, tzinfo=moscow)
-    assert quiet.release_time(late, "Europe/Moscow", time(21), time(9)) == datetime(2026, 3, 11, 9, 0, tzinfo=moscow)
+    assert quiet.release_time(late, "Europe/Moscow", time(21), time(9)) == datetime(
+        2026, 3, 11, 9, 0, tzinfo=moscow
+    )
     early = datetime(2026, 3, 11, 2, 0, tzinfo=moscow)
-    assert quiet.release_time(early, "Europe/Moscow", time(21), time(9)) == datetime(2026, 3, 11, 9, 0, tzinfo=moscow)
-    assert quiet.release_time(datetime(2026, 3, 11, 12, 0, tzinfo=moscow), "Europe/Moscow", time(21), time(9)) is None
+    assert quiet.release_time(early, "Europe/Moscow", time(21), time(9)) == datetime(
+        2026, 3, 11, 9, 0, tzinfo=moscow
+    )
+    assert (
+        quiet.release_time(datetime(2026, 3, 11, 12, 0, tzinfo=moscow), "Europe/Moscow", time(21), time(9))
+        is None
+    )
     # The same UTC moment is night in Vladivostok and day in Moscow.
     utc = datetime(2026, 3, 11, 13, 0, tzinfo=ZoneInfo("UTC"))
     assert quiet.release_time(utc, "Europe/Moscow", time(21), time(9)) is None
     assert quiet.release_time(utc, "Asia/Vladivostok", time(21), time(9)) == datetime(
-        2026, 3, 12, 9, 0, tzinfo=ZoneInfo("Asia/Vladivostok"))
+        2026, 3, 12, 9, 0, tzinfo=ZoneInfo("Asia/Vladivostok")
+    )
 
 
 @pytest.mark.clock_sensitive
@@ -209,19 +253,23 @@ def test_quiet_hours_end_on_the_wall_clock_on_dst_nights():
     berlin, utc = ZoneInfo("Europe/Berlin"), ZoneInfo("UTC")
     # 29 March 2026: 02:00 jumps to 03:00. Quiet until 02:30, a time that does not exist that night: the SMS
     # goes at the jump, 03:00 CEST (01:00 UTC), not an hour later.
-    assert quiet.release_time(datetime(2026, 3, 29, 1, 30, tzinfo=berlin), "Europe/Berlin", time(21), time(2, 30)) \
-        == datetime(2026, 3, 29, 1, 0, tzinfo=utc)
+    assert quiet.release_time(
+        datetime(2026, 3, 29, 1, 30, tzinfo=berlin), "Europe/Berlin", time(21), time(2, 30)
+    ) == datetime(2026, 3, 29, 1, 0, tzinfo=utc)
     # 25 October 2026: 03:00 CEST falls back to 02:00 CET, so 02:00-03:00 comes twice. At 02:10 the second time
     # (00:10 UTC + 1 h = 01:10 UTC), quiet until 02:30 means 02:30 CET (01:30 UTC), not the 02:30 CEST just past.
     second_pass = datetime(2026, 10, 25, 1, 10, tzinfo=utc)
-    assert quiet.release_time(second_pass, "Europe/Berlin", time(21), time(2, 30)) \
-        == datetime(2026, 10, 25, 1, 30, tzinfo=utc)
+    assert quiet.release_time(second_pass, "Europe/Berlin", time(21), time(2, 30)) == datetime(
+        2026, 10, 25, 1, 30, tzinfo=utc
+    )
     # The first time through, 02:10 CEST (00:10 UTC): 02:30 CEST (00:30 UTC).
-    assert quiet.release_time(datetime(2026, 10, 25, 0, 10, tzinfo=utc), "Europe/Berlin", time(21), time(2, 30)) \
-        == datetime(2026, 10, 25, 0, 30, tzinfo=utc)
+    assert quiet.release_time(
+        datetime(2026, 10, 25, 0, 10, tzinfo=utc), "Europe/Berlin", time(21), time(2, 30)
+    ) == datetime(2026, 10, 25, 0, 30, tzinfo=utc)
     # Ending at 09:00 on the short night is 09:00 CEST, 07:00 UTC.
-    assert quiet.release_time(datetime(2026, 3, 28, 23, 0, tzinfo=berlin), "Europe/Berlin", time(21), time(9)) \
-        == datetime(2026, 3, 29, 7, 0, tzinfo=utc)
+    assert quiet.release_time(
+        datetime(2026, 3, 28, 23, 0, tzinfo=berlin), "Europe/Berlin", time(21), time(9)
+    ) == datetime(2026, 3, 29, 7, 0, tzinfo=utc)
 
 
 def _quiet_now(tenant) -> datetime:
@@ -237,8 +285,9 @@ def _quiet_now(tenant) -> datetime:
 
 
 @pytest.mark.clock_sensitive
-def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(tenant_a, users_a, sms_outbox,
-                                                             django_capture_on_commit_callbacks):
+def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(
+    tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks
+):
     release = _quiet_now(tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(tenant_a)
@@ -255,7 +304,8 @@ def test_sms_waits_for_the_end_of_quiet_hours_email_does_not(tenant_a, users_a, 
 
 @pytest.mark.clock_sensitive
 def test_sms_due_by_retry_inside_quiet_hours_is_held_without_using_an_attempt(
-        tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks):
+    tenant_a, users_a, sms_outbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a)
     release = _quiet_now(tenant_a)  # quiet hours begin after the row was written
@@ -274,13 +324,17 @@ def test_quiet_hours_do_not_hold_staff_email(tenant_a, users_a, django_capture_o
     assert Notification.objects.get(kind=Kind.TECHNICIAN_ASSIGNED).state == State.SENT
 
 
-@pytest.mark.parametrize("local, release", [
-    ("2026-03-10 23:50", "2026-03-11 09:00"),  # before midnight: tomorrow morning
-    ("2026-03-11 00:10", "2026-03-11 09:00"),  # after midnight: this morning, not the next
-    ("2026-03-11 08:59", "2026-03-11 09:00"),
-])
-def test_an_sms_written_at_night_waits_for_the_morning(clock, tenant_a, users_a, sms_outbox, local, release,
-                                                       django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "local, release",
+    [
+        ("2026-03-10 23:50", "2026-03-11 09:00"),  # before midnight: tomorrow morning
+        ("2026-03-11 00:10", "2026-03-11 09:00"),  # after midnight: this morning, not the next
+        ("2026-03-11 08:59", "2026-03-11 09:00"),
+    ],
+)
+def test_an_sms_written_at_night_waits_for_the_morning(
+    clock, tenant_a, users_a, sms_outbox, local, release, django_capture_on_commit_callbacks
+):
     clock.set(local)
     NotificationSettings.objects.filter(tenant=tenant_a).update(quiet_from=time(21), quiet_to=time(9))
     with django_capture_on_commit_callbacks(execute=True):
@@ -294,7 +348,9 @@ def test_an_sms_written_at_night_waits_for_the_morning(clock, tenant_a, users_a,
 
 
 @pytest.mark.clock_sensitive
-def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b, django_capture_on_commit_callbacks):
+def test_overdue_orders_alert_managers_once(
+    tenant_a, tenant_b, users_a, users_b, django_capture_on_commit_callbacks
+):
     late = take_in(tenant_a, promised_at=timezone.now() + timedelta(hours=1))
     on_time = take_in(tenant_a, promised_at=timezone.now() + timedelta(days=2))
     Order.objects.filter(pk=late.pk).update(promised_at=timezone.now() - timedelta(hours=2))
@@ -305,7 +361,9 @@ def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b
         assert events.scan_overdue() == 2  # A's manager about A's order, B's manager about B's
     rows = Notification.objects.filter(kind=Kind.ORDER_OVERDUE)
     assert {(r.tenant_id, r.order_id, r.recipient) for r in rows} == {
-        (tenant_a.pk, late.pk, users_a[Role.MANAGER].email), (tenant_b.pk, late_b.pk, users_b[Role.MANAGER].email)}
+        (tenant_a.pk, late.pk, users_a[Role.MANAGER].email),
+        (tenant_b.pk, late_b.pk, users_b[Role.MANAGER].email),
+    }
     assert {m.to[0] for m in mail.outbox} == {users_a[Role.MANAGER].email, users_b[Role.MANAGER].email}
     assert all("Overdue: order #" in m.subject for m in mail.outbox)
     assert not Notification.objects.filter(order=on_time, kind=Kind.ORDER_OVERDUE).exists()
@@ -320,15 +378,24 @@ def test_overdue_orders_alert_managers_once(tenant_a, tenant_b, users_a, users_b
 @pytest.mark.clock_sensitive
 def test_closed_orders_are_never_overdue(tenant_a, users_a):
     order = take_in(tenant_a)
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.CANCELLED, promised_at=timezone.now() - timedelta(days=1))
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.CANCELLED, promised_at=timezone.now() - timedelta(days=1)
+    )
     assert events.scan_overdue() == 0
 
 
 @pytest.mark.clock_sensitive
-def test_visit_reminder_the_day_before_once(tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox):
+def test_visit_reminder_the_day_before_once(
+    tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox
+):
     visit = timezone.now() + timedelta(days=2)
-    order = take_in(tenant_a, format=ServiceFormat.ON_SITE, visit_address="Lenina 5, flat 3", visit_start=visit,
-                    visit_end=visit + timedelta(hours=2))
+    order = take_in(
+        tenant_a,
+        format=ServiceFormat.ON_SITE,
+        visit_address="Lenina 5, flat 3",
+        visit_start=visit,
+        visit_end=visit + timedelta(hours=2),
+    )
     assert events.scan_visit_reminders() == 0  # two days ahead: not yet
     with django_capture_on_commit_callbacks(execute=True):
         assert events.scan_visit_reminders(now=visit - timedelta(hours=20)) == 2  # e-mail and SMS

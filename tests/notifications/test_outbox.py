@@ -19,7 +19,9 @@ from .conftest import assign_technician, take_in, walk
 pytestmark = pytest.mark.django_db
 
 
-def test_intake_writes_and_sends_order_received(tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox):
+def test_intake_writes_and_sends_order_received(
+    tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(tenant_a, email="anna@example.test", phone="+79161112233")
     rows = Notification.objects.filter(order=order).order_by("channel")
@@ -75,8 +77,9 @@ def test_rows_commit_with_the_status_change(tenant_a, users_a, django_capture_on
     assert len(callbacks) == 2  # one delivery task per channel (its own queue), queued only after the commit
 
 
-def test_broker_down_order_saved_and_relay_delivers_later(tenant_a, users_a, monkeypatch,
-                                                          django_capture_on_commit_callbacks, caplog):
+def test_broker_down_order_saved_and_relay_delivers_later(
+    tenant_a, users_a, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = assign_technician(take_in(tenant_a))
         walk(order, "plan", "start_diagnostics", "start_work", "finish_work")
@@ -104,7 +107,9 @@ def test_broker_down_order_saved_and_relay_delivers_later(tenant_a, users_a, mon
     assert outbox.relay() == {"requeued": 0}  # nothing sent twice
 
 
-def test_duplicate_task_for_a_sent_row_sends_nothing(tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox):
+def test_duplicate_task_for_a_sent_row_sends_nothing(
+    tenant_a, users_a, django_capture_on_commit_callbacks, sms_outbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(tenant_a)
     ids = list(Notification.objects.filter(order=order).values_list("pk", flat=True))
@@ -153,8 +158,9 @@ def _make_due(row: Notification) -> None:
     Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now() - timedelta(seconds=1))
 
 
-def test_failing_backend_is_retried_with_backoff_then_failed(tenant_a, users_a, settings, flaky_sms,
-                                                              django_capture_on_commit_callbacks):
+def test_failing_backend_is_retried_with_backoff_then_failed(
+    tenant_a, users_a, settings, flaky_sms, django_capture_on_commit_callbacks
+):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 4
     settings.NOTIFICATIONS_RETRY_BASE_SECONDS = 60
     settings.NOTIFICATIONS_RETRY_MAX_SECONDS = 200
@@ -206,30 +212,35 @@ def test_mail_server_down_is_retried(tenant_a, users_a, settings, django_capture
     assert len(mail.outbox) == 1
 
 
-def test_stale_claim_of_a_dead_worker_is_requeued_and_sent_once(tenant_a, users_a, settings,
-                                                                django_capture_on_commit_callbacks):
+def test_stale_claim_of_a_dead_worker_is_requeued_and_sent_once(
+    tenant_a, users_a, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a)
-    token, rows = outbox.claim(Notification.objects.filter(order=order).values_list("pk", flat=True),
-                               tenant_id=tenant_a.pk)
+    token, rows = outbox.claim(
+        Notification.objects.filter(order=order).values_list("pk", flat=True), tenant_id=tenant_a.pk
+    )
     assert len(rows) == 2
     # The worker dies here. Before the TTL the relay does not touch its claims ...
     assert outbox.relay() == {"requeued": 0}
     # ... after it, they go back to the queue and are sent (attempt 2).
     Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
-        claimed_at=timezone.now() - timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS + 1))
+        claimed_at=timezone.now() - timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS + 1)
+    )
     totals = outbox.relay()
     assert totals["requeued"] == 2 and totals["sent"] == 2
     assert len(mail.outbox) == 1
     assert set(Notification.objects.filter(order=order).values_list("attempts", flat=True)) == {2}
 
 
-def test_a_worker_does_not_start_a_send_on_an_old_claim(tenant_a, users_a, settings,
-                                                        django_capture_on_commit_callbacks):
+def test_a_worker_does_not_start_a_send_on_an_old_claim(
+    tenant_a, users_a, settings, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, phone=None, notify_sms=False)
-    token, rows = outbox.claim(Notification.objects.filter(order=order).values_list("pk", flat=True),
-                               tenant_id=tenant_a.pk)
+    token, rows = outbox.claim(
+        Notification.objects.filter(order=order).values_list("pk", flat=True), tenant_id=tenant_a.pk
+    )
     # A worker that was stuck for more than half the claim's lifetime gives the row back unsent.
     rows[0].claimed_at = timezone.now() - timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TTL_SECONDS / 2 + 1)
     assert outbox.send_claimed(token, rows)["skipped"] == 1
@@ -239,7 +250,9 @@ def test_a_worker_does_not_start_a_send_on_an_old_claim(tenant_a, users_a, setti
     assert outbox.relay()["sent"] == 1 and len(mail.outbox) == 1
 
 
-def test_stale_claim_without_attempts_left_fails(tenant_a, users_a, settings, django_capture_on_commit_callbacks):
+def test_stale_claim_without_attempts_left_fails(
+    tenant_a, users_a, settings, django_capture_on_commit_callbacks
+):
     settings.NOTIFICATIONS_MAX_ATTEMPTS = 1
     with django_capture_on_commit_callbacks(execute=False):
         order = take_in(tenant_a, notify_sms=False)

@@ -17,7 +17,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 def test_relay_skips_rows_another_worker_has_locked(tenant_a, users_a, monkeypatch):
-    monkeypatch.setattr(outbox, "enqueue", lambda tenant_id, ids, channel: False)  # leave every row to the relay
+    monkeypatch.setattr(
+        outbox, "enqueue", lambda tenant_id, ids, channel: False
+    )  # leave every row to the relay
     for n in range(3):
         take_in(tenant_a, email=f"c{n}@example.test")
     ids = sorted(Notification.objects.values_list("pk", flat=True))
@@ -55,8 +57,11 @@ def test_the_relay_query_can_use_the_partial_due_index(tenant_a, users_a, monkey
     take_in(tenant_a)
     from django.utils import timezone
 
-    query = (Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
-             .order_by("next_attempt_at").values_list("pk", flat=True)[:50])
+    query = (
+        Notification.objects.filter(state=State.PENDING, next_attempt_at__lte=timezone.now())
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:50]
+    )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         sql, params = query.query.sql_with_params()

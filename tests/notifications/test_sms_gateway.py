@@ -33,8 +33,13 @@ class FakeGateway:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", 0))
-                gateway.requests.append({"path": self.path, "headers": dict(self.headers),
-                                         "body": json.loads(self.rfile.read(length))})
+                gateway.requests.append(
+                    {
+                        "path": self.path,
+                        "headers": dict(self.headers),
+                        "body": json.loads(self.rfile.read(length)),
+                    }
+                )
                 if gateway.delay:
                     time.sleep(gateway.delay)
                 status, body = gateway.answers.pop(0) if len(gateway.answers) > 1 else gateway.answers[0]
@@ -94,13 +99,20 @@ def test_sends_json_with_basic_auth(gateway):
     assert provider_id == "msg-1"
     request = gateway.requests[0]
     assert request["path"] == "/api/sms/send"
-    assert request["body"] == {"sender": "AlphaRepair", "to": "+79161234567", "text": "Заказ №5 готов", "reference": "sd-5"}
+    assert request["body"] == {
+        "sender": "AlphaRepair",
+        "to": "+79161234567",
+        "text": "Заказ №5 готов",
+        "reference": "sd-5",
+    }
     assert request["headers"]["Authorization"] == "Basic " + base64.b64encode(b"alpha:s3cret:pass").decode()
     assert request["headers"]["Content-Type"].startswith("application/json")
 
 
-@pytest.mark.parametrize(("status", "permanent"), [(500, False), (503, False), (429, False), (408, False),
-                                                   (400, True), (401, True), (422, True)])
+@pytest.mark.parametrize(
+    ("status", "permanent"),
+    [(500, False), (503, False), (429, False), (408, False), (400, True), (401, True), (422, True)],
+)
 def test_http_errors_are_classified(gateway, status, permanent):
     gateway.answers = [(status, b'{"error": "no"}')]
     with pytest.raises(sms.SmsError) as caught:
@@ -141,7 +153,9 @@ def test_missing_url_is_a_configuration_error(settings):
 
 
 @pytest.mark.django_db
-def test_outbox_through_the_gateway_retries_then_sends(gateway, tenant_a, users_a, django_capture_on_commit_callbacks):
+def test_outbox_through_the_gateway_retries_then_sends(
+    gateway, tenant_a, users_a, django_capture_on_commit_callbacks
+):
     gateway.answers = [(502, b""), (200, b'{"id": "gw-77"}')]
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(tenant_a, phone="+79160001122")

@@ -33,17 +33,23 @@ def test_known_variables_pass():
     assert errors_of("Order {{ order.number }} for {{client.name}} at {{   pickup.address }}") == []
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Hi {{ client.password }}", "Unknown variable(s): {{ client.password }}"),
-    ("{{ settings.SECRET_KEY }} {{ order.client.phone }}", "{{ order.client.phone }}, {{ settings.SECRET_KEY }}"),
-    ("{% load static %}hi", "Template tags and comments"),
-    ("{% if order.number %}x{% endif %}", "Template tags and comments"),
-    ("{# note #}", "Template tags and comments"),
-    ("{{ order.number|upper }}", "no filters"),
-    ("{{ order.number }", "no filters"),
-    ("{{ }}", "no filters"),
-    ("{{ order .number }}", "no filters"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi {{ client.password }}", "Unknown variable(s): {{ client.password }}"),
+        (
+            "{{ settings.SECRET_KEY }} {{ order.client.phone }}",
+            "{{ order.client.phone }}, {{ settings.SECRET_KEY }}",
+        ),
+        ("{% load static %}hi", "Template tags and comments"),
+        ("{% if order.number %}x{% endif %}", "Template tags and comments"),
+        ("{# note #}", "Template tags and comments"),
+        ("{{ order.number|upper }}", "no filters"),
+        ("{{ order.number }", "no filters"),
+        ("{{ }}", "no filters"),
+        ("{{ order .number }}", "no filters"),
+    ],
+)
 def test_unknown_variables_tags_and_filters_are_refused(text, expected):
     messages = errors_of(text)
     assert messages, text
@@ -53,7 +59,8 @@ def test_unknown_variables_tags_and_filters_are_refused(text, expected):
 def test_render_replaces_in_one_pass():
     context = {"client.name": "{{ tenant.name }}", "tenant.name": "Alpha", "order.number": "7"}
     assert templating.render("{{ client.name }} / {{order.number}} / {{ tenant.name }}", context) == (
-        "{{ tenant.name }} / 7 / Alpha")  # a value is never expanded again
+        "{{ tenant.name }} / 7 / Alpha"
+    )  # a value is never expanded again
 
 
 def test_render_html_escapes_values_and_text():

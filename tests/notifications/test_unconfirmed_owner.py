@@ -33,7 +33,10 @@ def test_client_messages_are_held_not_sent(unconfirmed, django_capture_on_commit
         order = take_in(unconfirmed, email="anna@example.test", phone="+79161112233")
 
     rows = list(Notification.objects.filter(order=order).order_by("channel"))
-    assert [(r.channel, r.state, r.attempts) for r in rows] == [(Channel.EMAIL, State.HELD, 0), (Channel.SMS, State.HELD, 0)]
+    assert [(r.channel, r.state, r.attempts) for r in rows] == [
+        (Channel.EMAIL, State.HELD, 0),
+        (Channel.SMS, State.HELD, 0),
+    ]
     assert {r.last_error for r in rows} == {"Held until the center's owner confirms their e-mail address."}
     assert mail.outbox == [] and sms_outbox == []
     # The relay leaves them alone too.
@@ -49,7 +52,9 @@ def test_staff_messages_are_not_held(unconfirmed, django_capture_on_commit_callb
     assert [m.to for m in mail.outbox] == [[staff.recipient]]
 
 
-def test_confirming_sends_the_held_messages_once(unconfirmed, users_a, django_capture_on_commit_callbacks, sms_outbox):
+def test_confirming_sends_the_held_messages_once(
+    unconfirmed, users_a, django_capture_on_commit_callbacks, sms_outbox
+):
     with django_capture_on_commit_callbacks(execute=True):
         order = take_in(unconfirmed, email="anna@example.test", phone="+79161112233")
 
@@ -75,10 +80,14 @@ def test_a_held_message_cannot_be_resent(unconfirmed, users_a, django_capture_on
         outbox.resend(row, by=manager)
 
 
-def test_the_outbox_page_says_why_a_message_waits(unconfirmed, member_client, django_capture_on_commit_callbacks):
+def test_the_outbox_page_says_why_a_message_waits(
+    unconfirmed, member_client, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         take_in(unconfirmed, email="anna@example.test")
-    page = text_of(member_client(Role.MANAGER).get(reverse("notifications:list", args=["alpha"]) + "?state=all"))
+    page = text_of(
+        member_client(Role.MANAGER).get(reverse("notifications:list", args=["alpha"]) + "?state=all")
+    )
     assert 'data-state="unconfirmed"' in page
     assert "Held: e-mail not confirmed" in page
 

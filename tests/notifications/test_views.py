@@ -49,7 +49,9 @@ def test_list_shows_failed_first_with_the_error(member_client, failed_row):
     page = text_of(response)
     assert "SMTPServerDisconnected: gone" in page and failed_row.recipient in page
     assert 'data-state="failed"' in page and 'data-state="sent"' not in page  # the failed tab opens first
-    everything = text_of(member_client(Role.MANAGER).get(reverse("notifications:list", args=["alpha"]) + "?state=all"))
+    everything = text_of(
+        member_client(Role.MANAGER).get(reverse("notifications:list", args=["alpha"]) + "?state=all")
+    )
     assert 'data-state="sent"' in everything
 
 
@@ -60,15 +62,19 @@ def test_list_tabs_and_bad_input(member_client, failed_row, state):
     assert member_client(Role.OWNER).get(url, {"state": state, "before": "9" * 40}).status_code == 200
 
 
-@pytest.mark.parametrize(("role", "status"), [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403),
-                                              (Role.TECHNICIAN, 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403), (Role.TECHNICIAN, 403)],
+)
 def test_list_roles(member_client, tenant_a, role, status):
     assert member_client(role).get(reverse("notifications:list", args=["alpha"])).status_code == status
 
 
 def test_list_never_shows_another_tenants_rows(member_client, tenant_a, tenant_b, users_b):
     take_in(tenant_b, email="bob-secret@example.test")
-    page = text_of(member_client(Role.MANAGER).get(reverse("notifications:list", args=["alpha"]) + "?state=all"))
+    page = text_of(
+        member_client(Role.MANAGER).get(reverse("notifications:list", args=["alpha"]) + "?state=all")
+    )
     assert "bob-secret@example.test" not in page
 
 
@@ -102,8 +108,9 @@ def test_list_pages_with_a_keyset(member_client, tenant_a, users_a):
 # --- Resend ----------------------------------------------------------------------------------------
 
 
-def test_resend_a_failed_row_queues_it_and_it_is_delivered(member_client, failed_row,
-                                                           django_capture_on_commit_callbacks):
+def test_resend_a_failed_row_queues_it_and_it_is_delivered(
+    member_client, failed_row, django_capture_on_commit_callbacks
+):
     url = reverse("notifications:resend", args=["alpha", failed_row.pk])
     with django_capture_on_commit_callbacks(execute=True):
         response = member_client(Role.MANAGER).post(url)
@@ -119,12 +126,17 @@ def test_resend_a_sent_row_sends_a_copy(member_client, tenant_a, users_a, django
     row = Notification.objects.get(order=order, channel=Channel.EMAIL)
     next_url = reverse("orders:detail", args=["alpha", order.number])
     with django_capture_on_commit_callbacks(execute=True):
-        response = member_client(Role.MANAGER).post(reverse("notifications:resend", args=["alpha", row.pk]),
-                                                     {"next": next_url})
+        response = member_client(Role.MANAGER).post(
+            reverse("notifications:resend", args=["alpha", row.pk]), {"next": next_url}
+        )
     assert response.url == next_url
     copy = Notification.objects.get(resent_from=row)
-    assert (copy.state, copy.source_key, copy.body, copy.recipient) == (State.SENT, f"resend:{row.pk}:1", row.body,
-                                                                        row.recipient)
+    assert (copy.state, copy.source_key, copy.body, copy.recipient) == (
+        State.SENT,
+        f"resend:{row.pk}:1",
+        row.body,
+        row.recipient,
+    )
     assert len(mail.outbox) == 2
     with django_capture_on_commit_callbacks(execute=True):
         member_client(Role.MANAGER).post(reverse("notifications:resend", args=["alpha", row.pk]))
@@ -146,8 +158,9 @@ def test_resend_refuses_queued_rows_and_opted_out_clients(member_client, tenant_
 
 
 def test_resend_ignores_a_foreign_next_url(member_client, failed_row):
-    response = member_client(Role.MANAGER).post(reverse("notifications:resend", args=["alpha", failed_row.pk]),
-                                                {"next": "https://evil.example/"})
+    response = member_client(Role.MANAGER).post(
+        reverse("notifications:resend", args=["alpha", failed_row.pk]), {"next": "https://evil.example/"}
+    )
     assert response.url == reverse("notifications:list", args=["alpha"])
 
 
@@ -177,16 +190,18 @@ def test_settings_page_saves_quiet_hours(member_client, tenant_a):
 
 
 def test_settings_page_bad_input(member_client, tenant_a):
-    response = member_client(Role.MANAGER).post(reverse("notifications:settings", args=["alpha"]),
-                                                {"quiet_from": "25:99", "quiet_to": ""})
+    response = member_client(Role.MANAGER).post(
+        reverse("notifications:settings", args=["alpha"]), {"quiet_from": "25:99", "quiet_to": ""}
+    )
     assert response.status_code == 200
     assert response.context["form"].errors.keys() == {"quiet_from", "quiet_to"}
 
 
 def test_settings_page_creates_the_row_for_a_new_tenant(member_client, tenant_a):
     NotificationSettings.objects.filter(tenant=tenant_a).delete()
-    member_client(Role.OWNER).post(reverse("notifications:settings", args=["alpha"]),
-                                   {"quiet_from": "21:00", "quiet_to": "09:00"})
+    member_client(Role.OWNER).post(
+        reverse("notifications:settings", args=["alpha"]), {"quiet_from": "21:00", "quiet_to": "09:00"}
+    )
     assert NotificationSettings.objects.filter(tenant=tenant_a).count() == 1
 
 
@@ -198,25 +213,39 @@ def test_text_editor_shows_the_default_with_a_preview(member_client, tenant_a, u
     order = take_in(tenant_a)
     response = member_client(Role.MANAGER).get(_edit_url())
     assert response.status_code == 200
-    assert response.context["form"].initial["email_subject"] == "Order #{{ order.number }} is ready for pickup"
+    assert (
+        response.context["form"].initial["email_subject"] == "Order #{{ order.number }} is ready for pickup"
+    )
     assert response.context["preview_email"].subject == f"Order #{order.number} is ready for pickup"
     page = text_of(response)
     assert "{{ pickup.opening_hours }}" in page  # the documented variables
 
 
 def test_text_editor_preview_does_not_save(member_client, tenant_a):
-    response = member_client(Role.MANAGER).post(_edit_url(), {
-        "action": "preview", "email_subject": "Ready: {{ order.number }}", "email_body": "Come to {{ pickup.address }}",
-        "sms_body": "Ready {{ order.number }}"})
+    response = member_client(Role.MANAGER).post(
+        _edit_url(),
+        {
+            "action": "preview",
+            "email_subject": "Ready: {{ order.number }}",
+            "email_body": "Come to {{ pickup.address }}",
+            "sms_body": "Ready {{ order.number }}",
+        },
+    )
     assert response.status_code == 200
     assert response.context["preview_email"].subject == "Ready: 1042"  # made-up values without orders
     assert not MessageTemplate.objects.exists()
 
 
 def test_text_editor_refuses_unknown_variables_and_tags(member_client, tenant_a):
-    response = member_client(Role.MANAGER).post(_edit_url(), {
-        "action": "save", "email_subject": "Hi {{ client.phone }}", "email_body": "{% debug %}",
-        "sms_body": "{{ order.number|upper }}"})
+    response = member_client(Role.MANAGER).post(
+        _edit_url(),
+        {
+            "action": "save",
+            "email_subject": "Hi {{ client.phone }}",
+            "email_body": "{% debug %}",
+            "sms_body": "{{ order.number|upper }}",
+        },
+    )
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert "{{ client.phone }}" in errors["email_subject"][0]
@@ -228,9 +257,15 @@ def test_text_editor_refuses_unknown_variables_and_tags(member_client, tenant_a)
 
 def test_text_editor_saves_and_resets(member_client, tenant_a, users_a, django_capture_on_commit_callbacks):
     client = member_client(Role.MANAGER)
-    response = client.post(_edit_url("order_received"), {
-        "action": "save", "email_subject": "Got it #{{ order.number }}", "email_body": "Thanks, {{ client.name }}!",
-        "sms_body": "Got #{{ order.number }}"})
+    response = client.post(
+        _edit_url("order_received"),
+        {
+            "action": "save",
+            "email_subject": "Got it #{{ order.number }}",
+            "email_body": "Thanks, {{ client.name }}!",
+            "sms_body": "Got #{{ order.number }}",
+        },
+    )
     assert response.status_code == 302
     saved = MessageTemplate.objects.get(tenant=tenant_a, kind=Kind.ORDER_RECEIVED, language="en")
     assert saved.updated_by == users_a[Role.MANAGER]
@@ -246,12 +281,16 @@ def test_text_editor_for_staff_alerts_has_no_sms(member_client, tenant_a):
     response = member_client(Role.MANAGER).get(_edit_url("order_overdue", "ru"))
     assert "sms_body" not in response.context["form"].fields
     assert response.context["form"].initial["email_subject"] == "Просрочен заказ №{{ order.number }}"
-    response = member_client(Role.MANAGER).post(_edit_url("order_overdue", "ru"), {
-        "action": "save", "email_subject": "Просрочка {{ order.number }}", "email_body": "{{ order_url }}"})
+    response = member_client(Role.MANAGER).post(
+        _edit_url("order_overdue", "ru"),
+        {"action": "save", "email_subject": "Просрочка {{ order.number }}", "email_body": "{{ order_url }}"},
+    )
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("query", ["?kind=nope&lang=en", "?kind=ready_for_pickup&lang=de", "", "?kind=&lang="])
+@pytest.mark.parametrize(
+    "query", ["?kind=nope&lang=en", "?kind=ready_for_pickup&lang=de", "", "?kind=&lang="]
+)
 def test_text_editor_unknown_kind_or_language_is_404(member_client, tenant_a, query):
     url = reverse("notifications:template_edit", args=["alpha"]) + query
     assert member_client(Role.MANAGER).get(url).status_code == 404
@@ -265,7 +304,8 @@ def test_text_editor_needs_the_permission(member_client, tenant_a):
 def test_overrides_are_per_tenant(member_client, tenant_a, tenant_b, users_b):
     member_client(Role.MANAGER, tenant_b).post(
         reverse("notifications:template_edit", args=["beta"]) + "?kind=ready_for_pickup&lang=en",
-        {"action": "save", "email_subject": "B only", "email_body": "B", "sms_body": "B"})
+        {"action": "save", "email_subject": "B only", "email_body": "B", "sms_body": "B"},
+    )
     assert MessageTemplate.objects.get().tenant == tenant_b
     response = member_client(Role.MANAGER).get(_edit_url())
     assert response.context["form"].initial["email_subject"] != "B only"
@@ -297,18 +337,29 @@ def test_panel_for_a_technician_masks_contacts_and_has_no_resend(tenant_a, users
 def test_panel_shows_held_sms(tenant_a, users_a):
     order = take_in(tenant_a)
     Notification.objects.filter(order=order, channel=Channel.SMS).update(
-        next_attempt_at=timezone.now() + timedelta(hours=5))
+        next_attempt_at=timezone.now() + timedelta(hours=5)
+    )
     assert 'data-state="held"' in _render_panel(order, Role.MANAGER, users_a[Role.MANAGER])
 
 
 def test_panel_is_one_query_at_any_size(tenant_a, users_a, django_assert_num_queries):
     order = take_in(tenant_a)
-    manager = Membership.objects.select_related("user", "tenant").get(tenant=tenant_a, user=users_a[Role.MANAGER])
+    manager = Membership.objects.select_related("user", "tenant").get(
+        tenant=tenant_a, user=users_a[Role.MANAGER]
+    )
     with django_assert_num_queries(1):
         small = _render_panel(order, Role.MANAGER, None, manager)
     for n in range(20):
-        Notification.objects.create(tenant=tenant_a, order=order, source_key=f"x:{n}", kind=Kind.AWAITING_PARTS,
-                                    channel=Channel.EMAIL, recipient="a@example.test", language="en", body="x")
+        Notification.objects.create(
+            tenant=tenant_a,
+            order=order,
+            source_key=f"x:{n}",
+            kind=Kind.AWAITING_PARTS,
+            channel=Channel.EMAIL,
+            recipient="a@example.test",
+            language="en",
+            body="x",
+        )
     with django_assert_num_queries(1):
         big = _render_panel(order, Role.MANAGER, None, manager)
     assert small.count("notification-item") == 2 and big.count("notification-item") == 22

@@ -11,9 +11,18 @@ from notifications.models import Channel, Kind, Notification, State
 
 def _notification(order, n: int) -> Notification:
     return Notification.objects.create(
-        tenant=order.tenant, order=order, source_key=f"world:{n}", kind=Kind.READY_FOR_PICKUP, channel=Channel.EMAIL,
-        recipient=order.client.email or f"client{n}@example.test", language="en", subject="Ready", body="Ready",
-        state=State.FAILED, attempts=6, last_error="stand-in",
+        tenant=order.tenant,
+        order=order,
+        source_key=f"world:{n}",
+        kind=Kind.READY_FOR_PICKUP,
+        channel=Channel.EMAIL,
+        recipient=order.client.email or f"client{n}@example.test",
+        language="en",
+        subject="Ready",
+        body="Ready",
+        state=State.FAILED,
+        attempts=6,
+        last_error="stand-in",
     )
 
 

@@ -77,8 +77,12 @@ def other_tech_a(tenant_a):
 
 @pytest.fixture
 def service_a(tenant_a):
-    return ServiceTypeFactory(tenant=tenant_a, name="Phone repair", warranty_days=90,
-                              formats=[ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE])
+    return ServiceTypeFactory(
+        tenant=tenant_a,
+        name="Phone repair",
+        warranty_days=90,
+        formats=[ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE],
+    )
 
 
 @pytest.fixture
@@ -89,8 +93,13 @@ def make_order(tenant_a, location_a, tech_a, service_a):
 
     def make(status: str = S.NEW, **fields):
         defaults = {
-            "tenant": tenant_a, "service_type": service_a, "intake_location": location_a, "workshop": location_a,
-            "technician": tech_a, "estimate": Decimal("1000"), "status": status,
+            "tenant": tenant_a,
+            "service_type": service_a,
+            "intake_location": location_a,
+            "workshop": location_a,
+            "technician": tech_a,
+            "estimate": Decimal("1000"),
+            "status": status,
             "approved_amount": Decimal("1000"),  # the client agreed to it at intake
         }
         if status == S.ON_HOLD:
@@ -110,7 +119,9 @@ def png_bytes(size=(8, 8), color="red", fmt="PNG") -> bytes:
     return buffer.getvalue()
 
 
-def photo_upload(name="photo.png", content: bytes | None = None, content_type="image/png") -> SimpleUploadedFile:
+def photo_upload(
+    name="photo.png", content: bytes | None = None, content_type="image/png"
+) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, png_bytes() if content is None else content, content_type=content_type)
 
 

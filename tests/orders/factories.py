@@ -83,7 +83,9 @@ class OrderFactory(DjangoModelFactory):
 
     tenant = factory.SubFactory(TenantFactory)
     client = factory.SubFactory(ClientFactory, tenant=factory.SelfAttribute("..tenant"))
-    item = factory.SubFactory(ItemFactory, tenant=factory.SelfAttribute("..tenant"), client=factory.SelfAttribute("..client"))
+    item = factory.SubFactory(
+        ItemFactory, tenant=factory.SelfAttribute("..tenant"), client=factory.SelfAttribute("..client")
+    )
     service_type = factory.SubFactory(ServiceTypeFactory, tenant=factory.SelfAttribute("..tenant"))
     intake_location = factory.LazyAttribute(_location_of)
     workshop = factory.SelfAttribute("intake_location")

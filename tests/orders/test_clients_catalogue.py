@@ -17,8 +17,14 @@ pytestmark = pytest.mark.django_db
 
 
 def client_data(**changes) -> dict:
-    data = {"name": "Ivan Petrov", "phone": "+7 916 000-00-01", "email": "", "notes": "", "notify_email": "on",
-            "notify_sms": "on"}
+    data = {
+        "name": "Ivan Petrov",
+        "phone": "+7 916 000-00-01",
+        "email": "",
+        "notes": "",
+        "notify_email": "on",
+        "notify_sms": "on",
+    }
     data.update(changes)
     return data
 
@@ -34,7 +40,10 @@ def test_the_client_page_shows_contacts_and_history(tenant_a, member_client, ser
 
 def test_a_technician_cannot_see_clients(tenant_a, member_client):
     person = ClientFactory(tenant=tenant_a)
-    assert member_client(Role.TECHNICIAN).get(tenant_url("client_detail", tenant_a, person.pk)).status_code == 403
+    assert (
+        member_client(Role.TECHNICIAN).get(tenant_url("client_detail", tenant_a, person.pk)).status_code
+        == 403
+    )
     assert member_client(Role.TECHNICIAN).get(tenant_url("client_list", tenant_a)).status_code == 403
 
 
@@ -53,8 +62,9 @@ def test_the_client_list_searches_and_pages(tenant_a, member_client):
 
 def test_editing_a_client_normalises_the_phone(tenant_a, member_client):
     person = ClientFactory(tenant=tenant_a)
-    response = member_client(Role.RECEPTION).post(tenant_url("client_edit", tenant_a, person.pk),
-                                                  client_data(phone="8 (916) 000-00-01"))
+    response = member_client(Role.RECEPTION).post(
+        tenant_url("client_edit", tenant_a, person.pk), client_data(phone="8 (916) 000-00-01")
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert (person.name, person.phone) == ("Ivan Petrov", "+79160000001")
@@ -66,21 +76,32 @@ def test_a_phone_another_client_has_is_a_form_error(tenant_a, tenant_b, member_c
     person = ClientFactory(tenant=tenant_a, phone="+79169999999")
     reception = member_client(Role.RECEPTION)
 
-    response = reception.post(tenant_url("client_edit", tenant_a, person.pk), client_data(phone="8 916 000 00 01"))
+    response = reception.post(
+        tenant_url("client_edit", tenant_a, person.pk), client_data(phone="8 916 000 00 01")
+    )
 
     assert response.status_code == 200
     assert "Another client has this phone number." in text_of(response)
     person.refresh_from_db()
     assert person.phone == "+79169999999"
-    assert reception.post(tenant_url("client_edit", tenant_a, person.pk),
-                          client_data(phone="+79160000002")).status_code == 302
+    assert (
+        reception.post(
+            tenant_url("client_edit", tenant_a, person.pk), client_data(phone="+79160000002")
+        ).status_code
+        == 302
+    )
 
 
-@pytest.mark.parametrize("changes", [{"phone": "12"}, {"phone": ""}, {"name": ""}, {"email": "nope"}],
-                         ids=["short phone", "no phone", "no name", "bad e-mail"])
+@pytest.mark.parametrize(
+    "changes",
+    [{"phone": "12"}, {"phone": ""}, {"name": ""}, {"email": "nope"}],
+    ids=["short phone", "no phone", "no name", "bad e-mail"],
+)
 def test_bad_client_input_is_a_form_error(changes, tenant_a, member_client):
     person = ClientFactory(tenant=tenant_a, name="Before")
-    response = member_client(Role.RECEPTION).post(tenant_url("client_edit", tenant_a, person.pk), client_data(**changes))
+    response = member_client(Role.RECEPTION).post(
+        tenant_url("client_edit", tenant_a, person.pk), client_data(**changes)
+    )
     assert response.status_code == 200 and response.context["form"].errors
     person.refresh_from_db()
     assert person.name == "Before"
@@ -90,9 +111,19 @@ def test_bad_client_input_is_a_form_error(changes, tenant_a, member_client):
 
 
 def service_data(**changes) -> dict:
-    data = {"name": "Laptop repair", "description": "", "formats": ["in_shop", "on_site"], "needs_item": "on",
-            "default_duration_minutes": "90", "target_days": "3", "base_price": "2500", "warranty_days": "180",
-            "equipment": "", "materials": "", "is_active": "on"}
+    data = {
+        "name": "Laptop repair",
+        "description": "",
+        "formats": ["in_shop", "on_site"],
+        "needs_item": "on",
+        "default_duration_minutes": "90",
+        "target_days": "3",
+        "base_price": "2500",
+        "warranty_days": "180",
+        "equipment": "",
+        "materials": "",
+        "is_active": "on",
+    }
     data.update(changes)
     return data
 
@@ -106,7 +137,11 @@ def test_a_manager_adds_and_edits_a_service(tenant_a, member_client):
     manager = member_client(Role.MANAGER)
     assert manager.post(tenant_url("service_type_new", tenant_a), service_data()).status_code == 302
     service = ServiceType.objects.for_tenant(tenant_a).get(name="Laptop repair")
-    assert (service.formats, service.base_price, service.warranty_days) == (["in_shop", "on_site"], Decimal("2500"), 180)
+    assert (service.formats, service.base_price, service.warranty_days) == (
+        ["in_shop", "on_site"],
+        Decimal("2500"),
+        180,
+    )
     manager.post(tenant_url("service_type_edit", tenant_a, service.pk), service_data(base_price="3000"))
     service.refresh_from_db()
     assert service.base_price == Decimal("3000")
@@ -117,8 +152,12 @@ def test_reception_and_technicians_cannot_edit_the_catalogue(role, tenant_a, mem
     visitor = member_client(role)
     assert visitor.get(tenant_url("service_type_new", tenant_a)).status_code == 403
     assert visitor.post(tenant_url("service_type_new", tenant_a), service_data()).status_code == 403
-    assert visitor.post(tenant_url("service_type_edit", tenant_a, service_a.pk),
-                        service_data(name="Hacked")).status_code == 403
+    assert (
+        visitor.post(
+            tenant_url("service_type_edit", tenant_a, service_a.pk), service_data(name="Hacked")
+        ).status_code
+        == 403
+    )
     service_a.refresh_from_db()
     assert service_a.name == "Phone repair"
 
@@ -135,16 +174,28 @@ def test_a_duplicate_service_name_is_a_form_error(name, tenant_a, tenant_b, memb
 
 
 def test_renaming_a_service_to_its_own_name_is_fine(tenant_a, member_client, service_a):
-    response = member_client(Role.MANAGER).post(tenant_url("service_type_edit", tenant_a, service_a.pk),
-                                                service_data(name="Phone repair"))
+    response = member_client(Role.MANAGER).post(
+        tenant_url("service_type_edit", tenant_a, service_a.pk), service_data(name="Phone repair")
+    )
     assert response.status_code == 302
 
 
-@pytest.mark.parametrize("changes", [{"formats": []}, {"formats": ["teleport"]}, {"base_price": "-1"},
-                                     {"base_price": "abc"}, {"warranty_days": "-5"}, {"name": ""}],
-                         ids=["no format", "unknown format", "negative price", "letters", "negative warranty", "no name"])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"formats": []},
+        {"formats": ["teleport"]},
+        {"base_price": "-1"},
+        {"base_price": "abc"},
+        {"warranty_days": "-5"},
+        {"name": ""},
+    ],
+    ids=["no format", "unknown format", "negative price", "letters", "negative warranty", "no name"],
+)
 def test_bad_service_input_is_a_form_error(changes, tenant_a, member_client):
-    response = member_client(Role.MANAGER).post(tenant_url("service_type_new", tenant_a), service_data(**changes))
+    response = member_client(Role.MANAGER).post(
+        tenant_url("service_type_new", tenant_a), service_data(**changes)
+    )
     assert response.status_code == 200 and response.context["form"].errors
     assert not ServiceType.objects.for_tenant(tenant_a).exists()
 

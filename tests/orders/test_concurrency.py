@@ -48,9 +48,13 @@ def test_second_transition_from_the_same_page_is_refused(make_order, manager_a, 
 
 
 @pytest.mark.django_db
-def test_stale_edits_are_refused_by_every_versioned_service(make_order, manager_a, tech_a, reception_a, location_a):
+def test_stale_edits_are_refused_by_every_versioned_service(
+    make_order, manager_a, tech_a, reception_a, location_a
+):
     order = make_order(S.NEW)
-    services.set_estimate(Order.objects.get(pk=order.pk), amount=Decimal("900"), by=tech_a, expected_version=1)
+    services.set_estimate(
+        Order.objects.get(pk=order.pk), amount=Decimal("900"), by=tech_a, expected_version=1
+    )
     stale = {"expected_version": 1}
     with pytest.raises(OrderChanged):
         services.set_estimate(order, amount=Decimal("1"), by=tech_a, **stale)
@@ -61,7 +65,12 @@ def test_stale_edits_are_refused_by_every_versioned_service(make_order, manager_
     with pytest.raises(OrderChanged):
         transition(order, "plan", by=manager_a, **stale)
     order.refresh_from_db()
-    assert (order.estimate, order.problem, order.version, order.technician) == (Decimal("900"), "Does not turn on", 2, tech_a)
+    assert (order.estimate, order.problem, order.version, order.technician) == (
+        Decimal("900"),
+        "Does not turn on",
+        2,
+        tech_a,
+    )
 
 
 # --- Through the screens -----------------------------------------------------------------------------
@@ -81,8 +90,9 @@ def stale_page(make_order, manager_a, member_client):
 def test_an_action_button_on_a_stale_page_says_reload_and_changes_nothing(stale_page):
     order, reception = stale_page
 
-    response = reception.post(order_url("transition", order, "cancel"), {"version": 1, "reason": "Client called"},
-                              follow=True)
+    response = reception.post(
+        order_url("transition", order, "cancel"), {"version": 1, "reason": "Client called"}, follow=True
+    )
 
     assert response.status_code == 200
     assert RELOAD in text_of(response)
@@ -93,8 +103,15 @@ def test_an_action_button_on_a_stale_page_says_reload_and_changes_nothing(stale_
 @pytest.mark.django_db
 def test_the_edit_form_with_a_stale_version_says_reload_and_changes_nothing(stale_page):
     order, reception = stale_page
-    data = {"version": 1, "problem": "Overwritten problem", "priority": 1, "promised_at": "", "item_condition": "",
-            "item_accessories": "", "terms": ""}
+    data = {
+        "version": 1,
+        "problem": "Overwritten problem",
+        "priority": 1,
+        "promised_at": "",
+        "item_condition": "",
+        "item_accessories": "",
+        "terms": "",
+    }
 
     response = reception.post(order_url("edit", order), data)
 
@@ -110,8 +127,15 @@ def test_the_edit_form_carries_the_version_it_was_loaded_with(make_order, member
     reception = member_client(Role.RECEPTION)
     page = reception.get(order_url("edit", order))
     assert 'name="version" value="1"' in page.content.decode()
-    data = {"version": 1, "problem": "Screen cracked", "priority": 2, "promised_at": "", "item_condition": "",
-            "item_accessories": "", "terms": ""}
+    data = {
+        "version": 1,
+        "problem": "Screen cracked",
+        "priority": 2,
+        "promised_at": "",
+        "item_condition": "",
+        "item_accessories": "",
+        "terms": "",
+    }
     response = reception.post(order_url("edit", order), data)
     assert response.status_code == 302
     order.refresh_from_db()
@@ -122,8 +146,11 @@ def test_the_edit_form_carries_the_version_it_was_loaded_with(make_order, member
 def test_stale_assignment_and_estimate_forms_say_reload(stale_page, member_client, other_tech_a):
     order, _reception = stale_page
     manager = member_client(Role.MANAGER)
-    response = manager.post(order_url("assign", order), {"version": 1, "technician": other_tech_a.pk,
-                                                          "workshop": order.workshop_id}, follow=True)
+    response = manager.post(
+        order_url("assign", order),
+        {"version": 1, "technician": other_tech_a.pk, "workshop": order.workshop_id},
+        follow=True,
+    )
     assert RELOAD in text_of(response)
     response = manager.post(order_url("estimate", order), {"version": 1, "amount": "5"}, follow=True)
     assert RELOAD in text_of(response)
@@ -139,7 +166,9 @@ THREADS = 10
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_order_numbers_are_unique_and_gapless_under_concurrent_intake(tenant_a, reception_a, service_a, location_a):
+def test_order_numbers_are_unique_and_gapless_under_concurrent_intake(
+    tenant_a, reception_a, service_a, location_a
+):
     """THREADS intakes at the same moment, some rolled back after taking a number: the committed orders
     are numbered exactly 1..n, because a rolled-back intake gives its number back."""
     clients = [ClientFactory(tenant=tenant_a) for _ in range(THREADS)]
@@ -154,8 +183,15 @@ def test_order_numbers_are_unique_and_gapless_under_concurrent_intake(tenant_a, 
         try:
             start.wait(timeout=30)
             data = services.IntakeData(
-                client=clients[index], client_name="", client_phone="", client_email="", consent=True,
-                service_type=service_a, format="in_shop", intake_location=location_a, problem=f"Problem {index}",
+                client=clients[index],
+                client_name="",
+                client_phone="",
+                client_email="",
+                consent=True,
+                service_type=service_a,
+                format="in_shop",
+                intake_location=location_a,
+                problem=f"Problem {index}",
                 item_kind="Phone",
             )
             try:

@@ -34,8 +34,10 @@ def reception(member_client):
 
 
 def saved_rows(tenant) -> dict:
-    return {model.__name__: model.objects.for_tenant(tenant).count()
-            for model in [Client, Item, Order, Payment, OrderEvent, OrderPhoto]}
+    return {
+        model.__name__: model.objects.for_tenant(tenant).count()
+        for model in [Client, Item, Order, Payment, OrderEvent, OrderPhoto]
+    }
 
 
 def test_the_intake_page_opens(reception, tenant_a):
@@ -76,16 +78,23 @@ def test_happy_path_creates_everything_and_opens_the_order(reception, tenant_a, 
 
 def test_numbers_follow_each_other(reception, tenant_a, intake_post):
     reception.post(tenant_url("intake", tenant_a), intake_post())
-    reception.post(tenant_url("intake", tenant_a), intake_post(client_phone="+7 916 765 43 21", item_serial="X2"))
-    assert list(Order.objects.for_tenant(tenant_a).order_by("number").values_list("number", flat=True)) == [1, 2]
+    reception.post(
+        tenant_url("intake", tenant_a), intake_post(client_phone="+7 916 765 43 21", item_serial="X2")
+    )
+    assert list(Order.objects.for_tenant(tenant_a).order_by("number").values_list("number", flat=True)) == [
+        1,
+        2,
+    ]
 
 
 def test_a_returning_client_is_found_by_phone_not_duplicated(reception, tenant_a, intake_post):
-    known = ClientFactory(tenant=tenant_a, name="Maria Sokolova", phone="+79161234567", consent_at=None,
-                          consent_version="")
+    known = ClientFactory(
+        tenant=tenant_a, name="Maria Sokolova", phone="+79161234567", consent_at=None, consent_version=""
+    )
     # Typed in another way and under another name: still the same person.
-    response = reception.post(tenant_url("intake", tenant_a), intake_post(client_phone="8 916 123 45 67",
-                                                                           client_name="Masha"))
+    response = reception.post(
+        tenant_url("intake", tenant_a), intake_post(client_phone="8 916 123 45 67", client_name="Masha")
+    )
     assert response.status_code == 302
     assert Client.objects.for_tenant(tenant_a).count() == 1
     order = Order.objects.for_tenant(tenant_a).get()
@@ -96,8 +105,10 @@ def test_a_returning_client_is_found_by_phone_not_duplicated(reception, tenant_a
 
 def test_a_picked_client_with_consent_needs_no_tick(reception, tenant_a, intake_post):
     known = ClientFactory(tenant=tenant_a)
-    response = reception.post(tenant_url("intake", tenant_a), intake_post(
-        client=known.pk, client_name="", client_phone="", consent=None))
+    response = reception.post(
+        tenant_url("intake", tenant_a),
+        intake_post(client=known.pk, client_name="", client_phone="", consent=None),
+    )
     assert response.status_code == 302
     assert Order.objects.for_tenant(tenant_a).get().client == known
 
@@ -111,20 +122,35 @@ def test_another_tenants_client_cannot_be_picked(reception, tenant_a, tenant_b, 
 
 
 def test_a_service_without_an_item_takes_none(reception, tenant_a, intake_post):
-    consultation = ServiceTypeFactory(tenant=tenant_a, name="Consultation", needs_item=False,
-                                      formats=[ServiceFormat.ONLINE])
-    response = reception.post(tenant_url("intake", tenant_a), intake_post(
-        service_type=consultation.pk, format=ServiceFormat.ONLINE, item_kind="", item_brand="", item_model="",
-        item_serial=""))
+    consultation = ServiceTypeFactory(
+        tenant=tenant_a, name="Consultation", needs_item=False, formats=[ServiceFormat.ONLINE]
+    )
+    response = reception.post(
+        tenant_url("intake", tenant_a),
+        intake_post(
+            service_type=consultation.pk,
+            format=ServiceFormat.ONLINE,
+            item_kind="",
+            item_brand="",
+            item_model="",
+            item_serial="",
+        ),
+    )
     assert response.status_code == 302
     order = Order.objects.for_tenant(tenant_a).get()
     assert order.item is None and Item.objects.count() == 0
 
 
 def test_an_on_site_visit_keeps_its_address_and_slot(reception, tenant_a, intake_post):
-    response = reception.post(tenant_url("intake", tenant_a), intake_post(
-        format=ServiceFormat.ON_SITE, visit_address="Lenina 1, apt. 5", visit_start="2030-05-01T10:00",
-        visit_end="2030-05-01T12:00"))
+    response = reception.post(
+        tenant_url("intake", tenant_a),
+        intake_post(
+            format=ServiceFormat.ON_SITE,
+            visit_address="Lenina 1, apt. 5",
+            visit_start="2030-05-01T10:00",
+            visit_end="2030-05-01T12:00",
+        ),
+    )
     assert response.status_code == 302
     order = Order.objects.for_tenant(tenant_a).get()
     assert order.visit_address == "Lenina 1, apt. 5" and order.visit_end > order.visit_start
@@ -139,12 +165,20 @@ BAD_INPUT = {
     "no item for a service that needs one": ({"item_kind": ""}, "item_kind"),
     "a format the service does not offer": ({"format": ServiceFormat.ONLINE}, "format"),
     "a format that does not exist": ({"format": "teleport"}, "format"),
-    "on-site without an address": ({"format": ServiceFormat.ON_SITE, "visit_start": "2030-05-01T10:00"},
-                                   "visit_address"),
+    "on-site without an address": (
+        {"format": ServiceFormat.ON_SITE, "visit_start": "2030-05-01T10:00"},
+        "visit_address",
+    ),
     "on-site without a time": ({"format": ServiceFormat.ON_SITE, "visit_address": "Lenina 1"}, "visit_start"),
-    "visit ending before it starts": ({"format": ServiceFormat.ON_SITE, "visit_address": "Lenina 1",
-                                       "visit_start": "2030-05-01T10:00", "visit_end": "2030-05-01T09:00"},
-                                      "visit_end"),
+    "visit ending before it starts": (
+        {
+            "format": ServiceFormat.ON_SITE,
+            "visit_address": "Lenina 1",
+            "visit_start": "2030-05-01T10:00",
+            "visit_end": "2030-05-01T09:00",
+        },
+        "visit_end",
+    ),
     "negative prepayment": ({"prepayment": "-100"}, "prepayment"),
     "estimate with letters": ({"estimate": "12abc"}, "estimate"),
     "a huge estimate": ({"estimate": "1" * 20}, "estimate"),
@@ -184,20 +218,28 @@ def test_an_oversize_photo_is_refused(reception, tenant_a, intake_post, settings
     assert not (settings.MEDIA_ROOT / "orders").exists(), "no file is left behind"
 
 
-@pytest.mark.parametrize("content", [b"this is not a picture", b"GIF89a" + b"\x00" * 40, b"%PDF-1.4 ..."],
-                         ids=["text", "gif-header", "pdf"])
-def test_a_file_that_is_not_a_photo_is_refused_whatever_its_name(content, reception, tenant_a, intake_post, settings):
+@pytest.mark.parametrize(
+    "content",
+    [b"this is not a picture", b"GIF89a" + b"\x00" * 40, b"%PDF-1.4 ..."],
+    ids=["text", "gif-header", "pdf"],
+)
+def test_a_file_that_is_not_a_photo_is_refused_whatever_its_name(
+    content, reception, tenant_a, intake_post, settings
+):
     before = saved_rows(tenant_a)
-    response = reception.post(tenant_url("intake", tenant_a),
-                              intake_post(photos=photo_upload("holiday.jpg", content, "image/jpeg")))
+    response = reception.post(
+        tenant_url("intake", tenant_a), intake_post(photos=photo_upload("holiday.jpg", content, "image/jpeg"))
+    )
     assert response.status_code == 200
     assert "is not a photo" in " ".join(response.context["form"].errors["photos"])
     assert saved_rows(tenant_a) == before
 
 
 def test_a_real_gif_is_refused_too(reception, tenant_a, intake_post):
-    response = reception.post(tenant_url("intake", tenant_a),
-                              intake_post(photos=photo_upload("a.gif", png_bytes(fmt="GIF"), "image/gif")))
+    response = reception.post(
+        tenant_url("intake", tenant_a),
+        intake_post(photos=photo_upload("a.gif", png_bytes(fmt="GIF"), "image/gif")),
+    )
     assert response.status_code == 200 and "photos" in response.context["form"].errors
 
 
@@ -230,20 +272,25 @@ def known_clients(tenant_a, tenant_b):
     }
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("+7 916 123-45-67", ["Ivan Petrov"]),
-    ("8 (916) 123-45-67", ["Ivan Petrov"]),
-    ("89161234567", ["Ivan Petrov"]),
-    ("8 916 12", ["Ivan Petrov"]),  # the local 8-prefix, while still typing
-    ("916 123", ["Ivan Petrov"]),
-    ("765 43", ["Maria Ivanova"]),
-    ("ivan", ["Ivan Petrov", "Maria Ivanova"]),
-    ("Petrov", ["Ivan Petrov"]),
-    ("Beta", []),
-    ("x", []),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("+7 916 123-45-67", ["Ivan Petrov"]),
+        ("8 (916) 123-45-67", ["Ivan Petrov"]),
+        ("89161234567", ["Ivan Petrov"]),
+        ("8 916 12", ["Ivan Petrov"]),  # the local 8-prefix, while still typing
+        ("916 123", ["Ivan Petrov"]),
+        ("765 43", ["Maria Ivanova"]),
+        ("ivan", ["Ivan Petrov", "Maria Ivanova"]),
+        ("Petrov", ["Ivan Petrov"]),
+        ("Beta", []),
+        ("x", []),
+    ],
+)
 def test_client_search_by_phone_digits_and_name(query, expected, known_clients, reception, tenant_a):
-    response = reception.get(tenant_url("client_search", tenant_a), {"client_phone": query}, HTTP_HX_REQUEST="true")
+    response = reception.get(
+        tenant_url("client_search", tenant_a), {"client_phone": query}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     found = [name for name in ["Ivan Petrov", "Maria Ivanova", "Ivan Beta"] if name in text_of(response)]
     assert found == expected
@@ -254,7 +301,9 @@ def test_client_search_by_the_name_field(known_clients, reception, tenant_a):
     assert "Maria Ivanova" in text_of(response) and "Ivan Petrov" not in text_of(response)
 
 
-@pytest.mark.parametrize("query", ["", "%", "_", "'; drop table orders_client; --", "\u0000abc", "9" * 500, "😀😀"])
+@pytest.mark.parametrize(
+    "query", ["", "%", "_", "'; drop table orders_client; --", "\u0000abc", "9" * 500, "😀😀"]
+)
 def test_client_search_never_fails(query, known_clients, reception, tenant_a):
     response = reception.get(tenant_url("client_search", tenant_a), {"q": query})
     assert response.status_code == 200
@@ -263,4 +312,7 @@ def test_client_search_never_fails(query, known_clients, reception, tenant_a):
 def test_picking_a_client_shows_them(known_clients, reception, tenant_a):
     response = reception.get(tenant_url("client_pick", tenant_a, known_clients["ivan"].pk))
     assert response.status_code == 200 and "Ivan Petrov" in text_of(response)
-    assert reception.get(tenant_url("client_pick", tenant_a, known_clients["other tenant"].pk)).status_code == 404
+    assert (
+        reception.get(tenant_url("client_pick", tenant_a, known_clients["other tenant"].pk)).status_code
+        == 404
+    )

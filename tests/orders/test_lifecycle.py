@@ -50,12 +50,18 @@ def test_every_allowed_transition_works_for_every_role_holding_its_perm(action, 
         transition(order, action, by=by, expected_version=order.version, reason=REASON, waive_payment=False)
 
         order.refresh_from_db()
-        expected = t.target or S.IN_PROGRESS  # resume: back to where it was (make_order holds in-progress orders)
+        expected = (
+            t.target or S.IN_PROGRESS
+        )  # resume: back to where it was (make_order holds in-progress orders)
         assert order.status == expected, role
         assert order.version == 2
         new_events = events_of(order)[before:]
         assert len(new_events) == 1, role
-        assert (new_events[0].kind, new_events[0].from_status, new_events[0].to_status) == (EventKind.STATUS, source, expected)
+        assert (new_events[0].kind, new_events[0].from_status, new_events[0].to_status) == (
+            EventKind.STATUS,
+            source,
+            expected,
+        )
         assert new_events[0].action == action
         assert new_events[0].actor == by.user
         if t.needs_reason:
@@ -67,7 +73,9 @@ def test_every_other_status_action_pair_is_refused_with_a_reason(action, status,
     order = make_order(status)
 
     with pytest.raises(TransitionRefused) as refused:
-        transition(order, action, by=owner_a, expected_version=order.version, reason=REASON, waive_payment=True)
+        transition(
+            order, action, by=owner_a, expected_version=order.version, reason=REASON, waive_payment=True
+        )
 
     message = str(refused.value)
     assert "is not possible while the order is" in message
@@ -132,7 +140,9 @@ def test_no_planning_and_no_execution_without_a_technician(make_order, manager_a
 
 def test_no_plan_without_a_workshop_for_work_in_the_shop(make_order, manager_a):
     for fmt in [ServiceFormat.IN_SHOP, ServiceFormat.COMBINED]:
-        order = make_order(S.NEW, workshop=None, format=fmt, visit_address="Lenina 1", visit_start=timezone.now())
+        order = make_order(
+            S.NEW, workshop=None, format=fmt, visit_address="Lenina 1", visit_start=timezone.now()
+        )
         with pytest.raises(TransitionRefused, match="Choose the workshop first"):
             transition(order, "plan", by=manager_a, expected_version=order.version)
     online = make_order(S.NEW, workshop=None, format=ServiceFormat.ONLINE)
@@ -144,8 +154,13 @@ def test_an_on_site_visit_is_planned_only_with_address_and_time(make_order, mana
     order = make_order(S.NEW, format=ServiceFormat.ON_SITE, workshop=None)
     with pytest.raises(TransitionRefused, match="needs an address and a time slot"):
         transition(order, "plan", by=manager_a, expected_version=order.version)
-    order = make_order(S.NEW, format=ServiceFormat.ON_SITE, workshop=None, visit_address="Lenina 1",
-                       visit_start=timezone.now() + timedelta(days=1))
+    order = make_order(
+        S.NEW,
+        format=ServiceFormat.ON_SITE,
+        workshop=None,
+        visit_address="Lenina 1",
+        visit_start=timezone.now() + timedelta(days=1),
+    )
     transition(order, "plan", by=manager_a, expected_version=order.version)
     assert order.status == S.PLANNED
 
@@ -202,7 +217,9 @@ def test_reception_cannot_waive_the_payment(ready_with_money_due, reception_a):
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.OWNER])
 def test_a_manager_or_owner_may_waive_the_payment(role, ready_with_money_due, staff_a):
     order = ready_with_money_due
-    event = transition(order, "hand_over", by=staff_a[role], expected_version=order.version, waive_payment=True)
+    event = transition(
+        order, "hand_over", by=staff_a[role], expected_version=order.version, waive_payment=True
+    )
     assert order.status == S.HANDED_OVER
     assert event.data == {"waived_payment": "2500.00"}
 
@@ -216,8 +233,9 @@ def test_hand_over_after_payment_needs_no_waiver(ready_with_money_due, reception
     assert order.status == S.HANDED_OVER and event.data == {}
 
 
-@pytest.mark.parametrize(("action", "source"), [("cancel", S.NEW), ("hold", S.IN_PROGRESS),
-                                                 ("return_to_work", S.QUALITY_CHECK)])
+@pytest.mark.parametrize(
+    ("action", "source"), [("cancel", S.NEW), ("hold", S.IN_PROGRESS), ("return_to_work", S.QUALITY_CHECK)]
+)
 @pytest.mark.parametrize("reason", ["", "   ", "\n"])
 def test_cancel_hold_and_return_to_work_need_a_reason(action, source, reason, make_order, owner_a):
     assert TRANSITIONS[action].needs_reason
@@ -321,7 +339,9 @@ def test_available_actions_are_exactly_those_transition_accepts(role, make_order
         for action in TRANSITIONS:
             fresh = make_order(status)
             try:
-                transition(fresh, action, by=by, expected_version=fresh.version, reason=REASON, waive_payment=True)
+                transition(
+                    fresh, action, by=by, expected_version=fresh.version, reason=REASON, waive_payment=True
+                )
                 accepted = True
             except TransitionRefused:
                 accepted = False
@@ -337,7 +357,9 @@ def test_the_technician_cannot_be_removed_from_an_order_in_work(status, make_ord
     order = make_order(status)
     with pytest.raises(ValidationError, match="choose another technician instead of none"):
         assign(order, technician=None, workshop=order.workshop, by=manager_a, expected_version=order.version)
-    assign(order, technician=other_tech_a, workshop=order.workshop, by=manager_a, expected_version=order.version)
+    assign(
+        order, technician=other_tech_a, workshop=order.workshop, by=manager_a, expected_version=order.version
+    )
     order.refresh_from_db()
     assert order.technician == other_tech_a
     # A new order may still lose its technician: nothing has started.

@@ -43,33 +43,89 @@ def catalogue(tenant_a, tenant_b, location_a, tech_a, other_tech_a):
     branch = LocationFactory(tenant=tenant_a, name="Branch")
     anna = ClientFactory(tenant=tenant_a, name="Anna Karenina", phone="+79031112233")
     boris = ClientFactory(tenant=tenant_a, name="Boris Godunov", phone="+79045556677")
-    common = {"tenant": tenant_a, "service_type": repair, "intake_location": location_a, "workshop": location_a}
+    common = {
+        "tenant": tenant_a,
+        "service_type": repair,
+        "intake_location": location_a,
+        "workshop": location_a,
+    }
     o = {
-        "new": OrderFactory(**common, client=anna, status=S.NEW, technician=None, created_at=now - timedelta(days=40),
-                            promised_at=now + timedelta(days=5)),
-        "planned": OrderFactory(**common, client=anna, status=S.PLANNED, technician=tech_a,
-                                created_at=now - timedelta(days=20), promised_at=now - timedelta(hours=1)),
-        "parts": OrderFactory(**common, client=boris, status=S.AWAITING_PARTS, technician=other_tech_a,
-                              created_at=now - timedelta(days=10), promised_at=now + timedelta(days=1), priority=3),
-        "ready": OrderFactory(**common, client=boris, status=S.READY, technician=tech_a,
-                              created_at=now - timedelta(days=5), promised_at=now - timedelta(days=2)),
-        "done": OrderFactory(**common, client=boris, status=S.HANDED_OVER, technician=tech_a,
-                             created_at=now - timedelta(days=3), promised_at=now - timedelta(days=3),
-                             closed_at=now - timedelta(days=1)),
-        "visit": OrderFactory(tenant=tenant_a, service_type=visit, intake_location=branch, workshop=None,
-                              client=anna, item=None, format=ServiceFormat.ON_SITE, status=S.IN_PROGRESS,
-                              technician=other_tech_a, created_at=now - timedelta(days=1),
-                              promised_at=now + timedelta(days=2), priority=2),
-        "cancelled": OrderFactory(**common, client=anna, status=S.CANCELLED, technician=None,
-                                  created_at=now - timedelta(hours=5), promised_at=now - timedelta(days=9),
-                                  closed_at=now),
+        "new": OrderFactory(
+            **common,
+            client=anna,
+            status=S.NEW,
+            technician=None,
+            created_at=now - timedelta(days=40),
+            promised_at=now + timedelta(days=5),
+        ),
+        "planned": OrderFactory(
+            **common,
+            client=anna,
+            status=S.PLANNED,
+            technician=tech_a,
+            created_at=now - timedelta(days=20),
+            promised_at=now - timedelta(hours=1),
+        ),
+        "parts": OrderFactory(
+            **common,
+            client=boris,
+            status=S.AWAITING_PARTS,
+            technician=other_tech_a,
+            created_at=now - timedelta(days=10),
+            promised_at=now + timedelta(days=1),
+            priority=3,
+        ),
+        "ready": OrderFactory(
+            **common,
+            client=boris,
+            status=S.READY,
+            technician=tech_a,
+            created_at=now - timedelta(days=5),
+            promised_at=now - timedelta(days=2),
+        ),
+        "done": OrderFactory(
+            **common,
+            client=boris,
+            status=S.HANDED_OVER,
+            technician=tech_a,
+            created_at=now - timedelta(days=3),
+            promised_at=now - timedelta(days=3),
+            closed_at=now - timedelta(days=1),
+        ),
+        "visit": OrderFactory(
+            tenant=tenant_a,
+            service_type=visit,
+            intake_location=branch,
+            workshop=None,
+            client=anna,
+            item=None,
+            format=ServiceFormat.ON_SITE,
+            status=S.IN_PROGRESS,
+            technician=other_tech_a,
+            created_at=now - timedelta(days=1),
+            promised_at=now + timedelta(days=2),
+            priority=2,
+        ),
+        "cancelled": OrderFactory(
+            **common,
+            client=anna,
+            status=S.CANCELLED,
+            technician=None,
+            created_at=now - timedelta(hours=5),
+            promised_at=now - timedelta(days=9),
+            closed_at=now,
+        ),
     }
     o["parts"].item.serial = "IMEI-356789104512345"
     o["parts"].item.save()
     b_common = {"tenant": tenant_b, "service_type": ServiceTypeFactory(tenant=tenant_b)}
     for status in [S.NEW, S.AWAITING_PARTS, S.READY]:
-        OrderFactory(**b_common, status=status, client=ClientFactory(tenant=tenant_b, name="Anna Karenina B"),
-                     promised_at=now - timedelta(days=1))
+        OrderFactory(
+            **b_common,
+            status=status,
+            client=ClientFactory(tenant=tenant_b, name="Anna Karenina B"),
+            promised_at=now - timedelta(days=1),
+        )
     o["_"] = {"repair": repair, "visit": visit, "branch": branch}
     return o
 
@@ -110,9 +166,17 @@ def test_each_filter_returns_the_right_orders(clock, catalogue, manager, tenant_
         f"view=&intake_location={location_a.pk}": ["new", "planned", "parts", "ready", "done", "cancelled"],
         "view=&priority=3": ["parts"],
         "view=&priority=2": ["visit"],
-        f"view=&created_after={(today - timedelta(days=7)).isoformat()}": ["ready", "done", "visit", "cancelled"],
+        f"view=&created_after={(today - timedelta(days=7)).isoformat()}": [
+            "ready",
+            "done",
+            "visit",
+            "cancelled",
+        ],
         f"view=&created_before={(today - timedelta(days=15)).isoformat()}": ["new", "planned"],
-        f"view=&created_after={(today - timedelta(days=12)).isoformat()}&created_before={(today - timedelta(days=4)).isoformat()}": ["parts", "ready"],
+        f"view=&created_after={(today - timedelta(days=12)).isoformat()}&created_before={(today - timedelta(days=4)).isoformat()}": [
+            "parts",
+            "ready",
+        ],
         f"view=&promised_before={(today - timedelta(days=1)).isoformat()}": ["ready", "done", "cancelled"],
         "view=&overdue=on": ["planned", "ready"],
         f"view=&q={c['parts'].number}": ["parts"],
@@ -146,12 +210,16 @@ def test_each_ready_made_view(catalogue, member_client, tenant_a):
     assert listing(manager, tenant_a, "?view=") == expected_numbers(c, all_of(c))
 
 
-def test_the_default_view_is_open_orders_for_the_office_and_own_jobs_for_technicians(catalogue, member_client, tenant_a):
+def test_the_default_view_is_open_orders_for_the_office_and_own_jobs_for_technicians(
+    catalogue, member_client, tenant_a
+):
     c = catalogue
     open_keys = [k for k, o in all_of(c).items() if o.status in OPEN_STATUSES]
     assert listing(member_client(Role.RECEPTION), tenant_a, "") == expected_numbers(c, open_keys)
     assert listing(member_client(Role.TECHNICIAN), tenant_a, "") == expected_numbers(c, ["planned", "ready"])
-    assert listing(member_client(Role.RECEPTION), tenant_a, "?sort=promised") == expected_numbers(c, open_keys)
+    assert listing(member_client(Role.RECEPTION), tenant_a, "?sort=promised") == expected_numbers(
+        c, open_keys
+    )
 
 
 def test_the_count_is_shown_and_bounded(catalogue, manager, tenant_a, monkeypatch):
@@ -166,13 +234,42 @@ def test_the_count_is_shown_and_bounded(catalogue, manager, tenant_a, monkeypatc
 
 
 BAD_VALUES = [
-    "status=bogus", "status=", "stage=bogus", "technician=99999", "technician=abc", "technician=-1",
-    "service_type=99999", "service_type=1.5", "intake_location=abc", "priority=abc", "priority=99",
-    "created_after=notadate", "created_before=2024-13-45", "promised_before=yesterday", "overdue=maybe",
-    "view=bogus", "sort=bogus", "sort=", "cursor=garbage", "cursor=", "cursor=%00%01", "cursor=W10",
-    "cursor=" + "A" * 5000, "q=%00", "q=" + "x" * 3000, "q=%25%5F", "q=%C2%B2", "q=%D9%A3", "q=1" * 1,
-    "q=9999999999999999999999", "created_after=0001-01-01", "created_before=9999-12-31",
-    "status=new&status=bogus", "page=2", "cursor=eyJ4IjoxfQ", "cursor=W1siYSJdXQ",
+    "status=bogus",
+    "status=",
+    "stage=bogus",
+    "technician=99999",
+    "technician=abc",
+    "technician=-1",
+    "service_type=99999",
+    "service_type=1.5",
+    "intake_location=abc",
+    "priority=abc",
+    "priority=99",
+    "created_after=notadate",
+    "created_before=2024-13-45",
+    "promised_before=yesterday",
+    "overdue=maybe",
+    "view=bogus",
+    "sort=bogus",
+    "sort=",
+    "cursor=garbage",
+    "cursor=",
+    "cursor=%00%01",
+    "cursor=W10",
+    "cursor=" + "A" * 5000,
+    "q=%00",
+    "q=" + "x" * 3000,
+    "q=%25%5F",
+    "q=%C2%B2",
+    "q=%D9%A3",
+    "q=1" * 1,
+    "q=9999999999999999999999",
+    "created_after=0001-01-01",
+    "created_before=9999-12-31",
+    "status=new&status=bogus",
+    "page=2",
+    "cursor=eyJ4IjoxfQ",
+    "cursor=W1siYSJdXQ",
 ]
 
 
@@ -181,7 +278,9 @@ def test_bad_filter_values_never_make_a_500(query, catalogue, manager, tenant_a)
     assert manager.get(tenant_url("list", tenant_a) + "?" + query).status_code == 200
 
 
-def test_another_tenants_technician_is_an_invalid_filter_not_a_leak(catalogue, manager, tenant_a, users_b, tenant_b):
+def test_another_tenants_technician_is_an_invalid_filter_not_a_leak(
+    catalogue, manager, tenant_a, users_b, tenant_b
+):
     from servicedesk.tenancy.models import Membership
 
     theirs = Membership.objects.get(tenant=tenant_b, user=users_b[Role.TECHNICIAN])
@@ -204,9 +303,20 @@ def forged_cursor(values) -> str:
 
 
 FORGED = [
-    ["not a date", 5], [{"dt": "not a date"}, 5], [{"dt": "2024-01-01T00:00:00+00:00"}, "abc"], [5, 5],
-    [{"dt": 5}, 5], [None, None], [{"dec": "nan"}, 1], [{"dt": "2024-01-01T00:00:00"}, 10**30],
-    [{"dt": "2024-01-01T00:00:00+00:00"}, "x\u0000y"], [True, False], [-(10**30), 1.5], "[" * 5000, "{}", "null",
+    ["not a date", 5],
+    [{"dt": "not a date"}, 5],
+    [{"dt": "2024-01-01T00:00:00+00:00"}, "abc"],
+    [5, 5],
+    [{"dt": 5}, 5],
+    [None, None],
+    [{"dec": "nan"}, 1],
+    [{"dt": "2024-01-01T00:00:00"}, 10**30],
+    [{"dt": "2024-01-01T00:00:00+00:00"}, "x\u0000y"],
+    [True, False],
+    [-(10**30), 1.5],
+    "[" * 5000,
+    "{}",
+    "null",
 ]
 
 
@@ -230,17 +340,26 @@ def crowd(tenant_a, location_a, service_a, tech_a):
     base = timezone.now().replace(microsecond=0) - timedelta(days=10)
     orders = []
     for i in range(37):
-        orders.append(OrderFactory(
-            tenant=tenant_a, service_type=service_a, intake_location=location_a, workshop=location_a,
-            technician=tech_a, status=[S.NEW, S.IN_PROGRESS, S.READY][i % 3], priority=i % 4,
-            created_at=base + timedelta(hours=i % 4), client=ClientFactory(tenant=tenant_a),
-            promised_at=None if i % 5 == 0 else base + timedelta(days=i % 3),
-        ))
+        orders.append(
+            OrderFactory(
+                tenant=tenant_a,
+                service_type=service_a,
+                intake_location=location_a,
+                workshop=location_a,
+                technician=tech_a,
+                status=[S.NEW, S.IN_PROGRESS, S.READY][i % 3],
+                priority=i % 4,
+                created_at=base + timedelta(hours=i % 4),
+                client=ClientFactory(tenant=tenant_a),
+                promised_at=None if i % 5 == 0 else base + timedelta(days=i % 3),
+            )
+        )
     return orders
 
 
 def python_sorted(orders, keys: list[SortKey]) -> list[int]:
     """The order the list must show, computed in Python: NULLs last, whatever the direction."""
+
     def key(order):
         parts = []
         for k in keys:
@@ -267,7 +386,9 @@ def walk(client, url: str, params: dict) -> list[list[int]]:
 
 
 @pytest.mark.parametrize("sort", list(views.SORTS))
-def test_keyset_pagination_walks_every_sort_without_duplicates_or_gaps(sort, crowd, manager, tenant_a, monkeypatch):
+def test_keyset_pagination_walks_every_sort_without_duplicates_or_gaps(
+    sort, crowd, manager, tenant_a, monkeypatch
+):
     monkeypatch.setattr(views, "PAGE_SIZE", 5)
 
     pages = walk(manager, tenant_url("list", tenant_a), {"view": "", "sort": sort})
@@ -308,7 +429,12 @@ def test_a_cursor_from_another_sort_does_not_break_the_page(crowd, manager, tena
     first = manager.get(tenant_url("list", tenant_a), {"view": "", "sort": "-number"})
     cursor = re.search(r"cursor=([^\"&]+)", next_query(first)).group(1)
     for sort in views.SORTS:
-        assert manager.get(tenant_url("list", tenant_a), {"view": "", "sort": sort, "cursor": cursor}).status_code == 200
+        assert (
+            manager.get(
+                tenant_url("list", tenant_a), {"view": "", "sort": sort, "cursor": cursor}
+            ).status_code
+            == 200
+        )
 
 
 def test_encode_decode_round_trip():

@@ -32,8 +32,14 @@ def fresh(order: Order) -> Order:
 
 
 def add(order: Order, price: str, by: Membership, kind: str = "part", description: str = "Part") -> LineItem:
-    return services.add_line_item(fresh(order), kind=kind, description=description, quantity=Decimal("1"),
-                                  unit_price=Decimal(price), by=by)
+    return services.add_line_item(
+        fresh(order),
+        kind=kind,
+        description=description,
+        quantity=Decimal("1"),
+        unit_price=Decimal(price),
+        by=by,
+    )
 
 
 def move(order: Order, action: str, by: Membership | None, **kwargs) -> Order:
@@ -62,12 +68,21 @@ def test_an_approved_total_becomes_the_bill(diagnosed, tech_a):
     move(diagnosed, "request_approval", tech_a)
     order = move(diagnosed, "approve", None)  # the client, on the status page
 
-    assert (order.total_amount, order.amount_due, order.approved_amount) == (Decimal("120.00"), Decimal("120.00"),
-                                                                           Decimal("120.00"))
+    assert (order.total_amount, order.amount_due, order.approved_amount) == (
+        Decimal("120.00"),
+        Decimal("120.00"),
+        Decimal("120.00"),
+    )
     assert list(order.line_items.values_list("kind", "description", "amount")) == [
-        ("work", "Work as estimated", Decimal("120.00"))]
+        ("work", "Work as estimated", Decimal("120.00"))
+    ]
     estimate = order.estimates.get()
-    assert (estimate.version, estimate.state, estimate.by_client, estimate.decided_by) == (1, "approved", True, None)
+    assert (estimate.version, estimate.state, estimate.by_client, estimate.decided_by) == (
+        1,
+        "approved",
+        True,
+        None,
+    )
     assert estimate.decided_at is not None
 
 
@@ -89,7 +104,10 @@ def test_a_total_only_approval_bills_what_the_lines_do_not_yet(diagnosed, tech_a
     move(diagnosed, "request_approval", tech_a)
     order = move(diagnosed, "approve", None)
     assert order.total_amount == Decimal("1620.00")
-    assert sorted(order.line_items.values_list("amount", flat=True)) == [Decimal("120.00"), Decimal("1500.00")]
+    assert sorted(order.line_items.values_list("amount", flat=True)) == [
+        Decimal("120.00"),
+        Decimal("1500.00"),
+    ]
 
 
 @pytest.mark.django_db
@@ -98,13 +116,21 @@ def test_a_newer_approval_replaces_the_lines_of_the_older_one(diagnosed, tech_a)
     move(diagnosed, "request_approval", tech_a)
     move(diagnosed, "approve", None)
     order = fresh(diagnosed)
-    services.set_estimate(order, by=tech_a, expected_version=order.version, lines=[
-        services.EstimateLineData("work", "Board repair", Decimal("1"), Decimal("900")),
-        services.EstimateLineData("part", "Connector", Decimal("2"), Decimal("50"))])
+    services.set_estimate(
+        order,
+        by=tech_a,
+        expected_version=order.version,
+        lines=[
+            services.EstimateLineData("work", "Board repair", Decimal("1"), Decimal("900")),
+            services.EstimateLineData("part", "Connector", Decimal("2"), Decimal("50")),
+        ],
+    )
     move(diagnosed, "request_approval", tech_a)
     order = move(diagnosed, "approve", None)
     assert list(order.line_items.values_list("description", "amount")) == [
-        ("Board repair", Decimal("900.00")), ("Connector", Decimal("100.00"))]
+        ("Board repair", Decimal("900.00")),
+        ("Connector", Decimal("100.00")),
+    ]
     assert (order.total_amount, order.approved_amount) == (Decimal("1000.00"), Decimal("1000.00"))
     assert list(order.estimates.values_list("version", "state")) == [(1, "approved"), (2, "approved")]
 
@@ -114,8 +140,17 @@ def test_intake_records_the_estimate_as_approved_at_the_counter(member_client, i
     member_client(Role.RECEPTION).post(tenant_url("intake", tenant_a), intake_post())
     order = Order.objects.for_tenant(tenant_a).get()
     estimate = order.estimates.get()
-    assert (estimate.version, estimate.amount, estimate.state, estimate.by_client) == (1, Decimal("4500"), "approved", True)
-    assert (order.approved_amount, order.estimate_state, order.total_amount) == (Decimal("4500"), "approved", Decimal("0"))
+    assert (estimate.version, estimate.amount, estimate.state, estimate.by_client) == (
+        1,
+        Decimal("4500"),
+        "approved",
+        True,
+    )
+    assert (order.approved_amount, order.estimate_state, order.total_amount) == (
+        Decimal("4500"),
+        "approved",
+        Decimal("0"),
+    )
 
 
 # --- The ceiling ----------------------------------------------------------------------------------------
@@ -157,14 +192,22 @@ def test_a_bill_at_or_below_the_approval_passes(make_order, tech_a):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("amount, percent, bill, passes", [
-    ("100", "0", "1100", True), ("100", "0", "1100.01", False),
-    ("0", "10", "1100", True), ("0", "10", "1100.01", False),
-    ("50", "10", "1100", True),  # the larger allowance counts
-    ("0", "0", "1000.01", False),
-])
+@pytest.mark.parametrize(
+    "amount, percent, bill, passes",
+    [
+        ("100", "0", "1100", True),
+        ("100", "0", "1100.01", False),
+        ("0", "10", "1100", True),
+        ("0", "10", "1100.01", False),
+        ("50", "10", "1100", True),  # the larger allowance counts
+        ("0", "0", "1000.01", False),
+    ],
+)
 def test_the_centers_tolerance(amount, percent, bill, passes, make_order, tech_a, tenant_a):
-    tenant_a.estimate_tolerance_amount, tenant_a.estimate_tolerance_percent = Decimal(amount), Decimal(percent)
+    tenant_a.estimate_tolerance_amount, tenant_a.estimate_tolerance_percent = (
+        Decimal(amount),
+        Decimal(percent),
+    )
     tenant_a.save()
     order = make_order(S.IN_PROGRESS, approved_amount=Decimal("1000"))
     add(order, bill, tech_a)
@@ -182,7 +225,10 @@ def test_the_clients_new_approval_lifts_the_ceiling(make_order, tech_a):
     quote(order, "1620", tech_a)
     move(order, "request_approval", tech_a)
     order = move(order, "approve", None)
-    assert (order.approved_amount, order.total_amount) == (Decimal("1620.00"), Decimal("1620.00"))  # no double bill
+    assert (order.approved_amount, order.total_amount) == (
+        Decimal("1620.00"),
+        Decimal("1620.00"),
+    )  # no double bill
     assert move(order, "finish_work", tech_a).status == S.QUALITY_CHECK
 
 
@@ -196,13 +242,24 @@ def test_a_manager_overrides_with_a_reason_and_it_is_recorded(make_order, tech_a
     order = move(order, "finish_work", manager_a, override_estimate=True, reason="Client agreed in the shop")
 
     assert (order.status, order.approved_amount, order.estimate, order.estimate_state) == (
-        S.QUALITY_CHECK, Decimal("1620.00"), Decimal("1620.00"), "approved")
+        S.QUALITY_CHECK,
+        Decimal("1620.00"),
+        Decimal("1620.00"),
+        "approved",
+    )
     override = order.estimates.get(override_reason__gt="")
     assert (override.amount, override.by_client, override.decided_by, override.override_reason) == (
-        Decimal("1620.00"), False, manager_a.user, "Client agreed in the shop")
+        Decimal("1620.00"),
+        False,
+        manager_a.user,
+        "Client agreed in the shop",
+    )
     event = OrderEvent.objects.get(order=order, action="finish_work")
     assert (event.message, event.data["estimate_override"], event.data["approved_before"]) == (
-        "Client agreed in the shop", "1620.00", "120.00")
+        "Client agreed in the shop",
+        "1620.00",
+        "120.00",
+    )
     assert move(order, "pass_check", tech_a).status == S.READY  # the override holds for the check too
 
 
@@ -236,8 +293,11 @@ def test_a_declined_estimate_leaves_only_the_diagnostic_fee(make_order, tech_a, 
     quote(order, "3000", tech_a)
     move(order, "request_approval", tech_a)
     order = move(order, "decline", None)
-    assert (order.status, order.total_amount, order.approved_amount) == (S.QUALITY_CHECK, Decimal("500.00"),
-                                                                       Decimal("500.00"))
+    assert (order.status, order.total_amount, order.approved_amount) == (
+        S.QUALITY_CHECK,
+        Decimal("500.00"),
+        Decimal("500.00"),
+    )
     assert list(order.line_items.values_list("description", "amount")) == [("Diagnostics", Decimal("500.00"))]
     assert move(order, "pass_check", tech_a).status == S.READY
 
@@ -267,16 +327,30 @@ def test_each_change_is_a_new_version_and_a_pending_one_stays_pending(make_order
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kwargs, says", [
-    ({"amount": Decimal("-1")}, "cannot be negative"),
-    ({}, "total or its lines"),
-    ({"lines": [services.EstimateLineData("work", "X", Decimal("0"), Decimal("1"))]}, "more than zero"),
-    ({"lines": [services.EstimateLineData("work", "X", Decimal("1"), Decimal("-1"))]}, "cannot be negative"),
-    ({"lines": [services.EstimateLineData("work", "  ", Decimal("1"), Decimal("1"))]}, "needs a description"),
-    ({"lines": [services.EstimateLineData("gift", "X", Decimal("1"), Decimal("1"))]}, "Unknown kind"),
-    ({"lines": [services.EstimateLineData("work", "X", Decimal("1"), Decimal("10"))], "amount": Decimal("11")},
-     "differs from the sum"),
-])
+@pytest.mark.parametrize(
+    "kwargs, says",
+    [
+        ({"amount": Decimal("-1")}, "cannot be negative"),
+        ({}, "total or its lines"),
+        ({"lines": [services.EstimateLineData("work", "X", Decimal("0"), Decimal("1"))]}, "more than zero"),
+        (
+            {"lines": [services.EstimateLineData("work", "X", Decimal("1"), Decimal("-1"))]},
+            "cannot be negative",
+        ),
+        (
+            {"lines": [services.EstimateLineData("work", "  ", Decimal("1"), Decimal("1"))]},
+            "needs a description",
+        ),
+        ({"lines": [services.EstimateLineData("gift", "X", Decimal("1"), Decimal("1"))]}, "Unknown kind"),
+        (
+            {
+                "lines": [services.EstimateLineData("work", "X", Decimal("1"), Decimal("10"))],
+                "amount": Decimal("11"),
+            },
+            "differs from the sum",
+        ),
+    ],
+)
 def test_a_bad_estimate_is_refused(kwargs, says, make_order, tech_a):
     order = make_order(S.DIAGNOSTICS)
     with pytest.raises(ValidationError, match=says):
@@ -312,23 +386,45 @@ def test_another_technician_or_center_cannot_estimate(make_order, other_tech_a, 
 @pytest.mark.django_db
 def test_the_estimate_form_takes_lines(make_order, member_client):
     order = make_order(S.DIAGNOSTICS)
-    member_client(Role.TECHNICIAN).post(order_url("estimate", order), {
-        "version": 1, "amount": "", "comment": "Screen", "lines": "Screen assembly; 1; 3 500,50; part\nLabour; 2; 500\n"})
+    member_client(Role.TECHNICIAN).post(
+        order_url("estimate", order),
+        {
+            "version": 1,
+            "amount": "",
+            "comment": "Screen",
+            "lines": "Screen assembly; 1; 3 500,50; part\nLabour; 2; 500\n",
+        },
+    )
     estimate = fresh(order).estimates.get(version=2)  # version 1: the 1,000 estimate it had
     assert (estimate.amount, estimate.comment) == (Decimal("4500.50"), "Screen")
     assert list(estimate.lines.values_list("kind", "description", "quantity", "unit_price")) == [
-        ("part", "Screen assembly", Decimal("1"), Decimal("3500.50")), ("work", "Labour", Decimal("2"), Decimal("500"))]
+        ("part", "Screen assembly", Decimal("1"), Decimal("3500.50")),
+        ("work", "Labour", Decimal("2"), Decimal("500")),
+    ]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("lines", [
-    "Screen; 1", "Screen; one; 100", "; 1; 100", "Screen; 1; 100; gift", "Screen; 0; 100", "Screen; 1; -5",
-    "Screen; 1; NaN", "Screen; 1e9999; 1", "Screen; 9999999; 9999999999", "x; 1; 1\n" * 51, "\x00; 1; 1",
-])
+@pytest.mark.parametrize(
+    "lines",
+    [
+        "Screen; 1",
+        "Screen; one; 100",
+        "; 1; 100",
+        "Screen; 1; 100; gift",
+        "Screen; 0; 100",
+        "Screen; 1; -5",
+        "Screen; 1; NaN",
+        "Screen; 1e9999; 1",
+        "Screen; 9999999; 9999999999",
+        "x; 1; 1\n" * 51,
+        "\x00; 1; 1",
+    ],
+)
 def test_bad_estimate_lines_are_a_message(lines, make_order, member_client):
     order = make_order(S.DIAGNOSTICS)
-    response = member_client(Role.TECHNICIAN).post(order_url("estimate", order), {"version": 1, "lines": lines},
-                                                   follow=True)
+    response = member_client(Role.TECHNICIAN).post(
+        order_url("estimate", order), {"version": 1, "lines": lines}, follow=True
+    )
     assert response.status_code == 200
     assert (fresh(order).version, fresh(order).estimates.count()) == (1, 0)
 
@@ -336,8 +432,10 @@ def test_bad_estimate_lines_are_a_message(lines, make_order, member_client):
 @pytest.mark.django_db
 def test_another_centers_order_number_is_404(make_order, member_client, tenant_b):
     order = make_order(S.DIAGNOSTICS)
-    response = member_client(Role.OWNER, tenant_b).post(order_url("estimate", order).replace(
-        f"/{order.tenant.slug}/", f"/{tenant_b.slug}/"), {"version": 1, "amount": "1"})
+    response = member_client(Role.OWNER, tenant_b).post(
+        order_url("estimate", order).replace(f"/{order.tenant.slug}/", f"/{tenant_b.slug}/"),
+        {"version": 1, "amount": "1"},
+    )
     assert response.status_code == 404
     assert fresh(order).version == 1
 
@@ -360,9 +458,17 @@ def test_reception_neither_sees_nor_posts_the_line_form(make_order, member_clien
     order = make_order(S.READY)
     line = add(order, "10", tech_a)
     reception = member_client(Role.RECEPTION)
-    assert f'action="{order_url("line_add", order)}"' not in reception.get(order_url("detail", order)).content.decode()
-    assert reception.post(order_url("line_add", order), {"kind": "work", "description": "X", "quantity": "1",
-                                                        "unit_price": "5"}).status_code == 403
+    assert (
+        f'action="{order_url("line_add", order)}"'
+        not in reception.get(order_url("detail", order)).content.decode()
+    )
+    assert (
+        reception.post(
+            order_url("line_add", order),
+            {"kind": "work", "description": "X", "quantity": "1", "unit_price": "5"},
+        ).status_code
+        == 403
+    )
     assert reception.post(order_url("line_remove", order, line.pk)).status_code == 403
     assert fresh(order).total_amount == Decimal("10.00")
 
@@ -374,13 +480,24 @@ def test_reception_neither_sees_nor_posts_the_line_form(make_order, member_clien
 def test_totals_are_sums_of_rounded_lines_and_signed_payments(make_order, tech_a, reception_a):
     order = make_order(S.IN_PROGRESS, approved_amount=Decimal("10000"))
     for _ in range(3):
-        services.add_line_item(fresh(order), kind="work", description="Third", quantity=Decimal("0.333"),
-                               unit_price=Decimal("100.05"), by=tech_a)  # 33.31665 -> 33.32 each
+        services.add_line_item(
+            fresh(order),
+            kind="work",
+            description="Third",
+            quantity=Decimal("0.333"),
+            unit_price=Decimal("100.05"),
+            by=tech_a,
+        )  # 33.31665 -> 33.32 each
     services.add_payment(fresh(order), amount=Decimal("100"), method="cash", by=reception_a)
-    services.add_payment(fresh(order), amount=Decimal("30"), method="cash", kind=Payment.Kind.REFUND, by=reception_a)
+    services.add_payment(
+        fresh(order), amount=Decimal("30"), method="cash", kind=Payment.Kind.REFUND, by=reception_a
+    )
     order = fresh(order)
-    assert (order.total_amount, order.paid_amount, order.amount_due) == (Decimal("99.96"), Decimal("70.00"),
-                                                                       Decimal("29.96"))
+    assert (order.total_amount, order.paid_amount, order.amount_due) == (
+        Decimal("99.96"),
+        Decimal("70.00"),
+        Decimal("29.96"),
+    )
 
 
 @pytest.mark.django_db
@@ -388,10 +505,14 @@ def test_a_refund_is_checked_against_the_stored_paid_amount_not_a_stale_copy(mak
     order = make_order(S.READY)
     stale = fresh(order)
     services.add_payment(fresh(order), amount=Decimal("100"), method="cash", by=reception_a)
-    services.add_payment(fresh(order), amount=Decimal("80"), method="cash", kind=Payment.Kind.REFUND, by=reception_a)
+    services.add_payment(
+        fresh(order), amount=Decimal("80"), method="cash", kind=Payment.Kind.REFUND, by=reception_a
+    )
     stale.paid_amount = Decimal("100")  # what the page showed before the first refund
     with pytest.raises(ValidationError, match=r"more than was paid \(20"):
-        services.add_payment(stale, amount=Decimal("50"), method="cash", kind=Payment.Kind.REFUND, by=reception_a)
+        services.add_payment(
+            stale, amount=Decimal("50"), method="cash", kind=Payment.Kind.REFUND, by=reception_a
+        )
     assert fresh(order).paid_amount == Decimal("20.00")
 
 
@@ -422,12 +543,15 @@ def _in_parallel(work, count: int) -> list[BaseException]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_payments_at_once_all_count(tenant_a, location_a, service_a, tech_a, reception_a):
-    order = OrderFactory(tenant=tenant_a, service_type=service_a, intake_location=location_a, status=S.READY,
-                         technician=tech_a)
+    order = OrderFactory(
+        tenant=tenant_a, service_type=service_a, intake_location=location_a, status=S.READY, technician=tech_a
+    )
     copies = [Order.objects.get(pk=order.pk) for _ in range(THREADS)]  # everyone's page says "paid 0"
 
-    errors = _in_parallel(lambda i: services.add_payment(copies[i], amount=Decimal(i + 1), method="cash",
-                                                         by=reception_a), THREADS)
+    errors = _in_parallel(
+        lambda i: services.add_payment(copies[i], amount=Decimal(i + 1), method="cash", by=reception_a),
+        THREADS,
+    )
 
     assert not errors, errors
     order.refresh_from_db()
@@ -437,14 +561,21 @@ def test_twenty_payments_at_once_all_count(tenant_a, location_a, service_a, tech
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_parallel_refunds_never_return_more_than_was_paid(tenant_a, location_a, service_a, tech_a, reception_a):
-    order = OrderFactory(tenant=tenant_a, service_type=service_a, intake_location=location_a, status=S.READY,
-                         technician=tech_a)
+def test_parallel_refunds_never_return_more_than_was_paid(
+    tenant_a, location_a, service_a, tech_a, reception_a
+):
+    order = OrderFactory(
+        tenant=tenant_a, service_type=service_a, intake_location=location_a, status=S.READY, technician=tech_a
+    )
     services.add_payment(order, amount=Decimal("100"), method="cash", by=reception_a)
     copies = [Order.objects.get(pk=order.pk) for _ in range(5)]  # each sees "paid 100"
 
-    errors = _in_parallel(lambda i: services.add_payment(copies[i], amount=Decimal("40"), method="cash",
-                                                         kind=Payment.Kind.REFUND, by=reception_a), 5)
+    errors = _in_parallel(
+        lambda i: services.add_payment(
+            copies[i], amount=Decimal("40"), method="cash", kind=Payment.Kind.REFUND, by=reception_a
+        ),
+        5,
+    )
 
     assert len(errors) == 3 and all(isinstance(e, ValidationError) for e in errors), errors
     order.refresh_from_db()
@@ -454,13 +585,26 @@ def test_parallel_refunds_never_return_more_than_was_paid(tenant_a, location_a, 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_twenty_lines_at_once_all_count(tenant_a, location_a, service_a, tech_a):
-    order = OrderFactory(tenant=tenant_a, service_type=service_a, intake_location=location_a,
-                         status=S.IN_PROGRESS, technician=tech_a)
+    order = OrderFactory(
+        tenant=tenant_a,
+        service_type=service_a,
+        intake_location=location_a,
+        status=S.IN_PROGRESS,
+        technician=tech_a,
+    )
     copies = [Order.objects.get(pk=order.pk) for _ in range(THREADS)]
 
-    errors = _in_parallel(lambda i: services.add_line_item(copies[i], kind="part", description=f"P{i}",
-                                                           quantity=Decimal(1), unit_price=Decimal(i + 1),
-                                                           by=tech_a), THREADS)
+    errors = _in_parallel(
+        lambda i: services.add_line_item(
+            copies[i],
+            kind="part",
+            description=f"P{i}",
+            quantity=Decimal(1),
+            unit_price=Decimal(i + 1),
+            by=tech_a,
+        ),
+        THREADS,
+    )
 
     assert not errors, errors
     order.refresh_from_db()
@@ -515,10 +659,15 @@ def test_the_demo_bills_match_what_the_clients_approved():
     seed_demo_documents(staff)
     orders = list(Order.objects.for_tenant(staff.tenant).select_related("tenant"))
     assert all(order.total_amount <= (order.approved_amount or 0) for order in orders), [
-        (o.number, o.status, o.total_amount, o.approved_amount) for o in orders if o.total_amount > (o.approved_amount or 0)]
+        (o.number, o.status, o.total_amount, o.approved_amount)
+        for o in orders
+        if o.total_amount > (o.approved_amount or 0)
+    ]
     billed = [o for o in orders if o.status in {S.QUALITY_CHECK, S.READY, S.HANDED_OVER}]
     assert billed and all(o.total_amount == o.approved_amount for o in billed)
-    quoted = [o for o in orders if o.line_items.filter(description="Spare part", estimate__isnull=False).exists()]
+    quoted = [
+        o for o in orders if o.line_items.filter(description="Spare part", estimate__isnull=False).exists()
+    ]
     assert {o.status for o in quoted} == {S.READY, S.HANDED_OVER}
 
 
@@ -533,12 +682,16 @@ def test_a_manager_overrides_from_the_order_page(make_order, tech_a, member_clie
     page = manager.get(order_url("detail", order)).content.decode()
     assert 'name="override_estimate"' in page and 'data-action="finish_work"' in page
     technician_page = member_client(Role.TECHNICIAN).get(order_url("detail", order)).content.decode()
-    assert 'data-action="finish_work"' not in technician_page and 'data-testid="bill-problem"' in technician_page
+    assert (
+        'data-action="finish_work"' not in technician_page and 'data-testid="bill-problem"' in technician_page
+    )
 
     url = order_url("transition", order, "finish_work")
     refused = manager.post(url, {"version": fresh(order).version, "reason": "Agreed"}, follow=True)
     assert TOO_MUCH in text_of(refused) and fresh(order).status == S.IN_PROGRESS
-    manager.post(url, {"version": fresh(order).version, "reason": "Agreed by phone", "override_estimate": "1"})
+    manager.post(
+        url, {"version": fresh(order).version, "reason": "Agreed by phone", "override_estimate": "1"}
+    )
     assert (fresh(order).status, fresh(order).approved_amount) == (S.QUALITY_CHECK, Decimal("1620.00"))
 
 
@@ -546,18 +699,35 @@ def test_a_manager_overrides_from_the_order_page(make_order, tech_a, member_clie
 def test_the_owner_sets_the_money_rules(member_client, tenant_a):
     url = f"/{tenant_a.slug}/settings/"
     owner = member_client(Role.OWNER)
-    data = {"name": "Alpha", "time_zone": "Europe/Moscow", "language": "en", "currency": "RUB", "country": "RU",
-            "estimate_tolerance_amount": "200", "estimate_tolerance_percent": "5", "diagnostic_fee": "500"}
+    data = {
+        "name": "Alpha",
+        "time_zone": "Europe/Moscow",
+        "language": "en",
+        "currency": "RUB",
+        "country": "RU",
+        "estimate_tolerance_amount": "200",
+        "estimate_tolerance_percent": "5",
+        "diagnostic_fee": "500",
+    }
     assert owner.post(url, data).status_code == 302
     tenant_a.refresh_from_db()
-    assert (tenant_a.estimate_tolerance_amount, tenant_a.estimate_tolerance_percent, tenant_a.diagnostic_fee) == (
-        Decimal("200"), Decimal("5"), Decimal("500"))
-    for bad in ({"estimate_tolerance_amount": "-1"}, {"estimate_tolerance_percent": "101"}, {"diagnostic_fee": "abc"},
-                {"diagnostic_fee": "1" * 20}):
+    assert (
+        tenant_a.estimate_tolerance_amount,
+        tenant_a.estimate_tolerance_percent,
+        tenant_a.diagnostic_fee,
+    ) == (Decimal("200"), Decimal("5"), Decimal("500"))
+    for bad in (
+        {"estimate_tolerance_amount": "-1"},
+        {"estimate_tolerance_percent": "101"},
+        {"diagnostic_fee": "abc"},
+        {"diagnostic_fee": "1" * 20},
+    ):
         assert owner.post(url, {**data, **bad}).status_code == 200  # the form again, with the error
     tenant_a.refresh_from_db()
     assert tenant_a.diagnostic_fee == Decimal("500")
     assert member_client(Role.MANAGER).post(url, {**data, "diagnostic_fee": "0"}).status_code == 403
-    owner.post(url, {**data, "estimate_tolerance_amount": "", "estimate_tolerance_percent": "", "diagnostic_fee": ""})
+    owner.post(
+        url, {**data, "estimate_tolerance_amount": "", "estimate_tolerance_percent": "", "diagnostic_fee": ""}
+    )
     tenant_a.refresh_from_db()
     assert tenant_a.diagnostic_fee == Decimal("0")  # empty means none

@@ -42,7 +42,10 @@ def test_reception_does_not_see_workshop_actions(make_order, member_client):
 
 def test_a_technician_sees_execution_buttons_only_on_own_orders(make_order, member_client, other_tech_a):
     technician = member_client(Role.TECHNICIAN)
-    assert buttons(technician.get(order_url("detail", make_order(S.PLANNED)))) == {"start_diagnostics", "start_work"}
+    assert buttons(technician.get(order_url("detail", make_order(S.PLANNED)))) == {
+        "start_diagnostics",
+        "start_work",
+    }
     not_mine = make_order(S.PLANNED, technician=other_tech_a)
     response = technician.get(order_url("detail", not_mine))
     assert buttons(response) == set()
@@ -51,8 +54,9 @@ def test_a_technician_sees_execution_buttons_only_on_own_orders(make_order, memb
 
 def test_an_action_through_the_view_moves_the_order(make_order, member_client):
     order = make_order(S.PLANNED)
-    response = member_client(Role.TECHNICIAN).post(order_url("transition", order, "start_diagnostics"),
-                                                   {"version": 1}, follow=True)
+    response = member_client(Role.TECHNICIAN).post(
+        order_url("transition", order, "start_diagnostics"), {"version": 1}, follow=True
+    )
     assert response.redirect_chain[-1][0] == order_url("detail", order)
     order.refresh_from_db()
     assert order.status == S.DIAGNOSTICS
@@ -61,8 +65,9 @@ def test_an_action_through_the_view_moves_the_order(make_order, member_client):
 
 def test_an_action_the_role_may_not_take_is_refused_with_a_message(make_order, member_client):
     order = make_order(S.PLANNED)
-    response = member_client(Role.RECEPTION).post(order_url("transition", order, "start_diagnostics"),
-                                                  {"version": 1}, follow=True)
+    response = member_client(Role.RECEPTION).post(
+        order_url("transition", order, "start_diagnostics"), {"version": 1}, follow=True
+    )
     assert "Your role (Reception) may not do this." in text_of(response)
     order.refresh_from_db()
     assert (order.status, order.version) == (S.PLANNED, 1)
@@ -70,7 +75,9 @@ def test_an_action_the_role_may_not_take_is_refused_with_a_message(make_order, m
 
 def test_an_action_impossible_now_is_refused_with_a_message(make_order, member_client):
     order = make_order(S.NEW)
-    response = member_client(Role.OWNER).post(order_url("transition", order, "hand_over"), {"version": 1}, follow=True)
+    response = member_client(Role.OWNER).post(
+        order_url("transition", order, "hand_over"), {"version": 1}, follow=True
+    )
     assert "is not possible while the order is “New”" in text_of(response)
     order.refresh_from_db()
     assert order.status == S.NEW
@@ -78,14 +85,17 @@ def test_an_action_impossible_now_is_refused_with_a_message(make_order, member_c
 
 def test_a_reason_is_asked_for_through_the_view_too(make_order, member_client):
     order = make_order(S.NEW)
-    response = member_client(Role.RECEPTION).post(order_url("transition", order, "cancel"), {"version": 1, "reason": " "},
-                                                  follow=True)
+    response = member_client(Role.RECEPTION).post(
+        order_url("transition", order, "cancel"), {"version": 1, "reason": " "}, follow=True
+    )
     assert "Give a reason" in text_of(response)
     order.refresh_from_db()
     assert order.status == S.NEW
 
 
-@pytest.mark.parametrize("data", [{}, {"version": "abc"}, {"version": ""}], ids=["no version", "letters", "blank"])
+@pytest.mark.parametrize(
+    "data", [{}, {"version": "abc"}, {"version": ""}], ids=["no version", "letters", "blank"]
+)
 def test_an_incomplete_action_form_is_refused_without_a_500(data, make_order, member_client):
     order = make_order(S.NEW)
     response = member_client(Role.MANAGER).post(order_url("transition", order, "plan"), data, follow=True)
@@ -97,7 +107,10 @@ def test_an_incomplete_action_form_is_refused_without_a_500(data, make_order, me
 
 def test_an_unknown_action_is_404(make_order, member_client):
     order = make_order(S.NEW)
-    assert member_client(Role.OWNER).post(order_url("transition", order, "teleport"), {"version": 1}).status_code == 404
+    assert (
+        member_client(Role.OWNER).post(order_url("transition", order, "teleport"), {"version": 1}).status_code
+        == 404
+    )
 
 
 def test_a_get_on_an_action_is_not_allowed(make_order, member_client):
@@ -109,8 +122,9 @@ def test_hand_over_with_money_due_needs_the_managers_waiver(make_order, member_c
     order = make_order(S.READY, total_amount=Decimal("800"))
     reception = member_client(Role.RECEPTION)
     assert "hand_over" not in buttons(reception.get(order_url("detail", order)))
-    response = reception.post(order_url("transition", order, "hand_over"), {"version": 1, "waive_payment": "1"},
-                              follow=True)
+    response = reception.post(
+        order_url("transition", order, "hand_over"), {"version": 1, "waive_payment": "1"}, follow=True
+    )
     assert "Only a manager may hand over with money still due." in text_of(response)
     manager = member_client(Role.MANAGER)
     page = manager.get(order_url("detail", order))
@@ -134,23 +148,35 @@ def test_line_items_and_payments_update_the_totals(make_order, member_client):
     order = make_order(S.IN_PROGRESS)
     technician, reception = member_client(Role.TECHNICIAN), member_client(Role.RECEPTION)
 
-    technician.post(order_url("line_add", order), {"kind": "work", "description": "Screen replacement",
-                                                   "quantity": "1", "unit_price": "3000"})
-    technician.post(order_url("line_add", order), {"kind": "part", "description": "Screen", "quantity": "2",
-                                                   "unit_price": "750.50"})
+    technician.post(
+        order_url("line_add", order),
+        {"kind": "work", "description": "Screen replacement", "quantity": "1", "unit_price": "3000"},
+    )
+    technician.post(
+        order_url("line_add", order),
+        {"kind": "part", "description": "Screen", "quantity": "2", "unit_price": "750.50"},
+    )
     order.refresh_from_db()
-    assert (order.total_amount, order.paid_amount, order.amount_due) == (Decimal("4501.00"), 0, Decimal("4501.00"))
+    assert (order.total_amount, order.paid_amount, order.amount_due) == (
+        Decimal("4501.00"),
+        0,
+        Decimal("4501.00"),
+    )
     work = LineItem.objects.get(order=order, kind="work")
     assert work.performed_by == order.technician
 
-    reception.post(order_url("payment_add", order), {"kind": "payment", "method": "card", "amount": "4000", "note": ""})
+    reception.post(
+        order_url("payment_add", order), {"kind": "payment", "method": "card", "amount": "4000", "note": ""}
+    )
     order.refresh_from_db()
     assert (order.paid_amount, order.amount_due) == (Decimal("4000"), Decimal("501.00"))
     page = reception.get(order_url("detail", order))
     total, due = money_cells(page)
     assert "4" in total and "501.00" in due
 
-    reception.post(order_url("payment_add", order), {"kind": "refund", "method": "cash", "amount": "500", "note": ""})
+    reception.post(
+        order_url("payment_add", order), {"kind": "refund", "method": "cash", "amount": "500", "note": ""}
+    )
     technician.post(order_url("line_remove", order, LineItem.objects.get(order=order, kind="part").pk))
     order.refresh_from_db()
     assert (order.total_amount, order.paid_amount, order.amount_due) == (Decimal("3000"), Decimal("3500"), 0)
@@ -162,8 +188,9 @@ def test_a_refund_of_more_than_was_paid_is_refused(make_order, member_client):
     order = make_order(S.READY, total_amount=Decimal("1000"))
     reception = member_client(Role.RECEPTION)
     reception.post(order_url("payment_add", order), {"kind": "payment", "method": "cash", "amount": "300"})
-    response = reception.post(order_url("payment_add", order), {"kind": "refund", "method": "cash", "amount": "300.01"},
-                              follow=True)
+    response = reception.post(
+        order_url("payment_add", order), {"kind": "refund", "method": "cash", "amount": "300.01"}, follow=True
+    )
     assert "Cannot refund more than was paid" in text_of(response)
     order.refresh_from_db()
     assert order.paid_amount == Decimal("300")
@@ -173,35 +200,47 @@ def test_a_refund_of_more_than_was_paid_is_refused(make_order, member_client):
 @pytest.mark.parametrize("amount", ["0", "-5", "abc", "", "1e400", "99999999999999"])
 def test_a_bad_payment_amount_is_a_message_not_a_500(amount, make_order, member_client):
     order = make_order(S.READY)
-    response = member_client(Role.RECEPTION).post(order_url("payment_add", order),
-                                                  {"kind": "payment", "method": "cash", "amount": amount}, follow=True)
+    response = member_client(Role.RECEPTION).post(
+        order_url("payment_add", order), {"kind": "payment", "method": "cash", "amount": amount}, follow=True
+    )
     assert response.status_code == 200 and "Amount:" in text_of(response)
     assert Payment.objects.filter(order=order).count() == 0
 
 
-@pytest.mark.parametrize("line", [{"quantity": "0", "unit_price": "5"}, {"quantity": "1", "unit_price": "-1"},
-                                  {"quantity": "x", "unit_price": "1"}, {"quantity": "1", "unit_price": ""}])
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"quantity": "0", "unit_price": "5"},
+        {"quantity": "1", "unit_price": "-1"},
+        {"quantity": "x", "unit_price": "1"},
+        {"quantity": "1", "unit_price": ""},
+    ],
+)
 def test_a_bad_line_item_is_a_message_not_a_500(line, make_order, member_client):
     order = make_order(S.IN_PROGRESS)
-    response = member_client(Role.TECHNICIAN).post(order_url("line_add", order),
-                                                   {"kind": "work", "description": "Work", **line}, follow=True)
+    response = member_client(Role.TECHNICIAN).post(
+        order_url("line_add", order), {"kind": "work", "description": "Work", **line}, follow=True
+    )
     assert response.status_code == 200
     assert LineItem.objects.filter(order=order).count() == 0
 
 
 def test_a_technician_cannot_take_payments(make_order, member_client):
     order = make_order(S.READY)
-    response = member_client(Role.TECHNICIAN).post(order_url("payment_add", order),
-                                                   {"kind": "payment", "method": "cash", "amount": "100"})
+    response = member_client(Role.TECHNICIAN).post(
+        order_url("payment_add", order), {"kind": "payment", "method": "cash", "amount": "100"}
+    )
     assert response.status_code == 403
     assert Payment.objects.count() == 0
 
 
 def test_a_closed_order_takes_no_more_work(make_order, member_client):
     order = make_order(S.HANDED_OVER)
-    response = member_client(Role.OWNER).post(order_url("line_add", order), {"kind": "work", "description": "More",
-                                                                             "quantity": "1", "unit_price": "5"},
-                                              follow=True)
+    response = member_client(Role.OWNER).post(
+        order_url("line_add", order),
+        {"kind": "work", "description": "More", "quantity": "1", "unit_price": "5"},
+        follow=True,
+    )
     assert "A closed order cannot be changed." in text_of(response)
     assert LineItem.objects.filter(order=order).count() == 0
 
@@ -219,8 +258,9 @@ def test_another_orders_line_cannot_be_removed_through_this_one(make_order, memb
 @pytest.mark.parametrize("amount", ["12abc", "-1", ""])
 def test_a_bad_estimate_is_a_message(amount, make_order, member_client):
     order = make_order(S.DIAGNOSTICS)
-    response = member_client(Role.TECHNICIAN).post(order_url("estimate", order), {"version": 1, "amount": amount},
-                                                   follow=True)
+    response = member_client(Role.TECHNICIAN).post(
+        order_url("estimate", order), {"version": 1, "amount": amount}, follow=True
+    )
     assert response.status_code == 200 and "Estimate:" in text_of(response)
     order.refresh_from_db()
     assert order.estimate == Decimal("1000") and order.version == 1
@@ -228,8 +268,9 @@ def test_a_bad_estimate_is_a_message(amount, make_order, member_client):
 
 def test_the_estimate_is_set_and_recorded(make_order, member_client):
     order = make_order(S.DIAGNOSTICS)
-    member_client(Role.TECHNICIAN).post(order_url("estimate", order), {"version": 1, "amount": "2500",
-                                                                       "comment": "Screen and labour"})
+    member_client(Role.TECHNICIAN).post(
+        order_url("estimate", order), {"version": 1, "amount": "2500", "comment": "Screen and labour"}
+    )
     order.refresh_from_db()
     assert (order.estimate, order.version) == (Decimal("2500"), 2)
     event = OrderEvent.objects.get(order=order, kind=EventKind.ESTIMATE)
@@ -239,7 +280,9 @@ def test_the_estimate_is_set_and_recorded(make_order, member_client):
 def test_reception_may_not_change_the_estimate(make_order, member_client):
     # The quote is the workshop's (ORDERS_WORK); reception records it only at intake.
     order = make_order(S.NEW)
-    response = member_client(Role.RECEPTION).post(order_url("estimate", order), {"version": 1, "amount": "10"})
+    response = member_client(Role.RECEPTION).post(
+        order_url("estimate", order), {"version": 1, "amount": "10"}
+    )
     assert response.status_code == 403
     order.refresh_from_db()
     assert (order.estimate, order.version) == (Decimal("1000"), 1)
@@ -247,8 +290,11 @@ def test_reception_may_not_change_the_estimate(make_order, member_client):
 
 def test_assignment_through_the_view(make_order, member_client, other_tech_a, location_a):
     order = make_order(S.NEW, technician=None)
-    response = member_client(Role.MANAGER).post(order_url("assign", order), {
-        "version": 1, "technician": other_tech_a.pk, "workshop": location_a.pk}, follow=True)
+    response = member_client(Role.MANAGER).post(
+        order_url("assign", order),
+        {"version": 1, "technician": other_tech_a.pk, "workshop": location_a.pk},
+        follow=True,
+    )
     assert "Assignment saved." in text_of(response)
     order.refresh_from_db()
     assert (order.technician, order.version) == (other_tech_a, 2)
@@ -260,8 +306,9 @@ def test_another_tenants_technician_cannot_be_assigned(make_order, member_client
 
     theirs = Membership.objects.get(tenant=tenant_b, user=users_b[Role.TECHNICIAN])
     order = make_order(S.NEW, technician=None)
-    response = member_client(Role.MANAGER).post(order_url("assign", order), {"version": 1, "technician": theirs.pk},
-                                                follow=True)
+    response = member_client(Role.MANAGER).post(
+        order_url("assign", order), {"version": 1, "technician": theirs.pk}, follow=True
+    )
     assert response.status_code == 200 and "Technician:" in text_of(response)
     order.refresh_from_db()
     assert order.technician is None and order.version == 1
@@ -269,16 +316,25 @@ def test_another_tenants_technician_cannot_be_assigned(make_order, member_client
 
 def test_a_visit_ending_before_it_starts_is_refused(make_order, member_client):
     order = make_order(S.NEW, format="on_site")
-    response = member_client(Role.MANAGER).post(order_url("assign", order), {
-        "version": 1, "technician": order.technician_id, "visit_address": "Lenina 1",
-        "visit_start": "2030-01-01T10:00", "visit_end": "2030-01-01T09:00"}, follow=True)
+    response = member_client(Role.MANAGER).post(
+        order_url("assign", order),
+        {
+            "version": 1,
+            "technician": order.technician_id,
+            "visit_address": "Lenina 1",
+            "visit_start": "2030-01-01T10:00",
+            "visit_end": "2030-01-01T09:00",
+        },
+        follow=True,
+    )
     assert "The visit must end after it starts." in text_of(response)
 
 
 def test_editing_a_closed_order_is_a_form_error_not_a_500(make_order, member_client):
     order = make_order(S.HANDED_OVER)
-    response = member_client(Role.RECEPTION).post(order_url("edit", order), {
-        "version": 1, "problem": "Changed later", "priority": 1})
+    response = member_client(Role.RECEPTION).post(
+        order_url("edit", order), {"version": 1, "problem": "Changed later", "priority": 1}
+    )
     assert response.status_code == 200
     assert "A closed order cannot be changed." in text_of(response)
     order.refresh_from_db()
@@ -290,8 +346,10 @@ def form_values(response) -> dict:
     html = response.content.decode()
     values = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
     # A browser drops the newline that follows <textarea>.
-    values.update((name, text.removeprefix("\n")) for name, text in
-                  re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', html))
+    values.update(
+        (name, text.removeprefix("\n"))
+        for name, text in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', html)
+    )
     for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
         selected = re.search(r'<option value="([^"]*)"[^>]*selected', options)
         values[name] = selected.group(1) if selected else ""
@@ -332,25 +390,35 @@ def test_notes_internal_and_public(make_order, member_client):
     technician.post(order_url("note_add", order), {"text": "Waiting for your call", "public": "on"})
     response = technician.post(order_url("note_add", order), {"text": "   "}, follow=True)
     assert response.status_code == 200
-    notes = list(OrderEvent.objects.filter(order=order, kind=EventKind.NOTE).values_list("message", "is_public"))
+    notes = list(
+        OrderEvent.objects.filter(order=order, kind=EventKind.NOTE).values_list("message", "is_public")
+    )
     assert notes == [("Internal remark", False), ("Waiting for your call", True)]
 
 
 def test_photo_upload_and_serving(make_order, member_client, tenant_b):
     order = make_order(S.IN_PROGRESS)
     technician = member_client(Role.TECHNICIAN)
-    response = technician.post(order_url("photo_add", order), {"photos": [photo_upload(), photo_upload("b.png")],
-                                                               "caption": "Back cover"}, follow=True)
+    response = technician.post(
+        order_url("photo_add", order),
+        {"photos": [photo_upload(), photo_upload("b.png")], "caption": "Back cover"},
+        follow=True,
+    )
     assert "Photos added." in text_of(response)
     photos = list(OrderPhoto.objects.filter(order=order))
     assert len(photos) == 2 and photos[0].caption == "Back cover"
-    assert photos[0].image.name.startswith(f"orders/{order.tenant_id}/") and "photo.png" not in photos[0].image.name
+    assert (
+        photos[0].image.name.startswith(f"orders/{order.tenant_id}/")
+        and "photo.png" not in photos[0].image.name
+    )
 
     served = technician.get(order_url("photo", order, photos[0].pk))
     assert served.status_code == 200
     assert b"".join(served.streaming_content).startswith(b"\x89PNG")
     assert served["Cache-Control"] == "private, max-age=3600"
-    assert order_url("photo", order, photos[0].pk) in technician.get(order_url("detail", order)).content.decode()
+    assert (
+        order_url("photo", order, photos[0].pk) in technician.get(order_url("detail", order)).content.decode()
+    )
 
 
 def test_another_tenants_photo_is_404(make_order, member_client, tenant_b):
@@ -374,8 +442,11 @@ def test_a_photo_whose_file_is_gone_is_404(make_order, member_client):
 
 def test_a_bad_photo_upload_is_a_message(make_order, member_client, settings):
     order = make_order(S.IN_PROGRESS)
-    response = member_client(Role.TECHNICIAN).post(order_url("photo_add", order), {
-        "photos": photo_upload("x.jpg", b"not an image", "image/jpeg")}, follow=True)
+    response = member_client(Role.TECHNICIAN).post(
+        order_url("photo_add", order),
+        {"photos": photo_upload("x.jpg", b"not an image", "image/jpeg")},
+        follow=True,
+    )
     assert "is not a photo" in text_of(response)
     assert OrderPhoto.objects.count() == 0
 
@@ -410,6 +481,7 @@ def test_the_receipt_prints(make_order, member_client):
 def test_an_order_number_of_another_tenant_is_404(make_order, member_client, tenant_b):
     order = make_order(S.NEW)
     OrderFactory(tenant=tenant_b, service_type=ServiceTypeFactory(tenant=tenant_b))
-    response = member_client(Role.OWNER, tenant_b).get(order_url("detail", order).replace("/alpha/", "/beta/").replace(
-        f"/{order.number}/", "/999/"))
+    response = member_client(Role.OWNER, tenant_b).get(
+        order_url("detail", order).replace("/alpha/", "/beta/").replace(f"/{order.number}/", "/999/")
+    )
     assert response.status_code == 404

@@ -48,7 +48,10 @@ def test_each_role_on_an_order_assigned_to_the_technician(perm, role, staff_a, m
 
 
 def test_a_technician_acts_only_on_orders_assigned_to_them(make_order, tech_a, other_tech_a):
-    theirs, someone_elses = make_order(S.IN_PROGRESS, technician=tech_a), make_order(S.IN_PROGRESS, technician=other_tech_a)
+    theirs, someone_elses = (
+        make_order(S.IN_PROGRESS, technician=tech_a),
+        make_order(S.IN_PROGRESS, technician=other_tech_a),
+    )
     unassigned = make_order(S.NEW, technician=None)
     assert actor_problem(tech_a, Perm.ORDERS_WORK, theirs) is None
     assert actor_problem(tech_a, Perm.ORDERS_WORK, someone_elses) == NOT_ASSIGNED
@@ -88,7 +91,8 @@ def test_either_of_two_permissions_still_checks_the_assignment(staff_a, make_ord
     assert actor_problem(tech_a, prices, order) is None  # through WORK, assigned
     assert actor_problem(other_tech_a, prices, order) == NOT_ASSIGNED
     assert actor_problem(staff_a[Role.RECEPTION], (Perm.ORDERS_WORK, Perm.ORDERS_WAIVE_PAYMENT), order) == (
-        role_refused("Reception"))
+        role_refused("Reception")
+    )
 
 
 def test_the_refusal_is_a_permission_denied_with_a_sentence(tech_a, make_order, other_tech_a):

@@ -30,7 +30,12 @@ def png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
 def jpeg_with_gps(size=(40, 20), orientation: int | None = None) -> bytes:
@@ -83,9 +88,12 @@ def test_an_old_upload_is_served_by_its_bytes_and_never_inline_unless_an_image(m
     buffer = io.BytesIO()
     Image.new("RGB", (30, 30), "red").save(buffer, "PNG")
     # Stored before this change, under the uploader's extension.
-    png_named_html = OrderPhoto.objects.create(tenant=order.tenant, order=order,
-                                               image=ContentFile(buffer.getvalue() + HTML, name="old.html"))
-    not_an_image = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=ContentFile(HTML, name="old.html"))
+    png_named_html = OrderPhoto.objects.create(
+        tenant=order.tenant, order=order, image=ContentFile(buffer.getvalue() + HTML, name="old.html")
+    )
+    not_an_image = OrderPhoto.objects.create(
+        tenant=order.tenant, order=order, image=ContentFile(HTML, name="old.html")
+    )
     client = member_client(Role.OWNER)
 
     served = client.get(order_url("photo", order, png_named_html.pk))
@@ -97,8 +105,10 @@ def test_an_old_upload_is_served_by_its_bytes_and_never_inline_unless_an_image(m
     assert served["Content-Disposition"].startswith("attachment;")
     assert served["X-Content-Type-Options"] == "nosniff"
     # Asked for its display copy, it has none to make: the original, still as a download.
-    assert client.get(order_url("photo", order, not_an_image.pk) + "?size=display")["Content-Type"] == \
-        "application/octet-stream"
+    assert (
+        client.get(order_url("photo", order, not_an_image.pk) + "?size=display")["Content-Type"]
+        == "application/octet-stream"
+    )
 
 
 @pytest.mark.parametrize(
@@ -110,7 +120,9 @@ def test_an_old_upload_is_served_by_its_bytes_and_never_inline_unless_an_image(m
 )
 def test_a_huge_pixel_header_is_a_form_error_not_a_500(make_order, member_client, width, height, says):
     order = make_order(OrderStatus.IN_PROGRESS)
-    response = upload(member_client(Role.RECEPTION), order, photo_upload("bomb.png", png_header_only(width, height)))
+    response = upload(
+        member_client(Role.RECEPTION), order, photo_upload("bomb.png", png_header_only(width, height))
+    )
     assert response.status_code == 200
     assert says in text_of(response)
     assert not OrderPhoto.objects.exists()
@@ -119,8 +131,9 @@ def test_a_huge_pixel_header_is_a_form_error_not_a_500(make_order, member_client
 def test_a_huge_pixel_header_at_intake_and_on_my_jobs_is_a_form_error(make_order, member_client, tenant_a):
     order = make_order(OrderStatus.IN_PROGRESS)
     url = reverse("technicians:job_note", args=[tenant_a.slug, order.number])
-    response = member_client(Role.TECHNICIAN).post(url, {"text": "", "photo": photo_upload("b.png", png_header_only(20000, 20000))},
-                                                   follow=True)
+    response = member_client(Role.TECHNICIAN).post(
+        url, {"text": "", "photo": photo_upload("b.png", png_header_only(20000, 20000))}, follow=True
+    )
     assert response.status_code == 200 and "b.png is not a photo" in text_of(response)
     assert not OrderPhoto.objects.exists()
 
@@ -166,7 +179,9 @@ def test_an_old_photo_gets_its_display_copy_on_first_request(make_order, member_
     order = make_order(OrderStatus.IN_PROGRESS)
     big = io.BytesIO()
     Image.new("RGB", (2000, 1000), "green").save(big, "JPEG")
-    photo = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=ContentFile(big.getvalue(), name="old.jpg"))
+    photo = OrderPhoto.objects.create(
+        tenant=order.tenant, order=order, image=ContentFile(big.getvalue(), name="old.jpg")
+    )
     assert not photo.display
 
     served = member_client(Role.OWNER).get(order_url("photo", order, photo.pk) + "?size=display")
@@ -180,9 +195,12 @@ def test_document_images_lose_their_metadata_too(tenant_a, users_a, member_clien
     from documents.models import DocumentSettings
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    response = member_client(Role.MANAGER).post(reverse("documents:settings", args=[tenant_a.slug]), {
-        "logo": photo_upload("logo.gif", jpeg_with_gps(), "image/gif"),
-    })
+    response = member_client(Role.MANAGER).post(
+        reverse("documents:settings", args=[tenant_a.slug]),
+        {
+            "logo": photo_upload("logo.gif", jpeg_with_gps(), "image/gif"),
+        },
+    )
     assert response.status_code == 302
     paper = DocumentSettings.objects.get(tenant=tenant_a)
     assert paper.logo.name.endswith(".jpg")
@@ -194,8 +212,9 @@ def test_old_photos_are_normalised_by_the_command(make_order):
     from django.core.management import call_command
 
     order = make_order(OrderStatus.IN_PROGRESS)
-    old = OrderPhoto.objects.create(tenant=order.tenant, order=order,
-                                    image=ContentFile(jpeg_with_gps(), name="home.jpeg"))
+    old = OrderPhoto.objects.create(
+        tenant=order.tenant, order=order, image=ContentFile(jpeg_with_gps(), name="home.jpeg")
+    )
     junk = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=ContentFile(HTML, name="x.html"))
     old_name = old.image.name
     out = io.StringIO()

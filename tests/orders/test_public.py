@@ -38,15 +38,19 @@ SHOWN = {"estimate_version": "1", "estimate_amount": "1000.00"}
 
 @pytest.fixture
 def client_person(tenant_a):
-    return ClientFactory(tenant=tenant_a, name="Ivan Sidorovsky", phone="+79161234567",
-                         email="ivan.sidorovsky@example.test")
+    return ClientFactory(
+        tenant=tenant_a, name="Ivan Sidorovsky", phone="+79161234567", email="ivan.sidorovsky@example.test"
+    )
 
 
 @pytest.fixture
 def order(make_order, client_person, staff_a):
-    order = make_order(S.AWAITING_APPROVAL, client=client_person, item=None,
-                       visit_address="Secret street 13, apt. 7")
-    services.add_note(order, text="INTERNAL-MARKER-7f3a the client seemed drunk", public=False, by=staff_a[Role.TECHNICIAN])
+    order = make_order(
+        S.AWAITING_APPROVAL, client=client_person, item=None, visit_address="Secret street 13, apt. 7"
+    )
+    services.add_note(
+        order, text="INTERNAL-MARKER-7f3a the client seemed drunk", public=False, by=staff_a[Role.TECHNICIAN]
+    )
     services.add_note(order, text="Your part has been ordered", public=True, by=staff_a[Role.TECHNICIAN])
     return order
 
@@ -64,8 +68,17 @@ def test_the_page_shows_the_order_in_plain_words(client, order):
 def test_the_page_shows_no_personal_data_and_no_internal_notes(client, order):
     html = client.get(status_url(order.public_token)).content.decode()
     text = text_of(client.get(status_url(order.public_token)))
-    for secret in ["Sidorovsky", "79161234567", "916 123", "ivan.sidorovsky", "@example.test",
-                   "INTERNAL-MARKER-7f3a", "drunk", "Secret street", order.client.email]:
+    for secret in [
+        "Sidorovsky",
+        "79161234567",
+        "916 123",
+        "ivan.sidorovsky",
+        "@example.test",
+        "INTERNAL-MARKER-7f3a",
+        "drunk",
+        "Secret street",
+        order.client.email,
+    ]:
         assert secret not in html and secret not in text, secret
 
 
@@ -76,8 +89,18 @@ def test_private_headers(client, order):
     assert "noindex" in response["X-Robots-Tag"]
 
 
-GARBAGE = ["", "x", "a" * 31, "a" * 65, "a" * 500, "../../etc/passwd" + "a" * 30, "' OR 1=1 --" + "a" * 30,
-           "\u0000" * 40, "😀" * 40, "%00" * 15]
+GARBAGE = [
+    "",
+    "x",
+    "a" * 31,
+    "a" * 65,
+    "a" * 500,
+    "../../etc/passwd" + "a" * 30,
+    "' OR 1=1 --" + "a" * 30,
+    "\u0000" * 40,
+    "😀" * 40,
+    "%00" * 15,
+]
 
 
 @pytest.mark.parametrize("token", ["x", "short", "a" * 31], ids=["1", "5", "31"])
@@ -87,7 +110,9 @@ def test_a_short_token_is_404_without_touching_the_database(token, client, order
     assert response.status_code == 404
 
 
-@pytest.mark.parametrize("token", [*GARBAGE, secrets.token_urlsafe(32)], ids=[*(repr(t)[:20] for t in GARBAGE), "random-token"])
+@pytest.mark.parametrize(
+    "token", [*GARBAGE, secrets.token_urlsafe(32)], ids=[*(repr(t)[:20] for t in GARBAGE), "random-token"]
+)
 def test_wrong_and_garbage_tokens_are_404(token, client, order):
     if not token:
         assert client.get("/s//").status_code == 404
@@ -99,7 +124,9 @@ def test_wrong_and_garbage_tokens_are_404(token, client, order):
 def test_an_almost_right_token_is_404(client, order):
     token = order.public_token
     assert client.get(status_url(token[:-1] + ("A" if token[-1] != "A" else "B"))).status_code == 404
-    assert client.get(status_url(token.upper() if token != token.upper() else token.lower())).status_code == 404
+    assert (
+        client.get(status_url(token.upper() if token != token.upper() else token.lower())).status_code == 404
+    )
 
 
 def page_without_per_request_bits(response, token: str) -> str:
@@ -119,7 +146,9 @@ def test_an_expired_link_gets_the_same_404_as_a_wrong_one(client, order):
     expired = client.get(status_url(order.public_token))
 
     assert expired.status_code == wrong.status_code == 404
-    assert page_without_per_request_bits(expired, order.public_token) == page_without_per_request_bits(wrong, wrong_token)
+    assert page_without_per_request_bits(expired, order.public_token) == page_without_per_request_bits(
+        wrong, wrong_token
+    )
 
 
 def test_the_link_still_works_after_handover_until_it_expires(client, make_order, reception_a):
@@ -185,23 +214,37 @@ def test_staff_changing_the_estimate_while_the_client_looks_refuses_the_old_answ
 
     assert "The estimate has changed, please review it again." in text_of(response)
     order.refresh_from_db()
-    assert (order.status, order.estimate, order.estimate_state) == (S.AWAITING_APPROVAL, Decimal("1800"), "pending")
+    assert (order.status, order.estimate, order.estimate_state) == (
+        S.AWAITING_APPROVAL,
+        Decimal("1800"),
+        "pending",
+    )
     assert order.approved_amount == Decimal("1000")  # still only what was agreed before
     # The page now shows version 2, and answering that one works.
     assert 'name="estimate_amount" value="1800.00"' in text_of(client.get(status_url(order.public_token)))
-    client.post(decide_url(order.public_token, "approve"), {"estimate_version": "2", "estimate_amount": "1800.00"})
+    client.post(
+        decide_url(order.public_token, "approve"), {"estimate_version": "2", "estimate_amount": "1800.00"}
+    )
     order.refresh_from_db()
-    assert (order.status, order.approved_amount, order.total_amount) == (S.IN_PROGRESS, Decimal("1800"), Decimal("1800"))
+    assert (order.status, order.approved_amount, order.total_amount) == (
+        S.IN_PROGRESS,
+        Decimal("1800"),
+        Decimal("1800"),
+    )
 
 
-@pytest.mark.parametrize("shown", [
-    {"estimate_version": "1", "estimate_amount": "999.99"},  # another amount
-    {"estimate_version": "2", "estimate_amount": "1000.00"},  # another version
-    {"estimate_version": "1"},  # no amount
-    {},  # nothing: an old page or a hand-made request
-    {"estimate_version": "x", "estimate_amount": "NaN"},
-    {"estimate_version": "99999999999999999999", "estimate_amount": "1e999999"},
-], ids=["amount", "version", "no-amount", "nothing", "garbage", "huge"])
+@pytest.mark.parametrize(
+    "shown",
+    [
+        {"estimate_version": "1", "estimate_amount": "999.99"},  # another amount
+        {"estimate_version": "2", "estimate_amount": "1000.00"},  # another version
+        {"estimate_version": "1"},  # no amount
+        {},  # nothing: an old page or a hand-made request
+        {"estimate_version": "x", "estimate_amount": "NaN"},
+        {"estimate_version": "99999999999999999999", "estimate_amount": "1e999999"},
+    ],
+    ids=["amount", "version", "no-amount", "nothing", "garbage", "huge"],
+)
 @pytest.mark.parametrize("decision", ["approve", "decline"])
 def test_an_answer_to_another_estimate_is_refused(shown, decision, client, order):
     response = client.post(decide_url(order.public_token, decision), shown, follow=True)
@@ -213,13 +256,21 @@ def test_an_answer_to_another_estimate_is_refused(shown, decision, client, order
 
 
 def test_the_client_approves_the_lines_of_an_itemised_estimate(client, order, tech_a):
-    services.set_estimate(order, by=tech_a, expected_version=order.version, lines=[
-        services.EstimateLineData("part", "Screen", Decimal("1"), Decimal("3500")),
-        services.EstimateLineData("work", "Labour", Decimal("1.5"), Decimal("1000"))])
+    services.set_estimate(
+        order,
+        by=tech_a,
+        expected_version=order.version,
+        lines=[
+            services.EstimateLineData("part", "Screen", Decimal("1"), Decimal("3500")),
+            services.EstimateLineData("work", "Labour", Decimal("1.5"), Decimal("1000")),
+        ],
+    )
     page = text_of(client.get(status_url(order.public_token)))
     assert "Screen" in page and "Labour" in page and "5,000.00" in page
 
-    client.post(decide_url(order.public_token, "approve"), {"estimate_version": "2", "estimate_amount": "5000.00"})
+    client.post(
+        decide_url(order.public_token, "approve"), {"estimate_version": "2", "estimate_amount": "5000.00"}
+    )
 
     order.refresh_from_db()
     lines = list(order.line_items.order_by("id").values_list("kind", "description", "amount"))
@@ -229,7 +280,9 @@ def test_the_client_approves_the_lines_of_an_itemised_estimate(client, order, te
 
 def test_no_decision_when_none_is_asked_for(client, make_order):
     order = make_order(S.IN_PROGRESS)
-    assert 'data-testid="estimate-decision"' not in client.get(status_url(order.public_token)).content.decode()
+    assert (
+        'data-testid="estimate-decision"' not in client.get(status_url(order.public_token)).content.decode()
+    )
     response = client.post(decide_url(order.public_token, "approve"), SHOWN, follow=True)
     assert "already been answered" in text_of(response)
     order.refresh_from_db()

@@ -59,11 +59,16 @@ def add_orders(tenant_a):
         for i in range(n):
             location = LocationFactory(tenant=tenant_a)
             values = {
-                "technician": MembershipFactory(tenant=tenant_a, role=Role.TECHNICIAN,
-                                                user=UserFactory(full_name=f"Tech {i}")),
-                "service_type": ServiceTypeFactory(tenant=tenant_a), "intake_location": location,
-                "workshop": location, "status": [S.NEW, S.PLANNED, S.IN_PROGRESS, S.READY][i % 4],
-                "priority": i % 4, "total_amount": Decimal(i), **fields,
+                "technician": MembershipFactory(
+                    tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(full_name=f"Tech {i}")
+                ),
+                "service_type": ServiceTypeFactory(tenant=tenant_a),
+                "intake_location": location,
+                "workshop": location,
+                "status": [S.NEW, S.PLANNED, S.IN_PROGRESS, S.READY][i % 4],
+                "priority": i % 4,
+                "total_amount": Decimal(i),
+                **fields,
             }
             order = OrderFactory(tenant=tenant_a, **values)
             orders.append(order)
@@ -86,8 +91,9 @@ LIST_URLS = {
 
 
 @pytest.mark.parametrize("query", LIST_URLS.values(), ids=LIST_URLS.keys())
-def test_the_order_list_costs_the_same_for_10_and_100_orders(query, add_orders, tenant_a, member_client,
-                                                             django_assert_num_queries):
+def test_the_order_list_costs_the_same_for_10_and_100_orders(
+    query, add_orders, tenant_a, member_client, django_assert_num_queries
+):
     manager = member_client(Role.MANAGER)
     url = tenant_url("list", tenant_a) + query
     add_orders(10)
@@ -106,7 +112,9 @@ def test_the_order_list_costs_the_same_for_10_and_100_orders(query, add_orders, 
         assert not set(re.findall(r'href="/alpha/orders/(\d+)/"', response.content.decode())) & set(rows)
 
 
-def test_a_technicians_list_costs_the_same_too(add_orders, tenant_a, member_client, tech_a, django_assert_num_queries):
+def test_a_technicians_list_costs_the_same_too(
+    add_orders, tenant_a, member_client, tech_a, django_assert_num_queries
+):
     technician = member_client(Role.TECHNICIAN)
     url = tenant_url("list", tenant_a)
     add_orders(10)
@@ -121,11 +129,18 @@ def fill_order(order, n: int, people: list) -> None:
     """n events, lines, payments and photos on the order, by different people."""
     for i in range(n):
         member = people[i % len(people)]
-        OrderEventFactory(order=order, actor=member.user, kind=[EventKind.NOTE, EventKind.STATUS, EventKind.PAYMENT][i % 3],
-                          to_status=S.IN_PROGRESS, is_public=bool(i % 2))
+        OrderEventFactory(
+            order=order,
+            actor=member.user,
+            kind=[EventKind.NOTE, EventKind.STATUS, EventKind.PAYMENT][i % 3],
+            to_status=S.IN_PROGRESS,
+            is_public=bool(i % 2),
+        )
         LineItemFactory(order=order, performed_by=member, kind=["work", "part"][i % 2])
         PaymentFactory(order=order, received_by=member.user, kind=["payment", "prepayment"][i % 2])
-        OrderPhoto.objects.create(tenant=order.tenant, order=order, image=photo_upload(), uploaded_by=member.user)
+        OrderPhoto.objects.create(
+            tenant=order.tenant, order=order, image=photo_upload(), uploaded_by=member.user
+        )
 
 
 @pytest.fixture
@@ -138,8 +153,9 @@ def many_people(tenant_a):
 
 
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.TECHNICIAN])
-def test_the_order_page_costs_the_same_with_few_and_many_events(role, make_order, many_people, member_client,
-                                                                django_assert_num_queries):
+def test_the_order_page_costs_the_same_with_few_and_many_events(
+    role, make_order, many_people, member_client, django_assert_num_queries
+):
     small, large = make_order(S.IN_PROGRESS), make_order(S.IN_PROGRESS)
     fill_order(small, 2, many_people)
     fill_order(large, 30, many_people)
@@ -150,8 +166,9 @@ def test_the_order_page_costs_the_same_with_few_and_many_events(role, make_order
     assert_same_count(visitor, order_url("detail", large), expected, django_assert_num_queries)
 
 
-def test_the_public_page_costs_the_same_for_short_and_long_timelines(make_order, many_people, client,
-                                                                     django_assert_num_queries):
+def test_the_public_page_costs_the_same_for_short_and_long_timelines(
+    make_order, many_people, client, django_assert_num_queries
+):
     small, large = make_order(S.IN_PROGRESS), make_order(S.IN_PROGRESS)
     fill_order(small, 2, many_people)
     fill_order(large, 60, many_people)
@@ -161,17 +178,22 @@ def test_the_public_page_costs_the_same_for_short_and_long_timelines(make_order,
     assert_same_count(client, f"/s/{large.public_token}/", expected, django_assert_num_queries)
 
 
-def test_the_client_page_costs_the_same_for_few_and_many_orders(add_orders, tenant_a, member_client,
-                                                                 django_assert_num_queries):
+def test_the_client_page_costs_the_same_for_few_and_many_orders(
+    add_orders, tenant_a, member_client, django_assert_num_queries
+):
     few, many = ClientFactory(tenant=tenant_a), ClientFactory(tenant=tenant_a)
     add_orders(2, client=few)
     add_orders(25, client=many)
     manager = member_client(Role.MANAGER)
     expected = queries_of(manager, tenant_url("client_detail", tenant_a, few.pk))
-    assert_same_count(manager, tenant_url("client_detail", tenant_a, many.pk), expected, django_assert_num_queries)
+    assert_same_count(
+        manager, tenant_url("client_detail", tenant_a, many.pk), expected, django_assert_num_queries
+    )
 
 
-def test_the_client_list_and_catalogue_cost_the_same_at_two_sizes(tenant_a, member_client, django_assert_num_queries):
+def test_the_client_list_and_catalogue_cost_the_same_at_two_sizes(
+    tenant_a, member_client, django_assert_num_queries
+):
     manager = member_client(Role.MANAGER)
     urls = [tenant_url("client_list", tenant_a), tenant_url("catalogue", tenant_a)]
     ClientFactory.create_batch(3, tenant=tenant_a)

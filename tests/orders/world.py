@@ -16,9 +16,13 @@ def _fill(tenant, order: Order, count: int) -> SimpleNamespace:
     clients = [ClientFactory(tenant=tenant) for _ in range(count)]
     service_types = [ServiceTypeFactory(tenant=tenant) for _ in range(count)]
     lines = [LineItemFactory(order=order) for _ in range(count)]
-    photos = [OrderPhoto.objects.create(tenant=tenant, order=order, image=photo_upload(), caption="World photo")
-              for _ in range(count)]
-    return SimpleNamespace(client=clients[-1], service_type=service_types[-1], line=lines[-1], photo=photos[-1])
+    photos = [
+        OrderPhoto.objects.create(tenant=tenant, order=order, image=photo_upload(), caption="World photo")
+        for _ in range(count)
+    ]
+    return SimpleNamespace(
+        client=clients[-1], service_type=service_types[-1], line=lines[-1], photo=photos[-1]
+    )
 
 
 def add_orders(tenant_b, tenant_a, *, order_a: Order) -> SimpleNamespace:

@@ -14,23 +14,50 @@ from tests.orders.factories import ClientFactory, ItemFactory, OrderFactory, Ser
 
 
 def member(tenant, role: Role) -> Membership:
-    return (Membership.objects.select_related("user", "tenant").filter(tenant=tenant, role=role)
-            .order_by("id").first())
+    return (
+        Membership.objects.select_related("user", "tenant")
+        .filter(tenant=tenant, role=role)
+        .order_by("id")
+        .first()
+    )
 
 
-def ready_order(tenant, *, service=None, technician=None, client=None, item=None,
-                lines: tuple = (("work", "Screen replacement", "1500", None),), **fields) -> Order:
+def ready_order(
+    tenant,
+    *,
+    service=None,
+    technician=None,
+    client=None,
+    item=None,
+    lines: tuple = (("work", "Screen replacement", "1500", None),),
+    **fields,
+) -> Order:
     """An order of `tenant` ready for pickup, its lines (kind, description, price, part warranty days)
     paid in full."""
     service = service or ServiceTypeFactory(tenant=tenant, warranty_days=90)
     client = client or ClientFactory(tenant=tenant)
     item = item or ItemFactory(tenant=tenant, client=client)
-    order = OrderFactory(tenant=tenant, service_type=service, client=client, item=item, status=OrderStatus.READY,
-                         technician=technician or member(tenant, Role.TECHNICIAN), estimate=Decimal("100000"),
-                         approved_amount=Decimal("100000"), **fields)
+    order = OrderFactory(
+        tenant=tenant,
+        service_type=service,
+        client=client,
+        item=item,
+        status=OrderStatus.READY,
+        technician=technician or member(tenant, Role.TECHNICIAN),
+        estimate=Decimal("100000"),
+        approved_amount=Decimal("100000"),
+        **fields,
+    )
     for kind, description, price, warranty_days in lines:
-        LineItem.objects.create(tenant=tenant, order=order, kind=kind, description=description, quantity=Decimal("1"),
-                                unit_price=Decimal(price), warranty_days=warranty_days)
+        LineItem.objects.create(
+            tenant=tenant,
+            order=order,
+            kind=kind,
+            description=description,
+            quantity=Decimal("1"),
+            unit_price=Decimal(price),
+            warranty_days=warranty_days,
+        )
     recalculate_totals(order)
     if order.total_amount:
         Payment.objects.create(tenant=tenant, order=order, amount=order.total_amount)

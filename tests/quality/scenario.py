@@ -61,7 +61,9 @@ def build(tenant, users, clock) -> SimpleNamespace:
     x = LocationFactory(tenant=tenant, name="X round the clock")
     y = LocationFactory(tenant=tenant, name="Y standard week")
     hours.set_week(x, [parse_hours("00:00-24:00")] * 7)
-    TechnicianProfile.objects.create(tenant=tenant, membership=t2, home_workshop=x, working_days=[0, 1, 2, 3, 4])
+    TechnicianProfile.objects.create(
+        tenant=tenant, membership=t2, home_workshop=x, working_days=[0, 1, 2, 3, 4]
+    )
     phone = ServiceTypeFactory(tenant=tenant, name="Phone")
     laptop = ServiceTypeFactory(tenant=tenant, name="Laptop")
 
@@ -71,9 +73,17 @@ def build(tenant, users, clock) -> SimpleNamespace:
     def take_in(when: str, service_type, location) -> Order:
         at(when)
         data = services.IntakeData(
-            client=None, client_name="Client", client_phone=f"+7916{Order.objects.count():07d}", client_email="",
-            consent=True, service_type=service_type, format=ServiceFormat.IN_SHOP, intake_location=location,
-            problem="Broken", estimate=Decimal("1000"))
+            client=None,
+            client_name="Client",
+            client_phone=f"+7916{Order.objects.count():07d}",
+            client_email="",
+            consent=True,
+            service_type=service_type,
+            format=ServiceFormat.IN_SHOP,
+            intake_location=location,
+            problem="Broken",
+            estimate=Decimal("1000"),
+        )
         return services.take_in(tenant, data, by=reception)
 
     def act(order: Order, when: str, action: str, by=manager, **kwargs) -> Order:
@@ -89,15 +99,22 @@ def build(tenant, users, clock) -> SimpleNamespace:
     def plan(order: Order, when: str, technician) -> Order:
         at(when)
         order.refresh_from_db()
-        services.assign(order, technician=technician, workshop=order.intake_location, by=manager,
-                        expected_version=order.version)
+        services.assign(
+            order,
+            technician=technician,
+            workshop=order.intake_location,
+            by=manager,
+            expected_version=order.version,
+        )
         return act(order, when, "plan")
 
     def log(order: Order, technician, start: str, end: str) -> None:
         at(end)
         order.refresh_from_db()
         local = [datetime.fromisoformat(f"2026-04-{text}").replace(tzinfo=clock.tz) for text in (start, end)]
-        worklog.add_manual(order, technician=technician, start=local[0], end=local[1], reason="On paper", by=manager)
+        worklog.add_manual(
+            order, technician=technician, start=local[0], end=local[1], reason="On paper", by=manager
+        )
 
     def rate(order: Order, when: str, rating: int) -> None:
         at(when)
@@ -144,22 +161,66 @@ def build(tenant, users, clock) -> SimpleNamespace:
     act(o6, "13 16:30", "pass_check")
     act(o6, "14 10:00", "hand_over", by=reception)
     at("17 12:00")
-    return SimpleNamespace(manager=manager, reception=reception, t1=t1, t2=t2, x=x, y=y, phone=phone, laptop=laptop,
-                           orders=[o1, o2, o3, o4, o5, o6])
+    return SimpleNamespace(
+        manager=manager,
+        reception=reception,
+        t1=t1,
+        t2=t2,
+        x=x,
+        y=y,
+        phone=phone,
+        laptop=laptop,
+        orders=[o1, o2, o3, o4, o5, o6],
+    )
 
 
 # Whole seconds per measure of each handed-over order (the table above).
 EXPECTED_SECONDS = {
-    "O1": {"request": 1 * H, "planning": 2 * H, "execution": 20 * H, "handover": 5 * H, "e2e": 28 * H,
-           "repair": 20 * H, "wait_client": 0, "wait_parts": 0, "pickup": 4 * H},
-    "O2": {"request": H // 2, "planning": 3 * H // 2, "execution": 24 * H, "handover": 20 * H, "e2e": 46 * H,
-           "repair": 6 * H, "wait_client": 18 * H, "wait_parts": 0, "pickup": 18 * H},
-    "O4": {"request": H // 2, "planning": H // 2, "execution": 27 * H, "handover": 2 * H, "e2e": 30 * H,
-           "repair": 3 * H, "wait_client": 0, "wait_parts": 24 * H, "pickup": 1 * H},
-    "O6": {"request": H // 2, "planning": 13 * H // 2, "execution": 6 * H, "handover": 4 * H, "e2e": 17 * H,
-           "repair": 6 * H, "wait_client": 0, "wait_parts": 0, "pickup": 7 * H // 2},
+    "O1": {
+        "request": 1 * H,
+        "planning": 2 * H,
+        "execution": 20 * H,
+        "handover": 5 * H,
+        "e2e": 28 * H,
+        "repair": 20 * H,
+        "wait_client": 0,
+        "wait_parts": 0,
+        "pickup": 4 * H,
+    },
+    "O2": {
+        "request": H // 2,
+        "planning": 3 * H // 2,
+        "execution": 24 * H,
+        "handover": 20 * H,
+        "e2e": 46 * H,
+        "repair": 6 * H,
+        "wait_client": 18 * H,
+        "wait_parts": 0,
+        "pickup": 18 * H,
+    },
+    "O4": {
+        "request": H // 2,
+        "planning": H // 2,
+        "execution": 27 * H,
+        "handover": 2 * H,
+        "e2e": 30 * H,
+        "repair": 3 * H,
+        "wait_client": 0,
+        "wait_parts": 24 * H,
+        "pickup": 1 * H,
+    },
+    "O6": {
+        "request": H // 2,
+        "planning": 13 * H // 2,
+        "execution": 6 * H,
+        "handover": 4 * H,
+        "e2e": 17 * H,
+        "repair": 6 * H,
+        "wait_client": 0,
+        "wait_parts": 0,
+        "pickup": 7 * H // 2,
+    },
 }
-
 
 
 def add_orders(tenant, history: SimpleNamespace, clock, count: int) -> None:
@@ -167,19 +228,45 @@ def add_orders(tenant, history: SimpleNamespace, clock, count: int) -> None:
     the next day (more rows for the query-count test)."""
     from orders.lifecycle import transition
 
-    types, locations, technicians = [history.phone, history.laptop], [history.x, history.y], [history.t1, history.t2]
+    types, locations, technicians = (
+        [history.phone, history.laptop],
+        [history.x, history.y],
+        [history.t1, history.t2],
+    )
     for i in range(count):
         clock.set(f"2026-04-{1 + i % 15:02d} 10:{i % 60:02d}")
         data = services.IntakeData(
-            client=None, client_name=f"More {i}", client_phone=f"+7926{i:07d}", client_email="", consent=True,
-            service_type=types[i % 2], format=ServiceFormat.IN_SHOP, intake_location=locations[i % 2], problem="More")
+            client=None,
+            client_name=f"More {i}",
+            client_phone=f"+7926{i:07d}",
+            client_email="",
+            consent=True,
+            service_type=types[i % 2],
+            format=ServiceFormat.IN_SHOP,
+            intake_location=locations[i % 2],
+            problem="More",
+        )
         order = services.take_in(tenant, data, by=history.reception)
-        services.assign(order, technician=technicians[i % 2], workshop=order.intake_location, by=history.manager,
-                        expected_version=order.version)
-        for hours_later, action in ((1, "plan"), (2, "start_work"), (20, "finish_work"), (21, "pass_check"),
-                                    (24, "hand_over")):
+        services.assign(
+            order,
+            technician=technicians[i % 2],
+            workshop=order.intake_location,
+            by=history.manager,
+            expected_version=order.version,
+        )
+        for hours_later, action in (
+            (1, "plan"),
+            (2, "start_work"),
+            (20, "finish_work"),
+            (21, "pass_check"),
+            (24, "hand_over"),
+        ):
             clock.set(f"2026-04-{1 + i % 15:02d} 10:{i % 60:02d}")
             clock.shift(hours=hours_later)
             order.refresh_from_db()
-            transition(order, action, by=history.reception if action == "hand_over" else history.manager,
-                       expected_version=order.version)
+            transition(
+                order,
+                action,
+                by=history.reception if action == "hand_over" else history.manager,
+                expected_version=order.version,
+            )

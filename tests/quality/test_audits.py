@@ -27,13 +27,20 @@ WEEK = date(2026, 3, 2)  # a Monday
 
 @pytest.fixture
 def techs(tenant_a, users_a):
-    second = MembershipFactory(tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(full_name="Boris Second"))
+    second = MembershipFactory(
+        tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(full_name="Boris Second")
+    )
     return member(tenant_a, Role.TECHNICIAN), second
 
 
 def _closed(tenant, technician, when: datetime, status=OrderStatus.HANDED_OVER, service=None):
-    return OrderFactory(tenant=tenant, technician=technician, status=status, closed_at=when,
-                        service_type=service or ServiceTypeFactory(tenant=tenant))
+    return OrderFactory(
+        tenant=tenant,
+        technician=technician,
+        status=status,
+        closed_at=when,
+        service_type=service or ServiceTypeFactory(tenant=tenant),
+    )
 
 
 @pytest.fixture
@@ -43,8 +50,10 @@ def week_orders(tenant_a, techs):
     tz = ZoneInfo(tenant_a.time_zone)
     first, second = techs
     inside = [_closed(tenant_a, first, datetime(2026, 3, 2 + n, 12, tzinfo=tz)) for n in range(4)]
-    inside += [_closed(tenant_a, second, datetime(2026, 3, 2, 0, 0, tzinfo=tz)),
-               _closed(tenant_a, second, datetime(2026, 3, 8, 23, 59, tzinfo=tz))]
+    inside += [
+        _closed(tenant_a, second, datetime(2026, 3, 2, 0, 0, tzinfo=tz)),
+        _closed(tenant_a, second, datetime(2026, 3, 8, 23, 59, tzinfo=tz)),
+    ]
     _closed(tenant_a, first, datetime(2026, 3, 1, 23, 59, tzinfo=tz))
     _closed(tenant_a, first, datetime(2026, 3, 9, 0, 0, tzinfo=tz))
     _closed(tenant_a, second, datetime(2026, 3, 4, 12, tzinfo=tz), status=OrderStatus.CANCELLED)
@@ -78,7 +87,9 @@ def test_the_sample_is_reproducible_with_the_same_seed(tenant_a, users_a, week_o
     # Without a seed: the center and the week seed it, so a rerun draws the same again.
     default = _picked(audits.draw_sample(tenant_a, WEEK, size=1))
     Audit.objects.all().delete()
-    assert _picked(audits.draw_sample(tenant_a, WEEK + timedelta(days=3), size=1)) == default  # any day of the week
+    assert (
+        _picked(audits.draw_sample(tenant_a, WEEK + timedelta(days=3), size=1)) == default
+    )  # any day of the week
 
 
 def test_different_seeds_draw_differently_at_least_once(tenant_a, users_a, week_orders):
@@ -113,14 +124,18 @@ def test_the_sample_may_be_per_service_type(tenant_a, users_a, techs):
 
 
 def test_the_settings_give_the_size_and_the_grouping(tenant_a, users_a, week_orders):
-    AfterSalesSettings.objects.create(tenant=tenant_a, audit_sample_size=3, audit_manager=member(tenant_a, Role.OWNER))
+    AfterSalesSettings.objects.create(
+        tenant=tenant_a, audit_sample_size=3, audit_manager=member(tenant_a, Role.OWNER)
+    )
     drawn = audits.draw_sample(tenant_a, WEEK, seed=3)
     assert len(drawn) == 5  # 3 of the first's four, both of the second's
     assert {a.auditor_id for a in drawn} == {member(tenant_a, Role.OWNER).pk}
 
 
 @pytest.mark.clock("2026-03-11 09:00")  # a Wednesday: last week is that of 2 March
-def test_the_periodic_task_draws_last_weeks_sample_once_per_center(tenant_a, tenant_b, users_a, users_b, week_orders):
+def test_the_periodic_task_draws_last_weeks_sample_once_per_center(
+    tenant_a, tenant_b, users_a, users_b, week_orders
+):
     from quality.tasks import draw_audit_samples
 
     tz = ZoneInfo(tenant_b.time_zone)
@@ -140,8 +155,13 @@ def test_the_periodic_task_draws_last_weeks_sample_once_per_center(tenant_a, ten
 def test_the_checklist_is_pre_filled_from_the_records(tenant_a, users_a):
     order = handed_over(tenant_a)  # consent on file, a status event to handed over, a payment row
     suggested = audits.suggest(order)
-    assert suggested == {"documents_complete": False, "consent_recorded": True, "photos_present": False,
-                         "timeline_complete": False, "price_matches_estimate": True}
+    assert suggested == {
+        "documents_complete": False,
+        "consent_recorded": True,
+        "photos_present": False,
+        "timeline_complete": False,
+        "price_matches_estimate": True,
+    }
     # The factory order has no "created" event and its payment no event: add them as intake would.
     OrderEvent.objects.create(tenant=tenant_a, order=order, kind=EventKind.CREATED)
     OrderEvent.objects.create(tenant=tenant_a, order=order, kind=EventKind.PAYMENT)
@@ -160,30 +180,53 @@ def test_the_checklist_is_pre_filled_from_the_records(tenant_a, users_a):
 
 
 def test_the_score_is_the_share_of_yes_among_the_answered():
-    assert audits.score_of({"documents_complete": True, "consent_recorded": True, "photos_present": False,
-                            "timeline_complete": None, "price_matches_estimate": True}) == Decimal("75.0")
+    assert audits.score_of(
+        {
+            "documents_complete": True,
+            "consent_recorded": True,
+            "photos_present": False,
+            "timeline_complete": None,
+            "price_matches_estimate": True,
+        }
+    ) == Decimal("75.0")
     assert audits.score_of({"documents_complete": False}) == Decimal("0.0")
-    assert audits.score_of({"documents_complete": True, "photos_present": True, "consent_recorded": False}) == Decimal("66.7")
+    assert audits.score_of(
+        {"documents_complete": True, "photos_present": True, "consent_recorded": False}
+    ) == Decimal("66.7")
     assert audits.score_of({}) is None
 
 
 def _audit(tenant) -> Audit:
     order = handed_over(tenant)
-    return Audit.objects.create(tenant=tenant, order=order, week=WEEK, technician=order.technician,
-                                service_type=order.service_type)
+    return Audit.objects.create(
+        tenant=tenant, order=order, week=WEEK, technician=order.technician, service_type=order.service_type
+    )
 
 
 def test_answering_and_completing_an_audit(tenant_a, users_a):
     audit = _audit(tenant_a)
     manager = member(tenant_a, Role.MANAGER)
-    answers = {"documents_complete": True, "consent_recorded": True, "photos_present": False,
-               "timeline_complete": None, "price_matches_estimate": True}
-    audits.save_answers(audit, by=manager, answers=answers, notes="Photos missing", expected_version=audit.version)
+    answers = {
+        "documents_complete": True,
+        "consent_recorded": True,
+        "photos_present": False,
+        "timeline_complete": None,
+        "price_matches_estimate": True,
+    }
+    audits.save_answers(
+        audit, by=manager, answers=answers, notes="Photos missing", expected_version=audit.version
+    )
     assert (audit.status, audit.score, audit.auditor_id) == ("in_progress", None, manager.pk)
     with pytest.raises(audits.AuditChanged):
         audits.save_answers(audit, by=manager, answers=answers, notes="", expected_version=audit.version - 1)
-    audits.save_answers(audit, by=manager, answers=answers, notes="Photos missing", expected_version=audit.version,
-                        complete=True)
+    audits.save_answers(
+        audit,
+        by=manager,
+        answers=answers,
+        notes="Photos missing",
+        expected_version=audit.version,
+        complete=True,
+    )
     audit.refresh_from_db()
     assert (audit.status, audit.score, audit.notes) == ("done", Decimal("75.0"), "Photos missing")
     assert audit.completed_at is not None
@@ -196,11 +239,22 @@ def test_answering_and_completing_an_audit(tenant_a, users_a):
 def test_an_audit_needs_an_answer_to_complete(tenant_a, users_a):
     audit = _audit(tenant_a)
     with pytest.raises(ValidationError, match="at least one"):
-        audits.save_answers(audit, by=member(tenant_a, Role.MANAGER), answers={}, notes="",
-                            expected_version=audit.version, complete=True)
+        audits.save_answers(
+            audit,
+            by=member(tenant_a, Role.MANAGER),
+            answers={},
+            notes="",
+            expected_version=audit.version,
+            complete=True,
+        )
     with pytest.raises(ValueError):
-        audits.save_answers(audit, by=member(tenant_a, Role.MANAGER), answers={"colour": True}, notes="",
-                            expected_version=audit.version)
+        audits.save_answers(
+            audit,
+            by=member(tenant_a, Role.MANAGER),
+            answers={"colour": True},
+            notes="",
+            expected_version=audit.version,
+        )
 
 
 @pytest.mark.parametrize("role", [Role.RECEPTION, Role.TECHNICIAN])
@@ -219,16 +273,26 @@ def test_only_managers_audit(tenant_a, users_a, role):
 def test_a_finding_is_tracked_to_closed(tenant_a, users_a):
     audit = _audit(tenant_a)
     manager, tech = member(tenant_a, Role.MANAGER), member(tenant_a, Role.TECHNICIAN)
-    finding = audits.add_finding(audit, by=manager, severity="major", description="No photos at intake",
-                                 corrective_action="Photograph every device at intake", responsible=tech,
-                                 due_date=date(2030, 1, 15))
+    finding = audits.add_finding(
+        audit,
+        by=manager,
+        severity="major",
+        description="No photos at intake",
+        corrective_action="Photograph every device at intake",
+        responsible=tech,
+        due_date=date(2030, 1, 15),
+    )
     audit.refresh_from_db()
     assert audit.status == "in_progress"
     assert list(audits.open_findings(tenant_a)) == [finding]
     with pytest.raises(ValidationError, match="Write what was done"):
         audits.close_finding(finding, by=manager, note="")
     audits.close_finding(finding, by=manager, note="Briefed the reception")
-    assert (finding.status, finding.closing_note, finding.closed_by) == ("closed", "Briefed the reception", manager.user)
+    assert (finding.status, finding.closing_note, finding.closed_by) == (
+        "closed",
+        "Briefed the reception",
+        manager.user,
+    )
     assert not audits.open_findings(tenant_a).exists()
     with pytest.raises(ValidationError, match="already closed"):
         audits.close_finding(finding, by=manager, note="again")
@@ -242,7 +306,9 @@ def test_a_finding_needs_a_description_a_severity_and_a_colleague(tenant_a, tena
     with pytest.raises(ValidationError):
         audits.add_finding(audit, by=manager, severity="fatal", description="x")
     with pytest.raises(ValidationError):
-        audits.add_finding(audit, by=manager, severity="minor", description="x", responsible=member(tenant_b, Role.MANAGER))
+        audits.add_finding(
+            audit, by=manager, severity="minor", description="x", responsible=member(tenant_b, Role.MANAGER)
+        )
     assert not AuditFinding.objects.exists()
 
 
@@ -254,19 +320,41 @@ def test_audit_score_per_technician_and_period(tenant_a, users_a, techs, clock):
     """The first technician: 75 and 100 -> 87.5; the second: 50. An audit done in April is another period."""
     first, second = techs
     manager = member(tenant_a, Role.MANAGER)
-    for technician, answers in [(first, [True, True, True, False]), (first, [True] * 4), (second, [True, False])]:
+    for technician, answers in [
+        (first, [True, True, True, False]),
+        (first, [True] * 4),
+        (second, [True, False]),
+    ]:
         audit = _audit(tenant_a)
         Audit.objects.filter(pk=audit.pk).update(technician=technician)
         audit.refresh_from_db()
-        audits.save_answers(audit, by=manager, answers=dict(zip(audits.AUDIT_CHECKS, answers, strict=False)), notes="",
-                            expected_version=audit.version, complete=True)
+        audits.save_answers(
+            audit,
+            by=manager,
+            answers=dict(zip(audits.AUDIT_CHECKS, answers, strict=False)),
+            notes="",
+            expected_version=audit.version,
+            complete=True,
+        )
     clock.set("2026-04-02 12:00")
     late = _audit(tenant_a)
-    audits.save_answers(late, by=manager, answers={"documents_complete": False}, notes="",
-                        expected_version=late.version, complete=True)
+    audits.save_answers(
+        late,
+        by=manager,
+        answers={"documents_complete": False},
+        notes="",
+        expected_version=late.version,
+        complete=True,
+    )
     tz = ZoneInfo(tenant_a.time_zone)
-    march = audits.audit_scores(tenant_a, since=datetime(2026, 3, 1, tzinfo=tz), until=datetime(2026, 4, 1, tzinfo=tz))
+    march = audits.audit_scores(
+        tenant_a, since=datetime(2026, 3, 1, tzinfo=tz), until=datetime(2026, 4, 1, tzinfo=tz)
+    )
     assert [(row.name, row.audits, row.average) for row in march] == [
-        (first.user.full_name, 2, Decimal("87.5")), ("Boris Second", 1, Decimal("50.0"))]
-    april = audits.audit_scores(tenant_a, since=datetime(2026, 4, 1, tzinfo=tz), until=datetime(2026, 5, 1, tzinfo=tz))
+        (first.user.full_name, 2, Decimal("87.5")),
+        ("Boris Second", 1, Decimal("50.0")),
+    ]
+    april = audits.audit_scores(
+        tenant_a, since=datetime(2026, 4, 1, tzinfo=tz), until=datetime(2026, 5, 1, tzinfo=tz)
+    )
     assert [(row.audits, row.average) for row in april] == [(1, Decimal("0.0"))]

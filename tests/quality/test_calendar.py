@@ -68,10 +68,15 @@ def test_the_standard_week_works_saturday_10_to_16():
 def test_lunch_is_not_working_time():
     calendar = weekdays()
     assert working_time_between(calendar, at(MOSCOW, 2026, 3, 30, 12), at(MOSCOW, 2026, 3, 30, 15)) == 2 * H
-    assert working_time_between(calendar, at(MOSCOW, 2026, 3, 30, 13, 10), at(MOSCOW, 2026, 3, 30, 13, 50)) == timedelta()
+    assert (
+        working_time_between(calendar, at(MOSCOW, 2026, 3, 30, 13, 10), at(MOSCOW, 2026, 3, 30, 13, 50))
+        == timedelta()
+    )
     assert add_working_time(calendar, at(MOSCOW, 2026, 3, 30, 12, 30), H) == at(MOSCOW, 2026, 3, 30, 14, 30)
     # Starting in the break: the count begins when it ends.
-    assert add_working_time(calendar, at(MOSCOW, 2026, 3, 30, 13, 20), 30 * M) == at(MOSCOW, 2026, 3, 30, 14, 30)
+    assert add_working_time(calendar, at(MOSCOW, 2026, 3, 30, 13, 20), 30 * M) == at(
+        MOSCOW, 2026, 3, 30, 14, 30
+    )
 
 
 def test_a_full_day_and_a_whole_week():
@@ -100,7 +105,9 @@ def test_public_holidays_are_closed():
 
 
 def test_a_shortened_day_before_a_holiday():
-    calendar = weekdays(holidays=holidays.country_holidays("RU"), exceptions={date(2026, 11, 3): [Span(time(9), time(12))]})
+    calendar = weekdays(
+        holidays=holidays.country_holidays("RU"), exceptions={date(2026, 11, 3): [Span(time(9), time(12))]}
+    )
     # Tuesday 3 November 9-12 (3 h), Wednesday 4 November Unity Day, Thursday 9-10 (1 h).
     assert working_time_between(calendar, at(MOSCOW, 2026, 11, 3, 8), at(MOSCOW, 2026, 11, 5, 10)) == 4 * H
     assert add_working_time(calendar, at(MOSCOW, 2026, 11, 3, 11), 2 * H) == at(MOSCOW, 2026, 11, 5, 10)
@@ -165,7 +172,9 @@ def test_a_24_hour_day_is_23_hours_in_spring_and_25_in_autumn_in_berlin():
 
 
 def test_intervals_in_the_skipped_and_the_repeated_hour():
-    skipped = WorkingCalendar(tz=BERLIN, weekly=((Span(time(1), time(2, 30)), Span(time(2, 45), time(5))),) * 7)
+    skipped = WorkingCalendar(
+        tz=BERLIN, weekly=((Span(time(1), time(2, 30)), Span(time(2, 45), time(5))),) * 7
+    )
     # 01:00 CET to the jump (02:00 CET = 03:00 CEST) is 1 h; 02:45 does not exist either: read as 03:00, 2 h.
     assert working_time_between(skipped, at(BERLIN, 2026, 3, 29), at(BERLIN, 2026, 3, 30)) == 3 * H
     repeated = WorkingCalendar(tz=BERLIN, weekly=((Span(time(1), time(4)),),) * 7)
@@ -176,7 +185,12 @@ def test_intervals_in_the_skipped_and_the_repeated_hour():
 def test_vladivostok_hours_whatever_zone_the_instants_come_in():
     calendar = weekdays(VLADIVOSTOK)
     # Friday 18:00 Vladivostok is 08:00 UTC; Monday 10:00 there is Monday 00:00 UTC.
-    assert working_time_between(calendar, datetime(2026, 3, 27, 8, tzinfo=UTC), datetime(2026, 3, 30, tzinfo=UTC)) == 2 * H
+    assert (
+        working_time_between(
+            calendar, datetime(2026, 3, 27, 8, tzinfo=UTC), datetime(2026, 3, 30, tzinfo=UTC)
+        )
+        == 2 * H
+    )
     assert working_time_between(calendar, at(MOSCOW, 2026, 3, 27, 11), at(BERLIN, 2026, 3, 30, 2)) == 2 * H
     # From Friday 17:00 there: 2 h on Friday, 1 h on Monday.
     due = add_working_time(calendar, datetime(2026, 3, 27, 7, tzinfo=UTC), 3 * H)
@@ -203,7 +217,10 @@ def test_a_day_the_zone_skipped_entirely_has_no_working_time():
 
 def test_an_end_before_the_start_gives_zero_and_zero_duration_gives_the_start():
     calendar = weekdays()
-    assert working_time_between(calendar, at(MOSCOW, 2026, 3, 31, 12), at(MOSCOW, 2026, 3, 30, 12)) == timedelta()
+    assert (
+        working_time_between(calendar, at(MOSCOW, 2026, 3, 31, 12), at(MOSCOW, 2026, 3, 30, 12))
+        == timedelta()
+    )
     assert add_working_time(calendar, at(MOSCOW, 2026, 3, 28, 20), timedelta()) == at(MOSCOW, 2026, 3, 28, 20)
 
 
@@ -225,7 +242,9 @@ def test_a_calendar_without_working_time_gives_up_instead_of_looping():
     start = date(2026, 1, 1)
     days_off = {start + timedelta(days=n): [] for n in range(300)}
     calendar = weekdays(exceptions=days_off)
-    assert add_working_time(calendar, at(MOSCOW, 2026, 1, 1), H) == at(MOSCOW, 2026, 10, 28, 10)  # a Wednesday
+    assert add_working_time(calendar, at(MOSCOW, 2026, 1, 1), H) == at(
+        MOSCOW, 2026, 10, 28, 10
+    )  # a Wednesday
     assert MAX_IDLE_DAYS == 366
 
 
@@ -247,28 +266,34 @@ def test_overlapping_or_backwards_spans_are_refused():
         WorkingCalendar(tz=MOSCOW, weekly=(WORKDAY,) * 5)
 
 
-@pytest.mark.parametrize(("text", "spans"), [
-    ("09:00-13:00, 14:00-19:00", [(time(9), time(13)), (time(14), time(19))]),
-    (" 14:00 – 19:00 ; 9-13 ", [(time(9), time(13)), (time(14), time(19))]),
-    ("20:00-24:00", [(time(20), time(0))]),
-    ("00:00-00:00", [(time(0), time(0))]),
-    ("", []),
-])
+@pytest.mark.parametrize(
+    ("text", "spans"),
+    [
+        ("09:00-13:00, 14:00-19:00", [(time(9), time(13)), (time(14), time(19))]),
+        (" 14:00 – 19:00 ; 9-13 ", [(time(9), time(13)), (time(14), time(19))]),
+        ("20:00-24:00", [(time(20), time(0))]),
+        ("00:00-00:00", [(time(0), time(0))]),
+        ("", []),
+    ],
+)
 def test_parse_hours_reads_what_people_type(text, spans):
     assert parse_hours(text) == tuple(Span(*span) for span in spans)
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("9 to 13", "write an interval as 09:00-13:00"),
-    ("09:00-13:00-15:00", "write an interval as 09:00-13:00"),
-    ("9:5-13:00", "write times as 09:00"),
-    ("²9:00-13:00", "write times as 09:00"),
-    ("25:00-26:00", "no such time of day"),
-    ("09:60-10:00", "no such time of day"),
-    ("24:00-01:00", "24:00 can only end"),
-    ("13:00-09:00", "before the closing"),
-    ("09:00-13:00, 12:00-19:00", "overlap"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("9 to 13", "write an interval as 09:00-13:00"),
+        ("09:00-13:00-15:00", "write an interval as 09:00-13:00"),
+        ("9:5-13:00", "write times as 09:00"),
+        ("²9:00-13:00", "write times as 09:00"),
+        ("25:00-26:00", "no such time of day"),
+        ("09:60-10:00", "no such time of day"),
+        ("24:00-01:00", "24:00 can only end"),
+        ("13:00-09:00", "before the closing"),
+        ("09:00-13:00, 12:00-19:00", "overlap"),
+    ],
+)
 def test_parse_hours_refuses_junk_with_a_reason(text, message):
     with pytest.raises(ValueError, match=message):
         parse_hours(text)
@@ -295,7 +320,9 @@ def calendars(draw) -> WorkingCalendar:
         weekly[0] = WORKDAY
     exceptions = draw(st.dictionaries(st.dates(date(2026, 1, 1), date(2026, 12, 31)), days(), max_size=5))
     holiday_dates = draw(st.frozensets(st.dates(date(2026, 1, 1), date(2026, 12, 31)), max_size=10))
-    return WorkingCalendar(tz=draw(st.sampled_from(ZONES)), weekly=weekly, exceptions=exceptions, holidays=holiday_dates)
+    return WorkingCalendar(
+        tz=draw(st.sampled_from(ZONES)), weekly=weekly, exceptions=exceptions, holidays=holiday_dates
+    )
 
 
 instants = st.datetimes(datetime(2025, 12, 1), datetime(2027, 1, 31), timezones=st.just(UTC))
@@ -307,7 +334,9 @@ PROPERTIES = settings(max_examples=150, deadline=None)
 @given(calendars(), instants, instants, instants)
 def test_working_time_is_additive(calendar, a, b, c):
     a, b, c = sorted([a, b, c])
-    assert working_time_between(calendar, a, c) == working_time_between(calendar, a, b) + working_time_between(calendar, b, c)
+    assert working_time_between(calendar, a, c) == working_time_between(
+        calendar, a, b
+    ) + working_time_between(calendar, b, c)
 
 
 @PROPERTIES

@@ -34,12 +34,18 @@ def test_working_days_count_from_the_next_day_and_end_at_closing_time():
     assert end_of_working_days(calendar, thursday, 1) == datetime(2026, 3, 6, 18, 0, tzinfo=UTC)  # Friday
     assert end_of_working_days(calendar, thursday, 2) == datetime(2026, 3, 9, 18, 0, tzinfo=UTC)  # Monday
     # Received on Saturday (closed): Monday is the first working day.
-    assert end_of_working_days(calendar, datetime(2026, 3, 7, 9, 0, tzinfo=UTC), 1) == datetime(2026, 3, 9, 18, 0, tzinfo=UTC)
+    assert end_of_working_days(calendar, datetime(2026, 3, 7, 9, 0, tzinfo=UTC), 1) == datetime(
+        2026, 3, 9, 18, 0, tzinfo=UTC
+    )
 
 
 def test_working_days_skip_holidays_and_a_days_own_hours_count():
-    calendar = WorkingCalendar(tz=UTC, weekly=DEFAULT_WEEK, holidays={date(2026, 3, 9)},
-                               exceptions={date(2026, 3, 10): parse_hours("10:00-13:00")})
+    calendar = WorkingCalendar(
+        tz=UTC,
+        weekly=DEFAULT_WEEK,
+        holidays={date(2026, 3, 9)},
+        exceptions={date(2026, 3, 10): parse_hours("10:00-13:00")},
+    )
     friday = datetime(2026, 3, 6, 20, 0, tzinfo=UTC)
     # Saturday 7 (10-16) is the 1st, Sunday closed, Monday 9 a holiday, Tuesday 10 shortened (10-13) the 2nd.
     assert end_of_working_days(calendar, friday, 1) == datetime(2026, 3, 7, 16, 0, tzinfo=UTC)
@@ -63,8 +69,12 @@ def test_a_complaint_is_due_in_working_days_of_the_intake_location(tenant_a, use
     Three working days from Thursday 5 March: Friday 6, Saturday 7, Tuesday 10, closing at 19:00."""
     order = handed_over(tenant_a)
     AfterSalesSettings.objects.create(tenant=tenant_a, complaint_days=3)
-    complaint = complaints.open_complaint(order, description="It broke again", source=Complaint.Source.PHONE,
-                                          by=member(tenant_a, Role.RECEPTION))
+    complaint = complaints.open_complaint(
+        order,
+        description="It broke again",
+        source=Complaint.Source.PHONE,
+        by=member(tenant_a, Role.RECEPTION),
+    )
     assert complaint.due_at == clock.at(date(2026, 3, 10), 19, 0)
     assert complaint.opened_at == clock.at(date(2026, 3, 5), 11, 0)
 
@@ -77,8 +87,9 @@ def test_the_locations_own_week_and_the_centers_days_off_count(tenant_a, users_a
     CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 3, 6), note="Stock-taking")
     AfterSalesSettings.objects.create(tenant=tenant_a, complaint_days=2)
     order = handed_over(tenant_a, intake_location=location_a)
-    complaint = complaints.open_complaint(order, description="Slow", source=Complaint.Source.EMAIL,
-                                          by=member(tenant_a, Role.MANAGER))
+    complaint = complaints.open_complaint(
+        order, description="Slow", source=Complaint.Source.EMAIL, by=member(tenant_a, Role.MANAGER)
+    )
     assert complaint.due_at == clock.at(date(2026, 3, 11), 18, 0)
 
 
@@ -87,8 +98,9 @@ def test_the_default_deadline_is_ten_working_days(tenant_a, users_a, clock):
     """No settings saved: 10 working days of the standard week (Monday to Saturday) from Thursday 5 March,
     Monday 9 a holiday: 6, 7, 10, 11, 12, 13, 14, 16, 17, 18 March; due Wednesday 18 March 19:00."""
     order = handed_over(tenant_a)
-    complaint = complaints.open_complaint(order, description="x", source=Complaint.Source.PHONE,
-                                          by=member(tenant_a, Role.OWNER))
+    complaint = complaints.open_complaint(
+        order, description="x", source=Complaint.Source.PHONE, by=member(tenant_a, Role.OWNER)
+    )
     assert complaint.due_at == clock.at(date(2026, 3, 18), 19, 0)
 
 
@@ -127,20 +139,24 @@ def test_the_database_refuses_a_second_complaint_of_one_rating(tenant_a, users_a
     order = handed_over(tenant_a)
     feedback = services.leave_feedback(order, rating=1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Complaint.objects.create(tenant=tenant_a, order=order, feedback=feedback, description="again",
-                                 due_at=order.closed_at)
+        Complaint.objects.create(
+            tenant=tenant_a, order=order, feedback=feedback, description="again", due_at=order.closed_at
+        )
 
 
 # --- By hand --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("role", "may"), [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, True),
-                                           (Role.TECHNICIAN, False)])
+@pytest.mark.parametrize(
+    ("role", "may"),
+    [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, True), (Role.TECHNICIAN, False)],
+)
 def test_who_may_record_a_complaint(tenant_a, users_a, role, may):
     order = handed_over(tenant_a)
     if may:
-        complaint = complaints.open_complaint(order, description="Called: still noisy", source="phone",
-                                              by=member(tenant_a, role))
+        complaint = complaints.open_complaint(
+            order, description="Called: still noisy", source="phone", by=member(tenant_a, role)
+        )
         assert complaint.opened_by == users_a[role]
     else:
         with pytest.raises(ActorRefused):
@@ -148,7 +164,9 @@ def test_who_may_record_a_complaint(tenant_a, users_a, role, may):
         assert not Complaint.objects.exists()
 
 
-@pytest.mark.parametrize(("description", "source"), [("", "phone"), ("   ", "phone"), ("ok", "rating"), ("ok", "fax")])
+@pytest.mark.parametrize(
+    ("description", "source"), [("", "phone"), ("   ", "phone"), ("ok", "rating"), ("ok", "fax")]
+)
 def test_a_complaint_needs_words_and_a_known_source(tenant_a, users_a, description, source):
     order = handed_over(tenant_a)
     by = member(tenant_a, Role.RECEPTION)
@@ -161,8 +179,13 @@ def test_a_complaint_needs_words_and_a_known_source(tenant_a, users_a, descripti
 def test_another_centers_handler_is_refused(tenant_a, tenant_b, users_a, users_b):
     order = handed_over(tenant_a)
     with pytest.raises(ValidationError, match="Unknown handler"):
-        complaints.open_complaint(order, description="x", source="phone", by=member(tenant_a, Role.RECEPTION),
-                                  handler=member(tenant_b, Role.MANAGER))
+        complaints.open_complaint(
+            order,
+            description="x",
+            source="phone",
+            by=member(tenant_a, Role.RECEPTION),
+            handler=member(tenant_b, Role.MANAGER),
+        )
 
 
 # --- Handling ------------------------------------------------------------------------------------
@@ -170,21 +193,39 @@ def test_another_centers_handler_is_refused(tenant_a, tenant_b, users_a, users_b
 
 def _complaint(tenant, users) -> Complaint:
     order = handed_over(tenant)
-    return complaints.open_complaint(order, description="Still noisy", source="phone",
-                                     by=member(tenant, Role.RECEPTION))
+    return complaints.open_complaint(
+        order, description="Still noisy", source="phone", by=member(tenant, Role.RECEPTION)
+    )
 
 
 def test_handling_to_resolved_records_who_and_when(tenant_a, users_a):
     complaint = _complaint(tenant_a, users_a)
     manager = member(tenant_a, Role.MANAGER)
-    complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=manager,
-                      status=Complaint.Status.IN_PROGRESS)
+    complaints.handle(
+        complaint,
+        by=manager,
+        expected_version=complaint.version,
+        handler=manager,
+        status=Complaint.Status.IN_PROGRESS,
+    )
     assert (complaint.status, complaint.handler_id, complaint.closed_at) == ("in_progress", manager.pk, None)
     with pytest.raises(ValidationError, match="Write the resolution"):
-        complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=manager,
-                          status=Complaint.Status.RESOLVED, resolution="  ")
-    complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=manager,
-                      status=Complaint.Status.RESOLVED, resolution="Fan replaced free of charge.")
+        complaints.handle(
+            complaint,
+            by=manager,
+            expected_version=complaint.version,
+            handler=manager,
+            status=Complaint.Status.RESOLVED,
+            resolution="  ",
+        )
+    complaints.handle(
+        complaint,
+        by=manager,
+        expected_version=complaint.version,
+        handler=manager,
+        status=Complaint.Status.RESOLVED,
+        resolution="Fan replaced free of charge.",
+    )
     complaint.refresh_from_db()
     assert complaint.status == "resolved" and complaint.closed_by == manager.user and complaint.closed_at
     assert complaint.answered_in_time is True
@@ -195,12 +236,24 @@ def test_handling_to_resolved_records_who_and_when(tenant_a, users_a):
 def test_resolved_and_rejected_are_final(tenant_a, users_a):
     complaint = _complaint(tenant_a, users_a)
     manager = member(tenant_a, Role.MANAGER)
-    complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=None,
-                      status=Complaint.Status.REJECTED, resolution="Damage by liquid, not our work.")
+    complaints.handle(
+        complaint,
+        by=manager,
+        expected_version=complaint.version,
+        handler=None,
+        status=Complaint.Status.REJECTED,
+        resolution="Damage by liquid, not our work.",
+    )
     for status in (Complaint.Status.OPEN, Complaint.Status.IN_PROGRESS, Complaint.Status.RESOLVED):
         with pytest.raises(ValidationError, match="cannot become"):
-            complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=None,
-                              status=status, resolution="x")
+            complaints.handle(
+                complaint,
+                by=manager,
+                expected_version=complaint.version,
+                handler=None,
+                status=status,
+                resolution="x",
+            )
 
 
 def test_a_stale_version_is_refused(tenant_a, users_a):
@@ -217,9 +270,13 @@ def test_only_managers_handle_and_compensate(tenant_a, users_a, role):
     complaint = _complaint(tenant_a, users_a)
     by = member(tenant_a, role)
     with pytest.raises(ActorRefused):
-        complaints.handle(complaint, by=by, expected_version=complaint.version, handler=None, status="in_progress")
+        complaints.handle(
+            complaint, by=by, expected_version=complaint.version, handler=None, status="in_progress"
+        )
     with pytest.raises(ActorRefused):
-        complaints.compensate_with_discount(complaint, amount=Decimal("100"), by=by, expected_version=complaint.version)
+        complaints.compensate_with_discount(
+            complaint, amount=Decimal("100"), by=by, expected_version=complaint.version
+        )
     with pytest.raises(ActorRefused):
         complaints.compensate_with_rework(complaint, by=by, expected_version=complaint.version)
 
@@ -231,31 +288,49 @@ def test_a_discount_is_a_negative_line_and_leaves_credit_to_return(tenant_a, use
     """Paid 2000 for two works (1500 + 500); a discount of 300: the bill is 1700, 300 is to return."""
     order = handed_over(tenant_a, lines=(("work", "Screen", "1500", None), ("work", "Glue", "500", None)))
     assert (order.total_amount, order.paid_amount) == (Decimal("2000.00"), Decimal("2000.00"))
-    complaint = complaints.open_complaint(order, description="Late", source="phone", by=member(tenant_a, Role.RECEPTION))
+    complaint = complaints.open_complaint(
+        order, description="Late", source="phone", by=member(tenant_a, Role.RECEPTION)
+    )
     manager = member(tenant_a, Role.MANAGER)
-    complaints.compensate_with_discount(complaint, amount=Decimal("300"), by=manager, expected_version=complaint.version)
+    complaints.compensate_with_discount(
+        complaint, amount=Decimal("300"), by=manager, expected_version=complaint.version
+    )
     order.refresh_from_db()
     assert (order.total_amount, order.paid_amount, order.credit_amount) == (
-        Decimal("1700.00"), Decimal("2000.00"), Decimal("300.00"))
+        Decimal("1700.00"),
+        Decimal("2000.00"),
+        Decimal("300.00"),
+    )
     line = LineItem.objects.get(order=order, kind=LineItem.Kind.DISCOUNT)
     assert (line.unit_price, line.amount, line.description) == (
-        Decimal("-300.00"), Decimal("-300.00"), f"Compensation for complaint C-{complaint.pk}")
+        Decimal("-300.00"),
+        Decimal("-300.00"),
+        f"Compensation for complaint C-{complaint.pk}",
+    )
     complaint.refresh_from_db()
     assert (complaint.compensation, complaint.discount_amount, complaint.discount_line_id) == (
-        "discount", Decimal("300.00"), line.pk)
+        "discount",
+        Decimal("300.00"),
+        line.pk,
+    )
     assert order.events.filter(kind=EventKind.LINE_ITEM, data__discount="300").exists()
     # One compensation per complaint.
     with pytest.raises(ValidationError, match="already has a compensation"):
-        complaints.compensate_with_discount(complaint, amount=Decimal("1"), by=manager, expected_version=complaint.version)
+        complaints.compensate_with_discount(
+            complaint, amount=Decimal("1"), by=manager, expected_version=complaint.version
+        )
 
 
 @pytest.mark.parametrize("amount", [Decimal("0"), Decimal("-5"), Decimal("2000.01"), Decimal("NaN")])
 def test_a_discount_must_be_positive_and_within_the_bill(tenant_a, users_a, amount):
     order = handed_over(tenant_a, lines=(("work", "Screen", "2000", None),))
-    complaint = complaints.open_complaint(order, description="Late", source="phone", by=member(tenant_a, Role.MANAGER))
+    complaint = complaints.open_complaint(
+        order, description="Late", source="phone", by=member(tenant_a, Role.MANAGER)
+    )
     with pytest.raises(ValidationError):
-        complaints.compensate_with_discount(complaint, amount=amount, by=member(tenant_a, Role.MANAGER),
-                                            expected_version=complaint.version)
+        complaints.compensate_with_discount(
+            complaint, amount=amount, by=member(tenant_a, Role.MANAGER), expected_version=complaint.version
+        )
     order.refresh_from_db()
     assert order.total_amount == Decimal("2000.00")
     assert not LineItem.objects.filter(order=order, kind=LineItem.Kind.DISCOUNT).exists()
@@ -265,23 +340,38 @@ def test_a_discount_must_be_positive_and_within_the_bill(tenant_a, users_a, amou
 
 def test_free_rework_is_a_new_order_linked_to_the_original_at_no_charge(tenant_a, users_a):
     order = handed_over(tenant_a)
-    complaint = complaints.open_complaint(order, description="Screen flickers", source="in_person",
-                                          by=member(tenant_a, Role.RECEPTION))
+    complaint = complaints.open_complaint(
+        order, description="Screen flickers", source="in_person", by=member(tenant_a, Role.RECEPTION)
+    )
     manager = member(tenant_a, Role.MANAGER)
-    rework = complaints.compensate_with_rework(complaint, by=manager, expected_version=complaint.version,
-                                               problem="Redo the screen")
-    assert (rework.warranty_of_id, rework.client_id, rework.item_id, rework.service_type_id, rework.status) == (
-        order.pk, order.client_id, order.item_id, order.service_type_id, OrderStatus.NEW)
+    rework = complaints.compensate_with_rework(
+        complaint, by=manager, expected_version=complaint.version, problem="Redo the screen"
+    )
+    assert (
+        rework.warranty_of_id,
+        rework.client_id,
+        rework.item_id,
+        rework.service_type_id,
+        rework.status,
+    ) == (order.pk, order.client_id, order.item_id, order.service_type_id, OrderStatus.NEW)
     assert rework.problem == "Redo the screen"
     complaint.refresh_from_db()
     assert (complaint.compensation, complaint.rework_order_id) == ("rework", rework.pk)
     # Work on the rework costs the client nothing.
     from orders.services import add_line_item
 
-    Order.objects.filter(pk=rework.pk).update(status=OrderStatus.IN_PROGRESS, technician=member(tenant_a, Role.TECHNICIAN))
+    Order.objects.filter(pk=rework.pk).update(
+        status=OrderStatus.IN_PROGRESS, technician=member(tenant_a, Role.TECHNICIAN)
+    )
     rework.refresh_from_db()
-    line = add_line_item(rework, kind="work", description="Screen again", quantity=Decimal("1"),
-                         unit_price=Decimal("1500"), by=manager)
+    line = add_line_item(
+        rework,
+        kind="work",
+        description="Screen again",
+        quantity=Decimal("1"),
+        unit_price=Decimal("1500"),
+        by=manager,
+    )
     rework.refresh_from_db()
     assert (line.covered, line.amount, rework.total_amount) == (True, Decimal("0.00"), Decimal("0.00"))
 
@@ -294,8 +384,14 @@ def test_the_client_is_told_the_resolution_once(tenant_a, users_a, django_captur
     manager = member(tenant_a, Role.MANAGER)
     with pytest.raises(ValidationError, match="Resolve or reject"):
         complaints.tell_client(complaint, by=manager)
-    complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=manager,
-                      status="resolved", resolution="We refund 300 and apologise.")
+    complaints.handle(
+        complaint,
+        by=manager,
+        expected_version=complaint.version,
+        handler=manager,
+        status="resolved",
+        resolution="We refund 300 and apologise.",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert complaints.tell_client(complaint, by=manager) == 2
     rows = Notification.objects.filter(tenant=tenant_a, kind=Kind.COMPLAINT_ANSWER)
@@ -315,8 +411,14 @@ def test_a_client_without_contacts_is_not_told(tenant_a, users_a):
     client.notify_email = client.notify_sms = False
     client.save()
     manager = member(tenant_a, Role.MANAGER)
-    complaints.handle(complaint, by=manager, expected_version=complaint.version, handler=None,
-                      status="rejected", resolution="No fault found.")
+    complaints.handle(
+        complaint,
+        by=manager,
+        expected_version=complaint.version,
+        handler=None,
+        status="rejected",
+        resolution="No fault found.",
+    )
     assert complaints.tell_client(complaint, by=manager) == 0
     complaint.refresh_from_db()
     assert complaint.client_told_at is None
@@ -334,13 +436,20 @@ def test_complaints_per_100_orders_and_answered_in_time(tenant_a, users_a, clock
     manager = member(tenant_a, Role.MANAGER)
     first = complaints.open_complaint(orders[0], description="a", source="phone", by=manager)
     second = complaints.open_complaint(orders[1], description="b", source="phone", by=manager)
-    complaints.handle(first, by=manager, expected_version=first.version, handler=None, status="resolved",
-                      resolution="done")
+    complaints.handle(
+        first, by=manager, expected_version=first.version, handler=None, status="resolved", resolution="done"
+    )
     Complaint.objects.filter(pk=second.pk).update(due_at=clock.now() + timedelta(hours=1))
     second.refresh_from_db()
     clock.shift(hours=2)
-    complaints.handle(second, by=manager, expected_version=second.version, handler=None, status="resolved",
-                      resolution="done late")
+    complaints.handle(
+        second,
+        by=manager,
+        expected_version=second.version,
+        handler=None,
+        status="resolved",
+        resolution="done late",
+    )
     tz = ZoneInfo(tenant_a.time_zone)
     figures = complaints.figures(tenant_a, datetime(2026, 4, 1, tzinfo=tz), datetime(2026, 4, 2, tzinfo=tz))
     assert (figures.orders, figures.complaints, figures.closed, figures.closed_in_time) == (4, 2, 2, 1)

@@ -69,10 +69,19 @@ def test_now_counts_the_open_orders(history, tenant_a):
     board = board_of(tenant_a)
     assert board.now.open.value == 1  # O5
     assert {f.key: f.value for f in board.now.stages} == {
-        "stage_request": 0, "stage_planning": 1, "stage_execution": 0, "stage_handover": 0}
+        "stage_request": 0,
+        "stage_planning": 1,
+        "stage_execution": 0,
+        "stage_handover": 0,
+    }
     # O5 was promised within the service's 3 days of intake (the 9th): past it on the 17th.
     assert {f.key: f.value for f in board.now.waiting} == {
-        "wait_client": 0, "wait_parts": 0, "on_hold": 0, "overdue": 1, "ready_stale": 0}
+        "wait_client": 0,
+        "wait_parts": 0,
+        "on_hold": 0,
+        "overdue": 1,
+        "ready_stale": 0,
+    }
 
 
 def test_flow_per_day_and_the_backlog(history, tenant_a):
@@ -80,18 +89,32 @@ def test_flow_per_day_and_the_backlog(history, tenant_a):
     assert (board.scope.first, board.scope.last) == (date(2026, 3, 19), date(2026, 4, 17))
     days = {d.day: d for d in board.flow.days}
     assert len(days) == 30
-    assert [(days[date(2026, 4, n)].taken_in, days[date(2026, 4, n)].completed, days[date(2026, 4, n)].cancelled)
-            for n in (6, 7, 8, 9, 10, 13, 14)] == [(2, 0, 0), (1, 1, 1), (1, 1, 0), (1, 1, 0), (1, 0, 0), (0, 0, 0),
-                                                   (0, 1, 0)]
+    assert [
+        (days[date(2026, 4, n)].taken_in, days[date(2026, 4, n)].completed, days[date(2026, 4, n)].cancelled)
+        for n in (6, 7, 8, 9, 10, 13, 14)
+    ] == [(2, 0, 0), (1, 1, 1), (1, 1, 0), (1, 1, 0), (1, 0, 0), (0, 0, 0), (0, 1, 0)]
     # Open at the end of each day: O1+O2; O2; O4; O5; O5+O6; O5+O6; O5 ...
-    assert [days[date(2026, 4, n)].backlog for n in (5, 6, 7, 8, 9, 10, 13, 14, 17)] == [0, 2, 1, 1, 1, 2, 2, 1, 1]
+    assert [days[date(2026, 4, n)].backlog for n in (5, 6, 7, 8, 9, 10, 13, 14, 17)] == [
+        0,
+        2,
+        1,
+        1,
+        1,
+        2,
+        2,
+        1,
+        1,
+    ]
     assert (board.flow.taken_in.value, board.flow.completed.value, board.flow.cancelled.value) == (6, 4, 1)
     assert (board.flow.backlog_start, board.flow.backlog_end) == (0, 1)
 
 
 def test_time_per_stage_and_service_type(history, tenant_a):
     board = board_of(tenant_a)
-    total = {label: cells for label, cells in zip(board.stage_times.columns, board.stage_times.total.cells, strict=True)}
+    total = {
+        label: cells
+        for label, cells in zip(board.stage_times.columns, board.stage_times.total.cells, strict=True)
+    }
     by_key = {key: cells for (key, _label), cells in total.items()}
     # End to end: 17, 28, 30, 46 h -> median (rank 2 of 4) 28 h, 90th percentile (rank 4) 46 h.
     assert by_key["e2e"] == (bucketed(28 * H), bucketed(46 * H))
@@ -108,7 +131,9 @@ def test_time_per_stage_and_service_type(history, tenant_a):
     # Phone: O1 28, O2 46, O6 17 h -> median (rank 2 of 3) 28 h, 90th (rank 3) 46 h; Laptop: O4 30 h.
     assert rows["Phone"].cells[-1] == (bucketed(28 * H), bucketed(46 * H))
     assert rows["Laptop"].cells[-1] == (bucketed(30 * H), bucketed(30 * H))
-    waits = dict(zip((key for key, _l in board.wait_times.columns), board.wait_times.total.cells, strict=True))
+    waits = dict(
+        zip((key for key, _l in board.wait_times.columns), board.wait_times.total.cells, strict=True)
+    )
     # Repair 20, 6, 3, 6 h -> 6 h, 20 h; waiting on the client 0, 18, 0, 0 -> under a minute, 18 h.
     assert waits["repair"] == (bucketed(6 * H), bucketed(20 * H))
     assert waits["wait_client"] == (30, bucketed(18 * H))
@@ -120,14 +145,24 @@ def test_technicians_table(history, tenant_a):
     rows = {row.name: row for row in board_of(tenant_a).technicians}
     t1, t2 = rows[history.t1.user.full_name], rows["Tanya Second"]
     # T1: O1 (repair 20 h) and O4 (3 h), both right the first time; 2 h logged; rated 5.
-    assert (t1.completed, t1.median_repair, t1.first_time_rate, t1.failed_checks) == (2, bucketed(3 * H), 1.0, 0)
+    assert (t1.completed, t1.median_repair, t1.first_time_rate, t1.failed_checks) == (
+        2,
+        bucketed(3 * H),
+        1.0,
+        0,
+    )
     assert (t1.work_hours, t1.average_rating, t1.ratings) == (2.0, 5.0, 1)
     # T1 has no profile: the standard week on every day, 19 March to 17 April noon: 21 weekdays x 9 h,
     # 4 Saturdays x 6 h, Friday the 17th 9-12: 216 h.
     assert t1.available_hours == 216.0
     # T2: O2 (repair 6 h, one failed check) and O6 (6 h); 4 h logged; rated 2. Home workshop X (round the
     # clock), Monday to Friday: 21 weekdays x 24 h + the 17th until noon: 516 h.
-    assert (t2.completed, t2.median_repair, t2.first_time_rate, t2.failed_checks) == (2, bucketed(6 * H), 0.5, 1)
+    assert (t2.completed, t2.median_repair, t2.first_time_rate, t2.failed_checks) == (
+        2,
+        bucketed(6 * H),
+        0.5,
+        1,
+    )
     assert (t2.work_hours, t2.available_hours, t2.average_rating) == (4.0, 516.0, 2.0)
     assert t2.load == 4 / 516
 
@@ -138,7 +173,12 @@ def test_service_types_table(history, tenant_a):
     assert (phone.taken_in, phone.completed, phone.cancelled) == (4, 3, 0)
     assert (phone.median_e2e, phone.p90_e2e) == (bucketed(28 * H), bucketed(46 * H))
     assert phone.first_time_rate == 2 / 3 and phone.average_rating == 3.5 and phone.work_hours == 6.0
-    assert (laptop.taken_in, laptop.completed, laptop.cancelled, laptop.median_e2e) == (2, 1, 1, bucketed(30 * H))
+    assert (laptop.taken_in, laptop.completed, laptop.cancelled, laptop.median_e2e) == (
+        2,
+        1,
+        1,
+        bucketed(30 * H),
+    )
     assert laptop.first_time_rate == 1.0 and laptop.average_rating is None
 
 
@@ -158,11 +198,15 @@ def test_a_custom_range_and_the_stale_pickups(history, tenant_a, clock):
     assert (board.flow.backlog_start, board.flow.backlog_end) == (1, 1)
     # O5 ready since the 20th; on the 24th it has waited 4 days: "3 days or more" counts it, "5 days" not.
     order = history.orders[4]
-    for when, action in (("2026-04-20 10:00", "start_work"), ("2026-04-20 11:00", "finish_work"),
-                         ("2026-04-20 12:00", "pass_check")):
+    for when, action in (
+        ("2026-04-20 10:00", "start_work"),
+        ("2026-04-20 11:00", "finish_work"),
+        ("2026-04-20 12:00", "pass_check"),
+    ):
         clock.set(when)
         order.refresh_from_db()
         from orders.lifecycle import transition
+
         transition(order, action, by=history.manager, expected_version=order.version)
     clock.set("2026-04-24 12:00")
     assert {f.key: f.value for f in board_of(tenant_a).now.waiting}["ready_stale"] == 1
@@ -195,8 +239,14 @@ def test_every_figure_links_to_the_orders_behind_it(history, tenant_a, member_cl
     assert parse_qs(urlsplit(y_board.flow.completed.url).query)["intake_location"] == [str(history.y.pk)]
     assert orders_behind(manager, y_board.flow.completed.url) == n("O6")
     # Every count equals the orders its link finds.
-    for figure in [board.now.open, *board.now.stages, *board.now.waiting, board.flow.taken_in, board.flow.completed,
-                   board.flow.cancelled]:
+    for figure in [
+        board.now.open,
+        *board.now.stages,
+        *board.now.waiting,
+        board.flow.taken_in,
+        board.flow.completed,
+        board.flow.cancelled,
+    ]:
         assert len(orders_behind(manager, figure.url)) == figure.value, figure.key
 
 
@@ -206,30 +256,58 @@ def test_the_page_shows_the_figures(history, tenant_a, member_client):
     text = text_of(response)
     assert "Performance" in text and "Tanya Second" in text and "Phone" in text
     html = response.content.decode()
-    assert 'data-testid="figure-open"' in html and "<svg" in html and "<script>" not in html.split("</nav>", 1)[1]
+    assert (
+        'data-testid="figure-open"' in html
+        and "<svg" in html
+        and "<script>" not in html.split("</nav>", 1)[1]
+    )
     assert 'style="' not in html  # the CSP allows no inline style
-    assert reverse("quality:dashboard_export", args=[tenant_a.slug]) + "?table=technicians&amp;period=30" in html
+    assert (
+        reverse("quality:dashboard_export", args=[tenant_a.slug]) + "?table=technicians&amp;period=30" in html
+    )
 
 
 def test_filters_from_the_form(history, tenant_a, member_client):
     manager = member_client(Role.MANAGER)
-    response = manager.get(url(tenant_a, period="custom", start="2026-04-08", end="2026-04-09",
-                               location=history.x.pk, service_type=history.phone.pk))
+    response = manager.get(
+        url(
+            tenant_a,
+            period="custom",
+            start="2026-04-08",
+            end="2026-04-09",
+            location=history.x.pk,
+            service_type=history.phone.pk,
+        )
+    )
     board = response.context["board"]
     assert (board.scope.first, board.scope.last, board.scope.location, board.scope.service_type) == (
-        date(2026, 4, 8), date(2026, 4, 9), history.x, history.phone)
+        date(2026, 4, 8),
+        date(2026, 4, 9),
+        history.x,
+        history.phone,
+    )
     assert board.flow.taken_in.value == 1  # O5
     assert manager.get(url(tenant_a, period="7")).context["board"].scope.first == date(2026, 4, 11)
-    assert manager.get(url(tenant_a, start="2026-04-01", end="2026-04-02")).context["board"].scope.period == "custom"
+    assert (
+        manager.get(url(tenant_a, start="2026-04-01", end="2026-04-02")).context["board"].scope.period
+        == "custom"
+    )
 
 
-@pytest.mark.parametrize("query", [
-    {"period": "custom"},  # no dates
-    {"period": "custom", "start": "2026-04-09", "end": "2026-04-08"},  # backwards
-    {"period": "custom", "start": "2024-01-01", "end": "2026-04-01"},  # more than 366 days
-    {"period": "custom", "start": "2026-04-01", "end": "2026-05-01"},  # after today
-    {"period": "365"}, {"location": "abc"}, {"service_type": "999999"}, {"ready_days": "0"}, {"start": "0001-01-01"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"period": "custom"},  # no dates
+        {"period": "custom", "start": "2026-04-09", "end": "2026-04-08"},  # backwards
+        {"period": "custom", "start": "2024-01-01", "end": "2026-04-01"},  # more than 366 days
+        {"period": "custom", "start": "2026-04-01", "end": "2026-05-01"},  # after today
+        {"period": "365"},
+        {"location": "abc"},
+        {"service_type": "999999"},
+        {"ready_days": "0"},
+        {"start": "0001-01-01"},
+    ],
+)
 def test_bad_filters_are_explained_and_the_default_shown(history, tenant_a, member_client, query):
     response = member_client(Role.MANAGER).get(url(tenant_a, **query))
     assert response.status_code == 200
@@ -245,12 +323,17 @@ def test_another_centers_location_or_service_is_not_a_choice(history, tenant_a, 
     foreign_type = ServiceType.objects.create(tenant=tenant_b, name="B's")
     for query in ({"location": foreign.pk}, {"service_type": foreign_type.pk}):
         response = member_client(Role.MANAGER).get(url(tenant_a, **query))
-        assert response.context["board"].scope.location is None and response.context["board"].scope.service_type is None
+        assert (
+            response.context["board"].scope.location is None
+            and response.context["board"].scope.service_type is None
+        )
         assert "Some filters are not valid" in text_of(response)
 
 
-@pytest.mark.parametrize(("role", "status"), [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403),
-                                              (Role.TECHNICIAN, 403)])
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403), (Role.TECHNICIAN, 403)],
+)
 def test_who_may_see_the_dashboard(tenant_a, member_client, role, status):
     assert member_client(role).get(url(tenant_a)).status_code == status
     export = reverse("quality:dashboard_export", args=[tenant_a.slug])
@@ -302,14 +385,17 @@ def test_each_table_exports_to_csv_with_the_pages_figures(history, tenant_a, mem
     now = csv_rows(export(manager, tenant_a, "now"))
     assert now[1] == ["Open orders", "1"]
     assert csv_rows(export(manager, tenant_a, "sla"))[0][0] == "Target"
-    assert 'filename="alpha-flow-2026-03-19-2026-04-17.csv"' in export(manager, tenant_a, "flow")["Content-Disposition"]
+    assert (
+        'filename="alpha-flow-2026-03-19-2026-04-17.csv"'
+        in export(manager, tenant_a, "flow")["Content-Disposition"]
+    )
 
 
 def test_csv_cells_that_look_like_formulas_are_defused(history, tenant_a, member_client):
-    history.t2.user.full_name = "=HYPERLINK(\"http://evil\")"
+    history.t2.user.full_name = '=HYPERLINK("http://evil")'
     history.t2.user.save()
     rows = csv_rows(export(member_client(Role.MANAGER), tenant_a, "technicians"))
-    assert "'=HYPERLINK(\"http://evil\")" in [row[0] for row in rows]
+    assert '\'=HYPERLINK("http://evil")' in [row[0] for row in rows]
 
 
 def test_csv_with_bad_filters_or_an_unknown_table(tenant_a, member_client):
@@ -321,8 +407,9 @@ def test_csv_with_bad_filters_or_an_unknown_table(tenant_a, member_client):
 # --- Speed ----------------------------------------------------------------------------------------------
 
 
-def test_the_query_count_does_not_grow_with_the_history(history, tenant_a, member_client, django_assert_num_queries,
-                                                        clock):
+def test_the_query_count_does_not_grow_with_the_history(
+    history, tenant_a, member_client, django_assert_num_queries, clock
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -349,8 +436,10 @@ def test_the_query_count_does_not_grow_with_the_history(history, tenant_a, membe
 
 # --- SLA (the clocks are another part of issue 9) -------------------------------------------------------
 
-needs_sla = pytest.mark.skipif(not dashboard.sla_ready(), reason="the SLA clocks (quality.models.SlaClock, "
-                               "Order.sla_state) are not merged yet")
+needs_sla = pytest.mark.skipif(
+    not dashboard.sla_ready(),
+    reason="the SLA clocks (quality.models.SlaClock, Order.sla_state) are not merged yet",
+)
 
 
 @needs_sla
@@ -367,9 +456,17 @@ def test_sla_figures_count_the_clocks(history, tenant_a, clock):
     def stopped(order, target, state, when):
         at = datetime.fromisoformat(when).replace(tzinfo=clock.tz)
         models.SlaClock.objects.filter(tenant=tenant_a, order=order, target=target).delete()
-        models.SlaClock.objects.create(tenant=tenant_a, order=order, target=target, state=state, due_at=at,
-                                       started_at=at - timedelta(hours=5), stopped_at=at, used_seconds=3600,
-                                       budget_seconds=7200)
+        models.SlaClock.objects.create(
+            tenant=tenant_a,
+            order=order,
+            target=target,
+            state=state,
+            due_at=at,
+            started_at=at - timedelta(hours=5),
+            stopped_at=at,
+            used_seconds=3600,
+            budget_seconds=7200,
+        )
 
     stopped(o1, "ready", "met", "2026-04-07 10:00")  # week of 6 April
     stopped(o2, "ready", "missed", "2026-04-07 16:00")
@@ -385,7 +482,9 @@ def test_sla_figures_count_the_clocks(history, tenant_a, clock):
 # --- The cache of past days' histograms -----------------------------------------------------------------
 
 
-def test_past_histograms_are_cached_until_their_generation_moves(history, tenant_a, django_capture_on_commit_callbacks):
+def test_past_histograms_are_cached_until_their_generation_moves(
+    history, tenant_a, django_capture_on_commit_callbacks
+):
     e2e = board_of(tenant_a).stage_times.total.cells[-1]  # computed, and the days before today cached
     generation = rollups.histograms_generation(tenant_a.pk)
     # A recomputation that changes nothing in the past keeps the cache.
@@ -394,11 +493,13 @@ def test_past_histograms_are_cached_until_their_generation_moves(history, tenant
     assert rollups.histograms_generation(tenant_a.pk) == generation
     # A past day's histograms changed behind the dashboard's back: the cached merge still shows the old ones ...
     DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 14), technician__isnull=True).update(
-        hist={"e2e": {str(rollups.bucket_of(100 * H)): 1}})
+        hist={"e2e": {str(rollups.bucket_of(100 * H)): 1}}
+    )
     assert board_of(tenant_a).stage_times.total.cells[-1] == e2e
     # ... until a recomputation puts them right and finds they had changed: a new generation, a new merge.
     DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 14), technician__isnull=True).update(
-        hist={"e2e": {str(rollups.bucket_of(100 * H)): 1}})
+        hist={"e2e": {str(rollups.bucket_of(100 * H)): 1}}
+    )
     with django_capture_on_commit_callbacks(execute=True):
         rollups.recompute(tenant_a, since=date(2026, 4, 8))
     assert rollups.histograms_generation(tenant_a.pk) != generation

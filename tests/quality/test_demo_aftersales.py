@@ -14,15 +14,19 @@ pytestmark = pytest.mark.django_db
 
 
 def counts(tenant) -> dict:
-    return {model.__name__: model.objects.filter(tenant=tenant).count()
-            for model in (Complaint, WarrantyClaim, Audit, AuditFinding, Order)}
+    return {
+        model.__name__: model.objects.filter(tenant=tenant).count()
+        for model in (Complaint, WarrantyClaim, Audit, AuditFinding, Order)
+    }
 
 
 def test_the_demo_has_after_sales_and_is_idempotent(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     tenant = seed_demo().tenant
     complaints = Complaint.objects.filter(tenant=tenant)
-    assert complaints.filter(status="resolved", compensation="discount", client_told_at__isnull=False).exists()
+    assert complaints.filter(
+        status="resolved", compensation="discount", client_told_at__isnull=False
+    ).exists()
     assert complaints.filter(status__in=["open", "in_progress"], source="rating").exists()
     claims = WarrantyClaim.objects.filter(tenant=tenant)
     accepted = claims.get(status="accepted")

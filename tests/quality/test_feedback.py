@@ -29,10 +29,19 @@ def feedback_url(order) -> str:
 
 def test_feedback_is_recorded_once_with_the_technician_and_a_timeline_event(done):
     feedback = services.leave_feedback(done, rating=4, comment="  Good, but slow.\r\nThanks ")
-    assert (feedback.rating, feedback.comment, feedback.technician_id) == (4, "Good, but slow.\nThanks", done.technician_id)
+    assert (feedback.rating, feedback.comment, feedback.technician_id) == (
+        4,
+        "Good, but slow.\nThanks",
+        done.technician_id,
+    )
     event = done.events.get(kind=EventKind.FEEDBACK)
     assert event.by_client and "4" in event.message
-    assert event.data == {"feedback": feedback.pk, "rating": 4, "comment": "Good, but slow.\nThanks", "low": False}
+    assert event.data == {
+        "feedback": feedback.pk,
+        "rating": 4,
+        "comment": "Good, but slow.\nThanks",
+        "low": False,
+    }
     assert not event.is_public
     with pytest.raises(ValidationError, match="already been received"):
         services.leave_feedback(done, rating=1)
@@ -40,7 +49,9 @@ def test_feedback_is_recorded_once_with_the_technician_and_a_timeline_event(done
 
 
 @pytest.mark.parametrize(("rating", "alerted"), [(1, True), (3, True), (4, False), (5, False)])
-def test_a_low_rating_alerts_the_managers_by_e_mail(done, users_a, rating, alerted, django_capture_on_commit_callbacks):
+def test_a_low_rating_alerts_the_managers_by_e_mail(
+    done, users_a, rating, alerted, django_capture_on_commit_callbacks
+):
     from django.core import mail
 
     from notifications.models import Audience, Notification
@@ -52,7 +63,11 @@ def test_a_low_rating_alerts_the_managers_by_e_mail(done, users_a, rating, alert
     assert alerts.exists() == alerted
     if alerted:
         alert = alerts.get()
-        assert (alert.audience, alert.recipient, alert.tenant_id) == (Audience.STAFF, users_a[Role.MANAGER].email, done.tenant_id)
+        assert (alert.audience, alert.recipient, alert.tenant_id) == (
+            Audience.STAFF,
+            users_a[Role.MANAGER].email,
+            done.tenant_id,
+        )
         assert f"{rating} of 5" in alert.subject and "Nobody called me back" in alert.body
         assert [m.to for m in mail.outbox if "of 5" in m.subject] == [[users_a[Role.MANAGER].email]]
 
@@ -84,7 +99,10 @@ def test_summary_and_split_by_technician(tenant_a, users_a):
     summary = services.summarize(Feedback.objects.for_tenant(tenant_a))
     assert (summary.count, summary.average, summary.low) == (4, 4.0, 1)
     assert summary.by_rating == {5: 2, 4: 1, 3: 0, 2: 1, 1: 0}
-    rows = {row["technician"]: (row["count"], row["average"]) for row in services.by_technician(Feedback.objects.all())}
+    rows = {
+        row["technician"]: (row["count"], row["average"])
+        for row in services.by_technician(Feedback.objects.all())
+    }
     assert rows == {tech.pk: (2, 4.5), None: (1, 5.0), manager.pk: (1, 2.0)}
 
 
@@ -105,7 +123,9 @@ def test_the_client_rates_the_order_on_the_public_page(client, done):
     assert "Nobody called &lt;b&gt;me&lt;/b&gt;" in thanks  # escaped
     assert Feedback.objects.get().rating == 2
     status_page = client.get(reverse("orders:public_status", args=[done.public_token])).content.decode()
-    assert 'data-testid="feedback-thanks"' in status_page and 'data-testid="feedback-invite"' not in status_page
+    assert (
+        'data-testid="feedback-thanks"' in status_page and 'data-testid="feedback-invite"' not in status_page
+    )
 
 
 def test_a_second_submission_changes_nothing(client, done):
@@ -114,8 +134,18 @@ def test_a_second_submission_changes_nothing(client, done):
     assert list(Feedback.objects.values_list("rating", "comment")) == [(5, "")]
 
 
-@pytest.mark.parametrize("data", [{}, {"rating": "0"}, {"rating": "abc"}, {"rating": "6"}, {"rating": "5", "comment": "x" * 2001},
-                                  {"rating": "\x00"}, {"rating": "5", "comment": "a\x00b"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"rating": "0"},
+        {"rating": "abc"},
+        {"rating": "6"},
+        {"rating": "5", "comment": "x" * 2001},
+        {"rating": "\x00"},
+        {"rating": "5", "comment": "a\x00b"},
+    ],
+)
 def test_bad_input_gives_the_form_again_with_a_message(client, done, data):
     response = client.post(feedback_url(done), data)
     assert response.status_code == 200
@@ -167,8 +197,9 @@ def test_the_language_switch_comes_back_to_the_feedback_page(client, done):
 LIST = "/alpha/quality/feedback/"
 
 
-@pytest.mark.parametrize(("role", "code"), [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403),
-                                            (Role.TECHNICIAN, 403)])
+@pytest.mark.parametrize(
+    ("role", "code"), [(Role.OWNER, 200), (Role.MANAGER, 200), (Role.RECEPTION, 403), (Role.TECHNICIAN, 403)]
+)
 def test_who_sees_the_list(member_client, role, code):
     assert member_client(role).get(LIST).status_code == code
 
@@ -193,8 +224,18 @@ def test_filters_and_summary(member_client, tenant_a, users_a):
     assert [f.comment for f in by_tech.context["rows"]] == ["great"]
 
 
-@pytest.mark.parametrize("params", [{"rating": "9"}, {"technician": "abc"}, {"technician": "999999"}, {"since": "2026-02-30"},
-                                    {"until": "x"}, {"cursor": "!!"}, {"low": "\x00"}])
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"rating": "9"},
+        {"technician": "abc"},
+        {"technician": "999999"},
+        {"since": "2026-02-30"},
+        {"until": "x"},
+        {"cursor": "!!"},
+        {"low": "\x00"},
+    ],
+)
 def test_bad_filters_give_a_message_not_a_500(member_client, params):
     response = member_client(Role.MANAGER).get(LIST, params)
     assert response.status_code == 200

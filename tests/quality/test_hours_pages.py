@@ -34,7 +34,13 @@ def week_data(**days) -> dict:
 
 
 def day_data(**changes) -> dict:
-    return {"date": "2026-12-31", "kind": "closed", "hours": "", "location": "", "note": "New Year's Eve"} | changes
+    return {
+        "date": "2026-12-31",
+        "kind": "closed",
+        "hours": "",
+        "location": "",
+        "note": "New Year's Eve",
+    } | changes
 
 
 # --- calendar_for ----------------------------------------------------------------------------------
@@ -46,27 +52,45 @@ def test_a_location_without_hours_works_the_standard_week_in_the_centers_zone(te
     zone = ZoneInfo(tenant_a.time_zone)  # Europe/Moscow, or the zone a --clock-tz run puts the centers in
     assert calendar.tz == zone
     # The standard week: Friday 18:00 to Monday 10:00 is 1 h + Saturday's 6 h + 1 h.
-    assert working_time_between(calendar, datetime(2026, 3, 27, 18, tzinfo=zone),
-                                datetime(2026, 3, 30, 10, tzinfo=zone)) == 8 * H
+    assert (
+        working_time_between(
+            calendar, datetime(2026, 3, 27, 18, tzinfo=zone), datetime(2026, 3, 30, 10, tzinfo=zone)
+        )
+        == 8 * H
+    )
 
 
-def test_calendar_for_reads_the_locations_week_the_centers_days_and_the_countrys_holidays(tenant_a, location_a, tenant_b, location_b):
+def test_calendar_for_reads_the_locations_week_the_centers_days_and_the_countrys_holidays(
+    tenant_a, location_a, tenant_b, location_b
+):
     other = LocationFactory(tenant=tenant_a, name="Second workshop")
     for opens, closes in [(time(10), time(12)), (time(13), time(0))]:
-        BusinessHours.objects.create(tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes)
-    BusinessHours.objects.create(tenant=tenant_a, location=location_a, weekday=3, opens=time(9), closes=time(18))
+        BusinessHours.objects.create(
+            tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes
+        )
+    BusinessHours.objects.create(
+        tenant=tenant_a, location=location_a, weekday=3, opens=time(9), closes=time(18)
+    )
     CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 3, 30))  # every location: closed
-    CalendarDay.objects.create(tenant=tenant_a, location=location_a, date=date(2026, 3, 30), kind="shortened", hours="10:00-11:00")
+    CalendarDay.objects.create(
+        tenant=tenant_a, location=location_a, date=date(2026, 3, 30), kind="shortened", hours="10:00-11:00"
+    )
     CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 4, 2), kind="shortened", hours="09:00-12:00")
-    CalendarDay.objects.create(tenant=tenant_a, location=other, date=date(2026, 4, 2))  # only the other location
+    CalendarDay.objects.create(
+        tenant=tenant_a, location=other, date=date(2026, 4, 2)
+    )  # only the other location
     CalendarDay.objects.create(tenant=tenant_b, date=date(2026, 4, 6))  # B's: not A's business
-    BusinessHours.objects.create(tenant=tenant_b, location=location_b, weekday=0, opens=time(1), closes=time(2))
+    BusinessHours.objects.create(
+        tenant=tenant_b, location=location_b, weekday=0, opens=time(1), closes=time(2)
+    )
 
     calendar = calendar_for(location_a)
 
     assert calendar.weekly[0] == (Span(time(10), time(12)), Span(time(13), time(0)))
     assert calendar.weekly[3] == (Span(time(9), time(18)),) and calendar.weekly[1] == ()
-    assert calendar.hours_on(date(2026, 3, 30)) == (Span(time(10), time(11)),)  # the location's own beats the center's
+    assert calendar.hours_on(date(2026, 3, 30)) == (
+        Span(time(10), time(11)),
+    )  # the location's own beats the center's
     assert calendar.hours_on(date(2026, 4, 2)) == (Span(time(9), time(12)),)
     assert calendar.hours_on(date(2026, 4, 6)) == calendar.weekly[0]
     assert calendar.hours_on(date(2026, 6, 15)) == calendar.weekly[0]
@@ -90,10 +114,15 @@ def test_the_centers_country_picks_the_holidays(tenant_a, location_a):
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER])
 def test_managers_and_owners_see_every_locations_week(member_client, location_a, location_b, role):
-    BusinessHours.objects.create(tenant=location_a.tenant, location=location_a, weekday=0, opens=time(8), closes=time(20))
+    BusinessHours.objects.create(
+        tenant=location_a.tenant, location=location_a, weekday=0, opens=time(8), closes=time(20)
+    )
     page = text_of(member_client(role).get(HOURS))
     assert location_a.name in page and location_b.name not in page
-    assert "08:00-20:00" in page and "09:00-13:00, 14:00-19:00" not in page.split(location_a.name)[1].split("</tr>")[0]
+    assert (
+        "08:00-20:00" in page
+        and "09:00-13:00, 14:00-19:00" not in page.split(location_a.name)[1].split("</tr>")[0]
+    )
     assert member_client(role).get(week_url(location_a)).status_code == 200
 
 
@@ -110,7 +139,10 @@ def test_another_centers_location_and_day_are_not_found(member_client, location_
     day_b = CalendarDay.objects.create(tenant=tenant_b, date=date(2026, 12, 31))
     client = member_client(Role.MANAGER)
     assert client.get(reverse("quality:location_hours", args=["alpha", location_b.pk])).status_code == 404
-    assert client.post(reverse("quality:location_hours", args=["alpha", location_b.pk]), week_data()).status_code == 404
+    assert (
+        client.post(reverse("quality:location_hours", args=["alpha", location_b.pk]), week_data()).status_code
+        == 404
+    )
     assert client.post(reverse("quality:calendar_day_delete", args=["alpha", day_b.pk])).status_code == 404
     assert CalendarDay.objects.filter(pk=day_b.pk).exists() and not BusinessHours.objects.exists()
 
@@ -126,12 +158,16 @@ def test_the_hours_page_costs_the_same_for_1_and_6_locations(member_client, tena
             assert manager.get(HOURS).status_code == 200
         return len(captured)
 
-    BusinessHours.objects.create(tenant=tenant_a, location=location_a, weekday=0, opens=time(9), closes=time(18))
+    BusinessHours.objects.create(
+        tenant=tenant_a, location=location_a, weekday=0, opens=time(9), closes=time(18)
+    )
     count_queries()  # the first request of a session pays for the session itself
     few = count_queries()
     for n in range(5):
         location = LocationFactory(tenant=tenant_a, name=f"Workshop {n}")
-        BusinessHours.objects.create(tenant=tenant_a, location=location, weekday=1, opens=time(9), closes=time(18))
+        BusinessHours.objects.create(
+            tenant=tenant_a, location=location, weekday=1, opens=time(9), closes=time(18)
+        )
         CalendarDay.objects.create(tenant=tenant_a, location=location, date=date.today() + timedelta(days=n))
     assert count_queries() == few
 
@@ -143,7 +179,9 @@ def test_saving_a_week_with_a_break_and_going_back_to_the_standard_week(member_c
     client = member_client(Role.MANAGER)
     assert "works the center's standard week" in text_of(client.get(week_url(location_a)))
 
-    response = client.post(week_url(location_a), week_data(day_0="14:00 - 19:00, 9:00-13:00", day_5="10-24:00"))
+    response = client.post(
+        week_url(location_a), week_data(day_0="14:00 - 19:00, 9:00-13:00", day_5="10-24:00")
+    )
 
     assert response.status_code == 302 and response.url == HOURS
     assert own_week(location_a)[0] == (Span(time(9), time(13)), Span(time(14), time(19)))
@@ -157,14 +195,20 @@ def test_saving_a_week_with_a_break_and_going_back_to_the_standard_week(member_c
     assert own_week(location_a) is None and not BusinessHours.objects.exists()
 
 
-@pytest.mark.parametrize(("days", "message"), [
-    ({"day_0": "25:00-26:00"}, "no such time of day"),
-    ({"day_1": "09:00-14:00, 13:00-19:00"}, "09:00-14:00 and 13:00-19:00 overlap."),
-    ({"day_2": "19:00-09:00"}, "the opening time must come before the closing time"),
-    ({"day_3": "nine to five"}, "write an interval as 09:00-13:00"),
-    ({f"day_{n}": "" for n in range(7)}, "Give the location some opening hours, or go back to the standard week."),
-    ({"day_4": "9" * 101}, "at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        ({"day_0": "25:00-26:00"}, "no such time of day"),
+        ({"day_1": "09:00-14:00, 13:00-19:00"}, "09:00-14:00 and 13:00-19:00 overlap."),
+        ({"day_2": "19:00-09:00"}, "the opening time must come before the closing time"),
+        ({"day_3": "nine to five"}, "write an interval as 09:00-13:00"),
+        (
+            {f"day_{n}": "" for n in range(7)},
+            "Give the location some opening hours, or go back to the standard week.",
+        ),
+        ({"day_4": "9" * 101}, "at most 100 characters"),
+    ],
+)
 def test_bad_hours_are_explained_and_nothing_is_saved(member_client, location_a, days, message):
     response = member_client(Role.MANAGER).post(week_url(location_a), week_data(**days))
     assert response.status_code == 200
@@ -180,8 +224,16 @@ def test_bad_hours_are_explained_and_nothing_is_saved(member_client, location_a,
 def test_adding_and_deleting_the_centers_own_days(member_client, tenant_a, location_a):
     client = member_client(Role.OWNER)
     assert client.post(HOURS, day_data()).status_code == 302
-    response = client.post(HOURS, day_data(date="2026-12-30", kind="shortened", hours="10:00 - 15:00",
-                                           location=location_a.pk, note="Stock-taking"))
+    response = client.post(
+        HOURS,
+        day_data(
+            date="2026-12-30",
+            kind="shortened",
+            hours="10:00 - 15:00",
+            location=location_a.pk,
+            note="Stock-taking",
+        ),
+    )
     assert response.status_code == 302
 
     closed = CalendarDay.objects.get(tenant=tenant_a, date=date(2026, 12, 31))
@@ -197,15 +249,21 @@ def test_adding_and_deleting_the_centers_own_days(member_client, tenant_a, locat
     assert client.get(reverse("quality:calendar_day_delete", args=["alpha", closed.pk])).status_code == 405
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"kind": "shortened", "hours": ""}, "Give the hours of this day, e.g. 10:00-15:00."),
-    ({"kind": "closed", "hours": "10:00-15:00"}, "A day off has no hours; choose a shortened or an extra working day."),
-    ({"kind": "working", "hours": "15:00-10:00"}, "the opening time must come before the closing time"),
-    ({"date": "0001-01-01"}, "Enter a date between the years 1900 and 2999."),
-    ({"date": "2026-02-30"}, "Enter a valid date."),
-    ({"kind": "holiday"}, "Select a valid choice."),
-    ({"date": "2026-12-25"}, "This date already has an entry; delete it first."),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"kind": "shortened", "hours": ""}, "Give the hours of this day, e.g. 10:00-15:00."),
+        (
+            {"kind": "closed", "hours": "10:00-15:00"},
+            "A day off has no hours; choose a shortened or an extra working day.",
+        ),
+        ({"kind": "working", "hours": "15:00-10:00"}, "the opening time must come before the closing time"),
+        ({"date": "0001-01-01"}, "Enter a date between the years 1900 and 2999."),
+        ({"date": "2026-02-30"}, "Enter a valid date."),
+        ({"kind": "holiday"}, "Select a valid choice."),
+        ({"date": "2026-12-25"}, "This date already has an entry; delete it first."),
+    ],
+)
 def test_bad_days_are_explained(member_client, tenant_a, changes, message):
     CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 12, 25))
     response = member_client(Role.MANAGER).post(HOURS, day_data(**changes))
@@ -221,7 +279,9 @@ def test_another_centers_location_cannot_be_given_to_a_day(member_client, locati
     assert not CalendarDay.objects.exists()
 
 
-def test_the_same_date_may_be_given_once_for_the_center_and_once_per_location(member_client, tenant_a, location_a):
+def test_the_same_date_may_be_given_once_for_the_center_and_once_per_location(
+    member_client, tenant_a, location_a
+):
     client = member_client(Role.MANAGER)
     assert client.post(HOURS, day_data()).status_code == 302
     assert client.post(HOURS, day_data(location=location_a.pk)).status_code == 302

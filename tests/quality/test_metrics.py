@@ -44,15 +44,28 @@ def at(clock, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 def order(place, clock, *, created: tuple, status=OrderStatus.NEW, promised: tuple | None = None, **fields):
-    made = OrderFactory(tenant=place.tenant, intake_location=place, workshop=place, status=status,
-                        created_at=at(clock, *created), promised_at=at(clock, *promised) if promised else None, **fields)
+    made = OrderFactory(
+        tenant=place.tenant,
+        intake_location=place,
+        workshop=place,
+        status=status,
+        created_at=at(clock, *created),
+        promised_at=at(clock, *promised) if promised else None,
+        **fields,
+    )
     made.tenant = place.tenant
     return made
 
 
 def reached(made, status: str, when: datetime, action: str = "") -> None:
-    OrderEvent.objects.create(tenant=made.tenant, order=made, kind=EventKind.STATUS, to_status=status, action=action,
-                              created_at=when)
+    OrderEvent.objects.create(
+        tenant=made.tenant,
+        order=made,
+        kind=EventKind.STATUS,
+        to_status=status,
+        action=action,
+        created_at=when,
+    )
 
 
 def one(metric: str, place, threshold: Threshold | None = None, *, periods=(WEEK,), **scope) -> list:
@@ -65,13 +78,22 @@ def one(metric: str, place, threshold: Threshold | None = None, *, periods=(WEEK
 def test_periods_are_whole_weeks_months_and_quarters():
     assert metrics.period_of("week", date(2026, 4, 15)) == WEEK
     assert metrics.period_of("week", date(2026, 4, 19)) == WEEK  # Sunday ends the week
-    assert metrics.period_of("month", date(2026, 2, 10)) == Period(date(2026, 2, 1), date(2026, 2, 28), "month")
-    assert metrics.period_of("quarter", date(2026, 12, 31)) == Period(date(2026, 10, 1), date(2026, 12, 31), "quarter")
+    assert metrics.period_of("month", date(2026, 2, 10)) == Period(
+        date(2026, 2, 1), date(2026, 2, 28), "month"
+    )
+    assert metrics.period_of("quarter", date(2026, 12, 31)) == Period(
+        date(2026, 10, 1), date(2026, 12, 31), "quarter"
+    )
     assert metrics.periods_up_to("month", date(2026, 1, 15), 3) == [
-        Period(date(2025, 11, 1), date(2025, 11, 30), "month"), Period(date(2025, 12, 1), date(2025, 12, 31), "month"),
-        Period(date(2026, 1, 1), date(2026, 1, 31), "month")]
+        Period(date(2025, 11, 1), date(2025, 11, 30), "month"),
+        Period(date(2025, 12, 1), date(2025, 12, 31), "month"),
+        Period(date(2026, 1, 1), date(2026, 1, 31), "month"),
+    ]
     assert [p.first for p in metrics.periods_between("week", date(2026, 4, 15), date(2026, 5, 1))] == [
-        date(2026, 4, 13), date(2026, 4, 20), date(2026, 4, 27)]
+        date(2026, 4, 13),
+        date(2026, 4, 20),
+        date(2026, 4, 27),
+    ]
     with pytest.raises(ValueError):
         metrics.period_of("decade", date(2026, 4, 15))
 
@@ -90,15 +112,24 @@ TICKETS = itertools.count(1)
 def visit(place, clock, arrived: datetime, state=VisitState.SERVED, minutes: float | None = None) -> Visit:
     seconds = None if minutes is None else int(minutes * 60)
     return Visit.objects.create(
-        tenant=place.tenant, location=place, day=arrived.date(), ticket=next(TICKETS), state=state, checked_in_at=arrived,
-        wait_seconds=seconds, ended_at=None if state == VisitState.WAITING else arrived + timedelta(seconds=seconds or 0))
+        tenant=place.tenant,
+        location=place,
+        day=arrived.date(),
+        ticket=next(TICKETS),
+        state=state,
+        checked_in_at=arrived,
+        wait_seconds=seconds,
+        ended_at=None if state == VisitState.WAITING else arrived + timedelta(seconds=seconds or 0),
+    )
 
 
 def test_reception_wait(clock, place, other_place):
     for minutes in (2, 4, 6):
         visit(place, clock, at(clock, 14, 11), minutes=minutes)
     visit(place, clock, at(clock, 14, 12), VisitState.LEFT, minutes=10)  # left: not counted
-    visit(place, clock, at(clock, 15, 11, 53), VisitState.WAITING)  # 7 minutes so far: past "at most 5" already
+    visit(
+        place, clock, at(clock, 15, 11, 53), VisitState.WAITING
+    )  # 7 minutes so far: past "at most 5" already
     visit(place, clock, at(clock, 15, 11, 58), VisitState.WAITING)  # 2 minutes so far: no verdict yet
     visit(place, clock, at(clock, 13, 10), VisitState.WAITING)  # forgotten since Monday: not counted
     visit(other_place, clock, at(clock, 14, 11), minutes=1)
@@ -107,7 +138,13 @@ def test_reception_wait(clock, place, other_place):
 
     [reading] = one("reception_wait", place, Threshold(AT_MOST, 5), location_id=place.pk)
     # Finished: 2, 4, 6, 5 minutes -> mean 4.25. Judged: those four (2, 4 and 5 within) and the 7-minute wait.
-    assert (reading.count, reading.value, reading.judged, reading.within, reading.running) == (4, 4.25, 5, 3, 2)
+    assert (reading.count, reading.value, reading.judged, reading.within, reading.running) == (
+        4,
+        4.25,
+        5,
+        3,
+        2,
+    )
     assert reading.share == 60.0
     last, this = one("reception_wait", place, periods=(LAST_WEEK, WEEK))  # every location, no threshold
     assert (last.count, last.value) == (1, 3.0)
@@ -118,7 +155,13 @@ def test_an_at_least_threshold_counts_a_running_item_once_it_is_reached(clock, p
     visit(place, clock, at(clock, 15, 11, 50), VisitState.WAITING)  # 10 minutes so far
     visit(place, clock, at(clock, 15, 11, 59), VisitState.WAITING)  # 1 minute so far
     [reading] = one("reception_wait", place, Threshold(AT_LEAST, 5))
-    assert (reading.count, reading.value, reading.judged, reading.within, reading.running) == (0, None, 1, 1, 2)
+    assert (reading.count, reading.value, reading.judged, reading.within, reading.running) == (
+        0,
+        None,
+        1,
+        1,
+        2,
+    )
 
 
 # --- Orders: time to plan, time to ready ------------------------------------------------------------
@@ -150,7 +193,13 @@ def test_time_to_plan_counts_working_hours(workflow, place):
 def test_time_to_ready_counts_working_hours(workflow, place):
     [reading] = one("time_to_ready", place, Threshold(AT_MOST, 10))
     # Ready after 18 h and 9 h (mean 13.5 h); the unplanned one has run 12 h: past 10 h. The cancelled one is out.
-    assert (reading.count, reading.value, reading.judged, reading.within, reading.running) == (2, 13.5, 3, 1, 1)
+    assert (reading.count, reading.value, reading.judged, reading.within, reading.running) == (
+        2,
+        13.5,
+        3,
+        1,
+        1,
+    )
 
 
 def test_a_metric_looks_at_one_service_or_location_when_asked(workflow, place, clock, other_place):
@@ -181,8 +230,12 @@ def test_on_time_delivery(clock, place):
     reached(kept, OrderStatus.READY, at(clock, 14, 17))  # ready an hour early
     late = order(place, clock, created=(10, 10), promised=(14, 12), status=OrderStatus.READY)
     reached(late, OrderStatus.READY, at(clock, 15, 9))  # ready the next morning
-    order(place, clock, created=(10, 10), promised=(15, 10), status=OrderStatus.IN_PROGRESS)  # promise passed, not ready
-    order(place, clock, created=(10, 10), promised=(17, 18), status=OrderStatus.IN_PROGRESS)  # promised for Friday: not yet
+    order(
+        place, clock, created=(10, 10), promised=(15, 10), status=OrderStatus.IN_PROGRESS
+    )  # promise passed, not ready
+    order(
+        place, clock, created=(10, 10), promised=(17, 18), status=OrderStatus.IN_PROGRESS
+    )  # promised for Friday: not yet
     order(place, clock, created=(10, 10), promised=(14, 12), status=OrderStatus.CANCELLED)  # cancelled: out
     early = order(place, clock, created=(10, 10), promised=(16, 18), status=OrderStatus.READY)
     reached(early, OrderStatus.READY, at(clock, 15, 11))  # promised for Thursday, ready already
@@ -192,9 +245,13 @@ def test_on_time_delivery(clock, place):
 
 def test_first_time_fix(clock, place):
     done = [order(place, clock, created=(13, 10 + n), status=OrderStatus.HANDED_OVER) for n in range(4)]
-    reached(done[0], OrderStatus.IN_PROGRESS, at(clock, 14, 10), action="return_to_work")  # failed the check once
+    reached(
+        done[0], OrderStatus.IN_PROGRESS, at(clock, 14, 10), action="return_to_work"
+    )  # failed the check once
     reopened = order(place, clock, created=(13, 10), status=OrderStatus.IN_PROGRESS)
-    reached(reopened, OrderStatus.IN_PROGRESS, at(clock, 14, 10), action="return_to_work")  # not handed over: out
+    reached(
+        reopened, OrderStatus.IN_PROGRESS, at(clock, 14, 10), action="return_to_work"
+    )  # not handed over: out
     order(place, clock, created=(8, 10), status=OrderStatus.HANDED_OVER)  # last week
     last, this = one("first_time_fix", place, periods=(LAST_WEEK, WEEK))
     assert (this.count, this.value) == (4, 75.0)
@@ -202,13 +259,31 @@ def test_first_time_fix(clock, place):
 
 
 def test_warranty_days(clock, place):
-    order(place, clock, created=(13, 10), status=OrderStatus.HANDED_OVER, closed_at=at(clock, 14, 15),
-          warranty_until=date(2027, 4, 14))  # a year from Tuesday's handover
-    order(place, clock, created=(13, 11), status=OrderStatus.HANDED_OVER, closed_at=at(clock, 14, 15),
-          warranty_until=date(2026, 10, 11))  # 180 days
+    order(
+        place,
+        clock,
+        created=(13, 10),
+        status=OrderStatus.HANDED_OVER,
+        closed_at=at(clock, 14, 15),
+        warranty_until=date(2027, 4, 14),
+    )  # a year from Tuesday's handover
+    order(
+        place,
+        clock,
+        created=(13, 11),
+        status=OrderStatus.HANDED_OVER,
+        closed_at=at(clock, 14, 15),
+        warranty_until=date(2026, 10, 11),
+    )  # 180 days
     order(place, clock, created=(13, 12), status=OrderStatus.READY)  # not handed over: no warranty yet
     [reading] = one("warranty_days", place, Threshold(AT_LEAST, 365))
-    assert (reading.count, reading.value, reading.judged, reading.within, reading.share) == (2, 272.5, 2, 1, 50.0)
+    assert (reading.count, reading.value, reading.judged, reading.within, reading.share) == (
+        2,
+        272.5,
+        2,
+        1,
+        50.0,
+    )
 
 
 # --- Ratings --------------------------------------------------------------------------------------
@@ -249,10 +324,20 @@ def test_every_metric_reads_a_bounded_number_of_queries(clock, place, django_ass
 
 def test_the_registry_leaves_out_what_nothing_records():
     """Warranty returns and complaints are recorded nowhere yet: no metric pretends to measure them."""
-    assert set(metrics.METRICS) == {"reception_wait", "time_to_plan", "time_to_ready", "on_time", "first_time_fix",
-                                    "warranty_days", "average_rating"}
+    assert set(metrics.METRICS) == {
+        "reception_wait",
+        "time_to_plan",
+        "time_to_ready",
+        "on_time",
+        "first_time_fix",
+        "warranty_days",
+        "average_rating",
+    }
     assert all(metric.about for metric in metrics.METRICS.values())
-    assert metrics.METRICS["on_time"].per_item is False and metrics.METRICS["reception_wait"].by_service_type is False
+    assert (
+        metrics.METRICS["on_time"].per_item is False
+        and metrics.METRICS["reception_wait"].by_service_type is False
+    )
 
 
 def test_money_free_decimal_targets_compare_as_numbers():
@@ -271,9 +356,16 @@ def test_the_working_time_index_agrees_with_the_calendar_to_the_microsecond():
     from quality.metrics import WorkingTimeIndex
 
     week = [(Span(clock_time(9), clock_time(13)), Span(clock_time(14), clock_time(19)))] * 4 + [
-        (Span(clock_time(20), clock_time(0)),), (Span(clock_time(0), clock_time(4)), Span(clock_time(10), clock_time(16))), ()]
-    calendar = WorkingCalendar(tz=ZoneInfo("Europe/Berlin"), weekly=week, holidays={date(2026, 5, 1)},
-                               exceptions={date(2026, 12, 31): (Span(clock_time(10), clock_time(15)),)})
+        (Span(clock_time(20), clock_time(0)),),
+        (Span(clock_time(0), clock_time(4)), Span(clock_time(10), clock_time(16))),
+        (),
+    ]
+    calendar = WorkingCalendar(
+        tz=ZoneInfo("Europe/Berlin"),
+        weekly=week,
+        holidays={date(2026, 5, 1)},
+        exceptions={date(2026, 12, 31): (Span(clock_time(10), clock_time(15)),)},
+    )
     index = WorkingTimeIndex(calendar, date(2026, 1, 1), date(2026, 12, 31))
     rng = random.Random(7)
     origin = datetime(2026, 1, 1, tzinfo=ZoneInfo("UTC"))

@@ -28,7 +28,7 @@ def test_buckets_are_log_scale_four_per_doubling():
     assert rollups.bucket_of(0) == rollups.bucket_of(59) == 0
     assert rollups.bucket_of(60) == 1
     assert rollups.bucket_of(120) == 5  # 60 * 2^(4/4): a doubling is four buckets
-    assert rollups.bucket_of(10 ** 12) == rollups.BUCKET_COUNT - 1  # the last bucket is open-ended
+    assert rollups.bucket_of(10**12) == rollups.BUCKET_COUNT - 1  # the last bucket is open-ended
     assert round(rollups.PRECISION, 4) == 0.0905
 
 
@@ -43,8 +43,12 @@ def test_percentiles_are_nearest_rank_over_the_buckets():
     assert rollups.bucket_of(28 * H) == 43
     assert rollups.bucket_value(43) == round(60 * 2 ** (42.5 / 4))
     histogram = {rollups.bucket_of(h * H): 1 for h in (17, 28, 30, 46)}
-    assert rollups.percentile(histogram, 0.5) == rollups.bucket_value(rollups.bucket_of(28 * H))  # rank 2 of 4
-    assert rollups.percentile(histogram, 0.9) == rollups.bucket_value(rollups.bucket_of(46 * H))  # rank 4 of 4
+    assert rollups.percentile(histogram, 0.5) == rollups.bucket_value(
+        rollups.bucket_of(28 * H)
+    )  # rank 2 of 4
+    assert rollups.percentile(histogram, 0.9) == rollups.bucket_value(
+        rollups.bucket_of(46 * H)
+    )  # rank 4 of 4
     assert rollups.percentile({}, 0.5) is None
     assert rollups.percentile({"0": 3}, 0.5) == 30  # under a minute reads as 30 s
 
@@ -88,8 +92,12 @@ def test_the_work_clock_over_years_counts_the_standard_week():
     assert clock.seconds_between(start, end) == 8 * H
     assert clock.seconds_between(end, start) == 0
     whole_year = clock.seconds_between(datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC))
-    assert whole_year == working_time_between(
-        calendar, datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)).total_seconds()
+    assert (
+        whole_year
+        == working_time_between(
+            calendar, datetime(2025, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+        ).total_seconds()
+    )
 
 
 # --- The listener and the recomputation ---------------------------------------------------------------
@@ -122,8 +130,13 @@ def test_the_listener_fills_each_cell_as_worked_out_by_hand(history, tenant_a):
     assert cells[(d("2026-04-07"), h.x.pk, h.laptop.pk, None)][0] == {"taken_in": 1, "cancelled": 1}
     # O1: handed over on the 7th by T1, with its rating that day; its work was logged on the 6th.
     counts, hist = cells[(d("2026-04-07"), h.x.pk, h.phone.pk, h.t1.pk)]
-    assert counts == {"completed": 1, "first_time": 1, "rating_sum": 5, "rating_count": 1,
-                      **{f"{m}_seconds": s for m, s in EXPECTED_SECONDS["O1"].items() if s}}
+    assert counts == {
+        "completed": 1,
+        "first_time": 1,
+        "rating_sum": 5,
+        "rating_count": 1,
+        **{f"{m}_seconds": s for m, s in EXPECTED_SECONDS["O1"].items() if s},
+    }
     assert hist == {}  # its histograms are on the day's row without a technician, with O3's (cancelled: none)
     counts, hist = cells[(d("2026-04-07"), h.x.pk, h.phone.pk, None)]
     assert counts == {}  # nothing taken in at X for phones on the 7th
@@ -159,12 +172,17 @@ def test_the_repair_puts_back_what_went_missing_or_wrong(history, tenant_a, cloc
     kept = cells_of(tenant_a)
     DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 14)).delete()
     DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 9)).update(completed=99)
-    DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 6)).update(taken_in=99)  # older than the repair
+    DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 6)).update(
+        taken_in=99
+    )  # older than the repair
     done = rollups.repair(days=10)  # today is the 17th: the 8th to the 17th
-    assert [(r.tenant, r.since) for r in done if r.tenant == tenant_a.slug] == [(tenant_a.slug, date(2026, 4, 8))]
+    assert [(r.tenant, r.since) for r in done if r.tenant == tenant_a.slug] == [
+        (tenant_a.slug, date(2026, 4, 8))
+    ]
     repaired = cells_of(tenant_a)
-    assert {k: v for k, v in repaired.items() if k[0] >= date(2026, 4, 8)} == \
-        {k: v for k, v in kept.items() if k[0] >= date(2026, 4, 8)}
+    assert {k: v for k, v in repaired.items() if k[0] >= date(2026, 4, 8)} == {
+        k: v for k, v in kept.items() if k[0] >= date(2026, 4, 8)
+    }
     assert repaired[(date(2026, 4, 6), history.x.pk, history.phone.pk, None)][0]["taken_in"] == 99
     call_command("rebuild_rollups", tenant=tenant_a.slug, verbosity=0)
     assert cells_of(tenant_a) == kept
@@ -178,8 +196,10 @@ def test_the_periodic_task_repairs_every_center(history, tenant_a, settings):
     settings.QUALITY_ROLLUP_REPAIR_DAYS = 5  # today is the 17th: the 13th to the 17th
     repair_rollups.delay()
     assert cells_of(tenant_a) == {k: v for k, v in kept.items() if k[0] >= date(2026, 4, 13)}
-    assert sorted(cells_of(tenant_a), key=str) == [(date(2026, 4, 14), history.y.pk, history.phone.pk, history.t2.pk),
-                                                    (date(2026, 4, 14), history.y.pk, history.phone.pk, None)]
+    assert sorted(cells_of(tenant_a), key=str) == [
+        (date(2026, 4, 14), history.y.pk, history.phone.pk, history.t2.pk),
+        (date(2026, 4, 14), history.y.pk, history.phone.pk, None),
+    ]
     assert settings.CELERY_BEAT_SCHEDULE["quality-repair-rollups"]["task"] == "quality.repair_rollups"
 
 
@@ -232,7 +252,9 @@ def test_events_at_once_and_a_recomputation_lose_nothing(tenant_a, location_a):
             connection.close()
 
     def add() -> None:
-        rollups.add_to_cells(tenant_a.pk, {key: rollups.Tally({"work_seconds": 60}, {"e2e": {3: 1}})}, today=today)
+        rollups.add_to_cells(
+            tenant_a.pk, {key: rollups.Tally({"work_seconds": 60}, {"e2e": {3: 1}})}, today=today
+        )
 
     def at_once(*works) -> None:
         barrier = threading.Barrier(len(works))
@@ -244,12 +266,19 @@ def test_events_at_once_and_a_recomputation_lose_nothing(tenant_a, location_a):
         assert not errors
 
     def row() -> DailyRollup:
-        return DailyRollup.objects.get(tenant=tenant_a, day=today, location=location_a, service_type=service_type,
-                                       technician__isnull=True)
+        return DailyRollup.objects.get(
+            tenant=tenant_a,
+            day=today,
+            location=location_a,
+            service_type=service_type,
+            technician__isnull=True,
+        )
 
     at_once(*[add] * 8)
     assert (row().work_seconds, row().hist["e2e"]["3"]) == (480, 8)
     at_once(*[add] * 8, lambda: rollups.recompute(tenant_a, since=today))
-    found = DailyRollup.objects.filter(tenant=tenant_a, day=today, location=location_a, service_type=service_type)
+    found = DailyRollup.objects.filter(
+        tenant=tenant_a, day=today, location=location_a, service_type=service_type
+    )
     assert all(r.work_seconds == 60 * (r.hist or {}).get("e2e", {}).get("3", 0) for r in found)
     assert sum(r.work_seconds for r in found) <= 480

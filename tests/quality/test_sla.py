@@ -35,7 +35,9 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 WORKDAY = (Span(time(9), time(13)), Span(time(14), time(19)))
 WEEK = WorkingCalendar(tz=BERLIN, weekly=(WORKDAY,) * 5 + ((), ()))
-GERMAN_WEEK = WorkingCalendar(tz=BERLIN, weekly=(WORKDAY,) * 5 + ((), ()), holidays=holidays.country_holidays("DE"))
+GERMAN_WEEK = WorkingCalendar(
+    tz=BERLIN, weekly=(WORKDAY,) * 5 + ((), ()), holidays=holidays.country_holidays("DE")
+)
 
 
 def berlin(*args) -> datetime:
@@ -96,7 +98,11 @@ def test_stopped_in_time_is_met_and_late_is_missed():
     exactly = read_clock(ready_clock(stop=berlin(2026, 3, 24, 19, 0)), berlin(2026, 3, 30, 12, 0))
     assert exactly.state == ClockState.MET
     late = read_clock(ready_clock(stop=berlin(2026, 3, 25, 9, 30)), berlin(2026, 3, 30, 12, 0))
-    assert (late.state, late.used, late.due_at) == (ClockState.MISSED, 9 * H + 30 * M, berlin(2026, 3, 24, 19, 0))
+    assert (late.state, late.used, late.due_at) == (
+        ClockState.MISSED,
+        9 * H + 30 * M,
+        berlin(2026, 3, 24, 19, 0),
+    )
 
 
 def test_a_paused_clock_projects_its_deadline_from_now():
@@ -109,13 +115,23 @@ def test_a_paused_clock_projects_its_deadline_from_now():
     assert monday.next_change_at is None  # nothing changes until the client answers
     # A day later the projection has moved a working day on; the clock has not used a second more.
     tuesday = read_clock(ready_clock(pauses=[waiting]), berlin(2026, 3, 24, 15, 0))
-    assert (tuesday.used, tuesday.due_at, tuesday.state) == (2 * H, berlin(2026, 3, 25, 12, 0), ClockState.ON_TRACK)
+    assert (tuesday.used, tuesday.due_at, tuesday.state) == (
+        2 * H,
+        berlin(2026, 3, 25, 12, 0),
+        ClockState.ON_TRACK,
+    )
 
 
 def test_a_clock_breached_before_a_pause_stays_breached_while_paused():
-    spec = ClockSpec(Target.READY, TAKEN_IN, 1 * H, WEEK, None, (Pause("on_hold", berlin(2026, 3, 23, 12, 0)),))
+    spec = ClockSpec(
+        Target.READY, TAKEN_IN, 1 * H, WEEK, None, (Pause("on_hold", berlin(2026, 3, 23, 12, 0)),)
+    )
     reading = read_clock(spec, berlin(2026, 3, 24, 10, 0))
-    assert (reading.state, reading.due_at, reading.used) == (ClockState.BREACHED, berlin(2026, 3, 23, 11, 0), 2 * H)
+    assert (reading.state, reading.due_at, reading.used) == (
+        ClockState.BREACHED,
+        berlin(2026, 3, 23, 11, 0),
+        2 * H,
+    )
 
 
 def test_the_deadline_across_berlins_spring_change():
@@ -136,10 +152,16 @@ def test_public_holidays_do_not_count():
 def test_continuing_a_stored_clock_gives_what_the_whole_timeline_gives():
     # The periodic task continues from the last computation (Tuesday 11:30, 2.5 h used) instead of the timeline.
     whole = read_clock(ready_clock(), berlin(2026, 3, 24, 17, 0))
-    continued = read_clock(ClockSpec(Target.READY, berlin(2026, 3, 24, 11, 30), 9 * H, WEEK), berlin(2026, 3, 24, 17, 0),
-                           used_before=2 * H + 30 * M)
-    assert (continued.used, continued.due_at, continued.state) == (whole.used, whole.due_at, whole.state) \
+    continued = read_clock(
+        ClockSpec(Target.READY, berlin(2026, 3, 24, 11, 30), 9 * H, WEEK),
+        berlin(2026, 3, 24, 17, 0),
+        used_before=2 * H + 30 * M,
+    )
+    assert (
+        (continued.used, continued.due_at, continued.state)
+        == (whole.used, whole.due_at, whole.state)
         == (7 * H, berlin(2026, 3, 24, 19, 0), ClockState.AT_RISK)
+    )
 
 
 # --- From the timeline to the clocks ------------------------------------------------------------------
@@ -149,28 +171,41 @@ def status(at, from_status, to_status) -> Step:
 
 def test_the_timeline_gives_each_instant_once_and_each_pause_with_its_reason():
     t = [berlin(2026, 3, 23, 10, m) for m in range(0, 60, 5)]
-    timeline = read_timeline([
-        Step(t[0], "created", to_status="new"),
-        Step(t[1], "assigned", technician_set=True),
-        status(t[2], "new", "planned"),
-        status(t[3], "planned", "diagnostics"),
-        status(t[4], "diagnostics", "awaiting_parts"),
-        status(t[5], "awaiting_parts", "on_hold"),  # one pause ends, the next begins
-        status(t[6], "on_hold", "awaiting_parts"),
-        status(t[7], "awaiting_parts", "in_progress"),
-        status(t[8], "in_progress", "quality_check"),
-        status(t[9], "quality_check", "ready"),
-        status(t[10], "ready", "handed_over"),
-    ], taken_in=t[0] - H)
+    timeline = read_timeline(
+        [
+            Step(t[0], "created", to_status="new"),
+            Step(t[1], "assigned", technician_set=True),
+            status(t[2], "new", "planned"),
+            status(t[3], "planned", "diagnostics"),
+            status(t[4], "diagnostics", "awaiting_parts"),
+            status(t[5], "awaiting_parts", "on_hold"),  # one pause ends, the next begins
+            status(t[6], "on_hold", "awaiting_parts"),
+            status(t[7], "awaiting_parts", "in_progress"),
+            status(t[8], "in_progress", "quality_check"),
+            status(t[9], "quality_check", "ready"),
+            status(t[10], "ready", "handed_over"),
+        ],
+        taken_in=t[0] - H,
+    )
     assert (timeline.taken_in, timeline.assigned, timeline.arrived, timeline.ready, timeline.handed_over) == (
-        t[0], t[1], t[3], t[9], t[10])
-    assert timeline.pauses == (Pause("awaiting_parts", t[4], t[5]), Pause("on_hold", t[5], t[6]),
-                               Pause("awaiting_parts", t[6], t[7]))
+        t[0],
+        t[1],
+        t[3],
+        t[9],
+        t[10],
+    )
+    assert timeline.pauses == (
+        Pause("awaiting_parts", t[4], t[5]),
+        Pause("on_hold", t[5], t[6]),
+        Pause("awaiting_parts", t[6], t[7]),
+    )
 
 
 def test_assignment_without_a_technician_does_not_stop_the_plan_clock():
     t0 = berlin(2026, 3, 23, 10, 0)
-    timeline = read_timeline([Step(t0, "created"), Step(t0 + M, "assigned", technician_set=False)], taken_in=t0)
+    timeline = read_timeline(
+        [Step(t0, "created"), Step(t0 + M, "assigned", technician_set=False)], taken_in=t0
+    )
     assert timeline.assigned is None
 
 
@@ -179,15 +214,27 @@ def test_which_clocks_an_order_has():
     budgets = Budgets(plan=4 * H, ready=9 * H, arrival_grace=15 * M, handover=18 * H)
     fresh = read_timeline([Step(t0, "created")], taken_in=t0)
     assert [spec.target for spec in clock_specs(fresh, budgets, WEEK)] == [Target.PLAN, Target.READY]
-    visit = clock_specs(fresh, budgets, WEEK, visit_start=berlin(2026, 3, 24, 10, 0), visit_end=berlin(2026, 3, 24, 12, 0))
+    visit = clock_specs(
+        fresh, budgets, WEEK, visit_start=berlin(2026, 3, 24, 10, 0), visit_end=berlin(2026, 3, 24, 12, 0)
+    )
     arrival = visit[-1]
     # Due at the slot's end plus the grace, in wall-clock time.
     assert (arrival.target, arrival.start, arrival.budget, arrival.calendar) == (
-        Target.ARRIVAL, berlin(2026, 3, 24, 10, 0), 2 * H + 15 * M, ALWAYS_OPEN)
+        Target.ARRIVAL,
+        berlin(2026, 3, 24, 10, 0),
+        2 * H + 15 * M,
+        ALWAYS_OPEN,
+    )
     assert read_clock(arrival, t0).due_at == berlin(2026, 3, 24, 12, 15)
     ready = read_timeline([Step(t0, "created"), status(t0 + H, "quality_check", "ready")], taken_in=t0)
-    assert [spec.target for spec in clock_specs(ready, budgets, WEEK)] == [Target.PLAN, Target.READY, Target.HANDOVER]
-    assert clock_specs(fresh, Budgets(ready=9 * H), WEEK)[0].target == Target.READY  # no plan target: no clock
+    assert [spec.target for spec in clock_specs(ready, budgets, WEEK)] == [
+        Target.PLAN,
+        Target.READY,
+        Target.HANDOVER,
+    ]
+    assert (
+        clock_specs(fresh, Budgets(ready=9 * H), WEEK)[0].target == Target.READY
+    )  # no plan target: no clock
 
 
 def test_a_cancellation_stops_the_running_clocks():
@@ -221,8 +268,10 @@ def pauses(draw, start: datetime) -> tuple[Pause, ...]:
     """Up to three pauses after `start`, in order, not overlapping; the last may still run."""
     moments = sorted(draw(st.lists(st.integers(0, 60 * 24 * 40), min_size=0, max_size=6, unique=True)))
     moments = moments[: len(moments) // 2 * 2]
-    found = [Pause("on_hold", start + timedelta(minutes=a), start + timedelta(minutes=b))
-             for a, b in zip(moments[::2], moments[1::2], strict=True)]
+    found = [
+        Pause("on_hold", start + timedelta(minutes=a), start + timedelta(minutes=b))
+        for a, b in zip(moments[::2], moments[1::2], strict=True)
+    ]
     if found and draw(st.booleans()):
         found[-1] = Pause("on_hold", found[-1].start)
     return tuple(found)
@@ -237,8 +286,9 @@ def test_used_plus_paused_is_all_the_working_time(data, start, budget, minutes):
     held = data.draw(pauses(start))
     now = start + timedelta(minutes=minutes)
     reading = read_clock(ClockSpec(Target.READY, start, budget, GERMAN_WEEK, None, held), now)
-    assert reading.used + sum((time for _pause, time in reading.pauses), timedelta()) == \
-        working_time_between(GERMAN_WEEK, start, now)
+    assert reading.used + sum((time for _pause, time in reading.pauses), timedelta()) == working_time_between(
+        GERMAN_WEEK, start, now
+    )
     assert reading.used >= timedelta()
 
 
@@ -270,6 +320,11 @@ def test_an_arrival_slot_over_berlins_clock_change_lasts_as_long_as_really_passe
     start, end = berlin(day.year, day.month, day.day, 1, 0), berlin(day.year, day.month, day.day, 4, 0)
     length = end.astimezone(UTC) - start.astimezone(UTC)
     assert length == (2 * H if day.month == 3 else 4 * H)
-    spec = clock_specs(read_timeline([], taken_in=start - H), Budgets(arrival_grace=timedelta()), WEEK,
-                       visit_start=start, visit_end=end)[0]
+    spec = clock_specs(
+        read_timeline([], taken_in=start - H),
+        Budgets(arrival_grace=timedelta()),
+        WEEK,
+        visit_start=start,
+        visit_end=end,
+    )[0]
     assert read_clock(spec, start).due_at == end.astimezone(UTC)

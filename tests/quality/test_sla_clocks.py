@@ -48,9 +48,14 @@ class Center:
         hours.set_week(location, [parse_hours("09:00-13:00, 14:00-19:00")] * 5 + [(), ()])
         clocks.ensure_policies(tenant)
         SlaPolicy.objects.filter(tenant=tenant, service_type=None, priority=None).update(
-            plan_minutes=60, ready_minutes=9 * 60, arrival_grace_minutes=15, handover_minutes=18 * 60)
+            plan_minutes=60, ready_minutes=9 * 60, arrival_grace_minutes=15, handover_minutes=18 * 60
+        )
         member = {role: Membership.objects.get(tenant=tenant, user=users[role]) for role in Role}
-        self.reception, self.manager, self.tech = member[Role.RECEPTION], member[Role.MANAGER], member[Role.TECHNICIAN]
+        self.reception, self.manager, self.tech = (
+            member[Role.RECEPTION],
+            member[Role.MANAGER],
+            member[Role.TECHNICIAN],
+        )
         self.service = ServiceTypeFactory(tenant=tenant)
 
     def at(self, *args) -> datetime:
@@ -58,14 +63,28 @@ class Center:
 
     def take_in(self, **fields) -> Order:
         data = services.IntakeData(
-            client=None, client_name="Petra Kunde", client_phone=f"+4915112345{Order.objects.count():03d}",
-            client_email="", consent=True, service_type=self.service, format=ServiceFormat.IN_SHOP,
-            intake_location=self.location, problem="Broken screen", **fields)
+            client=None,
+            client_name="Petra Kunde",
+            client_phone=f"+4915112345{Order.objects.count():03d}",
+            client_email="",
+            consent=True,
+            service_type=self.service,
+            format=ServiceFormat.IN_SHOP,
+            intake_location=self.location,
+            problem="Broken screen",
+            **fields,
+        )
         return services.take_in(self.tenant, data, by=self.reception)
 
     def assign(self, order: Order, **visit) -> Order:
-        services.assign(order, technician=self.tech, workshop=self.location, by=self.manager,
-                        expected_version=order.version, **visit)
+        services.assign(
+            order,
+            technician=self.tech,
+            workshop=self.location,
+            by=self.manager,
+            expected_version=order.version,
+            **visit,
+        )
         order.refresh_from_db()
         return order
 
@@ -85,8 +104,11 @@ def clock_of(order: Order, target: str) -> SlaClock:
 
 
 def sla_alerts(order: Order) -> list[tuple[str, str]]:
-    return sorted(Notification.objects.filter(order=order, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED])
-                  .values_list("source_key", "recipient"))
+    return sorted(
+        Notification.objects.filter(order=order, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]).values_list(
+            "source_key", "recipient"
+        )
+    )
 
 
 # --- One order's life ----------------------------------------------------------------------------------
@@ -110,12 +132,19 @@ def test_intake_starts_the_plan_and_ready_clocks(center):
     order = center.take_in()
     plan, ready = clock_of(order, "plan"), clock_of(order, "ready")
     assert (plan.state, plan.started_at, plan.due_at, plan.budget_seconds) == (
-        "on_track", berlin(2026, 3, 23, 10, 0), berlin(2026, 3, 23, 11, 0), 3600)
+        "on_track",
+        berlin(2026, 3, 23, 10, 0),
+        berlin(2026, 3, 23, 11, 0),
+        3600,
+    )
     assert (ready.due_at, ready.budget_seconds) == (berlin(2026, 3, 24, 10, 0), 9 * 3600)
     assert not SlaClock.objects.filter(order=order, target__in=["arrival", "handover"]).exists()
     order.refresh_from_db()
     assert (order.sla_state, order.sla_due_at, order.expected_ready_at) == (
-        SlaState.ON_TRACK, berlin(2026, 3, 23, 11, 0), berlin(2026, 3, 24, 10, 0))
+        SlaState.ON_TRACK,
+        berlin(2026, 3, 23, 11, 0),
+        berlin(2026, 3, 24, 10, 0),
+    )
 
 
 def test_assigning_a_technician_meets_the_plan_target(center):
@@ -133,10 +162,18 @@ def test_waiting_for_parts_pauses_the_ready_clock_and_moves_its_deadline(center)
     ready = clock_of(order, "ready")
     # 2 h used before the pause; the pause held 8 working hours; the 7 h left end Tuesday 19:00.
     assert (ready.state, ready.paused_since, ready.used_seconds, ready.due_at) == (
-        "on_track", None, 2 * 3600, berlin(2026, 3, 24, 19, 0))
+        "on_track",
+        None,
+        2 * 3600,
+        berlin(2026, 3, 24, 19, 0),
+    )
     (pause,) = SlaPause.objects.filter(order=order)
     assert (pause.reason, pause.started_at, pause.ended_at, pause.working_seconds) == (
-        "awaiting_parts", berlin(2026, 3, 23, 12, 0), berlin(2026, 3, 24, 11, 0), 8 * 3600)
+        "awaiting_parts",
+        berlin(2026, 3, 23, 12, 0),
+        berlin(2026, 3, 24, 11, 0),
+        8 * 3600,
+    )
     order.refresh_from_db()
     assert order.expected_ready_at == berlin(2026, 3, 24, 19, 0)
 
@@ -163,21 +200,30 @@ def test_the_periodic_task_moves_the_clock_on_and_alerts_once_per_stage(center, 
     center.at(2026, 3, 24, 19, 30)
     assert clocks.tick()["alerts"] == 1
     assert clock_of(order, "ready").state == "breached"
-    assert sla_alerts(order) == [(f"sla:{order.pk}:ready:at_risk", users_a[Role.MANAGER].email),
-                                 (f"sla:{order.pk}:ready:breached", users_a[Role.MANAGER].email)]
+    assert sla_alerts(order) == [
+        (f"sla:{order.pk}:ready:at_risk", users_a[Role.MANAGER].email),
+        (f"sla:{order.pk}:ready:breached", users_a[Role.MANAGER].email),
+    ]
     order.refresh_from_db()
     assert (order.sla_state, order.sla_due_at, order.expected_ready_at) == (
-        SlaState.BREACHED, berlin(2026, 3, 24, 19, 0), None)
+        SlaState.BREACHED,
+        berlin(2026, 3, 24, 19, 0),
+        None,
+    )
 
     # More ticks, a recomputation by an event, even a clock that loses its alert mark: never twice.
     center.at(2026, 3, 25, 9, 30)
     clocks.tick()
-    services.edit_order(order, changes={"priority": Priority.HIGH}, by=center.manager, expected_version=order.version)
+    services.edit_order(
+        order, changes={"priority": Priority.HIGH}, by=center.manager, expected_version=order.version
+    )
     clocks.tick()
     SlaClock.objects.filter(order=order).update(alerted="", next_check_at=center.clock.now())
     clocks.tick()
     assert len(sla_alerts(order)) == 2
-    assert Notification.objects.filter(order=order, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]).count() == 2
+    assert (
+        Notification.objects.filter(order=order, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]).count() == 2
+    )
 
 
 def test_the_alert_names_the_target_and_deadline_in_the_centers_language(center):
@@ -203,11 +249,18 @@ def test_ready_late_is_missed_and_starts_the_handover_clock(center):
     ready = clock_of(order, "ready")
     # Monday 10-12, Tuesday 11-13 and 14-19, Wednesday 9-10: 10 h of a 9 h budget.
     assert (ready.state, ready.used_seconds, ready.due_at, ready.stopped_at) == (
-        "missed", 10 * 3600, berlin(2026, 3, 24, 19, 0), berlin(2026, 3, 25, 10, 0))
+        "missed",
+        10 * 3600,
+        berlin(2026, 3, 24, 19, 0),
+        berlin(2026, 3, 25, 10, 0),
+    )
     handover = clock_of(order, "handover")
     # 18 h from Wednesday 10:00: 10-13, 14-19, Thursday 9-13, 14-19, Friday 9-10.
     assert (handover.state, handover.started_at, handover.due_at) == (
-        "on_track", berlin(2026, 3, 25, 10, 0), berlin(2026, 3, 27, 10, 0))
+        "on_track",
+        berlin(2026, 3, 25, 10, 0),
+        berlin(2026, 3, 27, 10, 0),
+    )
     order.refresh_from_db()
     # The handover clock is the client's side: the order's summary is the verdict of the others.
     assert (order.sla_state, order.sla_due_at, order.expected_ready_at) == (SlaState.MISSED, None, None)
@@ -228,12 +281,15 @@ def test_an_informational_clock_never_alerts(center):
 
 
 def test_a_priority_change_follows_the_more_specific_policy(center):
-    SlaPolicy.objects.filter(tenant=center.tenant, priority=Priority.URGENT).update(plan_minutes=15, ready_minutes=120)
+    SlaPolicy.objects.filter(tenant=center.tenant, priority=Priority.URGENT).update(
+        plan_minutes=15, ready_minutes=120
+    )
     center.at(2026, 3, 23, 10, 0)
     order = center.take_in()
     center.at(2026, 3, 23, 10, 5)
-    services.edit_order(order, changes={"priority": Priority.URGENT}, by=center.reception,
-                        expected_version=order.version)
+    services.edit_order(
+        order, changes={"priority": Priority.URGENT}, by=center.reception, expected_version=order.version
+    )
     plan = clock_of(order, "plan")
     assert (plan.budget_seconds, plan.due_at) == (15 * 60, berlin(2026, 3, 23, 10, 15))
     assert clock_of(order, "ready").due_at == berlin(2026, 3, 23, 12, 0)
@@ -262,11 +318,18 @@ def test_on_site_arrival_is_due_at_the_slots_end_plus_the_grace(center, started,
     order = center.take_in()
     Order.objects.filter(pk=order.pk).update(format=ServiceFormat.ON_SITE)
     order.refresh_from_db()
-    order = center.assign(order, visit_address="Hauptstr. 1", visit_start=berlin(2026, 3, 24, 10, 0),
-                          visit_end=berlin(2026, 3, 24, 12, 0))
+    order = center.assign(
+        order,
+        visit_address="Hauptstr. 1",
+        visit_start=berlin(2026, 3, 24, 10, 0),
+        visit_end=berlin(2026, 3, 24, 12, 0),
+    )
     arrival = clock_of(order, "arrival")
     assert (arrival.state, arrival.started_at, arrival.due_at) == (
-        "on_track", berlin(2026, 3, 24, 10, 0), berlin(2026, 3, 24, 12, 15))
+        "on_track",
+        berlin(2026, 3, 24, 10, 0),
+        berlin(2026, 3, 24, 12, 15),
+    )
     order = center.move(order, "plan", by=center.manager)
     center.at(2026, 3, 24, *started)
     order = center.move(order, "start_diagnostics")
@@ -279,7 +342,16 @@ def test_rebuilding_from_the_timeline_gives_the_same_clocks(center):
     order = center.move(order, "parts_arrived")
     center.at(2026, 3, 24, 17, 0)
     clocks.tick()
-    fields = ["target", "state", "started_at", "due_at", "stopped_at", "used_seconds", "budget_seconds", "alerted"]
+    fields = [
+        "target",
+        "state",
+        "started_at",
+        "due_at",
+        "stopped_at",
+        "used_seconds",
+        "budget_seconds",
+        "alerted",
+    ]
     before = list(SlaClock.objects.filter(order=order).order_by("target").values(*fields))
     SlaClock.objects.filter(order=order).update(state="on_track", used_seconds=0, due_at=berlin(2030, 1, 1))
     assert clocks.rebuild_clocks(center.tenant) == 1
@@ -287,13 +359,20 @@ def test_rebuilding_from_the_timeline_gives_the_same_clocks(center):
 
 
 def test_a_changed_policy_moves_the_open_orders_but_not_the_reached_targets(
-        center, member_client, django_capture_on_commit_callbacks):
+    center, member_client, django_capture_on_commit_callbacks
+):
     order = walk_to_parts(center)
     general = SlaPolicy.objects.get(tenant=center.tenant, service_type=None, priority=None)
     with django_capture_on_commit_callbacks(execute=True):
         response = member_client(Role.MANAGER).post(
             reverse("quality:sla_policy_edit", args=[center.tenant.slug, general.pk]),
-            {"plan_hours": "0.25", "ready_hours": "18", "arrival_grace_minutes": "15", "handover_hours": "18"})
+            {
+                "plan_hours": "0.25",
+                "ready_hours": "18",
+                "arrival_grace_minutes": "15",
+                "handover_hours": "18",
+            },
+        )
     assert response.status_code == 302
     ready = clock_of(order, "ready")
     assert ready.budget_seconds == 18 * 3600
@@ -304,10 +383,16 @@ def test_a_changed_policy_moves_the_open_orders_but_not_the_reached_targets(
 def test_a_new_center_gets_the_default_policies_once(tenant_b):
     assert not SlaPolicy.objects.filter(tenant=tenant_b).exists()
     policies = clocks.policies_of(tenant_b)
-    assert sorted((p.priority, p.plan_minutes, p.ready_minutes) for p in policies if p.priority) == [(3, 60, 540)]
+    assert sorted((p.priority, p.plan_minutes, p.ready_minutes) for p in policies if p.priority) == [
+        (3, 60, 540)
+    ]
     general = next(p for p in policies if p.is_general)
-    assert (general.plan_minutes, general.ready_minutes, general.arrival_grace_minutes, general.handover_minutes) == (
-        240, 1620, 15, 2700)
+    assert (
+        general.plan_minutes,
+        general.ready_minutes,
+        general.arrival_grace_minutes,
+        general.handover_minutes,
+    ) == (240, 1620, 15, 2700)
     clocks.policies_of(tenant_b)
     assert SlaPolicy.objects.filter(tenant=tenant_b).count() == 2
 
@@ -363,7 +448,9 @@ def test_the_order_page_shows_each_clock_and_the_pauses(center, member_client):
     center.at(2026, 3, 24, 11, 0)
     order = center.move(order, "parts_arrived")
     center.at(2026, 3, 24, 16, 0)
-    page = text_of(member_client(Role.MANAGER).get(reverse("orders:detail", args=[center.tenant.slug, order.number])))
+    page = text_of(
+        member_client(Role.MANAGER).get(reverse("orders:detail", args=[center.tenant.slug, order.number]))
+    )
     assert 'data-testid="sla-panel"' in page
     assert "6 h of 9 h" in page  # Monday 10-12, Tuesday 11-13, 14-16: live, though computed at 11:00
     assert "3 h" in page and "Tue 24.03 19:00" in page
@@ -372,6 +459,7 @@ def test_the_order_page_shows_each_clock_and_the_pauses(center, member_client):
 
 def test_the_client_sees_the_expected_ready_date_moved_by_the_pause(center, client):
     order = walk_to_parts(center)
+
     def expected_ready() -> str:
         page = text_of(client.get(reverse("orders:public_status", args=[order.public_token])))
         found = re.search(r'data-testid="expected-ready">(.*?)</dd>', page, re.S)

@@ -25,7 +25,9 @@ def test_every_demo_order_has_its_clocks_and_some_promises_are_broken():
     measured = orders.exclude(status="cancelled")
     # Every order that was not cancelled has its "time to ready" clock, counted from its real intake; a
     # cancelled one keeps only the promises it had broken before.
-    assert SlaClock.objects.filter(tenant=tenant, target="ready", order__in=measured).count() == measured.count()
+    assert (
+        SlaClock.objects.filter(tenant=tenant, target="ready", order__in=measured).count() == measured.count()
+    )
     cancelled = SlaClock.objects.filter(tenant=tenant, order__status="cancelled")
     assert set(cancelled.values_list("state", flat=True)) <= {"missed"}
     for clock in SlaClock.objects.filter(tenant=tenant, target="ready").select_related("order"):
@@ -36,9 +38,15 @@ def test_every_demo_order_has_its_clocks_and_some_promises_are_broken():
     assert Notification.objects.filter(tenant=tenant, kind=Kind.SLA_BREACHED).exists()
 
     before = list(SlaClock.objects.filter(tenant=tenant).order_by("pk").values("pk", "state", "due_at"))
-    alerts = Notification.objects.filter(tenant=tenant, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]).count()
+    alerts = Notification.objects.filter(
+        tenant=tenant, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]
+    ).count()
     seed_demo_sla(staff)  # again: nothing new
     assert SlaPolicy.objects.filter(tenant=tenant).count() == 4
-    assert Notification.objects.filter(tenant=tenant, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]).count() == alerts
-    assert [row["pk"] for row in SlaClock.objects.filter(tenant=tenant).order_by("pk").values("pk")] == \
-        [row["pk"] for row in before]
+    assert (
+        Notification.objects.filter(tenant=tenant, kind__in=[Kind.SLA_AT_RISK, Kind.SLA_BREACHED]).count()
+        == alerts
+    )
+    assert [row["pk"] for row in SlaClock.objects.filter(tenant=tenant).order_by("pk").values("pk")] == [
+        row["pk"] for row in before
+    ]

@@ -43,8 +43,10 @@ def general(tenant) -> SlaPolicy:
 VALID = {"plan_hours": "2", "ready_hours": "12.5", "arrival_grace_minutes": "10", "handover_hours": "30"}
 
 
-@pytest.mark.parametrize(("role", "may"), [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, False),
-                                           (Role.TECHNICIAN, False)])
+@pytest.mark.parametrize(
+    ("role", "may"),
+    [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, False), (Role.TECHNICIAN, False)],
+)
 def test_only_owners_and_managers_see_and_change_the_policies(tenant_a, member_client, role, may):
     client = member_client(role)
     policy = general(tenant_a)
@@ -69,19 +71,33 @@ def test_the_page_lists_the_defaults_in_hours(tenant_a, member_client):
 
 def test_adding_a_policy_for_a_service_and_priority(tenant_a, member_client):
     screens = ServiceTypeFactory(tenant=tenant_a, name="Screens")
-    answer = member_client(Role.MANAGER).post(policies_url(tenant_a), {
-        "service_type": screens.pk, "priority": Priority.URGENT, "plan_hours": "0.5", "ready_hours": "4",
-        "arrival_grace_minutes": "", "handover_hours": ""})
+    answer = member_client(Role.MANAGER).post(
+        policies_url(tenant_a),
+        {
+            "service_type": screens.pk,
+            "priority": Priority.URGENT,
+            "plan_hours": "0.5",
+            "ready_hours": "4",
+            "arrival_grace_minutes": "",
+            "handover_hours": "",
+        },
+    )
     assert answer.status_code == 302
     policy = SlaPolicy.objects.get(tenant=tenant_a, service_type=screens, priority=Priority.URGENT)
-    assert (policy.plan_minutes, policy.ready_minutes, policy.arrival_grace_minutes, policy.handover_minutes) == (
-        30, 240, None, None)
+    assert (
+        policy.plan_minutes,
+        policy.ready_minutes,
+        policy.arrival_grace_minutes,
+        policy.handover_minutes,
+    ) == (30, 240, None, None)
     assert policy.updated_by.email == "manager@alpha.test"
 
 
 def test_one_policy_per_scope(tenant_a, member_client):
     general(tenant_a)
-    page = member_client(Role.MANAGER).post(policies_url(tenant_a), {"priority": Priority.URGENT, "plan_hours": "1"})
+    page = member_client(Role.MANAGER).post(
+        policies_url(tenant_a), {"priority": Priority.URGENT, "plan_hours": "1"}
+    )
     assert page.status_code == 200
     assert "There is a policy for this service and priority already" in text_of(page)
     assert SlaPolicy.objects.filter(tenant=tenant_a, priority=Priority.URGENT).count() == 1
@@ -91,9 +107,16 @@ def test_the_general_policy_keeps_its_scope_and_cannot_be_deleted(tenant_a, memb
     policy = general(tenant_a)
     manager = member_client(Role.MANAGER)
     screens = ServiceTypeFactory(tenant=tenant_a)
-    assert manager.post(edit_url(policy), {**VALID, "service_type": screens.pk, "priority": 3}).status_code == 302
+    assert (
+        manager.post(edit_url(policy), {**VALID, "service_type": screens.pk, "priority": 3}).status_code
+        == 302
+    )
     policy.refresh_from_db()
-    assert (policy.service_type_id, policy.priority, policy.plan_minutes) == (None, None, 120)  # disabled fields
+    assert (policy.service_type_id, policy.priority, policy.plan_minutes) == (
+        None,
+        None,
+        120,
+    )  # disabled fields
     answer = manager.post(delete_url(policy), follow=True)
     assert "The general policy cannot be deleted" in text_of(answer)
     assert SlaPolicy.objects.filter(pk=policy.pk).exists()
@@ -106,12 +129,24 @@ def test_deleting_a_policy(tenant_a, member_client):
     assert not SlaPolicy.objects.filter(pk=urgent.pk).exists()
 
 
-@pytest.mark.parametrize("junk", [
-    {"plan_hours": "0"}, {"plan_hours": "-1"}, {"ready_hours": "10001"}, {"ready_hours": "abc"},
-    {"ready_hours": "NaN"}, {"ready_hours": "1e9"}, {"arrival_grace_minutes": "-5"},
-    {"arrival_grace_minutes": "99999"}, {"priority": "9"}, {"priority": "x"}, {"service_type": "999999"},
-    {"plan_hours": "1.234"}, {"plan_hours": "1\x00"},
-])
+@pytest.mark.parametrize(
+    "junk",
+    [
+        {"plan_hours": "0"},
+        {"plan_hours": "-1"},
+        {"ready_hours": "10001"},
+        {"ready_hours": "abc"},
+        {"ready_hours": "NaN"},
+        {"ready_hours": "1e9"},
+        {"arrival_grace_minutes": "-5"},
+        {"arrival_grace_minutes": "99999"},
+        {"priority": "9"},
+        {"priority": "x"},
+        {"service_type": "999999"},
+        {"plan_hours": "1.234"},
+        {"plan_hours": "1\x00"},
+    ],
+)
 def test_bad_input_is_explained_and_changes_nothing(tenant_a, member_client, junk):
     clocks.ensure_policies(tenant_a)
     policy = SlaPolicy.objects.get(tenant=tenant_a, priority=Priority.URGENT)  # its scope may change too
@@ -124,7 +159,9 @@ def test_bad_input_is_explained_and_changes_nothing(tenant_a, member_client, jun
 
 def test_another_centers_service_cannot_be_chosen(tenant_a, tenant_b, member_client):
     theirs = ServiceTypeFactory(tenant=tenant_b)
-    page = member_client(Role.MANAGER).post(policies_url(tenant_a), {"service_type": theirs.pk, "plan_hours": "1"})
+    page = member_client(Role.MANAGER).post(
+        policies_url(tenant_a), {"service_type": theirs.pk, "plan_hours": "1"}
+    )
     assert page.status_code == 200
     assert not SlaPolicy.objects.filter(service_type=theirs).exists()
 
@@ -132,8 +169,10 @@ def test_another_centers_service_cannot_be_chosen(tenant_a, tenant_b, member_cli
 def test_another_centers_policy_is_404(tenant_a, tenant_b, users_b, member_client):
     theirs = general(tenant_b)
     manager = member_client(Role.MANAGER)
-    for url in (reverse("quality:sla_policy_edit", args=[tenant_a.slug, theirs.pk]),
-                reverse("quality:sla_policy_delete", args=[tenant_a.slug, theirs.pk])):
+    for url in (
+        reverse("quality:sla_policy_edit", args=[tenant_a.slug, theirs.pk]),
+        reverse("quality:sla_policy_delete", args=[tenant_a.slug, theirs.pk]),
+    ):
         assert manager.post(url, VALID).status_code == 404
     theirs.refresh_from_db()
     assert theirs.plan_minutes == 240
@@ -157,11 +196,23 @@ def _orders_with_clocks(tenant, count: int) -> None:
     for i in range(count):
         location = LocationFactory(tenant=tenant)
         order = OrderFactory(
-            tenant=tenant, service_type=ServiceTypeFactory(tenant=tenant), intake_location=location,
-            workshop=location, technician=MembershipFactory(tenant=tenant, role=Role.TECHNICIAN, user=UserFactory()),
-            sla_state=states[i % 3], sla_due_at=now + timedelta(hours=i))
-        SlaClock.objects.create(tenant=tenant, order=order, target="ready", state=states[i % 3], budget_seconds=3600,
-                                started_at=now, due_at=now + timedelta(hours=i))
+            tenant=tenant,
+            service_type=ServiceTypeFactory(tenant=tenant),
+            intake_location=location,
+            workshop=location,
+            technician=MembershipFactory(tenant=tenant, role=Role.TECHNICIAN, user=UserFactory()),
+            sla_state=states[i % 3],
+            sla_due_at=now + timedelta(hours=i),
+        )
+        SlaClock.objects.create(
+            tenant=tenant,
+            order=order,
+            target="ready",
+            state=states[i % 3],
+            budget_seconds=3600,
+            started_at=now,
+            due_at=now + timedelta(hours=i),
+        )
 
 
 def _count(client, url: str) -> int:
@@ -172,10 +223,12 @@ def _count(client, url: str) -> int:
     return len(captured)
 
 
-@pytest.mark.parametrize("query", ["?view=open", "?view=at_risk", "?view=breached", "?view=&sort=sla",
-                                   "?view=&sla=at_risk"])
-def test_the_order_list_with_the_sla_column_costs_the_same_for_5_or_40_orders(tenant_a, users_a, member_client,
-                                                                              query):
+@pytest.mark.parametrize(
+    "query", ["?view=open", "?view=at_risk", "?view=breached", "?view=&sort=sla", "?view=&sla=at_risk"]
+)
+def test_the_order_list_with_the_sla_column_costs_the_same_for_5_or_40_orders(
+    tenant_a, users_a, member_client, query
+):
     client = member_client(Role.MANAGER)
     url = reverse("orders:list", args=[tenant_a.slug]) + query
     _orders_with_clocks(tenant_a, 5)
@@ -185,19 +238,31 @@ def test_the_order_list_with_the_sla_column_costs_the_same_for_5_or_40_orders(te
 
 
 def test_the_order_page_with_the_sla_panel_costs_the_same_for_few_or_many_clocks_and_pauses(
-        tenant_a, users_a, member_client):
+    tenant_a, users_a, member_client
+):
     client = member_client(Role.MANAGER)
     now = timezone.now()
 
     def order_with(clock_count: int, pause_count: int):
         order = OrderFactory(tenant=tenant_a)
         for target in ["plan", "ready", "arrival", "handover"][:clock_count]:
-            SlaClock.objects.create(tenant=tenant_a, order=order, target=target, state="on_track", budget_seconds=3600,
-                                    started_at=now, due_at=now + timedelta(hours=1))
+            SlaClock.objects.create(
+                tenant=tenant_a,
+                order=order,
+                target=target,
+                state="on_track",
+                budget_seconds=3600,
+                started_at=now,
+                due_at=now + timedelta(hours=1),
+            )
         for i in range(pause_count):
-            SlaPause.objects.create(tenant=tenant_a, order=order, reason="awaiting_parts",
-                                    started_at=now - timedelta(hours=10 - i),
-                                    ended_at=None if i == pause_count - 1 else now - timedelta(hours=9 - i))
+            SlaPause.objects.create(
+                tenant=tenant_a,
+                order=order,
+                reason="awaiting_parts",
+                started_at=now - timedelta(hours=10 - i),
+                ended_at=None if i == pause_count - 1 else now - timedelta(hours=9 - i),
+            )
         return reverse("orders:detail", args=[tenant_a.slug, order.number])
 
     few = _count(client, order_with(1, 1))
@@ -209,5 +274,7 @@ def test_the_policy_page_costs_the_same_for_2_or_20_policies(tenant_a, member_cl
     clocks.ensure_policies(tenant_a)
     small = _count(client, policies_url(tenant_a))
     for _ in range(18):
-        SlaPolicy.objects.create(tenant=tenant_a, service_type=ServiceTypeFactory(tenant=tenant_a), plan_minutes=60)
+        SlaPolicy.objects.create(
+            tenant=tenant_a, service_type=ServiceTypeFactory(tenant=tenant_a), plan_minutes=60
+        )
     assert _count(client, policies_url(tenant_a)) == small

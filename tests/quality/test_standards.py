@@ -40,14 +40,27 @@ def manager(users_a, tenant_a) -> Membership:
 
 def served(place, arrived: datetime, minutes: float) -> Visit:
     ticket = Visit.objects.filter(location=place, day=arrived.date()).count() + 1
-    return Visit.objects.create(tenant=place.tenant, location=place, day=arrived.date(), ticket=ticket,
-                                state=VisitState.SERVED, checked_in_at=arrived, wait_seconds=round(minutes * 60),
-                                ended_at=arrived + timedelta(minutes=minutes))
+    return Visit.objects.create(
+        tenant=place.tenant,
+        location=place,
+        day=arrived.date(),
+        ticket=ticket,
+        state=VisitState.SERVED,
+        checked_in_at=arrived,
+        wait_seconds=round(minutes * 60),
+        ended_at=arrived + timedelta(minutes=minutes),
+    )
 
 
 def standard(tenant, **fields) -> Standard:
-    defaults = {"name": "Reception wait", "metric": "reception_wait", "comparison": "lte", "value": Decimal("5"),
-                "share": Decimal("90"), "period": "week"}
+    defaults = {
+        "name": "Reception wait",
+        "metric": "reception_wait",
+        "comparison": "lte",
+        "value": Decimal("5"),
+        "share": Decimal("90"),
+        "period": "week",
+    }
     made = Standard.objects.create(tenant=tenant, **(defaults | fields))
     made.tenant = tenant
     return made
@@ -64,7 +77,9 @@ def test_a_share_standard_holds_when_enough_items_meet_the_target(tenant_a):
 
 
 def test_a_value_standard_compares_the_periods_value(tenant_a):
-    on_time = standard(tenant_a, name="On time", metric="on_time", comparison="gte", value=Decimal("95"), share=None)
+    on_time = standard(
+        tenant_a, name="On time", metric="on_time", comparison="gte", value=Decimal("95"), share=None
+    )
     assert standards.holds(on_time, Reading(PERIOD, count=20, value=95.0)) is True
     assert standards.holds(on_time, Reading(PERIOD, count=20, value=94.9)) is False
     repair = standard(tenant_a, name="Repair", metric="time_to_ready", value=Decimal("40"), share=None)
@@ -114,7 +129,9 @@ def test_least_squares_progress_and_forecast_by_hand():
     assert round(intercept + slope * 5, 4) == 31.3333  # the forecast five periods on
     assert round(standards.progress(baseline=40, target=34, current=36), 4) == 66.6667
     assert standards.progress(baseline=40, target=40, current=36) is None
-    assert standards.least_squares([(0, 5.0)]) is None and standards.least_squares([(1, 5.0), (1, 6.0)]) is None
+    assert (
+        standards.least_squares([(0, 5.0)]) is None and standards.least_squares([(1, 5.0), (1, 6.0)]) is None
+    )
     assert standards.target_of(Decimal("40.00"), Decimal("-15")) == Decimal("34.00")
     assert standards.target_of(Decimal("3.01"), Decimal("-15")) == Decimal("2.56")  # 2.5585, rounded half up
 
@@ -131,14 +148,25 @@ def wait_history(clock, place):
 
 
 def goal_data(**changes) -> dict:
-    return {"title": "Wait down a quarter", "metric": "reception_wait", "baseline_start": date(2026, 3, 1),
-            "baseline_end": date(2026, 3, 31), "change_percent": Decimal("-25"), "starts_on": date(2026, 4, 6),
-            "deadline": date(2026, 5, 31), "period": "week"} | changes
+    return {
+        "title": "Wait down a quarter",
+        "metric": "reception_wait",
+        "baseline_start": date(2026, 3, 1),
+        "baseline_end": date(2026, 3, 31),
+        "change_percent": Decimal("-25"),
+        "starts_on": date(2026, 4, 6),
+        "deadline": date(2026, 5, 31),
+        "period": "week",
+    } | changes
 
 
 def test_a_goal_measures_its_baseline_and_follows_the_trend(wait_history, manager, clock):
     goal = standards.set_goal(wait_history.tenant, goal_data(), by=manager)
-    assert (goal.baseline_value, goal.baseline_count, goal.target_value) == (Decimal("4.00"), 4, Decimal("3.00"))
+    assert (goal.baseline_value, goal.baseline_count, goal.target_value) == (
+        Decimal("4.00"),
+        4,
+        Decimal("3.00"),
+    )
     status = standards.follow(goal)
     assert [round(reading.value, 2) for reading in status.readings] == [3.9, 3.7, 3.5, 3.3]
     # Weeks 6 Apr .. 25 May: the deadline's week is the 8th (index 7). The line 3.9 - 0.2 x gives 2.5 there.
@@ -171,16 +199,19 @@ def test_one_period_of_data_is_too_early_for_a_forecast(wait_history, manager):
     assert round(status.progress, 4) == 70.0
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"change_percent": Decimal("15")}, "less is better: give a negative change"),
-    ({"change_percent": Decimal("0")}, "less is better"),
-    ({"baseline_end": date(2026, 4, 29)}, "The baseline period must be over"),
-    ({"baseline_start": date(2026, 4, 1), "baseline_end": date(2026, 3, 1)}, "ends before it starts"),
-    ({"baseline_start": date(2025, 1, 1), "baseline_end": date(2025, 1, 31)}, "There is no data"),
-    ({"deadline": date(2026, 4, 6)}, "The deadline must come after the start"),
-    ({"deadline": date(2028, 6, 1)}, "within two years"),
-    ({"metric": "nonsense"}, "Choose a metric"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"change_percent": Decimal("15")}, "less is better: give a negative change"),
+        ({"change_percent": Decimal("0")}, "less is better"),
+        ({"baseline_end": date(2026, 4, 29)}, "The baseline period must be over"),
+        ({"baseline_start": date(2026, 4, 1), "baseline_end": date(2026, 3, 1)}, "ends before it starts"),
+        ({"baseline_start": date(2025, 1, 1), "baseline_end": date(2025, 1, 31)}, "There is no data"),
+        ({"deadline": date(2026, 4, 6)}, "The deadline must come after the start"),
+        ({"deadline": date(2028, 6, 1)}, "within two years"),
+        ({"metric": "nonsense"}, "Choose a metric"),
+    ],
+)
 def test_a_goal_that_cannot_be_measured_or_reached_is_refused(wait_history, manager, changes, message):
     with pytest.raises(ValidationError, match=message):
         standards.set_goal(wait_history.tenant, goal_data(**changes), by=manager)
@@ -193,9 +224,18 @@ def test_a_percentage_goal_cannot_aim_past_100(tenant_a, manager, monkeypatch):
     monkeypatch.setitem(metrics.METRICS, "on_time", metrics.METRICS["on_time"])
     monkeypatch.setattr(standards, "measure", lambda *args, **kwargs: [Reading(PERIOD, count=10, value=80.0)])
     with pytest.raises(ValidationError, match=r"beyond the most .* can be \(100\)"):
-        standards.set_goal(tenant_a, goal_data(metric="on_time", change_percent=Decimal("30"),
-                                               baseline_start=date(2020, 1, 1), baseline_end=date(2020, 1, 31),
-                                               starts_on=date(2020, 2, 1), deadline=date(2020, 5, 1)), by=manager)
+        standards.set_goal(
+            tenant_a,
+            goal_data(
+                metric="on_time",
+                change_percent=Decimal("30"),
+                baseline_start=date(2020, 1, 1),
+                baseline_end=date(2020, 1, 31),
+                starts_on=date(2020, 2, 1),
+                deadline=date(2020, 5, 1),
+            ),
+            by=manager,
+        )
 
 
 def test_only_managers_set_goals_and_standards(tenant_a, users_a, tenant_b, users_b):
@@ -204,7 +244,9 @@ def test_only_managers_set_goals_and_standards(tenant_a, users_a, tenant_b, user
         with pytest.raises(ActorRefused):
             standards.set_goal(tenant_a, goal_data(), by=member)
         with pytest.raises(ActorRefused):
-            standards.save_standard(tenant_a, {"name": "x", "metric": "on_time", "value": Decimal("1")}, by=member)
+            standards.save_standard(
+                tenant_a, {"name": "x", "metric": "on_time", "value": Decimal("1")}, by=member
+            )
     other = Membership.objects.get(tenant=tenant_b, role=Role.OWNER)
     with pytest.raises(ActorRefused):
         standards.save_standard(tenant_a, {"name": "x", "metric": "on_time", "value": Decimal("1")}, by=other)
@@ -212,11 +254,15 @@ def test_only_managers_set_goals_and_standards(tenant_a, users_a, tenant_b, user
 
 
 def test_another_centers_location_or_person_is_refused(tenant_a, manager, tenant_b, location_b, users_b):
-    for field, value in (("location", location_b), ("responsible", Membership.objects.get(tenant=tenant_b, role=Role.OWNER)),
-                         ("service_type", ServiceTypeFactory(tenant=tenant_b))):
+    for field, value in (
+        ("location", location_b),
+        ("responsible", Membership.objects.get(tenant=tenant_b, role=Role.OWNER)),
+        ("service_type", ServiceTypeFactory(tenant=tenant_b)),
+    ):
         with pytest.raises(ValidationError, match="Unknown"):
-            standards.save_standard(tenant_a, {"name": "x", "metric": "on_time", "value": Decimal("1"), field: value},
-                                    by=manager)
+            standards.save_standard(
+                tenant_a, {"name": "x", "metric": "on_time", "value": Decimal("1"), field: value}, by=manager
+            )
         with pytest.raises(ValidationError, match="Unknown"):
             standards.set_goal(tenant_a, goal_data(**{field: value}), by=manager)
 
@@ -244,17 +290,32 @@ def test_the_boards_target_comes_from_the_wait_standards(tenant_a, place):
 
 
 def standard_post(**changes) -> dict:
-    return {"name": "Reception wait", "metric": "reception_wait", "comparison": "lte", "value": "5", "share": "90",
-            "period": "week", "control_method": "Video recording", "is_active": "on"} | changes
+    return {
+        "name": "Reception wait",
+        "metric": "reception_wait",
+        "comparison": "lte",
+        "value": "5",
+        "share": "90",
+        "period": "week",
+        "control_method": "Video recording",
+        "is_active": "on",
+    } | changes
 
 
 def test_a_manager_sets_changes_and_deletes_a_standard(tenant_a, users_a, member_client, manager):
     browser = member_client(Role.MANAGER)
-    response = browser.post(reverse("quality:standard_new", args=["alpha"]), standard_post(responsible=manager.pk))
+    response = browser.post(
+        reverse("quality:standard_new", args=["alpha"]), standard_post(responsible=manager.pk)
+    )
     assert response.status_code == 302 and response.url == reverse("quality:standards", args=["alpha"])
     made = Standard.objects.get()
     assert (made.value, made.share, made.period, made.responsible, made.version) == (
-        Decimal("5"), Decimal("90"), "week", manager, 1)
+        Decimal("5"),
+        Decimal("90"),
+        "week",
+        manager,
+        1,
+    )
     page = browser.get(reverse("quality:standards", args=["alpha"])).content.decode()
     assert "Reception wait" in page and "at most 5 min for 90 % of clients" in page and "No data yet" in page
 
@@ -271,19 +332,24 @@ def test_a_manager_sets_changes_and_deletes_a_standard(tenant_a, users_a, member
     assert not Standard.objects.exists()
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"metric": "on_time", "comparison": "gte", "value": "95", "share": "90"}, "is already a percentage"),
-    ({"metric": "on_time", "comparison": "gte", "value": "150", "share": ""}, "between 0 and 100"),
-    ({"metric": "average_rating", "comparison": "gte", "value": "6", "share": ""}, "between 0 and 5"),
-    ({"share": "0"}, "greater than or equal to 0.01"),
-    ({"share": "101"}, "less than or equal to 100"),
-    ({"value": "-1"}, "greater than or equal to 0"),
-    ({"metric": "nonsense"}, "Select a valid choice"),
-    ({"period": "decade"}, "Select a valid choice"),
-    ({"name": ""}, "This field is required"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"metric": "on_time", "comparison": "gte", "value": "95", "share": "90"}, "is already a percentage"),
+        ({"metric": "on_time", "comparison": "gte", "value": "150", "share": ""}, "between 0 and 100"),
+        ({"metric": "average_rating", "comparison": "gte", "value": "6", "share": ""}, "between 0 and 5"),
+        ({"share": "0"}, "greater than or equal to 0.01"),
+        ({"share": "101"}, "less than or equal to 100"),
+        ({"value": "-1"}, "greater than or equal to 0"),
+        ({"metric": "nonsense"}, "Select a valid choice"),
+        ({"period": "decade"}, "Select a valid choice"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
 def test_a_standard_that_makes_no_sense_is_explained(changes, message, tenant_a, users_a, member_client):
-    response = member_client(Role.MANAGER).post(reverse("quality:standard_new", args=["alpha"]), standard_post(**changes))
+    response = member_client(Role.MANAGER).post(
+        reverse("quality:standard_new", args=["alpha"]), standard_post(**changes)
+    )
     assert response.status_code == 200 and message in response.content.decode()
     assert not Standard.objects.exists()
 
@@ -291,7 +357,9 @@ def test_a_standard_that_makes_no_sense_is_explained(changes, message, tenant_a,
 def test_a_service_on_the_reception_wait_and_a_duplicate_name_are_refused(tenant_a, users_a, member_client):
     browser = member_client(Role.OWNER)
     service = ServiceTypeFactory(tenant=tenant_a)
-    response = browser.post(reverse("quality:standard_new", args=["alpha"]), standard_post(service_type=service.pk))
+    response = browser.post(
+        reverse("quality:standard_new", args=["alpha"]), standard_post(service_type=service.pk)
+    )
     assert "is not measured per service" in response.content.decode()
     browser.post(reverse("quality:standard_new", args=["alpha"]), standard_post())
     again = browser.post(reverse("quality:standard_new", args=["alpha"]), standard_post())
@@ -299,8 +367,15 @@ def test_a_service_on_the_reception_wait_and_a_duplicate_name_are_refused(tenant
     assert Standard.objects.count() == 1
 
 
-@pytest.mark.parametrize("role, sees, manages", [(Role.OWNER, True, True), (Role.MANAGER, True, True),
-                                                 (Role.RECEPTION, False, False), (Role.TECHNICIAN, False, False)])
+@pytest.mark.parametrize(
+    "role, sees, manages",
+    [
+        (Role.OWNER, True, True),
+        (Role.MANAGER, True, True),
+        (Role.RECEPTION, False, False),
+        (Role.TECHNICIAN, False, False),
+    ],
+)
 def test_who_sees_and_who_manages_the_standards(role, sees, manages, tenant_a, users_a, member_client):
     made = standard(tenant_a)
     browser = member_client(role)
@@ -308,7 +383,9 @@ def test_who_sees_and_who_manages_the_standards(role, sees, manages, tenant_a, u
     assert page.status_code == (200 if sees else 403)
     if sees:
         assert ("New standard" in page.content.decode()) == manages
-    assert browser.get(reverse("quality:standard_edit", args=["alpha", made.pk])).status_code == (200 if manages else 403)
+    assert browser.get(reverse("quality:standard_edit", args=["alpha", made.pk])).status_code == (
+        200 if manages else 403
+    )
     assert browser.get(reverse("quality:goal_new", args=["alpha"])).status_code == (200 if manages else 403)
     browser.post(reverse("quality:standard_delete", args=["alpha", made.pk]))
     assert Standard.objects.exists() is not manages
@@ -333,28 +410,51 @@ def test_a_manager_sets_a_goal_from_the_page(wait_history, users_a, member_clien
 @pytest.mark.clock("2026-04-15 12:00")
 def test_the_standards_page_says_what_holds_and_what_fails(clock, place, users_a, member_client):
     standard(place.tenant)  # this week: 1 of 2 in time -> fails
-    standard(place.tenant, name="Politeness", metric="average_rating", comparison="gte", value=Decimal("4"), share=None,
-             period="month")
+    standard(
+        place.tenant,
+        name="Politeness",
+        metric="average_rating",
+        comparison="gte",
+        value=Decimal("4"),
+        share=None,
+        period="month",
+    )
     served(place, clock.at(date(2026, 4, 14), 11), 2)
     served(place, clock.at(date(2026, 4, 14), 12), 9)
     page = member_client(Role.MANAGER).get(reverse("quality:standards", args=["alpha"])).content.decode()
-    wait_row = page[page.index("Reception wait"):]  # by name: Politeness comes first
+    wait_row = page[page.index("Reception wait") :]  # by name: Politeness comes first
     assert 'data-testid="fails"' in wait_row and "50 %" in wait_row and "average 5.5 min" in wait_row
     assert 'class="sparkline"' in wait_row
-    assert "No data yet" in page[page.index("Politeness"):page.index("Reception wait")]
+    assert "No data yet" in page[page.index("Politeness") : page.index("Reception wait")]
 
 
-def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(tenant_a, place, users_a, member_client,
-                                                                          manager, clock, settings):
+def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(
+    tenant_a, place, users_a, member_client, manager, clock, settings
+):
     settings.STANDARDS_CACHE_SECONDS = 0  # measure afresh on every load
     clock.set("2026-04-29 12:00")
-    for metric, comparison in [("reception_wait", "lte"), ("time_to_ready", "lte"), ("on_time", "gte"),
-                               ("first_time_fix", "gte"), ("average_rating", "gte"), ("warranty_days", "gte"),
-                               ("time_to_plan", "lte")]:
+    for metric, comparison in [
+        ("reception_wait", "lte"),
+        ("time_to_ready", "lte"),
+        ("on_time", "gte"),
+        ("first_time_fix", "gte"),
+        ("average_rating", "gte"),
+        ("warranty_days", "gte"),
+        ("time_to_plan", "lte"),
+    ]:
         standard(tenant_a, name=metric, metric=metric, comparison=comparison, value=Decimal("5"), share=None)
-    Goal.objects.create(tenant=tenant_a, title="Faster", metric="reception_wait", baseline_start=date(2026, 3, 1),
-                        baseline_end=date(2026, 3, 31), baseline_value=Decimal("4"), target_value=Decimal("3"),
-                        change_percent=Decimal("-25"), starts_on=date(2026, 4, 6), deadline=date(2026, 5, 31))
+    Goal.objects.create(
+        tenant=tenant_a,
+        title="Faster",
+        metric="reception_wait",
+        baseline_start=date(2026, 3, 1),
+        baseline_end=date(2026, 3, 31),
+        baseline_value=Decimal("4"),
+        target_value=Decimal("3"),
+        change_percent=Decimal("-25"),
+        starts_on=date(2026, 4, 6),
+        deadline=date(2026, 5, 31),
+    )
     browser = member_client(Role.MANAGER)
 
     def cost() -> int:
@@ -370,14 +470,19 @@ def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(tenan
     little = cost()
     for day in range(1, 28):
         served(place, clock.at(date(2026, 4, day), 11), day % 7)
-        OrderFactory(tenant=tenant_a, intake_location=place, status="handed_over",
-                     created_at=clock.at(date(2026, 4, day), 10))
+        OrderFactory(
+            tenant=tenant_a,
+            intake_location=place,
+            status="handed_over",
+            created_at=clock.at(date(2026, 4, day), 10),
+        )
     assert cost() == little
 
 
 @pytest.mark.clock("2026-04-15 12:00")
-def test_the_figures_are_kept_a_few_minutes_and_a_changed_target_shows_at_once(clock, place, users_a, member_client,
-                                                                              settings):
+def test_the_figures_are_kept_a_few_minutes_and_a_changed_target_shows_at_once(
+    clock, place, users_a, member_client, settings
+):
     wait = standard(place.tenant)
     served(place, clock.at(date(2026, 4, 14), 11), 2)
     browser = member_client(Role.MANAGER)
@@ -396,5 +501,7 @@ def test_the_figures_are_kept_a_few_minutes_and_a_changed_target_shows_at_once(c
     Standard.objects.filter(pk=wait.pk).update(value=Decimal("1"))  # a new target is measured at once
     assert 'data-testid="fails"' in load()[1]
     Standard.objects.filter(pk=wait.pk).update(value=Decimal("5"))
-    settings.STANDARDS_CACHE_SECONDS = 0  # (expiry is the cache's own: Redis keeps real time, not the test's clock)
+    settings.STANDARDS_CACHE_SECONDS = (
+        0  # (expiry is the cache's own: Redis keeps real time, not the test's clock)
+    )
     assert "50 %" in load()[1]

@@ -26,12 +26,16 @@ pytestmark = pytest.mark.django_db
 
 
 def _claim(order: Order, role: Role = Role.RECEPTION, **kwargs) -> WarrantyClaim:
-    return warranty.open_claim(order, problem="Does not charge again", by=member(order.tenant, role), **kwargs)
+    return warranty.open_claim(
+        order, problem="Does not charge again", by=member(order.tenant, role), **kwargs
+    )
 
 
 def _ready(order: Order) -> Order:
     """Move a return along to "ready" (its work is not what these tests are about)."""
-    Order.objects.filter(pk=order.pk).update(status=OrderStatus.READY, technician=member(order.tenant, Role.TECHNICIAN))
+    Order.objects.filter(pk=order.pk).update(
+        status=OrderStatus.READY, technician=member(order.tenant, Role.TECHNICIAN)
+    )
     order.refresh_from_db()
     return order
 
@@ -50,8 +54,14 @@ def test_a_90_day_warranty_from_1_march_runs_until_30_may(tenant_a, users_a):
 @pytest.mark.clock("2026-03-01 12:00")
 def test_a_part_with_its_own_warranty_extends_what_is_covered(tenant_a, users_a):
     """The battery has 180 days from 1 March: until 28 August; the work until 30 May."""
-    order = handed_over(tenant_a, lines=(("work", "Replacement", "500", None), ("part", "Battery", "2500", 180),
-                                          ("part", "Glue", "50", None)))
+    order = handed_over(
+        tenant_a,
+        lines=(
+            ("work", "Replacement", "500", None),
+            ("part", "Battery", "2500", 180),
+            ("part", "Glue", "50", None),
+        ),
+    )
     cover = warranty.coverage(order)
     assert cover.labour_until == date(2026, 5, 30)
     assert [(p.description, p.days, p.until) for p in cover.parts] == [("Battery", 180, date(2026, 8, 28))]
@@ -64,10 +74,19 @@ def test_a_claim_inside_the_period_is_a_new_order_linked_to_the_original(tenant_
     clock.set("2026-04-15 10:00")
     claim = _claim(order)
     assert (claim.status, claim.inside_period, claim.period_until, claim.first_order_id) == (
-        "accepted", True, date(2026, 5, 30), order.pk)
+        "accepted",
+        True,
+        date(2026, 5, 30),
+        order.pk,
+    )
     new = claim.order
     assert (new.warranty_of_id, new.client_id, new.item_id, new.service_type_id, new.status) == (
-        order.pk, order.client_id, order.item_id, order.service_type_id, OrderStatus.NEW)
+        order.pk,
+        order.client_id,
+        order.item_id,
+        order.service_type_id,
+        OrderStatus.NEW,
+    )
     assert new.problem == f"Warranty claim on order #{order.number}: Does not charge again"
     assert order.events.filter(kind=EventKind.WARRANTY, message__contains="accepted").exists()
     assert new.events.get(kind=EventKind.CREATED).data == {"warranty_of": order.number}
@@ -102,7 +121,10 @@ def test_a_manager_may_accept_outside_the_period_with_a_reason(tenant_a, users_a
     assert not WarrantyClaim.objects.exists()
     claim = _claim(order, Role.MANAGER, override_reason="Same fault as in May, reported by phone then")
     assert (claim.status, claim.inside_period, claim.override_reason) == (
-        "accepted", False, "Same fault as in May, reported by phone then")
+        "accepted",
+        False,
+        "Same fault as in May, reported by phone then",
+    )
     assert claim.order.warranty_of_id == order.pk
     assert order.events.filter(kind=EventKind.WARRANTY, data__override=claim.override_reason).exists()
 
@@ -117,7 +139,11 @@ def test_a_refused_claim_can_be_accepted_by_a_manager_later(tenant_a, users_a, c
     new = warranty.accept_anyway(claim, by=member(tenant_a, Role.OWNER), reason="Goodwill")
     claim.refresh_from_db()
     assert (claim.status, claim.order_id, claim.override_reason, claim.refusal_reason) == (
-        "accepted", new.pk, "Goodwill", "")
+        "accepted",
+        new.pk,
+        "Goodwill",
+        "",
+    )
     with pytest.raises(ValidationError, match="already accepted"):
         warranty.accept_anyway(claim, by=member(tenant_a, Role.OWNER), reason="again")
 
@@ -135,7 +161,11 @@ def test_a_claim_on_a_claim_keeps_the_first_period(tenant_a, users_a, clock):
     clock.set("2026-05-20 10:00")
     second = _claim(claim_order)
     assert (second.status, second.first_order_id, second.original_id, second.period_until) == (
-        "accepted", first.pk, claim_order.pk, date(2026, 5, 30))
+        "accepted",
+        first.pk,
+        claim_order.pk,
+        date(2026, 5, 30),
+    )
     assert second.order.warranty_of_id == claim_order.pk
     clock.set("2026-05-31 10:00")
     third = _claim(claim_order)
@@ -153,8 +183,10 @@ def test_only_a_handed_over_order_is_under_warranty(tenant_a, users_a):
 
 
 @pytest.mark.clock("2026-03-01 12:00")
-@pytest.mark.parametrize(("role", "may"), [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, True),
-                                           (Role.TECHNICIAN, False)])
+@pytest.mark.parametrize(
+    ("role", "may"),
+    [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, True), (Role.TECHNICIAN, False)],
+)
 def test_who_may_open_a_claim(tenant_a, users_a, role, may):
     order = handed_over(tenant_a)
     if may:
@@ -173,21 +205,37 @@ def test_covered_work_costs_nothing_and_uncovered_parts_need_approval(tenant_a, 
     order = handed_over(tenant_a)
     clock.set("2026-04-01 10:00")
     new = _claim(order).order
-    Order.objects.filter(pk=new.pk).update(status=OrderStatus.IN_PROGRESS, technician=member(tenant_a, Role.TECHNICIAN))
+    Order.objects.filter(pk=new.pk).update(
+        status=OrderStatus.IN_PROGRESS, technician=member(tenant_a, Role.TECHNICIAN)
+    )
     new.refresh_from_db()
     tech = member(tenant_a, Role.TECHNICIAN)
-    work = add_line_item(new, kind="work", description="Connector resoldered", quantity=Decimal("1"),
-                         unit_price=Decimal("1500"), by=tech)
-    part = add_line_item(new, kind="part", description="Connector", quantity=Decimal("2"), unit_price=Decimal("300"),
-                         by=tech)
+    work = add_line_item(
+        new,
+        kind="work",
+        description="Connector resoldered",
+        quantity=Decimal("1"),
+        unit_price=Decimal("1500"),
+        by=tech,
+    )
+    part = add_line_item(
+        new, kind="part", description="Connector", quantity=Decimal("2"), unit_price=Decimal("300"), by=tech
+    )
     new.refresh_from_db()
     assert (work.covered, work.amount, work.list_amount) == (True, Decimal("0.00"), Decimal("1500.00"))
     assert (part.covered, part.amount) == (True, Decimal("0.00"))
     assert (new.total_amount, new.amount_due) == (Decimal("0.00"), Decimal("0.00"))
     assert money.bill_problem(new) is None
     # The client pays for a case they break meanwhile: not covered, so the client must approve it first.
-    add_line_item(new, kind="part", description="New case", quantity=Decimal("1"), unit_price=Decimal("900"),
-                  by=tech, covered=False)
+    add_line_item(
+        new,
+        kind="part",
+        description="New case",
+        quantity=Decimal("1"),
+        unit_price=Decimal("900"),
+        by=tech,
+        covered=False,
+    )
     new.refresh_from_db()
     assert new.total_amount == Decimal("900.00")
     assert money.bill_problem(new) is not None
@@ -199,15 +247,34 @@ def test_an_ordinary_order_has_no_free_lines(tenant_a, users_a):
     order = ready_order(tenant_a, lines=())
     Order.objects.filter(pk=order.pk).update(status=OrderStatus.IN_PROGRESS)
     order.refresh_from_db()
-    line = add_line_item(order, kind="work", description="Work", quantity=Decimal("1"), unit_price=Decimal("700"),
-                         by=member(tenant_a, Role.MANAGER))
+    line = add_line_item(
+        order,
+        kind="work",
+        description="Work",
+        quantity=Decimal("1"),
+        unit_price=Decimal("700"),
+        by=member(tenant_a, Role.MANAGER),
+    )
     assert (line.covered, line.amount) == (False, Decimal("700.00"))
     with pytest.raises(ValidationError, match="Only a return under warranty"):
-        add_line_item(order, kind="work", description="Work", quantity=Decimal("1"), unit_price=Decimal("700"),
-                      by=member(tenant_a, Role.MANAGER), covered=True)
+        add_line_item(
+            order,
+            kind="work",
+            description="Work",
+            quantity=Decimal("1"),
+            unit_price=Decimal("700"),
+            by=member(tenant_a, Role.MANAGER),
+            covered=True,
+        )
     with pytest.raises(ValidationError, match="Unknown kind"):
-        add_line_item(order, kind="discount", description="Free", quantity=Decimal("1"), unit_price=Decimal("7"),
-                      by=member(tenant_a, Role.MANAGER))
+        add_line_item(
+            order,
+            kind="discount",
+            description="Free",
+            quantity=Decimal("1"),
+            unit_price=Decimal("7"),
+            by=member(tenant_a, Role.MANAGER),
+        )
 
 
 # --- The client's request from the warranty card -------------------------------------------------------
@@ -219,7 +286,11 @@ def test_the_client_requests_and_reception_confirms(tenant_a, users_a, clock):
     clock.set("2026-05-30 21:00")  # the last day, after hours: reception confirms the next morning
     request = warranty.request_claim(order, problem="  The screen flickers again  ")
     assert (request.status, request.source, request.problem, request.created_by) == (
-        "requested", "client", "The screen flickers again", None)
+        "requested",
+        "client",
+        "The screen flickers again",
+        None,
+    )
     event = order.events.get(kind=EventKind.WARRANTY)
     assert event.by_client and event.data == {"claim": request.pk, "requested": True}
     with pytest.raises(ValidationError, match="already with us"):
@@ -240,7 +311,9 @@ def test_a_request_can_be_refused_with_the_reason(tenant_a, users_a):
         warranty.refuse_request(request, by=member(tenant_a, Role.RECEPTION), reason=" ")
     with pytest.raises(ActorRefused):
         warranty.refuse_request(request, by=member(tenant_a, Role.TECHNICIAN), reason="Water damage")
-    warranty.refuse_request(request, by=member(tenant_a, Role.RECEPTION), reason="Water damage is not covered")
+    warranty.refuse_request(
+        request, by=member(tenant_a, Role.RECEPTION), reason="Water damage is not covered"
+    )
     request.refresh_from_db()
     assert (request.status, request.refusal_reason) == ("refused", "Water damage is not covered")
     # A new request may follow a refused one.
@@ -304,7 +377,9 @@ def test_comeback_rates_per_technician_service_and_part(tenant_a, users_a, clock
     from tests.orders.factories import ServiceTypeFactory
 
     tech_a = member(tenant_a, Role.TECHNICIAN)
-    tech_b = MembershipFactory(tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(full_name="Boris Second"))
+    tech_b = MembershipFactory(
+        tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(full_name="Boris Second")
+    )
     phones = ServiceTypeFactory(tenant=tenant_a, name="Phone repair", warranty_days=90)
     laptops = ServiceTypeFactory(tenant=tenant_a, name="Laptop repair", warranty_days=90)
     a1 = handed_over(tenant_a, technician=tech_a, service=phones)
@@ -313,8 +388,14 @@ def test_comeback_rates_per_technician_service_and_part(tenant_a, users_a, clock
     battery = Part.objects.create(tenant=tenant_a, sku="BAT", name="Battery")
     screen = Part.objects.create(tenant=tenant_a, sku="SCR", name="Screen")
     for order, part in [(a1, battery), (a2, screen), (b1, screen)]:
-        StockMovement.objects.create(tenant=tenant_a, kind=StockMovement.Kind.CONSUMPTION, part=part,
-                                     location=location_a, order=order, on_hand_delta=Decimal("-1"))
+        StockMovement.objects.create(
+            tenant=tenant_a,
+            kind=StockMovement.Kind.CONSUMPTION,
+            part=part,
+            location=location_a,
+            order=order,
+            on_hand_delta=Decimal("-1"),
+        )
     clock.set("2026-03-20 12:00")
     _claim(a1)
     clock.set("2026-05-15 12:00")
@@ -323,19 +404,27 @@ def test_comeback_rates_per_technician_service_and_part(tenant_a, users_a, clock
     since, until = datetime(2026, 3, 1, tzinfo=tz), datetime(2026, 4, 1, tzinfo=tz)
 
     def rows(by, days):
-        return [(r.label, r.orders, r.comebacks, r.rate)
-                for r in warranty.comeback_rates(tenant_a, by=by, days=days, since=since, until=until)]
+        return [
+            (r.label, r.orders, r.comebacks, r.rate)
+            for r in warranty.comeback_rates(tenant_a, by=by, days=days, since=since, until=until)
+        ]
 
     technician = tech_a.user.full_name
     assert rows("technician", 30) == [(technician, 2, 1, 50.0), ("Boris Second", 1, 0, 0.0)]
     assert sorted(rows("technician", 90)) == sorted([("Boris Second", 1, 1, 100.0), (technician, 2, 1, 50.0)])
     assert rows("service_type", 30) == [("Phone repair", 2, 1, 50.0), ("Laptop repair", 1, 0, 0.0)]
     assert rows("part", 30) == [("Battery (BAT)", 1, 1, 100.0), ("Screen (SCR)", 2, 0, 0.0)]
-    assert rows("part", 90) == [("Battery (BAT)", 1, 1, 100.0), ("Screen (SCR)", 2, 1, 50.0)]  # most back, then by name
+    assert rows("part", 90) == [
+        ("Battery (BAT)", 1, 1, 100.0),
+        ("Screen (SCR)", 2, 1, 50.0),
+    ]  # most back, then by name
     total = warranty.comeback_rate(tenant_a, days=30, since=since, until=until)
     assert (total.orders, total.comebacks, total.rate) == (3, 1, 33.3)
     # The orders of another month are not counted.
-    assert warranty.comeback_rate(tenant_a, days=30, since=until, until=datetime(2026, 5, 1, tzinfo=tz)).orders == 0
+    assert (
+        warranty.comeback_rate(tenant_a, days=30, since=until, until=datetime(2026, 5, 1, tzinfo=tz)).orders
+        == 0
+    )
     with pytest.raises(ValueError):
         warranty.comeback_rates(tenant_a, by="colour", days=30, since=since, until=until)
 
@@ -347,4 +436,10 @@ def test_comeback_queries_do_not_grow_with_the_orders(tenant_a, users_a, django_
     for _ in range(3):
         handed_over(tenant_a)
     with django_assert_num_queries(1):
-        warranty.comeback_rates(tenant_a, by="technician", days=30, since=now.replace(year=now.year - 1), until=now.replace(year=now.year + 1))
+        warranty.comeback_rates(
+            tenant_a,
+            by="technician",
+            days=30,
+            since=now.replace(year=now.year - 1),
+            until=now.replace(year=now.year + 1),
+        )

@@ -11,15 +11,27 @@ from quality.models import BusinessHours, CalendarDay, ChecklistItem, ItemKind
 from servicedesk.tenancy.models import Location, Membership, Tenant
 
 
-def add_business_hours(tenant_b: Tenant, location_b: Location, tenant_a: Tenant, location_a: Location) -> CalendarDay:
+def add_business_hours(
+    tenant_b: Tenant, location_b: Location, tenant_a: Tenant, location_a: Location
+) -> CalendarDay:
     """B: Monday hours and a day off; A: Monday hours with a break and two days. Returns A's last day."""
-    BusinessHours.objects.create(tenant=tenant_b, location=location_b, weekday=0, opens=time(9), closes=time(18))
+    BusinessHours.objects.create(
+        tenant=tenant_b, location=location_b, weekday=0, opens=time(9), closes=time(18)
+    )
     CalendarDay.objects.create(tenant=tenant_b, date=date(2030, 1, 2), note="B's day off")
     for opens, closes in [(time(9), time(13)), (time(14), time(19))]:
-        BusinessHours.objects.create(tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes)
+        BusinessHours.objects.create(
+            tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes
+        )
     CalendarDay.objects.create(tenant=tenant_a, date=date(2030, 1, 2), note="A's day off")
-    return CalendarDay.objects.create(tenant=tenant_a, location=location_a, date=date(2030, 1, 3),
-                                      kind=CalendarDay.Kind.SHORTENED, hours="10:00-15:00", note="A's short day")
+    return CalendarDay.objects.create(
+        tenant=tenant_a,
+        location=location_a,
+        date=date(2030, 1, 3),
+        kind=CalendarDay.Kind.SHORTENED,
+        hours="10:00-15:00",
+        note="A's short day",
+    )
 
 
 def add_standards(tenant_b: Tenant, tenant_a: Tenant) -> tuple:
@@ -31,17 +43,39 @@ def add_standards(tenant_b: Tenant, tenant_a: Tenant) -> tuple:
 
     def make(tenant: Tenant, count: int) -> tuple:
         today = tenant.local_date()
-        standards = [Standard.objects.create(tenant=tenant, name=f"Wait {n}", metric="reception_wait", value=Decimal("5"),
-                                             share=Decimal("90"), period="week") for n in range(count)]
-        goals = [Goal.objects.create(
-            tenant=tenant, title=f"Faster {n}", metric="time_to_ready", baseline_start=today - timedelta(days=60),
-            baseline_end=today - timedelta(days=31), baseline_value=Decimal("40"), baseline_count=10,
-            change_percent=Decimal("-15"), target_value=Decimal("34"), starts_on=today - timedelta(days=30),
-            deadline=today + timedelta(days=60)) for n in range(count)]
+        standards = [
+            Standard.objects.create(
+                tenant=tenant,
+                name=f"Wait {n}",
+                metric="reception_wait",
+                value=Decimal("5"),
+                share=Decimal("90"),
+                period="week",
+            )
+            for n in range(count)
+        ]
+        goals = [
+            Goal.objects.create(
+                tenant=tenant,
+                title=f"Faster {n}",
+                metric="time_to_ready",
+                baseline_start=today - timedelta(days=60),
+                baseline_end=today - timedelta(days=31),
+                baseline_value=Decimal("40"),
+                baseline_count=10,
+                change_percent=Decimal("-15"),
+                target_value=Decimal("34"),
+                starts_on=today - timedelta(days=30),
+                deadline=today + timedelta(days=60),
+            )
+            for n in range(count)
+        ]
         return standards[-1], goals[-1]
 
     make(tenant_b, 1)
     return make(tenant_a, 2)
+
+
 def add_sla_policies(tenant_b: Tenant, tenant_a: Tenant):
     """B: its default policies and one for high priority; A: its defaults and two more. Returns A's last."""
     from orders.models import Priority
@@ -52,7 +86,11 @@ def add_sla_policies(tenant_b: Tenant, tenant_a: Tenant):
     SlaPolicy.objects.create(tenant=tenant_b, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
     ensure_policies(tenant_a)
     SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.LOW, plan_minutes=480, ready_minutes=3000)
-    return SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
+    return SlaPolicy.objects.create(
+        tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600
+    )
+
+
 def add_rollups(tenant_b: Tenant, tenant_a: Tenant) -> None:
     """The dashboard's rollups of both centers, recomputed from what the world made (its factory orders have
     no events): the dashboard and its exports then show figures to both."""
@@ -60,6 +98,8 @@ def add_rollups(tenant_b: Tenant, tenant_a: Tenant) -> None:
 
     recompute(tenant_b)
     recompute(tenant_a)
+
+
 def add_checklists(tenant_b: Tenant, tenant_a: Tenant, order_a) -> ChecklistItem:
     """A checklist on the service of the world's order of A (pinned to it), one on a service of B: B one item,
     A five (every kind). Returns A's last item, on A's order's checklist (its quality stage is open)."""
@@ -74,21 +114,38 @@ def add_checklists(tenant_b: Tenant, tenant_a: Tenant, order_a) -> ChecklistItem
 
     Stage, Kind = checklists.Stage, ItemKind
     b_type = ServiceType.objects.filter(tenant=tenant_b).order_by("id").first()
-    checklists.save_checklist(b_type, [checklists.ItemData(Stage.QUALITY, Kind.TICK, "B's check")],
-                              by=manager(tenant_b), expected_version=0)
+    checklists.save_checklist(
+        b_type,
+        [checklists.ItemData(Stage.QUALITY, Kind.TICK, "B's check")],
+        by=manager(tenant_b),
+        expected_version=0,
+    )
     b_order = Order.objects.filter(tenant=tenant_b, service_type=b_type).first()
     if b_order is not None:
         checklists.pin(b_order)
-    version = checklists.save_checklist(order_a.service_type, [
-        checklists.ItemData(Stage.INTAKE, Kind.TICK, "No cracks"),
-        checklists.ItemData(Stage.DIAGNOSTICS, Kind.NUMBER, "Battery", min_value=Decimal("0"), max_value=Decimal("100"),
-                            unit="%"),
-        checklists.ItemData(Stage.QUALITY, Kind.TEXT, "Note", required=False),
-        checklists.ItemData(Stage.QUALITY, Kind.PHOTO, "Photo after"),
-        checklists.ItemData(Stage.QUALITY, Kind.TICK, "Works"),
-    ], by=manager(tenant_a), expected_version=0)
+    version = checklists.save_checklist(
+        order_a.service_type,
+        [
+            checklists.ItemData(Stage.INTAKE, Kind.TICK, "No cracks"),
+            checklists.ItemData(
+                Stage.DIAGNOSTICS,
+                Kind.NUMBER,
+                "Battery",
+                min_value=Decimal("0"),
+                max_value=Decimal("100"),
+                unit="%",
+            ),
+            checklists.ItemData(Stage.QUALITY, Kind.TEXT, "Note", required=False),
+            checklists.ItemData(Stage.QUALITY, Kind.PHOTO, "Photo after"),
+            checklists.ItemData(Stage.QUALITY, Kind.TICK, "Works"),
+        ],
+        by=manager(tenant_a),
+        expected_version=0,
+    )
     checklists.pin(order_a)
     return checklists.version_items(version)[-1]
+
+
 def add_aftersales(tenant_b: Tenant, tenant_a: Tenant):
     """Complaints, warranty claims, audits with findings, on handed-over orders with devices: B one of each,
     A two. Returns A's last ones (complaint, claim, audit, finding, item)."""
@@ -113,17 +170,36 @@ def _aftersales(tenant: Tenant, count: int):
     now = timezone.now()
     made = SimpleNamespace()
     for n in range(count):
-        orders = [OrderFactory(tenant=tenant, technician=tech, status=OrderStatus.HANDED_OVER, closed_at=now,
-                               warranty_until=(now + timedelta(days=90)).date()) for _ in range(2)]
+        orders = [
+            OrderFactory(
+                tenant=tenant,
+                technician=tech,
+                status=OrderStatus.HANDED_OVER,
+                closed_at=now,
+                warranty_until=(now + timedelta(days=90)).date(),
+            )
+            for _ in range(2)
+        ]
         made.item = orders[0].item
-        made.complaint = Complaint.objects.create(tenant=tenant, order=orders[0], description=f"World complaint {n}",
-                                                  due_at=now + timedelta(days=10))
-        made.claim = WarrantyClaim.objects.create(tenant=tenant, original=orders[0], first_order=orders[0],
-                                                  problem=f"World claim {n}", inside_period=True,
-                                                  period_until=orders[0].warranty_until,
-                                                  source=WarrantyClaim.Source.CLIENT)
-        made.audit = Audit.objects.create(tenant=tenant, order=orders[1], week=now.date(), auditor=manager,
-                                          technician=tech)
-        made.finding = AuditFinding.objects.create(tenant=tenant, audit=made.audit, description=f"World finding {n}",
-                                                   responsible=tech)
+        made.complaint = Complaint.objects.create(
+            tenant=tenant,
+            order=orders[0],
+            description=f"World complaint {n}",
+            due_at=now + timedelta(days=10),
+        )
+        made.claim = WarrantyClaim.objects.create(
+            tenant=tenant,
+            original=orders[0],
+            first_order=orders[0],
+            problem=f"World claim {n}",
+            inside_period=True,
+            period_until=orders[0].warranty_until,
+            source=WarrantyClaim.Source.CLIENT,
+        )
+        made.audit = Audit.objects.create(
+            tenant=tenant, order=orders[1], week=now.date(), auditor=manager, technician=tech
+        )
+        made.finding = AuditFinding.objects.create(
+            tenant=tenant, audit=made.audit, description=f"World finding {n}", responsible=tech
+        )
     return made

@@ -69,8 +69,9 @@ def test_the_demo_runs_at_any_hour():
     location = staff.head_office
     location.tenant = staff.tenant
     todays = list(Visit.objects.filter(tenant=staff.tenant).order_by("-id")[:7])  # made through the services
-    days = {visit.day for visit in todays} | {timezone.localtime(visit.checked_in_at, staff.tenant.tz).date()
-                                              for visit in todays}
+    days = {visit.day for visit in todays} | {
+        timezone.localtime(visit.checked_in_at, staff.tenant.tz).date() for visit in todays
+    }
     assert len(days) == 1  # none was moved back into yesterday
     assert len(services.board(location).waiting) == 4
     assert Goal.objects.filter(tenant=staff.tenant).count() == 1

@@ -40,13 +40,24 @@ def test_a_client_takes_a_ticket_and_the_clock_starts(desk):
     assert page["Cache-Control"] == "no-store" and page["X-Robots-Tag"] == "noindex, nofollow"
     text = page.content.decode()
     assert desk.location.name in text and "What did you come for?" in text
-    token = browser.cookies["csrftoken"].value  # the door's link is no secret: the form keeps Django's CSRF check
+    token = browser.cookies[
+        "csrftoken"
+    ].value  # the door's link is no secret: the form keeps Django's CSRF check
     assert take(browser, desk, "drop_off", "Anna").status_code == 403  # no token: refused
-    response = browser.post(checkin_url(desk), {"purpose": "drop_off", "name": " Anna ", "csrfmiddlewaretoken": token})
+    response = browser.post(
+        checkin_url(desk), {"purpose": "drop_off", "name": " Anna ", "csrfmiddlewaretoken": token}
+    )
     visit = Visit.objects.get()
-    assert response.status_code == 302 and response.url == reverse("reception:ticket", args=[visit.public_token])
+    assert response.status_code == 302 and response.url == reverse(
+        "reception:ticket", args=[visit.public_token]
+    )
     assert (visit.ticket, visit.purpose, visit.name, visit.source, visit.state) == (
-        1, Purpose.DROP_OFF, "Anna", VisitSource.QR, VisitState.WAITING)
+        1,
+        Purpose.DROP_OFF,
+        "Anna",
+        VisitSource.QR,
+        VisitState.WAITING,
+    )
     assert visit.checked_in_by is None and len(visit.public_token) == 43
 
     ticket = browser.get(response.url)
@@ -74,8 +85,9 @@ def test_one_ticket_per_phone_a_second_tap_shows_the_first(desk, members_a):
 
 def test_the_pages_show_nothing_about_other_clients(desk, members_a):
     reception = members_a[Role.RECEPTION]
-    services.check_in(desk.location, by=reception, purpose=Purpose.DROP_OFF, name="Zinaida Secretova",
-                      phone="+79035550177")
+    services.check_in(
+        desk.location, by=reception, purpose=Purpose.DROP_OFF, name="Zinaida Secretova", phone="+79035550177"
+    )
     services.take_ticket(desk, purpose=Purpose.PICKUP, name="Hidden Harold")
     browser = Client()
     checkin_page = browser.get(checkin_url(desk)).content.decode()
@@ -88,9 +100,12 @@ def test_the_pages_show_nothing_about_other_clients(desk, members_a):
 
 def test_bad_input_is_explained_and_nothing_is_saved(desk):
     browser = Client()
-    for data, message in [({}, "Choose what you came for."), ({"purpose": "coffee"}, "Select a valid choice"),
-                          ({"purpose": "\x00"}, "Select a valid choice"),
-                          ({"purpose": "pickup", "name": "x" * 101}, "at most 100 characters")]:
+    for data, message in [
+        ({}, "Choose what you came for."),
+        ({"purpose": "coffee"}, "Select a valid choice"),
+        ({"purpose": "\x00"}, "Select a valid choice"),
+        ({"purpose": "pickup", "name": "x" * 101}, "at most 100 characters"),
+    ]:
         response = browser.post(checkin_url(desk), data)
         assert response.status_code == 200 and message in response.content.decode()
     assert not Visit.objects.exists()
@@ -187,14 +202,21 @@ def test_pages_are_rate_limited_per_address(desk, settings):
 def test_ticket_posts_are_rate_limited_per_address(desk, settings):
     settings.RECEPTION_TICKET_BURST_RATE = "3/m"
     browser = Client(REMOTE_ADDR="10.0.0.9")
-    assert [browser.post(checkin_url(desk), {"purpose": "coffee"}).status_code for _n in range(4)] == [200, 200, 200, 429]
+    assert [browser.post(checkin_url(desk), {"purpose": "coffee"}).status_code for _n in range(4)] == [
+        200,
+        200,
+        200,
+        429,
+    ]
     assert take(browser, desk).status_code == 429
     assert not Visit.objects.exists()
 
 
 def test_tickets_taken_are_rate_limited_per_address(desk, settings):
     settings.RECEPTION_TICKET_RATE = "2/h"
-    answers = [take(Client(REMOTE_ADDR="10.0.0.7"), desk).status_code for _n in range(3)]  # new phones, one address
+    answers = [
+        take(Client(REMOTE_ADDR="10.0.0.7"), desk).status_code for _n in range(3)
+    ]  # new phones, one address
     assert answers == [302, 302, 429]
     assert Visit.objects.count() == 2
     assert take(Client(REMOTE_ADDR="10.0.0.8"), desk).status_code == 302

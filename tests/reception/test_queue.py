@@ -32,13 +32,18 @@ def board_url(location) -> str:
 @pytest.mark.clock("2026-04-15 10:00")
 def test_check_in_starts_the_clock_and_tickets_count_from_one_each_day(clock, desk_location, members_a):
     reception = members_a[Role.RECEPTION]
-    first = services.check_in(desk_location, by=reception, purpose=Purpose.DROP_OFF, name=" Pavel ",
-                              phone="8 (903) 555-01-23")
+    first = services.check_in(
+        desk_location, by=reception, purpose=Purpose.DROP_OFF, name=" Pavel ", phone="8 (903) 555-01-23"
+    )
     second = services.check_in(desk_location, by=reception, purpose=Purpose.PICKUP)
     assert (first.ticket, second.ticket) == (1, 2)
     assert first.state == VisitState.WAITING and first.checked_in_at == clock.now()
-    assert (first.name, first.phone, first.source, first.checked_in_by) == ("Pavel", "+79035550123", VisitSource.DESK,
-                                                                              reception)
+    assert (first.name, first.phone, first.source, first.checked_in_by) == (
+        "Pavel",
+        "+79035550123",
+        VisitSource.DESK,
+        reception,
+    )
     assert first.day.isoformat() == "2026-04-15"
     assert first.ended_at is None and first.wait_seconds is None
     clock.set("2026-04-15 23:59")
@@ -63,7 +68,11 @@ def test_serving_stops_the_clock_once(clock, desk_location, members_a):
     services.start_service(visit, by=reception, served_as=ServedAs.PICKUP)
     visit.refresh_from_db()
     assert (visit.state, visit.served_as, visit.wait_seconds, visit.served_by) == (
-        VisitState.SERVED, ServedAs.PICKUP, 270, reception)
+        VisitState.SERVED,
+        ServedAs.PICKUP,
+        270,
+        reception,
+    )
     assert visit.ended_at == clock.now()
     clock.shift(minutes=1)
     with pytest.raises(ValidationError, match="Ticket 1 is already being served"):
@@ -141,15 +150,31 @@ def test_visits_forgotten_overnight_are_closed_without_a_wait(desk_location, mem
 
 
 def intake_data(location, service) -> dict:
-    return {"client_name": "Pavel Orlov", "client_phone": "+7 903 555-01-23", "consent": "on",
-            "service_type": service.pk, "format": "in_shop", "intake_location": location.pk, "item_kind": "Phone",
-            "problem": "Cracked screen", "priority": "1", "prepayment_method": "cash"}
+    return {
+        "client_name": "Pavel Orlov",
+        "client_phone": "+7 903 555-01-23",
+        "consent": "on",
+        "service_type": service.pk,
+        "format": "in_shop",
+        "intake_location": location.pk,
+        "item_kind": "Phone",
+        "problem": "Cracked screen",
+        "priority": "1",
+        "prepayment_method": "cash",
+    }
 
 
 @pytest.mark.clock("2026-04-15 10:00")
-def test_start_intake_stops_the_clock_and_the_saved_order_is_linked(clock, desk_location, members_a, member_client):
-    visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.DROP_OFF, name="Pavel",
-                              phone="+79035550123")
+def test_start_intake_stops_the_clock_and_the_saved_order_is_linked(
+    clock, desk_location, members_a, member_client
+):
+    visit = services.check_in(
+        desk_location,
+        by=members_a[Role.RECEPTION],
+        purpose=Purpose.DROP_OFF,
+        name="Pavel",
+        phone="+79035550123",
+    )
     service = ServiceTypeFactory(tenant=desk_location.tenant)
     browser = member_client(Role.RECEPTION)
     clock.shift(minutes=3)
@@ -165,7 +190,9 @@ def test_start_intake_stops_the_clock_and_the_saved_order_is_linked(clock, desk_
     clock.shift(minutes=10)  # filling the form in takes time: the wait does not grow
     response = browser.post(intake_url, intake_data(desk_location, service))
     order = Order.objects.get(tenant=desk_location.tenant)
-    assert response.status_code == 302 and response.url == reverse("orders:detail", args=["alpha", order.number])
+    assert response.status_code == 302 and response.url == reverse(
+        "orders:detail", args=["alpha", order.number]
+    )
     visit.refresh_from_db()
     assert (visit.order, visit.wait_seconds, visit.state) == (order, 180, VisitState.SERVED)
     note = OrderEvent.objects.get(order=order, kind=EventKind.NOTE)
@@ -179,37 +206,52 @@ def test_start_intake_stops_the_clock_and_the_saved_order_is_linked(clock, desk_
 
 
 @pytest.mark.clock("2026-04-15 10:00")
-def test_an_intake_saved_for_a_waiting_client_stops_the_clock_then(clock, desk_location, members_a, member_client):
+def test_an_intake_saved_for_a_waiting_client_stops_the_clock_then(
+    clock, desk_location, members_a, member_client
+):
     visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.DROP_OFF)
     service = ServiceTypeFactory(tenant=desk_location.tenant)
     clock.shift(minutes=6)
-    member_client(Role.MANAGER).post(reverse("reception:intake", args=["alpha", visit.pk]),
-                                     intake_data(desk_location, service))
+    member_client(Role.MANAGER).post(
+        reverse("reception:intake", args=["alpha", visit.pk]), intake_data(desk_location, service)
+    )
     visit.refresh_from_db()
     assert (visit.state, visit.served_as, visit.wait_seconds, visit.served_by) == (
-        VisitState.SERVED, ServedAs.INTAKE, 360, members_a[Role.MANAGER])
+        VisitState.SERVED,
+        ServedAs.INTAKE,
+        360,
+        members_a[Role.MANAGER],
+    )
     assert visit.order is not None
 
 
 def test_a_returning_clients_phone_picks_the_client(desk_location, members_a, member_client):
     client = ClientFactory(tenant=desk_location.tenant, name="Vera Returning", phone="+79035550199")
-    visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.DROP_OFF,
-                              phone="+79035550199")
-    page = member_client(Role.RECEPTION).get(reverse("reception:intake", args=["alpha", visit.pk])).content.decode()
+    visit = services.check_in(
+        desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.DROP_OFF, phone="+79035550199"
+    )
+    page = (
+        member_client(Role.RECEPTION)
+        .get(reverse("reception:intake", args=["alpha", visit.pk]))
+        .content.decode()
+    )
     assert "Vera Returning" in page and f'name="client" value="{client.pk}"' in page
 
 
 def test_an_invalid_intake_keeps_the_visit_open_for_another_try(desk_location, members_a, member_client):
     visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.DROP_OFF)
-    response = member_client(Role.RECEPTION).post(reverse("reception:intake", args=["alpha", visit.pk]),
-                                                   {"client_name": "Pavel"})
+    response = member_client(Role.RECEPTION).post(
+        reverse("reception:intake", args=["alpha", visit.pk]), {"client_name": "Pavel"}
+    )
     assert response.status_code == 200 and "Please correct the fields" in response.content.decode()
     assert not Order.objects.exists()
     assert Visit.objects.get(pk=visit.pk).order is None
 
 
 @pytest.mark.parametrize("state", ["left", "served_otherwise"])
-def test_no_intake_for_a_client_who_left_or_was_served_otherwise(state, desk_location, members_a, member_client):
+def test_no_intake_for_a_client_who_left_or_was_served_otherwise(
+    state, desk_location, members_a, member_client
+):
     reception = members_a[Role.RECEPTION]
     visit = services.check_in(desk_location, by=reception, purpose=Purpose.PICKUP)
     if state == "left":
@@ -217,11 +259,15 @@ def test_no_intake_for_a_client_who_left_or_was_served_otherwise(state, desk_loc
     else:
         services.start_service(visit, by=reception, served_as=ServedAs.PICKUP)
     browser = member_client(Role.RECEPTION)
-    for response in (browser.get(reverse("reception:intake", args=["alpha", visit.pk]), follow=True),
-                     browser.post(reverse("reception:start_intake", args=["alpha", visit.pk]), follow=True),
-                     browser.post(reverse("reception:intake", args=["alpha", visit.pk]),
-                                  intake_data(desk_location, ServiceTypeFactory(tenant=desk_location.tenant)),
-                                  follow=True)):
+    for response in (
+        browser.get(reverse("reception:intake", args=["alpha", visit.pk]), follow=True),
+        browser.post(reverse("reception:start_intake", args=["alpha", visit.pk]), follow=True),
+        browser.post(
+            reverse("reception:intake", args=["alpha", visit.pk]),
+            intake_data(desk_location, ServiceTypeFactory(tenant=desk_location.tenant)),
+            follow=True,
+        ),
+    ):
         assert response.redirect_chain[-1][0] == board_url(desk_location)
         assert "Ticket 1 " in response.content.decode()
     assert not Order.objects.exists()
@@ -244,8 +290,9 @@ def test_link_order_refuses_another_centers_order(desk_location, members_a, tena
 
 
 @pytest.mark.clock("2026-04-15 10:00")
-def test_the_board_shows_who_waits_and_for_how_long_against_the_standard(clock, desk_location, members_a,
-                                                                          member_client):
+def test_the_board_shows_who_waits_and_for_how_long_against_the_standard(
+    clock, desk_location, members_a, member_client
+):
     reception = members_a[Role.RECEPTION]
     long_wait = services.check_in(desk_location, by=reception, purpose=Purpose.DROP_OFF, name="Pavel")
     clock.shift(minutes=4)
@@ -262,16 +309,31 @@ def test_the_board_shows_who_waits_and_for_how_long_against_the_standard(clock, 
     assert "Somewhere Else" not in page  # another location's desk
     assert page.index("Pavel") < page.index("Marina")  # longest first
     board = services.board(desk_location)
-    assert [(w.visit.name, w.minutes, w.over) for w in board.waiting] == [("Pavel", 6, True), ("Marina", 2, False)]
+    assert [(w.visit.name, w.minutes, w.over) for w in board.waiting] == [
+        ("Pavel", 6, True),
+        ("Marina", 2, False),
+    ]
     assert [(w.visit.name, w.minutes) for w in board.recent] == [("Gleb", 0)]
     assert (board.served, board.left, board.within_target, board.average_wait_minutes) == (1, 0, 1, 0.0)
     assert f'data-testid="waiting-{long_wait.ticket}"' in page and "queue-over" in page
 
     # A location's own reception-wait standard (3 min) is what its board measures against.
-    Standard.objects.create(tenant=desk_location.tenant, name="Quick desk", metric="reception_wait", value=Decimal("3"),
-                            share=Decimal("90"), location=desk_location, period="week")
-    Standard.objects.create(tenant=desk_location.tenant, name="Center", metric="reception_wait", value=Decimal("10"),
-                            period="week")
+    Standard.objects.create(
+        tenant=desk_location.tenant,
+        name="Quick desk",
+        metric="reception_wait",
+        value=Decimal("3"),
+        share=Decimal("90"),
+        location=desk_location,
+        period="week",
+    )
+    Standard.objects.create(
+        tenant=desk_location.tenant,
+        name="Center",
+        metric="reception_wait",
+        value=Decimal("10"),
+        period="week",
+    )
     board = services.board(desk_location)
     assert board.target_minutes == 3.0
     assert services.board(elsewhere).target_minutes == 10.0
@@ -301,14 +363,20 @@ def test_the_board_costs_the_same_queries_for_few_or_many_clients(desk_location,
         return len(queries)
 
     for _n in range(2):
-        services.start_service(services.check_in(desk_location, by=reception, purpose=Purpose.PICKUP), by=reception,
-                               served_as=ServedAs.PICKUP)
+        services.start_service(
+            services.check_in(desk_location, by=reception, purpose=Purpose.PICKUP),
+            by=reception,
+            served_as=ServedAs.PICKUP,
+        )
         services.check_in(desk_location, by=reception, purpose=Purpose.DROP_OFF)
     cost()  # the first visit also remembers the desk in the session
     few = cost()
     for _n in range(12):
-        services.start_service(services.check_in(desk_location, by=reception, purpose=Purpose.PICKUP, phone="+79035550100"),
-                               by=reception, served_as=ServedAs.PICKUP)
+        services.start_service(
+            services.check_in(desk_location, by=reception, purpose=Purpose.PICKUP, phone="+79035550100"),
+            by=reception,
+            served_as=ServedAs.PICKUP,
+        )
         services.check_in(desk_location, by=reception, purpose=Purpose.DROP_OFF, name="Someone")
     assert cost() == few
 
@@ -341,22 +409,32 @@ def test_an_inactive_locations_board_is_404(desk_location, member_client):
 
 
 def test_one_tap_checks_a_client_in(desk_location, member_client):
-    response = member_client(Role.RECEPTION).post(reverse("reception:check_in", args=["alpha", desk_location.pk]),
-                                                  {"purpose": "pickup"}, follow=True)
+    response = member_client(Role.RECEPTION).post(
+        reverse("reception:check_in", args=["alpha", desk_location.pk]), {"purpose": "pickup"}, follow=True
+    )
     visit = Visit.objects.get()
-    assert (visit.purpose, visit.name, visit.phone, visit.state) == (Purpose.PICKUP, "", "", VisitState.WAITING)
+    assert (visit.purpose, visit.name, visit.phone, visit.state) == (
+        Purpose.PICKUP,
+        "",
+        "",
+        VisitState.WAITING,
+    )
     assert "Ticket 1: Pickup. The wait is being timed." in response.content.decode()
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"purpose": "coffee"}, "Select a valid choice"),
-    ({}, "This field is required"),
-    ({"purpose": "pickup", "phone": "not a phone"}, "is not a phone number"),
-    ({"purpose": "pickup", "name": "x" * 101}, "at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"purpose": "coffee"}, "Select a valid choice"),
+        ({}, "This field is required"),
+        ({"purpose": "pickup", "phone": "not a phone"}, "is not a phone number"),
+        ({"purpose": "pickup", "name": "x" * 101}, "at most 100 characters"),
+    ],
+)
 def test_check_in_with_bad_input_explains_and_saves_nothing(data, message, desk_location, member_client):
-    response = member_client(Role.RECEPTION).post(reverse("reception:check_in", args=["alpha", desk_location.pk]), data,
-                                                  follow=True)
+    response = member_client(Role.RECEPTION).post(
+        reverse("reception:check_in", args=["alpha", desk_location.pk]), data, follow=True
+    )
     assert response.status_code == 200 and message in response.content.decode()
     assert not Visit.objects.exists()
 
@@ -381,15 +459,20 @@ def test_served_and_left_buttons(desk_location, members_a, member_client):
     assert "Ticket 2 has left the queue." in response.content.decode()
 
 
-@pytest.mark.parametrize("role, allowed", [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, True),
-                                           (Role.TECHNICIAN, False)])
+@pytest.mark.parametrize(
+    "role, allowed",
+    [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, True), (Role.TECHNICIAN, False)],
+)
 def test_who_may_use_the_queue(role, allowed, desk_location, members_a, member_client):
     visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.PICKUP)
     browser = member_client(role)
     assert browser.get(board_url(desk_location)).status_code == (200 if allowed else 403)
     assert browser.get(reverse("reception:desk_qr", args=["alpha", desk_location.pk])).status_code == (
-        200 if allowed else 403)
-    response = browser.post(reverse("reception:check_in", args=["alpha", desk_location.pk]), {"purpose": "pickup"})
+        200 if allowed else 403
+    )
+    response = browser.post(
+        reverse("reception:check_in", args=["alpha", desk_location.pk]), {"purpose": "pickup"}
+    )
     assert response.status_code == (302 if allowed else 403)
     response = browser.post(reverse("reception:serve", args=["alpha", visit.pk]), {"served_as": "pickup"})
     assert response.status_code == (302 if allowed else 403)
@@ -397,9 +480,13 @@ def test_who_may_use_the_queue(role, allowed, desk_location, members_a, member_c
     assert Visit.objects.get(pk=visit.pk).state == (VisitState.SERVED if allowed else VisitState.WAITING)
 
 
-@pytest.mark.parametrize("role, allowed", [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, False),
-                                           (Role.TECHNICIAN, False)])
-def test_only_managers_replace_the_door_code_or_switch_phone_tickets(role, allowed, desk_location, member_client):
+@pytest.mark.parametrize(
+    "role, allowed",
+    [(Role.OWNER, True), (Role.MANAGER, True), (Role.RECEPTION, False), (Role.TECHNICIAN, False)],
+)
+def test_only_managers_replace_the_door_code_or_switch_phone_tickets(
+    role, allowed, desk_location, member_client
+):
     desk = services.desk_for(desk_location)
     browser = member_client(role)
     qr_page = browser.get(reverse("reception:desk_qr", args=["alpha", desk_location.pk]))
@@ -418,20 +505,27 @@ def test_the_door_code_page_carries_the_check_in_link(desk_location, member_clie
     desk = ReceptionDesk.objects.get(location=desk_location)
     text = page.content.decode()
     assert f"{settings.SITE_URL}/q/{desk.public_token}/" in text and 'src="data:image/svg+xml;base64,' in text
-    assert 'data-print' in text
+    assert "data-print" in text
 
 
 def test_unknown_desk_settings_action_is_explained(desk_location, member_client):
-    response = member_client(Role.MANAGER).post(reverse("reception:desk_settings", args=["alpha", desk_location.pk]),
-                                                {"action": "explode"}, follow=True)
+    response = member_client(Role.MANAGER).post(
+        reverse("reception:desk_settings", args=["alpha", desk_location.pk]),
+        {"action": "explode"},
+        follow=True,
+    )
     assert "Unknown action." in response.content.decode()
 
 
-def test_another_centers_visit_cannot_be_touched(desk_location, members_a, tenant_b, users_b, location_b, client_for):
+def test_another_centers_visit_cannot_be_touched(
+    desk_location, members_a, tenant_b, users_b, location_b, client_for
+):
     visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.PICKUP)
     browser = client_for(users_b[Role.OWNER])
     for name in ("reception:serve", "reception:left", "reception:start_intake"):
-        assert browser.post(reverse(name, args=["beta", visit.pk]), {"served_as": "pickup"}).status_code == 404
+        assert (
+            browser.post(reverse(name, args=["beta", visit.pk]), {"served_as": "pickup"}).status_code == 404
+        )
     assert browser.get(reverse("reception:intake", args=["beta", visit.pk])).status_code == 404
     assert browser.get(reverse("reception:board", args=["beta", desk_location.pk])).status_code == 404
     assert Visit.objects.get(pk=visit.pk).state == VisitState.WAITING

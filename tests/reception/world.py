@@ -10,8 +10,18 @@ from servicedesk.tenancy.models import Location, Tenant
 def _visits(tenant: Tenant, location: Location, count: int) -> list[Visit]:
     ReceptionDesk.objects.create(tenant=tenant, location=location)
     day = tenant.local_date()
-    return [Visit.objects.create(tenant=tenant, location=location, day=day, ticket=n, purpose=Purpose.DROP_OFF,
-                                 name=f"{tenant.name} client {n}", source=VisitSource.DESK) for n in range(1, count + 1)]
+    return [
+        Visit.objects.create(
+            tenant=tenant,
+            location=location,
+            day=day,
+            ticket=n,
+            purpose=Purpose.DROP_OFF,
+            name=f"{tenant.name} client {n}",
+            source=VisitSource.DESK,
+        )
+        for n in range(1, count + 1)
+    ]
 
 
 def add_visits(tenant_b: Tenant, location_b: Location, tenant_a: Tenant, location_a: Location) -> Visit:

@@ -26,8 +26,10 @@ def level(part, location) -> StockLevel:
 def journal_matches(part, location) -> bool:
     lvl = level(part, location)
     moves = StockMovement.objects.filter(part=part, location=location)
-    return (sum((m.on_hand_delta for m in moves), Decimal(0)) == lvl.on_hand
-            and sum((m.reserved_delta for m in moves), Decimal(0)) == lvl.reserved)
+    return (
+        sum((m.on_hand_delta for m in moves), Decimal(0)) == lvl.on_hand
+        and sum((m.reserved_delta for m in moves), Decimal(0)) == lvl.reserved
+    )
 
 
 def test_receive_adds_stock_and_journal(part_a, location_a):
@@ -60,8 +62,9 @@ def test_reservation_beyond_free_is_refused_with_shortfall(job_a, part_a, manage
     assert level(part_a, job_a.workshop).reserved == 0
 
 
-def test_reserve_with_wait_records_missing_and_receipt_fills_oldest_first(tenant_a, job_a, part_a, location_a,
-                                                                            manager_a, tech_a):
+def test_reserve_with_wait_records_missing_and_receipt_fills_oldest_first(
+    tenant_a, job_a, part_a, location_a, manager_a, tech_a
+):
     other = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a, workshop=location_a)
     first = stock.reserve(job_a, part=part_a, quantity=7, by=manager_a, wait_for_rest=True)
     assert (first.reserved, first.missing) == (5, 2)
@@ -145,7 +148,10 @@ def test_correction_needs_reason_and_respects_reservations(tenant_a, job_a, part
         stock.correct(tenant_a, part=part_a, location=location_a, counted=4, by=manager_a, reason="")
     with pytest.raises(ValidationError):
         stock.correct(tenant_a, part=part_a, location=location_a, counted=1, by=manager_a, reason="count")
-    assert stock.correct(tenant_a, part=part_a, location=location_a, counted=4, by=manager_a, reason="count") == -1
+    assert (
+        stock.correct(tenant_a, part=part_a, location=location_a, counted=4, by=manager_a, reason="count")
+        == -1
+    )
     assert level(part_a, location_a).on_hand == 4
     assert journal_matches(part_a, location_a)
 

@@ -50,7 +50,9 @@ def two_technicians(tenant_a, users_a):
     from .conftest import member
 
     first = member(tenant_a, users_a[Role.TECHNICIAN])
-    second = MembershipFactory(tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(email="second@alpha.test"))
+    second = MembershipFactory(
+        tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(email="second@alpha.test")
+    )
     return first, second
 
 
@@ -61,8 +63,10 @@ def test_two_technicians_take_the_last_unit(tenant_a, location_a, manager_a, two
     stock.receive(tenant_a, part=part, location=location_a, quantity=1, by=manager_a)
     order_1 = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=first, workshop=location_a)
     order_2 = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=second, workshop=location_a)
-    results = race(lambda: stock.consume(order_1, part=part, quantity=1, by=first),
-                   lambda: stock.consume(order_2, part=part, quantity=1, by=second))
+    results = race(
+        lambda: stock.consume(order_1, part=part, quantity=1, by=first),
+        lambda: stock.consume(order_2, part=part, quantity=1, by=second),
+    )
     won = [r for r in results if isinstance(r, LineItem)]
     told = [r for r in results if isinstance(r, stock.StockShortage)]
     assert len(won) == 1 and len(told) == 1, results
@@ -76,8 +80,13 @@ def test_concurrent_reservations_never_overbook(tenant_a, location_a, manager_a,
     first, second = two_technicians
     part = make_part(tenant_a)
     stock.receive(tenant_a, part=part, location=location_a, quantity=3, by=manager_a)
-    orders = [make_order(tenant_a, status=OrderStatus.PLANNED, technician=first, workshop=location_a) for _ in range(4)]
-    results = race(*[lambda order=order: stock.reserve(order, part=part, quantity=1, by=manager_a) for order in orders])
+    orders = [
+        make_order(tenant_a, status=OrderStatus.PLANNED, technician=first, workshop=location_a)
+        for _ in range(4)
+    ]
+    results = race(
+        *[lambda order=order: stock.reserve(order, part=part, quantity=1, by=manager_a) for order in orders]
+    )
     assert sum(isinstance(r, stock.ReserveResult) for r in results) == 3
     assert sum(isinstance(r, stock.StockShortage) for r in results) == 1
     level = StockLevel.objects.get(part=part, location=location_a)
@@ -92,15 +101,21 @@ def test_reserved_unit_is_not_taken_by_another_order(tenant_a, location_a, manag
     order_1 = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=first, workshop=location_a)
     order_2 = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=second, workshop=location_a)
     stock.reserve(order_1, part=part, quantity=1, by=manager_a)
-    results = race(lambda: stock.consume(order_1, part=part, quantity=1, by=first),
-                   lambda: stock.consume(order_2, part=part, quantity=1, by=second))
+    results = race(
+        lambda: stock.consume(order_1, part=part, quantity=1, by=first),
+        lambda: stock.consume(order_2, part=part, quantity=1, by=second),
+    )
     assert isinstance(results[0], LineItem) and isinstance(results[1], stock.StockShortage)
 
 
 def test_two_timer_starts_at_once_leave_one_running(tenant_a, location_a, two_technicians):
     first, _second = two_technicians
-    orders = [make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=first, workshop=location_a)
-              for _ in range(2)]
-    results = race(*[lambda order=order: worklog.start_timer(order, technician=first, by=first) for order in orders])
+    orders = [
+        make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=first, workshop=location_a)
+        for _ in range(2)
+    ]
+    results = race(
+        *[lambda order=order: worklog.start_timer(order, technician=first, by=first) for order in orders]
+    )
     assert all(isinstance(r, worklog.TimerStart | ValidationError) for r in results), results
     assert WorkLog.objects.filter(technician=first, ended_at__isnull=True).count() == 1

@@ -30,8 +30,9 @@ def _stock(tenant, locations, manager, n, prefix):
 
 
 @pytest.mark.parametrize("page", ["stock", "low_stock", "movements", "parts"])
-def test_stock_lists_query_count_is_constant(member_client, tenant_a, location_a, manager_a, tech_a, page,
-                                             django_assert_num_queries):
+def test_stock_lists_query_count_is_constant(
+    member_client, tenant_a, location_a, manager_a, tech_a, page, django_assert_num_queries
+):
     north = Location.objects.create(tenant=tenant_a, name="North")
     client = member_client(Role.TECHNICIAN)
     _stock(tenant_a, [location_a, north], manager_a, 2, "S")
@@ -68,17 +69,20 @@ def test_low_stock_lists_levels_and_waiting_orders(member_client, tenant_a, loca
     order = make_order(tenant_a, status=OrderStatus.AWAITING_PARTS, technician=tech_a)
     stock.reserve(order, part=part, quantity=4, by=manager_a, wait_for_rest=True)
     body = member_client(Role.TECHNICIAN).get(url("low_stock", tenant_a)).content.decode()
-    low_table = body[body.index('data-testid="low-table"'):body.index('data-testid="waiting-table"')]
+    low_table = body[body.index('data-testid="low-table"') : body.index('data-testid="waiting-table"')]
     assert part.name in low_table and f"#{order.number}" in low_table
-    assert f"#{order.number}" in body[body.index('data-testid="waiting-table"'):]
+    assert f"#{order.number}" in body[body.index('data-testid="waiting-table"') :]
 
 
 def test_receive_fills_waiting_orders(member_client, tenant_a, location_a, manager_a, tech_a):
     part = make_part(tenant_a)
     order = make_order(tenant_a, status=OrderStatus.AWAITING_PARTS, technician=tech_a)
     stock.reserve(order, part=part, quantity=2, by=manager_a, wait_for_rest=True)
-    response = member_client(Role.MANAGER).post(url("receive", tenant_a), {
-        "part": part.pk, "location": location_a.pk, "quantity": "5", "reason": "Invoice 17"}, follow=True)
+    response = member_client(Role.MANAGER).post(
+        url("receive", tenant_a),
+        {"part": part.pk, "location": location_a.pk, "quantity": "5", "reason": "Invoice 17"},
+        follow=True,
+    )
     assert f"#{order.number} × 2".encode() in response.content
     level = StockLevel.objects.get(part=part, location=location_a)
     assert (level.on_hand, level.reserved) == (5, 2)
@@ -87,8 +91,9 @@ def test_receive_fills_waiting_orders(member_client, tenant_a, location_a, manag
 @pytest.mark.parametrize("quantity", ["-3", "0", "abc", "", "1e10", "2.5", "NaN"])
 def test_receive_bad_quantity_is_a_form_error(member_client, tenant_a, location_a, quantity):
     part = make_part(tenant_a)
-    response = member_client(Role.MANAGER).post(url("receive", tenant_a), {
-        "part": part.pk, "location": location_a.pk, "quantity": quantity})
+    response = member_client(Role.MANAGER).post(
+        url("receive", tenant_a), {"part": part.pk, "location": location_a.pk, "quantity": quantity}
+    )
     assert response.status_code == 200
     assert b"invalid-feedback" in response.content or b'data-testid="form-errors"' in response.content
     assert not StockMovement.objects.exists()
@@ -99,20 +104,32 @@ def test_transfer_and_correct_pages(member_client, tenant_a, location_a, manager
     part = make_part(tenant_a)
     stock.receive(tenant_a, part=part, location=location_a, quantity=3, by=manager_a)
     client = member_client(Role.MANAGER)
-    response = client.post(url("transfer", tenant_a), {"part": part.pk, "source": location_a.pk, "target": north.pk,
-                                                       "quantity": "5"})
+    response = client.post(
+        url("transfer", tenant_a),
+        {"part": part.pk, "source": location_a.pk, "target": north.pk, "quantity": "5"},
+    )
     assert response.status_code == 200 and b"3 free" in response.content
-    response = client.post(url("transfer", tenant_a), {"part": part.pk, "source": north.pk, "target": north.pk,
-                                                       "quantity": "1"})
+    response = client.post(
+        url("transfer", tenant_a), {"part": part.pk, "source": north.pk, "target": north.pk, "quantity": "1"}
+    )
     assert response.status_code == 200
-    client.post(url("transfer", tenant_a), {"part": part.pk, "source": location_a.pk, "target": north.pk, "quantity": "2"})
+    client.post(
+        url("transfer", tenant_a),
+        {"part": part.pk, "source": location_a.pk, "target": north.pk, "quantity": "2"},
+    )
     assert StockLevel.objects.get(part=part, location=north).on_hand == 2
-    response = client.post(url("correct", tenant_a), {"part": part.pk, "location": north.pk, "counted": "-1",
-                                                      "reason": "count"})
+    response = client.post(
+        url("correct", tenant_a), {"part": part.pk, "location": north.pk, "counted": "-1", "reason": "count"}
+    )
     assert response.status_code == 200
-    response = client.post(url("correct", tenant_a), {"part": part.pk, "location": north.pk, "counted": "1", "reason": ""})
+    response = client.post(
+        url("correct", tenant_a), {"part": part.pk, "location": north.pk, "counted": "1", "reason": ""}
+    )
     assert response.status_code == 200
-    client.post(url("correct", tenant_a), {"part": part.pk, "location": north.pk, "counted": "1", "reason": "Count 5 May"})
+    client.post(
+        url("correct", tenant_a),
+        {"part": part.pk, "location": north.pk, "counted": "1", "reason": "Count 5 May"},
+    )
     assert StockLevel.objects.get(part=part, location=north).on_hand == 1
     assert StockMovement.objects.filter(kind=StockMovement.Kind.CORRECTION, reason="Count 5 May").exists()
 
@@ -128,8 +145,15 @@ def test_receive_form_prefills_the_part(member_client, tenant_a):
 
 def test_part_create_edit_and_unique_sku(member_client, tenant_a, service_type_a):
     client = member_client(Role.MANAGER)
-    data = {"name": "Fan", "sku": "FAN-1", "unit": "pcs", "cost_price": "100", "sale_price": "250", "is_active": "on",
-            "service_types": [service_type_a.pk]}
+    data = {
+        "name": "Fan",
+        "sku": "FAN-1",
+        "unit": "pcs",
+        "cost_price": "100",
+        "sale_price": "250",
+        "is_active": "on",
+        "service_types": [service_type_a.pk],
+    }
     response = client.post(url("part_new", tenant_a), data)
     part = Part.objects.get(sku="FAN-1")
     assert response.status_code == 302 and PartServiceType.objects.filter(part=part).count() == 1
@@ -148,8 +172,9 @@ def test_min_level(member_client, tenant_a, location_a):
     client = member_client(Role.MANAGER)
     client.post(url("part_min_level", tenant_a, part.pk), {"location": location_a.pk, "min_level": "4"})
     assert StockLevel.objects.get(part=part, location=location_a).min_level == 4
-    response = client.post(url("part_min_level", tenant_a, part.pk), {"location": location_a.pk, "min_level": "-4"},
-                           follow=True)
+    response = client.post(
+        url("part_min_level", tenant_a, part.pk), {"location": location_a.pk, "min_level": "-4"}, follow=True
+    )
     assert b"alert alert-danger" in response.content
     assert StockLevel.objects.get(part=part, location=location_a).min_level == 4
 
@@ -168,6 +193,12 @@ def test_movements_filters(member_client, tenant_a, location_a, manager_a, tech_
     client = member_client(Role.OWNER)
     body = client.get(url("movements", tenant_a) + f"?order={order.number}").content
     assert body.count(b"Used on an order") >= 1 and b"Receipt from a supplier</td>" not in body
-    for query in ["?order=abc", "?order=99999999999999999999", "?kind=nope", "?since=2026-02-30", "?part=abc",
-                  "?cursor=%%%"]:
+    for query in [
+        "?order=abc",
+        "?order=99999999999999999999",
+        "?kind=nope",
+        "?since=2026-02-30",
+        "?part=abc",
+        "?cursor=%%%",
+    ]:
         assert client.get(url("movements", tenant_a) + query).status_code == 200

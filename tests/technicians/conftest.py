@@ -36,29 +36,48 @@ def member(tenant, user) -> Membership:
 
 
 def make_service_type(tenant, name="Phone repair", **kwargs) -> ServiceType:
-    defaults = {"formats": [ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE], "base_price": Decimal("1500"),
-                "default_duration_minutes": 60}
+    defaults = {
+        "formats": [ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE],
+        "base_price": Decimal("1500"),
+        "default_duration_minutes": 60,
+    }
     defaults.update(kwargs)
     service_type, _ = ServiceType.objects.get_or_create(tenant=tenant, name=name, defaults=defaults)
     return service_type
 
 
-def make_order(tenant, *, status=OrderStatus.NEW, technician=None, workshop=None, service_type=None, **kwargs) -> Order:
+def make_order(
+    tenant, *, status=OrderStatus.NEW, technician=None, workshop=None, service_type=None, **kwargs
+) -> Order:
     location = workshop or Location.objects.filter(tenant=tenant).order_by("id").first()
     client = Client.objects.create(tenant=tenant, name=f"Client {next(_phones)}", phone=f"+7{next(_phones)}")
     order = Order.objects.create(
-        tenant=tenant, number=next_order_number(tenant), client=client,
-        service_type=service_type or make_service_type(tenant), intake_location=location, workshop=location,
-        technician=technician, status=status, problem="Does not turn on",
-        promised_at=kwargs.pop("promised_at", timezone.now() + timedelta(days=2)), **kwargs,
+        tenant=tenant,
+        number=next_order_number(tenant),
+        client=client,
+        service_type=service_type or make_service_type(tenant),
+        intake_location=location,
+        workshop=location,
+        technician=technician,
+        status=status,
+        problem="Does not turn on",
+        promised_at=kwargs.pop("promised_at", timezone.now() + timedelta(days=2)),
+        **kwargs,
     )
     order.tenant = tenant
     return order
 
 
 def make_part(tenant, *, sku="P-1", name="Battery", unit=Part.Unit.PIECE, sale_price="900", **kwargs) -> Part:
-    return Part.objects.create(tenant=tenant, sku=sku, name=name, unit=unit, sale_price=Decimal(sale_price),
-                               cost_price=Decimal("500"), **kwargs)
+    return Part.objects.create(
+        tenant=tenant,
+        sku=sku,
+        name=name,
+        unit=unit,
+        sale_price=Decimal(sale_price),
+        cost_price=Decimal("500"),
+        **kwargs,
+    )
 
 
 @pytest.fixture
@@ -79,8 +98,14 @@ def reception_a(users_a, tenant_a):
 @pytest.fixture
 def tech_a(users_a, tenant_a, location_a):
     membership = member(tenant_a, users_a[Role.TECHNICIAN])
-    TechnicianProfile.objects.create(tenant=tenant_a, membership=membership, home_workshop=location_a,
-                                     hourly_rate=Decimal("1200"), does_visits=True, working_days=[0, 1, 2, 3, 4, 5, 6])
+    TechnicianProfile.objects.create(
+        tenant=tenant_a,
+        membership=membership,
+        home_workshop=location_a,
+        hourly_rate=Decimal("1200"),
+        does_visits=True,
+        working_days=[0, 1, 2, 3, 4, 5, 6],
+    )
     return membership
 
 
@@ -99,5 +124,10 @@ def part_a(tenant_a, location_a, manager_a):
 @pytest.fixture
 def job_a(tenant_a, tech_a, location_a, service_type_a):
     """An order of A in progress, assigned to A's technician, at A's location."""
-    return make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a, workshop=location_a,
-                      service_type=service_type_a)
+    return make_order(
+        tenant_a,
+        status=OrderStatus.IN_PROGRESS,
+        technician=tech_a,
+        workshop=location_a,
+        service_type=service_type_a,
+    )

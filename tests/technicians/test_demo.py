@@ -19,15 +19,20 @@ pytestmark = pytest.mark.django_db
 
 
 def counts(tenant) -> dict:
-    return {model.__name__: model.objects.filter(tenant=tenant).count()
-            for model in (TechnicianProfile, Part, PartReservation, StockMovement, WorkLog, Order)}
+    return {
+        model.__name__: model.objects.filter(tenant=tenant).count()
+        for model in (TechnicianProfile, Part, PartReservation, StockMovement, WorkLog, Order)
+    }
 
 
 def test_demo_planning_is_complete_and_idempotent():
     staff = seed_demo_staff()
     seed_demo_planning(staff)  # before the orders: profiles and stock only
     seed_demo_stock(staff)
-    assert TechnicianProfile.objects.filter(tenant=staff.tenant, skill_rows__isnull=False).distinct().count() >= 3
+    assert (
+        TechnicianProfile.objects.filter(tenant=staff.tenant, skill_rows__isnull=False).distinct().count()
+        >= 3
+    )
     seed_demo_orders(staff)
     seed_demo_planning(staff)
     seed_demo_stock(staff)
@@ -36,12 +41,21 @@ def test_demo_planning_is_complete_and_idempotent():
     assert before["WorkLog"] > 0 and before["PartReservation"] > 0
     assert stock.low_stock(tenant).count() >= 3
     assert stock.waiting_reservations(tenant).exists()
-    visits = Order.objects.for_tenant(tenant).filter(visit_start__isnull=False, technician__isnull=False,
-                                                     format__in=[ServiceFormat.ON_SITE, ServiceFormat.COMBINED]).open()
+    visits = (
+        Order.objects.for_tenant(tenant)
+        .filter(
+            visit_start__isnull=False,
+            technician__isnull=False,
+            format__in=[ServiceFormat.ON_SITE, ServiceFormat.COMBINED],
+        )
+        .open()
+    )
     assert visits.exists()
     for visit in visits.select_related("service_type", "technician__user"):
         visit.tenant = tenant
-        assert not planning.visit_conflicts(visit, visit.technician, visit.visit_start, visit.visit_end), visit
+        assert not planning.visit_conflicts(visit, visit.technician, visit.visit_start, visit.visit_end), (
+            visit
+        )
     assert planning.board(tenant, visits.first().visit_start.date()).rows
     seed_demo_planning(staff)
     seed_demo_stock(staff)

@@ -44,8 +44,9 @@ def skilled(tech, service_type):
 
 
 def visit_order(tenant, service_type, **kwargs):
-    return make_order(tenant, format=ServiceFormat.ON_SITE, service_type=service_type,
-                      visit_address="Lenina 1", **kwargs)
+    return make_order(
+        tenant, format=ServiceFormat.ON_SITE, service_type=service_type, visit_address="Lenina 1", **kwargs
+    )
 
 
 # --- Guards ----------------------------------------------------------------------------------------
@@ -63,7 +64,13 @@ def test_capacity_warning_when_the_day_is_full(tenant_a, tech_a, service_type_a)
     promised = at(day, 17)
     # 9-18 minus a 1 h break = 8 h; eight 1-hour jobs fill it, the ninth goes over.
     for _ in range(8):
-        make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a, promised_at=promised)
+        make_order(
+            tenant_a,
+            technician=tech_a,
+            status=OrderStatus.PLANNED,
+            service_type=service_type_a,
+            promised_at=promised,
+        )
     order = make_order(tenant_a, service_type=service_type_a, promised_at=promised)
     warnings = planning.assignment_warnings(order, tech_a)
     assert any("over the 8.00 h working day" in w for w in warnings), warnings
@@ -87,11 +94,20 @@ def test_day_off_and_visit_outside_hours_and_no_visits_are_warnings(tenant_a, te
 def test_plan_needs_confirmation_of_warnings(tenant_a, tech_a, manager_a, service_type_a, location_a):
     order = make_order(tenant_a, service_type=service_type_a)
     with pytest.raises(planning.NeedsConfirmation):
-        planning.plan(order, technician=tech_a, workshop=location_a, by=manager_a, expected_version=order.version)
+        planning.plan(
+            order, technician=tech_a, workshop=location_a, by=manager_a, expected_version=order.version
+        )
     order.refresh_from_db()
     assert order.technician is None
-    result = planning.plan(order, technician=tech_a, workshop=location_a, by=manager_a,
-                           expected_version=order.version, accept_warnings=True, mark_planned=True)
+    result = planning.plan(
+        order,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=order.version,
+        accept_warnings=True,
+        mark_planned=True,
+    )
     order.refresh_from_db()
     assert order.technician == tech_a and result.warnings and result.planned
     assert order.status == OrderStatus.PLANNED
@@ -101,16 +117,40 @@ def test_overlapping_visits_are_refused(tenant_a, tech_a, manager_a, service_typ
     skilled(tech_a, service_type_a)
     day = next_weekday()
     first = visit_order(tenant_a, service_type_a)
-    planning.plan(first, technician=tech_a, workshop=location_a, by=manager_a, expected_version=first.version,
-                  visit_start=at(day, 10), visit_end_at=at(day, 12), accept_warnings=True)
+    planning.plan(
+        first,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=first.version,
+        visit_start=at(day, 10),
+        visit_end_at=at(day, 12),
+        accept_warnings=True,
+    )
     second = visit_order(tenant_a, service_type_a)
     with pytest.raises(ValidationError) as refused:
-        planning.plan(second, technician=tech_a, workshop=location_a, by=manager_a, expected_version=second.version,
-                      visit_start=at(day, 11, 30), visit_end_at=at(day, 13), accept_warnings=True)
+        planning.plan(
+            second,
+            technician=tech_a,
+            workshop=location_a,
+            by=manager_a,
+            expected_version=second.version,
+            visit_start=at(day, 11, 30),
+            visit_end_at=at(day, 13),
+            accept_warnings=True,
+        )
     assert f"#{first.number}" in refused.value.messages[0]
     # Back to back is fine; so is the same slot for someone else.
-    planning.plan(second, technician=tech_a, workshop=location_a, by=manager_a, expected_version=second.version,
-                  visit_start=at(day, 12), visit_end_at=at(day, 13), accept_warnings=True)
+    planning.plan(
+        second,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=second.version,
+        visit_start=at(day, 12),
+        visit_end_at=at(day, 13),
+        accept_warnings=True,
+    )
     second.refresh_from_db()
     assert second.visit_start == at(day, 12)
 
@@ -118,32 +158,72 @@ def test_overlapping_visits_are_refused(tenant_a, tech_a, manager_a, service_typ
 def test_visit_without_end_uses_the_usual_duration(tenant_a, tech_a, manager_a, service_type_a, location_a):
     day = next_weekday()
     first = visit_order(tenant_a, service_type_a)  # 60 minutes usual duration
-    planning.plan(first, technician=tech_a, workshop=location_a, by=manager_a, expected_version=first.version,
-                  visit_start=at(day, 10), accept_warnings=True)
+    planning.plan(
+        first,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=first.version,
+        visit_start=at(day, 10),
+        accept_warnings=True,
+    )
     first.refresh_from_db()
     assert first.visit_end == at(day, 11)
     second = visit_order(tenant_a, service_type_a)
     with pytest.raises(ValidationError):
-        planning.plan(second, technician=tech_a, workshop=location_a, by=manager_a, expected_version=second.version,
-                      visit_start=at(day, 10, 30), accept_warnings=True)
+        planning.plan(
+            second,
+            technician=tech_a,
+            workshop=location_a,
+            by=manager_a,
+            expected_version=second.version,
+            visit_start=at(day, 10, 30),
+            accept_warnings=True,
+        )
 
 
 def test_cancelled_visits_do_not_block(tenant_a, tech_a, manager_a, service_type_a, location_a):
     day = next_weekday()
-    visit_order(tenant_a, service_type_a, technician=tech_a, status=OrderStatus.CANCELLED,
-                visit_start=at(day, 10), visit_end=at(day, 12))
+    visit_order(
+        tenant_a,
+        service_type_a,
+        technician=tech_a,
+        status=OrderStatus.CANCELLED,
+        visit_start=at(day, 10),
+        visit_end=at(day, 12),
+    )
     order = visit_order(tenant_a, service_type_a)
-    planning.plan(order, technician=tech_a, workshop=location_a, by=manager_a, expected_version=order.version,
-                  visit_start=at(day, 10), visit_end_at=at(day, 12), accept_warnings=True)
+    planning.plan(
+        order,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=order.version,
+        visit_start=at(day, 10),
+        visit_end_at=at(day, 12),
+        accept_warnings=True,
+    )
 
 
 def test_reassignment_is_an_event(tenant_a, tech_a, manager_a, owner_a, service_type_a, location_a):
     order = make_order(tenant_a, service_type=service_type_a)
-    planning.plan(order, technician=tech_a, workshop=location_a, by=manager_a, expected_version=order.version,
-                  accept_warnings=True)
+    planning.plan(
+        order,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=order.version,
+        accept_warnings=True,
+    )
     TechnicianProfile.objects.create(tenant=tenant_a, membership=owner_a)
-    planning.plan(order, technician=owner_a, workshop=location_a, by=manager_a, expected_version=order.version,
-                  accept_warnings=True)
+    planning.plan(
+        order,
+        technician=owner_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=order.version,
+        accept_warnings=True,
+    )
     events = list(order.events.filter(kind=EventKind.ASSIGNED).order_by("id"))
     assert len(events) == 2
     assert events[1].data["technician"] == str(owner_a.user)
@@ -155,8 +235,15 @@ def test_release_parts_instead_of_moving(tenant_a, tech_a, manager_a, location_a
     stock.receive(tenant_a, part=part, location=location_a, quantity=3, by=manager_a)
     order = make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a)
     stock.reserve(order, part=part, quantity=2, by=manager_a)
-    planning.plan(order, technician=tech_a, workshop=north, by=manager_a, expected_version=order.version,
-                  accept_warnings=True, release_parts=True)
+    planning.plan(
+        order,
+        technician=tech_a,
+        workshop=north,
+        by=manager_a,
+        expected_version=order.version,
+        accept_warnings=True,
+        release_parts=True,
+    )
     assert not PartReservation.objects.filter(order=order).exists()
 
 
@@ -166,8 +253,14 @@ def test_other_tenants_technician_is_refused(tenant_a, users_b, tenant_b, manage
     foreign = member(tenant_b, users_b[Role.TECHNICIAN])
     order = make_order(tenant_a, service_type=service_type_a)
     with pytest.raises(ValidationError):
-        planning.plan(order, technician=foreign, workshop=None, by=manager_a, expected_version=order.version,
-                      accept_warnings=True)
+        planning.plan(
+            order,
+            technician=foreign,
+            workshop=None,
+            by=manager_a,
+            expected_version=order.version,
+            accept_warnings=True,
+        )
 
 
 # --- Pages -----------------------------------------------------------------------------------------
@@ -175,10 +268,17 @@ def plan_url(order):
     return reverse("technicians:plan", args=[order.tenant.slug, order.number])
 
 
-def test_plan_page_asks_to_confirm_warnings_then_assigns(member_client, tenant_a, tech_a, service_type_a, location_a):
+def test_plan_page_asks_to_confirm_warnings_then_assigns(
+    member_client, tenant_a, tech_a, service_type_a, location_a
+):
     order = make_order(tenant_a, service_type=service_type_a)
     client = member_client(Role.MANAGER)
-    data = {"version": order.version, "technician": tech_a.pk, "workshop": location_a.pk, "mark_planned": "on"}
+    data = {
+        "version": order.version,
+        "technician": tech_a.pk,
+        "workshop": location_a.pk,
+        "mark_planned": "on",
+    }
     response = client.post(plan_url(order), data)
     assert response.status_code == 200
     assert b'data-testid="warnings"' in response.content and b"no recorded skill" in response.content
@@ -192,43 +292,82 @@ def test_plan_page_asks_to_confirm_warnings_then_assigns(member_client, tenant_a
 
 def test_plan_page_shows_overlap_refusal(member_client, tenant_a, tech_a, service_type_a, location_a):
     day = next_weekday()
-    visit_order(tenant_a, service_type_a, technician=tech_a, status=OrderStatus.PLANNED,
-                visit_start=at(day, 10), visit_end=at(day, 12))
+    visit_order(
+        tenant_a,
+        service_type_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        visit_start=at(day, 10),
+        visit_end=at(day, 12),
+    )
     order = visit_order(tenant_a, service_type_a)
-    response = member_client(Role.RECEPTION).post(plan_url(order), {
-        "version": order.version, "technician": tech_a.pk, "workshop": location_a.pk, "visit_address": "Mira 5",
-        "visit_start": f"{day:%Y-%m-%d}T11:00", "visit_end": f"{day:%Y-%m-%d}T12:30", "accept_warnings": "on"})
+    response = member_client(Role.RECEPTION).post(
+        plan_url(order),
+        {
+            "version": order.version,
+            "technician": tech_a.pk,
+            "workshop": location_a.pk,
+            "visit_address": "Mira 5",
+            "visit_start": f"{day:%Y-%m-%d}T11:00",
+            "visit_end": f"{day:%Y-%m-%d}T12:30",
+            "accept_warnings": "on",
+        },
+    )
     assert response.status_code == 200 and b'data-testid="conflict"' in response.content
     order.refresh_from_db()
     assert order.technician is None
 
 
-def test_plan_page_times_are_the_tenants_local_time(member_client, tenant_a, tech_a, service_type_a, location_a):
+def test_plan_page_times_are_the_tenants_local_time(
+    member_client, tenant_a, tech_a, service_type_a, location_a
+):
     day = next_weekday()
     order = visit_order(tenant_a, service_type_a)
-    member_client(Role.MANAGER).post(plan_url(order), {
-        "version": order.version, "technician": tech_a.pk, "workshop": location_a.pk, "visit_address": "Mira 5",
-        "visit_start": f"{day:%Y-%m-%d}T10:00", "accept_warnings": "on"})
+    member_client(Role.MANAGER).post(
+        plan_url(order),
+        {
+            "version": order.version,
+            "technician": tech_a.pk,
+            "workshop": location_a.pk,
+            "visit_address": "Mira 5",
+            "visit_start": f"{day:%Y-%m-%d}T10:00",
+            "accept_warnings": "on",
+        },
+    )
     order.refresh_from_db()
     assert order.visit_start == at(day, 10)  # 10:00 in the center's zone, whatever the server's
 
 
-def test_the_assignment_event_shows_the_visit_in_the_centers_time(tenant_a, tech_a, manager_a, service_type_a,
-                                                                    location_a):
+def test_the_assignment_event_shows_the_visit_in_the_centers_time(
+    tenant_a, tech_a, manager_a, service_type_a, location_a
+):
     """Written outside a request too (no active time zone): the timeline says 10:00, the center's time."""
     day = next_weekday()
     order = visit_order(tenant_a, service_type_a)
-    planning.plan(order, technician=tech_a, workshop=location_a, by=manager_a, expected_version=order.version,
-                  visit_address="Mira 5", visit_start=at(day, 10), accept_warnings=True)
+    planning.plan(
+        order,
+        technician=tech_a,
+        workshop=location_a,
+        by=manager_a,
+        expected_version=order.version,
+        visit_address="Mira 5",
+        visit_start=at(day, 10),
+        accept_warnings=True,
+    )
     event = order.events.filter(kind=EventKind.ASSIGNED).latest("id")
     assert f"{day:%d.%m} 10:00" in event.message
 
 
-@pytest.mark.parametrize("bad", [
-    {"version": "x"}, {"version": "1", "technician": "999999"}, {"version": "1", "visit_start": "yesterday"},
-    {"version": "1", "visit_start": "2030-01-01T10:00", "visit_end": "2030-01-01T09:00"},
-    {"version": "1", "visit_end": "2030-01-01T09:00"},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"version": "x"},
+        {"version": "1", "technician": "999999"},
+        {"version": "1", "visit_start": "yesterday"},
+        {"version": "1", "visit_start": "2030-01-01T10:00", "visit_end": "2030-01-01T09:00"},
+        {"version": "1", "visit_end": "2030-01-01T09:00"},
+    ],
+)
 def test_plan_page_bad_input_is_a_form_error(member_client, tenant_a, tech_a, service_type_a, bad):
     order = visit_order(tenant_a, service_type_a)
     response = member_client(Role.MANAGER).post(plan_url(order), bad)
@@ -238,36 +377,61 @@ def test_plan_page_bad_input_is_a_form_error(member_client, tenant_a, tech_a, se
 
 def test_stale_version_on_plan_page_says_changed(member_client, tenant_a, tech_a, service_type_a, location_a):
     order = make_order(tenant_a, service_type=service_type_a)
-    response = member_client(Role.MANAGER).post(plan_url(order), {
-        "version": order.version + 5, "technician": tech_a.pk, "workshop": location_a.pk, "accept_warnings": "on"},
-        follow=True)
+    response = member_client(Role.MANAGER).post(
+        plan_url(order),
+        {
+            "version": order.version + 5,
+            "technician": tech_a.pk,
+            "workshop": location_a.pk,
+            "accept_warnings": "on",
+        },
+        follow=True,
+    )
     assert b"changed by someone else" in response.content
 
 
 def test_technician_cannot_open_the_board(member_client, tenant_a):
-    assert member_client(Role.TECHNICIAN).get(reverse("technicians:board", args=[tenant_a.slug])).status_code == 403
+    assert (
+        member_client(Role.TECHNICIAN).get(reverse("technicians:board", args=[tenant_a.slug])).status_code
+        == 403
+    )
 
 
 def _board_world(tenant, tech, service_type, n):
     day = timezone.localtime(timezone.now(), TZ).date()
     for i in range(n):
-        make_order(tenant, technician=tech, status=OrderStatus.PLANNED, service_type=service_type,
-                   promised_at=at(day + timedelta(days=i % 7), 15))
+        make_order(
+            tenant,
+            technician=tech,
+            status=OrderStatus.PLANNED,
+            service_type=service_type,
+            promised_at=at(day + timedelta(days=i % 7), 15),
+        )
         make_order(tenant, service_type=service_type)  # unassigned
-        visit_order(tenant, service_type, technician=tech, status=OrderStatus.PLANNED,
-                    visit_start=at(day + timedelta(days=i % 5), 8 + i % 10))
+        visit_order(
+            tenant,
+            service_type,
+            technician=tech,
+            status=OrderStatus.PLANNED,
+            visit_start=at(day + timedelta(days=i % 5), 8 + i % 10),
+        )
 
 
-def test_planning_board_query_count_is_constant(member_client, tenant_a, tech_a, service_type_a,
-                                                 django_assert_num_queries):
+def test_planning_board_query_count_is_constant(
+    member_client, tenant_a, tech_a, service_type_a, django_assert_num_queries
+):
     client = member_client(Role.MANAGER)
     url = reverse("technicians:board", args=[tenant_a.slug])
-    skilled(tech_a, service_type_a)  # (with no skill at all, Django skips the nested prefetch: one query less)
+    skilled(
+        tech_a, service_type_a
+    )  # (with no skill at all, Django skips the nested prefetch: one query less)
     _board_world(tenant_a, tech_a, service_type_a, 2)
     small = count_queries(client, url)
     _board_world(tenant_a, tech_a, service_type_a, 12)
     for n in range(3):  # more technicians, each with a profile, skills and jobs
-        other = MembershipFactory(tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(email=f"t{n}@alpha.test"))
+        other = MembershipFactory(
+            tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(email=f"t{n}@alpha.test")
+        )
         skilled_profile = TechnicianProfile.objects.create(tenant=tenant_a, membership=other)
         TechnicianSkill.objects.create(tenant=tenant_a, profile=skilled_profile, service_type=service_type_a)
         _board_world(tenant_a, other, service_type_a, 3)
@@ -285,17 +449,31 @@ def test_board_bad_start_date_is_not_a_500(member_client, tenant_a):
 
 def test_visits_day_view_and_route_sheet(member_client, tenant_a, tech_a, service_type_a):
     day = next_weekday()
-    late = visit_order(tenant_a, service_type_a, technician=tech_a, status=OrderStatus.PLANNED,
-                       visit_start=at(day, 15), visit_end=at(day, 16))
-    early = visit_order(tenant_a, service_type_a, technician=tech_a, status=OrderStatus.PLANNED,
-                        visit_start=at(day, 9), visit_end=at(day, 10))
+    late = visit_order(
+        tenant_a,
+        service_type_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        visit_start=at(day, 15),
+        visit_end=at(day, 16),
+    )
+    early = visit_order(
+        tenant_a,
+        service_type_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        visit_start=at(day, 9),
+        visit_end=at(day, 10),
+    )
     client = member_client(Role.TECHNICIAN)
     response = client.get(reverse("technicians:visits", args=[tenant_a.slug]) + f"?date={day:%Y-%m-%d}")
     body = response.content.decode()
     assert response.status_code == 200
     assert body.index(f"#{early.number}") < body.index(f"#{late.number}")  # ordered by time
     assert early.client.phone in body  # the technician's own visits show the client's phone
-    sheet = client.get(reverse("technicians:route_sheet", args=[tenant_a.slug, tech_a.pk]) + f"?date={day:%Y-%m-%d}")
+    sheet = client.get(
+        reverse("technicians:route_sheet", args=[tenant_a.slug, tech_a.pk]) + f"?date={day:%Y-%m-%d}"
+    )
     assert sheet.status_code == 200 and sheet.content.count(b'data-testid="stop"') == 2
     assert b"data-print" in sheet.content
 
@@ -308,15 +486,38 @@ def test_visits_bad_input(member_client, tenant_a):
 
 def test_board_rows_count_overdue_and_later_jobs(tenant_a, tech_a, service_type_a):
     today = timezone.localtime(timezone.now(), TZ).date()
-    overdue = [make_order(tenant_a, technician=tech_a, status=OrderStatus.IN_PROGRESS, service_type=service_type_a,
-                          promised_at=at(today - timedelta(days=n + 1), 12)) for n in range(6)]
-    make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a,
-               promised_at=at(today + timedelta(days=30), 12))
-    this_week = make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a,
-                           promised_at=at(today + timedelta(days=2), 12))
-    make_order(tenant_a, technician=tech_a, status=OrderStatus.HANDED_OVER, service_type=service_type_a,
-               promised_at=at(today + timedelta(days=2), 12))
+    overdue = [
+        make_order(
+            tenant_a,
+            technician=tech_a,
+            status=OrderStatus.IN_PROGRESS,
+            service_type=service_type_a,
+            promised_at=at(today - timedelta(days=n + 1), 12),
+        )
+        for n in range(6)
+    ]
+    make_order(
+        tenant_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        service_type=service_type_a,
+        promised_at=at(today + timedelta(days=30), 12),
+    )
+    this_week = make_order(
+        tenant_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        service_type=service_type_a,
+        promised_at=at(today + timedelta(days=2), 12),
+    )
+    make_order(
+        tenant_a,
+        technician=tech_a,
+        status=OrderStatus.HANDED_OVER,
+        service_type=service_type_a,
+        promised_at=at(today + timedelta(days=2), 12),
+    )
     row = planning.board(tenant_a, today, 7).rows[0]
     assert (row.open_jobs, row.backlog_count, row.later) == (8, 6, 1)
-    assert [o.pk for o in row.backlog] == [o.pk for o in reversed(overdue)][:planning.BACKLOG_CHIPS]
+    assert [o.pk for o in row.backlog] == [o.pk for o in reversed(overdue)][: planning.BACKLOG_CHIPS]
     assert [o.pk for o in row.cells[2].jobs] == [this_week.pk] and row.cells[2].hours == 1

@@ -73,16 +73,25 @@ def test_timer_only_during_execution(tenant_a, tech_a, location_a):
 
 
 def test_technician_times_only_own_jobs(tenant_a, users_a, manager_a, location_a, tech_a):
-    someone_elses = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a, workshop=location_a)
+    someone_elses = make_order(
+        tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a, workshop=location_a
+    )
     with pytest.raises(ActorRefused, match="Only the technician assigned"):
         worklog.start_timer(someone_elses, technician=tech_a, by=tech_a)
     with pytest.raises(ActorRefused, match="Only the technician assigned"):
         worklog.start_timer(someone_elses, technician=manager_a, by=tech_a)
 
 
-@pytest.mark.parametrize(("action", "stops"), [
-    ("finish_work", True), ("wait_for_parts", True), ("hold", True), ("cancel", True), ("request_approval", True),
-])
+@pytest.mark.parametrize(
+    ("action", "stops"),
+    [
+        ("finish_work", True),
+        ("wait_for_parts", True),
+        ("hold", True),
+        ("cancel", True),
+        ("request_approval", True),
+    ],
+)
 def test_auto_stop_when_the_order_leaves_execution(job_a, tech_a, manager_a, action, stops):
     if action == "request_approval":
         job_a.estimate = Decimal("100")
@@ -111,45 +120,84 @@ def test_reassignment_stops_the_previous_technicians_timer(job_a, tech_a, manage
 # --- Entries by hand --------------------------------------------------------------------------------
 def test_manual_entry(job_a, tech_a):
     end = timezone.now() - timedelta(hours=1)
-    entry = worklog.add_manual(job_a, technician=tech_a, start=end - timedelta(minutes=90), end=end,
-                               reason="Forgot the timer", by=tech_a)
+    entry = worklog.add_manual(
+        job_a,
+        technician=tech_a,
+        start=end - timedelta(minutes=90),
+        end=end,
+        reason="Forgot the timer",
+        by=tech_a,
+    )
     assert entry.duration() == timedelta(minutes=90) and entry.source == WorkLog.Source.MANUAL
     assert job_a.events.filter(message__contains="Forgot the timer").exists()
 
 
-@pytest.mark.parametrize(("start_delta", "end_delta", "reason", "expected"), [
-    (-60, -120, "x", "end must be after"),
-    (-60, -60, "x", "end must be after"),
-    (-120, -60, "  ", "Say why"),
-    (-60, 120, "x", "future"),
-    (-60 * 20, -60, "x", "at most"),
-])
+@pytest.mark.parametrize(
+    ("start_delta", "end_delta", "reason", "expected"),
+    [
+        (-60, -120, "x", "end must be after"),
+        (-60, -60, "x", "end must be after"),
+        (-120, -60, "  ", "Say why"),
+        (-60, 120, "x", "future"),
+        (-60 * 20, -60, "x", "at most"),
+    ],
+)
 def test_manual_entry_rules(job_a, tech_a, start_delta, end_delta, reason, expected):
     now = timezone.now()
     with pytest.raises(ValidationError) as refused:
-        worklog.add_manual(job_a, technician=tech_a, start=now + timedelta(minutes=start_delta),
-                           end=now + timedelta(minutes=end_delta), reason=reason, by=tech_a)
+        worklog.add_manual(
+            job_a,
+            technician=tech_a,
+            start=now + timedelta(minutes=start_delta),
+            end=now + timedelta(minutes=end_delta),
+            reason=reason,
+            by=tech_a,
+        )
     assert expected in refused.value.messages[0]
 
 
 def test_manual_entry_cannot_overlap_own_time(job_a, tech_a):
     now = timezone.now()
-    worklog.add_manual(job_a, technician=tech_a, start=now - timedelta(hours=3), end=now - timedelta(hours=2),
-                       reason="first", by=tech_a)
+    worklog.add_manual(
+        job_a,
+        technician=tech_a,
+        start=now - timedelta(hours=3),
+        end=now - timedelta(hours=2),
+        reason="first",
+        by=tech_a,
+    )
     with pytest.raises(ValidationError) as refused:
-        worklog.add_manual(job_a, technician=tech_a, start=now - timedelta(hours=2, minutes=30),
-                           end=now - timedelta(hours=1), reason="second", by=tech_a)
+        worklog.add_manual(
+            job_a,
+            technician=tech_a,
+            start=now - timedelta(hours=2, minutes=30),
+            end=now - timedelta(hours=1),
+            reason="second",
+            by=tech_a,
+        )
     assert "already has time logged" in refused.value.messages[0]
 
 
 def test_technician_cannot_log_for_someone_else(job_a, tech_a, manager_a):
     now = timezone.now()
     with pytest.raises(ValidationError):
-        worklog.add_manual(job_a, technician=manager_a, start=now - timedelta(hours=2), end=now - timedelta(hours=1),
-                           reason="x", by=tech_a)
+        worklog.add_manual(
+            job_a,
+            technician=manager_a,
+            start=now - timedelta(hours=2),
+            end=now - timedelta(hours=1),
+            reason="x",
+            by=tech_a,
+        )
     # A manager may log for the technician.
-    worklog.add_manual(job_a, technician=tech_a, start=now - timedelta(hours=2), end=now - timedelta(hours=1),
-                       reason="entered by the manager", by=manager_a)
+    worklog.add_manual(
+        job_a,
+        technician=tech_a,
+        start=now - timedelta(hours=2),
+        end=now - timedelta(hours=1),
+        reason="entered by the manager",
+        by=manager_a,
+    )
 
 
 # --- Durations across midnight and time zones -----------------------------------------------------
@@ -157,7 +205,10 @@ def test_split_across_midnight():
     start = datetime(2026, 3, 10, 22, 0, tzinfo=MSK)
     end = datetime(2026, 3, 11, 2, 30, tzinfo=MSK)
     pieces = worklog.split_by_day(start, end, MSK)
-    assert pieces == {date(2026, 3, 10): timedelta(hours=2), date(2026, 3, 11): timedelta(hours=2, minutes=30)}
+    assert pieces == {
+        date(2026, 3, 10): timedelta(hours=2),
+        date(2026, 3, 11): timedelta(hours=2, minutes=30),
+    }
     assert sum(pieces.values(), timedelta(0)) == end - start
 
 
@@ -165,8 +216,10 @@ def test_split_depends_on_the_zone():
     start = datetime(2026, 3, 10, 20, 0, tzinfo=UTC)  # 23:00 in Moscow
     end = datetime(2026, 3, 10, 23, 0, tzinfo=UTC)  # 02:00 in Moscow
     assert worklog.split_by_day(start, end, UTC) == {date(2026, 3, 10): timedelta(hours=3)}
-    assert worklog.split_by_day(start, end, MSK) == {date(2026, 3, 10): timedelta(hours=1),
-                                                     date(2026, 3, 11): timedelta(hours=2)}
+    assert worklog.split_by_day(start, end, MSK) == {
+        date(2026, 3, 10): timedelta(hours=1),
+        date(2026, 3, 11): timedelta(hours=2),
+    }
 
 
 def test_night_across_a_dst_change_counts_wall_clock_hours():
@@ -183,8 +236,15 @@ def test_night_across_a_dst_change_counts_wall_clock_hours():
 
 
 def _entry(tenant, order, tech, start, end):
-    return WorkLog.objects.create(tenant=tenant, order=order, technician=tech, started_at=start, ended_at=end,
-                                  source=WorkLog.Source.MANUAL, reason="t")
+    return WorkLog.objects.create(
+        tenant=tenant,
+        order=order,
+        technician=tech,
+        started_at=start,
+        ended_at=end,
+        source=WorkLog.Source.MANUAL,
+        reason="t",
+    )
 
 
 def test_hours_report_clips_to_local_days(tenant_a, job_a, tech_a, manager_a, location_a):
@@ -192,9 +252,19 @@ def test_hours_report_clips_to_local_days(tenant_a, job_a, tech_a, manager_a, lo
     tenant_a.save()
     other = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a, workshop=location_a)
     # 22:00-02:00 Moscow across midnight, and 1 h the next afternoon.
-    _entry(tenant_a, job_a, tech_a, datetime(2026, 3, 10, 22, tzinfo=MSK), datetime(2026, 3, 11, 2, tzinfo=MSK))
-    _entry(tenant_a, job_a, tech_a, datetime(2026, 3, 11, 14, tzinfo=MSK), datetime(2026, 3, 11, 15, tzinfo=MSK))
-    _entry(tenant_a, other, manager_a, datetime(2026, 3, 11, 9, tzinfo=MSK), datetime(2026, 3, 11, 9, 45, tzinfo=MSK))
+    _entry(
+        tenant_a, job_a, tech_a, datetime(2026, 3, 10, 22, tzinfo=MSK), datetime(2026, 3, 11, 2, tzinfo=MSK)
+    )
+    _entry(
+        tenant_a, job_a, tech_a, datetime(2026, 3, 11, 14, tzinfo=MSK), datetime(2026, 3, 11, 15, tzinfo=MSK)
+    )
+    _entry(
+        tenant_a,
+        other,
+        manager_a,
+        datetime(2026, 3, 11, 9, tzinfo=MSK),
+        datetime(2026, 3, 11, 9, 45, tzinfo=MSK),
+    )
     whole = worklog.hours_report(tenant_a, date(2026, 3, 10), date(2026, 3, 11))
     assert whole.total == timedelta(hours=5, minutes=45)
     tech_row = next(r for r in whole.technicians if r.key == tech_a)
@@ -213,7 +283,9 @@ def test_hours_report_clips_to_local_days(tenant_a, job_a, tech_a, manager_a, lo
 
 def test_running_timer_counts_up_to_now(tenant_a, job_a, tech_a):
     now = timezone.now()
-    WorkLog.objects.create(tenant=tenant_a, order=job_a, technician=tech_a, started_at=now - timedelta(minutes=30))
+    WorkLog.objects.create(
+        tenant=tenant_a, order=job_a, technician=tech_a, started_at=now - timedelta(minutes=30)
+    )
     today = timezone.localtime(now, ZoneInfo(tenant_a.time_zone)).date()
     report = worklog.hours_report(tenant_a, today - timedelta(days=1), today, now=now)
     assert report.total == timedelta(minutes=30)
@@ -226,7 +298,11 @@ def test_bill_labour_at_the_technicians_rate(tenant_a, job_a, tech_a, manager_a)
     lines = worklog.bill_labour(job_a, by=manager_a)
     assert len(lines) == 1
     line = lines[0]
-    assert line.kind == LineItem.Kind.WORK and line.quantity == Decimal("1.5") and line.unit_price == Decimal("1200")
+    assert (
+        line.kind == LineItem.Kind.WORK
+        and line.quantity == Decimal("1.5")
+        and line.unit_price == Decimal("1200")
+    )
     job_a.refresh_from_db()
     assert job_a.total_amount == Decimal("1800.00")
     with pytest.raises(ValidationError):
@@ -256,23 +332,28 @@ def test_timer_buttons(member_client, tenant_a, job_a, tech_a):
 def test_timer_refusal_is_a_message(member_client, tenant_a, tech_a, location_a):
     planned = make_order(tenant_a, status=OrderStatus.PLANNED, technician=tech_a, workshop=location_a)
     response = member_client(Role.TECHNICIAN).post(
-        reverse("technicians:timer", args=[tenant_a.slug, planned.number]), {"command": "start"}, follow=True)
+        reverse("technicians:timer", args=[tenant_a.slug, planned.number]), {"command": "start"}, follow=True
+    )
     assert response.status_code == 200 and b"Start diagnostics or work first" in response.content
 
 
 def test_reception_cannot_run_timers(member_client, tenant_a, job_a):
-    response = member_client(Role.RECEPTION).post(reverse("technicians:timer", args=[tenant_a.slug, job_a.number]),
-                                                  {"command": "start"})
+    response = member_client(Role.RECEPTION).post(
+        reverse("technicians:timer", args=[tenant_a.slug, job_a.number]), {"command": "start"}
+    )
     assert response.status_code == 403
 
 
-@pytest.mark.parametrize("data", [
-    {"started_at": "2026-01-01T10:00", "ended_at": "2026-01-01T09:00", "reason": "x"},
-    {"started_at": "garbage", "ended_at": "2026-01-01T09:00", "reason": "x"},
-    {"started_at": "2026-01-01T10:00", "ended_at": "2026-01-01T11:00", "reason": ""},
-    {"started_at": "2099-01-01T10:00", "ended_at": "2099-01-01T11:00", "reason": "future"},
-    {},
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"started_at": "2026-01-01T10:00", "ended_at": "2026-01-01T09:00", "reason": "x"},
+        {"started_at": "garbage", "ended_at": "2026-01-01T09:00", "reason": "x"},
+        {"started_at": "2026-01-01T10:00", "ended_at": "2026-01-01T11:00", "reason": ""},
+        {"started_at": "2099-01-01T10:00", "ended_at": "2099-01-01T11:00", "reason": "future"},
+        {},
+    ],
+)
 def test_manual_entry_form_errors(member_client, tenant_a, job_a, tech_a, data):
     url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
     response = member_client(Role.TECHNICIAN).post(url, data)
@@ -283,29 +364,51 @@ def test_manual_entry_form_errors(member_client, tenant_a, job_a, tech_a, data):
 @pytest.mark.clock("2026-03-11 09:00")
 def test_manual_entry_form_in_tenant_time(clock, member_client, tenant_a, job_a, tech_a):
     url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
-    response = member_client(Role.TECHNICIAN).post(url, {
-        "technician": tech_a.pk, "started_at": "2026-03-10T23:30", "ended_at": "2026-03-11T00:30",
-        "reason": "Night call", "next": "order"})
+    response = member_client(Role.TECHNICIAN).post(
+        url,
+        {
+            "technician": tech_a.pk,
+            "started_at": "2026-03-10T23:30",
+            "ended_at": "2026-03-11T00:30",
+            "reason": "Night call",
+            "next": "order",
+        },
+    )
     assert response.status_code == 302
     entry = WorkLog.objects.get(order=job_a)
-    assert entry.started_at == clock.at(date(2026, 3, 10), 23, 30)  # the center's wall clock, not the server's
+    assert entry.started_at == clock.at(
+        date(2026, 3, 10), 23, 30
+    )  # the center's wall clock, not the server's
     assert entry.duration() == timedelta(hours=1)
 
 
 @pytest.mark.clock("2026-03-11 00:10")  # the night call until 00:30 is not over yet
 def test_manual_entry_that_ends_later_tonight_is_refused(clock, member_client, tenant_a, job_a, tech_a):
     url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
-    response = member_client(Role.TECHNICIAN).post(url, {
-        "technician": tech_a.pk, "started_at": "2026-03-10T23:30", "ended_at": "2026-03-11T00:30",
-        "reason": "Night call"})
+    response = member_client(Role.TECHNICIAN).post(
+        url,
+        {
+            "technician": tech_a.pk,
+            "started_at": "2026-03-10T23:30",
+            "ended_at": "2026-03-11T00:30",
+            "reason": "Night call",
+        },
+    )
     assert response.status_code == 200 and b"in the future" in response.content
     assert not WorkLog.objects.filter(order=job_a).exists()
 
 
 def test_technician_form_cannot_pick_someone_else(member_client, tenant_a, job_a, manager_a):
     url = reverse("technicians:worklog_add", args=[tenant_a.slug, job_a.number])
-    response = member_client(Role.TECHNICIAN).post(url, {
-        "technician": manager_a.pk, "started_at": "2026-01-01T10:00", "ended_at": "2026-01-01T11:00", "reason": "x"})
+    response = member_client(Role.TECHNICIAN).post(
+        url,
+        {
+            "technician": manager_a.pk,
+            "started_at": "2026-01-01T10:00",
+            "ended_at": "2026-01-01T11:00",
+            "reason": "x",
+        },
+    )
     assert response.status_code == 200 and not WorkLog.objects.exists()
 
 
@@ -320,15 +423,21 @@ def test_bill_labour_page(member_client, tenant_a, job_a, tech_a):
     assert LineItem.objects.filter(order=job_a, kind=LineItem.Kind.WORK).count() == 1
 
 
-@pytest.mark.clock("2026-03-11 15:00")  # a Wednesday afternoon: an hour ago is this week (not at 00:10 on Monday)
+@pytest.mark.clock(
+    "2026-03-11 15:00"
+)  # a Wednesday afternoon: an hour ago is this week (not at 00:10 on Monday)
 def test_hours_report_page(clock, member_client, tenant_a, job_a, tech_a):
     now = timezone.now()
     _entry(tenant_a, job_a, tech_a, now - timedelta(hours=2), now - timedelta(hours=1))
     url = reverse("technicians:hours", args=[tenant_a.slug])
     response = member_client(Role.MANAGER).get(url)
     assert response.status_code == 200 and b'data-testid="tech-row"' in response.content
-    for query in ["?date_from=x", "?date_from=2026-05-01&date_to=2026-01-01", "?date_from=2020-01-01&date_to=2026-01-01",
-                  "?technician=abc"]:
+    for query in [
+        "?date_from=x",
+        "?date_from=2026-05-01&date_to=2026-01-01",
+        "?date_from=2020-01-01&date_to=2026-01-01",
+        "?technician=abc",
+    ]:
         assert member_client(Role.MANAGER).get(url + query).status_code == 200
     assert member_client(Role.TECHNICIAN).get(url).status_code == 403
 
@@ -337,15 +446,21 @@ def test_manual_entry_across_a_dst_change(tenant_a, job_a, tech_a):
     start = datetime(2026, 3, 28, 22, 0, tzinfo=BERLIN)
     end = datetime(2026, 3, 29, 6, 0, tzinfo=BERLIN)
     job_a.created_at = start - timedelta(days=1)
-    entry = worklog.add_manual(job_a, technician=tech_a, start=start, end=end, reason="Night shift", by=tech_a)
+    entry = worklog.add_manual(
+        job_a, technician=tech_a, start=start, end=end, reason="Night shift", by=tech_a
+    )
     assert entry.duration() == timedelta(hours=7)
     entry.refresh_from_db()
     assert entry.duration() == timedelta(hours=7)
 
 
 @pytest.mark.clock("2026-03-16 00:10")  # Monday 00:10 in the center
-def test_hours_report_starts_the_week_on_monday_in_the_centers_time(clock, member_client, tenant_a, job_a, tech_a):
-    _entry(tenant_a, job_a, tech_a, clock.at(date(2026, 3, 15), 22), clock.at(date(2026, 3, 15), 23))  # Sunday
+def test_hours_report_starts_the_week_on_monday_in_the_centers_time(
+    clock, member_client, tenant_a, job_a, tech_a
+):
+    _entry(
+        tenant_a, job_a, tech_a, clock.at(date(2026, 3, 15), 22), clock.at(date(2026, 3, 15), 23)
+    )  # Sunday
     url = reverse("technicians:hours", args=[tenant_a.slug])
     this_week = member_client(Role.MANAGER).get(url)
     assert this_week.status_code == 200 and b'data-testid="tech-row"' not in this_week.content

@@ -24,21 +24,35 @@ def _fill(tenant, orders: int, parts: int) -> SimpleNamespace:
     tech = Membership.objects.filter(tenant=tenant, role=Role.TECHNICIAN).order_by("id").first()
     manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first()
     location = Location.objects.filter(tenant=tenant).order_by("id").first()
-    TechnicianProfile.objects.get_or_create(tenant=tenant, membership=tech, defaults={"home_workshop": location})
-    made = [OrderFactory(tenant=tenant, technician=tech, status=OrderStatus.IN_PROGRESS, workshop=location)
-            for _ in range(orders)]
+    TechnicianProfile.objects.get_or_create(
+        tenant=tenant, membership=tech, defaults={"home_workshop": location}
+    )
+    made = [
+        OrderFactory(tenant=tenant, technician=tech, status=OrderStatus.IN_PROGRESS, workshop=location)
+        for _ in range(orders)
+    ]
     made_parts = []
     for n in range(parts):
-        part = Part.objects.create(tenant=tenant, sku=f"W-{tenant.slug}-{n}", name=f"World part {n}",
-                                   sale_price=Decimal("100"))
+        part = Part.objects.create(
+            tenant=tenant, sku=f"W-{tenant.slug}-{n}", name=f"World part {n}", sale_price=Decimal("100")
+        )
         stock.receive(tenant, part=part, location=location, quantity=10, by=manager)
         made_parts.append(part)
-    reservations = [stock.reserve(order, part=made_parts[0], quantity=1, by=manager) and
-                    order.part_reservations.get() for order in made]
+    reservations = [
+        stock.reserve(order, part=made_parts[0], quantity=1, by=manager) and order.part_reservations.get()
+        for order in made
+    ]
     start = timezone.now() - timedelta(hours=3)
     for order in made:
-        WorkLog.objects.create(tenant=tenant, order=order, technician=tech, started_at=start,
-                               ended_at=start + timedelta(minutes=30), source=WorkLog.Source.MANUAL, reason="world")
+        WorkLog.objects.create(
+            tenant=tenant,
+            order=order,
+            technician=tech,
+            started_at=start,
+            ended_at=start + timedelta(minutes=30),
+            source=WorkLog.Source.MANUAL,
+            reason="world",
+        )
         start += timedelta(minutes=40)
     return SimpleNamespace(order=made[-1], part=made_parts[-1], reservation=reservations[-1])
 

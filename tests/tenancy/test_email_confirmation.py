@@ -105,8 +105,12 @@ def _tampered(link: str) -> list[str]:
     token = link.rstrip("/").rsplit("/", 1)[-1]
     flipped = token[:-1] + ("A" if token[-1] != "A" else "B")
     forged = signing.dumps({"u": 1, "e": "sasha@gamma.test"}, salt="another-salt", compress=True)
-    wrong_key = signing.dumps({"u": 1, "e": "sasha@gamma.test"}, key="not-our-secret-key-" * 3,
-                              salt=confirmation.SALT, compress=True)
+    wrong_key = signing.dumps(
+        {"u": 1, "e": "sasha@gamma.test"},
+        key="not-our-secret-key-" * 3,
+        salt=confirmation.SALT,
+        compress=True,
+    )
     return [flipped, token[5:], token + "x", forged, wrong_key, "x", "a" * 400, "%00", "😀"]
 
 
@@ -199,7 +203,9 @@ def test_the_invite_page_says_why_before_anyone_tries(signed_up, member_client):
     owner, _tenant, _link = signed_up
     page = text_of(owner_client(owner).get(INVITE_GAMMA_URL))
     assert "Confirm your e-mail address first." in page
-    confirmed = text_of(member_client(Role.OWNER).get(reverse("tenancy:invite", kwargs={"tenant_slug": "alpha"})))
+    confirmed = text_of(
+        member_client(Role.OWNER).get(reverse("tenancy:invite", kwargs={"tenant_slug": "alpha"}))
+    )
     assert "Confirm your e-mail address first." not in confirmed
 
 
@@ -207,7 +213,9 @@ def test_after_confirming_the_owner_can_invite(client, signed_up, mailoutbox):
     owner, _tenant, link = signed_up
     client.get(link)
 
-    response = owner_client(owner).post(INVITE_GAMMA_URL, {"email": "tech@gamma.test", "role": Role.TECHNICIAN})
+    response = owner_client(owner).post(
+        INVITE_GAMMA_URL, {"email": "tech@gamma.test", "role": Role.TECHNICIAN}
+    )
 
     assert response.status_code == 302
     assert Invitation.objects.get().email == "tech@gamma.test"
@@ -240,7 +248,9 @@ def test_the_dashboard_banner_for_the_owner(signed_up):
 
 
 def test_confirmed_centers_show_no_banner(member_client):
-    page = text_of(member_client(Role.OWNER).get(reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"})))
+    page = text_of(
+        member_client(Role.OWNER).get(reverse("orders:dashboard", kwargs={"tenant_slug": "alpha"}))
+    )
     assert "Confirm your e-mail address first." not in page
 
 
@@ -258,7 +268,10 @@ def test_an_unconfirmed_owner_accepting_an_invitation_confirms_their_center(sign
     owner, tenant, _link = signed_up
     invitation = InvitationFactory(tenant=tenant_a, email=owner.email, role=Role.TECHNICIAN)
     client = owner_client(owner)
-    assert client.post(reverse("accounts:accept_invitation", kwargs={"token": invitation.token})).status_code == 302
+    assert (
+        client.post(reverse("accounts:accept_invitation", kwargs={"token": invitation.token})).status_code
+        == 302
+    )
     owner.refresh_from_db()
     tenant.refresh_from_db()
     assert owner.email_confirmed_at is not None
@@ -270,7 +283,9 @@ def test_an_unconfirmed_owner_accepting_an_invitation_confirms_their_center(sign
 
 def test_five_sign_ups_from_one_ip_in_a_row_create_three_centers(client, db, mailoutbox, steady_rate_window):
     """The reported case: 5 centers from one IP in 2 seconds. With the default 3 per hour, 2 are refused."""
-    answers = [client.post(SIGNUP_URL, signup_data(email=f"p{i}@spam.test", slug=f"spam-{i}")) for i in range(5)]
+    answers = [
+        client.post(SIGNUP_URL, signup_data(email=f"p{i}@spam.test", slug=f"spam-{i}")) for i in range(5)
+    ]
 
     assert [r.status_code for r in answers] == [302, 302, 302, 429, 429]
     assert answers[3]["Retry-After"] == "3600"
@@ -278,7 +293,9 @@ def test_five_sign_ups_from_one_ip_in_a_row_create_three_centers(client, db, mai
     assert sorted(Tenant.objects.values_list("slug", flat=True)) == ["spam-0", "spam-1", "spam-2"]
     assert len(mailoutbox) == 3
     # Another address is not affected.
-    other = client.post(SIGNUP_URL, signup_data(email="p9@spam.test", slug="spam-9"), REMOTE_ADDR="203.0.113.5")
+    other = client.post(
+        SIGNUP_URL, signup_data(email="p9@spam.test", slug="spam-9"), REMOTE_ADDR="203.0.113.5"
+    )
     assert other.status_code == 302
 
 
@@ -291,7 +308,9 @@ def test_existing_and_new_addresses_count_alike(client, users_a, settings, mailo
     assert len(mailoutbox) == 2
 
 
-def test_form_errors_do_not_use_up_the_hourly_limit_but_a_burst_is_stopped(client, db, settings, steady_rate_window):
+def test_form_errors_do_not_use_up_the_hourly_limit_but_a_burst_is_stopped(
+    client, db, settings, steady_rate_window
+):
     settings.SIGNUP_RATE = "1/h"
     settings.SIGNUP_BURST_RATE = "5/m"
     for _ in range(4):

@@ -33,14 +33,20 @@ def join_as_new_user(client, url: str, full_name: str = "Nina Newcomer"):
 # --- Sending --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("inviter, role", [(Role.OWNER, Role.MANAGER), (Role.OWNER, Role.OWNER), (Role.MANAGER, Role.TECHNICIAN)])
+@pytest.mark.parametrize(
+    "inviter, role", [(Role.OWNER, Role.MANAGER), (Role.OWNER, Role.OWNER), (Role.MANAGER, Role.TECHNICIAN)]
+)
 def test_owner_and_manager_invite_by_mail(member_client, users_a, mailoutbox, inviter, role):
     response = member_client(inviter).post(INVITE_URL, {"email": "New.Person@Example.test", "role": role})
 
     assert response.status_code == 302
     assert response.url == reverse("tenancy:members", kwargs={"tenant_slug": "alpha"})
     invitation = Invitation.objects.get()
-    assert (invitation.email, invitation.role, invitation.state) == ("new.person@example.test", role, "pending")
+    assert (invitation.email, invitation.role, invitation.state) == (
+        "new.person@example.test",
+        role,
+        "pending",
+    )
     assert invitation.invited_by == users_a[inviter]
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
@@ -70,7 +76,9 @@ def test_manager_is_not_offered_the_owner_role(member_client):
 
 
 def test_manager_cannot_invite_an_owner(member_client, mailoutbox):
-    response = member_client(Role.MANAGER).post(INVITE_URL, {"email": "boss@example.test", "role": Role.OWNER})
+    response = member_client(Role.MANAGER).post(
+        INVITE_URL, {"email": "boss@example.test", "role": Role.OWNER}
+    )
 
     assert response.status_code == 200
     assert "Select a valid choice" in text_of(response)
@@ -94,7 +102,9 @@ def test_reception_and_technician_cannot_invite(member_client, mailoutbox, role)
 
 
 def test_inviting_an_existing_member_is_a_form_error(member_client, mailoutbox):
-    response = member_client(Role.OWNER).post(INVITE_URL, {"email": "Technician@alpha.test", "role": Role.MANAGER})
+    response = member_client(Role.OWNER).post(
+        INVITE_URL, {"email": "Technician@alpha.test", "role": Role.MANAGER}
+    )
     assert response.status_code == 200
     assert "is already a member here" in text_of(response)
     assert mailoutbox == []
@@ -144,7 +154,9 @@ def test_accept_as_new_user_creates_account_and_membership(tenant_a, client):
 
 def test_accept_as_new_user_with_a_weak_password_is_a_form_error(tenant_a, client):
     invitation = InvitationFactory(tenant=tenant_a)
-    response = client.post(accept_url(invitation), {"full_name": "N", "password1": "password", "password2": "password"})
+    response = client.post(
+        accept_url(invitation), {"full_name": "N", "password1": "password", "password2": "password"}
+    )
     assert response.status_code == 200
     assert "This password is too common." in text_of(response)
     assert not Membership.objects.filter(tenant=tenant_a, user__email=invitation.email).exists()
@@ -155,7 +167,11 @@ def test_accept_as_new_user_with_a_weak_password_is_a_form_error(tenant_a, clien
 def test_expired_link(tenant_a, client, method):
     invitation = InvitationFactory(tenant=tenant_a, expires_at=timezone.now() - timedelta(minutes=1))
 
-    response = join_as_new_user(client, accept_url(invitation)) if method == "post" else client.get(accept_url(invitation))
+    response = (
+        join_as_new_user(client, accept_url(invitation))
+        if method == "post"
+        else client.get(accept_url(invitation))
+    )
 
     assert response.status_code == 410
     assert "This invitation has expired" in text_of(response)
@@ -189,13 +205,18 @@ def test_unknown_token_is_404(tenant_a, client, token):
     InvitationFactory(tenant=tenant_a)
     url = reverse("accounts:accept_invitation", kwargs={"token": token})
     assert client.get(url).status_code == 404
-    assert client.post(url, {"full_name": "X", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 404
+    assert (
+        client.post(url, {"full_name": "X", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code
+        == 404
+    )
     assert not Membership.objects.filter(user__full_name="X").exists()
 
 
 def test_revoked_link_is_refused(tenant_a, member_client):
     invitation = InvitationFactory(tenant=tenant_a)
-    revoke = reverse("tenancy:revoke_invitation", kwargs={"tenant_slug": "alpha", "invitation_id": invitation.pk})
+    revoke = reverse(
+        "tenancy:revoke_invitation", kwargs={"tenant_slug": "alpha", "invitation_id": invitation.pk}
+    )
 
     assert member_client(Role.MANAGER).post(revoke).status_code == 302
 
@@ -207,14 +228,18 @@ def test_revoked_link_is_refused(tenant_a, member_client):
 
 def test_revoke_is_post_only(tenant_a, member_client):
     invitation = InvitationFactory(tenant=tenant_a)
-    revoke = reverse("tenancy:revoke_invitation", kwargs={"tenant_slug": "alpha", "invitation_id": invitation.pk})
+    revoke = reverse(
+        "tenancy:revoke_invitation", kwargs={"tenant_slug": "alpha", "invitation_id": invitation.pk}
+    )
     assert member_client(Role.OWNER).get(revoke).status_code == 405
     assert Invitation.objects.get().state == "pending"
 
 
 def test_manager_cannot_revoke_an_owner_invitation(tenant_a, member_client):
     invitation = InvitationFactory(tenant=tenant_a, role=Role.OWNER)
-    revoke = reverse("tenancy:revoke_invitation", kwargs={"tenant_slug": "alpha", "invitation_id": invitation.pk})
+    revoke = reverse(
+        "tenancy:revoke_invitation", kwargs={"tenant_slug": "alpha", "invitation_id": invitation.pk}
+    )
     assert member_client(Role.MANAGER).post(revoke).status_code == 403
     assert Invitation.objects.get().state == "pending"
 
@@ -233,7 +258,9 @@ def test_existing_user_must_log_in_then_accept(tenant_a, tenant_b, users_b, clie
     assert User.objects.filter(email=user.email).count() == 1
     assert not Membership.objects.filter(tenant=tenant_a, user=user).exists()
 
-    response = client.post(f"{reverse('accounts:login')}?next={url}", {"username": user.email, "password": PASSWORD, "next": url})
+    response = client.post(
+        f"{reverse('accounts:login')}?next={url}", {"username": user.email, "password": PASSWORD, "next": url}
+    )
     assert response.status_code == 302 and response.url == url
     page = client.get(url)
     assert page.status_code == 200

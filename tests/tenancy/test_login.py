@@ -37,7 +37,9 @@ def test_login_page_opens(client, db):
     assert "Log in to ServiceDesk" in text_of(response)
 
 
-@pytest.mark.parametrize("typed", ["owner@alpha.test", "OWNER@ALPHA.TEST", "Owner@Alpha.Test", "  owner@alpha.test "])
+@pytest.mark.parametrize(
+    "typed", ["owner@alpha.test", "OWNER@ALPHA.TEST", "Owner@Alpha.Test", "  owner@alpha.test "]
+)
 def test_login_with_email_in_any_case(client, users_a, typed):
     response = log_in(client, typed, PASSWORD)
 
@@ -95,7 +97,9 @@ def test_lockout_after_too_many_failures(client, users_a):
 
 
 def test_lockout_cannot_be_dodged_by_changing_the_case_of_the_email(client, users_a):
-    _fail_until_locked(client, ["owner@alpha.test", "OWNER@alpha.test", "Owner@Alpha.test", "owner@ALPHA.TEST"])
+    _fail_until_locked(
+        client, ["owner@alpha.test", "OWNER@alpha.test", "Owner@Alpha.test", "owner@ALPHA.TEST"]
+    )
 
     response = log_in(client, "oWnEr@alpha.test", PASSWORD)
 
@@ -174,7 +178,9 @@ def test_pages_need_login(client, tenant_a):
     assert client.get(reverse("accounts:profile")).status_code == 302
 
 
-def test_one_ip_trying_a_password_on_many_accounts_is_stopped(client, users_a, users_b, settings, steady_rate_window):
+def test_one_ip_trying_a_password_on_many_accounts_is_stopped(
+    client, users_a, users_b, settings, steady_rate_window
+):
     """Axes counts per username and IP; one IP spraying one password over 40 usernames must be stopped too."""
     settings.LOGIN_IP_FAILURE_RATE = "30/h"
     answers = [log_in(client, f"person{i}@spray.test", "Summer2026!").status_code for i in range(40)]
@@ -187,7 +193,9 @@ def test_one_ip_trying_a_password_on_many_accounts_is_stopped(client, users_a, u
     assert "Too many failed log-ins came from your network" in text_of(refused)
     assert logged_in_user_id(client) is None
     # ... while another IP logs in as usual.
-    other = client.post(LOGIN_URL, {"username": "owner@beta.test", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9")
+    other = client.post(
+        LOGIN_URL, {"username": "owner@beta.test", "password": PASSWORD}, REMOTE_ADDR="203.0.113.9"
+    )
     assert other.status_code == 302
 
 
@@ -199,15 +207,21 @@ def test_successful_log_ins_do_not_count_towards_the_ip_limit(client, users_a, s
     assert log_in(client, "owner@alpha.test", PASSWORD).status_code == 302
 
 
-def test_the_ip_limit_counts_behind_a_proxy_by_the_forwarded_address(client, users_a, settings, steady_rate_window):
+def test_the_ip_limit_counts_behind_a_proxy_by_the_forwarded_address(
+    client, users_a, settings, steady_rate_window
+):
     settings.LOGIN_IP_FAILURE_RATE = "3/h"
     settings.AXES_IPWARE_PROXY_COUNT = 1
     for i in range(3):
-        client.post(LOGIN_URL, {"username": f"x{i}@spray.test", "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.7")
-    blocked = client.post(LOGIN_URL, {"username": "owner@alpha.test", "password": PASSWORD},
-                          HTTP_X_FORWARDED_FOR="198.51.100.7")
+        client.post(
+            LOGIN_URL, {"username": f"x{i}@spray.test", "password": "x"}, HTTP_X_FORWARDED_FOR="198.51.100.7"
+        )
+    blocked = client.post(
+        LOGIN_URL, {"username": "owner@alpha.test", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
     assert blocked.status_code == 429
     # Another client behind the same proxy (same REMOTE_ADDR) is not affected.
-    other = client.post(LOGIN_URL, {"username": "owner@alpha.test", "password": PASSWORD},
-                        HTTP_X_FORWARDED_FOR="198.51.100.8")
+    other = client.post(
+        LOGIN_URL, {"username": "owner@alpha.test", "password": PASSWORD}, HTTP_X_FORWARDED_FOR="198.51.100.8"
+    )
     assert other.status_code == 302

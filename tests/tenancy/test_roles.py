@@ -39,7 +39,9 @@ def test_get_is_403_exactly_when_the_matrix_says_so(entry, world, member_client)
             if response.status_code in {403, 404}:
                 problems.append(f"{role.value} holds {perm} but gets {response.status_code} on {url}")
         elif response.status_code != 403 or "may not" not in response.content.decode():
-            problems.append(f"{role.value} lacks {perm} but gets {response.status_code} (not the 403 page) on {url}")
+            problems.append(
+                f"{role.value} lacks {perm} but gets {response.status_code} (not the 403 page) on {url}"
+            )
     assert not problems, "\n".join(problems)
 
 

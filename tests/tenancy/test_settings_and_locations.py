@@ -20,8 +20,14 @@ def location_url(location: Location) -> str:
 
 
 def location_data(**changes) -> dict:
-    data = {"name": "North workshop", "kind": Location.Kind.WORKSHOP, "address": "5 North Road", "phone": "",
-            "opening_hours": "9-18", "is_active": "on"}
+    data = {
+        "name": "North workshop",
+        "kind": Location.Kind.WORKSHOP,
+        "address": "5 North Road",
+        "phone": "",
+        "opening_hours": "9-18",
+        "is_active": "on",
+    }
     data.update(changes)
     return data
 
@@ -47,7 +53,11 @@ def test_create_location(member_client, tenant_a, role):
     assert response.status_code == 302
     assert response.url == LOCATIONS
     location = Location.objects.get(tenant=tenant_a, name="North workshop")
-    assert (location.kind, location.address, location.is_active) == (Location.Kind.WORKSHOP, "5 North Road", True)
+    assert (location.kind, location.address, location.is_active) == (
+        Location.Kind.WORKSHOP,
+        "5 North Road",
+        True,
+    )
 
 
 def test_edit_location(member_client, location_a):
@@ -113,7 +123,9 @@ def test_reception_and_technician_cannot_manage_locations(member_client, tenant_
     assert client.get(NEW_LOCATION).status_code == 403
     assert client.post(NEW_LOCATION, location_data()).status_code == 403
     assert client.post(location_url(location_a), location_data(name="Hijacked")).status_code == 403
-    assert list(Location.objects.filter(tenant=tenant_a).values_list("name", flat=True)) == ["Alpha main office"]
+    assert list(Location.objects.filter(tenant=tenant_a).values_list("name", flat=True)) == [
+        "Alpha main office"
+    ]
 
 
 # --- Tenant settings ------------------------------------------------------------------------------
@@ -121,9 +133,18 @@ def test_reception_and_technician_cannot_manage_locations(member_client, tenant_
 
 def settings_data(tenant: Tenant, **changes) -> dict:
     data = {
-        "name": tenant.name, "phone": "+7 495 123-45-67", "email": "hello@alpha.test", "website": "https://alpha.test",
-        "time_zone": "Asia/Almaty", "country": "KZ", "language": "ru", "currency": "KZT", "legal_name": "LLC Alpha",
-        "tax_id": "7700000001", "registration_number": "1027700000001", "legal_address": "Moscow",
+        "name": tenant.name,
+        "phone": "+7 495 123-45-67",
+        "email": "hello@alpha.test",
+        "website": "https://alpha.test",
+        "time_zone": "Asia/Almaty",
+        "country": "KZ",
+        "language": "ru",
+        "currency": "KZT",
+        "legal_name": "LLC Alpha",
+        "tax_id": "7700000001",
+        "registration_number": "1027700000001",
+        "legal_address": "Moscow",
     }
     data.update(changes)
     return data
@@ -139,7 +160,10 @@ def test_owner_edits_settings(member_client, tenant_a):
     assert response.url == SETTINGS
     tenant_a.refresh_from_db()
     assert (tenant_a.name, tenant_a.time_zone, tenant_a.currency, tenant_a.tax_id) == (
-        "Alpha Repairs Ltd", "Asia/Almaty", "KZT", "7700000001"
+        "Alpha Repairs Ltd",
+        "Asia/Almaty",
+        "KZT",
+        "7700000001",
     )
     assert tenant_a.slug == "alpha"  # the address is not editable here
     assert tenant_a.country == "KZ"  # whose public holidays close the center

@@ -77,7 +77,12 @@ def test_signup_creates_tenant_owner_and_location_and_mails_a_confirmation_link(
 
 def test_the_new_owner_can_log_in_and_set_up_before_confirming(client, db):
     client.post(SIGNUP_URL, signup_data())
-    assert client.post(reverse("accounts:login"), {"username": "sasha@gamma.test", "password": GOOD_PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            reverse("accounts:login"), {"username": "sasha@gamma.test", "password": GOOD_PASSWORD}
+        ).status_code
+        == 302
+    )
 
     home = client.get(reverse("home"))
     assert home.status_code == 302
@@ -104,8 +109,10 @@ def test_an_existing_address_gets_the_same_answer_and_a_notice_by_mail(client, u
     assert notice.to == ["owner@alpha.test"]
     assert notice.subject == "Someone tried to sign up to ServiceDesk with your address"
     assert "You already have an account, so nothing was created." in notice.body
-    assert links_in(notice.body) == ["http://127.0.0.1:8000/accounts/login/",
-                                     "http://127.0.0.1:8000/accounts/password/reset/"]
+    assert links_in(notice.body) == [
+        "http://127.0.0.1:8000/accounts/login/",
+        "http://127.0.0.1:8000/accounts/password/reset/",
+    ]
     assert "/accounts/confirm/" not in notice.body
 
 
@@ -167,7 +174,10 @@ def test_signup_with_a_taken_slug(client, tenant_a):
 
 
 def test_password_similar_to_the_name_is_refused(client, db):
-    response = client.post(SIGNUP_URL, signup_data(email="sasha.founder@gamma.test", password1="sasha.founder", password2="sasha.founder"))
+    response = client.post(
+        SIGNUP_URL,
+        signup_data(email="sasha.founder@gamma.test", password1="sasha.founder", password2="sasha.founder"),
+    )
     assert response.status_code == 200
     assert "too similar" in text_of(response)
 
@@ -195,7 +205,9 @@ def test_signup_race_is_a_form_error_and_leaves_nothing_behind(client, db, monke
     assert logged_in_user_id(client) is None
 
 
-@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     slug=st.text(max_size=60),
     tenant_name=st.text(max_size=130),
@@ -206,5 +218,8 @@ def test_signup_form_never_crashes(db, slug, tenant_name, time_zone, email):
     """Whatever is typed, the form answers with errors or valid data, never an exception."""
     form = SignupForm(signup_data(slug=slug, tenant_name=tenant_name, time_zone=time_zone, email=email))
     if form.is_valid():
-        Tenant(name=form.cleaned_data["tenant_name"], slug=form.cleaned_data["slug"],
-               time_zone=form.cleaned_data["time_zone"]).full_clean()
+        Tenant(
+            name=form.cleaned_data["tenant_name"],
+            slug=form.cleaned_data["slug"],
+            time_zone=form.cleaned_data["time_zone"],
+        ).full_clean()

@@ -10,7 +10,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         staff = seed_demo()
-        self.stdout.write(self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo service center: {settings.SITE_URL}/{staff.tenant.slug}/")
+        )
         self.stdout.write(f"Password for every demo user: {DEMO_PASSWORD}")
         for role, email, _name in DEMO_PEOPLE:
             self.stdout.write(f"  {role.label:<11} {email}")

@@ -1,7 +1,7 @@
 """Run the outbox's periodic work once, without Celery beat (the demo, or a cron job).
 
-    python manage.py send_notifications          # scans (overdue, visits), then the relay
-    python manage.py send_notifications --loop   # every NOTIFICATIONS_RELAY_SECONDS until Ctrl+C
+python manage.py send_notifications          # scans (overdue, visits), then the relay
+python manage.py send_notifications --loop   # every NOTIFICATIONS_RELAY_SECONDS until Ctrl+C
 """
 
 import time

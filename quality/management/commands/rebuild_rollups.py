@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--tenant", help="only this center (its slug)")
-        parser.add_argument("--days", type=int, help="only the last N days (the center's calendar, today included)")
+        parser.add_argument(
+            "--days", type=int, help="only the last N days (the center's calendar, today included)"
+        )
 
     def handle(self, *args, tenant=None, days=None, **options) -> None:
         tenants = Tenant.objects.order_by("pk")
@@ -37,5 +39,7 @@ class Command(BaseCommand):
             since = None if days is None else center.local_date() - timedelta(days=days - 1)
             done = recompute(center, since)
             if options["verbosity"]:
-                self.stdout.write(f"{center.slug}: {done.rows} rows from {since or 'the beginning'} "
-                                  f"in {time.perf_counter() - started:.1f} s")
+                self.stdout.write(
+                    f"{center.slug}: {done.rows} rows from {since or 'the beginning'} "
+                    f"in {time.perf_counter() - started:.1f} s"
+                )

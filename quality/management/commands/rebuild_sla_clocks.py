@@ -5,13 +5,16 @@ from servicedesk.tenancy.models import Tenant
 
 
 class Command(BaseCommand):
-    help = ("Recompute the service-level clocks of every order from its timeline (after deploying the SLA "
-            "feature, or to repair). Safe to run again.")
+    help = (
+        "Recompute the service-level clocks of every order from its timeline (after deploying the SLA "
+        "feature, or to repair). Safe to run again."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--tenant", help="only this center (its slug)")
-        parser.add_argument("--open-only", action="store_true",
-                            help="only open orders; the verdicts of reached targets stay")
+        parser.add_argument(
+            "--open-only", action="store_true", help="only open orders; the verdicts of reached targets stay"
+        )
 
     def handle(self, *args, tenant: str | None = None, open_only: bool = False, **options) -> None:
         tenants = Tenant.objects.filter(is_active=True).order_by("pk")
