@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order
-from servicedesk.tenancy.models import Tenant, TenantOwned, TenantQuerySet
+from servicedesk.tenancy.models import TenantOwned, TenantQuerySet, TenantSettings
 
 
 class Kind(models.TextChoices):
@@ -53,7 +53,7 @@ def validate_image_size(file) -> None:
 digits = RegexValidator(r"^\d*$", _("Digits only."))
 
 
-class DocumentSettings(TenantOwned):
+class DocumentSettings(TenantSettings):
     """The tenant's details printed on papers, beyond those on Tenant (legal name, INN, OGRN, address)."""
 
     kpp = models.CharField(
@@ -107,12 +107,6 @@ class DocumentSettings(TenantOwned):
 
     def __str__(self) -> str:
         return f"document details of {self.tenant_id}"
-
-    @classmethod
-    def for_tenant(cls, tenant: Tenant | int) -> DocumentSettings:
-        """The tenant's details, or unsaved empty ones (one query)."""
-        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-        return cls.objects.filter(tenant_id=tenant_id).first() or cls(tenant_id=tenant_id)
 
 
 class DocumentTemplate(TenantOwned):

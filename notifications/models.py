@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, OrderEvent
-from servicedesk.tenancy.models import Tenant, TenantOwned
+from servicedesk.tenancy.models import TenantOwned, TenantSettings
 
 
 class Kind(models.TextChoices):
@@ -207,7 +207,7 @@ DEFAULT_QUIET_FROM = time(21, 0)
 DEFAULT_QUIET_TO = time(9, 0)
 
 
-class NotificationSettings(TenantOwned):
+class NotificationSettings(TenantSettings):
     """Per tenant: SMS are not sent between quiet_from and quiet_to (the tenant's time zone)."""
 
     quiet_from = models.TimeField(_("quiet hours from"), default=DEFAULT_QUIET_FROM)
@@ -220,9 +220,3 @@ class NotificationSettings(TenantOwned):
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant"], name="notifications_settings_tenant_uniq"),
         ]
-
-    @classmethod
-    def for_tenant(cls, tenant: Tenant | int) -> NotificationSettings:
-        """The tenant's settings, or unsaved defaults (one query)."""
-        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-        return cls.objects.filter(tenant_id=tenant_id).first() or cls(tenant_id=tenant_id)

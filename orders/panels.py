@@ -9,6 +9,9 @@ their `position` order, so orders/ templates name no downstream app:
 A panel's context function receives the request (request.tenant, request.membership) and the order and
 returns the template's context, or None to leave the panel out (e.g. the role may not see it). It must
 cost a fixed number of queries whatever the order's history (the order page's query count is tested).
+
+Columns: "main" and "side" on the order page; "job_card" on each order's card in a technician's My jobs
+(many cards per page: such a panel must read only what the page preloaded, e.g. prepare_guards()).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ class Panel:
     template: str
     context: PanelContext
     position: int = 100
-    column: Literal["main", "side"] = "main"
+    column: Literal["main", "side", "job_card"] = "main"
 
 
 _panels: dict[str, Panel] = {}

@@ -20,7 +20,7 @@ class QualityConfig(AppConfig):
 
         from . import checklists, checks, listeners
         from .clocks import on_order_event as sla_listener
-        from .panels import aftersales_panel, checklist_panel
+        from .panels import aftersales_panel, checklist_panel, job_card_checklist
         from .rollups import on_order_event as keep_rollups_current
         from .sla_panel import sla_panel
         from .standards import reception_wait_targets
@@ -38,6 +38,9 @@ class QualityConfig(AppConfig):
         # The reception board measures each wait against the center's "reception wait" standard.
         register_wait_targets(reception_wait_targets)
         register_panel(Panel("checklist", "quality/_order_panel.html", checklist_panel, position=50))
+        register_panel(
+            Panel("job_checklist", "quality/_job_checklist.html", job_card_checklist, column="job_card")
+        )
         register_variables(
             "checklist",
             Seq(

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from orders.access import order_or_404
 from orders.models import Order, ServiceType
 from orders.permissions import ActorRefused, actor_problem
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
@@ -186,16 +187,6 @@ def checklist_edit(request: TenantRequest, service_type_id: int) -> HttpResponse
 
 
 # --- An order's checklist ---------------------------------------------------------------------------
-def _order(request: TenantRequest, number: int) -> Order:
-    order = get_for_tenant_or_404(
-        Order.objects.select_related("service_type", "item", "technician__user"),
-        request.tenant,
-        number=number,
-    )
-    order.tenant = request.tenant
-    return order
-
-
 def _item_context(request: TenantRequest, order: Order, entry: checklists.Entry, error: str = "") -> dict:
     stage = entry.item.stage
     problem = checklists.frozen_reason(order, stage)
@@ -231,7 +222,7 @@ def order_checklist_context(
 @require_http_methods(["GET"])
 def order_checklist(request: TenantRequest, order_number: int) -> HttpResponse:
     """The order's checklist on the phone: every stage, each item saved on its own as it is answered."""
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     state = checklists.load_state(order)
     return render(
         request,
@@ -248,7 +239,7 @@ def order_checklist(request: TenantRequest, order_number: int) -> HttpResponse:
 def answer(request: TenantRequest, order_number: int, checklist_item_id: int) -> HttpResponse:
     """Save one item's answer. htmx: the item's fragment comes back (with the refusal in it, if any);
     without htmx: back to the checklist with a message."""
-    order = _order(request, order_number)
+    order = order_or_404(request, order_number)
     item = get_for_tenant_or_404(ChecklistItem, request.tenant, pk=checklist_item_id)
     state = checklists.load_state(order)
     entry = state.entry(item.pk) if state else None

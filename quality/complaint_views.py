@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from orders.models import Order
+from orders.access import order_or_404
 from orders.permissions import ActorRefused
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
@@ -58,11 +58,7 @@ def _to_complaint(request: TenantRequest, complaint: Complaint) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def complaint_new(request: TenantRequest, order_number: int) -> HttpResponse:
     """Reception or a manager records a complaint the client made by phone, letter or in person."""
-    order = get_for_tenant_or_404(
-        Order.objects.select_related("client", "item", "service_type", "intake_location"),
-        request.tenant,
-        number=order_number,
-    )
+    order = order_or_404(request, order_number)
     form = ComplaintForm(request.POST or None, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         try:

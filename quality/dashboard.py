@@ -4,8 +4,8 @@ every figure.
 
 Queries per page, whatever the history (tested): the open orders' counts (one aggregate over open orders
 only), the rollups per day, per (service type, technician), the histograms of the period, the technicians
-with their profiles, two for the calendars (available hours); the SLA parts add one each once the SLA
-clocks exist (`sla_now`, `sla_compliance`).
+with their profiles, two for the calendars (available hours), one each for the SLA figures (`sla_now`,
+`sla_compliance`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncWeek
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -26,7 +27,7 @@ from servicedesk.tenancy.access import tenant_cache_key
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
 
-from .models import MEASURE_FIELDS, DailyRollup
+from .models import MEASURE_FIELDS, DailyRollup, SlaClock
 from .rollups import COUNTERS, WorkClock, local_midnight, merge_histograms, percentile, technician_measure
 from .rollups import histograms_generation as rollups_generation
 
@@ -163,7 +164,7 @@ class Now:
     open: Figure
     stages: list[Figure]
     waiting: list[Figure]
-    sla: list[Figure] | None  # None until the SLA clocks exist
+    sla: list[Figure]
 
 
 def now_figures(scope: Scope, links: Links, now: datetime | None = None) -> Now:
@@ -694,17 +695,8 @@ SLA_TARGETS: dict[str, object] = {
 SLA_ORDER_FILTER = "sla"
 
 
-def sla_ready() -> bool:
-    """Do the SLA clocks exist yet (Order.sla_state, quality.models.SlaClock)?"""
-    from . import models
-
-    return hasattr(models, "SlaClock") and any(f.name == "sla_state" for f in Order._meta.get_fields())
-
-
-def sla_now(open_orders: QuerySet[Order], links: Links) -> list[Figure] | None:
-    """Open orders at risk and breached (Order.sla_state, indexed); None until the SLA clocks exist."""
-    if not sla_ready():
-        return None
+def sla_now(open_orders: QuerySet[Order], links: Links) -> list[Figure]:
+    """Open orders at risk and breached (Order.sla_state, indexed)."""
     counts = open_orders.order_by().aggregate(
         at_risk=Count("id", filter=Q(sla_state="at_risk")),
         breached=Count("id", filter=Q(sla_state="breached")),
@@ -741,18 +733,11 @@ class SlaRow:
         return self.met / (self.met + self.missed) if self.met + self.missed else None
 
 
-def sla_compliance(scope: Scope) -> list[SlaRow] | None:
+def sla_compliance(scope: Scope) -> list[SlaRow]:
     """Per target: the clocks that stopped in the period, met or missed, and the same per week (Monday first,
-    the center's calendar). One grouped query over SlaClock (indexed by the SLA part); None until it exists."""
-    if not sla_ready():
-        return None
-    from django.db.models.functions import TruncWeek
-
-    from . import models
-
+    the center's calendar). One grouped query over SlaClock (indexed by tenant and stop time)."""
     tz = scope.tenant.tz
-    sla_clock = getattr(models, "SlaClock")  # noqa: B009 - the SLA part adds it (sla_ready() says it is there)
-    clocks = sla_clock.objects.for_tenant(scope.tenant).filter(
+    clocks = SlaClock.objects.for_tenant(scope.tenant).filter(
         state__in=["met", "missed"],
         stopped_at__gte=local_midnight(scope.first, tz),
         stopped_at__lt=local_midnight(scope.last + timedelta(days=1), tz),
@@ -791,7 +776,7 @@ class Dashboard:
     wait_times: TimeTable
     technicians: list[TechnicianRow]
     service_types: list[ServiceTypeRow]
-    sla: list[SlaRow] | None
+    sla: list[SlaRow]
     total: Totals
 
 

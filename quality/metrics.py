@@ -421,14 +421,22 @@ def on_time(context: Context, scope: Scope, start: datetime, end: datetime) -> I
 
 
 def first_time_fix(context: Context, scope: Scope, start: datetime, end: datetime) -> Items:
-    """Percent of the orders taken in during the period and handed over that never failed the quality
-    check (no "check failed, back to work")."""
+    """Percent of the orders taken in during the period and handed over that were fixed the first time:
+    they never failed the quality check (no "check failed, back to work") and the client has not brought
+    them back under warranty (no order taken in as their warranty return)."""
     orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end)
     rows = list(orders.order_by().values_list("id", "created_at")[:MAX_ROWS])
+    ids = orders.values("id")
     returned = set(
         OrderEvent.objects.for_tenant(scope.tenant)
-        .filter(kind=EventKind.STATUS, action="return_to_work", order__in=orders.values("id"))
+        .filter(kind=EventKind.STATUS, action="return_to_work", order__in=ids)
         .values_list("order_id", flat=True)
+    )
+    returned.update(
+        Order.objects.for_tenant(scope.tenant)
+        .filter(warranty_of__in=ids)
+        .exclude(status=OrderStatus.CANCELLED)
+        .values_list("warranty_of_id", flat=True)
     )
     items = [Item(created, 0.0 if order_id in returned else 100.0) for order_id, created in rows]
     return items, len(rows) == MAX_ROWS

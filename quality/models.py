@@ -28,7 +28,7 @@ from orders.models import (
     Priority,
     ServiceType,
 )
-from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
+from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantSettings
 
 from .calendar import parse_hours
 from .sla import ClockState, Target
@@ -656,7 +656,7 @@ class DailyRollup(TenantOwned):
 # --- Checklists and the quality check ----------------------------------------------------------------
 
 
-class QualitySettings(TenantOwned):
+class QualitySettings(TenantSettings):
     """The center's quality rules (one row per center; without one the defaults apply)."""
 
     independent_check = models.BooleanField(
@@ -682,12 +682,6 @@ class QualitySettings(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}: independent check {'on' if self.independent_check else 'off'}"
-
-    @classmethod
-    def for_tenant(cls, tenant: Tenant | int) -> QualitySettings:
-        """The center's settings, or unsaved defaults (one query)."""
-        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-        return cls.objects.filter(tenant_id=tenant_id).first() or cls(tenant_id=tenant_id)
 
 
 class ChecklistStage(models.TextChoices):
@@ -895,7 +889,7 @@ class QualityCheck(TenantOwned):
 # --- After-sales ------------------------------------------------------------------------------------
 
 
-class AfterSalesSettings(TenantOwned):
+class AfterSalesSettings(TenantSettings):
     """Per center: the NPS question, the complaint deadline and the weekly audit sample."""
 
     class AuditGroup(models.TextChoices):
@@ -940,12 +934,6 @@ class AfterSalesSettings(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.tenant_id}"
-
-    @classmethod
-    def for_tenant(cls, tenant: Tenant | int) -> AfterSalesSettings:
-        """The center's settings, or unsaved defaults (one query)."""
-        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-        return cls.objects.filter(tenant_id=tenant_id).first() or cls(tenant_id=tenant_id)
 
 
 class Complaint(TenantOwned):

@@ -22,6 +22,16 @@ def checklist_panel(request: TenantRequest, order: Order) -> dict | None:
     return {"state": state, "checks": order_checks}
 
 
+def job_card_checklist(request: TenantRequest, order: Order) -> dict | None:
+    """The checklist's summary on a technician's job card (My jobs). It reads what
+    orders.lifecycle.prepare_guards() loaded for the page's orders: no queries of its own."""
+    state = checklists.state_of(order)
+    if state is None:
+        return None
+    current = state.current
+    return {"state": state, "current": current, "missing": current.missing if current else []}
+
+
 def aftersales_panel(request: TenantRequest, order: Order) -> dict[str, Any] | None:
     role = request.membership.role
     handed_over = order.status == OrderStatus.HANDED_OVER

@@ -588,7 +588,7 @@ def _export_rows(table: str, scope: dashboard.Scope, service_types: list[Service
             ]
     elif table == "sla":
         yield [_("Target"), _("Week"), _("Met"), _("Missed"), _("Compliance, %")]
-        for target in dashboard.sla_compliance(scope) or []:
+        for target in dashboard.sla_compliance(scope):
             for week, met, missed in target.weeks:
                 yield [
                     target.label,

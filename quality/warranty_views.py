@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from orders.access import order_or_404
 from orders.models import Order
 from orders.permissions import ActorRefused
 from orders.public import (
@@ -75,11 +76,7 @@ def _to_claim(request: TenantRequest, claim: WarrantyClaim) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def claim_new(request: TenantRequest, order_number: int) -> HttpResponse:
     """The original order's warranty and the claim form (from the order page or the device's history)."""
-    order = get_for_tenant_or_404(
-        Order.objects.select_related("client", "item", "service_type", "tenant"),
-        request.tenant,
-        number=order_number,
-    )
+    order = order_or_404(request, order_number)
     cover = warranty.claim_coverage(order) if order.status == "handed_over" else None
     today = request.tenant.local_date()
     outside = (

@@ -176,7 +176,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             path = Path(str(item.path)).relative_to(root).as_posix()
         except ValueError:
             path = ""
-        if "clock" in fixtures or "time_machine" in fixtures or path.startswith(CLOCK_SENSITIVE_PATHS):
+        # A listed file's `once` tests (pure functions given explicit instants) cannot depend on the clock.
+        listed = path.startswith(CLOCK_SENSITIVE_PATHS) and item.get_closest_marker("once") is None
+        if "clock" in fixtures or "time_machine" in fixtures or listed:
             item.add_marker(pytest.mark.clock_sensitive)
         if item.get_closest_marker("clock_sensitive") is not None and not path.startswith(CLOCK_CI_PATHS):
             _unlisted.add(item.nodeid)

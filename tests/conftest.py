@@ -60,6 +60,10 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "redis: needs Redis (REDIS_URL); skipped locally without it, fails in CI"
     )
+    config.addinivalue_line(
+        "markers",
+        "once: reads neither the database nor the clock: .ci/run runs it in the SQLite step only",
+    )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if worker.startswith("gw"):
         _own_redis_database(int(worker[2:]))

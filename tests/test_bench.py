@@ -11,6 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.once  # the bench scripts make their own scratch databases: .ci/run runs these once
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PAGES = {

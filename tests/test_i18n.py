@@ -91,6 +91,7 @@ def _messages(entries: list[Entry]) -> list[Entry]:
     return [e for e in entries if e.msgid != ""]
 
 
+@pytest.mark.once
 def test_po_header_has_russian_plural_forms(entries):
     header = next(e for e in entries if e.msgid == "" and e.msgctxt is None).msgstr[0]
     assert "Language: ru\n" in header
@@ -98,6 +99,7 @@ def test_po_header_has_russian_plural_forms(entries):
     assert "charset=UTF-8" in header
 
 
+@pytest.mark.once
 def test_every_message_is_translated_and_checked(entries):
     messages = _messages(entries)
     assert len(messages) > 500  # the parser really read the file
@@ -109,6 +111,7 @@ def test_every_message_is_translated_and_checked(entries):
     assert not fuzzy, "Fuzzy (check the translation, then drop the flag):\n" + "\n".join(fuzzy)
 
 
+@pytest.mark.once
 def test_plural_entries_have_three_forms(entries):
     bad = [
         e.msgid for e in _messages(entries) if e.msgid_plural is not None and sorted(e.msgstr) != [0, 1, 2]
@@ -119,6 +122,7 @@ def test_plural_entries_have_three_forms(entries):
 _PLACEHOLDER = re.compile(r"%\(\w+\)[-+ #0-9.]*[sdfr]|%%")
 
 
+@pytest.mark.once
 def test_placeholders_are_kept(entries):
     bad = []
     for e in _messages(entries):
@@ -133,6 +137,7 @@ def test_placeholders_are_kept(entries):
     assert not bad, "\n".join(bad)
 
 
+@pytest.mark.once
 def test_mo_is_compiled_from_the_current_po(entries):
     """The committed .mo holds exactly the .po's translations (msgfmt / compilemessages after every edit)."""
     assert MO.exists(), f"{MO} is missing: run `manage.py compilemessages` (or msgfmt) and commit it"
@@ -223,6 +228,7 @@ def _eager_gettext_calls(path: Path) -> list[int]:
     return found
 
 
+@pytest.mark.once
 def test_no_new_translations_frozen_at_import_time():
     offenders = {}
     top = [

@@ -17,6 +17,7 @@ def test_no_missing_migrations():
         pytest.fail(f"Models changed without a migration; run `manage.py makemigrations`:\n{out.getvalue()}")
 
 
+@pytest.mark.postgres  # production's database; on SQLite each rebuilds tables for minutes
 @pytest.mark.django_db(transaction=True)
 def test_a_database_made_before_the_stock_move_keeps_its_parts():
     """technicians 0001 held the parts store; stock 0001 takes it over in Django's state only. A database
@@ -55,6 +56,7 @@ def test_a_database_made_before_the_stock_move_keeps_its_parts():
     assert StockMovement.objects.filter(part=moved, kind="receipt").count() == 1
 
 
+@pytest.mark.postgres  # production's database; on SQLite each rebuilds tables for minutes
 @pytest.mark.django_db(transaction=True)
 def test_a_database_made_before_the_privacy_move_keeps_its_policies():
     """documents 0001 held the privacy policy; tenancy 0005 takes it over in Django's state only."""
@@ -83,6 +85,7 @@ def test_a_database_made_before_the_privacy_move_keeps_its_policies():
     assert PrivacyPolicy.objects.get(tenant_id=tenant.pk).text == "Мы бережём данные."
 
 
+@pytest.mark.postgres  # production's database; on SQLite each rebuilds tables for minutes
 @pytest.mark.django_db(transaction=True)
 def test_the_last_numbers_carry_over_to_the_one_counter():
     """Order and document numbers went on from their own counters' last numbers: no number given twice."""

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.once  # settings read in subprocesses: .ci/run runs these once
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

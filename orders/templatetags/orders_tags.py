@@ -41,8 +41,9 @@ def money(value, currency: str = "") -> str:
 
 
 @register.simple_tag(takes_context=True)
-def order_panels(context, column: str = "main"):
-    """{% order_panels "main" %}: the panels other apps registered for the order page (orders/panels.py)."""
+def order_panels(context, column: str = "main", order=None):
+    """{% order_panels "main" %}: the panels other apps registered for the order page (orders/panels.py);
+    {% order_panels "job_card" order=o %} those for an order's card on a technician's My jobs."""
     from orders.panels import render_panels
 
-    return render_panels(context["request"], context["order"], column)
+    return render_panels(context["request"], order or context["order"], column)

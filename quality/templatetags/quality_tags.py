@@ -10,7 +10,6 @@ from django.utils.formats import get_format, number_format
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from .. import checklists
 from ..metrics import Unit
 
 register = template.Library()
@@ -65,11 +64,19 @@ def target_sentence(standard, metric) -> str:
     return text
 
 
-def format_working(delta: timedelta | int | None) -> str:
-    """'4 h', '1 h 30 min', '45 min' (a number is seconds)."""
+def format_working(delta: timedelta | int | None, rounded: bool = False) -> str:
+    """Working time (a number is seconds): exact for one order's clock ('4 h', '1 h 30 min', '45 min'), or
+    rounded for figures over many orders ('< 1 min', '40 min', '2.5 h', '31 h'); '—' when unknown."""
     if delta is None:
         return "—"
     seconds = delta if isinstance(delta, int) else int(delta.total_seconds())
+    if rounded:
+        if seconds < 60:
+            return _("< 1 min")
+        if seconds < 3600:
+            return _("%(n)s min") % {"n": round(seconds / 60)}
+        hours = seconds / 3600
+        return _("%(n)s h") % {"n": _number(hours, 1 if hours < 10 else 0)}
     minutes = max(seconds, 0) // 60
     hours, minutes = divmod(minutes, 60)
     if hours and minutes:
@@ -114,15 +121,8 @@ def _number(value: float, decimals: int) -> str:
 
 @register.filter
 def worktime(seconds: int | None) -> str:
-    """Working time as people read it: "< 1 min", "40 min", "2.5 h", "31 h" ("—" when unknown)."""
-    if seconds is None:
-        return "—"
-    if seconds < 60:
-        return _("< 1 min")
-    if seconds < 3600:
-        return _("%(n)s min") % {"n": round(seconds / 60)}
-    hours = seconds / 3600
-    return _("%(n)s h") % {"n": _number(hours, 1 if hours < 10 else 0)}
+    """Working time over many orders, rounded (the dashboard's medians and percentiles)."""
+    return format_working(seconds, rounded=True)
 
 
 @register.filter
@@ -141,18 +141,3 @@ def hours_figure(value: float | None) -> str:
 @register.filter
 def rating(value: float | None) -> str:
     return "—" if value is None else _number(value, 1)
-
-
-# --- {% job_checklist order %}: the checklist's summary on a technician's job card (my jobs). It reads what
-# orders.lifecycle.prepare_guards() loaded for the page's orders: no queries of its own, constant per page.
-@register.inclusion_tag("quality/_job_checklist.html", takes_context=True)
-def job_checklist(context, order) -> dict:
-    state = checklists.state_of(order)
-    current = state.current if state else None
-    return {
-        "order": order,
-        "tenant": context.get("tenant"),
-        "state": state,
-        "current": current,
-        "missing": current.missing if current else [],
-    }

@@ -148,6 +148,20 @@ class TenantOwned(models.Model):
         ]
 
 
+class TenantSettings(TenantOwned):
+    """Base for a center's settings row in one app: one row per center (each subclass adds its unique
+    constraint on tenant); without a row the field defaults apply."""
+
+    class Meta(TenantOwned.Meta):
+        abstract = True
+
+    @classmethod
+    def for_tenant(cls, tenant: Tenant | int) -> Self:
+        """The center's settings, or unsaved defaults (one query)."""
+        tenant_id = tenant if isinstance(tenant, int) else tenant.pk
+        return cls.objects.filter(tenant_id=tenant_id).first() or cls(tenant_id=tenant_id)
+
+
 class LocationQuerySet(TenantQuerySet):
     def active(self) -> Self:
         return self.filter(is_active=True)

@@ -14,6 +14,8 @@ from pypdf import PdfReader
 
 from documents.rendering import BASE_URL, FetchRefused, SafeFetcher, html_to_pdf
 
+pytestmark = pytest.mark.once  # HTML to PDF, no database: .ci/run runs these once
+
 
 def png_bytes(color=(200, 0, 0)) -> bytes:
     buffer = io.BytesIO()

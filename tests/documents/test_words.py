@@ -6,6 +6,8 @@ import pytest
 
 from documents.words import amount_in_words_ru, number_in_words_ru, plural_ru
 
+pytestmark = pytest.mark.once  # amounts in words: .ci/run runs these once
+
 
 @pytest.mark.parametrize(
     ("amount", "words"),

@@ -9,6 +9,8 @@ from notifications import templating
 from notifications.defaults import DEFAULTS
 from notifications.models import EMAIL_ONLY_KINDS, Kind
 
+pytestmark = pytest.mark.once  # message templates, no database: .ci/run runs these once
+
 
 def errors_of(text: str) -> list[str]:
     try:

@@ -28,6 +28,8 @@ from quality.calendar import (
     working_time_between,
 )
 
+pytestmark = pytest.mark.once  # pure working-time arithmetic on explicit instants: .ci/run runs these once
+
 MOSCOW = ZoneInfo("Europe/Moscow")
 BERLIN = ZoneInfo("Europe/Berlin")
 VLADIVOSTOK = ZoneInfo("Asia/Vladivostok")

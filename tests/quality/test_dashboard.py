@@ -436,13 +436,7 @@ def test_the_query_count_does_not_grow_with_the_history(
 
 # --- SLA (the clocks are another part of issue 9) -------------------------------------------------------
 
-needs_sla = pytest.mark.skipif(
-    not dashboard.sla_ready(),
-    reason="the SLA clocks (quality.models.SlaClock, Order.sla_state) are not merged yet",
-)
 
-
-@needs_sla
 def test_sla_figures_count_the_clocks(history, tenant_a, clock):
     """Against the interface the SLA part promised: SlaClock(tenant, order, target, state, due_at, started_at,
     stopped_at, used_seconds, budget_seconds) and Order.sla_state."""

@@ -258,6 +258,15 @@ def test_first_time_fix(clock, place):
     assert (last.count, last.value) == (1, 100.0)
 
 
+def test_a_warranty_return_is_not_a_first_time_fix(clock, place):
+    done = [order(place, clock, created=(13, 10 + n), status=OrderStatus.HANDED_OVER) for n in range(4)]
+    order(place, clock, created=(15, 10), warranty_of=done[1])  # the client brought it back
+    order(place, clock, created=(15, 11), warranty_of=done[2], status=OrderStatus.CANCELLED)  # taken back
+    [reading] = one("first_time_fix", place)
+    # This week's four handed over (the return itself is still open): one came back.
+    assert (reading.count, reading.value) == (4, 75.0)
+
+
 def test_warranty_days(clock, place):
     order(
         place,
