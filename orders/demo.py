@@ -14,7 +14,7 @@ from servicedesk.tenancy.roles import Role
 
 from . import services
 from .lifecycle import transition
-from .models import Client, LineItem, Order, OrderEvent, Payment, ServiceFormat, ServiceType
+from .models import CLOSED_STATUSES, Client, LineItem, Order, OrderEvent, Payment, ServiceFormat, ServiceType
 
 CATALOGUE = [
     # name, formats, needs_item, minutes, price, warranty days, target days
@@ -45,6 +45,9 @@ ITEMS = [
     ("Laptop", "Apple", "MacBook Air M1", "C02FK1ZXQ6L4", "Spilled coffee", "Charger, sleeve"),
     ("Car", "Lada", "Vesta", "XTAGFK330L1234567", "Check-engine light on", "Keys"),
 ]
+
+# How long ago the open demo orders were taken in (hours): mostly today and yesterday, two from last week.
+OPEN_AGES_HOURS = [2, 5, 20, 26, 3, 30, 8, 150, 45, 1, 52, 6, 200, 28]
 
 # The path each demo order walks; the last status is where it stays.
 PATHS = {
@@ -151,8 +154,13 @@ def seed_demo_orders(staff) -> None:
             ),
             by=reception,
         )
-        # Spread intake dates over the last weeks, so lists and reports have history.
-        created = now - timedelta(days=26 - index, hours=index % 5)
+        # Closed orders spread over the last weeks, so lists and reports have history; open ones were taken in
+        # during the last working days, as in a real shop's queue (most on track, a few late: their service
+        # level clocks say which).
+        if status in CLOSED_STATUSES:
+            created = now - timedelta(days=26 - index, hours=index % 5)
+        else:
+            created = now - timedelta(hours=OPEN_AGES_HOURS[index % len(OPEN_AGES_HOURS)])
         Order.objects.filter(pk=order.pk).update(created_at=created)
         order.refresh_from_db()
         quoted = index >= len(statuses) and status in QUOTED_PATHS  # the second order of these statuses
