@@ -4,6 +4,8 @@ module is the only one that imports them all."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.test.utils import override_settings
 from django.utils import translation
 
@@ -19,19 +21,30 @@ from quality.demo import (
     seed_demo_standards,
 )
 from reception.demo import seed_demo_queue
-from servicedesk.tenancy.demo import DemoStaff, seed_demo_staff
+from servicedesk.tenancy.demo import DemoStaff, seed_demo_staff, seed_jakarta_staff
 from stock.demo import seed_demo_stock
 from technicians.demo import seed_demo_planning
 
 
 def seed_demo() -> DemoStaff:
+    """The Moscow demo center ("demo"), in Russian."""
+    return _seed_center(seed_demo_staff)
+
+
+def seed_jakarta() -> DemoStaff:
+    """The second demo center, in Jakarta ("demo-jakarta"; `manage.py seed_demo` makes both): Bahasa
+    Indonesia, Asia/Jakarta, +62 clients, prices in rupiah, the same apps' history as the Moscow one."""
+    return _seed_center(seed_jakarta_staff)
+
+
+def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
     # The demo's history is made through the real lifecycle, so it notifies clients and staff:
     # record those messages as sent without printing dozens of them to the console.
     with override_settings(
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
         SMS_BACKEND="notifications.sms.LocmemBackend",
     ):
-        staff = seed_demo_staff()
+        staff = seed_staff()
         # Timeline entries are written in the language of the staff who act; the demo center's is its own.
         with translation.override(staff.tenant.language):
             seed_demo_orders(staff)

@@ -76,6 +76,17 @@ def draw_logo(initials: str) -> ContentFile:
 def seed_demo_documents(staff) -> None:
     tenant = staff.tenant
     paper = DocumentSettings.for_tenant(tenant)
+    if paper.pk is None and tenant.language == "id":
+        # The Jakarta demo center: Indonesian bank and signer; no KPP, BIC or correspondent account there.
+        paper.bank_name = "PT Bank Demo Indonesia, Jakarta"
+        paper.bank_account = "1230004567890"
+        paper.signer_name = "Dewi Lestari"
+        paper.signer_title = "Direktur Utama"
+        paper.signer_basis = "Anggaran Dasar"
+        paper.logo.save("logo.png", draw_logo("DS"), save=False)
+        paper.signature.save("signature.png", draw_signature(), save=False)
+        paper.stamp.save("stamp.png", draw_stamp(tenant.name.upper()[:22]), save=False)
+        paper.save()
     if paper.pk is None:
         paper.kpp = "770101001"
         paper.bank_name = "АО «Демо Банк», Москва"
@@ -89,7 +100,9 @@ def seed_demo_documents(staff) -> None:
         paper.signature.save("signature.png", draw_signature(), save=False)
         paper.stamp.save("stamp.png", draw_stamp(tenant.name.upper()[:22]), save=False)
         paper.save()
-    if not PrivacyPolicy.objects.filter(tenant=tenant).exists():
+    # The Russian policy text follows 152-FZ: only for the Russian-speaking center (the country work of
+    # issue 18 brings texts for other countries' laws).
+    if tenant.language == "ru" and not PrivacyPolicy.objects.filter(tenant=tenant).exists():
         PrivacyPolicy.objects.create(
             tenant=tenant,
             version=settings.PRIVACY_POLICY_VERSION,
@@ -114,15 +127,16 @@ def seed_issued_documents(tenant) -> None:
     if reception is None:
         return
     orders = Order.objects.for_tenant(tenant).select_related("tenant").order_by("number")
+    own = tenant.language  # the center's language (ru for Moscow, id for Jakarta)
     plan = [
         (
             orders.filter(status=OrderStatus.IN_PROGRESS).first(),
-            [(Kind.INTAKE_RECEIPT, "ru"), (Kind.SERVICE_CONTRACT, "ru")],
+            [(Kind.INTAKE_RECEIPT, own), (Kind.SERVICE_CONTRACT, own)],
         ),
         (orders.filter(status=OrderStatus.READY).first(), [(Kind.INTAKE_RECEIPT, "en")]),
         (
             orders.filter(status=OrderStatus.HANDED_OVER).first(),
-            [(Kind.COMPLETION_ACT, "ru"), (Kind.WARRANTY_CARD, "ru")],
+            [(Kind.COMPLETION_ACT, own), (Kind.WARRANTY_CARD, own)],
         ),
     ]
     for order, kinds in plan:

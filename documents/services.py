@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 DEFAULTS_DIR = Path(settings.BASE_DIR) / "templates" / "documents" / "defaults"
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
-PAGE_WORDS = {"en": ("Page", "of"), "ru": ("Стр.", "из")}
+PAGE_WORDS = {"en": ("Page", "of"), "ru": ("Стр.", "из"), "id": ("Hal.", "dari")}
 
 
 # --- Templates ------------------------------------------------------------------------------------

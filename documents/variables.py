@@ -220,6 +220,7 @@ CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "
 LINE_KIND_LABELS = {
     "en": {"work": "Work", "part": "Part or material", "discount": "Discount"},
     "ru": {"work": "Работа", "part": "Запчасть, материал", "discount": "Скидка"},
+    "id": {"work": "Jasa", "part": "Suku cadang, bahan", "discount": "Diskon"},
 }
 TITLES = {
     "en": {
@@ -233,6 +234,12 @@ TITLES = {
         "service_contract": "Договор оказания услуг",
         "completion_act": "Акт выполненных работ",
         "warranty_card": "Гарантийный талон",
+    },
+    "id": {
+        "intake_receipt": "Tanda terima servis",
+        "service_contract": "Perjanjian servis",
+        "completion_act": "Berita acara penyelesaian pekerjaan",
+        "warranty_card": "Kartu garansi",
     },
 }
 

@@ -20,6 +20,7 @@ class Texts:
 
 _SIGNATURE_EN = "\n\n{{ tenant.name }}\n{{ tenant.phone }}"
 _SIGNATURE_RU = "\n\n{{ tenant.name }}\n{{ tenant.phone }}"
+_SIGNATURE_ID = "\n\n{{ tenant.name }}\n{{ tenant.phone }}"
 
 DEFAULTS: dict[str, dict[str, Texts]] = {
     "en": {
@@ -264,6 +265,128 @@ DEFAULTS: dict[str, dict[str, Texts]] = {
             "{{ complaint.resolution }}\n\n"
             "Если остались вопросы, позвоните нам: {{ tenant.phone }}." + _SIGNATURE_RU,
             "{{ tenant.name }}: по вашей претензии к заказу №{{ order.number }}: {{ complaint.resolution }}",
+        ),
+    },
+    "id": {
+        Kind.ORDER_RECEIVED: Texts(
+            "Order #{{ order.number }} sudah kami terima",
+            "Halo, {{ client.name }}!\n\n"
+            "Order Anda #{{ order.number }} sudah kami terima: {{ order.service }}, {{ order.item }}.\n"
+            "Kami targetkan selesai paling lambat {{ order.promised_at }}.\n\n"
+            "Pantau status order Anda kapan saja di sini: {{ public_url }}" + _SIGNATURE_ID,
+            "{{ tenant.name }}: order #{{ order.number }} sudah kami terima. Status: {{ public_url }}",
+        ),
+        Kind.ESTIMATE_WAITING: Texts(
+            "Order #{{ order.number }}: mohon setujui estimasi biaya",
+            "Halo, {{ client.name }}!\n\n"
+            "Diagnosis {{ order.item }} Anda sudah selesai. Estimasi biayanya {{ order.estimate }}.\n"
+            "Mohon setujui atau tolak di halaman order Anda: {{ public_url }}\n"
+            "atau hubungi kami di {{ tenant.phone }}." + _SIGNATURE_ID,
+            "{{ tenant.name }}: estimasi biaya order #{{ order.number }} {{ order.estimate }}. "
+            "Setujui atau tolak: {{ public_url }}",
+        ),
+        Kind.AWAITING_PARTS: Texts(
+            "Order #{{ order.number }}: menunggu suku cadang",
+            "Halo, {{ client.name }}!\n\n"
+            "Kami sedang menunggu suku cadang untuk order Anda #{{ order.number }} ({{ order.item }}). "
+            "Kami akan mengabari Anda begitu pengerjaan dilanjutkan.\n\n"
+            "Status: {{ public_url }}" + _SIGNATURE_ID,
+            "{{ tenant.name }}: order #{{ order.number }} sedang menunggu suku cadang. Status: {{ public_url }}",
+        ),
+        Kind.READY_FOR_PICKUP: Texts(
+            "Order #{{ order.number }} sudah siap diambil",
+            "Halo, {{ client.name }}!\n\n"
+            "Order Anda #{{ order.number }} ({{ order.item }}) sudah selesai.\n\n"
+            "Tempat: {{ pickup.name }}, {{ pickup.address }}\n"
+            "Jam buka: {{ pickup.opening_hours }}\n"
+            "Yang perlu dibayar: {{ order.amount_due }}\n\n"
+            "Status: {{ public_url }}" + _SIGNATURE_ID,
+            "{{ tenant.name }}: order #{{ order.number }} sudah siap. Silakan ambil di {{ pickup.address }}, "
+            "{{ pickup.opening_hours }}",
+        ),
+        Kind.HANDED_OVER: Texts(
+            "Terima kasih! Order #{{ order.number }}",
+            "Halo, {{ client.name }}!\n\n"
+            "Terima kasih sudah memilih {{ tenant.name }}. Order Anda #{{ order.number }} sudah diserahkan; "
+            "garansi berlaku sampai {{ order.warranty_until }}.\n\n"
+            "Bagaimana pelayanan kami? Beri tahu kami di sini: {{ feedback_url }}" + _SIGNATURE_ID,
+            "{{ tenant.name }}: terima kasih! Bagaimana pelayanan kami? {{ feedback_url }}",
+        ),
+        Kind.VISIT_REMINDER: Texts(
+            "Pengingat: teknisi kami datang pada {{ visit.date }}",
+            "Halo, {{ client.name }}!\n\n"
+            "Sekadar mengingatkan: teknisi kami akan datang pada {{ visit.date }}, {{ visit.time }}, "
+            "ke {{ visit.address }} (order #{{ order.number }}).\n"
+            "Untuk mengubah jadwal, hubungi kami di {{ tenant.phone }}." + _SIGNATURE_ID,
+            "{{ tenant.name }}: teknisi kami datang {{ visit.date }} {{ visit.time }}, {{ visit.address }}. "
+            "Ubah jadwal: {{ tenant.phone }}",
+        ),
+        Kind.TECHNICIAN_ASSIGNED: Texts(
+            "Order #{{ order.number }} ditugaskan kepada Anda",
+            "{{ recipient.name }},\n\n"
+            "order #{{ order.number }} sekarang menjadi tugas Anda: {{ order.service }}, {{ order.item }}.\n"
+            "Keluhan: {{ order.problem }}\n"
+            "Target selesai: {{ order.promised_at }}\n"
+            "Kunjungan ke lokasi: {{ visit.date }} {{ visit.time }} {{ visit.address }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.ORDER_OVERDUE: Texts(
+            "Terlambat: order #{{ order.number }}",
+            "{{ recipient.name }},\n\n"
+            "order #{{ order.number }} dijanjikan selesai {{ order.promised_at }} dan masih terbuka.\n"
+            "Status: {{ status }}\n"
+            "Teknisi: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.LOW_RATING: Texts(
+            "Order #{{ order.number }} dinilai {{ feedback.rating }} dari 5",
+            "{{ recipient.name }},\n\n"
+            "{{ client.name }} memberi nilai order #{{ order.number }} ({{ order.service }}, {{ order.item }}) "
+            "{{ feedback.rating }} dari 5:\n"
+            "{{ feedback.comment }}\n\n"
+            "Teknisi: {{ technician.name }}\n"
+            "Mohon hubungi pelanggan.\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.SLA_AT_RISK: Texts(
+            "Berisiko: order #{{ order.number }}, {{ sla.target }}",
+            "{{ recipient.name }},\n\n"
+            "order #{{ order.number }} ({{ order.service }}, {{ order.item }}) sudah memakai tiga perempat "
+            "waktunya untuk “{{ sla.target }}”: tenggat {{ sla.due_at }}.\n"
+            "Status: {{ status }}\n"
+            "Teknisi: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.SLA_BREACHED: Texts(
+            "Tenggat terlewat: order #{{ order.number }}, {{ sla.target }}",
+            "{{ recipient.name }},\n\n"
+            "order #{{ order.number }} ({{ order.service }}, {{ order.item }}) melewati tenggat "
+            "“{{ sla.target }}”: seharusnya {{ sla.due_at }}.\n"
+            "Status: {{ status }}\n"
+            "Teknisi: {{ technician.name }}\n\n"
+            "{{ order_url }}",
+            "",
+        ),
+        Kind.DOCUMENT: Texts(
+            "{{ document.title }} {{ document.number }} · order #{{ order.number }}",
+            "Halo, {{ client.name }}!\n\n"
+            "Terlampir: {{ document.title }} {{ document.number }} untuk order Anda "
+            "#{{ order.number }} ({{ order.item }}).\n\n"
+            "Status order: {{ public_url }}" + _SIGNATURE_ID,
+            "",
+        ),
+        Kind.COMPLAINT_ANSWER: Texts(
+            "Komplain Anda tentang order #{{ order.number }}",
+            "Halo, {{ client.name }}!\n\n"
+            "Terima kasih sudah memberi tahu kami tentang masalah pada order Anda #{{ order.number }} "
+            "({{ order.item }}). Kami sudah menindaklanjutinya:\n\n"
+            "{{ complaint.resolution }}\n\n"
+            "Jika ada pertanyaan, hubungi kami di {{ tenant.phone }}." + _SIGNATURE_ID,
+            "{{ tenant.name }}: tentang komplain Anda untuk order #{{ order.number }}: {{ complaint.resolution }}",
         ),
     },
 }

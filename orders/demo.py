@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
@@ -48,6 +49,94 @@ ITEMS = [
 
 # How long ago the open demo orders were taken in (hours): mostly today and yesterday, two from last week.
 OPEN_AGES_HOURS = [2, 5, 20, 26, 3, 30, 8, 150, 45, 1, 52, 6, 200, 28]
+PROBLEMS = [
+    "Does not turn on",
+    "Screen flickers",
+    "Makes a loud noise",
+    "Needs setup advice",
+    "Battery drains fast",
+    "Will not charge",
+]
+
+
+@dataclass(frozen=True)
+class DemoData:
+    """What a demo center's catalogue, clients and orders are made of, in its own language and money."""
+
+    catalogue: list
+    clients: list
+    items: list
+    problems: list
+    visit_address: str  # formatted with n (a house number) and m (a flat or an RT)
+    prepayment: Decimal
+    spare_part: tuple[str, Decimal]  # the part a quoted estimate adds
+    reasons: dict[str, str]  # why an order is cancelled or put on hold
+
+
+MOSCOW = DemoData(
+    catalogue=CATALOGUE,
+    clients=CLIENTS,
+    items=ITEMS,
+    problems=PROBLEMS,
+    visit_address="Moscow, Lenina st. {n}, apt. {m}",
+    prepayment=Decimal("1000"),
+    spare_part=("Spare part", Decimal("900")),
+    reasons={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"},
+)
+
+# The Jakarta demo center (servicedesk.tenancy.demo.seed_jakarta_staff): Indonesian names, +62 numbers, rupiah.
+JAKARTA = DemoData(
+    catalogue=[
+        ("Ganti layar ponsel", [ServiceFormat.IN_SHOP], True, 90, "850000", 180, 2),
+        ("Diagnosis dan perbaikan laptop", [ServiceFormat.IN_SHOP], True, 180, "450000", 365, 5),
+        ("Servis mesin cuci", [ServiceFormat.ON_SITE, ServiceFormat.IN_SHOP], True, 120, "350000", 365, 3),
+        ("Pemulihan data", [ServiceFormat.IN_SHOP, ServiceFormat.ONLINE], True, 240, "1200000", 30, 7),
+        ("Konsultasi rumah pintar", [ServiceFormat.ONLINE, ServiceFormat.ON_SITE], False, 60, "250000", 0, 2),
+        ("Servis AC", [ServiceFormat.ON_SITE, ServiceFormat.COMBINED], True, 120, "300000", 90, 2),
+    ],
+    clients=[
+        ("Budi Hartono", "+6281234567801", "budi@example.com"),
+        ("Siti Nurhaliza", "+6281234567802", "siti@example.com"),
+        ("Agus Setiawan", "+6281234567803", ""),
+        ("Dewi Anggraini", "+6281234567804", "dewi@example.com"),
+        ("Rizky Ramadhan", "+6281234567805", ""),
+        ("Putri Wulandari", "+6281234567806", "putri@example.com"),
+        ("Eko Prasetyo", "+6281234567807", ""),
+        ("Ratna Sari", "+6281234567808", "ratna@example.com"),
+    ],
+    items=[
+        (
+            "Ponsel",
+            "Samsung",
+            "Galaxy A54",
+            "352345678901234",
+            "Layar retak, lecet di bagian belakang",
+            "Casing",
+        ),
+        ("Laptop", "ASUS", "VivoBook 14", "N1NRKD012345", "Keyboard aus", "Charger"),
+        ("Mesin cuci", "Sharp", "ES-T85CL", "SH8507123", "", ""),
+        ("Ponsel", "Xiaomi", "Redmi Note 12", "869876543210987", "Penyok di sudut", ""),
+        ("Laptop", "Lenovo", "IdeaPad Slim 3", "PF4ABC12", "Terkena tumpahan kopi", "Charger, tas"),
+        ("AC", "Daikin", "FTV25", "DK25123456", "Tidak dingin", "Remote"),
+    ],
+    problems=[
+        "Tidak mau menyala",
+        "Layar berkedip",
+        "Bunyi keras saat dipakai",
+        "Butuh saran pemasangan",
+        "Baterai cepat habis",
+        "Tidak bisa dicas",
+    ],
+    visit_address="Jl. Kemang Raya No. {n}, RT {m:03d}/RW 005, Jakarta Selatan",
+    prepayment=Decimal("100000"),
+    spare_part=("Suku cadang", Decimal("150000")),
+    reasons={"cancel": "Pelanggan berubah pikiran", "hold": "Menunggu pelanggan menelepon kembali"},
+)
+
+
+def demo_data_for(tenant) -> DemoData:
+    return JAKARTA if tenant.slug == "demo-jakarta" else MOSCOW
+
 
 # The path each demo order walks; the last status is where it stays.
 PATHS = {
@@ -81,7 +170,7 @@ QUOTED_PATHS = {
 
 def seed_catalogue(tenant) -> list[ServiceType]:
     types = []
-    for name, formats, needs_item, minutes, price, warranty, target in CATALOGUE:
+    for name, formats, needs_item, minutes, price, warranty, target in demo_data_for(tenant).catalogue:
         service_type, _ = ServiceType.objects.get_or_create(
             tenant=tenant,
             name=name,
@@ -101,6 +190,7 @@ def seed_catalogue(tenant) -> list[ServiceType]:
 @transaction.atomic
 def seed_demo_orders(staff) -> None:
     tenant = staff.tenant
+    data = demo_data_for(tenant)
     types = seed_catalogue(tenant)
     if Order.objects.for_tenant(tenant).exists():
         return
@@ -110,10 +200,10 @@ def seed_demo_orders(staff) -> None:
     statuses = list(PATHS)
     for index in range(26):
         status = statuses[index % len(statuses)]
-        name, phone, email = CLIENTS[index % len(CLIENTS)]
+        name, phone, email = data.clients[index % len(data.clients)]
         client = Client.objects.for_tenant(tenant).filter(phone=phone).first()
         service_type = types[index % len(types)]
-        kind, brand, model, serial, condition, accessories = ITEMS[index % len(ITEMS)]
+        kind, brand, model, serial, condition, accessories = data.items[index % len(data.items)]
         fmt = service_type.formats[index % len(service_type.formats)]
         visit = fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
         visit_start = (now + timedelta(days=1 + index % 4)).replace(
@@ -130,14 +220,7 @@ def seed_demo_orders(staff) -> None:
                 service_type=service_type,
                 format=fmt,
                 intake_location=staff.head_office,
-                problem=[
-                    "Does not turn on",
-                    "Screen flickers",
-                    "Makes a loud noise",
-                    "Needs setup advice",
-                    "Battery drains fast",
-                    "Will not charge",
-                ][index % 6],
+                problem=data.problems[index % len(data.problems)],
                 item_kind=kind if service_type.needs_item else "",
                 item_brand=brand,
                 item_model=model,
@@ -147,8 +230,8 @@ def seed_demo_orders(staff) -> None:
                 priority=[1, 1, 2, 0, 3][index % 5],
                 promised_at=now + timedelta(days=(index % 7) - 2, hours=index),
                 estimate=service_type.base_price,
-                prepayment=Decimal("1000") if index % 3 == 0 else Decimal("0"),
-                visit_address=f"Moscow, Lenina st. {index + 3}, apt. {index * 7 % 90 + 1}" if visit else "",
+                prepayment=data.prepayment if index % 3 == 0 else Decimal("0"),
+                visit_address=data.visit_address.format(n=index + 3, m=index * 7 % 90 + 1) if visit else "",
                 visit_start=visit_start if visit else None,
                 visit_end=visit_start + timedelta(hours=2) if visit else None,
             ),
@@ -191,6 +274,7 @@ def walk_to(
     Bills follow what the client approved: the intake estimate (the service's base price) is billed as one
     line; on a quoted path the approved quote's lines are the bill."""
     service_type = order.service_type
+    data = demo_data_for(order.tenant)
     quoted = path is not None and "approve" in path
     for action in path or PATHS[status]:
         if action == "plan":
@@ -207,7 +291,9 @@ def walk_to(
                     services.EstimateLineData(
                         LineItem.Kind.WORK, service_type.name, Decimal("1"), service_type.base_price
                     ),
-                    services.EstimateLineData(LineItem.Kind.PART, "Spare part", Decimal("1"), Decimal("900")),
+                    services.EstimateLineData(
+                        LineItem.Kind.PART, data.spare_part[0], Decimal("1"), data.spare_part[1]
+                    ),
                 ],
             )
         if action == "finish_work" and not order.line_items.exists():
@@ -234,9 +320,7 @@ def walk_to(
             action,
             by=actor,
             expected_version=order.version,
-            reason={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"}.get(
-                action, ""
-            ),
+            reason=data.reasons.get(action, ""),
         )
         order.refresh_from_db()
     return order

@@ -570,6 +570,16 @@ DOCUMENT_WORDS = {
         Stage.QUALITY: "Контроль качества",
         Stage.HANDOVER: "Выдача",
     },
+    "id": {
+        "yes": "Ya",
+        "no": "Tidak",
+        "photo": "Foto diambil",
+        "none": "—",
+        Stage.INTAKE: "Penerimaan",
+        Stage.DIAGNOSTICS: "Diagnosis",
+        Stage.QUALITY: "Pemeriksaan kualitas",
+        Stage.HANDOVER: "Serah terima",
+    },
 }
 
 
@@ -581,7 +591,7 @@ def _answer_text(entry: Entry, words: dict, language: str) -> str:
         return words["none"]
     if item.kind == ItemKind.NUMBER and answer.number is not None:
         number = plain_number(answer.number)
-        if language == "ru":
+        if language in ("ru", "id"):
             number = number.replace(".", ",")
         return f"{number} {item.unit}".strip()
     if item.kind == ItemKind.TEXT:

@@ -29,7 +29,33 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-@pytest.mark.parametrize("language", ["en", "ru"])
+# The same amounts as each language prints them: 8,900.00 (en), 8 900,00 (ru), 8.900,00 (id).
+AMOUNTS = {
+    "en": {
+        "total": "8,900.00",
+        "part": "6,900.00",
+        "estimate": "9,000.00",
+        "prepaid": "1,000.00",
+        "days": "90 days",
+    },
+    "ru": {
+        "total": "8 900,00",
+        "part": "6 900,00",
+        "estimate": "9 000,00",
+        "prepaid": "1 000,00",
+        "days": "90 дн.",
+    },
+    "id": {
+        "total": "8.900,00",
+        "part": "6.900,00",
+        "estimate": "9.000,00",
+        "prepaid": "1.000,00",
+        "days": "90 hari",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["en", "ru", "id"])
 @pytest.mark.parametrize("kind", Kind.values)
 def test_each_kind_renders_in_each_language_with_the_order_facts(done_order, reception_a, kind, language):
     document = services.issue(done_order, kind, language, by=reception_a)
@@ -42,15 +68,14 @@ def test_each_kind_renders_in_each_language_with_the_order_facts(done_order, rec
         for description in ("Diagnostics 1", "Display module 2", "Display replacement 3"):
             assert description in text
     if kind == Kind.COMPLETION_ACT:
-        total = "8 900,00" if language == "ru" else "8,900.00"
-        assert total in text.replace("\xa0", " ")
-        assert ("6 900,00" if language == "ru" else "6,900.00") in text.replace("\xa0", " ")
-        assert ("90 дн." if language == "ru" else "90 days") in text
+        assert AMOUNTS[language]["total"] in text.replace("\xa0", " ")
+        assert AMOUNTS[language]["part"] in text.replace("\xa0", " ")
+        assert AMOUNTS[language]["days"] in text
     if kind == Kind.INTAKE_RECEIPT:
         for fact in ("Scratched back", "Case, charger", "Screen cracked", "IMEI356789"):
             assert fact in text
-        assert ("9 000,00" if language == "ru" else "9,000.00") in text.replace("\xa0", " ")  # the estimate
-        assert ("1 000,00" if language == "ru" else "1,000.00") in text.replace("\xa0", " ")  # the prepayment
+        assert AMOUNTS[language]["estimate"] in text.replace("\xa0", " ")  # the estimate
+        assert AMOUNTS[language]["prepaid"] in text.replace("\xa0", " ")  # the prepayment
         assert done_order.public_token[:20] in text.replace(" ", "")
     assert document.sha256 == hashlib.sha256(document.file.open("rb").read()).hexdigest()
     assert document.pages == 1 and document.template_source == "default"
@@ -63,6 +88,15 @@ def test_russian_act_has_the_total_in_words(done_order, reception_a):
     assert "Акт выполненных работ" in text and "Стр. 1 из 1" in text
     english = _flat(stored_text(services.issue(done_order, Kind.COMPLETION_ACT, "en", by=reception_a)))
     assert "рубл" not in english and "Page 1 of 1" in english
+
+
+def test_indonesian_documents_speak_indonesian(done_order, reception_a):
+    act = _flat(stored_text(services.issue(done_order, Kind.COMPLETION_ACT, "id", by=reception_a)))
+    assert "Berita Acara Penyelesaian Pekerjaan" in act and "Hal. 1 dari 1" in act
+    assert "Jasa" in act and "Suku cadang, bahan" in act  # the line kinds in the document's language
+    assert "Completion act" not in act and "Page 1" not in act
+    card = _flat(stored_text(services.issue(done_order, Kind.WARRANTY_CARD, "id", by=reception_a)))
+    assert "Kartu Garansi" in card and "Masa garansi: 90 hari" in card
 
 
 def test_a_long_act_spans_pages_with_page_numbers(tenant_a, users_a, reception_a):

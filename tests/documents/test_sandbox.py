@@ -14,7 +14,7 @@ from documents.sandbox import TemplateRefused, validate
 from documents.variables import SCHEMA, Leaf, Seq, build_context, flat_schema, sample_context
 from servicedesk.tenancy.roles import Role
 
-LANGUAGES = ["en", "ru"]
+LANGUAGES = ["en", "ru", "id"]
 
 
 @pytest.mark.parametrize("kind", Kind.values)

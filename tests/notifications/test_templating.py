@@ -21,7 +21,7 @@ def errors_of(text: str) -> list[str]:
 
 
 def test_every_shipped_text_is_valid_and_complete():
-    assert set(DEFAULTS) == {"en", "ru"}
+    assert set(DEFAULTS) == {"en", "ru", "id"}
     for language, texts in DEFAULTS.items():
         assert set(texts) == set(Kind), language
         for kind, entry in texts.items():
