@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.images import image_response
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.privacy import consent_is_current
 from servicedesk.tenancy.roles import Perm, has_perm
 from servicedesk.web import say_form_errors
 
@@ -114,7 +115,7 @@ def order_list(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
 def intake(request: TenantRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None, request.FILES or None, tenant=request.tenant)
+    form = IntakeForm(request.POST or None, request.FILES or None, tenant=request.tenant, warn_hours=True)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             order = take_in_from_form(request, form)
@@ -174,6 +175,7 @@ def intake_context(request: TenantRequest, form: IntakeForm, picked_client: Clie
         "form": form,
         "suggested_kinds": SUGGESTED_ITEM_KINDS,
         "picked_client": picked_client,
+        "consent_current": consent_is_current(picked_client),
         "picked_item": picked_item,
         "picked": picked_item_context(request, picked_item) if picked_item else {},
     }
@@ -213,7 +215,11 @@ def client_pick(request: TenantRequest, client_id: int) -> HttpResponse:
         .filter(client=client)
         .select_related("service_type", "item")[:5]
     )
-    return render(request, "orders/_client_picked.html", {"client": client, "recent": recent})
+    return render(
+        request,
+        "orders/_client_picked.html",
+        {"client": client, "recent": recent, "consent_current": consent_is_current(client)},
+    )
 
 
 # --- Order page and actions ------------------------------------------------------------------------
