@@ -31,7 +31,10 @@ def group_numbers(response) -> dict[str, list[int]]:
 
 def test_overdue_and_later_jobs_and_the_counts(member_client, tenant_a, tech_a):
     late = make_order(
-        tenant_a, status=OrderStatus.PLANNED, technician=tech_a, promised_at=timezone.now() - timedelta(days=1)
+        tenant_a,
+        status=OrderStatus.PLANNED,
+        technician=tech_a,
+        promised_at=timezone.now() - timedelta(days=1),
     )
     missed_visit = make_order(
         tenant_a,
@@ -65,7 +68,10 @@ def test_the_job_just_touched_opens_its_group_and_is_marked(member_client, tenan
     client = member_client(Role.TECHNICIAN)
     body = client.get(url(tenant_a) + f"?job={later.number}").content.decode()
     assert 'id="group-later" data-testid="group-later" open>' in body
-    assert "touched" in body[body.index(f'id="job-{later.number}"') - 200 : body.index(f'id="job-{later.number}"')]
+    assert (
+        "touched"
+        in body[body.index(f'id="job-{later.number}"') - 200 : body.index(f'id="job-{later.number}"')]
+    )
     for junk in ("abc", "9" * 30, "\x00", "-1"):
         assert client.get(url(tenant_a), {"job": junk}).status_code == 200
 
@@ -154,7 +160,9 @@ def test_the_technician_turns_the_setting_on_and_off_from_my_jobs(member_client,
 
 
 def test_the_setting_changes_only_my_own_profile(member_client, tenant_a, tenant_b, tech_a, manager_a):
-    response = member_client(Role.MANAGER).post(url(tenant_a, "my_jobs_settings"), {"timer_with_status": "on"})
+    response = member_client(Role.MANAGER).post(
+        url(tenant_a, "my_jobs_settings"), {"timer_with_status": "on"}
+    )
     assert response.status_code == 302
     assert TechnicianProfile.objects.get(membership=manager_a).timer_with_status is True
     assert TechnicianProfile.objects.get(membership=tech_a).timer_with_status is False
