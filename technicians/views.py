@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import services as order_services
@@ -460,10 +461,14 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         "waiting": _("Waiting for parts or approval"),
         "later": _("Later"),
     }
+    short = {
+        "waiting": pgettext("jobs", "Waiting")
+    }  # the chips' label; the group's heading says what it waits for
     groups = [
         {
             "key": key,
             "label": labels[key],
+            "short": short.get(key, labels[key]),
             "jobs": grouped[key],
             # Folded unless searched for, or holding the job just touched.
             "open": key not in FOLDED_GROUPS or bool(words) or any(o.touched for o in grouped[key]),
