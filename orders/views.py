@@ -22,7 +22,7 @@ from servicedesk.tenancy.privacy import consent_is_current
 from servicedesk.tenancy.roles import Perm, has_perm
 from servicedesk.web import say_form_errors
 
-from . import money, services
+from . import money, services, visits
 from .access import order_or_404, to_order
 from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
@@ -332,6 +332,7 @@ def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
         say_form_errors(request, form)
         return to_order(request, order)
     data = form.cleaned_data
+    booked = order.visit_start
     try:
         services.assign(
             order,
@@ -347,6 +348,13 @@ def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Assignment saved."))
+        if not visits.same_slot(order.visit_start, booked):
+            # Saved (this form has no confirmation step), and said: the planning board asks first.
+            outside = visits.hours_warning(
+                order.workshop or order.intake_location, order.visit_start, order.visit_end
+            )
+            if outside:
+                messages.warning(request, outside)
     return to_order(request, order)
 
 

@@ -449,10 +449,9 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
     running_id = running.order_id if running else None
     orders.sort(key=lambda o: _job_sort_key(o, running_id, today))
     touched = request.GET.get("job", "")
-    touched_number = int(touched) if touched.isdigit() and len(touched) < 10 else None
+    touched_number = int(touched) if touched.isascii() and touched.isdigit() and len(touched) < 10 else None
     grouped: dict[str, list[Order]] = {key: [] for key in JOB_GROUPS}
     for order in orders:
-        order.touched = order.number == touched_number
         grouped[job_group(order, running_id, today, tz)].append(order)
     labels = {
         "now": _("Now"),
@@ -471,7 +470,9 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
             "short": short.get(key, labels[key]),
             "jobs": grouped[key],
             # Folded unless searched for, or holding the job just touched.
-            "open": key not in FOLDED_GROUPS or bool(words) or any(o.touched for o in grouped[key]),
+            "open": key not in FOLDED_GROUPS
+            or bool(words)
+            or any(o.number == touched_number for o in grouped[key]),
         }
         for key in JOB_GROUPS
     ]
@@ -484,6 +485,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
             **context,
             "jobs": orders,
             "groups": groups,
+            "touched_job": touched_number,
             "query": query,
             "today": today,
             "logged_today": worklog.format_duration(logged),

@@ -72,7 +72,7 @@ def test_the_job_just_touched_opens_its_group_and_is_marked(member_client, tenan
         "touched"
         in body[body.index(f'id="job-{later.number}"') - 200 : body.index(f'id="job-{later.number}"')]
     )
-    for junk in ("abc", "9" * 30, "\x00", "-1"):
+    for junk in ("abc", "9" * 30, "\x00", "-1", "²", "٣"):
         assert client.get(url(tenant_a), {"job": junk}).status_code == 200
 
 

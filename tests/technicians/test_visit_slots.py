@@ -226,3 +226,22 @@ def test_order_page_assignment_refuses_the_past_with_a_message(member_client, te
     assert "is in the past" in response.content.decode()
     order.refresh_from_db()
     assert order.visit_start is None
+
+
+def test_order_page_assignment_outside_the_hours_is_saved_with_a_warning(member_client, tenant_a, tech_a):
+    order = visit_order(tenant_a)
+    response = member_client(Role.MANAGER).post(
+        reverse("orders:assign", args=[tenant_a.slug, order.number]),
+        {
+            "version": order.version,
+            "technician": tech_a.pk,
+            "workshop": order.workshop_id,
+            "visit_address": "Mira 1",
+            "visit_start": "2030-05-19T11:00",
+        },
+        follow=True,
+    )
+    body = response.content.decode()
+    assert "Assignment saved." in body and "closed that day" in body
+    order.refresh_from_db()
+    assert order.visit_start == local(tenant_a, "2030-05-19 11:00")
