@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,7 +14,9 @@ from django.utils.translation import pgettext
 from servicedesk.fields import DateTimeField, DateTimeInput
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
+from servicedesk.tenancy.privacy import consent_is_current
 
+from . import visits
 from .models import (
     BILLABLE_KINDS,
     Client,
@@ -85,7 +88,7 @@ class IntakeForm(forms.Form):
     consent = forms.BooleanField(
         label=_("The client agrees to the processing of personal data"),
         required=False,
-        help_text=_("Required once per client; recorded with the privacy text version."),
+        help_text=_("Asked once per client and privacy text version; recorded with that version."),
     )
     service_type = forms.ModelChoiceField(
         label=_("Service"), queryset=ServiceType.objects.none(), widget=ServiceTypeSelect
@@ -135,10 +138,16 @@ class IntakeForm(forms.Form):
     visit_start = DateTimeField(label=_("Visit from"), required=False, widget=DateTimeInput())
     visit_end = DateTimeField(label=_("Visit until"), required=False, widget=DateTimeInput())
     photos = MultiplePhotoField(label=_("Photos"), required=False)
+    # Shown only with the warning that a visit is outside the location's business hours (orders.visits).
+    confirm_hours = forms.BooleanField(label=_("Book the visit at this time anyway"), required=False)
 
-    def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
+    def __init__(self, *args, tenant: Tenant, warn_hours: bool = False, **kwargs) -> None:
+        """`warn_hours`: a person fills this form in and can confirm a visit outside business hours (the
+        pages); the API books without the warning."""
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+        self.warn_hours = warn_hours
+        self.hours_warning: str | None = None
         self.fields["client"].queryset = Client.objects.for_tenant(tenant)
         self.fields["item"].queryset = Item.objects.for_tenant(tenant)
         self.fields["service_type"].queryset = ServiceType.objects.for_tenant(tenant).filter(is_active=True)
@@ -192,7 +201,7 @@ class IntakeForm(forms.Form):
                 self.add_error("client_name", _("Enter the client's name or pick a returning client."))
             if not phone and "client_phone" not in self.errors:
                 self.add_error("client_phone", _("Enter a phone number."))
-        if not cleaned.get("consent") and (client is None or client.consent_at is None):
+        if not cleaned.get("consent") and not consent_is_current(client):
             self.add_error(
                 "consent", _("The client must agree to the processing of personal data before intake.")
             )
@@ -215,6 +224,16 @@ class IntakeForm(forms.Form):
         start, end = cleaned.get("visit_start"), cleaned.get("visit_end")
         if start and end and end <= start:
             self.add_error("visit_end", _("The visit must end after it starts."))
+        elif start:
+            try:
+                visits.check_slot(start, end, tz=self.tenant.tz)  # the service's own rule, on the field
+            except ValidationError as refused:
+                self.add_error("visit_start", refused)
+            else:
+                if self.warn_hours and fmt in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}:
+                    self.hours_warning = visits.hours_warning(cleaned.get("intake_location"), start, end)
+                    if self.hours_warning and not cleaned.get("confirm_hours"):
+                        self.add_error("confirm_hours", self.hours_warning)
         promised = cleaned.get("promised_at")
         if promised and promised < timezone.now() - timedelta(minutes=5):
             self.add_error("promised_at", _("The promised date is in the past."))

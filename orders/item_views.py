@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.privacy import consent_is_current
 from servicedesk.tenancy.roles import Perm, has_perm
 
 from . import items
@@ -57,7 +58,13 @@ def item_pick(request: TenantRequest, item_id: int) -> HttpResponse:
     return render(
         request,
         "orders/_item_picked.html",
-        {**context, "client": item.client, "recent": context["visits"][:5], "oob": True},
+        {
+            **context,
+            "client": item.client,
+            "recent": context["visits"][:5],
+            "consent_current": consent_is_current(item.client),
+            "oob": True,
+        },
     )
 
 

@@ -17,10 +17,10 @@ from django.utils.translation import gettext as _
 from servicedesk.counters import next_number
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
-from servicedesk.tenancy.privacy import current_privacy_version
+from servicedesk.tenancy.privacy import consent_is_current, current_privacy_version
 from servicedesk.tenancy.roles import Perm, Role
 
-from . import money
+from . import money, visits
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
 from .lifecycle import bump_version
 from .models import (
@@ -130,6 +130,7 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
     if data.item is not None and data.client is not None and data.item.client_id != data.client.pk:
         raise ValidationError(_("This device is recorded for another client."))
     now = timezone.now()
+    visits.check_slot(data.visit_start, data.visit_end, now=now, tz=tenant.tz)
     client = data.client
     if client is None:
         client = Client.objects.create(
@@ -141,10 +142,11 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
     elif data.client_email and not client.email:
         client.email = data.client_email
         client.save(update_fields=["email"])
-    if data.consent and client.consent_at is None:
+    version = current_privacy_version(tenant)
+    if data.consent and not consent_is_current(client, version):
+        # A new client, or one who agreed to an older text: the consent to the text in force is recorded.
         client.consent_at = now
-
-        client.consent_version = current_privacy_version(tenant)
+        client.consent_version = version
         client.save(update_fields=["consent_at", "consent_version"])
 
     item = data.item
@@ -316,8 +318,8 @@ def assign(
         pass
     start = changes.get("visit_start", order.visit_start)
     end = changes.get("visit_end", order.visit_end)
-    if start and end and end <= start:
-        raise ValidationError(_("The visit must end after it starts."))
+    # A new or moved slot may not start in the past; the slot already booked may stay as it is.
+    visits.check_slot(start, end, booked_start=order.visit_start, tz=order.tenant.tz)
     if not changes:
         return
     with transaction.atomic():

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from servicedesk.images import image_response
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.privacy import consent_is_current
 from servicedesk.tenancy.roles import Perm, has_perm
 from servicedesk.web import say_form_errors
 
-from . import money, services
+from . import money, services, visits
 from .access import order_or_404, to_order
 from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
@@ -114,7 +115,7 @@ def order_list(request: TenantRequest) -> HttpResponse:
 @tenant_view(Perm.ORDERS_CREATE)
 @require_http_methods(["GET", "POST"])
 def intake(request: TenantRequest) -> HttpResponse:
-    form = IntakeForm(request.POST or None, request.FILES or None, tenant=request.tenant)
+    form = IntakeForm(request.POST or None, request.FILES or None, tenant=request.tenant, warn_hours=True)
     if request.method == "POST" and form.is_valid():
         with transaction.atomic():
             order = take_in_from_form(request, form)
@@ -174,6 +175,7 @@ def intake_context(request: TenantRequest, form: IntakeForm, picked_client: Clie
         "form": form,
         "suggested_kinds": SUGGESTED_ITEM_KINDS,
         "picked_client": picked_client,
+        "consent_current": consent_is_current(picked_client),
         "picked_item": picked_item,
         "picked": picked_item_context(request, picked_item) if picked_item else {},
     }
@@ -213,7 +215,11 @@ def client_pick(request: TenantRequest, client_id: int) -> HttpResponse:
         .filter(client=client)
         .select_related("service_type", "item")[:5]
     )
-    return render(request, "orders/_client_picked.html", {"client": client, "recent": recent})
+    return render(
+        request,
+        "orders/_client_picked.html",
+        {"client": client, "recent": recent, "consent_current": consent_is_current(client)},
+    )
 
 
 # --- Order page and actions ------------------------------------------------------------------------
@@ -326,6 +332,7 @@ def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
         say_form_errors(request, form)
         return to_order(request, order)
     data = form.cleaned_data
+    booked = order.visit_start
     try:
         services.assign(
             order,
@@ -341,6 +348,13 @@ def order_assign(request: TenantRequest, order_number: int) -> HttpResponse:
         messages.error(request, " ".join(getattr(problem, "messages", [str(problem)])))
     else:
         messages.success(request, _("Assignment saved."))
+        if not visits.same_slot(order.visit_start, booked):
+            # Saved (this form has no confirmation step), and said: the planning board asks first.
+            outside = visits.hours_warning(
+                order.workshop or order.intake_location, order.visit_start, order.visit_end
+            )
+            if outside:
+                messages.warning(request, outside)
     return to_order(request, order)
 
 

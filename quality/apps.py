@@ -11,7 +11,7 @@ class QualityConfig(AppConfig):
 
         from documents import variables
         from documents.variables import Leaf, Seq, register_variables
-        from orders import items
+        from orders import items, visits
         from orders.lifecycle import register_guard
         from orders.models import Order
         from orders.panels import Panel, register_panel
@@ -20,6 +20,7 @@ class QualityConfig(AppConfig):
 
         from . import checklists, checks, listeners
         from .clocks import on_order_event as sla_listener
+        from .hours import visit_hours_warning
         from .panels import aftersales_panel, checklist_panel, job_card_checklist
         from .rollups import on_order_event as keep_rollups_current
         from .sla_panel import sla_panel
@@ -76,3 +77,5 @@ class QualityConfig(AppConfig):
             return reverse("quality:claim_new", args=[order.tenant.slug, order.number]) + "?source=device"
 
         items.warranty_claim_url = claim_url
+        # A visit booked outside the location's business hours is a warning to confirm (orders.visits).
+        visits.register_hours_check(visit_hours_warning)

@@ -7,7 +7,7 @@ the pure functions of quality.calendar. The managers' page saves a week through 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.tenancy.models import Location, Tenant
 
-from .calendar import DEFAULT_WEEK, Day, Span, WorkingCalendar, check_day, parse_hours
+from .calendar import DEFAULT_WEEK, Day, Span, WorkingCalendar, check_day, format_hours, parse_hours
 from .models import BusinessHours, CalendarDay
 
 
@@ -148,3 +148,32 @@ def coming_holidays(tenant: Tenant, today: date, days: int = 60) -> list[tuple[d
         tenant.country, years=range(today.year, until.year + 1), language=_holiday_language(tenant)
     )
     return sorted((day, name) for day, name in calendar.items() if today <= day <= until)
+
+
+def _inside(periods: list[tuple[datetime, datetime]], moment: datetime, *, as_end: bool) -> bool:
+    # A visit may start at opening time and end at closing time; a lunch break inside it is its own affair.
+    if as_end:
+        return any(start < moment <= end for start, end in periods)
+    return any(start <= moment < end for start, end in periods)
+
+
+def visit_hours_warning(location: Location, start: datetime, end: datetime) -> str | None:
+    """orders.visits' hours check (registered in QualityConfig.ready()): a sentence when the visit starts or
+    ends outside the location's business hours of its day, else None."""
+    calendar = calendar_for(location)
+    day = start.astimezone(calendar.tz).date()
+    # The day before too: a night span that runs to 24:00 ends on the visit's day.
+    periods = [*calendar.periods_on(day - timedelta(days=1)), *calendar.periods_on(day)]
+    end = max(end, start)
+    if _inside(periods, start, as_end=False) and (end == start or _inside(periods, end, as_end=True)):
+        return None
+    local_start, local_end = start.astimezone(calendar.tz), end.astimezone(calendar.tz)
+    return _(
+        "The visit (%(day)s %(start)s–%(end)s) is outside the business hours of %(location)s: %(hours)s."
+    ) % {
+        "day": local_start.strftime("%d.%m"),
+        "start": local_start.strftime("%H:%M"),
+        "end": local_end.strftime("%H:%M"),
+        "location": location.name,
+        "hours": format_hours(calendar.hours_on(day)) or _("closed that day"),
+    }

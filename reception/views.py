@@ -165,7 +165,9 @@ def intake(request: TenantRequest, visit_id: int) -> HttpResponse:
             return redirect("orders:detail", tenant_slug=request.tenant.slug, order_number=visit.order.number)
         return _to_board(request, visit.location_id)
     initial, client = services.intake_initial(visit)
-    form = IntakeForm(request.POST or None, request.FILES or None, tenant=request.tenant, initial=initial)
+    form = IntakeForm(
+        request.POST or None, request.FILES or None, tenant=request.tenant, initial=initial, warn_hours=True
+    )
     if request.method == "POST" and form.is_valid():
         try:
             with transaction.atomic():

@@ -50,6 +50,7 @@ class TechnicianProfileForm(forms.ModelForm):
             "day_end",
             "break_minutes",
             "hourly_rate",
+            "timer_with_status",
         ]
         widgets = {"day_start": TimeInput(), "day_end": TimeInput()}
 
@@ -129,6 +130,10 @@ class JobActionForm(forms.Form):
 
 class TimerForm(forms.Form):
     command = forms.ChoiceField(choices=[("start", "start"), ("stop", "stop")])
+
+
+class TimerSettingForm(forms.Form):
+    timer_with_status = forms.BooleanField(required=False)
 
 
 class JobNoteForm(forms.Form):

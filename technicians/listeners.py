@@ -5,6 +5,7 @@ They run inside the transaction that records the event, so a failure rolls the c
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.translation import gettext as _
 
 from orders.models import CLOSED_STATUSES, EventKind, Order, OrderEvent, OrderStatus
@@ -32,6 +33,29 @@ def _status_changed(event: OrderEvent) -> None:
         )
     if event.to_status in CLOSED_STATUSES:
         worklog.stop_order_timers(order, by_user=event.actor)
+    if event.to_status in worklog.EXECUTION_STATUSES and event.from_status not in worklog.EXECUTION_STATUSES:
+        _start_timer_with_status(event)
+
+
+def _start_timer_with_status(event: OrderEvent) -> None:
+    """The assigned technician started diagnostics or work and asked (their profile's "timer_with_status")
+    for the timer to start with it. Someone else moving the job starts nobody's timer."""
+    order = event.order
+    if order.technician_id is None or event.actor is None:
+        return
+    profile = (
+        TechnicianProfile.objects.filter(
+            tenant_id=order.tenant_id, membership_id=order.technician_id, timer_with_status=True
+        )
+        .select_related("membership__user", "membership__tenant")
+        .first()
+    )
+    if profile is None or profile.membership.user_id != event.actor.pk:
+        return
+    try:
+        worklog.start_timer(order, technician=profile.membership, by=profile.membership)
+    except (ValidationError, PermissionDenied):
+        pass  # already running here, or started at the same moment: the status change stands either way
 
 
 def _assigned(event: OrderEvent) -> None:

@@ -65,6 +65,13 @@ class TechnicianProfile(TenantOwned):
     does_visits = models.BooleanField(_("does on-site visits"), default=False)
     hourly_rate = models.DecimalField(_("labour rate per hour"), default=ZERO, **MONEY)
     is_active = models.BooleanField(_("takes jobs"), default=True)
+    # The technician's own preference (also set from my jobs): the listener starts the work-log timer when
+    # they start diagnostics or work themselves (technicians/listeners.py).
+    timer_with_status = models.BooleanField(
+        _("start the timer with diagnostics and work"),
+        default=False,
+        help_text=_("“Start diagnostics” and “Start work” also start the work-log timer."),
+    )
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("technician profile")

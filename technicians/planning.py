@@ -20,6 +20,7 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from orders import visits
 from orders.lifecycle import OrderChanged, TransitionRefused, transition
 from orders.models import Order, OrderStatus
 from orders.permissions import check_actor
@@ -234,10 +235,14 @@ def plan(
             end = order.visit_end
         slot_changed = visit_start is not None or visit_end_at is not None
         if order.needs_visit or start is not None:
-            if start is not None and end is not None and end <= start:
-                raise ValidationError(_("The visit must end after it starts."))
+            # Past or backwards slots are refused before any warning is asked (orders.visits: the one rule).
+            visits.check_slot(start, end, booked_start=order.visit_start, tz=order.tenant.tz)
             check_no_overlap(order, technician, start, end)
         warnings = assignment_warnings(order, technician, visit_start=start, visit_end_at=end)
+        if not visits.same_slot(start, order.visit_start):
+            outside = visits.hours_warning(workshop or order.workshop or order.intake_location, start, end)
+            if outside:
+                warnings.append(outside)
         if warnings and not accept_warnings:
             raise NeedsConfirmation(warnings)
         moved = []

@@ -17,6 +17,7 @@ urlpatterns = [
     # Execution
     path("my-jobs/", views.my_jobs, name="my_jobs"),
     path("my-jobs/timer/stop/", views.timer_stop, name="timer_stop"),
+    path("my-jobs/settings/", views.my_jobs_settings, name="my_jobs_settings"),
     path("jobs/<int:order_number>/action/", views.job_action, name="job_action"),
     path("jobs/<int:order_number>/timer/", views.timer, name="timer"),
     path("jobs/<int:order_number>/note/", views.job_note, name="job_note"),

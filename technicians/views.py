@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from orders import services as order_services
@@ -51,6 +52,7 @@ from .forms import (
     PlanForm,
     TechnicianProfileForm,
     TimerForm,
+    TimerSettingForm,
     WorkLogForm,
 )
 from .models import (
@@ -70,8 +72,9 @@ def _back(request: TenantRequest, order: Order | None = None) -> HttpResponse:
     slug = request.tenant.slug
     target = request.POST.get("next", "")
     if target == "my_jobs" or order is None:
+        # The job just touched stays in view: its group opens (?job=) and the page scrolls to its card.
         url = reverse("technicians:my_jobs", args=[slug])
-        return redirect(f"{url}#job-{order.number}" if order else url)
+        return redirect(f"{url}?job={order.number}#job-{order.number}" if order else url)
     if target == "board":
         return redirect("technicians:board", tenant_slug=slug)
     return redirect("orders:detail", tenant_slug=slug, order_number=order.number)
@@ -282,6 +285,10 @@ def route_sheet(request: TenantRequest, membership_id: int) -> HttpResponse:
 
 # --- My jobs ---------------------------------------------------------------------------------------
 WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatus.ON_HOLD}
+# My jobs' groups, in the order shown; "waiting" and "later" start folded (docs/planning.md, My jobs).
+JOB_GROUPS = ("now", "today", "overdue", "waiting", "later")
+FOLDED_GROUPS = {"waiting", "later"}
+MAX_JOB_SEARCH = 100
 # Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
 NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
 ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
@@ -308,6 +315,46 @@ def _job_sort_key(order: Order, running_order_id: int | None, today):
     visit = order.visit_start.timestamp() if order.visit_start else float("inf")
     promised = order.promised_at.timestamp() if order.promised_at else float("inf")
     return (group, visit if group == 1 else 0, -order.priority, promised, order.number)
+
+
+def job_group(order: Order, running_order_id: int | None, today, tz) -> str:
+    """Which of my jobs' groups a job is in: "now" (my timer runs on it, or it is under way: diagnostics, work,
+    quality check), "waiting" (for parts, the client's approval, on hold), "overdue" (its visit day or its
+    promised time has passed), "today" (its visit or promised day is today), else "later"."""
+    if (
+        order.pk == running_order_id
+        or order.status in worklog.EXECUTION_STATUSES
+        or order.status == OrderStatus.QUALITY_CHECK
+    ):
+        return "now"
+    if order.status in WAITING:
+        return "waiting"
+    if order.visit_start:
+        day = timezone.localtime(order.visit_start, tz).date()
+        return "overdue" if day < today else "today" if day == today else "later"
+    if order.is_overdue:
+        return "overdue"
+    if order.promised_at and timezone.localtime(order.promised_at, tz).date() == today:
+        return "today"
+    return "later"
+
+
+def job_matches(order: Order, words: list[str]) -> bool:
+    """My jobs' search: every word in the number, client, phone, item, serial, service, problem or address."""
+    text = " ".join(
+        str(part)
+        for part in (
+            f"#{order.number}",
+            order.client.name,
+            order.client.phone,
+            order.item or "",
+            order.item.serial if order.item else "",
+            order.service_type.name,
+            order.problem,
+            order.visit_address,
+        )
+    ).casefold()
+    return all(word in text for word in words)
 
 
 def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
@@ -391,11 +438,45 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         )  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = True  # my own jobs: I need to reach the client
     prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
+    words = query.casefold().split()
+    if words:
+        orders = [o for o in orders if job_matches(o, words)]
     context = jobs_context(request, orders)
     today = request.tenant.local_date()
+    tz = request.tenant.tz
     running = context["running"]
-    orders.sort(key=lambda o: _job_sort_key(o, running.order_id if running else None, today))
-    lower, upper = worklog.day_bounds(today, today, request.tenant.tz)
+    running_id = running.order_id if running else None
+    orders.sort(key=lambda o: _job_sort_key(o, running_id, today))
+    touched = request.GET.get("job", "")
+    touched_number = int(touched) if touched.isascii() and touched.isdigit() and len(touched) < 10 else None
+    grouped: dict[str, list[Order]] = {key: [] for key in JOB_GROUPS}
+    for order in orders:
+        grouped[job_group(order, running_id, today, tz)].append(order)
+    labels = {
+        "now": _("Now"),
+        "today": _("Today"),
+        "overdue": _("Overdue"),
+        "waiting": _("Waiting for parts or approval"),
+        "later": _("Later"),
+    }
+    short = {
+        "waiting": pgettext("jobs", "Waiting")
+    }  # the chips' label; the group's heading says what it waits for
+    groups = [
+        {
+            "key": key,
+            "label": labels[key],
+            "short": short.get(key, labels[key]),
+            "jobs": grouped[key],
+            # Folded unless searched for, or holding the job just touched.
+            "open": key not in FOLDED_GROUPS
+            or bool(words)
+            or any(o.number == touched_number for o in grouped[key]),
+        }
+        for key in JOB_GROUPS
+    ]
+    lower, upper = worklog.day_bounds(today, today, tz)
     logged = worklog.hours_report(request.tenant, today, today, technician=me).total
     return render(
         request,
@@ -403,12 +484,40 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         {
             **context,
             "jobs": orders,
+            "groups": groups,
+            "touched_job": touched_number,
+            "query": query,
             "today": today,
             "logged_today": worklog.format_duration(logged),
             "note_form": JobNoteForm(),
             "day_bounds": (lower, upper),
         },
     )
+
+
+@tenant_view(Perm.ORDERS_WORK)
+@require_POST
+def my_jobs_settings(request: TenantRequest) -> HttpResponse:
+    """My own preference from my jobs: start the timer with "start diagnostics" and "start work"."""
+    form = TimerSettingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The form was incomplete. Reload the page and try again."))
+        return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
+    on = form.cleaned_data["timer_with_status"]
+    # A profile of one's own holds it; a member without one gets the defaults (as the board assumes).
+    profile, _created = TechnicianProfile.objects.get_or_create(
+        tenant=request.tenant, membership=request.membership
+    )
+    if profile.timer_with_status != on:
+        profile.timer_with_status = on
+        profile.save(update_fields=["timer_with_status"])
+    messages.success(
+        request,
+        _("The timer now starts with diagnostics and work.")
+        if on
+        else _("The timer no longer starts by itself."),
+    )
+    return redirect("technicians:my_jobs", tenant_slug=request.tenant.slug)
 
 
 @tenant_view(Perm.ORDERS_WORK)

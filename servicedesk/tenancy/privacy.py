@@ -28,6 +28,15 @@ def current_privacy_version(tenant: Tenant | int) -> str:
     return policy.version if policy else settings.PRIVACY_POLICY_VERSION
 
 
+def consent_is_current(client, version: str | None = None) -> bool:
+    """True when the client's consent is on file for the privacy text in force (`version`, default
+    `current_privacy_version`): intake asks for it again only when it is not (a new client, or a new text
+    published since). `client` is an orders.Client or None."""
+    if client is None or client.consent_at is None:
+        return False
+    return client.consent_version == (version or current_privacy_version(client.tenant_id))
+
+
 def policy_for_client(client) -> PrivacyPolicy | None:
     """The text this client agreed to (its Client.consent_version), else the one in force, else None.
 

@@ -14,3 +14,13 @@
   }
   if (document.querySelector("[data-timer-started]")) { tick(); window.setInterval(tick, 1000); }
 })();
+// My jobs: a group's chip opens its folded group before the browser scrolls to it.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var chip = event.target.closest("[data-open-group]");
+    if (!chip) { return; }
+    var group = document.getElementById(chip.getAttribute("data-open-group"));
+    if (group && group.tagName === "DETAILS") { group.open = true; }
+  });
+})();

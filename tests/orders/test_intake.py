@@ -147,8 +147,8 @@ def test_an_on_site_visit_keeps_its_address_and_slot(reception, tenant_a, intake
         intake_post(
             format=ServiceFormat.ON_SITE,
             visit_address="Lenina 1, apt. 5",
-            visit_start="2030-05-01T10:00",
-            visit_end="2030-05-01T12:00",
+            visit_start="2030-05-15T10:00",  # a Wednesday morning: inside the standard business hours
+            visit_end="2030-05-15T12:00",
         ),
     )
     assert response.status_code == 302
@@ -316,3 +316,82 @@ def test_picking_a_client_shows_them(known_clients, reception, tenant_a):
         reception.get(tenant_url("client_pick", tenant_a, known_clients["other tenant"].pk)).status_code
         == 404
     )
+
+
+# --- The visit slot (orders.visits) ----------------------------------------------------------------
+def on_site(**changes) -> dict:
+    return {"format": ServiceFormat.ON_SITE, "visit_address": "Lenina 1", **changes}
+
+
+def test_a_visit_in_the_past_is_refused_on_its_field(reception, tenant_a, intake_post):
+    before = saved_rows(tenant_a)
+    response = reception.post(
+        tenant_url("intake", tenant_a), intake_post(**on_site(visit_start="2020-05-13T10:00"))
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["visit_start"] == [
+        "The visit time 13.05.2020 10:00 is in the past: choose a time from now on."
+    ]
+    assert saved_rows(tenant_a) == before
+
+
+def test_a_visit_outside_business_hours_asks_to_confirm(reception, tenant_a, intake_post, location_a):
+    before = saved_rows(tenant_a)
+    sunday = on_site(visit_start="2030-05-19T11:00", visit_end="2030-05-19T12:00")
+    response = reception.post(tenant_url("intake", tenant_a), intake_post(**sunday))
+    assert response.status_code == 200
+    assert response.context["form"].errors["confirm_hours"] == [
+        f"The visit (19.05 11:00–12:00) is outside the business hours of {location_a.name}: closed that day."
+    ]
+    assert 'data-testid="hours-warning"' in response.content.decode()
+    assert saved_rows(tenant_a) == before
+    # Confirmed: booked as asked.
+    response = reception.post(tenant_url("intake", tenant_a), intake_post(**sunday, confirm_hours="on"))
+    assert response.status_code == 302
+    order = Order.objects.for_tenant(tenant_a).get()
+    assert order.visit_start.astimezone(tenant_a.tz).strftime("%Y-%m-%d %H:%M") == "2030-05-19 11:00"
+
+
+def test_an_in_shop_order_is_not_asked_about_hours(reception, tenant_a, intake_post):
+    response = reception.get(tenant_url("intake", tenant_a))
+    assert 'name="confirm_hours"' not in response.content.decode()
+    assert reception.post(tenant_url("intake", tenant_a), intake_post()).status_code == 302
+
+
+# --- Consent for the privacy text in force ----------------------------------------------------------
+def test_consent_to_an_older_privacy_text_is_asked_again(reception, tenant_a, intake_post):
+    older = ClientFactory(tenant=tenant_a, consent_version="2020-01")
+    response = reception.post(
+        tenant_url("intake", tenant_a),
+        intake_post(client=older.pk, client_name="", client_phone="", consent=None),
+    )
+    assert response.status_code == 200
+    assert "consent" in response.context["form"].errors
+    assert "Consent on file for an earlier privacy text" in response.content.decode()
+    response = reception.post(
+        tenant_url("intake", tenant_a), intake_post(client=older.pk, client_name="", client_phone="")
+    )
+    assert response.status_code == 302
+    older.refresh_from_db()
+    assert older.consent_version == django_settings.PRIVACY_POLICY_VERSION
+
+
+def test_the_consent_box_is_marked_by_what_is_on_file(reception, tenant_a):
+    current = ClientFactory(tenant=tenant_a)
+    older = ClientFactory(tenant=tenant_a, consent_version="2020-01")
+    never = ClientFactory(tenant=tenant_a, consent_at=None, consent_version="")
+    marks = {}
+    for client in (current, older, never):
+        body = reception.get(tenant_url("client_pick", tenant_a, client.pk)).content.decode()
+        marks[client.pk] = "current" if 'data-consent="current"' in body else "needed"
+    assert marks == {current.pk: "current", older.pk: "needed", never.pk: "needed"}
+
+
+def test_the_service_type_comes_first_on_the_page(reception, tenant_a):
+    body = reception.get(tenant_url("intake", tenant_a)).content.decode()
+    assert (
+        body.index('name="service_type"')
+        < body.index('name="client_phone"')
+        < body.index('name="item_serial"')
+    )
+    assert body.index('name="item_serial"') < body.index('name="item_kind"')

@@ -52,17 +52,26 @@ def test_my_jobs_lists_only_my_open_jobs_in_working_order(
     closed = make_order(tenant_a, status=OrderStatus.HANDED_OVER, technician=tech_a)
     not_mine = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=manager_a)
     worklog.start_timer(timed, technician=tech_a, by=tech_a)
-    body = member_client(Role.TECHNICIAN).get(my_jobs_url(tenant_a)).content.decode()
-    positions = [body.index(f'id="job-{o.number}"') for o in (timed, visit_today, working, planned, waiting)]
+    response = member_client(Role.TECHNICIAN).get(my_jobs_url(tenant_a))
+    body = response.content.decode()
+    # Grouped: now (the timer's job first, then work under way), today, waiting, later.
+    positions = [body.index(f'id="job-{o.number}"') for o in (timed, working, visit_today, waiting, planned)]
     assert positions == sorted(positions)
+    assert {g["key"]: [o.number for o in g["jobs"]] for g in response.context["groups"]} == {
+        "now": [timed.number, working.number],
+        "today": [visit_today.number],
+        "overdue": [],
+        "waiting": [waiting.number],
+        "later": [planned.number],
+    }
     assert f'id="job-{closed.number}"' not in body and f'id="job-{not_mine.number}"' not in body
     assert 'data-testid="running-banner"' in body
 
 
 @pytest.mark.clock("2026-03-10 23:50")
 def test_a_visit_after_midnight_is_not_todays_visit(clock, member_client, tenant_a, tech_a):
-    """At 23:50 in the center, a visit at 00:20 is tomorrow's: it waits with the planned jobs, after work under
-    way; at 00:10 the next day it is today's visit and comes first."""
+    """At 23:50 in the center, a visit at 00:20 is tomorrow's: it is a later job; at 00:10 the next day it is
+    today's visit (after the work under way, which is "now")."""
     working = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a)
     visit = make_order(
         tenant_a,
@@ -74,13 +83,13 @@ def test_a_visit_after_midnight_is_not_todays_visit(clock, member_client, tenant
     )
     client = member_client(Role.TECHNICIAN)
 
-    def order_on_page() -> list[int]:
-        body = client.get(my_jobs_url(tenant_a)).content.decode()
-        return sorted((working.number, visit.number), key=lambda n: body.index(f'id="job-{n}"'))
+    def groups() -> dict[str, list[int]]:
+        response = client.get(my_jobs_url(tenant_a))
+        return {g["key"]: [o.number for o in g["jobs"]] for g in response.context["groups"] if g["jobs"]}
 
-    assert order_on_page() == [working.number, visit.number]
+    assert groups() == {"now": [working.number], "later": [visit.number]}
     clock.shift(minutes=20)  # 00:10 on the 11th
-    assert order_on_page() == [visit.number, working.number]
+    assert groups() == {"now": [working.number], "today": [visit.number]}
 
 
 def test_my_jobs_shows_the_right_buttons(member_client, tenant_a, tech_a):
