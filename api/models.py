@@ -19,6 +19,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -110,3 +111,113 @@ class ApiKey(TenantOwned):
     def actor(self) -> Membership:
         """The member the services see: the key's role in its center, never saved (see the module's doc)."""
         return Membership(tenant=self.tenant, user=self.user, role=self.role, is_active=self.works)
+
+
+# --- Webhooks (api/webhooks.py, docs/integrations.md) -----------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    """What a center's endpoints may subscribe to: each comes from one kind of order event."""
+
+    ORDER_CREATED = "order.created", _("Order taken in")
+    ORDER_STATUS = "order.status_changed", _("Order status changed")
+    ORDER_ASSIGNED = "order.assigned", _("Technician assigned")
+    PAYMENT = "payment.recorded", _("Payment recorded")
+    DOCUMENT = "document.issued", _("Document issued")
+    FEEDBACK = "feedback.received", _("Feedback received")
+
+
+def new_webhook_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+class WebhookEndpoint(TenantOwned):
+    """A URL of the center's own systems that is told about the events it subscribed to."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        # Too many failures in a row: nothing new is written for it until the owner resumes it.
+        PAUSED = "paused", _("Paused")
+
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=120, blank=True)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=64, default=new_webhook_secret, editable=False)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.ACTIVE)
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    # Attempts failed in a row (any delivery); a success resets it. WEBHOOK_PAUSE_AFTER of them pause it.
+    failures_in_row = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "state"], name="api_webhook_endpoint_state_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(TenantOwned):
+    """One event for one endpoint: the webhooks' outbox row, written in the business transaction.
+
+    (tenant, endpoint, source_key) is unique: one order event makes at most one delivery per endpoint.
+    `event_id` is the X-Webhook-Id header: the same for every attempt and for a resend, so a receiver
+    can drop what it already handled.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    source_key = models.CharField(max_length=100)
+    event_id = models.CharField(_("event id"), max_length=40)
+    event_type = models.CharField(_("event"), max_length=32, choices=WebhookEvent.choices)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("not before"), default=timezone.now)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    resent_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "endpoint", "source_key"], name="api_webhook_delivery_uniq"
+            ),
+        ]
+        indexes = [
+            # The delivery log of one endpoint, newest first.
+            models.Index(fields=["tenant", "endpoint", "-id"], name="api_webhook_delivery_log_idx"),
+            # The relay (all centers): due pending rows, and claims a dead worker left behind.
+            models.Index(
+                fields=["next_attempt_at"], name="api_webhook_due_idx", condition=Q(state="pending")
+            ),
+            models.Index(fields=["claimed_at"], name="api_webhook_claimed_idx", condition=Q(state="sending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.state})"

@@ -16,6 +16,8 @@ tenant_patterns = [
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
     path("", include("api.center_urls")),
+    path("", include("api.webhook_urls")),
+    path("", include("api.export_urls")),
 ]
 
 urlpatterns = [

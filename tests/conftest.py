@@ -375,6 +375,8 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         photo_a=orders_a.photo,
         calendar_day_a=calendar_day_a,
         api_key_a=api_a.api_key,
+        webhook_endpoint_a=api_a.webhook_endpoint,
+        webhook_delivery_a=api_a.webhook_delivery,
         item_a=api_a.item,
         feedback_a=api_a.feedback,
         visit_a=visit_a,

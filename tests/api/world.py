@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 from orders.models import Order
 from quality.models import Feedback
 from servicedesk.tenancy.roles import Role
@@ -21,7 +22,31 @@ def _fill(tenant, count: int) -> SimpleNamespace:
         )
         for order in orders
     ]
-    return SimpleNamespace(api_key=api_keys[-1], feedback=feedback[-1])
+    # Webhook endpoints on a loopback address: refused at send time, so the walkers never reach a network.
+    endpoints = [
+        WebhookEndpoint.objects.create(
+            tenant=tenant, url=f"https://127.0.0.1:9/hook-{n}", events=list(WebhookEvent.values)
+        )
+        for n in range(count)
+    ]
+    deliveries = [
+        WebhookDelivery.objects.create(
+            tenant=tenant,
+            endpoint=endpoints[-1],
+            source_key=f"world:{n}",
+            event_id=f"evt_world{n}",
+            event_type=WebhookEvent.ORDER_CREATED,
+            payload={"id": f"evt_world{n}", "type": "order.created", "data": {}},
+            state=WebhookDelivery.State.FAILED,
+        )
+        for n in range(count)
+    ]
+    return SimpleNamespace(
+        api_key=api_keys[-1],
+        feedback=feedback[-1],
+        webhook_endpoint=endpoints[-1],
+        webhook_delivery=deliveries[-1],
+    )
 
 
 def add_api(tenant_b, tenant_a, *, order_a: Order) -> SimpleNamespace:
