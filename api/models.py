@@ -221,3 +221,62 @@ class WebhookDelivery(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.state})"
+
+
+# --- Imports (api/imports.py, docs/integrations.md) -------------------------------------------------
+
+
+def import_path(instance: ImportJob, filename: str) -> str:
+    # Never the uploader's name: a random one under the center's folder.
+    return f"imports/{instance.tenant_id}/{secrets.token_hex(16)}"
+
+
+class ImportJob(TenantOwned):
+    """One uploaded spreadsheet of clients (and their devices): its preview, the column mapping, the dry
+    run's findings and the import's counts. The file is deleted once imported; the row stays as the record
+    of who imported what."""
+
+    class Kind(models.TextChoices):
+        CLIENTS = "clients", _("Clients and their devices")
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CLIENTS)
+    file = models.FileField(upload_to=import_path, blank=True)
+    original_name = models.CharField(_("file"), max_length=200)
+    file_format = models.CharField(max_length=4)
+    headers = models.JSONField(default=list)
+    preview = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    mapping = models.JSONField(default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.UPLOADED)
+    processed = models.PositiveIntegerField(default=0)
+    # Findings of the last run (dry or real): [{"row": n, "message": "..."}], at most IMPORT_MAX_ERRORS.
+    errors = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(default=0)
+    created_clients = models.PositiveIntegerField(default=0)
+    updated_clients = models.PositiveIntegerField(default=0)
+    unchanged_clients = models.PositiveIntegerField(default=0)
+    created_items = models.PositiveIntegerField(default=0)
+    dry_run = models.BooleanField(default=True)
+    failure = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant", "-id"], name="api_import_list_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -19,3 +19,10 @@ def deliver_webhooks(tenant_id: int, ids: list[int]) -> dict[str, int]:
 @shared_task(name="api.relay_webhooks", acks_late=True, time_limit=_LIMIT, ignore_result=True)
 def relay_webhooks() -> dict[str, int]:
     return webhooks.relay()
+
+
+@shared_task(name="api.run_import", acks_late=True, time_limit=1800, soft_time_limit=1700, ignore_result=True)
+def run_import(tenant_id: int, job_id: int) -> None:
+    from . import imports
+
+    imports.run(tenant_id, job_id)

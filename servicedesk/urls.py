@@ -18,6 +18,7 @@ tenant_patterns = [
     path("", include("api.center_urls")),
     path("", include("api.webhook_urls")),
     path("", include("api.export_urls")),
+    path("", include("api.import_urls")),
 ]
 
 urlpatterns = [

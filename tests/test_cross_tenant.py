@@ -68,6 +68,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "api_key_id": lambda world: world.api_key_a.pk,
     "endpoint_id": lambda world: world.webhook_endpoint_a.pk,
     "delivery_id": lambda world: world.webhook_delivery_a.pk,
+    "import_id": lambda world: world.import_job_a.pk,
     "complaint_id": lambda world: world.complaint_a.pk,
     "claim_id": lambda world: world.claim_a.pk,
     "decision": lambda world: (

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
+from django.core.files.base import ContentFile
+
+from api.models import ImportJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from orders.models import Order
 from quality.models import Feedback
 from servicedesk.tenancy.roles import Role
@@ -41,7 +43,24 @@ def _fill(tenant, count: int) -> SimpleNamespace:
         )
         for n in range(count)
     ]
+    imports = []
+    for n in range(count):
+        job = ImportJob(
+            tenant=tenant,
+            original_name=f"clients-{n}.csv",
+            file_format="csv",
+            headers=["Name", "Phone"],
+            preview=[["World Client", "+7 916 700-00-0{n}"]],
+            row_count=1,
+            mapping={"name": 0, "phone": 1},
+        )
+        job.file.save(
+            "upload", ContentFile(f"Name,Phone\nWorld Client,+7 916 700-00-0{n}\n".encode()), save=False
+        )
+        job.save()
+        imports.append(job)
     return SimpleNamespace(
+        import_job=imports[-1],
         api_key=api_keys[-1],
         feedback=feedback[-1],
         webhook_endpoint=endpoints[-1],
