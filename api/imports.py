@@ -36,6 +36,7 @@ from orders.services import normalise_phone
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
+from . import audit
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -193,7 +194,9 @@ def upload(tenant: Tenant, uploaded: UploadedFile, *, by: Membership) -> ImportJ
         created_by=by.user,
     )
     job.file.save("upload", ContentFile(data), save=False)
-    job.save()
+    with transaction.atomic():
+        job.save()
+        audit.record(by, audit.Action.IMPORT_UPLOADED, name, {"import": job.pk, "rows": count})
     return job
 
 
@@ -224,6 +227,12 @@ def start(job: ImportJob, *, dry_run: bool, by: Membership) -> bool:
     )
     if not taken:
         return False
+    audit.record(
+        by,
+        audit.Action.IMPORT_CHECKED if dry_run else audit.Action.IMPORT_STARTED,
+        job.original_name,
+        {"import": job.pk, "rows": job.row_count, "mapping": job.mapping},
+    )
     from . import tasks
 
     tenant_id, job_id = job.tenant_id, job.pk

@@ -280,3 +280,50 @@ class ImportJob(TenantOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- The audit log of staff actions on integrations (api/audit.py) ----------------------------------
+
+
+class AuditEntry(TenantOwned):
+    """Who did what, when: exports, imports, API keys, webhooks. Written in the transaction of the change
+    it records; never changed afterwards. `data` holds the details (before and after for a change)."""
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("Exported")
+        IMPORT_UPLOADED = "import.uploaded", _("Import uploaded")
+        IMPORT_CHECKED = "import.checked", _("Import checked")
+        IMPORT_STARTED = "import.started", _("Import started")
+        API_KEY_CREATED = "api_key.created", _("API key made")
+        API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+        WEBHOOK_CREATED = "webhook.created", _("Webhook added")
+        WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
+        WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
+        WEBHOOK_RESUMED = "webhook.resumed", _("Webhook resumed")
+        WEBHOOK_SECRET = "webhook.secret", _("Webhook secret replaced")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # Kept as written: the log still names someone whose account is gone.
+    actor_name = models.CharField(_("who"), max_length=200)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    target = models.CharField(_("what"), max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-id"], name="api_audit_list_idx"),
+            models.Index(fields=["tenant", "action", "-id"], name="api_audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}: {self.action} {self.target}"

@@ -42,7 +42,7 @@ from orders.permissions import check_actor
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 
-from . import destinations
+from . import audit, destinations
 from .models import WebhookDelivery, WebhookEndpoint, WebhookEvent, new_webhook_secret
 
 logger = logging.getLogger(__name__)
@@ -98,9 +98,12 @@ def create_endpoint(
 ) -> WebhookEndpoint:
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=tenant.pk)
     url, chosen = _clean(tenant, url, events)
-    return WebhookEndpoint.objects.create(
-        tenant=tenant, url=url, events=chosen, description=description.strip(), created_by=by.user
-    )
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.create(
+            tenant=tenant, url=url, events=chosen, description=description.strip(), created_by=by.user
+        )
+        audit.record(by, audit.Action.WEBHOOK_CREATED, url, {"events": chosen})
+    return endpoint
 
 
 def update_endpoint(
@@ -108,23 +111,32 @@ def update_endpoint(
 ) -> WebhookEndpoint:
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=endpoint.tenant_id)
     url, chosen = _clean(endpoint.tenant, url, events, exclude=endpoint.pk)
+    before = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
     endpoint.url, endpoint.events, endpoint.description = url, chosen, description.strip()
-    endpoint.save(update_fields=["url", "events", "description"])
+    after = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+    with transaction.atomic():
+        endpoint.save(update_fields=["url", "events", "description"])
+        if before != after:
+            audit.record(by, audit.Action.WEBHOOK_CHANGED, url, {"before": before, "after": after})
     return endpoint
 
 
 def delete_endpoint(endpoint: WebhookEndpoint, *, by: Membership) -> None:
     """The endpoint and its delivery log go; nothing more is sent to it."""
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=endpoint.tenant_id)
-    WebhookEndpoint.objects.filter(pk=endpoint.pk, tenant_id=endpoint.tenant_id).delete()
+    with transaction.atomic():
+        WebhookEndpoint.objects.filter(pk=endpoint.pk, tenant_id=endpoint.tenant_id).delete()
+        audit.record(by, audit.Action.WEBHOOK_DELETED, endpoint.url, {"events": endpoint.events})
 
 
 def resume_endpoint(endpoint: WebhookEndpoint, *, by: Membership) -> None:
     """A paused endpoint takes events again; its queued deliveries go out (failed ones wait for a resend)."""
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=endpoint.tenant_id)
-    WebhookEndpoint.objects.filter(pk=endpoint.pk, tenant_id=endpoint.tenant_id).update(
-        state=WebhookEndpoint.State.ACTIVE, paused_at=None, pause_reason="", failures_in_row=0
-    )
+    resumed = WebhookEndpoint.objects.filter(
+        pk=endpoint.pk, tenant_id=endpoint.tenant_id, state=WebhookEndpoint.State.PAUSED
+    ).update(state=WebhookEndpoint.State.ACTIVE, paused_at=None, pause_reason="", failures_in_row=0)
+    if resumed:
+        audit.record(by, audit.Action.WEBHOOK_RESUMED, endpoint.url)
     endpoint.refresh_from_db()
     due = list(
         WebhookDelivery.objects.filter(
@@ -139,7 +151,9 @@ def rotate_secret(endpoint: WebhookEndpoint, *, by: Membership) -> str:
     """A new signing secret at once (the receiver must take it: the old one stops matching)."""
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=endpoint.tenant_id)
     endpoint.secret = new_webhook_secret()
-    endpoint.save(update_fields=["secret"])
+    with transaction.atomic():
+        endpoint.save(update_fields=["secret"])
+        audit.record(by, audit.Action.WEBHOOK_SECRET, endpoint.url)  # never the secret itself
     return endpoint.secret
 
 
