@@ -328,6 +328,15 @@ def run(tenant_id: int, job_id: int) -> ImportJob | None:
             )
             job.refresh_from_db()
             return job
+        except Exception:
+            # Never left "importing" for ever: the owner sees it failed and may run it again (safe: rows
+            # already saved are found again and left unchanged).
+            logger.exception("Import %s failed.", job.pk)
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=ImportJob.State.FAILED,
+                failure=_("The import stopped on an unexpected error; run it again."),
+            )
+            raise
     final = ImportJob.State.CHECKED if dry_run else ImportJob.State.DONE
     ImportJob.objects.filter(pk=job.pk).update(
         state=final,
