@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from servicedesk.tenancy.access import tenant_view
+from servicedesk.tenancy.access import TenantRequest, tenant_view
 from servicedesk.tenancy.roles import Perm
 
 from .models import AuditEntry
@@ -16,7 +16,7 @@ PAGE = 50
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: TenantRequest) -> HttpResponse:
     entries = AuditEntry.objects.for_tenant(request.tenant).select_related("actor")
     action = request.GET.get("action", "")
     if action in AuditEntry.Action.values:

@@ -89,7 +89,7 @@ def resolve(url: str) -> Target:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except (OSError, UnicodeError):
             raise Refused(_("The host %(host)s could not be resolved.") % {"host": host}) from None
-        addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     if not addresses:
         raise Refused(_("The host %(host)s could not be resolved.") % {"host": host})
     for address in addresses:  # every address: a host must not mix a public one with an internal one

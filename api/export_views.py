@@ -7,7 +7,8 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -26,7 +27,7 @@ def _format(request: TenantRequest) -> str | None:
     return fmt if fmt in exports.FORMATS else None
 
 
-def _bad(message: str) -> HttpResponse:
+def _bad(message: str) -> HttpResponseBase:
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
 
 
@@ -45,7 +46,7 @@ def _too_many(queryset, fmt: str) -> bool:
     return fmt == exports.XLSX and queryset.order_by()[: cap + 1].count() > cap
 
 
-def _too_many_message() -> HttpResponse:
+def _too_many_message() -> HttpResponseBase:
     return _bad(
         _("More than %(count)s rows: too many for Excel here. Export CSV, or narrow the filters.")
         % {"count": settings.EXPORT_XLSX_MAX_ROWS}
@@ -54,7 +55,7 @@ def _too_many_message() -> HttpResponse:
 
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
-def orders_export(request: TenantRequest) -> HttpResponse:
+def orders_export(request: TenantRequest) -> HttpResponseBase:
     """The order list as it is filtered (the same filters and the same default view as the page)."""
     fmt = _format(request)
     if fmt is None:
@@ -80,7 +81,7 @@ def orders_export(request: TenantRequest) -> HttpResponse:
 
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_GET
-def clients_export(request: TenantRequest) -> HttpResponse:
+def clients_export(request: TenantRequest) -> HttpResponseBase:
     fmt = _format(request)
     if fmt is None:
         return _bad(_("Unknown format."))
@@ -95,8 +96,8 @@ class PeriodForm(forms.Form):
     since = DateField(label=gettext_lazy("From"), required=False)
     until = DateField(label=gettext_lazy("To"), required=False)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict:
+        data = super().clean() or {}
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             raise forms.ValidationError(gettext_lazy("The period ends before it starts."))
         return data
@@ -104,7 +105,7 @@ class PeriodForm(forms.Form):
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
-def payments_export(request: TenantRequest) -> HttpResponse:
+def payments_export(request: TenantRequest) -> HttpResponseBase:
     """Payments and refunds (negative) received in a period of the center's days (?since=&until=, inclusive)."""
     fmt = _format(request)
     if fmt is None:

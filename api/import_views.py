@@ -6,14 +6,14 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from orders.permissions import ActorRefused
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
 from . import imports
@@ -36,7 +36,7 @@ class MappingForm(forms.Form):
         ]
         for target in imports.TARGETS:
             self.fields[target.name] = forms.TypedChoiceField(
-                label=target.label,
+                label=str(target.label),
                 choices=columns,
                 coerce=int,
                 empty_value=None,
@@ -47,7 +47,7 @@ class MappingForm(forms.Form):
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def import_list(request: HttpRequest) -> HttpResponse:
+def import_list(request: TenantRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -62,7 +62,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_detail(request: TenantRequest, import_id: int) -> HttpResponse:
     job = get_for_tenant_or_404(ImportJob, request.tenant, pk=import_id)
     form = MappingForm(request.POST or None, job=job)
     if request.method == "POST" and form.is_valid():

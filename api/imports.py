@@ -34,7 +34,7 @@ from orders.models import Client, Item
 from orders.permissions import check_actor
 from orders.services import normalise_phone
 from servicedesk.tenancy.models import Membership, Tenant
-from servicedesk.tenancy.roles import Perm
+from servicedesk.tenancy.roles import Perm, StrOrPromise
 
 from . import audit
 from .models import ImportJob
@@ -47,7 +47,7 @@ PREVIEW_ROWS = 5
 @dataclass(frozen=True)
 class Target:
     name: str
-    label: object
+    label: StrOrPromise  # a lazy translation
     required: bool
     # Lower-case header words that suggest this column (English and Russian, and common CRM exports).
     hints: tuple[str, ...]
@@ -398,9 +398,9 @@ def _one_row(
             outcome.append("unchanged_clients")
         seen_phones[phone] = client
         if item_values[0]:
-            key = (phone, *_item_key(*item_values))
-            if key not in seen_items:
-                seen_items.add(key)
+            seen_key = (phone, *_item_key(*item_values))
+            if seen_key not in seen_items:
+                seen_items.add(seen_key)
                 exists = client is not None and _item_exists(tenant, client, *item_values)
                 if not exists:
                     outcome.append("created_items")

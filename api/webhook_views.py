@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from orders.permissions import ActorRefused
-from servicedesk.tenancy.access import get_for_tenant_or_404, tenant_view
+from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
 from . import webhooks
@@ -23,7 +23,7 @@ LOG_PAGE = 50
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def endpoint_list(request: HttpRequest) -> HttpResponse:
+def endpoint_list(request: TenantRequest) -> HttpResponse:
     form = WebhookEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -46,7 +46,7 @@ def endpoint_list(request: HttpRequest) -> HttpResponse:
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_http_methods(["GET", "POST"])
-def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_detail(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_for_tenant_or_404(WebhookEndpoint, request.tenant, pk=endpoint_id)
     initial = {"url": endpoint.url, "description": endpoint.description, "events": endpoint.events}
     form = WebhookEndpointForm(request.POST or None, initial=initial)
@@ -93,7 +93,7 @@ def endpoint_detail(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_POST
-def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_delete(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_for_tenant_or_404(WebhookEndpoint, request.tenant, pk=endpoint_id)
     webhooks.delete_endpoint(endpoint, by=request.membership)
     messages.success(request, _("Webhook endpoint deleted."))
@@ -102,7 +102,7 @@ def endpoint_delete(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_POST
-def endpoint_resume(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_resume(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_for_tenant_or_404(WebhookEndpoint, request.tenant, pk=endpoint_id)
     webhooks.resume_endpoint(endpoint, by=request.membership)
     messages.success(request, _("Webhook endpoint resumed."))
@@ -111,7 +111,7 @@ def endpoint_resume(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_POST
-def endpoint_rotate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
+def endpoint_rotate(request: TenantRequest, endpoint_id: int) -> HttpResponse:
     endpoint = get_for_tenant_or_404(WebhookEndpoint, request.tenant, pk=endpoint_id)
     webhooks.rotate_secret(endpoint, by=request.membership)
     messages.success(request, _("A new signing secret is in force: give it to the receiver."))
@@ -120,7 +120,7 @@ def endpoint_rotate(request: HttpRequest, endpoint_id: int) -> HttpResponse:
 
 @tenant_view(Perm.TENANT_SETTINGS)
 @require_POST
-def delivery_resend(request: HttpRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
+def delivery_resend(request: TenantRequest, endpoint_id: int, delivery_id: int) -> HttpResponse:
     endpoint = get_for_tenant_or_404(WebhookEndpoint, request.tenant, pk=endpoint_id)
     delivery = get_for_tenant_or_404(WebhookDelivery, request.tenant, pk=delivery_id, endpoint=endpoint)
     try:

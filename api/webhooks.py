@@ -83,7 +83,9 @@ def _clean(tenant: Tenant, url: str, events: list[str], exclude: int | None = No
     chosen = [event for event in WebhookEvent.values if event in set(events or [])]
     if not chosen or len(chosen) != len(set(events)):
         raise ValidationError(_("Choose at least one event."))
-    others = WebhookEndpoint.objects.for_tenant(tenant).exclude(pk=exclude)
+    others = WebhookEndpoint.objects.for_tenant(tenant)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     if others.filter(url=url).exists():
         raise ValidationError(_("Another endpoint has this URL."))
     if exclude is None and others.count() >= settings.WEBHOOK_MAX_ENDPOINTS:
@@ -212,7 +214,7 @@ def event_type_of(event: OrderEvent) -> str | None:
     if event.kind == EventKind.DOCUMENT:
         # Issued documents carry their kind; "e-mailed to the client" does not.
         return WebhookEvent.DOCUMENT if "kind" in (event.data or {}) else None
-    kind = _TYPE_OF_KIND.get(event.kind)
+    kind = _TYPE_OF_KIND.get(EventKind(event.kind)) if event.kind in EventKind.values else None
     return str(kind) if kind else None
 
 
