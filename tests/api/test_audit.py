@@ -12,7 +12,8 @@ from api.models import AuditEntry
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
-pytestmark = pytest.mark.django_db
+# Celery tasks run in-process, also in the PostgreSQL + Redis pass (tests/conftest.py, celery_eager).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 
 @pytest.fixture

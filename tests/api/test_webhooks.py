@@ -25,7 +25,8 @@ from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from tests.orders.factories import OrderFactory
 
-pytestmark = pytest.mark.django_db
+# Celery tasks run in-process, also in the PostgreSQL + Redis pass (tests/conftest.py, celery_eager).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
 State = WebhookDelivery.State
 
