@@ -10,4 +10,11 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import schema  # noqa: F401  registers the API key's security scheme with drf-spectacular
+        from orders.timeline import on_order_event
+
+        from . import (
+            schema,  # noqa: F401  registers the API key's security scheme with drf-spectacular
+            webhooks,
+        )
+
+        on_order_event(webhooks.on_order_event)

@@ -7,6 +7,8 @@ from orders.forms import DateTimeInput
 from servicedesk.fields import DateTimeField
 from servicedesk.tenancy.roles import Role
 
+from .models import WebhookEvent
+
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(
@@ -20,4 +22,17 @@ class ApiKeyForm(forms.Form):
     )
     expires_at = DateTimeField(
         label=_("Expires"), required=False, widget=DateTimeInput(), help_text=_("Empty: until revoked.")
+    )
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("Where to send the events: an https address of your own system."),
+    )
+    description = forms.CharField(label=_("Description"), max_length=120, required=False)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WebhookEvent.choices, widget=forms.CheckboxSelectMultiple
     )

@@ -22,6 +22,7 @@ from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 
+from . import audit
 from .models import ApiKey, hash_key, new_key, prefix_of
 
 
@@ -60,6 +61,16 @@ def create_key(
                     created_by=by.user,
                     expires_at=expires_at,
                 )
+                audit.record(
+                    by,
+                    audit.Action.API_KEY_CREATED,
+                    api_key.name,
+                    {
+                        "role": role,
+                        "prefix": prefix,
+                        "expires_at": expires_at.isoformat() if expires_at else None,
+                    },
+                )
         except IntegrityError:
             if ApiKey.objects.for_tenant(tenant).filter(name__iexact=name).exists():
                 raise ValidationError(_("Another key has this name.")) from None
@@ -71,9 +82,12 @@ def create_key(
 def revoke_key(api_key: ApiKey, *, by: Membership) -> None:
     """The key stops working at once; the row stays, so the timeline still names it."""
     check_actor(by, Perm.TENANT_SETTINGS, tenant_id=api_key.tenant_id)
-    ApiKey.objects.filter(pk=api_key.pk, tenant_id=api_key.tenant_id, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by.user
-    )
+    with transaction.atomic():
+        revoked = ApiKey.objects.filter(
+            pk=api_key.pk, tenant_id=api_key.tenant_id, revoked_at__isnull=True
+        ).update(revoked_at=timezone.now(), revoked_by=by.user)
+        if revoked:
+            audit.record(by, audit.Action.API_KEY_REVOKED, api_key.name, {"prefix": api_key.prefix})
     api_key.refresh_from_db()
 
 

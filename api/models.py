@@ -19,6 +19,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -110,3 +111,219 @@ class ApiKey(TenantOwned):
     def actor(self) -> Membership:
         """The member the services see: the key's role in its center, never saved (see the module's doc)."""
         return Membership(tenant=self.tenant, user=self.user, role=self.role, is_active=self.works)
+
+
+# --- Webhooks (api/webhooks.py, docs/integrations.md) -----------------------------------------------
+
+
+class WebhookEvent(models.TextChoices):
+    """What a center's endpoints may subscribe to: each comes from one kind of order event."""
+
+    ORDER_CREATED = "order.created", _("Order taken in")
+    ORDER_STATUS = "order.status_changed", _("Order status changed")
+    ORDER_ASSIGNED = "order.assigned", _("Technician assigned")
+    PAYMENT = "payment.recorded", _("Payment recorded")
+    DOCUMENT = "document.issued", _("Document issued")
+    FEEDBACK = "feedback.received", _("Feedback received")
+
+
+def new_webhook_secret() -> str:
+    return f"whsec_{secrets.token_urlsafe(32)}"
+
+
+class WebhookEndpoint(TenantOwned):
+    """A URL of the center's own systems that is told about the events it subscribed to."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        # Too many failures in a row: nothing new is written for it until the owner resumes it.
+        PAUSED = "paused", _("Paused")
+
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=120, blank=True)
+    events = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=64, default=new_webhook_secret, editable=False)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.ACTIVE)
+    paused_at = models.DateTimeField(_("paused"), null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    # Attempts failed in a row (any delivery); a success resets it. WEBHOOK_PAUSE_AFTER of them pause it.
+    failures_in_row = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "state"], name="api_webhook_endpoint_state_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(TenantOwned):
+    """One event for one endpoint: the webhooks' outbox row, written in the business transaction.
+
+    (tenant, endpoint, source_key) is unique: one order event makes at most one delivery per endpoint.
+    `event_id` is the X-Webhook-Id header: the same for every attempt and for a resend, so a receiver
+    can drop what it already handled.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Queued")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
+    source_key = models.CharField(max_length=100)
+    event_id = models.CharField(_("event id"), max_length=40)
+    event_type = models.CharField(_("event"), max_length=32, choices=WebhookEvent.choices)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("not before"), default=timezone.now)
+    claim_token = models.CharField(max_length=32, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
+    response_excerpt = models.CharField(max_length=500, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    resent_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "endpoint", "source_key"], name="api_webhook_delivery_uniq"
+            ),
+        ]
+        indexes = [
+            # The delivery log of one endpoint, newest first.
+            models.Index(fields=["tenant", "endpoint", "-id"], name="api_webhook_delivery_log_idx"),
+            # The relay (all centers): due pending rows, and claims a dead worker left behind.
+            models.Index(
+                fields=["next_attempt_at"], name="api_webhook_due_idx", condition=Q(state="pending")
+            ),
+            models.Index(fields=["claimed_at"], name="api_webhook_claimed_idx", condition=Q(state="sending")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} → {self.endpoint_id} ({self.state})"
+
+
+# --- Imports (api/imports.py, docs/integrations.md) -------------------------------------------------
+
+
+def import_path(instance: ImportJob, filename: str) -> str:
+    # Never the uploader's name: a random one under the center's folder.
+    return f"imports/{instance.tenant_id}/{secrets.token_hex(16)}"
+
+
+class ImportJob(TenantOwned):
+    """One uploaded spreadsheet of clients (and their devices): its preview, the column mapping, the dry
+    run's findings and the import's counts. The file is deleted once imported; the row stays as the record
+    of who imported what."""
+
+    class Kind(models.TextChoices):
+        CLIENTS = "clients", _("Clients and their devices")
+
+    class State(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.CLIENTS)
+    file = models.FileField(upload_to=import_path, blank=True)
+    original_name = models.CharField(_("file"), max_length=200)
+    file_format = models.CharField(max_length=4)
+    headers = models.JSONField(default=list)
+    preview = models.JSONField(default=list)
+    row_count = models.PositiveIntegerField(_("rows"), default=0)
+    mapping = models.JSONField(default=dict)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.UPLOADED)
+    processed = models.PositiveIntegerField(default=0)
+    # Findings of the last run (dry or real): [{"row": n, "message": "..."}], at most IMPORT_MAX_ERRORS.
+    errors = models.JSONField(default=list)
+    error_count = models.PositiveIntegerField(default=0)
+    created_clients = models.PositiveIntegerField(default=0)
+    updated_clients = models.PositiveIntegerField(default=0)
+    unchanged_clients = models.PositiveIntegerField(default=0)
+    created_items = models.PositiveIntegerField(default=0)
+    dry_run = models.BooleanField(default=True)
+    failure = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["tenant", "-id"], name="api_import_list_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+# --- The audit log of staff actions on integrations (api/audit.py) ----------------------------------
+
+
+class AuditEntry(TenantOwned):
+    """Who did what, when: exports, imports, API keys, webhooks. Written in the transaction of the change
+    it records; never changed afterwards. `data` holds the details (before and after for a change)."""
+
+    class Action(models.TextChoices):
+        EXPORT = "export", _("Exported")
+        IMPORT_UPLOADED = "import.uploaded", _("Import uploaded")
+        IMPORT_CHECKED = "import.checked", _("Import checked")
+        IMPORT_STARTED = "import.started", _("Import started")
+        API_KEY_CREATED = "api_key.created", _("API key made")
+        API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+        WEBHOOK_CREATED = "webhook.created", _("Webhook added")
+        WEBHOOK_CHANGED = "webhook.changed", _("Webhook changed")
+        WEBHOOK_DELETED = "webhook.deleted", _("Webhook deleted")
+        WEBHOOK_RESUMED = "webhook.resumed", _("Webhook resumed")
+        WEBHOOK_SECRET = "webhook.secret", _("Webhook secret replaced")
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    # Kept as written: the log still names someone whose account is gone.
+    actor_name = models.CharField(_("who"), max_length=200)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    target = models.CharField(_("what"), max_length=300, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["tenant", "-id"], name="api_audit_list_idx"),
+            models.Index(fields=["tenant", "action", "-id"], name="api_audit_action_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.actor_name}: {self.action} {self.target}"

@@ -474,6 +474,39 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "COERCE_DECIMAL_TO_STRING": True,
 }
+# Webhooks (api/webhooks.py, docs/integrations.md). Plain http and internal addresses are refused unless
+# allowed here: WEBHOOK_ALLOWED_NETWORKS=127.0.0.1/32 for tests and development, never in production.
+WEBHOOK_ALLOW_HTTP = env_bool("WEBHOOK_ALLOW_HTTP", DEBUG)
+WEBHOOK_ALLOWED_NETWORKS = env_list("WEBHOOK_ALLOWED_NETWORKS")
+try:
+    import ipaddress as _ipaddress
+
+    for _net in WEBHOOK_ALLOWED_NETWORKS:
+        _ipaddress.ip_network(_net, strict=False)
+except ValueError as _error:
+    raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_error}") from None
+WEBHOOK_CONNECT_TIMEOUT = env_int("WEBHOOK_CONNECT_TIMEOUT", 3)
+WEBHOOK_READ_TIMEOUT = env_int("WEBHOOK_READ_TIMEOUT", 5)
+WEBHOOK_TOTAL_SECONDS = env_int("WEBHOOK_TOTAL_SECONDS", 10)
+WEBHOOK_RESPONSE_MAX_BYTES = env_int("WEBHOOK_RESPONSE_MAX_BYTES", 65536)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 6 * 3600)
+WEBHOOK_PAUSE_AFTER = env_int("WEBHOOK_PAUSE_AFTER", 20)
+WEBHOOK_MAX_ENDPOINTS = env_int("WEBHOOK_MAX_ENDPOINTS", 10)
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 10)
+WEBHOOK_CLAIM_TTL_SECONDS = env_int("WEBHOOK_CLAIM_TTL_SECONDS", 300)
+WEBHOOK_RELAY_SECONDS = env_int("WEBHOOK_RELAY_SECONDS", 60)
+CELERY_BEAT_SCHEDULE["api-relay-webhooks"] = {"task": "api.relay_webhooks", "schedule": WEBHOOK_RELAY_SECONDS}
+# Exports (api/exports.py): rows read per query, and the most rows an Excel file is made with.
+EXPORT_CHUNK = env_int("EXPORT_CHUNK", 1000)
+EXPORT_XLSX_MAX_ROWS = env_int("EXPORT_XLSX_MAX_ROWS", 100000)
+# Imports (api/imports.py): file size (and an .xlsx's unpacked size), rows, columns, errors kept per run.
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
+IMPORT_MAX_UNZIPPED = env_int("IMPORT_MAX_UNZIPPED", 50 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
+IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 200)
 SPECTACULAR_SETTINGS = {
     "TITLE": "ServiceDesk API",
     "DESCRIPTION": "A service center's orders, clients, catalogue, stock, documents and feedback. "

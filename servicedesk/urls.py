@@ -16,6 +16,10 @@ tenant_patterns = [
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
     path("", include("api.center_urls")),
+    path("", include("api.webhook_urls")),
+    path("", include("api.export_urls")),
+    path("", include("api.import_urls")),
+    path("", include("api.audit_urls")),
 ]
 
 urlpatterns = [

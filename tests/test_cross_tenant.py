@@ -66,6 +66,9 @@ KWARG_FILLERS: dict[str, Callable] = {
     "checklist_item_id": lambda world: world.checklist_item_a.pk,
     "action": lambda world: "plan",  # a real lifecycle action: an unknown one would 404 by itself
     "api_key_id": lambda world: world.api_key_a.pk,
+    "endpoint_id": lambda world: world.webhook_endpoint_a.pk,
+    "delivery_id": lambda world: world.webhook_delivery_a.pk,
+    "import_id": lambda world: world.import_job_a.pk,
     "complaint_id": lambda world: world.complaint_a.pk,
     "claim_id": lambda world: world.claim_a.pk,
     "decision": lambda world: (

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from django.core.files.base import ContentFile
+
+from api.models import ImportJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from orders.models import Order
 from quality.models import Feedback
 from servicedesk.tenancy.roles import Role
@@ -21,7 +24,48 @@ def _fill(tenant, count: int) -> SimpleNamespace:
         )
         for order in orders
     ]
-    return SimpleNamespace(api_key=api_keys[-1], feedback=feedback[-1])
+    # Webhook endpoints on a loopback address: refused at send time, so the walkers never reach a network.
+    endpoints = [
+        WebhookEndpoint.objects.create(
+            tenant=tenant, url=f"https://127.0.0.1:9/hook-{n}", events=list(WebhookEvent.values)
+        )
+        for n in range(count)
+    ]
+    deliveries = [
+        WebhookDelivery.objects.create(
+            tenant=tenant,
+            endpoint=endpoints[-1],
+            source_key=f"world:{n}",
+            event_id=f"evt_world{n}",
+            event_type=WebhookEvent.ORDER_CREATED,
+            payload={"id": f"evt_world{n}", "type": "order.created", "data": {}},
+            state=WebhookDelivery.State.FAILED,
+        )
+        for n in range(count)
+    ]
+    imports = []
+    for n in range(count):
+        job = ImportJob(
+            tenant=tenant,
+            original_name=f"clients-{n}.csv",
+            file_format="csv",
+            headers=["Name", "Phone"],
+            preview=[["World Client", "+7 916 700-00-0{n}"]],
+            row_count=1,
+            mapping={"name": 0, "phone": 1},
+        )
+        job.file.save(
+            "upload", ContentFile(f"Name,Phone\nWorld Client,+7 916 700-00-0{n}\n".encode()), save=False
+        )
+        job.save()
+        imports.append(job)
+    return SimpleNamespace(
+        import_job=imports[-1],
+        api_key=api_keys[-1],
+        feedback=feedback[-1],
+        webhook_endpoint=endpoints[-1],
+        webhook_delivery=deliveries[-1],
+    )
 
 
 def add_api(tenant_b, tenant_a, *, order_a: Order) -> SimpleNamespace:
