@@ -125,3 +125,152 @@ def test_public_pages_pass_axe(demo, make_order, page_for, live_server, width, l
     page.locator("form [type=submit]").last.click()  # no rating: the error shown
     sweep.check(page, "the feedback form after a failed submit")
     sweep.assert_clean()
+
+
+# --- The keyboard ----------------------------------------------------------------------------------------
+
+_FOCUSED = """() => {
+  const e = document.activeElement;
+  const ring = e.matches('input[type=radio]') && e.labels && e.labels[0] ? e.labels[0] : e;  // the star's label shows it
+  const style = getComputedStyle(ring);
+  return {tag: e.tagName.toLowerCase(), id: e.id, name: e.getAttribute('name') || '', action: e.dataset.action || '',
+          text: (e.innerText || e.value || '').trim().slice(0, 60), summary: e.hasAttribute('data-error-summary'),
+          outline: style.outlineStyle, width: parseFloat(style.outlineWidth) || 0, color: style.outlineColor};
+}"""
+
+
+def focused(page: Page) -> dict:
+    return page.evaluate(_FOCUSED)
+
+
+def assert_focus_visible(page: Page) -> dict:
+    now = focused(page)
+    assert now["outline"] not in {"none", ""} and now["width"] >= 2, f"no visible focus ring on {now}"
+    return now
+
+
+def tab_to(page: Page, matches, limit: int = 60, key: str = "Tab") -> list[dict]:
+    """Press Tab until the focused element matches; every stop on the way must show its focus."""
+    stops = []
+    for _ in range(limit):
+        page.keyboard.press(key)
+        now = assert_focus_visible(page)
+        stops.append(now)
+        if matches(now):
+            return stops
+    raise AssertionError(f"not reached with {limit} x {key}; the stops were: {[(s['tag'], s['id'] or s['text']) for s in stops]}")
+
+
+def test_intake_form_by_keyboard(demo, page_for):
+    from orders.models import Order
+
+    page = page_for(DESKTOP)
+    login(page, DEMO_EMAILS["reception"])
+    page.goto("/demo/orders/new/")
+    # The first Tab stop is the skip link; Enter puts the keyboard at the start of the form.
+    page.keyboard.press("Tab")
+    skip = assert_focus_visible(page)
+    assert skip["tag"] == "a" and skip["text"] == "Skip to main content", skip
+    page.keyboard.press("Enter")
+    assert focused(page)["id"] == "main"
+
+    # A failed submit: the focus lands on the error summary, whose links lead to the fields.
+    stops = tab_to(page, lambda s: s["name"] == "" and s["tag"] == "button" and "Save" in s["text"], limit=80)
+    order = [s["id"] for s in stops if s["id"].startswith("id_")]
+    expected = ["id_client_phone", "id_client_name", "id_client_email", "id_consent", "id_service_type", "id_problem"]
+    assert [i for i in order if i in expected] == expected, order  # reading order: client, then the job
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("error-summary")).to_be_visible()
+    assert focused(page)["summary"], focused(page)
+    page.keyboard.press("Tab")
+    first = focused(page)
+    assert first["tag"] == "a", first
+    page.keyboard.press("Enter")
+    assert focused(page)["tag"] in {"input", "select", "textarea"}, focused(page)
+
+    # Filled in with the keyboard only, saved with Enter on the button (Space ticks the consent box).
+    page.goto("/demo/orders/new/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    tab_to(page, lambda s: s["id"] == "id_client_phone")
+    page.keyboard.type("+79035550177")
+    tab_to(page, lambda s: s["id"] == "id_client_name")
+    page.keyboard.type("Kira Keyboard")
+    tab_to(page, lambda s: s["id"] == "id_consent")
+    page.keyboard.press("Space")
+    tab_to(page, lambda s: s["id"] == "id_service_type")
+    page.locator("#id_service_type").select_option(label="Phone screen replacement")  # a native list: not ours to test
+    for field, text in (("id_item_kind", "Phone"), ("id_item_brand", "Nokia"), ("id_problem", "It does not charge")):
+        tab_to(page, lambda s, field=field: s["id"] == field)
+        page.keyboard.type(text)
+    tab_to(page, lambda s: s["tag"] == "button" and "Save" in s["text"], limit=40)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/demo/orders/\d+/$"))
+    assert Order.objects.get(client__name="Kira Keyboard").item.brand == "Nokia"
+
+
+def test_order_page_actions_by_keyboard(make_order, page_for):
+    order = make_order("planned")
+    page = page_for(PHONE)
+    login(page, DEMO_EMAILS["technician"], next=f"/demo/orders/{order.number}/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # the skip link
+    tab_to(page, lambda s: s["action"] == "start_diagnostics")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1 .status-badge")).to_have_text("Diagnostics")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    tab_to(page, lambda s: s["action"] == "start_work")
+    page.keyboard.press("Space")
+    expect(page.locator("h1 .status-badge")).to_have_text("In progress")
+    # The estimate's and the photo's fields are named for a screen reader.
+    for name in ("Estimate amount", "Photos to upload", "Caption", "Add a note"):
+        expect(page.get_by_label(name, exact=True)).to_have_count(1)
+
+
+def test_status_page_approve_and_decline_by_keyboard(make_order, page_for):
+    approving = make_order("awaiting_approval")
+    declining = make_order("awaiting_approval", client_phone="+79035550102")
+    page = page_for(PHONE)
+    page.goto(f"/s/{approving.public_token}/")
+    expect(page.locator(".stage-track [aria-current=step]")).to_have_count(1)
+    expect(page.locator(".stage-track [aria-current=step] .visually-hidden")).to_have_text("(current)")
+    tab_to(page, lambda s: s["tag"] == "button" and s["text"] == "Approve")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_contain_text("In progress")
+
+    page.goto(f"/s/{declining.public_token}/")
+    page.once("dialog", lambda dialog: dialog.accept())  # "Decline the repair ...?"
+    tab_to(page, lambda s: s["tag"] == "button" and s["text"] == "Decline")
+    page.keyboard.press("Space")
+    expect(page.get_by_test_id("estimate-decision")).to_have_count(0)
+    declining.refresh_from_db()
+    assert declining.status != "awaiting_approval"
+
+
+def test_feedback_form_by_keyboard(make_order, page_for):
+    from quality.models import Feedback
+
+    order = make_order("handed_over")
+    page = page_for(PHONE)
+    page.goto(f"/s/{order.public_token}/feedback/")
+    # Sending without a rating: the focus goes to the first star, whose group names the error.
+    tab_to(page, lambda s: s["tag"] == "button" and s["text"] == "Send")
+    page.keyboard.press("Enter")
+    expect(page.locator("#rating-error")).to_have_text("Choose a rating from 1 to 5.")
+    now = focused(page)
+    assert (now["name"], now["id"]) == ("rating", "id_rating_0"), now
+    expect(page.locator("fieldset[aria-describedby=rating-error]")).to_have_count(1)
+    expect(page.locator("input[name=rating][aria-invalid=true]")).to_have_count(5)
+    # The arrows go the way the stars do: 1, then Right three times is 4.
+    page.keyboard.press("Space")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    assert page.locator("input[name=rating]:checked").get_attribute("value") == "4"
+    assert_focus_visible(page)
+    tab_to(page, lambda s: s["tag"] == "textarea")
+    page.keyboard.type("Quick and polite.")
+    tab_to(page, lambda s: s["tag"] == "button" and s["text"] == "Send")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("feedback-received")).to_contain_text("4 of 5")
+    assert Feedback.objects.get().rating == 4
