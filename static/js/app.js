@@ -59,6 +59,13 @@
     if (target.matches("[data-error-summary]") && !target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
     target.focus();
   }
+  // The skip link focuses <main> without putting "#main" in the address (a form posted from there would carry
+  // it along, and the browser's jump to it would take the focus from the error summary).
+  document.addEventListener("click", function (event) {
+    var skip = event.target.closest(".skip-link");
+    var main = skip && document.getElementById("main");
+    if (main) { event.preventDefault(); main.focus(); main.scrollIntoView(); }
+  });
   // A summary's link focuses its field (a fragment link alone only scrolls).
   document.addEventListener("click", function (event) {
     var link = event.target.closest("[data-error-summary] a[href^='#']");

@@ -54,7 +54,9 @@ _WATCHER = """
 def format_violations(violations: list[dict], where: str) -> str:
     lines = [f"axe-core (WCAG 2.1 A/AA) found {len(violations)} rule(s) broken on {where}:"]
     for violation in violations:
-        lines.append(f"- {violation['id']} ({violation.get('impact')}): {violation['help']} <{violation['helpUrl']}>")
+        lines.append(
+            f"- {violation['id']} ({violation.get('impact')}): {violation['help']} <{violation['helpUrl']}>"
+        )
         for node in violation["nodes"][:8]:
             target = " ".join(str(part) for part in node["target"])
             html = " ".join(node.get("html", "").split())[:220]
