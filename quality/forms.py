@@ -34,9 +34,8 @@ from .models import (
 from .policies import PolicyData
 from .standards import standard_problem
 
-RATINGS = [
-    (n, str(n)) for n in range(1, 6)
-]  # 1..5 in the page too, so the arrow keys go the way the stars do
+# 1..5 in the page too, so the arrow keys go the way the stars do.
+RATINGS = [(n, str(n)) for n in range(1, 6)]
 RECOMMEND_CHOICES = [(n, str(n)) for n in range(0, 11)]
 RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
 
