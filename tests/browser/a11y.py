@@ -32,6 +32,7 @@ def _axe_script() -> str:
 _WATCHER = """
 (() => {
   if (window.top !== window) { return; }
+  if (document.contentType !== "text/html") { return; }  // a PDF in the browser's own viewer is not our page
   const options = %(options)s;
   let queue = Promise.resolve();
   let timer = null;
