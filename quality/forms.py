@@ -34,13 +34,14 @@ from .models import (
 from .policies import PolicyData
 from .standards import standard_problem
 
-RATINGS = [(n, str(n)) for n in range(5, 0, -1)]
+# 1..5 in the page too, so the arrow keys go the way the stars do.
+RATINGS = [(n, str(n)) for n in range(1, 6)]
 RECOMMEND_CHOICES = [(n, str(n)) for n in range(0, 11)]
 RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
 
 
 class FeedbackForm(forms.Form):
-    """The client's form on the public page: stars (radio buttons 5..1) and an optional comment."""
+    """The client's form on the public page: stars (radio buttons 1..5) and an optional comment."""
 
     rating = forms.TypedChoiceField(
         label=_("Your rating"),

@@ -48,4 +48,66 @@
     if (event.target.id === "id_service_type" || event.target.id === "id_format") { syncIntake(); }
   });
   document.addEventListener("DOMContentLoaded", syncIntake);
+
+  // Accessibility (docs/accessibility.md) ------------------------------------------------------------
+  // After a refused submit the focus goes to the error summary (_partials/form_errors.html), or else to the
+  // first invalid field, so a keyboard or screen reader user hears what to correct instead of starting over.
+  function focusErrors(root) {
+    var target = root.querySelector("[data-error-summary]") ||
+      root.querySelector("form .is-invalid:not([type=hidden]), form [aria-invalid=true]:not([role=radiogroup])");
+    if (!target) { return; }
+    if (target.matches("[data-error-summary]") && !target.hasAttribute("tabindex")) { target.setAttribute("tabindex", "-1"); }
+    target.focus();
+  }
+  // The skip link focuses <main> without putting "#main" in the address (a form posted from there would carry
+  // it along, and the browser's jump to it would take the focus from the error summary).
+  document.addEventListener("click", function (event) {
+    var skip = event.target.closest(".skip-link");
+    var main = skip && document.getElementById("main");
+    if (main) { event.preventDefault(); main.focus(); main.scrollIntoView(); }
+  });
+  // A summary's link focuses its field (a fragment link alone only scrolls).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest("[data-error-summary] a[href^='#']");
+    var field = link && document.getElementById(link.getAttribute("href").slice(1));
+    if (field) { event.preventDefault(); field.focus(); }
+  });
+  // A table wider than a phone scrolls inside its .table-responsive box: the box joins the Tab order (and is
+  // named by its table's caption or heading) so the keyboard can scroll it too.
+  function nameOf(box) {
+    var caption = box.querySelector("caption");
+    var card = box.closest(".card");
+    var heading = card && card.querySelector("h2, h3, .card-header");
+    var text = (caption || heading || {}).textContent || document.title;
+    return text.trim().replace(/\s+/g, " ");
+  }
+  function focusableScrollers(root) {
+    Array.prototype.forEach.call(root.querySelectorAll(".table-responsive"), function (box) {
+      var scrolls = box.scrollWidth > box.clientWidth + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label")) { box.setAttribute("aria-label", nameOf(box)); }
+        box.setAttribute("data-scroll-focus", "");
+      } else if (!scrolls && box.hasAttribute("data-scroll-focus")) {
+        ["tabindex", "role", "aria-label", "data-scroll-focus"].forEach(function (name) { box.removeAttribute(name); });
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    focusableScrollers(document);
+    focusErrors(document);
+  });
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { focusableScrollers(document); }, 200);
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.elt;
+    if (!target || !target.querySelectorAll) { return; }
+    focusableScrollers(target.parentElement || target);
+    var config = event.detail.requestConfig;
+    if (config && config.verb && config.verb.toLowerCase() !== "get") { focusErrors(target); }
+  });
 })();

@@ -11,7 +11,9 @@ Fixtures
                          is the live server, so `page.goto("/accounts/login/")` works. viewport is DESKTOP
                          (1280x900, the default) or PHONE (375x800, a touch phone), or any {"width", "height"}.
                          Every page records its console errors; at the end of the test none may mention the
-                         Content Security Policy (see `assert_no_csp_errors`).
+                         Content Security Policy (see `assert_no_csp_errors`), and axe-core checks every
+                         document it loads and every htmx swap for WCAG 2.1 A/AA (tests/browser/a11y.py): a
+                         violation fails the test, naming the rule and the elements.
     demo                 the demo staff, made by the real seeding code: seed_demo_staff() (tenant "demo", its
                          head office and workshop, owner/manager/reception/technician, a second tenant
                          "demo-north" where the technician also works) and the demo catalogue. Fast (no orders).
@@ -48,6 +50,7 @@ from urllib.request import urlopen
 import pytest
 
 from ..clock import center_time_zone
+from .a11y import recorded_violations, watch_accessibility
 
 # Playwright's sync API runs an asyncio event loop in this thread; Django refuses ORM calls from a thread
 # with a running loop unless told it is fine (it is: the loop only drives the browser).
@@ -70,6 +73,10 @@ PHONE = {"width": 375, "height": 800}
 # machine, short enough that a broken test fails in seconds (BROWSER_TIMEOUT_MS overrides the first).
 TIMEOUT_MS = int(os.environ.get("BROWSER_TIMEOUT_MS") or 10_000)
 NAVIGATION_TIMEOUT_MS = max(TIMEOUT_MS, 15_000)
+
+# axe-core checks every page the tests open (WCAG 2.1 A/AA; docs/accessibility.md); BROWSER_AXE=0 turns it off
+# while chasing something else.
+AXE_ON = os.environ.get("BROWSER_AXE", "1").strip() not in {"0", "false", "no"}
 
 DEMO_PASSWORD = "demo-pass-2026"
 DEMO_EMAILS = {
@@ -157,7 +164,7 @@ def page_for(request, browser, live_server):
     contexts = []
     pages = request.node.stash.setdefault(_PAGES, [])
 
-    def make(viewport: dict | None = None, **context_options):
+    def make(viewport: dict | None = None, *, watch_axe: bool = True, **context_options):
         viewport = dict(viewport or DESKTOP)
         phone = viewport["width"] < 576
         options = {
@@ -173,6 +180,8 @@ def page_for(request, browser, live_server):
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         contexts.append(context)
+        if AXE_ON and watch_axe:
+            watch_accessibility(context)  # axe-core on every document and htmx swap (tests/browser/a11y.py)
 
         def track(page) -> None:
             if hasattr(page, _CONSOLE_ERRORS_ATTR):
@@ -192,6 +201,9 @@ def page_for(request, browser, live_server):
         if report is None or report.passed:
             for page in pages:
                 assert_no_csp_errors(page)
+            if AXE_ON:
+                found = [text for page in pages for text in recorded_violations(page)]
+                assert not found, "\n".join(dict.fromkeys(found))
     finally:
         for context in contexts:
             context.close()
