@@ -279,7 +279,8 @@ def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
         "photo_form": PhotoForm(),
         "public_url": public_status_url(order),
         "qr": order_qr_data_uri(order),
-        "phone_display": services.format_phone(order.client.phone),
+        "phone_display": services.client_phone_for(membership, order),
+        "phone_visible": services.sees_client_phone(membership, order),
     }
     return render(request, "orders/order_detail.html", context)
 

@@ -177,7 +177,7 @@ def test_correcting_an_imei_is_an_event_on_the_order(tenant_a, users_a, phone):
     event = older.events.get(kind=EventKind.ITEM)
     assert event.actor == users_a[Role.RECEPTION]
     assert (
-        event.message
+        event.display_text
         == "Item details corrected: serial number / IMEI / VIN: 35-678910-451234-5 → 356789104512346"
     )
     assert event.data == {"item": phone.pk, "changes": {"serial": ["35-678910-451234-5", "356789104512346"]}}

@@ -274,7 +274,7 @@ def test_the_estimate_is_set_and_recorded(make_order, member_client):
     order.refresh_from_db()
     assert (order.estimate, order.version) == (Decimal("2500"), 2)
     event = OrderEvent.objects.get(order=order, kind=EventKind.ESTIMATE)
-    assert "Screen and labour" in event.message and event.is_public
+    assert "Screen and labour" in event.display_text and event.is_public
 
 
 def test_reception_may_not_change_the_estimate(make_order, member_client):

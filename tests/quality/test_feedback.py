@@ -35,7 +35,7 @@ def test_feedback_is_recorded_once_with_the_technician_and_a_timeline_event(done
         done.technician_id,
     )
     event = done.events.get(kind=EventKind.FEEDBACK)
-    assert event.by_client and "4" in event.message
+    assert event.by_client and "4" in event.display_text
     assert event.data == {
         "feedback": feedback.pk,
         "rating": 4,
