@@ -32,9 +32,19 @@ ORDER_FIELDS = {
 
 # kind -> [(msgid, {argument: how to keep it}, what may follow: "" nothing, "message" a person's words)]
 PATTERNS: dict[str, list[tuple[str, dict[str, object], str]]] = {
-    "payment": [("%(kind)s: %(amount)s (%(method)s)", {"kind": PAYMENT_KINDS, "amount": "money", "method": PAYMENT_METHODS}, "")],
+    "payment": [
+        (
+            "%(kind)s: %(amount)s (%(method)s)",
+            {"kind": PAYMENT_KINDS, "amount": "money", "method": PAYMENT_METHODS},
+            "",
+        )
+    ],
     "line_item": [
-        ("%(kind)s: %(description)s × %(quantity)s = %(amount)s", {"kind": LINE_KINDS, "amount": "money"}, ""),
+        (
+            "%(kind)s: %(description)s × %(quantity)s = %(amount)s",
+            {"kind": LINE_KINDS, "amount": "money"},
+            "",
+        ),
         ("%(kind)s: %(description)s = %(amount)s", {"kind": LINE_KINDS, "amount": "money"}, ""),
         ("Removed: %(what)s", {}, ""),
     ],
@@ -105,7 +115,10 @@ def convert(kind: str, message: str, data: dict) -> tuple[dict, str] | None:
     for msgid, spec, tail in PATTERNS.get(kind, []):
         for template in _translations(msgid):
             if tail == "return":
-                returns = "|".join(_regex(t) for t in _translations(RETURN))
+                returns = "|".join(
+                    _regex(t).replace("?P<number>", f"?P<return{i}>")
+                    for i, t in enumerate(_translations(RETURN))
+                )
                 pattern = rf"^{_regex(template)}(?: (?:{returns}))?$"
             elif tail in {"message", "comment"}:
                 pattern = rf"^{_regex(template)}(?:[.:] (?P<_rest>.*))?$"
@@ -120,8 +133,9 @@ def convert(kind: str, message: str, data: dict) -> tuple[dict, str] | None:
             rest = groups.pop("_rest", None) or ""
             args: dict = {}
             ok = True
+            returned = next((v for k, v in groups.items() if k.startswith("return") and v), None)
             for name, value in groups.items():
-                if name == "number" and tail == "return":
+                if name.startswith("return"):
                     continue
                 how = spec.get(name)
                 if how == "money":
@@ -136,8 +150,8 @@ def convert(kind: str, message: str, data: dict) -> tuple[dict, str] | None:
             if not ok:
                 continue
             said = _say(msgid, args)
-            if tail == "return" and groups.get("number"):
-                said = {"join": " ", "parts": [said, _say(RETURN, {"number": groups["number"]})]}
+            if returned:
+                said = {"join": " ", "parts": [said, _say(RETURN, {"number": returned})]}
             if kind == "photo":
                 return said, ""
             return said, rest
