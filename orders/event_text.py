@@ -34,7 +34,7 @@ def _arg(value: Any) -> Any:
     if isinstance(value, dict):  # already a say(...) or joined(...)
         return value
     if isinstance(value, Promise):
-        args = getattr(value, "_args", ())
+        args: tuple[Any, ...] = tuple(getattr(value, "_args", ()))
         if len(args) == 1 and isinstance(args[0], str):
             return {"t": args[0]}
         if len(args) == 2 and all(isinstance(a, str) for a in args):

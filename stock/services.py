@@ -31,7 +31,7 @@ from orders.services import add_line_item
 from orders.timeline import record_event
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
-from servicedesk.tenancy.roles import Perm
+from servicedesk.tenancy.roles import Perm, StrOrPromise
 
 from .models import ZERO, Part, PartReservation, StockLevel, StockMovement
 
@@ -523,13 +523,15 @@ def _release(
     return amount
 
 
-def release_all(order: Order, *, by_user: User | None = None, reason: str) -> list[tuple[Part, Decimal]]:
+def release_all(
+    order: Order, *, by_user: User | None = None, reason: StrOrPromise
+) -> list[tuple[Part, Decimal]]:
     """Release every reservation of the order (cancel, handover). Called from the order-event listener."""
     released = []
     for reservation in PartReservation.objects.filter(tenant_id=order.tenant_id, order=order).select_related(
         "part"
     ):
-        amount = _release(reservation, by=by_user, reason=reason, record=False)
+        amount = _release(reservation, by=by_user, reason=str(reason), record=False)
         released.append((reservation.part, amount))
     done = [f"{part.name} × {fmt(qty)}" for part, qty in released if qty]
     if done:
