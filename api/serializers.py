@@ -167,6 +167,8 @@ class OrderDetailSerializer(OrderSerializer):
 
 class EventSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display")
+    # What happened, in the request's language (orders/event_text.py); `message` is only what a person wrote.
+    text = serializers.CharField(source="display_text", read_only=True)
     actor = serializers.SerializerMethodField()
 
     class Meta:
@@ -176,6 +178,7 @@ class EventSerializer(serializers.ModelSerializer):
             "kind",
             "kind_label",
             "created_at",
+            "text",
             "message",
             "is_public",
             "action",

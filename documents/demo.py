@@ -95,6 +95,7 @@ def seed_demo_documents(staff) -> None:
         paper.bank_correspondent_account = "30101810400000000000"
         paper.signer_name = "Ольга Иванова"
         paper.signer_title = "Генеральный директор"
+        paper.signer_title_en = "Director"
         paper.signer_basis = "Устава"
         paper.logo.save("logo.png", draw_logo("DS"), save=False)
         paper.signature.save("signature.png", draw_signature(), save=False)

@@ -46,6 +46,7 @@ class DocumentSettingsForm(forms.ModelForm):
             "bank_correspondent_account",
             "signer_name",
             "signer_title",
+            "signer_title_en",
             "signer_basis",
             "logo",
             "signature",

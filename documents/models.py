@@ -67,6 +67,12 @@ class DocumentSettings(TenantSettings):
     signer_title = models.CharField(
         _("signer's title"), max_length=150, blank=True, help_text=_("E.g. Director / Генеральный директор.")
     )
+    signer_title_en = models.CharField(
+        _("signer's title in English"),
+        max_length=150,
+        blank=True,
+        help_text=_("Printed on documents in English, e.g. Director."),
+    )
     signer_basis = models.CharField(
         _("acts on the basis of"),
         max_length=200,

@@ -23,7 +23,9 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import say
 from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import ActorRefused, check_actor
 from orders.timeline import record_event
@@ -229,20 +231,19 @@ def issue(order: Order, kind: str, language: str, *, by: Membership) -> Document
         document.file.save("document.pdf", ContentFile(rendered.pdf), save=False)
         try:
             document.save()
-            with translation.override(locked.tenant.language):
-                record_event(
-                    locked,
-                    EventKind.DOCUMENT,
-                    actor=by.user,
-                    message=_("Issued: %(title)s %(number)s (version %(version)s, %(language)s)")
-                    % {
-                        "title": Kind(kind).label,
-                        "number": document.display_number,
-                        "version": version,
-                        "language": language,
-                    },
-                    data={"document_id": document.pk, "kind": kind},
-                )
+            record_event(
+                locked,
+                EventKind.DOCUMENT,
+                actor=by.user,
+                text=say(
+                    gettext_noop("Issued: %(title)s %(number)s (version %(version)s, %(language)s)"),
+                    title=Kind(kind).label,
+                    number=document.display_number,
+                    version=version,
+                    language=language,
+                ),
+                data={"document_id": document.pk, "kind": kind},
+            )
         except Exception:
             document.file.storage.delete(document.file.name)  # the row is rolled back: drop its file
             raise
@@ -355,8 +356,11 @@ def email_to_client(document: Document, *, by: Membership) -> str:
             document.order,
             EventKind.DOCUMENT,
             actor=by.user,
-            message=_("%(number)s e-mailed to the client (%(email)s)")
-            % {"number": document.display_number, "email": client.email},
+            text=say(
+                gettext_noop("%(number)s e-mailed to the client (%(email)s)"),
+                number=document.display_number,
+                email=client.email,
+            ),
             data={"document_id": document.pk},
         )
         document_email(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -244,6 +245,26 @@ TITLES = {
 }
 
 
+# The signer's title when none is given in the document's language.
+SIGNER_TITLE_FALLBACK = {"en": "Authorised signatory", "ru": "Уполномоченное лицо", "id": "Pejabat berwenang"}
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def signer_title(paper, language: str) -> str:
+    """The signer's title in the document's language: a Russian document prints `signer_title`; others print
+    `signer_title_en`, else `signer_title` if it is not written in Cyrillic, else a neutral English title
+    (an English act once printed "Генеральный директор")."""
+    title = (paper.signer_title or "").strip()
+    if language == "ru":
+        return title
+    english = (getattr(paper, "signer_title_en", "") or "").strip()
+    if english:
+        return english
+    if title and not _CYRILLIC.search(title):
+        return title
+    return SIGNER_TITLE_FALLBACK.get(language, SIGNER_TITLE_FALLBACK["en"]) if paper.signer_name else ""
+
+
 def qr_data_uri(text: str) -> str:
     """An SVG QR code as a data: URI (crisp at any print size, a few KB)."""
     import qrcode
@@ -351,7 +372,7 @@ def build_context(
             "bank_account": paper.bank_account,
             "bank_correspondent_account": paper.bank_correspondent_account,
             "signer_name": paper.signer_name,
-            "signer_title": paper.signer_title,
+            "signer_title": signer_title(paper, language),
             "signer_basis": paper.signer_basis,
             "logo": media_ref(paper.logo),
             "signature": media_ref(paper.signature),
@@ -503,7 +524,7 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
             "bank_account": paper.bank_account,
             "bank_correspondent_account": paper.bank_correspondent_account,
             "signer_name": paper.signer_name,
-            "signer_title": paper.signer_title,
+            "signer_title": signer_title(paper, language),
             "signer_basis": paper.signer_basis,
             "logo": media_ref(paper.logo),
             "signature": media_ref(paper.signature),

@@ -59,8 +59,8 @@ def _money(amount: Decimal | None, tenant: Tenant) -> str:
 def _datetime(value: datetime | None, tz: ZoneInfo) -> str:
     if value is None:
         return ""
-    local = value.astimezone(tz)
-    return f"{formats.date_format(local, 'DATE_FORMAT')} {local:%H:%M}"
+    # The language's one date-time format (servicedesk/formats), on the center's clock.
+    return formats.date_format(value.astimezone(tz), "DATETIME_FORMAT")
 
 
 def build_context(

@@ -16,10 +16,12 @@ from django.db import transaction
 from django.db.models import Count, Func, Max, Q, QuerySet, Value
 from django.db.models.functions import Replace, Upper
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
+from .event_text import joined, say
 from .models import EventKind, Item, Order, OrderStatus
 from .permissions import check_actor
 from .timeline import record_event
@@ -139,14 +141,19 @@ def edit_item(
             )
         if order is not None:
             parts = [
-                f"{getattr(Item._meta.get_field(name), 'verbose_name', name)}: {old or '—'} → {new or '—'}"
+                say(
+                    "%(field)s: %(old)s → %(new)s",
+                    field=getattr(Item._meta.get_field(name), "verbose_name", name),
+                    old=old or "—",
+                    new=new or "—",
+                )
                 for name, (old, new) in changed.items()
             ]
             record_event(
                 order,
                 EventKind.ITEM,
                 actor=by.user,
-                message=_("Item details corrected: %(changes)s") % {"changes": "; ".join(parts)},
+                text=say(gettext_noop("Item details corrected: %(changes)s"), changes=joined("; ", parts)),
                 data={"item": item.pk, "changes": {name: [old, new] for name, (old, new) in changed.items()}},
             )
     return changed

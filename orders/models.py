@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 
 from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantQuerySet
 
+from .event_text import describe
+
 
 class DecimalSpec(TypedDict):
     max_digits: int
@@ -438,6 +440,11 @@ class OrderEvent(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind} {self.to_status}"
+
+    @property
+    def display_text(self) -> str:
+        """What happened, in the reader's (active) language (orders/event_text.py)."""
+        return describe(self.data, self.message)
 
 
 class LineKind(models.TextChoices):

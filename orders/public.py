@@ -7,6 +7,7 @@ no-store and noindex; rate-limited per client IP.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.conf import settings
@@ -53,6 +54,16 @@ CLIENT_WORDS = {
     OrderStatus.ON_HOLD: gettext_lazy("The work is paused; we will contact you."),
 }
 STAGES = [Stage.REQUEST, Stage.PLANNING, Stage.EXECUTION, Stage.HANDOVER]
+
+# Downloads other apps offer on the status page (documents: the completion act and warranty card after
+# handover): `(order) -> [(label, url), ...]` at a fixed query cost, registered in their AppConfig.ready().
+PublicLinks = Callable[[Order], list[tuple[str, str]]]
+_public_links: list[PublicLinks] = []
+
+
+def register_public_links(provider: PublicLinks) -> None:
+    if provider not in _public_links:
+        _public_links.append(provider)
 
 
 def _ratelimit_key(group, request) -> str:
@@ -115,6 +126,7 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
         "estimate_lines": list(estimate.lines.all()) if estimate else [],
         "diagnostic_fee": order.tenant.diagnostic_fee,
         "pickup": order.status == OrderStatus.READY,
+        "downloads": [link for provider in _public_links for link in provider(order)],
     }
     return private(render(request, "orders/public_status.html", context))
 

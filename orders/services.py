@@ -13,14 +13,16 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from servicedesk.counters import next_number
 from servicedesk.images import NormalisedImage, normalise_photo
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.privacy import consent_is_current, current_privacy_version
-from servicedesk.tenancy.roles import Perm, Role
+from servicedesk.tenancy.roles import Perm, Role, has_perm
 
 from . import money, visits
+from .event_text import joined, say
 from .lifecycle import _NEEDS_TECHNICIAN as NEEDS_TECHNICIAN
 from .lifecycle import bump_version
 from .models import (
@@ -30,6 +32,7 @@ from .models import (
     EventKind,
     Item,
     LineItem,
+    LineKind,
     Order,
     OrderPhoto,
     OrderStatus,
@@ -70,6 +73,23 @@ def format_phone(e164: str) -> str:
 def mask_phone(e164: str) -> str:
     """+7 *** ***-**-67: enough for the client to recognise, useless to anyone else."""
     return f"{e164[:2]} *** ***-**-{e164[-2:]}" if len(e164) > 4 else "***"
+
+
+def sees_client_phone(membership: Membership, order: Order) -> bool:
+    """The one rule for the client's phone on staff pages: whoever may view clients (reception, managers,
+    owners) sees it in full; a technician sees it in full only on an on-site job assigned to them (they
+    call on the way); to other technicians it is masked. Every page that shows the phone asks this."""
+    if has_perm(membership.role, Perm.CLIENTS_VIEW):
+        return True
+    return order.technician_id == membership.pk and order.needs_visit
+
+
+def client_phone_for(membership: Membership, order: Order) -> str:
+    """The client's phone as this member may see it (sees_client_phone): formatted in full, or masked."""
+    phone = order.client.phone
+    if not phone:
+        return ""
+    return format_phone(phone) if sees_client_phone(membership, order) else mask_phone(phone)
 
 
 def mask_name(name: str) -> str:
@@ -202,16 +222,18 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
             decided_by=by.user,
             by_client=True,
         )
-    message = _("Order taken in at %(location)s.") % {"location": data.intake_location.name}
+    said = say(gettext_noop("Order taken in at %(location)s."), location=data.intake_location.name)
     if data.warranty_of is not None:
-        message += " " + _("A return of order #%(number)s.") % {"number": data.warranty_of.number}
+        said = joined(
+            " ", [said, say(gettext_noop("A return of order #%(number)s."), number=data.warranty_of.number)]
+        )
     record_event(
         order,
         EventKind.CREATED,
         actor=by.user,
         is_public=True,
         to_status=OrderStatus.NEW,
-        message=message,
+        text=said,
         data={"warranty_of": data.warranty_of.number} if data.warranty_of is not None else None,
     )
     if data.prepayment and data.prepayment > 0:
@@ -326,20 +348,19 @@ def assign(
         bump_version(order, expected_version, **changes)
         parts = []
         if "technician" in data:
-            parts.append(_("technician: %(name)s") % {"name": data["technician"] or "—"})
+            parts.append(say(gettext_noop("technician: %(name)s"), name=data["technician"] or "—"))
         if "workshop" in data:
-            parts.append(_("workshop: %(name)s") % {"name": data["workshop"] or "—"})
+            parts.append(say(gettext_noop("workshop: %(name)s"), name=data["workshop"] or "—"))
         if any(key.startswith("visit") for key in data):
+            # The moment is shown on the reader's clock, in their language's format.
             parts.append(
-                _("visit: %(address)s %(start)s")
-                % {
-                    "address": order.visit_address,
-                    "start": timezone.localtime(order.visit_start, order.tenant.tz).strftime("%d.%m %H:%M")
-                    if order.visit_start
-                    else "",
-                }
-            )  # the center's wall clock, also outside a request (Celery, demo)
-        record_event(order, EventKind.ASSIGNED, actor=by.user, message="; ".join(parts), data=data)
+                say(
+                    gettext_noop("visit: %(address)s %(start)s"),
+                    address=order.visit_address,
+                    start=order.visit_start or "",
+                )
+            )
+        record_event(order, EventKind.ASSIGNED, actor=by.user, text=joined("; ", parts), data=data)
 
 
 # --- Money (rules in orders.money) ----------------------------------------------------------------
@@ -393,13 +414,16 @@ def add_line_item(
         warranty_days=warranty_days,
     )
     recalculate_totals(order)
-    note = f" ({_('under warranty, no charge')})" if covered else ""
-    record_event(
-        order,
-        EventKind.LINE_ITEM,
-        actor=by.user,
-        message=f"{line.get_kind_display()}: {description} × {quantity:g} = {line.amount}{note}",
+    said = say(
+        gettext_noop("%(kind)s: %(description)s × %(quantity)s = %(amount)s"),
+        kind=LineKind(line.kind).label,
+        description=description,
+        quantity=f"{quantity:g}",
+        amount=line.amount,
     )
+    if covered:
+        said = joined(" ", [said, say(gettext_noop("(under warranty, no charge)"))])
+    record_event(order, EventKind.LINE_ITEM, actor=by.user, text=said)
     return line
 
 
@@ -434,7 +458,12 @@ def add_discount(
         order,
         EventKind.LINE_ITEM,
         actor=by.user,
-        message=f"{line.get_kind_display()}: {description} = {line.amount}",
+        text=say(
+            gettext_noop("%(kind)s: %(description)s = %(amount)s"),
+            kind=LineKind(line.kind).label,
+            description=description,
+            amount=line.amount,
+        ),
         data={"discount": str(amount), **(data or {})},
     )
     return line
@@ -452,7 +481,10 @@ def remove_line_item(line: LineItem, *, by: Membership) -> None:
         return  # removed meanwhile (a double click): nothing left to do
     recalculate_totals(order)
     record_event(
-        order, EventKind.LINE_ITEM, actor=by.user, message=_("Removed: %(what)s") % {"what": description}
+        order,
+        EventKind.LINE_ITEM,
+        actor=by.user,
+        text=say(gettext_noop("Removed: %(what)s"), what=description),
     )
 
 
@@ -487,7 +519,12 @@ def add_payment(
         EventKind.PAYMENT,
         actor=by.user,
         is_public=True,
-        message=f"{payment.get_kind_display()}: {amount} ({payment.get_method_display()})",
+        text=say(
+            gettext_noop("%(kind)s: %(amount)s (%(method)s)"),
+            kind=Payment.Kind(payment.kind).label,
+            amount=amount,
+            method=Payment.Method(payment.method).label,
+        ),
     )
     return payment
 
@@ -503,12 +540,12 @@ def edit_order(order: Order, *, changes: dict, by: Membership, expected_version:
     check_open(order)
     with transaction.atomic():
         bump_version(order, expected_version, **changes)
-        labels = [str(Order._meta.get_field(name).verbose_name) for name in sorted(changes)]
+        labels = [Order._meta.get_field(name).verbose_name for name in sorted(changes)]
         record_event(
             order,
             EventKind.EDITED,
             actor=by.user,
-            message=", ".join(labels),
+            text=joined(", ", labels),
             data={"fields": sorted(changes)},
         )
 
@@ -597,7 +634,8 @@ def set_estimate(
             EventKind.ESTIMATE,
             actor=by.user,
             is_public=True,
-            message=(_("Estimate: %(amount)s") % {"amount": amount}) + (f". {comment}" if comment else ""),
+            text=say(gettext_noop("Estimate: %(amount)s"), amount=amount),
+            message=comment,
             data={"amount": str(amount), "estimate_version": estimate.version},
         )
     return estimate
@@ -616,7 +654,9 @@ def add_photo(order: Order, *, image: NormalisedImage | File, caption: str, by: 
             photo.display.save(image.display.name, image.display, save=False)
         try:
             photo.save()
-            record_event(order, EventKind.PHOTO, actor=by.user, message=caption or _("Photo added"))
+            record_event(
+                order, EventKind.PHOTO, actor=by.user, text=say(gettext_noop("Photo added")), message=caption
+            )
         except Exception:  # the row is rolled back: drop its files
             photo.image.storage.delete(photo.image.name)
             if photo.display:
@@ -664,7 +704,7 @@ def replace_public_link(order: Order, *, by: Membership) -> str:
             order,
             EventKind.LINK,
             actor=by.user,
-            message=_("Public link replaced; the old one no longer works."),
+            text=say(gettext_noop("Public link replaced; the old one no longer works.")),
         )
     return token
 

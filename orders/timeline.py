@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from .event_text import Text
 from .models import Order, OrderEvent
 
 Listener = Callable[[OrderEvent], None]
@@ -37,13 +38,21 @@ def record_event(
     actor: Any = None,
     by_client: bool = False,
     message: str = "",
+    text: Text | None = None,
     is_public: bool = False,
     action: str = "",
     from_status: str = "",
     to_status: str = "",
     data: dict[str, Any] | None = None,
 ) -> OrderEvent:
-    """Append to the order's timeline and announce it. Every event goes through here."""
+    """Append to the order's timeline and announce it. Every event goes through here.
+
+    `text` is what the system says, as data (orders.event_text.say(...)): rendered in the reader's
+    language when shown. `message` is only what a person wrote (a note, a reason, a comment), kept as is.
+    """
+    data = dict(data or {})
+    if text is not None:
+        data["text"] = text
     event = OrderEvent.objects.create(
         tenant_id=order.tenant_id,
         order=order,
@@ -55,7 +64,7 @@ def record_event(
         action=action,
         from_status=from_status,
         to_status=to_status,
-        data=data or {},
+        data=data,
     )
     event.order = order
     announce(event)

@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -285,7 +286,8 @@ def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
         "photo_form": PhotoForm(),
         "public_url": public_status_url(order),
         "qr": order_qr_data_uri(order),
-        "phone_display": services.format_phone(order.client.phone),
+        "phone_display": services.client_phone_for(membership, order),
+        "phone_visible": services.sees_client_phone(membership, order),
     }
     return render(request, "orders/order_detail.html", context)
 
@@ -556,20 +558,11 @@ def public_link_replace(request: TenantRequest, order_number: int) -> HttpRespon
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
 def receipt(request: TenantRequest, order_number: int) -> HttpResponse:
-    """Print-friendly intake receipt (the documents app renders the archived PDF)."""
+    """The old HTML print page. One intake receipt exists: the numbered PDF of the documents panel, so old
+    links and bookmarks land there."""
     order = order_or_404(request, order_number)
-    order.tenant = request.tenant
-    prepaid = sum((p.signed_amount for p in order.payments.all()), 0)
-    return render(
-        request,
-        "orders/receipt.html",
-        {
-            "order": order,
-            "qr": order_qr_data_uri(order),
-            "public_url": public_status_url(order),
-            "prepaid": prepaid,
-            "phone_display": services.format_phone(order.client.phone),
-        },
+    return HttpResponseRedirect(
+        reverse("orders:detail", args=[request.tenant.slug, order.number]) + "#documents"
     )
 
 

@@ -22,8 +22,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orders import money
+from orders.event_text import say
 from orders.models import EventKind, Order, OrderEvent, OrderPhoto, OrderStatus, Payment
 from orders.permissions import check_actor
 from orders.timeline import record_event
@@ -240,8 +242,12 @@ def save_answers(
                 audit.order,
                 EventKind.AUDIT,
                 actor=by.user,
-                message=_("Internal audit %(ref)s done: score %(score)s%%, open findings: %(open)s")
-                % {"ref": audit, "score": audit.score, "open": open_findings},
+                text=say(
+                    gettext_noop("Internal audit %(ref)s done: score %(score)s%%, open findings: %(open)s"),
+                    ref=audit,
+                    score=str(audit.score),
+                    open=open_findings,
+                ),
                 data={"audit": audit.pk, "score": str(audit.score)},
             )
     return audit

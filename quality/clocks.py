@@ -20,9 +20,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.db import DatabaseError, IntegrityError, transaction
-from django.utils import formats, timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
+from orders.event_text import Text, say
 from orders.models import OPEN_STATUSES, EventKind, Order, OrderEvent, Priority, SlaState
 from orders.timeline import record_event
 from servicedesk.tenancy.models import Location, Tenant
@@ -399,13 +400,14 @@ def continue_clock(clock: SlaClock, calendar: WorkingCalendar, now: datetime) ->
     return reading
 
 
-def _alert_message(clock: SlaClock, stage: str, tenant: Tenant) -> str:
-    with translation.override(tenant.language):
-        due = formats.date_format(timezone.localtime(clock.due_at, tenant.tz), "SHORT_DATETIME_FORMAT")
-        target = str(Target(clock.target).label)
-        if stage == SlaClock.Alerted.BREACHED:
-            return _("%(target)s: the deadline %(due)s has passed.") % {"target": target, "due": due}
-        return _("%(target)s: at risk, due %(due)s.") % {"target": target, "due": due}
+def _alert_text(clock: SlaClock, stage: str) -> Text:
+    """The timeline's words, as data: read in the reader's language, the due moment on their clock."""
+    target = Target(clock.target).label
+    if stage == SlaClock.Alerted.BREACHED:
+        return say(
+            gettext_noop("%(target)s: the deadline %(due)s has passed."), target=target, due=clock.due_at
+        )
+    return say(gettext_noop("%(target)s: at risk, due %(due)s."), target=target, due=clock.due_at)
 
 
 def tick(now: datetime | None = None, limit: int = TICK_LIMIT) -> dict[str, int]:
@@ -457,7 +459,7 @@ def tick(now: datetime | None = None, limit: int = TICK_LIMIT) -> dict[str, int]
                 record_event(
                     order,
                     EventKind.SLA,
-                    message=_alert_message(clock, stage, order.tenant),
+                    text=_alert_text(clock, stage),
                     data={
                         "target": clock.target,
                         "target_label": label,

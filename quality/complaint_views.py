@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders.access import order_or_404
 from orders.permissions import ActorRefused
+from servicedesk.formats import format_datetime
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
@@ -75,7 +76,7 @@ def complaint_new(request: TenantRequest, order_number: int) -> HttpResponse:
             messages.success(
                 request,
                 _("Complaint %(ref)s opened; the answer is due by %(due)s.")
-                % {"ref": complaint, "due": timezone.localtime(complaint.due_at).strftime("%d.%m.%Y %H:%M")},
+                % {"ref": complaint, "due": format_datetime(complaint.due_at)},
             )
             if has_perm(request.membership.role, Perm.COMPLAINTS_MANAGE):
                 return _to_complaint(request, complaint)

@@ -15,8 +15,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orders import services as order_services
+from orders.event_text import Text, joined, say
 from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import check_actor
 from orders.timeline import record_event
@@ -59,16 +61,15 @@ def deadline(order: Order, opened_at: datetime, days: int | None = None) -> date
 
 
 def _record(
-    complaint: Complaint, message: str, *, actor=None, by_client: bool = False, data: dict | None = None
+    complaint: Complaint, said: Text, *, actor=None, by_client: bool = False, data: dict | None = None
 ) -> None:
-    """An internal event on the order's timeline (in the active language: the member's, or the center's for
-    a complaint a rating opened)."""
+    """An internal event on the order's timeline (its text as data, read in the reader's language)."""
     record_event(
         complaint.order,
         EventKind.COMPLAINT,
         actor=actor,
         by_client=by_client,
-        message=message,
+        text=said,
         data={"complaint": complaint.pk, **(data or {})},
     )
 
@@ -112,7 +113,7 @@ def open_complaint(
         complaint.order = order
         _record(
             complaint,
-            _("Complaint %(ref)s opened: %(text)s") % {"ref": complaint, "text": description[:300]},
+            say(gettext_noop("Complaint %(ref)s opened: %(text)s"), ref=complaint, text=description[:300]),
             actor=by.user if by else None,
             by_client=by is None,
             data={"source": source},
@@ -193,18 +194,25 @@ def handle(
         fields.update(closed_at=timezone.now(), closed_by=by.user)
     if not fields:
         return complaint
-    old_status = complaint.get_status_display()
+    old_status = Complaint.Status(complaint.status).label
     with transaction.atomic():
         _update(complaint, expected_version, **fields)
         parts = []
         if "handler" in fields:
-            parts.append(_("handled by %(name)s") % {"name": handler.user.full_name if handler else "—"})
+            parts.append(
+                say(gettext_noop("handled by %(name)s"), name=handler.user.full_name if handler else "—")
+            )
         if "status" in fields:
-            parts.append(f"{old_status} → {complaint.get_status_display()}")
+            parts.append(
+                say("%(old)s → %(new)s", old=old_status, new=Complaint.Status(complaint.status).label)
+            )
         if "resolution" in fields and resolution:
-            parts.append(_("resolution: %(text)s") % {"text": resolution[:300]})
+            parts.append(say(gettext_noop("resolution: %(text)s"), text=resolution[:300]))
         _record(
-            complaint, f"{complaint}: " + "; ".join(parts), actor=by.user, data={"status": complaint.status}
+            complaint,
+            say("%(ref)s: %(parts)s", ref=complaint, parts=joined("; ", parts)),
+            actor=by.user,
+            data={"status": complaint.status},
         )
     return complaint
 
@@ -259,7 +267,9 @@ def compensate_with_rework(
         complaint.rework_order = rework
         _record(
             complaint,
-            _("%(ref)s: free rework as order #%(number)s") % {"ref": complaint, "number": rework.number},
+            say(
+                gettext_noop("%(ref)s: free rework as order #%(number)s"), ref=complaint, number=rework.number
+            ),
             actor=by.user,
             data={"rework_order": rework.number},
         )
@@ -287,7 +297,7 @@ def tell_client(complaint: Complaint, *, by: Membership) -> int:
         # "tell_client" makes the notifications app write the messages (Kind.COMPLAINT_ANSWER).
         _record(
             complaint,
-            _("%(ref)s: the client is told the resolution.") % {"ref": complaint},
+            say(gettext_noop("%(ref)s: the client is told the resolution."), ref=complaint),
             actor=by.user,
             data={"tell_client": True, "resolution": complaint.resolution},
         )

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Q, QuerySet
-from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import say
 from orders.models import EventKind, Order, OrderStatus
 from orders.timeline import record_event
 
@@ -54,18 +55,13 @@ def leave_feedback(order: Order, *, rating: int, comment: str = "", recommend: i
                 technician_id=order.technician_id,
                 recommend=recommend,
             )
-            with translation.override(
-                order.tenant.language
-            ):  # staff read the timeline in the center's language
-                message = _("Rated %(rating)s of 5") % {"rating": rating} + (
-                    f": {comment}" if comment else ""
-                )
             # "low" makes the notifications app alert the managers (in this transaction, via the outbox).
             record_event(
                 order,
                 EventKind.FEEDBACK,
                 by_client=True,
-                message=message,
+                text=say(gettext_noop("Rated %(rating)s of 5"), rating=rating),
+                message=comment,
                 data={
                     "feedback": feedback.pk,
                     "rating": rating,

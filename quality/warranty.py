@@ -22,7 +22,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import Text, joined, say
 from orders.models import EventKind, LineItem, Order, OrderStatus
 from orders.permissions import actor_problem, check_actor
 from orders.services import take_in_return
@@ -121,13 +123,13 @@ def _check_original(original: Order) -> None:
         raise ValidationError(_("Only an order handed over to the client is under warranty."))
 
 
-def _record(order: Order, message: str, *, by: Membership | None, data: dict) -> None:
+def _record(order: Order, said: Text, *, by: Membership | None, data: dict) -> None:
     record_event(
         order,
         EventKind.WARRANTY,
         actor=by.user if by else None,
         by_client=by is None,
-        message=message,
+        text=said,
         data=data,
     )
 
@@ -148,17 +150,25 @@ def _accept(claim: WarrantyClaim, *, by: Membership, intake_location=None) -> Or
     claim.save(
         update_fields=["order", "status", "decided_at", "decided_by", "override_reason", "refusal_reason"]
     )
-    message = _("Warranty claim %(ref)s accepted: order #%(number)s.") % {
-        "ref": claim,
-        "number": new_order.number,
-    }
+    said = say(
+        gettext_noop("Warranty claim %(ref)s accepted: order #%(number)s."),
+        ref=claim,
+        number=new_order.number,
+    )
     if claim.override_reason:
-        message += " " + _("Outside the period, accepted by a manager: %(reason)s") % {
-            "reason": claim.override_reason
-        }
+        said = joined(
+            " ",
+            [
+                said,
+                say(
+                    gettext_noop("Outside the period, accepted by a manager: %(reason)s"),
+                    reason=claim.override_reason,
+                ),
+            ],
+        )
     _record(
         claim.original,
-        message,
+        said,
         by=by,
         data={"claim": claim.pk, "order": new_order.number, "override": claim.override_reason or None},
     )
@@ -219,7 +229,7 @@ def open_claim(
             claim.save(update_fields=["status", "refusal_reason", "decided_at", "decided_by"])
             _record(
                 original,
-                _("Warranty claim %(ref)s refused: %(reason)s") % {"ref": claim, "reason": outside},
+                say(gettext_noop("Warranty claim %(ref)s refused: %(reason)s"), ref=claim, reason=outside),
                 by=by,
                 data={"claim": claim.pk, "refused": outside},
             )
@@ -271,8 +281,11 @@ def request_claim(original: Order, *, problem: str) -> WarrantyClaim:
             with translation.override(original.tenant.language):
                 _record(
                     original,
-                    _("The client reports a problem under warranty (%(ref)s): %(problem)s")
-                    % {"ref": claim, "problem": problem[:300]},
+                    say(
+                        gettext_noop("The client reports a problem under warranty (%(ref)s): %(problem)s"),
+                        ref=claim,
+                        problem=problem[:300],
+                    ),
                     by=None,
                     data={"claim": claim.pk, "requested": True},
                 )
@@ -320,7 +333,7 @@ def refuse_request(claim: WarrantyClaim, *, by: Membership, reason: str) -> Warr
         claim.refresh_from_db()
         _record(
             claim.original,
-            _("Warranty claim %(ref)s refused: %(reason)s") % {"ref": claim, "reason": reason[:300]},
+            say(gettext_noop("Warranty claim %(ref)s refused: %(reason)s"), ref=claim, reason=reason[:300]),
             by=by,
             data={"claim": claim.pk, "refused": reason[:300]},
         )

@@ -17,7 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import say
 from orders.models import Client, EventKind, Order
 from orders.permissions import check_actor
 from orders.services import normalise_phone
@@ -248,8 +250,11 @@ def link_order(visit: Visit, order: Order, *, by: Membership) -> None:
         EventKind.NOTE,
         actor=by.user,
         data={"visit": locked.pk, "wait_seconds": locked.wait_seconds},
-        message=_("Walk-in client, ticket %(ticket)s: waited %(minutes)s min at reception.")
-        % {"ticket": locked.ticket, "minutes": round((locked.wait_seconds or 0) / 60)},
+        text=say(
+            gettext_noop("Walk-in client, ticket %(ticket)s: waited %(minutes)s min at reception."),
+            ticket=locked.ticket,
+            minutes=round((locked.wait_seconds or 0) / 60),
+        ),
     )
     visit.order, visit.state, visit.wait_seconds = order, locked.state, locked.wait_seconds
 

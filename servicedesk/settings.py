@@ -238,6 +238,8 @@ EMAIL_CONFIRMATION_DAYS = env_int("EMAIL_CONFIRMATION_DAYS", 3)
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en")
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("id", _("Indonesian"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and one date-time format per language (servicedesk/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["servicedesk.formats"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 try:
     ZoneInfo(TIME_ZONE)

@@ -35,6 +35,7 @@ urlpatterns = [
     # (/s/<token>/, /q/<token>/; quality first: /s/<token>/feedback/ must not be taken for an estimate decision).
     path("", include("quality.urls")),
     path("", include("reception.urls")),
+    path("", include("documents.public_urls")),  # /s/<token>/documents/<kind>/: before orders' /s/<token>/...
     path("", include("orders.urls")),
     path("<slug:tenant_slug>/", include(tenant_patterns)),
 ]

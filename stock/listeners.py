@@ -5,7 +5,7 @@ They run inside the transaction that records the event, so a failure rolls the c
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from orders.models import CLOSED_STATUSES, EventKind, OrderEvent, OrderStatus
 
@@ -17,6 +17,7 @@ def on_order_event(event: OrderEvent) -> None:
         reason = (
             _("Order cancelled") if event.to_status == OrderStatus.CANCELLED else _("Unused after handover")
         )
+        # Lazy: the timeline keeps the msgid and shows it in the reader's language (orders/event_text.py).
         services.release_all(event.order, by_user=event.actor, reason=reason)
     elif event.kind == EventKind.ASSIGNED:
         # Reserved parts follow the order to its (new) stock location: never left behind.

@@ -22,14 +22,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.db.models.functions import Round
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import joined, say
 from orders.models import EventKind, LineItem, Order
 from orders.permissions import check_actor
 from orders.services import add_line_item
 from orders.timeline import record_event
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
-from servicedesk.tenancy.roles import Perm
+from servicedesk.tenancy.roles import Perm, StrOrPromise
 
 from .models import ZERO, Part, PartReservation, StockLevel, StockMovement
 
@@ -236,8 +238,11 @@ def _fill_waiting(level: StockLevel, by: Membership) -> list[tuple[Order, Decima
             reservation.order,
             EventKind.PARTS,
             actor=getattr(by, "user", None),
-            message=_("Parts arrived and were reserved: %(part)s × %(qty)s")
-            % {"part": reservation.part.name, "qty": fmt(take)},
+            text=say(
+                gettext_noop("Parts arrived and were reserved: %(part)s × %(qty)s"),
+                part=reservation.part.name,
+                qty=fmt(take),
+            ),
         )
         filled.append((reservation.order, take))
     return filled
@@ -400,14 +405,16 @@ def reserve(
             order=order,
             reason=_("Reserved for the order"),
         )
-    message = _("Reserved %(part)s × %(qty)s") % {"part": part.name, "qty": fmt(take)}
+    said = say(gettext_noop("Reserved %(part)s × %(qty)s"), part=part.name, qty=fmt(take))
     if missing:
-        message += "; " + _("%(qty)s still missing: waiting for a delivery") % {"qty": fmt(missing)}
+        said = joined(
+            "; ", [said, say(gettext_noop("%(qty)s still missing: waiting for a delivery"), qty=fmt(missing))]
+        )
     record_event(
         order,
         EventKind.PARTS,
         actor=by.user,
-        message=message,
+        text=said,
         data={"part": part.pk, "reserved": str(take), "missing": str(missing)},
     )
     return ReserveResult(reserved=take, missing=missing)
@@ -508,23 +515,33 @@ def _release(
             reservation.order,
             EventKind.PARTS,
             actor=getattr(by, "user", None),
-            message=_("Released %(part)s × %(qty)s") % {"part": reservation.part.name, "qty": fmt(amount)}
-            + (f" ({reason})" if reason else ""),
+            text=say(
+                gettext_noop("Released %(part)s × %(qty)s"), part=reservation.part.name, qty=fmt(amount)
+            ),
+            message=f"({reason})" if reason else "",  # what the person releasing them wrote
         )
     return amount
 
 
-def release_all(order: Order, *, by_user: User | None = None, reason: str) -> list[tuple[Part, Decimal]]:
+def release_all(
+    order: Order, *, by_user: User | None = None, reason: StrOrPromise
+) -> list[tuple[Part, Decimal]]:
     """Release every reservation of the order (cancel, handover). Called from the order-event listener."""
     released = []
     for reservation in PartReservation.objects.filter(tenant_id=order.tenant_id, order=order).select_related(
         "part"
     ):
-        amount = _release(reservation, by=by_user, reason=reason, record=False)
+        amount = _release(reservation, by=by_user, reason=str(reason), record=False)
         released.append((reservation.part, amount))
     done = [f"{part.name} × {fmt(qty)}" for part, qty in released if qty]
     if done:
-        record_event(order, EventKind.PARTS, actor=by_user, message=f"{reason}: {', '.join(done)}")
+        # The reason is a lazy translation (stock.listeners): kept as its msgid, read in the reader's language.
+        record_event(
+            order,
+            EventKind.PARTS,
+            actor=by_user,
+            text=say("%(reason)s: %(parts)s", reason=reason, parts=joined(", ", done)),
+        )
     return released
 
 
@@ -593,15 +610,19 @@ def follow_order(
         moved.append((reservation.part, amount))
     if moved:
         verb = (
-            _("Reserved parts released")
+            say(gettext_noop("Reserved parts released"))
             if release_instead
-            else _("Reserved parts moved to %(loc)s") % {"loc": target.name}
+            else say(gettext_noop("Reserved parts moved to %(loc)s"), loc=target.name)
         )
         record_event(
             order,
             EventKind.PARTS,
             actor=by_user,
-            message=verb + ": " + ", ".join(f"{part.name} × {fmt(qty)}" for part, qty in moved),
+            text=say(
+                "%(verb)s: %(parts)s",
+                verb=verb,
+                parts=joined(", ", [f"{part.name} × {fmt(qty)}" for part, qty in moved]),
+            ),
         )
     return moved
 

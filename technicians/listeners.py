@@ -6,8 +6,9 @@ They run inside the transaction that records the event, so a failure rolls the c
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import say
 from orders.models import CLOSED_STATUSES, EventKind, Order, OrderEvent, OrderStatus
 from servicedesk.tenancy.models import Location
 
@@ -28,8 +29,10 @@ def _status_changed(event: OrderEvent) -> None:
         worklog.stop_order_timers(
             order,
             by_user=event.actor,
-            why=_("Stopped automatically: the order is now “%(status)s”.")
-            % {"status": OrderStatus(event.to_status).label},
+            why=say(
+                gettext_noop("Stopped automatically: the order is now “%(status)s”."),
+                status=OrderStatus(event.to_status).label,
+            ),
         )
     if event.to_status in CLOSED_STATUSES:
         worklog.stop_order_timers(order, by_user=event.actor)
@@ -65,7 +68,7 @@ def _assigned(event: OrderEvent) -> None:
         worklog.stop_order_timers(
             order,
             by_user=event.actor,
-            why=_("Stopped automatically: the order was reassigned."),
+            why=say(gettext_noop("Stopped automatically: the order was reassigned.")),
             only_other_than=order.technician_id,
         )
 

@@ -237,9 +237,8 @@ def _day_and_technician(request: TenantRequest, default_me: bool):
 
 
 def _may_see_contacts(request: TenantRequest, order: Order) -> bool:
-    return (
-        has_perm(request.membership.role, Perm.CLIENTS_VIEW) or order.technician_id == request.membership.pk
-    )
+    # The one rule (orders.services.sees_client_phone): assigned technicians on on-site jobs, and the office.
+    return order_services.sees_client_phone(request.membership, order)
 
 
 @tenant_view(Perm.ORDERS_VIEW)
@@ -436,7 +435,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         order.tenant = (
             request.tenant
         )  # before jobs_context: the actions' money guard reads the tenant's tolerance
-        order.show_contacts = True  # my own jobs: I need to reach the client
+        order.show_contacts = _may_see_contacts(request, order)  # my on-site jobs: I call on the way
     prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
     query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
     words = query.casefold().split()

@@ -17,7 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from orders.event_text import Text, joined, say
 from orders.models import EventKind, LineItem, Order, OrderStatus
 from orders.permissions import check_actor
 from orders.services import add_line_item, check_open
@@ -39,6 +41,15 @@ def format_duration(delta: timedelta) -> str:
     if hours:
         return _("%(h)d h %(m)02d min") % {"h": hours, "m": minutes}
     return _("%(m)d min") % {"m": minutes}
+
+
+def duration_text(delta: timedelta) -> Text:
+    """format_duration as timeline data (orders/event_text.py): read in the reader's language."""
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return say(gettext_noop("%(h)d h %(m)02d min"), h=hours, m=minutes)
+    return say(gettext_noop("%(m)d min"), m=minutes)
 
 
 def hours(delta: timedelta) -> Decimal:
@@ -103,7 +114,9 @@ def start_timer(order: Order, *, technician: Membership, by: Membership) -> Time
     return TimerStart(entry=entry, stopped=stopped)
 
 
-def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str = "") -> WorkLog | None:
+def _close(
+    entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: Text | None = None
+) -> WorkLog | None:
     end = max(at, entry.started_at + timedelta(seconds=1))
     changed = WorkLog.objects.filter(pk=entry.pk, ended_at__isnull=True).update(
         ended_at=end, stopped_automatically=automatic
@@ -111,19 +124,20 @@ def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str =
     if not changed:
         return None
     entry.ended_at, entry.stopped_automatically = end, automatic
-    message = _("Work logged by %(name)s: %(start)s – %(end)s (%(duration)s)") % {
-        "name": entry.technician.user if entry.technician_id else "—",
-        "start": _local(entry.started_at, entry.order),
-        "end": _local(end, entry.order),
-        "duration": format_duration(entry.duration()),
-    }
+    said = say(
+        gettext_noop("Work logged by %(name)s: %(start)s – %(end)s (%(duration)s)"),
+        name=entry.technician.user if entry.technician_id else "—",
+        start=entry.started_at,
+        end=end,
+        duration=duration_text(entry.duration()),
+    )
     if why:
-        message += f". {why}"
+        said = joined(". ", [said, why])
     record_event(
         entry.order,
         EventKind.WORK_LOG,
         actor=by_user,
-        message=message,
+        text=said,
         data={
             "work_log": entry.pk,
             "technician": entry.technician_id,
@@ -134,10 +148,6 @@ def _close(entry: WorkLog, *, at: datetime, by_user, automatic: bool, why: str =
         },
     )
     return entry
-
-
-def _local(moment: datetime, order: Order) -> str:
-    return timezone.localtime(moment, order.tenant.tz).strftime("%d.%m %H:%M")
 
 
 @transaction.atomic
@@ -159,7 +169,7 @@ def stop_timer(technician: Membership, *, by: Membership) -> WorkLog | None:
 
 
 def stop_order_timers(
-    order: Order, *, by_user=None, why: str = "", only_other_than: int | None = None
+    order: Order, *, by_user=None, why: Text | None = None, only_other_than: int | None = None
 ) -> list[WorkLog]:
     """Stop every timer running on the order (called when it leaves execution, or is reassigned)."""
     qs = WorkLog.objects.filter(tenant_id=order.tenant_id, order=order, ended_at__isnull=True)
@@ -223,14 +233,14 @@ def add_manual(
         order,
         EventKind.WORK_LOG,
         actor=by.user,
-        message=_("Work entered by hand for %(name)s: %(start)s – %(end)s (%(duration)s). %(reason)s")
-        % {
-            "name": technician.user,
-            "start": _local(start, order),
-            "end": _local(end, order),
-            "duration": format_duration(end - start),
-            "reason": reason,
-        },
+        text=say(
+            gettext_noop("Work entered by hand for %(name)s: %(start)s – %(end)s (%(duration)s). %(reason)s"),
+            name=technician.user,
+            start=start,
+            end=end,
+            duration=duration_text(end - start),
+            reason=reason,
+        ),
         data={
             "work_log": entry.pk,
             "technician": technician.pk,

@@ -111,6 +111,8 @@ PUBLIC_PATTERNS: dict[str, str] = {
     "accounts:accept_invitation": "public token URL; a random token gives 404 (test below)",
     "orders:public_status": "the client's status page: public token URL; a random token gives 404 (test below)",
     "orders:public_decide": "the client's estimate decision: public token URL; a random token gives 404 (test below)",
+    "documents_public:public_document": "the client's completion act or warranty card after handover: public token "
+    "URL; a random token gives 404 (test below)",
     "quality:feedback": "the client's feedback form: public token URL; a random token gives 404 (test below)",
     "reception:checkin": "the door's QR code: take a ticket at that desk; public token URL, a random token gives 404 "
     "(test below); shows nothing of other clients (tests/reception/test_public.py)",
@@ -317,6 +319,7 @@ def test_tenant_url_is_closed_to_other_tenants(entry, world):
 # (one line per kwarg name):
 PUBLIC_KWARG_SAMPLES: dict[str, str] = {
     "decision": "approve",
+    "kind": "completion_act",
 }
 
 TOKEN_URLS = [

@@ -58,7 +58,7 @@ def test_intake_takes_the_order_in_through_the_service(api, intake, tenant_a, lo
     order = Order.objects.get(tenant=tenant_a, number=1)
     created = OrderEvent.objects.get(order=order, kind=EventKind.CREATED)
     assert created.actor.full_name == "Reception key (API key)"
-    assert created.message == "Order taken in at Alpha main office."
+    assert created.display_text == "Order taken in at Alpha main office."
     # The outbox wrote the client's "order received" message in the same transaction.
     assert Notification.objects.filter(order=order).exists()
     # A second intake with the same phone finds the client; numbers have no gaps.
@@ -290,7 +290,7 @@ def test_editing_the_intake_details_needs_the_version(api, tenant_a):
         reverse("api:order", args=[order.number]), {"version": order.version, "priority": 0}
     )
     assert stale.status_code == 409
-    assert OrderEvent.objects.get(order=order, kind=EventKind.EDITED).message == "priority"
+    assert OrderEvent.objects.get(order=order, kind=EventKind.EDITED).display_text == "priority"
 
 
 def test_another_center_s_order_is_not_found(api, tenant_b, users_b):

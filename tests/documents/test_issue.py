@@ -301,7 +301,7 @@ def test_the_timeline_records_the_issue(done_order, reception_a):
     document = services.issue(done_order, Kind.INTAKE_RECEIPT, "en", by=reception_a)
     event = OrderEvent.objects.filter(order=done_order).latest("id")
     assert event.kind == EventKind.DOCUMENT
-    assert document.display_number in event.message and event.data["document_id"] == document.pk
+    assert document.display_number in event.display_text and event.data["document_id"] == document.pk
     assert document.issued_by == reception_a.user and document.issued_by_name
 
 

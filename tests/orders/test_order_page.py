@@ -274,7 +274,7 @@ def test_the_estimate_is_set_and_recorded(make_order, member_client):
     order.refresh_from_db()
     assert (order.estimate, order.version) == (Decimal("2500"), 2)
     event = OrderEvent.objects.get(order=order, kind=EventKind.ESTIMATE)
-    assert "Screen and labour" in event.message and event.is_public
+    assert "Screen and labour" in event.display_text and event.is_public
 
 
 def test_reception_may_not_change_the_estimate(make_order, member_client):
@@ -366,7 +366,7 @@ def test_edit_records_only_what_changed(make_order, member_client):
     reception.post(order_url("edit", order), {**data, "problem": "Cracked", "priority": "3"})
 
     event = OrderEvent.objects.get(order=order, kind=EventKind.EDITED)
-    assert event.data == {"fields": ["priority", "problem"]}
+    assert event.data["fields"] == ["priority", "problem"]  # and the words, as data (orders/event_text.py)
     order.refresh_from_db()
     assert (order.problem, order.priority, order.version) == ("Cracked", 3, 2)
 
@@ -472,10 +472,13 @@ def test_a_technician_cannot_replace_the_public_link(make_order, member_client):
     assert Order.objects.get(pk=order.pk).public_token == order.public_token
 
 
-def test_the_receipt_prints(make_order, member_client):
+def test_one_intake_receipt_the_old_print_page_leads_to_the_numbered_pdf(make_order, member_client):
     order = make_order(S.NEW)
     response = member_client(Role.RECEPTION).get(order_url("receipt", order))
-    assert response.status_code == 200 and f"#{order.number}" in text_of(response)
+    assert response.status_code == 302
+    assert response["Location"] == order_url("detail", order) + "#documents"
+    page = member_client(Role.RECEPTION).get(order_url("detail", order))
+    assert order_url("receipt", order) not in page.content.decode()
 
 
 def test_an_order_number_of_another_tenant_is_404(make_order, member_client, tenant_b):

@@ -229,7 +229,7 @@ def test_handling_to_resolved_records_who_and_when(tenant_a, users_a):
     complaint.refresh_from_db()
     assert complaint.status == "resolved" and complaint.closed_by == manager.user and complaint.closed_at
     assert complaint.answered_in_time is True
-    messages = list(complaint.order.events.filter(kind=EventKind.COMPLAINT).values_list("message", flat=True))
+    messages = [event.display_text for event in complaint.order.events.filter(kind=EventKind.COMPLAINT)]
     assert any("In progress → Resolved" in text and "Fan replaced" in text for text in messages)
 
 

@@ -196,8 +196,8 @@ def test_start_intake_stops_the_clock_and_the_saved_order_is_linked(
     visit.refresh_from_db()
     assert (visit.order, visit.wait_seconds, visit.state) == (order, 180, VisitState.SERVED)
     note = OrderEvent.objects.get(order=order, kind=EventKind.NOTE)
-    assert note.message == "Walk-in client, ticket 1: waited 3 min at reception." and not note.is_public
-    assert note.data == {"visit": visit.pk, "wait_seconds": 180}
+    assert note.display_text == "Walk-in client, ticket 1: waited 3 min at reception." and not note.is_public
+    assert {k: v for k, v in note.data.items() if k != "text"} == {"visit": visit.pk, "wait_seconds": 180}
 
     # Saving the same intake again (a second tab, a double click) makes no second order.
     again = browser.post(intake_url, intake_data(desk_location, service), follow=True)

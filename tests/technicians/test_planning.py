@@ -355,7 +355,9 @@ def test_the_assignment_event_shows_the_visit_in_the_centers_time(
         accept_warnings=True,
     )
     event = order.events.filter(kind=EventKind.ASSIGNED).latest("id")
-    assert f"{day:%d.%m} 10:00" in event.message
+    # Read on the center's clock (pages activate its zone) in the reader's format: "2 Dec 2026, 10:00".
+    with timezone.override(tenant_a.tz):
+        assert f"{day.day} {day:%b} {day.year}, 10:00" in event.display_text
 
 
 @pytest.mark.parametrize(
