@@ -233,8 +233,7 @@ def _legal_ids(tenant, paper, language: str) -> str:
         "kpp": getattr(paper, "kpp", ""),
         "registration_number": tenant.registration_number,
     }
-    with translation.override(language):
-        return legal_line(tenant.country, values)
+    return legal_line(tenant.country, values, language)
 
 
 # Printed words that must be right in each document language whatever the UI translations say.

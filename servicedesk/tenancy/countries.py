@@ -24,21 +24,29 @@ from django.utils.translation import get_language, pgettext_lazy
 
 @dataclass(frozen=True)
 class LegalDetail:
-    """One of the center's registration numbers: which Tenant/document field holds it, and its name."""
+    """One of the center's registration numbers: which Tenant/document field holds it, and its names.
+
+    `printed`: the short name on papers per document language, written here rather than left to the
+    interface's translations, as papers must be right whatever a catalogue says (English if the language
+    has no entry). `help`: the settings form's label, an interface string."""
 
     field: str  # "tax_id", "kpp" (documents' details), "registration_number"
-    label: Promise  # short, as printed on papers: "INN", "NPWP", "Tax no."
-    help: Promise  # the settings form's label
+    printed: dict[str, str]
+    help: Promise
+
+    def label(self, language: str | None = None) -> str:
+        language = (language or get_language() or "en").split("-")[0]
+        return self.printed.get(language) or self.printed["en"]
 
 
 TAX_NUMBER = LegalDetail(
     "tax_id",
-    pgettext_lazy("legal detail", "Tax no."),
+    {"en": "Tax no.", "ru": "Налоговый номер", "id": "Nomor pajak"},
     pgettext_lazy("legal detail", "Tax number"),
 )
 COMPANY_NUMBER = LegalDetail(
     "registration_number",
-    pgettext_lazy("legal detail", "Company no."),
+    {"en": "Company no.", "ru": "Регистрационный номер", "id": "Nomor perusahaan"},
     pgettext_lazy("legal detail", "Company registration number"),
 )
 
@@ -61,15 +69,11 @@ PROFILES: dict[str, CountryProfile] = {
             time_zone="Europe/Moscow",
             language="ru",
             legal=(
-                LegalDetail(
-                    "tax_id", pgettext_lazy("legal detail", "INN"), pgettext_lazy("legal detail", "INN")
-                ),
-                LegalDetail(
-                    "kpp", pgettext_lazy("legal detail", "KPP"), pgettext_lazy("legal detail", "KPP")
-                ),
+                LegalDetail("tax_id", {"en": "INN", "ru": "ИНН"}, pgettext_lazy("legal detail", "INN")),
+                LegalDetail("kpp", {"en": "KPP", "ru": "КПП"}, pgettext_lazy("legal detail", "KPP")),
                 LegalDetail(
                     "registration_number",
-                    pgettext_lazy("legal detail", "OGRN"),
+                    {"en": "OGRN", "ru": "ОГРН"},
                     pgettext_lazy("legal detail", "OGRN (OGRNIP)"),
                 ),
             ),
@@ -81,13 +85,11 @@ PROFILES: dict[str, CountryProfile] = {
             language="id",
             legal=(
                 LegalDetail(
-                    "tax_id",
-                    pgettext_lazy("legal detail", "NPWP"),
-                    pgettext_lazy("legal detail", "NPWP (taxpayer number)"),
+                    "tax_id", {"en": "NPWP"}, pgettext_lazy("legal detail", "NPWP (taxpayer number)")
                 ),
                 LegalDetail(
                     "registration_number",
-                    pgettext_lazy("legal detail", "NIB"),
+                    {"en": "NIB"},
                     pgettext_lazy("legal detail", "NIB (business identification number)"),
                 ),
             ),
@@ -143,10 +145,11 @@ def legal_details(country: str) -> tuple[LegalDetail, ...]:
     return profile(country).legal
 
 
-def legal_line(country: str, values: dict[str, str]) -> str:
-    """ "INN 7700000000, KPP 770101001, OGRN 1027700000000" in the active language; empty values left out."""
+def legal_line(country: str, values: dict[str, str], language: str | None = None) -> str:
+    """ "ИНН 7700000000, КПП 770101001, ОГРН 1027700000000" on ru papers, "INN ..." on en ones, "NPWP ...,
+    NIB ..." in Indonesia; `language` defaults to the active one; empty values are left out."""
     return ", ".join(
-        f"{detail.label} {values[detail.field]}"
+        f"{detail.label(language)} {values[detail.field]}"
         for detail in legal_details(country)
         if values.get(detail.field)
     )

@@ -142,15 +142,12 @@ def default_privacy_title(tenant: Tenant, language: str | None = None) -> str:
 def default_privacy_text(tenant: Tenant, language: str | None = None) -> str:
     """The starting text for the center's first privacy policy: its country's law, the center's language,
     its details filled in (those it has not given yet show as "—")."""
-    from django.utils import translation
-
     from .countries import legal_line, profile
 
     language = language or tenant.language
-    with translation.override(language):
-        legal_ids = legal_line(
-            tenant.country, {"tax_id": tenant.tax_id, "registration_number": tenant.registration_number}
-        )
+    legal_ids = legal_line(
+        tenant.country, {"tax_id": tenant.tax_id, "registration_number": tenant.registration_number}, language
+    )
     text = _pick(PRIVACY_TEXTS, profile(tenant.country).privacy_law, language)
     return text.format(
         legal_name=tenant.legal_name or tenant.name,
