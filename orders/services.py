@@ -80,8 +80,14 @@ def _national_prefix(region: str) -> tuple[str, int]:
 
 
 def mask_phone(e164: str) -> str:
-    """+7 *** ***-**-67: enough for the client to recognise, useless to anyone else."""
-    return f"{e164[:2]} *** ***-**-{e164[-2:]}" if len(e164) > 4 else "***"
+    """+7 *** ***-**-67, +62 *** ***-**-90: enough for the client to recognise, useless to anyone else."""
+    if len(e164) <= 4:
+        return "***"
+    try:
+        prefix = f"+{phonenumbers.parse(e164, None).country_code}"
+    except phonenumbers.NumberParseException:
+        prefix = e164[:2]
+    return f"{prefix} *** ***-**-{e164[-2:]}"
 
 
 def mask_name(name: str) -> str:

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from documents.words import amount_in_words
 from orders.forms import ClientForm
-from orders.services import find_clients, format_phone, normalise_phone
+from orders.services import find_clients, format_phone, mask_phone, normalise_phone
 from servicedesk.money_format import currency_symbol, format_amount, format_money
 from servicedesk.tenancy import countries
 from servicedesk.tenancy.models import Tenant
@@ -41,6 +41,11 @@ def test_phones_are_read_in_the_centers_numbering_plan(country, typed, stored, s
     region = countries.phone_region(country)
     assert normalise_phone(typed, region) == stored
     assert format_phone(stored) == shown
+
+
+def test_masked_phones_keep_their_country_code():
+    assert mask_phone("+79161234567") == "+7 *** ***-**-67"
+    assert mask_phone("+6281234567890") == "+62 *** ***-**-90"
 
 
 def test_a_local_number_of_another_country_is_refused():
