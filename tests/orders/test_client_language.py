@@ -20,7 +20,7 @@ def test_the_status_page_opens_in_the_clients_language(make_order, client):
     order.client.save(update_fields=["language"])
     url = reverse("orders:public_status", args=[order.public_token])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
-    assert f"Заказ № {order.number}" in page.content.decode()
+    assert f"Заказ №\xa0{order.number}" in page.content.decode()
     assert page["Content-Language"] == "ru"
 
 
@@ -38,7 +38,7 @@ def test_without_a_language_the_page_speaks_the_centers(make_order, client):
     order.tenant.language = "ru"
     order.tenant.save(update_fields=["language"])
     page = client.get(reverse("orders:public_status", args=[order.public_token]), HTTP_ACCEPT_LANGUAGE="en")
-    assert f"Заказ № {order.number}" in page.content.decode()
+    assert f"Заказ №\xa0{order.number}" in page.content.decode()
 
 
 def test_staff_pages_keep_the_staff_members_language(make_order, member_client):
