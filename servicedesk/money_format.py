@@ -7,10 +7,17 @@ each language and its number of decimals. "Rp 150.000" (id, IDR), "1 500,00 ₽"
 
 from __future__ import annotations
 
+import functools
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from babel.core import Locale, UnknownLocaleError, get_global
-from babel.numbers import format_currency, format_decimal, get_currency_symbol, list_currencies
+from babel.numbers import (
+    format_currency,
+    format_decimal,
+    get_currency_symbol,
+    get_territory_currencies,
+    list_currencies,
+)
 from django.utils import translation
 
 NBSP = "\xa0"
@@ -23,9 +30,22 @@ def babel_locale(language: str | None) -> str:
     return f"{head}_{tail.upper()}" if tail else head
 
 
+@functools.cache
+def currencies_in_use() -> frozenset[str]:
+    """The ISO 4217 currencies some country pays with today (CLDR): not gold (XAU), the test code (XTS),
+    "no currency" (XXX) or the rouble of 1997 (RUR)."""
+    territories = get_global("territory_currencies")
+    return frozenset(
+        code
+        for territory in territories
+        for code in get_territory_currencies(territory, tender=True)
+        if code in list_currencies()
+    )
+
+
 def is_currency(code: str) -> bool:
-    """An ISO 4217 currency code CLDR knows (RUB, IDR, KZT, EUR ...)."""
-    return bool(code) and code in list_currencies()
+    """A currency a center may keep its books in: RUB, IDR, KZT, EUR ... (currencies_in_use)."""
+    return bool(code) and code in currencies_in_use()
 
 
 def currency_digits(currency: str) -> int:

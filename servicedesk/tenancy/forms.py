@@ -75,13 +75,13 @@ def country_choices() -> list[tuple[str, str]]:
 
 def currency_choices() -> list[tuple[str, str]]:
     """Every ISO 4217 currency in use, "IDR · Indonesian Rupiah", named in the page's language (Babel)."""
-    from babel.numbers import get_currency_name, list_currencies
+    from babel.numbers import get_currency_name
 
-    from servicedesk.money_format import babel_locale
+    from servicedesk.money_format import babel_locale, currencies_in_use
 
     locale = babel_locale(get_language())
     choices = []
-    for code in sorted(list_currencies()):
+    for code in sorted(currencies_in_use()):
         try:
             name = get_currency_name(code, locale=locale)
         except (ValueError, LookupError):
