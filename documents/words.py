@@ -88,15 +88,15 @@ def _words(n: int, language: str) -> str:
         return num2words(n, lang="en")
 
 
-def amount_in_words(amount: Decimal | int | str, currency: str, language: str) -> str:
+def amount_in_words(amount: object, currency: str, language: str) -> str:
     """The amount in words for papers in `language`:
     ru "Одна тысяча пятьсот рублей 00 копеек", en "One thousand, five hundred US dollars 00/100",
     id "Seratus lima puluh ribu Rupiah Indonesia" (IDR has no minor units in use)."""
     from servicedesk.money_format import currency_digits
 
-    if language == "ru" and currency in CURRENCY_FORMS:
-        return amount_in_words_ru(amount, currency)
     value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if language == "ru" and currency in CURRENCY_FORMS:
+        return amount_in_words_ru(value, currency)
     if value < 0:
         raise ValueError("Negative amounts have no words here.")
     whole = int(value)

@@ -50,7 +50,7 @@ def first_visit_language(request: HttpRequest, language: str) -> None:
         return
     if language in dict(settings.LANGUAGES):
         translation.activate(language)
-        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        request.LANGUAGE_CODE = language
 
 
 def switch_language(request: HttpRequest, back: str) -> HttpResponse:

@@ -127,7 +127,7 @@ class TenantSettingsForm(forms.ModelForm):
         # The registration numbers are called what the center's country calls them (INN, NPWP ...).
         for detail in legal_details(self.instance.country):
             if detail.field in self.fields:
-                self.fields[detail.field].label = detail.help
+                self.fields[detail.field].label = str(detail.help)
 
     def clean(self):
         cleaned = super().clean()
