@@ -85,6 +85,7 @@ class IntakeForm(forms.Form):
     client_email = forms.EmailField(label=_("E-mail"), required=False)
     client_language = forms.ChoiceField(
         label=_("Language the client reads"),
+        choices=settings.LANGUAGES,
         required=False,
         help_text=_("Messages, the status page and papers for the client are in this language."),
     )
@@ -164,7 +165,6 @@ class IntakeForm(forms.Form):
                 "autocomplete": "off",
             }
         )
-        self.fields["client_language"].choices = list(settings.LANGUAGES)
         self.fields["client_language"].initial = tenant.language  # a returning client keeps theirs
         receptions = [loc for loc in self.fields["intake_location"].queryset if loc.receives_clients]
         if receptions and not self.is_bound:
