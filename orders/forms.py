@@ -83,9 +83,12 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     client_email = forms.EmailField(label=_("E-mail"), required=False)
-    client_language = forms.ChoiceField(
+    # A text field with a select widget: a ChoiceField would make the API schema a second enum of the
+    # same languages (drf-spectacular warns); clean_client_language checks the code.
+    client_language = forms.CharField(
         label=_("Language the client reads"),
-        choices=settings.LANGUAGES,
+        max_length=8,
+        widget=forms.Select(choices=settings.LANGUAGES),
         required=False,
         help_text=_("Messages, the status page and papers for the client are in this language."),
     )
@@ -169,6 +172,12 @@ class IntakeForm(forms.Form):
         receptions = [loc for loc in self.fields["intake_location"].queryset if loc.receives_clients]
         if receptions and not self.is_bound:
             self.fields["intake_location"].initial = receptions[0].pk
+
+    def clean_client_language(self) -> str:
+        language = self.cleaned_data.get("client_language", "")
+        if language and language not in dict(settings.LANGUAGES):
+            raise forms.ValidationError(_("Select a valid choice."))
+        return language
 
     def clean_client_phone(self) -> str:
         raw = self.cleaned_data.get("client_phone", "")
