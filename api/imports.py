@@ -357,7 +357,7 @@ def _one_row(
 ) -> list[str]:
     """What the row does: ["created_clients", "created_items"] ...; ValidationError with the reason."""
     raw_phone = values.get("phone", "")
-    phone = normalise_phone(raw_phone, tenant.country or "RU")  # ValidationError with the web's sentence
+    phone = normalise_phone(raw_phone, tenant.phone_region)  # ValidationError with the web's sentence
     item_values = [values.get(key, "") for key in ("item_kind", "item_brand", "item_model", "item_serial")]
     if any(item_values[1:]) and not item_values[0]:
         raise ValidationError(_("A device needs its kind (phone, laptop ...)."))

@@ -308,6 +308,7 @@ def _take_in(request) -> Response:
             client_name=data["client_name"].strip(),
             client_phone=data["client_phone"],
             client_email=data["client_email"],
+            client_language=data.get("client_language") or "",
             consent=data["consent"],
             service_type=data["service_type"],
             format=data["format"],

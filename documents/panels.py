@@ -36,5 +36,6 @@ def documents_panel(request: TenantRequest, order: Order) -> dict[str, Any] | No
         "can_issue": True,
         "rows": rows,
         "languages": settings.LANGUAGES,
-        "default_language": request.tenant.language,
+        # Papers for the client are in the client's language (Client.language, else the center's).
+        "default_language": order.client.preferred_language(request.tenant),
     }

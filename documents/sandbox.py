@@ -55,6 +55,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
+from servicedesk.money_format import currency_digits, format_amount, is_currency
+
 from .variables import SCHEMA, Leaf, Seq
 
 ALLOWED_TAGS = (
@@ -272,16 +274,21 @@ def do_for(parser, token) -> ForNode:
     return node
 
 
+# The decimals of the document's currency (2 for RUB, 0 for IDR): render() sets it from tenant.currency.
+_money_digits: contextvars.ContextVar[int] = contextvars.ContextVar("money_digits", default=2)
+
+
 @library.filter(is_safe=False)
-def money(value, digits: int = 2) -> str:
-    """1234.5 -> "1,234.50" (en) or "1 234,50" (ru): in the document's language."""
+def money(value, digits: int | None = None) -> str:
+    """1234.5 -> "1,234.50" (en), "1 234,50" (ru), "150.000" (id, IDR): in the document's language, with
+    its currency's decimals unless told (servicedesk.money_format, as pages and e-mails)."""
     if value in (None, ""):
         return ""
     try:
-        amount = Decimal(str(value))
+        Decimal(str(value))
     except (InvalidOperation, ValueError):
         return str(value)
-    return formats.number_format(amount, decimal_pos=int(digits), use_l10n=True, force_grouping=True)
+    return format_amount(value, digits=_money_digits.get() if digits is None else int(digits))
 
 
 @library.filter(is_safe=False)
@@ -640,5 +647,11 @@ def validate(source: str) -> Template:
 def render(source: str, context: dict, *, language: str) -> str:
     """Validate and render a template body with a context built by documents.variables."""
     template = validate(source)
-    with translation.override(language):
-        return template.render(Context(context, autoescape=True))
+    tenant = context.get("tenant")
+    currency = tenant.get("currency", "") if isinstance(tenant, dict) else ""
+    token = _money_digits.set(currency_digits(currency) if is_currency(currency) else 2)
+    try:
+        with translation.override(language):
+            return template.render(Context(context, autoescape=True))
+    finally:
+        _money_digits.reset(token)

@@ -24,7 +24,10 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy
 
-from .words import amount_in_words_ru
+from servicedesk.money_format import currency_symbol
+from servicedesk.tenancy.countries import legal_line
+
+from .words import amount_in_words
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ SCHEMA: dict = {
         "kind": L(_("intake_receipt, service_contract, completion_act or warranty_card")),
         "date": L(_('Date of issue (use |date:"d.m.Y")')),
         "version": L(_("1 for the first issue, 2 for a re-issue ...")),
-        "language": L(_("en or ru")),
+        "language": L(_("The document's language code: en, ru ...")),
     },
     "tenant": {
         "name": L(_("Service center's name")),
@@ -68,6 +71,13 @@ SCHEMA: dict = {
         "tax_id": L(_("Tax number (INN)")),
         "kpp": L(_("KPP")),
         "registration_number": L(_("Registration number (OGRN)")),
+        "legal_ids": L(
+            _(
+                "The registration numbers the center's country asks for, named in the document's language: "
+                "INN, KPP, OGRN in Russia; NPWP, NIB in Indonesia; a tax and a company number elsewhere"
+            )
+        ),
+        "country": L(_("The center's country code (ISO 3166-1), e.g. RU, ID")),
         "legal_address": L(_("Legal address")),
         "phone": L(_("Phone")),
         "email": L(_("E-mail")),
@@ -139,8 +149,8 @@ SCHEMA: dict = {
         "approved": L(_("The amount the client approved (empty if none)")),
         "has_approval": L(_("True when the client approved an amount")),
         "override_reason": L(_("Why a manager accepted a bill above the approved amount (empty if not)")),
-        "in_words": L(_("Total in words (Russian documents; empty in English)")),
-        "currency": L(_("Currency sign, e.g. ₽")),
+        "in_words": L(_("Total in words, in the document's language")),
+        "currency": L(_("Currency sign in the document's language, e.g. ₽, Rp, $")),
     },
     "warranty": {
         "days": L(_("Warranty period in days")),
@@ -215,7 +225,17 @@ def _provided_samples(language: str) -> dict:
 
 # --- Building the context -------------------------------------------------------------------------
 
-CURRENCY_SIGNS = {"RUB": "₽", "EUR": "€", "USD": "$", "KZT": "₸", "BYN": "Br"}
+
+def _legal_ids(tenant, paper, language: str) -> str:
+    """ "ИНН 7700000000, КПП 770101001, ОГРН 1027700000000", "NPWP 01.234.567.8-901.000, NIB 9120...":
+    the country's registration numbers (tenancy.countries) that the center filled in."""
+    values = {
+        "tax_id": tenant.tax_id,
+        "kpp": getattr(paper, "kpp", ""),
+        "registration_number": tenant.registration_number,
+    }
+    return legal_line(tenant.country, values, language)
+
 
 # Printed words that must be right in each document language whatever the UI translations say.
 LINE_KIND_LABELS = {
@@ -363,6 +383,8 @@ def build_context(
             "tax_id": tenant.tax_id,
             "kpp": paper.kpp,
             "registration_number": tenant.registration_number,
+            "legal_ids": _legal_ids(tenant, paper, language),
+            "country": tenant.country,
             "legal_address": tenant.legal_address,
             "phone": tenant.phone,
             "email": tenant.email,
@@ -434,8 +456,8 @@ def build_context(
             "approved": order.approved_amount if order.approved_amount is not None else "",
             "has_approval": order.approved_amount is not None,
             "override_reason": override_reason,
-            "in_words": amount_in_words_ru(total, tenant.currency) if language == "ru" else "",
-            "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
+            "in_words": amount_in_words(total, tenant.currency, language),
+            "currency": currency_symbol(tenant.currency, language),
         },
         "warranty": {
             "days": warranty_days,
@@ -515,6 +537,8 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
             "tax_id": tenant.tax_id,
             "kpp": paper.kpp,
             "registration_number": tenant.registration_number,
+            "legal_ids": _legal_ids(tenant, paper, language),
+            "country": tenant.country,
             "legal_address": tenant.legal_address,
             "phone": tenant.phone,
             "email": tenant.email,
@@ -586,8 +610,8 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
             "approved": total,
             "has_approval": True,
             "override_reason": "",
-            "in_words": amount_in_words_ru(total, tenant.currency) if ru else "",
-            "currency": CURRENCY_SIGNS.get(tenant.currency, tenant.currency),
+            "in_words": amount_in_words(total, tenant.currency, language),
+            "currency": currency_symbol(tenant.currency, language),
         },
         "warranty": {
             "days": 90,

@@ -277,6 +277,11 @@ def privacy(request: TenantRequest) -> HttpResponse:
 def privacy_publish(request: TenantRequest) -> HttpResponse:
     current = policies.current_policy(request.tenant)
     initial = {"language": request.tenant.language}
+    if current is None:  # a first policy starts from the text for the center's country's law
+        initial.update(
+            title=policies.default_privacy_title(request.tenant),
+            text=policies.default_privacy_text(request.tenant),
+        )
     if current:
         initial.update(title=current.title, text=current.text, language=current.language)
     form = PrivacyPolicyForm(request.POST or None, initial=initial)

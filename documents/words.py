@@ -64,3 +64,44 @@ def amount_in_words_ru(amount: Decimal | int | str, currency: str = "RUB") -> st
     words = number_in_words_ru(whole, gender)
     text = f"{words} {plural_ru(whole, units)} {cents:02d} {plural_ru(cents, subunits)}"
     return text[:1].upper() + text[1:]
+
+
+# --- Every language -------------------------------------------------------------------------------
+# Papers in other languages: num2words' cardinal words, the currency's name in that language from CLDR
+# (Babel), and the minor units as "50/100", which reads the same in every language and needs no table
+# of cent, sen and tiyn. Languages num2words does not know are written in English words.
+def _currency_name(currency: str, count: int, language: str) -> str:
+    from babel.numbers import get_currency_name
+
+    from servicedesk.money_format import babel_locale
+
+    try:
+        return get_currency_name(currency, count=count, locale=babel_locale(language))
+    except (ValueError, LookupError):
+        return currency
+
+
+def _words(n: int, language: str) -> str:
+    try:
+        return num2words(n, lang=language)
+    except NotImplementedError:
+        return num2words(n, lang="en")
+
+
+def amount_in_words(amount: object, currency: str, language: str) -> str:
+    """The amount in words for papers in `language`:
+    ru "Одна тысяча пятьсот рублей 00 копеек", en "One thousand, five hundred US dollars 00/100",
+    id "Seratus lima puluh ribu Rupiah Indonesia" (IDR has no minor units in use)."""
+    from servicedesk.money_format import currency_digits
+
+    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    if language == "ru" and currency in CURRENCY_FORMS:
+        return amount_in_words_ru(value, currency)
+    if value < 0:
+        raise ValueError("Negative amounts have no words here.")
+    whole = int(value)
+    cents = int((value - whole) * 100)
+    text = f"{_words(whole, language)} {_currency_name(currency, whole, language)}"
+    if currency_digits(currency) > 0:
+        text += f" {cents:02d}/100"
+    return text[:1].upper() + text[1:]

@@ -13,13 +13,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import formats, translation
 
 from orders.models import Order
-from servicedesk.tenancy.models import CURRENCIES, Tenant
+from servicedesk.money_format import format_money
+from servicedesk.tenancy.models import Tenant
 
 from . import templating
 from .defaults import Texts, default_texts
 from .models import Channel, MessageTemplate
-
-_CURRENCY_SIGNS = {code: label.split(" ", 1)[-1] for code, label in CURRENCIES}
 
 
 def public_url(order: Order) -> str:
@@ -53,7 +52,7 @@ def staff_order_url(order: Order, tenant: Tenant) -> str:
 def _money(amount: Decimal | None, tenant: Tenant) -> str:
     if amount is None:
         return ""
-    return f"{formats.number_format(amount, 2, use_l10n=True, force_grouping=True)} {_CURRENCY_SIGNS.get(tenant.currency, tenant.currency)}"
+    return format_money(amount, tenant.currency)  # in the message's language: build_context overrides it
 
 
 def _datetime(value: datetime | None, tz: ZoneInfo) -> str:

@@ -66,7 +66,7 @@ def client_drafts(
         channels.append((Channel.SMS, client.phone))
     if not channels:
         return []
-    language = tenant.language
+    language = client.preferred_language(tenant)  # the client's, not the center's or the staff's
     texts = texts_in_force(tenant.pk, kind, language)
     context = build_context(order, language=language, **(values or {}))
     drafts = []

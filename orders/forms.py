@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import TypedDict
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -85,6 +86,15 @@ class IntakeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "tel"}),
     )
     client_email = forms.EmailField(label=_("E-mail"), required=False)
+    # A text field with a select widget: a ChoiceField would make the API schema a second enum of the
+    # same languages (drf-spectacular warns); clean_client_language checks the code.
+    client_language = forms.CharField(
+        label=_("Language the client reads"),
+        max_length=8,
+        widget=forms.Select(choices=settings.LANGUAGES),
+        required=False,
+        help_text=_("Messages, the status page and papers for the client are in this language."),
+    )
     consent = forms.BooleanField(
         label=_("The client agrees to the processing of personal data"),
         required=False,
@@ -167,13 +177,20 @@ class IntakeForm(forms.Form):
                 "autocomplete": "off",
             }
         )
+        self.fields["client_language"].initial = tenant.language  # a returning client keeps theirs
         receptions = [loc for loc in self.fields["intake_location"].queryset if loc.receives_clients]
         if receptions and not self.is_bound:
             self.fields["intake_location"].initial = receptions[0].pk
 
+    def clean_client_language(self) -> str:
+        language = self.cleaned_data.get("client_language", "")
+        if language and language not in dict(settings.LANGUAGES):
+            raise forms.ValidationError(_("Select a valid choice."))
+        return language
+
     def clean_client_phone(self) -> str:
         raw = self.cleaned_data.get("client_phone", "")
-        return normalise_phone(raw) if raw else ""
+        return normalise_phone(raw, self.tenant.phone_region) if raw else ""
 
     def clean(self):
         cleaned = super().clean()
@@ -401,15 +418,20 @@ class ClientForm(forms.ModelForm):
 
     class Meta:
         model = Client
-        fields = ["name", "phone", "email", "notify_email", "notify_sms", "notes"]
+        fields = ["name", "phone", "email", "language", "notify_email", "notify_sms", "notes"]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, tenant: Tenant, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.tenant = tenant
+        self.fields["language"] = forms.ChoiceField(
+            label=_("Language the client reads"),
+            choices=[("", _("The center's language"))] + list(settings.LANGUAGES),
+            required=False,
+        )
 
     def clean_phone(self) -> str:
-        phone = normalise_phone(self.cleaned_data["phone"])
+        phone = normalise_phone(self.cleaned_data["phone"], self.tenant.phone_region)
         clash = Client.objects.for_tenant(self.tenant).filter(phone=phone).exclude(pk=self.instance.pk)
         if clash.exists():
             raise forms.ValidationError(_("Another client has this phone number."))

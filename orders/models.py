@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantQuerySet
+from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned, TenantQuerySet
 
 from .event_text import describe
 
@@ -85,6 +85,10 @@ class Client(TenantOwned):
     notify_sms = models.BooleanField(_("send SMS updates"), default=True)
     consent_at = models.DateTimeField(_("consent to personal-data processing given"), null=True, blank=True)
     consent_version = models.CharField(_("privacy text version"), max_length=32, blank=True)
+    # The language the client reads: their messages, their status page on a first visit and the papers
+    # issued for them. Empty: the center's. A code of settings.LANGUAGES (forms offer only those; no
+    # choices here, so adding a language needs no migration).
+    language = models.CharField(_("preferred language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta(TenantOwned.Meta):
@@ -99,6 +103,20 @@ class Client(TenantOwned):
 
     def __str__(self) -> str:
         return self.name
+
+    def preferred_language(self, tenant: Tenant) -> str:
+        """The client's language if the interface has it, else the center's: what the client hears.
+        Staff screens keep the staff member's own language; this is for what reaches the client."""
+        return client_language(self.language, tenant.language)
+
+
+def client_language(*preferences: str) -> str:
+    """The first of `preferences` the interface speaks (settings.LANGUAGES), else the site's default."""
+    codes = {code for code, _name in settings.LANGUAGES}
+    for language in preferences:
+        if language in codes:
+            return language
+    return settings.LANGUAGE_CODE
 
 
 class Item(TenantOwned):

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from servicedesk.public import TooMany, client_ip, private, switch_language, too_many
+from servicedesk.public import TooMany, client_ip, first_visit_language, private, switch_language, too_many
 from servicedesk.tenancy.access import activate_tenant_timezone
 
 from .lifecycle import EstimateOutdated, OrderChanged, TransitionRefused, transition
@@ -92,6 +92,7 @@ def guarded_order(request: HttpRequest, token: str) -> Order:
     if order is None or not public_link_works(order) or not order.tenant.is_active:
         raise Http404()
     activate_tenant_timezone(order.tenant)
+    first_visit_language(request, order.client.preferred_language(order.tenant))
     return order
 
 

@@ -44,11 +44,12 @@ from .models import (
 from .permissions import check_actor
 from .timeline import record_event
 
-DEFAULT_PHONE_REGION = {"ru": "RU", "en": "RU"}
 
+def normalise_phone(raw: str, region: str) -> str:
+    """+79161234567 from '8 (916) 123-45-67', '+7 916 123 45 67', '9161234567' ... or ValidationError.
 
-def normalise_phone(raw: str, region: str = "RU") -> str:
-    """+79161234567 from '8 (916) 123-45-67', '+7 916 123 45 67', '9161234567' ... or ValidationError."""
+    `region`: where a number without +country code is read, the center's country (Tenant.phone_region):
+    "0812 3456 7890" is +6281234567890 for an Indonesian center. Numbers with + are read as they say."""
     text = (raw or "").strip()
     if not text:
         raise ValidationError(_("Enter a phone number."))
@@ -62,6 +63,8 @@ def normalise_phone(raw: str, region: str = "RU") -> str:
 
 
 def format_phone(e164: str) -> str:
+    """+7 916 123-45-67, +62 812-3456-7890: the international form, the same for every center, as a
+    client's number may be foreign and staff call it from anywhere."""
     try:
         return phonenumbers.format_number(
             phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
@@ -70,9 +73,24 @@ def format_phone(e164: str) -> str:
         return e164
 
 
+def _national_prefix(region: str) -> tuple[str, int]:
+    """("8", 7) for Russia, ("0", 62) for Indonesia: what a number dialled inside the country starts with
+    instead of +<country code>; ("", 0) where there is none or the region is unknown."""
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    if metadata is None:
+        return "", 0
+    return metadata.national_prefix or "", metadata.country_code or 0
+
+
 def mask_phone(e164: str) -> str:
-    """+7 *** ***-**-67: enough for the client to recognise, useless to anyone else."""
-    return f"{e164[:2]} *** ***-**-{e164[-2:]}" if len(e164) > 4 else "***"
+    """+7 *** ***-**-67, +62 *** ***-**-90: enough for the client to recognise, useless to anyone else."""
+    if len(e164) <= 4:
+        return "***"
+    try:
+        prefix = f"+{phonenumbers.parse(e164, None).country_code}"
+    except phonenumbers.NumberParseException:
+        prefix = e164[:2]
+    return f"{prefix} *** ***-**-{e164[-2:]}"
 
 
 def sees_client_phone(membership: Membership, order: Order) -> bool:
@@ -138,6 +156,8 @@ class IntakeData:
     item: Item | None = None
     # A return of an earlier order (a warranty claim, a rework): linked to it, see Order.warranty_of.
     warranty_of: Order | None = None
+    # The language a new client reads (Client.language; empty: the center's). A returning client keeps theirs.
+    client_language: str = ""
 
 
 @transaction.atomic
@@ -158,6 +178,7 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
             name=data.client_name,
             phone=data.client_phone,
             email=data.client_email,
+            language=data.client_language,
         )
     elif data.client_email and not client.email:
         client.email = data.client_email
@@ -281,9 +302,11 @@ def find_clients(tenant: Tenant, query: str, limit: int = 8):
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3 and len(digits) >= len(query.replace(" ", "").replace("+", "").replace("-", "")) - 2:
         by_phone = Q(phone__contains=digits)
-        if digits.startswith("8") and len(digits) <= 11:
-            # Phones are stored as +7XXXXXXXXXX: a local 8XXX... prefix, whole or still being typed, is the same number.
-            by_phone |= Q(phone__startswith="+7" + digits[1:])
+        prefix, code = _national_prefix(tenant.phone_region)
+        if prefix and digits.startswith(prefix) and len(digits) <= 11 + len(prefix):
+            # Phones are stored as +<country code>...: a local prefix (8 in Russia, 0 in Indonesia), whole
+            # or still being typed, is the same number.
+            by_phone |= Q(phone__startswith=f"+{code}{digits[len(prefix) :]}")
         return qs.filter(by_phone).order_by("name")[:limit]
     return qs.filter(name__icontains=query).order_by("name")[:limit]
 

@@ -136,6 +136,7 @@ def take_in_from_form(request: TenantRequest, form: IntakeForm) -> Order:
             client_name=data["client_name"].strip(),
             client_phone=data["client_phone"],
             client_email=data["client_email"],
+            client_language=data.get("client_language") or "",
             consent=data["consent"],
             service_type=data["service_type"],
             format=data["format"],

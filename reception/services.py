@@ -80,7 +80,7 @@ def receiving_locations(tenant: Tenant) -> list[Location]:
 
 def _clean_phone(raw: str, tenant: Tenant) -> str:
     raw = (raw or "").strip()
-    return normalise_phone(raw, tenant.country or "RU") if raw else ""
+    return normalise_phone(raw, tenant.phone_region) if raw else ""
 
 
 def _new_visit(location: Location, *, now: datetime, **fields) -> Visit:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 
@@ -39,6 +40,17 @@ def too_many() -> HttpResponse:
     )
     response["Retry-After"] = "60"
     return private(response)
+
+
+def first_visit_language(request: HttpRequest, language: str) -> None:
+    """A client's page speaks the client's language (Client.language, else the center's) until the client
+    picks one with the switch (a cookie): the browser's Accept-Language says less than the client said
+    at the counter. Staff pages never call this: they keep the staff member's language."""
+    if request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) in dict(settings.LANGUAGES):
+        return
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
 
 
 def switch_language(request: HttpRequest, back: str) -> HttpResponse:

@@ -1,7 +1,7 @@
-from decimal import Decimal
-
 from django import template
-from django.utils.formats import number_format
+
+from servicedesk.money_format import format_amount, format_money
+from servicedesk.tenancy.countries import legal_line
 
 register = template.Library()
 
@@ -33,11 +33,19 @@ def priority_color(priority: int) -> str:
 
 @register.filter
 def money(value, currency: str = "") -> str:
-    """1234.5 -> '1 234.50 RUB' with the locale's separators."""
+    """1234.5|money:"RUB" -> '1 234,50 ₽' (ru), 'RUB 1,234.50' (en); without a currency the number alone.
+    The page's language formats it (servicedesk.money_format, as e-mails and PDFs do)."""
     if value is None or value == "":
         return "—"
-    text = number_format(Decimal(value), decimal_pos=2, use_l10n=True, force_grouping=True)
-    return f"{text} {currency}".strip()
+    return format_money(value, currency) if currency else format_amount(value)
+
+
+@register.filter
+def legal_ids(tenant) -> str:
+    """ "INN 7700000000, OGRN 1027700000000", "NPWP ..., NIB ...": what the center's country calls them."""
+    return legal_line(
+        tenant.country, {"tax_id": tenant.tax_id, "registration_number": tenant.registration_number}
+    )
 
 
 @register.simple_tag(takes_context=True)

@@ -4,8 +4,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.tenancy import countries
+from servicedesk.tenancy.forms import country_choices
 from servicedesk.tenancy.models import Tenant, slug_validator, validate_not_reserved
 
 from .models import User
@@ -61,10 +64,18 @@ class SignupForm(PasswordFieldsMixin):
     )
     location_name = forms.CharField(label=_("First location"), max_length=120, initial=_("Main office"))
     location_address = forms.CharField(label=_("Its address"), max_length=300, required=False)
-    language = forms.ChoiceField(
-        label=_("Language of documents and messages"), choices=settings.LANGUAGES, initial="ru"
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=country_choices,
+        help_text=_("Sets the phone numbering, currency, public holidays, legal details and privacy text."),
     )
-    time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Europe/Moscow")
+    language = forms.ChoiceField(label=_("Language of documents and messages"), choices=settings.LANGUAGES)
+    time_zone = forms.CharField(
+        label=_("Time zone"),
+        max_length=64,
+        required=False,
+        help_text=_("Empty: the country's main time zone, e.g. Europe/Moscow, Asia/Jakarta."),
+    )
 
     field_order = [
         "full_name",
@@ -75,9 +86,19 @@ class SignupForm(PasswordFieldsMixin):
         "slug",
         "location_name",
         "location_address",
+        "country",
         "language",
         "time_zone",
     ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Whoever signs up in Indonesian most likely runs a center in Indonesia: the page's language
+        # suggests the country and the language of papers (both are still asked).
+        language = (get_language() or "").split("-")[0]
+        codes = dict(settings.LANGUAGES)
+        self.fields["language"].initial = language if language in codes else settings.LANGUAGE_CODE
+        self.fields["country"].initial = countries.country_for_language(language)
 
     def clean_email(self) -> str:
         # No "this address has an account" error: that would tell anyone who has an account. The view
@@ -94,11 +115,14 @@ class SignupForm(PasswordFieldsMixin):
         from servicedesk.tenancy.models import validate_time_zone
 
         value = self.cleaned_data["time_zone"].strip()
-        validate_time_zone(value)
+        if value:
+            validate_time_zone(value)
         return value
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("time_zone") and cleaned.get("country"):
+            cleaned["time_zone"] = countries.default_time_zone(cleaned["country"])
         self.validate_password_for(
             User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
         )

@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .countries import legal_details
 from .models import Location, Membership, Tenant
 from .roles import GRANTABLE_ROLES, Role
 
@@ -72,8 +73,30 @@ def country_choices() -> list[tuple[str, str]]:
     return sorted(choices, key=lambda choice: choice[1])
 
 
+def currency_choices() -> list[tuple[str, str]]:
+    """Every ISO 4217 currency in use, "IDR · Indonesian Rupiah", named in the page's language (Babel)."""
+    from babel.numbers import get_currency_name
+
+    from servicedesk.money_format import babel_locale, currencies_in_use
+
+    locale = babel_locale(get_language())
+    choices = []
+    for code in sorted(currencies_in_use()):
+        try:
+            name = get_currency_name(code, locale=locale)
+        except (ValueError, LookupError):
+            name = code
+        choices.append((code, f"{code} · {name}"))
+    return choices
+
+
 class TenantSettingsForm(forms.ModelForm):
-    country = forms.ChoiceField(label=_("Country (public holidays)"), choices=country_choices)
+    country = forms.ChoiceField(
+        label=_("Country"),
+        choices=country_choices,
+        help_text=_("Public holidays, phone numbering, the legal details on papers."),
+    )
+    currency = forms.ChoiceField(label=_("Currency"), choices=currency_choices)
 
     class Meta:
         model = Tenant
@@ -101,6 +124,10 @@ class TenantSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in self.MONEY_RULES:
             self.fields[name].required = False  # empty means none: 0
+        # The registration numbers are called what the center's country calls them (INN, NPWP ...).
+        for detail in legal_details(self.instance.country):
+            if detail.field in self.fields:
+                self.fields[detail.field].label = str(detail.help)
 
     def clean(self):
         cleaned = super().clean()

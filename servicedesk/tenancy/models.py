@@ -23,8 +23,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .roles import Role
 
-CURRENCIES = [("RUB", "RUB ₽"), ("EUR", "EUR €"), ("USD", "USD $"), ("KZT", "KZT ₸"), ("BYN", "BYN Br")]
-
 slug_validator = RegexValidator(
     r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
     _("Use 1-50 lower-case Latin letters, digits and hyphens; start and end with a letter or digit."),
@@ -55,6 +53,14 @@ def validate_country(value: str) -> None:
         )
 
 
+def validate_currency(value: str) -> None:
+    """Any ISO 4217 currency CLDR knows: it formats it (servicedesk.money_format)."""
+    from servicedesk.money_format import is_currency
+
+    if not is_currency(value):
+        raise ValidationError(_("Unknown currency “%(currency)s”."), params={"currency": value})
+
+
 class Tenant(models.Model):
     """A service center: the unit of isolation."""
 
@@ -65,17 +71,21 @@ class Tenant(models.Model):
     time_zone = models.CharField(
         _("time zone"), max_length=64, default="Europe/Moscow", validators=[validate_time_zone]
     )
-    # Whose public holidays close the center (business hours, quality.hours); ISO 3166-1 alpha-2.
+    # ISO 3166-1 alpha-2. Whose public holidays close the center (business hours, quality.hours), the
+    # numbering plan of phones typed without +code, the legal details papers carry, the default privacy
+    # text, and a new center's currency, time zone and language (tenancy.countries).
     country = models.CharField(_("country"), max_length=2, default="RU", validators=[validate_country])
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="ru")
-    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="RUB")
+    currency = models.CharField(_("currency"), max_length=3, default="RUB", validators=[validate_currency])
     phone = models.CharField(_("phone"), max_length=32, blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     website = models.URLField(_("website"), blank=True)
-    # Legal details printed on contracts and acts (the documents issue adds bank details, stamp ...).
+    # Legal details printed on contracts and acts (the documents issue adds bank details, stamp ...). What
+    # the two numbers are called depends on the country (tenancy.countries): INN and OGRN in Russia,
+    # NPWP and NIB in Indonesia, a tax and a company number elsewhere.
     legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
-    tax_id = models.CharField(_("tax number (INN)"), max_length=20, blank=True)
-    registration_number = models.CharField(_("registration number (OGRN)"), max_length=20, blank=True)
+    tax_id = models.CharField(_("tax number"), max_length=30, blank=True)
+    registration_number = models.CharField(_("company registration number"), max_length=30, blank=True)
     legal_address = models.CharField(_("legal address"), max_length=300, blank=True)
     # Money rules (orders.money): how far a bill may exceed what the client approved without a new
     # approval (the larger of the two allowances), and what a declined estimate still costs.
@@ -120,6 +130,13 @@ class Tenant(models.Model):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def phone_region(self) -> str:
+        """Where phone numbers typed without +country code are read (orders.services.normalise_phone)."""
+        from .countries import phone_region
+
+        return phone_region(self.country)
 
     def local_date(self, moment: datetime | None = None) -> date:
         """The date on the center's wall clock at `moment` (default now): not the server's, not UTC's."""

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from servicedesk.accounts.models import User
 
-from . import signals
+from . import countries, signals
 from .models import Invitation, Location, Membership, Tenant
 from .roles import Role, can_manage_member
 
@@ -31,16 +31,19 @@ def create_tenant_with_owner(
     owner: User,
     location_name: str,
     location_address: str = "",
-    time_zone: str = "Europe/Moscow",
-    language: str = "ru",
-    currency: str = "RUB",
+    time_zone: str = "",
+    language: str = "",
+    currency: str = "",
+    country: str = "RU",
 ) -> Tenant:
+    """A new center; what is not given comes from its country (tenancy.countries)."""
     tenant = Tenant(
         name=tenant_name,
         slug=slug,
-        time_zone=time_zone,
-        language=language,
-        currency=currency,
+        country=country,
+        time_zone=time_zone or countries.default_time_zone(country),
+        language=language or countries.default_language(country),
+        currency=currency or countries.default_currency(country),
         # A fresh sign-up's owner has not proved the address yet: see confirm_email().
         owner_confirmed_at=owner.email_confirmed_at,
     )

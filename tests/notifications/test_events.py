@@ -74,7 +74,7 @@ def test_walking_an_order_tells_the_client_each_stage(
     assert len(to_client) == 5 and len(sms_outbox) == 5
     by_subject = {m.subject: m.body for m in to_client}
     estimate = by_subject[f"Order #{order.number}: please approve the estimate"]
-    assert "2,500.00 ₽" in estimate and f"/s/{order.public_token}/" in estimate
+    assert "RUB\xa02,500.00" in estimate and f"/s/{order.public_token}/" in estimate
     ready = by_subject[f"Order #{order.number} is ready for pickup"]
     assert "Tverskaya st. 1" in ready and "Mon-Sat 10:00-20:00" in ready and "Alpha main office" in ready
     thanks = by_subject[f"Thank you! Order #{order.number}"]

@@ -624,7 +624,7 @@ def test_an_overpayment_shows_as_credit_to_return(make_order, reception_a, tech_
     assert (order.amount_due, order.credit_amount) == (Decimal("0"), Decimal("500.00"))
 
     page = member_client(Role.RECEPTION).get(order_url("detail", order))
-    assert 'data-testid="credit">500.00' in page.content.decode().replace("\xa0", "")
+    assert 'data-testid="credit">RUB500.00' in page.content.decode().replace("\xa0", "")
     assert "Credit to return to the client" in text_of(page)
     listing = member_client(Role.RECEPTION).get(tenant_url("list", order.tenant))
     assert "−500.00" in text_of(listing).replace("\xa0", "")

@@ -30,6 +30,7 @@ def signup_data(**changes) -> dict:
         "slug": "gamma",
         "location_name": "Head office",
         "location_address": "1 Main Street",
+        "country": "DE",
         "language": "en",
         "time_zone": "Europe/Berlin",
     }
