@@ -50,3 +50,16 @@ class RemoveIndexConcurrently(RemoveIndex):
             )
         else:
             super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddPostgresIndexConcurrently(AddIndexConcurrently):
+    """An index only PostgreSQL has (GIN, trigram operator classes: see orders 0014): built concurrently there,
+    nothing at all on SQLite, whose state still records it so the models and the migrations agree."""
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
