@@ -342,6 +342,12 @@ class Order(TenantOwned):
                 name="orders_open_promised_idx",
                 condition=open_q(),
             ),
+            # The planning board's backlog: each technician's first few open jobs, undated first (issue 12).
+            models.Index(
+                fields=["tenant", "technician", "promised_at", "id"],
+                name="orders_open_tech_promised_idx",
+                condition=open_q(),
+            ),
             # On-site visits: a technician's day view and the overlap check; a day's route sheet.
             models.Index(
                 fields=["tenant", "technician", "visit_start"],

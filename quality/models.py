@@ -78,8 +78,6 @@ class Feedback(TenantOwned):
                 name="quality_feedback_recommend_0_10",
             ),
         ]
-        # The list's keyset pages (newest first) and its summary's period read only their own rows (issue 12).
-        indexes = [models.Index(fields=["tenant", "-created_at", "-id"], name="quality_feedback_list_idx")]
         indexes = [
             # The list: newest first (keyset on created_at, id), all or one rating, or one technician's.
             models.Index(fields=["tenant", "-created_at", "-id"], name="quality_feedback_list_idx"),
