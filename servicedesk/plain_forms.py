@@ -57,8 +57,10 @@ def _widget(field: BoundField, css: str) -> str:
     if invalid:
         classes += " is-invalid"
         attrs["aria-invalid"] = "true"
-        described = attrs.get("aria-describedby")
-        attrs["aria-describedby"] = (described + " " if described else "") + f"{field.auto_id}_error"
+        described = (attrs.get("aria-describedby") or "").split()  # Django may have named the errors already
+        if f"{field.auto_id}_error" not in described:
+            described.append(f"{field.auto_id}_error")
+        attrs["aria-describedby"] = " ".join(described)
     attrs["class"] = classes
     attrs["id"] = field.auto_id
     if isinstance(widget, forms.Select):
@@ -92,7 +94,8 @@ def _errors(field: BoundField) -> str:
 def _help(field: BoundField) -> str:
     if not field.help_text:
         return ""
-    return f'<div id="{field.auto_id}_helptext" class="form-text">{conditional_escape(field.help_text)}</div>'
+    # Help text is markup, as Django's and crispy's templates treat it (`|safe`): the forms' own words, never input.
+    return f'<div id="{field.auto_id}_helptext" class="form-text">{field.help_text}</div>'
 
 
 @register.filter
