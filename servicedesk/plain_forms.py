@@ -85,7 +85,7 @@ def _errors(field: BoundField) -> str:
     if not field.errors:
         return ""
     items = "".join(
-        f'<p id="error_{i}_{field.auto_id}"><strong>{conditional_escape(error)}</strong></p>'
+        f'<p id="error_{i}_{field.auto_id}"><strong>{conditional_escape(str(error))}</strong></p>'
         for i, error in enumerate(field.errors, start=1)
     )
     return f'<div id="{field.auto_id}_error" class="invalid-feedback">{items}</div>'

@@ -346,7 +346,8 @@ def first_of_each(jobs, technician_ids: list[int], count: int) -> RawSQL:
             mine.filter(promised_at__isnull=False).order_by("promised_at", "id"),
         )
     ]
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[object] = []
     for technician_id in technician_ids:
         for sql, part_params in templates:
             # A LIMIT inside a UNION needs a SELECT of its own around it (SQLite, PostgreSQL alike).
