@@ -5,10 +5,9 @@ and a GIN index built concurrently. On SQLite both operations do nothing.
 """
 
 import django.contrib.postgres.indexes
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations
 
-from servicedesk.migration_ops import AddPostgresIndexConcurrently
+from servicedesk.migration_ops import AddPostgresIndexConcurrently, TrigramExtension
 
 
 class Migration(migrations.Migration):
