@@ -38,6 +38,17 @@ def day_end(day: date) -> datetime:
     return day_start(day + timedelta(days=1))
 
 
+# A search matching more clients than this (a single letter of a name) filters the orders by a subquery instead
+# of a list of ids: the list would be longer than the query it saves.
+SEARCH_CLIENT_IDS = 500
+
+
+def client_ids(clients):
+    """The ids of the matching clients as a list (one query, bounded), or the subquery when there are too many."""
+    ids = list(clients.order_by().values_list("pk", flat=True)[: SEARCH_CLIENT_IDS + 1])
+    return ids if len(ids) <= SEARCH_CLIENT_IDS else clients.order_by().values("pk")
+
+
 # Ready-made views: name -> (label, filter). "mine" is filled in with the member.
 PRESETS: dict[str, object] = {
     "mine": _("My jobs"),
@@ -112,20 +123,23 @@ class OrderFilter(django_filters.FilterSet):
             return queryset
         # Clients and items are searched in their own tables, and orders matched by their ids (indexed):
         # a LIKE through the join scanned every order of the tenant (docs/performance.md).
+        # The matching clients are looked up first, in a query of their own (trigram indexes on PostgreSQL), and
+        # the orders filtered by `client_id IN (ids)`: with the clients as a subquery, PostgreSQL walked the
+        # tenant's orders twice (the count and the page) at about 70 ms for 100,000 orders (issue 12).
         clients = Client.objects.for_tenant(self.request.tenant)
         digits = value.lstrip("#")
         if digits.isascii() and digits.isdigit() and len(digits) <= 9:  # not "²"
             # A number is an order number, or part of a phone number.
             found = Q(number=int(digits))
             if len(digits) >= 5:
-                found |= Q(client__in=clients.filter(phone__contains=digits).values("pk"))
+                found |= Q(client__in=client_ids(clients.filter(phone__contains=digits)))
             return queryset.filter(found)
         matching_clients = clients.filter(
             Q(name__icontains=value) | Q(phone__contains=value.replace(" ", ""))
         )
         matching_items = Item.objects.for_tenant(self.request.tenant).filter(serial__iexact=value)
         return queryset.filter(
-            Q(client__in=matching_clients.values("pk")) | Q(item__in=matching_items.values("pk"))
+            Q(client__in=client_ids(matching_clients)) | Q(item__in=matching_items.values("pk"))
         )
 
     def filter_stage(self, queryset, name, value):

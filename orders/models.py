@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Self, TypedDict
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -99,7 +100,12 @@ class Client(TenantOwned):
             *TenantOwned.Meta.constraints,
             models.UniqueConstraint(fields=["tenant", "phone"], name="orders_client_tenant_phone_uniq"),
         ]
-        indexes = [models.Index(fields=["tenant", "name"], name="orders_client_name_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "name"], name="orders_client_name_idx"),
+            # PostgreSQL only (migration 0014; nothing on SQLite): a trigram index, so the order list's search by
+            # part of a phone number finds the clients without reading the tenant's whole client table.
+            GinIndex(fields=["phone"], opclasses=["gin_trgm_ops"], name="orders_client_phone_trgm"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -354,6 +360,12 @@ class Order(TenantOwned):
             models.Index(
                 fields=["tenant", "promised_at"],
                 name="orders_open_promised_idx",
+                condition=open_q(),
+            ),
+            # The planning board's backlog: each technician's first few open jobs, undated first (issue 12).
+            models.Index(
+                fields=["tenant", "technician", "promised_at", "id"],
+                name="orders_open_tech_promised_idx",
                 condition=open_q(),
             ),
             # On-site visits: a technician's day view and the overlap check; a day's route sheet.

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from .models import Order
@@ -18,8 +20,24 @@ def public_status_url(order: Order) -> str:
     return settings.SITE_URL + reverse("orders:public_status", args=[order.public_token])
 
 
+# Drawing a QR code costs about 8 ms of CPU (the order page showed it on every view): the picture depends only
+# on its text (for an order: the public link, so its token), so it is cached by that text. A replaced link is a
+# new text, hence a new key; the old entry just expires.
+QR_CACHE_SECONDS = 60 * 60 * 24 * 7
+
+
 def qr_data_uri(text: str) -> str:
     """An SVG QR code as a data: URI: no file, no request, allowed by the CSP and by WeasyPrint's fetcher."""
+    key = "qr:svg:" + hashlib.sha256(text.encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    uri = _draw_qr(text)
+    cache.set(key, uri, QR_CACHE_SECONDS)
+    return uri
+
+
+def _draw_qr(text: str) -> str:
     image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer)

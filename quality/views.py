@@ -48,6 +48,7 @@ from .models import AfterSalesSettings, CalendarDay, Feedback, Goal, SlaPolicy, 
 
 PAGE_SIZE = 50
 PERIOD_FILTERS = ("technician", "since", "until")
+SUMMARY_DAYS = 90  # the summary's period when the filters give no start date
 
 
 # No CSRF check, as on the status page's estimate decision: the token in the URL is the only credential.
@@ -105,10 +106,16 @@ def feedback_list(request: TenantRequest) -> HttpResponse:
     # The summary ignores the rating filters, so "only 1-3" still shows the whole picture of the period:
     # the same validated filters, minus those two (no second validation, no second technician look-up).
     period_qs = base.none()
+    summary_days = None
     if filterset.is_valid():
         period_qs = base
         for name in PERIOD_FILTERS:
             period_qs = filterset.filters[name].filter(period_qs, filterset.form.cleaned_data.get(name))
+        if not filterset.form.cleaned_data.get("since"):
+            # Without a start date the summary covers the last SUMMARY_DAYS days, not every rating the center
+            # ever had: its three aggregates then cost the same after one year or ten (issue 12).
+            summary_days = SUMMARY_DAYS
+            period_qs = period_qs.filter(created_at__gte=timezone.now() - timedelta(days=SUMMARY_DAYS))
     return render(
         request,
         "quality/feedback_list.html",
@@ -121,6 +128,7 @@ def feedback_list(request: TenantRequest) -> HttpResponse:
             "technicians": services.by_technician(period_qs),
             "nps": services.nps(period_qs),
             "low_rating": services.LOW_RATING,
+            "summary_days": summary_days,
         },
     )
 

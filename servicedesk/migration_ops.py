@@ -13,6 +13,7 @@ from typing import Any
 
 from django.contrib.postgres.operations import AddIndexConcurrently as PostgresAddIndexConcurrently
 from django.contrib.postgres.operations import RemoveIndexConcurrently as PostgresRemoveIndexConcurrently
+from django.contrib.postgres.operations import TrigramExtension as PostgresTrigramExtension
 from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
@@ -49,4 +50,26 @@ class RemoveIndexConcurrently(RemoveIndex):
                 app_label, schema_editor, from_state, to_state
             )
         else:
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class AddPostgresIndexConcurrently(AddIndexConcurrently):
+    """An index only PostgreSQL has (GIN, trigram operator classes: see orders 0014): built concurrently there,
+    nothing at all on SQLite, whose state still records it so the models and the migrations agree."""
+
+    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
+class TrigramExtension(PostgresTrigramExtension):
+    """pg_trgm on PostgreSQL; nothing elsewhere, backwards too (Django's own asks SQLite for pg_extension when
+    migrating back, which tests/test_migrations.py does)."""
+
+    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
+        if schema_editor.connection.vendor == "postgresql":
             super().database_backwards(app_label, schema_editor, from_state, to_state)

@@ -135,6 +135,8 @@ TEMPLATES = [
                 "csp.context_processors.nonce",
                 "servicedesk.tenancy.context_processors.tenancy",
             ],
+            # {{ field|plain_field }} for hot read-only forms (the order list's filters): servicedesk/plain_forms.py
+            "libraries": {"plain_forms": "servicedesk.plain_forms"},
         },
     },
 ]

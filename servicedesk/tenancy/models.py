@@ -21,6 +21,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.labels import FastChoiceLabels
+
 from .roles import Role
 
 slug_validator = RegexValidator(
@@ -149,8 +151,9 @@ class TenantQuerySet(models.QuerySet):
         return self.filter(tenant_id=tenant_id)
 
 
-class TenantOwned(models.Model):
-    """Base for every tenant-owned model. Subclasses that set Meta.constraints must keep these."""
+class TenantOwned(FastChoiceLabels):
+    """Base for every tenant-owned model. Subclasses that set Meta.constraints must keep these.
+    Its `get_FOO_display` methods read a label map per language (servicedesk/labels.py)."""
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.CASCADE, related_name="+", verbose_name=_("service center")

@@ -1,0 +1,20 @@
+"""The archive's keyset pages (issue 12), built concurrently: the table stays writable."""
+
+from django.db import migrations, models
+
+from servicedesk.migration_ops import AddIndexConcurrently
+
+
+class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
+
+    dependencies = [
+        ("documents", "0004_document_numbers_to_one_counter"),
+    ]
+
+    operations = [
+        AddIndexConcurrently(
+            model_name="document",
+            index=models.Index(fields=["tenant", "-issued_at", "-id"], name="documents_archive_idx"),
+        ),
+    ]
