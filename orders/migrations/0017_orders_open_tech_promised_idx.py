@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
-        ("orders", "0014_client_search_trigrams"),
+        ("orders", "0016_client_search_trigrams"),
     ]
 
     operations = [

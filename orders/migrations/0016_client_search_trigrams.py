@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
-        ("orders", "0013_merged_kinds"),
+        ("orders", "0015_client_language"),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     atomic = False  # CREATE INDEX CONCURRENTLY cannot run inside a transaction
 
     dependencies = [
-        ("documents", "0004_document_numbers_to_one_counter"),
+        ("documents", "0006_signer_title_en"),
     ]
 
     operations = [
