@@ -7,6 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.tenancy.models import Tenant, slug_validator, validate_not_reserved
+from servicedesk.tenancy.starter import STARTER_CATALOGUES
 
 from .models import User
 
@@ -65,6 +66,14 @@ class SignupForm(PasswordFieldsMixin):
         label=_("Language of documents and messages"), choices=settings.LANGUAGES, initial="ru"
     )
     time_zone = forms.CharField(label=_("Time zone"), max_length=64, initial="Europe/Moscow")
+    starter_catalogue = forms.ChoiceField(
+        label=_("Start with ready-made services"),
+        choices=[("", _("None: I will add my services myself")), *STARTER_CATALOGUES],
+        required=False,
+        help_text=_(
+            "Service types with usual prices, terms and warranty, in the language above. Edit them later."
+        ),
+    )
 
     field_order = [
         "full_name",
@@ -77,6 +86,7 @@ class SignupForm(PasswordFieldsMixin):
         "location_address",
         "language",
         "time_zone",
+        "starter_catalogue",
     ]
 
     def clean_email(self) -> str:

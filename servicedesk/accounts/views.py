@@ -63,6 +63,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     location_address=data["location_address"],
                     language=data["language"],
                     time_zone=data["time_zone"],
+                    starter_catalogue=data["starter_catalogue"],
                 )
         except (IntegrityError, ValidationError):
             existing = User.objects.filter(email=data["email"]).first()

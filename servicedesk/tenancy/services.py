@@ -34,7 +34,10 @@ def create_tenant_with_owner(
     time_zone: str = "Europe/Moscow",
     language: str = "ru",
     currency: str = "RUB",
+    starter_catalogue: str = "",
 ) -> Tenant:
+    """The center, its first location and its owner; `starter_catalogue` (tenancy.starter) fills the service
+    catalogue with ready-made services in the center's language."""
     tenant = Tenant(
         name=tenant_name,
         slug=slug,
@@ -50,6 +53,7 @@ def create_tenant_with_owner(
         tenant=tenant, name=location_name, kind=Location.Kind.BOTH, address=location_address
     )
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    signals.tenant_created.send(sender=Tenant, tenant=tenant, starter_catalogue=starter_catalogue)
     return tenant
 
 
