@@ -98,7 +98,7 @@ register_setup_step(
         key="locations",
         position=10,
         title=_("Locations"),
-        hint=_("The address and phone of each place you take in orders."),
+        hint=_("The address of each place you take in orders, for receipts and the client's status page."),
         url_name="tenancy:locations",
         done=_locations_described,
         perm=Perm.LOCATIONS_MANAGE,
