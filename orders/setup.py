@@ -29,7 +29,7 @@ class SetupStep:
     hint: object
     url_name: str  # a tenant URL: reverse(url_name, args=[slug])
     done: Callable[[Tenant], bool]  # one query at most
-    perm: str = Perm.TENANT_SETTINGS  # who can do it (the step shows to them; the others see it read-only)
+    perm: Perm = Perm.TENANT_SETTINGS  # who can do it (the step shows to them; the others see it read-only)
 
 
 @dataclass

@@ -348,7 +348,7 @@ def plan(
             visit_start=visit_start,
             visit_end=end if slot_changed else None,
         )
-        if work_start is not None:
+        if work_start is not None and work_end is not None:  # (work_end is set above with work_start)
             # assign() checked the version if it changed anything; otherwise this is the check.
             plan_work(
                 order,
@@ -567,7 +567,8 @@ def suggestions(order: Order, day: date, workshop: Location | None | object = KE
         .filter(moment_between(start, start + timedelta(days=1)))
         .select_related("service_type", "work_slot")
     ):
-        booked[job.technician_id] = booked.get(job.technician_id, ZERO) + job_hours(job)
+        if job.technician_id is not None:  # (always: filtered on the members)
+            booked[job.technician_id] = booked.get(job.technician_id, ZERO) + job_hours(job)
     found = []
     for member in members:
         profile = profile_of(member)

@@ -165,7 +165,9 @@ def test_manager_plans_an_in_shop_job_for_a_day_and_time(demo, make_order, page_
         desk.get_by_test_id("save-plan").click()
     expect(desk.locator("[role=alert].alert-success")).to_contain_text(f"Order #{order.number} assigned.")
     slot = WorkSlot.objects.get(order=order)
-    assert timezone.localtime(slot.start, demo.tenant.tz).strftime("%Y-%m-%d %H:%M") == f"{day:%Y-%m-%d} 11:00"
+    assert (
+        timezone.localtime(slot.start, demo.tenant.tz).strftime("%Y-%m-%d %H:%M") == f"{day:%Y-%m-%d} 11:00"
+    )
     chip = desk.get_by_test_id("board").locator(".job-chip", has_text=f"#{order.number}")
     expect(chip).to_contain_text("11:00")
     photograph(desk, "planning-board", f"/demo/planning/?start={timezone.localdate():%Y-%m-%d}")
