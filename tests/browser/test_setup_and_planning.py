@@ -37,9 +37,14 @@ PASSWORD = "violet-Harbor-2931-lamp"
 
 
 def in_language(page: Page, language: str) -> None:
-    """Switch the interface with the language cookie (the navbar's switcher sets the same) and reload."""
-    page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
-    page.reload()
+    """Switch the interface as the navbar's language switcher does (its form, which also remembers the
+    choice for a logged-in person), and wait for the page in that language."""
+    if page.locator("html").get_attribute("lang") == language:
+        return
+    with page.expect_navigation():
+        page.locator(f"button[name=language][value={language}]").evaluate(
+            "button => button.form.requestSubmit(button)"
+        )
     expect(page.locator("html")).to_have_attribute("lang", language)
 
 
