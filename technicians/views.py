@@ -162,7 +162,8 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
     suggested = planning.suggestions(order, day)
     picked = next((s.member.pk for s in suggested if s.member.pk == asked.get("technician")), None)
     default_start = None
-    if asked.get("day") and not order.needs_visit:
+    same_day = slot is not None and timezone.localtime(slot.start, tz).date() == asked.get("day")
+    if asked.get("day") and not order.needs_visit and not same_day:
         # A day picked for the suggestions is the day proposed for the work, at the picked one's start.
         chosen = next((s for s in suggested if s.member.pk == picked), None)
         start_time = (
