@@ -3,7 +3,7 @@ the client's public status page lives under /s/<token>/ (no account, no tenant i
 
 from django.urls import include, path
 
-from . import item_views, public, views
+from . import item_views, public, setup_views, views
 
 app_name = "orders"
 
@@ -34,6 +34,8 @@ tenant_urlpatterns = [
     path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
     path("catalogue/", views.catalogue, name="catalogue"),
+    path("catalogue/ready-made/", setup_views.add_catalogue, name="add_catalogue"),
+    path("setup/dismiss/", setup_views.dismiss, name="setup_dismiss"),
     path("catalogue/new/", views.service_type_edit, name="service_type_new"),
     path("catalogue/<int:service_type_id>/", views.service_type_edit, name="service_type_edit"),
 ]

@@ -21,9 +21,10 @@ from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_wi
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.privacy import consent_is_current
 from servicedesk.tenancy.roles import Perm, has_perm
+from servicedesk.tenancy.starter import STARTER_CATALOGUES
 from servicedesk.web import say_form_errors
 
-from . import money, services, visits
+from . import money, services, setup, visits
 from .access import order_or_404, to_order
 from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
@@ -71,7 +72,12 @@ SORTS: dict[str, tuple[str | Promise, list[SortKey]]] = {
 @tenant_view(Perm.DASHBOARD)
 @require_GET
 def dashboard(request: TenantRequest) -> HttpResponse:
-    return render(request, "orders/dashboard.html", dashboard_context(request.tenant, request.membership))
+    context = dashboard_context(request.tenant, request.membership)
+    context["setup"] = setup.checklist(request.tenant, request.membership)
+    if context["setup"] is not None:
+        context["setup_complete"] = all(state.done for state in context["setup"])
+        context["starter_catalogues"] = STARTER_CATALOGUES
+    return render(request, "orders/dashboard.html", context)
 
 
 # --- List ------------------------------------------------------------------------------------------
@@ -624,7 +630,11 @@ def client_edit(request: TenantRequest, client_id: int) -> HttpResponse:
 @require_GET
 def catalogue(request: TenantRequest) -> HttpResponse:
     service_types = ServiceType.objects.for_tenant(request.tenant).order_by("-is_active", "name")
-    return render(request, "orders/catalogue.html", {"service_types": service_types})
+    return render(
+        request,
+        "orders/catalogue.html",
+        {"service_types": service_types, "starter_catalogues": STARTER_CATALOGUES},
+    )
 
 
 @tenant_view(Perm.CATALOGUE_MANAGE)

@@ -82,6 +82,18 @@ class PlanForm(forms.Form):
         widget=DateTimeInput(),
         help_text=_("Empty: the service's usual duration."),
     )
+    work_start = DateTimeField(
+        label=_("Work from"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("The day and time to work on it in the shop. Empty: on the promised day."),
+    )
+    work_end = DateTimeField(
+        label=_("Work until"),
+        required=False,
+        widget=DateTimeInput(),
+        help_text=_("Empty: the service's usual duration."),
+    )
     mark_planned = forms.BooleanField(label=_("Mark the order as planned"), required=False, initial=True)
     release_parts = forms.BooleanField(
         label=_("Release reserved parts instead of moving them to the new workshop"), required=False
@@ -103,7 +115,21 @@ class PlanForm(forms.Form):
             self.add_error("visit_end", _("The visit must end after it starts."))
         if start and end and end - start > timedelta(hours=24):
             self.add_error("visit_end", _("A visit slot can be at most 24 hours."))
+        work_start, work_end = cleaned.get("work_start"), cleaned.get("work_end")
+        if work_end and not work_start:
+            self.add_error("work_start", _("Enter when the work starts."))
+        if work_start and work_end and work_end <= work_start:
+            self.add_error("work_end", _("The work must end after it starts."))
+        if work_start and work_end and work_end - work_start > timedelta(hours=24):
+            self.add_error("work_end", _("A work slot can be at most 24 hours."))
         return cleaned
+
+
+class SuggestForm(forms.Form):
+    """The plan page's query string: the day to suggest technicians for, and the one picked."""
+
+    day = DateField(label=_("Suggest for"), required=False, widget=DateInput())
+    technician = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
 
 
 class BoardForm(forms.Form):

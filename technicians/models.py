@@ -192,3 +192,38 @@ class WorkLog(TenantOwned):
         # In UTC: two datetimes of one zone subtract by wall clock in Python, wrong across a DST change.
         end = (self.ended_at or now or timezone.now()).astimezone(UTC)
         return max(end - self.started_at.astimezone(UTC), timedelta(0))
+
+
+# --- Planned work in the shop ----------------------------------------------------------------------
+class WorkSlot(TenantOwned):
+    """When an in-shop job is planned to be worked on (a visit's slot is the order's own visit_start/end).
+
+    Written only by technicians.planning.plan(); the board and the hours left read it. Without one, a job
+    counts on its promised day.
+    """
+
+    order = models.OneToOneField(
+        Order, on_delete=models.CASCADE, related_name="work_slot", verbose_name=_("order")
+    )
+    start = models.DateTimeField(_("work from"))
+    end = models.DateTimeField(_("work until"))
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("planned work slot")
+        verbose_name_plural = _("planned work slots")
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant", "order"], name="technicians_workslot_order_uniq"),
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="technicians_workslot_end_after_start"
+            ),
+        ]
+        indexes = [models.Index(fields=["tenant", "start"], name="tech_workslot_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def hours(self) -> Decimal:
+        seconds = (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds()
+        return (Decimal(seconds) / 3600).quantize(Decimal("0.01"))

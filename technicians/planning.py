@@ -5,6 +5,10 @@
   someone who does not do visits. Warnings, not refusals: the planner confirms and assigns anyway.
 - `plan()`: the guarded assignment used by the planning board (and offered to the order page).
 - `board()`: the planning board's data in a constant number of queries.
+- `suggestions()`: who should do a job on a day, best first (skill, hours left, same workshop).
+
+When a job happens: a visit at its slot (Order.visit_start), an in-shop job at its planned WorkSlot, else on
+its promised day (`moment_between`, `job_day`).
 """
 
 from __future__ import annotations
@@ -19,19 +23,23 @@ from django.db.models import Count, F, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from orders import visits
-from orders.lifecycle import OrderChanged, TransitionRefused, transition
-from orders.models import Order, OrderStatus
+from orders.event_text import say
+from orders.lifecycle import OrderChanged, TransitionRefused, bump_version, transition
+from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import check_actor
 from orders.services import assign, technician_choices
+from orders.timeline import record_event
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 from stock import services as stock
 
-from .models import TechnicianProfile
+from .models import TechnicianProfile, WorkSlot
 
 ZERO = Decimal("0")
+KEEP = object()  # "as the order has it now", where None means "none"
 
 
 class NeedsConfirmation(ValidationError):
@@ -46,6 +54,32 @@ def profile_of(member: Membership) -> TechnicianProfile:
         return TechnicianProfile(tenant_id=member.tenant_id, membership=member)
 
 
+def slot_of(order: Order) -> WorkSlot | None:
+    """The in-shop job's planned slot, if any (select_related("work_slot") makes this free)."""
+    try:
+        return order.work_slot
+    except WorkSlot.DoesNotExist:
+        return None
+
+
+def moment_between(lower: datetime | None, upper: datetime | None) -> Q:
+    """Jobs whose moment (visit slot, else planned work slot, else promised time) is in [lower, upper)."""
+
+    def within(field: str) -> Q:
+        q = Q()
+        if lower is not None:
+            q &= Q(**{f"{field}__gte": lower})
+        if upper is not None:
+            q &= Q(**{f"{field}__lt": upper})
+        return q
+
+    return (
+        within("visit_start")
+        | (Q(visit_start__isnull=True) & within("work_slot__start"))
+        | (Q(visit_start__isnull=True, work_slot__isnull=True) & within("promised_at"))
+    )
+
+
 def visit_end(order: Order, start: datetime | None = None, end: datetime | None = None) -> datetime | None:
     """A visit's end: as booked, else its start plus the service's usual duration."""
     start = start if start is not None else order.visit_start
@@ -55,17 +89,22 @@ def visit_end(order: Order, start: datetime | None = None, end: datetime | None 
     return end or start + timedelta(minutes=order.service_type.default_duration_minutes or 60)
 
 
-def job_hours(order: Order) -> Decimal:
-    """The time a job is expected to take: the visit slot, else the service's usual duration."""
+def job_hours(order: Order, slot: WorkSlot | None = None) -> Decimal:
+    """The time a job is expected to take: the visit slot, the planned work slot, else the service's usual
+    duration."""
     if order.visit_start:
         delta = visit_end(order) - order.visit_start
         return (Decimal(delta.total_seconds()) / 3600).quantize(Decimal("0.01"))
+    slot = slot if slot is not None else slot_of(order) if order.pk else None
+    if slot is not None:
+        return slot.hours
     return (Decimal(order.service_type.default_duration_minutes or 60) / 60).quantize(Decimal("0.01"))
 
 
-def job_day(order: Order, tz) -> date | None:
-    """The local day a job is booked for: the visit's day, else the promised day."""
-    moment = order.visit_start or order.promised_at
+def job_day(order: Order, tz, slot: WorkSlot | None = None) -> date | None:
+    """The local day a job is booked for: the visit's day, the planned work day, else the promised day."""
+    slot = slot if slot is not None else slot_of(order) if order.pk else None
+    moment = order.visit_start or (slot.start if slot is not None else None) or order.promised_at
     return timezone.localtime(moment, tz).date() if moment else None
 
 
@@ -118,11 +157,8 @@ def booked_hours(technician: Membership, day: date, tz, *, exclude: Order | None
         Order.objects.for_tenant(technician.tenant_id)
         .filter(technician=technician)
         .open()
-        .filter(
-            Q(visit_start__gte=start, visit_start__lt=end)
-            | Q(visit_start__isnull=True, promised_at__gte=start, promised_at__lt=end)
-        )
-        .select_related("service_type")
+        .filter(moment_between(start, end))
+        .select_related("service_type", "work_slot")
     )
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
@@ -135,8 +171,14 @@ def assignment_warnings(
     *,
     visit_start: datetime | None = None,
     visit_end_at: datetime | None = None,
+    work_start: datetime | None = None,
+    work_end: datetime | None = None,
+    workshop: Location | None | object = KEEP,
 ) -> list[str]:
-    """What a planner should know before assigning: sentences, empty when all is well."""
+    """What a planner should know before assigning: sentences, empty when all is well.
+
+    `workshop` is the job's workshop as it will be (the order's when not given); `work_start`/`work_end`
+    an in-shop job's planned slot as it will be (the order's current one when not given)."""
     if technician is None:
         return []
     warnings = []
@@ -153,6 +195,13 @@ def assignment_warnings(
     start = visit_start or order.visit_start
     if order.needs_visit and profile.pk is not None and not profile.does_visits:
         warnings.append(_("%(name)s does not do on-site visits.") % {"name": name})
+    job_workshop = order.workshop if workshop is KEEP else workshop
+    home = profile.home_workshop if profile.pk is not None else None
+    if isinstance(job_workshop, Location) and home is not None and job_workshop.pk != home.pk:
+        warnings.append(
+            _("The job is in %(workshop)s, but %(name)s works in %(home)s.")
+            % {"workshop": job_workshop.name, "name": name, "home": home.name}
+        )
     probe = Order(
         tenant_id=order.tenant_id,
         service_type=order.service_type,
@@ -160,11 +209,22 @@ def assignment_warnings(
         visit_end=visit_end_at or order.visit_end,
         promised_at=order.promised_at,
     )
-    day = job_day(probe, tz)
+    probe_slot = None
+    if start is None:
+        current = slot_of(order) if order.pk else None
+        slot_start = work_start or (current.start if current else None)
+        if slot_start is not None:
+            slot_end = work_end or (
+                current.end
+                if current is not None and work_start is None
+                else slot_start + timedelta(minutes=order.service_type.default_duration_minutes or 60)
+            )
+            probe_slot = WorkSlot(start=slot_start, end=slot_end)
+    day = job_day(probe, tz, probe_slot)
     if day is not None:
         capacity = profile.capacity_hours(day)
         booked = booked_hours(technician, day, tz, exclude=order)
-        needed = job_hours(probe)
+        needed = job_hours(probe, probe_slot)
         if capacity <= 0:
             warnings.append(
                 _("%(day)s is a day off for %(name)s.") % {"day": day.strftime("%d.%m"), "name": name}
@@ -174,6 +234,17 @@ def assignment_warnings(
                 _("%(name)s would have %(total)s h booked on %(day)s, over the %(capacity)s h working day.")
                 % {"name": name, "total": booked + needed, "day": day.strftime("%d.%m"), "capacity": capacity}
             )
+        if start is None and probe_slot is not None and capacity > 0:
+            day_from, day_to = profile.working_window(day, tz)
+            if probe_slot.start < day_from or probe_slot.end > day_to:
+                warnings.append(
+                    _("The planned work is outside %(name)s's working hours (%(from)s–%(to)s).")
+                    % {
+                        "name": name,
+                        "from": profile.day_start.strftime("%H:%M"),
+                        "to": profile.day_end.strftime("%H:%M"),
+                    }
+                )
         if start is not None and capacity > 0:
             day_from, day_to = profile.working_window(day, tz)
             if start < day_from or visit_end(probe) > day_to:
@@ -209,8 +280,13 @@ def plan(
     accept_warnings: bool = False,
     mark_planned: bool = False,
     release_parts: bool = False,
+    work_start: datetime | None = None,
+    work_end: datetime | None = None,
 ) -> PlanResult:
     """Guarded assignment: refuse overlapping visits, warn (unless accepted), then orders.services.assign().
+
+    `work_start` (and optionally `work_end`, else the service's usual duration) plans an in-shop job's work
+    for a day and time: its WorkSlot, which the board and the hours left count instead of the promised day.
 
     Raises ValidationError (refusals, or warnings not accepted: .warnings on the result of
     assignment_warnings) and OrderChanged.
@@ -221,6 +297,18 @@ def plan(
             raise ValidationError(_("Unknown technician or workshop."))
     if order.needs_visit and visit_start is None and order.visit_start is None and technician is not None:
         raise ValidationError(_("An on-site visit needs a time slot."))
+    if work_start is not None and order.needs_visit:
+        raise ValidationError(_("An on-site visit is planned by its visit slot."))
+    if work_end is not None and work_start is None:
+        raise ValidationError(_("Enter when the work starts."))
+    if work_start is not None:
+        work_end = work_end or work_start + timedelta(
+            minutes=order.service_type.default_duration_minutes or 60
+        )
+        if work_end <= work_start:
+            raise ValidationError(_("The work must end after it starts."))
+        if work_end - work_start > timedelta(hours=24):
+            raise ValidationError(_("A work slot can be at most 24 hours."))
     with transaction.atomic():
         if technician is not None:
             # Serialise planning per technician (PostgreSQL row lock), so two planners cannot both pass the
@@ -238,13 +326,22 @@ def plan(
             # Past or backwards slots are refused before any warning is asked (orders.visits: the one rule).
             visits.check_slot(start, end, booked_start=order.visit_start, tz=order.tenant.tz)
             check_no_overlap(order, technician, start, end)
-        warnings = assignment_warnings(order, technician, visit_start=start, visit_end_at=end)
+        warnings = assignment_warnings(
+            order,
+            technician,
+            visit_start=start,
+            visit_end_at=end,
+            work_start=work_start,
+            work_end=work_end,
+            workshop=workshop,
+        )
         if not visits.same_slot(start, order.visit_start):
             outside = visits.hours_warning(workshop or order.workshop or order.intake_location, start, end)
             if outside:
                 warnings.append(outside)
         if warnings and not accept_warnings:
             raise NeedsConfirmation(warnings)
+        version_before = order.version
         moved = []
         if release_parts and workshop != order.workshop:
             moved = stock.release_all(order, by_user=by.user, reason=_("Order moved to another workshop"))
@@ -258,6 +355,15 @@ def plan(
             visit_start=visit_start,
             visit_end=end if slot_changed else None,
         )
+        if work_start is not None and work_end is not None:  # (work_end is set above with work_start)
+            # assign() checked the version if it changed anything; otherwise this is the check.
+            plan_work(
+                order,
+                work_start,
+                work_end,
+                by=by,
+                expected_version=expected_version if order.version == version_before else order.version,
+            )
     result = PlanResult(warnings=warnings, parts_moved=moved)
     if mark_planned and order.status == OrderStatus.NEW:
         try:
@@ -266,6 +372,27 @@ def plan(
         except (TransitionRefused, OrderChanged) as problem:
             result.plan_problem = str(problem)
     return result
+
+
+def plan_work(order: Order, start: datetime, end: datetime, *, by: Membership, expected_version: int) -> None:
+    """Set the in-shop job's work slot (inside plan()'s transaction, after its version check) and say so on
+    the timeline. The version moves on too, so a stale plan form is refused."""
+    current = slot_of(order)
+    if current is not None and current.start == start and current.end == end:
+        return
+    bump_version(order, expected_version)
+    WorkSlot.objects.update_or_create(
+        tenant_id=order.tenant_id, order=order, defaults={"start": start, "end": end}
+    )
+    order._state.fields_cache.pop("work_slot", None)
+    # Stored as data and worded in the reader's language and clock (orders.event_text).
+    record_event(
+        order,
+        EventKind.ASSIGNED,
+        actor=by.user,
+        text=say(gettext_noop("work planned: %(start)s – %(end)s"), start=start, end=end),
+        data={"work_start": start.isoformat(), "work_end": end.isoformat()},
+    )
 
 
 # --- The board -------------------------------------------------------------------------------------
@@ -382,10 +509,10 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
             cells=[Cell(day=d, capacity=profile.capacity_hours(d)) for d in day_list],
         )
     open_jobs = Order.objects.for_tenant(tenant).filter(technician_id__in=list(rows)).open()
-    undated_or_overdue = Q(visit_start__isnull=True) & (
+    undated_or_overdue = Q(visit_start__isnull=True, work_slot__isnull=True) & (
         Q(promised_at__isnull=True) | Q(promised_at__lt=today_start)
     )
-    after = Q(visit_start__gte=upper) | Q(visit_start__isnull=True, promised_at__gte=upper)
+    after = moment_between(upper, None)
     for counts in (
         open_jobs.order_by()
         .values("technician_id")
@@ -395,12 +522,9 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
     ):
         row = rows[counts["technician_id"]]
         row.open_jobs, row.backlog_count, row.later = counts["total"], counts["backlog"], counts["later"]
-    in_range = Q(visit_start__gte=lower, visit_start__lt=upper) | Q(
-        visit_start__isnull=True, promised_at__gte=lower, promised_at__lt=upper
-    )
     for job in (
-        open_jobs.filter(in_range)
-        .select_related("service_type", "item")
+        open_jobs.filter(moment_between(lower, upper))
+        .select_related("service_type", "item", "work_slot", "workshop")
         .order_by("visit_start", "promised_at", "id")[:BOARD_JOBS_LIMIT]
     ):
         day = job_day(job, tz)
@@ -421,7 +545,7 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
         Order.objects.for_tenant(tenant)
         .filter(technician__isnull=True)
         .open()
-        .select_related("service_type", "client", "item")
+        .select_related("service_type", "client", "item", "work_slot")
         .order_by("-priority", "promised_at", "id")
     )
     unassigned = list(unassigned_qs[: BOARD_UNASSIGNED_LIMIT + 1])
@@ -432,6 +556,77 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
         unassigned=unassigned[:BOARD_UNASSIGNED_LIMIT],
         unassigned_more=len(unassigned) > BOARD_UNASSIGNED_LIMIT,
     )
+
+
+# --- Who should do it ------------------------------------------------------------------------------
+@dataclass
+class Suggestion:
+    member: Membership
+    profile: TechnicianProfile
+    skilled: bool
+    same_workshop: bool | None  # None: the job has no workshop yet, or the technician no home workshop
+    capacity: Decimal
+    booked: Decimal
+
+    @property
+    def hours_left(self) -> Decimal:
+        return max(self.capacity - self.booked, ZERO)
+
+    @property
+    def takes_jobs(self) -> bool:
+        return self.profile.pk is None or self.profile.is_active
+
+
+def suggestions(order: Order, day: date, workshop: Location | None | object = KEEP) -> list[Suggestion]:
+    """Everyone on the board, best first for this job on this local day: taking jobs, skilled in the
+    service, hours left that day, then in the job's workshop; ties by name. Four queries whatever the
+    team's size (members, profiles' skills, the day's jobs)."""
+    tenant = order.tenant
+    tz = tenant.tz
+    job_workshop = order.workshop if workshop is KEEP else workshop
+    members = list(board_members(tenant).select_related("user"))
+    start = timezone.make_aware(datetime.combine(day, datetime.min.time()), tz)
+    booked: dict[int, Decimal] = {}
+    for job in (
+        Order.objects.for_tenant(tenant)
+        .filter(technician__in=members)
+        .open()
+        .exclude(pk=order.pk)
+        .filter(moment_between(start, start + timedelta(days=1)))
+        .select_related("service_type", "work_slot")
+    ):
+        if job.technician_id is not None:  # (always: filtered on the members)
+            booked[job.technician_id] = booked.get(job.technician_id, ZERO) + job_hours(job)
+    found = []
+    for member in members:
+        profile = profile_of(member)
+        skills = {row.service_type_id for row in profile.skill_rows.all()} if profile.pk else set()
+        home = profile.home_workshop_id if profile.pk else None
+        found.append(
+            Suggestion(
+                member=member,
+                profile=profile,
+                skilled=order.service_type_id in skills,
+                same_workshop=(
+                    None
+                    if not isinstance(job_workshop, Location) or home is None
+                    else home == job_workshop.pk
+                ),
+                capacity=profile.capacity_hours(day),
+                booked=booked.get(member.pk, ZERO),
+            )
+        )
+    found.sort(
+        key=lambda s: (
+            not s.takes_jobs,
+            not s.skilled,
+            s.hours_left <= 0,
+            s.same_workshop is False,
+            -s.hours_left,
+            str(s.member.user).lower(),
+        )
+    )
+    return found
 
 
 def day_visits(tenant: Tenant, day: date, technician: Membership | None = None):

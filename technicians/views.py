@@ -7,7 +7,7 @@ Times are shown and read in the tenant's time zone (tenant_view activates it).
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -50,6 +50,7 @@ from .forms import (
     JobNoteForm,
     LabourForm,
     PlanForm,
+    SuggestForm,
     TechnicianProfileForm,
     TimerForm,
     TimerSettingForm,
@@ -156,13 +157,32 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
     if order.status in CLOSED_STATUSES:
         messages.error(request, _("A closed order cannot be reassigned."))
         return to_order(request, order)
+    slot = planning.slot_of(order)
+    tz = request.tenant.tz
+    ask = SuggestForm(request.GET or None)
+    asked = ask.cleaned_data if ask.is_valid() else {}
+    day = asked.get("day") or planning.job_day(order, tz) or request.tenant.local_date()
+    suggested = planning.suggestions(order, day)
+    picked = next((s.member.pk for s in suggested if s.member.pk == asked.get("technician")), None)
+    default_start = None
+    same_day = slot is not None and timezone.localtime(slot.start, tz).date() == asked.get("day")
+    if asked.get("day") and not order.needs_visit and not same_day:
+        # A day picked for the suggestions is the day proposed for the work, at the picked one's start.
+        chosen = next((s for s in suggested if s.member.pk == picked), None)
+        start_time = (
+            chosen.profile.day_start if chosen else suggested[0].profile.day_start if suggested else None
+        )
+        if start_time is not None:
+            default_start = timezone.make_aware(datetime.combine(asked["day"], start_time), tz)
     initial = {
         "version": order.version,
-        "technician": order.technician_id,
+        "technician": picked or order.technician_id,
         "workshop": order.workshop_id,
         "visit_address": order.visit_address,
         "visit_start": order.visit_start,
         "visit_end": order.visit_end,
+        "work_start": default_start or (slot.start if slot else None),
+        "work_end": None if default_start else (slot.end if slot else None),
         "mark_planned": order.status == OrderStatus.NEW,
     }
     form = PlanForm(request.POST or None, tenant=request.tenant, initial=initial)
@@ -183,6 +203,8 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
                 accept_warnings=data["accept_warnings"],
                 mark_planned=data["mark_planned"],
                 release_parts=data["release_parts"],
+                work_start=None if order.needs_visit else data["work_start"],
+                work_end=None if order.needs_visit else data["work_end"],
             )
         except OrderChanged as changed:
             messages.error(request, str(changed))
@@ -213,6 +235,9 @@ def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
             "conflict": conflict,
             "reservations": reservations,
             "next": request.GET.get("next", request.POST.get("next", "")),
+            "suggested": suggested,
+            "suggest_day": day,
+            "picked": picked,
         },
     )
 

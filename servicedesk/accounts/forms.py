@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from servicedesk.tenancy import countries
 from servicedesk.tenancy.forms import country_choices
 from servicedesk.tenancy.models import Tenant, slug_validator, validate_not_reserved
+from servicedesk.tenancy.starter import STARTER_CATALOGUES
 
 from .models import User
 
@@ -76,6 +77,14 @@ class SignupForm(PasswordFieldsMixin):
         required=False,
         help_text=_("Empty: the country's main time zone, e.g. Europe/Moscow, Asia/Jakarta."),
     )
+    starter_catalogue = forms.ChoiceField(
+        label=_("Start with ready-made services"),
+        choices=[("", _("None: I will add my services myself")), *STARTER_CATALOGUES],
+        required=False,
+        help_text=_(
+            "Service types with usual prices, terms and warranty, in the language above. Edit them later."
+        ),
+    )
 
     field_order = [
         "full_name",
@@ -89,6 +98,7 @@ class SignupForm(PasswordFieldsMixin):
         "country",
         "language",
         "time_zone",
+        "starter_catalogue",
     ]
 
     def __init__(self, *args, **kwargs) -> None:

@@ -64,6 +64,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                     language=data["language"],
                     time_zone=data["time_zone"],
                     country=data["country"],
+                    starter_catalogue=data["starter_catalogue"],
                 )
         except (IntegrityError, ValidationError):
             existing = User.objects.filter(email=data["email"]).first()

@@ -89,6 +89,8 @@ class Tenant(models.Model):
     tax_id = models.CharField(_("tax number"), max_length=30, blank=True)
     registration_number = models.CharField(_("company registration number"), max_length=30, blank=True)
     legal_address = models.CharField(_("legal address"), max_length=300, blank=True)
+    # The owner put away the first dashboard's setup checklist (orders.setup) once it was complete.
+    setup_dismissed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Money rules (orders.money): how far a bill may exceed what the client approved without a new
     # approval (the larger of the two allowances), and what a declined estimate still costs.
     estimate_tolerance_amount = models.DecimalField(

@@ -35,8 +35,11 @@ def create_tenant_with_owner(
     language: str = "",
     currency: str = "",
     country: str = "RU",
+    starter_catalogue: str = "",
 ) -> Tenant:
-    """A new center; what is not given comes from its country (tenancy.countries)."""
+    """A new center, its first location and its owner; what is not given comes from its country
+    (tenancy.countries); `starter_catalogue` (tenancy.starter) fills the service catalogue with ready-made
+    services in the center's language."""
     tenant = Tenant(
         name=tenant_name,
         slug=slug,
@@ -53,6 +56,7 @@ def create_tenant_with_owner(
         tenant=tenant, name=location_name, kind=Location.Kind.BOTH, address=location_address
     )
     Membership.objects.create(tenant=tenant, user=owner, role=Role.OWNER)
+    signals.tenant_created.send(sender=Tenant, tenant=tenant, starter_catalogue=starter_catalogue)
     return tenant
 
 

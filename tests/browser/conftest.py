@@ -29,6 +29,11 @@ Helpers (import them: `from .conftest import login, PHONE`)
                                                  (for `next`, when given)
     console_errors(page)                         the console errors (and uncaught page errors) seen so far
     assert_no_csp_errors(page)                   fails if any of them is a Content Security Policy violation
+    assert_fits_the_screen(page)                 fails if the page scrolls sideways (document.scrollingElement's
+                                                 scrollWidth > clientWidth) or a table is cut off in its
+                                                 scrolling box; on a phone (width < 576) every page a test
+                                                 opens is checked by itself after it loads, and the test fails
+                                                 at its end if one was too wide
     path_of(url)                                 "/s/<token>/" of an absolute link (links are built with
                                                  settings.SITE_URL, not the live server's address)
 
@@ -142,6 +147,43 @@ def assert_no_csp_errors(page) -> None:
     assert not blocked, "The Content Security Policy blocked something on the page:\n" + "\n".join(blocked)
 
 
+# Measures what overflows: the page itself (it scrolls sideways), or a table cut off in a .table-responsive
+# box (a column the reader must find by scrolling the box). Returns sentences, empty when all fits.
+_OVERFLOW_JS = """() => {
+  const found = [];
+  const root = document.scrollingElement;
+  if (!root || !document.body) { return found; }
+  if (root.scrollWidth > root.clientWidth) {
+    found.push(`the page is ${root.scrollWidth} px wide on a ${root.clientWidth} px screen`);
+  }
+  document.querySelectorAll(".table-responsive").forEach((box) => {
+    if (box.offsetParent !== null && box.scrollWidth > box.clientWidth + 1) {
+      const head = box.querySelector("th");
+      found.push(`a table is cut off (${box.scrollWidth} px in ${box.clientWidth} px; first header: ${head ? head.textContent.trim() : "none"})`);
+    }
+  });
+  return found;
+}"""
+# On phones, every document checks itself a moment after it loads and reports to the console, which the
+# page_for fixture reads at the end of the test (an init script: it runs whatever the page's CSP says).
+_OVERFLOW_MARK = "SERVICEDESK-TOO-WIDE"
+_OVERFLOW_INIT = (
+    "window.addEventListener('load', () => setTimeout(() => { const found = ("
+    + _OVERFLOW_JS
+    + f")(); if (found.length) {{ console.error('{_OVERFLOW_MARK} ' + location.pathname + ': ' + found.join('; ')); }} }}, 50));"
+)
+
+
+def assert_fits_the_screen(page) -> None:
+    """No sideways scroll of the page and no table cut off: at 375 px every column is visible."""
+    found = page.evaluate(_OVERFLOW_JS)
+    assert not found, f"{page.url} does not fit the screen: " + "; ".join(found)
+
+
+def too_wide_pages(page) -> list[str]:
+    return [text for text in console_errors(page) if text.startswith(_OVERFLOW_MARK)]
+
+
 _warmed_up: set[str] = set()
 
 
@@ -179,6 +221,8 @@ def page_for(request, browser, live_server):
         context = browser.new_context(**options)
         context.set_default_timeout(TIMEOUT_MS)
         context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        if phone:
+            context.add_init_script(script=_OVERFLOW_INIT)
         contexts.append(context)
         if AXE_ON and watch_axe:
             watch_accessibility(context)  # axe-core on every document and htmx swap (tests/browser/a11y.py)
@@ -204,6 +248,8 @@ def page_for(request, browser, live_server):
             if AXE_ON:
                 found = [text for page in pages for text in recorded_violations(page)]
                 assert not found, "\n".join(dict.fromkeys(found))
+            too_wide = [text for page in pages for text in too_wide_pages(page)]
+            assert not too_wide, "Pages wider than the phone's screen:\n" + "\n".join(too_wide)
     finally:
         for context in contexts:
             context.close()
