@@ -344,6 +344,7 @@ def seed_center(
                 "consent_at",
                 "consent_version",
                 "created_at",
+                "language",
             ],
             (
                 (
@@ -357,6 +358,7 @@ def seed_center(
                     v.dt(now),
                     "2026-01",
                     v.dt(now),
+                    "",  # the center's language
                 )
                 for i in range(client_count)
             ),

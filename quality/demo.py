@@ -572,10 +572,14 @@ def seed_demo_aftersales(staff) -> None:
             )
             claim_order = claim.order
             assert claim_order is not None  # inside the period: accepted at once
-            if claim_order.needs_visit:  # the technician came yesterday morning
-                start = (timezone.now() - timedelta(days=1)).replace(
+            visited = None
+            if (
+                claim_order.needs_visit
+            ):  # booked ahead (a past slot is refused); moved to yesterday morning below
+                start = (timezone.now() + timedelta(days=1)).replace(
                     hour=9, minute=0, second=0, microsecond=0
                 )
+                visited = start - timedelta(days=2)
                 order_services.assign(
                     claim_order,
                     technician=technician,
@@ -595,6 +599,10 @@ def seed_demo_aftersales(staff) -> None:
                 reception=reception,
                 workshop=staff.workshop,
             )
+            if visited is not None:  # the demo's history: the technician came yesterday morning
+                Order.objects.filter(pk=claim_order.pk).update(
+                    visit_start=visited, visit_end=visited + timedelta(hours=1)
+                )
             warranty.request_claim(second, problem="It makes the same noise as before the repair.")
             # The same device once more, for something else: its page lists three visits.
             order_services.take_in(

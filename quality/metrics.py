@@ -25,7 +25,7 @@ from statistics import fmean
 
 from django.core.cache import cache
 from django.db import models
-from django.db.models import Min
+from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -425,20 +425,18 @@ def first_time_fix(context: Context, scope: Scope, start: datetime, end: datetim
     they never failed the quality check (no "check failed, back to work") and the client has not brought
     them back under warranty (no order taken in as their warranty return)."""
     orders = _orders(scope).filter(status=OrderStatus.HANDED_OVER, created_at__gte=start, created_at__lt=end)
-    rows = list(orders.order_by().values_list("id", "created_at")[:MAX_ROWS])
-    ids = orders.values("id")
-    returned = set(
-        OrderEvent.objects.for_tenant(scope.tenant)
-        .filter(kind=EventKind.STATUS, action="return_to_work", order__in=ids)
-        .values_list("order_id", flat=True)
+    failed_check = OrderEvent.objects.filter(
+        tenant_id=scope.tenant.pk, order=OuterRef("pk"), kind=EventKind.STATUS, action="return_to_work"
     )
-    returned.update(
-        Order.objects.for_tenant(scope.tenant)
-        .filter(warranty_of__in=ids)
-        .exclude(status=OrderStatus.CANCELLED)
-        .values_list("warranty_of_id", flat=True)
+    came_back = Order.objects.filter(tenant_id=scope.tenant.pk, warranty_of=OuterRef("pk")).exclude(
+        status=OrderStatus.CANCELLED
     )
-    items = [Item(created, 0.0 if order_id in returned else 100.0) for order_id, created in rows]
+    rows = list(
+        orders.order_by()
+        .annotate(failed=Exists(failed_check), came_back=Exists(came_back))
+        .values_list("created_at", "failed", "came_back")[:MAX_ROWS]
+    )
+    items = [Item(created, 0.0 if failed or back else 100.0) for created, failed, back in rows]
     return items, len(rows) == MAX_ROWS
 
 

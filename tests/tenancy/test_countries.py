@@ -282,5 +282,5 @@ def test_the_default_privacy_text_follows_the_countrys_law():
 def test_the_data_migration_reads_the_country_from_the_centers_data(currency, phone, country):
     from importlib import import_module
 
-    migration = import_module("servicedesk.tenancy.migrations.0007_country_defaults")
+    migration = import_module("servicedesk.tenancy.migrations.0008_country_defaults")
     assert migration.country_from_data(currency, phone) == country
