@@ -221,9 +221,10 @@ def seed_history(orders: int, years: float, rng: random.Random):
                 "consent_at",
                 "consent_version",
                 "created_at",
+                "language",
             ],
             (
-                (t, f"Client{i}", f"+7900{i:07d}", "", "", True, True, v.dt(now), "2026-01", v.dt(now))
+                (t, f"Client{i}", f"+7900{i:07d}", "", "", True, True, v.dt(now), "2026-01", v.dt(now), "")
                 for i in range(client_count)
             ),
         )
