@@ -315,7 +315,9 @@ def test_the_client_requests_and_reception_confirms(tenant_a, users_a, clock):
             "args": {"ref": "W-1", "problem": "The screen flickers again"},
         },
     }
-    assert event.display_text == "The client reports a problem under warranty (W-1): The screen flickers again"
+    assert (
+        event.display_text == "The client reports a problem under warranty (W-1): The screen flickers again"
+    )
     with pytest.raises(ValidationError, match="already with us"):
         warranty.request_claim(order, problem="Hello?")
     clock.set("2026-06-01 09:30")
