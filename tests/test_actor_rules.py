@@ -184,7 +184,9 @@ def _url(name: str, order: Order, *args) -> str:
 
 
 def _event(order: Order, kind: str, text: str = "") -> bool:
-    return OrderEvent.objects.filter(order=order, kind=kind, message__contains=text).exists()
+    """An event of `kind` whose text, as the reader sees it (the stored data and what a person wrote),
+    contains `text`."""
+    return any(text in event.display_text for event in OrderEvent.objects.filter(order=order, kind=kind))
 
 
 def _reloaded(order: Order) -> Order:

@@ -389,6 +389,11 @@ def test_the_demo_details_print_logo_signature_and_stamp(done_order, reception_a
     from servicedesk.tenancy.models import PrivacyPolicy
 
     seed_demo_documents(SimpleNamespace(tenant=tenant_a))
+    # The Russian policy text (152-FZ) is seeded only for a Russian-speaking center; Alpha speaks English.
+    assert not PrivacyPolicy.objects.exists()
+    tenant_a.language = "ru"
+    tenant_a.save(update_fields=["language"])
+    seed_demo_documents(SimpleNamespace(tenant=tenant_a))
     seed_demo_documents(SimpleNamespace(tenant=tenant_a))  # again: nothing doubles
     assert (
         DocumentSettings.objects.filter(tenant=tenant_a).count() == 1 and PrivacyPolicy.objects.count() == 1

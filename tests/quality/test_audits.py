@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from orders.models import EventKind, OrderEvent, OrderPhoto, OrderStatus
 from orders.permissions import ActorRefused
@@ -231,7 +232,17 @@ def test_answering_and_completing_an_audit(tenant_a, users_a):
     assert (audit.status, audit.score, audit.notes) == ("done", Decimal("75.0"), "Photos missing")
     assert audit.completed_at is not None
     event = audit.order.events.get(kind=EventKind.AUDIT)
-    assert event.data == {"audit": audit.pk, "score": "75.0"}
+    assert event.data == {
+        "audit": audit.pk,
+        "score": "75.0",
+        "text": {
+            "msgid": "Internal audit %(ref)s done: score %(score)s%%, open findings: %(open)s",
+            "args": {"ref": "A-1", "score": "75.0", "open": 0},
+        },
+    }
+    assert event.display_text == "Internal audit A-1 done: score 75.0%, open findings: 0"
+    with translation.override("ru"):
+        assert event.display_text == "Внутренний аудит A-1 завершён: оценка 75.0%, открытых замечаний: 0"
     with pytest.raises(ValidationError, match="done"):
         audits.save_answers(audit, by=manager, answers=answers, notes="", expected_version=audit.version)
 

@@ -88,8 +88,20 @@ def test_a_claim_inside_the_period_is_a_new_order_linked_to_the_original(tenant_
         OrderStatus.NEW,
     )
     assert new.problem == f"Warranty claim on order #{order.number}: Does not charge again"
-    assert order.events.filter(kind=EventKind.WARRANTY, message__contains="accepted").exists()
-    assert new.events.get(kind=EventKind.CREATED).data == {"warranty_of": order.number}
+    accepted = order.events.get(kind=EventKind.WARRANTY)
+    assert accepted.data == {
+        "claim": claim.pk,
+        "order": new.number,
+        "override": None,
+        "text": {
+            "msgid": "Warranty claim %(ref)s accepted: order #%(number)s.",
+            "args": {"ref": "W-1", "number": new.number},
+        },
+    }
+    assert accepted.display_text == f"Warranty claim W-1 accepted: order #{new.number}."
+    created = new.events.get(kind=EventKind.CREATED)
+    assert created.data["warranty_of"] == order.number
+    assert created.display_text == f"Order taken in at Alpha main office. A return of order #{order.number}."
 
 
 @pytest.mark.clock("2026-03-01 12:00")
@@ -105,9 +117,12 @@ def test_the_day_after_the_period_is_refused_with_the_reason(tenant_a, users_a, 
     clock.set("2026-05-31 00:10")
     claim = _claim(order)
     assert (claim.status, claim.inside_period, claim.order_id) == ("refused", False, None)
-    assert claim.refusal_reason == f"The warranty of order #{order.number} ended on 05/30/2026."
+    assert claim.refusal_reason == f"The warranty of order #{order.number} ended on 30 May 2026."
     assert not Order.objects.filter(warranty_of=order).exists()
-    assert order.events.filter(kind=EventKind.WARRANTY, message__contains="refused").exists()
+    refused = order.events.get(kind=EventKind.WARRANTY)
+    assert refused.display_text == (
+        f"Warranty claim W-1 refused: The warranty of order #{order.number} ended on 30 May 2026."
+    )
 
 
 @pytest.mark.clock("2026-03-01 12:00")
@@ -292,7 +307,17 @@ def test_the_client_requests_and_reception_confirms(tenant_a, users_a, clock):
         None,
     )
     event = order.events.get(kind=EventKind.WARRANTY)
-    assert event.by_client and event.data == {"claim": request.pk, "requested": True}
+    assert event.by_client and event.data == {
+        "claim": request.pk,
+        "requested": True,
+        "text": {
+            "msgid": "The client reports a problem under warranty (%(ref)s): %(problem)s",
+            "args": {"ref": "W-1", "problem": "The screen flickers again"},
+        },
+    }
+    assert (
+        event.display_text == "The client reports a problem under warranty (W-1): The screen flickers again"
+    )
     with pytest.raises(ValidationError, match="already with us"):
         warranty.request_claim(order, problem="Hello?")
     clock.set("2026-06-01 09:30")

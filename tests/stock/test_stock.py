@@ -180,5 +180,12 @@ def test_other_tenants_part_is_refused(tenant_b, job_a, manager_a, location_b, u
 
 def test_parts_events_on_the_timeline(job_a, part_a, manager_a):
     stock.reserve(job_a, part=part_a, quantity=1, by=manager_a)
-    assert job_a.events.filter(kind=EventKind.PARTS, message__contains="Battery").exists()
+    event = job_a.events.get(kind=EventKind.PARTS)
+    assert event.data == {
+        "part": part_a.pk,
+        "reserved": "1",
+        "missing": "0",
+        "text": {"msgid": "Reserved %(part)s × %(qty)s", "args": {"part": "Battery", "qty": "1"}},
+    }
+    assert event.display_text == "Reserved Battery × 1"
     assert OrderStatus

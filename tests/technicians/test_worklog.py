@@ -34,12 +34,19 @@ def running(tech):
 
 
 # --- Timer ------------------------------------------------------------------------------------------
-def test_start_and_stop(job_a, tech_a):
+@pytest.mark.clock("2026-03-11 09:00")
+def test_start_and_stop(clock, job_a, tech_a):
     started = worklog.start_timer(job_a, technician=tech_a, by=tech_a)
     assert started.stopped is None and started.entry.is_running
+    clock.shift(minutes=25)
     entry = worklog.stop_timer(tech_a, by=tech_a)
     assert entry.ended_at > entry.started_at and not entry.is_running
-    assert job_a.events.filter(kind=EventKind.WORK_LOG, message__contains="Work logged").exists()
+    event = job_a.events.get(kind=EventKind.WORK_LOG)
+    assert event.data["text"]["msgid"] == "Work logged by %(name)s: %(start)s – %(end)s (%(duration)s)"
+    with timezone.override(MSK):  # the reader's clock: the center's
+        assert event.display_text == (
+            "Work logged by Technician of Alpha Repairs: 11 Mar 2026, 09:00 – 11 Mar 2026, 09:25 (25 min)"
+        )
     assert worklog.stop_timer(tech_a, by=tech_a) is None  # nothing running any more
 
 
@@ -118,7 +125,8 @@ def test_reassignment_stops_the_previous_technicians_timer(job_a, tech_a, manage
 
 
 # --- Entries by hand --------------------------------------------------------------------------------
-def test_manual_entry(job_a, tech_a):
+@pytest.mark.clock("2026-03-11 12:00")
+def test_manual_entry(clock, job_a, tech_a):
     end = timezone.now() - timedelta(hours=1)
     entry = worklog.add_manual(
         job_a,
@@ -129,7 +137,13 @@ def test_manual_entry(job_a, tech_a):
         by=tech_a,
     )
     assert entry.duration() == timedelta(minutes=90) and entry.source == WorkLog.Source.MANUAL
-    assert job_a.events.filter(message__contains="Forgot the timer").exists()
+    event = job_a.events.get(kind=EventKind.WORK_LOG)
+    assert event.data["text"]["args"]["reason"] == "Forgot the timer"
+    with timezone.override(MSK):
+        assert event.display_text == (
+            "Work entered by hand for Technician of Alpha Repairs: 11 Mar 2026, 09:30 – 11 Mar 2026, 11:00"
+            " (1 h 30 min). Forgot the timer"
+        )
 
 
 @pytest.mark.parametrize(
