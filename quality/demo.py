@@ -37,7 +37,7 @@ def seed_demo_feedback(staff) -> None:
         Order.objects.for_tenant(staff.tenant)
         .filter(status=OrderStatus.HANDED_OVER)
         .select_related("tenant")
-        .order_by("number")
+        .order_by("-closed_at", "-number")  # the latest handovers: the history's are rated on their days
     )
     settings, _created = AfterSalesSettings.objects.get_or_create(tenant=staff.tenant)
     if not settings.ask_recommendation:
