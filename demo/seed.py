@@ -54,13 +54,14 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
         # Timeline entries are written in the language of the staff who act; the demo center's is its own.
         with translation.override(staff.tenant.language):
             seed_demo_orders(staff)
-            # Half a year of closed orders through the real lifecycle, dated back. Without the listeners whose
-            # state is rebuilt from the timeline at the end (service-level clocks: seed_demo_sla; rollups:
-            # seed_demo_rollups), without the clients' messages (those were sent at the time, not today) and
-            # without the technicians' timer stops (the history has no running timers).
+            seed_demo_planning(staff)
+            # Half a year of closed orders through the real lifecycle, dated back (after the planning demo: its
+            # technicians take jobs too). Without the listeners whose state is rebuilt from the timeline at the
+            # end (service-level clocks: seed_demo_sla; rollups: seed_demo_rollups), without the clients'
+            # messages (those were sent at the time, not today) and without the technicians' timer stops (the
+            # history has no running timers).
             with listeners_paused(clocks_listener, keep_rollups_current, notify, stop_timers):
                 seed_demo_history(staff)
-            seed_demo_planning(staff)
             seed_demo_stock(staff)
             seed_demo_documents(staff)
             seed_demo_feedback(staff)

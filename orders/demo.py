@@ -444,7 +444,13 @@ def seed_demo_history(staff) -> int:
         t for t in seed_catalogue(tenant) if set(t.formats) - {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
     ]
     members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user")}
-    reception, manager, technician = members[Role.RECEPTION], members[Role.MANAGER], members[Role.TECHNICIAN]
+    reception, manager = members[Role.RECEPTION], members[Role.MANAGER]
+    # Every technician of the center takes jobs (the demo's first one most); the newest one fails the quality
+    # check three times as often: the technician who needs help on the dashboard.
+    technicians = list(
+        Membership.objects.for_tenant(tenant).filter(role=Role.TECHNICIAN, is_active=True).order_by("pk")
+    )
+    weights = [2] + [1] * (len(technicians) - 1)
     rng = random.Random(f"history:{tenant.slug}")  # the same history on every fresh database
     tz = tenant.tz
     today = timezone.localdate(timezone=tz)
@@ -458,6 +464,8 @@ def seed_demo_history(staff) -> int:
         speed = 0.8 if back <= 21 else 1.0
         for _ in range(rng.choice(plan.per_day)):
             service_type = rng.choice(types)
+            technician = rng.choices(technicians, weights)[0]
+            rework = plan.rework * (3 if len(technicians) > 1 and technician == technicians[-1] else 1)
             created = timezone.make_aware(
                 datetime.combine(day, time(OPENS))
                 + timedelta(minutes=rng.randrange(0, (CLOSES - OPENS) * 60 - 30)),
@@ -492,9 +500,9 @@ def seed_demo_history(staff) -> int:
             roll = rng.random()
             if roll < plan.cancelled:
                 status, path = "cancelled", None
-            elif roll < plan.cancelled + plan.rework:
+            elif roll < plan.cancelled + rework:
                 status, path = "handed_over", REWORK_PATH
-            elif roll < plan.cancelled + plan.rework + 0.1:
+            elif roll < plan.cancelled + rework + 0.1:
                 status, path = "handed_over", QUOTED_PATHS["handed_over"]
             else:
                 status, path = "handed_over", None
@@ -526,7 +534,7 @@ def seed_demo_history(staff) -> int:
             back,
             "handed_over",
             manager=manager,
-            technician=technician,
+            technician=technicians[0],
             reception=reception,
             workshop=staff.workshop,
         )
