@@ -374,7 +374,9 @@ REWORK_PATH = [
     "pass_check",
     "hand_over",
 ]
-HISTORY_PROBLEMS = {"return": "Came back: the same fault again"}
+# The problem written on a warranty return, in the center's language.
+RETURN_PROBLEM = {"demo-jakarta": "Kembali: kerusakan yang sama muncul lagi"}
+RETURN_PROBLEM_DEFAULT = "Came back: the same fault again"
 # The demo's working day for dating the history (the head office's hours: quality.demo.seed_demo_hours).
 OPENS, CLOSES = 10, 19
 
@@ -529,7 +531,9 @@ def seed_demo_history(staff) -> int:
     for original, handed in made:
         if rng.random() >= plan.returns or handed > timezone.now() - timedelta(days=40):
             continue
-        back = services.take_in_return(original, by=reception, problem=HISTORY_PROBLEMS["return"])
+        back = services.take_in_return(
+            original, by=reception, problem=RETURN_PROBLEM.get(tenant.slug, RETURN_PROBLEM_DEFAULT)
+        )
         back = walk_to(
             back,
             "handed_over",

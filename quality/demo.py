@@ -52,6 +52,9 @@ def seed_demo_feedback(staff) -> None:
 # Ratings of the half-year history (orders.demo.seed_demo_history): about a third of its clients rate, mostly
 # 5 and 4 (a rating of 1-3 would open a complaint; the demo's complaint story is the 2-star rating above).
 HISTORY_RATINGS = [(5, "", 10), (5, "", 9), (5, "Thank you!", 10), (4, "", 8), (4, "Took a bit long.", 7)]
+HISTORY_COMMENTS = {
+    "id": {"Thank you!": "Terima kasih!", "Took a bit long.": "Agak lama."}
+}  # Jakarta's clients
 
 
 def _rate_history(tenant) -> None:
@@ -71,6 +74,7 @@ def _rate_history(tenant) -> None:
         if rng.random() >= 0.35:
             continue
         rating, comment, recommend = rng.choice(HISTORY_RATINGS)
+        comment = HISTORY_COMMENTS.get(tenant.language, {}).get(comment, comment)
         feedback = services.leave_feedback(order, rating=rating, comment=comment, recommend=recommend)
         at = order.closed_at + timedelta(hours=rng.uniform(2, 30))  # the client rated after the handover
         Feedback.objects.filter(pk=feedback.pk).update(created_at=at)
