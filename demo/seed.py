@@ -10,8 +10,12 @@ from django.test.utils import override_settings
 from django.utils import translation
 
 from documents.demo import seed_demo_documents
-from orders.demo import seed_demo_orders
+from notifications.events import on_order_event as notify
+from orders.demo import seed_demo_history, seed_demo_orders
+from orders.timeline import listeners_paused
+from quality.clocks import on_order_event as clocks_listener
 from quality.demo import (
+    date_demo_checks,
     seed_demo_aftersales,
     seed_demo_checklists,
     seed_demo_feedback,
@@ -20,10 +24,12 @@ from quality.demo import (
     seed_demo_sla,
     seed_demo_standards,
 )
+from quality.rollups import on_order_event as keep_rollups_current
 from reception.demo import seed_demo_queue
 from servicedesk.tenancy.demo import DemoStaff, seed_demo_staff, seed_jakarta_staff
 from stock.demo import seed_demo_stock
 from technicians.demo import seed_demo_planning
+from technicians.listeners import on_order_event as stop_timers
 
 
 def seed_demo() -> DemoStaff:
@@ -49,6 +55,13 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
         with translation.override(staff.tenant.language):
             seed_demo_orders(staff)
             seed_demo_planning(staff)
+            # Half a year of closed orders through the real lifecycle, dated back (after the planning demo: its
+            # technicians take jobs too). Without the listeners whose state is rebuilt from the timeline at the
+            # end (service-level clocks: seed_demo_sla; rollups: seed_demo_rollups), without the clients'
+            # messages (those were sent at the time, not today) and without the technicians' timer stops (the
+            # history has no running timers).
+            with listeners_paused(clocks_listener, keep_rollups_current, notify, stop_timers):
+                seed_demo_history(staff)
             seed_demo_stock(staff)
             seed_demo_documents(staff)
             seed_demo_feedback(staff)
@@ -59,6 +72,7 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
             # would hold them at every stage (the checklists' demo answers its own orders).
             seed_demo_aftersales(staff)
             seed_demo_checklists(staff)
+            date_demo_checks(staff)  # the history's quality checks on the days they were made
             seed_demo_sla(staff)  # after the hours and the orders: the clocks count in them
             seed_demo_rollups(staff)  # last: from the history as dated by the steps above
     return staff

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -15,7 +15,17 @@ from servicedesk.tenancy.roles import Role
 
 from . import services
 from .lifecycle import transition
-from .models import CLOSED_STATUSES, Client, LineItem, Order, OrderEvent, Payment, ServiceFormat, ServiceType
+from .models import (
+    CLOSED_STATUSES,
+    Client,
+    EventKind,
+    LineItem,
+    Order,
+    OrderEvent,
+    Payment,
+    ServiceFormat,
+    ServiceType,
+)
 
 CATALOGUE = [
     # name, formats, needs_item, minutes, price, warranty days, target days
@@ -81,7 +91,11 @@ MOSCOW = DemoData(
     visit_address="Moscow, Lenina st. {n}, apt. {m}",
     prepayment=Decimal("1000"),
     spare_part=("Spare part", Decimal("900")),
-    reasons={"cancel": "Client changed their mind", "hold": "Waiting for the client to call back"},
+    reasons={
+        "cancel": "Client changed their mind",
+        "hold": "Waiting for the client to call back",
+        "return_to_work": "The fault came back in the final test",
+    },
 )
 
 # The Jakarta demo center (servicedesk.tenancy.demo.seed_jakarta_staff): Indonesian names, +62 numbers, rupiah.
@@ -130,7 +144,11 @@ JAKARTA = DemoData(
     visit_address="Jl. Kemang Raya No. {n}, RT {m:03d}/RW 005, Jakarta Selatan",
     prepayment=Decimal("100000"),
     spare_part=("Suku cadang", Decimal("150000")),
-    reasons={"cancel": "Pelanggan berubah pikiran", "hold": "Menunggu pelanggan menelepon kembali"},
+    reasons={
+        "cancel": "Pelanggan berubah pikiran",
+        "hold": "Menunggu pelanggan menelepon kembali",
+        "return_to_work": "Kerusakan muncul lagi saat tes akhir",
+    },
 )
 
 
@@ -338,3 +356,225 @@ def _spread_timeline(order: Order, start, end) -> None:
         status_changed_at=events[-1].created_at,
         closed_at=events[-1].created_at if not order.is_open else None,
     )
+
+
+# --- Six months of history ----------------------------------------------------------------------------
+# What a manager's dashboard needs to say something: a few orders a working day for half a year, made through
+# the same services and lifecycle as the orders above (so the timelines are real ones), then dated back.
+HISTORY_DAYS = 182
+HISTORY_RECENT_DAYS = 4  # the last days are the open orders' (above): history stops before them
+# Failed quality check ("check failed, back to work") before the check passes.
+REWORK_PATH = [
+    "plan",
+    "start_diagnostics",
+    "start_work",
+    "finish_work",
+    "return_to_work",
+    "finish_work",
+    "pass_check",
+    "hand_over",
+]
+# The problem written on a warranty return, in the center's language.
+RETURN_PROBLEM = {"demo-jakarta": "Kembali: kerusakan yang sama muncul lagi"}
+RETURN_PROBLEM_DEFAULT = "Came back: the same fault again"
+# The demo's working day for dating the history (the head office's hours: quality.demo.seed_demo_hours).
+OPENS, CLOSES = 10, 19
+
+
+@dataclass(frozen=True)
+class HistoryPlan:
+    """How busy a demo center's history is: orders per working day (a weighted choice), and the shares of
+    cancelled, reworked (a failed check), late (several times the usual time) and returned orders."""
+
+    per_day: tuple[int, ...] = (1, 2, 2, 3)
+    cancelled: float = 0.04
+    rework: float = 0.08
+    late: float = 0.04
+    returns: float = 0.03
+
+
+MOSCOW_HISTORY = HistoryPlan()
+JAKARTA_HISTORY = HistoryPlan(per_day=(0, 1, 1, 1))  # a smaller center, and a cheaper seeding
+
+
+def history_plan_for(tenant) -> HistoryPlan:
+    return JAKARTA_HISTORY if tenant.slug == "demo-jakarta" else MOSCOW_HISTORY
+
+
+def at_work(start, minutes: float):
+    """`start` moved on by `minutes` of the demo's working time (Monday-Saturday, OPENS-CLOSES local), so
+    dated-back events happen while the center is open."""
+    moment = start
+    left = timedelta(minutes=minutes)
+    while True:
+        opens = moment.replace(hour=OPENS, minute=0, second=0, microsecond=0)
+        closes = moment.replace(hour=CLOSES, minute=0, second=0, microsecond=0)
+        if moment.weekday() == 6 or moment >= closes:
+            moment = opens + timedelta(days=1)
+            continue
+        moment = max(moment, opens)
+        if moment + left <= closes:
+            return moment + left
+        left -= closes - moment
+        moment = opens + timedelta(days=1)
+
+
+def history_exists(tenant) -> bool:
+    return (
+        Order.objects.for_tenant(tenant).filter(created_at__lt=timezone.now() - timedelta(days=60)).exists()
+    )
+
+
+def _history_format(service_type: ServiceType) -> str:
+    return next(f for f in service_type.formats if f not in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED})
+
+
+@transaction.atomic
+def seed_demo_history(staff) -> int:
+    """Six months of closed orders (most handed over, a few cancelled, some reworked after a failed check,
+    a few late, a few brought back under warranty), each walked through the lifecycle and then dated back to
+    its day. Returns how many orders it made; none when the center has history already."""
+    import random
+
+    tenant = staff.tenant
+    if history_exists(tenant):
+        return 0
+    data = demo_data_for(tenant)
+    plan = history_plan_for(tenant)
+    # Services that can be done without a visit (the history's visits would need slots in the past).
+    types = [
+        t for t in seed_catalogue(tenant) if set(t.formats) - {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
+    ]
+    members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user")}
+    reception, manager = members[Role.RECEPTION], members[Role.MANAGER]
+    # Every technician of the center takes jobs (the demo's first one most); the newest one fails the quality
+    # check three times as often: the technician who needs help on the dashboard.
+    technicians = list(
+        Membership.objects.for_tenant(tenant).filter(role=Role.TECHNICIAN, is_active=True).order_by("pk")
+    )
+    weights = [2] + [1] * (len(technicians) - 1)
+    rng = random.Random(f"history:{tenant.slug}")  # the same history on every fresh database
+    tz = tenant.tz
+    today = timezone.localdate(timezone=tz)
+    made: list[tuple[Order, object]] = []  # handed-over orders and their handover time
+    count = 0
+    for back in range(HISTORY_DAYS, HISTORY_RECENT_DAYS, -1):
+        day = today - timedelta(days=back)
+        if day.weekday() == 6:
+            continue
+        # The last three weeks run faster (the goal "repair time down 15 %" is working).
+        speed = 0.8 if back <= 21 else 1.0
+        for _ in range(rng.choice(plan.per_day)):
+            service_type = rng.choice(types)
+            technician = rng.choices(technicians, weights)[0]
+            rework = plan.rework * (3 if len(technicians) > 1 and technician == technicians[-1] else 1)
+            created = timezone.make_aware(
+                datetime.combine(day, time(OPENS))
+                + timedelta(minutes=rng.randrange(0, (CLOSES - OPENS) * 60 - 30)),
+                tz,
+            )
+            name, phone, email = rng.choice(data.clients)
+            kind, brand, model, serial, condition, accessories = rng.choice(data.items)
+            count += 1
+            order = services.take_in(
+                tenant,
+                services.IntakeData(
+                    client=Client.objects.for_tenant(tenant).filter(phone=phone).first(),
+                    client_name=name,
+                    client_phone=phone,
+                    client_email=email,
+                    consent=True,
+                    service_type=service_type,
+                    format=_history_format(service_type),
+                    intake_location=staff.head_office,
+                    problem=rng.choice(data.problems),
+                    item_kind=kind if service_type.needs_item else "",
+                    item_brand=brand,
+                    item_model=model,
+                    item_serial=f"{serial}H{count}" if serial else "",
+                    item_condition=condition,
+                    item_accessories=accessories,
+                    priority=rng.choice([1, 1, 1, 1, 2, 0]),
+                    estimate=service_type.base_price,
+                ),
+                by=reception,
+            )
+            roll = rng.random()
+            if roll < plan.cancelled:
+                status, path = "cancelled", None
+            elif roll < plan.cancelled + rework:
+                status, path = "handed_over", REWORK_PATH
+            elif roll < plan.cancelled + rework + 0.1:
+                status, path = "handed_over", QUOTED_PATHS["handed_over"]
+            else:
+                status, path = "handed_over", None
+            order = walk_to(
+                order,
+                status,
+                manager=manager,
+                technician=technician,
+                reception=reception,
+                workshop=staff.workshop,
+                path=path,
+            )
+            # Working minutes: planned within two hours; ready after the service's usual time (a screen in a
+            # few hours, a laptop in a day or two), several times that for the late ones; then the client
+            # comes within a day or two.
+            usual = min(service_type.target_days * 4 * 60, 1400) * speed
+            ready = usual * rng.uniform(0.3, 1.0) * (rng.uniform(3, 5) if rng.random() < plan.late else 1)
+            if status == "cancelled":
+                ready = rng.uniform(20, 240)
+            pickup = 0 if status == "cancelled" else rng.uniform(30, 2 * (CLOSES - OPENS) * 60)
+            end = _date_back(order, created.astimezone(tz), rng.uniform(5, 120), ready, pickup)
+            if status == "handed_over":
+                made.append((order, end))
+    for original, handed in made:
+        if rng.random() >= plan.returns or handed > timezone.now() - timedelta(days=40):
+            continue
+        back = services.take_in_return(
+            original, by=reception, problem=RETURN_PROBLEM.get(tenant.slug, RETURN_PROBLEM_DEFAULT)
+        )
+        back = walk_to(
+            back,
+            "handed_over",
+            manager=manager,
+            technician=technicians[0],
+            reception=reception,
+            workshop=staff.workshop,
+        )
+        created = at_work(handed.astimezone(tz), rng.uniform(3, 20) * (CLOSES - OPENS) * 60)
+        _date_back(back, created, rng.uniform(5, 60), rng.uniform(4, 8) * 60, rng.uniform(30, 600))
+        count += 1
+    return count
+
+
+def _date_back(order: Order, start, planned: float, ready: float, pickup: float):
+    """As _spread_timeline, in working time: the order taken in at `start` (local), its events up to the first
+    status change within `planned` minutes, the rest evenly until `ready`, the last one `pickup` minutes
+    later (never later than the recent days, which are the open orders'). Returns the last event's time."""
+    events = list(order.events.order_by("id"))
+    first_status = next((i for i, e in enumerate(events) if e.kind == EventKind.STATUS), 0)
+    limit = timezone.now() - timedelta(days=HISTORY_RECENT_DAYS - 1)
+    offsets = []
+    for index in range(len(events)):
+        if index <= first_status:
+            offsets.append(planned * index / max(first_status, 1))
+        elif index < len(events) - 1:
+            rest = (len(events) - 1) - first_status
+            offsets.append(planned + (ready - planned) * (index - first_status) / max(rest, 1))
+        else:
+            offsets.append(max(ready, planned) + pickup)
+    for event, offset in zip(events, offsets, strict=True):
+        event.created_at = min(at_work(start, offset), limit)
+    OrderEvent.objects.bulk_update(events, ["created_at"])
+    Payment.objects.filter(order=order).update(created_at=events[-1].created_at)
+    warranty_until = order.warranty_until  # set at the real handover: moved with it
+    if warranty_until is not None and order.closed_at is not None:
+        warranty_until -= timezone.localdate(order.closed_at) - timezone.localdate(events[-1].created_at)
+    Order.objects.filter(pk=order.pk).update(
+        created_at=start,
+        warranty_until=warranty_until,
+        status_changed_at=events[-1].created_at,
+        closed_at=events[-1].created_at if not order.is_open else None,
+    )
+    return events[-1].created_at

@@ -8,7 +8,8 @@ orders/ never imports them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .event_text import Text
@@ -69,3 +70,15 @@ def record_event(
     event.order = order
     announce(event)
     return event
+
+
+@contextmanager
+def listeners_paused(*paused: Listener) -> Iterator[None]:
+    """Run a block without these listeners (the others still run). For bulk seeding whose derived state
+    (service-level clocks, rollups) is rebuilt from the timeline afterwards; never for live requests."""
+    saved = list(_listeners)
+    _listeners[:] = [listener for listener in saved if listener not in paused]
+    try:
+        yield
+    finally:
+        _listeners[:] = saved  # in their registration order

@@ -17,9 +17,11 @@ class QualityConfig(AppConfig):
         from orders.panels import Panel, register_panel
         from orders.timeline import on_order_event
         from reception.targets import register_wait_targets
+        from servicedesk.tenancy.landing import register_landing
 
         from . import checklists, checks, listeners
         from .clocks import on_order_event as sla_listener
+        from .dashboard import managers_landing
         from .hours import visit_hours_warning
         from .panels import aftersales_panel, checklist_panel, job_card_checklist
         from .rollups import on_order_event as keep_rollups_current
@@ -27,6 +29,8 @@ class QualityConfig(AppConfig):
         from .standards import reception_wait_targets
         from .warranty import warranty_path
 
+        # Managers and owners land on the managers' dashboard after log-in, once the center has history.
+        register_landing(managers_landing)
         register_guard(
             checklists.GUARD_KEY, checklists.checklist_guard, prepare=checklists.prepare, shown=True
         )

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import OPEN_STATUSES, Order, OrderStatus, ServiceType, Stage, statuses_of_stage
 from servicedesk.tenancy.access import tenant_cache_key
 from servicedesk.tenancy.models import Location, Membership, Tenant
-from servicedesk.tenancy.roles import Role
+from servicedesk.tenancy.roles import Perm, Role, has_perm
 
 from .models import MEASURE_FIELDS, DailyRollup, SlaClock
 from .rollups import COUNTERS, WorkClock, local_midnight, merge_histograms, percentile, technician_measure
@@ -802,3 +802,14 @@ def build(scope: Scope, service_types: list[ServiceType], now: datetime | None =
 
 MEASURE_LABELS = {**STAGE_MEASURES, **WAIT_MEASURES}
 assert set(MEASURE_LABELS) == set(MEASURE_FIELDS)
+
+
+def managers_landing(membership: Membership) -> str | None:
+    """After log-in, owners and managers (REPORTS_VIEW) land here rather than on the front page's counters,
+    once the center has history to show (a rollup row): a new center's owner lands on the front page and
+    its setup steps. Registered with servicedesk.tenancy.landing in QualityConfig.ready()."""
+    if not has_perm(membership.role, Perm.REPORTS_VIEW):
+        return None
+    if not DailyRollup.objects.filter(tenant_id=membership.tenant_id).exists():
+        return None
+    return reverse("quality:dashboard", kwargs={"tenant_slug": membership.tenant.slug})

@@ -37,7 +37,7 @@ def seed_demo_feedback(staff) -> None:
         Order.objects.for_tenant(staff.tenant)
         .filter(status=OrderStatus.HANDED_OVER)
         .select_related("tenant")
-        .order_by("number")
+        .order_by("-closed_at", "-number")  # the latest handovers: the history's are rated on their days
     )
     settings, _created = AfterSalesSettings.objects.get_or_create(tenant=staff.tenant)
     if not settings.ask_recommendation:
@@ -46,6 +46,53 @@ def seed_demo_feedback(staff) -> None:
     # A rating of 1-3 opens a complaint by itself (quality.complaints).
     for order, (rating, comment, recommend) in zip(done, SAYINGS, strict=False):
         services.leave_feedback(order, rating=rating, comment=comment, recommend=recommend)
+    _rate_history(staff.tenant)
+
+
+# Ratings of the half-year history (orders.demo.seed_demo_history): about a third of its clients rate, mostly
+# 5 and 4 (a rating of 1-3 would open a complaint; the demo's complaint story is the 2-star rating above).
+HISTORY_RATINGS = [(5, "", 10), (5, "", 9), (5, "Thank you!", 10), (4, "", 8), (4, "Took a bit long.", 7)]
+HISTORY_COMMENTS = {
+    "id": {"Thank you!": "Terima kasih!", "Took a bit long.": "Agak lama."}
+}  # Jakarta's clients
+
+
+def _rate_history(tenant) -> None:
+    import random
+
+    from orders.models import EventKind, OrderEvent
+
+    rng = random.Random(f"ratings:{tenant.slug}")
+    old = (
+        Order.objects.for_tenant(tenant)
+        .filter(status=OrderStatus.HANDED_OVER, closed_at__lt=timezone.now() - timedelta(days=3))
+        .exclude(pk__in=Feedback.objects.for_tenant(tenant).values("order_id"))
+        .select_related("tenant")
+        .order_by("closed_at", "pk")
+    )
+    for order in old:
+        if rng.random() >= 0.35:
+            continue
+        rating, comment, recommend = rng.choice(HISTORY_RATINGS)
+        comment = HISTORY_COMMENTS.get(tenant.language, {}).get(comment, comment)
+        feedback = services.leave_feedback(order, rating=rating, comment=comment, recommend=recommend)
+        at = order.closed_at + timedelta(hours=rng.uniform(2, 30))  # the client rated after the handover
+        Feedback.objects.filter(pk=feedback.pk).update(created_at=at)
+        OrderEvent.objects.filter(order=order, kind=EventKind.FEEDBACK).update(created_at=at)
+
+
+def date_demo_checks(staff) -> None:
+    """Quality checks are recorded when their status event is: the history's events were dated back after,
+    so its checks take their event's time."""
+    from django.db.models import OuterRef, Subquery
+
+    from orders.models import OrderEvent
+
+    from .models import QualityCheck
+
+    QualityCheck.objects.for_tenant(staff.tenant).update(
+        created_at=Subquery(OrderEvent.objects.filter(pk=OuterRef("event_id")).values("created_at")[:1])
+    )
 
 
 def seed_demo_hours(staff) -> None:

@@ -258,11 +258,12 @@ StatusStep = tuple[datetime, str, str]  # (at, from status, to status), in the o
 
 
 def handed_over_tally(
-    order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock
+    order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock, *, came_back: bool = False
 ) -> tuple[Tally, Tally]:
     """A handed-over order's contribution, from its status steps (the time before the first step is "new"):
-    (for the technician's cell) completed, first-time fix, failed checks and its working time end to end and
-    per measure; (for the cell without a technician) the histograms of those times."""
+    (for the technician's cell) completed, first-time fix (no failed check and, `came_back` False, no warranty
+    return within RETURN_WINDOW), failed checks and its working time end to end and per measure; (for the
+    cell without a technician) the histograms of those times."""
     spent: dict[str, int] = dict.fromkeys(MEASURE_FIELDS, 0)  # microseconds
     status: str = S.NEW
     since, end = order.created_at, order.closed_at
@@ -280,7 +281,7 @@ def handed_over_tally(
         for measure in MEASURES.get(status, ()):
             spent[measure] += clock.between(since, end)
     spent["e2e"] = clock.between(order.created_at, end)
-    counts = {"completed": 1, "failed_checks": failed, "first_time": 0 if failed else 1}
+    counts = {"completed": 1, "failed_checks": failed, "first_time": 0 if failed or came_back else 1}
     hist = {}
     for measure, micros in spent.items():
         seconds = micros // 1_000_000
@@ -297,14 +298,14 @@ def technician_measure(technician_id: int) -> str:
 
 
 def closing_contribution(
-    order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock | None, tz
+    order: ClosedOrder, steps: Iterable[StatusStep], clock: WorkClock | None, tz, *, came_back: bool = False
 ) -> list[tuple[Key, Tally]]:
     day = local_day(order.closed_at, tz)
     key = (day, order.location_id, order.service_type_id, order.technician_id)
     if order.status == S.HANDED_OVER:
         if clock is None:
             raise ValueError("A handed-over order's times need the working clock of its location.")
-        scalars, histograms = handed_over_tally(order, steps, clock)
+        scalars, histograms = handed_over_tally(order, steps, clock, came_back=came_back)
         return [(key, scalars), ((day, order.location_id, order.service_type_id, None), histograms)]
     return [(key, Tally({"cancelled": 1}))]
 
@@ -414,8 +415,12 @@ def on_order_event(event: OrderEvent) -> None:
     kind = event.kind
     if kind == EventKind.CREATED:
         cells = _created(event.order)
+        if event.order.warranty_of_id is not None:
+            _add(cells, _return_moves(event.order, taken_in=True))
     elif kind == EventKind.STATUS and event.to_status in CLOSED_STATUSES:
         cells = _closed(event.order)
+        if event.to_status == S.CANCELLED and event.order.warranty_of_id is not None:
+            _add(cells, _return_moves(event.order, taken_in=False))
     elif kind == EventKind.WORK_LOG:
         cells = _work_logged(event)
     elif kind == EventKind.FEEDBACK:
@@ -427,6 +432,76 @@ def on_order_event(event: OrderEvent) -> None:
 
 def _tz(order: Order):
     return order.tenant.tz
+
+
+def _add(cells: dict[Key, Tally], more: Mapping[Key, Tally]) -> None:
+    for key, tally in more.items():
+        cells.setdefault(key, Tally()).add(tally)
+
+
+# --- Warranty returns -----------------------------------------------------------------------------------
+# An order is fixed the first time when it never failed its quality check and no warranty return of it
+# (Order.warranty_of, not cancelled) was taken in within RETURN_WINDOW of its handover (Order.closed_at), as
+# the issue defines first-time fix. The handover counts it; a return taken in later takes it back out of the
+# handover's cell (and the return's cancellation puts it back), in the transaction of the return's event.
+RETURN_WINDOW = timedelta(days=30)
+
+
+def _returns_within(tenant_id: int, closed: Mapping[int, datetime]) -> set[int]:
+    """Of these handed-over orders (id -> closed_at), the ones with a return taken in within the window."""
+    if not closed:
+        return set()
+    rows = (
+        Order.objects.filter(tenant_id=tenant_id, warranty_of_id__in=list(closed))
+        .exclude(status=S.CANCELLED)
+        .order_by()
+        .values_list("warranty_of_id", "created_at")
+    )
+    return {original for original, created in rows if created <= closed[original] + RETURN_WINDOW}
+
+
+def _return_moves(order: Order, *, taken_in: bool) -> dict[Key, Tally]:
+    """What a return taken in (or cancelled) changes in its original's cell: first_time -1 (or +1) when the
+    original was handed over, counted as fixed the first time, and this return is the only one in the window."""
+    original = (
+        Order.objects.filter(tenant_id=order.tenant_id, pk=order.warranty_of_id, status=S.HANDED_OVER)
+        .values_list(
+            "pk", "closed_at", "status_changed_at", "intake_location_id", "service_type_id", "technician_id"
+        )
+        .first()
+    )
+    if original is None:
+        return {}
+    original_id, closed_at, changed_at, location_id, service_type_id, technician_id = original
+    closed_at = closed_at or changed_at
+    if order.created_at > closed_at + RETURN_WINDOW:
+        return {}
+    failed = OrderEvent.objects.filter(
+        tenant_id=order.tenant_id,
+        order_id=original_id,
+        kind=EventKind.STATUS,
+        from_status=S.QUALITY_CHECK,
+        to_status=S.IN_PROGRESS,
+    ).exists()
+    others = (
+        Order.objects.filter(
+            tenant_id=order.tenant_id, warranty_of_id=original_id, created_at__lte=closed_at + RETURN_WINDOW
+        )
+        .exclude(status=S.CANCELLED)
+        .exclude(pk=order.pk)
+        .exists()
+    )
+    if failed or others:
+        return {}  # never counted, or another return took it out already
+    key = (local_day(closed_at, _tz(order)), location_id, service_type_id, technician_id)
+    if (
+        taken_in
+        and not DailyRollup.objects.filter(
+            _key_filter(key), tenant_id=order.tenant_id, first_time__gte=1
+        ).exists()
+    ):
+        return {}  # handed over before the rollups were kept: nothing to take out (a rebuild counts it)
+    return {key: _tally(first_time=-1 if taken_in else 1)}
 
 
 def _created(order: Order) -> dict[Key, Tally]:
@@ -454,8 +529,11 @@ def _closed(order: Order) -> dict[Key, Tally]:
         end = max([closed.closed_at, *(at for at, _f, _t in steps)])
         calendar = calendars_for(order.tenant, [order.intake_location_id])[order.intake_location_id]
         clock = WorkClock.for_span(calendar, order.created_at, end)
+    came_back = order.status == S.HANDED_OVER and bool(
+        _returns_within(order.tenant_id, {order.pk: closed.closed_at})
+    )
     cells: dict[Key, Tally] = defaultdict(Tally)
-    for key, tally in closing_contribution(closed, steps, clock, _tz(order)):
+    for key, tally in closing_contribution(closed, steps, clock, _tz(order), came_back=came_back):
         cells[key].add(tally)
     return cells
 
@@ -574,6 +652,9 @@ def compute(tenant: Tenant, since: date | None = None) -> dict[Key, Tally]:
             chunk = closed[offset : offset + CHUNK]
             handed = [row[0] for row in chunk if row[4] == S.HANDED_OVER]
             steps = _status_steps(tenant.pk, handed) if handed else {}
+            came_back = _returns_within(
+                tenant.pk, {row[0]: row[2] or row[3] for row in chunk if row[4] == S.HANDED_OVER}
+            )
             for (
                 order_id,
                 created_at,
@@ -592,7 +673,9 @@ def compute(tenant: Tenant, since: date | None = None) -> dict[Key, Tally]:
                 latest = max([order.closed_at, *(at for at, _f, _t in order_steps)])
                 if latest > last:  # an event stamped after now (a test's moved clock): a clock of its own
                     clock = WorkClock.for_span(calendars[location_id], created_at, latest)
-                for key, tally in closing_contribution(order, order_steps, clock, tz):
+                for key, tally in closing_contribution(
+                    order, order_steps, clock, tz, came_back=order_id in came_back
+                ):
                     cells[key].add(tally)
 
     from technicians.models import WorkLog

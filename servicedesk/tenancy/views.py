@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from . import services
 from .access import TENANT_SESSION_KEY, TenantRequest, get_for_tenant_or_404, tenant_view
 from .forms import InviteForm, LocationForm, MemberRoleForm, TenantSettingsForm
+from .landing import landing_url
 from .models import Invitation, Location, Membership, Tenant
 from .roles import MATRIX, Perm, Role, can_manage_member
 
@@ -29,7 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
     last = request.session.get(TENANT_SESSION_KEY)
     for membership in memberships:
         if membership.tenant.slug == last or len(memberships) == 1:
-            return redirect("orders:dashboard", tenant_slug=membership.tenant.slug)
+            return redirect(landing_url(membership))  # the front page, or a role's own (tenancy.landing)
     return render(request, "tenancy/choose_tenant.html", {"memberships": memberships})
 
 

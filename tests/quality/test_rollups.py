@@ -168,6 +168,52 @@ def test_rollups_equal_a_recomputation_from_the_raw_rows(history, tenant_a, tena
     assert not DailyRollup.objects.filter(tenant=tenant_b).exists()
 
 
+def test_a_warranty_return_within_30_days_takes_the_original_out_of_first_time_fixes(
+    history, tenant_a, clock
+):
+    from orders.lifecycle import transition
+    from orders.services import take_in_return
+
+    h = history
+    d = date.fromisoformat
+    o1, o2 = h.orders[0], h.orders[1]
+    o1_cell = (d("2026-04-07"), h.x.pk, h.phone.pk, h.t1.pk)  # O1 handed over Tue 04-07 14:00 by T1
+    assert cells_of(tenant_a)[o1_cell][0]["first_time"] == 1
+    # Thu 04-30: 23 days after O1's handover, inside the 30 days.
+    clock.set("2026-04-30 11:00")
+    back = take_in_return(o1, by=h.reception, problem="The screen flickers again")
+    kept = cells_of(tenant_a)
+    assert "first_time" not in kept[o1_cell][0]  # 1 - 1
+    assert kept[o1_cell][0]["completed"] == 1  # still handed over on its day
+    rollups.recompute(tenant_a)
+    assert cells_of(tenant_a) == kept
+    # A second return of the same order takes nothing more out.
+    second = take_in_return(o1, by=h.reception, problem="And again")
+    assert cells_of(tenant_a)[o1_cell] == kept[o1_cell]
+    # Cancelling one of the two leaves O1 returned; cancelling both puts it back.
+    second.refresh_from_db()
+    transition(second, "cancel", by=h.manager, expected_version=second.version, reason="Duplicate")
+    assert "first_time" not in cells_of(tenant_a)[o1_cell][0]
+    back.refresh_from_db()
+    transition(back, "cancel", by=h.manager, expected_version=back.version, reason="Not a fault")
+    kept = cells_of(tenant_a)
+    assert kept[o1_cell][0]["first_time"] == 1
+    rollups.recompute(tenant_a)
+    assert cells_of(tenant_a) == kept
+    # O2 failed its check: it never counted, so a return changes nothing.
+    o2_cell = (d("2026-04-08"), h.x.pk, h.phone.pk, h.t2.pk)
+    before = cells_of(tenant_a)[o2_cell][0]
+    take_in_return(o2, by=h.reception, problem="Still broken")
+    assert cells_of(tenant_a)[o2_cell][0] == before
+    # Thu 05-07 15:00: over 30 days after O1's handover (04-07 14:00): a fault of its own, O1 stays fixed.
+    clock.set("2026-05-07 15:00")
+    take_in_return(o1, by=h.reception, problem="A new fault")
+    kept = cells_of(tenant_a)
+    assert kept[o1_cell][0]["first_time"] == 1
+    rollups.recompute(tenant_a)
+    assert cells_of(tenant_a) == kept
+
+
 def test_the_repair_puts_back_what_went_missing_or_wrong(history, tenant_a, clock):
     kept = cells_of(tenant_a)
     DailyRollup.objects.filter(tenant=tenant_a, day=date(2026, 4, 14)).delete()

@@ -1,0 +1,142 @@
+"""The demo center's six months of history (orders.demo.seed_demo_history and what the apps' demos add to it):
+a few orders a working day, nearly all closed, some reworked after a failed check, some brought back under
+warranty, a few percent late, rated by a third of the clients; one standard failing, a goal in progress,
+people waiting at reception; the dashboard's rollups and the service-level clocks computed from that history.
+Running the seeding again changes nothing.
+
+One test: the whole Moscow seeding takes most of a minute."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from demo.seed import seed_demo
+from orders.demo import CLOSES, HISTORY_DAYS, OPENS
+from orders.models import EventKind, Order, OrderEvent
+from quality import rollups, standards
+from quality.models import DailyRollup, Feedback, Goal, QualityCheck, SlaClock, Standard
+from reception.models import Visit, VisitState
+from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.roles import Role
+from tests.quality.test_rollups import cells_of
+
+pytestmark = pytest.mark.django_db
+
+
+def counts(tenant) -> dict:
+    return {
+        model.__name__: model.objects.filter(tenant=tenant).count()
+        for model in (Order, OrderEvent, Feedback, QualityCheck, SlaClock, Standard, Goal, Visit)
+    }
+
+
+def test_the_demo_has_six_months_of_realistic_history_and_is_idempotent(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    tenant = seed_demo().tenant
+    now = timezone.now()
+    tz = tenant.tz
+    orders = Order.objects.filter(tenant=tenant)
+    # The history's orders (the other demos' orders are of the last four weeks).
+    history = orders.filter(created_at__lt=now - timedelta(days=30))
+
+    # Six months back (182 days), taken in on working days (never a Sunday), within the opening hours.
+    oldest = orders.order_by("created_at").first().created_at
+    assert now - timedelta(days=HISTORY_DAYS + 1) <= oldest <= now - timedelta(days=HISTORY_DAYS - 7)
+    taken_in = list(history.filter(warranty_of__isnull=True).values_list("created_at", flat=True))
+    assert all(moment.astimezone(tz).weekday() != 6 for moment in taken_in)
+    assert all(OPENS <= moment.astimezone(tz).hour < CLOSES for moment in taken_in)
+    # A few a working day: 1 to 3 (2 on average) over the 130 working days before the last month.
+    assert 180 <= len(taken_in) <= 340
+    days = Counter(moment.astimezone(tz).date() for moment in taken_in)
+    assert max(days.values()) <= 3
+
+    # Nearly all closed: handed over, a few cancelled (about 4 %).
+    statuses = Counter(history.values_list("status", flat=True))
+    total = sum(statuses.values())
+    assert statuses["handed_over"] + statuses["cancelled"] >= 0.97 * total
+    assert 0.01 * total <= statuses["cancelled"] <= 0.08 * total
+    # Every history event happened while the center was open (clients rate from home at any hour), after its
+    # order was taken in.
+    events = (
+        OrderEvent.objects.filter(order__in=history)
+        .exclude(kind=EventKind.FEEDBACK)
+        .values_list("created_at", "order__created_at")
+    )
+    assert all(OPENS <= at.astimezone(tz).hour < CLOSES and at >= created for at, created in events)
+
+    # Some failed quality checks (8 %, three times that for the newest technician: about 12 %), recorded with
+    # their checker on the day they were made.
+    failed = QualityCheck.objects.filter(tenant=tenant, passed=False, order__in=history)
+    assert 0.05 * total <= failed.count() <= 0.2 * total
+    newest = Membership.objects.filter(tenant=tenant, role=Role.TECHNICIAN).order_by("pk").last()
+    assert failed.filter(technician=newest).count() / history.filter(technician=newest).count() > (
+        failed.exclude(technician=newest).count() / history.exclude(technician=newest).count()
+    )
+    assert all(check.created_at == check.event.created_at for check in failed.select_related("event"))
+
+    # Some warranty returns, taken in within 30 days of their original's handover.
+    returns = list(
+        orders.filter(
+            warranty_of__isnull=False, warranty_of__closed_at__lt=now - timedelta(days=40)
+        ).values_list("created_at", "warranty_of__closed_at")
+    )
+    assert len(returns) >= 4
+    assert all(closed < created <= closed + timedelta(days=30) for created, closed in returns)
+
+    # SLA breaches: a few percent of the closed orders were ready late (the clocks rebuilt from the timelines).
+    ready = Counter(
+        SlaClock.objects.filter(tenant=tenant, target="ready", order__in=history).values_list(
+            "state", flat=True
+        )
+    )
+    late = ready["missed"] + ready["breached"]
+    assert 0.01 * sum(ready.values()) <= late <= 0.1 * sum(ready.values())
+
+    # Feedback: about a third of the handed-over orders rated, after their handover.
+    ratings = Feedback.objects.filter(tenant=tenant, order__in=history)
+    assert 0.2 * statuses["handed_over"] <= ratings.count() <= 0.5 * statuses["handed_over"]
+    assert all(f.created_at > f.order.closed_at for f in ratings.select_related("order"))
+    assert OrderEvent.objects.filter(order__in=history, kind=EventKind.FEEDBACK).count() == ratings.count()
+
+    # One standard fails (the reception wait, people waited too long this week); a goal is in progress.
+    judged = standards.judge(list(Standard.objects.filter(tenant=tenant).order_by("pk")))
+    assert [status.standard.name for status in judged if status.holds is False] == ["Reception wait"]
+    goal = Goal.objects.get(tenant=tenant)
+    assert standards.follow(goal).state in {standards.GoalState.ON_TRACK, standards.GoalState.OFF_TRACK}
+    assert goal.metric == "time_to_ready"  # the history is long enough for the repair-time goal itself
+    # People waiting at reception now.
+    assert Visit.objects.filter(tenant=tenant, state=VisitState.WAITING).count() >= 3
+
+    # The dashboard's rollups are the history's: equal to a recomputation, with fewer first-time fixes than
+    # handovers (failed checks and returns).
+    kept = cells_of(tenant)
+    assert (
+        sum(row[0].get("completed", 0) for row in kept.values())
+        == orders.filter(status="handed_over").count()
+    )
+    first_time = sum(row[0].get("first_time", 0) for row in kept.values())
+    handed = orders.filter(status="handed_over")
+    reworked = set(
+        QualityCheck.objects.filter(tenant=tenant, passed=False).values_list("order_id", flat=True)
+    )
+    came_back = {
+        original
+        for original, created, closed in orders.filter(warranty_of__isnull=False)
+        .exclude(status="cancelled")
+        .values_list("warranty_of_id", "created_at", "warranty_of__closed_at")
+        if created <= closed + timedelta(days=30)
+    }
+    assert len(came_back) >= 4
+    assert first_time == handed.exclude(pk__in=reworked | came_back).count()
+    rollups.recompute(tenant)
+    assert cells_of(tenant) == kept
+    assert DailyRollup.objects.filter(tenant=tenant, day__lt=(now - timedelta(days=150)).date()).exists()
+
+    # Idempotent.
+    before = counts(tenant)
+    seed_demo()
+    assert counts(tenant) == before
