@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from servicedesk.formats import format_datetime
 from servicedesk.tenancy.models import Location
 
 # A slot typed as "now" is not refused for the minutes it took to fill in the form.
@@ -63,7 +64,7 @@ def check_slot(
     if start < now - PAST_GRACE:
         raise ValidationError(
             _("The visit time %(start)s is in the past: choose a time from now on.")
-            % {"start": timezone.localtime(start, tz).strftime("%d.%m.%Y %H:%M")}
+            % {"start": format_datetime(start, tz)}
         )
 
 

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from servicedesk.formats import format_date
 from servicedesk.tenancy.models import Location, Tenant
 
 from .calendar import DEFAULT_WEEK, Day, Span, WorkingCalendar, check_day, format_hours, parse_hours
@@ -171,7 +172,7 @@ def visit_hours_warning(location: Location, start: datetime, end: datetime) -> s
     return _(
         "The visit (%(day)s %(start)s–%(end)s) is outside the business hours of %(location)s: %(hours)s."
     ) % {
-        "day": local_start.strftime("%d.%m"),
+        "day": format_date(local_start.date()),
         "start": local_start.strftime("%H:%M"),
         "end": local_end.strftime("%H:%M"),
         "location": location.name,

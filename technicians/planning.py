@@ -32,6 +32,7 @@ from orders.models import EventKind, Order, OrderStatus
 from orders.permissions import check_actor
 from orders.services import assign, technician_choices
 from orders.timeline import record_event
+from servicedesk.formats import format_date, format_datetime
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 from stock import services as stock
@@ -143,7 +144,7 @@ def check_no_overlap(
             % {
                 "name": technician.user,
                 "number": other.number,
-                "start": timezone.localtime(other.visit_start, tz).strftime("%d.%m %H:%M"),
+                "start": format_datetime(other.visit_start, tz),
                 "end": timezone.localtime(visit_end(other), tz).strftime("%H:%M"),
             }
         )
@@ -226,13 +227,11 @@ def assignment_warnings(
         booked = booked_hours(technician, day, tz, exclude=order)
         needed = job_hours(probe, probe_slot)
         if capacity <= 0:
-            warnings.append(
-                _("%(day)s is a day off for %(name)s.") % {"day": day.strftime("%d.%m"), "name": name}
-            )
+            warnings.append(_("%(day)s is a day off for %(name)s.") % {"day": format_date(day), "name": name})
         elif booked + needed > capacity:
             warnings.append(
                 _("%(name)s would have %(total)s h booked on %(day)s, over the %(capacity)s h working day.")
-                % {"name": name, "total": booked + needed, "day": day.strftime("%d.%m"), "capacity": capacity}
+                % {"name": name, "total": booked + needed, "day": format_date(day), "capacity": capacity}
             )
         if start is None and probe_slot is not None and capacity > 0:
             day_from, day_to = profile.working_window(day, tz)

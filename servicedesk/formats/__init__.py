@@ -9,24 +9,25 @@ Python code (e-mails, PDFs, timeline texts) calls `format_date` / `format_dateti
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from django.utils import formats, timezone
 
 
-def format_date(value: date | datetime | None) -> str:
-    """The active language's date: 30 Nov 2026 / 30.11.2026."""
+def format_date(value: date | datetime | None, tz: tzinfo | None = None) -> str:
+    """The active language's date: 30 Nov 2026 / 30.11.2026 (a moment on `tz`'s clock, else the active zone's)."""
     if value is None:
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, tz)
     return formats.date_format(value, "DATE_FORMAT", use_l10n=True)
 
 
-def format_datetime(value: datetime | None) -> str:
-    """The active language's date and time on the active time zone's clock: 30 Nov 2026, 22:37 / 30.11.2026 22:37."""
+def format_datetime(value: datetime | None, tz: tzinfo | None = None) -> str:
+    """The active language's date and time on `tz`'s clock (else the active time zone's): 30 Nov 2026, 22:37 /
+    30.11.2026 22:37. Outside a request the active zone is the server's: pass the center's."""
     if value is None:
         return ""
     if timezone.is_aware(value):
-        value = timezone.localtime(value)
+        value = timezone.localtime(value, tz)
     return formats.date_format(value, "DATETIME_FORMAT", use_l10n=True)

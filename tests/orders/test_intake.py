@@ -330,7 +330,7 @@ def test_a_visit_in_the_past_is_refused_on_its_field(reception, tenant_a, intake
     )
     assert response.status_code == 200
     assert response.context["form"].errors["visit_start"] == [
-        "The visit time 13.05.2020 10:00 is in the past: choose a time from now on."
+        "The visit time 13 May 2020, 10:00 is in the past: choose a time from now on."
     ]
     assert saved_rows(tenant_a) == before
 
@@ -341,7 +341,7 @@ def test_a_visit_outside_business_hours_asks_to_confirm(reception, tenant_a, int
     response = reception.post(tenant_url("intake", tenant_a), intake_post(**sunday))
     assert response.status_code == 200
     assert response.context["form"].errors["confirm_hours"] == [
-        f"The visit (19.05 11:00–12:00) is outside the business hours of {location_a.name}: closed that day."
+        f"The visit (19 May 2030 11:00–12:00) is outside the business hours of {location_a.name}: closed that day."
     ]
     assert 'data-testid="hours-warning"' in response.content.decode()
     assert saved_rows(tenant_a) == before

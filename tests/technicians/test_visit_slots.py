@@ -64,7 +64,7 @@ def test_a_visit_outside_the_hours_is_named(tenant_a, location_a):
         location_a, local(tenant_a, "2030-05-15 18:30"), local(tenant_a, "2030-05-15 19:30")
     )
     assert evening == (
-        f"The visit (15.05 18:30–19:30) is outside the business hours of {location_a.name}: "
+        f"The visit (15 May 2030 18:30–19:30) is outside the business hours of {location_a.name}: "
         "09:00-13:00, 14:00-19:00."
     )
     sunday = visit_hours_warning(
@@ -86,7 +86,7 @@ def test_the_hook_is_registered_by_quality(tenant_a, location_a):
 # --- The past ---------------------------------------------------------------------------------------
 def test_check_slot_refuses_the_past_and_keeps_what_is_booked(tenant_a):
     past = local(tenant_a, "2020-05-13 10:00")
-    with pytest.raises(ValidationError, match="13.05.2020 10:00 is in the past"):
+    with pytest.raises(ValidationError, match="13 May 2020, 10:00 is in the past"):
         visits.check_slot(past, None, tz=tenant_a.tz)
     with pytest.raises(ValidationError, match="must end after it starts"):
         visits.check_slot(local(tenant_a, "2030-05-15 10:00"), local(tenant_a, "2030-05-15 09:00"))
@@ -204,7 +204,7 @@ def test_plan_page_shows_the_past_as_a_refusal(member_client, tenant_a, tech_a):
         },
     )
     assert response.status_code == 200
-    assert "13.05.2020 10:00 is in the past: choose a time from now on." in response.content.decode()
+    assert "13 May 2020, 10:00 is in the past: choose a time from now on." in response.content.decode()
     order.refresh_from_db()
     assert order.technician is None
 
