@@ -456,7 +456,7 @@ def seed_demo_history(staff) -> int:
     rng = random.Random(f"history:{tenant.slug}")  # the same history on every fresh database
     tz = tenant.tz
     today = timezone.localdate(timezone=tz)
-    made: list[tuple[Order, object]] = []  # handed-over orders and their handover time
+    made: list[tuple[Order, datetime]] = []  # handed-over orders and their handover time
     count = 0
     for back in range(HISTORY_DAYS, HISTORY_RECENT_DAYS, -1):
         day = today - timedelta(days=back)
@@ -531,11 +531,11 @@ def seed_demo_history(staff) -> int:
     for original, handed in made:
         if rng.random() >= plan.returns or handed > timezone.now() - timedelta(days=40):
             continue
-        back = services.take_in_return(
+        returned = services.take_in_return(
             original, by=reception, problem=RETURN_PROBLEM.get(tenant.slug, RETURN_PROBLEM_DEFAULT)
         )
-        back = walk_to(
-            back,
+        returned = walk_to(
+            returned,
             "handed_over",
             manager=manager,
             technician=technicians[0],
@@ -543,12 +543,12 @@ def seed_demo_history(staff) -> int:
             workshop=staff.workshop,
         )
         created = at_work(handed.astimezone(tz), rng.uniform(3, 20) * (CLOSES - OPENS) * 60)
-        _date_back(back, created, rng.uniform(5, 60), rng.uniform(4, 8) * 60, rng.uniform(30, 600))
+        _date_back(returned, created, rng.uniform(5, 60), rng.uniform(4, 8) * 60, rng.uniform(30, 600))
         count += 1
     return count
 
 
-def _date_back(order: Order, start, planned: float, ready: float, pickup: float):
+def _date_back(order: Order, start: datetime, planned: float, ready: float, pickup: float) -> datetime:
     """As _spread_timeline, in working time: the order taken in at `start` (local), its events up to the first
     status change within `planned` minutes, the rest evenly until `ready`, the last one `pickup` minutes
     later (never later than the recent days, which are the open orders'). Returns the last event's time."""

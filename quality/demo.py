@@ -76,7 +76,9 @@ def _rate_history(tenant) -> None:
         rating, comment, recommend = rng.choice(HISTORY_RATINGS)
         comment = HISTORY_COMMENTS.get(tenant.language, {}).get(comment, comment)
         feedback = services.leave_feedback(order, rating=rating, comment=comment, recommend=recommend)
-        at = order.closed_at + timedelta(hours=rng.uniform(2, 30))  # the client rated after the handover
+        at = (order.closed_at or timezone.now()) + timedelta(
+            hours=rng.uniform(2, 30)
+        )  # rated after the handover
         Feedback.objects.filter(pk=feedback.pk).update(created_at=at)
         OrderEvent.objects.filter(order=order, kind=EventKind.FEEDBACK).update(created_at=at)
 

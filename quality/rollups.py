@@ -464,7 +464,7 @@ def _return_moves(order: Order, *, taken_in: bool) -> dict[Key, Tally]:
     """What a return taken in (or cancelled) changes in its original's cell: first_time -1 (or +1) when the
     original was handed over, counted as fixed the first time, and this return is the only one in the window."""
     original = (
-        Order.objects.filter(tenant_id=order.tenant_id, pk=order.warranty_of_id, status=S.HANDED_OVER)
+        Order.objects.filter(tenant_id=order.tenant_id, pk=order.warranty_of_id or 0, status=S.HANDED_OVER)
         .values_list(
             "pk", "closed_at", "status_changed_at", "intake_location_id", "service_type_id", "technician_id"
         )

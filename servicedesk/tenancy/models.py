@@ -181,7 +181,8 @@ class TenantSettings(TenantOwned):
     def for_tenant(cls, tenant: Tenant | int) -> Self:
         """The center's settings, or unsaved defaults (one query)."""
         tenant_id = tenant if isinstance(tenant, int) else tenant.pk
-        return cls.objects.filter(tenant_id=tenant_id).first() or cls(tenant_id=tenant_id)
+        found: Self | None = cls.objects.filter(tenant_id=tenant_id).first()  # type: ignore[assignment]
+        return found or cls(tenant_id=tenant_id)
 
 
 class LocationQuerySet(TenantQuerySet):
