@@ -291,7 +291,7 @@ def demo_orders(demo):
 
 @pytest.fixture
 def make_order(demo):
-    """make_order("awaiting_approval", client_name=..., client_phone=...) -> an Order of the demo tenant,
+    """make_order("awaiting_approval", client_name=..., client_phone=..., client_language="en") -> an Order of the demo tenant,
     taken in by reception and walked through the real lifecycle (orders.demo.PATHS) to that status."""
     from decimal import Decimal
 
@@ -310,6 +310,7 @@ def make_order(demo):
         client_phone: str = "+79035550101",
         service: str = "Phone screen replacement",
         estimate: str = "4500",
+        client_language: str = "",  # empty: the center's (Russian); the client's pages open in it (#18)
     ):
         service_type = demo.service_types[service]
         client = Client.objects.for_tenant(demo.tenant).filter(phone=client_phone).first()
@@ -329,6 +330,7 @@ def make_order(demo):
                 item_brand="Apple",
                 item_model="iPhone 12",
                 estimate=Decimal(estimate),
+                client_language=client_language,
             ),
             by=reception,
         )

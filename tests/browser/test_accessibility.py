@@ -194,14 +194,15 @@ def test_intake_form_by_keyboard(demo, page_for):
     stops = tab_to(page, lambda s: s["testid"] == "save-order", limit=80)
     order = [s["id"] for s in stops if s["id"].startswith("id_")]
     expected = [
+        "id_service_type",
         "id_client_phone",
         "id_client_name",
         "id_client_email",
         "id_consent",
-        "id_service_type",
         "id_problem",
     ]
-    assert [i for i in order if i in expected] == expected, order  # reading order: client, then the job
+    # Reading order: the service first (#14: it decides what the form asks), then the client, then the job.
+    assert [i for i in order if i in expected] == expected, order
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("error-summary")).to_be_visible()
     assert focused(page)["summary"], focused(page)
@@ -260,8 +261,8 @@ def test_order_page_actions_by_keyboard(make_order, page_for):
 
 
 def test_status_page_approve_and_decline_by_keyboard(make_order, page_for):
-    approving = make_order("awaiting_approval")
-    declining = make_order("awaiting_approval", client_phone="+79035550102")
+    approving = make_order("awaiting_approval", client_language="en")  # the clients read English (#18)
+    declining = make_order("awaiting_approval", client_phone="+79035550102", client_language="en")
     page = page_for(PHONE)
     page.goto(f"/s/{approving.public_token}/")
     expect(page.locator(".stage-track [aria-current=step]")).to_have_count(1)

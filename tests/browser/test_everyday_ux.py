@@ -62,7 +62,7 @@ def handed_over(demo, make_order):
     seed_demo_documents(demo.staff)
     reception = demo.members[Role.RECEPTION]
     with translation.override("ru"):  # the whole history (payment included) written with a Russian interface
-        order = make_order("handed_over")
+        order = make_order("handed_over", client_language="en")  # a client who reads English (#18)
         documents.issue(order, "completion_act", "en", by=reception)
         documents.issue(order, "warranty_card", "en", by=reception)
     return order

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_client_rates_the_work_on_a_phone_and_the_manager_sees_it(make_order, page_for):
-    order = make_order("handed_over")
+    order = make_order("handed_over", client_language="en")  # the client reads English (#18)
 
     client = page_for(PHONE)
     client.goto(f"/s/{order.public_token}/")

@@ -121,6 +121,7 @@ def test_order_travels_from_intake_to_handover_and_the_client_follows_it(demo, p
     desk.locator("nav").get_by_role("link", name="New order").click()
     expect(desk.locator("h1")).to_have_text("New order")
     fill_intake(desk, phone="8 (903) 555-01-23", name="Pavel Sidorov")
+    desk.locator("#id_client_language").select_option(value="en")  # his pages open in English (#18)
     desk.locator("#id_estimate").fill("4500")  # the price the client agrees to: the bill may not exceed it
     expect(desk.locator("#client-matches")).to_contain_text("No returning client found")
     desk.get_by_test_id("save-order").click()
@@ -248,7 +249,7 @@ def test_intake_finds_a_returning_client_by_phone(demo_orders, page_for):
 
 
 def test_client_approves_the_estimate_once_on_a_phone(make_order, page_for):
-    order = make_order("awaiting_approval")
+    order = make_order("awaiting_approval", client_language="en")  # the client reads English (#18)
     public_path = f"/s/{order.public_token}/"
 
     client = page_for(PHONE)
