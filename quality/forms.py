@@ -7,6 +7,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from orders.forms import MoneyFieldSpec
@@ -37,7 +38,10 @@ from .standards import standard_problem
 # 1..5 in the page too, so the arrow keys go the way the stars do.
 RATINGS = [(n, str(n)) for n in range(1, 6)]
 RECOMMEND_CHOICES = [(n, str(n)) for n in range(0, 11)]
-RATING_FILTER_CHOICES = [(str(n), "★" * n) for n in range(5, 0, -1)]
+# The stars for the eye and the words for a screen reader ("★★★ (3 of 5)"), translated when shown.
+RATING_FILTER_CHOICES = [
+    (str(n), format_lazy(_("{stars} ({rating} of 5)"), stars="★" * n, rating=n)) for n in range(5, 0, -1)
+]
 
 
 class FeedbackForm(forms.Form):
