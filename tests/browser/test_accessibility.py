@@ -283,7 +283,7 @@ def test_status_page_approve_and_decline_by_keyboard(make_order, page_for):
 def test_feedback_form_by_keyboard(make_order, page_for):
     from quality.models import Feedback
 
-    order = make_order("handed_over")
+    order = make_order("handed_over", client_language="en")  # the client reads English (#18)
     page = page_for(PHONE)
     page.goto(f"/s/{order.public_token}/feedback/")
     # Sending without a rating: the focus goes to the first star, whose group names the error.
