@@ -149,12 +149,17 @@ def assert_no_csp_errors(page) -> None:
 
 # Measures what overflows: the page itself (it scrolls sideways), or a table cut off in a .table-responsive
 # box (a column the reader must find by scrolling the box). Returns sentences, empty when all fits.
-_OVERFLOW_JS = """() => {
+_OVERFLOW_JS = r"""() => {
   const found = [];
   const root = document.scrollingElement;
   if (!root || !document.body) { return found; }
   if (root.scrollWidth > root.clientWidth) {
-    found.push(`the page is ${root.scrollWidth} px wide on a ${root.clientWidth} px screen`);
+    // Name the outermost elements that reach past the screen's edge, so the message says where to look.
+    const past = [...document.body.querySelectorAll("*")].filter((el) => {
+      const box = el.getBoundingClientRect();
+      return box.width > 0 && box.right > root.clientWidth + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > root.clientWidth + 0.5);
+    }).slice(0, 3).map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : ""}`);
+    found.push(`the page is ${root.scrollWidth} px wide on a ${root.clientWidth} px screen (past the edge: ${past.join(", ") || "?"})`);
   }
   document.querySelectorAll(".table-responsive").forEach((box) => {
     if (box.offsetParent !== null && box.scrollWidth > box.clientWidth + 1) {
