@@ -237,12 +237,15 @@ def test_answering_and_completing_an_audit(tenant_a, users_a):
         "score": "75.0",
         "text": {
             "msgid": "Internal audit %(ref)s done: score %(score)s%%, open findings: %(open)s",
-            "args": {"ref": "A-1", "score": "75.0", "open": 0},
+            "args": {"ref": f"A-{audit.pk}", "score": "75.0", "open": 0},
         },
     }
-    assert event.display_text == "Internal audit A-1 done: score 75.0%, open findings: 0"
+    assert event.display_text == f"Internal audit A-{audit.pk} done: score 75.0%, open findings: 0"
     with translation.override("ru"):
-        assert event.display_text == "Внутренний аудит A-1 завершён: оценка 75.0%, открытых замечаний: 0"
+        assert (
+            event.display_text
+            == f"Внутренний аудит A-{audit.pk} завершён: оценка 75.0%, открытых замечаний: 0"
+        )
     with pytest.raises(ValidationError, match="done"):
         audits.save_answers(audit, by=manager, answers=answers, notes="", expected_version=audit.version)
 

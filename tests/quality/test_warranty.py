@@ -95,10 +95,10 @@ def test_a_claim_inside_the_period_is_a_new_order_linked_to_the_original(tenant_
         "override": None,
         "text": {
             "msgid": "Warranty claim %(ref)s accepted: order #%(number)s.",
-            "args": {"ref": "W-1", "number": new.number},
+            "args": {"ref": f"W-{claim.pk}", "number": new.number},
         },
     }
-    assert accepted.display_text == f"Warranty claim W-1 accepted: order #{new.number}."
+    assert accepted.display_text == f"Warranty claim W-{claim.pk} accepted: order #{new.number}."
     created = new.events.get(kind=EventKind.CREATED)
     assert created.data["warranty_of"] == order.number
     assert created.display_text == f"Order taken in at Alpha main office. A return of order #{order.number}."
@@ -121,7 +121,7 @@ def test_the_day_after_the_period_is_refused_with_the_reason(tenant_a, users_a, 
     assert not Order.objects.filter(warranty_of=order).exists()
     refused = order.events.get(kind=EventKind.WARRANTY)
     assert refused.display_text == (
-        f"Warranty claim W-1 refused: The warranty of order #{order.number} ended on 30 May 2026."
+        f"Warranty claim W-{claim.pk} refused: The warranty of order #{order.number} ended on 30 May 2026."
     )
 
 
@@ -312,11 +312,12 @@ def test_the_client_requests_and_reception_confirms(tenant_a, users_a, clock):
         "requested": True,
         "text": {
             "msgid": "The client reports a problem under warranty (%(ref)s): %(problem)s",
-            "args": {"ref": "W-1", "problem": "The screen flickers again"},
+            "args": {"ref": f"W-{request.pk}", "problem": "The screen flickers again"},
         },
     }
     assert (
-        event.display_text == "The client reports a problem under warranty (W-1): The screen flickers again"
+        event.display_text
+        == f"The client reports a problem under warranty (W-{request.pk}): The screen flickers again"
     )
     with pytest.raises(ValidationError, match="already with us"):
         warranty.request_claim(order, problem="Hello?")
