@@ -43,7 +43,7 @@ def test_start_and_stop(clock, job_a, tech_a):
     assert entry.ended_at > entry.started_at and not entry.is_running
     event = job_a.events.get(kind=EventKind.WORK_LOG)
     assert event.data["text"]["msgid"] == "Work logged by %(name)s: %(start)s – %(end)s (%(duration)s)"
-    with timezone.override(MSK):  # the reader's clock: the center's
+    with timezone.override(clock.tz):  # the reader's clock: the center's (the marker pins its wall time)
         assert event.display_text == (
             "Work logged by Technician of Alpha Repairs: 11 Mar 2026, 09:00 – 11 Mar 2026, 09:25 (25 min)"
         )
@@ -139,7 +139,7 @@ def test_manual_entry(clock, job_a, tech_a):
     assert entry.duration() == timedelta(minutes=90) and entry.source == WorkLog.Source.MANUAL
     event = job_a.events.get(kind=EventKind.WORK_LOG)
     assert event.data["text"]["args"]["reason"] == "Forgot the timer"
-    with timezone.override(MSK):
+    with timezone.override(clock.tz):
         assert event.display_text == (
             "Work entered by hand for Technician of Alpha Repairs: 11 Mar 2026, 09:30 – 11 Mar 2026, 11:00"
             " (1 h 30 min). Forgot the timer"
