@@ -34,6 +34,7 @@ from orders.forms import (
     PaymentForm,
     ServiceTypeForm,
     TransitionForm,
+    intake_data,
 )
 from orders.lifecycle import TRANSITIONS, transition
 from orders.models import Client, Item, LineItem, Order, OrderEvent, Payment, ServiceType
@@ -303,33 +304,7 @@ def _take_in(request) -> Response:
     data = form_data(request, IntakeForm, tenant=request.tenant)
     order = services.take_in(
         request.tenant,
-        services.IntakeData(
-            client=data["client"],
-            client_name=data["client_name"].strip(),
-            client_phone=data["client_phone"],
-            client_email=data["client_email"],
-            client_language=data.get("client_language") or "",
-            consent=data["consent"],
-            service_type=data["service_type"],
-            format=data["format"],
-            intake_location=data["intake_location"],
-            problem=data["problem"].strip(),
-            item_kind=data["item_kind"].strip(),
-            item_brand=data["item_brand"].strip(),
-            item_model=data["item_model"].strip(),
-            item_serial=data["item_serial"].strip(),
-            item_condition=data["item_condition"].strip(),
-            item_accessories=data["item_accessories"].strip(),
-            priority=data["priority"],
-            promised_at=data["promised_at"],
-            estimate=data["estimate"],
-            prepayment=data["prepayment"] or 0,
-            prepayment_method=data["prepayment_method"],
-            terms=data["terms"].strip(),
-            visit_address=data["visit_address"].strip(),
-            visit_start=data["visit_start"],
-            visit_end=data["visit_end"],
-        ),
+        intake_data(data),
         by=request.membership,
     )
     return _order_answer(request, order.number, status.HTTP_201_CREATED)

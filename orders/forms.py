@@ -29,7 +29,7 @@ from .models import (
     ServiceFormat,
     ServiceType,
 )
-from .services import EstimateLineData, normalise_phone, technician_choices
+from .services import EstimateLineData, IntakeData, normalise_phone, technician_choices
 
 
 class MoneyFieldSpec(TypedDict):
@@ -478,3 +478,35 @@ class ServiceTypeForm(forms.ModelForm):
         if clash.exists():
             raise forms.ValidationError(_("The catalogue already has a service with this name."))
         return name
+
+
+def intake_data(data: dict) -> IntakeData:
+    """An IntakeForm's cleaned data as the intake service takes it (the web's intake and the API's alike)."""
+    return IntakeData(
+        client=data["client"],
+        client_name=data["client_name"].strip(),
+        client_phone=data["client_phone"],
+        client_email=data["client_email"],
+        client_language=data.get("client_language") or "",
+        consent=data["consent"],
+        service_type=data["service_type"],
+        format=data["format"],
+        intake_location=data["intake_location"],
+        problem=data["problem"].strip(),
+        item_kind=data["item_kind"].strip(),
+        item_brand=data["item_brand"].strip(),
+        item_model=data["item_model"].strip(),
+        item_serial=data["item_serial"].strip(),
+        item_condition=data["item_condition"].strip(),
+        item_accessories=data["item_accessories"].strip(),
+        priority=data["priority"],
+        promised_at=data["promised_at"],
+        estimate=data["estimate"],
+        prepayment=data["prepayment"] or 0,
+        prepayment_method=data["prepayment_method"],
+        terms=data["terms"].strip(),
+        visit_address=data["visit_address"].strip(),
+        visit_start=data["visit_start"],
+        visit_end=data["visit_end"],
+        item=data.get("item"),
+    )
