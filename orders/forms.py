@@ -502,7 +502,7 @@ def intake_data(data: dict) -> IntakeData:
         priority=data["priority"],
         promised_at=data["promised_at"],
         estimate=data["estimate"],
-        prepayment=data["prepayment"] or 0,
+        prepayment=data["prepayment"] or Decimal(0),
         prepayment_method=data["prepayment_method"],
         terms=data["terms"].strip(),
         visit_address=data["visit_address"].strip(),

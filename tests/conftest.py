@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -184,6 +185,16 @@ def celery_eager(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = before
+
+
+@pytest.fixture
+def steady_rate_window(monkeypatch):
+    """django-ratelimit counts in fixed windows (e.g. each minute): freeze its clock, so a window boundary
+    falling inside the test cannot reset the count halfway."""
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture(autouse=True)

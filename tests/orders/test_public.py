@@ -312,7 +312,7 @@ def test_an_expired_link_cannot_decide(client, order):
 # --- Rate limit --------------------------------------------------------------------------------------
 
 
-def test_the_page_is_rate_limited_per_client_address(client, order, settings):
+def test_the_page_is_rate_limited_per_client_address(client, order, settings, steady_rate_window):
     settings.PUBLIC_PAGE_RATE = "3/m"
     url = status_url(order.public_token)
     assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
@@ -328,7 +328,7 @@ def test_the_page_is_rate_limited_per_client_address(client, order, settings):
     assert client.get(url, REMOTE_ADDR="10.9.8.7").status_code == 200
 
 
-def test_guessing_tokens_counts_against_the_limit_too(client, order, settings):
+def test_guessing_tokens_counts_against_the_limit_too(client, order, settings, steady_rate_window):
     settings.PUBLIC_PAGE_RATE = "3/m"
     for _ in range(3):
         assert client.get(status_url(secrets.token_urlsafe(32))).status_code == 404

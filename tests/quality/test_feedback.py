@@ -179,7 +179,7 @@ def test_an_expired_link_is_404(client, done, settings):
     assert client.get(feedback_url(done)).status_code == 404
 
 
-def test_the_page_is_rate_limited(client, done, settings):
+def test_the_page_is_rate_limited(client, done, settings, steady_rate_window):
     settings.PUBLIC_PAGE_RATE = "3/m"
     codes = [client.get(feedback_url(done)).status_code for _ in range(5)]
     assert codes[:3] == [200, 200, 200] and codes[-1] == 429

@@ -191,7 +191,7 @@ def test_the_language_can_be_switched_on_the_public_pages(desk):
 # --- Rate limits ----------------------------------------------------------------------------------
 
 
-def test_pages_are_rate_limited_per_address(desk, settings):
+def test_pages_are_rate_limited_per_address(desk, settings, steady_rate_window):
     settings.PUBLIC_PAGE_RATE = "3/m"
     first, other = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
     assert [first.get(checkin_url(desk)).status_code for _n in range(4)] == [200, 200, 200, 429]
@@ -199,7 +199,7 @@ def test_pages_are_rate_limited_per_address(desk, settings):
     assert other.get(checkin_url(desk)).status_code == 200
 
 
-def test_ticket_posts_are_rate_limited_per_address(desk, settings):
+def test_ticket_posts_are_rate_limited_per_address(desk, settings, steady_rate_window):
     settings.RECEPTION_TICKET_BURST_RATE = "3/m"
     browser = Client(REMOTE_ADDR="10.0.0.9")
     assert [browser.post(checkin_url(desk), {"purpose": "coffee"}).status_code for _n in range(4)] == [
@@ -212,7 +212,7 @@ def test_ticket_posts_are_rate_limited_per_address(desk, settings):
     assert not Visit.objects.exists()
 
 
-def test_tickets_taken_are_rate_limited_per_address(desk, settings):
+def test_tickets_taken_are_rate_limited_per_address(desk, settings, steady_rate_window):
     settings.RECEPTION_TICKET_RATE = "2/h"
     answers = [
         take(Client(REMOTE_ADDR="10.0.0.7"), desk).status_code for _n in range(3)
@@ -222,7 +222,7 @@ def test_tickets_taken_are_rate_limited_per_address(desk, settings):
     assert take(Client(REMOTE_ADDR="10.0.0.8"), desk).status_code == 302
 
 
-def test_the_limit_counts_the_client_behind_the_proxy(desk, settings):
+def test_the_limit_counts_the_client_behind_the_proxy(desk, settings, steady_rate_window):
     settings.PUBLIC_PAGE_RATE = "1/m"
     settings.AXES_IPWARE_PROXY_COUNT = 1
     assert Client(HTTP_X_FORWARDED_FOR="1.1.1.1").get(checkin_url(desk)).status_code == 200
@@ -231,7 +231,7 @@ def test_the_limit_counts_the_client_behind_the_proxy(desk, settings):
 
 
 @pytest.mark.redis
-def test_the_limits_count_in_redis(desk, settings):
+def test_the_limits_count_in_redis(desk, settings, steady_rate_window):
     """Several workers share the counts: in production they live in Redis (the default cache)."""
     settings.PUBLIC_PAGE_RATE = "2/m"
     browser = Client(REMOTE_ADDR="10.9.9.9")

@@ -37,18 +37,6 @@ def signed_up(client, mailoutbox):
     return User.objects.get(email="sasha@gamma.test"), Tenant.objects.get(slug="gamma"), urlsplit(link).path
 
 
-@pytest.fixture
-def steady_rate_window(monkeypatch):
-    """django-ratelimit counts in fixed windows (e.g. each minute): freeze its clock, so a window boundary
-    falling inside the test cannot reset the count halfway."""
-    import types
-
-    import django_ratelimit.core
-
-    now = time.time()
-    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
-
-
 def owner_client(user: User) -> Client:
     client = Client()
     client.force_login(user)

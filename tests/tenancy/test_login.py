@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -13,18 +11,6 @@ from tests.factories import PASSWORD
 from tests.helpers import links_in, logged_in_user_id, text_of
 
 LOGIN_URL = reverse("accounts:login")
-
-
-@pytest.fixture
-def steady_rate_window(monkeypatch):
-    """django-ratelimit counts in fixed windows (e.g. each minute): freeze its clock, so a window boundary
-    falling inside the test cannot reset the count halfway."""
-    import types
-
-    import django_ratelimit.core
-
-    now = time.time()
-    monkeypatch.setattr(django_ratelimit.core, "time", types.SimpleNamespace(time=lambda: now))
 
 
 def log_in(client, email: str, password: str):
