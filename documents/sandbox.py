@@ -21,10 +21,12 @@ filters and only the documented variables (documents.variables.SCHEMA).
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import functools
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
@@ -55,7 +57,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
 
-from servicedesk.money_format import currency_digits, format_amount, is_currency
+from servicedesk.money_format import currency_digits, format_amount, format_money, is_currency
 
 from .variables import SCHEMA, Leaf, Seq
 
@@ -97,6 +99,8 @@ ALLOWED_FILTERS = (
     "wordwrap",
     "stringformat",
 )
+# Filters of ours (defined below): amounts and quantities in the document's language.
+OWN_FILTERS = ("money", "price", "qty")
 
 MAX_TEMPLATE_CHARS = 100_000
 
@@ -274,8 +278,10 @@ def do_for(parser, token) -> ForNode:
     return node
 
 
-# The decimals of the document's currency (2 for RUB, 0 for IDR): render() sets it from tenant.currency.
+# The decimals of the document's currency (2 for RUB, 0 for IDR) and its code: render() sets both from
+# tenant.currency.
 _money_digits: contextvars.ContextVar[int] = contextvars.ContextVar("money_digits", default=2)
+_money_currency: contextvars.ContextVar[str] = contextvars.ContextVar("money_currency", default="")
 
 
 @library.filter(is_safe=False)
@@ -289,6 +295,16 @@ def money(value, digits: int | None = None) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     return format_amount(value, digits=_money_digits.get() if digits is None else int(digits))
+
+
+@library.filter(is_safe=False)
+def price(value) -> str:
+    """1234.5 -> "1 234,50 ₽" (ru, RUB), "Rp 9.000" (id, IDR), "$1,234.50" (en, USD): the amount with the
+    center's currency where the document's language puts it (servicedesk.money_format.format_money)."""
+    currency = _money_currency.get()
+    if not currency:
+        return money(value)
+    return format_money(value, currency, translation.get_language())
 
 
 @library.filter(is_safe=False)
@@ -617,7 +633,7 @@ def compile_template(source: str) -> Template:
         if match:
             raise _refuse(
                 _("the filter |%(filter)s is not allowed in documents. Allowed filters: %(filters)s.")
-                % {"filter": match.group(1), "filters": ", ".join((*ALLOWED_FILTERS, "money", "qty"))}
+                % {"filter": match.group(1), "filters": ", ".join((*ALLOWED_FILTERS, *OWN_FILTERS))}
             ) from None
         raise _refuse(_("the template cannot be read: %(error)s") % {"error": text}) from None
     _instrument(template.nodelist)
@@ -648,10 +664,19 @@ def render(source: str, context: dict, *, language: str) -> str:
     """Validate and render a template body with a context built by documents.variables."""
     template = validate(source)
     tenant = context.get("tenant")
-    currency = tenant.get("currency", "") if isinstance(tenant, dict) else ""
-    token = _money_digits.set(currency_digits(currency) if is_currency(currency) else 2)
-    try:
+    with document_currency(tenant.get("currency", "") if isinstance(tenant, dict) else ""):
         with translation.override(language):
             return template.render(Context(context, autoescape=True))
+
+
+@contextlib.contextmanager
+def document_currency(currency: str) -> Iterator[None]:
+    """|money and |price inside use this currency's decimals and sign (an unknown code: 2 decimals, no sign)."""
+    known = is_currency(currency)
+    digits_token = _money_digits.set(currency_digits(currency) if known else 2)
+    currency_token = _money_currency.set(currency if known else "")
+    try:
+        yield
     finally:
-        _money_digits.reset(token)
+        _money_digits.reset(digits_token)
+        _money_currency.reset(currency_token)

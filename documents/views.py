@@ -261,7 +261,7 @@ def template_edit(request: TenantRequest) -> HttpResponse:
             "own": own,
             "variables": flat_schema(),
             "allowed_tags": sandbox.ALLOWED_TAGS,
-            "allowed_filters": (*sandbox.ALLOWED_FILTERS, "money", "qty"),
+            "allowed_filters": (*sandbox.ALLOWED_FILTERS, *sandbox.OWN_FILTERS),
         },
     )
 

@@ -61,8 +61,11 @@ def test_an_indonesian_center_prints_npwp_and_nib_and_rupiah(tenant_a, users_a):
     reception = member(tenant_a, Role.RECEPTION)
     receipt = _flat(stored_text(services.issue(order, Kind.INTAKE_RECEIPT, "en", by=reception)))
     assert "NPWP 01.234.567.8-901.000, NIB 9120001234567" in receipt
-    assert "9,000 IDR" in receipt and "1,000 IDR" in receipt  # no decimals: IDR's cash digits
+    assert "IDR 9,000" in receipt and "IDR 1,000" in receipt  # no decimals: IDR's cash digits
     assert "INN" not in receipt
+    indonesian = _flat(stored_text(services.issue(order, Kind.INTAKE_RECEIPT, "id", by=reception)))
+    assert "Rp 9.000" in indonesian and "Rp 1.000" in indonesian
+    assert "NPWP 01.234.567.8-901.000" in indonesian
     act = _flat(stored_text(services.issue(order, Kind.COMPLETION_ACT, "en", by=reception)))
     assert "Eight thousand, nine hundred Indonesian rupiahs" in act
     assert "PT Servis Jaya, NPWP 01.234.567.8-901.000, NIB 9120001234567" in act
@@ -82,7 +85,7 @@ def test_elsewhere_a_tax_and_a_company_number(tenant_a, users_a):
         stored_text(services.issue(order, Kind.COMPLETION_ACT, "en", by=member(tenant_a, Role.RECEPTION)))
     )
     assert "Reparatur GmbH, Tax no. DE123456789, Company no. HRB 12345" in act
-    assert "8,900.00 €" in act and "Eight thousand, nine hundred euros 00/100" in act
+    assert "€8,900.00" in act and "Eight thousand, nine hundred euros 00/100" in act
 
 
 def test_the_documents_panel_offers_the_clients_language(tenant_a, users_a, member_client):

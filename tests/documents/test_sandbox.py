@@ -162,6 +162,20 @@ def test_money_and_qty_follow_the_language():
     )
 
 
+def test_price_puts_the_centers_currency_where_the_language_puts_it():
+    source = "{{ totals.total|price }}"
+
+    def context(currency: str) -> dict:
+        return {"tenant": {"currency": currency}, "totals": {"total": Decimal("9000")}}
+
+    assert sandbox.render(source, context("IDR"), language="id") == "Rp\xa09.000"
+    assert sandbox.render(source, context("IDR"), language="en") == "IDR\xa09,000"
+    assert sandbox.render(source, context("RUB"), language="ru") == "9\xa0000,00\xa0₽"
+    assert sandbox.render(source, context("USD"), language="en") == "$9,000.00"
+    # No currency known (a preview without a center): the number alone, as |money.
+    assert sandbox.render(source, context(""), language="en") == "9,000.00"
+
+
 def _keys(schema) -> dict:
     out = {}
     for name, node in schema.items():
@@ -343,7 +357,7 @@ def test_the_budget_changes_nothing_in_the_default_documents(kind, language, ten
         privacy=services.privacy_context(tenant_a),
     )
     context["lines"] = context["lines"] * 40  # an order with many lines
-    with translation.override(language):
+    with translation.override(language), sandbox.document_currency(tenant_a.currency):
         expected = Template(source, engine=engine).render(Context(context, autoescape=True))
     assert sandbox.render(source, context, language=language) == expected
 
