@@ -1,4 +1,4 @@
-"""How an order is shown outside the staff pages: its public link and QR code."""
+"""How an order and its client are shown: the public link, the QR code, the client's language by name."""
 
 from __future__ import annotations
 
@@ -46,3 +46,9 @@ def _draw_qr(text: str) -> str:
 
 def order_qr_data_uri(order: Order) -> str:
     return qr_data_uri(public_status_url(order))
+
+
+def language_label(code: str) -> str:
+    """ "id" -> "Indonesian" in the reader's language; "" for a code the interface does not speak."""
+    names = dict(settings.LANGUAGES)
+    return str(names[code]) if code in names else ""

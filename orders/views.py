@@ -53,7 +53,7 @@ from .lifecycle import (
 )
 from .models import Client, Estimate, LineItem, Order, OrderEvent, ServiceType
 from .permissions import ActorRefused, actor_problem
-from .presentation import order_qr_data_uri, public_status_url
+from .presentation import language_label, order_qr_data_uri, public_status_url
 
 PAGE_SIZE = 50
 SORTS: dict[str, tuple[str | Promise, list[SortKey]]] = {
@@ -562,7 +562,13 @@ def client_list(request: TenantRequest) -> HttpResponse:
             qs, [SortKey("name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE
         )
         clients = page.rows
-    return render(request, "orders/client_list.html", {"clients": clients, "page": page, "query": query})
+    # Clients with no language of their own hear the center's (Client.preferred_language).
+    center_language = language_label(request.tenant.language)
+    return render(
+        request,
+        "orders/client_list.html",
+        {"clients": clients, "page": page, "query": query, "center_language": center_language},
+    )
 
 
 @tenant_view(Perm.CLIENTS_VIEW)

@@ -1,5 +1,6 @@
 from django import template
 
+from orders.presentation import language_label
 from servicedesk.money_format import format_amount, format_money
 from servicedesk.tenancy.countries import legal_line
 
@@ -38,6 +39,9 @@ def money(value, currency: str = "") -> str:
     if value is None or value == "":
         return "—"
     return format_money(value, currency) if currency else format_amount(value)
+
+
+register.filter("language_label", language_label)
 
 
 @register.filter

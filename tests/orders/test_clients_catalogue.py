@@ -38,6 +38,21 @@ def test_the_client_page_shows_contacts_and_history(tenant_a, member_client, ser
     assert all(f"#{order.number}" in text for order in orders)
 
 
+def test_the_list_and_the_page_say_which_language_each_client_hears(tenant_a, member_client):
+    tenant_a.language = "ru"
+    tenant_a.save()
+    ClientFactory(tenant=tenant_a, name="Ayu Lestari", phone="+6281234567890", language="id")
+    ClientFactory(tenant=tenant_a, name="Boris Orlov", phone="+79160000077", language="")
+    reception = member_client(Role.RECEPTION)
+    rows = text_of(reception.get(tenant_url("client_list", tenant_a))).split("<tr>")
+    rows = {name: next(row for row in rows if name in row) for name in ("Ayu Lestari", "Boris Orlov")}
+    assert "Indonesian" in rows["Ayu Lestari"]
+    assert "Russian" in rows["Boris Orlov"]  # no language of his own: the center's
+    ayu = Client.objects.get(tenant=tenant_a, name="Ayu Lestari")
+    page = reception.get(tenant_url("client_detail", tenant_a, ayu.pk))
+    assert 'data-testid="client-language">Indonesian<' in text_of(page)
+
+
 def test_a_technician_cannot_see_clients(tenant_a, member_client):
     person = ClientFactory(tenant=tenant_a)
     assert (
