@@ -1,5 +1,6 @@
-"""The owner's import pages: upload a spreadsheet, see its first rows, map the columns, check (dry run),
-import; the past imports with their counts and row-numbered problems (api/imports.py)."""
+"""The owner's import pages: choose what the file holds (clients, the service catalogue, parts and stock,
+past orders), upload it, see its first rows, map the columns, check (dry run), import; the past imports
+with their counts and row-numbered problems (api/imports.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ from .models import ImportJob
 
 
 class UploadForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=gettext_lazy("The file holds"),
+        choices=ImportJob.Kind.choices,
+        initial=ImportJob.Kind.CLIENTS,
+        required=False,  # a file alone is clients and their devices, as before there were other kinds
+        help_text=gettext_lazy(
+            "Import the service catalogue before past orders: each order names its service."
+        ),
+    )
     file = forms.FileField(
         label=gettext_lazy("Spreadsheet"),
         help_text=gettext_lazy("CSV or Excel (.xlsx); the first row names the columns."),
@@ -34,7 +44,7 @@ class MappingForm(forms.Form):
             (str(index), header or _("Column %(number)s") % {"number": index + 1})
             for index, header in enumerate(job.headers)
         ]
-        for target in imports.TARGETS:
+        for target in imports.targets_of(job.kind):
             self.fields[target.name] = forms.TypedChoiceField(
                 label=str(target.label),
                 choices=columns,
@@ -51,13 +61,19 @@ def import_list(request: TenantRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = imports.upload(request.tenant, form.cleaned_data["file"], by=request.membership)
+            job = imports.upload(
+                request.tenant,
+                form.cleaned_data["file"],
+                by=request.membership,
+                kind=form.cleaned_data["kind"] or ImportJob.Kind.CLIENTS,
+            )
         except (imports.ImportRefused, ActorRefused) as problem:
             form.add_error("file", str(problem))
         else:
             return redirect("imports:detail", tenant_slug=request.tenant.slug, import_id=job.pk)
-    jobs = ImportJob.objects.for_tenant(request.tenant).select_related("created_by")[:50]
-    return render(request, "api/imports.html", {"form": form, "jobs": jobs})
+    jobs = list(ImportJob.objects.for_tenant(request.tenant).select_related("created_by")[:50])
+    rows = [(job, imports.summary(job) if job.state == ImportJob.State.DONE else "") for job in jobs]
+    return render(request, "api/imports.html", {"form": form, "rows": rows})
 
 
 @tenant_view(Perm.TENANT_SETTINGS)
@@ -90,5 +106,6 @@ def import_detail(request: TenantRequest, import_id: int) -> HttpResponse:
             "can_run": job.state
             in (ImportJob.State.UPLOADED, ImportJob.State.CHECKED, ImportJob.State.FAILED),
             "valid_rows": max(job.row_count - job.error_count, 0),
+            "summary": imports.summary(job),
         },
     )

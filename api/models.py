@@ -232,12 +232,15 @@ def import_path(instance: ImportJob, filename: str) -> str:
 
 
 class ImportJob(TenantOwned):
-    """One uploaded spreadsheet of clients (and their devices): its preview, the column mapping, the dry
-    run's findings and the import's counts. The file is deleted once imported; the row stays as the record
-    of who imported what."""
+    """One uploaded spreadsheet of one kind (clients and their devices, the service catalogue, parts with
+    their stock, past orders): its preview, the column mapping, the dry run's findings and the import's
+    counts. The file is deleted once imported; the row stays as the record of who imported what."""
 
     class Kind(models.TextChoices):
         CLIENTS = "clients", _("Clients and their devices")
+        SERVICES = "services", _("Service catalogue")
+        PARTS = "parts", _("Parts and stock per location")
+        ORDERS = "orders", _("Past orders")
 
     class State(models.TextChoices):
         UPLOADED = "uploaded", _("Uploaded")
@@ -264,6 +267,9 @@ class ImportJob(TenantOwned):
     updated_clients = models.PositiveIntegerField(default=0)
     unchanged_clients = models.PositiveIntegerField(default=0)
     created_items = models.PositiveIntegerField(default=0)
+    # Every kind's counts by name ({"created_services": 3, "unchanged_services": 1, ...}): the summary
+    # reads these (the four fields above are the clients' and stay for the imports made before).
+    counts = models.JSONField(default=dict)
     dry_run = models.BooleanField(default=True)
     failure = models.CharField(max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -280,6 +286,33 @@ class ImportJob(TenantOwned):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ImportedRecord(TenantOwned):
+    """What a row of an import became, under the row's external id: re-importing the same file finds it
+    here and changes nothing. Used where the center's data has no natural key of its own: a past order
+    (the previous system's number) and the stock a location was given at move-in (part and location)."""
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("Past order")
+        STOCK = "stock", _("Stock at move-in")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    external_id = models.CharField(max_length=100)
+    object_id = models.PositiveBigIntegerField()
+    job = models.ForeignKey(ImportJob, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(
+                fields=["tenant", "kind", "external_id"], name="api_importedrecord_external_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id} -> {self.object_id}"
 
 
 # --- The audit log of staff actions on integrations (api/audit.py) ----------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from .event_text import Text
@@ -70,6 +71,34 @@ def record_event(
     event.order = order
     announce(event)
     return event
+
+
+def record_past_event(
+    order: Order,
+    kind: str,
+    *,
+    created_at: datetime,
+    actor: Any = None,
+    text: Text,
+    action: str = "",
+    from_status: str = "",
+    to_status: str = "",
+    data: dict[str, Any] | None = None,
+) -> OrderEvent:
+    """Write an event that happened before the center moved in (orders.history_import), announced to no
+    one: the listeners react to what happens now (a message to the client, a webhook, a service-level
+    clock, stock released), and none of that is true of an order handed over last year."""
+    return OrderEvent.objects.create(
+        tenant_id=order.tenant_id,
+        order=order,
+        kind=kind,
+        actor=actor,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        data={**(data or {}), "text": text},
+        created_at=created_at,
+    )
 
 
 @contextmanager
