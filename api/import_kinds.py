@@ -678,8 +678,8 @@ def order_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
     closed_text = values.get("closed_on", "")
     if closed_text:
         closed_on = parse_date(closed_text, language, label("closed_on"))
-    elif status == OrderStatus.CANCELLED:
-        closed_on = created_on
+    elif status != OrderStatus.HANDED_OVER:
+        closed_on = created_on  # cancelled: that day; open: refused below with the reason
     else:
         raise ValidationError(
             _("%(field)s is empty: a handed-over order needs the day.") % {"field": label("closed_on")}

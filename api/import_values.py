@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel.numbers import NumberFormatError, parse_decimal
+from babel.numbers import NumberFormatError, format_decimal, parse_decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import formats, translation
@@ -23,7 +23,10 @@ from servicedesk.fields import validate_calendar_date
 from servicedesk.money_format import babel_locale
 
 MAX_AMOUNT = Decimal("9999999999.99")  # MONEY: 12 digits, 2 decimals
-_NOT_NUMBER = re.compile(r"[^\d.,\-]")  # currency signs, spaces (also non-breaking), letters
+# A number with a currency's sign or code before or after it ("Rp 1.500.000", "1 500,50 ₽", "руб. 100");
+# letters inside the number ("1e5", "12abc3") are not skipped but refused.
+_AMOUNT = re.compile(r"^(?:[^\d\-]*?[^\d\-.,\s]\.?)?\s*(-?\d[\d\s.,\xa0\u202f']*?)\s*(?:[^\d\s.,][^\d]*)?$")
+_GROUPING = re.compile(r"[\s\xa0\u202f']")
 _ISO_FORMATS = ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
 
 YES = ("yes", "y", "true", "1", "on", "+", "да", "д", "ya", "iya", "benar")
@@ -64,27 +67,23 @@ def parse_whole(text: str, field: str, *, largest: int = 100_000) -> int:
 
 
 def _number(text: str, language: str, field: str) -> Decimal:
-    cleaned = _NOT_NUMBER.sub("", text)
-    if not cleaned or cleaned in {"-", ".", ","}:
-        raise ValidationError(
-            _("%(field)s: “%(value)s” is not a number.") % {"field": field, "value": text[:40]}
-        )
+    found = _AMOUNT.match(text.strip())
+    locale = babel_locale(language)
     try:
-        value = parse_decimal(cleaned, locale=babel_locale(language), strict=True)
+        if found is None:
+            raise NumberFormatError(text)
+        value = parse_decimal(_GROUPING.sub("", found.group(1)), locale=locale, strict=True)
     except NumberFormatError:
+        example = format_decimal(Decimal("1500.50"), format="#,##0.00", locale=locale)
         raise ValidationError(
-            _("%(field)s: “%(value)s” is not a number as %(language)s writes it.")
-            % {"field": field, "value": text[:40], "language": _language_name(language)}
+            _("%(field)s: “%(value)s” is not a number (write it like %(example)s).")
+            % {"field": field, "value": text[:40], "example": example}
         ) from None
     if not value.is_finite():
         raise ValidationError(
             _("%(field)s: “%(value)s” is not a number.") % {"field": field, "value": text[:40]}
         )
     return value
-
-
-def _language_name(language: str) -> str:
-    return str(dict(settings.LANGUAGES).get(language, language))
 
 
 def parse_date(text: str, language: str, field: str) -> date:
@@ -98,15 +97,15 @@ def parse_date(text: str, language: str, field: str) -> date:
                 value = datetime.strptime(cleaned, pattern).date()
             except ValueError:
                 continue
-            validate_calendar_date(value)
+            try:
+                validate_calendar_date(value)
+            except ValidationError as problem:
+                raise ValidationError(f"{field}: {' '.join(problem.messages)}") from None
             return value
+        example = formats.date_format(date(2024, 3, 15), "SHORT_DATE_FORMAT")
     raise ValidationError(
         _("%(field)s: “%(value)s” is not a date (write it like %(example)s).")
-        % {
-            "field": field,
-            "value": text[:40],
-            "example": formats.date_format(date(2024, 3, 15), "SHORT_DATE_FORMAT", use_l10n=True),
-        }
+        % {"field": field, "value": text[:40], "example": example}
     )
 
 
