@@ -280,7 +280,12 @@ SERVICE_TARGETS = [
         ("duration", "minutes", "длительность", "минуты", "durasi", "menit"),
     ),
     Target("warranty_days", gettext_lazy("Warranty, days"), False, ("warranty", "гарантия", "garansi")),
-    Target("target_days", gettext_lazy("Promised within, days"), False, ("days", "срок", "дни", "hari")),
+    Target(
+        "target_days",
+        gettext_lazy("Promised within, days"),
+        False,
+        ("days", "promised within", "promised within days", "срок", "дни", "hari"),
+    ),
     Target("formats", gettext_lazy("Formats"), False, ("format", "formats", "формат", "форматы")),
     Target(
         "needs_item",

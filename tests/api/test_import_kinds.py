@@ -394,3 +394,19 @@ def test_bad_input_is_answered_not_a_500(
     # Another center's import is not found here.
     other = member_client(Role.OWNER, tenant_b)
     assert other.get(reverse("imports:detail", args=[tenant_b.slug, job.pk])).status_code == 404
+
+
+def test_the_documented_samples_move_a_center_in(tenant_a, owner_a):
+    """docs/samples/: the catalogue, the parts and the past orders, imported in that order, all clean."""
+    from pathlib import Path
+
+    LocationFactory(tenant=tenant_a, name="Main office")
+    LocationFactory(tenant=tenant_a, name="Workshop")
+    samples = Path(__file__).resolve().parents[2] / "docs" / "samples"
+    for kind, name in [("services", "services.csv"), ("parts", "parts.csv"), ("orders", "past_orders.csv")]:
+        done = _import(tenant_a, owner_a, kind, (samples / name).read_text())[1]
+        assert done.error_count == 0, (name, done.errors)
+        assert sorted(done.mapping.values()) == list(range(len(done.headers))), name  # every column guessed
+    assert ServiceType.objects.filter(tenant=tenant_a).count() == 4
+    assert StockLevel.objects.filter(tenant=tenant_a).count() == 4
+    assert Order.objects.filter(tenant=tenant_a).count() == 3
