@@ -230,7 +230,7 @@ def item_of_row(
     outcome = []
     if item is None:
         outcome.append("created_items")
-        if not ctx.dry_run:
+        if not ctx.dry_run and client is not None:  # a client is saved before its device, or it is a dry run
             item = Item.objects.create(
                 tenant=ctx.tenant,
                 client=client,
