@@ -23,7 +23,8 @@ Everything else reads "now" when it runs and must pass at any instant. Two optio
 
 Tests marked `clock_sensitive` are the date-sensitive subset .ci/run repeats under hard instants; the
 marker is added here to every test that uses the `clock` or `time_machine` fixture and to the files in
-CLOCK_SENSITIVE_PATHS; other tests put `@pytest.mark.clock_sensitive` on themselves.
+CLOCK_SENSITIVE_PATHS, except tests pinned by `@pytest.mark.clock("...")` (they run at their own wall time
+under any instant); other tests put `@pytest.mark.clock_sensitive` on themselves.
 """
 
 from __future__ import annotations
@@ -176,9 +177,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             path = Path(str(item.path)).relative_to(root).as_posix()
         except ValueError:
             path = ""
-        # A listed file's `once` tests (pure functions given explicit instants) cannot depend on the clock.
+        # A listed file's `once` tests (pure functions given explicit instants) cannot depend on the clock,
+        # and a test pinned by @pytest.mark.clock("...") runs at its own wall time whatever the session's
+        # instant: the main passes have run it, repeating it under each instant would prove nothing more.
+        pin = item.get_closest_marker("clock")
+        pinned = pin is not None and bool(pin.args or pin.kwargs.get("local"))
         listed = path.startswith(CLOCK_SENSITIVE_PATHS) and item.get_closest_marker("once") is None
-        if "clock" in fixtures or "time_machine" in fixtures or listed:
+        if ("clock" in fixtures or "time_machine" in fixtures or listed) and not pinned:
             item.add_marker(pytest.mark.clock_sensitive)
         if item.get_closest_marker("clock_sensitive") is not None and not path.startswith(CLOCK_CI_PATHS):
             _unlisted.add(item.nodeid)
