@@ -273,7 +273,8 @@ def build(tenant_id: int, export_id: int) -> CenterExport | None:
     tenant = export.tenant
     temporary = tempfile.NamedTemporaryFile(prefix="center-export-", suffix=".zip", delete=False)  # noqa: SIM115
     try:
-        with translation.override(tenant.language):
+        # The center's language and clock, as its pages: headers, labels and the timelines' texts.
+        with translation.override(tenant.language), timezone.override(tenant.tz):
             try:
                 counts, size = _write_zip(temporary, tenant)
             except TooBig:

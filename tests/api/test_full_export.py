@@ -375,3 +375,16 @@ def test_bad_input_never_makes_a_500(tenant_a, users_a, member_client, django_ca
     assert owner.get(base + "99999999999999999999/download/").status_code == 404
     assert owner.post(base + "1/download/").status_code in {404, 405}
     assert owner.put(base).status_code == 405
+
+
+def test_the_tables_speak_the_center_s_language(tenant_a, users_a):
+    """Built by a worker with no request: headers and labels still in the center's language."""
+    tenant_a.language = "ru"
+    tenant_a.save(update_fields=["language"])
+    OrderFactory(tenant=tenant_a, status=OrderStatus.IN_PROGRESS)
+    export = full_export.request_full_export(_member(tenant_a, Role.OWNER))
+    built = full_export.build(tenant_a.pk, export.pk)
+    with built.file.open("rb") as handle, zipfile.ZipFile(handle) as archive:
+        header, row = _rows(archive, "orders.csv")
+    assert header[1] == "Создано"
+    assert row[2] == "В работе"
