@@ -315,6 +315,82 @@ class ImportedRecord(TenantOwned):
         return f"{self.kind} {self.external_id} -> {self.object_id}"
 
 
+# --- The center's full export (api/full_export.py, docs/integrations.md) ----------------------------
+
+
+def center_export_path(instance: CenterExport, filename: str) -> str:
+    # A random name under the center's folder: the file holds everything of the center.
+    return f"exports/{instance.tenant_id}/{secrets.token_hex(16)}.zip"
+
+
+class CenterExport(TenantOwned):
+    """One full export of a center, asked for by its owner: a ZIP of one CSV per table, the issued
+    documents' PDFs and manifest.json, built by a Celery task, downloadable until `expires_at`
+    (ready_at + 24 hours); then beat deletes the file and the row stays as the record."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Being built")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    RUNNING = (State.QUEUED, State.BUILDING)
+
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(upload_to=center_export_path, max_length=200, blank=True)
+    size = models.PositiveBigIntegerField(_("size, bytes"), default=0)
+    # Rows per table ({"clients": 12, ...}) and "document_files": the PDFs in the archive.
+    counts = models.JSONField(default=dict, blank=True)
+    failure = models.CharField(max_length=300, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("asked by"),
+    )
+    created_at = models.DateTimeField(_("asked"), default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ready_at = models.DateTimeField(_("ready"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("downloadable until"), null=True, blank=True)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("full export")
+        verbose_name_plural = _("full exports")
+        ordering = ["-id"]
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            # One export being built per center at a time (the service checks first; this settles a race).
+            models.UniqueConstraint(
+                fields=["tenant"],
+                condition=Q(state__in=["queued", "building"]),
+                name="api_center_export_one_running",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["tenant", "-id"], name="api_center_export_list_idx"),
+            # Beat's sweep (all centers): ready files past their time.
+            models.Index(fields=["expires_at"], name="api_center_export_due_idx", condition=Q(state="ready")),
+        ]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} ({self.state})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state in self.RUNNING
+
+    @property
+    def is_downloadable(self) -> bool:
+        return (
+            self.state == self.State.READY
+            and bool(self.file)
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+
 # --- The audit log of staff actions on integrations (api/audit.py) ----------------------------------
 
 

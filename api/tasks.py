@@ -26,3 +26,19 @@ def run_import(tenant_id: int, job_id: int) -> None:
     from . import imports
 
     imports.run(tenant_id, job_id)
+
+
+@shared_task(
+    name="api.build_center_export", acks_late=True, time_limit=3600, soft_time_limit=3500, ignore_result=True
+)
+def build_center_export(tenant_id: int, export_id: int) -> None:
+    from . import full_export
+
+    full_export.build(tenant_id, export_id)
+
+
+@shared_task(name="api.expire_center_exports", ignore_result=True)
+def expire_center_exports() -> dict[str, int]:
+    from . import full_export
+
+    return full_export.expire()

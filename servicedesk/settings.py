@@ -511,6 +511,10 @@ IMPORT_MAX_UNZIPPED = env_int("IMPORT_MAX_UNZIPPED", 50 * 1024 * 1024)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
 IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 200)
+# The center's full export (api/full_export.py): the most bytes its ZIP may grow to (the build stops and
+# fails above it, so one center cannot fill the disk); beat deletes the files past their 24 hours.
+CENTER_EXPORT_MAX_BYTES = env_int("CENTER_EXPORT_MAX_BYTES", 2 * 1024 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["api-expire-center-exports"] = {"task": "api.expire_center_exports", "schedule": 3600}
 SPECTACULAR_SETTINGS = {
     "TITLE": "ServiceDesk API",
     "DESCRIPTION": "A service center's orders, clients, catalogue, stock, documents and feedback. "

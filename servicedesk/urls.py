@@ -19,6 +19,7 @@ tenant_patterns = [
     path("", include("api.webhook_urls")),
     path("", include("api.export_urls")),
     path("", include("api.import_urls")),
+    path("", include("api.full_export_urls")),
     path("", include("api.audit_urls")),
 ]
 

@@ -393,6 +393,7 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         webhook_endpoint_a=api_a.webhook_endpoint,
         webhook_delivery_a=api_a.webhook_delivery,
         import_job_a=api_a.import_job,
+        center_export_a=api_a.center_export,
         item_a=api_a.item,
         feedback_a=api_a.feedback,
         visit_a=visit_a,

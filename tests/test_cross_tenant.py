@@ -69,6 +69,7 @@ KWARG_FILLERS: dict[str, Callable] = {
     "endpoint_id": lambda world: world.webhook_endpoint_a.pk,
     "delivery_id": lambda world: world.webhook_delivery_a.pk,
     "import_id": lambda world: world.import_job_a.pk,
+    "export_id": lambda world: world.center_export_a.pk,
     "complaint_id": lambda world: world.complaint_a.pk,
     "claim_id": lambda world: world.claim_a.pk,
     "decision": lambda world: (

@@ -1,13 +1,15 @@
-"""The API part of the cross-tenant `world` (tests/conftest.py): API keys, feedback, and the item of A's
-world order. B gets one key and one rating, A two of each."""
+"""The API part of the cross-tenant `world` (tests/conftest.py): API keys, feedback, webhooks, imports,
+ready full exports and the item of A's world order. B gets one of each, A two."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
-from api.models import ImportJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from api.models import CenterExport, ImportJob, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from orders.models import Order
 from quality.models import Feedback
 from servicedesk.tenancy.roles import Role
@@ -59,7 +61,23 @@ def _fill(tenant, count: int) -> SimpleNamespace:
         )
         job.save()
         imports.append(job)
+    # Full exports, ready to download (a stand-in ZIP), so the owner's download answers 200.
+    now = timezone.now()
+    center_exports = []
+    for _n in range(count):
+        export = CenterExport(
+            tenant=tenant,
+            state=CenterExport.State.READY,
+            size=22,
+            counts={"clients": 0},
+            ready_at=now,
+            expires_at=now + timedelta(hours=24),
+        )
+        export.file.save("export.zip", ContentFile(b"PK\x05\x06" + b"\x00" * 18), save=False)
+        export.save()
+        center_exports.append(export)
     return SimpleNamespace(
+        center_export=center_exports[-1],
         import_job=imports[-1],
         api_key=api_keys[-1],
         feedback=feedback[-1],
