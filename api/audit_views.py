@@ -7,9 +7,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from servicedesk.tenancy.access import TenantRequest, tenant_view
+from servicedesk.tenancy.models import AuditEntry
 from servicedesk.tenancy.roles import Perm
-
-from .models import AuditEntry
 
 PAGE = 50
 
