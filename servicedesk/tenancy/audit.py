@@ -58,8 +58,19 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-def snapshot(instance: models.Model, fields: Iterable[str]) -> dict[str, Any]:
-    """The named fields of a row as plain values (foreign keys by their text, e.g. a service's name)."""
+# Bookkeeping, not settings: who saved last and when says the entry itself.
+NOT_AUDITED = frozenset({"id", "tenant", "updated_by", "updated_at", "created_at", "created_by"})
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The named fields of a row (default: every editable one but the bookkeeping) as plain values;
+    foreign keys by their text, e.g. a service's name."""
+    if fields is None:
+        fields = [
+            field.name
+            for field in instance._meta.concrete_fields
+            if field.editable and field.name not in NOT_AUDITED
+        ]
     return {name: plain(getattr(instance, name)) for name in fields}
 
 
