@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
@@ -71,7 +72,19 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             for field in instance._meta.concrete_fields
             if field.editable and field.name not in NOT_AUDITED
         ]
-    return {name: plain(getattr(instance, name)) for name in fields}
+    return {name: plain(_as_stored(instance, name)) for name in fields}
+
+
+def _as_stored(instance: models.Model, name: str) -> Any:
+    """The value as the database keeps it: a form's Decimal("1800") is stored, and read back, as 1800.00."""
+    value = getattr(instance, name)
+    try:
+        field = instance._meta.get_field(name)
+    except FieldDoesNotExist:
+        return value
+    if isinstance(field, models.DecimalField) and isinstance(value, Decimal) and value.is_finite():
+        return value.quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
 
 
 def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
