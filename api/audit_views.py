@@ -26,6 +26,7 @@ from servicedesk.tenancy.access import TenantRequest, tenant_view
 from servicedesk.tenancy.models import AuditEntry, Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
 from stock.models import Part
+from technicians.models import TechnicianProfile
 
 from .models import WebhookEndpoint
 
@@ -78,6 +79,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
             Action.CATALOGUE_APPLIED,
             Action.PART_CREATED,
             Action.PART_CHANGED,
+            Action.TECHNICIAN_CHANGED,
         ],
     ),
     (
@@ -121,12 +123,14 @@ MODELS: dict[str, type[models.Model]] = {
     Action.SERVICE_RESTORED: ServiceType,
     Action.PART_CREATED: Part,
     Action.PART_CHANGED: Part,
+    Action.TECHNICIAN_CHANGED: TechnicianProfile,
     Action.WEBHOOK_CHANGED: WebhookEndpoint,
 }
 # Fields the log keeps that are not a model's own column.
 EXTRA_LABELS = {
     "service_types": gettext_lazy("used for"),
     "week": gettext_lazy("opening hours"),
+    "skills": gettext_lazy("skills"),
 }
 LONG = 60  # a template's text is cut in the line (the whole of it stays in the entry)
 

@@ -422,6 +422,7 @@ class AuditEntry(TenantOwned):
         CATALOGUE_APPLIED = "catalogue.applied", _("Ready-made catalogue added")
         PART_CREATED = "part.created", _("Part added")
         PART_CHANGED = "part.changed", _("Part changed")
+        TECHNICIAN_CHANGED = "technician.changed", _("Technician profile changed")
         EXPORT = "export", _("Exported")
         IMPORT_UPLOADED = "import.uploaded", _("Import uploaded")
         IMPORT_CHECKED = "import.checked", _("Import checked")

@@ -394,3 +394,24 @@ def test_the_owner_reads_lines_and_filters_them(tenant_a, tenant_b, owner_a, use
         member_client(Role.OWNER, tenant_b).get(reverse("audit:list", args=[tenant_b.slug])).content.decode()
     )
     assert "Reception → Manager" not in page and "1800.00" not in page and "Nothing recorded yet." in page
+
+
+def test_a_technicians_labour_rate_and_skills(tenant_a, manager_a, users_a):
+    from technicians import profiles
+    from technicians.models import TechnicianProfile
+
+    service = screen_repair(tenant_a)
+    ivan = Membership.objects.get(tenant=tenant_a, user=users_a[Role.TECHNICIAN])
+    profile = TechnicianProfile(tenant=tenant_a, membership=ivan, hourly_rate=Decimal("800"))
+    profiles.save_profile(profile, [service], by=manager_a)
+    profile = TechnicianProfile.objects.get(pk=profile.pk)
+    profile.hourly_rate = Decimal("950.00")
+    profiles.save_profile(profile, [service], by=manager_a)
+    profiles.save_profile(profile, [service], by=manager_a)  # unchanged: nothing
+    first, second = AuditEntry.objects.filter(tenant=tenant_a).order_by("id")
+    assert (first.action, first.target) == ("technician.changed", "Technician of Alpha Repairs")
+    assert first.data == {
+        "before": {"hourly_rate": "0.00", "skills": []},
+        "after": {"hourly_rate": "800.00", "skills": ["Screen repair"]},
+    }
+    assert second.data == {"before": {"hourly_rate": "800.00"}, "after": {"hourly_rate": "950.00"}}
