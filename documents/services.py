@@ -31,6 +31,7 @@ from orders.permissions import ActorRefused, check_actor
 from orders.timeline import record_event
 from servicedesk import counters
 from servicedesk.metrics import DOCUMENTS_RENDERED
+from servicedesk.tenancy.audit import Action, changes, record, snapshot
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.privacy import current_policy
 from servicedesk.tenancy.roles import Perm
@@ -68,20 +69,61 @@ def template_for(tenant: Tenant | int, kind: str, language: str) -> tuple[str, s
     return default_template(kind, language), "default"
 
 
+@transaction.atomic
 def save_template(tenant: Tenant, kind: str, language: str, body: str, *, by: Membership) -> DocumentTemplate:
-    """Validate (sandbox.validate raises TemplateRefused with the reason) and store the tenant's version."""
+    """Validate (sandbox.validate raises TemplateRefused with the reason) and store the tenant's version.
+    The audit log keeps the text before (None: the standard one was in use) and after."""
     sandbox.validate(body)
+    before = (
+        DocumentTemplate.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(kind=kind, language=language)
+        .values_list("body", flat=True)
+        .first()
+    )
     template, _created = DocumentTemplate.objects.update_or_create(
         tenant=tenant,
         kind=kind,
         language=language,
         defaults={"body": body, "updated_by": by.user},
     )
+    if before != body:
+        record(
+            by,
+            Action.DOC_TEMPLATE_SAVED,
+            f"{kind}/{language}",
+            {"kind": kind, "language": language, "before": {"body": before}, "after": {"body": body}},
+        )
     return template
 
 
-def reset_template(tenant: Tenant, kind: str, language: str) -> None:
-    DocumentTemplate.objects.filter(tenant=tenant, kind=kind, language=language).delete()
+@transaction.atomic
+def reset_template(tenant: Tenant, kind: str, language: str, *, by: Membership) -> None:
+    """Back to the shipped text; the audit log keeps the center's text that is dropped."""
+    own = DocumentTemplate.objects.for_tenant(tenant).filter(kind=kind, language=language).first()
+    if own is None:
+        return
+    own.delete()
+    record(
+        by,
+        Action.DOC_TEMPLATE_RESET,
+        f"{kind}/{language}",
+        {"kind": kind, "language": language, "before": {"body": own.body}, "after": {"body": None}},
+    )
+
+
+@transaction.atomic
+def save_paper_settings(paper: DocumentSettings, *, by: Membership) -> DocumentSettings:
+    """Store the details printed on papers as changed in `paper` (the settings form filled it); the
+    audit log gets what differs (pictures by their file name)."""
+    stored = DocumentSettings.objects.for_tenant(paper.tenant_id).select_for_update().first()
+    before = snapshot(stored) if stored else snapshot(DocumentSettings(tenant_id=paper.tenant_id))
+    paper.updated_by = by.user
+    paper.save()
+    changed = changes(before, snapshot(paper))
+    if changed["after"]:
+        record(by, Action.PAPERS_CHANGED, "", changed)
+    return paper
 
 
 # --- Privacy policy -------------------------------------------------------------------------------

@@ -185,8 +185,7 @@ def paper_settings(request: TenantRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         paper = form.save(commit=False)
         paper.tenant = request.tenant
-        paper.updated_by = request.user
-        paper.save()
+        services.save_paper_settings(paper, by=request.membership)
         messages.success(request, _("Document details saved."))
         return redirect("documents:settings", tenant_slug=request.tenant.slug)
     previews = {name: _data_uri(getattr(instance, name)) for name in ("logo", "signature", "stamp")}
@@ -229,7 +228,7 @@ def template_edit(request: TenantRequest) -> HttpResponse:
     form = TemplateForm(request.POST or None, initial={"body": own.body if own else default})
     if request.method == "POST":
         if action == "reset":
-            services.reset_template(request.tenant, kind, language)
+            services.reset_template(request.tenant, kind, language, by=request.membership)
             messages.success(request, _("Back to the standard template."))
             return redirect(
                 f"{reverse('documents:template_edit', args=[request.tenant.slug])}?kind={kind}&language={language}"

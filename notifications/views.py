@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm
 
-from . import outbox, templating
+from . import outbox, templating, texts
 from .content import Rendered, build_context, render_message, texts_in_force
 from .defaults import Texts, default_texts
 from .events import ORDER_RELATED
@@ -163,7 +162,7 @@ def notification_settings(request: TenantRequest) -> HttpResponse:
     form = QuietHoursForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.instance.tenant = tenant
-        form.save()
+        texts.save_quiet_hours(form.save(commit=False), by=request.membership)
         messages.success(request, _("Quiet hours saved."))
         return redirect("notifications:settings", tenant_slug=tenant.slug)
     custom = set(MessageTemplate.objects.for_tenant(tenant).values_list("kind", "language"))
@@ -262,8 +261,7 @@ def template_edit(request: TenantRequest) -> HttpResponse:
     here = request.path + "?" + urlencode({"kind": kind.value, "lang": language})
 
     if action == "reset":
-        if override is not None:
-            override.delete()
+        texts.reset_texts(tenant, kind, language, by=request.membership)
         messages.success(request, _("The standard text is back in use."))
         return redirect(here)
 
@@ -272,18 +270,15 @@ def template_edit(request: TenantRequest) -> HttpResponse:
         data = form.cleaned_data
         preview_texts = Texts(data["email_subject"], data["email_body"], data.get("sms_body", ""))
         if action == "save":
-            with transaction.atomic():
-                MessageTemplate.objects.update_or_create(
-                    tenant=tenant,
-                    kind=kind,
-                    language=language,
-                    defaults={
-                        "email_subject": data["email_subject"],
-                        "email_body": data["email_body"],
-                        "sms_body": data.get("sms_body", ""),
-                        "updated_by": request.user,
-                    },
-                )
+            texts.save_texts(
+                tenant,
+                kind,
+                language,
+                email_subject=data["email_subject"],
+                email_body=data["email_body"],
+                sms_body=data.get("sms_body", ""),
+                by=request.membership,
+            )
             messages.success(request, _("Saved: new messages use this text."))
             return redirect(here)
 

@@ -1,4 +1,5 @@
-"""Ready-made catalogues a new center starts from (issue 14): service types with usual prices, terms and
+"""The service catalogue: a member's changes to it (save_service_type, recorded in the audit log with the
+fields before and after), and the ready-made catalogues a new center starts from (issue 14): service types with usual prices, terms and
 warranty, named in the center's language. Chosen at sign-up (tenancy.signals.tenant_created carries the key
 of tenancy.starter) or from the first dashboard's setup checklist (orders.setup).
 
@@ -15,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from servicedesk.tenancy.audit import Action, changes, record, snapshot
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm, has_perm
 from servicedesk.tenancy.starter import STARTER_CATALOGUES, STARTER_KEYS
@@ -142,7 +144,35 @@ def apply_catalogue(tenant: Tenant, key: str, *, by: Membership | None = None) -
         except IntegrityError:
             continue
         added += 1
+    if by is not None and added:
+        record(by, Action.CATALOGUE_APPLIED, key, {"catalogue": key, "added": added})
     return added
+
+
+@transaction.atomic
+def save_service_type(service_type: ServiceType, *, by: Membership) -> ServiceType:
+    """Add a service (no pk yet) or store one as changed in `service_type` (the form filled it). The audit
+    log says which: added, withdrawn (no longer offered), offered again, or changed; with the changed
+    fields before and after (the price among them)."""
+    if service_type.pk is None:
+        service_type.save()
+        record(by, Action.SERVICE_CREATED, service_type.name, {"after": snapshot(service_type)})
+        return service_type
+    stored = (
+        ServiceType.objects.for_tenant(service_type.tenant_id).select_for_update().get(pk=service_type.pk)
+    )
+    service_type.save()
+    changed = changes(snapshot(stored), snapshot(service_type))
+    if not changed["after"]:
+        return service_type
+    if stored.is_active and not service_type.is_active:
+        action = Action.SERVICE_ARCHIVED
+    elif not stored.is_active and service_type.is_active:
+        action = Action.SERVICE_RESTORED
+    else:
+        action = Action.SERVICE_CHANGED
+    record(by, action, service_type.name, changed)
+    return service_type
 
 
 def on_tenant_created(sender, *, tenant: Tenant, starter_catalogue: str = "", **kwargs) -> None:

@@ -24,7 +24,7 @@ from servicedesk.tenancy.roles import Perm, has_perm
 from servicedesk.tenancy.starter import STARTER_CATALOGUES
 from servicedesk.web import say_form_errors
 
-from . import money, services, setup, visits
+from . import catalogues, money, services, setup, visits
 from .access import order_or_404, to_order
 from .dashboard import dashboard_context
 from .filters import PRESETS, OrderFilter
@@ -625,7 +625,7 @@ def service_type_edit(request: TenantRequest, service_type_id: int | None = None
     )
     form = ServiceTypeForm(request.POST or None, instance=instance, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        catalogues.save_service_type(form.save(commit=False), by=request.membership)
         messages.success(request, _("Service saved."))
         return redirect("orders:catalogue", tenant_slug=request.tenant.slug)
     return render(request, "orders/service_type_form.html", {"form": form, "service_type": instance})

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from orders.lifecycle import Transition, prepared
 from orders.models import EventKind, Order, OrderEvent, OrderStatus
 from orders.permissions import check_actor
+from servicedesk.tenancy.audit import Action, changes, record, snapshot
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
@@ -188,7 +190,12 @@ def order_checks(order: Order) -> list[QualityCheck]:
 def save_settings(tenant: Tenant, *, independent_check: bool, by: Membership) -> QualitySettings:
     """The center's quality rules, changed by a manager (the same right as editing checklists)."""
     check_actor(by, Perm.CATALOGUE_MANAGE, tenant_id=tenant.pk)
-    saved, _created = QualitySettings.objects.update_or_create(
-        tenant=tenant, defaults={"independent_check": independent_check, "updated_by": by.user}
-    )
+    with transaction.atomic():
+        stored = QualitySettings.objects.for_tenant(tenant).select_for_update().first()
+        before = snapshot(stored or QualitySettings(tenant=tenant))
+        saved, _created = QualitySettings.objects.update_or_create(
+            tenant=tenant, defaults={"independent_check": independent_check, "updated_by": by.user}
+        )
+        if (changed := changes(before, snapshot(saved)))["after"]:
+            record(by, Action.QUALITY_CHANGED, "", changed)
     return saved

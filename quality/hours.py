@@ -18,7 +18,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from servicedesk.formats import format_date
-from servicedesk.tenancy.models import Location, Tenant
+from servicedesk.tenancy.audit import Action, record
+from servicedesk.tenancy.models import Location, Membership, Tenant
 
 from .calendar import DEFAULT_WEEK, Day, Span, WorkingCalendar, check_day, format_hours, parse_hours
 from .models import BusinessHours, CalendarDay
@@ -103,9 +104,23 @@ def calendars_for(
     return calendars
 
 
+def _week_text(week: Sequence[Sequence[Span]] | None) -> list[str] | None:
+    """A week as the audit log keeps it: Monday first, as people type hours ('' closed); None: standard."""
+    return None if week is None else [format_hours(spans) for spans in week]
+
+
+def _record_week(by: Membership | None, location: Location, before: list[str] | None) -> None:
+    after = _week_text(own_week(location))
+    if by is not None and before != after:
+        record(
+            by, Action.HOURS_CHANGED, location.name, {"before": {"week": before}, "after": {"week": after}}
+        )
+
+
 @transaction.atomic
-def set_week(location: Location, week: Sequence[Sequence[Span]]) -> None:
-    """Replace the location's weekly hours; a week without any opening is refused (see reset_week)."""
+def set_week(location: Location, week: Sequence[Sequence[Span]], *, by: Membership | None = None) -> None:
+    """Replace the location's weekly hours; a week without any opening is refused (see reset_week).
+    A member's change (`by`; demos and tests pass none) is written to the audit log."""
     week = [check_day(spans) for spans in week]
     if len(week) != 7:
         raise ValueError("A week has seven days.")
@@ -113,6 +128,7 @@ def set_week(location: Location, week: Sequence[Sequence[Span]]) -> None:
         raise ValidationError(_("Give the location some opening hours, or go back to the standard week."))
     # Lock the location: two managers saving at once get one week or the other, never a mix of both.
     Location.objects.select_for_update().filter(tenant_id=location.tenant_id, pk=location.pk).first()
+    before = _week_text(own_week(location))
     BusinessHours.objects.for_tenant(location.tenant_id).filter(location=location).delete()
     BusinessHours.objects.bulk_create(
         BusinessHours(
@@ -125,11 +141,16 @@ def set_week(location: Location, week: Sequence[Sequence[Span]]) -> None:
         for weekday, spans in enumerate(week)
         for span in spans
     )
+    _record_week(by, location, before)
 
 
-def reset_week(location: Location) -> None:
+@transaction.atomic
+def reset_week(location: Location, *, by: Membership | None = None) -> None:
     """Back to the center's standard week."""
+    Location.objects.select_for_update().filter(tenant_id=location.tenant_id, pk=location.pk).first()
+    before = _week_text(own_week(location))
     BusinessHours.objects.for_tenant(location.tenant_id).filter(location=location).delete()
+    _record_week(by, location, before)
 
 
 def _holiday_language(tenant: Tenant) -> str | None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import ServiceType
 from orders.permissions import check_actor
+from servicedesk.tenancy.audit import Action, changes, record, snapshot
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
@@ -73,6 +74,7 @@ def save_policy(
         raise ValidationError(_("Unknown policy."))
     _check(tenant, data, policy)
     row = policy or SlaPolicy(tenant=tenant)
+    before = None if row.pk is None else snapshot(SlaPolicy.objects.get(tenant=tenant, pk=row.pk))
     row.service_type = data.service_type
     row.priority = data.priority
     row.plan_minutes = data.plan_minutes
@@ -84,6 +86,10 @@ def save_policy(
     try:
         with transaction.atomic():
             row.save()
+            if before is None:
+                record(by, Action.SLA_CREATED, row, {"after": snapshot(row)})
+            elif (changed := changes(before, snapshot(row)))["after"]:
+                record(by, Action.SLA_CHANGED, row, changed)
             _follow_after_commit(tenant)
     except IntegrityError:  # the same scope saved a moment ago by someone else
         raise ValidationError(
@@ -96,8 +102,10 @@ def delete_policy(policy: SlaPolicy, *, by: Membership) -> None:
     check_actor(by, Perm.SLA_MANAGE, tenant_id=policy.tenant_id)
     if policy.is_general:
         raise ValidationError(_("The general policy cannot be deleted; change its targets instead."))
+    before = snapshot(policy)
     with transaction.atomic():
-        SlaPolicy.objects.filter(tenant_id=policy.tenant_id, pk=policy.pk).delete()
+        if SlaPolicy.objects.filter(tenant_id=policy.tenant_id, pk=policy.pk).delete()[0]:
+            record(by, Action.SLA_DELETED, policy, {"before": before})
         _follow_after_commit(policy.tenant)
 
 

@@ -187,13 +187,13 @@ def location_hours(request: TenantRequest, location_id: int) -> HttpResponse:
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id)
     own = hours.own_week(location)
     if request.method == "POST" and request.POST.get("action") == "standard":
-        hours.reset_week(location)
+        hours.reset_week(location, by=request.membership)
         messages.success(request, _("%(location)s works the standard week again.") % {"location": location})
         return redirect("quality:business_hours", tenant_slug=request.tenant.slug)
     form = WeekForm(request.POST or None, week=own or hours.DEFAULT_WEEK)
     if request.method == "POST" and form.is_valid():
         try:
-            hours.set_week(location, form.week)
+            hours.set_week(location, form.week, by=request.membership)
         except ValidationError as problem:
             form.add_error(None, problem)
         else:

@@ -25,19 +25,61 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from orders.event_text import joined, say
-from orders.models import EventKind, LineItem, Order
+from orders.models import EventKind, LineItem, Order, ServiceType
 from orders.permissions import check_actor
 from orders.services import add_line_item
 from orders.timeline import record_event
 from servicedesk.accounts.models import User
+from servicedesk.tenancy.audit import Action, changes, record, snapshot
 from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned
 from servicedesk.tenancy.roles import Perm, StrOrPromise
 
-from .models import ZERO, Part, PartReservation, StockLevel, StockMovement
+from .models import ZERO, Part, PartReservation, PartServiceType, StockLevel, StockMovement
 
 MAX_QUANTITY = Decimal("100000")
 Quantity = Decimal | int | float | str  # as typed in a form or passed by code; clean_quantity checks it
 Actor = Membership | User | None  # a member; or the system acting for a user (listeners), or for nobody
+
+
+def _part_record(part: Part) -> dict:
+    """What the audit log keeps of a part: its fields (the prices among them) and what it is used for."""
+    names = (
+        PartServiceType.objects.for_tenant(part.tenant_id)
+        .filter(part=part)
+        .order_by("service_type__name")
+        .values_list("service_type__name", flat=True)
+    )
+    return {**snapshot(part), "service_types": list(names)}
+
+
+@transaction.atomic
+def save_part(part: Part, service_types: list[ServiceType], *, by: Membership) -> Part:
+    """Add a part (no pk yet) or store one as changed in `part` (the form filled it), with the services it
+    is used for; the audit log gets the changed fields (cost and sale price among them) before and after."""
+    created = part.pk is None
+    before = (
+        None
+        if created
+        else _part_record(Part.objects.select_for_update().get(pk=part.pk, tenant_id=part.tenant_id))
+    )
+    part.save()
+    PartServiceType.objects.filter(tenant_id=part.tenant_id, part=part).exclude(
+        service_type__in=service_types
+    ).delete()
+    have = set(PartServiceType.objects.filter(part=part).values_list("service_type_id", flat=True))
+    PartServiceType.objects.bulk_create(
+        [
+            PartServiceType(tenant_id=part.tenant_id, part=part, service_type=service_type)
+            for service_type in service_types
+            if service_type.pk not in have
+        ]
+    )
+    after = _part_record(part)
+    if before is None:
+        record(by, Action.PART_CREATED, part.name, {"after": after})
+    elif (changed := changes(before, after))["after"]:
+        record(by, Action.PART_CHANGED, part.name, changed)
+    return part
 
 
 class StockShortage(ValidationError):

@@ -169,18 +169,8 @@ def part_edit(request: TenantRequest, part_id: int | None = None) -> HttpRespons
     part = get_for_tenant_or_404(Part, request.tenant, pk=part_id) if part_id else Part(tenant=request.tenant)
     form = PartForm(request.POST or None, instance=part, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        part = form.save()
-        chosen = form.cleaned_data["service_types"]
-        PartServiceType.objects.filter(tenant=request.tenant, part=part).exclude(
-            service_type__in=chosen
-        ).delete()
-        have = set(PartServiceType.objects.filter(part=part).values_list("service_type_id", flat=True))
-        PartServiceType.objects.bulk_create(
-            [
-                PartServiceType(tenant=request.tenant, part=part, service_type=st)
-                for st in chosen
-                if st.pk not in have
-            ]
+        part = stock.save_part(
+            form.save(commit=False), list(form.cleaned_data["service_types"]), by=request.membership
         )
         messages.success(request, _("Part saved."))
         return redirect("stock:part", tenant_slug=request.tenant.slug, part_id=part.pk)

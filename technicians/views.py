@@ -41,7 +41,7 @@ from stock import services as stock
 from stock.forms import ReleaseForm, ReserveForm, UsePartForm
 from stock.models import PartReservation, StockLevel
 
-from . import planning, worklog
+from . import planning, profiles, worklog
 from .forms import (
     BoardForm,
     DayForm,
@@ -58,7 +58,6 @@ from .forms import (
 )
 from .models import (
     TechnicianProfile,
-    TechnicianSkill,
 )
 from .panels import SUGGESTED_PARTS
 
@@ -106,17 +105,8 @@ def technician_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
     ).first() or TechnicianProfile(tenant=request.tenant, membership=member)
     form = TechnicianProfileForm(request.POST or None, instance=profile, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        profile = form.save()
-        TechnicianSkill.objects.filter(tenant=request.tenant, profile=profile).exclude(
-            service_type__in=form.cleaned_data["skills"]
-        ).delete()
-        have = set(TechnicianSkill.objects.filter(profile=profile).values_list("service_type_id", flat=True))
-        TechnicianSkill.objects.bulk_create(
-            [
-                TechnicianSkill(tenant=request.tenant, profile=profile, service_type=st)
-                for st in form.cleaned_data["skills"]
-                if st.pk not in have
-            ]
+        profiles.save_profile(
+            form.save(commit=False), list(form.cleaned_data["skills"]), by=request.membership
         )
         messages.success(request, _("Profile of %(name)s saved.") % {"name": member.user})
         return redirect("technicians:technicians", tenant_slug=request.tenant.slug)

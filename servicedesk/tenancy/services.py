@@ -1,4 +1,5 @@
-"""Business rules of tenants and staff: sign-up, invitations, roles, deactivation.
+"""Business rules of tenants and staff: sign-up, invitations, roles, deactivation, the center's settings
+and locations. Each change a member makes is written to the audit log (tenancy.audit) in its transaction.
 
 Views, commands and tests call these; nothing else creates memberships.
 """
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from servicedesk.accounts.models import User
 
 from . import countries, signals
+from .audit import Action, changes, record, snapshot
 from .models import Invitation, Location, Membership, Tenant
 from .roles import Role, can_manage_member
 
@@ -123,6 +125,7 @@ def invite_member(*, tenant: Tenant, actor: Membership, email: str, role: str) -
             invited_by=actor.user,
             expires_at=Invitation.default_expiry(),
         )
+        record(actor, Action.INVITATION_SENT, email, {"role": role})
     url = settings.SITE_URL + reverse("accounts:accept_invitation", args=[token])
     with translation.override(tenant.language):
         context = {"tenant": tenant, "invitation": invitation, "url": url, "inviter": actor.user}
@@ -176,10 +179,15 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
+@transaction.atomic
 def revoke_invitation(*, actor: Membership, invitation: Invitation) -> None:
     if not can_manage_member(actor.role, invitation.role):
         raise PermissionDenied(_("You may not withdraw this invitation."))
-    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(revoked_at=timezone.now())
+    # Only a pending one changes (and is recorded): withdrawing twice, or after acceptance, does nothing.
+    if Invitation.objects.filter(
+        pk=invitation.pk, tenant_id=actor.tenant_id, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=timezone.now()):
+        record(actor, Action.INVITATION_REVOKED, invitation.email, {"role": invitation.role})
 
 
 def _lock_and_refresh(actor: Membership, target: Membership) -> None:
@@ -220,8 +228,11 @@ def change_role(*, actor: Membership, target: Membership, role: str) -> Membersh
         raise PermissionDenied(_("You may not grant the role %(role)s.") % {"role": Role(role).label})
     if role != Role.OWNER:
         _ensure_an_owner_remains(target)
+    before = target.role
     target.role = role
     target.save(update_fields=["role"])
+    if before != role:
+        record(actor, Action.ROLE_CHANGED, target.user, {"before": {"role": before}, "after": {"role": role}})
     return target
 
 
@@ -232,6 +243,37 @@ def set_member_active(*, actor: Membership, target: Membership, active: bool) ->
     _check_can_manage(actor, target)
     if not active:
         _ensure_an_owner_remains(target)
+    was_active = target.is_active
     target.is_active = active
     target.save(update_fields=["is_active"])
+    if was_active != active:
+        action = Action.MEMBER_REACTIVATED if active else Action.MEMBER_DEACTIVATED
+        record(actor, action, target.user, {"role": target.role})
     return target
+
+
+@transaction.atomic
+def save_settings(tenant: Tenant, *, by: Membership) -> Tenant:
+    """Store the center's settings as changed in `tenant` (a copy the settings form filled), recording
+    what differs from the stored row."""
+    stored = Tenant.objects.select_for_update().get(pk=tenant.pk)
+    tenant.save()
+    changed = changes(snapshot(stored), snapshot(tenant))
+    if changed["after"]:
+        record(by, Action.SETTINGS_CHANGED, tenant.name, changed)
+    return tenant
+
+
+@transaction.atomic
+def save_location(location: Location, *, by: Membership) -> Location:
+    """Add a location (no pk yet) or store one as changed in `location` (the form filled it)."""
+    if location.pk is None:
+        location.save()
+        record(by, Action.LOCATION_CREATED, location.name, {"after": snapshot(location)})
+        return location
+    stored = Location.objects.for_tenant(location.tenant_id).select_for_update().get(pk=location.pk)
+    location.save()
+    changed = changes(snapshot(stored), snapshot(location))
+    if changed["after"]:
+        record(by, Action.LOCATION_CHANGED, location.name, changed)
+    return location

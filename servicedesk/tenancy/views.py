@@ -136,7 +136,7 @@ def location_edit(request: TenantRequest, location_id: int | None = None) -> Htt
     location = get_for_tenant_or_404(Location, request.tenant, pk=location_id) if location_id else None
     form = LocationForm(request.POST or None, instance=location, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_location(form.save(commit=False), by=request.membership)
         messages.success(request, _("Location saved."))
         return redirect("tenancy:locations", tenant_slug=request.tenant.slug)
     return render(request, "tenancy/location_form.html", {"form": form, "location": location})
@@ -148,7 +148,7 @@ def tenant_settings(request: TenantRequest) -> HttpResponse:
     # A fresh copy: an invalid form must not rename the tenant shown in the page's header.
     form = TenantSettingsForm(request.POST or None, instance=Tenant.objects.get(pk=request.tenant.pk))
     if request.method == "POST" and form.is_valid():
-        form.save()
+        services.save_settings(form.save(commit=False), by=request.membership)
         messages.success(request, _("Settings saved."))
         return redirect("tenancy:settings", tenant_slug=request.tenant.slug)
     return render(request, "tenancy/settings.html", {"form": form})

@@ -8,8 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from api import imports, keys, webhooks
-from api.models import AuditEntry
-from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.models import AuditEntry, Membership
 from servicedesk.tenancy.roles import Role
 
 # Celery tasks run in-process, also in the PostgreSQL + Redis pass (tests/conftest.py, celery_eager).

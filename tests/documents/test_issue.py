@@ -263,7 +263,7 @@ def test_the_tenants_own_template_is_used_and_recorded(done_order, reception_a, 
     assert "Our card W-" in stored_text(document)
     # The Russian one is still the default.
     assert services.issue(done_order, Kind.WARRANTY_CARD, "ru", by=reception_a).template_source == "default"
-    services.reset_template(tenant_a, Kind.WARRANTY_CARD, "en")
+    services.reset_template(tenant_a, Kind.WARRANTY_CARD, "en", by=manager)
     assert services.template_for(tenant_a, Kind.WARRANTY_CARD, "en")[1] == "default"
 
 
