@@ -89,6 +89,7 @@ RATES = {
     "USD": Decimal("0.011"),
     "KZT": Decimal("5"),
     "BYN": Decimal("0.035"),
+    "IDR": Decimal("190"),
 }
 
 
@@ -96,10 +97,15 @@ def choices() -> list[tuple[str, object]]:
     return list(STARTER_CATALOGUES)
 
 
+_STEPS = ((100_000, 1000), (10_000, 100), (100, 10))
+
+
 def price_in(currency: str, price_rub: int) -> Decimal:
-    """The price in the center's currency, rounded to a price people write (whole units, tens above 100)."""
+    """The price in the center's currency, rounded to a price people write: whole units, tens above 100,
+    hundreds above 10 000, thousands above 100 000 (rupiah: Rp 855.000). A currency without a rate keeps the
+    rouble numbers."""
     value = Decimal(price_rub) * RATES.get(currency, Decimal("1"))
-    step = Decimal("10") if value >= 100 else Decimal("1")
+    step = next((Decimal(step) for limit, step in _STEPS if value >= limit), Decimal("1"))
     return ((value / step).quantize(Decimal("1"), rounding=ROUND_HALF_UP) * step).quantize(Decimal("0.01"))
 
 

@@ -154,10 +154,22 @@ _OVERFLOW_JS = r"""() => {
   const root = document.scrollingElement;
   if (!root || !document.body) { return found; }
   if (root.scrollWidth > root.clientWidth) {
-    // Name the outermost elements that reach past the screen's edge, so the message says where to look.
+    // Name what reaches past the screen's edge, so the message says where to look: the outermost elements whose
+    // box does, and the innermost whose text spills out of a box that fits (a squeezed button's label). Boxes
+    // clipped by an ancestor that fits (a visually hidden table head) are left out: they are not what scrolls.
+    const edge = root.clientWidth + 0.5;
+    const boxPast = (el) => el.getBoundingClientRect().right > edge;
+    const contentPast = (el) => getComputedStyle(el).overflowX === "visible" && el.getBoundingClientRect().left + el.scrollWidth > edge;
+    const clipped = (el) => {
+      for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+        if (getComputedStyle(up).overflowX !== "visible" && !boxPast(up)) { return true; }
+      }
+      return false;
+    };
     const past = [...document.body.querySelectorAll("*")].filter((el) => {
-      const box = el.getBoundingClientRect();
-      return box.width > 0 && box.right > root.clientWidth + 0.5 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > root.clientWidth + 0.5);
+      if (!(el.getBoundingClientRect().width > 0) || clipped(el)) { return false; }
+      if (boxPast(el)) { return !(el.parentElement && boxPast(el.parentElement)); }
+      return contentPast(el) && ![...el.children].some((child) => boxPast(child) || contentPast(child));
     }).slice(0, 3).map((el) => `${el.tagName.toLowerCase()}${el.id ? "#" + el.id : ""}${el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : ""}`);
     found.push(`the page is ${root.scrollWidth} px wide on a ${root.clientWidth} px screen (past the edge: ${past.join(", ") || "?"})`);
   }

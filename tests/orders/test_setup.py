@@ -44,7 +44,16 @@ def test_every_catalogue_has_sensible_services():
 
 @pytest.mark.parametrize(
     ("currency", "rub", "expected"),
-    [("RUB", 4500, "4500.00"), ("EUR", 4500, "45.00"), ("USD", 2500, "28.00"), ("KZT", 1500, "7500.00")],
+    [
+        ("RUB", 4500, "4500.00"),
+        ("EUR", 4500, "45.00"),
+        ("USD", 2500, "28.00"),
+        ("KZT", 1500, "7500.00"),
+        ("KZT", 4500, "22500.00"),
+        ("KZT", 4510, "22600.00"),
+        ("IDR", 4500, "855000.00"),
+        ("IDR", 800, "152000.00"),
+    ],
 )
 def test_prices_in_the_centers_currency(currency, rub, expected):
     assert catalogues.price_in(currency, rub) == Decimal(expected)
