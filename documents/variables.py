@@ -452,7 +452,7 @@ def build_context(
             "prepayment": prepayment,
             "paid": paid,
             "due": max(total - paid, Decimal("0")),
-            "credit": max(paid - total, Decimal("0")),
+            "credit": max(paid - total, Decimal("0")) if total or not order.is_open else Decimal("0"),
             "approved": order.approved_amount if order.approved_amount is not None else "",
             "has_approval": order.approved_amount is not None,
             "override_reason": override_reason,

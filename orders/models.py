@@ -411,8 +411,20 @@ class Order(TenantOwned):
         return max(self.total_amount - self.paid_amount, Decimal("0"))
 
     @property
+    def has_no_bill_yet(self) -> bool:
+        return self.is_open and self.total_amount == 0
+
+    @property
+    def advance_amount(self) -> Decimal:
+        """Paid before anything was billed (a prepayment at intake): held against the bill to come."""
+        return self.paid_amount if self.has_no_bill_yet else Decimal("0")
+
+    @property
     def credit_amount(self) -> Decimal:
-        """Paid more than the bill: the money to return to the client."""
+        """Paid more than the bill: the money to return to the client. While an open order has no bill
+        yet, what was paid is an advance (advance_amount), not money the center owes."""
+        if self.has_no_bill_yet:
+            return Decimal("0")
         return max(self.paid_amount - self.total_amount, Decimal("0"))
 
     @property

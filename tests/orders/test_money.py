@@ -633,6 +633,23 @@ def test_an_overpayment_shows_as_credit_to_return(make_order, reception_a, tech_
 
 
 @pytest.mark.django_db
+def test_a_prepayment_before_anything_is_billed_is_an_advance_not_a_credit(make_order, reception_a, client):
+    order = make_order(S.NEW)
+    services.add_payment(fresh(order), amount=Decimal("1000"), method="cash", by=reception_a)
+    order = fresh(order)
+    assert (order.amount_due, order.advance_amount, order.credit_amount) == (
+        Decimal("0"),
+        Decimal("1000.00"),
+        Decimal("0"),
+    )
+    public = text_of(client.get(f"/s/{order.public_token}/"))
+    assert "Prepayment" in public and "We owe you" not in public
+    # Cancelled with nothing billed: the whole prepayment goes back to the client.
+    order.status = S.CANCELLED
+    assert (order.advance_amount, order.credit_amount) == (Decimal("0"), Decimal("1000.00"))
+
+
+@pytest.mark.django_db
 def test_the_order_page_shows_approved_versus_billed(make_order, tech_a, member_client):
     order = make_order(S.IN_PROGRESS, approved_amount=Decimal("120"))
     add(order, "1620", tech_a)
