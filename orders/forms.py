@@ -25,6 +25,7 @@ from .models import (
     LineItem,
     LineKind,
     Payment,
+    PersonalDataSettings,
     Priority,
     ServiceFormat,
     ServiceType,
@@ -510,3 +511,33 @@ def intake_data(data: dict) -> IntakeData:
         visit_end=data["visit_end"],
         item=data.get("item"),
     )
+
+
+class ErasureForm(forms.Form):
+    """A client's erasure request as staff record it (orders.personal_data.erase_client)."""
+
+    reason = forms.CharField(
+        label=_("The request"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "How and when the client asked, e.g. “Written request handed in at the desk on 3 March”. "
+            "Do not repeat their name or contacts here: this record is kept."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have checked that the request comes from the client themselves"),
+        error_messages={"required": _("Confirm that the request comes from the client.")},
+    )
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if "\x00" in reason:
+            raise ValidationError(_("The text contains a character that cannot be stored."))
+        return reason
+
+
+class PersonalDataSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PersonalDataSettings
+        fields = ["anonymise_after_years"]
