@@ -530,12 +530,6 @@ class ErasureForm(forms.Form):
         error_messages={"required": _("Confirm that the request comes from the client.")},
     )
 
-    def clean_reason(self) -> str:
-        reason = self.cleaned_data["reason"].strip()
-        if "\x00" in reason:
-            raise ValidationError(_("The text contains a character that cannot be stored."))
-        return reason
-
 
 class PersonalDataSettingsForm(forms.ModelForm):
     class Meta:

@@ -74,21 +74,22 @@ class Erasing:
 
     @classmethod
     def of(cls, client: Client, *, now: datetime, mark: str, anonymous_name: str) -> Erasing:
+        # Longest first: the e-mail before the words of the name it may contain, the full name before its words.
         patterns: list[re.Pattern[str]] = []
-        name = client.name.strip()
-        if name:
-            patterns.append(re.compile(re.escape(name), re.IGNORECASE))
-            for word in name.split():
-                if len(word) >= 3:  # "Li" alone would mask half the text; the full name is masked above
-                    patterns.append(re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE))
+        if client.email:
+            patterns.append(re.compile(re.escape(client.email), re.IGNORECASE))
         digits = re.sub(r"\D", "", client.phone)
         if len(digits) >= 5:
             # The number's last ten digits (the national number) with any separators people type between them:
             # "+7 916 123-45-67", "8 (916) 1234567" and "79161234567" are the same phone.
             tail = digits[-10:]
             patterns.append(re.compile(r"[\s\-().]*".join(tail)))
-        if client.email:
-            patterns.append(re.compile(re.escape(client.email), re.IGNORECASE))
+        name = client.name.strip()
+        if name:
+            patterns.append(re.compile(re.escape(name), re.IGNORECASE))
+            for word in name.split():
+                if len(word) >= 3:  # "Li" alone would mask half the text; the full name is masked above
+                    patterns.append(re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE))
         return cls(client=client, now=now, mark=mark, anonymous_name=anonymous_name, patterns=patterns)
 
     def scrub(self, text: str) -> str:
