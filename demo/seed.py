@@ -11,7 +11,7 @@ from django.utils import translation
 
 from documents.demo import seed_demo_documents
 from notifications.events import on_order_event as notify
-from orders.demo import seed_demo_history, seed_demo_orders
+from orders.demo import seed_demo_erasure, seed_demo_history, seed_demo_orders
 from orders.timeline import listeners_paused
 from quality.clocks import on_order_event as clocks_listener
 from quality.demo import (
@@ -74,5 +74,7 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
             seed_demo_checklists(staff)
             date_demo_checks(staff)  # the history's quality checks on the days they were made
             seed_demo_sla(staff)  # after the hours and the orders: the clocks count in them
-            seed_demo_rollups(staff)  # last: from the history as dated by the steps above
+            seed_demo_rollups(staff)  # from the history as dated by the steps above
+            # Last: every app's data on the client exists, so the erasure shows what it masks in each.
+            seed_demo_erasure(staff)
     return staff
