@@ -599,16 +599,21 @@ ERASED_CLIENT_DEFAULT = (
 )
 
 
-def seed_demo_erasure(staff) -> None:
-    """Idempotent: a center with a personal-data request on record is left alone."""
-    from . import personal_data
+def seed_demo_erasure_client(staff) -> None:
+    """The client who will ask for erasure, served and handed over two months ago. Made with the open demo
+    orders (before the apps' guards, checklists and independent checks, are set up), so that the later
+    steps give their order what any order has (documents, a rating ...) and the erasure has it all to mask.
+    Idempotent: done once the client, or their erasure, exists."""
     from .models import PersonalDataRequest
 
     tenant = staff.tenant
-    if PersonalDataRequest.objects.for_tenant(tenant).exists():
+    name, phone, email, _reason = ERASED_CLIENT.get(tenant.slug, ERASED_CLIENT_DEFAULT)
+    if (
+        Client.objects.for_tenant(tenant).filter(phone=phone).exists()
+        or PersonalDataRequest.objects.for_tenant(tenant).exists()
+    ):
         return
     data = demo_data_for(tenant)
-    name, phone, email, reason = ERASED_CLIENT.get(tenant.slug, ERASED_CLIENT_DEFAULT)
     types = [t for t in seed_catalogue(tenant) if t.needs_item and ServiceFormat.IN_SHOP in t.formats]
     members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user")}
     reception, manager, technician = members[Role.RECEPTION], members[Role.MANAGER], members[Role.TECHNICIAN]
@@ -631,15 +636,11 @@ def seed_demo_erasure(staff) -> None:
             item_serial=f"{serial}99",
             item_condition=condition,
             item_accessories=accessories,
-            priority=1,
-            promised_at=None,
             estimate=types[0].base_price,
-            prepayment=Decimal("0"),
         ),
         by=reception,
     )
-    now = timezone.now()
-    start = now - timedelta(days=62)
+    start = timezone.now() - timedelta(days=62)
     Order.objects.filter(pk=order.pk).update(created_at=start)
     order.refresh_from_db()
     walk_to(
@@ -651,6 +652,21 @@ def seed_demo_erasure(staff) -> None:
         workshop=staff.workshop,
     )
     _spread_timeline(order, start, start + timedelta(days=3))
-    client = Client.objects.get(pk=order.client_id)
+
+
+def seed_demo_erasure(staff) -> None:
+    """The client of seed_demo_erasure_client asks for their data and then for its erasure: the manager
+    gives the report and erases it. Idempotent: a center with a personal-data request is left alone."""
+    from . import personal_data
+    from .models import PersonalDataRequest
+
+    tenant = staff.tenant
+    if PersonalDataRequest.objects.for_tenant(tenant).exists():
+        return
+    _name, phone, _email, reason = ERASED_CLIENT.get(tenant.slug, ERASED_CLIENT_DEFAULT)
+    client = Client.objects.for_tenant(tenant).filter(phone=phone).select_related("tenant").first()
+    if client is None:
+        return
+    manager = Membership.objects.for_tenant(tenant).filter(role=Role.MANAGER).select_related("user").first()
     personal_data.data_report(client, by=manager)
     personal_data.erase_client(client, by=manager, reason=reason)

@@ -431,6 +431,13 @@ class ClientForm(forms.ModelForm):
             required=False,
         )
 
+    def clean(self) -> dict:
+        # An erased client stays anonymised for good (orders.personal_data): the web, the API and imports
+        # all edit clients through this form.
+        if self.instance.pk and self.instance.erased_at is not None:
+            raise ValidationError(_("This client's personal data was erased; the client cannot be edited."))
+        return super().clean()
+
     def clean_phone(self) -> str:
         phone = normalise_phone(self.cleaned_data["phone"], self.tenant.phone_region)
         clash = Client.objects.for_tenant(self.tenant).filter(phone=phone).exclude(pk=self.instance.pk)

@@ -105,7 +105,7 @@ def sees_client_phone(membership: Membership, order: Order) -> bool:
 def client_phone_for(membership: Membership, order: Order) -> str:
     """The client's phone as this member may see it (sees_client_phone): formatted in full, or masked."""
     phone = order.client.phone
-    if not phone:
+    if not phone or order.client.erased_at is not None:  # erased: a placeholder, not a number
         return ""
     return format_phone(phone) if sees_client_phone(membership, order) else mask_phone(phone)
 

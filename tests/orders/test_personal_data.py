@@ -19,6 +19,7 @@ from django.utils import timezone
 from documents.models import Document
 from notifications.models import Audience, Notification, State
 from orders import personal_data, services
+from orders.forms import ClientForm
 from orders.models import (
     Client,
     Item,
@@ -327,6 +328,31 @@ def test_an_erased_client_is_neither_found_nor_taken_in_again(ivan, member_clien
     assert list(services.find_clients(tenant_a, "erased-")) == []
     edit = member_client(Role.MANAGER).get(client_url("client_edit", ivan))
     assert edit.status_code == 302
+    # The API and imports edit clients through the same form.
+    erased = Client.objects.get(pk=ivan.pk)
+    form = ClientForm({"name": NAME, "phone": PHONE, "email": EMAIL}, instance=erased, tenant=tenant_a)
+    assert not form.is_valid()
+    assert form.non_field_errors() == ["This client's personal data was erased; the client cannot be edited."]
+    order = Order.objects.get(client=ivan)
+    with pytest.raises(ValidationError, match="take the order in as a new client"):
+        services.take_in(
+            tenant_a,
+            services.IntakeData(
+                client=erased,
+                client_name="",
+                client_phone="",
+                client_email="",
+                consent=True,
+                service_type=order.service_type,
+                format=order.format,
+                intake_location=order.intake_location,
+                problem="Again",
+            ),
+            by=manager_a,
+        )
+    # The order page shows no phone for the erased client.
+    page = member_client(Role.MANAGER).get(reverse("orders:detail", args=[tenant_a.slug, order.number]))
+    assert '<div data-testid="client-phone"></div>' in page.content.decode()
 
 
 # --- Retention -----------------------------------------------------------------------------------
