@@ -600,7 +600,7 @@ ERASED_CLIENT_DEFAULT = (
 
 
 def seed_demo_erasure_client(staff) -> None:
-    """The client who will ask for erasure, served and handed over two months ago. Made with the open demo
+    """The client who will ask for erasure, served and handed over three weeks ago. Made with the open demo
     orders (before the apps' guards, checklists and independent checks, are set up), so that the later
     steps give their order what any order has (documents, a rating ...) and the erasure has it all to mask.
     Idempotent: done once the client, or their erasure, exists."""
@@ -640,7 +640,9 @@ def seed_demo_erasure_client(staff) -> None:
         ),
         by=reception,
     )
-    start = timezone.now() - timedelta(days=62)
+    # Three weeks ago: within the open demo orders' last four weeks (the history's months start further
+    # back, and history_exists() looks there).
+    start = timezone.now() - timedelta(days=21)
     Order.objects.filter(pk=order.pk).update(created_at=start)
     order.refresh_from_db()
     walk_to(
@@ -668,5 +670,7 @@ def seed_demo_erasure(staff) -> None:
     if client is None:
         return
     manager = Membership.objects.for_tenant(tenant).filter(role=Role.MANAGER).select_related("user").first()
+    if manager is None:
+        return
     personal_data.data_report(client, by=manager)
     personal_data.erase_client(client, by=manager, reason=reason)

@@ -431,7 +431,7 @@ class ClientForm(forms.ModelForm):
             required=False,
         )
 
-    def clean(self) -> dict:
+    def clean(self) -> dict | None:
         # An erased client stays anonymised for good (orders.personal_data): the web, the API and imports
         # all edit clients through this form.
         if self.instance.pk and self.instance.erased_at is not None:

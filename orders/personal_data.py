@@ -27,7 +27,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -477,19 +477,23 @@ def _erase_orders(erasing: Erasing) -> int:
         if message != event.message or data != event.data:
             OrderEvent.objects.filter(pk=event.pk).update(message=message, data=data)
             changed += 1
-    free_texts: list[tuple[type, list[str], Q]] = [
-        (Estimate, ["comment", "override_reason"], Q(order__client_id=client.pk)),
-        (EstimateLine, ["description"], Q(estimate__order__client_id=client.pk)),
-        (LineItem, ["description"], Q(order__client_id=client.pk)),
-        (Payment, ["note"], Q(order__client_id=client.pk)),
-        (OrderPhoto, ["caption"], Q(order__client_id=client.pk)),
+    mine = Q(order__client_id=client.pk)
+    free_texts: list[tuple[QuerySet, list[str]]] = [
+        (Estimate.objects.for_tenant(tenant_id).filter(mine), ["comment", "override_reason"]),
+        (
+            EstimateLine.objects.for_tenant(tenant_id).filter(estimate__order__client_id=client.pk),
+            ["description"],
+        ),
+        (LineItem.objects.for_tenant(tenant_id).filter(mine), ["description"]),
+        (Payment.objects.for_tenant(tenant_id).filter(mine), ["note"]),
+        (OrderPhoto.objects.for_tenant(tenant_id).filter(mine), ["caption"]),
     ]
-    for model, fields, belongs in free_texts:
-        changed += scrub_rows(model.objects.for_tenant(tenant_id).filter(belongs), fields, erasing)
+    for rows, fields in free_texts:
+        changed += scrub_rows(rows, fields, erasing)
     return changed
 
 
-def scrub_rows(queryset, fields: list[str], erasing: Erasing) -> int:
+def scrub_rows(queryset: QuerySet, fields: list[str], erasing: Erasing) -> int:
     """Mask the client's name and contacts in these text fields of these rows; the rows changed."""
     changed = 0
     for row in queryset.order_by("pk").values("pk", *fields).iterator(chunk_size=500):
