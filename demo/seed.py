@@ -11,7 +11,7 @@ from django.utils import translation
 
 from documents.demo import seed_demo_documents
 from notifications.events import on_order_event as notify
-from orders.demo import seed_demo_history, seed_demo_orders
+from orders.demo import seed_demo_erasure, seed_demo_erasure_client, seed_demo_history, seed_demo_orders
 from orders.timeline import listeners_paused
 from quality.clocks import on_order_event as clocks_listener
 from quality.demo import (
@@ -54,6 +54,7 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
         # Timeline entries are written in the language of the staff who act; the demo center's is its own.
         with translation.override(staff.tenant.language):
             seed_demo_orders(staff)
+            seed_demo_erasure_client(staff)  # erased at the end, once every app has something on them
             seed_demo_planning(staff)
             # Half a year of closed orders through the real lifecycle, dated back (after the planning demo: its
             # technicians take jobs too). Without the listeners whose state is rebuilt from the timeline at the
@@ -74,5 +75,7 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
             seed_demo_checklists(staff)
             date_demo_checks(staff)  # the history's quality checks on the days they were made
             seed_demo_sla(staff)  # after the hours and the orders: the clocks count in them
-            seed_demo_rollups(staff)  # last: from the history as dated by the steps above
+            seed_demo_rollups(staff)  # from the history as dated by the steps above
+            # Last: every app's data on the client exists, so the erasure shows what it masks in each.
+            seed_demo_erasure(staff)
     return staff

@@ -17,6 +17,7 @@ class NotificationsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from orders.panels import Panel, register_panel
+        from orders.personal_data import register_data_holder
         from orders.setup import SetupStep, register_setup_step
         from orders.timeline import on_order_event
         from servicedesk.tenancy.roles import Perm
@@ -25,8 +26,10 @@ class NotificationsConfig(AppConfig):
         from . import checks  # noqa: F401 - registers the system checks
         from .events import on_order_event as listener
         from .panels import notifications_panel
+        from .personal_data import HOLDER
 
         on_order_event(listener)
+        register_data_holder(HOLDER)
         register_panel(Panel("notifications", "notifications/_panel.html", notifications_panel, position=300))
         owner_confirmed.connect(_release_held, dispatch_uid="notifications.release_held")
         register_setup_step(

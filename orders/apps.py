@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from servicedesk.tenancy.signals import tenant_created
 
-        from . import setup  # noqa: F401 - registers the setup checklist's own steps
+        from . import personal_data, setup  # noqa: F401 - register their own steps and data holder
         from .catalogues import on_tenant_created
 
         tenant_created.connect(on_tenant_created, dispatch_uid="orders.starter_catalogue")

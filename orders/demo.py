@@ -578,3 +578,99 @@ def _date_back(order: Order, start: datetime, planned: float, ready: float, pick
         closed_at=events[-1].created_at if not order.is_open else None,
     )
     return events[-1].created_at
+
+
+# A client who asked for their data to be erased (issue 13): taken in, served and handed over two months
+# ago, then given the data report and erased on request, through the real services. The client page, the
+# order and its documents show what an erasure leaves.
+ERASED_CLIENT = {
+    "demo-jakarta": (
+        "Rina Wijaya",
+        "+6281234567899",
+        "rina@example.com",
+        "Permintaan tertulis di meja, 3 Maret",
+    ),
+}
+ERASED_CLIENT_DEFAULT = (
+    "Pavel Orlov",
+    "+79161234599",
+    "pavel@example.com",
+    "Письменное заявление на стойке, 3 марта",
+)
+
+
+def seed_demo_erasure_client(staff) -> None:
+    """The client who will ask for erasure, served and handed over three weeks ago. Made with the open demo
+    orders (before the apps' guards, checklists and independent checks, are set up), so that the later
+    steps give their order what any order has (documents, a rating ...) and the erasure has it all to mask.
+    Idempotent: done once the client, or their erasure, exists."""
+    from .models import PersonalDataRequest
+
+    tenant = staff.tenant
+    name, phone, email, _reason = ERASED_CLIENT.get(tenant.slug, ERASED_CLIENT_DEFAULT)
+    if (
+        Client.objects.for_tenant(tenant).filter(phone=phone).exists()
+        or PersonalDataRequest.objects.for_tenant(tenant).exists()
+    ):
+        return
+    data = demo_data_for(tenant)
+    types = [t for t in seed_catalogue(tenant) if t.needs_item and ServiceFormat.IN_SHOP in t.formats]
+    members = {m.role: m for m in Membership.objects.for_tenant(tenant).select_related("user")}
+    reception, manager, technician = members[Role.RECEPTION], members[Role.MANAGER], members[Role.TECHNICIAN]
+    kind, brand, model, serial, condition, accessories = data.items[0]
+    order = services.take_in(
+        tenant,
+        services.IntakeData(
+            client=None,
+            client_name=name,
+            client_phone=phone,
+            client_email=email,
+            consent=True,
+            service_type=types[0],
+            format=ServiceFormat.IN_SHOP,
+            intake_location=staff.head_office,
+            problem=data.problems[0],
+            item_kind=kind,
+            item_brand=brand,
+            item_model=model,
+            item_serial=f"{serial}99",
+            item_condition=condition,
+            item_accessories=accessories,
+            estimate=types[0].base_price,
+        ),
+        by=reception,
+    )
+    # Three weeks ago: within the open demo orders' last four weeks (the history's months start further
+    # back, and history_exists() looks there).
+    start = timezone.now() - timedelta(days=21)
+    Order.objects.filter(pk=order.pk).update(created_at=start)
+    order.refresh_from_db()
+    walk_to(
+        order,
+        "handed_over",
+        manager=manager,
+        technician=technician,
+        reception=reception,
+        workshop=staff.workshop,
+    )
+    _spread_timeline(order, start, start + timedelta(days=3))
+
+
+def seed_demo_erasure(staff) -> None:
+    """The client of seed_demo_erasure_client asks for their data and then for its erasure: the manager
+    gives the report and erases it. Idempotent: a center with a personal-data request is left alone."""
+    from . import personal_data
+    from .models import PersonalDataRequest
+
+    tenant = staff.tenant
+    if PersonalDataRequest.objects.for_tenant(tenant).exists():
+        return
+    _name, phone, _email, reason = ERASED_CLIENT.get(tenant.slug, ERASED_CLIENT_DEFAULT)
+    client = Client.objects.for_tenant(tenant).filter(phone=phone).select_related("tenant").first()
+    if client is None:
+        return
+    manager = Membership.objects.for_tenant(tenant).filter(role=Role.MANAGER).select_related("user").first()
+    if manager is None:
+        return
+    personal_data.data_report(client, by=manager)
+    personal_data.erase_client(client, by=manager, reason=reason)

@@ -25,6 +25,7 @@ from .models import (
     LineItem,
     LineKind,
     Payment,
+    PersonalDataSettings,
     Priority,
     ServiceFormat,
     ServiceType,
@@ -430,6 +431,13 @@ class ClientForm(forms.ModelForm):
             required=False,
         )
 
+    def clean(self) -> dict | None:
+        # An erased client stays anonymised for good (orders.personal_data): the web, the API and imports
+        # all edit clients through this form.
+        if self.instance.pk and self.instance.erased_at is not None:
+            raise ValidationError(_("This client's personal data was erased; the client cannot be edited."))
+        return super().clean()
+
     def clean_phone(self) -> str:
         phone = normalise_phone(self.cleaned_data["phone"], self.tenant.phone_region)
         clash = Client.objects.for_tenant(self.tenant).filter(phone=phone).exclude(pk=self.instance.pk)
@@ -510,3 +518,27 @@ def intake_data(data: dict) -> IntakeData:
         visit_end=data["visit_end"],
         item=data.get("item"),
     )
+
+
+class ErasureForm(forms.Form):
+    """A client's erasure request as staff record it (orders.personal_data.erase_client)."""
+
+    reason = forms.CharField(
+        label=_("The request"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "How and when the client asked, e.g. “Written request handed in at the desk on 3 March”. "
+            "Do not repeat their name or contacts here: this record is kept."
+        ),
+    )
+    confirm = forms.BooleanField(
+        label=_("I have checked that the request comes from the client themselves"),
+        error_messages={"required": _("Confirm that the request comes from the client.")},
+    )
+
+
+class PersonalDataSettingsForm(forms.ModelForm):
+    class Meta:
+        model = PersonalDataSettings
+        fields = ["anonymise_after_years"]

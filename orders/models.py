@@ -12,12 +12,20 @@ from typing import Self, TypedDict
 
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from servicedesk.tenancy.models import Location, Membership, Tenant, TenantOwned, TenantQuerySet
+from servicedesk.tenancy.models import (
+    Location,
+    Membership,
+    Tenant,
+    TenantOwned,
+    TenantQuerySet,
+    TenantSettings,
+)
 
 from .event_text import describe
 
@@ -91,6 +99,9 @@ class Client(TenantOwned):
     # choices here, so adding a language needs no migration).
     language = models.CharField(_("preferred language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Set when the client's personal data was erased (orders.personal_data): the row stays, anonymised, so
+    # the orders keep their financial and legal records; nothing is sent to it or edited on it any more.
+    erased_at = models.DateTimeField(_("personal data erased"), null=True, blank=True, editable=False)
 
     class Meta(TenantOwned.Meta):
         verbose_name = _("client")
@@ -670,3 +681,79 @@ class OrderPhoto(TenantOwned):
     class Meta(TenantOwned.Meta):
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["tenant", "order"], name="orders_photo_order_idx")]
+
+
+# --- Personal data requests (orders.personal_data, docs/integrations.md) ------------------------------
+
+
+class PersonalDataRequest(TenantOwned):
+    """The record of a client's personal-data request: a report of what is held on them, an erasure on
+    their request, or an anonymisation by the center's retention setting. Written by
+    orders.personal_data in the transaction of what it records; never changed afterwards. It names the
+    client by id only: after an erasure the row must not bring the name back."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("Data report")
+        ERASURE = "erasure", _("Erasure on request")
+        RETENTION = "retention", _("Anonymised after the retention period")
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Carried out")
+        REFUSED = "refused", _("Refused")
+
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="data_requests", verbose_name=_("client")
+    )
+    kind = models.CharField(_("request"), max_length=10, choices=Kind.choices)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DONE)
+    reason = models.TextField(_("reason"), max_length=1000, blank=True)
+    # What was done, per app: {"orders": 3, "notifications": 5, ...} rows changed; or why it was refused.
+    detail = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("handled by"),
+    )
+    # Kept as text too: the record of who handled it survives the user's deletion ("" for the periodic task).
+    requested_by_name = models.CharField(_("handled by"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("personal data request")
+        verbose_name_plural = _("personal data requests")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["tenant", "client", "-created_at"], name="orders_datarequest_client_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.client_id} ({self.status})"
+
+
+class PersonalDataSettings(TenantSettings):
+    """The center's retention rule for clients' personal data (orders.personal_data.anonymise_inactive)."""
+
+    anonymise_after_years = models.PositiveSmallIntegerField(
+        _("anonymise clients inactive for, years"),
+        default=0,
+        validators=[MaxValueValidator(50)],
+        help_text=_(
+            "Clients whose last order was closed this many years ago (and with no order open or under "
+            "warranty) are anonymised by a nightly task. 0: never."
+        ),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(TenantOwned.Meta):
+        verbose_name = _("personal data settings")
+        verbose_name_plural = _("personal data settings")
+        constraints = [
+            *TenantOwned.Meta.constraints,
+            models.UniqueConstraint(fields=["tenant"], name="orders_personaldata_settings_tenant_uniq"),
+        ]

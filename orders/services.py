@@ -105,7 +105,7 @@ def sees_client_phone(membership: Membership, order: Order) -> bool:
 def client_phone_for(membership: Membership, order: Order) -> str:
     """The client's phone as this member may see it (sees_client_phone): formatted in full, or masked."""
     phone = order.client.phone
-    if not phone:
+    if not phone or order.client.erased_at is not None:  # erased: a placeholder, not a number
         return ""
     return format_phone(phone) if sees_client_phone(membership, order) else mask_phone(phone)
 
@@ -172,6 +172,8 @@ def take_in(tenant: Tenant, data: IntakeData, *, by: Membership) -> Order:
     now = timezone.now()
     visits.check_slot(data.visit_start, data.visit_end, now=now, tz=tenant.tz)
     client = data.client
+    if client is not None and client.erased_at is not None:
+        raise ValidationError(_("This client's personal data was erased: take the order in as a new client."))
     if client is None:
         client = Client.objects.create(
             tenant=tenant,
@@ -298,7 +300,7 @@ def find_clients(tenant: Tenant, query: str, limit: int = 8):
     query = (query or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if len(query) < 2:
         return Client.objects.none()
-    qs = Client.objects.for_tenant(tenant)
+    qs = Client.objects.for_tenant(tenant).filter(erased_at__isnull=True)  # erased: nobody to find
     digits = "".join(ch for ch in query if ch.isdigit())
     if len(digits) >= 3 and len(digits) >= len(query.replace(" ", "").replace("+", "").replace("-", "")) - 2:
         by_phone = Q(phone__contains=digits)

@@ -3,7 +3,7 @@ the client's public status page lives under /s/<token>/ (no account, no tenant i
 
 from django.urls import include, path
 
-from . import item_views, public, setup_views, views
+from . import item_views, personal_data_views, public, setup_views, views
 
 app_name = "orders"
 
@@ -33,6 +33,11 @@ tenant_urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
     path("clients/<int:client_id>/", views.client_detail, name="client_detail"),
     path("clients/<int:client_id>/edit/", views.client_edit, name="client_edit"),
+    path("clients/<int:client_id>/data/", personal_data_views.client_data_report, name="client_data_report"),
+    path("clients/<int:client_id>/erase/", personal_data_views.client_erase, name="client_erase"),
+    path(
+        "clients/data-retention/", personal_data_views.personal_data_settings, name="personal_data_settings"
+    ),
     path("catalogue/", views.catalogue, name="catalogue"),
     path("catalogue/ready-made/", setup_views.add_catalogue, name="add_catalogue"),
     path("setup/dismiss/", setup_views.dismiss, name="setup_dismiss"),

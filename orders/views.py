@@ -597,6 +597,10 @@ def client_detail(request: TenantRequest, client_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def client_edit(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
+    if client.erased_at is not None:
+        # Anonymised for good (orders.personal_data): there is nothing to edit, and nobody to write to.
+        messages.error(request, _("This client's personal data was erased; the client cannot be edited."))
+        return redirect("orders:client_detail", tenant_slug=request.tenant.slug, client_id=client.pk)
     form = ClientForm(request.POST or None, instance=client, tenant=request.tenant)
     if request.method == "POST" and form.is_valid():
         form.save()

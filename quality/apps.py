@@ -15,11 +15,13 @@ class QualityConfig(AppConfig):
         from orders.lifecycle import register_guard
         from orders.models import Order
         from orders.panels import Panel, register_panel
+        from orders.personal_data import register_data_holder
         from orders.timeline import on_order_event
         from reception.targets import register_wait_targets
         from servicedesk.tenancy.landing import register_landing
 
         from . import checklists, checks, listeners
+        from . import personal_data as quality_data
         from .clocks import on_order_event as sla_listener
         from .dashboard import managers_landing
         from .hours import visit_hours_warning
@@ -36,6 +38,7 @@ class QualityConfig(AppConfig):
         )
         register_guard(checks.GUARD_KEY, checks.independent_check_guard, prepare=checks.prepare)
         on_order_event(listeners.on_event)
+        register_data_holder(quality_data.HOLDER)
         # SLA clocks and the dashboard's daily rollups follow every order event, in its transaction.
         on_order_event(sla_listener)
         on_order_event(keep_rollups_current)

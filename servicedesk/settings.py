@@ -454,6 +454,15 @@ CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
 # How long history is kept (days): sent/failed outbox rows, log-in logs. Purged daily by beat.
 NOTIFICATIONS_RETENTION_DAYS = env_int("NOTIFICATIONS_RETENTION_DAYS", 180)
 LOGIN_LOG_RETENTION_DAYS = env_int("LOGIN_LOG_RETENTION_DAYS", 90)
+# Personal data (orders.personal_data, docs/integrations.md): how long issued documents are kept after the
+# year they were issued in (Russia's accounting documents: 5 years), stated on a client's data report; and
+# how many clients a center's retention setting anonymises per nightly run.
+DOCUMENT_RETENTION_YEARS = env_int("DOCUMENT_RETENTION_YEARS", 5)
+PERSONAL_DATA_RETENTION_BATCH = env_int("PERSONAL_DATA_RETENTION_BATCH", 200)
+CELERY_BEAT_SCHEDULE["orders-anonymise-inactive-clients"] = {
+    "task": "orders.anonymise_inactive_clients",
+    "schedule": 24 * 3600,
+}
 CELERY_BEAT_SCHEDULE["ops-purge-old-data"] = {"task": "ops.purge_old_data", "schedule": 24 * 3600}
 # Service levels (quality.clocks): how often beat moves the running clocks on and sends at-risk / breach
 # alerts; an alert is at most this late.

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from demo.seed import seed_demo
 from orders.demo import CLOSES, HISTORY_DAYS, OPENS
-from orders.models import EventKind, Order, OrderEvent
+from orders.models import Client, EventKind, Order, OrderEvent, PersonalDataRequest
 from quality import rollups, standards
 from quality.models import DailyRollup, Feedback, Goal, QualityCheck, SlaClock, Standard
 from reception.models import Visit, VisitState
@@ -136,7 +136,19 @@ def test_the_demo_has_six_months_of_realistic_history_and_is_idempotent(settings
     assert cells_of(tenant) == kept
     assert DailyRollup.objects.filter(tenant=tenant, day__lt=(now - timedelta(days=150)).date()).exists()
 
+    # One client asked for their data and its erasure (issue 13): the report and the erasure are on record,
+    # the client anonymised, their order kept with its money.
+    requests = PersonalDataRequest.objects.filter(tenant=tenant)
+    assert sorted(requests.values_list("kind", "status")) == [("erasure", "done"), ("report", "done")]
+    erased = Client.objects.get(pk=requests.first().client_id)
+    # In the center's language: Russian once locale-pending/pdr.po is merged, English until then.
+    assert erased.name in {f"Удалённый клиент № {erased.pk}", f"Erased client #{erased.pk}"}
+    assert erased.phone == f"erased-{erased.pk}" and erased.email == ""
+    assert not Client.objects.filter(tenant=tenant, name="Pavel Orlov").exists()
+    assert orders.get(client=erased).status == "handed_over"
+
     # Idempotent.
     before = counts(tenant)
     seed_demo()
     assert counts(tenant) == before
+    assert PersonalDataRequest.objects.filter(tenant=tenant).count() == 2

@@ -50,6 +50,7 @@ class Perm(StrEnum):
     COMPLAINTS_MANAGE = "complaints_manage"
     WARRANTY_OVERRIDE = "warranty_override"
     AUDITS = "audits"
+    PERSONAL_DATA = "personal_data"
 
 
 _ALL = frozenset(Role)
@@ -89,6 +90,8 @@ MATRIX: dict[Perm, tuple[frozenset[Role], StrOrPromise]] = {
         _("Accept a warranty claim outside the warranty period (with a reason)"),
     ),
     Perm.AUDITS: (_MANAGEMENT, _("Run internal audits and track their findings")),
+    # A client's data report and erasure (orders.personal_data): those who answer for the center's records.
+    Perm.PERSONAL_DATA: (_MANAGEMENT, _("Give a client the report of their data, erase it on their request")),
 }
 
 # Who may grant which role: managers run the staff but cannot create owners or demote them.
