@@ -139,9 +139,10 @@ def _label(model: type[models.Model] | None, name: str) -> str:
     if name in EXTRA_LABELS:
         return capfirst(str(EXTRA_LABELS[name]))
     try:
-        return capfirst(str(model._meta.get_field(name).verbose_name)) if model else name
+        field = model._meta.get_field(name) if model else None
     except Exception:  # noqa: BLE001 - a field since removed: its name is still better than nothing
         return name
+    return capfirst(str(field.verbose_name)) if isinstance(field, models.Field) else name
 
 
 def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
@@ -155,7 +156,7 @@ def _value(model: type[models.Model] | None, name: str, value: Any) -> str:
         field = model._meta.get_field(name) if model else None
     except Exception:  # noqa: BLE001
         field = None
-    if field is not None and getattr(field, "choices", None):
+    if isinstance(field, models.Field) and field.choices:
         labels = {str(key): label for key, label in field.flatchoices}
         value = labels.get(str(value), value)
     text = str(value).replace("\n", " ")
