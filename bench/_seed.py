@@ -102,7 +102,17 @@ def migrate() -> float:
     from django.db import connection
 
     started = time.perf_counter()
-    call_command("migrate", verbosity=0, interactive=False)
+    if connection.vendor == "sqlite":
+        # A scratch SQLite file: its tables straight from the models (2 s instead of the 40 s Django spends
+        # replaying the migrations' model states), as pytest-django's --no-migrations does. PostgreSQL runs
+        # the real migrations: their indexes, the trigram extension among them, are what is measured there.
+        from django.apps import apps
+        from django.conf import settings
+
+        settings.MIGRATION_MODULES = {config.label: None for config in apps.get_app_configs()}
+        call_command("migrate", verbosity=0, interactive=False, run_syncdb=True)
+    else:
+        call_command("migrate", verbosity=0, interactive=False)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous = OFF")  # a scratch database: no need to wait for the disk

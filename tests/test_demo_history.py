@@ -1,8 +1,9 @@
 """The demo center's six months of history (orders.demo.seed_demo_history and what the apps' demos add to it):
 a few orders a working day, nearly all closed, some reworked after a failed check, some brought back under
 warranty, a few percent late, rated by a third of the clients; one standard failing, a goal in progress,
-people waiting at reception; the dashboard's rollups and the service-level clocks computed from that history.
-Running the seeding again changes nothing.
+people waiting at reception; the dashboard's rollups and the service-level clocks computed from that history;
+after-sales (complaints, warranty claims, an audit); a client's erasure. Running the seeding again changes
+nothing.
 
 One test: the whole Moscow seeding takes most of a minute."""
 
@@ -12,13 +13,25 @@ from collections import Counter
 from datetime import timedelta
 
 import pytest
+from django.db.models import Count
 from django.utils import timezone
 
 from demo.seed import seed_demo
 from orders.demo import CLOSES, HISTORY_DAYS, OPENS
-from orders.models import Client, EventKind, Order, OrderEvent, PersonalDataRequest
+from orders.models import Client, EventKind, Item, Order, OrderEvent, PersonalDataRequest
 from quality import rollups, standards
-from quality.models import DailyRollup, Feedback, Goal, QualityCheck, SlaClock, Standard
+from quality.models import (
+    Audit,
+    AuditFinding,
+    Complaint,
+    DailyRollup,
+    Feedback,
+    Goal,
+    QualityCheck,
+    SlaClock,
+    Standard,
+    WarrantyClaim,
+)
 from reception.models import Visit, VisitState
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
@@ -30,7 +43,20 @@ pytestmark = pytest.mark.django_db
 def counts(tenant) -> dict:
     return {
         model.__name__: model.objects.filter(tenant=tenant).count()
-        for model in (Order, OrderEvent, Feedback, QualityCheck, SlaClock, Standard, Goal, Visit)
+        for model in (
+            Order,
+            OrderEvent,
+            Feedback,
+            QualityCheck,
+            SlaClock,
+            Standard,
+            Goal,
+            Visit,
+            Complaint,
+            WarrantyClaim,
+            Audit,
+            AuditFinding,
+        )
     }
 
 
@@ -146,6 +172,22 @@ def test_the_demo_has_six_months_of_realistic_history_and_is_idempotent(settings
     assert erased.phone == f"erased-{erased.pk}" and erased.email == ""
     assert not Client.objects.filter(tenant=tenant, name="Pavel Orlov").exists()
     assert orders.get(client=erased).status == "handed_over"
+
+    # After-sales: complaints (one resolved with a discount, one open from a rating), warranty claims linked
+    # to their originals, a device with several visits, an audit in progress with findings open and closed.
+    complaints = Complaint.objects.filter(tenant=tenant)
+    assert complaints.filter(
+        status="resolved", compensation="discount", client_told_at__isnull=False
+    ).exists()
+    assert complaints.filter(status__in=["open", "in_progress"], source="rating").exists()
+    claims = WarrantyClaim.objects.filter(tenant=tenant)
+    accepted = claims.get(status="accepted")
+    assert accepted.order.warranty_of_id == accepted.original_id and accepted.order.status == "handed_over"
+    assert accepted.order.warranty_until == accepted.original.warranty_until
+    assert claims.filter(status="requested").exists()
+    assert Item.objects.filter(tenant=tenant).annotate(n=Count("orders")).filter(n__gte=3).exists()
+    audit = Audit.objects.get(tenant=tenant, status="in_progress")
+    assert audit.findings.filter(status="open").exists() and audit.findings.filter(status="closed").exists()
 
     # Idempotent.
     before = counts(tenant)
