@@ -19,11 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api import full_export
-from api.models import AuditEntry, CenterExport
+from api.models import CenterExport
 from orders.models import Estimate, EstimateLine, OrderStatus
 from orders.permissions import ActorRefused
 from quality.models import Complaint, Feedback
-from servicedesk.tenancy.models import Location, Membership
+from servicedesk.tenancy.models import AuditEntry, Location, Membership
 from servicedesk.tenancy.roles import Role
 from stock.models import Part, StockLevel, StockMovement
 from technicians.models import WorkLog
