@@ -196,12 +196,12 @@ def test_manager_issues_the_contract_and_the_act_in_english_and_in_russian(paper
         and f"No. {contract.display_number}" in text
         and f"Order #{order.number}" in text
     )
-    assert "The estimated price is 4,500.00 RUB." in text and "Pavel Smirnov" in text
+    assert "The estimated price is RUB 4,500.00." in text and "Pavel Smirnov" in text
     act_en = fetch_pdf(page, panel_row(page, "completion_act").get_by_role("link", name="Open and print"))
     keep_pdf(act_en, "completion-act-en")
     text = pdf_text(act_en)
     assert "Completion act" in text and f"No. {act.display_number}" in text
-    assert "Phone screen replacement" in text and "Total: 4,500.00 RUB" in text
+    assert "Phone screen replacement" in text and "Total: RUB 4,500.00" in text
     assert "Акт" not in text  # nothing Russian in the English paper
 
     # The navbar's switcher turns the interface Russian; the same panel issues the Russian papers.
