@@ -9,10 +9,11 @@ center edits anyway.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
@@ -185,3 +186,22 @@ def on_tenant_created(sender, *, tenant: Tenant, starter_catalogue: str = "", **
     """tenancy.signals.tenant_created: the catalogue chosen at sign-up (nothing when none was chosen)."""
     if starter_catalogue in CATALOGUES:
         apply_catalogue(tenant, starter_catalogue)
+
+
+def set_service_links(
+    link: type[models.Model], owner_field: str, owner: models.Model, service_types: Iterable[ServiceType]
+) -> None:
+    """Make the tenant's `link` rows (PartServiceType, TechnicianSkill ...) of `owner` name exactly these
+    services: rows of others are deleted, missing ones added, the rest left as they are."""
+    wanted = list(service_types)
+    tenant_id = owner.tenant_id  # type: ignore[attr-defined]
+    rows = link._default_manager.filter(tenant_id=tenant_id, **{owner_field: owner})
+    rows.exclude(service_type__in=wanted).delete()
+    have = set(rows.values_list("service_type_id", flat=True))
+    link._default_manager.bulk_create(
+        [
+            link(tenant_id=tenant_id, service_type=service_type, **{owner_field: owner})
+            for service_type in wanted
+            if service_type.pk not in have
+        ]
+    )

@@ -24,6 +24,7 @@ from django.db.models.functions import Round
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from orders.catalogues import set_service_links
 from orders.event_text import joined, say
 from orders.models import EventKind, LineItem, Order, ServiceType
 from orders.permissions import check_actor
@@ -63,17 +64,7 @@ def save_part(part: Part, service_types: list[ServiceType], *, by: Membership) -
         else _part_record(Part.objects.select_for_update().get(pk=part.pk, tenant_id=part.tenant_id))
     )
     part.save()
-    PartServiceType.objects.filter(tenant_id=part.tenant_id, part=part).exclude(
-        service_type__in=service_types
-    ).delete()
-    have = set(PartServiceType.objects.filter(part=part).values_list("service_type_id", flat=True))
-    PartServiceType.objects.bulk_create(
-        [
-            PartServiceType(tenant_id=part.tenant_id, part=part, service_type=service_type)
-            for service_type in service_types
-            if service_type.pk not in have
-        ]
-    )
+    set_service_links(PartServiceType, "part", part, service_types)
     after = _part_record(part)
     if before is None:
         record(by, Action.PART_CREATED, part.name, {"after": after})

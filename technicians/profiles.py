@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from orders.catalogues import set_service_links
 from orders.models import ServiceType
 from servicedesk.tenancy.audit import Action, changes, record, snapshot
 from servicedesk.tenancy.models import Membership
@@ -38,17 +39,7 @@ def save_profile(
             TechnicianProfile.objects.select_for_update().get(pk=profile.pk, tenant_id=profile.tenant_id)
         )
     profile.save()
-    TechnicianSkill.objects.filter(tenant_id=profile.tenant_id, profile=profile).exclude(
-        service_type__in=skills
-    ).delete()
-    have = set(TechnicianSkill.objects.filter(profile=profile).values_list("service_type_id", flat=True))
-    TechnicianSkill.objects.bulk_create(
-        [
-            TechnicianSkill(tenant_id=profile.tenant_id, profile=profile, service_type=service_type)
-            for service_type in skills
-            if service_type.pk not in have
-        ]
-    )
+    set_service_links(TechnicianSkill, "profile", profile, skills)
     if (changed := changes(before, _profile_record(profile)))["after"]:
         record(by, Action.TECHNICIAN_CHANGED, profile.membership.user, changed)
     return profile
