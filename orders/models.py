@@ -19,12 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from servicedesk.tenancy.models import (
+    EditedTenantSettings,
     Location,
     Membership,
     Tenant,
     TenantOwned,
     TenantQuerySet,
-    TenantSettings,
 )
 
 from .event_text import describe
@@ -733,7 +733,7 @@ class PersonalDataRequest(TenantOwned):
         return f"{self.kind} {self.client_id} ({self.status})"
 
 
-class PersonalDataSettings(TenantSettings):
+class PersonalDataSettings(EditedTenantSettings):
     """The center's retention rule for clients' personal data (orders.personal_data.anonymise_inactive)."""
 
     anonymise_after_years = models.PositiveSmallIntegerField(
@@ -744,10 +744,6 @@ class PersonalDataSettings(TenantSettings):
             "Clients whose last order was closed this many years ago (and with no order open or under "
             "warranty) are anonymised by a nightly task. 0: never."
         ),
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta(TenantOwned.Meta):

@@ -28,7 +28,7 @@ from orders.models import (
     Priority,
     ServiceType,
 )
-from servicedesk.tenancy.models import Location, Membership, TenantOwned, TenantSettings
+from servicedesk.tenancy.models import EditedTenantSettings, Location, Membership, TenantOwned, TenantSettings
 
 from .calendar import parse_hours
 from .sla import ClockState, Target
@@ -656,7 +656,7 @@ class DailyRollup(TenantOwned):
 # --- Checklists and the quality check ----------------------------------------------------------------
 
 
-class QualitySettings(TenantSettings):
+class QualitySettings(EditedTenantSettings):
     """The center's quality rules (one row per center; without one the defaults apply)."""
 
     independent_check = models.BooleanField(
@@ -666,10 +666,6 @@ class QualitySettings(TenantSettings):
             "Then a manager or the owner passes the check; the technician assigned to the order, and whoever "
             "finished the work, cannot."
         ),
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     class Meta(TenantOwned.Meta):

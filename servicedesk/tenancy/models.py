@@ -185,6 +185,18 @@ class TenantSettings(TenantOwned):
         return found or cls(tenant_id=tenant_id)
 
 
+class EditedTenantSettings(TenantSettings):
+    """A settings row that keeps who changed it last, and when."""
+
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta(TenantSettings.Meta):
+        abstract = True
+
+
 class LocationQuerySet(TenantQuerySet):
     def active(self) -> Self:
         return self.filter(is_active=True)
