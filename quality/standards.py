@@ -12,6 +12,7 @@ deadline's period. See docs/quality.md, "Standards and goals".
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -410,7 +411,8 @@ def follow(goal: Goal, *, today: date | None = None, context: Context | None = N
     line = least_squares(with_data)
     forecast = line[0] + line[1] * deadline_index if line else None
     if forecast is not None:  # a straight line may run below zero or past the most the metric can be
-        forecast = min(max(forecast, 0.0), metric.maximum if metric.maximum is not None else forecast)
+        ceiling = metric.maximum if metric.maximum is not None else math.inf
+        forecast = min(max(forecast, 0.0), ceiling)
     if today > goal.deadline:
         at_deadline = current.value if current is not None else None
         state = (

@@ -192,6 +192,15 @@ def test_after_the_deadline_a_goal_is_achieved_or_missed(wait_history, manager, 
     assert standards.follow(goal).state == standards.GoalState.ACHIEVED
 
 
+def test_a_forecast_never_runs_below_zero(wait_history, manager):
+    # The line 3.9 - 0.2 x crosses zero in the 20th week; the deadline's week (28 Dec) is the 39th (index 38),
+    # where the line says -3.7 min: no wait can be shorter than none.
+    goal = standards.set_goal(wait_history.tenant, goal_data(deadline=date(2026, 12, 31)), by=manager)
+    status = standards.follow(goal)
+    assert status.deadline_index == 38
+    assert status.forecast == 0.0 and status.state == standards.GoalState.ON_TRACK
+
+
 def test_one_period_of_data_is_too_early_for_a_forecast(wait_history, manager):
     goal = standards.set_goal(wait_history.tenant, goal_data(starts_on=date(2026, 4, 27)), by=manager)
     status = standards.follow(goal)
