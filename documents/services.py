@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -315,7 +316,7 @@ def preview(tenant: Tenant, kind: str, language: str, source: str) -> bytes:
     return rendered.pdf
 
 
-def documents_of_order(order: Order):
+def documents_of_order(order: Order) -> QuerySet[Document]:
     """The order's documents, newest version of each kind first (one query)."""
     return (
         Document.objects.for_tenant(order.tenant_id)

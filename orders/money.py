@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Case, DecimalField, F, Sum, Value, When
 from django.db.models.functions import Coalesce
@@ -139,7 +140,7 @@ def new_estimate(
     comment: str,
     state: str,
     by: Membership | None,
-    **decision,
+    **decision: Any,
 ) -> Estimate:
     """Add the next version (the older draft or pending one is superseded) and mirror it on the order."""
     previous = current_estimate(order, lock=True)

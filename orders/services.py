@@ -10,7 +10,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -295,7 +295,7 @@ def take_in_return(
     return take_in(original.tenant, data, by=by)
 
 
-def find_clients(tenant: Tenant, query: str, limit: int = 8):
+def find_clients(tenant: Tenant, query: str, limit: int = 8) -> QuerySet[Client]:
     """Returning clients by phone digits or name, for the intake search-as-you-type."""
     query = (query or "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in text
     if len(query) < 2:
@@ -314,7 +314,7 @@ def find_clients(tenant: Tenant, query: str, limit: int = 8):
 
 
 # --- Planning --------------------------------------------------------------------------------------
-def technician_choices(tenant: Tenant):
+def technician_choices(tenant: Tenant) -> QuerySet[Membership]:
     return (
         Membership.objects.for_tenant(tenant)
         .filter(is_active=True, role__in=[Role.TECHNICIAN, Role.MANAGER, Role.OWNER])

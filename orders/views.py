@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -551,7 +551,7 @@ def receipt(request: TenantRequest, order_number: int) -> HttpResponse:
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_GET
 def client_list(request: TenantRequest) -> HttpResponse:
-    qs = Client.objects.for_tenant(request.tenant)
+    qs: QuerySet[Client] = Client.objects.for_tenant(request.tenant)
     query = request.GET.get("q", "").strip()
     if query:
         qs = services.find_clients(request.tenant, query, limit=200)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -83,7 +84,7 @@ def _clean_phone(raw: str, tenant: Tenant) -> str:
     return normalise_phone(raw, tenant.phone_region) if raw else ""
 
 
-def _new_visit(location: Location, *, now: datetime, **fields) -> Visit:
+def _new_visit(location: Location, *, now: datetime, **fields: Any) -> Visit:
     """Number the day's next ticket under the desk's row lock and save the visit (call in a transaction)."""
     tenant = location.tenant
     desk = desk_for(location)
