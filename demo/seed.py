@@ -28,7 +28,7 @@ from quality.rollups import on_order_event as keep_rollups_current
 from reception.demo import seed_demo_queue
 from servicedesk.tenancy.demo import DemoStaff, seed_demo_staff, seed_jakarta_staff
 from stock.demo import seed_demo_stock
-from technicians.demo import seed_demo_planning
+from technicians.demo import seed_demo_planning, seed_history_work_logs
 from technicians.listeners import on_order_event as stop_timers
 
 
@@ -63,6 +63,7 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
             # history has no running timers).
             with listeners_paused(clocks_listener, keep_rollups_current, notify, stop_timers):
                 seed_demo_history(staff)
+                seed_history_work_logs(staff)
             seed_demo_stock(staff)
             seed_demo_documents(staff)
             seed_demo_feedback(staff)

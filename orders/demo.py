@@ -57,8 +57,20 @@ ITEMS = [
     ("Car", "Lada", "Vesta", "XTAGFK330L1234567", "Check-engine light on", "Keys"),
 ]
 
-# How long ago the open demo orders were taken in (hours): mostly today and yesterday, two from last week.
-OPEN_AGES_HOURS = [2, 5, 20, 26, 3, 30, 8, 150, 45, 1, 52, 6, 200, 28]
+# How long ago each open demo order was taken in (hours), by its status: the first, second (and third)
+# order of that status. The further along, the older, as in a real queue: a "ready" order took one to
+# three working days to get there, so the repair-time figures of the last days read like the history's.
+OPEN_AGES_HOURS = {
+    "new": (1, 0.5, 1.5),
+    "planned": (5, 20, 3),
+    "diagnostics": (26, 6, 4),
+    "awaiting_approval": (30, 45, 20),
+    "awaiting_parts": (150, 52),
+    "in_progress": (28, 3),
+    "quality_check": (30, 52),
+    "ready": (45, 110),
+    "on_hold": (200, 8),
+}
 PROBLEMS = [
     "Does not turn on",
     "Screen flickers",
@@ -80,7 +92,7 @@ class DemoData:
     visit_address: str  # formatted with n (a house number) and m (a flat or an RT)
     prepayment: Decimal
     spare_part: tuple[str, Decimal]  # the part a quoted estimate adds
-    reasons: dict[str, str]  # why an order is cancelled or put on hold
+    reasons: dict[str, str]  # why an order is cancelled or put on hold (and why work is entered by hand)
 
 
 MOSCOW = DemoData(
@@ -95,6 +107,7 @@ MOSCOW = DemoData(
         "cancel": "Client changed their mind",
         "hold": "Waiting for the client to call back",
         "return_to_work": "The fault came back in the final test",
+        "work_log": "Entered after the repair",
     },
 )
 
@@ -148,6 +161,7 @@ JAKARTA = DemoData(
         "cancel": "Pelanggan berubah pikiran",
         "hold": "Menunggu pelanggan menelepon kembali",
         "return_to_work": "Kerusakan muncul lagi saat tes akhir",
+        "work_log": "Dicatat setelah perbaikan",
     },
 )
 
@@ -261,7 +275,8 @@ def seed_demo_orders(staff) -> None:
         if status in CLOSED_STATUSES:
             created = now - timedelta(days=26 - index, hours=index % 5)
         else:
-            created = now - timedelta(hours=OPEN_AGES_HOURS[index % len(OPEN_AGES_HOURS)])
+            ages = OPEN_AGES_HOURS[status]
+            created = now - timedelta(hours=ages[index // len(statuses) % len(ages)])
         Order.objects.filter(pk=order.pk).update(created_at=created)
         order.refresh_from_db()
         quoted = index >= len(statuses) and status in QUOTED_PATHS  # the second order of these statuses

@@ -7,16 +7,18 @@ from __future__ import annotations
 from datetime import time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from orders.models import Order, OrderStatus, ServiceFormat, ServiceType
+from orders.demo import CLOSES, HISTORY_RECENT_DAYS, demo_data_for
+from orders.models import EventKind, Order, OrderEvent, OrderStatus, ServiceFormat, ServiceType
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.demo import DEMO_PASSWORD
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
-from . import planning
+from . import planning, worklog
 from .models import (
     TechnicianProfile,
     TechnicianSkill,
@@ -227,3 +229,63 @@ def seed_demo_planning(staff) -> None:
         _spread_visits(staff, people)
         _rebalance(staff, people)
     seed_work_logs(staff)
+
+
+def seed_history_work_logs(staff) -> int:
+    """The history's technicians logged their repairs: for each stretch of work on a handed-over order (from
+    "work started" to "work finished", twice after a failed check), most of it up to closing time, entered by
+    hand through the work log (as a technician does after the fact) and dated back to when it was done. An
+    entry that would overlap the technician's other work is left out. Returns how many entries it made; none
+    on a second run (orders with work logged are skipped)."""
+    tenant = staff.tenant
+    tz = tenant.tz
+    reason = demo_data_for(tenant).reasons["work_log"]
+    history = (
+        Order.objects.for_tenant(tenant)
+        .filter(
+            status=OrderStatus.HANDED_OVER,
+            technician__isnull=False,
+            created_at__lt=timezone.now() - timedelta(days=HISTORY_RECENT_DAYS),
+            work_logs__isnull=True,
+        )
+        .select_related("technician__user", "tenant")
+        .order_by("created_at")
+    )
+    made = 0
+    for order in history:
+        technician = order.technician
+        assert technician is not None  # filtered above
+        started = None
+        for event in order.events.filter(kind=EventKind.STATUS).order_by("created_at", "id"):
+            if event.to_status == OrderStatus.IN_PROGRESS:
+                started = event.created_at
+            elif event.to_status == OrderStatus.QUALITY_CHECK and started is not None:
+                # Written up a few minutes before closing at the latest.
+                closing = timezone.localtime(started, tz).replace(
+                    hour=CLOSES, minute=0, second=0, microsecond=0
+                ) - timedelta(minutes=5)
+                # Hands-on time: about three quarters of the stretch, 20 minutes to 4 hours, before closing.
+                length = min(
+                    max((event.created_at - started) * 0.75, timedelta(minutes=20)), timedelta(hours=4)
+                )
+                end = min(started + length, event.created_at, closing)
+                if end - started >= timedelta(minutes=10):
+                    try:
+                        entry = worklog.add_manual(
+                            order,
+                            technician=technician,
+                            start=started,
+                            end=end,
+                            reason=reason,
+                            by=technician,
+                        )
+                    except ValidationError:
+                        entry = None  # the technician was busy with another order then
+                    if entry is not None:
+                        OrderEvent.objects.filter(
+                            order=order, kind=EventKind.WORK_LOG, data__work_log=entry.pk
+                        ).update(created_at=end)
+                        WorkLog.objects.filter(pk=entry.pk).update(created_at=end)
+                        made += 1
+                started = None
+    return made

@@ -35,6 +35,7 @@ from quality.models import (
 from reception.models import Visit, VisitState
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
+from technicians.models import WorkLog
 from tests.quality.test_rollups import cells_of
 
 pytestmark = pytest.mark.django_db
@@ -112,6 +113,29 @@ def test_the_demo_has_six_months_of_realistic_history_and_is_idempotent(settings
     )
     assert len(returns) >= 4
     assert all(closed < created <= closed + timedelta(days=30) for created, closed in returns)
+
+    # The technicians logged their repairs (entered by hand afterwards): on most handed-over orders, each entry
+    # within a stretch of work on its order (after "work started", before "work finished"), before closing
+    # time, with its timeline event on the day it was done. A few were left out where they would overlap.
+    handed_history = history.filter(status="handed_over")
+    logged = WorkLog.objects.filter(order__in=handed_history).select_related("order")
+    assert logged.values("order").distinct().count() >= 0.8 * handed_history.count()
+    for entry in logged:
+        stretches = list(
+            entry.order.events.filter(kind=EventKind.STATUS, to_status__in=["in_progress", "quality_check"])
+            .order_by("created_at", "id")
+            .values_list("to_status", "created_at")
+        )
+        starts = [at for status, at in stretches if status == "in_progress"]
+        ends = [at for status, at in stretches if status == "quality_check"]
+        assert any(
+            start == entry.started_at and entry.ended_at <= end
+            for start, end in zip(starts, ends, strict=True)
+        )
+        assert entry.ended_at.astimezone(tz).hour < CLOSES
+    assert (
+        OrderEvent.objects.filter(order__in=handed_history, kind=EventKind.WORK_LOG).count() == logged.count()
+    )
 
     # SLA breaches: a few percent of the closed orders were ready late (the clocks rebuilt from the timelines).
     ready = Counter(
