@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.models import CenterExport
-from orders.models import Client, OrderStatus, PersonalDataRequest
+from orders.models import OrderStatus, PersonalDataRequest
 from servicedesk.tenancy.models import AuditEntry
 from servicedesk.tenancy.roles import Role
 from tests.orders.factories import ClientFactory, OrderFactory
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def ivan(tenant_a) -> Client:
+def ivan(tenant_a):
     client = ClientFactory(
         tenant=tenant_a, name="Ivan Petrov", phone="+79161234567", email="ivan@example.test"
     )
