@@ -3,12 +3,12 @@ per location, past orders. Upload, preview, map the columns (remembered per kind
 writes nothing, with row-numbered problems), import (a Celery task with its progress). Re-importing the
 same file changes nothing: each kind finds a row's record again (api/import_kinds.py says by what).
 
-Each row goes through the web's own rules (ClientForm's fields, ServiceTypeForm, PartForm, stock.services,
-orders.history_import), so an import cannot store what the pages would refuse. The rows go by chunks of
-CHUNK_ROWS, each chunk in one transaction; a row's records are saved all or nothing and a bad row is
-reported with its spreadsheet row number, never half saved. Amounts, dates and phone numbers are read with the center's language and country
-(api/import_values.py). Limits: IMPORT_MAX_BYTES per file (and IMPORT_MAX_UNZIPPED for an .xlsx's
-contents), IMPORT_MAX_ROWS rows, IMPORT_MAX_COLUMNS columns.
+Each row goes through the web's own rules (ClientForm's fields, ServiceTypeForm, PartForm,
+stock.services, orders.history_import), so an import cannot store what the pages would refuse. The rows
+go by chunks of CHUNK_ROWS, each chunk in one transaction; a row's records are saved all or nothing and a
+bad row is reported with its spreadsheet row number, never half saved. Amounts, dates and phone numbers
+are read with the center's language and country (api/import_values.py). Limits: IMPORT_MAX_BYTES per
+file (and IMPORT_MAX_UNZIPPED for an .xlsx's contents), IMPORT_MAX_ROWS rows, IMPORT_MAX_COLUMNS columns.
 """
 
 from __future__ import annotations
