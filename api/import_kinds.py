@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -615,10 +616,18 @@ _UNIT_WORDS = {
 }
 
 
+def _locations(ctx: RowContext) -> dict[str, Location]:
+    """The center's active locations by name (any case), read once per run."""
+    if "locations" not in ctx.seen:
+        places: dict[str, Location] = {}
+        for place in Location.objects.for_tenant(ctx.tenant).filter(is_active=True).order_by("id"):
+            places.setdefault(place.name.strip().lower(), place)
+        ctx.seen["locations"] = places
+    return ctx.seen["locations"]
+
+
 def _location(ctx: RowContext, name: str, label: str) -> Location:
-    location = (
-        Location.objects.for_tenant(ctx.tenant).filter(name__iexact=name.strip(), is_active=True).first()
-    )
+    location = _locations(ctx).get(name.strip().lower())
     if location is None:
         raise ValidationError(
             _("%(field)s: no location named “%(value)s” here.") % {"field": label, "value": name[:60]}
@@ -664,7 +673,10 @@ def part_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
     if sku.lower() in seen:
         part = seen[sku.lower()]
     else:
-        part = Part.objects.for_tenant(ctx.tenant).filter(sku__iexact=sku).first()
+        looked_up: dict[str, Part] = ctx.seen.get("chunk_parts", {})
+        part = looked_up.get(sku.lower()) if "chunk_parts" in ctx.seen else None
+        if part is None and "chunk_parts" not in ctx.seen:
+            part = Part.objects.for_tenant(ctx.tenant).filter(sku__iexact=sku).first()
         if part is None:
             form = PartForm(data, instance=Part(tenant=ctx.tenant), tenant=ctx.tenant)
             if not form.is_valid():
@@ -692,11 +704,10 @@ def part_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
     if external_id in stocked:
         raise ValidationError(_("This part's stock at this location is on an earlier row of the file."))
     stocked.add(external_id)
-    if (
-        ImportedRecord.objects.for_tenant(ctx.tenant)
-        .filter(kind=ImportedRecord.Kind.STOCK, external_id=external_id)
-        .exists()
-    ):
+    imported = ctx.seen.get("chunk_stock")
+    if imported is None:
+        imported = _imported(ctx.tenant, ImportedRecord.Kind.STOCK, {external_id})
+    if external_id in imported:
         return [*outcome, "unchanged_stock"]  # received at the first import; counted and used here since
     if ctx.dry_run or part is None:
         return [*outcome, "stocked"]
@@ -718,6 +729,23 @@ def part_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
         job=ctx.job,
     )
     return [*outcome, "stocked"]
+
+
+def prepare_parts(ctx: RowContext, rows: list[dict[str, str]]) -> None:
+    """What a chunk of parts names, looked up in a query each: the parts (by SKU, any case) and the stock
+    imported before (by part and location), so each row does not ask again."""
+    skus = {values.get("sku", "").strip().lower() for values in rows} - {""}
+    ctx.seen["chunk_parts"] = {
+        part.sku.lower(): part
+        for part in Part.objects.for_tenant(ctx.tenant).annotate(key=Lower("sku")).filter(key__in=skus)
+    }
+    places = _locations(ctx)
+    stock_ids = set()
+    for values in rows:
+        place = places.get(values.get("location", "").strip().lower())
+        if place is not None:
+            stock_ids.add(f"{values.get('sku', '').strip().lower()}@{place.pk}")
+    ctx.seen["chunk_stock"] = _imported(ctx.tenant, ImportedRecord.Kind.STOCK, stock_ids)
 
 
 def part_summary(counts: dict[str, int], errors: int) -> str:
@@ -984,6 +1012,7 @@ KINDS: dict[str, Kind] = {
         ("created_parts", "unchanged_parts", "stocked", "unchanged_stock"),
         part_summary,
         needs_member=True,
+        prepare=prepare_parts,
     ),
     ImportJob.Kind.ORDERS: Kind(
         ORDER_TARGETS,
