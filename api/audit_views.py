@@ -25,7 +25,7 @@ from quality.models import QualitySettings, SlaPolicy
 from servicedesk.tenancy.access import TenantRequest, tenant_view
 from servicedesk.tenancy.models import AuditEntry, Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm, Role
-from stock.models import Part
+from stock.models import Part, StockLevel
 from technicians.models import TechnicianProfile
 
 from .models import WebhookEndpoint
@@ -40,6 +40,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
         [
             Action.INVITATION_SENT,
             Action.INVITATION_REVOKED,
+            Action.INVITATION_ACCEPTED,
             Action.ROLE_CHANGED,
             Action.MEMBER_DEACTIVATED,
             Action.MEMBER_REACTIVATED,
@@ -58,6 +59,9 @@ GROUPS: list[tuple[Any, list[str]]] = [
             Action.SLA_CREATED,
             Action.SLA_CHANGED,
             Action.SLA_DELETED,
+            Action.CHECKLIST_CREATED,
+            Action.CHECKLIST_CHANGED,
+            Action.CHECKLIST_RETIRED,
         ],
     ),
     (
@@ -79,6 +83,7 @@ GROUPS: list[tuple[Any, list[str]]] = [
             Action.CATALOGUE_APPLIED,
             Action.PART_CREATED,
             Action.PART_CHANGED,
+            Action.STOCK_MIN_CHANGED,
             Action.TECHNICIAN_CHANGED,
         ],
     ),
@@ -123,6 +128,7 @@ MODELS: dict[str, type[models.Model]] = {
     Action.SERVICE_RESTORED: ServiceType,
     Action.PART_CREATED: Part,
     Action.PART_CHANGED: Part,
+    Action.STOCK_MIN_CHANGED: StockLevel,
     Action.TECHNICIAN_CHANGED: TechnicianProfile,
     Action.WEBHOOK_CHANGED: WebhookEndpoint,
 }
@@ -131,6 +137,7 @@ EXTRA_LABELS = {
     "service_types": gettext_lazy("used for"),
     "week": gettext_lazy("opening hours"),
     "skills": gettext_lazy("skills"),
+    "items": gettext_lazy("checks"),
 }
 LONG = 60  # a template's text is cut in the line (the whole of it stays in the entry)
 
@@ -188,6 +195,16 @@ def describe(entry: AuditEntry) -> tuple[str, str]:
             else _("Invitation to %(email)s as %(role)s withdrawn")
         )
         return what, line % {"email": entry.target, "role": role}
+    if entry.action == Action.INVITATION_ACCEPTED:
+        role = Role(data["role"]).label if data.get("role") in Role.values else data.get("role", "")
+        return what, _("%(email)s joined as %(role)s") % {"email": entry.target, "role": role}
+    if entry.action == Action.STOCK_MIN_CHANGED:
+        what = f"{entry.target}, {data.get('location', '')}"
+    if entry.action.startswith("checklist."):
+        what = _("%(service)s, version %(version)s") % {
+            "service": entry.target,
+            "version": data.get("version", ""),
+        }
     if entry.action == Action.ROLE_CHANGED:
         return what, _("Role of %(name)s changed: %(before)s → %(after)s") % {
             "name": entry.target,

@@ -30,7 +30,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Model, Q
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from documents.models import Document
@@ -141,6 +141,21 @@ def request_full_export(by: Membership) -> CenterExport:
     tenant_id, export_id = export.tenant_id, export.pk
     transaction.on_commit(lambda: tasks.build_center_export.delay(tenant_id, export_id), robust=True)
     return export
+
+
+def unavailable(export: CenterExport, tenant: Tenant, *, missing: bool = False) -> str | None:
+    """Why the export's file cannot be downloaded now (the web page's and the API's sentence), or None.
+    `missing`: the file could not be opened (as gone as an expired one)."""
+    if export.is_running:
+        return _("This export is still being prepared: download it when the list says it is ready.")
+    if export.state == CenterExport.State.FAILED:
+        return _("This export failed, so there is nothing to download. Prepare a new one.")
+    if export.is_downloadable and not missing:
+        return None
+    until = timezone.localtime(export.expires_at or timezone.now(), tenant.tz)
+    return _(
+        "This export expired on %(until)s: its file is deleted 24 hours after it is ready. Prepare a new one."
+    ) % {"until": formats.date_format(until, "SHORT_DATETIME_FORMAT")}
 
 
 def record_download(export: CenterExport, by: Membership) -> None:

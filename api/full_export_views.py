@@ -58,7 +58,8 @@ def export_status(request: TenantRequest) -> HttpResponse:
 
 
 def _not_here(request: TenantRequest, export: CenterExport, status: int) -> HttpResponse:
-    return render(request, "api/full_export_gone.html", {"export": export}, status=status)
+    reason = full_export.unavailable(export, request.tenant, missing=True)
+    return render(request, "api/full_export_gone.html", {"export": export, "reason": reason}, status=status)
 
 
 @tenant_view(Perm.TENANT_SETTINGS)

@@ -10,8 +10,12 @@
   orders.history_import.import_past_order; the client is found or created by the clients' rule.
 
 A row function checks everything first and, unless it is a dry run, saves; it returns the names of the
-counts it adds to, or raises ValidationError with the reason. The engine runs it in a transaction of its
-own, so a bad row is never half saved. A row already imported (or already here) is counted, not changed.
+counts it adds to, or raises ValidationError with the reason. The engine reads the file in chunks
+(imports.CHUNK_ROWS rows) and runs each chunk in one transaction, each row in a savepoint of its own, so
+a bad row is never half saved. The clients' kind has a chunk function instead (client_chunk): the chunk's
+clients and devices looked up in one query each, every row checked by plain functions (ClientForm's own
+fields, not a form per row), the good rows written in bulk. A row already imported (or already here) is
+counted, not changed.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from orders.forms import ClientForm, ServiceTypeForm
+from orders.forms import ClientForm, ServiceTypeForm, refuse_erased
 from orders.history_import import PastOrder, check_past_order, import_past_order
 from orders.items import normalise_serial
 from orders.models import Client, Item, OrderStatus, ServiceFormat, ServiceType
@@ -66,6 +71,8 @@ class RowContext:
 
 
 RowFunction = Callable[[RowContext, dict[str, str]], list[str]]
+# Many rows at once: (spreadsheet row number, values) in, a RowResult per row out (see client_chunk).
+ChunkFunction = Callable[[RowContext, list[tuple[int, dict[str, str]]]], list["RowResult"]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,10 @@ class Kind:
     counts: tuple[str, ...]
     summary: Callable[[dict[str, int], int], str]  # (counts, rows with problems) -> a sentence
     needs_member: bool = False  # the services it calls record who acted
+    # Where the rows' lookups and writes are done for a chunk at once; without it, row by row.
+    chunk: ChunkFunction | None = None
+    # Row by row, after a look-up of what the chunk's rows name, in a query each (see prepare_orders).
+    prepare: Callable[[RowContext, list[dict[str, str]]], None] | None = None
 
 
 def _label(targets: list[Target], name: str) -> str:
@@ -162,52 +173,113 @@ def _client_data(existing: Client | None, values: dict[str, str]) -> dict[str, o
     return data
 
 
+# The cells a row's client is checked on, in ClientForm's order (its errors are listed in that order).
+CLIENT_CELLS = ("name", "phone", "email", "notes")
+
+
+def check_client(ctx: RowContext, existing: Client | None, values: dict[str, str]) -> dict[str, str]:
+    """The row's client cells (the phone already normalised) checked by ClientForm's own fields (their
+    limits and sentences, e.g. "Name: This field is required.") and its rule on erased clients, without
+    a form per row: a form's construction and model validation cost more than the import's writes. The
+    cleaned values of `existing` completed by the row, or ValidationError with every problem."""
+    fields = ctx.seen.get("client_fields")
+    if fields is None:  # built once per run: the same fields a ClientForm of this center has
+        fields = ctx.seen["client_fields"] = ClientForm(tenant=ctx.tenant).fields
+    data = _client_data(existing, values)
+    cleaned: dict[str, str] = {}
+    problems: list[str] = []
+    for name in CLIENT_CELLS:
+        try:
+            cleaned[name] = fields[name].clean(data.get(name, ""))
+        except ValidationError as problem:
+            problems.extend(f"{fields[name].label}: {message}" for message in problem.messages)
+    if existing is not None:
+        try:
+            refuse_erased(existing)
+        except ValidationError as problem:
+            problems.extend(problem.messages)
+    if problems:
+        raise ValidationError(" ".join(problems))
+    return cleaned
+
+
+def _new_client(tenant: Tenant, cleaned: dict[str, str]) -> Client:
+    return Client(tenant=tenant, notify_email=True, notify_sms=True, **cleaned)
+
+
+def _completes(existing: Client, cleaned: dict[str, str]) -> bool:
+    """Whether the row fills what the client had empty (its e-mail, its notes); the rest is kept."""
+    return cleaned["email"] != existing.email or cleaned["notes"] != existing.notes
+
+
+def _item_cells(values: dict[str, str]) -> tuple[str, str, str, str]:
+    """The row's device (kind, brand, model, serial); kind empty when the row names none."""
+    kind, brand, model, serial = (
+        values.get(key, "") for key in ("item_kind", "item_brand", "item_model", "item_serial")
+    )
+    if (brand or model or serial) and not kind:
+        raise ValidationError(_("A device needs its kind (phone, laptop ...)."))
+    return kind, brand, model, serial
+
+
 def _item_key(kind: str, brand: str, model: str, serial: str) -> tuple:
     serial = normalise_serial(serial)
     return ("serial", serial) if serial else ("name", kind.lower(), brand.lower(), model.lower())
 
 
-def _find_item(tenant: Tenant, client: Client, kind: str, brand: str, model: str, serial: str) -> Item | None:
-    items = Item.objects.for_tenant(tenant).filter(client=client)
+def _match_item(items: list[Item], kind: str, brand: str, model: str, serial: str) -> Item | None:
+    """The client's device the row names, among `items` (the client's, by id): by serial number
+    (normalised), or by kind, brand and model (any case) among those without one."""
     key = _item_key(kind, brand, model, serial)
-    if key[0] == "serial":
-        for item in items.exclude(serial="")[:500]:
-            if normalise_serial(item.serial) == key[1]:
+    for item in items:
+        if key[0] == "serial":
+            if item.serial and normalise_serial(item.serial) == key[1]:
                 return item
-        return None
-    return items.filter(serial="", kind__iexact=kind, brand__iexact=brand, model__iexact=model).first()
+        elif not item.serial and _item_key(item.kind, item.brand, item.model, "") == key:
+            return item
+    return None
+
+
+def _items_of(tenant: Tenant, client_ids: list[int]) -> dict[int, list[Item]]:
+    """The devices of these clients, by client (one query)."""
+    found: dict[int, list[Item]] = {}
+    if client_ids:
+        for item in Item.objects.for_tenant(tenant).filter(client_id__in=client_ids).order_by("id"):
+            found.setdefault(item.client_id, []).append(item)
+    return found
 
 
 def client_of_row(ctx: RowContext, values: dict[str, str]) -> tuple[Client | None, list[str]]:
-    """The row's client by the clients' rule: found by phone (and completed where it was empty) or made
-    through the web's ClientForm. None in a dry run for a client not saved yet."""
-    seen_phones: dict[str, Client | None] = ctx.seen.setdefault("phones", {})
+    """The row's client by the clients' rule: found by phone (and completed where it was empty) or made.
+    Unsaved in a dry run for a client not saved yet. (The past orders' rows, one at a time; the clients'
+    file goes a chunk at a time through client_chunk, by the same rule.)"""
+    seen_phones: dict[str, Client] = ctx.seen.setdefault("phones", {})
     phone = normalise_phone(values.get("phone", ""), ctx.tenant.phone_region)  # the web's sentence
-    if phone in seen_phones:
-        existing = seen_phones[phone]
+    known = phone in seen_phones
+    looked_up: dict[str, Client | None] = ctx.seen.get("chunk_clients", {})
+    if known:
+        existing: Client | None = seen_phones[phone]
+    elif phone in looked_up:
+        existing = looked_up[phone]
     else:
         existing = Client.objects.for_tenant(ctx.tenant).filter(phone=phone).first()
-    form = ClientForm(
-        _client_data(existing, {**values, "phone": phone}), tenant=ctx.tenant, instance=existing
-    )
-    if not form.is_valid():
-        raise ValidationError(_form_errors(form))
-    if phone in seen_phones:
+    cleaned = check_client(ctx, existing, {**values, "phone": phone})
+    if known:
         return existing, []  # the file named this client before: counted (and saved) on its first row
     outcome: list[str]
-    client = existing
     if existing is None:
         outcome = ["created_clients"]
+        client = _new_client(ctx.tenant, cleaned)
         if not ctx.dry_run:
-            client = form.save(commit=False)
-            client.tenant = ctx.tenant
             client.save()
-    elif form.has_changed():
-        outcome = ["updated_clients"]
-        if not ctx.dry_run:
-            form.save()
     else:
+        client = existing
         outcome = ["unchanged_clients"]
+        if _completes(existing, cleaned):
+            outcome = ["updated_clients"]
+            existing.email, existing.notes = cleaned["email"], cleaned["notes"]
+            if not ctx.dry_run:
+                existing.save(update_fields=["email", "notes"])
     seen_phones[phone] = client
     return client, outcome
 
@@ -216,39 +288,156 @@ def item_of_row(
     ctx: RowContext, client: Client | None, phone_key: str, values: dict[str, str]
 ) -> tuple[Item | None, list[str]]:
     """The row's device of `client`: found (by serial, or kind, brand and model) or made. None when the
-    row names none, or in a dry run for a device not saved yet."""
-    item_values = [values.get(key, "") for key in ("item_kind", "item_brand", "item_model", "item_serial")]
-    if any(item_values[1:]) and not item_values[0]:
-        raise ValidationError(_("A device needs its kind (phone, laptop ...)."))
+    row names none; unsaved in a dry run for a device not saved yet."""
+    item_values = _item_cells(values)
     if not item_values[0]:
         return None, []
     seen_items: dict[tuple, Item | None] = ctx.seen.setdefault("items", {})
     key = (phone_key, *_item_key(*item_values))
     if key in seen_items:
         return seen_items[key], []
-    item = _find_item(ctx.tenant, client, *item_values) if client is not None else None
+    item = None
+    if client is not None and client.pk is not None:
+        item = _match_item(_items_of(ctx.tenant, [client.pk]).get(client.pk, []), *item_values)
     outcome = []
-    if item is None:
+    if item is None and client is not None:
         outcome.append("created_items")
-        if not ctx.dry_run and client is not None:  # a client is saved before its device, or it is a dry run
-            item = Item.objects.create(
-                tenant=ctx.tenant,
-                client=client,
-                kind=item_values[0],
-                brand=item_values[1],
-                model=item_values[2],
-                serial=item_values[3],
-            )
+        kind, brand, model, serial = item_values
+        item = Item(tenant=ctx.tenant, client=client, kind=kind, brand=brand, model=model, serial=serial)
+        if not ctx.dry_run:  # a client is saved before its device, or it is a dry run
+            item.save()
     seen_items[key] = item
     return item, outcome
 
 
 def client_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
-    phone = normalise_phone(values.get("phone", ""), ctx.tenant.phone_region)
-    _limit(values, ITEM_LIMITS, CLIENT_TARGETS)
-    client, outcome = client_of_row(ctx, values)
-    _item, made = item_of_row(ctx, client, phone, values)
-    return outcome + made
+    """One row of the clients' file (client_chunk does the same for many)."""
+    return client_chunk(ctx, [(0, values)])[0].outcome()
+
+
+@dataclass
+class RowResult:
+    """What a chunk function says of one row: the counts it adds to, or the problem."""
+
+    counts: list[str] = field(default_factory=list)
+    problem: ValidationError | None = None
+
+    def outcome(self) -> list[str]:
+        if self.problem is not None:
+            raise self.problem
+        return self.counts
+
+
+def client_chunk(ctx: RowContext, rows: list[tuple[int, dict[str, str]]]) -> list[RowResult]:
+    """Rows of the clients' file, by the rule of client_of_row and item_of_row, a chunk at a time: the
+    chunk's clients found in one query (by phone), their devices in one more, every row checked, then
+    (unless a dry run) the good rows' new clients, completed clients and new devices written in bulk.
+    Nothing of a bad row is written. The engine runs it in a transaction of its own; the run's memory of
+    what the file named (ctx.seen) only learns the chunk once its writes went through."""
+    # What the run remembers of the clients and devices the file named: small tuples, not models, so a
+    # file of 100,000 rows keeps its memory in bounds.
+    seen_phones: dict[str, Remembered] = ctx.seen.setdefault("client_phones", {})
+    seen_items: set[tuple] = ctx.seen.setdefault("item_keys", set())
+    results = [RowResult() for _row in rows]
+    phones: list[str] = []
+    for index, (_number, values) in enumerate(rows):
+        try:
+            phones.append(normalise_phone(values.get("phone", ""), ctx.tenant.phone_region))
+            _limit(values, ITEM_LIMITS, CLIENT_TARGETS)
+        except ValidationError as problem:
+            results[index].problem = problem
+            if len(phones) == index:
+                phones.append("")
+    wanted = {phone for phone in phones if phone and phone not in seen_phones}
+    found = (
+        {client.phone: client for client in Client.objects.for_tenant(ctx.tenant).filter(phone__in=wanted)}
+        if wanted
+        else {}
+    )
+    known_ids = {client.pk for client in found.values()}
+    known_ids |= {
+        pk for phone in phones if phone in seen_phones and (pk := seen_phones[phone][0]) is not None
+    }
+    items_of = _items_of(ctx.tenant, sorted(known_ids))
+    chunk_phones: dict[str, Client] = {}
+    chunk_items: set[tuple] = set()
+    new_clients: list[Client] = []
+    completed: list[Client] = []
+    new_items: list[Item] = []
+    for index, (_number, values) in enumerate(rows):
+        result, phone = results[index], phones[index]
+        if result.problem is not None:
+            continue
+        known = phone in chunk_phones or phone in seen_phones
+        existing = chunk_phones.get(phone) or _remembered(ctx.tenant, phone, seen_phones) or found.get(phone)
+        try:
+            cleaned = check_client(ctx, existing, {**values, "phone": phone})
+            item_values = _item_cells(values)
+        except ValidationError as problem:
+            result.problem = problem
+            continue
+        if known:
+            assert existing is not None
+            client = existing
+        elif existing is None:
+            client = _new_client(ctx.tenant, cleaned)
+            new_clients.append(client)
+            result.counts.append("created_clients")
+        elif _completes(existing, cleaned):
+            client = existing
+            client.email, client.notes = cleaned["email"], cleaned["notes"]
+            completed.append(client)
+            result.counts.append("updated_clients")
+        else:
+            client = existing
+            result.counts.append("unchanged_clients")
+        chunk_phones[phone] = client
+        if not item_values[0]:
+            continue
+        key = (phone, *_item_key(*item_values))
+        if key in chunk_items or key in seen_items:
+            continue
+        item = _match_item(items_of.get(client.pk, []), *item_values) if client.pk is not None else None
+        if item is None:
+            kind, brand, model, serial = item_values
+            item = Item(tenant=ctx.tenant, client=client, kind=kind, brand=brand, model=model, serial=serial)
+            new_items.append(item)
+            result.counts.append("created_items")
+        chunk_items.add(key)
+    if not ctx.dry_run:
+        Client.objects.bulk_create(new_clients)
+        Client.objects.bulk_update(completed, ["email", "notes"])
+        for item in new_items:
+            item.client = item.client  # its client's id, now that the client is saved
+        Item.objects.bulk_create(new_items)
+    seen_phones.update((phone, _remember(client)) for phone, client in chunk_phones.items())
+    seen_items.update(chunk_items)
+    return results
+
+
+# A client as client_chunk remembers it: (id or None when unsaved, name, e-mail, notes, notify by e-mail,
+# by SMS), what a later row of the same phone is checked against (_client_data).
+Remembered = tuple[int | None, str, str, str, bool, bool]
+
+
+def _remember(client: Client) -> Remembered:
+    return (client.pk, client.name, client.email, client.notes, client.notify_email, client.notify_sms)
+
+
+def _remembered(tenant: Tenant, phone: str, seen: dict[str, Remembered]) -> Client | None:
+    if phone not in seen:
+        return None
+    pk, name, email, notes, notify_email, notify_sms = seen[phone]
+    return Client(
+        pk=pk,
+        tenant=tenant,
+        phone=phone,
+        name=name,
+        email=email,
+        notes=notes,
+        notify_email=notify_email,
+        notify_sms=notify_sms,
+    )
 
 
 def client_summary(counts: dict[str, int], errors: int) -> str:
@@ -427,10 +616,18 @@ _UNIT_WORDS = {
 }
 
 
+def _locations(ctx: RowContext) -> dict[str, Location]:
+    """The center's active locations by name (any case), read once per run."""
+    if "locations" not in ctx.seen:
+        places: dict[str, Location] = {}
+        for place in Location.objects.for_tenant(ctx.tenant).filter(is_active=True).order_by("id"):
+            places.setdefault(place.name.strip().lower(), place)
+        ctx.seen["locations"] = places
+    return ctx.seen["locations"]
+
+
 def _location(ctx: RowContext, name: str, label: str) -> Location:
-    location = (
-        Location.objects.for_tenant(ctx.tenant).filter(name__iexact=name.strip(), is_active=True).first()
-    )
+    location = _locations(ctx).get(name.strip().lower())
     if location is None:
         raise ValidationError(
             _("%(field)s: no location named “%(value)s” here.") % {"field": label, "value": name[:60]}
@@ -476,7 +673,10 @@ def part_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
     if sku.lower() in seen:
         part = seen[sku.lower()]
     else:
-        part = Part.objects.for_tenant(ctx.tenant).filter(sku__iexact=sku).first()
+        looked_up: dict[str, Part] = ctx.seen.get("chunk_parts", {})
+        part = looked_up.get(sku.lower()) if "chunk_parts" in ctx.seen else None
+        if part is None and "chunk_parts" not in ctx.seen:
+            part = Part.objects.for_tenant(ctx.tenant).filter(sku__iexact=sku).first()
         if part is None:
             form = PartForm(data, instance=Part(tenant=ctx.tenant), tenant=ctx.tenant)
             if not form.is_valid():
@@ -504,11 +704,10 @@ def part_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
     if external_id in stocked:
         raise ValidationError(_("This part's stock at this location is on an earlier row of the file."))
     stocked.add(external_id)
-    if (
-        ImportedRecord.objects.for_tenant(ctx.tenant)
-        .filter(kind=ImportedRecord.Kind.STOCK, external_id=external_id)
-        .exists()
-    ):
+    imported = ctx.seen.get("chunk_stock")
+    if imported is None:
+        imported = _imported(ctx.tenant, ImportedRecord.Kind.STOCK, {external_id})
+    if external_id in imported:
         return [*outcome, "unchanged_stock"]  # received at the first import; counted and used here since
     if ctx.dry_run or part is None:
         return [*outcome, "stocked"]
@@ -530,6 +729,23 @@ def part_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
         job=ctx.job,
     )
     return [*outcome, "stocked"]
+
+
+def prepare_parts(ctx: RowContext, rows: list[dict[str, str]]) -> None:
+    """What a chunk of parts names, looked up in a query each: the parts (by SKU, any case) and the stock
+    imported before (by part and location), so each row does not ask again."""
+    skus = {values.get("sku", "").strip().lower() for values in rows} - {""}
+    ctx.seen["chunk_parts"] = {
+        part.sku.lower(): part
+        for part in Part.objects.for_tenant(ctx.tenant).annotate(key=Lower("sku")).filter(key__in=skus)
+    }
+    places = _locations(ctx)
+    stock_ids = set()
+    for values in rows:
+        place = places.get(values.get("location", "").strip().lower())
+        if place is not None:
+            stock_ids.add(f"{values.get('sku', '').strip().lower()}@{place.pk}")
+    ctx.seen["chunk_stock"] = _imported(ctx.tenant, ImportedRecord.Kind.STOCK, stock_ids)
 
 
 def part_summary(counts: dict[str, int], errors: int) -> str:
@@ -672,11 +888,10 @@ def order_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
             _("Order %(number)s is on an earlier row of the file.") % {"number": external_id}
         )
     seen_ids.add(external_id)
-    if (
-        ImportedRecord.objects.for_tenant(ctx.tenant)
-        .filter(kind=ImportedRecord.Kind.ORDER, external_id=external_id)
-        .exists()
-    ):
+    imported = ctx.seen.get("chunk_orders")
+    if imported is None:
+        imported = _imported(ctx.tenant, ImportedRecord.Kind.ORDER, {external_id})
+    if external_id in imported:
         return ["unchanged_orders"]
     status = parse_choice(values.get("status", ""), OrderStatus.choices, label("status"), extra=_STATUS_WORDS)
     created_on = parse_date(values.get("created_on", ""), language, label("created_on"))
@@ -737,6 +952,34 @@ def order_row(ctx: RowContext, values: dict[str, str]) -> list[str]:
     return [*outcome, *made, "created_orders"]
 
 
+def _imported(tenant: Tenant, kind: str, external_ids: set[str]) -> set[str]:
+    """Which of these external ids an earlier import recorded (one query)."""
+    return set(
+        ImportedRecord.objects.for_tenant(tenant)
+        .filter(kind=kind, external_id__in=external_ids)
+        .values_list("external_id", flat=True)
+    )
+
+
+def prepare_orders(ctx: RowContext, rows: list[dict[str, str]]) -> None:
+    """What a chunk of past orders names, looked up in a query each: the orders imported before (by
+    external id) and the clients (by phone), so each row does not ask again."""
+    ctx.seen["chunk_orders"] = _imported(
+        ctx.tenant, ImportedRecord.Kind.ORDER, {values.get("external_id", "").strip() for values in rows}
+    )
+    phones: set[str] = set()
+    for values in rows:
+        try:
+            phones.add(normalise_phone(values.get("phone", ""), ctx.tenant.phone_region))
+        except ValidationError:
+            continue  # the row says why when it is run
+    phones -= ctx.seen.get("phones", {}).keys()
+    found = {
+        client.phone: client for client in Client.objects.for_tenant(ctx.tenant).filter(phone__in=phones)
+    }
+    ctx.seen["chunk_clients"] = {phone: found.get(phone) for phone in phones}
+
+
 def order_summary(counts: dict[str, int], errors: int) -> str:
     orders = counts.get("created_orders", 0)
     return ngettext(
@@ -758,6 +1001,7 @@ KINDS: dict[str, Kind] = {
         client_row,
         ("created_clients", "updated_clients", "unchanged_clients", "created_items"),
         client_summary,
+        chunk=client_chunk,
     ),
     ImportJob.Kind.SERVICES: Kind(
         SERVICE_TARGETS, service_row, ("created_services", "unchanged_services"), service_summary
@@ -768,6 +1012,7 @@ KINDS: dict[str, Kind] = {
         ("created_parts", "unchanged_parts", "stocked", "unchanged_stock"),
         part_summary,
         needs_member=True,
+        prepare=prepare_parts,
     ),
     ImportJob.Kind.ORDERS: Kind(
         ORDER_TARGETS,
@@ -782,5 +1027,6 @@ KINDS: dict[str, Kind] = {
         ),
         order_summary,
         needs_member=True,
+        prepare=prepare_orders,
     ),
 }

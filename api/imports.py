@@ -3,12 +3,12 @@ per location, past orders. Upload, preview, map the columns (remembered per kind
 writes nothing, with row-numbered problems), import (a Celery task with its progress). Re-importing the
 same file changes nothing: each kind finds a row's record again (api/import_kinds.py says by what).
 
-Each row goes through the web's own rules (ClientForm, ServiceTypeForm, PartForm, stock.services,
-orders.history_import), so an import cannot store what the pages would refuse; a row is saved in its own
-transaction (all of it or nothing) and a bad row is reported with its spreadsheet row number, never half
-saved. Amounts, dates and phone numbers are read with the center's language and country
-(api/import_values.py). Limits: IMPORT_MAX_BYTES per file (and IMPORT_MAX_UNZIPPED for an .xlsx's
-contents), IMPORT_MAX_ROWS rows, IMPORT_MAX_COLUMNS columns.
+Each row goes through the web's own rules (ClientForm's fields, ServiceTypeForm, PartForm,
+stock.services, orders.history_import), so an import cannot store what the pages would refuse. The rows
+go by chunks of CHUNK_ROWS, each chunk in one transaction; a row's records are saved all or nothing and a
+bad row is reported with its spreadsheet row number, never half saved. Amounts, dates and phone numbers
+are read with the center's language and country (api/import_values.py). Limits: IMPORT_MAX_BYTES per
+file (and IMPORT_MAX_UNZIPPED for an .xlsx's contents), IMPORT_MAX_ROWS rows, IMPORT_MAX_COLUMNS columns.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -36,12 +36,14 @@ from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 
 from . import audit
-from .import_kinds import KINDS, RowContext, Target
+from .import_kinds import KINDS, Kind, RowContext, RowResult, Target
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = 5
+# Rows read, looked up, checked and written together, in one transaction (see run).
+CHUNK_ROWS = 500
 
 
 # The clients' columns (the first kind; the others are in import_kinds.KINDS).
@@ -260,6 +262,48 @@ def _values(job: ImportJob, values: list[str]) -> dict[str, str]:
     return {name: (values[index] if index < len(values) else "") for name, index in job.mapping.items()}
 
 
+def _chunks(rows: Iterator[tuple[int, list[str]]], most: int) -> Iterator[list[tuple[int, list[str]]]]:
+    """The rows by CHUNK_ROWS, at most `most` of them in all."""
+    chunk: list[tuple[int, list[str]]] = []
+    for done, row in enumerate(rows, start=1):
+        if done > most:
+            break
+        chunk.append(row)
+        if len(chunk) == CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _row_by_row(kind: Kind, context: RowContext, rows: list[tuple[int, dict[str, str]]]) -> list[RowResult]:
+    results = []
+    for _number, values in rows:
+        try:
+            with transaction.atomic():  # a savepoint: the row's records together, or nothing of the row
+                results.append(RowResult(counts=kind.row(context, values)))
+        except ValidationError as problem:
+            results.append(RowResult(problem=problem))
+    return results
+
+
+def _run_chunk(kind: Kind, context: RowContext, rows: list[tuple[int, dict[str, str]]]) -> list[RowResult]:
+    """A chunk's rows in one transaction (one commit, not one a row). A chunk function's bulk insert can
+    meet a record saved meanwhile by someone else (the same phone typed on the web): the chunk is then
+    undone and run once more, finding it."""
+    if kind.chunk is None:
+        if kind.prepare is not None:
+            kind.prepare(context, [values for _number, values in rows])
+        with transaction.atomic():
+            return _row_by_row(kind, context, rows)
+    try:
+        with transaction.atomic():
+            return kind.chunk(context, rows)
+    except IntegrityError:
+        with transaction.atomic():
+            return kind.chunk(context, rows)
+
+
 def _fail(job: ImportJob, failure: str) -> ImportJob:
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, failure=failure[:300])
     job.refresh_from_db()
@@ -295,21 +339,19 @@ def run(tenant_id: int, job_id: int) -> ImportJob | None:
             job.file.close()
             rows = read_rows(data, job.file_format, tenant.language)
             next(rows, None)
-            for done, (number, raw) in enumerate(_nonblank(rows), start=1):
-                if done > settings.IMPORT_MAX_ROWS:
-                    break
-                try:
-                    with transaction.atomic():  # the row's records together, or nothing of the row
-                        outcome = kind.row(context, _values(job, raw))
-                except ValidationError as problem:
-                    error_count += 1
-                    if len(errors) < settings.IMPORT_MAX_ERRORS:
-                        errors.append({"row": number, "message": " ".join(problem.messages)[:300]})
-                else:
-                    for key in outcome:
-                        counts[key] = counts.get(key, 0) + 1
-                if done % 200 == 0:
-                    ImportJob.objects.filter(pk=job.pk).update(processed=done)
+            done = 0
+            for chunk in _chunks(_nonblank(rows), settings.IMPORT_MAX_ROWS):
+                numbered = [(number, _values(job, raw)) for number, raw in chunk]
+                for (number, _raw), result in zip(numbered, _run_chunk(kind, context, numbered), strict=True):
+                    if result.problem is not None:
+                        error_count += 1
+                        if len(errors) < settings.IMPORT_MAX_ERRORS:
+                            errors.append({"row": number, "message": " ".join(result.problem.messages)[:300]})
+                    else:
+                        for key in result.counts:
+                            counts[key] = counts.get(key, 0) + 1
+                done += len(chunk)
+                ImportJob.objects.filter(pk=job.pk).update(processed=done)  # the progress bar
         except ImportRefused as refused:
             return _fail(job, str(refused))
         except Exception:

@@ -3,7 +3,7 @@
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from . import docs, views
+from . import data_views, docs, views
 
 app_name = "api"
 
@@ -13,6 +13,15 @@ urlpatterns = [
     path("v1/docs/", docs.docs_page, name="docs"),
     path("v1/clients/", views.client_list, name="clients"),
     path("v1/clients/<int:client_id>/", views.client_detail, name="client"),
+    path(
+        "v1/clients/<int:client_id>/personal-data/", data_views.client_data_report, name="client_data_report"
+    ),
+    path("v1/clients/<int:client_id>/erasure/", data_views.client_erasure, name="client_erasure"),
+    path(
+        "v1/clients/<int:client_id>/data-requests/",
+        data_views.client_data_requests,
+        name="client_data_requests",
+    ),
     path("v1/items/", views.item_list, name="items"),
     path("v1/items/<int:item_id>/", views.item_detail, name="item"),
     path("v1/service-types/", views.service_type_list, name="service_types"),
@@ -37,5 +46,8 @@ urlpatterns = [
     path("v1/documents/<int:document_id>/", views.document_detail, name="document"),
     path("v1/documents/<int:document_id>/pdf/", views.document_pdf, name="document_pdf"),
     path("v1/feedback/", views.feedback_list, name="feedback"),
+    path("v1/exports/", data_views.export_list, name="exports"),
+    path("v1/exports/<int:export_id>/", data_views.export_detail, name="export"),
+    path("v1/exports/<int:export_id>/download/", data_views.export_download, name="export_download"),
     re_path(r"^(?P<rest>.*)$", views.not_found, name="not_found"),
 ]

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.test.utils import override_settings
 from django.utils import translation
 
+from demo.audit import seed_demo_audit
 from documents.demo import seed_demo_documents
 from notifications.events import on_order_event as notify
 from orders.demo import seed_demo_erasure, seed_demo_erasure_client, seed_demo_history, seed_demo_orders
@@ -79,4 +80,6 @@ def _seed_center(seed_staff: Callable[[], DemoStaff]) -> DemoStaff:
             seed_demo_rollups(staff)  # from the history as dated by the steps above
             # Last: every app's data on the client exists, so the erasure shows what it masks in each.
             seed_demo_erasure(staff)
+            # The audit log: changes through the audited services, dated back over the half year.
+            seed_demo_audit(staff)
     return staff

@@ -414,6 +414,13 @@ class PhotoForm(forms.Form):
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
 
+def refuse_erased(client: Client) -> None:
+    """An erased client stays anonymised for good (orders.personal_data): the web and the API edit clients
+    through ClientForm, imports check their rows with its fields and this rule (api/import_kinds.py)."""
+    if client.pk and client.erased_at is not None:
+        raise ValidationError(_("This client's personal data was erased; the client cannot be edited."))
+
+
 class ClientForm(forms.ModelForm):
     phone = forms.CharField(label=_("Phone"), max_length=40)
 
@@ -432,10 +439,7 @@ class ClientForm(forms.ModelForm):
         )
 
     def clean(self) -> dict | None:
-        # An erased client stays anonymised for good (orders.personal_data): the web, the API and imports
-        # all edit clients through this form.
-        if self.instance.pk and self.instance.erased_at is not None:
-            raise ValidationError(_("This client's personal data was erased; the client cannot be edited."))
+        refuse_erased(self.instance)
         return super().clean()
 
     def clean_phone(self) -> str:

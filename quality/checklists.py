@@ -30,6 +30,7 @@ from orders.money import lock_order
 from orders.permissions import check_actor
 from orders.services import add_photo
 from servicedesk.images import NormalisedImage
+from servicedesk.tenancy.audit import Action, record
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm
 
@@ -518,7 +519,8 @@ def save_checklist(
         raise ChecklistChanged(
             _("Someone else saved this checklist meanwhile. Here is their version; make your changes again.")
         )
-    if [_normalised(ItemData.of(i)) for i in version_items(current)] == cleaned:
+    previous = [_normalised(ItemData.of(i)) for i in version_items(current)]
+    if previous == cleaned:
         return None
     version = ChecklistVersion.objects.create(
         tenant_id=service_type.tenant_id,
@@ -543,7 +545,52 @@ def save_checklist(
             for n, d in enumerate(cleaned, start=1)
         ]
     )
+    _record_version(by, service_type, version, previous, cleaned)
     return version
+
+
+def _item_text(data: ItemData) -> str:
+    """A check as the audit log keeps it: "intake, tick: Screen intact", "quality, number: Voltage
+    (11.5-12.5 V), optional"."""
+    text = f"{data.stage}, {data.kind}: {data.label}"
+    if data.min_value is not None or data.max_value is not None:
+        low = plain_number(data.min_value) if data.min_value is not None else ""
+        high = plain_number(data.max_value) if data.max_value is not None else ""
+        text += f" ({low}-{high}{' ' + data.unit if data.unit else ''})"
+    return text if data.required else f"{text}, optional"
+
+
+def _record_version(
+    by: Membership,
+    service_type: ServiceType,
+    version: ChecklistVersion,
+    before: list[ItemData],
+    after: list[ItemData],
+) -> None:
+    """The audit log's entry of a saved checklist: added (there was none, or an empty one), retired (saved
+    empty: no checks in force any more) or changed (a new version), with the checks before and after."""
+    old, new = [_item_text(d) for d in before], [_item_text(d) for d in after]
+    if not old:
+        record(
+            by,
+            Action.CHECKLIST_CREATED,
+            service_type.name,
+            {"version": version.number, "after": {"items": new}},
+        )
+    elif not new:
+        record(
+            by,
+            Action.CHECKLIST_RETIRED,
+            service_type.name,
+            {"version": version.number, "before": {"items": old}},
+        )
+    else:
+        record(
+            by,
+            Action.CHECKLIST_CHANGED,
+            service_type.name,
+            {"version": version.number, "before": {"items": old}, "after": {"items": new}},
+        )
 
 
 # --- On documents (the completion act) --------------------------------------------------------------

@@ -515,9 +515,9 @@ CELERY_BEAT_SCHEDULE["api-relay-webhooks"] = {"task": "api.relay_webhooks", "sch
 EXPORT_CHUNK = env_int("EXPORT_CHUNK", 1000)
 EXPORT_XLSX_MAX_ROWS = env_int("EXPORT_XLSX_MAX_ROWS", 100000)
 # Imports (api/imports.py): file size (and an .xlsx's unpacked size), rows, columns, errors kept per run.
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
-IMPORT_MAX_UNZIPPED = env_int("IMPORT_MAX_UNZIPPED", 50 * 1024 * 1024)
-IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 20000)
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+IMPORT_MAX_UNZIPPED = env_int("IMPORT_MAX_UNZIPPED", 200 * 1024 * 1024)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
 IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 50)
 IMPORT_MAX_ERRORS = env_int("IMPORT_MAX_ERRORS", 200)
 # The center's full export (api/full_export.py): the most bytes its ZIP may grow to (the build stops and

@@ -344,7 +344,14 @@ def correct(
     return delta
 
 
-def set_min_level(tenant: Tenant, *, part: Part, location: Location, min_level: Quantity) -> StockLevel:
+def set_min_level(
+    tenant: Tenant, *, part: Part, location: Location, min_level: Quantity, by: Membership | None = None
+) -> StockLevel:
+    """The minimum the location should hold of the part (the reorder list). A member's change (`by`) is
+    checked against their role and goes to the audit log with the minimum before and after; without `by`
+    it is part of a change recorded as a whole (an import, the demo's seeding)."""
+    if by is not None:
+        check_actor(by, Perm.STOCK_MANAGE, tenant_id=tenant.pk)
     _check_same_tenant(tenant.pk, part, location)
     try:
         value = Decimal(str(min_level))
@@ -352,9 +359,14 @@ def set_min_level(tenant: Tenant, *, part: Part, location: Location, min_level: 
         raise ValidationError(_("Enter a number.")) from None
     if not value.is_finite() or value < 0 or value > MAX_QUANTITY:
         raise ValidationError(_("The minimum cannot be negative."))
-    level = _level(tenant.pk, part, location)
-    StockLevel.objects.filter(pk=level.pk).update(min_level=value)
-    level.min_level = value
+    with transaction.atomic():
+        level = _level(tenant.pk, part, location)
+        before = snapshot(StockLevel.objects.select_for_update().get(pk=level.pk), ["min_level"])
+        StockLevel.objects.filter(pk=level.pk).update(min_level=value)
+        level.min_level = value
+        changed = changes(before, snapshot(level, ["min_level"]))
+        if by is not None and changed["after"]:
+            record(by, Action.STOCK_MIN_CHANGED, part.name, {"location": location.name, **changed})
     return level
 
 

@@ -188,6 +188,7 @@ def part_min_level(request: TenantRequest, part_id: int) -> HttpResponse:
             part=part,
             location=form.cleaned_data["location"],
             min_level=form.cleaned_data["min_level"],
+            by=request.membership,
         )
         messages.success(request, _("Minimum saved."))
     else:

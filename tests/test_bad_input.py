@@ -1004,6 +1004,7 @@ def api_happy(world) -> dict[str, Callable]:
         "PaymentRequest": lambda: {"kind": "payment", "method": "cash", "amount": "10"},
         "NoteRequest": lambda: {"text": "Junk"},
         "ClientChangeRequest": lambda: {},
+        "ErasureRequest": lambda: {"reason": "Junk request", "confirm": True},
         "ServiceTypeChangeRequest": lambda: {
             "name": "Junk service",
             "formats": ["in_shop"],

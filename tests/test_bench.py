@@ -121,3 +121,28 @@ def test_dashboard_benchmark_seeds_a_history_and_measures_the_dashboard(tmp_path
     )
     assert "equal to the seeded ones" in result.stdout
     assert not (tmp_path / "bench.sqlite3").exists()
+
+
+def test_import_benchmark_imports_and_reimports_a_small_file(tmp_path):
+    """bench/imports.py at 1,200 rows (three chunks, the last one short): every row imported, the same
+    file again changes nothing (the script asserts both), the last line gives the rows per second."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/imports.py",
+            "--rows",
+            "1200",
+            "--database-url",
+            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert "'created_clients': 1200" in result.stdout and "'unchanged_clients': 1200" in result.stdout
+    assert "1,200 client rows imported at " in result.stdout and "rows/s" in result.stdout
+    assert not (tmp_path / "bench.sqlite3").exists()

@@ -33,7 +33,7 @@ from quality.models import (
     WarrantyClaim,
 )
 from reception.models import Visit, VisitState
-from servicedesk.tenancy.models import Membership
+from servicedesk.tenancy.models import AuditEntry, Membership
 from servicedesk.tenancy.roles import Role
 from technicians.models import WorkLog
 from tests.quality.test_rollups import cells_of
@@ -57,6 +57,7 @@ def counts(tenant) -> dict:
             WarrantyClaim,
             Audit,
             AuditFinding,
+            AuditEntry,
         )
     }
 
@@ -212,6 +213,29 @@ def test_the_demo_has_six_months_of_realistic_history_and_is_idempotent(settings
     assert Item.objects.filter(tenant=tenant).annotate(n=Count("orders")).filter(n__gte=3).exists()
     audit = Audit.objects.get(tenant=tenant, status="in_progress")
     assert audit.findings.filter(status="open").exists() and audit.findings.filter(status="closed").exists()
+
+    # The audit log (issue 13), written by the audited services the demo goes through: the checklists the
+    # manager added, and half a year of changes dated back, oldest first (demo/audit.py).
+    log = AuditEntry.objects.filter(tenant=tenant)
+    assert log.filter(action="checklist.created").exists()
+    dated = [
+        (action, (now - at).days)
+        for action, at in log.exclude(action__startswith="checklist.")
+        .exclude(action__in=["part.created", "service.created", "catalogue.applied"])
+        .order_by("created_at", "id")
+        .values_list("action", "created_at")
+    ]
+    assert [action for action, _days in dated] == [
+        "settings.changed",
+        "quiet_hours.changed",
+        "service.changed",
+        "stock.minimum",
+        "msg_template.saved",
+        "invitation.sent",
+        "invitation.revoked",
+        "invitation.sent",
+    ]
+    assert 158 <= dated[0][1] <= 160 and 1 <= dated[-1][1] <= 2
 
     # Idempotent.
     before = counts(tenant)

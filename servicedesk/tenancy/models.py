@@ -410,6 +410,7 @@ class AuditEntry(TenantOwned):
         # Values fit the column's 20 characters.
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_REVOKED = "invitation.revoked", _("Invitation withdrawn")
+        INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
         ROLE_CHANGED = "member.role", _("Role changed")
         MEMBER_DEACTIVATED = "member.deactivated", _("Member deactivated")
         MEMBER_REACTIVATED = "member.reactivated", _("Member reactivated")
@@ -434,6 +435,10 @@ class AuditEntry(TenantOwned):
         CATALOGUE_APPLIED = "catalogue.applied", _("Ready-made catalogue added")
         PART_CREATED = "part.created", _("Part added")
         PART_CHANGED = "part.changed", _("Part changed")
+        STOCK_MIN_CHANGED = "stock.minimum", _("Stock minimum changed")
+        CHECKLIST_CREATED = "checklist.created", _("Checklist added")
+        CHECKLIST_CHANGED = "checklist.changed", _("Checklist changed (new version)")
+        CHECKLIST_RETIRED = "checklist.retired", _("Checklist retired")
         TECHNICIAN_CHANGED = "technician.changed", _("Technician profile changed")
         EXPORT = "export", _("Exported")
         IMPORT_UPLOADED = "import.uploaded", _("Import uploaded")

@@ -176,7 +176,19 @@ def accept_invitation(*, invitation: Invitation, user: User) -> Membership:
         membership.save(update_fields=["role", "is_active"])
     # The invitation reached this address and was opened from it: that confirms the address.
     confirm_email(user)
+    # The new member is who acted: the entry says who joined, with which role, on whose invitation.
+    record(
+        membership,
+        Action.INVITATION_ACCEPTED,
+        invitation.email,
+        {"role": invitation.role, "invited_by": _invited_by(invitation)},
+    )
     return membership
+
+
+def _invited_by(invitation: Invitation) -> str:
+    inviter = invitation.invited_by
+    return (inviter.full_name or inviter.email) if inviter is not None else ""
 
 
 @transaction.atomic

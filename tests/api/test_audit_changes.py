@@ -415,3 +415,96 @@ def test_a_technicians_labour_rate_and_skills(tenant_a, manager_a, users_a):
         "after": {"hourly_rate": "800.00", "skills": ["Screen repair"]},
     }
     assert second.data == {"before": {"hourly_rate": "800.00"}, "after": {"hourly_rate": "950.00"}}
+
+
+# --- Joining, checklists, stock minimums ------------------------------------------------------------
+
+
+def test_an_invitation_accepted(tenant_a, owner_a):
+    from servicedesk.accounts.models import User
+
+    sent = tenancy.invite_member(
+        tenant=tenant_a, actor=owner_a, email="nina@example.test", role=Role.TECHNICIAN
+    )
+    nina = User.objects.create_user(email="nina@example.test", password="x" * 16, full_name="Nina Newcomer")
+    tenancy.accept_invitation(invitation=sent.invitation, user=nina)
+    accepted = AuditEntry.objects.filter(tenant=tenant_a).latest("id")
+    assert (accepted.action, accepted.target, accepted.actor, accepted.actor_name) == (
+        "invitation.accepted",
+        "nina@example.test",
+        nina,
+        "Nina Newcomer",
+    )
+    assert accepted.data == {"role": "technician", "invited_by": "Owner of Alpha Repairs"}
+
+
+def test_a_checklist_added_changed_and_retired(tenant_a, manager_a):
+    from quality import checklists
+    from quality.checklists import ItemData
+
+    service = screen_repair(tenant_a)
+    screen = ItemData("intake", "tick", "Screen intact")
+    voltage = ItemData("quality", "number", "Voltage", False, Decimal("11.5"), Decimal("12.5"), "V")
+    checklists.save_checklist(service, [screen], by=manager_a, expected_version=0)
+    checklists.save_checklist(service, [screen, voltage], by=manager_a, expected_version=1)
+    checklists.save_checklist(
+        service, [screen, voltage], by=manager_a, expected_version=2
+    )  # the same: nothing
+    checklists.save_checklist(service, [], by=manager_a, expected_version=2)
+    added, changed, retired = AuditEntry.objects.filter(tenant=tenant_a).order_by("id")
+    assert (added.action, added.target, added.data) == (
+        "checklist.created",
+        "Screen repair",
+        {"version": 1, "after": {"items": ["intake, tick: Screen intact"]}},
+    )
+    assert (changed.action, changed.data) == (
+        "checklist.changed",
+        {
+            "version": 2,
+            "before": {"items": ["intake, tick: Screen intact"]},
+            "after": {
+                "items": ["intake, tick: Screen intact", "quality, number: Voltage (11.5-12.5 V), optional"]
+            },
+        },
+    )
+    assert (retired.action, retired.data) == (
+        "checklist.retired",
+        {
+            "version": 3,
+            "before": {
+                "items": ["intake, tick: Screen intact", "quality, number: Voltage (11.5-12.5 V), optional"]
+            },
+        },
+    )
+
+
+def test_a_stock_minimum_changed(tenant_a, manager_a, location_a, member_client):
+    part = Part.objects.create(tenant=tenant_a, name="Screen X1", sku="SX1")
+    response = member_client(Role.MANAGER).post(
+        reverse("stock:part_min_level", args=[tenant_a.slug, part.pk]),
+        {"location": location_a.pk, "min_level": "3"},
+    )
+    assert response.status_code == 302
+    stock.set_min_level(tenant_a, part=part, location=location_a, min_level=Decimal("5"), by=manager_a)
+    stock.set_min_level(
+        tenant_a, part=part, location=location_a, min_level=5, by=manager_a
+    )  # the same: nothing
+    stock.set_min_level(tenant_a, part=part, location=location_a, min_level=7)  # an import's: recorded as one
+    first, second = AuditEntry.objects.filter(tenant=tenant_a).order_by("id")
+    assert (first.action, first.target, first.actor_name) == (
+        "stock.minimum",
+        "Screen X1",
+        "Manager of Alpha Repairs",
+    )
+    assert first.data == {
+        "location": "Alpha main office",
+        "before": {"min_level": "0.000"},
+        "after": {"min_level": "3.000"},
+    }
+    assert second.data == {
+        "location": "Alpha main office",
+        "before": {"min_level": "3.000"},
+        "after": {"min_level": "5.000"},
+    }
+    page = member_client(Role.OWNER).get(reverse("audit:list", args=[tenant_a.slug])).content.decode()
+    assert "Screen X1, Alpha main office" in page

@@ -410,3 +410,42 @@ def test_the_documented_samples_move_a_center_in(tenant_a, owner_a):
     assert ServiceType.objects.filter(tenant=tenant_a).count() == 4
     assert StockLevel.objects.filter(tenant=tenant_a).count() == 4
     assert Order.objects.filter(tenant=tenant_a).count() == 3
+
+
+def test_past_orders_and_parts_by_small_chunks(tenant_a, owner_a, location_a, monkeypatch):
+    """The chunks' look-ups (api.import_kinds.prepare_orders, prepare_parts) give what row-by-row gave:
+    the same counts and problems with two rows a chunk, and a second import finds every row."""
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    ServiceTypeFactory(tenant=tenant_a, name="Screen replacement", warranty_days=180)
+    ClientFactory(tenant=tenant_a, name="Anna P.", phone="+79165550102")
+    text = _orders_csv(tenant_a.local_date())
+    checked, done = _import(tenant_a, owner_a, ImportJob.Kind.ORDERS, text)
+    assert (
+        done.counts
+        == checked.counts
+        == {
+            "created_orders": 3,
+            "unchanged_orders": 0,
+            "created_clients": 1,
+            "updated_clients": 0,
+            "unchanged_clients": 1,
+            "created_items": 2,
+        }
+    )
+    assert sorted(_errors(done)) == [5, 6, 7, 8, 9, 10, 11, 12]
+    again = _import(tenant_a, owner_a, ImportJob.Kind.ORDERS, text)[1]
+    assert (again.counts["created_orders"], again.counts["unchanged_orders"]) == (0, 3)
+
+    parts = (
+        "SKU,Part,Location,Quantity\n"
+        f"sx1,Screen X1,{location_a.name},4\n"
+        f"SX1,Screen X1,{location_a.name},4\n"  # the same part and place: refused, on an earlier row
+        "BAT2,Battery 2,,\n"
+        f"bat2,Battery 2,{location_a.name.upper()},3\n"  # the next chunk: the part made two rows up
+    )
+    first = _import(tenant_a, owner_a, ImportJob.Kind.PARTS, parts)[1]
+    assert first.counts == {"created_parts": 2, "unchanged_parts": 0, "stocked": 2, "unchanged_stock": 0}
+    assert _errors(first) == {3: "This part's stock at this location is on an earlier row of the file."}
+    second = _import(tenant_a, owner_a, ImportJob.Kind.PARTS, parts)[1]
+    assert second.counts == {"created_parts": 0, "unchanged_parts": 2, "stocked": 0, "unchanged_stock": 2}
+    assert StockLevel.objects.get(tenant=tenant_a, part__sku="sx1").on_hand == Decimal("4")

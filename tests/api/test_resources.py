@@ -56,6 +56,13 @@ DOORS = [
     ("api:document", {"document_id": "document_a"}, "get", OFFICE),
     ("api:document_pdf", {"document_id": "document_a"}, "get", OFFICE),
     ("api:feedback", {}, "get", MANAGEMENT),
+    ("api:client_data_report", {"client_id": "client_a"}, "get", MANAGEMENT),
+    ("api:client_erasure", {"client_id": "client_a"}, "post", MANAGEMENT),
+    ("api:client_data_requests", {"client_id": "client_a"}, "get", MANAGEMENT),
+    ("api:exports", {}, "get", {OWN}),
+    ("api:exports", {}, "post", {OWN}),
+    ("api:export", {"export_id": "center_export_a"}, "get", {OWN}),
+    ("api:export_download", {"export_id": "center_export_a"}, "get", {OWN}),
 ]
 
 
