@@ -1,5 +1,6 @@
-"""The feedback list's and the stock list's filter forms, written by `plain_field` (issue 12) instead of
-crispy-forms: the same markup crispy wrote, unbound, bound and with errors."""
+"""Issue 12 outside orders: the feedback list's and the stock list's filter forms written by `plain_field`
+instead of crispy-forms (the same markup crispy wrote, unbound, bound and with errors), and url_maker
+(reverse() once per page) giving what reverse() gives."""
 
 from __future__ import annotations
 
@@ -72,3 +73,15 @@ def test_the_stock_filters_render_as_crispy_rendered_them(params, tenant_a, user
         assert rendered(form(), name, "plain_forms", "plain_field") == rendered(
             form(), name, "crispy_forms_tags", "as_crispy_field"
         ), name
+
+
+def test_url_maker_gives_what_reverse_gives():
+    from django.urls import NoReverseMatch, reverse
+
+    from servicedesk.web import url_maker
+
+    detail = url_maker("orders:detail", "shop-987654321987")  # the stand-in inside the slug changes nothing
+    for number in [1, 42, 987654321987, 10**12]:
+        assert detail(number) == reverse("orders:detail", args=["shop-987654321987", number])
+    with pytest.raises(NoReverseMatch):
+        url_maker("orders:list", "shop")  # its URL takes no number
