@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -21,33 +20,23 @@ COUNT_LIMIT = 1000
 # The counters, in the order of the statement's columns. "open" is the sum of the open statuses' counts, each
 # read on the status index (tenant, status, created): one range over every open order would walk them all in
 # a center whose open set grows. "overdue" is read on the partial index of open orders by promised time
-# (orders_open_promised_idx): PostgreSQL uses it (an index-only scan of at most COUNT_LIMIT + 1 entries,
-# 0.2 ms at 100,000 orders; counted per status it read the rows: 23 ms). SQLite cannot use that index while
-# the closed statuses are bound parameters and reads the tenant's orders by promised time instead (7 ms at
-# 20,000 orders), so there "overdue" is summed per status on the status index (0.3 ms for all counters);
-# with the open statuses written into the SQL (the fastpages branch's ConstantIn) the single count would do.
+# (orders_open_promised_idx): PostgreSQL uses it (an index-only scan of at most COUNT_LIMIT + 1 entries);
+# SQLite uses it once the open statuses are written into the SQL (the fastpages branch's ConstantIn lookup),
+# before that it reads the tenant's orders by promised time (about 6 ms at 20,000 orders).
 COUNTED_STATUSES = sorted(status.value for status in OPEN_STATUSES)
-
-
-def _counters(vendor: str) -> list[str]:
-    per_status = [f"overdue_{status}" for status in COUNTED_STATUSES] if vendor == "sqlite" else ["overdue"]
-    return ["mine", "today", *COUNTED_STATUSES, *per_status]
+COUNTERS = ["mine", "today", "overdue", *COUNTED_STATUSES]
 
 
 def _counted(tenant_id: int, membership_id: int, only_mine: bool, now: datetime, today_start: datetime):
     orders = Order.objects.for_tenant(tenant_id)
     if only_mine:
         orders = orders.filter(technician_id=membership_id)  # a technician's numbers are their own
-    if connection.vendor == "sqlite":
-        overdue = [orders.filter(overdue_q(now), status=status) for status in COUNTED_STATUSES]
-    else:
-        overdue = [orders.filter(overdue_q(now))]
     bounded = [
         # A technician's open orders named by their statuses (the same rows as .open()): the technician index.
         orders.filter(status__in=COUNTED_STATUSES, technician_id=membership_id),
         Order.objects.for_tenant(tenant_id).filter(created_at__gte=today_start),
+        orders.filter(overdue_q(now)),
         *(orders.filter(status=status) for status in COUNTED_STATUSES),
-        *overdue,
     ]
     return [queryset.order_by().values("pk")[: COUNT_LIMIT + 1] for queryset in bounded]
 
@@ -80,15 +69,10 @@ def bounded_counts(tenant: Tenant, membership: Membership, now: datetime, today_
     "1000+" (the order list's bounded count says the same); "open" sums the open statuses."""
     only_mine = membership.role == Role.TECHNICIAN
     (row,) = _COUNTS[only_mine].rows(tenant.pk, membership.pk, now, today_start)
-    found = dict(zip(_counters(connection.vendor), row, strict=True))
+    found = dict(zip(COUNTERS, row, strict=True))
     more = {name for name, count in found.items() if count > COUNT_LIMIT}
-    counts = {name: found[name] for name in ("mine", "today", *COUNTED_STATUSES)}
+    counts = {name: found[name] for name in ("mine", "today", "overdue", *COUNTED_STATUSES)}
     counts["open"] = sum(found[status] for status in COUNTED_STATUSES)
-    if "overdue" not in found:
-        found["overdue"] = sum(found[f"overdue_{status}"] for status in COUNTED_STATUSES)
-        if any(name.startswith("overdue_") for name in more):
-            more.add("overdue")
-    counts["overdue"] = found["overdue"]
     if more & set(COUNTED_STATUSES):
         more.add("open")
     return {name: f"{COUNT_LIMIT}+" if name in more else count for name, count in counts.items()}
