@@ -139,10 +139,8 @@ def public_status(request: HttpRequest, token: str) -> HttpResponse:
     key = _body_key(token, shown)
     body = cache.get(key)
     if body is None:
-        response = _public_status(request, token, store_under=key)
-    else:
-        response = private(HttpResponse(body))
-    return _with_csrf_token(request, response)
+        return _with_csrf_token(request, _public_status(request, token, store_under=key))
+    return private(HttpResponse(_csrf_filled(request, body)))
 
 
 def _public_status(request: HttpRequest, token: str, store_under: str = "") -> HttpResponse:
@@ -184,7 +182,7 @@ def _public_status(request: HttpRequest, token: str, store_under: str = "") -> H
     response = private(render(request, "orders/public_status.html", context))
     shown = _shown_values(request, token)
     if shown is not None and _body_key(token, shown) == store_under:
-        cache.set(store_under, response.content.decode(), PUBLIC_STATUS_CACHE_SECONDS)
+        cache.set(store_under, response.content, PUBLIC_STATUS_CACHE_SECONDS)
     return response
 
 
@@ -289,9 +287,14 @@ def _body_key(token: str, shown: tuple) -> str:
     return f"public-status:{_BUILD}:{token}:{language}:{zone}:{digest}"
 
 
+def _csrf_filled(request: HttpRequest, body: bytes) -> bytes:
+    """The body with this visitor's own CSRF token where the placeholder stands (getting it sets the cookie)."""
+    placeholder = CSRF_PLACEHOLDER.encode()
+    return body.replace(placeholder, get_token(request).encode()) if placeholder in body else body
+
+
 def _with_csrf_token(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if CSRF_PLACEHOLDER.encode() in response.content:
-        response.content = response.content.replace(CSRF_PLACEHOLDER.encode(), get_token(request).encode())
+    response.content = _csrf_filled(request, response.content)
     return response
 
 
