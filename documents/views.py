@@ -25,6 +25,7 @@ from servicedesk.tenancy import privacy as policies
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import PrivacyPolicy
 from servicedesk.tenancy.roles import Perm
+from servicedesk.web import url_maker
 
 from . import sandbox, services
 from .forms import BatchForm, DocumentSettingsForm, KindLanguageForm, PrivacyPolicyForm, TemplateForm
@@ -150,6 +151,14 @@ def archive(request: TenantRequest) -> HttpResponse:
         request.GET.get("cursor"),
         ARCHIVE_PAGE_SIZE,
     )
+    # Each row's two links from one reverse() per page: Django's reverse() was a third of the rows' time.
+    order_url, file_url = (
+        url_maker("orders:detail", request.tenant.slug),
+        url_maker("documents:file", request.tenant.slug),
+    )
+    for document in page.rows:
+        document.order_url = order_url(document.order.number)
+        document.file_url = file_url(document.pk)
     return render(
         request,
         "documents/archive.html",

@@ -401,6 +401,18 @@ class Order(TenantOwned):
                 condition=Q(warranty_of__isnull=False),
             ),
             models.Index(fields=["tenant", "item", "-created_at"], name="orders_item_idx"),
+            # The dashboard's short lists (issue 12): the first orders ready for pickup by promised date, the
+            # first new ones by priority, read from small indexes however many are waiting.
+            models.Index(
+                fields=["tenant", "promised_at", "id"],
+                name="orders_ready_promised_idx",
+                condition=Q(status="ready"),
+            ),
+            models.Index(
+                fields=["tenant", "-priority", "created_at", "id"],
+                name="orders_new_priority_idx",
+                condition=Q(status="new"),
+            ),
         ]
 
     def __str__(self) -> str:

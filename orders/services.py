@@ -735,4 +735,9 @@ def replace_public_link(order: Order, *, by: Membership) -> str:
 
 
 def public_link_works(order: Order) -> bool:
-    return order.public_token_expires_at is None or order.public_token_expires_at > timezone.now()
+    return link_works_until(order.public_token_expires_at)
+
+
+def link_works_until(expires_at: datetime | None) -> bool:
+    """A public link without an expiry, or whose expiry is still to come, opens its page."""
+    return expires_at is None or expires_at > timezone.now()

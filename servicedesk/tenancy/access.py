@@ -79,8 +79,13 @@ def tenant_view(perm: Perm) -> Callable:
 
 def activate_tenant_timezone(tenant: Tenant) -> None:
     """Dates on tenant pages read in the service center's own time zone."""
+    activate_time_zone(tenant.time_zone)
+
+
+def activate_time_zone(name: str) -> None:
+    """A center's time zone by its name (Tenant.time_zone); the site's own if the name is not one."""
     try:
-        timezone.activate(ZoneInfo(tenant.time_zone))
+        timezone.activate(ZoneInfo(name))
     except (ZoneInfoNotFoundError, ValueError):
         timezone.deactivate()
 

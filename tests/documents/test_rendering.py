@@ -95,3 +95,42 @@ def test_fonts_are_the_bundled_dejavu():
         "DocSans" in name for name in fonts
     )  # the @font-face family from static/fonts/dejavu
     assert "Привет, мир" in pdf_text(rendered.pdf)
+
+
+def test_the_shared_stylesheet_is_parsed_once_and_a_templates_own_fonts_get_their_own(monkeypatch):
+    from documents import rendering
+
+    shared = rendering._shared_stylesheet()
+    first = html_to_pdf("<p>Акт</p>", tenant_id=None, language="ru")
+    assert rendering._shared_stylesheet() is shared, "one parse per process"
+    assert "Акт" in pdf_text(first.pdf)
+
+    made: list = []
+    real = rendering.FontConfiguration
+    monkeypatch.setattr(rendering, "FontConfiguration", lambda: made.append(1) or real())
+    own = html_to_pdf(
+        '<style>@font-face { font-family: "Mine"; src: url("/static/fonts/dejavu/DejaVuSans-Bold.ttf"); }'
+        ' p { font-family: "Mine"; }</style><p>Свой шрифт</p>',
+        tenant_id=None,
+        language="ru",
+    )
+    assert made == [1], "a document declaring fonts registers them in a configuration of its own"
+    assert "Свой шрифт" in pdf_text(own.pdf)
+    html_to_pdf("<p>Again</p>", tenant_id=None, language="en")
+    assert made == [1]
+
+
+def test_the_line_items_kind_fits_its_column():
+    """The kind column is wide enough for the longest kind: every part's row stays one line."""
+    rows = "".join(
+        f"<tr><td class='num'>{i}</td><td>Дисплейный модуль #{i}</td><td>Запчасть, материал</td>"
+        f"<td class='num'>3</td><td class='num'>16 900,00</td><td class='num'>150 700,00</td></tr>"
+        for i in range(1, 4)
+    )
+    html = (
+        "<table class='lines'><thead><tr><th class='num'>№</th><th>Наименование</th><th>Вид</th>"
+        "<th class='num'>Кол-во</th><th class='num'>Цена, ₽</th><th class='num'>Сумма, ₽</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    text = pdf_text(html_to_pdf(html, tenant_id=None, language="ru").pdf)
+    assert text.count("Запчасть, материал") == 3
