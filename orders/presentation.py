@@ -52,3 +52,36 @@ def language_label(code: str) -> str:
     """ "id" -> "Indonesian" in the reader's language; "" for a code the interface does not speak."""
     names = dict(settings.LANGUAGES)
     return str(names[code]) if code in names else ""
+
+
+# --- Cached fragments (servicedesk/fragments.py) -------------------------------------------------------------
+# Each function lists every value its template block shows or decides on; tests/orders/test_fragments.py changes
+# each of them and sees the page change. Add a value here in the same commit that shows it in the block.
+
+
+def order_row_values(order: Order, context) -> tuple:
+    """orders/_order_rows.html: one row of the order list."""
+    item, technician = order.item, order.technician
+    return (
+        context["tenant"].slug,
+        order.pk,
+        order.number,
+        order.status,
+        order.priority,
+        order.client.name,
+        str(item) if item is not None else None,
+        order.service_type.name,
+        technician.user.full_name if technician is not None else None,
+        order.promised_at,
+        order.is_overdue,  # changes with the clock, not with the order
+        order.sla_state,
+        order.sla_due_at,
+        order.amount_due,
+        order.credit_amount,
+    )
+
+
+def register_fragments() -> None:
+    from servicedesk.fragments import register_fingerprint
+
+    register_fingerprint("orders.row", order_row_values)

@@ -60,6 +60,7 @@ CLOCK_CI_PATHS = (
     "tests/notifications/test_events.py",
     "tests/orders/test_lifecycle.py",
     "tests/orders/test_list.py",
+    "tests/orders/test_fragments.py",
 )
 
 _center_time_zone = DEFAULT_CENTER_TIME_ZONE

@@ -89,7 +89,10 @@ def _own_redis_database(worker: int) -> None:
     url = urlunsplit(parts._replace(path=f"/{number}"))
     settings.REDIS_URL = url
     settings.CELERY_BROKER_URL = url
-    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+    settings.CACHES = {
+        name: {**config, "LOCATION": url} if "redis" in config["BACKEND"].lower() else config
+        for name, config in settings.CACHES.items()
+    }
     from servicedesk.celery import app as celery_app
 
     celery_app.conf.broker_url = url
