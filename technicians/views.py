@@ -32,6 +32,7 @@ from orders.lifecycle import (
     transition,
 )
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
+from orders.panels import render_panels
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
@@ -422,6 +423,41 @@ def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     return {"running": running, "profile": profile}
 
 
+def job_card_values(order: Order, context) -> tuple:
+    """Every value a job card shows or decides on (templates/technicians/_job_card.html, cached by
+    servicedesk/fragments.py): tests/technicians/test_job_card_fragments.py changes each of them."""
+    item, client = order.item, order.client
+    running = context.get("running")
+    return (
+        context["tenant"].slug,
+        order.pk,
+        order.number,
+        order.version,
+        order.status,
+        order.priority,
+        order.promised_at,
+        order.is_overdue,  # changes with the clock
+        str(item) if item is not None else None,
+        order.service_type.name,
+        order.problem,
+        order.visit_start,
+        order.visit_end,
+        order.visit_address,
+        order.show_contacts,
+        client.name if order.show_contacts else None,
+        client.phone if order.show_contacts else None,
+        order.card_panels,
+        order.timer_running,
+        running.started_at if order.timer_running and running else None,
+        order.can_time,
+        order.number == context.get("touched_job"),
+        tuple((t.action, t.style, str(t.label)) for t in order.actions),
+        tuple((r.part_id, r.part.name, r.part.sku, r.reserved, r.missing) for r in order.reservations),
+        tuple((line.description, line.quantity) for line in order.used_parts),
+        tuple((level.part_id, level.part.name, level.part.sku, level.free) for level in order.suggested),
+    )
+
+
 @tenant_view(Perm.ORDERS_WORK)
 @require_GET
 def my_jobs(request: TenantRequest) -> HttpResponse:
@@ -452,6 +488,10 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         )  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = _may_see_contacts(request, order)  # my on-site jobs: I call on the way
     prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
+    for order in orders:
+        # Other apps' parts of the card (quality's checklist), rendered here: the cached card holds their
+        # HTML and its fingerprint the same HTML (job_card_values).
+        order.card_panels = render_panels(request, order, "job_card")
     query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
     words = query.casefold().split()
     if words:
