@@ -10,6 +10,7 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.core.cache import cache
+from django.template import Context
 from django.urls import reverse
 
 from .models import Order
@@ -59,7 +60,7 @@ def language_label(code: str) -> str:
 # each of them and sees the page change. Add a value here in the same commit that shows it in the block.
 
 
-def order_row_values(order: Order, context) -> tuple:
+def order_row_values(order: Order, context: Context) -> tuple:
     """orders/_order_rows.html: one row of the order list."""
     item, technician = order.item, order.technician
     return (

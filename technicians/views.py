@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db.models import F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import Context
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -423,9 +425,10 @@ def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     return {"running": running, "profile": profile}
 
 
-def job_card_values(order: Order, context) -> tuple:
+def job_card_values(order: Any, context: Context) -> tuple:
     """Every value a job card shows or decides on (templates/technicians/_job_card.html, cached by
-    servicedesk/fragments.py): tests/technicians/test_job_card_fragments.py changes each of them."""
+    servicedesk/fragments.py): tests/technicians/test_job_card_fragments.py changes each of them. `order` is
+    an Order as my_jobs and jobs_context dressed it (show_contacts, card_panels, actions, reservations ...)."""
     item, client = order.item, order.client
     running = context.get("running")
     return (
@@ -491,7 +494,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
     for order in orders:
         # Other apps' parts of the card (quality's checklist), rendered here: the cached card holds their
         # HTML and its fingerprint the same HTML (job_card_values).
-        order.card_panels = render_panels(request, order, "job_card")
+        order.card_panels = render_panels(request, order, "job_card")  # type: ignore[attr-defined]
     query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
     words = query.casefold().split()
     if words:
