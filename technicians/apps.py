@@ -15,9 +15,11 @@ class TechniciansConfig(AppConfig):
         from .listeners import home_workshop
         from .listeners import on_order_event as listener
         from .panels import work_panel
-        from .views import job_card_values
+        from .views import board_row_values, job_card_values, unassigned_values
 
         on_order_event(listener)
         stock.home_workshop_of = home_workshop
         register_panel(Panel("work", "technicians/_order_panel.html", work_panel, position=100))
         register_fingerprint("technicians.job_card", job_card_values)
+        register_fingerprint("technicians.board_row", board_row_values)
+        register_fingerprint("technicians.unassigned", unassigned_values)

@@ -143,6 +143,63 @@ def planning_board(request: TenantRequest) -> HttpResponse:
     )
 
 
+def board_row_values(row: planning.Row, context: Context) -> tuple:
+    """Every value a technician's row of the planning board shows or decides on (planning_board.html, cached
+    by servicedesk/fragments.py): tests/technicians/test_board_fragments.py changes each of them."""
+    member, profile = row.member, row.profile
+    workshop = profile.home_workshop if profile.home_workshop_id else None
+    return (
+        context["tenant"].slug,
+        context.get("today"),
+        member.pk,
+        member.user.full_name,
+        member.user.email,
+        profile.home_workshop_id,
+        workshop.name if workshop else None,
+        profile.day_start,
+        profile.day_end,
+        profile.does_visits,
+        tuple(service_type.name for service_type in row.skills),
+        row.open_jobs,
+        row.later,
+        row.backlog_count,
+        tuple((job.number, job.service_type.name) for job in row.backlog),
+        tuple(
+            (cell.day, cell.capacity, cell.hours, tuple(_chip_values(job) for job in cell.jobs))
+            for cell in row.cells
+        ),
+    )
+
+
+def _chip_values(job: Order) -> tuple:
+    slot = getattr(job, "work_slot", None)  # a reverse one-to-one: missing raises an AttributeError
+    workshop = job.workshop if job.workshop_id else None
+    return (
+        job.number,
+        job.workshop_id,
+        workshop.name if workshop else None,
+        job.service_type.name,
+        job.visit_start,
+        slot.start if slot else None,
+        str(job.item) if job.item_id else None,
+    )
+
+
+def unassigned_values(order: Order, context: Context) -> tuple:
+    """Every value an order of the planning board's Unassigned list shows (planning_board.html)."""
+    return (
+        context["tenant"].slug,
+        order.pk,
+        order.number,
+        order.status,
+        order.priority,
+        order.service_type.name,
+        str(order.item) if order.item_id else None,
+        order.needs_visit,
+        order.promised_at,
+    )
+
+
 @tenant_view(Perm.ORDERS_PLAN)
 @require_http_methods(["GET", "POST"])
 def plan_order(request: TenantRequest, order_number: int) -> HttpResponse:
