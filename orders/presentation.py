@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.template import Context
 from django.urls import reverse
 
-from .models import Order
+from .models import Order, OrderEvent
 
 
 def public_status_url(order: Order) -> str:
@@ -82,7 +82,25 @@ def order_row_values(order: Order, context: Context) -> tuple:
     )
 
 
+def timeline_event_values(event: OrderEvent, context: Context) -> tuple:
+    """orders/order_detail.html: one event of the order's timeline. Its text is rendered from `data` in the
+    active language and time zone (both in every key), so the stored data and message stand for it."""
+    actor = event.actor
+    return (
+        event.pk,
+        event.kind,
+        event.created_at,
+        event.by_client,
+        actor.full_name if actor is not None else None,
+        event.is_public,
+        event.to_status,
+        event.message,
+        repr(event.data),
+    )
+
+
 def register_fragments() -> None:
     from servicedesk.fragments import register_fingerprint
 
     register_fingerprint("orders.row", order_row_values)
+    register_fingerprint("orders.timeline_event", timeline_event_values)

@@ -137,13 +137,22 @@ register = template.Library()
 
 class CachedForNode(template.Node):
     def __init__(
-        self, var: str, sequence: FilterExpression, name: str, nodelist: NodeList, empty: NodeList
+        self,
+        var: str,
+        sequence: FilterExpression,
+        name: str,
+        nodelist: NodeList,
+        empty: NodeList,
+        *,
+        is_reversed: bool = False,
     ) -> None:
         self.var, self.sequence, self.name = var, sequence, name
-        self.nodelist, self.empty = nodelist, empty
+        self.nodelist, self.empty, self.is_reversed = nodelist, empty, is_reversed
 
     def render(self, context: template.Context) -> str:
         items = list(self.sequence.resolve(context, ignore_failures=True) or [])
+        if self.is_reversed:
+            items.reverse()
         if not items:
             return self.empty.render(context)
 
@@ -156,11 +165,14 @@ class CachedForNode(template.Node):
 
 @register.tag
 def cachedfor(parser: Parser, token: Token) -> CachedForNode:
-    """{% cachedfor o in orders fingerprint "orders.row" %} ... {% empty %} ... {% endcachedfor %}"""
+    """{% cachedfor o in orders [reversed] fingerprint "orders.row" %} ... {% empty %} ... {% endcachedfor %}"""
     bits = token.split_contents()
+    is_reversed = len(bits) == 7 and bits[4] == "reversed"
+    if is_reversed:
+        del bits[4]
     if len(bits) != 6 or bits[2] != "in" or bits[4] != "fingerprint":
         raise template.TemplateSyntaxError(
-            'Usage: {% cachedfor item in items fingerprint "kind" %} ... {% endcachedfor %}'
+            'Usage: {% cachedfor item in items [reversed] fingerprint "kind" %} ... {% endcachedfor %}'
         )
     name = bits[5].strip("\"'")
     if name not in _fingerprints:
@@ -170,4 +182,6 @@ def cachedfor(parser: Parser, token: Token) -> CachedForNode:
     if parser.next_token().contents == "empty":
         empty = parser.parse(("endcachedfor",))
         parser.delete_first_token()
-    return CachedForNode(bits[1], parser.compile_filter(bits[3]), name, nodelist, empty)
+    return CachedForNode(
+        bits[1], parser.compile_filter(bits[3]), name, nodelist, empty, is_reversed=is_reversed
+    )

@@ -193,3 +193,60 @@ def test_without_a_request_a_cached_csrf_token_renders_nothing():
     )
     assert template.render({"xs": [1, 2]}) == "<b>1</b><b>2</b>"
     assert template.render({"xs": []}) == "none"
+
+
+# --- The order page's timeline --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def timeline(make_order, users_a, client_for, manager_a):
+    """An order with a note and a status change in its timeline, already cached by one view of the page."""
+    from orders import services
+
+    order = make_order(S.IN_PROGRESS)
+    services.add_note(order, text="Screen glue is drying", public=False, by=manager_a)
+    browser = client_for(users_a[Role.MANAGER])
+    url = f"/alpha/orders/{order.number}/"
+
+    def see(**headers) -> str:
+        response = browser.get(url, **headers)
+        assert response.status_code == 200
+        html = response.content.decode()
+        start = html.index('data-testid="timeline"')
+        return html[start : html.index("</ul>", start)]
+
+    first = see()
+    assert "Screen glue is drying" in first and "internal" in first
+    return order, see
+
+
+def test_a_note_made_public_shows_public(timeline):
+    from orders.models import OrderEvent
+
+    order, see = timeline
+    OrderEvent.objects.filter(order=order, kind="note").update(is_public=True)
+    assert ">public<" in see()
+
+
+def test_the_author_renamed_shows_the_new_name(timeline, manager_a):
+    order, see = timeline
+    User.objects.filter(pk=manager_a.user_id).update(full_name="Maria Renamed")
+    assert "Maria Renamed" in see()
+
+
+def test_a_new_event_shows_first(timeline, manager_a):
+    from orders import services
+
+    order, see = timeline
+    services.add_note(order, text="Second note", public=True, by=manager_a)
+    html = see()
+    assert html.index("Second note") < html.index("Screen glue is drying")
+
+
+def test_the_timeline_follows_the_language_and_time_zone(timeline, tenant_a):
+    order, see = timeline
+    english = see(HTTP_ACCEPT_LANGUAGE="en")
+    assert "internal" in english
+    assert "internal" not in see(HTTP_ACCEPT_LANGUAGE="ru")
+    Tenant.objects.filter(pk=tenant_a.pk).update(time_zone="Asia/Tokyo")
+    assert see(HTTP_ACCEPT_LANGUAGE="en") != english
