@@ -397,6 +397,13 @@ class Order(TenantOwned):
                 name="orders_open_promised_idx",
                 condition=open_index_q(),
             ),
+            # The list of open orders (the office's default view), newest first: the page stops after 51 rows
+            # and the bounded count reads the index alone, however many orders are open (issue 12).
+            models.Index(
+                fields=["tenant", "-created_at", "-id"],
+                name="orders_open_list_idx",
+                condition=open_index_q(),
+            ),
             # The planning board's backlog: each technician's first few open jobs, undated first (issue 12).
             models.Index(
                 fields=["tenant", "technician", "promised_at", "id"],
