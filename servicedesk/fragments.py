@@ -185,3 +185,25 @@ def cachedfor(parser: Parser, token: Token) -> CachedForNode:
     return CachedForNode(
         bits[1], parser.compile_filter(bits[3]), name, nodelist, empty, is_reversed=is_reversed
     )
+
+
+class CachedBlockNode(template.Node):
+    def __init__(self, name: str, nodelist: NodeList) -> None:
+        self.name, self.nodelist = name, nodelist
+
+    def render(self, context: template.Context) -> str:
+        return render_many(self.name, [None], context, lambda _none: self.nodelist.render(context))
+
+
+@register.tag
+def cachedblock(parser: Parser, token: Token) -> CachedBlockNode:
+    """{% cachedblock "tenancy.nav" %} ... {% endcachedblock %}: one block, its fingerprint called with None."""
+    bits = token.split_contents()
+    if len(bits) != 2:
+        raise template.TemplateSyntaxError('Usage: {% cachedblock "kind" %} ... {% endcachedblock %}')
+    name = bits[1].strip("\"'")
+    if name not in _fingerprints:
+        raise template.TemplateSyntaxError(f"cachedblock: no fingerprint registered as {name!r}")
+    nodelist = parser.parse(("endcachedblock",))
+    parser.delete_first_token()
+    return CachedBlockNode(name, nodelist)
