@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import caches
 from django.utils import timezone
 
 from orders.models import Client, Item, Order, OrderStatus, ServiceType
@@ -28,8 +27,8 @@ ALL = "?view=&sort=-created"
 
 
 @pytest.fixture(autouse=True)
-def _empty_fragments():
-    caches[fragments.CACHE_ALIAS].clear()
+def _empty_fragments(fragment_cache):
+    """Emptied, and watched (tests/conftest.py)."""
 
 
 def row_of(response, number: int) -> str:
@@ -62,12 +61,12 @@ def shown(make_order, service_a, tenant_a, client_for, users_a):
     return order, see
 
 
-def test_an_unchanged_row_is_read_from_the_cache(shown):
+def test_an_unchanged_row_is_read_from_the_cache(shown, fragment_cache):
     order, see = shown
-    cache = caches[fragments.CACHE_ALIAS]
-    (stored,) = [key for key in cache._cache if ":orders.row:" in key]  # noqa: SLF001 (locmem's store)
-    key = stored.split(":", 2)[2]  # locmem keeps ":<version>:<key>"
-    cache.set(key, f'<tr class=""><td><a href="/alpha/orders/{order.number}/">FROM THE CACHE</a></td></tr>')
+    (key,) = {key for key in fragment_cache.asked if ":orders.row:" in key}
+    fragment_cache.cache.set(
+        key, f'<tr class=""><td><a href="/alpha/orders/{order.number}/">FROM THE CACHE</a></td></tr>'
+    )
     assert "FROM THE CACHE" in see()
 
 
@@ -160,7 +159,7 @@ def test_another_center_never_gets_a_row_of_this_one(shown, tenant_b, users_b, c
     assert "/alpha/" not in page
 
 
-def test_a_csrf_token_in_a_cached_block_is_the_viewers(rf):
+def test_a_csrf_token_in_a_cached_block_is_the_viewers(rf, fragment_cache):
     """{% csrf_token %} inside a cached block: each request gets its own token, none is stored."""
     from django.middleware.csrf import _does_token_match, get_token
     from django.template import engines
@@ -170,7 +169,6 @@ def test_a_csrf_token_in_a_cached_block_is_the_viewers(rf):
         '{% load fragments %}{% cachedfor x in xs fingerprint "tests.form" %}<form>{% csrf_token %}{{ x }}</form>'
         "{% endcachedfor %}"
     )
-    stored = b""
     for _ in range(2):
         request = rf.get("/")
         get_token(request)
@@ -178,9 +176,9 @@ def test_a_csrf_token_in_a_cached_block_is_the_viewers(rf):
         tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
         assert len(tokens) == 2
         assert all(_does_token_match(token, request.META["CSRF_COOKIE"]) for token in tokens)
-        stored = b"".join(caches[fragments.CACHE_ALIAS]._cache.values())  # noqa: SLF001 (locmem's store)
-        assert fragments.csrf_placeholder().encode() in stored
-        assert not any(token.encode() in stored for token in tokens)
+        stored = "".join(fragment_cache.stored.values())
+        assert fragments.csrf_placeholder() in stored
+        assert not any(token in stored for token in tokens)
 
 
 def test_without_a_request_a_cached_csrf_token_renders_nothing():

@@ -9,12 +9,10 @@ import re
 from datetime import time, timedelta
 
 import pytest
-from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Client, Item, Order, OrderStatus, ServiceType
-from servicedesk import fragments
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Role
@@ -27,8 +25,8 @@ S = OrderStatus
 
 
 @pytest.fixture(autouse=True)
-def _empty_fragments():
-    caches[fragments.CACHE_ALIAS].clear()
+def _empty_fragments(fragment_cache):
+    """Emptied, and watched (tests/conftest.py)."""
 
 
 def row_of(html: str, name: str) -> str:

@@ -10,7 +10,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.cache import caches
 from django.middleware.csrf import _does_token_match
 from django.urls import reverse
 from django.utils import timezone
@@ -29,8 +28,8 @@ S = OrderStatus
 
 
 @pytest.fixture(autouse=True)
-def _empty_fragments():
-    caches[fragments.CACHE_ALIAS].clear()
+def _empty_fragments(fragment_cache):
+    """Emptied, and watched (tests/conftest.py)."""
 
 
 def card_of(response, number: int) -> str:
@@ -78,11 +77,10 @@ def card(tenant_a, tech_a, service_type_a, part_a, member_client, location_a):
     return order, see, browser, url
 
 
-def test_an_unchanged_card_is_read_from_the_cache(card):
+def test_an_unchanged_card_is_read_from_the_cache(card, fragment_cache):
     order, see, _browser, _url = card
-    cache = caches[fragments.CACHE_ALIAS]
-    (stored,) = [key for key in cache._cache if ":technicians.job_card:" in key]  # noqa: SLF001
-    cache.set(stored.split(":", 2)[2], f'<div class="card" id="job-{order.number}">FROM THE CACHE</div>')
+    (key,) = {key for key in fragment_cache.asked if ":technicians.job_card:" in key}
+    fragment_cache.cache.set(key, f'<div class="card" id="job-{order.number}">FROM THE CACHE</div>')
     assert "FROM THE CACHE" in see()
 
 

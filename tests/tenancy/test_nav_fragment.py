@@ -7,9 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.cache import caches
 
-from servicedesk import fragments
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 
@@ -17,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _empty_fragments():
-    caches[fragments.CACHE_ALIAS].clear()
+def _empty_fragments(fragment_cache):
+    """Emptied, and watched (tests/conftest.py)."""
 
 
 def menu(response) -> str:
