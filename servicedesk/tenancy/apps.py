@@ -19,7 +19,7 @@ def nav_values(_none: Any, context: Context) -> tuple:
     """Everything the main menu (templates/_partials/nav_items.html, cached) shows or decides on: the center's
     address, the member's role (the menu's entries follow the role's permissions, a constant of the code) and
     the page (its active entry)."""
-    match = context["request"].resolver_match
+    match = getattr(context.get("request"), "resolver_match", None)
     return (
         context["tenant"].slug,
         context["membership"].role,
