@@ -9,5 +9,8 @@ class OrdersConfig(AppConfig):
 
         from . import personal_data, setup  # noqa: F401 - register their own steps and data holder
         from .catalogues import on_tenant_created
+        from .presentation import register_fragments
+
+        register_fragments()
 
         tenant_created.connect(on_tenant_created, dispatch_uid="orders.starter_catalogue")

@@ -330,6 +330,8 @@ def available_actions(order: Order, by: Membership) -> list[Transition]:
     `shown` guard refuses stays: its button answers with what to do first."""
     actions = []
     for t in TRANSITIONS.values():
+        if order.status not in t.sources:  # _own_problem's first refusal, without translating its sentence
+            continue
         if _own_problem(order, t, by, waive_payment=True, override_estimate=True):
             continue
         guarded = _guard_problem(order, t, by)

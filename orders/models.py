@@ -15,6 +15,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -234,7 +235,30 @@ class SlaState(models.TextChoices):
     MISSED = "missed", _("Missed")
 
 
+class ConstantIn(In):
+    """`status__constant_in=[...]`: IN with our own constant names written into the SQL instead of bound.
+
+    SQLite uses a partial index (`status NOT IN ('handed_over', 'cancelled')`: orders_open_promised_idx,
+    orders_open_tech_promised_idx) only when it sees the values when preparing the statement; bound, it read
+    every order of the tenant (the order list's count of open orders: 10 ms instead of 1 at 20,000 orders,
+    issue 12). Only plain names ([a-z_]) are accepted, never user input."""
+
+    lookup_name = "constant_in"
+
+    def process_rhs(self, compiler, connection):
+        names = [str(getattr(value, "value", value)) for value in self.rhs]
+        if not names or not all(name.isascii() and name.replace("_", "").isalpha() for name in names):
+            raise ValueError(f"constant_in takes plain names only: {names!r}")
+        return "(" + ", ".join(f"'{name}'" for name in names) + ")", []
+
+
 def open_q() -> Q:
+    """Open orders, for queries (written so SQLite can use the partial indexes: ConstantIn)."""
+    return ~Q(status__constant_in=CLOSED_STATUS_LIST)
+
+
+def open_index_q() -> Q:
+    """The partial indexes' condition (the same rows as open_q; as the migrations wrote it)."""
     return ~Q(status__in=CLOSED_STATUS_LIST)
 
 
@@ -371,13 +395,20 @@ class Order(TenantOwned):
             models.Index(
                 fields=["tenant", "promised_at"],
                 name="orders_open_promised_idx",
-                condition=open_q(),
+                condition=open_index_q(),
+            ),
+            # The list of open orders (the office's default view), newest first: the page stops after 51 rows
+            # and the bounded count reads the index alone, however many orders are open (issue 12).
+            models.Index(
+                fields=["tenant", "-created_at", "-id"],
+                name="orders_open_list_idx",
+                condition=open_index_q(),
             ),
             # The planning board's backlog: each technician's first few open jobs, undated first (issue 12).
             models.Index(
                 fields=["tenant", "technician", "promised_at", "id"],
                 name="orders_open_tech_promised_idx",
-                condition=open_q(),
+                condition=open_index_q(),
             ),
             # On-site visits: a technician's day view and the overlap check; a day's route sheet.
             models.Index(
@@ -457,6 +488,9 @@ class Order(TenantOwned):
     @property
     def needs_visit(self) -> bool:
         return self.format in {ServiceFormat.ON_SITE, ServiceFormat.COMBINED}
+
+
+Order._meta.get_field("status").register_lookup(ConstantIn)
 
 
 class EventKind(models.TextChoices):

@@ -10,9 +10,10 @@ import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.core.cache import cache
+from django.template import Context
 from django.urls import reverse
 
-from .models import Order
+from .models import Order, OrderEvent
 
 
 def public_status_url(order: Order) -> str:
@@ -52,3 +53,54 @@ def language_label(code: str) -> str:
     """ "id" -> "Indonesian" in the reader's language; "" for a code the interface does not speak."""
     names = dict(settings.LANGUAGES)
     return str(names[code]) if code in names else ""
+
+
+# --- Cached fragments (servicedesk/fragments.py) -------------------------------------------------------------
+# Each function lists every value its template block shows or decides on; tests/orders/test_fragments.py changes
+# each of them and sees the page change. Add a value here in the same commit that shows it in the block.
+
+
+def order_row_values(order: Order, context: Context) -> tuple:
+    """orders/_order_rows.html: one row of the order list."""
+    item, technician = order.item, order.technician
+    return (
+        context["tenant"].slug,
+        order.pk,
+        order.number,
+        order.status,
+        order.priority,
+        order.client.name,
+        str(item) if item is not None else None,
+        order.service_type.name,
+        technician.user.full_name if technician is not None else None,
+        order.promised_at,
+        order.is_overdue,  # changes with the clock, not with the order
+        order.sla_state,
+        order.sla_due_at,
+        order.amount_due,
+        order.credit_amount,
+    )
+
+
+def timeline_event_values(event: OrderEvent, context: Context) -> tuple:
+    """orders/order_detail.html: one event of the order's timeline. Its text is rendered from `data` in the
+    active language and time zone (both in every key), so the stored data and message stand for it."""
+    actor = event.actor
+    return (
+        event.pk,
+        event.kind,
+        event.created_at,
+        event.by_client,
+        actor.full_name if actor is not None else None,
+        event.is_public,
+        event.to_status,
+        event.message,
+        repr(event.data),
+    )
+
+
+def register_fragments() -> None:
+    from servicedesk.fragments import register_fingerprint
+
+    register_fingerprint("orders.row", order_row_values)
+    register_fingerprint("orders.timeline_event", timeline_event_values)

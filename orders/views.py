@@ -69,6 +69,26 @@ SORTS: dict[str, tuple[str | Promise, list[SortKey]]] = {
 }
 
 
+LIST_COLUMNS = [
+    "tenant_id",
+    "number",
+    "status",
+    "priority",
+    "promised_at",
+    "sla_state",
+    "sla_due_at",
+    "total_amount",
+    "paid_amount",
+    "created_at",
+    "client__name",
+    "item__kind",
+    "item__brand",
+    "item__model",
+    "service_type__name",
+    "technician__user__full_name",
+]
+
+
 # --- The center's front page -----------------------------------------------------------------------
 @tenant_view(Perm.DASHBOARD)
 @require_GET
@@ -95,7 +115,9 @@ def order_list(request: TenantRequest) -> HttpResponse:
     sort = request.GET.get("sort", "-created")
     if sort not in SORTS:
         sort = "-created"
-    qs = qs.select_related("client", "item", "service_type", "technician__user", "intake_location")
+    # Only the columns a row shows (orders.presentation.order_row_values) and the sort keys: converting every
+    # column of six tables for 50 rows was a third of the list's time (issue 12).
+    qs = qs.select_related("client", "item", "service_type", "technician__user").only(*LIST_COLUMNS)
     page = keyset_page(qs, SORTS[sort][1], request.GET.get("cursor"), PAGE_SIZE)
     count, more = bounded_count(filterset.qs if filterset.is_valid() else base.none())
     query = query_without_cursor(params)

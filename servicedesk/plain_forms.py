@@ -2,7 +2,7 @@
 Python, for hot read-only pages (the order list's filter form: issue 12, docs/performance.md).
 
 crispy-forms renders a field through two template levels and Django's widget templates (an include per
-<option>), about 4 ms per field; this writes the same markup (the wrapper `div_id_<name>` with `mb-3`, the
+<option>), about 4 ms per field; this writes the same markup (the wrapper `div_<auto id>` with `mb-3`, the
 label, the widget with crispy's classes, `is-invalid` and the errors) directly. Text-like inputs, selects and
 checkboxes are written here; any other widget goes through Django's own rendering with crispy's classes.
 Edit forms keep crispy (`|as_crispy_field`, `{% crispy %}`): they are not hot, and crispy's layouts matter there.
@@ -105,7 +105,7 @@ def plain_field(field: BoundField) -> SafeString:
         return mark_safe(str(field))
     if isinstance(widget, forms.CheckboxInput):
         return mark_safe(
-            f'<div class="mb-3"><div id="div_id_{field.html_name}" class="form-check">'
+            f'<div class="mb-3"><div id="div_{field.auto_id}" class="form-check">'
             f"{_widget(field, 'checkboxinput form-check-input')}"
             f'<label for="{field.auto_id}" class="form-check-label">{conditional_escape(field.label)}</label>'
             f"{_errors(field)}{_help(field)}</div></div>"
@@ -131,5 +131,5 @@ def plain_field(field: BoundField) -> SafeString:
     else:
         label = format_html('<label for="{}" class="form-label">{}</label>', field.auto_id, field.label)
     return mark_safe(
-        f'<div id="div_id_{field.html_name}" class="mb-3">{label}{control}{_errors(field)}{_help(field)}</div>'
+        f'<div id="div_{field.auto_id}" class="mb-3">{label}{control}{_errors(field)}{_help(field)}</div>'
     )

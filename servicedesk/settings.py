@@ -136,7 +136,8 @@ TEMPLATES = [
                 "servicedesk.tenancy.context_processors.tenancy",
             ],
             # {{ field|plain_field }} for hot read-only forms (the order list's filters): servicedesk/plain_forms.py
-            "libraries": {"plain_forms": "servicedesk.plain_forms"},
+            # {% cachedfor %}: rows and cards cached by what they show (servicedesk/fragments.py)
+            "libraries": {"plain_forms": "servicedesk.plain_forms", "fragments": "servicedesk.fragments"},
         },
     },
 ]
@@ -165,10 +166,25 @@ if REDIS_URL:
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sd",
             "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
-        }
+        },
+        # Rendered rows and cards (servicedesk/fragments.py): keyed by their content, so never invalidated.
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "sdf",
+            "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sd"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sd"},
+        # Room for a few pages of rows and cards per process (locmem's default keeps 300 entries).
+        "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "sd-fragments",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
 
 # Celery: without Redis the demo runs every task in-process at once.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host, or kombu warns on every eager call

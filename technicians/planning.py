@@ -455,6 +455,25 @@ def board_members(tenant: Tenant):
     )
 
 
+# What the board reads of a week's job (its day, its hours, its chip: technicians.views.board_row_values):
+# converting every column of five tables for a few hundred jobs was most of the board's time (issue 12).
+BOARD_JOB_COLUMNS = [
+    "tenant_id",
+    "number",
+    "status",
+    "technician_id",
+    "visit_start",
+    "visit_end",
+    "promised_at",
+    "service_type__name",
+    "service_type__default_duration_minutes",
+    "item__kind",
+    "item__brand",
+    "item__model",
+    "work_slot__start",
+    "work_slot__end",
+    "workshop__name",
+]
 BACKLOG_CHIPS = 4
 BOARD_JOBS_LIMIT = 3000
 
@@ -524,6 +543,7 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
     for job in (
         open_jobs.filter(moment_between(lower, upper))
         .select_related("service_type", "item", "work_slot", "workshop")
+        .only(*BOARD_JOB_COLUMNS)
         .order_by("visit_start", "promised_at", "id")[:BOARD_JOBS_LIMIT]
     ):
         day = job_day(job, tz)

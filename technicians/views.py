@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.db.models import F, Prefetch, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template import Context
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +34,7 @@ from orders.lifecycle import (
     transition,
 )
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
+from orders.panels import render_panels
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
@@ -137,6 +140,63 @@ def planning_board(request: TenantRequest) -> HttpResponse:
             "previous": start - timedelta(days=days),
             "next": start + timedelta(days=days),
         },
+    )
+
+
+def board_row_values(row: planning.Row, context: Context) -> tuple:
+    """Every value a technician's row of the planning board shows or decides on (planning_board.html, cached
+    by servicedesk/fragments.py): tests/technicians/test_board_fragments.py changes each of them."""
+    member, profile = row.member, row.profile
+    workshop = profile.home_workshop if profile.home_workshop_id else None
+    return (
+        context["tenant"].slug,
+        context.get("today"),
+        member.pk,
+        member.user.full_name,
+        member.user.email,
+        profile.home_workshop_id,
+        workshop.name if workshop else None,
+        profile.day_start,
+        profile.day_end,
+        profile.does_visits,
+        tuple(service_type.name for service_type in row.skills),
+        row.open_jobs,
+        row.later,
+        row.backlog_count,
+        tuple((job.number, job.service_type.name) for job in row.backlog),
+        tuple(
+            (cell.day, cell.capacity, cell.hours, tuple(_chip_values(job) for job in cell.jobs))
+            for cell in row.cells
+        ),
+    )
+
+
+def _chip_values(job: Order) -> tuple:
+    slot = getattr(job, "work_slot", None)  # a reverse one-to-one: missing raises an AttributeError
+    workshop = job.workshop if job.workshop_id else None
+    return (
+        job.number,
+        job.workshop_id,
+        workshop.name if workshop else None,
+        job.service_type.name,
+        job.visit_start,
+        slot.start if slot else None,
+        str(job.item) if job.item_id else None,
+    )
+
+
+def unassigned_values(order: Order, context: Context) -> tuple:
+    """Every value an order of the planning board's Unassigned list shows (planning_board.html)."""
+    return (
+        context["tenant"].slug,
+        order.pk,
+        order.number,
+        order.status,
+        order.priority,
+        order.service_type.name,
+        str(order.item) if order.item_id else None,
+        order.needs_visit,
+        order.promised_at,
     )
 
 
@@ -422,6 +482,42 @@ def jobs_context(request: TenantRequest, orders: list[Order]) -> dict:
     return {"running": running, "profile": profile}
 
 
+def job_card_values(order: Any, context: Context) -> tuple:
+    """Every value a job card shows or decides on (templates/technicians/_job_card.html, cached by
+    servicedesk/fragments.py): tests/technicians/test_job_card_fragments.py changes each of them. `order` is
+    an Order as my_jobs and jobs_context dressed it (show_contacts, card_panels, actions, reservations ...)."""
+    item, client = order.item, order.client
+    running = context.get("running")
+    return (
+        context["tenant"].slug,
+        order.pk,
+        order.number,
+        order.version,
+        order.status,
+        order.priority,
+        order.promised_at,
+        order.is_overdue,  # changes with the clock
+        str(item) if item is not None else None,
+        order.service_type.name,
+        order.problem,
+        order.visit_start,
+        order.visit_end,
+        order.visit_address,
+        order.show_contacts,
+        client.name if order.show_contacts else None,
+        client.phone if order.show_contacts else None,
+        order.card_panels,
+        order.timer_running,
+        running.started_at if order.timer_running and running else None,
+        order.can_time,
+        order.number == context.get("touched_job"),
+        tuple((t.action, t.style, str(t.label)) for t in order.actions),
+        tuple((r.part_id, r.part.name, r.part.sku, r.reserved, r.missing) for r in order.reservations),
+        tuple((line.description, line.quantity) for line in order.used_parts),
+        tuple((level.part_id, level.part.name, level.part.sku, level.free) for level in order.suggested),
+    )
+
+
 @tenant_view(Perm.ORDERS_WORK)
 @require_GET
 def my_jobs(request: TenantRequest) -> HttpResponse:
@@ -452,6 +548,10 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         )  # before jobs_context: the actions' money guard reads the tenant's tolerance
         order.show_contacts = _may_see_contacts(request, order)  # my on-site jobs: I call on the way
     prepare_guards(orders)  # other apps' guards (checklists ...) read their data for all cards at once
+    for order in orders:
+        # Other apps' parts of the card (quality's checklist), rendered here: the cached card holds their
+        # HTML and its fingerprint the same HTML (job_card_values).
+        order.card_panels = render_panels(request, order, "job_card")  # type: ignore[attr-defined]
     query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
     words = query.casefold().split()
     if words:

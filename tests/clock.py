@@ -60,6 +60,9 @@ CLOCK_CI_PATHS = (
     "tests/notifications/test_events.py",
     "tests/orders/test_lifecycle.py",
     "tests/orders/test_list.py",
+    "tests/orders/test_fragments.py",
+    "tests/technicians/test_job_card_fragments.py",
+    "tests/technicians/test_board_fragments.py",
 )
 
 _center_time_zone = DEFAULT_CENTER_TIME_ZONE

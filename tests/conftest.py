@@ -89,7 +89,10 @@ def _own_redis_database(worker: int) -> None:
     url = urlunsplit(parts._replace(path=f"/{number}"))
     settings.REDIS_URL = url
     settings.CELERY_BROKER_URL = url
-    settings.CACHES = {**settings.CACHES, "default": {**settings.CACHES["default"], "LOCATION": url}}
+    settings.CACHES = {
+        name: {**config, "LOCATION": url} if "redis" in config["BACKEND"].lower() else config
+        for name, config in settings.CACHES.items()
+    }
     from servicedesk.celery import app as celery_app
 
     celery_app.conf.broker_url = url
@@ -406,3 +409,31 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
         audit_a=aftersales_a.audit,
         finding_a=aftersales_a.finding,
     )
+
+
+@pytest.fixture
+def fragment_cache(monkeypatch):
+    """The fragments' cache (servicedesk/fragments.py), emptied, with what pages asked of it (`.asked`: keys
+    of get_many) and stored in it (`.stored`: set_many's values): the same on local memory and on Redis."""
+    from types import SimpleNamespace
+
+    from django.core.cache import caches
+
+    from servicedesk import fragments
+
+    cache = caches[fragments.CACHE_ALIAS]
+    cache.clear()
+    spy = SimpleNamespace(cache=cache, asked=[], stored={})
+    get_many, set_many = cache.get_many, cache.set_many
+
+    def asking(keys, *args, **kwargs):
+        spy.asked.extend(keys)
+        return get_many(keys, *args, **kwargs)
+
+    def storing(data, *args, **kwargs):
+        spy.stored.update(data)
+        return set_many(data, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", asking)
+    monkeypatch.setattr(cache, "set_many", storing)
+    return spy

@@ -5,13 +5,14 @@ active language), the QR code from the cache the picture it drew, the search by 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from unittest import mock
 
 import pytest
 from django import forms
 from django.template import Context, Template
 from django.test import RequestFactory
-from django.utils import translation
+from django.utils import timezone, translation
 
 from orders import filters, presentation
 from orders.filters import OrderFilter
@@ -95,6 +96,47 @@ def test_the_order_filter_form_renders_as_crispy_rendered_it(tenant_a, manager_a
             Context({"f": fresh.form})
         )
         assert normal(plain) == normal(crispy), name
+
+
+def test_the_order_pages_forms_render_as_crispy_rendered_them(tenant_a, manager_a, location_a):
+    """The order page's inline forms (lines, payments, assignment with the visit's times) went from crispy to
+    plain_field: the same markup, their prefixed ids (auto_id) included."""
+    from datetime import datetime
+
+    from orders.forms import AssignForm, LineItemForm, PaymentForm
+
+    visit = timezone.make_aware(datetime(2026, 3, 10, 14, 30))
+
+    def forms_():
+        return [
+            LineItemForm(auto_id="id_line_%s"),
+            PaymentForm(auto_id="id_payment_%s", initial={"amount": Decimal("1500")}),
+            AssignForm(
+                tenant=tenant_a,
+                auto_id="id_assign_%s",
+                initial={
+                    "version": 3,
+                    "technician": manager_a.pk,
+                    "workshop": location_a.pk,
+                    "visit_address": "Mira 1",
+                    "visit_start": visit,
+                    "visit_end": None,
+                },
+            ),
+        ]
+
+    for plain_form, crispy_form in zip(forms_(), forms_(), strict=True):
+        for name in plain_form.fields:
+            if name == "version":
+                continue
+            plain = Template("{% load plain_forms %}{{ f." + name + "|plain_field }}").render(
+                Context({"f": plain_form})
+            )
+            crispy = Template("{% load crispy_forms_tags %}{{ f." + name + "|as_crispy_field }}").render(
+                Context({"f": crispy_form})
+            )
+            assert normal(plain) == normal(crispy), (type(plain_form).__name__, name)
+            assert f'id="div_{plain_form[name].auto_id}"' in plain
 
 
 def test_choice_labels_follow_the_active_language(tenant_a):
