@@ -47,5 +47,6 @@ class DocumentFactory(DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         # Numbered by the tenant's counter for the kind and year, as documents.services numbers them.
-        kwargs.setdefault("number", next_number(kwargs["tenant"], kwargs["kind"], kwargs["year"]))
+        if "number" not in kwargs:
+            kwargs["number"] = next_number(kwargs["tenant"], kwargs["kind"], kwargs["year"])
         return super()._create(model_class, *args, **kwargs)

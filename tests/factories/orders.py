@@ -109,7 +109,8 @@ class OrderFactory(DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        kwargs.setdefault("number", next_order_number(kwargs["tenant"]))
+        if "number" not in kwargs:  # a given number takes none from the counter
+            kwargs["number"] = next_order_number(kwargs["tenant"])
         return super()._create(model_class, *args, **kwargs)
 
 
@@ -193,8 +194,11 @@ class PersonalDataSettingsFactory(DjangoModelFactory):
     tenant = factory.SubFactory(TenantFactory)
 
 
-def _member(tenant, role: str) -> Membership | None:
-    return Membership.objects.filter(tenant=tenant, role=role).select_related("user").order_by("id").first()
+def _member(tenant, role: str) -> Membership:
+    """The tenant's first member with the role (the one who acts unless the test names someone)."""
+    member = Membership.objects.filter(tenant=tenant, role=role).select_related("user").order_by("id").first()
+    assert member is not None, f"{tenant} has no {role}: pass one"
+    return member
 
 
 class IntakeOrderFactory(factory.Factory):
