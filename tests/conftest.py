@@ -296,7 +296,8 @@ def build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, loca
     """The `world` fixture's objects (documents are stored under settings.MEDIA_ROOT).
 
     HOW TO EXTEND (when you add a tenant-owned model and URLs with a new kwarg):
-    1. Create the objects below, for B first and then for A, giving A MORE of each kind than B
+    1. Create the objects below with the factories (tests/factories/; add one for the new model), for B
+       first and then for A, giving A MORE of each kind than B
        (e.g. B one order, A three orders). Per-tenant numbers (order number 3 of A) then do not
        exist in B, so a view that looks up by number without the tenant is caught.
     2. Keep A's object the test should use on `world`, e.g. `world.order_a = orders_a[-1]` (the LAST

@@ -46,10 +46,22 @@ from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
 from stock.models import Part, PartReservation
-from technicians.models import TechnicianProfile, WorkLog
-
-from .factories import LocationFactory, MembershipFactory, UserFactory
-from .orders.factories import ClientFactory, OrderFactory, ServiceTypeFactory
+from technicians.models import WorkLog
+from tests.factories import (
+    ClientFactory,
+    ComplaintFactory,
+    LineItemFactory,
+    LocationFactory,
+    MembershipFactory,
+    NotificationFactory,
+    OrderFactory,
+    PartFactory,
+    ServiceTypeFactory,
+    TechnicianProfileFactory,
+    UserFactory,
+    VisitFactory,
+    WorkLogFactory,
+)
 
 S = OrderStatus
 ROLES = ("owner", "manager", "reception", "technician_assigned", "technician_not_assigned")
@@ -134,7 +146,7 @@ def shop(tenant_a, users_a, location_a, settings, tmp_path) -> Shop:
     MembershipFactory(tenant=tenant_a, user=user, role=Role.TECHNICIAN)
     other_tech = _member(tenant_a, user)
     for member in (tech, other_tech):
-        TechnicianProfile.objects.create(
+        TechnicianProfileFactory(
             tenant=tenant_a,
             membership=member,
             home_workshop=location_a,
@@ -142,7 +154,7 @@ def shop(tenant_a, users_a, location_a, settings, tmp_path) -> Shop:
             working_days=[0, 1, 2, 3, 4, 5, 6],
         )
     manager = _member(tenant_a, users_a[Role.MANAGER])
-    part = Part.objects.create(
+    part = PartFactory(
         tenant=tenant_a,
         sku="P-1",
         name="Battery",
@@ -227,7 +239,7 @@ def case_reception_intake(shop: Shop, me: Membership) -> Post:
     """The intake opened from a walk-in client's visit: the same order, linked to the visit."""
     from reception.models import Purpose, Visit, VisitState
 
-    visit = Visit.objects.create(
+    visit = VisitFactory(
         tenant=shop.tenant,
         location=shop.location,
         day=shop.tenant.local_date(),
@@ -290,7 +302,7 @@ def case_line_add(shop: Shop, me: Membership) -> Post:
 
 def case_line_remove(shop: Shop, me: Membership) -> Post:
     order = shop.order()
-    line = LineItem.objects.create(
+    line = LineItemFactory(
         tenant=shop.tenant,
         order=order,
         kind="work",
@@ -384,7 +396,7 @@ def case_timer_start(shop: Shop, me: Membership) -> Post:
 
 def case_timer_stop(shop: Shop, me: Membership) -> Post:
     order = shop.order()
-    entry = WorkLog.objects.create(
+    entry = WorkLogFactory(
         tenant=shop.tenant, order=order, technician=me, started_at=timezone.now() - timedelta(minutes=30)
     )
     return Post(
@@ -422,7 +434,7 @@ def case_worklog_add(shop: Shop, me: Membership) -> Post:
 def case_bill_labour(shop: Shop, me: Membership) -> Post:
     order = shop.order()
     now = timezone.now()
-    WorkLog.objects.create(
+    WorkLogFactory(
         tenant=shop.tenant,
         order=order,
         technician=shop.tech,
@@ -486,7 +498,7 @@ def case_document_email(shop: Shop, me: Membership) -> Post:
 
 def case_resend(shop: Shop, me: Membership) -> Post:
     order = shop.order()
-    row = Notification.objects.create(
+    row = NotificationFactory(
         tenant=shop.tenant,
         order=order,
         source_key="test:1",
@@ -554,9 +566,7 @@ def case_complaint_new(shop: Shop, me: Membership) -> Post:
 
 def case_complaint_compensate(shop: Shop, me: Membership) -> Post:
     order = _handed_over(shop)
-    complaint = Complaint.objects.create(
-        tenant=shop.tenant, order=order, description="Late", due_at=timezone.now()
-    )
+    complaint = ComplaintFactory(tenant=shop.tenant, order=order, description="Late", due_at=timezone.now())
     return Post(
         reverse("quality:complaint_compensate", args=[shop.tenant.slug, complaint.pk]),
         {"version": complaint.version, "kind": "discount", "amount": "100"},

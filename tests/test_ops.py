@@ -16,7 +16,7 @@ from ops import retention
 from ops.logging import RequestIdFilter, request_id
 from ops.sentry import scrub
 from servicedesk.metrics import DOCUMENTS_RENDERED, LOGINS_LOCKED_OUT, TASK_FAILURES
-from tests.orders.factories import OrderFactory
+from tests.factories import NotificationFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +93,7 @@ def test_sentry_events_lose_personal_data_and_tokens():
 
 # --- Metrics --------------------------------------------------------------------------------------
 def _outbox_row(order, n: int, state: str, channel: str = Channel.EMAIL, age: timedelta = timedelta(0)):
-    return Notification.objects.create(
+    return NotificationFactory(
         tenant=order.tenant,
         order=order,
         source_key=f"ops:{n}",

@@ -12,9 +12,9 @@ import json
 import pytest
 from django.test import Client
 
-from api import keys
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
+from tests.factories import ApiKeyFactory
 
 
 class Api:
@@ -52,11 +52,11 @@ class Api:
         return self.client.delete(url, **self._headers(extra))
 
 
-def make_key(tenant, role, name: str | None = None, **kwargs):
+def make_key(tenant, role, name: str | None = None):
+    """(ApiKey, the key) of that role, made by the center's owner (tests.factories.ApiKeyFactory)."""
     owner = Membership.objects.get(tenant=tenant, role=Role.OWNER, user__email=f"owner@{tenant.slug}.test")
-    return keys.create_key(
-        tenant, name=name or f"{Role(role).label} key", role=role, expires_at=None, by=owner, **kwargs
-    )
+    api_key = ApiKeyFactory(tenant=tenant, name=name or f"{Role(role).label} key", role=role, by=owner)
+    return api_key, api_key.key
 
 
 @pytest.fixture

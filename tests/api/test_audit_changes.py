@@ -23,6 +23,7 @@ from servicedesk.tenancy.models import AuditEntry, Location, Membership
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
 from stock.models import Part
+from tests.factories import ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def entries(tenant) -> list[tuple[str, str]]:
 
 
 def screen_repair(tenant, **fields) -> ServiceType:
-    return ServiceType.objects.create(
+    return ServiceTypeFactory(
         tenant=tenant, name="Screen repair", formats=["in_shop"], base_price=Decimal("1500.00"), **fields
     )
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from orders.models import OrderStatus, Payment
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import ClientFactory, OrderFactory, PaymentFactory
+from tests.factories import ClientFactory, OrderFactory, PaymentFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -20,21 +20,27 @@ from django.utils import timezone
 
 from api import full_export
 from api.models import CenterExport
-from orders.models import Estimate, EstimateLine, OrderStatus
+from orders.models import OrderStatus
 from orders.permissions import ActorRefused
-from quality.models import Complaint, Feedback
 from servicedesk.tenancy.models import AuditEntry, Location, Membership
 from servicedesk.tenancy.roles import Role
-from stock.models import Part, StockLevel, StockMovement
-from technicians.models import WorkLog
-from tests.documents.world import STAND_IN_PDF, _document
-from tests.orders.factories import (
+from tests.factories import (
     ClientFactory,
+    ComplaintFactory,
+    DocumentFactory,
+    EstimateFactory,
+    EstimateLineFactory,
+    FeedbackFactory,
     LineItemFactory,
     OrderEventFactory,
     OrderFactory,
+    PartFactory,
     PaymentFactory,
+    StockLevelFactory,
+    StockMovementFactory,
+    WorkLogFactory,
 )
+from tests.factories.documents import STAND_IN_PDF
 
 # Celery tasks run in-process, also in the PostgreSQL + Redis pass (tests/conftest.py, celery_eager).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
@@ -74,15 +80,13 @@ def small_world(tenant_a, tenant_b, users_a, users_b):
     LineItemFactory(order=first, description="Alpha labour")
     LineItemFactory(order=second, description="Alpha battery")
     PaymentFactory(order=first, amount=Decimal("250.00"))
-    estimate = Estimate.objects.create(tenant=tenant_a, order=first, version=1, amount=Decimal("300"))
+    estimate = EstimateFactory(tenant=tenant_a, order=first, version=1, amount=Decimal("300"))
     for text in ("Alpha estimate screen", "Alpha estimate labour"):
-        EstimateLine.objects.create(
-            tenant=tenant_a, estimate=estimate, description=text, unit_price=Decimal("150")
-        )
+        EstimateLineFactory(tenant=tenant_a, estimate=estimate, description=text, unit_price=Decimal("150"))
     OrderEventFactory(order=first, message="Alpha note one")
     OrderEventFactory(order=second, message="Alpha note two")
     started = timezone.now() - timedelta(hours=2)
-    WorkLog.objects.create(
+    WorkLogFactory(
         tenant=tenant_a,
         order=first,
         technician=technician_a,
@@ -90,26 +94,26 @@ def small_world(tenant_a, tenant_b, users_a, users_b):
         ended_at=started + timedelta(minutes=45),
     )
     location_a = Location.objects.filter(tenant=tenant_a).first()
-    part = Part.objects.create(tenant=tenant_a, name="Alpha screen part", sku="A-SCR")
-    StockLevel.objects.create(tenant=tenant_a, part=part, location=location_a, on_hand=Decimal("4"))
-    StockMovement.objects.create(
+    part = PartFactory(tenant=tenant_a, name="Alpha screen part", sku="A-SCR")
+    StockLevelFactory(tenant=tenant_a, part=part, location=location_a, on_hand=Decimal("4"))
+    StockMovementFactory(
         tenant=tenant_a, kind="receipt", part=part, location=location_a, on_hand_delta=Decimal("4")
     )
-    Feedback.objects.create(tenant=tenant_a, order=second, rating=5, comment="Alpha thanks")
-    Complaint.objects.create(
+    FeedbackFactory(tenant=tenant_a, order=second, rating=5, comment="Alpha thanks")
+    ComplaintFactory(
         tenant=tenant_a, order=first, description="Alpha complaint", due_at=timezone.now() + timedelta(days=3)
     )
-    document = _document(first)
+    document = DocumentFactory(order=first)
 
     (beta,) = _fill(tenant_b, name="Beta secret", orders=1)
     LineItemFactory(order=beta, description="Beta secret line")
     PaymentFactory(order=beta, note="Beta secret payment")
     OrderEventFactory(order=beta, message="Beta secret note")
-    Feedback.objects.create(tenant=tenant_b, order=beta, rating=1, comment="Beta secret comment")
+    FeedbackFactory(tenant=tenant_b, order=beta, rating=1, comment="Beta secret comment")
     location_b = Location.objects.filter(tenant=tenant_b).first()
-    part_b = Part.objects.create(tenant=tenant_b, name="Beta secret part", sku="B-SECRET")
-    StockLevel.objects.create(tenant=tenant_b, part=part_b, location=location_b, on_hand=Decimal("1"))
-    _document(beta)
+    part_b = PartFactory(tenant=tenant_b, name="Beta secret part", sku="B-SECRET")
+    StockLevelFactory(tenant=tenant_b, part=part_b, location=location_b, on_hand=Decimal("1"))
+    DocumentFactory(order=beta)
     return document
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from api import imports
 from api.import_values import parse_amount, parse_date
-from api.models import ImportedRecord, ImportJob, WebhookEndpoint
+from api.models import ImportedRecord, ImportJob
 from notifications.models import Notification
 from orders import items
 from orders.models import EventKind, Order, OrderStatus, ServiceType
@@ -25,8 +25,13 @@ from quality import warranty
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from stock.models import Part, StockLevel, StockMovement
-from tests.factories import LocationFactory
-from tests.orders.factories import ClientFactory, ServiceTypeFactory
+from tests.factories import (
+    ClientFactory,
+    LocationFactory,
+    PartFactory,
+    ServiceTypeFactory,
+    WebhookEndpointFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
 
@@ -169,8 +174,8 @@ PARTS = (
 
 def test_parts_with_stock_per_location(tenant_a, tenant_b, owner_a, location_a, location_b):
     workshop = LocationFactory(tenant=tenant_a, name="Alpha workshop")
-    Part.objects.create(tenant=tenant_b, sku="SCR-13", name="Beta's screen")
-    old = Part.objects.create(tenant=tenant_a, sku="OLD-1", name="Old part", sale_price=Decimal("9"))
+    PartFactory(tenant=tenant_b, sku="SCR-13", name="Beta's screen")
+    old = PartFactory(tenant=tenant_a, sku="OLD-1", name="Old part", sale_price=Decimal("9"))
     checked, done = _import(tenant_a, owner_a, ImportJob.Kind.PARTS, PARTS)
     assert set(checked.mapping) == {
         "sku",
@@ -243,9 +248,7 @@ def test_past_orders(tenant_a, tenant_b, owner_a, location_a):
     ServiceTypeFactory(tenant=tenant_a, name="Screen replacement", warranty_days=180)
     ServiceTypeFactory(tenant=tenant_b, name="Battery replacement")  # the other center's: never matched
     anna = ClientFactory(tenant=tenant_a, name="Anna P.", phone="+79165550102")
-    WebhookEndpoint.objects.create(
-        tenant=tenant_a, url="https://example.test/hook", events=["order.status_changed"]
-    )
+    WebhookEndpointFactory(tenant=tenant_a, url="https://example.test/hook", events=["order.status_changed"])
     assert next_order_number(tenant_a) == 1  # an order taken in before the import
     today = tenant_a.local_date()
     text = _orders_csv(today)

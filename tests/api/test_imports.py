@@ -17,7 +17,7 @@ from api.models import ImportJob
 from orders.models import Client, Item
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import ClientFactory
+from tests.factories import ClientFactory
 
 # Celery tasks run in-process, also in the PostgreSQL + Redis pass (tests/conftest.py, celery_eager).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]

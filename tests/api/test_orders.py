@@ -13,7 +13,7 @@ from notifications.models import Notification
 from orders.models import EventKind, Order, OrderEvent, OrderStatus
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import ClientFactory, OrderFactory, ServiceTypeFactory
+from tests.factories import ClientFactory, OrderFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 

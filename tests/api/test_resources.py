@@ -12,7 +12,14 @@ from documents.models import Document
 from orders.models import Client, ServiceType
 from quality.models import Feedback
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import ClientFactory, ItemFactory, OrderFactory, ServiceTypeFactory
+from tests.factories import (
+    ClientFactory,
+    FeedbackFactory,
+    ItemFactory,
+    OrderFactory,
+    PartFactory,
+    ServiceTypeFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -229,14 +236,13 @@ def test_lists_cost_the_same_however_long(name, tenant_a, users_a, api, django_a
 
     before = count()
     from stock import services as stock
-    from stock.models import Part
 
     for n in range(5):
         order = OrderFactory(tenant=tenant_a, technician=world.order_a.technician, workshop=world.location_a)
         ClientFactory(tenant=tenant_a)
         ServiceTypeFactory(tenant=tenant_a)
-        Feedback.objects.create(tenant=tenant_a, order=order, rating=5, technician=order.technician)
-        part = Part.objects.create(tenant=tenant_a, sku=f"Q-{n}", name=f"Query part {n}")
+        FeedbackFactory(tenant=tenant_a, order=order, rating=5, technician=order.technician)
+        part = PartFactory(tenant=tenant_a, sku=f"Q-{n}", name=f"Query part {n}")
         manager = world.order_a.technician.__class__.objects.get(tenant=tenant_a, role=Role.MANAGER)
         stock.receive(tenant_a, part=part, location=world.location_a, quantity=1, by=manager)
     assert count() == before

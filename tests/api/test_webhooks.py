@@ -23,7 +23,7 @@ from orders.permissions import ActorRefused
 from orders.timeline import record_event
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import OrderFactory
+from tests.factories import OrderFactory, WebhookDeliveryFactory, WebhookEndpointFactory
 
 # Celery tasks run in-process, also in the PostgreSQL + Redis pass (tests/conftest.py, celery_eager).
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("celery_eager")]
@@ -86,7 +86,7 @@ def owner_a(tenant_a, users_a) -> Membership:
 
 
 def _endpoint(tenant, url, events=None) -> WebhookEndpoint:
-    return WebhookEndpoint.objects.create(tenant=tenant, url=url, events=events or list(WebhookEvent.values))
+    return WebhookEndpointFactory(tenant=tenant, url=url, events=events or list(WebhookEvent.values))
 
 
 def _status_event(order, *, to="planned"):
@@ -297,7 +297,7 @@ def test_a_big_or_slow_answer_does_not_hold_the_worker(tenant_a, receiver, setti
 
 def test_a_dead_worker_s_claim_is_sent_again(tenant_a, settings):
     endpoint = _endpoint(tenant_a, "https://127.0.0.1:9/hook")
-    row = WebhookDelivery.objects.create(
+    row = WebhookDeliveryFactory(
         tenant=tenant_a,
         endpoint=endpoint,
         source_key="x",
@@ -393,7 +393,7 @@ def test_the_owner_adds_an_endpoint_and_sees_its_log(tenant_a, member_client, se
 @pytest.mark.parametrize("role", [Role.MANAGER, Role.RECEPTION, Role.TECHNICIAN])
 def test_only_the_owner_manages_webhooks(tenant_a, member_client, role):
     endpoint = _endpoint(tenant_a, "https://93.184.216.34/hook")
-    row = WebhookDelivery.objects.create(
+    row = WebhookDeliveryFactory(
         tenant=tenant_a,
         endpoint=endpoint,
         source_key="x",

@@ -312,10 +312,9 @@ def make_order(demo):
     taken in by reception and walked through the real lifecycle (orders.demo.PATHS) to that status."""
     from decimal import Decimal
 
-    from orders import services
-    from orders.demo import walk_to
-    from orders.models import Client, ServiceFormat
+    from orders.models import Client
     from servicedesk.tenancy.roles import Role
+    from tests.factories import IntakeOrderFactory
 
     members = demo.members
     reception, manager, technician = members[Role.RECEPTION], members[Role.MANAGER], members[Role.TECHNICIAN]
@@ -331,28 +330,22 @@ def make_order(demo):
     ):
         service_type = demo.service_types[service]
         client = Client.objects.for_tenant(demo.tenant).filter(phone=client_phone).first()
-        order = services.take_in(
-            demo.tenant,
-            services.IntakeData(
-                client=client,
-                client_name=client_name,
-                client_phone=client_phone,
-                client_email="",
-                consent=True,
-                service_type=service_type,
-                format=ServiceFormat.IN_SHOP,
-                intake_location=demo.head_office,
-                problem="The screen is cracked",
-                item_kind="Phone",
-                item_brand="Apple",
-                item_model="iPhone 12",
-                estimate=Decimal(estimate),
-                client_language=client_language,
-            ),
+        return IntakeOrderFactory(
+            tenant=demo.tenant,
             by=reception,
-        )
-        return walk_to(
-            order, status, manager=manager, technician=technician, reception=reception, workshop=demo.workshop
+            client=client,
+            client_name=client_name,
+            client_phone=client_phone,
+            service_type=service_type,
+            intake_location=demo.head_office,
+            problem="The screen is cracked",
+            item_model="iPhone 12",
+            estimate=Decimal(estimate),
+            client_language=client_language,
+            status=status,  # walked there by the lifecycle (orders.demo.walk_to)
+            manager=manager,
+            technician=technician,
+            workshop=demo.workshop,
         )
 
     return make

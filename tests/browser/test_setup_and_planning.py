@@ -120,12 +120,10 @@ def test_owner_signs_up_with_a_catalogue_and_takes_in_the_first_order_within_5_m
 
 
 def test_the_checklist_offers_a_catalogue_on_a_phone(page_for, transactional_db):
-    from servicedesk.accounts.models import User
     from servicedesk.tenancy.services import create_tenant_with_owner
+    from tests.factories import UserFactory
 
-    owner = User.objects.create_user("olga@delta.test", PASSWORD, full_name="Olga Owner")
-    owner.email_confirmed_at = timezone.now()
-    owner.save()
+    owner = UserFactory(email="olga@delta.test", full_name="Olga Owner", password=PASSWORD)  # confirmed
     create_tenant_with_owner(
         tenant_name="Delta", slug="delta", owner=owner, location_name="Office", language="en"
     )

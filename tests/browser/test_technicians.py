@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from orders.models import LineItem, OrderStatus
 from stock import services as stock
-from stock.models import Part, PartServiceType, StockLevel
+from stock.models import StockLevel
 from technicians.models import WorkLog
+from tests.factories import PartFactory, PartServiceTypeFactory
 
 from .conftest import DEMO_EMAILS, PHONE, assert_no_csp_errors, login
 
@@ -25,14 +26,12 @@ def test_technician_runs_a_job_from_a_phone(demo, make_order, page_for):
     order = make_order(
         "in_progress", estimate="8200"
     )  # the client agreed to the screen and the glue at intake
-    screen = Part.objects.create(
+    screen = PartFactory(
         tenant=demo.tenant, sku="SCR-12", name="iPhone 12 screen", sale_price=Decimal("7900")
     )
-    glue = Part.objects.create(
-        tenant=demo.tenant, sku="GLUE-B7000", name="B-7000 glue", sale_price=Decimal("300")
-    )
+    glue = PartFactory(tenant=demo.tenant, sku="GLUE-B7000", name="B-7000 glue", sale_price=Decimal("300"))
     for part in (screen, glue):
-        PartServiceType.objects.create(tenant=demo.tenant, part=part, service_type=order.service_type)
+        PartServiceTypeFactory(tenant=demo.tenant, part=part, service_type=order.service_type)
         stock.receive(demo.tenant, part=part, location=demo.workshop, quantity=2, by=manager)
     order.tenant = demo.tenant
     stock.reserve(order, part=screen, quantity=1, by=manager)

@@ -18,6 +18,7 @@ from quality.checklists import Answer, ItemData
 from quality.models import ChecklistItem, ChecklistStage, ItemKind
 from servicedesk.tenancy.models import Location, Membership
 from servicedesk.tenancy.roles import Role
+from tests.factories import IntakeOrderFactory, ServiceTypeFactory
 
 Stage = ChecklistStage
 
@@ -54,23 +55,14 @@ class Shop:
     tech: Membership
 
     def take_in(self, service: ServiceType | None = None) -> Order:
-        order = order_services.take_in(
-            self.tenant,
-            order_services.IntakeData(
-                client=None,
-                client_name="Anna Smith",
-                client_phone=f"+7916{Order.objects.count():07d}",
-                client_email="",
-                consent=True,
-                service_type=service or self.service,
-                format=ServiceFormat.IN_SHOP,
-                intake_location=self.location,
-                problem="Cracked screen",
-                item_kind="Phone",
-                item_brand="Apple",
-                item_model="iPhone 13",
-            ),
+        order = IntakeOrderFactory(
+            tenant=self.tenant,
             by=self.reception,
+            client_name="Anna Smith",
+            client_phone=f"+7916{Order.objects.count():07d}",
+            service_type=service or self.service,
+            intake_location=self.location,
+            problem="Cracked screen",
         )
         order_services.assign(
             order,
@@ -117,7 +109,7 @@ class Shop:
 def make_shop(tenant_a, users_a, location_a) -> Shop:
     """Tenant A with a "Phone repair" service whose checklist is PHONE_CHECKLIST (version 1)."""
     manager = member(tenant_a, users_a[Role.MANAGER])
-    service = ServiceType.objects.create(
+    service = ServiceTypeFactory(
         tenant=tenant_a,
         name="Phone repair",
         formats=[ServiceFormat.IN_SHOP],

@@ -15,6 +15,7 @@ from quality import checklists
 from quality.checklists import ItemData
 from quality.models import ChecklistAnswer, ChecklistVersion, ItemKind, QualitySettings
 from servicedesk.tenancy.roles import Role
+from tests.factories import QualitySettingsFactory, ServiceTypeFactory
 
 from .checklist_kit import PHONE_CHECKLIST, Stage, photo
 
@@ -197,9 +198,8 @@ def test_the_phone_page_shows_the_stages_and_what_is_kept(shop, member_client):
 
 
 def test_an_order_without_a_checklist_says_so(shop, member_client):
-    from orders.models import ServiceType
 
-    order = shop.take_in(ServiceType.objects.create(tenant=shop.tenant, name="Advice", formats=["in_shop"]))
+    order = shop.take_in(ServiceTypeFactory(tenant=shop.tenant, name="Advice", formats=["in_shop"]))
     body = member_client(Role.TECHNICIAN).get(page_url(shop, order)).content.decode()
     assert "This order has no checklist" in body
 
@@ -418,7 +418,7 @@ def test_my_jobs_shows_each_checklist_and_what_is_still_required(shop, member_cl
 def test_my_jobs_keeps_a_constant_number_of_queries_with_checklists(
     shop, member_client, django_assert_num_queries
 ):
-    checks_on = QualitySettings.objects.create(tenant=shop.tenant, independent_check=True)
+    checks_on = QualitySettingsFactory(tenant=shop.tenant, independent_check=True)
     assert checks_on.independent_check
     client = member_client(Role.TECHNICIAN)
     url = reverse("technicians:my_jobs", args=[shop.tenant.slug])

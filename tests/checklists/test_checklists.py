@@ -20,6 +20,7 @@ from orders.permissions import ActorRefused
 from quality import checklists
 from quality.checklists import Answer, ItemData
 from quality.models import ChecklistAnswer, ChecklistItem, ChecklistVersion, ItemKind, OrderChecklist
+from tests.factories import ServiceTypeFactory
 
 from .checklist_kit import PHONE_CHECKLIST, Stage, photo
 
@@ -148,9 +149,8 @@ def test_only_managers_edit_checklists(shop, role):
 
 
 def test_a_service_without_a_checklist_gives_its_orders_none(shop):
-    from orders.models import ServiceType
 
-    bare = ServiceType.objects.create(tenant=shop.tenant, name="Consultation", formats=["in_shop"])
+    bare = ServiceTypeFactory(tenant=shop.tenant, name="Consultation", formats=["in_shop"])
     order = shop.take_in(bare)
     assert not OrderChecklist.objects.filter(order=order).exists()
     shop.move(order, "plan")  # nothing to fill in
@@ -507,9 +507,8 @@ def test_the_completion_act_shows_the_answers(shop):
 
 
 def test_an_order_without_a_checklist_prints_no_checks_section(shop):
-    from orders.models import ServiceType
 
-    bare = ServiceType.objects.create(tenant=shop.tenant, name="Consultation", formats=["in_shop"])
+    bare = ServiceTypeFactory(tenant=shop.tenant, name="Consultation", formats=["in_shop"])
     order = shop.take_in(bare)
     locked = document_services._order_for_document(order.pk, order.tenant_id, lock=False)
     context = build_context(

@@ -11,8 +11,7 @@ from django.utils import timezone
 from orders.models import LineItem, OrderStatus, Payment
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-
-from ..orders.factories import (
+from tests.factories import (
     ClientFactory,
     ItemFactory,
     LineItemFactory,

@@ -185,7 +185,7 @@ def test_an_issued_document_never_changes(done_order, reception_a):
     with pytest.raises(ImmutableError):
         document.delete()
     # The order changes afterwards (a new line): the stored PDF does not.
-    from tests.orders.factories import LineItemFactory
+    from tests.factories import LineItemFactory
 
     LineItemFactory(order=done_order, description="Late addition", unit_price=Decimal("1"))
     document = Document.objects.get(pk=document.pk)

@@ -17,9 +17,10 @@ from django.utils import timezone
 from notifications import sms
 from notifications.models import NotificationSettings
 from orders import lifecycle, services
-from orders.models import Client, Order, ServiceFormat, ServiceType
+from orders.models import Order, ServiceFormat, ServiceType
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory, IntakeOrderFactory, ServiceTypeFactory
 
 _phones = itertools.count(9161000000)
 
@@ -52,16 +53,10 @@ def member(tenant, role: Role) -> Membership:
 
 
 def service_type(tenant, name="Phone repair") -> ServiceType:
-    obj, _ = ServiceType.objects.get_or_create(
-        tenant=tenant,
-        name=name,
-        defaults={
-            "formats": [ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE],
-            "base_price": Decimal("1500"),
-            "warranty_days": 90,
-        },
+    """The tenant's service of that name (made the first time: in shop and on site, 1500, 90 days' warranty)."""
+    return ServiceType.objects.filter(tenant=tenant, name=name).first() or ServiceTypeFactory(
+        tenant=tenant, name=name
     )
-    return obj
 
 
 def take_in(
@@ -78,20 +73,23 @@ def take_in(
     """An order through orders.services.take_in (the path reception uses), committed by the caller's test."""
     by = by or member(tenant, Role.RECEPTION)
     location = tenant_location(tenant)
-    client = Client.objects.create(
+    client = ClientFactory(
         tenant=tenant,
         name=name,
         phone=phone or f"+7{next(_phones)}",
         email=email or "",
         notify_email=notify_email,
         notify_sms=notify_sms,
+        consent_at=None,  # given at this intake
+        consent_version="",
     )
-    data = services.IntakeData(
+    order = IntakeOrderFactory(
+        tenant=tenant,
+        by=by,
         client=client,
         client_name=name,
         client_phone=client.phone,
         client_email=email or "",
-        consent=True,
         service_type=service_type(tenant),
         format=extra.pop("format", ServiceFormat.IN_SHOP),
         intake_location=location,
@@ -103,7 +101,6 @@ def take_in(
         estimate=Decimal("2500"),
         **extra,
     )
-    order = services.take_in(tenant, data, by=by)
     return Order.objects.select_related("tenant", "client").get(pk=order.pk)
 
 

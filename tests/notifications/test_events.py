@@ -15,7 +15,6 @@ from notifications.models import (
     Audience,
     Channel,
     Kind,
-    MessageTemplate,
     Notification,
     NotificationSettings,
     State,
@@ -24,6 +23,7 @@ from orders import services
 from orders.lifecycle import transition
 from orders.models import Order, OrderStatus, ServiceFormat
 from servicedesk.tenancy.roles import Role
+from tests.factories import MessageTemplateFactory
 
 from .conftest import assign_technician, member, take_in, walk
 
@@ -183,7 +183,7 @@ def test_english_tenant_gets_english_texts(tenant_a, users_a, django_capture_on_
 def test_tenant_override_is_used_and_other_tenants_keep_the_default(
     tenant_a, tenant_b, users_a, users_b, django_capture_on_commit_callbacks
 ):
-    MessageTemplate.objects.create(
+    MessageTemplateFactory(
         tenant=tenant_a,
         kind=Kind.ORDER_RECEIVED,
         language="en",

@@ -19,6 +19,7 @@ from notifications.models import (
 )
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
+from tests.factories import NotificationFactory
 from tests.helpers import render_order_panel, text_of
 
 from .conftest import take_in
@@ -350,7 +351,7 @@ def test_panel_is_one_query_at_any_size(tenant_a, users_a, django_assert_num_que
     with django_assert_num_queries(1):
         small = _render_panel(order, Role.MANAGER, None, manager)
     for n in range(20):
-        Notification.objects.create(
+        NotificationFactory(
             tenant=tenant_a,
             order=order,
             source_key=f"x:{n}",

@@ -20,9 +20,7 @@ from PIL import Image
 from orders.models import OrderStatus, ServiceFormat
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-
-from ..factories import MembershipFactory, UserFactory
-from .factories import OrderFactory, ServiceTypeFactory
+from tests.factories import MembershipFactory, OrderFactory, ServiceTypeFactory, UserFactory
 
 S = OrderStatus
 

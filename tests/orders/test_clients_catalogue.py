@@ -8,10 +8,10 @@ import pytest
 
 from orders.models import Client, ServiceType
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory, OrderFactory, ServiceTypeFactory
 from tests.helpers import text_of
 
 from .conftest import tenant_url
-from .factories import ClientFactory, OrderFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,10 +14,10 @@ from orders.lifecycle import OrderChanged, transition
 from orders.models import Order, OrderEvent, OrderStatus
 from servicedesk.tenancy.models import Counter
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory
 from tests.helpers import text_of
 
 from .conftest import order_url
-from .factories import ClientFactory
 
 S = OrderStatus
 RELOAD = "This order was changed by someone else meanwhile. Reload the page and try again."

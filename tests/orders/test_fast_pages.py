@@ -19,8 +19,7 @@ from orders.filters import OrderFilter
 from orders.models import Order, OrderStatus, Priority
 from servicedesk.fields import DateInput
 from servicedesk.labels import choice_label
-
-from .factories import ClientFactory, OrderFactory
+from tests.factories import ClientFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -20,10 +20,10 @@ from orders.models import (
     ServiceFormat,
 )
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory, ServiceTypeFactory
 from tests.helpers import text_of
 
 from .conftest import photo_upload, png_bytes, tenant_url
-from .factories import ClientFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 

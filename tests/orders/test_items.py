@@ -11,9 +11,9 @@ from orders import items
 from orders.models import EventKind, Item, Order, OrderStatus
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory, ItemFactory, OrderFactory
 
 from .conftest import tenant_url
-from .factories import ClientFactory, ItemFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -13,8 +13,7 @@ from orders import lifecycle, timeline
 from orders.lifecycle import TRANSITIONS, OrderChanged, TransitionRefused, available_actions, transition
 from orders.models import CLOSED_STATUSES, EventKind, OrderEvent, OrderStatus, ServiceFormat
 from servicedesk.tenancy.roles import Role, has_perm
-
-from .factories import LineItemFactory
+from tests.factories import LineItemFactory
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db

@@ -30,6 +30,7 @@ from orders.lifecycle import (
 )
 from orders.models import CLOSED_STATUSES, EventKind, Order, OrderEvent, OrderStatus, Payment
 from orders.permissions import ActorRefused
+from tests.factories import OrderEventFactory
 
 S = OrderStatus
 ACTORS = ["owner", "manager", "reception", "tech", "other_tech", "client"]
@@ -66,7 +67,7 @@ class Life:
 
     def __init__(self, order: Order, people: dict, workshop) -> None:
         self.order, self.people, self.workshop = order, people, workshop
-        OrderEvent.objects.create(tenant=order.tenant, order=order, kind=EventKind.CREATED, to_status=S.NEW)
+        OrderEventFactory(tenant=order.tenant, order=order, kind=EventKind.CREATED, to_status=S.NEW)
         self.bumps = 0  # successful changes that raise the version by exactly one
         self.events = 1  # the CREATED event
 

@@ -15,10 +15,9 @@ from orders import views
 from orders.models import OPEN_STATUSES, Order, OrderStatus, ServiceFormat
 from servicedesk.pagination import SortKey, _encode, keyset_page
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory, ItemFactory, LocationFactory, OrderFactory, ServiceTypeFactory
 
-from ..factories import LocationFactory
 from .conftest import tenant_url
-from .factories import ClientFactory, ItemFactory, OrderFactory, ServiceTypeFactory
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db

@@ -18,10 +18,10 @@ from orders.models import Estimate, EventKind, LineItem, Order, OrderEvent, Orde
 from orders.permissions import ActorRefused
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
+from tests.factories import OrderFactory
 from tests.helpers import text_of
 
 from .conftest import order_url, tenant_url
-from .factories import OrderFactory
 
 S = OrderStatus
 TOO_MUCH = "is more than the client approved"

@@ -12,10 +12,10 @@ from django.urls import reverse
 from orders.lifecycle import available_actions
 from orders.models import EventKind, LineItem, Order, OrderEvent, OrderPhoto, OrderStatus, Payment
 from servicedesk.tenancy.roles import Role
+from tests.factories import LineItemFactory, OrderFactory, OrderPhotoFactory, ServiceTypeFactory
 from tests.helpers import text_of
 
 from .conftest import order_url, photo_upload
-from .factories import LineItemFactory, OrderFactory, ServiceTypeFactory
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db
@@ -424,18 +424,18 @@ def test_photo_upload_and_serving(make_order, member_client, tenant_b):
 def test_another_tenants_photo_is_404(make_order, member_client, tenant_b):
     order = make_order(S.IN_PROGRESS)
     theirs_order = OrderFactory(tenant=tenant_b, service_type=ServiceTypeFactory(tenant=tenant_b))
-    theirs = OrderPhoto.objects.create(tenant=tenant_b, order=theirs_order, image=photo_upload())
+    theirs = OrderPhotoFactory(tenant=tenant_b, order=theirs_order, image=photo_upload())
     owner = member_client(Role.OWNER)
     assert owner.get(order_url("photo", order, theirs.pk)).status_code == 404
     # Nor through a different order of the same tenant.
-    mine = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=photo_upload())
+    mine = OrderPhotoFactory(tenant=order.tenant, order=order, image=photo_upload())
     other = make_order(S.NEW)
     assert owner.get(order_url("photo", other, mine.pk)).status_code == 404
 
 
 def test_a_photo_whose_file_is_gone_is_404(make_order, member_client):
     order = make_order(S.IN_PROGRESS)
-    photo = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=photo_upload())
+    photo = OrderPhotoFactory(tenant=order.tenant, order=order, image=photo_upload())
     photo.image.storage.delete(photo.image.name)
     assert member_client(Role.OWNER).get(order_url("photo", order, photo.pk)).status_code == 404
 

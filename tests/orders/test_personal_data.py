@@ -34,10 +34,16 @@ from orders.tasks import anonymise_inactive_clients
 from quality.models import Feedback
 from reception.models import Visit
 from servicedesk.tenancy.roles import Role
-from tests.documents.world import _document
+from tests.factories import (
+    ClientFactory,
+    DocumentFactory,
+    FeedbackFactory,
+    OrderFactory,
+    PersonalDataSettingsFactory,
+    VisitFactory,
+)
 
 from .conftest import tenant_url
-from .factories import ClientFactory, OrderFactory
 
 NAME, PHONE, EMAIL = "Ivan Petrov", "+79161234567", "ivan@example.test"
 # How the client's data may look anywhere: as typed, as stored, as printed.
@@ -68,9 +74,9 @@ def ivan(tenant_a, location_a, staff_a, member_client, intake_post) -> Client:
     Order.objects.filter(pk=order.pk).update(
         status=OrderStatus.HANDED_OVER, closed_at=timezone.now(), visit_address="Lenina 1, flat 5"
     )
-    _document(order)
-    Feedback.objects.create(tenant=tenant_a, order=order, rating=5, comment="Thanks! Ivan Petrov")
-    Visit.objects.create(
+    DocumentFactory(order=order)
+    FeedbackFactory(tenant=tenant_a, order=order, rating=5, comment="Thanks! Ivan Petrov")
+    VisitFactory(
         tenant=tenant_a,
         location=location_a,
         day=date.today(),
@@ -368,7 +374,7 @@ def _client_with_order(tenant, *, years_ago: float, status=OrderStatus.HANDED_OV
 
 
 def test_retention_anonymises_only_old_inactive_clients_of_centers_that_set_it(tenant_a, tenant_b):
-    PersonalDataSettings.objects.create(tenant=tenant_a, anonymise_after_years=3)
+    PersonalDataSettingsFactory(tenant=tenant_a, anonymise_after_years=3)
     old = _client_with_order(tenant_a, years_ago=4)
     recent = _client_with_order(tenant_a, years_ago=1)
     old_but_open = _client_with_order(tenant_a, years_ago=4, status=OrderStatus.IN_PROGRESS)
@@ -391,7 +397,7 @@ def test_retention_anonymises_only_old_inactive_clients_of_centers_that_set_it(t
 
 def test_retention_works_in_bounded_batches(tenant_a, settings):
     settings.PERSONAL_DATA_RETENTION_BATCH = 2
-    PersonalDataSettings.objects.create(tenant=tenant_a, anonymise_after_years=2)
+    PersonalDataSettingsFactory(tenant=tenant_a, anonymise_after_years=2)
     for _ in range(3):
         _client_with_order(tenant_a, years_ago=5)
     assert anonymise_inactive_clients() == {"alpha": 2}

@@ -15,6 +15,7 @@ from PIL import ExifTags, Image
 
 from orders.models import OrderPhoto, OrderStatus
 from servicedesk.tenancy.roles import Role
+from tests.factories import OrderPhotoFactory
 from tests.helpers import text_of
 
 from .conftest import order_url, photo_upload
@@ -88,10 +89,10 @@ def test_an_old_upload_is_served_by_its_bytes_and_never_inline_unless_an_image(m
     buffer = io.BytesIO()
     Image.new("RGB", (30, 30), "red").save(buffer, "PNG")
     # Stored before this change, under the uploader's extension.
-    png_named_html = OrderPhoto.objects.create(
+    png_named_html = OrderPhotoFactory(
         tenant=order.tenant, order=order, image=ContentFile(buffer.getvalue() + HTML, name="old.html")
     )
-    not_an_image = OrderPhoto.objects.create(
+    not_an_image = OrderPhotoFactory(
         tenant=order.tenant, order=order, image=ContentFile(HTML, name="old.html")
     )
     client = member_client(Role.OWNER)
@@ -179,7 +180,7 @@ def test_an_old_photo_gets_its_display_copy_on_first_request(make_order, member_
     order = make_order(OrderStatus.IN_PROGRESS)
     big = io.BytesIO()
     Image.new("RGB", (2000, 1000), "green").save(big, "JPEG")
-    photo = OrderPhoto.objects.create(
+    photo = OrderPhotoFactory(
         tenant=order.tenant, order=order, image=ContentFile(big.getvalue(), name="old.jpg")
     )
     assert not photo.display
@@ -212,10 +213,10 @@ def test_old_photos_are_normalised_by_the_command(make_order):
     from django.core.management import call_command
 
     order = make_order(OrderStatus.IN_PROGRESS)
-    old = OrderPhoto.objects.create(
+    old = OrderPhotoFactory(
         tenant=order.tenant, order=order, image=ContentFile(jpeg_with_gps(), name="home.jpeg")
     )
-    junk = OrderPhoto.objects.create(tenant=order.tenant, order=order, image=ContentFile(HTML, name="x.html"))
+    junk = OrderPhotoFactory(tenant=order.tenant, order=order, image=ContentFile(HTML, name="x.html"))
     old_name = old.image.name
     out = io.StringIO()
     call_command("normalise_photos", stdout=out)

@@ -16,9 +16,8 @@ from django.utils import timezone
 from orders import services
 from orders.models import EventKind, OrderEvent, OrderStatus
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory
 from tests.helpers import text_of
-
-from .factories import ClientFactory
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db

@@ -16,19 +16,22 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.models import EventKind, OrderPhoto, OrderStatus
+from orders.models import EventKind, OrderStatus
 from servicedesk.tenancy.roles import Role
-
-from ..factories import LocationFactory, MembershipFactory, UserFactory
-from .conftest import order_url, photo_upload, tenant_url
-from .factories import (
+from tests.factories import (
     ClientFactory,
     LineItemFactory,
+    LocationFactory,
+    MembershipFactory,
     OrderEventFactory,
     OrderFactory,
+    OrderPhotoFactory,
     PaymentFactory,
     ServiceTypeFactory,
+    UserFactory,
 )
+
+from .conftest import order_url, photo_upload, tenant_url
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db
@@ -138,9 +141,7 @@ def fill_order(order, n: int, people: list) -> None:
         )
         LineItemFactory(order=order, performed_by=member, kind=["work", "part"][i % 2])
         PaymentFactory(order=order, received_by=member.user, kind=["payment", "prepayment"][i % 2])
-        OrderPhoto.objects.create(
-            tenant=order.tenant, order=order, image=photo_upload(), uploaded_by=member.user
-        )
+        OrderPhotoFactory(tenant=order.tenant, order=order, image=photo_upload(), uploaded_by=member.user)
 
 
 @pytest.fixture

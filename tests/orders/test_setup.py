@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from notifications.models import NotificationSettings
 from orders import catalogues
 from orders.models import ServiceType
-from servicedesk.tenancy.models import Invitation, Membership, Tenant
+from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Role
 from servicedesk.tenancy.starter import STARTER_KEYS
+from tests.factories import InvitationFactory, NotificationSettingsFactory, ServiceTypeFactory
 
 from ..tenancy.test_signup import SIGNUP_URL, signup_data
 
@@ -61,7 +61,7 @@ def test_prices_in_the_centers_currency(currency, rub, expected):
 
 def test_applying_a_catalogue_adds_its_services_once(tenant_a):
     tenant_a.language, tenant_a.currency = "en", "RUB"
-    ServiceType.objects.create(tenant=tenant_a, name="Phone screen replacement", base_price=Decimal("9999"))
+    ServiceTypeFactory(tenant=tenant_a, name="Phone screen replacement", base_price=Decimal("9999"))
     assert catalogues.apply_catalogue(tenant_a, "phones") == 5  # the one the center has is kept as it is
     screen = ServiceType.objects.get(tenant=tenant_a, name="Phone screen replacement")
     assert screen.base_price == Decimal("9999.00")
@@ -148,13 +148,12 @@ def test_the_checklist_ticks_itself_step_by_step(member_client, tenant_a, users_
     assert b'data-testid="setup-dismiss"' not in response.content
     location_a.address = "1 Main Street"
     location_a.save()
-    ServiceType.objects.create(tenant=tenant_a, name="Repair")
-    Invitation.objects.create(
+    ServiceTypeFactory(tenant=tenant_a, name="Repair")
+    InvitationFactory(
         tenant=tenant_a,
         email="new@alpha.test",
         role=Role.TECHNICIAN,
         invited_by=users_a[Role.OWNER],
-        token_hash="x" * 64,
         expires_at="2099-01-01T00:00:00Z",
     )
     Tenant.objects.filter(pk=tenant_a.pk).update(
@@ -168,7 +167,7 @@ def test_the_checklist_ticks_itself_step_by_step(member_client, tenant_a, users_
         "details": True,
         "messages": False,
     }
-    NotificationSettings.objects.create(tenant=tenant_a)
+    NotificationSettingsFactory(tenant=tenant_a)
     response = dashboard(client, tenant_a)
     assert all(steps_of(response).values())
     assert b'data-testid="setup-dismiss"' in response.content

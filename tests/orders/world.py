@@ -6,20 +6,21 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from orders.models import Order, OrderPhoto
-
-from .conftest import photo_upload
-from .factories import ClientFactory, LineItemFactory, OrderFactory, ServiceTypeFactory
+from orders.models import Order
+from tests.factories import (
+    ClientFactory,
+    LineItemFactory,
+    OrderFactory,
+    OrderPhotoFactory,
+    ServiceTypeFactory,
+)
 
 
 def _fill(tenant, order: Order, count: int) -> SimpleNamespace:
     clients = [ClientFactory(tenant=tenant) for _ in range(count)]
     service_types = [ServiceTypeFactory(tenant=tenant) for _ in range(count)]
     lines = [LineItemFactory(order=order) for _ in range(count)]
-    photos = [
-        OrderPhoto.objects.create(tenant=tenant, order=order, image=photo_upload(), caption="World photo")
-        for _ in range(count)
-    ]
+    photos = [OrderPhotoFactory(order=order, caption="World photo") for _ in range(count)]
     return SimpleNamespace(
         client=clients[-1], service_type=service_types[-1], line=lines[-1], photo=photos[-1]
     )

@@ -6,11 +6,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from orders.lifecycle import transition
-from orders.models import LineItem, Order, OrderStatus, Payment
+from orders.models import Order, OrderStatus
 from orders.services import recalculate_totals
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import ClientFactory, ItemFactory, OrderFactory, ServiceTypeFactory
+from tests.factories import (
+    ClientFactory,
+    ItemFactory,
+    LineItemFactory,
+    OrderFactory,
+    PaymentFactory,
+    ServiceTypeFactory,
+)
 
 
 def member(tenant, role: Role) -> Membership:
@@ -49,7 +56,7 @@ def ready_order(
         **fields,
     )
     for kind, description, price, warranty_days in lines:
-        LineItem.objects.create(
+        LineItemFactory(
             tenant=tenant,
             order=order,
             kind=kind,
@@ -60,7 +67,7 @@ def ready_order(
         )
     recalculate_totals(order)
     if order.total_amount:
-        Payment.objects.create(tenant=tenant, order=order, amount=order.total_amount)
+        PaymentFactory(tenant=tenant, order=order, amount=order.total_amount)
         recalculate_totals(order)
     order.refresh_from_db()
     return order

@@ -33,16 +33,21 @@ from types import SimpleNamespace
 
 from orders import services
 from orders.lifecycle import transition
-from orders.models import Order, ServiceFormat
+from orders.models import Order
 from quality import hours
 from quality import services as quality_services
 from quality.calendar import parse_hours
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
 from technicians import worklog
-from technicians.models import TechnicianProfile
-from tests.factories import LocationFactory, MembershipFactory, UserFactory
-from tests.orders.factories import ServiceTypeFactory
+from tests.factories import (
+    IntakeOrderFactory,
+    LocationFactory,
+    MembershipFactory,
+    ServiceTypeFactory,
+    TechnicianProfileFactory,
+    UserFactory,
+)
 
 H = 3600
 
@@ -61,9 +66,7 @@ def build(tenant, users, clock) -> SimpleNamespace:
     x = LocationFactory(tenant=tenant, name="X round the clock")
     y = LocationFactory(tenant=tenant, name="Y standard week")
     hours.set_week(x, [parse_hours("00:00-24:00")] * 7)
-    TechnicianProfile.objects.create(
-        tenant=tenant, membership=t2, home_workshop=x, working_days=[0, 1, 2, 3, 4]
-    )
+    TechnicianProfileFactory(tenant=tenant, membership=t2, home_workshop=x, working_days=[0, 1, 2, 3, 4])
     phone = ServiceTypeFactory(tenant=tenant, name="Phone")
     laptop = ServiceTypeFactory(tenant=tenant, name="Laptop")
 
@@ -72,19 +75,17 @@ def build(tenant, users, clock) -> SimpleNamespace:
 
     def take_in(when: str, service_type, location) -> Order:
         at(when)
-        data = services.IntakeData(
-            client=None,
+        return IntakeOrderFactory(
+            tenant=tenant,
+            by=reception,
+            without_item=True,
             client_name="Client",
             client_phone=f"+7916{Order.objects.count():07d}",
-            client_email="",
-            consent=True,
             service_type=service_type,
-            format=ServiceFormat.IN_SHOP,
             intake_location=location,
             problem="Broken",
             estimate=Decimal("1000"),
         )
-        return services.take_in(tenant, data, by=reception)
 
     def act(order: Order, when: str, action: str, by=manager, **kwargs) -> Order:
         at(when)
@@ -235,18 +236,16 @@ def add_orders(tenant, history: SimpleNamespace, clock, count: int) -> None:
     )
     for i in range(count):
         clock.set(f"2026-04-{1 + i % 15:02d} 10:{i % 60:02d}")
-        data = services.IntakeData(
-            client=None,
+        order = IntakeOrderFactory(
+            tenant=tenant,
+            by=history.reception,
+            without_item=True,
             client_name=f"More {i}",
             client_phone=f"+7926{i:07d}",
-            client_email="",
-            consent=True,
             service_type=types[i % 2],
-            format=ServiceFormat.IN_SHOP,
             intake_location=locations[i % 2],
             problem="More",
         )
-        order = services.take_in(tenant, data, by=history.reception)
         services.assign(
             order,
             technician=technicians[i % 2],

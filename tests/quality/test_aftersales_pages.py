@@ -14,6 +14,7 @@ from orders.models import LineItem, Order
 from quality import complaints
 from quality.models import AfterSalesSettings, Audit, AuditFinding, Complaint, Feedback, WarrantyClaim
 from servicedesk.tenancy.roles import Role
+from tests.factories import AuditFactory, AuditFindingFactory
 from tests.orders.test_query_counts import assert_same_count, queries_of
 
 from .aftersales import handed_over, member
@@ -218,7 +219,7 @@ def test_the_claim_list_costs_the_same_at_two_sizes(
 
 def test_a_manager_audits_an_order_through_the_pages(tenant_a, users_a, member_client):
     order = handed_over(tenant_a)
-    audit = Audit.objects.create(
+    audit = AuditFactory(
         tenant=tenant_a,
         order=order,
         week=timezone.localdate(),
@@ -278,17 +279,15 @@ def test_the_audit_list_costs_the_same_at_two_sizes(
 
     def add():
         order = handed_over(tenant_a)
-        audit = Audit.objects.create(
+        audit = AuditFactory(
             tenant=tenant_a,
             order=order,
             week=timezone.localdate(),
             technician=order.technician,
             auditor=member(tenant_a, Role.MANAGER),
         )
-        AuditFinding.objects.create(
-            tenant=tenant_a, audit=audit, description="x", responsible=order.technician
-        )
-        done = Audit.objects.create(
+        AuditFindingFactory(tenant=tenant_a, audit=audit, description="x", responsible=order.technician)
+        done = AuditFactory(
             tenant=tenant_a,
             order=handed_over(tenant_a),
             week=timezone.localdate(),

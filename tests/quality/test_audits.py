@@ -11,13 +11,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from orders.models import EventKind, OrderEvent, OrderPhoto, OrderStatus
+from orders.models import EventKind, OrderStatus
 from orders.permissions import ActorRefused
 from quality import audits
-from quality.models import AfterSalesSettings, Audit, AuditFinding
+from quality.models import Audit, AuditFinding
 from servicedesk.tenancy.roles import Role
-from tests.factories import MembershipFactory, UserFactory
-from tests.orders.factories import OrderFactory, ServiceTypeFactory
+from tests.factories import (
+    AfterSalesSettingsFactory,
+    AuditFactory,
+    MembershipFactory,
+    OrderEventFactory,
+    OrderFactory,
+    OrderPhotoFactory,
+    ServiceTypeFactory,
+    UserFactory,
+)
 
 from .aftersales import handed_over, member
 
@@ -125,7 +133,7 @@ def test_the_sample_may_be_per_service_type(tenant_a, users_a, techs):
 
 
 def test_the_settings_give_the_size_and_the_grouping(tenant_a, users_a, week_orders):
-    AfterSalesSettings.objects.create(
+    AfterSalesSettingsFactory(
         tenant=tenant_a, audit_sample_size=3, audit_manager=member(tenant_a, Role.OWNER)
     )
     drawn = audits.draw_sample(tenant_a, WEEK, seed=3)
@@ -145,7 +153,7 @@ def test_the_periodic_task_draws_last_weeks_sample_once_per_center(
     assert made == 2 + 2 + 1  # A: 2 per technician (size 2 by default); B: its one order
     assert set(Audit.objects.values_list("week", flat=True)) == {WEEK}
     assert draw_audit_samples.delay().get() == 0
-    AfterSalesSettings.objects.create(tenant=tenant_b, audits_enabled=False)
+    AfterSalesSettingsFactory(tenant=tenant_b, audits_enabled=False)
     Audit.objects.filter(tenant=tenant_b).delete()
     assert audits.draw_due_samples() == 0  # B turned the draw off
 
@@ -164,11 +172,11 @@ def test_the_checklist_is_pre_filled_from_the_records(tenant_a, users_a):
         "price_matches_estimate": True,
     }
     # The factory order has no "created" event and its payment no event: add them as intake would.
-    OrderEvent.objects.create(tenant=tenant_a, order=order, kind=EventKind.CREATED)
-    OrderEvent.objects.create(tenant=tenant_a, order=order, kind=EventKind.PAYMENT)
+    OrderEventFactory(tenant=tenant_a, order=order, kind=EventKind.CREATED)
+    OrderEventFactory(tenant=tenant_a, order=order, kind=EventKind.PAYMENT)
     for kind in ("completion_act", "warranty_card"):
-        OrderEvent.objects.create(tenant=tenant_a, order=order, kind=EventKind.DOCUMENT, data={"kind": kind})
-    OrderPhoto.objects.create(tenant=tenant_a, order=order, image="orders/x.jpg")
+        OrderEventFactory(tenant=tenant_a, order=order, kind=EventKind.DOCUMENT, data={"kind": kind})
+    OrderPhotoFactory(tenant=tenant_a, order=order, image="orders/x.jpg")
     assert audits.suggest(order) == dict.fromkeys(suggested, True)
     order.client.consent_at = None
     order.client.save()
@@ -199,7 +207,7 @@ def test_the_score_is_the_share_of_yes_among_the_answered():
 
 def _audit(tenant) -> Audit:
     order = handed_over(tenant)
-    return Audit.objects.create(
+    return AuditFactory(
         tenant=tenant, order=order, week=WEEK, technician=order.technician, service_type=order.service_type
     )
 

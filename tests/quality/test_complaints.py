@@ -16,8 +16,9 @@ from orders.permissions import ActorRefused
 from quality import complaints, services
 from quality.calendar import DEFAULT_WEEK, Span, WorkingCalendar, end_of_working_days, parse_hours
 from quality.hours import set_week
-from quality.models import AfterSalesSettings, CalendarDay, Complaint
+from quality.models import Complaint
 from servicedesk.tenancy.roles import Role
+from tests.factories import AfterSalesSettingsFactory, CalendarDayFactory, ComplaintFactory
 
 from .aftersales import handed_over, member
 
@@ -68,7 +69,7 @@ def test_a_complaint_is_due_in_working_days_of_the_intake_location(tenant_a, use
     """Standard week (Saturday 10-16), Russia: 8 March is a Sunday and Monday 9 March is its day off.
     Three working days from Thursday 5 March: Friday 6, Saturday 7, Tuesday 10, closing at 19:00."""
     order = handed_over(tenant_a)
-    AfterSalesSettings.objects.create(tenant=tenant_a, complaint_days=3)
+    AfterSalesSettingsFactory(tenant=tenant_a, complaint_days=3)
     complaint = complaints.open_complaint(
         order,
         description="It broke again",
@@ -84,8 +85,8 @@ def test_the_locations_own_week_and_the_centers_days_off_count(tenant_a, users_a
     """The intake location works Monday to Friday 09-18; the center closes on Friday 6 March. Two working days
     from Thursday 5: Tuesday 10 (Monday 9 is the holiday), then Wednesday 11, at 18:00."""
     set_week(location_a, [parse_hours("09:00-18:00")] * 5 + [(), ()])
-    CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 3, 6), note="Stock-taking")
-    AfterSalesSettings.objects.create(tenant=tenant_a, complaint_days=2)
+    CalendarDayFactory(tenant=tenant_a, date=date(2026, 3, 6), note="Stock-taking")
+    AfterSalesSettingsFactory(tenant=tenant_a, complaint_days=2)
     order = handed_over(tenant_a, intake_location=location_a)
     complaint = complaints.open_complaint(
         order, description="Slow", source=Complaint.Source.EMAIL, by=member(tenant_a, Role.MANAGER)
@@ -139,7 +140,7 @@ def test_the_database_refuses_a_second_complaint_of_one_rating(tenant_a, users_a
     order = handed_over(tenant_a)
     feedback = services.leave_feedback(order, rating=1)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Complaint.objects.create(
+        ComplaintFactory(
             tenant=tenant_a, order=order, feedback=feedback, description="again", due_at=order.closed_at
         )
 

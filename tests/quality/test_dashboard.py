@@ -21,6 +21,7 @@ from orders.models import Order
 from quality import dashboard, rollups
 from quality.models import DailyRollup
 from servicedesk.tenancy.roles import Role
+from tests.factories import ServiceTypeFactory, SlaClockFactory
 from tests.helpers import text_of
 from tests.quality import scenario
 
@@ -316,11 +317,10 @@ def test_bad_filters_are_explained_and_the_default_shown(history, tenant_a, memb
 
 
 def test_another_centers_location_or_service_is_not_a_choice(history, tenant_a, tenant_b, member_client):
-    from orders.models import ServiceType
     from tests.factories import LocationFactory
 
     foreign = LocationFactory(tenant=tenant_b)
-    foreign_type = ServiceType.objects.create(tenant=tenant_b, name="B's")
+    foreign_type = ServiceTypeFactory(tenant=tenant_b, name="B's")
     for query in ({"location": foreign.pk}, {"service_type": foreign_type.pk}):
         response = member_client(Role.MANAGER).get(url(tenant_a, **query))
         assert (
@@ -450,7 +450,7 @@ def test_sla_figures_count_the_clocks(history, tenant_a, clock):
     def stopped(order, target, state, when):
         at = datetime.fromisoformat(when).replace(tzinfo=clock.tz)
         models.SlaClock.objects.filter(tenant=tenant_a, order=order, target=target).delete()
-        models.SlaClock.objects.create(
+        SlaClockFactory(
             tenant=tenant_a,
             order=order,
             target=target,

@@ -13,7 +13,7 @@ from quality.calendar import DEFAULT_WEEK, Span, working_time_between
 from quality.hours import calendar_for, own_week
 from quality.models import BusinessHours, CalendarDay
 from servicedesk.tenancy.roles import Role
-from tests.factories import LocationFactory
+from tests.factories import BusinessHoursFactory, CalendarDayFactory, LocationFactory
 from tests.helpers import text_of
 
 pytestmark = pytest.mark.django_db
@@ -65,24 +65,16 @@ def test_calendar_for_reads_the_locations_week_the_centers_days_and_the_countrys
 ):
     other = LocationFactory(tenant=tenant_a, name="Second workshop")
     for opens, closes in [(time(10), time(12)), (time(13), time(0))]:
-        BusinessHours.objects.create(
-            tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes
-        )
-    BusinessHours.objects.create(
-        tenant=tenant_a, location=location_a, weekday=3, opens=time(9), closes=time(18)
-    )
-    CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 3, 30))  # every location: closed
-    CalendarDay.objects.create(
+        BusinessHoursFactory(tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes)
+    BusinessHoursFactory(tenant=tenant_a, location=location_a, weekday=3, opens=time(9), closes=time(18))
+    CalendarDayFactory(tenant=tenant_a, date=date(2026, 3, 30))  # every location: closed
+    CalendarDayFactory(
         tenant=tenant_a, location=location_a, date=date(2026, 3, 30), kind="shortened", hours="10:00-11:00"
     )
-    CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 4, 2), kind="shortened", hours="09:00-12:00")
-    CalendarDay.objects.create(
-        tenant=tenant_a, location=other, date=date(2026, 4, 2)
-    )  # only the other location
-    CalendarDay.objects.create(tenant=tenant_b, date=date(2026, 4, 6))  # B's: not A's business
-    BusinessHours.objects.create(
-        tenant=tenant_b, location=location_b, weekday=0, opens=time(1), closes=time(2)
-    )
+    CalendarDayFactory(tenant=tenant_a, date=date(2026, 4, 2), kind="shortened", hours="09:00-12:00")
+    CalendarDayFactory(tenant=tenant_a, location=other, date=date(2026, 4, 2))  # only the other location
+    CalendarDayFactory(tenant=tenant_b, date=date(2026, 4, 6))  # B's: not A's business
+    BusinessHoursFactory(tenant=tenant_b, location=location_b, weekday=0, opens=time(1), closes=time(2))
 
     calendar = calendar_for(location_a)
 
@@ -114,7 +106,7 @@ def test_the_centers_country_picks_the_holidays(tenant_a, location_a):
 
 @pytest.mark.parametrize("role", [Role.OWNER, Role.MANAGER])
 def test_managers_and_owners_see_every_locations_week(member_client, location_a, location_b, role):
-    BusinessHours.objects.create(
+    BusinessHoursFactory(
         tenant=location_a.tenant, location=location_a, weekday=0, opens=time(8), closes=time(20)
     )
     page = text_of(member_client(role).get(HOURS))
@@ -136,7 +128,7 @@ def test_reception_and_technicians_may_not(member_client, location_a, role):
 
 
 def test_another_centers_location_and_day_are_not_found(member_client, location_b, tenant_b):
-    day_b = CalendarDay.objects.create(tenant=tenant_b, date=date(2026, 12, 31))
+    day_b = CalendarDayFactory(tenant=tenant_b, date=date(2026, 12, 31))
     client = member_client(Role.MANAGER)
     assert client.get(reverse("quality:location_hours", args=["alpha", location_b.pk])).status_code == 404
     assert (
@@ -158,17 +150,13 @@ def test_the_hours_page_costs_the_same_for_1_and_6_locations(member_client, tena
             assert manager.get(HOURS).status_code == 200
         return len(captured)
 
-    BusinessHours.objects.create(
-        tenant=tenant_a, location=location_a, weekday=0, opens=time(9), closes=time(18)
-    )
+    BusinessHoursFactory(tenant=tenant_a, location=location_a, weekday=0, opens=time(9), closes=time(18))
     count_queries()  # the first request of a session pays for the session itself
     few = count_queries()
     for n in range(5):
         location = LocationFactory(tenant=tenant_a, name=f"Workshop {n}")
-        BusinessHours.objects.create(
-            tenant=tenant_a, location=location, weekday=1, opens=time(9), closes=time(18)
-        )
-        CalendarDay.objects.create(tenant=tenant_a, location=location, date=date.today() + timedelta(days=n))
+        BusinessHoursFactory(tenant=tenant_a, location=location, weekday=1, opens=time(9), closes=time(18))
+        CalendarDayFactory(tenant=tenant_a, location=location, date=date.today() + timedelta(days=n))
     assert count_queries() == few
 
 
@@ -265,7 +253,7 @@ def test_adding_and_deleting_the_centers_own_days(member_client, tenant_a, locat
     ],
 )
 def test_bad_days_are_explained(member_client, tenant_a, changes, message):
-    CalendarDay.objects.create(tenant=tenant_a, date=date(2026, 12, 25))
+    CalendarDayFactory(tenant=tenant_a, date=date(2026, 12, 25))
     response = member_client(Role.MANAGER).post(HOURS, day_data(**changes))
     assert response.status_code == 200
     assert message in text_of(response)

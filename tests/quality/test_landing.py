@@ -8,9 +8,8 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from orders.models import ServiceType
-from quality.models import DailyRollup
 from servicedesk.tenancy.roles import Role
+from tests.factories import DailyRollupFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +26,8 @@ def landing(client, user) -> str:
 
 @pytest.fixture
 def history(tenant_a, location_a):
-    service_type = ServiceType.objects.create(tenant=tenant_a, name="Phone")
-    DailyRollup.objects.create(
+    service_type = ServiceTypeFactory(tenant=tenant_a, name="Phone")
+    DailyRollupFactory(
         tenant=tenant_a, day=date(2026, 4, 6), location=location_a, service_type=service_type, taken_in=1
     )
 
@@ -54,8 +53,8 @@ def test_a_new_center_lands_everyone_on_its_front_page(client, users_a):
 
 
 def test_another_centers_history_does_not_count(client, users_a, users_b, tenant_b, location_b):
-    service_type = ServiceType.objects.create(tenant=tenant_b, name="Phone")
-    DailyRollup.objects.create(
+    service_type = ServiceTypeFactory(tenant=tenant_b, name="Phone")
+    DailyRollupFactory(
         tenant=tenant_b, day=date(2026, 4, 6), location=location_b, service_type=service_type, taken_in=1
     )
     assert landing(client, users_a[Role.MANAGER]) == FRONT

@@ -11,13 +11,18 @@ from decimal import Decimal
 
 import pytest
 
-from orders.models import EventKind, OrderEvent, OrderStatus
+from orders.models import EventKind, OrderStatus
 from quality import metrics
 from quality.metrics import Comparison, Period, PeriodKind, Scope, Threshold
-from quality.models import Feedback
 from reception.models import Visit, VisitState
-from tests.factories import LocationFactory
-from tests.orders.factories import OrderFactory, ServiceTypeFactory
+from tests.factories import (
+    FeedbackFactory,
+    LocationFactory,
+    OrderEventFactory,
+    OrderFactory,
+    ServiceTypeFactory,
+    VisitFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-04-15 12:00")]
 
@@ -58,7 +63,7 @@ def order(place, clock, *, created: tuple, status=OrderStatus.NEW, promised: tup
 
 
 def reached(made, status: str, when: datetime, action: str = "") -> None:
-    OrderEvent.objects.create(
+    OrderEventFactory(
         tenant=made.tenant,
         order=made,
         kind=EventKind.STATUS,
@@ -111,7 +116,7 @@ TICKETS = itertools.count(1)
 
 def visit(place, clock, arrived: datetime, state=VisitState.SERVED, minutes: float | None = None) -> Visit:
     seconds = None if minutes is None else int(minutes * 60)
-    return Visit.objects.create(
+    return VisitFactory(
         tenant=place.tenant,
         location=place,
         day=arrived.date(),
@@ -301,7 +306,7 @@ def test_warranty_days(clock, place):
 def test_average_rating(clock, place, other_place):
     def rate(stars: int, when: datetime, where=place) -> None:
         made = order(where, clock, created=(6, 10), status=OrderStatus.HANDED_OVER)
-        Feedback.objects.create(tenant=place.tenant, order=made, rating=stars, created_at=when)
+        FeedbackFactory(tenant=place.tenant, order=made, rating=stars, created_at=when)
 
     for stars in (5, 4, 2):
         rate(stars, at(clock, 14, 12))

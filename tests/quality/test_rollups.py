@@ -281,7 +281,7 @@ def test_events_at_once_and_a_recomputation_lose_nothing(tenant_a, location_a):
 
     from django.db import connection
 
-    from tests.orders.factories import ServiceTypeFactory
+    from tests.factories import ServiceTypeFactory
 
     service_type = ServiceTypeFactory(tenant=tenant_a)
     today = tenant_a.local_date()

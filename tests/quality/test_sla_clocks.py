@@ -25,8 +25,8 @@ from quality.calendar import parse_hours
 from quality.models import SlaClock, SlaPause, SlaPolicy
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
+from tests.factories import IntakeOrderFactory, ServiceTypeFactory, SlaPolicyFactory
 from tests.helpers import text_of
-from tests.orders.factories import ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -62,19 +62,17 @@ class Center:
         return self.clock.set(berlin(*args))
 
     def take_in(self, **fields) -> Order:
-        data = services.IntakeData(
-            client=None,
+        return IntakeOrderFactory(
+            tenant=self.tenant,
+            by=self.reception,
+            without_item=True,
             client_name="Petra Kunde",
             client_phone=f"+4915112345{Order.objects.count():03d}",
-            client_email="",
-            consent=True,
             service_type=self.service,
-            format=ServiceFormat.IN_SHOP,
             intake_location=self.location,
             problem="Broken screen",
             **fields,
         )
-        return services.take_in(self.tenant, data, by=self.reception)
 
     def assign(self, order: Order, **visit) -> Order:
         services.assign(
@@ -400,8 +398,8 @@ def test_a_new_center_gets_the_default_policies_once(tenant_b):
 def test_the_most_specific_policy_applies(tenant_a):
     clocks.ensure_policies(tenant_a)
     screens, other = ServiceTypeFactory(tenant=tenant_a), ServiceTypeFactory(tenant=tenant_a)
-    SlaPolicy.objects.create(tenant=tenant_a, service_type=screens, plan_minutes=30)
-    SlaPolicy.objects.create(tenant=tenant_a, service_type=screens, priority=Priority.URGENT, plan_minutes=10)
+    SlaPolicyFactory(tenant=tenant_a, service_type=screens, plan_minutes=30)
+    SlaPolicyFactory(tenant=tenant_a, service_type=screens, priority=Priority.URGENT, plan_minutes=10)
     policies = clocks.policies_of(tenant_a)
 
     def plan(service, priority):

@@ -13,12 +13,20 @@ from django.utils import timezone
 
 from orders.models import Priority, SlaState
 from quality import clocks
-from quality.models import SlaClock, SlaPause, SlaPolicy
+from quality.models import SlaPolicy
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from tests.factories import LocationFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    LocationFactory,
+    MembershipFactory,
+    OrderFactory,
+    ServiceTypeFactory,
+    SlaClockFactory,
+    SlaPauseFactory,
+    SlaPolicyFactory,
+    UserFactory,
+)
 from tests.helpers import text_of
-from tests.orders.factories import OrderFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +212,7 @@ def _orders_with_clocks(tenant, count: int) -> None:
             sla_state=states[i % 3],
             sla_due_at=now + timedelta(hours=i),
         )
-        SlaClock.objects.create(
+        SlaClockFactory(
             tenant=tenant,
             order=order,
             target="ready",
@@ -246,7 +254,7 @@ def test_the_order_page_with_the_sla_panel_costs_the_same_for_few_or_many_clocks
     def order_with(clock_count: int, pause_count: int):
         order = OrderFactory(tenant=tenant_a)
         for target in ["plan", "ready", "arrival", "handover"][:clock_count]:
-            SlaClock.objects.create(
+            SlaClockFactory(
                 tenant=tenant_a,
                 order=order,
                 target=target,
@@ -256,7 +264,7 @@ def test_the_order_page_with_the_sla_panel_costs_the_same_for_few_or_many_clocks
                 due_at=now + timedelta(hours=1),
             )
         for i in range(pause_count):
-            SlaPause.objects.create(
+            SlaPauseFactory(
                 tenant=tenant_a,
                 order=order,
                 reason="awaiting_parts",
@@ -274,7 +282,5 @@ def test_the_policy_page_costs_the_same_for_2_or_20_policies(tenant_a, member_cl
     clocks.ensure_policies(tenant_a)
     small = _count(client, policies_url(tenant_a))
     for _ in range(18):
-        SlaPolicy.objects.create(
-            tenant=tenant_a, service_type=ServiceTypeFactory(tenant=tenant_a), plan_minutes=60
-        )
+        SlaPolicyFactory(tenant=tenant_a, service_type=ServiceTypeFactory(tenant=tenant_a), plan_minutes=60)
     assert _count(client, policies_url(tenant_a)) == small

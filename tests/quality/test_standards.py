@@ -19,8 +19,7 @@ from quality.models import Goal, Standard
 from reception.models import Visit, VisitState
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
-from tests.factories import LocationFactory
-from tests.orders.factories import ServiceTypeFactory
+from tests.factories import GoalFactory, LocationFactory, ServiceTypeFactory, StandardFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +39,7 @@ def manager(users_a, tenant_a) -> Membership:
 
 def served(place, arrived: datetime, minutes: float) -> Visit:
     ticket = Visit.objects.filter(location=place, day=arrived.date()).count() + 1
-    return Visit.objects.create(
+    return VisitFactory(
         tenant=place.tenant,
         location=place,
         day=arrived.date(),
@@ -61,7 +60,7 @@ def standard(tenant, **fields) -> Standard:
         "share": Decimal("90"),
         "period": "week",
     }
-    made = Standard.objects.create(tenant=tenant, **(defaults | fields))
+    made = StandardFactory(tenant=tenant, **(defaults | fields))
     made.tenant = tenant
     return made
 
@@ -452,7 +451,7 @@ def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(
         ("time_to_plan", "lte"),
     ]:
         standard(tenant_a, name=metric, metric=metric, comparison=comparison, value=Decimal("5"), share=None)
-    Goal.objects.create(
+    GoalFactory(
         tenant=tenant_a,
         title="Faster",
         metric="reception_wait",
@@ -471,7 +470,7 @@ def test_the_standards_page_costs_the_same_queries_for_little_or_much_data(
             assert browser.get(reverse("quality:standards", args=["alpha"])).status_code == 200
         return len(queries)
 
-    from tests.orders.factories import OrderFactory
+    from tests.factories import OrderFactory
 
     served(place, clock.at(date(2026, 4, 28), 11), 3)
     OrderFactory(tenant=tenant_a, intake_location=place)

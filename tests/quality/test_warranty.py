@@ -18,7 +18,8 @@ from orders.services import add_line_item
 from quality import warranty
 from quality.models import WarrantyClaim, WarrantyLink
 from servicedesk.tenancy.roles import Role
-from stock.models import Part, StockMovement
+from stock.models import StockMovement
+from tests.factories import PartFactory, StockMovementFactory
 
 from .aftersales import hand_over, handed_over, member
 
@@ -399,8 +400,7 @@ def test_comeback_rates_per_technician_service_and_part(tenant_a, users_a, clock
     """Handed over on 2 March: technician A two orders (phone repair), B one (laptop repair). A's first comes
     back on 20 March (18 days), B's on 15 May (74 days): within 30 days A 1 of 2, B 0 of 1; within 90 days
     B 1 of 1 too. A's first order used the battery, A's second and B's the screen."""
-    from tests.factories import MembershipFactory, UserFactory
-    from tests.orders.factories import ServiceTypeFactory
+    from tests.factories import MembershipFactory, ServiceTypeFactory, UserFactory
 
     tech_a = member(tenant_a, Role.TECHNICIAN)
     tech_b = MembershipFactory(
@@ -411,10 +411,10 @@ def test_comeback_rates_per_technician_service_and_part(tenant_a, users_a, clock
     a1 = handed_over(tenant_a, technician=tech_a, service=phones)
     a2 = handed_over(tenant_a, technician=tech_a, service=phones)
     b1 = handed_over(tenant_a, technician=tech_b, service=laptops)
-    battery = Part.objects.create(tenant=tenant_a, sku="BAT", name="Battery")
-    screen = Part.objects.create(tenant=tenant_a, sku="SCR", name="Screen")
+    battery = PartFactory(tenant=tenant_a, sku="BAT", name="Battery")
+    screen = PartFactory(tenant=tenant_a, sku="SCR", name="Screen")
     for order, part in [(a1, battery), (a2, screen), (b1, screen)]:
-        StockMovement.objects.create(
+        StockMovementFactory(
             tenant=tenant_a,
             kind=StockMovement.Kind.CONSUMPTION,
             part=part,

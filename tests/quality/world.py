@@ -7,24 +7,33 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from quality.models import BusinessHours, CalendarDay, ChecklistItem, ItemKind
+from quality.models import CalendarDay, ChecklistItem, ItemKind, WarrantyClaim
 from servicedesk.tenancy.models import Location, Membership, Tenant
+from tests.factories import (
+    AuditFactory,
+    AuditFindingFactory,
+    BusinessHoursFactory,
+    CalendarDayFactory,
+    ChecklistVersionFactory,
+    ComplaintFactory,
+    GoalFactory,
+    OrderFactory,
+    SlaPolicyFactory,
+    StandardFactory,
+    WarrantyClaimFactory,
+)
 
 
 def add_business_hours(
     tenant_b: Tenant, location_b: Location, tenant_a: Tenant, location_a: Location
 ) -> CalendarDay:
     """B: Monday hours and a day off; A: Monday hours with a break and two days. Returns A's last day."""
-    BusinessHours.objects.create(
-        tenant=tenant_b, location=location_b, weekday=0, opens=time(9), closes=time(18)
-    )
-    CalendarDay.objects.create(tenant=tenant_b, date=date(2030, 1, 2), note="B's day off")
+    BusinessHoursFactory(tenant=tenant_b, location=location_b, weekday=0, opens=time(9), closes=time(18))
+    CalendarDayFactory(tenant=tenant_b, date=date(2030, 1, 2), note="B's day off")
     for opens, closes in [(time(9), time(13)), (time(14), time(19))]:
-        BusinessHours.objects.create(
-            tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes
-        )
-    CalendarDay.objects.create(tenant=tenant_a, date=date(2030, 1, 2), note="A's day off")
-    return CalendarDay.objects.create(
+        BusinessHoursFactory(tenant=tenant_a, location=location_a, weekday=0, opens=opens, closes=closes)
+    CalendarDayFactory(tenant=tenant_a, date=date(2030, 1, 2), note="A's day off")
+    return CalendarDayFactory(
         tenant=tenant_a,
         location=location_a,
         date=date(2030, 1, 3),
@@ -36,15 +45,11 @@ def add_business_hours(
 
 def add_standards(tenant_b: Tenant, tenant_a: Tenant) -> tuple:
     """B: one standard and one goal; A: two of each. Returns A's last standard and goal."""
-    from datetime import timedelta
     from decimal import Decimal
 
-    from quality.models import Goal, Standard
-
     def make(tenant: Tenant, count: int) -> tuple:
-        today = tenant.local_date()
         standards = [
-            Standard.objects.create(
+            StandardFactory(
                 tenant=tenant,
                 name=f"Wait {n}",
                 metric="reception_wait",
@@ -55,19 +60,8 @@ def add_standards(tenant_b: Tenant, tenant_a: Tenant) -> tuple:
             for n in range(count)
         ]
         goals = [
-            Goal.objects.create(
-                tenant=tenant,
-                title=f"Faster {n}",
-                metric="time_to_ready",
-                baseline_start=today - timedelta(days=60),
-                baseline_end=today - timedelta(days=31),
-                baseline_value=Decimal("40"),
-                baseline_count=10,
-                change_percent=Decimal("-15"),
-                target_value=Decimal("34"),
-                starts_on=today - timedelta(days=30),
-                deadline=today + timedelta(days=60),
-            )
+            # Baseline the month before last (40 over 10 orders), -15 % by two months from now.
+            GoalFactory(tenant=tenant, title=f"Faster {n}", baseline_count=10)
             for n in range(count)
         ]
         return standards[-1], goals[-1]
@@ -80,15 +74,12 @@ def add_sla_policies(tenant_b: Tenant, tenant_a: Tenant):
     """B: its default policies and one for high priority; A: its defaults and two more. Returns A's last."""
     from orders.models import Priority
     from quality.clocks import ensure_policies
-    from quality.models import SlaPolicy
 
     ensure_policies(tenant_b)
-    SlaPolicy.objects.create(tenant=tenant_b, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
+    SlaPolicyFactory(tenant=tenant_b, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
     ensure_policies(tenant_a)
-    SlaPolicy.objects.create(tenant=tenant_a, priority=Priority.LOW, plan_minutes=480, ready_minutes=3000)
-    return SlaPolicy.objects.create(
-        tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600
-    )
+    SlaPolicyFactory(tenant=tenant_a, priority=Priority.LOW, plan_minutes=480, ready_minutes=3000)
+    return SlaPolicyFactory(tenant=tenant_a, priority=Priority.HIGH, plan_minutes=120, ready_minutes=600)
 
 
 def add_rollups(tenant_b: Tenant, tenant_a: Tenant) -> None:
@@ -114,18 +105,17 @@ def add_checklists(tenant_b: Tenant, tenant_a: Tenant, order_a) -> ChecklistItem
 
     Stage, Kind = checklists.Stage, ItemKind
     b_type = ServiceType.objects.filter(tenant=tenant_b).order_by("id").first()
-    checklists.save_checklist(
-        b_type,
-        [checklists.ItemData(Stage.QUALITY, Kind.TICK, "B's check")],
+    ChecklistVersionFactory(
+        service_type=b_type,
+        items=[checklists.ItemData(Stage.QUALITY, Kind.TICK, "B's check")],
         by=manager(tenant_b),
-        expected_version=0,
     )
     b_order = Order.objects.filter(tenant=tenant_b, service_type=b_type).first()
     if b_order is not None:
         checklists.pin(b_order)
-    version = checklists.save_checklist(
-        order_a.service_type,
-        [
+    version = ChecklistVersionFactory(
+        service_type=order_a.service_type,
+        items=[
             checklists.ItemData(Stage.INTAKE, Kind.TICK, "No cracks"),
             checklists.ItemData(
                 Stage.DIAGNOSTICS,
@@ -140,7 +130,6 @@ def add_checklists(tenant_b: Tenant, tenant_a: Tenant, order_a) -> ChecklistItem
             checklists.ItemData(Stage.QUALITY, Kind.TICK, "Works"),
         ],
         by=manager(tenant_a),
-        expected_version=0,
     )
     checklists.pin(order_a)
     return checklists.version_items(version)[-1]
@@ -160,10 +149,7 @@ def _aftersales(tenant: Tenant, count: int):
     from django.utils import timezone
 
     from orders.models import OrderStatus
-    from quality.models import Audit, AuditFinding, Complaint, WarrantyClaim
-    from servicedesk.tenancy.models import Membership
     from servicedesk.tenancy.roles import Role
-    from tests.orders.factories import OrderFactory
 
     tech = Membership.objects.filter(tenant=tenant, role=Role.TECHNICIAN).order_by("id").first()
     manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).order_by("id").first()
@@ -181,25 +167,18 @@ def _aftersales(tenant: Tenant, count: int):
             for _ in range(2)
         ]
         made.item = orders[0].item
-        made.complaint = Complaint.objects.create(
-            tenant=tenant,
+        made.complaint = ComplaintFactory(
             order=orders[0],
             description=f"World complaint {n}",
             due_at=now + timedelta(days=10),
         )
-        made.claim = WarrantyClaim.objects.create(
-            tenant=tenant,
+        made.claim = WarrantyClaimFactory(
             original=orders[0],
-            first_order=orders[0],
             problem=f"World claim {n}",
-            inside_period=True,
-            period_until=orders[0].warranty_until,
             source=WarrantyClaim.Source.CLIENT,
         )
-        made.audit = Audit.objects.create(
-            tenant=tenant, order=orders[1], week=now.date(), auditor=manager, technician=tech
-        )
-        made.finding = AuditFinding.objects.create(
-            tenant=tenant, audit=made.audit, description=f"World finding {n}", responsible=tech
+        made.audit = AuditFactory(order=orders[1], week=now.date(), auditor=manager, technician=tech)
+        made.finding = AuditFindingFactory(
+            audit=made.audit, description=f"World finding {n}", responsible=tech
         )
     return made

@@ -12,12 +12,10 @@ from django.urls import reverse
 
 from orders.models import Client, EventKind, Order, OrderEvent
 from orders.permissions import ActorRefused
-from quality.models import Standard
 from reception import services
 from reception.models import Purpose, ReceptionDesk, ServedAs, Visit, VisitSource, VisitState
 from servicedesk.tenancy.roles import Role
-from tests.factories import LocationFactory
-from tests.orders.factories import ClientFactory, ServiceTypeFactory
+from tests.factories import ClientFactory, LocationFactory, ServiceTypeFactory, StandardFactory, VisitFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +53,7 @@ def test_check_in_starts_the_clock_and_tickets_count_from_one_each_day(clock, de
 
 @pytest.mark.clock("2026-04-15 10:00")
 def test_a_counter_behind_its_rows_never_repeats_a_ticket(clock, desk_location, members_a):
-    Visit.objects.create(tenant=desk_location.tenant, location=desk_location, day=clock.today(), ticket=7)
+    VisitFactory(tenant=desk_location.tenant, location=desk_location, day=clock.today(), ticket=7)
     assert services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.PICKUP).ticket == 8
 
 
@@ -275,7 +273,7 @@ def test_no_intake_for_a_client_who_left_or_was_served_otherwise(
 
 def test_link_order_refuses_another_centers_order(desk_location, members_a, tenant_b, users_b):
     from servicedesk.tenancy.models import Membership
-    from tests.orders.factories import OrderFactory
+    from tests.factories import OrderFactory
 
     visit = services.check_in(desk_location, by=members_a[Role.RECEPTION], purpose=Purpose.DROP_OFF)
     order_b = OrderFactory(tenant=tenant_b)
@@ -318,7 +316,7 @@ def test_the_board_shows_who_waits_and_for_how_long_against_the_standard(
     assert f'data-testid="waiting-{long_wait.ticket}"' in page and "queue-over" in page
 
     # A location's own reception-wait standard (3 min) is what its board measures against.
-    Standard.objects.create(
+    StandardFactory(
         tenant=desk_location.tenant,
         name="Quick desk",
         metric="reception_wait",
@@ -327,7 +325,7 @@ def test_the_board_shows_who_waits_and_for_how_long_against_the_standard(
         location=desk_location,
         period="week",
     )
-    Standard.objects.create(
+    StandardFactory(
         tenant=desk_location.tenant,
         name="Center",
         metric="reception_wait",

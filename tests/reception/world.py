@@ -3,23 +3,15 @@ at it. A gets more visits than B, so A's last visit's id does not exist in B."""
 
 from __future__ import annotations
 
-from reception.models import Purpose, ReceptionDesk, Visit, VisitSource
+from reception.models import Visit
 from servicedesk.tenancy.models import Location, Tenant
+from tests.factories import ReceptionDeskFactory, VisitFactory
 
 
 def _visits(tenant: Tenant, location: Location, count: int) -> list[Visit]:
-    ReceptionDesk.objects.create(tenant=tenant, location=location)
-    day = tenant.local_date()
+    ReceptionDeskFactory(tenant=tenant, location=location)
     return [
-        Visit.objects.create(
-            tenant=tenant,
-            location=location,
-            day=day,
-            ticket=n,
-            purpose=Purpose.DROP_OFF,
-            name=f"{tenant.name} client {n}",
-            source=VisitSource.DESK,
-        )
+        VisitFactory(tenant=tenant, location=location, ticket=n, name=f"{tenant.name} client {n}")
         for n in range(1, count + 1)
     ]
 

@@ -13,6 +13,7 @@ from orders.permissions import ActorRefused
 from servicedesk.tenancy.models import Location
 from stock import services as stock
 from stock.models import Part, PartReservation, StockLevel, StockMovement
+from tests.factories import LocationFactory
 
 from .conftest import make_order, make_part
 
@@ -118,7 +119,7 @@ def test_release_part_of_a_reservation(job_a, part_a, manager_a, location_a):
 
 
 def test_transfer_moves_free_stock_only(tenant_a, part_a, location_a, manager_a, job_a):
-    north = Location.objects.create(tenant=tenant_a, name="North")
+    north = LocationFactory(tenant=tenant_a, name="North")
     stock.reserve(job_a, part=part_a, quantity=4, by=manager_a)
     with pytest.raises(stock.StockShortage):
         stock.transfer(tenant_a, part=part_a, source=location_a, target=north, quantity=2, by=manager_a)
@@ -132,7 +133,7 @@ def test_transfer_moves_free_stock_only(tenant_a, part_a, location_a, manager_a,
 def test_reservations_follow_the_order_to_another_workshop(tenant_a, job_a, part_a, location_a, manager_a):
     from orders.services import assign
 
-    north = Location.objects.create(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
+    north = LocationFactory(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
     stock.reserve(job_a, part=part_a, quantity=2, by=manager_a)
     assign(job_a, technician=job_a.technician, workshop=north, by=manager_a, expected_version=job_a.version)
     reservation = PartReservation.objects.get(order=job_a)

@@ -16,8 +16,8 @@ from stock import services as stock
 from stock.models import PartReservation, StockLevel
 from technicians import worklog
 from technicians.models import WorkLog
+from tests.factories import MembershipFactory, UserFactory
 
-from ..factories import MembershipFactory, UserFactory
 from .conftest import make_order, make_part
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

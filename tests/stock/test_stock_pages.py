@@ -7,10 +7,10 @@ import pytest
 from django.urls import reverse
 
 from orders.models import OrderStatus
-from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
 from stock.models import Part, PartServiceType, StockLevel, StockMovement
+from tests.factories import LocationFactory
 
 from .conftest import count_queries, make_order, make_part
 
@@ -33,7 +33,7 @@ def _stock(tenant, locations, manager, n, prefix):
 def test_stock_lists_query_count_is_constant(
     member_client, tenant_a, location_a, manager_a, tech_a, page, django_assert_num_queries
 ):
-    north = Location.objects.create(tenant=tenant_a, name="North")
+    north = LocationFactory(tenant=tenant_a, name="North")
     client = member_client(Role.TECHNICIAN)
     _stock(tenant_a, [location_a, north], manager_a, 2, "S")
     order = make_order(tenant_a, status=OrderStatus.AWAITING_PARTS, technician=tech_a)
@@ -100,7 +100,7 @@ def test_receive_bad_quantity_is_a_form_error(member_client, tenant_a, location_
 
 
 def test_transfer_and_correct_pages(member_client, tenant_a, location_a, manager_a):
-    north = Location.objects.create(tenant=tenant_a, name="North")
+    north = LocationFactory(tenant=tenant_a, name="North")
     part = make_part(tenant_a)
     stock.receive(tenant_a, part=part, location=location_a, quantity=3, by=manager_a)
     client = member_client(Role.MANAGER)

@@ -23,6 +23,7 @@ from orders.services import assign
 from servicedesk.tenancy.models import Location
 from stock import services as stock
 from stock.models import Part, PartReservation, StockLevel, StockMovement
+from tests.factories import LocationFactory
 
 from .conftest import make_order, make_part
 
@@ -90,7 +91,7 @@ def check_invariants(tenant) -> None:
 def test_random_sequences_keep_stock_consistent(tenant_a, location_a, manager_a, tech_a, operations):
     try:
         with transaction.atomic():
-            north = Location.objects.create(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
+            north = LocationFactory(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
             locations = [location_a, north]
             parts = [
                 make_part(tenant_a, sku="CABLE", name="Cable", unit=Part.Unit.METRE),

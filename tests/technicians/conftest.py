@@ -9,13 +9,18 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from orders.models import Client, Order, OrderStatus, ServiceFormat, ServiceType
-from orders.services import next_order_number
+from orders.models import Order, OrderStatus, ServiceFormat, ServiceType
 from servicedesk.tenancy.models import Location, Membership
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
 from stock.models import Part
-from technicians.models import TechnicianProfile
+from tests.factories import (
+    ClientFactory,
+    OrderFactory,
+    PartFactory,
+    ServiceTypeFactory,
+    TechnicianProfileFactory,
+)
 
 _phones = itertools.count(9160000000)
 
@@ -36,25 +41,37 @@ def member(tenant, user) -> Membership:
 
 
 def make_service_type(tenant, name="Phone repair", **kwargs) -> ServiceType:
+    """The tenant's service of that name (made the first time)."""
+    existing = ServiceType.objects.filter(tenant=tenant, name=name).first()
+    if existing is not None:
+        return existing
     defaults = {
         "formats": [ServiceFormat.IN_SHOP, ServiceFormat.ON_SITE],
         "base_price": Decimal("1500"),
         "default_duration_minutes": 60,
+        "warranty_days": 365,
     }
     defaults.update(kwargs)
-    service_type, _ = ServiceType.objects.get_or_create(tenant=tenant, name=name, defaults=defaults)
-    return service_type
+    return ServiceTypeFactory(tenant=tenant, name=name, **defaults)
 
 
 def make_order(
     tenant, *, status=OrderStatus.NEW, technician=None, workshop=None, service_type=None, **kwargs
 ) -> Order:
+    """An order of a new client (no e-mail, no device) at the workshop (the tenant's first location)."""
     location = workshop or Location.objects.filter(tenant=tenant).order_by("id").first()
-    client = Client.objects.create(tenant=tenant, name=f"Client {next(_phones)}", phone=f"+7{next(_phones)}")
-    order = Order.objects.create(
+    client = ClientFactory(
         tenant=tenant,
-        number=next_order_number(tenant),
+        name=f"Client {next(_phones)}",
+        phone=f"+7{next(_phones)}",
+        email="",
+        consent_at=None,
+        consent_version="",
+    )
+    order = OrderFactory(
+        tenant=tenant,
         client=client,
+        item=None,
         service_type=service_type or make_service_type(tenant),
         intake_location=location,
         workshop=location,
@@ -69,7 +86,7 @@ def make_order(
 
 
 def make_part(tenant, *, sku="P-1", name="Battery", unit=Part.Unit.PIECE, sale_price="900", **kwargs) -> Part:
-    return Part.objects.create(
+    return PartFactory(
         tenant=tenant,
         sku=sku,
         name=name,
@@ -98,7 +115,7 @@ def reception_a(users_a, tenant_a):
 @pytest.fixture
 def tech_a(users_a, tenant_a, location_a):
     membership = member(tenant_a, users_a[Role.TECHNICIAN])
-    TechnicianProfile.objects.create(
+    TechnicianProfileFactory(
         tenant=tenant_a,
         membership=membership,
         home_workshop=location_a,

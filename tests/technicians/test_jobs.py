@@ -15,9 +15,9 @@ from PIL import Image
 from orders.models import EventKind, LineItem, OrderPhoto, OrderStatus, ServiceFormat
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
-from stock.models import PartReservation, PartServiceType, StockLevel
+from stock.models import PartReservation, StockLevel
 from technicians import worklog
-from technicians.models import WorkLog
+from tests.factories import PartServiceTypeFactory, WorkLogFactory
 
 from .conftest import count_queries, make_order, make_part
 
@@ -117,7 +117,7 @@ def _jobs(tenant, tech, location, n):
             technician=tech,
             workshop=location,
         )
-        PartServiceType.objects.get_or_create(tenant=tenant, part=part, service_type=order.service_type)
+        PartServiceTypeFactory(tenant=tenant, part=part, service_type=order.service_type)
         stock.reserve(order, part=part, quantity=1, by=tech)
         if order.status == OrderStatus.IN_PROGRESS:
             stock.consume(order, part=part, quantity=1, by=tech)
@@ -303,8 +303,8 @@ def test_order_panel_query_count_is_constant(
     request.tenant, request.membership = tenant_a, tech_a
 
     stock.reserve(job_a, part=part_a, quantity=1, by=manager_a)
-    PartServiceType.objects.create(tenant=tenant_a, part=part_a, service_type=job_a.service_type)
-    WorkLog.objects.create(
+    PartServiceTypeFactory(tenant=tenant_a, part=part_a, service_type=job_a.service_type)
+    WorkLogFactory(
         tenant=tenant_a,
         order=job_a,
         technician=tech_a,
@@ -319,10 +319,10 @@ def test_order_panel_query_count_is_constant(
     for n in range(6):
         extra = make_part(tenant_a, sku=f"X{n}")
         stock.receive(tenant_a, part=extra, location=job_a.workshop, quantity=3, by=manager_a)
-        PartServiceType.objects.create(tenant=tenant_a, part=extra, service_type=job_a.service_type)
+        PartServiceTypeFactory(tenant=tenant_a, part=extra, service_type=job_a.service_type)
         stock.reserve(job_a, part=extra, quantity=1, by=manager_a)
         start = timezone.now() - timedelta(hours=10 + n)
-        WorkLog.objects.create(
+        WorkLogFactory(
             tenant=tenant_a,
             order=job_a,
             technician=tech_a,

@@ -16,10 +16,15 @@ from servicedesk.tenancy.roles import Role
 from stock import services as stock
 from stock.models import PartReservation
 from technicians import planning
-from technicians.models import TechnicianProfile, TechnicianSkill
+from tests.factories import (
+    LocationFactory,
+    MembershipFactory,
+    TechnicianProfileFactory,
+    TechnicianSkillFactory,
+    UserFactory,
+)
 
 from ..clock import center_tz
-from ..factories import MembershipFactory, UserFactory
 from .conftest import count_queries, make_order, make_part
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +44,7 @@ def at(day, hour: int, minute: int = 0) -> datetime:
 
 def skilled(tech, service_type):
     profile = tech.technician_profile
-    TechnicianSkill.objects.create(tenant=tech.tenant, profile=profile, service_type=service_type)
+    TechnicianSkillFactory(tenant=tech.tenant, profile=profile, service_type=service_type)
     return profile
 
 
@@ -215,7 +220,7 @@ def test_reassignment_is_an_event(tenant_a, tech_a, manager_a, owner_a, service_
         expected_version=order.version,
         accept_warnings=True,
     )
-    TechnicianProfile.objects.create(tenant=tenant_a, membership=owner_a)
+    TechnicianProfileFactory(tenant=tenant_a, membership=owner_a)
     planning.plan(
         order,
         technician=owner_a,
@@ -230,7 +235,7 @@ def test_reassignment_is_an_event(tenant_a, tech_a, manager_a, owner_a, service_
 
 
 def test_release_parts_instead_of_moving(tenant_a, tech_a, manager_a, location_a, service_type_a):
-    north = Location.objects.create(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
+    north = LocationFactory(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
     part = make_part(tenant_a)
     stock.receive(tenant_a, part=part, location=location_a, quantity=3, by=manager_a)
     order = make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a)
@@ -434,8 +439,8 @@ def test_planning_board_query_count_is_constant(
         other = MembershipFactory(
             tenant=tenant_a, role=Role.TECHNICIAN, user=UserFactory(email=f"t{n}@alpha.test")
         )
-        skilled_profile = TechnicianProfile.objects.create(tenant=tenant_a, membership=other)
-        TechnicianSkill.objects.create(tenant=tenant_a, profile=skilled_profile, service_type=service_type_a)
+        skilled_profile = TechnicianProfileFactory(tenant=tenant_a, membership=other)
+        TechnicianSkillFactory(tenant=tenant_a, profile=skilled_profile, service_type=service_type_a)
         _board_world(tenant_a, other, service_type_a, 3)
     with django_assert_num_queries(small):
         response = client.get(url)

@@ -16,9 +16,17 @@ from orders.models import EventKind, OrderStatus
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Role
 from technicians import planning
-from technicians.models import TechnicianProfile, TechnicianSkill, WorkSlot
+from technicians.models import WorkSlot
+from tests.factories import (
+    LocationFactory,
+    MembershipFactory,
+    ServiceTypeFactory,
+    TechnicianProfileFactory,
+    TechnicianSkillFactory,
+    UserFactory,
+    WorkSlotFactory,
+)
 
-from ..factories import MembershipFactory, UserFactory
 from .conftest import count_queries, make_order, member
 from .test_planning import at, next_weekday, plan_url, skilled, visit_order
 
@@ -27,18 +35,18 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def north(tenant_a):
-    return Location.objects.create(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
+    return LocationFactory(tenant=tenant_a, name="North", kind=Location.Kind.WORKSHOP)
 
 
 def technician(tenant, email, *, home=None, skills=(), days=(0, 1, 2, 3, 4, 5, 6), full_name=""):
     membership = MembershipFactory(
         tenant=tenant, role=Role.TECHNICIAN, user=UserFactory(email=email, full_name=full_name or email)
     )
-    profile = TechnicianProfile.objects.create(
+    profile = TechnicianProfileFactory(
         tenant=tenant, membership=membership, home_workshop=home, working_days=list(days)
     )
     for service_type in skills:
-        TechnicianSkill.objects.create(tenant=tenant, profile=profile, service_type=service_type)
+        TechnicianSkillFactory(tenant=tenant, profile=profile, service_type=service_type)
     return member(tenant, membership.user)
 
 
@@ -104,7 +112,7 @@ def test_capacity_counts_planned_work_and_warns(tenant_a, tech_a, manager_a, ser
     skilled(tech_a, service_type_a)
     day = next_weekday(3)
     busy = make_order(tenant_a, service_type=service_type_a, technician=tech_a, status=OrderStatus.PLANNED)
-    WorkSlot.objects.create(tenant=tenant_a, order=busy, start=at(day, 9), end=at(day, 17))  # 8 h of 8
+    WorkSlotFactory(tenant=tenant_a, order=busy, start=at(day, 9), end=at(day, 17))  # 8 h of 8
     order = make_order(tenant_a, service_type=service_type_a)
     warnings = planning.assignment_warnings(order, tech_a, work_start=at(day, 16))
     assert any("over the 8.00 h working day" in w for w in warnings)
@@ -221,7 +229,7 @@ def test_the_board_marks_a_job_outside_the_technicians_workshop(
 # --- Suggestions -----------------------------------------------------------------------------------
 def test_suggestions_put_the_best_technician_first(tenant_a, service_type_a, location_a, north):
     day = next_weekday(2)
-    other_service = type(service_type_a).objects.create(tenant=tenant_a, name="Laptop repair")
+    other_service = ServiceTypeFactory(tenant=tenant_a, name="Laptop repair")
     unskilled = technician(tenant_a, "u@alpha.test", home=location_a, skills=[other_service], full_name="Una")
     busy = technician(tenant_a, "b@alpha.test", home=location_a, skills=[service_type_a], full_name="Boris")
     far = technician(tenant_a, "f@alpha.test", home=north, skills=[service_type_a], full_name="Fedor")
@@ -230,7 +238,7 @@ def test_suggestions_put_the_best_technician_first(tenant_a, service_type_a, loc
         tenant_a, "o@alpha.test", home=location_a, skills=[service_type_a], days=[], full_name="Oleg"
     )
     job = make_order(tenant_a, service_type=service_type_a, technician=busy, status=OrderStatus.PLANNED)
-    WorkSlot.objects.create(tenant=tenant_a, order=job, start=at(day, 9), end=at(day, 14))  # 5 h of 8
+    WorkSlotFactory(tenant=tenant_a, order=job, start=at(day, 9), end=at(day, 14))  # 5 h of 8
     order = make_order(tenant_a, service_type=service_type_a, workshop=location_a)
     found = planning.suggestions(order, day)
     # Skilled with hours left first (most hours, then the same workshop), then no hours left, then unskilled.
@@ -254,7 +262,7 @@ def test_suggestions_cost_the_same_for_a_bigger_team(
     for n in range(1, 6):
         tech = technician(tenant_a, f"t{n}@alpha.test", home=location_a, skills=[service_type_a])
         job = make_order(tenant_a, service_type=service_type_a, technician=tech, status=OrderStatus.PLANNED)
-        WorkSlot.objects.create(tenant=tenant_a, order=job, start=at(day, 10), end=at(day, 11))
+        WorkSlotFactory(tenant=tenant_a, order=job, start=at(day, 10), end=at(day, 11))
     with django_assert_num_queries(len(small.captured_queries)):
         found = planning.suggestions(order, day)
     assert len(found) == 6
@@ -329,7 +337,7 @@ def test_the_plan_page_cost_does_not_grow_with_the_team(member_client, tenant_a,
     for n in range(4):
         tech = technician(tenant_a, f"q{n}@alpha.test", skills=[service_type_a])
         job = make_order(tenant_a, service_type=service_type_a, technician=tech, status=OrderStatus.PLANNED)
-        WorkSlot.objects.create(tenant=tenant_a, order=job, start=at(day, 10), end=at(day, 11))
+        WorkSlotFactory(tenant=tenant_a, order=job, start=at(day, 10), end=at(day, 11))
     assert count_queries(client, plan_url(order)) == small
 
 
@@ -341,7 +349,7 @@ def test_the_board_cost_stays_constant_with_work_slots(member_client, tenant_a, 
     small = count_queries(client, url + f"?start={day:%Y-%m-%d}")
     for n in range(6):
         job = make_order(tenant_a, service_type=service_type_a, technician=tech_a, status=OrderStatus.PLANNED)
-        WorkSlot.objects.create(
+        WorkSlotFactory(
             tenant=tenant_a,
             order=job,
             start=at(day + timedelta(days=n), 10),

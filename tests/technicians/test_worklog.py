@@ -20,6 +20,7 @@ from orders.services import assign
 from servicedesk.tenancy.roles import Role
 from technicians import worklog
 from technicians.models import WorkLog
+from tests.factories import WorkLogFactory
 
 from .conftest import make_order
 
@@ -250,7 +251,7 @@ def test_night_across_a_dst_change_counts_wall_clock_hours():
 
 
 def _entry(tenant, order, tech, start, end):
-    return WorkLog.objects.create(
+    return WorkLogFactory(
         tenant=tenant,
         order=order,
         technician=tech,
@@ -297,9 +298,7 @@ def test_hours_report_clips_to_local_days(tenant_a, job_a, tech_a, manager_a, lo
 
 def test_running_timer_counts_up_to_now(tenant_a, job_a, tech_a):
     now = timezone.now()
-    WorkLog.objects.create(
-        tenant=tenant_a, order=job_a, technician=tech_a, started_at=now - timedelta(minutes=30)
-    )
+    WorkLogFactory(tenant=tenant_a, order=job_a, technician=tech_a, started_at=now - timedelta(minutes=30))
     today = timezone.localtime(now, ZoneInfo(tenant_a.time_zone)).date()
     report = worklog.hours_report(tenant_a, today - timedelta(days=1), today, now=now)
     assert report.total == timedelta(minutes=30)

@@ -14,26 +14,23 @@ from orders.models import OrderStatus
 from servicedesk.tenancy.models import Location, Membership
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
-from stock.models import Part
 from technicians.models import TechnicianProfile, WorkLog
+from tests.factories import OrderFactory, PartFactory, TechnicianProfileFactory, WorkLogFactory
 
 
 def _fill(tenant, orders: int, parts: int) -> SimpleNamespace:
-    from tests.orders.factories import OrderFactory
-
     tech = Membership.objects.filter(tenant=tenant, role=Role.TECHNICIAN).order_by("id").first()
     manager = Membership.objects.filter(tenant=tenant, role=Role.MANAGER).first()
     location = Location.objects.filter(tenant=tenant).order_by("id").first()
-    TechnicianProfile.objects.get_or_create(
-        tenant=tenant, membership=tech, defaults={"home_workshop": location}
-    )
+    if not TechnicianProfile.objects.filter(membership=tech).exists():
+        TechnicianProfileFactory(tenant=tenant, membership=tech, home_workshop=location)
     made = [
         OrderFactory(tenant=tenant, technician=tech, status=OrderStatus.IN_PROGRESS, workshop=location)
         for _ in range(orders)
     ]
     made_parts = []
     for n in range(parts):
-        part = Part.objects.create(
+        part = PartFactory(
             tenant=tenant, sku=f"W-{tenant.slug}-{n}", name=f"World part {n}", sale_price=Decimal("100")
         )
         stock.receive(tenant, part=part, location=location, quantity=10, by=manager)
@@ -44,8 +41,7 @@ def _fill(tenant, orders: int, parts: int) -> SimpleNamespace:
     ]
     start = timezone.now() - timedelta(hours=3)
     for order in made:
-        WorkLog.objects.create(
-            tenant=tenant,
+        WorkLogFactory(
             order=order,
             technician=tech,
             started_at=start,

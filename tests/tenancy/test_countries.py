@@ -71,7 +71,7 @@ def test_the_client_form_reads_phones_in_the_centers_country():
 
 @pytest.mark.django_db
 def test_the_intake_search_finds_a_client_by_the_local_prefix_of_the_centers_country():
-    from tests.orders.factories import ClientFactory
+    from tests.factories import ClientFactory
 
     jakarta = TenantFactory(country="ID", currency="IDR")
     budi = ClientFactory(tenant=jakarta, name="Budi", phone="+6281234567890")

@@ -17,7 +17,7 @@ from servicedesk.accounts.models import User
 from servicedesk.tenancy import services
 from servicedesk.tenancy.models import Invitation, Membership, Tenant
 from servicedesk.tenancy.roles import Role
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, UserFactory
 from tests.helpers import links_in, logged_in_user_id, text_of
 
 from .test_signup import GOOD_PASSWORD, SENT_URL, SIGNUP_URL, signup_data
@@ -325,7 +325,7 @@ def test_the_migration_counts_existing_users_as_confirmed(db):
     from django.apps import apps
 
     migration = importlib.import_module("servicedesk.accounts.migrations.0002_user_email_confirmed_at")
-    old = User.objects.create_user("old@example.test", "x", full_name="Old Timer")
+    old = UserFactory(email="old@example.test", full_name="Old Timer", email_confirmed_at=None)
     assert old.email_confirmed_at is None
     migration.existing_users_are_confirmed(apps, None)
     old.refresh_from_db()

@@ -12,7 +12,7 @@ from servicedesk.accounts.forms import SignupForm
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Role
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, TenantFactory, UserFactory
 from tests.helpers import links_in, logged_in_user_id, text_of
 
 SIGNUP_URL = reverse("accounts:signup")
@@ -189,9 +189,9 @@ def test_signup_race_is_a_form_error_and_leaves_nothing_behind(client, db, monke
     monkeypatch.setattr(SignupForm, "clean_slug", lambda form: form.cleaned_data["slug"])
     monkeypatch.setattr(SignupForm, "clean_email", lambda form: form.cleaned_data["email"])
     if taken == "slug":
-        Tenant.objects.create(name="Someone else", slug="gamma")
+        TenantFactory(name="Someone else", slug="gamma")
     else:
-        User.objects.create_user("sasha@gamma.test", "x", full_name="Earlier Sasha")
+        UserFactory(email="sasha@gamma.test", full_name="Earlier Sasha")
 
     response = client.post(SIGNUP_URL, signup_data())
 

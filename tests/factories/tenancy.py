@@ -1,8 +1,4 @@
-"""factory-boy factories for the tenancy models. Every factory builds a valid, saved row.
-
-Other apps add theirs here (OrderFactory, ClientFactory ...): keep one factory per model and let
-`tenant` be passed in, so a test always says which tenant an object belongs to.
-"""
+"""factory-boy factories for the tenancy models (users, tenants, locations, memberships, invitations)."""
 
 from __future__ import annotations
 
@@ -21,7 +17,7 @@ PASSWORD = "correct-horse-battery-staple-42"
 def _center_time_zone() -> str:
     # Imported when called: tests.clock is a pytest plugin, and importing it here first would keep
     # pytest from rewriting its asserts.
-    from .clock import center_time_zone
+    from ..clock import center_time_zone
 
     return center_time_zone()
 
