@@ -23,7 +23,7 @@ from servicedesk.tenancy.models import AuditEntry, Location, Membership
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
 from stock.models import Part
-from tests.factories import ServiceTypeFactory
+from tests.factories import PartFactory, ServiceTypeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -480,7 +480,7 @@ def test_a_checklist_added_changed_and_retired(tenant_a, manager_a):
 
 
 def test_a_stock_minimum_changed(tenant_a, manager_a, location_a, member_client):
-    part = Part.objects.create(tenant=tenant_a, name="Screen X1", sku="SX1")
+    part = PartFactory(tenant=tenant_a, name="Screen X1", sku="SX1")
     response = member_client(Role.MANAGER).post(
         reverse("stock:part_min_level", args=[tenant_a.slug, part.pk]),
         {"location": location_a.pk, "min_level": "3"},

@@ -15,7 +15,7 @@ from api.models import CenterExport
 from orders.models import OrderStatus, PersonalDataRequest
 from servicedesk.tenancy.models import AuditEntry
 from servicedesk.tenancy.roles import Role
-from tests.orders.factories import ClientFactory, OrderFactory
+from tests.factories import ClientFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,9 @@ from servicedesk import fragments
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Tenant
 from servicedesk.tenancy.roles import Role
+from tests.factories import ItemFactory
 
 from .conftest import tenant_url
-from .factories import ItemFactory
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db
@@ -150,7 +150,7 @@ def test_another_time_zone_renders_again(shown, tenant_a):
 
 def test_another_center_never_gets_a_row_of_this_one(shown, tenant_b, users_b, client_for, tenant_a):
     """The same number and values in center B: its own row (its links), not A's."""
-    from .factories import OrderFactory
+    from tests.factories import OrderFactory
 
     order, see = shown
     twin = OrderFactory(tenant=tenant_b, number=order.number, status=S.IN_PROGRESS)

@@ -14,11 +14,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from orders import public, services
-from orders.models import Estimate, EstimateLine, EventKind, OrderEvent, OrderStatus
+from orders.models import Estimate, EventKind, OrderEvent, OrderStatus
 from servicedesk.tenancy.roles import Role
+from tests.factories import ClientFactory, EstimateLineFactory, OrderEventFactory
 from tests.helpers import text_of
-
-from .factories import ClientFactory
 
 S = OrderStatus
 pytestmark = pytest.mark.django_db
@@ -125,9 +124,7 @@ def _warranty(order):
 
 
 def _public_note(order):
-    OrderEvent.objects.create(
-        tenant=order.tenant, order=order, kind=EventKind.NOTE, message="Arrived today", is_public=True
-    )
+    OrderEventFactory(order=order, kind=EventKind.NOTE, message="Arrived today", is_public=True)
 
 
 def _note_edited(order):
@@ -253,9 +250,7 @@ def test_the_estimate_waiting_for_an_answer_is_never_stale(client, make_order, t
     estimate = Estimate.objects.get(order=order)  # made by the first view (an order from before versions)
     assert page(client, order) == before
 
-    EstimateLine.objects.create(
-        tenant=tenant_a, estimate=estimate, description="New battery", quantity=1, unit_price=Decimal("700")
-    )
+    EstimateLineFactory(estimate=estimate, description="New battery", quantity=1, unit_price=Decimal("700"))
     with_line = page(client, order)
     assert "New battery" in with_line
 

@@ -12,11 +12,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import Client, Item, Order, OrderStatus, ServiceType
+from orders.models import Client, Order, OrderStatus, ServiceType
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Role
-from technicians.models import TechnicianProfile, TechnicianSkill
+from technicians.models import TechnicianProfile
+from tests.factories import ItemFactory, ServiceTypeFactory, TechnicianSkillFactory
 
 from .conftest import make_order
 
@@ -78,10 +79,9 @@ ROW_CHANGES = {
         "07:15",
     ),
     "skill": (
-        lambda job, tech: TechnicianSkill.objects.create(
-            tenant_id=job.tenant_id,
+        lambda job, tech: TechnicianSkillFactory(
             profile=TechnicianProfile.objects.get(membership=tech),
-            service_type=ServiceType.objects.create(tenant_id=job.tenant_id, name="Laptop repair"),
+            service_type=ServiceTypeFactory(tenant=job.tenant, name="Laptop repair"),
         ),
         "Laptop repair",
     ),
@@ -91,7 +91,9 @@ ROW_CHANGES = {
     ),
     "job-item": (
         lambda job, tech: Order.objects.filter(pk=job.pk).update(
-            item=Item.objects.create(tenant_id=job.tenant_id, client=job.client, kind="Kettle")
+            item=ItemFactory(
+                tenant=job.tenant, client=job.client, kind="Kettle", brand="", model="", serial=""
+            )
         ),
         "Kettle",
     ),
@@ -136,7 +138,7 @@ UNASSIGNED_CHANGES = {
     "service": (lambda o: ServiceType.objects.filter(pk=o.service_type_id).update(name="Boiler"), "Boiler"),
     "client-item": (
         lambda o: Order.objects.filter(pk=o.pk).update(
-            item=Item.objects.create(tenant_id=o.tenant_id, client=o.client, kind="Kettle")
+            item=ItemFactory(tenant=o.tenant, client=o.client, kind="Kettle", brand="", model="", serial="")
         ),
         "Kettle",
     ),

@@ -18,8 +18,9 @@ from orders.models import Client, Item, LineItem, Order, OrderStatus, ServiceFor
 from servicedesk import fragments
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
-from stock.models import Part, PartServiceType, StockLevel
+from stock.models import Part, StockLevel
 from technicians import worklog
+from tests.factories import ItemFactory, LineItemFactory, PartServiceTypeFactory
 
 from .conftest import make_order
 
@@ -57,10 +58,12 @@ def card(tenant_a, tech_a, service_type_a, part_a, member_client, location_a):
         priority=2,
     )
     Order.objects.filter(pk=order.pk).update(
-        item=Item.objects.create(tenant=tenant_a, client=order.client, kind="Phone", brand="Apple")
+        item=ItemFactory(
+            tenant=tenant_a, client=order.client, kind="Phone", brand="Apple", model="", serial=""
+        )
     )
     order.refresh_from_db()
-    PartServiceType.objects.create(tenant=tenant_a, part=part_a, service_type=service_type_a)
+    PartServiceTypeFactory(part=part_a, service_type=service_type_a)
     browser = member_client(Role.TECHNICIAN)
     url = reverse("technicians:my_jobs", args=[tenant_a.slug])
 
@@ -102,8 +105,7 @@ CHANGES = {
     "part-name": (lambda o: Part.objects.update(name="Charging port"), "Charging port"),
     "free-stock": (lambda o: StockLevel.objects.update(on_hand=Decimal("3")), "(3)"),
     "used-part": (
-        lambda o: LineItem.objects.create(
-            tenant_id=o.tenant_id,
+        lambda o: LineItemFactory(
             order=o,
             kind=LineItem.Kind.PART,
             description="Glue strip",
