@@ -10,7 +10,6 @@ import functools
 import hashlib
 import pickle
 import re
-import secrets
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -30,6 +29,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from servicedesk import fragments
 from servicedesk.compiled import CompiledQuery
 from servicedesk.public import TooMany, client_ip, first_visit_language, private, switch_language, too_many
 from servicedesk.tenancy.access import activate_tenant_timezone, activate_time_zone
@@ -178,7 +178,7 @@ def _public_status(request: HttpRequest, token: str, store_under: str = "") -> H
         return private(render(request, "orders/public_status.html", context))
     # The body is cached without the visitor's CSRF token (base.html puts one in every page): a placeholder
     # stands for it and each response gets its own (_with_csrf_token).
-    context["csrf_token"] = CSRF_PLACEHOLDER
+    context["csrf_token"] = fragments.csrf_placeholder()
     response = private(render(request, "orders/public_status.html", context))
     shown = _shown_values(request, token)
     if shown is not None and _body_key(token, shown) == store_under:
@@ -190,16 +190,14 @@ def _public_status(request: HttpRequest, token: str, store_under: str = "") -> H
 # A client reloads the page often and it changes a few times in an order's life, so its body is cached under
 # a key made of every value it shows: every column of the order, what the page shows of its center, client,
 # item, service and reception (SHOWN_AROUND_THE_ORDER), all columns of its public events and, while it waits
-# for an answer, of its estimates and their lines; the language, the time zone and the process's build. They
+# for an answer, of its estimates and their lines; the language, the time zone and the code's digest. They
 # are read by queries compiled once per process (servicedesk.compiled): about 0.2 ms instead of the ORM's
 # 2 ms. A value that changes gives another key, so the page is never stale; old keys expire. After handover the page
 # shows the client's feedback and the documents other apps offer (register_public_links): it is rendered
 # every time. The rate limit, the link's expiry and the center's being active are checked on every request.
 PUBLIC_STATUS_CACHE_SECONDS = 600
-CSRF_PLACEHOLDER = "csrfPlaceholder0public0status0page"
-# Templates, translations and static file names change with a deployment; a key of one process is never
-# read by another that might render differently (the cache may be Redis, shared by every worker).
-_BUILD = secrets.token_hex(8)
+# Templates, translations and Python change with a deployment: the key carries the code's digest
+# (servicedesk.fragments.code_digest, as the cached rows do), the same in every worker of one release.
 
 
 # What the page shows of the rows around the order (and what picks its language and time zone). A value the
@@ -284,12 +282,12 @@ def _body_key(token: str, shown: tuple) -> str:
     """The cache key: the link, the build, the active language and time zone, and every shown value."""
     digest = hashlib.blake2b(pickle.dumps(shown, protocol=5), digest_size=20).hexdigest()
     language, zone = translation.get_language(), timezone.get_current_timezone_name()
-    return f"public-status:{_BUILD}:{token}:{language}:{zone}:{digest}"
+    return f"public-status:{fragments.code_digest()}:{token}:{language}:{zone}:{digest}"
 
 
 def _csrf_filled(request: HttpRequest, body: bytes) -> bytes:
     """The body with this visitor's own CSRF token where the placeholder stands (getting it sets the cookie)."""
-    placeholder = CSRF_PLACEHOLDER.encode()
+    placeholder = fragments.csrf_placeholder().encode()
     return body.replace(placeholder, get_token(request).encode()) if placeholder in body else body
 
 
