@@ -49,8 +49,9 @@ from servicedesk.tenancy.roles import Role
 
 from .factories import InvitationFactory, LocationFactory, MembershipFactory, TenantFactory, UserFactory
 
-# The test clock: the `clock` fixture, the --clock / --clock-tz options and the clock_sensitive marker.
-pytest_plugins = ["tests.clock"]
+# The test clock: the `clock` fixture, the --clock / --clock-tz options and the clock_sensitive marker;
+# the PostgreSQL test database's cheaper flush and commits (tests/pg_speed.py).
+pytest_plugins = ["tests.clock", "tests.pg_speed"]
 
 # --- Service markers ------------------------------------------------------------------------------
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import html
 import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
 
 
 def text_of(response) -> str:
@@ -61,3 +65,59 @@ def form_values(response, containing: str | None = None) -> dict:
         values[name] = html.unescape(chosen.group(1)) if chosen else ""
     values.pop("csrfmiddlewaretoken", None)
     return values
+
+
+@contextmanager
+def world_for_the_module(django_db_blocker, media_root) -> Iterator[SimpleNamespace]:
+    """The conftest `world` (tests/conftest.py build_world), built once for a whole module.
+
+    Building it costs 0.2-0.3 s of CPU (more on PostgreSQL); a module of a hundred tests that each built
+    their own spent minutes on it. Here it is built inside a transaction that is rolled back after the
+    module, and each test runs in a savepoint of it (what Django's TestCase.setUpTestData does), so no test
+    sees another's rows. Use it from a module-scoped fixture, and give the tests a function-scoped `world`
+    that also asks for `db` (their savepoint):
+
+        @pytest.fixture(scope="module")
+        def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+            with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("media")) as built:
+                yield built
+
+        @pytest.fixture
+        def world(module_world, db):
+            return module_world
+
+    A test that changes one of its Python objects (not just rows) must refresh it or build its own.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    from tests.conftest import _staff, build_world
+    from tests.factories import LocationFactory, TenantFactory, UserFactory
+
+    media = override_settings(
+        MEDIA_ROOT=media_root, PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    media.enable()
+    try:
+        with django_db_blocker.unblock():
+            outer = transaction.atomic()
+            outer.__enter__()
+            try:
+                tenant_a = TenantFactory(slug="alpha", name="Alpha Repairs")
+                tenant_b = TenantFactory(slug="beta", name="Beta Service")
+                location_a = LocationFactory(tenant=tenant_a, name="Alpha main office")
+                location_b = LocationFactory(tenant=tenant_b, name="Beta main office")
+                users_a, users_b = _staff(tenant_a), _staff(tenant_b)
+                outsider = UserFactory(email="outsider@example.test", full_name="Oscar Outsider")
+                built = build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b)
+            except BaseException:
+                outer.__exit__(*sys.exc_info())
+                raise
+        try:
+            yield built
+        finally:
+            with django_db_blocker.unblock():
+                transaction.set_rollback(True)
+                outer.__exit__(None, None, None)
+    finally:
+        media.disable()

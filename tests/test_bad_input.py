@@ -45,7 +45,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import sys
 import traceback
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -62,7 +61,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from servicedesk.tenancy.models import Tenant
 from servicedesk.tenancy.roles import Role
-from tests.helpers import text_of
+from tests.helpers import text_of, world_for_the_module
 from tests.test_cross_tenant import (
     PUBLIC_KWARG_SAMPLES,
     PUBLIC_URLS,
@@ -160,37 +159,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
-    from django.test import override_settings
-
-    from tests.conftest import _staff, build_world
-    from tests.factories import LocationFactory, TenantFactory, UserFactory
-
-    media = override_settings(
-        MEDIA_ROOT=tmp_path_factory.mktemp("bad-input-media"),
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-    )
-    media.enable()
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        outer.__enter__()
-        try:
-            tenant_a = TenantFactory(slug="alpha", name="Alpha Repairs")
-            tenant_b = TenantFactory(slug="beta", name="Beta Service")
-            location_a = LocationFactory(tenant=tenant_a, name="Alpha main office")
-            location_b = LocationFactory(tenant=tenant_b, name="Beta main office")
-            users_a, users_b = _staff(tenant_a), _staff(tenant_b)
-            outsider = UserFactory(email="outsider@example.test", full_name="Oscar Outsider")
-            built = build_world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b)
+    with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("bad-input-media")) as built:
+        with django_db_blocker.unblock():
             _B_SNAPSHOT[:] = [b_rows(built)]
-        except BaseException:
-            outer.__exit__(*sys.exc_info())
-            media.disable()
-            raise
-    yield built
-    with django_db_blocker.unblock():
-        transaction.set_rollback(True)
-        outer.__exit__(None, None, None)
-    media.disable()
+        yield built
     _DISCOVERY.clear()
     _B_SNAPSHOT.clear()
 

@@ -17,103 +17,98 @@ def test_no_missing_migrations():
         pytest.fail(f"Models changed without a migration; run `manage.py makemigrations`:\n{out.getvalue()}")
 
 
-@pytest.mark.postgres  # production's database; on SQLite each rebuilds tables for minutes
+# The data migrations, proven on a database made before them. Walking the migrations back and forth costs
+# about a minute of PostgreSQL each way (Django re-renders the model states), so one walk serves all three
+# moves: back to a point before each of them, the old rows written through the old models (each move in
+# a shop of its own), forward to today, and every move's rows checked through today's models.
+BEFORE_THE_DATA_MIGRATIONS = [
+    # technicians 0001 held the parts store; stock 0001 takes it over in Django's state only.
+    ("technicians", "0001_initial"),
+    ("stock", None),
+    # documents 0001 held the privacy policy; tenancy 0005 takes it over in Django's state only.
+    ("tenancy", "0004_money_rules"),
+    ("documents", "0002_alter_documentsettings_signer_basis_and_more"),
+    # Order and document numbers had their own counters before orders 0008 / documents 0004 (one counter).
+    ("orders", "0007_versioned_estimates"),
+]
+
+
+@pytest.mark.postgres  # production's database; on SQLite each walk rebuilds tables for minutes
 @pytest.mark.django_db(transaction=True)
-def test_a_database_made_before_the_stock_move_keeps_its_parts():
-    """technicians 0001 held the parts store; stock 0001 takes it over in Django's state only. A database
-    with stock in it before the move must come out with the same rows, readable through the new models."""
+def test_a_database_made_before_the_data_migrations_keeps_its_rows():
     from decimal import Decimal
 
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("technicians", "0001_initial"), ("stock", None)]
     executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(("technicians", "0001_initial")).apps
-    # Only technicians and stock went back in time; the other apps' tables are as they are today.
-    from servicedesk.tenancy.models import Location, Tenant
+    executor.migrate(BEFORE_THE_DATA_MIGRATIONS)
+    old = executor.loader.project_state(
+        [(app, name) for app, name in BEFORE_THE_DATA_MIGRATIONS if name]
+    ).apps
+    OldTenant = old.get_model("tenancy", "Tenant")
 
-    tenant = Tenant.objects.create(name="Old shop", slug="old-shop")
-    location_id = Location.objects.create(tenant=tenant, name="Shop").pk
-    part = old.get_model("technicians", "Part").objects.create(tenant_id=tenant.pk, name="Battery", sku="B-1")
+    # The stock move: a database with stock in it before the move.
+    stock_shop = OldTenant.objects.create(name="Old stock shop", slug="old-stock-shop", country="RU")
+    location_id = old.get_model("tenancy", "Location").objects.create(tenant_id=stock_shop.pk, name="Shop").pk
+    part = old.get_model("technicians", "Part").objects.create(
+        tenant_id=stock_shop.pk, name="Battery", sku="B-1"
+    )
     old.get_model("technicians", "StockLevel").objects.create(
-        tenant_id=tenant.pk, part=part, location_id=location_id, on_hand=Decimal("4"), reserved=Decimal("1")
+        tenant_id=stock_shop.pk,
+        part=part,
+        location_id=location_id,
+        on_hand=Decimal("4"),
+        reserved=Decimal("1"),
     )
     old.get_model("technicians", "StockMovement").objects.create(
-        tenant_id=tenant.pk, part=part, location_id=location_id, kind="receipt", on_hand_delta=Decimal("4")
+        tenant_id=stock_shop.pk,
+        part=part,
+        location_id=location_id,
+        kind="receipt",
+        on_hand_delta=Decimal("4"),
+    )
+    # The privacy move: a policy kept by documents.
+    privacy_shop = OldTenant.objects.create(name="Old privacy shop", slug="old-privacy-shop", country="RU")
+    old.get_model("documents", "PrivacyPolicy").objects.create(
+        tenant_id=privacy_shop.pk,
+        version="2025-01",
+        language="ru",
+        title="Политика",
+        text="Мы бережём данные.",
+    )
+    # The one counter: the last numbers of the old counters.
+    numbers_shop = OldTenant.objects.create(name="Old numbers shop", slug="old-numbers-shop", country="RU")
+    old.get_model("orders", "OrderCounter").objects.create(tenant_id=numbers_shop.pk, last_number=41)
+    old.get_model("documents", "DocumentCounter").objects.create(
+        tenant_id=numbers_shop.pk, kind="completion_act", year=2026, last_number=7
     )
 
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
 
+    # The stock move: the same rows, readable through the new models.
     from stock.models import Part, StockLevel, StockMovement
 
     moved = Part.objects.get(sku="B-1")
-    assert (moved.name, moved.tenant_id) == ("Battery", tenant.pk)
+    assert (moved.name, moved.tenant_id) == ("Battery", stock_shop.pk)
     level = StockLevel.objects.get(part=moved)
     assert (level.on_hand, level.reserved, level.free) == (Decimal("4"), Decimal("1"), Decimal("3"))
     assert StockMovement.objects.filter(part=moved, kind="receipt").count() == 1
 
-
-@pytest.mark.postgres  # production's database; on SQLite each rebuilds tables for minutes
-@pytest.mark.django_db(transaction=True)
-def test_a_database_made_before_the_privacy_move_keeps_its_policies():
-    """documents 0001 held the privacy policy; tenancy 0005 takes it over in Django's state only."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    before = [
-        ("tenancy", "0004_money_rules"),
-        ("documents", "0002_alter_documentsettings_signer_basis_and_more"),
-    ]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
-    old.get_model("documents", "PrivacyPolicy").objects.create(
-        tenant_id=tenant.pk, version="2025-01", language="ru", title="Политика", text="Мы бережём данные."
-    )
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
+    # The privacy move: the policy is tenancy's now.
     from servicedesk.tenancy.models import PrivacyPolicy
     from servicedesk.tenancy.privacy import current_privacy_version
 
-    assert current_privacy_version(tenant.pk) == "2025-01"
-    assert PrivacyPolicy.objects.get(tenant_id=tenant.pk).text == "Мы бережём данные."
+    assert current_privacy_version(privacy_shop.pk) == "2025-01"
+    assert PrivacyPolicy.objects.get(tenant_id=privacy_shop.pk).text == "Мы бережём данные."
 
-
-@pytest.mark.postgres  # production's database; on SQLite each rebuilds tables for minutes
-@pytest.mark.django_db(transaction=True)
-def test_the_last_numbers_carry_over_to_the_one_counter():
-    """Order and document numbers went on from their own counters' last numbers: no number given twice."""
-    from django.db import connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    before = [
-        ("orders", "0007_versioned_estimates"),
-        ("documents", "0003_privacy_policy_to_tenancy"),
-        ("tenancy", "0005_privacy_policy_from_documents"),
-    ]
-    executor = MigrationExecutor(connection)
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    tenant = old.get_model("tenancy", "Tenant").objects.create(name="Old shop", slug="old-shop", country="RU")
-    old.get_model("orders", "OrderCounter").objects.create(tenant_id=tenant.pk, last_number=41)
-    old.get_model("documents", "DocumentCounter").objects.create(
-        tenant_id=tenant.pk, kind="completion_act", year=2026, last_number=7
-    )
-
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
+    # The one counter: order and document numbers go on from the old counters' last numbers, none given twice.
     from documents.services import next_number
     from orders.services import next_order_number
     from servicedesk.tenancy.models import Tenant
 
-    shop = Tenant.objects.get(pk=tenant.pk)
+    shop = Tenant.objects.get(pk=numbers_shop.pk)
     assert next_order_number(shop) == 42
     assert next_number(shop, "completion_act", 2026) == 8
     assert next_number(shop, "completion_act", 2027) == 1

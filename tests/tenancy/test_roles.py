@@ -18,9 +18,22 @@ from servicedesk.tenancy.roles import (
     has_perm,
     perms_for,
 )
+from tests.helpers import world_for_the_module
 from tests.test_cross_tenant import TENANT_URLS, fill_object_kwargs, tenant_url
 
 GUARDED_URLS = [entry for entry in TENANT_URLS if hasattr(entry.callback, "tenant_perm")]
+
+
+# The world, built once for the module (tests/helpers.py world_for_the_module): each test runs in a savepoint.
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("roles-media")) as built:
+        yield built
+
+
+@pytest.fixture
+def world(module_world, db):
+    return module_world
 
 
 def test_there_are_guarded_urls():
@@ -28,13 +41,13 @@ def test_there_are_guarded_urls():
 
 
 @pytest.mark.parametrize("entry", GUARDED_URLS, ids=lambda entry: entry.label)
-def test_get_is_403_exactly_when_the_matrix_says_so(entry, world, member_client):
-    """All four roles in one test, so the world is built once per URL."""
+def test_get_is_403_exactly_when_the_matrix_says_so(entry, world, client_for):
+    """All four roles in one test."""
     perm = entry.callback.tenant_perm
     url = tenant_url(entry, world.tenant_a, fill_object_kwargs(entry, world))
     problems = []
     for role in Role:
-        response = member_client(role, world.tenant_a).get(url)
+        response = client_for(world.users_a[role]).get(url)
         if has_perm(role, perm):
             if response.status_code in {403, 404}:
                 problems.append(f"{role.value} holds {perm} but gets {response.status_code} on {url}")
