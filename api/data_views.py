@@ -14,8 +14,6 @@ answers 409 "running"; a file not ready 409 "not_ready", one past its 24 hours 4
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -27,7 +25,7 @@ from orders.models import Client, PersonalDataRequest
 from servicedesk.tenancy.access import get_for_tenant_or_404
 from servicedesk.tenancy.roles import Perm
 
-from . import full_export
+from . import full_export, full_export_views
 from .endpoints import endpoint
 from .errors import body
 from .inputs import form_data, form_serializer
@@ -193,13 +191,4 @@ def export_download(request, export_id: int):
     if handle is None:
         reason = full_export.unavailable(export, request.tenant, missing=True)
         return Response(body("expired", reason or ""), status=status.HTTP_410_GONE)
-    full_export.record_download(export, request.membership)
-    stamp = timezone.localtime(export.ready_at, request.tenant.tz).strftime("%Y%m%d-%H%M")
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=f"{request.tenant.slug}-full-export-{stamp}.zip",
-        content_type="application/zip",
-    )
-    response["Cache-Control"] = "no-store"
-    return response
+    return full_export_views.download(request, export, handle)

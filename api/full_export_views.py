@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.files import File
 from django.http import FileResponse, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -74,6 +75,12 @@ def export_download(request: TenantRequest, export_id: int) -> HttpResponseBase:
         handle = export.file.open("rb")
     except (FileNotFoundError, OSError, ValueError):
         return _not_here(request, export, 410)
+    return download(request, export, handle)
+
+
+def download(request: TenantRequest, export: CenterExport, handle: File) -> FileResponse:
+    """The export's ZIP as an attachment named by the center and the hour it was made, the download recorded
+    (the page and the API both answer with it)."""
     full_export.record_download(export, request.membership)
     stamp = timezone.localtime(export.ready_at, request.tenant.tz).strftime("%Y%m%d-%H%M")
     response = FileResponse(
