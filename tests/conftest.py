@@ -286,6 +286,16 @@ def member_client(tenant_a, tenant_b, users_a, users_b, client_for):
 # --- The world: one of every tenant-owned object ----------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The `world` below, built once for a module that only reads it (tests/helpers.py world_for_the_module):
+    such a module defines `world(module_world, db)`, and each of its tests runs in a savepoint."""
+    from .helpers import world_for_the_module
+
+    with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("module-world-media")) as built:
+        yield built
+
+
 @pytest.fixture
 def world(tenant_a, tenant_b, users_a, users_b, outsider, location_a, location_b, settings, tmp_path):
     """Tenants A and B filled with objects, for the cross-tenant and role tests (see build_world)."""

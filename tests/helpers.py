@@ -74,13 +74,8 @@ def world_for_the_module(django_db_blocker, media_root) -> Iterator[SimpleNamesp
     Building it costs 0.2-0.3 s of CPU (more on PostgreSQL); a module of a hundred tests that each built
     their own spent minutes on it. Here it is built inside a transaction that is rolled back after the
     module, and each test runs in a savepoint of it (what Django's TestCase.setUpTestData does), so no test
-    sees another's rows. Use it from a module-scoped fixture, and give the tests a function-scoped `world`
-    that also asks for `db` (their savepoint):
-
-        @pytest.fixture(scope="module")
-        def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
-            with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("media")) as built:
-                yield built
+    sees another's rows. tests/conftest.py's `module_world` fixture builds it; a module gives its tests a
+    function-scoped `world` that also asks for `db` (their savepoint):
 
         @pytest.fixture
         def world(module_world, db):

@@ -42,17 +42,10 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from servicedesk.accounts.models import User
 from servicedesk.tenancy.models import Membership, Tenant
 from servicedesk.tenancy.roles import Role, has_perm
-from tests.helpers import world_for_the_module
 
 
 # --- Registry: URL kwarg name -> value of an object that exists ONLY in tenant A ---------------------
-# The world, built once for the module (tests/helpers.py world_for_the_module): each test runs in a savepoint.
-@pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("cross-tenant-media")) as built:
-        yield built
-
-
+# The world, built once for the module (conftest's module_world): each test runs in a savepoint.
 @pytest.fixture
 def world(module_world, db):
     return module_world

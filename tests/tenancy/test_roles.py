@@ -18,19 +18,12 @@ from servicedesk.tenancy.roles import (
     has_perm,
     perms_for,
 )
-from tests.helpers import world_for_the_module
 from tests.test_cross_tenant import TENANT_URLS, fill_object_kwargs, tenant_url
 
 GUARDED_URLS = [entry for entry in TENANT_URLS if hasattr(entry.callback, "tenant_perm")]
 
 
-# The world, built once for the module (tests/helpers.py world_for_the_module): each test runs in a savepoint.
-@pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker, tmp_path_factory):
-    with world_for_the_module(django_db_blocker, tmp_path_factory.mktemp("roles-media")) as built:
-        yield built
-
-
+# The world, built once for the module (conftest's module_world): each test runs in a savepoint.
 @pytest.fixture
 def world(module_world, db):
     return module_world
