@@ -359,6 +359,14 @@ def walk_to(
     return order
 
 
+def date_back(order: Order, start: datetime, end: datetime) -> None:
+    """An order a demo took in and walked in a second: taken in at `start`, its events spread up to `end`
+    (an order made and handed over in the same second would read as a repair that took no time)."""
+    Order.objects.filter(pk=order.pk).update(created_at=start)
+    _spread_timeline(order, start, end)
+    order.refresh_from_db()
+
+
 def _spread_timeline(order: Order, start, end) -> None:
     """Demo orders are made in a second; spread their events over their real-looking life instead."""
     events = list(order.events.order_by("id"))

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from orders import services as order_services
-from orders.demo import walk_to
+from orders.demo import date_back, walk_to
 from orders.models import Order, OrderStatus
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Role
@@ -535,7 +535,8 @@ def seed_demo_checklists(staff) -> None:
                 workshop=staff.workshop,
                 path=[action],
             )
-        order.refresh_from_db()
+        # Taken in yesterday: its stages took hours, not the second the demo walked them in.
+        date_back(order, timezone.now() - timedelta(hours=26), timezone.now() - timedelta(hours=1))
         if path and path[-1] == "finish_work":  # back at the check: a part answered, the photo still missing
             state = checklists.load_state(order)
             first = (
@@ -652,6 +653,9 @@ def seed_demo_aftersales(staff) -> None:
                 Order.objects.filter(pk=claim_order.pk).update(
                     visit_start=visited, visit_end=visited + timedelta(hours=1)
                 )
+            # Taken in three days ago, handed over this morning: a repair, not a second's walk.
+            now = timezone.now()
+            date_back(claim_order, now - timedelta(days=3), now - timedelta(hours=3))
             warranty.request_claim(second, problem="It makes the same noise as before the repair.")
             # The same device once more, for something else: its page lists three visits.
             order_services.take_in(
