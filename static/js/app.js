@@ -98,6 +98,9 @@
     focusableScrollers(document);
     focusErrors(document);
   });
+  // Again once images and fonts are in: a column of charts or a web font can widen a table after the DOM
+  // is ready (the dashboard's SLA table at 375 px in Russian).
+  window.addEventListener("load", function () { focusableScrollers(document); });
   var resizing = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizing);
