@@ -17,6 +17,22 @@ pytestmark = pytest.mark.once  # the bench scripts make their own scratch databa
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+def run_bench(script: str, *args: str, database: Path, timeout: int) -> subprocess.CompletedProcess:
+    """bench/<script> on a scratch SQLite file, in a clean environment; fails with the script's output."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+    result = subprocess.run(
+        [sys.executable, f"bench/{script}", *args, "--database-url", f"sqlite:///{database}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    return result
+
+
 PAGES = {
     "order_list",
     "order_list_filtered",
@@ -36,31 +52,12 @@ PAGES = {
 
 def test_pages_benchmark_seeds_and_measures_every_page(tmp_path):
     report = tmp_path / "pages.json"
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/pages.py",
-            "--orders",
-            "200",
-            "--tenants",
-            "2",
-            "--requests",
-            "2",
-            "--warmup",
-            "1",
-            "--database-url",
-            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-            "--json",
-            str(report),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_bench(
+        "pages.py",
+        *("--orders", "200", "--tenants", "2", "--requests", "2", "--warmup", "1", "--json", str(report)),
+        database=tmp_path / "bench.sqlite3",
         timeout=120,
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     figures = json.loads(report.read_text())
     assert figures["orders"] == 200
     assert figures["bare_cpu_ms"] > 0
@@ -77,32 +74,13 @@ def test_dashboard_benchmark_seeds_a_history_and_measures_the_dashboard(tmp_path
     """bench/quality.py at a tiny size: its bulk seed still fills every NOT NULL column, its rollups equal a
     recomputation (the script checks and fails otherwise, also after --rebuild), the dashboard answers."""
     report = tmp_path / "quality.json"
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/quality.py",
-            "--orders",
-            "600",
-            "--years",
-            "0.5",
-            "--requests",
-            "2",
-            "--warmup",
-            "1",
-            "--rebuild",
-            "--database-url",
-            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-            "--json",
-            str(report),
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_bench(
+        "quality.py",
+        *("--orders", "600", "--years", "0.5", "--requests", "2", "--warmup", "1", "--rebuild"),
+        *("--json", str(report)),
+        database=tmp_path / "bench.sqlite3",
         timeout=180,
     )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     figures = json.loads(report.read_text())
     assert figures["orders"] == 600 and figures["vendor"] == "sqlite"
     assert set(figures["pages"]) == {
@@ -126,23 +104,7 @@ def test_dashboard_benchmark_seeds_a_history_and_measures_the_dashboard(tmp_path
 def test_import_benchmark_imports_and_reimports_a_small_file(tmp_path):
     """bench/imports.py at 1,200 rows (three chunks, the last one short): every row imported, the same
     file again changes nothing (the script asserts both), the last line gives the rows per second."""
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/imports.py",
-            "--rows",
-            "1200",
-            "--database-url",
-            f"sqlite:///{tmp_path / 'bench.sqlite3'}",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    result = run_bench("imports.py", "--rows", "1200", database=tmp_path / "bench.sqlite3", timeout=180)
     assert "'created_clients': 1200" in result.stdout and "'unchanged_clients': 1200" in result.stdout
     assert "1,200 client rows imported at " in result.stdout and "rows/s" in result.stdout
     assert not (tmp_path / "bench.sqlite3").exists()
