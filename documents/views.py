@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders.access import order_or_404, to_order
 from orders.permissions import ActorRefused
+from servicedesk.pagecache import cached_page
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy import privacy as policies
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
@@ -118,6 +119,7 @@ ARCHIVE_PAGE_SIZE = 50
 
 @tenant_view(Perm.DOCUMENTS_ISSUE)
 @require_http_methods(["GET", "POST"])
+@cached_page
 def archive(request: TenantRequest) -> HttpResponse:
     """Every issued document of the tenant, newest first; and the batch form (issued by a Celery task)."""
     from .tasks import issue_documents_task

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from servicedesk.images import image_response
+from servicedesk.pagecache import cached_page
 from servicedesk.pagination import SortKey, bounded_count, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.privacy import consent_is_current
@@ -92,6 +93,7 @@ LIST_COLUMNS = [
 # --- The center's front page -----------------------------------------------------------------------
 @tenant_view(Perm.DASHBOARD)
 @require_GET
+@cached_page
 def dashboard(request: TenantRequest) -> HttpResponse:
     context = dashboard_context(request.tenant, request.membership)
     context["setup"] = setup.checklist(request.tenant, request.membership)
@@ -104,6 +106,7 @@ def dashboard(request: TenantRequest) -> HttpResponse:
 # --- List ------------------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
+@cached_page
 def order_list(request: TenantRequest) -> HttpResponse:
     base = Order.objects.for_tenant(request.tenant)
     params = request.GET.copy()
@@ -229,6 +232,7 @@ def client_pick(request: TenantRequest, client_id: int) -> HttpResponse:
 # --- Order page and actions ------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_VIEW)
 @require_GET
+@cached_page
 def order_detail(request: TenantRequest, order_number: int) -> HttpResponse:
     order = order_or_404(request, order_number)
     order.tenant = request.tenant
@@ -572,6 +576,7 @@ def receipt(request: TenantRequest, order_number: int) -> HttpResponse:
 # --- Clients ---------------------------------------------------------------------------------------
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_GET
+@cached_page
 def client_list(request: TenantRequest) -> HttpResponse:
     qs: QuerySet[Client] = Client.objects.for_tenant(request.tenant)
     query = request.GET.get("q", "").strip()
@@ -595,6 +600,7 @@ def client_list(request: TenantRequest) -> HttpResponse:
 
 @tenant_view(Perm.CLIENTS_VIEW)
 @require_GET
+@cached_page
 def client_detail(request: TenantRequest, client_id: int) -> HttpResponse:
     client = get_for_tenant_or_404(Client, request.tenant, pk=client_id)
     orders = (

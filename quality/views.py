@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from orders.models import ServiceType
 from orders.public import guarded_order
+from servicedesk.pagecache import cached_page
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.public import TooMany, private, switch_language, too_many
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
@@ -92,6 +93,7 @@ def public_feedback(request: HttpRequest, token: str) -> HttpResponse:
 
 @tenant_view(Perm.REPORTS_VIEW)
 @require_GET
+@cached_page
 def feedback_list(request: TenantRequest) -> HttpResponse:
     """Every rating clients left, newest first, with the average and the split by technician."""
     base = Feedback.objects.for_tenant(request.tenant)

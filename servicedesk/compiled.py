@@ -80,6 +80,27 @@ class CompiledQuery:
             cursor.execute(sql, run)
             return cursor.fetchall()
 
+    def objects(self, *values: Any) -> list[Any]:
+        """Model instances for these values, with their select_related objects, built as the ORM's own
+        iterator builds them (`django.db.models.query.ModelIterable`), from the rows of `rows()`."""
+        from django.db.models.query import get_related_populators
+
+        rows = self.rows(*values)
+        compiler = self._compiled[connection.vendor][0]
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        using = compiler.using or connection.alias
+        # (django-stubs describe Django 6's signature, which adds a fetch mode)
+        populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
+        found = []
+        for row in compiler.results_iter([list(rows)]):
+            instance = klass_info["model"].from_db(using, init_list, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            found.append(instance)
+        return found
+
     def value(self, row: tuple, index: int) -> Any:
         """Column `index` of a row of rows() (of the first queryset), converted as the ORM converts it."""
         compiler, _sql, _params, _positions, converters = self._compiled[connection.vendor]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,8 @@ from django.template.base import FilterExpression, NodeList, Parser, Token
 from django.utils import timezone, translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+log = logging.getLogger(__name__)
 
 CACHE_ALIAS = "fragments"
 FRAGMENT_SECONDS = 60 * 60 * 24  # keys never go stale (they are the content); this only bounds the memory
@@ -104,7 +107,11 @@ def render_many(
     tenant_id = getattr(tenant, "pk", None)
     keys = [fragment_key(name, tenant_id, fingerprint(item, context)) for item in items]
     cache = caches[CACHE_ALIAS]
-    found: dict[str, str] = cache.get_many(keys)
+    try:
+        found: dict[str, str] = cache.get_many(keys)
+    except Exception:  # pages work without the cache: every fragment is rendered
+        log.warning("The fragments' cache did not answer: rendering them", exc_info=True)
+        found = {}
     rendered: dict[str, str] = {}
     parts: list[str] = []
     placeholder = csrf_placeholder()
@@ -118,7 +125,10 @@ def render_many(
                 rendered[key] = html
             parts.append(html)
     if rendered:
-        cache.set_many(rendered, FRAGMENT_SECONDS)
+        try:
+            cache.set_many(rendered, FRAGMENT_SECONDS)
+        except Exception:
+            log.warning("The fragments' cache did not answer: nothing kept", exc_info=True)
     html = "".join(parts)
     if placeholder in html:
         token = context.get("csrf_token")

@@ -186,6 +186,13 @@ else:
         },
     }
 
+# Whole staff pages kept while the data they were made from is unchanged (servicedesk/pagecache.py): at most
+# PAGE_CACHE_SECONDS old for what changes with the clock alone (overdue flags, hours left today).
+PAGE_CACHE_ENABLED = env_bool("PAGE_CACHE", True)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+if PAGE_CACHE_SECONDS < 1:
+    raise ImproperlyConfigured("PAGE_CACHE_SECONDS must be at least 1")
+
 # Celery: without Redis the demo runs every task in-process at once.
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"  # a host, or kombu warns on every eager call
 CELERY_RESULT_BACKEND = None

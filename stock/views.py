@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from servicedesk.pagecache import cached_page
 from servicedesk.pagination import SortKey, keyset_page, query_without_cursor
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.roles import Perm, has_perm
@@ -40,6 +41,7 @@ def _can_manage(request: TenantRequest) -> bool:
 
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
+@cached_page
 def stock_list(request: TenantRequest) -> HttpResponse:
     base = StockLevel.objects.for_tenant(request.tenant)
     filterset = StockFilter(request.GET, queryset=base, request=request)

@@ -36,6 +36,7 @@ from orders.lifecycle import (
 from orders.models import CLOSED_STATUSES, LineItem, Order, OrderStatus
 from orders.panels import render_panels
 from orders.permissions import ActorRefused
+from servicedesk.pagecache import cached_page
 from servicedesk.tenancy.access import TenantRequest, get_for_tenant_or_404, tenant_view
 from servicedesk.tenancy.models import Membership
 from servicedesk.tenancy.roles import Perm, Role, has_perm
@@ -119,6 +120,7 @@ def technician_edit(request: TenantRequest, membership_id: int) -> HttpResponse:
 # --- Planning board --------------------------------------------------------------------------------
 @tenant_view(Perm.ORDERS_PLAN)
 @require_GET
+@cached_page
 def planning_board(request: TenantRequest) -> HttpResponse:
     form = BoardForm(request.GET or None)
     today = request.tenant.local_date()
@@ -520,6 +522,7 @@ def job_card_values(order: Any, context: Context) -> tuple:
 
 @tenant_view(Perm.ORDERS_WORK)
 @require_GET
+@cached_page
 def my_jobs(request: TenantRequest) -> HttpResponse:
     me = request.membership
     orders = list(

@@ -10,9 +10,18 @@ class TenancyConfig(AppConfig):
     verbose_name = "Tenancy"
 
     def ready(self) -> None:
+        from django.db import DEFAULT_DB_ALIAS, connections
+        from django.db.backends.signals import connection_created
+
+        from servicedesk import pagecache
         from servicedesk.fragments import register_fingerprint
 
         register_fingerprint("tenancy.nav", nav_values)
+        # Every write bumps the data versions that keep cached pages honest (servicedesk/pagecache.py).
+        connection_created.connect(pagecache.track_writes, dispatch_uid="pagecache.track_writes")
+        pagecache.track_writes(
+            None, connections[DEFAULT_DB_ALIAS]
+        )  # this thread's connection, if it is already open
 
 
 def nav_values(_none: Any, context: Context) -> tuple:
