@@ -278,6 +278,20 @@ def test_a_transaction_bumps_each_version_once_after_it_commits(tenant_a):
     assert cache.get(key) == 101
 
 
+def test_a_task_of_one_center_writes_as_that_center(tenant_a, monkeypatch, celery_eager):
+    from notifications import outbox
+    from notifications.tasks import deliver_email
+
+    seen = []
+    monkeypatch.setattr(outbox, "deliver", lambda *args, **kwargs: seen.append(pagecache.current_tenant_id.get()))
+
+    deliver_email.delay(tenant_a.pk, [])
+    deliver_email.delay(tenant_id=tenant_a.pk, ids=[])
+
+    assert seen == [tenant_a.pk, tenant_a.pk]
+    assert pagecache.current_tenant_id.get() is None  # and nothing is left behind
+
+
 # --- Helpers -------------------------------------------------------------------------------------------------
 def _raw_update(pk: int, problem: str) -> None:
     with connection.cursor() as cursor:
