@@ -86,7 +86,7 @@ class CompiledQuery:
         from django.db.models.query import get_related_populators
 
         rows = self.rows(*values)
-        compiler = self._compiled[connection.vendor][0]
+        compiler, _sql, _params, _positions, converters = self._compiled[connection.vendor]
         select, klass_info = compiler.select, compiler.klass_info
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
         init_list = [column[0].target.attname for column in select[start:end]]
@@ -94,7 +94,7 @@ class CompiledQuery:
         # (django-stubs describe Django 6's signature, which adds a fetch mode)
         populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
         found = []
-        for row in compiler.results_iter([list(rows)]):
+        for row in compiler.apply_converters(rows, converters) if converters else rows:
             instance = klass_info["model"].from_db(using, init_list, row[start:end])
             for populator in populators:
                 populator.populate(row, instance)
