@@ -43,6 +43,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest, HttpResponse
@@ -234,6 +235,8 @@ def _time_slice() -> int:
 
 def cached_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve a tenant page (inside `tenant_view`) from the cache while its data versions and time slice hold."""
+    if hasattr(view, "tenant_perm"):  # the membership must be checked on every request, before the cache
+        raise ImproperlyConfigured(f"@cached_page goes below @tenant_view, not above it ({view.__name__})")
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:

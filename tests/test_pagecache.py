@@ -158,6 +158,26 @@ def test_each_member_gets_their_own_page(member_client, order):
     assert badge.format("Reception") in as_reception
 
 
+def test_a_kept_page_is_never_shown_to_another_center_or_an_outsider(
+    member_client, order, outsider, client_for
+):
+    cached(member_client(Role.MANAGER), detail(order))
+
+    assert member_client(Role.MANAGER, "beta").get(detail(order)).status_code == 404
+    assert client_for(outsider).get(detail(order)).status_code == 404
+    assert Client().get(detail(order)).status_code == 302  # to the log-in page
+
+
+def test_the_decorator_must_sit_below_tenant_view():
+    from django.core.exceptions import ImproperlyConfigured
+
+    from servicedesk.tenancy.access import tenant_view
+    from servicedesk.tenancy.roles import Perm
+
+    with pytest.raises(ImproperlyConfigured):
+        pagecache.cached_page(tenant_view(Perm.ORDERS_VIEW)(lambda request: HttpResponse()))
+
+
 def test_russian_pages_are_kept_apart(member_client, order):
     manager = member_client(Role.MANAGER)
     english = cached(manager, detail(order)).content.decode()
@@ -283,7 +303,9 @@ def test_a_task_of_one_center_writes_as_that_center(tenant_a, monkeypatch, celer
     from notifications.tasks import deliver_email
 
     seen = []
-    monkeypatch.setattr(outbox, "deliver", lambda *args, **kwargs: seen.append(pagecache.current_tenant_id.get()))
+    monkeypatch.setattr(
+        outbox, "deliver", lambda *args, **kwargs: seen.append(pagecache.current_tenant_id.get())
+    )
 
     deliver_email.delay(tenant_a.pk, [])
     deliver_email.delay(tenant_id=tenant_a.pk, ids=[])
