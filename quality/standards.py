@@ -397,16 +397,29 @@ class GoalStatus:
         return max(0, self.deadline_index - (len(self.readings) - 1))
 
 
+def is_young(period: Period, today: date) -> bool:
+    """Less than half of the period has passed by the end of today."""
+    days = (period.last - period.first).days + 1
+    passed = (min(today, period.last) - period.first).days + 1
+    return passed * 2 < days
+
+
 def follow(goal: Goal, *, today: date | None = None, context: Context | None = None) -> GoalStatus:
     """Where a goal stands: its value per tracked period, progress, the forecast and whether it is on track."""
     context = context or Context(goal.tenant)
     today = today or goal.tenant.local_date(context.now)
     metric, scope, tracked, deadline_index = _goal_plan(goal, today)
     readings = measure(metric, scope, tracked, context=context)
+    # A period counts once it is half over: two days into a week, its few finished orders said more about
+    # luck than about the goal (the demo read 347 % on a Tuesday). Until then "now" and the trend line stand
+    # on the periods before it, if any has data; the sparkline still shows the running one.
+    settled = readings[:-1] if len(readings) > 1 and is_young(readings[-1].period, today) else readings
+    if all(reading.value is None for reading in settled):
+        settled = readings
     with_data = [
-        (float(index), reading.value) for index, reading in enumerate(readings) if reading.value is not None
+        (float(index), reading.value) for index, reading in enumerate(settled) if reading.value is not None
     ]
-    current = next((reading for reading in reversed(readings) if reading.value is not None), None)
+    current = next((reading for reading in reversed(settled) if reading.value is not None), None)
     baseline, target = float(goal.baseline_value), float(goal.target_value)
     line = least_squares(with_data)
     forecast = line[0] + line[1] * deadline_index if line else None

@@ -161,6 +161,7 @@ def goal_data(**changes) -> dict:
 
 def test_a_goal_measures_its_baseline_and_follows_the_trend(wait_history, manager, clock):
     goal = standards.set_goal(wait_history.tenant, goal_data(), by=manager)
+    clock.set("2026-04-30 12:00")  # Thursday: the week of 27 April is half over, so it counts
     assert (goal.baseline_value, goal.baseline_count, goal.target_value) == (
         Decimal("4.00"),
         4,
@@ -176,11 +177,24 @@ def test_a_goal_measures_its_baseline_and_follows_the_trend(wait_history, manage
     assert status.state == standards.GoalState.ON_TRACK
 
 
-def test_a_goal_whose_trend_falls_short_is_off_track(wait_history, manager):
+def test_a_goal_whose_trend_falls_short_is_off_track(wait_history, manager, clock):
     goal = standards.set_goal(wait_history.tenant, goal_data(change_percent=Decimal("-50")), by=manager)
+    clock.set("2026-04-30 12:00")
     status = standards.follow(goal)
     assert goal.target_value == Decimal("2.00") and round(status.forecast, 4) == 2.5
     assert status.state == standards.GoalState.OFF_TRACK and round(status.progress, 4) == 35.0
+
+
+def test_a_week_less_than_half_over_does_not_count_yet(wait_history, manager):
+    # Wednesday 29 April: three days of the week of 27 April have passed, not half of seven. Its one client
+    # (3.3 min, Tuesday) is shown on the sparkline but "now" is the week of 20 April (3.5 min): 50 % of the way
+    # from 4 to 3, and the line through 3.9, 3.7, 3.5 still reaches 2.5 in the deadline's week.
+    goal = standards.set_goal(wait_history.tenant, goal_data(), by=manager)
+    status = standards.follow(goal)
+    assert [round(reading.value, 2) for reading in status.readings] == [3.9, 3.7, 3.5, 3.3]
+    assert round(status.current.value, 2) == 3.5 and status.current.period.first == date(2026, 4, 20)
+    assert round(status.progress, 4) == 50.0
+    assert round(status.forecast, 4) == 2.5
 
 
 def test_after_the_deadline_a_goal_is_achieved_or_missed(wait_history, manager, clock):
@@ -408,7 +422,8 @@ def test_a_manager_sets_a_goal_from_the_page(wait_history, users_a, member_clien
     goal = Goal.objects.get()
     assert "from 4.00 to 3.00" in response.content.decode()
     page = response.content.decode()
-    assert f'data-testid="goal-{goal.pk}"' in page and "On track" in page and "70 %" in page
+    # Wednesday: "now" is last week's 3.5 min (the running week is not half over), 50 % of the way to 3
+    assert f'data-testid="goal-{goal.pk}"' in page and "On track" in page and "50 %" in page
     bad = browser.post(reverse("quality:goal_new", args=["alpha"]), data | {"change_percent": "25"})
     assert "less is better" in bad.content.decode() and Goal.objects.count() == 1
     browser.post(reverse("quality:goal_delete", args=["alpha", goal.pk]))
