@@ -1,0 +1,145 @@
+"""Issue 12, the completion act within its CPU budget: the compiled-template cache of the sandbox, the lean
+user-agent stylesheet of documents.rendering, and the default act of 20 lines on one page."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from documents import sandbox
+from documents.models import DocumentSettings, Kind
+from documents.sandbox import CompiledTemplates, TemplateRefused, TemplateTooCostly
+from documents.variables import sample_context
+from documents.words import amount_in_words
+from servicedesk.tenancy.models import Tenant
+
+pytestmark = pytest.mark.once  # templates and PDFs, no database
+
+
+def tenant() -> Tenant:
+    return Tenant(
+        pk=1,
+        name="Bench Service",
+        slug="bench",
+        time_zone="Europe/Moscow",
+        currency="RUB",
+        legal_name="ООО «Бенч Сервис»",
+        tax_id="7701234567",
+        legal_address="Москва, ул. Примерная, 1",
+    )
+
+
+def act_context(language: str, lines: int) -> dict:
+    """The preview's sample act (its checklist included) with `lines` lines: what bench/render_documents.py
+    renders."""
+    center = tenant()
+    context = sample_context(
+        center,
+        kind=Kind.COMPLETION_ACT,
+        language=language,
+        paper=DocumentSettings(tenant_id=center.pk),
+        privacy={"version": "2026-01", "title": ""},
+    )
+    sample = context["lines"]
+    rows = []
+    for i in range(lines):
+        row = dict(sample[i % len(sample)])
+        row["description"] = f"{row['description']} #{i + 1}"
+        row["quantity"] = Decimal(1 + i % 3)
+        row["amount"] = (row["quantity"] * row["unit_price"]).quantize(Decimal("0.01"))
+        rows.append(row)
+    total = sum((row["amount"] for row in rows), Decimal("0"))
+    context["lines"] = rows
+    context["works"] = [row for row in rows if row["kind"] == "work"]
+    context["parts"] = [row for row in rows if row["kind"] != "work"]
+    context["totals"].update(
+        works=sum((row["amount"] for row in context["works"]), Decimal("0")),
+        parts=sum((row["amount"] for row in context["parts"]), Decimal("0")),
+        total=total,
+        due=total - context["totals"]["paid"],
+        in_words=amount_in_words(total, "RUB", language),
+    )
+    context["document"]["number"] = "A-2026-00001"
+    return context
+
+
+# --- The compiled-template cache ------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache(monkeypatch):
+    """A small cache of its own in place of the process's."""
+    own = CompiledTemplates(max_entries=3, max_chars=1_000)
+    monkeypatch.setattr(sandbox, "compiled_templates", own)
+    return own
+
+
+def test_a_source_is_compiled_once_and_renders_the_same(cache, monkeypatch):
+    compiled: list[str] = []
+    real = sandbox.validate
+    monkeypatch.setattr(sandbox, "validate", lambda source: compiled.append(source) or real(source))
+    source = "<p>{{ order.number }}: {% for line in lines %}{{ line.description }}; {% endfor %}</p>"
+    context = {"order": {"number": 7}, "lines": [{"description": "Screen"}, {"description": "Glass"}]}
+
+    first = sandbox.render(source, context, language="en")
+    second = sandbox.render(source, context, language="en")
+
+    assert first == second == "<p>7: Screen; Glass; </p>"
+    assert compiled == [source], "validated and compiled once"
+    assert (cache.misses, cache.hits, len(cache)) == (1, 1, 1)
+    # The same template object with other data: nothing of the first render stays in it.
+    assert sandbox.render(source, {"order": {"number": 8}, "lines": []}, language="en") == "<p>8: </p>"
+
+
+def test_a_changed_source_is_compiled_again(cache):
+    context = {"order": {"number": 7}}
+    assert sandbox.render("<p>№ {{ order.number }}</p>", context, language="ru") == "<p>№ 7</p>"
+    assert sandbox.render("<p>No. {{ order.number }}</p>", context, language="ru") == "<p>No. 7</p>"
+    assert (cache.misses, cache.hits, len(cache)) == (2, 0, 2)
+
+
+def test_a_refused_source_is_refused_every_time_and_not_kept(cache):
+    for _ in range(2):
+        with pytest.raises(TemplateRefused, match="unknown variable"):
+            sandbox.render("{{ settings.SECRET_KEY }}", {}, language="en")
+    assert len(cache) == 0 and cache.misses == 2
+
+
+def test_the_cache_keeps_the_most_recently_used_within_its_entries_and_characters(cache):
+    sources = [f"<p>{i}</p>" for i in range(4)]
+    for source in sources[:3]:
+        cache.get(source)
+    cache.get(sources[0])  # used again: the oldest is now sources[1]
+    cache.get(sources[3])
+    assert len(cache) == 3
+    misses = cache.misses
+    cache.get(sources[0])
+    cache.get(sources[2])
+    assert cache.misses == misses, "kept"
+    cache.get(sources[1])
+    assert cache.misses == misses + 1, "dropped: the least recently used"
+
+    long = "<p>" + "x" * 600 + "</p>"
+    cache.get(long)
+    cache.get(long + " ")
+    assert cache._chars <= cache.max_chars and len(cache) <= 2
+    assert len(cache.get("<p>" + "y" * 1_200 + "</p>").render(sandbox.Context({}))) > 1_200
+    assert cache._chars <= cache.max_chars, "a source longer than the whole cache is compiled, not kept"
+
+
+def test_a_cached_template_gets_a_fresh_budget_on_every_render(cache):
+    source = "{% for line in lines %}{% for l in lines %}x{% endfor %}{% endfor %}"
+    many = {"lines": [{}] * 101}  # 101 + 101 x 101 iterations: over the 10,000 of one render
+    for _ in range(2):
+        with pytest.raises(TemplateTooCostly):
+            sandbox.render(source, many, language="en")
+    few = {"lines": [{}] * 99}  # 99 + 99 x 99 = 9,900: within one render's budget, every time
+    for _ in range(3):
+        assert len(sandbox.render(source, few, language="en")) == 99 * 99
+    assert cache.hits == 4
+
+
+def test_the_process_cache_is_bounded():
+    assert sandbox.compiled_templates.max_entries <= 64
+    assert sandbox.compiled_templates.max_chars <= 400_000
