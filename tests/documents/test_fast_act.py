@@ -7,12 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from documents import sandbox
+from documents import rendering, sandbox, services
 from documents.models import DocumentSettings, Kind
 from documents.sandbox import CompiledTemplates, TemplateRefused, TemplateTooCostly
 from documents.variables import sample_context
 from documents.words import amount_in_words
 from servicedesk.tenancy.models import Tenant
+
+from .test_rendering import pdf_text
 
 pytestmark = pytest.mark.once  # templates and PDFs, no database
 
@@ -143,3 +145,66 @@ def test_a_cached_template_gets_a_fresh_budget_on_every_render(cache):
 def test_the_process_cache_is_bounded():
     assert sandbox.compiled_templates.max_entries <= 64
     assert sandbox.compiled_templates.max_chars <= 400_000
+
+
+# --- The lean user-agent stylesheet ---------------------------------------------------------------
+
+
+def lean_used(html: str, extra_css: str = "") -> bool:
+    parsed = rendering._DocumentHTML(string=rendering._wrap(html, title="", language="en"))
+    return not rendering._needs_full_user_agent_css(parsed.etree_element, extra_css)
+
+
+def test_this_weasyprint_gets_the_lean_stylesheet():
+    """None would mean WeasyPrint's own stylesheet changed: documents would still render, only slower."""
+    assert rendering.lean_user_agent_stylesheet() is not None
+
+
+@pytest.mark.parametrize("kind", Kind.values)
+@pytest.mark.parametrize("language", ["en", "ru", "id"])
+def test_every_default_document_uses_the_lean_stylesheet(kind, language):
+    html = sandbox.render(
+        services.default_template(kind, language), act_context(language, 3), language=language
+    )
+    assert lean_used(html, services.page_css_for("A-2026-00001", language))
+
+
+def test_the_shared_stylesheet_needs_nothing_the_lean_one_leaves_out():
+    text = rendering._base_stylesheet_text().lower()
+    assert not any(word in text for word in rendering._FULL_UA_WORDS)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<p>Text<span style="float: footnote">A footnote</span></p>',
+        '<p>Text<span style="float: foot&#110;ote">A footnote</span></p>',  # an entity: read decoded
+        "<style>.n { float: foot\\6e ote }</style><p>Text<span class='n'>A footnote</span></p>",  # an escape
+        "<style>.n { float: FOOTNOTE }</style><p>Text<span class='n'>A footnote</span></p>",
+        "<style>@import '/static/documents/documents.css';</style><p>Text</p>",
+        '<link rel="stylesheet" href="/static/documents/documents.css"><p>Text</p>',
+        '<div style="display: list-item">An item</div>',
+    ],
+)
+def test_documents_that_may_use_footnotes_notes_or_own_list_items_get_weasyprints_stylesheet(html):
+    assert not lean_used(html)
+
+
+def test_a_footnote_renders_with_weasyprints_stylesheet():
+    """With the lean stylesheet a footnote has no ::footnote-call style and WeasyPrint fails: the check above
+    is what keeps such a template working."""
+    pdf = rendering.html_to_pdf(
+        '<p>Warranty<span style="float: foot&#110;ote">Screens: 30 days.</span> terms</p>',
+        tenant_id=None,
+        language="en",
+    )
+    assert "Screens: 30 days." in pdf_text(pdf.pdf)
+
+
+def test_list_items_keep_their_markers_with_the_lean_stylesheet(monkeypatch):
+    html = "<ol><li>Keep the receipt</li><li>Bring the device</li></ol><ul><li>A</li></ul>"
+    assert lean_used(html)
+    lean = pdf_text(rendering.html_to_pdf(html, tenant_id=None, language="en").pdf)
+    monkeypatch.setattr(rendering, "_needs_full_user_agent_css", lambda root, extra_css: True)
+    full = pdf_text(rendering.html_to_pdf(html, tenant_id=None, language="en").pdf)
+    assert lean == full and "1." in lean and "2." in lean and "•" in lean
