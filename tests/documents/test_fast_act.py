@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from documents import rendering, sandbox, services
 from documents.models import DocumentSettings, Kind
@@ -208,3 +209,49 @@ def test_list_items_keep_their_markers_with_the_lean_stylesheet(monkeypatch):
     monkeypatch.setattr(rendering, "_needs_full_user_agent_css", lambda root, extra_css: True)
     full = pdf_text(rendering.html_to_pdf(html, tenant_id=None, language="en").pdf)
     assert lean == full and "1." in lean and "2." in lean and "•" in lean
+
+
+# --- The default completion act -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["ru", "en", "id"])
+def test_the_completion_act_of_20_lines_with_its_checks_is_one_page(language):
+    context = act_context(language, 20)
+    source = services.default_template(Kind.COMPLETION_ACT, language)
+    with timezone.override("Europe/Moscow"):
+        rendered = services.render_pdf(source, context, tenant_id=1, language=language)
+    assert rendered.pages == 1
+    text = pdf_text(rendered.pdf)
+    for line in context["lines"]:
+        assert line["description"] in text
+    for check in context["checklist"]:
+        assert check["label"] in text and check["stage"] in text
+    assert context["client"]["name"] in text and "7701234567" in text
+    assert context["item"]["serial"] in text
+
+
+def test_the_russian_act_keeps_every_part_of_an_act():
+    context = act_context("ru", 20)
+    source = services.default_template(Kind.COMPLETION_ACT, "ru")
+    with timezone.override("Europe/Moscow"):
+        text = pdf_text(services.render_pdf(source, context, tenant_id=1, language="ru").pdf)
+    for words in (
+        "Акт выполненных работ",
+        "Исполнитель",
+        "Заказчик",
+        "Изделие",
+        "Вид",
+        "Работы",
+        "Запасные части и материалы",
+        "Итого",
+        "Оплачено",
+        "К оплате",
+        "Проверки",
+        "Приёмка: Корпус без трещин — Да",
+        "Всего наименований 20",
+        "(Девяносто восемь тысяч сто рублей 00 копеек)",
+        "Гарантия: 90 дн.",
+        "претензий",
+        "Стр. 1 из 1",
+    ):
+        assert words in " ".join(text.split()), words
