@@ -3,6 +3,7 @@ user-agent stylesheet of documents.rendering, and the default act of 20 lines on
 
 from __future__ import annotations
 
+import gc
 from decimal import Decimal
 
 import pytest
@@ -255,3 +256,48 @@ def test_the_russian_act_keeps_every_part_of_an_act():
         "Стр. 1 из 1",
     ):
         assert words in " ".join(text.split()), words
+
+
+# --- The collector paused while WeasyPrint renders -------------------------------------------------
+
+
+def test_the_cyclic_collector_is_off_while_weasyprint_renders_and_on_again_after(monkeypatch):
+    seen: list[bool] = []
+    real = rendering._DocumentHTML.render
+    monkeypatch.setattr(
+        rendering._DocumentHTML, "render", lambda self, **kw: seen.append(gc.isenabled()) or real(self, **kw)
+    )
+    assert gc.isenabled()
+    rendering.html_to_pdf("<p>Акт</p>", tenant_id=None, language="ru")
+    assert seen == [False] and gc.isenabled()
+
+
+def test_the_collector_comes_back_after_a_failed_render(monkeypatch):
+    def broken(self, **kw):
+        raise RuntimeError("odd HTML")
+
+    monkeypatch.setattr(rendering._DocumentHTML, "render", broken)
+    with pytest.raises(RuntimeError):
+        rendering.html_to_pdf("<p>x</p>", tenant_id=None, language="en")
+    assert gc.isenabled()
+
+
+def test_overlapping_renders_resume_the_collector_when_the_last_ends():
+    assert gc.isenabled()
+    first, second = rendering.cyclic_gc_paused(), rendering.cyclic_gc_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled(), "another render still runs"
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_elsewhere_stays_off():
+    gc.disable()
+    try:
+        with rendering.cyclic_gc_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
