@@ -241,9 +241,8 @@ def test_the_russian_act_keeps_every_part_of_an_act():
         "Исполнитель",
         "Заказчик",
         "Изделие",
-        "Вид",
-        "Работы",
-        "Запасные части и материалы",
+        "Работы 19 500,00",
+        "Запасные части и материалы 78 600,00",
         "Итого",
         "Оплачено",
         "К оплате",
@@ -256,6 +255,47 @@ def test_the_russian_act_keeps_every_part_of_an_act():
         "Стр. 1 из 1",
     ):
         assert words in " ".join(text.split()), words
+
+
+def test_the_act_groups_its_lines_by_kind_and_numbers_them_through():
+    context = act_context("ru", 4)
+    discount = dict(
+        context["lines"][0],
+        kind="discount",
+        kind_label="Скидка",
+        description="Компенсация по жалобе",
+        quantity=Decimal("1"),
+        unit_price=Decimal("-250.00"),
+        amount=Decimal("-250.00"),
+    )
+    context["lines"].insert(1, discount)  # in the order of the lines, between the works
+    context["discounts"] = [discount]
+    context["totals"]["discounts"] = Decimal("-250.00")
+    html = sandbox.render(services.default_template(Kind.COMPLETION_ACT, "ru"), context, language="ru")
+    text = " ".join(html.replace("<", " <").split())
+    order = [
+        "Работы",
+        "1 </td> <td>Диагностика #1",
+        "2 </td> <td>Замена дисплея #3",
+        "Запасные части и материалы",
+        "3 </td> <td>Дисплейный модуль #2",
+        "4 </td> <td>Термопаста #4",
+        "Скидки",
+        "-250,00",
+        "5 </td> <td>Компенсация по жалобе",
+    ]
+    positions = [text.index(piece) for piece in order]
+    assert positions == sorted(positions), text
+    assert "Всего наименований 5" in " ".join(html.split())
+
+
+def test_every_line_is_a_work_a_part_or_a_discount():
+    """The act prints `works`, `parts` and `discounts`: together they are every line, whatever its kind."""
+    from documents.variables import SCHEMA
+
+    assert {"works", "parts", "discounts"} <= set(SCHEMA) and "discounts" in SCHEMA["totals"]
+    context = act_context("en", 3)
+    assert context["discounts"] == [] and context["totals"]["discounts"] == 0
 
 
 # --- The collector paused while WeasyPrint renders -------------------------------------------------
