@@ -196,7 +196,6 @@ _LEAN_UA_DROPPED = ("footnote-call", "footnote-marker", "note-call", "note-marke
 # Words in a document's own CSS that make it take the full stylesheet: footnotes, notes, list items made
 # of other elements than <li>, and CSS escapes (which could spell any of them).
 _FULL_UA_WORDS = ("footnote", "note(", "list-item", "\\", "@import")
-_XHTML = "{http://www.w3.org/1999/xhtml}"
 
 
 @functools.lru_cache(maxsize=1)
@@ -248,11 +247,11 @@ class _DocumentHTML(HTML):
         return [lean] if lean is not None else super()._ua_stylesheets(forms)
 
 
+# Renders running with the collector paused (threads: the first pauses it, the last resumes it), and whether
+# the collector was on when the first of them paused it.
 _gc_lock = threading.Lock()
-_gc_pauses = (
-    0  # renders running with the collector paused (threads: the first pauses it, the last resumes it)
-)
-_gc_resume = False  # whether the collector was on when the first of them paused it
+_gc_pauses = 0
+_gc_resume = False
 
 
 @contextlib.contextmanager

@@ -668,9 +668,11 @@ class CompiledTemplates:
     per process, not on every render (the act's template took about 3 ms of its 5 in the sandbox).
 
     Bounded twice: at most `max_entries` templates and `max_chars` characters of their sources together
-    (a compiled template takes 25-60 times its source in memory), the least recently used go first. A refused source is not kept: it is checked again, and refused again, each
-    time. What is kept is only ever rendered through SandboxTemplate.render, so each render still gets a
-    fresh Budget; a template holds no state between renders (Django keeps a render's state in its context).
+    (a compiled template takes 25-60 times its source in memory), the least recently used go first. A
+    refused source is not kept: it is checked again, and refused again, each time. What is kept is only
+    ever rendered through SandboxTemplate.render, so each render still gets a fresh Budget; a template
+    holds no state between renders (Django keeps a render's state in its context). The variables it was
+    checked against (documents.variables.SCHEMA) are complete once the apps are ready and do not change.
     """
 
     def __init__(self, max_entries: int, max_chars: int) -> None:
