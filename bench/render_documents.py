@@ -141,7 +141,12 @@ def main() -> None:
         f"max {times[-1] * 1000:.0f} ms; total {sum(times):.1f} s"
     )
     # CPU time does not grow when other processes share the cores: the figure to compare across runs.
-    print(f"CPU time per document: median {statistics.median(cpu_times) * 1000:.0f} ms")
+    # The mean as well: a collection of the whole process (Python's cyclic GC) lands on one render in several
+    # and the median does not see it.
+    print(
+        f"CPU time per document: median {statistics.median(cpu_times) * 1000:.0f} ms, "
+        f"mean {statistics.mean(cpu_times) * 1000:.0f} ms"
+    )
     print(
         f"memory: peak RSS {peak_rss:.0f} MiB (before {rss_start:.0f}, after warm-up {rss_warm:.0f}, "
         f"after {args.count} renders {rss_end:.0f}); Python peak per render {statistics.median(python_peaks):.1f} MiB"

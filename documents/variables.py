@@ -138,9 +138,11 @@ SCHEMA: dict = {
     "lines": Seq(_("Every work and part: {% for line in lines %}"), LINE, element="line"),
     "works": Seq(_("Only the works"), LINE),
     "parts": Seq(_("Only the parts and materials"), LINE),
+    "discounts": Seq(_("Only the discounts (every line that is neither a work nor a part)"), LINE),
     "totals": {
         "works": L(_("Sum of works")),
         "parts": L(_("Sum of parts")),
+        "discounts": L(_("Sum of discounts (negative)")),
         "total": L(_("Total")),
         "prepayment": L(_("Prepaid at intake")),
         "paid": L(_("Paid so far (payments less refunds)")),
@@ -361,6 +363,7 @@ def build_context(
     prepayment = sum((p.amount for p in payments if p.kind == Payment.Kind.PREPAYMENT), Decimal("0"))
     works = [line for line in lines if line["kind"] == LineItem.Kind.WORK]
     parts = [line for line in lines if line["kind"] == LineItem.Kind.PART]
+    discounts = [line for line in lines if line["kind"] not in (LineItem.Kind.WORK, LineItem.Kind.PART)]
     total = sum((line["amount"] for line in lines), Decimal("0"))
     paid = order.paid_amount
     item = order.item
@@ -445,9 +448,11 @@ def build_context(
         "lines": lines,
         "works": works,
         "parts": parts,
+        "discounts": discounts,
         "totals": {
             "works": sum((line["amount"] for line in works), Decimal("0")),
             "parts": sum((line["amount"] for line in parts), Decimal("0")),
+            "discounts": sum((line["amount"] for line in discounts), Decimal("0")),
             "total": total,
             "prepayment": prepayment,
             "paid": paid,
@@ -520,6 +525,7 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
     ]
     works = [line for line in lines if line["kind"] == "work"]
     parts = [line for line in lines if line["kind"] == "part"]
+    discounts = [line for line in lines if line["kind"] not in ("work", "part")]
     total = sum((line["amount"] for line in lines), Decimal("0"))
     url = settings.SITE_URL + "/s/sample-token/"
     return {
@@ -599,9 +605,11 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
         "lines": lines,
         "works": works,
         "parts": parts,
+        "discounts": discounts,
         "totals": {
             "works": sum((line["amount"] for line in works), Decimal("0")),
             "parts": sum((line["amount"] for line in parts), Decimal("0")),
+            "discounts": Decimal("0"),  # the sample has no discount lines
             "total": total,
             "prepayment": Decimal("1000.00"),
             "paid": Decimal("1000.00"),

@@ -93,10 +93,41 @@ def test_russian_act_has_the_total_in_words(done_order, reception_a):
 def test_indonesian_documents_speak_indonesian(done_order, reception_a):
     act = _flat(stored_text(services.issue(done_order, Kind.COMPLETION_ACT, "id", by=reception_a)))
     assert "Berita Acara Penyelesaian Pekerjaan" in act and "Hal. 1 dari 1" in act
-    assert "Jasa" in act and "Suku cadang, bahan" in act  # the line kinds in the document's language
+    assert (
+        "Jasa" in act and "Suku cadang dan bahan" in act
+    )  # the line kinds' headings in the document's language
     assert "Completion act" not in act and "Page 1" not in act
     card = _flat(stored_text(services.issue(done_order, Kind.WARRANTY_CARD, "id", by=reception_a)))
     assert "Kartu Garansi" in card and "Masa garansi: 90 hari" in card
+
+
+def test_the_act_prints_works_parts_and_discounts_under_their_headings(tenant_a, users_a, reception_a):
+    from orders.models import LineItem
+    from orders.services import recalculate_totals
+    from tests.factories import LineItemFactory
+
+    order = make_order(tenant_a, lines=3)
+    LineItemFactory(
+        order=order,
+        kind=LineItem.Kind.DISCOUNT,
+        description="Complaint compensation",
+        quantity=Decimal("1"),
+        unit_price=Decimal("-300.00"),
+    )
+    recalculate_totals(order)
+    text = _flat(stored_text(services.issue(order, Kind.COMPLETION_ACT, "en", by=reception_a)))
+    pieces = [
+        "Works 2,000.00",
+        "1 Diagnostics 1",
+        "2 Display replacement 3",
+        "Parts and materials 6,900.00",
+        "3 Display module 2",
+        "Discounts -300.00",
+        "4 Complaint compensation 1 -300.00 -300.00",
+        "Total 8,600.00",
+    ]
+    positions = [text.index(piece) for piece in pieces]
+    assert positions == sorted(positions), text
 
 
 def test_a_long_act_spans_pages_with_page_numbers(tenant_a, users_a, reception_a):
