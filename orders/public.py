@@ -12,7 +12,6 @@ import pickle
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -232,8 +231,18 @@ def _order_columns() -> tuple[str, ...]:
 
 
 @functools.cache
-def _order_column_index() -> dict[str, int]:
-    return {name: index for index, name in enumerate(_order_columns())}
+def _decisive_columns() -> tuple[int, ...]:
+    """Where the values _shown_values decides on stand in the order's row."""
+    names = (
+        "status",
+        "public_token_expires_at",
+        "tenant__is_active",
+        "tenant__time_zone",
+        "client__language",
+        "tenant__language",
+        "id",
+    )
+    return tuple(_order_columns().index(name) for name in names)
 
 
 def _order_and_events(parts: list[str]) -> str:
@@ -286,23 +295,15 @@ def _shown_values(request: HttpRequest, token: str) -> tuple | None:
     if not found:
         return None
     row, events = found[0][:-1], found[0][-1]
-    column = _order_column_index()
-
-    def shown(name: str) -> Any:
-        return _ORDER_AND_EVENT_ROWS.value(row, column[name])
-
-    status = shown("status")
-    if (
-        status == OrderStatus.HANDED_OVER
-        or not link_works_until(shown("public_token_expires_at"))
-        or not shown("tenant__is_active")
-    ):
+    status, expires_at, is_active, time_zone, language, center_language, order_id = (
+        _ORDER_AND_EVENT_ROWS.values(row, _decisive_columns())
+    )
+    if status == OrderStatus.HANDED_OVER or not link_works_until(expires_at) or not is_active:
         return None
-    activate_time_zone(shown("tenant__time_zone"))
-    first_visit_language(request, client_language(shown("client__language"), shown("tenant__language")))
+    activate_time_zone(time_zone)
+    first_visit_language(request, client_language(language, center_language))
     estimates: tuple = ()
     if status == OrderStatus.AWAITING_APPROVAL:
-        order_id = shown("id")
         estimates = (tuple(_ESTIMATE_ROWS.rows(order_id)), tuple(_ESTIMATE_LINE_ROWS.rows(order_id)))
     return (row, events, estimates)
 

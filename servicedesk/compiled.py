@@ -96,9 +96,16 @@ class CompiledQuery:
 
     def value(self, row: tuple, index: int) -> Any:
         """Column `index` of a row of rows() (of the first queryset), converted as the ORM converts it."""
+        return self.values(row, (index,))[0]
+
+    def values(self, row: tuple, indexes: Sequence[int]) -> list[Any]:
+        """Columns `indexes` of a row of rows() (of the first queryset), converted as the ORM converts them."""
         compiler, _sql, _params, _positions, converters = self._compiled[connection.vendor]
-        value = row[index]
-        functions, expression = converters.get(index, ((), None))
-        for function in functions:
-            value = function(value, expression, compiler.connection)
-        return value
+        found = []
+        for index in indexes:
+            value = row[index]
+            functions, expression = converters.get(index, ((), None))
+            for function in functions:
+                value = function(value, expression, compiler.connection)
+            found.append(value)
+        return found
