@@ -1,6 +1,6 @@
 """Sessions read from the cache, kept in the database (servicedesk/sessions.py): no query for the session on a
-staff page; login, pages and logout work when the cache fails on every call; a removed session never comes
-back from the cache to log anybody in."""
+staff page; login, pages and logout work when the sessions' cache fails on every call; a removed session never
+comes back from the cache to log anybody in."""
 
 from __future__ import annotations
 
