@@ -80,6 +80,8 @@ def configure(url: str, root_urlconf: str | None = None) -> None:
             "SESSION_COOKIE_SECURE": "0",
             "CSRF_COOKIE_SECURE": "0",
             "PUBLIC_PAGE_RATE": "1000000/m",
+            # Sessions read from the cache as in production (with Redis; here the process's own memory).
+            "SESSION_ENGINE": "servicedesk.sessions",
             "LOG_LEVEL": "WARNING",
             "DB_CONN_MAX_AGE": "600",
             "STATIC_ROOT": str(ROOT / "static"),

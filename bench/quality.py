@@ -597,11 +597,13 @@ def measure_cold(client, url: str, requests: int):
     times, cpu = [], []
     for _ in range(requests):
         cache.clear()
+        client.session.load()  # the session back in the cache (servicedesk/sessions.py): only the page is cold
         started, started_cpu = time.perf_counter(), time.process_time()
         assert client.get(url).status_code == 200
         cpu.append((time.process_time() - started_cpu) * 1000)
         times.append((time.perf_counter() - started) * 1000)
     cache.clear()
+    client.session.load()
     with CaptureQueriesContext(connection) as captured:
         client.get(url)
     times.sort()

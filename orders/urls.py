@@ -3,6 +3,8 @@ the client's public status page lives under /s/<token>/ (no account, no tenant i
 
 from django.urls import include, path
 
+from servicedesk.tenancy import converters  # noqa: F401  (registers <tenant:...>)
+
 from . import item_views, personal_data_views, public, setup_views, views
 
 app_name = "orders"
@@ -48,5 +50,5 @@ tenant_urlpatterns = [
 urlpatterns = [
     path("s/<str:token>/", public.public_status, name="public_status"),
     path("s/<str:token>/<slug:decision>/", public.public_decide, name="public_decide"),
-    path("<slug:tenant_slug>/", include(tenant_urlpatterns)),
+    path("<tenant:tenant_slug>/", include(tenant_urlpatterns)),
 ]

@@ -4,6 +4,8 @@ under /<tenant_slug>/."""
 
 from django.urls import include, path
 
+from servicedesk.tenancy import converters  # noqa: F401  (registers <tenant:...>)
+
 from . import audit_views, checklist_views, complaint_views, views, warranty_views
 
 app_name = "quality"
@@ -69,5 +71,5 @@ tenant_urlpatterns = [
 urlpatterns = [
     path("s/<str:token>/feedback/", views.public_feedback, name="feedback"),
     path("w/<str:token>/", warranty_views.warranty_public, name="warranty_public"),
-    path("<slug:tenant_slug>/", include(tenant_urlpatterns)),
+    path("<tenant:tenant_slug>/", include(tenant_urlpatterns)),
 ]

@@ -3,6 +3,8 @@ the client's pages under /q/ (no account; "q" is a reserved tenant slug)."""
 
 from django.urls import include, path
 
+from servicedesk.tenancy import converters  # noqa: F401  (registers <tenant:...>)
+
 from . import public, views
 
 app_name = "reception"
@@ -23,5 +25,5 @@ urlpatterns = [
     path("q/ticket/<str:token>/", public.ticket, name="ticket"),
     path("q/ticket/<str:token>/leave/", public.ticket_leave, name="ticket_leave"),
     path("q/<str:token>/", public.checkin, name="checkin"),
-    path("<slug:tenant_slug>/", include(tenant_urlpatterns)),
+    path("<tenant:tenant_slug>/", include(tenant_urlpatterns)),
 ]

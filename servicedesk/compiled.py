@@ -7,10 +7,16 @@ queryset is built once with stand-in values (`sentinels`), compiled, and each ru
 the stand-ins' places among the parameters. Only for querysets whose shape does not depend on the values
 (no `if` on them in `build`); each stand-in must appear among the parameters and must not equal any other
 parameter (negative ids, a date in 1901).
+
+The SQL is kept with named placeholders (`%(p0)s`) and run with a dict of parameters: Django's SQLite
+cursor turns the ORM's `%s` into `?` with a regular expression on every execution (45 us for the status
+page's 3 kB statement, more than SQLite's own work), while named ones take one `%` formatting. PostgreSQL's
+driver takes both alike.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +24,10 @@ from typing import Any
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.sql.compiler import SQLCompiler
+
+_FORMAT_PLACEHOLDER = re.compile(
+    r"(?<!%)%s"
+)  # the ORM's placeholders (Django's own pattern; "%%s" is a literal)
 
 
 def _adapted(value: Any) -> Any:
@@ -40,11 +50,11 @@ class CompiledQuery:
         self._build = build
         self._sentinels = sentinels
         self._combine = combine
-        # per database vendor: (compiler of the first queryset, SQL, parameters, {position: sentinel index},
-        # the first queryset's converters)
-        self._compiled: dict[str, tuple[SQLCompiler, str, list, dict[int, int], dict]] = {}
+        # per database vendor: (compiler of the first queryset, SQL with named placeholders, its parameters by
+        # name, {name: sentinel index}, the first queryset's converters)
+        self._compiled: dict[str, tuple[SQLCompiler, str, dict[str, Any], dict[str, int], dict]] = {}
 
-    def _compile(self) -> tuple[SQLCompiler, str, list, dict[int, int], dict]:
+    def _compile(self) -> tuple[SQLCompiler, str, dict[str, Any], dict[str, int], dict]:
         built = self._build(*self._sentinels)
         querysets = [built] if isinstance(built, QuerySet) else list(built)
         compilers = [queryset.query.get_compiler(using=queryset.db) for queryset in querysets]
@@ -60,12 +70,16 @@ class CompiledQuery:
         else:
             raise ValueError("several querysets need `combine`")
         stand_ins = [_adapted(sentinel) for sentinel in self._sentinels]
-        positions = {i: stand_ins.index(param) for i, param in enumerate(params) if param in stand_ins}
+        positions = {f"p{i}": stand_ins.index(param) for i, param in enumerate(params) if param in stand_ins}
         if set(positions.values()) != set(range(len(stand_ins))):
             raise ValueError("every sentinel must be one of the query's parameters")
+        if len(_FORMAT_PLACEHOLDER.findall(sql)) != len(params):
+            raise ValueError("the SQL's placeholders and the parameters differ in number")
+        numbers = iter(range(len(params)))
+        named = _FORMAT_PLACEHOLDER.sub(lambda _match: f"%(p{next(numbers)})s", sql)
         first = compilers[0]
         converters = first.get_converters([column[0] for column in first.select[: first.col_count]])
-        return first, sql, params, positions, converters
+        return first, named, {f"p{i}": param for i, param in enumerate(params)}, positions, converters
 
     def rows(self, *values: Any) -> list[tuple]:
         """The rows for these values (in the sentinels' order), as the database driver gives them."""
@@ -73,9 +87,9 @@ class CompiledQuery:
         if compiled is None:
             compiled = self._compiled[connection.vendor] = self._compile()
         _compiler, sql, params, positions, _converters = compiled
-        run = list(params)
-        for position, sentinel in positions.items():
-            run[position] = _adapted(values[sentinel])
+        run = dict(params)
+        for name, sentinel in positions.items():
+            run[name] = _adapted(values[sentinel])
         with connection.cursor() as cursor:
             cursor.execute(sql, run)
             return cursor.fetchall()
@@ -103,9 +117,16 @@ class CompiledQuery:
 
     def value(self, row: tuple, index: int) -> Any:
         """Column `index` of a row of rows() (of the first queryset), converted as the ORM converts it."""
+        return self.values(row, (index,))[0]
+
+    def values(self, row: tuple, indexes: Sequence[int]) -> list[Any]:
+        """Columns `indexes` of a row of rows() (of the first queryset), converted as the ORM converts them."""
         compiler, _sql, _params, _positions, converters = self._compiled[connection.vendor]
-        value = row[index]
-        functions, expression = converters.get(index, ((), None))
-        for function in functions:
-            value = function(value, expression, compiler.connection)
-        return value
+        found = []
+        for index in indexes:
+            value = row[index]
+            functions, expression = converters.get(index, ((), None))
+            for function in functions:
+                value = function(value, expression, compiler.connection)
+            found.append(value)
+        return found

@@ -370,6 +370,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Every staff page reads its session: with Redis, from the cache (no query), the database only on a miss and
+# whenever the cache does not answer (servicedesk/sessions.py). Without Redis the cache is each process's own
+# memory, where a logout in one worker would leave the session's copy alive in the others: the database then.
+SESSION_ENGINE = os.environ.get("SESSION_ENGINE", "") or (
+    "servicedesk.sessions" if REDIS_URL else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -1,12 +1,14 @@
 """Top-level URLs. Fixed words come first; everything under /<tenant_slug>/ belongs to one tenant.
 
-Slugs that would shadow a fixed word are refused at sign-up (settings.RESERVED_TENANT_SLUGS).
+Slugs that would shadow a fixed word are refused at sign-up (settings.RESERVED_TENANT_SLUGS), and `<tenant:...>`
+(servicedesk/tenancy/converters.py) matches none of them, so the fixed words' pages never try the tenant patterns.
 """
 
 from django.contrib import admin
 from django.urls import include, path
 
 from servicedesk import health
+from servicedesk.tenancy import converters  # noqa: F401  (registers <tenant:...>)
 from servicedesk.tenancy import views as tenancy_views
 
 tenant_patterns = [
@@ -38,5 +40,5 @@ urlpatterns = [
     path("", include("reception.urls")),
     path("", include("documents.public_urls")),  # /s/<token>/documents/<kind>/: before orders' /s/<token>/...
     path("", include("orders.urls")),
-    path("<slug:tenant_slug>/", include(tenant_patterns)),
+    path("<tenant:tenant_slug>/", include(tenant_patterns)),
 ]

@@ -69,6 +69,18 @@ def pytest_configure(config):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "")
     if worker.startswith("gw"):
         _own_redis_database(int(worker[2:]))
+    _sessions_as_in_production()
+
+
+def _sessions_as_in_production() -> None:
+    """Sessions read from the cache, as production reads them (servicedesk/sessions.py), with or without
+    Redis: each test process is one process, where the local-memory cache is as shared as Redis. The query
+    counts the tests assert are a staff page's in production. SESSION_ENGINE in the environment wins
+    (SESSION_ENGINE=django.contrib.sessions.backends.db: every page reads its session from the database)."""
+    from django.conf import settings
+
+    if not os.environ.get("SESSION_ENGINE"):
+        settings.SESSION_ENGINE = "servicedesk.sessions"
 
 
 def _own_redis_database(worker: int) -> None:
