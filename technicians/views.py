@@ -161,8 +161,11 @@ def board_row_values(row: planning.Row, context: Context) -> tuple:
         profile.does_visits,
         tuple(service_type.name for service_type in row.skills),
         row.open_jobs,
+        row.open_jobs_more,
         row.later,
+        row.later_more,
         row.backlog_count,
+        row.backlog_more,
         tuple((job.number, job.service_type.name) for job in row.backlog),
         tuple(
             (cell.day, cell.capacity, cell.hours, tuple(_chip_values(job) for job in cell.jobs))
