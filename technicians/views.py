@@ -594,7 +594,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         for key in JOB_GROUPS
     ]
     lower, upper = worklog.day_bounds(today, today, tz)
-    logged = worklog.hours_report(request.tenant, today, today, technician=me).total
+    logged = worklog.logged_total(request.tenant, today, today, me)
     return render(
         request,
         "technicians/my_jobs.html",
