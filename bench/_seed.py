@@ -953,6 +953,9 @@ def seed_workshop(center: Center, ids: dict[int, int], rng: random.Random) -> No
     )
 
 
+ENRICHED_LINE = "Line 0"  # the first line enrich_one_order adds: how enriched_order finds the order again
+
+
 def enrich_one_order(center: Center, rounds: int = 13):
     """The order the order page and the public page show: the newest order in work, with `rounds` lines,
     payments and notes added through the services (3 events each: 40+ with its history), six photos and its
@@ -977,7 +980,7 @@ def enrich_one_order(center: Center, rounds: int = 13):
         services.add_line_item(
             order,
             kind=LineItem.Kind.PART if i % 2 else LineItem.Kind.WORK,
-            description=f"Line {i}",
+            description=ENRICHED_LINE if i == 0 else f"Line {i}",
             quantity=Decimal(1),
             unit_price=Decimal(500),
             by=manager,
@@ -1001,3 +1004,18 @@ def enrich_one_order(center: Center, rounds: int = 13):
         ]
     )
     return Order.objects.select_related("client", "technician").get(pk=order.pk)
+
+
+def enriched_order(tenant):
+    """The order enrich_one_order dressed, found again in a kept database (bench/pages.py --growth --reuse)."""
+    from orders.models import Order
+
+    order = (
+        Order.objects.for_tenant(tenant)
+        .filter(line_items__description=ENRICHED_LINE)
+        .select_related("client", "technician")
+        .first()
+    )
+    if order is None:
+        raise SystemExit(f"No enriched order in {tenant.slug}: seed it again")
+    return order

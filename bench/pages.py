@@ -5,6 +5,7 @@
                                     [--database-url postgres://postgres@127.0.0.1:5432/<scratch database>]
                                     [--pathological] [--per-day 40] [--cold] [--keep]
     .venv/bin/python bench/pages.py --growth --database-url postgres://... [--growth-orders 10000,1000000]
+                                    [--realistic] [--reuse] [--pages dashboard,planning_board]
 
 It creates a FRESH database (the SQLite file is deleted, the PostgreSQL database dropped and created again:
 never point it at a database you care about), migrates it and seeds, in bulk (bench/_seed.py), `tenants`
@@ -28,6 +29,8 @@ under (the full-page cache for staff pages off; the fragment caches stay on and 
 <name>_2 ...; pathological shape unless --realistic), measures each page at every size in turn, and prints
 its median wall time at each size and the ratio last/first (target: at most 1.3), with CPU and queries. It
 implies --cold: growth is what the views and their queries do with the history, not what a cache hides.
+The databases are kept: --reuse measures them again without seeding (after migrating them: a new index is
+built on the million orders as a deploy would build it), --pages only the named pages (a page that moved).
 Figures and notes: docs/performance.md, section "Pages against a bare view".
 """
 
@@ -53,6 +56,7 @@ from bench._seed import (  # noqa: E402
     configure,
     drop_sqlite,
     enrich_one_order,
+    enriched_order,
     fresh_database,
     migrate,
     seed_center,
@@ -111,8 +115,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="pages rendered cold: the full-page cache for staff pages off (PAGE_CACHE_ENABLED = False); "
         "--growth implies it",
     )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --growth: measure the databases a previous --growth run left (same sizes), migrated, not "
+        "seeded again",
+    )
+    parser.add_argument("--pages", help="with --growth: only these pages (comma-separated names)")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
     args = parser.parse_args(argv)
+    if (args.reuse or args.pages) and not args.growth:
+        parser.error("--reuse and --pages go with --growth")
     if args.growth:
         args.cold = True  # growth is measured on pages rendered cold, never on the full-page cache
     return args
@@ -127,9 +140,6 @@ class Page:
 
 def build(args: argparse.Namespace, orders: int, pathological: bool):
     """Seed the scratch database; return the measured center, its pages and the seeding figures."""
-    from orders.models import Order
-    from servicedesk.pagination import _encode
-
     rng = random.Random(2026)
     started = time.perf_counter()
     center = seed_center(
@@ -147,11 +157,22 @@ def build(args: argparse.Namespace, orders: int, pathological: bool):
     seeded = time.perf_counter() - started
     analyze()
     order = enrich_one_order(center)
-    slug = center.tenant.slug
+    pages, users, rows_in = pages_of(center.tenant, order, orders)
+    return center, order, pages, users, seeded, rows_in
+
+
+def pages_of(tenant, order, orders: int) -> tuple[list[Page], dict, int]:
+    """The measured pages of the center, who requests each, and how deep the deep page is."""
+    from orders.models import Order
+    from servicedesk.pagination import _encode
+    from servicedesk.tenancy.models import Membership
+    from servicedesk.tenancy.roles import Role
+
+    slug = tenant.slug
     base = f"/{slug}/orders/"
     rows_in = max(orders - 100, 0)
     near_end = (
-        Order.objects.for_tenant(center.tenant)
+        Order.objects.for_tenant(tenant)
         .order_by("-created_at", "-id")
         .values_list("created_at", "id")[rows_in]
     )
@@ -182,13 +203,33 @@ def build(args: argparse.Namespace, orders: int, pathological: bool):
         Page("feedback_list", "manager", f"/{slug}/quality/feedback/"),
         Page("document_archive", "manager", f"/{slug}/documents/"),
     ]
+    first_of = {
+        role: Membership.objects.filter(tenant=tenant, role=role)
+        .select_related("user")
+        .order_by("id")
+        .first()
+        for role in (Role.MANAGER, Role.RECEPTION)
+    }
     users = {
-        "manager": center.manager.user,
-        "reception": center.reception.user,
+        "manager": first_of[Role.MANAGER].user,
+        "reception": first_of[Role.RECEPTION].user,
         "technician": order.technician.user,
         "anonymous": None,
     }
-    return center, order, pages, users, seeded, rows_in
+    return pages, users, rows_in
+
+
+def reused(name: str) -> tuple[list[Page], dict, int]:
+    """--reuse: the pages of a database a previous --growth run seeded (the center "bench", its shown order)."""
+    from orders.models import Order
+    from servicedesk.tenancy.models import Tenant
+
+    tenant = Tenant.objects.filter(slug="bench").first()
+    if tenant is None:
+        raise SystemExit(f"--reuse: {name} has no bench center; run --growth without --reuse first")
+    orders = Order.objects.for_tenant(tenant).count()
+    pages, users, _rows_in = pages_of(tenant, enriched_order(tenant), orders)
+    return pages, users, orders
 
 
 def bench_settings(args: argparse.Namespace) -> dict:
@@ -327,25 +368,39 @@ def run_growth(args: argparse.Namespace) -> None:
     built: dict[int, tuple[list[Page], dict]] = {}
     for index, size in enumerate(sizes):
         if index:
-            fresh_database(args.database_url.rsplit("/", 1)[0] + "/" + databases[size])
+            if not args.reuse:
+                fresh_database(args.database_url.rsplit("/", 1)[0] + "/" + databases[size])
             use_database(databases[size])
-        migrated = migrate()
-        _center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
-        print(
-            f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in {databases[size]}: "
-            f"migrated in {migrated:.1f} s, seeded in {seeded:.1f} s",
-            flush=True,
-        )
+        migrated = migrate()  # with --reuse: only the migrations added since (indexes built concurrently)
+        if args.reuse:
+            pages, users, found = reused(databases[size])
+            if found != size:
+                raise SystemExit(
+                    f"--reuse: {databases[size]} has {found:,} orders in the bench center, not {size:,}"
+                )
+            print(f"{size:,} orders in {databases[size]} (reused): migrated in {migrated:.1f} s", flush=True)
+        else:
+            _center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
+            print(
+                f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in "
+                f"{databases[size]}: migrated in {migrated:.1f} s, seeded in {seeded:.1f} s",
+                flush=True,
+            )
         built[size] = (pages, clients_for(users))
     print("pages rendered cold: PAGE_CACHE_ENABLED = False (the full-page cache off)", flush=True)
     names = [page.name for page in built[sizes[0]][0]]
+    if args.pages:
+        wanted = args.pages.split(",")
+        if unknown := set(wanted) - set(names):
+            raise SystemExit(f"--pages: no page named {', '.join(sorted(unknown))}")
+        names = [name for name in names if name in wanted]
     walls: dict[int, dict[str, Timing]] = {size: {} for size in sizes}
     with override_settings(**bench_settings(args)):
-        for position, name in enumerate(names):
+        for name in names:
             for size in sizes:
                 use_database(databases[size])
                 pages, clients = built[size]
-                page = pages[position]
+                page = next(page for page in pages if page.name == name)
                 walls[size][name] = measure(clients[page.role], page.url, args.requests, args.warmup)
             print(
                 f"  measured {name}: "
@@ -391,7 +446,8 @@ def run_growth(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
-    fresh_database(args.database_url)
+    if not args.reuse:
+        fresh_database(args.database_url)
     configure(args.database_url)
 
     import django

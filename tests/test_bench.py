@@ -121,3 +121,12 @@ def test_growth_is_measured_with_the_page_cache_off():
     assert bench_settings(parse_args(["--cold"]))["PAGE_CACHE_ENABLED"] is False
     warm = bench_settings(parse_args([]))
     assert "PAGE_CACHE_ENABLED" not in warm and warm["ROOT_URLCONF"] == "bench.bare_urls"
+
+
+def test_reuse_and_pages_go_with_growth():
+    from bench.pages import parse_args
+
+    assert parse_args(["--growth", "--reuse", "--pages", "dashboard"]).reuse
+    for alone in (["--reuse"], ["--pages", "dashboard"]):
+        with pytest.raises(SystemExit):
+            parse_args(alone)
