@@ -3,8 +3,9 @@
     .venv/bin/python bench/pages.py [--orders 20000] [--tenants 5] [--requests 30] [--json PATH]
                                     [--database-url sqlite:////tmp/servicedesk_bench_pages.sqlite3]
                                     [--database-url postgres://postgres@127.0.0.1:5432/<scratch database>]
-                                    [--pathological] [--per-day 40] [--keep]
+                                    [--pathological] [--per-day 40] [--cold] [--keep]
     .venv/bin/python bench/pages.py --growth --database-url postgres://... [--growth-orders 10000,1000000]
+                                    [--realistic] [--reuse] [--pages dashboard,planning_board]
 
 It creates a FRESH database (the SQLite file is deleted, the PostgreSQL database dropped and created again:
 never point it at a database you care about), migrates it and seeds, in bulk (bench/_seed.py), `tenants`
@@ -20,11 +21,16 @@ time of the process (time.process_time(): includes SQLite's work, not PostgreSQL
 and the query count of one request. In the same run it measures a bare view (a short HttpResponse behind the
 project's full middleware stack, anonymous; bench/bare_urls.py), before and after the pages, and prints for
 each page ratio = bare median CPU / page median CPU, against its target (issue 12, "Fast pages"). With
---json PATH it writes {"bare_cpu_ms", "orders", "pages": {name: {"cpu_ms", "wall_ms", "queries", "ratio"}}}.
+--json PATH it writes {"bare_cpu_ms", "orders", "cold", "pages": {name: {"cpu_ms", "wall_ms", "queries",
+"ratio"}}}. --cold measures pages rendered cold: PAGE_CACHE_ENABLED = False in the settings the requests run
+under (the full-page cache for staff pages off; the fragment caches stay on and the warm-ups fill them).
 
 --growth (PostgreSQL) seeds each size of --growth-orders into its own scratch database (the given one, then
 <name>_2 ...; pathological shape unless --realistic), measures each page at every size in turn, and prints
-its median wall time at each size and the ratio last/first (target: at most 1.3), with CPU and queries.
+its median wall time at each size and the ratio last/first (target: at most 1.3), with CPU and queries. It
+implies --cold: growth is what the views and their queries do with the history, not what a cache hides.
+The databases are kept: --reuse measures them again without seeding (after migrating them: a new index is
+built on the million orders as a deploy would build it), --pages only the named pages (a page that moved).
 Figures and notes: docs/performance.md, section "Pages against a bare view".
 """
 
@@ -50,6 +56,7 @@ from bench._seed import (  # noqa: E402
     configure,
     drop_sqlite,
     enrich_one_order,
+    enriched_order,
     fresh_database,
     migrate,
     seed_center,
@@ -77,7 +84,7 @@ TARGETS = {
 GROWTH_LIMIT = 1.3
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=20_000, help="orders of the measured center")
     parser.add_argument("--tenants", type=int, default=5, help="service centers in the database")
@@ -102,8 +109,26 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--growth-orders", default="10000,1000000", help="sizes for --growth, comma-separated"
     )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="pages rendered cold: the full-page cache for staff pages off (PAGE_CACHE_ENABLED = False); "
+        "--growth implies it",
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --growth: measure the databases a previous --growth run left (same sizes), migrated, not "
+        "seeded again",
+    )
+    parser.add_argument("--pages", help="with --growth: only these pages (comma-separated names)")
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file afterwards")
-    return parser.parse_args()
+    args = parser.parse_args(argv)
+    if (args.reuse or args.pages) and not args.growth:
+        parser.error("--reuse and --pages go with --growth")
+    if args.growth:
+        args.cold = True  # growth is measured on pages rendered cold, never on the full-page cache
+    return args
 
 
 @dataclass
@@ -115,9 +140,6 @@ class Page:
 
 def build(args: argparse.Namespace, orders: int, pathological: bool):
     """Seed the scratch database; return the measured center, its pages and the seeding figures."""
-    from orders.models import Order
-    from servicedesk.pagination import _encode
-
     rng = random.Random(2026)
     started = time.perf_counter()
     center = seed_center(
@@ -135,11 +157,22 @@ def build(args: argparse.Namespace, orders: int, pathological: bool):
     seeded = time.perf_counter() - started
     analyze()
     order = enrich_one_order(center)
-    slug = center.tenant.slug
+    pages, users, rows_in = pages_of(center.tenant, order, orders)
+    return center, order, pages, users, seeded, rows_in
+
+
+def pages_of(tenant, order, orders: int) -> tuple[list[Page], dict, int]:
+    """The measured pages of the center, who requests each, and how deep the deep page is."""
+    from orders.models import Order
+    from servicedesk.pagination import _encode
+    from servicedesk.tenancy.models import Membership
+    from servicedesk.tenancy.roles import Role
+
+    slug = tenant.slug
     base = f"/{slug}/orders/"
     rows_in = max(orders - 100, 0)
     near_end = (
-        Order.objects.for_tenant(center.tenant)
+        Order.objects.for_tenant(tenant)
         .order_by("-created_at", "-id")
         .values_list("created_at", "id")[rows_in]
     )
@@ -170,13 +203,45 @@ def build(args: argparse.Namespace, orders: int, pathological: bool):
         Page("feedback_list", "manager", f"/{slug}/quality/feedback/"),
         Page("document_archive", "manager", f"/{slug}/documents/"),
     ]
+    first_of = {
+        role: Membership.objects.filter(tenant=tenant, role=role)
+        .select_related("user")
+        .order_by("id")
+        .first()
+        for role in (Role.MANAGER, Role.RECEPTION)
+    }
     users = {
-        "manager": center.manager.user,
-        "reception": center.reception.user,
+        "manager": first_of[Role.MANAGER].user,
+        "reception": first_of[Role.RECEPTION].user,
         "technician": order.technician.user,
         "anonymous": None,
     }
-    return center, order, pages, users, seeded, rows_in
+    return pages, users, rows_in
+
+
+def reused(name: str) -> tuple[list[Page], dict, int]:
+    """--reuse: the pages of a database a previous --growth run seeded (the center "bench", its shown order)."""
+    from orders.models import Order
+    from servicedesk.tenancy.models import Tenant
+
+    tenant = Tenant.objects.filter(slug="bench").first()
+    if tenant is None:
+        raise SystemExit(f"--reuse: {name} has no bench center; run --growth without --reuse first")
+    orders = Order.objects.for_tenant(tenant).count()
+    pages, users, _rows_in = pages_of(tenant, enriched_order(tenant), orders)
+    return pages, users, orders
+
+
+def bench_settings(args: argparse.Namespace) -> dict:
+    """The settings the measured requests run under: plain static files, the bare view's URLs and, with --cold
+    (which --growth implies), the full-page cache for staff pages off, so each page is rendered by its view
+    and its queries are what is timed. PAGE_CACHE_ENABLED is only read where the page cache exists; until then
+    the override is simply an unused setting. The fragment caches (rows, cards, the menu) stay on: the
+    warm-ups fill them as a day's traffic would."""
+    overrides: dict = {"STORAGES": PLAIN_STORAGES, "ROOT_URLCONF": "bench.bare_urls"}
+    if args.cold:
+        overrides["PAGE_CACHE_ENABLED"] = False
+    return overrides
 
 
 def clients_for(users: dict):
@@ -238,10 +303,11 @@ def run_once(args: argparse.Namespace) -> None:
         flush=True,
     )
     print(
-        f"order page: #{order.number} ({order.events.count()} events); deep page {rows_in:,} rows in",
+        f"order page: #{order.number} ({order.events.count()} events); deep page {rows_in:,} rows in"
+        + ("; pages rendered cold (PAGE_CACHE_ENABLED = False)" if args.cold else ""),
         flush=True,
     )
-    with override_settings(STORAGES=PLAIN_STORAGES, ROOT_URLCONF="bench.bare_urls"):
+    with override_settings(**bench_settings(args)):
         clients = clients_for(users)
         bare_cpu, results = measure_pages(pages, clients, args.requests, args.warmup)
     print(f"\nbare view: median CPU {bare_cpu:.2f} ms ({args.requests} requests, before and after the pages)")
@@ -268,7 +334,15 @@ def run_once(args: argparse.Namespace) -> None:
         }
     if args.json:
         Path(args.json).write_text(
-            json.dumps({"bare_cpu_ms": round(bare_cpu, 4), "orders": args.orders, "pages": figures}, indent=2)
+            json.dumps(
+                {
+                    "bare_cpu_ms": round(bare_cpu, 4),
+                    "orders": args.orders,
+                    "cold": args.cold,
+                    "pages": figures,
+                },
+                indent=2,
+            )
             + "\n"
         )
     connection.close()
@@ -294,24 +368,39 @@ def run_growth(args: argparse.Namespace) -> None:
     built: dict[int, tuple[list[Page], dict]] = {}
     for index, size in enumerate(sizes):
         if index:
-            fresh_database(args.database_url.rsplit("/", 1)[0] + "/" + databases[size])
+            if not args.reuse:
+                fresh_database(args.database_url.rsplit("/", 1)[0] + "/" + databases[size])
             use_database(databases[size])
-        migrated = migrate()
-        _center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
-        print(
-            f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in {databases[size]}: "
-            f"migrated in {migrated:.1f} s, seeded in {seeded:.1f} s",
-            flush=True,
-        )
+        migrated = migrate()  # with --reuse: only the migrations added since (indexes built concurrently)
+        if args.reuse:
+            pages, users, found = reused(databases[size])
+            if found != size:
+                raise SystemExit(
+                    f"--reuse: {databases[size]} has {found:,} orders in the bench center, not {size:,}"
+                )
+            print(f"{size:,} orders in {databases[size]} (reused): migrated in {migrated:.1f} s", flush=True)
+        else:
+            _center, _order, pages, users, seeded, _rows_in = build(args, size, pathological)
+            print(
+                f"{size:,} orders ({'pathological' if pathological else 'realistic'} shape) in "
+                f"{databases[size]}: migrated in {migrated:.1f} s, seeded in {seeded:.1f} s",
+                flush=True,
+            )
         built[size] = (pages, clients_for(users))
+    print("pages rendered cold: PAGE_CACHE_ENABLED = False (the full-page cache off)", flush=True)
     names = [page.name for page in built[sizes[0]][0]]
+    if args.pages:
+        wanted = args.pages.split(",")
+        if unknown := set(wanted) - set(names):
+            raise SystemExit(f"--pages: no page named {', '.join(sorted(unknown))}")
+        names = [name for name in names if name in wanted]
     walls: dict[int, dict[str, Timing]] = {size: {} for size in sizes}
-    with override_settings(STORAGES=PLAIN_STORAGES, ROOT_URLCONF="bench.bare_urls"):
-        for position, name in enumerate(names):
+    with override_settings(**bench_settings(args)):
+        for name in names:
             for size in sizes:
                 use_database(databases[size])
                 pages, clients = built[size]
-                page = pages[position]
+                page = next(page for page in pages if page.name == name)
                 walls[size][name] = measure(clients[page.role], page.url, args.requests, args.warmup)
             print(
                 f"  measured {name}: "
@@ -349,13 +438,16 @@ def run_growth(args: argparse.Namespace) -> None:
             "ratio": round(ratio, 3),
         }
     if args.json:
-        Path(args.json).write_text(json.dumps({"sizes": sizes, "pages": figures}, indent=2) + "\n")
+        Path(args.json).write_text(
+            json.dumps({"sizes": sizes, "cold": args.cold, "pages": figures}, indent=2) + "\n"
+        )
     connection.close()
 
 
 def main() -> None:
     args = parse_args()
-    fresh_database(args.database_url)
+    if not args.reuse:
+        fresh_database(args.database_url)
     configure(args.database_url)
 
     import django

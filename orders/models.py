@@ -444,6 +444,13 @@ class Order(TenantOwned):
                 name="orders_new_priority_idx",
                 condition=Q(status="new"),
             ),
+            # The planning board's Unassigned list: the first 61 open orders without a technician by priority
+            # and promised time, however many wait (issue 12's growth rule).
+            models.Index(
+                fields=["tenant", "-priority", "promised_at", "id"],
+                name="orders_unassigned_idx",
+                condition=Q(technician__isnull=True) & open_index_q(),
+            ),
         ]
 
     def __str__(self) -> str:

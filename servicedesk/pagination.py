@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, IntegerField, Q, QuerySet, Subquery
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -175,6 +175,15 @@ def bounded_count(queryset: QuerySet, limit: int = 1000) -> tuple[int, bool]:
     """Count at most `limit` + 1 rows: (count, more). A 100,000-row tenant never pays for a full count."""
     count = queryset.order_by()[: limit + 1].count()
     return min(count, limit), count > limit
+
+
+class BoundedCount(Subquery):
+    """`bounded_count` as an expression: COUNT(*) of a subquery's first rows, for a count per row of an outer
+    query (`OuterRef`). Give it `queryset.order_by().values("pk")[: limit + 1]`; a result above `limit` means
+    "more than `limit`". Each count stops after limit + 1 rows, however many match."""
+
+    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS bounded)"
+    output_field = IntegerField()
 
 
 def query_without_cursor(params: QueryDict) -> str:

@@ -39,6 +39,9 @@ def _can_manage(request: TenantRequest) -> bool:
     return has_perm(request.membership.role, Perm.STOCK_MANAGE)
 
 
+STOCK_LIST_KEYS = [SortKey("part__name", False), SortKey("part_id", False), SortKey("id", False)]
+
+
 @tenant_view(Perm.STOCK_VIEW)
 @require_GET
 @cached_page
@@ -46,10 +49,12 @@ def stock_list(request: TenantRequest) -> HttpResponse:
     base = StockLevel.objects.for_tenant(request.tenant)
     filterset = StockFilter(request.GET, queryset=base, request=request)
     qs = filterset.qs if filterset.is_valid() else base.none()
-    qs = qs.select_related("part", "location")
-    page = keyset_page(
-        qs, [SortKey("part__name", False), SortKey("id", False)], request.GET.get("cursor"), PAGE_SIZE
-    )
+    # By part name, then part, then level: with the part's tenant named too (always the level's), PostgreSQL
+    # walks the center's parts by name (tech_part_name_idx), each part's levels (tech_stocklevel_part_idx), and
+    # stops after a page. Sorted by name and level alone it joined and sorted every level of the center for
+    # each page (9,000 levels and 15,000 parts: 22-38 ms at a 3,000-part catalogue, 3-7 ms at 1,000).
+    qs = qs.filter(part__tenant=request.tenant).select_related("part", "location")
+    page = keyset_page(qs, STOCK_LIST_KEYS, request.GET.get("cursor"), PAGE_SIZE)
     return render(
         request,
         "stock/stock_list.html",

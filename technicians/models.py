@@ -179,6 +179,9 @@ class WorkLog(TenantOwned):
             models.Index(fields=["tenant", "order", "started_at"], name="tech_worklog_order_idx"),
             models.Index(fields=["tenant", "technician", "started_at"], name="tech_worklog_tech_idx"),
             models.Index(fields=["tenant", "started_at"], name="tech_worklog_start_idx"),
+            # A technician's entries that end after a moment or still run (my jobs' "logged today",
+            # worklog.logged_total): a day's entries, however long the technician's history (issue 12).
+            models.Index(fields=["tenant", "technician", "ended_at"], name="tech_worklog_tech_end_idx"),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import F, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +33,7 @@ from orders.permissions import check_actor
 from orders.services import assign, technician_choices
 from orders.timeline import record_event
 from servicedesk.formats import format_date, format_datetime
+from servicedesk.pagination import BoundedCount
 from servicedesk.tenancy.models import Location, Membership, Tenant
 from servicedesk.tenancy.roles import Perm
 from stock import services as stock
@@ -424,9 +425,13 @@ class Row:
     profile: TechnicianProfile
     cells: list[Cell]
     backlog: list[Order] = field(default_factory=list)  # the first few overdue or undated open jobs
-    backlog_count: int = 0  # all of them
-    later: int = 0  # open jobs booked after the range
-    open_jobs: int = 0
+    backlog_count: int = 0  # all of them, up to BOARD_COUNT_LIMIT
+    later: int = 0  # open jobs booked after the range, up to BOARD_COUNT_LIMIT
+    open_jobs: int = 0  # up to BOARD_COUNT_LIMIT
+    # A count that stopped at BOARD_COUNT_LIMIT: shown as "1000 ...+" (the order list's bounded count says so).
+    open_jobs_more: bool = False
+    backlog_more: bool = False
+    later_more: bool = False
 
     @property
     def skills(self) -> list:
@@ -476,6 +481,71 @@ BOARD_JOB_COLUMNS = [
 ]
 BACKLOG_CHIPS = 4
 BOARD_JOBS_LIMIT = 3000
+BOARD_JOB_ORDER = ("visit_start", "promised_at", "id")
+
+
+# Each technician's counts (open jobs, overdue or undated, later) stop at this many (then "1000+"): the board
+# costs the same for a technician with 300 open jobs and one with 30,000 (issue 12's growth rule).
+BOARD_COUNT_LIMIT = 1000
+
+
+def board_counts(tenant: Tenant, member_ids: list[int], upper: datetime, undated_or_overdue: Q):
+    """(member id, open jobs, overdue or undated, later by visit, later by work slot, later by promised time)
+    for each member, each count bounded (BoundedCount: at most BOARD_COUNT_LIMIT + 1 rows read), in one
+    statement. Counting every open job of every technician with one aggregate read all of them (90,000 rows
+    and 500 ms at 1,000,000 orders in the pathological shape). "Later" (the job's moment after the range,
+    moment_between) is counted in its three disjoint parts, each a range of an index (the technician's
+    visits, the work slots, the open jobs by promised time), where one OR over all three read every open job
+    to find the few later ones."""
+    mine = Order.objects.for_tenant(tenant).filter(technician_id=OuterRef("pk")).open()
+
+    def bounded(queryset) -> BoundedCount:
+        return BoundedCount(queryset.order_by().values("pk")[: BOARD_COUNT_LIMIT + 1])
+
+    return (
+        Membership.objects.filter(tenant=tenant, pk__in=member_ids)
+        .annotate(
+            total=bounded(mine),
+            backlog=bounded(mine.filter(undated_or_overdue)),
+            later_visit=bounded(mine.filter(visit_start__gte=upper)),
+            later_slot=bounded(mine.filter(visit_start__isnull=True, work_slot__start__gte=upper)),
+            later_promised=bounded(
+                mine.filter(visit_start__isnull=True, work_slot__isnull=True, promised_at__gte=upper)
+            ),
+        )
+        .order_by()
+        .values_list("pk", "total", "backlog", "later_visit", "later_slot", "later_promised")
+    )
+
+
+def week_parts(jobs, lower: datetime, upper: datetime, limit: int) -> list:
+    """The first `limit` of `jobs.filter(moment_between(lower, upper))` in the board's order, as its three
+    disjoint parts, each a range of an index that stops after `limit` rows: visits in the range
+    (orders_visit_day_idx, in time order), planned work slots in the range (tech_workslot_start_idx), undated
+    by either and promised in the range (orders_open_tech_promised_idx). Each part is sorted by the board's
+    order, so the first `limit` of all are among the parts' first `limit`. The OR of the three could use none
+    of the indexes and read every open job of the tenant (500 ms at 1,000,000 orders, pathological shape)."""
+    parts = [
+        jobs.filter(visit_start__gte=lower, visit_start__lt=upper),
+        jobs.filter(visit_start__isnull=True, work_slot__start__gte=lower, work_slot__start__lt=upper),
+        jobs.filter(
+            visit_start__isnull=True, work_slot__isnull=True, promised_at__gte=lower, promised_at__lt=upper
+        ),
+    ]
+    return [part.order_by(*BOARD_JOB_ORDER)[:limit] for part in parts]
+
+
+def ids_of_any(querysets: list) -> RawSQL:
+    """The ids of the rows of any of these (disjoint) querysets, as one subquery: a UNION ALL of each one's
+    ids (each keeps its own ordering and limit, and its own index: an OR of them in one WHERE would not)."""
+    parts: list[str] = []
+    params: list[object] = []
+    for queryset in querysets:
+        sql, part_params = queryset.values("pk").query.sql_with_params()
+        # A LIMIT inside a UNION needs a SELECT of its own around it (SQLite, PostgreSQL alike).
+        parts.append(f"SELECT * FROM ({sql}) AS part_{len(parts)}")
+        params.extend(part_params)
+    return RawSQL(" UNION ALL ".join(parts), params)
 
 
 def first_of_each(jobs, technician_ids: list[int], count: int) -> RawSQL:
@@ -530,21 +600,19 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
     undated_or_overdue = Q(visit_start__isnull=True, work_slot__isnull=True) & (
         Q(promised_at__isnull=True) | Q(promised_at__lt=today_start)
     )
-    after = moment_between(upper, None)
-    for counts in (
-        open_jobs.order_by()
-        .values("technician_id")
-        .annotate(
-            total=Count("id"), backlog=Count("id", filter=undated_or_overdue), later=Count("id", filter=after)
-        )
+    for member_id, total, overdue, *later_parts in board_counts(
+        tenant, list(rows), upper, undated_or_overdue
     ):
-        row = rows[counts["technician_id"]]
-        row.open_jobs, row.backlog_count, row.later = counts["total"], counts["backlog"], counts["later"]
+        row, later = rows[member_id], sum(later_parts)
+        row.open_jobs, row.open_jobs_more = min(total, BOARD_COUNT_LIMIT), total > BOARD_COUNT_LIMIT
+        row.backlog_count, row.backlog_more = min(overdue, BOARD_COUNT_LIMIT), overdue > BOARD_COUNT_LIMIT
+        row.later, row.later_more = min(later, BOARD_COUNT_LIMIT), later > BOARD_COUNT_LIMIT
     for job in (
-        open_jobs.filter(moment_between(lower, upper))
+        Order.objects.for_tenant(tenant)
+        .filter(pk__in=ids_of_any(week_parts(open_jobs, lower, upper, BOARD_JOBS_LIMIT)))
         .select_related("service_type", "item", "work_slot", "workshop")
         .only(*BOARD_JOB_COLUMNS)
-        .order_by("visit_start", "promised_at", "id")[:BOARD_JOBS_LIMIT]
+        .order_by(*BOARD_JOB_ORDER)[:BOARD_JOBS_LIMIT]
     ):
         day = job_day(job, tz)
         cell = rows[job.technician_id].cells[(day - start).days]
@@ -560,7 +628,7 @@ def board(tenant: Tenant, start: date, days: int = 7) -> Board:
         backlog = rows[job.technician_id].backlog
         if len(backlog) < BACKLOG_CHIPS:
             backlog.append(job)
-    unassigned_qs = (
+    unassigned_qs = (  # the first 61 entries of orders_unassigned_idx, however many wait
         Order.objects.for_tenant(tenant)
         .filter(technician__isnull=True)
         .open()

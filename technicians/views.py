@@ -163,8 +163,11 @@ def board_row_values(row: planning.Row, context: Context) -> tuple:
         profile.does_visits,
         tuple(service_type.name for service_type in row.skills),
         row.open_jobs,
+        row.open_jobs_more,
         row.later,
+        row.later_more,
         row.backlog_count,
+        row.backlog_more,
         tuple((job.number, job.service_type.name) for job in row.backlog),
         tuple(
             (cell.day, cell.capacity, cell.hours, tuple(_chip_values(job) for job in cell.jobs))
@@ -365,6 +368,8 @@ WAITING = {OrderStatus.AWAITING_APPROVAL, OrderStatus.AWAITING_PARTS, OrderStatu
 JOB_GROUPS = ("now", "today", "overdue", "waiting", "later")
 FOLDED_GROUPS = {"waiting", "later"}
 MAX_JOB_SEARCH = 100
+MAX_JOBS = 200  # my jobs shown at most, the most recent first (WAITING_SHOWN of them waiting, at most)
+WAITING_SHOWN = 20  # waiting jobs shown unless searched for, the most recent first (then "20+")
 # Statuses with nothing left for the technician (reception hands the item over): not on my jobs.
 NOT_MY_JOB = {*CLOSED_STATUSES, OrderStatus.READY}
 ACTION_ORDER = {"success": 0, "primary": 1, "warning": 2}
@@ -525,12 +530,32 @@ def job_card_values(order: Any, context: Context) -> tuple:
 @cached_page
 def my_jobs(request: TenantRequest) -> HttpResponse:
     me = request.membership
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
+    words = query.casefold().split()
+    touched = request.GET.get("job", "")
+    touched_number = int(touched) if touched.isascii() and touched.isdigit() and len(touched) < 10 else None
+    mine = Order.objects.for_tenant(request.tenant).filter(technician=me).exclude(status__in=NOT_MY_JOB)
+    if words:
+        chosen, limit = mine, MAX_JOBS  # the search looks through the most recent jobs, waiting ones too
+    else:
+        # The jobs under way, planned and late, and only the most recent WAITING_SHOWN waiting ones (and the
+        # job just touched): jobs stuck for parts or on hold pile up over the years (183 of a technician's 200
+        # at 1,000,000 orders in the realistic shape, 19 at 10,000) and each costs its card's work.
+        waiting_jobs = mine.filter(status__in=WAITING)
+        if touched_number is not None:
+            waiting_jobs = waiting_jobs.exclude(number=touched_number)
+        parts = [
+            mine.exclude(status__in=WAITING)[: MAX_JOBS - WAITING_SHOWN],
+            waiting_jobs[: WAITING_SHOWN + 1],
+        ]
+        if touched_number is not None:
+            parts.append(mine.filter(number=touched_number))
+        chosen = Order.objects.for_tenant(request.tenant).filter(pk__in=planning.ids_of_any(parts))
+        limit = MAX_JOBS + 2
     orders = list(
-        Order.objects.for_tenant(request.tenant)
-        .filter(technician=me)
-        .exclude(status__in=NOT_MY_JOB)
-        .select_related("client", "item", "service_type", "workshop", "intake_location")
-        .prefetch_related(
+        chosen.select_related(
+            "client", "item", "service_type", "workshop", "intake_location"
+        ).prefetch_related(
             Prefetch(
                 "part_reservations",
                 to_attr="reservations",
@@ -543,8 +568,15 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
                 to_attr="used_parts",
                 queryset=LineItem.objects.filter(tenant=request.tenant, kind=LineItem.Kind.PART),
             ),
-        )[:200]
+        )[:limit]
     )
+    more_waiting = False
+    if not words:
+        waiting = [o for o in orders if o.status in WAITING and o.number != touched_number]
+        if len(waiting) > WAITING_SHOWN:  # the oldest of the WAITING_SHOWN + 1 loaded: there are more
+            more_waiting = True
+            oldest = min(waiting, key=lambda o: (o.created_at, o.pk))
+            orders = [o for o in orders if o is not oldest]
     for order in orders:
         order.tenant = (
             request.tenant
@@ -555,8 +587,6 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         # Other apps' parts of the card (quality's checklist), rendered here: the cached card holds their
         # HTML and its fingerprint the same HTML (job_card_values).
         order.card_panels = render_panels(request, order, "job_card")  # type: ignore[attr-defined]
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:MAX_JOB_SEARCH]
-    words = query.casefold().split()
     if words:
         orders = [o for o in orders if job_matches(o, words)]
     context = jobs_context(request, orders)
@@ -565,8 +595,6 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
     running = context["running"]
     running_id = running.order_id if running else None
     orders.sort(key=lambda o: _job_sort_key(o, running_id, today))
-    touched = request.GET.get("job", "")
-    touched_number = int(touched) if touched.isascii() and touched.isdigit() and len(touched) < 10 else None
     grouped: dict[str, list[Order]] = {key: [] for key in JOB_GROUPS}
     for order in orders:
         grouped[job_group(order, running_id, today, tz)].append(order)
@@ -586,6 +614,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
             "label": labels[key],
             "short": short.get(key, labels[key]),
             "jobs": grouped[key],
+            "more": key == "waiting" and more_waiting,  # only the WAITING_SHOWN most recent are shown
             # Folded unless searched for, or holding the job just touched.
             "open": key not in FOLDED_GROUPS
             or bool(words)
@@ -594,7 +623,7 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
         for key in JOB_GROUPS
     ]
     lower, upper = worklog.day_bounds(today, today, tz)
-    logged = worklog.hours_report(request.tenant, today, today, technician=me).total
+    logged = worklog.logged_total(request.tenant, today, today, me)
     return render(
         request,
         "technicians/my_jobs.html",
@@ -603,6 +632,8 @@ def my_jobs(request: TenantRequest) -> HttpResponse:
             "jobs": orders,
             "groups": groups,
             "touched_job": touched_number,
+            "more_waiting": more_waiting,
+            "waiting_shown": WAITING_SHOWN,
             "query": query,
             "today": today,
             "logged_today": worklog.format_duration(logged),

@@ -375,6 +375,28 @@ def hours_report(
     )
 
 
+def logged_total(
+    tenant: Tenant, first: date, last: date, technician: Membership, *, now: datetime | None = None
+) -> timedelta:
+    """The time one technician logged between two local dates (inclusive), clipped to them, a running timer up
+    to now: hours_report(...).total for one technician (my jobs' "logged today"), in one query of the
+    entries that end in or after the range or still run (tech_worklog_tech_end_idx), without the report's
+    rows, days and orders. The report's own query reads every entry the technician ever started before the
+    range's end (3,900 rows to find a day's 108 at 1,000,000 orders, pathological shape)."""
+    lower, upper = (bound.astimezone(UTC) for bound in day_bounds(first, last, tenant.tz))
+    now = now or timezone.now()
+    total = timedelta(0)
+    for started_at, ended_at in (
+        WorkLog.objects.for_tenant(tenant)
+        .filter(technician=technician, started_at__lt=upper)
+        .filter(Q(ended_at__gt=lower) | Q(ended_at__isnull=True))
+        .order_by()
+        .values_list("started_at", "ended_at")
+    ):
+        total += clipped(started_at, ended_at or now, lower, upper)
+    return total
+
+
 # --- Labour ----------------------------------------------------------------------------------------
 class RateSource:
     TECHNICIAN = "technician"

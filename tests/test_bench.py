@@ -108,3 +108,25 @@ def test_import_benchmark_imports_and_reimports_a_small_file(tmp_path):
     assert "'created_clients': 1200" in result.stdout and "'unchanged_clients': 1200" in result.stdout
     assert "1,200 client rows imported at " in result.stdout and "rows/s" in result.stdout
     assert not (tmp_path / "bench.sqlite3").exists()
+
+
+def test_growth_is_measured_with_the_page_cache_off():
+    """--growth implies --cold: the requests run with PAGE_CACHE_ENABLED = False (the full-page cache for staff
+    pages, read only where it exists), so growth is the views' and their queries', not a cache's."""
+    from bench.pages import bench_settings, parse_args
+
+    growth = parse_args(["--growth"])
+    assert growth.cold
+    assert bench_settings(growth)["PAGE_CACHE_ENABLED"] is False
+    assert bench_settings(parse_args(["--cold"]))["PAGE_CACHE_ENABLED"] is False
+    warm = bench_settings(parse_args([]))
+    assert "PAGE_CACHE_ENABLED" not in warm and warm["ROOT_URLCONF"] == "bench.bare_urls"
+
+
+def test_reuse_and_pages_go_with_growth():
+    from bench.pages import parse_args
+
+    assert parse_args(["--growth", "--reuse", "--pages", "dashboard"]).reuse
+    for alone in (["--reuse"], ["--pages", "dashboard"]):
+        with pytest.raises(SystemExit):
+            parse_args(alone)

@@ -183,3 +183,27 @@ def test_another_language_renders_again(board):
     assert "open job" in english
     russian, _ = see(HTTP_ACCEPT_LANGUAGE="ru")
     assert "open job" not in russian
+
+
+def test_a_count_passing_its_bound_shows(board, tech_a, monkeypatch):
+    """The row's counts are bounded (technicians.planning.BOARD_COUNT_LIMIT): a count that passes the bound
+    reads "N ...+" on the next view, though N stays the same."""
+    from technicians import planning
+
+    monkeypatch.setattr(planning, "BOARD_COUNT_LIMIT", 1)
+    job, _waiting, see = board
+    before, _ = see()
+    assert "1 open job<" in before
+    # Yesterday's visit, still open: neither in the week nor later nor in the backlog, only one more open job.
+    visit = timezone.now() - timedelta(days=1)
+    make_order(
+        job.tenant,
+        status=S.PLANNED,
+        technician=tech_a,
+        promised_at=visit,
+        visit_start=visit,
+        visit_end=visit + timedelta(hours=1),
+        visit_address="Lenina 1",
+    )
+    after, _ = see()
+    assert "1 open job+<" in after

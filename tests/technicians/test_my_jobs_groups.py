@@ -19,6 +19,7 @@ from technicians.models import TechnicianProfile, WorkLog
 from .conftest import make_order
 
 pytestmark = pytest.mark.django_db
+S = OrderStatus
 
 
 def url(tenant, name="my_jobs"):
@@ -114,6 +115,38 @@ def test_search_does_not_reach_other_technicians_jobs(member_client, tenant_a, m
     Order.objects.filter(pk=theirs.pk).update(problem="Unique words")
     response = member_client(Role.TECHNICIAN).get(url(tenant_a), {"q": "unique"})
     assert list(response.context["jobs"]) == [] and f"job-{theirs.number}" not in response.content.decode()
+
+
+def test_only_the_most_recent_waiting_jobs_are_shown_unless_searched_for(
+    member_client, tenant_a, tech_a, monkeypatch
+):
+    """Jobs waiting for parts or on hold pile up over the years: my jobs shows the WAITING_SHOWN most recent
+    (the count then reads "N+", and a line says to search), every other group whole; the search and the job
+    just touched still find an older one."""
+    from technicians import views
+
+    monkeypatch.setattr(views, "WAITING_SHOWN", 2)
+    stuck = [
+        make_order(tenant_a, status=status, technician=tech_a)
+        for status in (S.AWAITING_PARTS, S.ON_HOLD, S.AWAITING_APPROVAL, S.AWAITING_PARTS)
+    ]
+    planned = make_order(tenant_a, status=S.PLANNED, technician=tech_a)
+    Order.objects.filter(pk=stuck[0].pk).update(problem="Old compressor")
+    client = member_client(Role.TECHNICIAN)
+    response = client.get(url(tenant_a))
+    groups = group_numbers(response)
+    assert sorted(groups["waiting"]) == sorted(o.number for o in stuck[2:])
+    assert groups["later"] == [planned.number]
+    body = response.content.decode()
+    assert 'data-testid="count-waiting">2+<' in body and 'data-testid="more-waiting"' in body
+    searched = client.get(url(tenant_a), {"q": "compressor"})
+    assert group_numbers(searched)["waiting"] == [stuck[0].number]
+    assert 'data-testid="more-waiting"' not in searched.content.decode()
+    touched = group_numbers(client.get(url(tenant_a), {"job": stuck[0].number}))["waiting"]
+    assert sorted(touched) == sorted([stuck[0].number] + [o.number for o in stuck[2:]])
+    Order.objects.filter(pk__in=[o.pk for o in stuck[:2]]).update(status=S.CANCELLED)
+    body = client.get(url(tenant_a)).content.decode()
+    assert 'data-testid="count-waiting">2<' in body and 'data-testid="more-waiting"' not in body
 
 
 # --- The timer with the status ----------------------------------------------------------------------

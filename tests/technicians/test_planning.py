@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from orders.models import EventKind, OrderStatus, ServiceFormat
+from orders.models import EventKind, Order, OrderStatus, ServiceFormat
 from servicedesk.tenancy.models import Location
 from servicedesk.tenancy.roles import Role
 from stock import services as stock
@@ -22,6 +22,7 @@ from tests.factories import (
     TechnicianProfileFactory,
     TechnicianSkillFactory,
     UserFactory,
+    WorkSlotFactory,
 )
 
 from ..clock import center_tz
@@ -528,3 +529,112 @@ def test_board_rows_count_overdue_and_later_jobs(tenant_a, tech_a, service_type_
     assert (row.open_jobs, row.backlog_count, row.later) == (8, 6, 1)
     assert [o.pk for o in row.backlog] == [o.pk for o in reversed(overdue)][: planning.BACKLOG_CHIPS]
     assert [o.pk for o in row.cells[2].jobs] == [this_week.pk] and row.cells[2].hours == 1
+
+
+def test_board_counts_and_the_week_read_each_kind_of_moment(tenant_a, tech_a, service_type_a):
+    """A job's moment is its visit, else its planned work slot, else its promised time (moment_between): the
+    week's cells and the "later" count take each kind (the board reads them as three index ranges)."""
+    today = timezone.localtime(timezone.now(), TZ).date()
+    in_week, after_week = today + timedelta(days=2), today + timedelta(days=20)
+
+    def job(**kwargs):
+        return make_order(
+            tenant_a, technician=tech_a, status=OrderStatus.PLANNED, service_type=service_type_a, **kwargs
+        )
+
+    visit_now = visit_order(
+        tenant_a,
+        service_type_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        visit_start=at(in_week, 10),
+        visit_end=at(in_week, 11),
+        promised_at=at(after_week, 12),
+    )
+    visit_later = visit_order(
+        tenant_a,
+        service_type_a,
+        technician=tech_a,
+        status=OrderStatus.PLANNED,
+        visit_start=at(after_week, 10),
+        visit_end=at(after_week, 11),
+        promised_at=at(in_week, 12),
+    )
+    slot_now, slot_later = job(promised_at=at(after_week, 12)), job(promised_at=at(in_week, 12))
+    WorkSlotFactory(tenant=tenant_a, order=slot_now, start=at(in_week, 9), end=at(in_week, 11))
+    WorkSlotFactory(tenant=tenant_a, order=slot_later, start=at(after_week, 9), end=at(after_week, 11))
+    promised_now, promised_later = job(promised_at=at(in_week, 12)), job(promised_at=at(after_week, 12))
+    job(promised_at=None)  # undated: the backlog
+    row = planning.board(tenant_a, today, 7).rows[0]
+    assert {o.pk for o in row.cells[2].jobs} == {visit_now.pk, slot_now.pk, promised_now.pk}
+    assert sum(len(cell.jobs) for cell in row.cells) == 3
+    assert (row.open_jobs, row.backlog_count, row.later) == (7, 1, 3)
+    assert not (row.open_jobs_more or row.backlog_more or row.later_more)
+    assert {visit_later.pk, slot_later.pk, promised_later.pk}.isdisjoint(o.pk for o in row.backlog)
+
+
+def test_board_counts_stop_at_the_limit(tenant_a, tech_a, service_type_a, member_client, monkeypatch):
+    """Each technician's counts stop at BOARD_COUNT_LIMIT (1,000) and then read "N ...+", as the order list's
+    count does: the board costs the same however many open jobs a technician has."""
+    monkeypatch.setattr(planning, "BOARD_COUNT_LIMIT", 2)
+    today = timezone.localtime(timezone.now(), TZ).date()
+    for n in range(3):
+        make_order(
+            tenant_a,
+            technician=tech_a,
+            status=OrderStatus.IN_PROGRESS,
+            service_type=service_type_a,
+            promised_at=at(today - timedelta(days=n + 1), 12),
+        )
+        make_order(
+            tenant_a,
+            technician=tech_a,
+            status=OrderStatus.PLANNED,
+            service_type=service_type_a,
+            promised_at=at(today + timedelta(days=20 + n), 12),
+        )
+    row = planning.board(tenant_a, today, 7).rows[0]
+    assert (row.open_jobs, row.backlog_count, row.later) == (2, 2, 2)
+    assert row.open_jobs_more and row.backlog_more and row.later_more
+    assert len(row.backlog) == 3  # the chips: bounded by BACKLOG_CHIPS (4), not by the count
+    html = (
+        member_client(Role.MANAGER).get(reverse("technicians:board", args=[tenant_a.slug])).content.decode()
+    )
+    assert "2 open jobs+" in html and "2 later+" in html and "2 overdue or undated+" in html
+
+
+def test_the_board_keeps_the_first_jobs_of_the_week_when_there_are_too_many(
+    tenant_a, tech_a, service_type_a, monkeypatch
+):
+    """Past BOARD_JOBS_LIMIT the board shows the first jobs in its order (visit, promised time, id), the same
+    ones as one query over the whole week would: each of its three parts stops at the limit."""
+    monkeypatch.setattr(planning, "BOARD_JOBS_LIMIT", 2)
+    today = timezone.localtime(timezone.now(), TZ).date()
+    for n in range(3):
+        day = today + timedelta(days=1 + n)
+        visit_order(
+            tenant_a,
+            service_type_a,
+            technician=tech_a,
+            status=OrderStatus.PLANNED,
+            visit_start=at(day, 15),
+            visit_end=at(day, 16),
+            promised_at=at(day, 18),
+        )
+        slotted = make_order(
+            tenant_a,
+            technician=tech_a,
+            status=OrderStatus.PLANNED,
+            promised_at=at(day + timedelta(days=9), 9),
+        )
+        WorkSlotFactory(tenant=tenant_a, order=slotted, start=at(day, 9), end=at(day, 10))
+        make_order(tenant_a, technician=tech_a, status=OrderStatus.PLANNED, promised_at=at(day, 12 - n))
+    lower = at(today, 0)
+    expected = list(
+        Order.objects.filter(tenant=tenant_a)
+        .filter(planning.moment_between(lower, lower + timedelta(days=7)))
+        .order_by(*planning.BOARD_JOB_ORDER)
+        .values_list("pk", flat=True)[:2]
+    )
+    row = planning.board(tenant_a, today, 7).rows[0]
+    assert sorted(o.pk for cell in row.cells for o in cell.jobs) == sorted(expected)

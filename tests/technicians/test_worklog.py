@@ -479,3 +479,36 @@ def test_hours_report_starts_the_week_on_monday_in_the_centers_time(
     assert this_week.status_code == 200 and b'data-testid="tech-row"' not in this_week.content
     sunday = member_client(Role.MANAGER).get(url + "?date_from=2026-03-15&date_to=2026-03-15")
     assert b'data-testid="tech-row"' in sunday.content
+
+
+def test_logged_total_is_the_reports_total_for_one_technician(tenant_a, job_a, tech_a, manager_a, location_a):
+    """My jobs' "logged today" (worklog.logged_total) says what hours_report's total says for one technician:
+    clipped at local midnight, a running timer up to now, nobody else's time."""
+    tenant_a.time_zone = "Europe/Moscow"
+    tenant_a.save()
+    other = make_order(tenant_a, status=OrderStatus.IN_PROGRESS, technician=tech_a, workshop=location_a)
+    now = datetime(2026, 3, 11, 12, tzinfo=MSK)
+    _entry(
+        tenant_a,
+        job_a,
+        tech_a,
+        datetime(2026, 3, 10, 22, tzinfo=MSK),
+        datetime(2026, 3, 11, 0, 20, tzinfo=MSK),
+    )
+    _entry(tenant_a, job_a, tech_a, datetime(2026, 3, 8, 9, tzinfo=MSK), datetime(2026, 3, 8, 10, tzinfo=MSK))
+    _entry(
+        tenant_a,
+        other,
+        manager_a,
+        datetime(2026, 3, 11, 9, tzinfo=MSK),
+        datetime(2026, 3, 11, 10, tzinfo=MSK),
+    )
+    WorkLogFactory(tenant=tenant_a, order=other, technician=tech_a, started_at=now - timedelta(minutes=30))
+    today = date(2026, 3, 11)
+    for first in (today, date(2026, 3, 8)):
+        report = worklog.hours_report(tenant_a, first, today, technician=tech_a, now=now)
+        assert worklog.logged_total(tenant_a, first, today, tech_a, now=now) == report.total
+    assert worklog.logged_total(tenant_a, today, today, tech_a, now=now) == timedelta(minutes=50)
+    assert worklog.logged_total(tenant_a, date(2026, 3, 10), date(2026, 3, 10), tech_a, now=now) == timedelta(
+        hours=2
+    )
