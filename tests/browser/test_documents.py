@@ -236,7 +236,8 @@ def test_manager_issues_the_contract_and_the_act_in_english_and_in_russian(paper
     keep_pdf(act_ru, "completion-act-ru")
     text = pdf_text(act_ru)
     assert "Акт выполненных работ" in text and f"№ {act.display_number}" in text
-    assert "Итого 4 500,00" in text and "Четыре тысячи пятьсот рублей 00 копеек" in text
+    # (the totals' labels and sums are columns of one table: pdftotext reads the labels first)
+    assert "Итого" in text and "на сумму 4 500,00 ₽ (Четыре тысячи пятьсот рублей 00 копеек)" in text
     assert "Completion act" not in text
 
     # The archive (Administration menu) lists all four, newest first; the filter narrows it to the acts.
