@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 import tracemalloc
-from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,8 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from documents import services  # noqa: E402
 from documents.models import DocumentSettings, Kind  # noqa: E402
-from documents.variables import sample_context  # noqa: E402
-from documents.words import amount_in_words_ru  # noqa: E402
+from documents.variables import sample_act_context  # noqa: E402
 from servicedesk.tenancy.models import Tenant  # noqa: E402
 
 
@@ -51,33 +49,13 @@ def rss_mib() -> float:
 
 
 def context_with_lines(tenant: Tenant, language: str, lines: int) -> dict:
-    context = sample_context(
+    return sample_act_context(
         tenant,
-        kind=Kind.COMPLETION_ACT,
         language=language,
+        lines=lines,
         paper=DocumentSettings(tenant_id=tenant.pk),
         privacy={"version": "2026-01", "title": ""},
     )
-    template_lines = context["lines"]
-    rows = []
-    for i in range(lines):
-        row = dict(template_lines[i % len(template_lines)])
-        row["description"] = f"{row['description']} #{i + 1}"
-        row["quantity"] = Decimal(1 + i % 3)
-        row["amount"] = (row["quantity"] * row["unit_price"]).quantize(Decimal("0.01"))
-        rows.append(row)
-    context["lines"] = rows
-    context["works"] = [r for r in rows if r["kind"] == "work"]
-    context["parts"] = [r for r in rows if r["kind"] != "work"]
-    total = sum((r["amount"] for r in rows), Decimal("0"))
-    context["totals"].update(
-        works=sum((r["amount"] for r in context["works"]), Decimal("0")),
-        parts=sum((r["amount"] for r in context["parts"]), Decimal("0")),
-        total=total,
-        due=total - context["totals"]["paid"],
-        in_words=amount_in_words_ru(total) if language == "ru" else "",
-    )
-    return context
 
 
 def main() -> None:

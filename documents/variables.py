@@ -636,3 +636,34 @@ def sample_context(tenant, *, kind: str, language: str, paper, privacy: dict) ->
 
 def date_only(value: datetime | date | None) -> date | None:
     return value.date() if isinstance(value, datetime) else value
+
+
+def sample_act_context(tenant, *, language: str, lines: int, paper, privacy: dict) -> dict:
+    """The preview's sample completion act with `lines` lines (the sample's lines repeated, quantities 1-3) and
+    its totals worked out again: what bench/render_documents.py renders and tests/documents/test_fast_act.py
+    checks."""
+    from .models import Kind
+
+    context = sample_context(
+        tenant, kind=Kind.COMPLETION_ACT, language=language, paper=paper, privacy=privacy
+    )
+    sample = context["lines"]
+    rows = []
+    for i in range(lines):
+        row = dict(sample[i % len(sample)])
+        row["description"] = f"{row['description']} #{i + 1}"
+        row["quantity"] = Decimal(1 + i % 3)
+        row["amount"] = (row["quantity"] * row["unit_price"]).quantize(Decimal("0.01"))
+        rows.append(row)
+    total = sum((row["amount"] for row in rows), Decimal("0"))
+    context["lines"] = rows
+    context["works"] = [row for row in rows if row["kind"] == "work"]
+    context["parts"] = [row for row in rows if row["kind"] != "work"]
+    context["totals"].update(
+        works=sum((row["amount"] for row in context["works"]), Decimal("0")),
+        parts=sum((row["amount"] for row in context["parts"]), Decimal("0")),
+        total=total,
+        due=total - context["totals"]["paid"],
+        in_words=amount_in_words(total, tenant.currency, language),
+    )
+    return context

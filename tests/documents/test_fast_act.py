@@ -12,8 +12,7 @@ from django.utils import timezone
 from documents import rendering, sandbox, services
 from documents.models import DocumentSettings, Kind
 from documents.sandbox import CompiledTemplates, TemplateRefused, TemplateTooCostly
-from documents.variables import sample_context
-from documents.words import amount_in_words
+from documents.variables import sample_act_context
 from servicedesk.tenancy.models import Tenant
 
 from .test_rendering import pdf_text
@@ -38,31 +37,12 @@ def act_context(language: str, lines: int) -> dict:
     """The preview's sample act (its checklist included) with `lines` lines: what bench/render_documents.py
     renders."""
     center = tenant()
-    context = sample_context(
+    context = sample_act_context(
         center,
-        kind=Kind.COMPLETION_ACT,
         language=language,
+        lines=lines,
         paper=DocumentSettings(tenant_id=center.pk),
         privacy={"version": "2026-01", "title": ""},
-    )
-    sample = context["lines"]
-    rows = []
-    for i in range(lines):
-        row = dict(sample[i % len(sample)])
-        row["description"] = f"{row['description']} #{i + 1}"
-        row["quantity"] = Decimal(1 + i % 3)
-        row["amount"] = (row["quantity"] * row["unit_price"]).quantize(Decimal("0.01"))
-        rows.append(row)
-    total = sum((row["amount"] for row in rows), Decimal("0"))
-    context["lines"] = rows
-    context["works"] = [row for row in rows if row["kind"] == "work"]
-    context["parts"] = [row for row in rows if row["kind"] != "work"]
-    context["totals"].update(
-        works=sum((row["amount"] for row in context["works"]), Decimal("0")),
-        parts=sum((row["amount"] for row in context["parts"]), Decimal("0")),
-        total=total,
-        due=total - context["totals"]["paid"],
-        in_words=amount_in_words(total, "RUB", language),
     )
     context["document"]["number"] = "A-2026-00001"
     return context
